@@ -1,0 +1,41 @@
+"""Wire types: msgspec Structs for replies and stream events, TypedDicts for request params.
+
+Every Struct has `to_dict()` and `to_json()`. Objects of a `type` this client does not know
+decode to `UnknownBlock` / `UnknownDelta` / `UnknownEvent`, which keep the raw JSON and
+encode back to the same bytes.
+"""
+
+from ._base import Unknown as Unknown
+from ._base import encode_json as encode_json
+from ._decode import decode_batch_result_line as decode_batch_result_line
+from ._decode import decode_content_block as decode_content_block
+from ._decode import decode_message as decode_message
+from ._params import *  # noqa: F403
+from ._params import __all__ as _params_all
+from ._wire import *  # noqa: F403
+from ._wire import __all__ as _wire_all
+
+RawMessageStartEvent = MessageStartEvent  # noqa: F405
+RawContentBlockStartEvent = ContentBlockStartEvent  # noqa: F405
+RawContentBlockDeltaEvent = ContentBlockDeltaEvent  # noqa: F405
+RawContentBlockStopEvent = ContentBlockStopEvent  # noqa: F405
+RawMessageDeltaEvent = MessageDeltaEvent  # noqa: F405
+RawMessageStopEvent = MessageStopEvent  # noqa: F405
+RawMessageStreamEvent = MessageStreamEvent  # noqa: F405
+
+__all__ = (
+    "RawContentBlockDeltaEvent",
+    "RawContentBlockStartEvent",
+    "RawContentBlockStopEvent",
+    "RawMessageDeltaEvent",
+    "RawMessageStartEvent",
+    "RawMessageStopEvent",
+    "RawMessageStreamEvent",
+    "Unknown",
+    "decode_batch_result_line",
+    "decode_content_block",
+    "decode_message",
+    "encode_json",
+    *_params_all,
+    *_wire_all,
+)

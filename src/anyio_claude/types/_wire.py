@@ -1,0 +1,593 @@
+"""Response and stream-event types, as msgspec Structs.
+
+Tagged unions use the JSON `type` field. Unknown fields are ignored; unknown `type`
+values decode to the `Unknown…` classes (see `_decode.py`), which keep the raw JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+
+from ._base import BaseStruct, TaggedStruct, Unknown
+
+# ---------------------------------------------------------------------------- citations
+
+
+class CitationCharLocation(TaggedStruct, tag="char_location"):
+    """A citation of a character range in a plain-text document."""
+
+    type: ClassVar[Literal["char_location"]] = "char_location"
+    cited_text: str
+    document_index: int
+    start_char_index: int
+    end_char_index: int
+    document_title: str | None = None
+    file_id: str | None = None
+
+
+class CitationPageLocation(TaggedStruct, tag="page_location"):
+    """A citation of a page range in a PDF document."""
+
+    type: ClassVar[Literal["page_location"]] = "page_location"
+    cited_text: str
+    document_index: int
+    start_page_number: int
+    end_page_number: int
+    document_title: str | None = None
+    file_id: str | None = None
+
+
+class CitationContentBlockLocation(TaggedStruct, tag="content_block_location"):
+    """A citation of a range of blocks in a custom-content document."""
+
+    type: ClassVar[Literal["content_block_location"]] = "content_block_location"
+    cited_text: str
+    document_index: int
+    start_block_index: int
+    end_block_index: int
+    document_title: str | None = None
+    file_id: str | None = None
+
+
+class CitationsWebSearchResultLocation(TaggedStruct, tag="web_search_result_location"):
+    """A citation of a web search result."""
+
+    type: ClassVar[Literal["web_search_result_location"]] = "web_search_result_location"
+    cited_text: str
+    encrypted_index: str
+    url: str
+    title: str | None = None
+
+
+class CitationsSearchResultLocation(TaggedStruct, tag="search_result_location"):
+    """A citation of a `search_result` content block."""
+
+    type: ClassVar[Literal["search_result_location"]] = "search_result_location"
+    cited_text: str
+    search_result_index: int
+    source: str
+    start_block_index: int
+    end_block_index: int
+    title: str | None = None
+
+
+TextCitation = Union[
+    CitationCharLocation,
+    CitationPageLocation,
+    CitationContentBlockLocation,
+    CitationsWebSearchResultLocation,
+    CitationsSearchResultLocation,
+]
+
+# ------------------------------------------------------------------------ content blocks
+
+
+class TextBlock(TaggedStruct, tag="text"):
+    """Text, with the citations that support it."""
+
+    type: ClassVar[Literal["text"]] = "text"
+    text: str
+    citations: list[TextCitation] | None = None
+
+
+class ThinkingBlock(TaggedStruct, tag="thinking"):
+    """Extended thinking; pass it back unchanged (with its `signature`) in tool loops."""
+
+    type: ClassVar[Literal["thinking"]] = "thinking"
+    thinking: str
+    signature: str
+
+
+class RedactedThinkingBlock(TaggedStruct, tag="redacted_thinking"):
+    """Thinking that was encrypted for safety; pass it back unchanged."""
+
+    type: ClassVar[Literal["redacted_thinking"]] = "redacted_thinking"
+    data: str
+
+
+class ToolUseBlock(TaggedStruct, tag="tool_use"):
+    """A call of one of your tools; answer it with a `tool_result` block."""
+
+    type: ClassVar[Literal["tool_use"]] = "tool_use"
+    id: str
+    name: str
+    input: Any
+    caller: Any = None
+
+
+class ServerToolUseBlock(TaggedStruct, tag="server_tool_use"):
+    """A call of a server tool (web search, web fetch, code execution, ...)."""
+
+    type: ClassVar[Literal["server_tool_use"]] = "server_tool_use"
+    id: str
+    name: str
+    input: Any
+    caller: Any = None
+
+
+class WebSearchToolResultBlock(TaggedStruct, tag="web_search_tool_result"):
+    """The result of a `web_search` server tool call (`content` as sent)."""
+
+    type: ClassVar[Literal["web_search_tool_result"]] = "web_search_tool_result"
+    tool_use_id: str
+    content: Any
+    caller: Any = None
+
+
+class WebFetchToolResultBlock(TaggedStruct, tag="web_fetch_tool_result"):
+    """The result of a `web_fetch` server tool call (`content` as sent)."""
+
+    type: ClassVar[Literal["web_fetch_tool_result"]] = "web_fetch_tool_result"
+    tool_use_id: str
+    content: Any
+    caller: Any = None
+
+
+class CodeExecutionToolResultBlock(TaggedStruct, tag="code_execution_tool_result"):
+    """The result of a `code_execution` server tool call (`content` as sent)."""
+
+    type: ClassVar[Literal["code_execution_tool_result"]] = "code_execution_tool_result"
+    tool_use_id: str
+    content: Any
+
+
+class BashCodeExecutionToolResultBlock(TaggedStruct, tag="bash_code_execution_tool_result"):
+    """The result of a `bash_code_execution` server tool call (`content` as sent)."""
+
+    type: ClassVar[Literal["bash_code_execution_tool_result"]] = "bash_code_execution_tool_result"
+    tool_use_id: str
+    content: Any
+
+
+class TextEditorCodeExecutionToolResultBlock(
+    TaggedStruct, tag="text_editor_code_execution_tool_result"
+):
+    """The result of a `text_editor_code_execution` server tool call (`content` as sent)."""
+
+    type: ClassVar[Literal["text_editor_code_execution_tool_result"]] = (
+        "text_editor_code_execution_tool_result"
+    )
+    tool_use_id: str
+    content: Any
+
+
+class UnknownBlock(Unknown):
+    """A content block of a type this client does not know; sent back byte for byte."""
+
+    __slots__ = ()
+
+
+KnownContentBlock = Union[
+    TextBlock,
+    ThinkingBlock,
+    RedactedThinkingBlock,
+    ToolUseBlock,
+    ServerToolUseBlock,
+    WebSearchToolResultBlock,
+    WebFetchToolResultBlock,
+    CodeExecutionToolResultBlock,
+    BashCodeExecutionToolResultBlock,
+    TextEditorCodeExecutionToolResultBlock,
+]
+
+# msgspec cannot put a non-Struct class in a tagged union, so at run time the annotations
+# name the known blocks only and `_decode.py` substitutes `UnknownBlock` where needed;
+# type checkers see the full union that user code must handle.
+if TYPE_CHECKING:
+    ContentBlock = Union[KnownContentBlock, UnknownBlock]
+else:
+    ContentBlock = KnownContentBlock
+
+# ------------------------------------------------------------------------------ message
+
+StopReason = Literal[
+    "end_turn",
+    "max_tokens",
+    "stop_sequence",
+    "tool_use",
+    "pause_turn",
+    "refusal",
+    "model_context_window_exceeded",
+]
+"""The documented stop reasons; new values may appear, so fields typed with it hold `str`."""
+
+
+class CacheCreation(BaseStruct):
+    """Cache-creation input tokens by time to live."""
+
+    ephemeral_5m_input_tokens: int
+    ephemeral_1h_input_tokens: int
+
+
+class ServerToolUsage(BaseStruct):
+    """How many server tool requests a message made."""
+
+    web_search_requests: int
+    web_fetch_requests: int = 0
+
+
+class Usage(BaseStruct):
+    """Token usage of a message."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation: CacheCreation | None = None
+    server_tool_use: ServerToolUsage | None = None
+    service_tier: str | None = None
+
+
+class Message(BaseStruct):
+    """A reply from the model (`type: "message"`, `role: "assistant"`)."""
+
+    id: str
+    type: Literal["message"]
+    role: Literal["assistant"]
+    content: list[ContentBlock]
+    model: str
+    stop_reason: str | None
+    stop_sequence: str | None
+    usage: Usage
+    stop_details: Any = None
+    container: Any = None
+
+    def to_param(self) -> dict[str, Any]:
+        """This reply as an assistant turn to send back in `messages`."""
+        return {"role": self.role, "content": list(self.content)}
+
+
+class MessageTokensCount(BaseStruct):
+    """The reply of `count_tokens`."""
+
+    input_tokens: int
+
+
+class ErrorObject(BaseStruct):
+    """The `error` member of an error body: `type` (e.g. `overloaded_error`) and `message`."""
+
+    type: str
+    message: str
+
+
+class ErrorResponse(BaseStruct):
+    """An error body: `{"type": "error", "error": {...}, "request_id": ...}`."""
+
+    type: Literal["error"]
+    error: ErrorObject
+    request_id: str | None = None
+
+
+# -------------------------------------------------------------------------------- deltas
+
+
+class TextDelta(TaggedStruct, tag="text_delta"):
+    """More text for a `text` block."""
+
+    type: ClassVar[Literal["text_delta"]] = "text_delta"
+    text: str
+
+
+class InputJSONDelta(TaggedStruct, tag="input_json_delta"):
+    """More of a tool call's input JSON (complete only at `content_block_stop`)."""
+
+    type: ClassVar[Literal["input_json_delta"]] = "input_json_delta"
+    partial_json: str
+
+
+class ThinkingDelta(TaggedStruct, tag="thinking_delta"):
+    """More thinking for a `thinking` block."""
+
+    type: ClassVar[Literal["thinking_delta"]] = "thinking_delta"
+    thinking: str
+
+
+class SignatureDelta(TaggedStruct, tag="signature_delta"):
+    """The signature of a `thinking` block."""
+
+    type: ClassVar[Literal["signature_delta"]] = "signature_delta"
+    signature: str
+
+
+class CitationsDelta(TaggedStruct, tag="citations_delta"):
+    """A citation to append to a `text` block's `citations`."""
+
+    type: ClassVar[Literal["citations_delta"]] = "citations_delta"
+    citation: TextCitation
+
+
+class UnknownDelta(Unknown):
+    """A delta of a type this client does not know, kept as its raw JSON."""
+
+    __slots__ = ()
+
+
+KnownDelta = Union[TextDelta, InputJSONDelta, ThinkingDelta, SignatureDelta, CitationsDelta]
+if TYPE_CHECKING:
+    RawContentBlockDelta = Union[KnownDelta, UnknownDelta]
+else:
+    RawContentBlockDelta = KnownDelta
+
+# -------------------------------------------------------------------------------- events
+
+
+class MessageDelta(BaseStruct):
+    """The top-level changes a `message_delta` event carries."""
+
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
+    stop_details: Any = None
+    container: Any = None
+
+
+class MessageDeltaUsage(BaseStruct):
+    """Cumulative usage in a `message_delta` event; absent fields keep their earlier value."""
+
+    output_tokens: int
+    input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation: CacheCreation | None = None
+    server_tool_use: ServerToolUsage | None = None
+
+
+class MessageStartEvent(TaggedStruct, tag="message_start"):
+    """The first event: the message with empty `content`."""
+
+    type: ClassVar[Literal["message_start"]] = "message_start"
+    message: Message
+
+
+class ContentBlockStartEvent(TaggedStruct, tag="content_block_start"):
+    """A content block begins at `index`."""
+
+    type: ClassVar[Literal["content_block_start"]] = "content_block_start"
+    index: int
+    content_block: ContentBlock
+
+
+class ContentBlockDeltaEvent(TaggedStruct, tag="content_block_delta"):
+    """A piece of the content block at `index`."""
+
+    type: ClassVar[Literal["content_block_delta"]] = "content_block_delta"
+    index: int
+    delta: RawContentBlockDelta
+
+
+class ContentBlockStopEvent(TaggedStruct, tag="content_block_stop"):
+    """The content block at `index` is complete."""
+
+    type: ClassVar[Literal["content_block_stop"]] = "content_block_stop"
+    index: int
+
+
+class MessageDeltaEvent(TaggedStruct, tag="message_delta"):
+    """Stop reason and cumulative usage, near the end of the stream."""
+
+    type: ClassVar[Literal["message_delta"]] = "message_delta"
+    delta: MessageDelta
+    usage: MessageDeltaUsage
+
+
+class MessageStopEvent(TaggedStruct, tag="message_stop"):
+    """The last event of a successful stream."""
+
+    type: ClassVar[Literal["message_stop"]] = "message_stop"
+
+
+class PingEvent(TaggedStruct, tag="ping"):
+    """A keep-alive; carries nothing."""
+
+    type: ClassVar[Literal["ping"]] = "ping"
+
+
+class ErrorEvent(TaggedStruct, tag="error"):
+    """An error after the stream started (e.g. `overloaded_error`)."""
+
+    type: ClassVar[Literal["error"]] = "error"
+    error: ErrorObject
+    request_id: str | None = None
+
+
+class UnknownEvent(Unknown):
+    """An event of a type this client does not know, kept as its raw JSON."""
+
+    __slots__ = ()
+
+
+KnownStreamEvent = Union[
+    MessageStartEvent,
+    ContentBlockStartEvent,
+    ContentBlockDeltaEvent,
+    ContentBlockStopEvent,
+    MessageDeltaEvent,
+    MessageStopEvent,
+    PingEvent,
+    ErrorEvent,
+]
+if TYPE_CHECKING:
+    MessageStreamEvent = Union[KnownStreamEvent, UnknownEvent]
+else:
+    MessageStreamEvent = KnownStreamEvent
+
+# ------------------------------------------------------------------------------- batches
+
+
+class MessageBatchRequestCounts(BaseStruct):
+    """How many of a batch's requests are in each state."""
+
+    processing: int
+    succeeded: int
+    errored: int
+    canceled: int
+    expired: int
+
+
+class MessageBatch(BaseStruct):
+    """A Message Batch: many requests processed asynchronously."""
+
+    id: str
+    type: Literal["message_batch"]
+    processing_status: str
+    request_counts: MessageBatchRequestCounts
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
+    cancel_initiated_at: datetime | None = None
+    archived_at: datetime | None = None
+    results_url: str | None = None
+
+
+class DeletedMessageBatch(BaseStruct):
+    """The reply of deleting a batch."""
+
+    id: str
+    type: Literal["message_batch_deleted"]
+
+
+class MessageBatchSucceededResult(TaggedStruct, tag="succeeded"):
+    """The request succeeded; `message` is the reply."""
+
+    type: ClassVar[Literal["succeeded"]] = "succeeded"
+    message: Message
+
+
+class MessageBatchErroredResult(TaggedStruct, tag="errored"):
+    """The request failed; `error` is the error body."""
+
+    type: ClassVar[Literal["errored"]] = "errored"
+    error: ErrorResponse
+
+
+class MessageBatchCanceledResult(TaggedStruct, tag="canceled"):
+    """The batch was canceled before this request ran."""
+
+    type: ClassVar[Literal["canceled"]] = "canceled"
+
+
+class MessageBatchExpiredResult(TaggedStruct, tag="expired"):
+    """The batch expired before this request ran."""
+
+    type: ClassVar[Literal["expired"]] = "expired"
+
+
+MessageBatchResult = Union[
+    MessageBatchSucceededResult,
+    MessageBatchErroredResult,
+    MessageBatchCanceledResult,
+    MessageBatchExpiredResult,
+]
+
+
+class MessageBatchIndividualResponse(BaseStruct):
+    """One line of a batch's results: its `custom_id` and `result`."""
+
+    custom_id: str
+    result: MessageBatchResult
+
+
+# -------------------------------------------------------------------------------- models
+
+
+class ModelInfo(BaseStruct):
+    """A model the API offers."""
+
+    id: str
+    type: Literal["model"]
+    display_name: str
+    created_at: datetime
+    max_input_tokens: int | None = None
+    max_tokens: int | None = None
+
+
+class Page(BaseStruct):
+    """One page of a paginated list (`data`, `has_more`, `first_id`, `last_id`)."""
+
+    data: list[Any]
+    has_more: bool
+    first_id: str | None = None
+    last_id: str | None = None
+
+
+__all__ = (
+    "BashCodeExecutionToolResultBlock",
+    "CacheCreation",
+    "CitationCharLocation",
+    "CitationContentBlockLocation",
+    "CitationPageLocation",
+    "CitationsDelta",
+    "CitationsSearchResultLocation",
+    "CitationsWebSearchResultLocation",
+    "CodeExecutionToolResultBlock",
+    "ContentBlock",
+    "ContentBlockDeltaEvent",
+    "ContentBlockStartEvent",
+    "ContentBlockStopEvent",
+    "DeletedMessageBatch",
+    "ErrorEvent",
+    "ErrorObject",
+    "ErrorResponse",
+    "InputJSONDelta",
+    "KnownContentBlock",
+    "KnownDelta",
+    "KnownStreamEvent",
+    "Message",
+    "MessageBatch",
+    "MessageBatchCanceledResult",
+    "MessageBatchErroredResult",
+    "MessageBatchExpiredResult",
+    "MessageBatchIndividualResponse",
+    "MessageBatchRequestCounts",
+    "MessageBatchResult",
+    "MessageBatchSucceededResult",
+    "MessageDelta",
+    "MessageDeltaEvent",
+    "MessageDeltaUsage",
+    "MessageStartEvent",
+    "MessageStopEvent",
+    "MessageStreamEvent",
+    "MessageTokensCount",
+    "ModelInfo",
+    "Page",
+    "PingEvent",
+    "RawContentBlockDelta",
+    "RedactedThinkingBlock",
+    "ServerToolUsage",
+    "ServerToolUseBlock",
+    "SignatureDelta",
+    "StopReason",
+    "TextBlock",
+    "TextCitation",
+    "TextDelta",
+    "TextEditorCodeExecutionToolResultBlock",
+    "ThinkingBlock",
+    "ThinkingDelta",
+    "ToolUseBlock",
+    "UnknownBlock",
+    "UnknownDelta",
+    "UnknownEvent",
+    "Usage",
+    "WebFetchToolResultBlock",
+    "WebSearchToolResultBlock",
+)
