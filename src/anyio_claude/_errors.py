@@ -104,9 +104,7 @@ class APIResponseValidationError(APIError):
         body: object | None = None,
         partial_message: Message | None = None,
     ) -> None:
-        super().__init__(
-            message, request_id=request_id, body=body, partial_message=partial_message
-        )
+        super().__init__(message, request_id=request_id, body=body, partial_message=partial_message)
         self.status_code = status_code
 
 
@@ -136,9 +134,7 @@ class APIStatusError(APIError):
         rate_limits: RateLimitInfo | None = None,
         partial_message: Message | None = None,
     ) -> None:
-        super().__init__(
-            message, request_id=request_id, body=body, partial_message=partial_message
-        )
+        super().__init__(message, request_id=request_id, body=body, partial_message=partial_message)
         self.status_code = status_code
         self.type = type
         self.response = response

@@ -237,4 +237,3 @@ def decode_batch_result_line(data: bytes | str) -> MessageBatchIndividualRespons
         except (msgspec.DecodeError, ProtocolError) as exc:
             raise ProtocolError(f"invalid batch result line: {first}") from exc
         return MessageBatchIndividualResponse(custom_id=line.custom_id, result=result)
-

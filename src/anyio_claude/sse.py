@@ -1,0 +1,221 @@
+"""A sans-I/O Server-Sent Events decoder (WHATWG "Interpreting an event stream").
+
+Feed it bytes as they arrive; it returns the events completed so far. It never does I/O,
+so it works with any transport and can be tested byte by byte.
+
+How it stays fast: line endings are normalised to LF on whole chunks (CR, LF and CRLF are
+all line endings, and a CRLF split across two chunks is one), complete events are cut out
+of the buffer at blank lines with C-speed `bytes` methods, and the common shape
+`event: X\\ndata: {...}` is recognised without walking its lines. Everything else goes
+through the general per-line rules. Bytes are decoded to text only after framing, so a
+multi-byte character split across chunks is never broken.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from ._errors import SSEProtocolError
+
+__all__ = ("SSEDecoder", "SSEProtocolError", "ServerSentEvent")
+
+_BOM = b"\xef\xbb\xbf"
+_DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+
+
+class ServerSentEvent(msgspec.Struct, frozen=True, gc=False):
+    """One dispatched event.
+
+    `event` is the type (`"message"` when the stream named none), `data` the data lines
+    joined with LF, `id` the last event id seen on the stream so far (it persists across
+    events), `retry` the most recent valid reconnection time in milliseconds, if any.
+    """
+
+    event: str = "message"
+    data: str = ""
+    id: str = ""
+    retry: int | None = None
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+class SSEDecoder:
+    """Turns the bytes of an event stream into `ServerSentEvent`s.
+
+    `max_event_size` caps the bytes of one event (its lines, before decoding) and of the
+    unterminated tail kept between feeds; going over raises `SSEProtocolError`, so a peer
+    that never sends a line break cannot exhaust memory. After an error the decoder is
+    unusable: every later `feed` raises `SSEProtocolError` too.
+    """
+
+    __slots__ = (
+        "_buf",
+        "_closed",
+        "_data",
+        "_error",
+        "_event",
+        "_last_id",
+        "_max",
+        "_names",
+        "_pending_cr",
+        "_retry",
+        "_started",
+    )
+
+    def __init__(self, *, max_event_size: int = _DEFAULT_MAX_EVENT_SIZE) -> None:
+        if max_event_size < 1:
+            raise ValueError("max_event_size must be positive")
+        self._max = max_event_size
+        self._buf = b""
+        self._pending_cr = False
+        self._started = False
+        self._closed = False
+        self._error: str | None = None
+        self._event = ""
+        self._data: list[str] = []
+        self._last_id = ""
+        self._retry: int | None = None
+        self._names: dict[bytes, str] = {}
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event id the stream set (`""` until one arrives)."""
+        return self._last_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time the stream last set, in milliseconds, or None."""
+        return self._retry
+
+    def feed(self, data: bytes) -> list[ServerSentEvent]:
+        """Take the next bytes of the stream; return the events they complete, in order.
+
+        Raises `SSEProtocolError` if an event outgrows `max_event_size`, or if the decoder
+        was closed or failed before.
+        """
+        if self._error is not None:
+            raise SSEProtocolError(f"decoder is unusable after an earlier error: {self._error}")
+        if self._closed:
+            raise SSEProtocolError("feed() after close()")
+        if not data:
+            return []
+        if self._pending_cr and data[:1] == b"\n":
+            data = data[1:]
+        if b"\r" in data:
+            self._pending_cr = data[-1:] == b"\r"
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        else:
+            self._pending_cr = False
+        buf = self._buf + data if self._buf else data
+        if not self._started:
+            if len(buf) < 3 and _BOM.startswith(buf):
+                self._buf = buf
+                return []
+            self._started = True
+            if buf.startswith(_BOM):
+                buf = buf[3:]
+        end = buf.rfind(b"\n\n")
+        if end < 0:
+            self._buf = buf
+            self._check_tail()
+            return []
+        self._buf = buf[end + 2 :]
+        events: list[ServerSentEvent] = []
+        append = events.append
+        limit = self._max
+        names = self._names
+        last_id, retry = self._last_id, self._retry
+        for block in buf[:end].split(b"\n\n"):
+            # The shape nearly every Claude event has: `event: X` then one `data: Y` line.
+            if block[:7] == b"event: ":
+                nl = block.find(b"\n", 7)
+                if (
+                    nl > 0
+                    and block.startswith(b"data: ", nl + 1)
+                    and block.find(b"\n", nl + 1) < 0
+                    and len(block) <= limit
+                ):
+                    raw_name = block[7:nl]
+                    name = names.get(raw_name)
+                    if name is None:
+                        name = _text(raw_name) if raw_name else "message"
+                        if len(names) < 64:
+                            names[raw_name] = name
+                    append(
+                        ServerSentEvent(
+                            name, block[nl + 7 :].decode("utf-8", "replace"), last_id, retry
+                        )
+                    )
+                    continue
+            self._block(block, events)
+            last_id, retry = self._last_id, self._retry
+        self._check_tail()
+        return events
+
+    def close(self) -> None:
+        """End of stream: an event without its terminating blank line is discarded.
+
+        Idempotent. Later `feed` calls raise `SSEProtocolError`.
+        """
+        self._closed = True
+        self._buf = b""
+        self._event = ""
+        self._data = []
+
+    def _check_tail(self) -> None:
+        if len(self._buf) > self._max:
+            self._fail(
+                f"an event exceeded the size cap: {len(self._buf)} bytes buffered without "
+                f"its end, limit {self._max} bytes (max_event_size)"
+            )
+
+    def _fail(self, message: str) -> None:
+        self._error = message
+        self._buf = b""
+        raise SSEProtocolError(message)
+
+    def _block(self, block: bytes, out: list[ServerSentEvent]) -> None:
+        """Handle the lines of one event by the general rules, then the blank line ending it."""
+        if len(block) > self._max:
+            self._fail(
+                f"an event exceeded the size cap: {len(block)} bytes, limit {self._max} "
+                "bytes (max_event_size)"
+            )
+        for line in block.split(b"\n"):
+            if line:
+                self._line(line)
+            else:
+                self._dispatch(out)
+        self._dispatch(out)
+
+    def _line(self, line: bytes) -> None:
+        colon = line.find(b":")
+        if colon == 0:
+            return
+        if colon < 0:
+            name, value = line, b""
+        else:
+            name = line[:colon]
+            value = line[colon + 2 :] if line[colon + 1 : colon + 2] == b" " else line[colon + 1 :]
+        if name == b"data":
+            self._data.append(_text(value))
+        elif name == b"event":
+            self._event = _text(value)
+        elif name == b"id":
+            if b"\x00" not in value:
+                self._last_id = _text(value)
+        elif name == b"retry":
+            if value.isdigit() and value.isascii():
+                self._retry = int(value)
+
+    def _dispatch(self, out: list[ServerSentEvent]) -> None:
+        if self._data:
+            out.append(
+                ServerSentEvent(
+                    self._event or "message", "\n".join(self._data), self._last_id, self._retry
+                )
+            )
+            self._data = []
+        self._event = ""

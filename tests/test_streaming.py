@@ -1,0 +1,251 @@
+"""Accumulator and derived events: one behaviour per test."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from anyio_claude._errors import EventProtocolError
+from anyio_claude.streaming import (
+    MessageAccumulator,
+    MessageStreamState,
+    decode_event,
+    parse_partial_json,
+)
+from anyio_claude.types import TextBlock, ThinkingBlock, ToolUseBlock, UnknownBlock
+
+START = {
+    "type": "message_start",
+    "message": {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "claude-sonnet-4-5-20250929",
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 1, "cache_read_input_tokens": 7},
+    },
+}
+
+
+def run(*events: dict[str, Any]) -> MessageAccumulator:
+    acc = MessageAccumulator()
+    for event in (START, *events):
+        acc.update(decode_event(json.dumps(event)))
+    return acc
+
+
+def start(index: int, block: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_start", "index": index, "content_block": block}
+
+
+def delta(index: int, d: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": d}
+
+
+def stop(index: int) -> dict[str, Any]:
+    return {"type": "content_block_stop", "index": index}
+
+
+def test_text_with_multibyte_and_citations() -> None:
+    citation = {
+        "type": "char_location",
+        "cited_text": "x",
+        "document_index": 0,
+        "start_char_index": 0,
+        "end_char_index": 1,
+    }
+    acc = run(
+        start(0, {"type": "text", "text": ""}),
+        delta(0, {"type": "text_delta", "text": "héllo "}),
+        delta(0, {"type": "citations_delta", "citation": citation}),
+        delta(0, {"type": "text_delta", "text": "世界 🎉"}),
+        stop(0),
+    )
+    block = acc.snapshot.content[0]
+    assert isinstance(block, TextBlock)
+    assert block.text == "héllo 世界 🎉"
+    assert block.citations is not None and block.citations[0].cited_text == "x"
+
+
+def test_thinking_and_signature() -> None:
+    acc = run(
+        start(0, {"type": "thinking", "thinking": "", "signature": ""}),
+        delta(0, {"type": "thinking_delta", "thinking": "let me "}),
+        delta(0, {"type": "thinking_delta", "thinking": "think"}),
+        delta(0, {"type": "signature_delta", "signature": "sig"}),
+        stop(0),
+    )
+    assert acc.snapshot.content == [ThinkingBlock(thinking="let me think", signature="sig")]
+
+
+@pytest.mark.parametrize("kind", ["tool_use", "server_tool_use"])
+def test_tool_input_partial_then_final(kind: str) -> None:
+    acc = run(start(0, {"type": kind, "id": "t", "name": "web_search", "input": {}}))
+    assert acc.snapshot.content[0].input == {}  # type: ignore[union-attr]
+    acc.update(
+        decode_event(json.dumps(delta(0, {"type": "input_json_delta", "partial_json": '{"q": "a'})))
+    )
+    assert acc.snapshot.content[0].input == {}  # type: ignore[union-attr]
+    acc.update(
+        decode_event(
+            json.dumps(delta(0, {"type": "input_json_delta", "partial_json": 'b", "n": 1'}))
+        )
+    )
+    assert acc.snapshot.content[0].input == {"q": "ab", "n": 1}  # type: ignore[union-attr]
+    acc.update(
+        decode_event(json.dumps(delta(0, {"type": "input_json_delta", "partial_json": "2}"})))
+    )
+    acc.update(decode_event(json.dumps(stop(0))))
+    assert acc.snapshot.content[0].input == {"q": "ab", "n": 12}  # type: ignore[union-attr]
+
+
+def test_tool_without_input_deltas_keeps_empty_input() -> None:
+    acc = run(start(0, {"type": "tool_use", "id": "t", "name": "f", "input": {}}), stop(0))
+    assert acc.snapshot.content == [ToolUseBlock(id="t", name="f", input={})]
+
+
+def test_invalid_final_tool_json_raises() -> None:
+    with pytest.raises(EventProtocolError, match="block 0"):
+        run(
+            start(0, {"type": "tool_use", "id": "t", "name": "f", "input": {}}),
+            delta(0, {"type": "input_json_delta", "partial_json": '{"a": '}),
+            stop(0),
+        )
+
+
+def test_usage_merge_keeps_absent_optionals() -> None:
+    acc = run(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "stop_sequence", "stop_sequence": "END"},
+            "usage": {"output_tokens": 42, "input_tokens": 11},
+        }
+    )
+    snap = acc.snapshot
+    assert snap.stop_reason == "stop_sequence" and snap.stop_sequence == "END"
+    assert snap.usage.output_tokens == 42
+    assert snap.usage.input_tokens == 11
+    assert snap.usage.cache_read_input_tokens == 7  # absent in the delta: kept
+
+
+def test_pings_errors_and_unknown_events_are_ignored() -> None:
+    acc = run(
+        {"type": "ping"},
+        {"type": "brand_new_event", "x": 1},
+        start(0, {"type": "text", "text": "a"}),
+        delta(0, {"type": "brand_new_delta", "y": 2}),
+        {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}},
+        stop(0),
+    )
+    assert acc.snapshot.content == [TextBlock(text="a")]
+
+
+def test_unknown_block_passes_through() -> None:
+    acc = run(start(0, {"type": "hologram", "depth": 3}), stop(0))
+    block = acc.snapshot.content[0]
+    assert isinstance(block, UnknownBlock)
+    assert block.to_dict() == {"type": "hologram", "depth": 3}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        delta(0, {"type": "text_delta", "text": "x"}),
+        stop(0),
+        {"type": "message_delta", "delta": {}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop"},
+        start(0, {"type": "text", "text": ""}),
+    ],
+)
+def test_events_before_message_start_raise(event: dict[str, Any]) -> None:
+    with pytest.raises(EventProtocolError, match="message_start"):
+        MessageAccumulator().update(decode_event(json.dumps(event)))
+
+
+def test_delta_for_unknown_index_or_wrong_block_raises() -> None:
+    with pytest.raises(EventProtocolError, match="never started"):
+        run(delta(3, {"type": "text_delta", "text": "x"}))
+    with pytest.raises(EventProtocolError, match="does not fit"):
+        run(
+            start(0, {"type": "text", "text": ""}),
+            delta(0, {"type": "thinking_delta", "thinking": "x"}),
+        )
+
+
+def test_snapshot_is_cached_until_the_next_change() -> None:
+    acc = run(start(0, {"type": "text", "text": ""}), delta(0, {"type": "text_delta", "text": "a"}))
+    first = acc.snapshot
+    assert acc.snapshot is first
+    acc.update(decode_event(json.dumps({"type": "ping"})))
+    assert acc.snapshot is first
+    acc.update(decode_event(json.dumps(delta(0, {"type": "text_delta", "text": "b"}))))
+    assert acc.snapshot is not first
+    assert acc.snapshot.content[0].text == "ab"  # type: ignore[union-attr]
+    assert first.content[0].text == "a"  # type: ignore[union-attr]
+
+
+def test_untouched_blocks_keep_their_materialised_value() -> None:
+    acc = run(
+        start(0, {"type": "text", "text": "done"}),
+        stop(0),
+        start(1, {"type": "text", "text": ""}),
+    )
+    block0 = acc.snapshot.content[0]
+    acc.update(decode_event(json.dumps(delta(1, {"type": "text_delta", "text": "x"}))))
+    assert acc.snapshot.content[0] is block0
+
+
+def test_derived_events_in_official_order_with_lazy_snapshots() -> None:
+    state = MessageStreamState()
+    out: list[Any] = []
+    for event in (
+        START,
+        start(0, {"type": "text", "text": ""}),
+        delta(0, {"type": "text_delta", "text": "Hel"}),
+        delta(0, {"type": "text_delta", "text": "lo"}),
+        stop(0),
+        start(1, {"type": "tool_use", "id": "t", "name": "f", "input": {}}),
+        delta(1, {"type": "input_json_delta", "partial_json": '{"a": [1, 2'}),
+        delta(1, {"type": "input_json_delta", "partial_json": "]}"}),
+        stop(1),
+        {"type": "message_stop"},
+    ):
+        out += state.feed(decode_event(json.dumps(event)))
+    assert [e.type for e in out] == [
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "text",
+        "content_block_delta",
+        "text",
+        "content_block_stop",
+        "content_block_start",
+        "content_block_delta",
+        "input_json",
+        "content_block_delta",
+        "input_json",
+        "content_block_stop",
+        "message_stop",
+    ]
+    # Snapshots are taken lazily but still show the state at their own event.
+    assert out[3].snapshot == "Hel"
+    assert out[5].snapshot == "Hello"
+    assert out[6].content_block == TextBlock(text="Hello")
+    assert out[9].snapshot == {"a": [1, 2]}
+    assert out[11].snapshot == {"a": [1, 2]}
+    assert out[12].content_block.input == {"a": [1, 2]}
+    assert out[13].message.content[1].input == {"a": [1, 2]}
+
+
+def test_parse_partial_json_examples() -> None:
+    assert parse_partial_json("") is None
+    assert parse_partial_json('{"a": "hel') == {}
+    assert parse_partial_json('{"a": 12') == {"a": 12}
+    assert parse_partial_json('{"a": 1.') == {}
+    assert parse_partial_json('{"a": {"b": [1, {"c') == {"a": {"b": [1, {}]}}
+    assert parse_partial_json("[true") == [True]
+    assert parse_partial_json("nonsense") is None

@@ -1,0 +1,199 @@
+"""Accumulator properties: random valid streams vs a naive reference model and the official SDK."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import jiter
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anyio_claude._errors import EventProtocolError
+from anyio_claude.streaming import MessageAccumulator, decode_event, parse_partial_json
+
+from ._events import event_streams, json_value
+
+SKIP = object()
+
+
+def strip_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: strip_none(v) for k, v in value.items() if v is not None and v is not SKIP}
+    if isinstance(value, list):
+        return [strip_none(v) for v in value]
+    return value
+
+
+class Reference:
+    """Deliberately naive: dicts, `+=`, and a full re-parse of the tool JSON every delta."""
+
+    def __init__(self) -> None:
+        self.message: dict[str, Any] | None = None
+        self.json: dict[int, str] = {}
+
+    def update(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "message_start":
+            self.message = copy.deepcopy(event["message"])
+            return
+        assert self.message is not None
+        content = self.message["content"]
+        if kind == "content_block_start":
+            content.append(copy.deepcopy(event["content_block"]))
+        elif kind == "content_block_delta":
+            block, delta, index = content[event["index"]], event["delta"], event["index"]
+            if delta["type"] == "text_delta":
+                block["text"] += delta["text"]
+            elif delta["type"] == "thinking_delta":
+                block["thinking"] += delta["thinking"]
+            elif delta["type"] == "signature_delta":
+                block["signature"] = delta["signature"]
+            elif delta["type"] == "citations_delta":
+                block["citations"] = [*(block.get("citations") or []), delta["citation"]]
+            elif delta["type"] == "input_json_delta":
+                self.json[index] = self.json.get(index, "") + delta["partial_json"]
+                try:
+                    block["input"] = jiter.from_json(self.json[index].encode(), partial_mode=True)
+                except ValueError:
+                    block["input"] = SKIP  # jiter rejects this prefix: nothing to compare
+        elif kind == "content_block_stop":
+            if event["index"] in self.json:
+                content[event["index"]]["input"] = json.loads(self.json[event["index"]])
+        elif kind == "message_delta":
+            self.message["stop_reason"] = event["delta"]["stop_reason"]
+            self.message["stop_sequence"] = event["delta"]["stop_sequence"]
+            for name, value in event["usage"].items():
+                if value is not None:
+                    self.message["usage"][name] = value
+
+
+def ours(snapshot: Any) -> Any:
+    return strip_none(snapshot.to_dict())
+
+
+def comparable(reference: dict[str, Any]) -> Any:
+    ref = copy.deepcopy(reference)
+    skip_inputs = [i for i, b in enumerate(ref["content"]) if b.get("input", None) is SKIP]
+    return strip_none(ref), skip_inputs
+
+
+def drop_inputs(message: Any, indexes: list[int]) -> Any:
+    for i in indexes:
+        message["content"][i].pop("input", None)
+    return message
+
+
+@settings(max_examples=150, deadline=None)
+@given(event_streams())
+def test_every_intermediate_snapshot_matches_the_reference(events: list[dict[str, Any]]) -> None:
+    acc, ref = MessageAccumulator(), Reference()
+    for event in events:
+        acc.update(decode_event(json.dumps(event)))
+        if event["type"] in ("ping", "future_event"):
+            continue
+        ref.update(event)
+        expected, skipped = comparable(ref.message)  # type: ignore[arg-type]
+        assert drop_inputs(ours(acc.snapshot), skipped) == drop_inputs(expected, skipped)
+
+
+@settings(max_examples=150, deadline=None)
+@given(event_streams())
+def test_final_snapshot_read_once_matches_the_reference(events: list[dict[str, Any]]) -> None:
+    acc, ref = MessageAccumulator(), Reference()
+    for event in events:
+        acc.update(decode_event(json.dumps(event).encode()))
+        if event["type"] not in ("ping", "future_event"):
+            ref.update(event)
+    expected, skipped = comparable(ref.message)  # type: ignore[arg-type]
+    assert not skipped
+    assert ours(acc.snapshot) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(event_streams())
+def test_differential_against_the_official_sdk(events: list[dict[str, Any]]) -> None:
+    from anthropic.lib.streaming._messages import accumulate_event
+
+    mystery = {
+        e["index"] for e in events if e.get("content_block", {}).get("type") == "mystery_block"
+    }
+    known = [
+        e
+        for e in events
+        if e["type"] not in ("ping", "future_event") and e.get("index") not in mystery
+    ]
+    # Renumber the blocks the official SDK cannot type (it would coerce the unknown block).
+    renumber: dict[int, int] = {}
+    for e in known:
+        if e["type"] == "content_block_start":
+            renumber[e["index"]] = len(renumber)
+    known = [{**e, "index": renumber[e["index"]]} if "index" in e else e for e in known]
+    acc = MessageAccumulator()
+    official: Any = None
+    json_bufs: dict[int, bytes] = {}
+    for event in known:
+        acc.update(decode_event(json.dumps(event)))
+        official = accumulate_event(
+            event=copy.deepcopy(event),  # type: ignore[arg-type]
+            current_snapshot=official,
+            json_bufs=json_bufs,
+        )
+    assert ours(acc.snapshot) == strip_none(official.to_dict())
+
+
+@st.composite
+def json_texts(draw: st.DrawFn) -> str:
+    value = draw(json_value)
+    return json.dumps(
+        value,
+        ensure_ascii=draw(st.booleans()),
+        indent=draw(st.sampled_from([None, 0, 2])),
+        separators=draw(st.sampled_from([None, (",", ":"), (" , ", " : ")])),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_texts())
+def test_partial_json_matches_jiter_on_every_prefix(text: str) -> None:
+    for end in range(len(text) + 1):
+        prefix = text[:end]
+        try:
+            expected = jiter.from_json(prefix.encode(), partial_mode=True)
+        except ValueError:
+            parse_partial_json(prefix)  # must not raise either
+            continue
+        assert parse_partial_json(prefix) == expected, prefix
+    assert parse_partial_json(text) == json.loads(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=200) | json_texts())
+def test_decode_event_garbage_raises_only_our_error(data: bytes | str) -> None:
+    try:
+        decode_event(data)
+    except EventProtocolError:
+        pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"type": st.sampled_from(["content_block_delta", "message_delta", "ping", "x"])},
+            optional={"index": st.integers(-2, 3), "delta": json_value, "usage": json_value},
+        ),
+        max_size=6,
+    )
+)
+def test_garbage_event_sequences_raise_only_our_error(events: list[dict[str, Any]]) -> None:
+    acc = MessageAccumulator()
+    try:
+        for event in events:
+            acc.update(decode_event(msgspec.json.encode(event)))
+        if acc.started:
+            acc.snapshot  # noqa: B018
+    except EventProtocolError:
+        pass
