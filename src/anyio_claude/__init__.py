@@ -1,1 +1,106 @@
-"""anyio-claude: a fast, structured-concurrency native client for the Claude Messages API."""
+"""anyio-claude: a fast, structured-concurrency native client for the Claude Messages API.
+
+Runs unchanged under asyncio and trio. The public API mirrors the official `anthropic`
+SDK, so its examples run after changing the import.
+"""
+
+from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
+from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from ._client import NOT_GIVEN as NOT_GIVEN
+from ._client import AsyncClaude as AsyncClaude
+from ._client import NotGiven as NotGiven
+from ._errors import AnthropicError as AnthropicError
+from ._errors import APIConnectionError as APIConnectionError
+from ._errors import APIError as APIError
+from ._errors import APIResponseValidationError as APIResponseValidationError
+from ._errors import APIStatusError as APIStatusError
+from ._errors import APITimeoutError as APITimeoutError
+from ._errors import AuthenticationError as AuthenticationError
+from ._errors import BadRequestError as BadRequestError
+from ._errors import BillingError as BillingError
+from ._errors import ClaudeError as ClaudeError
+from ._errors import ConflictError as ConflictError
+from ._errors import EventProtocolError as EventProtocolError
+from ._errors import GatewayTimeoutError as GatewayTimeoutError
+from ._errors import InternalServerError as InternalServerError
+from ._errors import NotFoundError as NotFoundError
+from ._errors import OverloadedError as OverloadedError
+from ._errors import PermissionDeniedError as PermissionDeniedError
+from ._errors import ProtocolError as ProtocolError
+from ._errors import RateLimitError as RateLimitError
+from ._errors import RequestTooLargeError as RequestTooLargeError
+from ._errors import SSEProtocolError as SSEProtocolError
+from ._errors import UnprocessableEntityError as UnprocessableEntityError
+from ._fanout import fan_out as fan_out
+from ._http import Headers as Headers
+from ._http import Timeout as Timeout
+from ._ratelimits import RateLimitInfo as RateLimitInfo
+from ._response import APIResponse as APIResponse
+from ._response import AsyncAPIResponse as AsyncAPIResponse
+from ._response import HTTPResponse as HTTPResponse
+from ._streams import AsyncMessageStream as AsyncMessageStream
+from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
+from ._streams import AsyncStream as AsyncStream
+from ._streams import AsyncTextStream as AsyncTextStream
+from ._sync import Claude as Claude
+from ._sync import MessageStream as MessageStream
+from ._sync import MessageStreamManager as MessageStreamManager
+from ._sync import Stream as Stream
+from .resources import AsyncPage as AsyncPage
+from .resources import AsyncPaginator as AsyncPaginator
+from .resources._batches import AsyncBatchResults as AsyncBatchResults
+
+AsyncAnthropic = AsyncClaude
+Anthropic = Claude
+
+__version__ = "0.1.0"
+
+__all__ = (
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Anthropic",
+    "AnthropicError",
+    "AsyncAPIResponse",
+    "AsyncAnthropic",
+    "AsyncBatchResults",
+    "AsyncClaude",
+    "AsyncMessageStream",
+    "AsyncMessageStreamManager",
+    "AsyncPage",
+    "AsyncPaginator",
+    "AsyncStream",
+    "AsyncTextStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "BillingError",
+    "Claude",
+    "ClaudeError",
+    "ConflictError",
+    "EventProtocolError",
+    "GatewayTimeoutError",
+    "HTTPResponse",
+    "Headers",
+    "InternalServerError",
+    "MessageStream",
+    "MessageStreamManager",
+    "NotFoundError",
+    "NotGiven",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "ProtocolError",
+    "RateLimitError",
+    "RateLimitInfo",
+    "RequestTooLargeError",
+    "SSEProtocolError",
+    "Stream",
+    "Timeout",
+    "UnprocessableEntityError",
+    "fan_out",
+)

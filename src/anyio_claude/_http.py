@@ -1,0 +1,101 @@
+"""Small HTTP value types: `Headers`, `Timeout`, `Request`. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+__all__ = ("Headers", "Request", "Timeout")
+
+_SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization"})
+
+
+class Headers(Mapping[str, str]):
+    """Immutable, case-insensitive response or request headers.
+
+    Repeated names are joined with ", " when read by key; `raw` keeps every pair.
+    The values of credential headers are redacted in `repr`.
+    """
+
+    __slots__ = ("_map", "raw")
+
+    def __init__(
+        self, pairs: Iterable[tuple[bytes, bytes]] | Iterable[tuple[str, str]] = ()
+    ) -> None:
+        raw: list[tuple[bytes, bytes]] = []
+        mapping: dict[str, str] = {}
+        for name, value in pairs:
+            bname = name.encode("latin-1") if isinstance(name, str) else name
+            bvalue = value.encode("latin-1") if isinstance(value, str) else value
+            raw.append((bname, bvalue))
+            key = bname.decode("latin-1").lower()
+            text = bvalue.decode("latin-1")
+            mapping[key] = f"{mapping[key]}, {text}" if key in mapping else text
+        self.raw = raw
+        self._map = mapping
+
+    def __getitem__(self, key: str) -> str:
+        return self._map[key.lower()]
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """The value for `key` (case-insensitive), or `default`."""
+        return self._map.get(key.lower(), default)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._map
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def get_list(self, key: str) -> list[str]:
+        """Every value sent for `key`, in order."""
+        wanted = key.lower().encode("latin-1")
+        return [v.decode("latin-1") for k, v in self.raw if k.lower() == wanted]
+
+    def __repr__(self) -> str:
+        shown = {k: ("<redacted>" if k in _SECRET_HEADERS else v) for k, v in self._map.items()}
+        return f"Headers({shown!r})"
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Timeouts in seconds (None: no limit), like httpx's plus two of our own.
+
+    `connect`, `read`, `write` bound each network operation, `pool` the wait for a free
+    connection, `total` the whole call (every attempt, the retry waits and the body or
+    stream), `stream_idle` the time between stream events other than `ping`.
+    """
+
+    connect: float | None = 5.0
+    read: float | None = 600.0
+    write: float | None = 600.0
+    pool: float | None = 600.0
+    total: float | None = None
+    stream_idle: float | None = None
+
+    @classmethod
+    def coerce(cls, value: float | Timeout | None) -> Timeout:
+        """A `Timeout` from a number: it bounds read, write and pool; connect stays at 5 s
+        unless the number is smaller. None means no limit at all.
+        """
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(connect=None, read=None, write=None, pool=None)
+        return cls(connect=min(5.0, value), read=value, write=value, pool=value)
+
+
+@dataclass(slots=True)
+class Request:
+    """What the transport sends: method, target (path and query), headers and body."""
+
+    method: str
+    target: bytes
+    headers: list[tuple[bytes, bytes]]
+    content: bytes
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.target.decode('latin-1')}>"

@@ -1,0 +1,471 @@
+"""Streams over a live response: raw events (`AsyncStream`) and the helper (`AsyncMessageStream`).
+
+Reading is pull-based: each `__anext__` takes the next event from the batch decoded from
+the last network chunk, and reads another chunk only when the batch is used up. Bytes go
+through `sse.SSEDecoder`, `streaming.decode_event` and the accumulator without copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import anyio
+
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ProtocolError,
+    status_error_class,
+    status_for_error_type,
+)
+from ._response import HTTPResponse
+from .sse import SSEDecoder
+from .streaming import MessageAccumulator, MessageStreamState, decode_event
+from .types import ErrorEvent, Message, PingEvent, TextBlock
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from ._client import AsyncClaude, _Call
+    from ._transport import Response
+    from .streaming import StreamEvent as ParsedEvent
+    from .types import MessageStreamEvent
+
+__all__ = ("AsyncMessageStream", "AsyncMessageStreamManager", "AsyncStream", "AsyncTextStream")
+
+_S = TypeVar("_S", bound="_StreamBase")
+_E = TypeVar("_E")
+_AE = TypeVar("_AE", bound=APIError)
+
+
+class _StreamBase:
+    """Turns a response body into events, with timeouts, error mapping and a live snapshot."""
+
+    __slots__ = (
+        "_batch",
+        "_chunks",
+        "_closed",
+        "_deadline",
+        "_decoder",
+        "_done",
+        "_idle",
+        "_last_progress",
+        "_pos",
+        "_response",
+        "http_response",
+        "retries_taken",
+    )
+
+    def __init__(
+        self,
+        response: Response,
+        *,
+        deadline: float | None,
+        idle_timeout: float | None,
+        retries_taken: int = 0,
+    ) -> None:
+        self._response = response
+        self.http_response = HTTPResponse(response.status, response.headers, response.http_version)
+        self.retries_taken = retries_taken
+        self._chunks = response.aiter_bytes()
+        self._decoder = SSEDecoder()
+        self._deadline = deadline
+        self._idle = idle_timeout
+        self._last_progress = anyio.current_time()
+        self._batch: list[MessageStreamEvent] = []
+        self._pos = 0
+        self._done = False
+        self._closed = False
+
+    # Subclasses keep the accumulated message so errors can carry what arrived.
+    def _snapshot_or_none(self) -> Message | None:
+        raise NotImplementedError
+
+    @property
+    def response(self) -> HTTPResponse:
+        """The HTTP response (status and headers) this stream reads."""
+        return self.http_response
+
+    @property
+    def request_id(self) -> str | None:
+        """The `request-id` header of the response."""
+        return self.http_response.request_id
+
+    async def _read_batch(self) -> bool:
+        """Read chunks until at least one event is decoded; False at the end of the body."""
+        chunks = self._chunks
+        decoder = self._decoder
+        while True:
+            try:
+                deadline = self._read_deadline()
+                if deadline is None:
+                    chunk = await chunks.__anext__()
+                else:
+                    with anyio.CancelScope(deadline=deadline) as scope:
+                        chunk = await chunks.__anext__()
+                    if scope.cancelled_caught:
+                        raise self._timeout_error()
+                sses = decoder.feed(chunk)
+            except StopAsyncIteration:
+                decoder.close()
+                self._done = True
+                return False
+            except ProtocolError as exc:
+                raise self._attach(
+                    APIResponseValidationError(
+                        f"malformed event stream: {exc}",
+                        status_code=self.http_response.status_code,
+                        request_id=self.request_id,
+                    ),
+                    exc,
+                ) from exc
+            except APIConnectionError as exc:
+                raise self._attach(exc, None) from exc.__cause__
+            if not sses:
+                continue
+            try:
+                batch = [decode_event(sse.data) for sse in sses]
+            except ProtocolError as exc:
+                raise self._attach(
+                    APIResponseValidationError(
+                        f"malformed stream event: {exc}",
+                        status_code=self.http_response.status_code,
+                        request_id=self.request_id,
+                    ),
+                    exc,
+                ) from exc
+            if self._idle is not None:
+                for event in batch:
+                    if type(event) is not PingEvent:
+                        self._last_progress = anyio.current_time()
+                        break
+            self._batch = batch
+            self._pos = 0
+            return True
+
+    def _read_deadline(self) -> float | None:
+        deadline = self._deadline
+        if self._idle is not None:
+            idle_deadline = self._last_progress + self._idle
+            if deadline is None or idle_deadline < deadline:
+                deadline = idle_deadline
+        return deadline
+
+    def _timeout_error(self) -> APITimeoutError:
+        now = anyio.current_time()
+        if self._idle is not None and now >= self._last_progress + self._idle:
+            message = f"the stream sent no event but pings for {self._idle:g}s (stream_idle)"
+        else:
+            message = "the request's overall timeout expired mid-stream"
+        return self._attach(APITimeoutError(message, request_id=self.request_id), None)
+
+    def _attach(self, error: _AE, cause: BaseException | None) -> _AE:
+        if error.request_id is None:
+            error.request_id = self.request_id
+        error.partial_message = self._snapshot_or_none()
+        if cause is not None:
+            error.__cause__ = cause
+        return error
+
+    def _error_from_event(self, event: ErrorEvent) -> APIStatusError:
+        from ._ratelimits import RateLimitInfo
+
+        status = status_for_error_type(event.error.type)
+        return self._attach(
+            status_error_class(status)(
+                event.error.message,
+                status_code=status,
+                type=event.error.type,
+                request_id=event.request_id or self.request_id,
+                body=event.to_dict(),
+                response=self.http_response,
+                rate_limits=RateLimitInfo.from_headers(self.http_response.headers),
+            ),
+            None,
+        )
+
+    async def _next_raw(self) -> MessageStreamEvent:
+        if self._pos >= len(self._batch):
+            if self._done or self._closed or not await self._read_batch():
+                raise StopAsyncIteration
+        event = self._batch[self._pos]
+        self._pos += 1
+        return event
+
+    async def _prime(self) -> None:
+        """Read until the first event is in, so that a failure before it can be retried."""
+        if self._pos >= len(self._batch) and not self._done:
+            await self._read_batch()
+
+    async def close(self) -> None:
+        """Close the response. A connection whose body was not read to the end is closed,
+        not reused. Shielded from cancellation, so it completes even in a cancelled scope.
+        """
+        if not self._closed:
+            self._closed = True
+            with anyio.CancelScope(shield=True):
+                await self._response.aclose()
+
+    async def __aenter__(self: _S) -> _S:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+class AsyncStream(_StreamBase):
+    """The raw event stream of `messages.create(..., stream=True)`.
+
+    `async for event in stream` yields every event as sent (pings and unknown event types
+    included). An `error` event raises the `APIStatusError` subclass its type maps to;
+    transport failures raise `APIConnectionError`/`APITimeoutError`; either way the
+    exception's `partial_message` (and `current_message_snapshot`) hold what arrived.
+    Use it in `async with`, or call `close()`: the connection is released either way.
+    Cancelling the iterating task closes the connection.
+    """
+
+    __slots__ = ("_acc",)
+
+    def __init__(
+        self,
+        response: Response,
+        *,
+        deadline: float | None,
+        idle_timeout: float | None,
+        retries_taken: int = 0,
+    ) -> None:
+        super().__init__(
+            response, deadline=deadline, idle_timeout=idle_timeout, retries_taken=retries_taken
+        )
+        self._acc = MessageAccumulator()
+
+    def _snapshot_or_none(self) -> Message | None:
+        return self._acc.snapshot if self._acc.started else None
+
+    @property
+    def current_message_snapshot(self) -> Message:
+        """The message accumulated so far (raises `RuntimeError` before `message_start`)."""
+        if not self._acc.started:
+            raise RuntimeError("no message_start event has arrived yet")
+        return self._acc.snapshot
+
+    def __aiter__(self) -> AsyncStream:
+        return self
+
+    async def __anext__(self) -> MessageStreamEvent:
+        try:
+            event = await self._next_raw()
+        except BaseException:
+            await self.close()
+            raise
+        if type(event) is ErrorEvent:
+            await self.close()
+            raise self._error_from_event(event)
+        try:
+            self._acc.update(event)
+        except ProtocolError as exc:
+            await self.close()
+            raise self._attach(
+                APIResponseValidationError(
+                    f"stream events out of order: {exc}",
+                    status_code=self.http_response.status_code,
+                ),
+                exc,
+            ) from exc
+        return event
+
+
+class AsyncMessageStream(_StreamBase):
+    """The stream of `messages.stream(...)`: raw events plus derived ones, and the snapshot.
+
+    `async for event in stream` yields the raw events and, after each delta, a derived
+    `text` / `thinking` / `signature` / `input_json` / `citation` event; the final
+    `content_block_stop` and `message_stop` events carry the finished block and message.
+    `text_stream` yields only the text. Errors behave as for `AsyncStream`.
+    """
+
+    __slots__ = ("_derived", "_dpos", "_state")
+
+    def __init__(
+        self,
+        response: Response,
+        *,
+        deadline: float | None,
+        idle_timeout: float | None,
+        retries_taken: int = 0,
+    ) -> None:
+        super().__init__(
+            response, deadline=deadline, idle_timeout=idle_timeout, retries_taken=retries_taken
+        )
+        self._state = MessageStreamState()
+        self._derived: list[ParsedEvent] = []
+        self._dpos = 0
+
+    def _snapshot_or_none(self) -> Message | None:
+        acc = self._state.accumulator
+        return acc.snapshot if acc.started else None
+
+    @property
+    def current_message_snapshot(self) -> Message:
+        """The message accumulated so far (raises `RuntimeError` before `message_start`)."""
+        acc = self._state.accumulator
+        if not acc.started:
+            raise RuntimeError("no message_start event has arrived yet")
+        return acc.snapshot
+
+    async def _next_fed(self) -> list[ParsedEvent]:
+        try:
+            event = await self._next_raw()
+        except BaseException:
+            await self.close()
+            raise
+        if type(event) is ErrorEvent:
+            await self.close()
+            raise self._error_from_event(event)
+        try:
+            return self._state.feed(event)
+        except ProtocolError as exc:
+            await self.close()
+            raise self._attach(
+                APIResponseValidationError(
+                    f"stream events out of order: {exc}",
+                    status_code=self.http_response.status_code,
+                ),
+                exc,
+            ) from exc
+
+    def __aiter__(self) -> AsyncMessageStream:
+        return self
+
+    async def __anext__(self) -> ParsedEvent:
+        if self._dpos >= len(self._derived):
+            self._derived = await self._next_fed()
+            self._dpos = 0
+            while not self._derived:
+                self._derived = await self._next_fed()
+        event = self._derived[self._dpos]
+        self._dpos += 1
+        return event
+
+    @property
+    def text_stream(self) -> AsyncTextStream:
+        """An async iterator over just the text of the text deltas (it drives this stream)."""
+        return AsyncTextStream(self)
+
+    async def until_done(self) -> None:
+        """Read the stream to its end."""
+        async for _ in self:
+            pass
+
+    async def get_final_message(self) -> Message:
+        """Read to the end and return the complete message.
+
+        Raises what iteration raises (`APIStatusError` for an `error` event,
+        `APIConnectionError`/`APITimeoutError` for transport failures).
+        """
+        await self.until_done()
+        return self.current_message_snapshot
+
+    async def get_final_text(self) -> str:
+        """Read to the end and return the text of all text blocks, joined.
+
+        Raises `RuntimeError` if the message has no text block.
+        """
+        message = await self.get_final_message()
+        texts = [block.text for block in message.content if type(block) is TextBlock]
+        if not texts:
+            raise RuntimeError("the message has no text content block")
+        return "".join(texts)
+
+
+class AsyncTextStream:
+    """`stream.text_stream`: the text of each text delta, in order."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: AsyncMessageStream) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> AsyncTextStream:
+        return self
+
+    async def __anext__(self) -> str:
+        stream = self._stream
+        while True:
+            event = await stream.__anext__()
+            if event.type == "text":
+                text: str = event.text  # type: ignore[union-attr]
+                return text
+
+
+class AsyncMessageStreamManager(Generic[_E]):
+    """What `messages.stream(...)` returns: use `async with ... as stream`.
+
+    Entering sends the request (with retries, until the first event has arrived) and
+    returns the stream; leaving closes it even if it was not read to the end.
+    """
+
+    __slots__ = ("_open", "_stream")
+
+    def __init__(self, open_stream: Callable[[], Awaitable[_E]]) -> None:
+        self._open = open_stream
+        self._stream: _E | None = None
+
+    async def __aenter__(self) -> _E:
+        self._stream = await self._open()
+        return self._stream
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stream: Any = self._stream
+        if stream is not None:
+            await stream.close()
+
+
+async def open_stream(
+    client: AsyncClaude,
+    call: _Call,
+    factory: Callable[[Response, int], _S],
+    *,
+    deadline: float | None,
+) -> _S:
+    """Send `call` and return its stream once the first event is in.
+
+    Transport failures before the first event are retried like any other request
+    (within the same `max_retries` budget); after it, nothing is retried.
+    """
+    from ._retry import retry_delay
+
+    budget = call.max_retries
+    used = 0
+    while True:
+        call.max_retries = budget - used
+        response, retries = await client._send(call, deadline=deadline)
+        used += retries
+        stream = factory(response, used)
+        try:
+            await stream._prime()
+        except APIConnectionError:
+            await stream.close()
+            if used >= budget:
+                raise
+            await anyio.sleep(retry_delay(used, None))
+            used += 1
+        except BaseException:
+            await stream.close()
+            raise
+        else:
+            return stream

@@ -1,0 +1,254 @@
+"""`client.messages.batches`: create, retrieve, list, cancel, delete and read results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+import msgspec
+
+from .._client import NOT_GIVEN, NotGiven, _deadline_for
+from .._errors import APIResponseValidationError, ClaudeError, ProtocolError
+from .._http import Timeout
+from ..types import (
+    DeletedMessageBatch,
+    MessageBatch,
+    MessageBatchIndividualResponse,
+    decode_batch_result_line,
+)
+from ._messages import Mode, _Op
+from ._models import paginator
+from ._pagination import AsyncPaginator
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .._client import AsyncClaude
+    from .._transport import Response
+    from ..types import BatchRequestParam
+
+__all__ = ("AsyncBatchResults", "AsyncBatches")
+
+_batch_decoder = msgspec.json.Decoder(MessageBatch)
+_deleted_decoder = msgspec.json.Decoder(DeletedMessageBatch)
+
+
+class _BatchesPage(msgspec.Struct):
+    data: list[MessageBatch]
+    has_more: bool = False
+    first_id: str | None = None
+    last_id: str | None = None
+
+
+class AsyncBatchResults:
+    """The JSONL results of an ended batch, one `MessageBatchIndividualResponse` at a time.
+
+    Lines are decoded as they arrive, so a large result file is never held in memory.
+    Read it to the end or use `async with`; either releases the connection. Results come
+    in any order: match them by `custom_id`.
+    """
+
+    __slots__ = ("_chunks", "_closed", "_lines", "_pending", "_response")
+
+    def __init__(self, response: Response) -> None:
+        self._response = response
+        self._chunks = response.aiter_bytes()
+        self._pending = b""
+        self._lines: list[bytes] = []
+        self._closed = False
+
+    def __aiter__(self) -> AsyncBatchResults:
+        return self
+
+    async def __anext__(self) -> MessageBatchIndividualResponse:
+        while not self._lines:
+            if self._closed:
+                raise StopAsyncIteration
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                await self.close()
+                if self._pending.strip():
+                    self._lines.append(self._pending)
+                    self._pending = b""
+                    continue
+                raise
+            except BaseException:
+                await self.close()
+                raise
+            *lines, self._pending = (self._pending + chunk).split(b"\n")
+            self._lines = [line for line in lines if line.strip()]
+            self._lines.reverse()
+        line = self._lines.pop()
+        try:
+            return decode_batch_result_line(line)
+        except ProtocolError as exc:
+            await self.close()
+            raise APIResponseValidationError(
+                f"invalid batch result line: {exc}",
+                status_code=self._response.status,
+                request_id=self._response.headers.get("request-id"),
+            ) from exc
+
+    async def close(self) -> None:
+        """Release the connection (closed, not reused, if not read to the end)."""
+        self._closed = True
+        await self._response.aclose()
+
+    async def __aenter__(self) -> AsyncBatchResults:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+class AsyncBatches:
+    """`client.messages.batches`."""
+
+    def __init__(self, client: AsyncClaude, mode: Mode = "plain") -> None:
+        self._client = client
+        self._mode: Mode = mode
+
+    def _run(
+        self,
+        method: str,
+        path: str,
+        decode: Any,
+        *,
+        body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None,
+        timeout: float | Timeout | NotGiven | None,
+    ) -> Any:
+        call = self._client._call(
+            method, path, body=body, extra_headers=extra_headers, timeout=timeout
+        )
+        return _Op(self._client, call, decode=decode).run(self._mode)
+
+    def create(
+        self,
+        *,
+        requests: Iterable[BatchRequestParam],
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        """Submit a batch; `await` it for the new `MessageBatch` (status `in_progress`).
+
+        Raises `BadRequestError` for invalid requests (e.g. a bad `custom_id`).
+        """
+        return self._run(
+            "POST",
+            "/v1/messages/batches",
+            _batch_decoder.decode,
+            body={"requests": requests},
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+
+    def retrieve(
+        self,
+        message_batch_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        """Get a batch's current state; `await` it for a `MessageBatch`."""
+        return self._run(
+            "GET",
+            f"/v1/messages/batches/{quote(message_batch_id, safe='')}",
+            _batch_decoder.decode,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+
+    def list(
+        self,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        after_id: str | NotGiven = NOT_GIVEN,
+        before_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncPaginator[MessageBatch]:
+        """List batches, newest first: `await` it for a page, `async for` every batch."""
+        return paginator(
+            self._client,
+            "/v1/messages/batches",
+            _BatchesPage,
+            {"limit": limit, "after_id": after_id, "before_id": before_id},
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+
+    def cancel(
+        self,
+        message_batch_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
+        return self._run(
+            "POST",
+            f"/v1/messages/batches/{quote(message_batch_id, safe='')}/cancel",
+            _batch_decoder.decode,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+
+    def delete(
+        self,
+        message_batch_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        """Delete an ended batch; `await` it for a `DeletedMessageBatch`.
+
+        Raises `BadRequestError` while the batch is still processing.
+        """
+        return self._run(
+            "DELETE",
+            f"/v1/messages/batches/{quote(message_batch_id, safe='')}",
+            _deleted_decoder.decode,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+
+    async def results(
+        self,
+        message_batch_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncBatchResults:
+        """The results of an ended batch, streamed: `async for result in await ...results(id)`.
+
+        The results are fetched from the batch's `results_url` (on this client's origin).
+        Raises `ClaudeError` if the batch has not ended yet.
+        """
+        batch: MessageBatch = await AsyncBatches(self._client).retrieve(
+            message_batch_id, extra_headers=extra_headers, timeout=timeout
+        )
+        if batch.results_url is None:
+            raise ClaudeError(
+                f"batch {batch.id} has no results yet (processing_status="
+                f"{batch.processing_status!r}); wait until it has ended"
+            )
+        path = urlsplit(batch.results_url).path
+        prefix = self._client._path_prefix.decode()
+        if prefix and path.startswith(prefix):
+            path = path[len(prefix) :]
+        call = self._client._call(
+            "GET",
+            path,
+            extra_headers={"accept": "application/binary", **(extra_headers or {})},
+            timeout=timeout,
+        )
+        response, _ = await self._client._send(call, deadline=_deadline_for(call.timeout))
+        return AsyncBatchResults(response)

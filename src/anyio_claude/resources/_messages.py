@@ -1,0 +1,344 @@
+"""`client.messages`: create, stream, count_tokens, and the raw/streaming-response views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+
+from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
+from .._errors import APIResponseValidationError, ClaudeError
+from .._http import Timeout
+from .._response import APIResponse, AsyncAPIResponse, HTTPResponse
+from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
+from ..types import MessageTokensCount, decode_message
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .._client import AsyncClaude
+    from .._transport import Response
+    from ..types import (
+        MessageParam,
+        MetadataParam,
+        TextBlockParam,
+        ThinkingConfigParam,
+        ToolChoiceParam,
+        ToolParam,
+    )
+    from ._batches import AsyncBatches
+
+__all__ = ("AsyncMessages",)
+
+_count_decoder = msgspec.json.Decoder(MessageTokensCount)
+
+# The official SDK's estimate: 128k output tokens take up to an hour to generate.
+_MAX_NONSTREAMING_SECONDS = 600.0
+
+Mode = Literal["plain", "raw", "streaming"]
+
+
+class _Op:
+    """A prepared call plus how to turn its response into a result."""
+
+    __slots__ = ("call", "client", "decode", "stream_factory")
+
+    def __init__(
+        self,
+        client: AsyncClaude,
+        call: _Call,
+        *,
+        decode: Callable[[bytes], Any] | None = None,
+        stream_factory: Callable[[Response, int, float | None], Any] | None = None,
+    ) -> None:
+        self.client = client
+        self.call = call
+        self.decode = decode
+        self.stream_factory = stream_factory
+
+    def run(self, mode: Mode) -> Any:
+        if mode == "streaming":
+            return StreamingResponseManager(self)
+        if self.stream_factory is None:
+            return self.client._request_json(self.call, self.decode, raw=mode == "raw")
+        return self._open_stream(raw=mode == "raw")
+
+    async def _open_stream(self, *, raw: bool) -> Any:
+        factory = self.stream_factory
+        assert factory is not None
+        deadline = _deadline_for(self.call.timeout)
+        stream = await open_stream(
+            self.client,
+            self.call,
+            lambda response, retries: factory(response, retries, deadline),
+            deadline=deadline,
+        )
+        if raw:
+            return APIResponse(
+                stream.http_response, lambda: stream, retries_taken=stream.retries_taken
+            )
+        return stream
+
+
+class StreamingResponseManager:
+    """`async with` a response whose body is read only when you ask for it."""
+
+    __slots__ = ("_op", "_response")
+
+    def __init__(self, op: _Op) -> None:
+        self._op = op
+        self._response: AsyncAPIResponse[Any] | None = None
+
+    async def __aenter__(self) -> AsyncAPIResponse[Any]:
+        op = self._op
+        deadline = _deadline_for(op.call.timeout)
+        response, retries = await op.client._send(op.call, deadline=deadline)
+        http_response = HTTPResponse(response.status, response.headers, response.http_version)
+
+        async def parse(wrapper: AsyncAPIResponse[Any]) -> Any:
+            if op.stream_factory is not None:
+                return op.stream_factory(response, retries, deadline)
+            content = await wrapper.read()
+            assert op.decode is not None
+            return _decode_or_raise(op.decode, content, http_response)
+
+        self._response = AsyncAPIResponse(response, http_response, parse, retries_taken=retries)
+        return self._response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._response is not None:
+            await self._response.close()
+
+
+def _decode_or_raise(
+    decode: Callable[[bytes], Any], content: bytes, http_response: HTTPResponse
+) -> Any:
+    try:
+        return decode(content)
+    except (msgspec.DecodeError, ClaudeError) as exc:
+        raise APIResponseValidationError(
+            f"could not decode the response body: {exc}",
+            status_code=http_response.status_code,
+            request_id=http_response.request_id,
+            body=content.decode("utf-8", "replace")[:500],
+        ) from exc
+
+
+def _decode_count(content: bytes) -> MessageTokensCount:
+    return _count_decoder.decode(content)
+
+
+class AsyncMessages:
+    """`client.messages`."""
+
+    def __init__(self, client: AsyncClaude, mode: Mode = "plain") -> None:
+        self._client = client
+        self._mode: Mode = mode
+
+    @property
+    def with_raw_response(self) -> AsyncMessages:
+        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
+        return AsyncMessages(self._client, "raw")
+
+    @property
+    def with_streaming_response(self) -> AsyncMessages:
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncMessages(self._client, "streaming")
+
+    @property
+    def batches(self) -> AsyncBatches:
+        """Message Batches: many requests processed asynchronously at lower cost."""
+        from ._batches import AsyncBatches
+
+        return AsyncBatches(self._client, self._mode)
+
+    def _body(
+        self,
+        *,
+        max_tokens: int,
+        messages: Iterable[MessageParam],
+        model: str,
+        **params: Any,
+    ) -> dict[str, Any]:
+        return {"model": model, "max_tokens": max_tokens, "messages": messages, **params}
+
+    def create(
+        self,
+        *,
+        max_tokens: int,
+        messages: Iterable[MessageParam],
+        model: str,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        service_tier: Literal["auto", "standard_only"] | NotGiven = NOT_GIVEN,
+        stop_sequences: Sequence[str] | NotGiven = NOT_GIVEN,
+        stream: bool = False,
+        system: str | Iterable[TextBlockParam] | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        thinking: ThinkingConfigParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        tools: Iterable[ToolParam | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        top_k: int | NotGiven = NOT_GIVEN,
+        top_p: float | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        """Send a conversation; `await` it for the reply `Message`.
+
+        With `stream=True` the awaited result is an `AsyncStream` of raw events. Without
+        streaming, a `max_tokens` that could take over 10 minutes raises `ValueError`
+        unless a timeout is given explicitly (stream instead).
+        Raises `APIStatusError` subclasses for error replies (after retries),
+        `APIConnectionError`/`APITimeoutError` for transport failures. Cancellation stops
+        the request at once and closes its connection.
+        """
+        body = self._body(
+            max_tokens=max_tokens,
+            messages=messages,
+            model=model,
+            metadata=metadata,
+            service_tier=service_tier,
+            stop_sequences=stop_sequences,
+            stream=True if stream else None,
+            system=system,
+            temperature=temperature,
+            thinking=thinking,
+            tool_choice=tool_choice,
+            tools=tools,
+            top_k=top_k,
+            top_p=top_p,
+        )
+        if not stream and not self._client._timeout_given(timeout):
+            if 3600.0 * max_tokens / 128_000 > _MAX_NONSTREAMING_SECONDS:
+                raise ValueError(
+                    "Streaming is required for operations that may take longer than 10 "
+                    f"minutes (max_tokens={max_tokens}): use messages.stream(...) or "
+                    "create(..., stream=True), or pass an explicit timeout"
+                )
+        call = self._client._call(
+            "POST",
+            "/v1/messages",
+            body=body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        if stream:
+            idle = call.timeout.stream_idle
+
+            def factory(response: Response, retries: int, deadline: float | None) -> AsyncStream:
+                return AsyncStream(
+                    response, deadline=deadline, idle_timeout=idle, retries_taken=retries
+                )
+
+            return _Op(self._client, call, stream_factory=factory).run(self._mode)
+        return _Op(self._client, call, decode=decode_message).run(self._mode)
+
+    def stream(
+        self,
+        *,
+        max_tokens: int,
+        messages: Iterable[MessageParam],
+        model: str,
+        metadata: MetadataParam | NotGiven = NOT_GIVEN,
+        service_tier: Literal["auto", "standard_only"] | NotGiven = NOT_GIVEN,
+        stop_sequences: Sequence[str] | NotGiven = NOT_GIVEN,
+        system: str | Iterable[TextBlockParam] | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        thinking: ThinkingConfigParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        tools: Iterable[ToolParam | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        top_k: int | NotGiven = NOT_GIVEN,
+        top_p: float | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        """Stream a reply: `async with client.messages.stream(...) as stream:`.
+
+        Entering sends the request (retrying failures until the first event arrives) and
+        yields an `AsyncMessageStream`; leaving closes it even if it was not read to the
+        end. Errors are as for `create`; an `error` event mid-stream raises the class its
+        type maps to, with the partial message on `error.partial_message`.
+        """
+        body = self._body(
+            max_tokens=max_tokens,
+            messages=messages,
+            model=model,
+            metadata=metadata,
+            service_tier=service_tier,
+            stop_sequences=stop_sequences,
+            stream=True,
+            system=system,
+            temperature=temperature,
+            thinking=thinking,
+            tool_choice=tool_choice,
+            tools=tools,
+            top_k=top_k,
+            top_p=top_p,
+        )
+        call = self._client._call(
+            "POST",
+            "/v1/messages",
+            body=body,
+            extra_headers={"x-stainless-helper-method": "stream", **(extra_headers or {})},
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        idle = call.timeout.stream_idle
+
+        def factory(response: Response, retries: int, deadline: float | None) -> AsyncMessageStream:
+            return AsyncMessageStream(
+                response, deadline=deadline, idle_timeout=idle, retries_taken=retries
+            )
+
+        op = _Op(self._client, call, stream_factory=factory)
+        if self._mode == "plain":
+            return AsyncMessageStreamManager(lambda: op.run("plain"))
+        return op.run(self._mode)
+
+    def count_tokens(
+        self,
+        *,
+        messages: Iterable[MessageParam],
+        model: str,
+        system: str | Iterable[TextBlockParam] | NotGiven = NOT_GIVEN,
+        thinking: ThinkingConfigParam | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+        tools: Iterable[ToolParam | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        """Count the input tokens of a conversation; `await` it for `MessageTokensCount`.
+
+        Raises as `create` does.
+        """
+        call = self._client._call(
+            "POST",
+            "/v1/messages/count_tokens",
+            body={
+                "model": model,
+                "messages": messages,
+                "system": system,
+                "thinking": thinking,
+                "tool_choice": tool_choice,
+                "tools": tools,
+            },
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        return _Op(self._client, call, decode=_decode_count).run(self._mode)

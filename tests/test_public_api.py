@@ -1,0 +1,58 @@
+"""Every public name is importable, documented, and listed in `__all__` exactly once."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+PUBLIC_MODULES = [
+    "anyio_claude",
+    "anyio_claude.types",
+    "anyio_claude.sse",
+    "anyio_claude.streaming",
+    "anyio_claude.testing",
+]
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_all_names_importable_and_documented(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert module.__doc__, f"{module_name} has no docstring"
+    names = module.__all__
+    assert isinstance(names, tuple), f"{module_name}.__all__ must be a tuple"
+    assert len(names) == len(set(names)), f"{module_name}.__all__ has duplicates"
+    undocumented = []
+    for name in names:
+        obj = getattr(module, name)  # raises if a listed name is missing
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            if not inspect.getdoc(obj):
+                undocumented.append(name)
+            if inspect.isclass(obj):
+                undocumented += [
+                    f"{name}.{attr}"
+                    for attr, member in vars(obj).items()
+                    if not attr.startswith("_")
+                    and (inspect.isfunction(member) or isinstance(member, property))
+                    and not inspect.getdoc(member)
+                ]
+    assert not undocumented, f"undocumented public API in {module_name}: {undocumented}"
+
+
+def test_public_names_are_not_private_modules() -> None:
+    import anyio_claude
+
+    for name in anyio_claude.__all__:
+        assert not name.startswith("_")
+
+
+def test_docs_mention_every_top_level_name() -> None:
+    from pathlib import Path
+
+    import anyio_claude
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in docs.glob("*.md"))
+    missing = [name for name in anyio_claude.__all__ if name not in text]
+    assert not missing, f"names not mentioned anywhere in docs/: {missing}"
