@@ -1,0 +1,33 @@
+"""`anyio_claude.testing`: a fake Claude API server on 127.0.0.1 for tests, demos and benchmarks.
+
+```python
+async with FakeClaude() as server:
+    async with AsyncClaude(api_key="test", base_url=server.url) as client:
+        ...
+```
+
+It speaks real HTTP/1.1 over real sockets (TLS optional), answers deterministically, and
+can add latency, rate limits, scripted replies and faults. See docs/testing.md.
+"""
+
+from ._model import DEFAULT_MODELS as DEFAULT_MODELS
+from ._model import ModelSpec as ModelSpec
+from ._model import count_request_tokens as count_request_tokens
+from ._model import message_events as message_events
+from ._server import ErrorReply as ErrorReply
+from ._server import FakeClaude as FakeClaude
+from ._server import Fault as Fault
+from ._server import RateLimits as RateLimits
+from ._server import RecordedRequest as RecordedRequest
+
+__all__ = (
+    "DEFAULT_MODELS",
+    "ErrorReply",
+    "FakeClaude",
+    "Fault",
+    "ModelSpec",
+    "RateLimits",
+    "RecordedRequest",
+    "count_request_tokens",
+    "message_events",
+)

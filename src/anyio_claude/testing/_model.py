@@ -1,0 +1,486 @@
+"""The fake model: request validation, token counting and deterministic replies. No I/O.
+
+Token counting (used for `usage` and `count_tokens` alike): a text costs
+`ceil(utf8_bytes / 4)` tokens, at least 1; an image or document costs 1,000; a tool costs
+the tokens of its JSON definition; every message adds 3 and the request adds 1. Output: one
+token per generated word (each `text_delta` carries one word).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..types import (
+    Message,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+    Usage,
+    encode_json,
+)
+
+__all__ = (
+    "DEFAULT_MODELS",
+    "ModelSpec",
+    "Reply",
+    "RequestError",
+    "count_request_tokens",
+    "generate_reply",
+    "message_events",
+    "validate_message_request",
+)
+
+VOCABULARY = (
+    "the quick brown fox jumps over lazy dogs while structured concurrency keeps every "
+    "task inside its nursery and cancel scopes bound the time spent waiting on sockets "
+    "streams carry tokens one delta at a time so clients can render text as it arrives "
+    "naïve café über résumé 日本語 🎉"
+).split()
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model the fake serves: its id, display name and output limit."""
+
+    id: str
+    display_name: str
+    max_tokens: int = 64_000
+    created_at: str = "2025-09-29T00:00:00Z"
+
+
+DEFAULT_MODELS = (
+    ModelSpec("claude-opus-4-5-20250929", "Claude Opus 4.5"),
+    ModelSpec("claude-sonnet-4-5-20250929", "Claude Sonnet 4.5"),
+    ModelSpec("claude-haiku-4-5-20251001", "Claude Haiku 4.5", created_at="2025-10-01T00:00:00Z"),
+    ModelSpec("claude-3-5-haiku-20241022", "Claude Haiku 3.5", 8_192, "2024-10-22T00:00:00Z"),
+)
+
+
+class RequestError(Exception):
+    """A request the real API would reject: HTTP status, error type and message."""
+
+    def __init__(self, status: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+
+
+def _bad(message: str) -> RequestError:
+    return RequestError(400, "invalid_request_error", message)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def validate_message_request(
+    body: object, models: Mapping[str, ModelSpec], *, for_count: bool = False
+) -> None:
+    """Raise `RequestError` for what the real API rejects; return None for a valid body."""
+    if not isinstance(body, dict):
+        raise _bad("request body must be a JSON object")
+    model = body.get("model")
+    if model is None:
+        raise _bad("model: Field required")
+    if not isinstance(model, str):
+        raise _bad("model: Input should be a valid string")
+    if not for_count:
+        if "max_tokens" not in body:
+            raise _bad("max_tokens: Field required")
+        max_tokens = body["max_tokens"]
+        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
+            raise _bad("max_tokens: Input should be a valid integer")
+        if max_tokens < 1:
+            raise _bad("max_tokens: Input should be greater than or equal to 1")
+    messages = body.get("messages")
+    if messages is None:
+        raise _bad("messages: Field required")
+    if not isinstance(messages, list) or not messages:
+        raise _bad("messages: at least one message is required")
+    previous = None
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            raise _bad(f"messages.{i}.role: Input should be 'user' or 'assistant'")
+        role = message["role"]
+        if i == 0 and role != "user":
+            raise _bad('messages: first message must use the "user" role')
+        if role == previous:
+            raise _bad(
+                'messages: roles must alternate between "user" and "assistant", but found '
+                f'multiple "{role}" roles in a row'
+            )
+        previous = role
+        content = message.get("content")
+        if not isinstance(content, str | list):
+            raise _bad(f"messages.{i}.content: Input should be a valid string or list")
+        if isinstance(content, list) and not all(
+            isinstance(b, dict) and isinstance(b.get("type"), str) for b in content
+        ):
+            raise _bad(f"messages.{i}.content: each block needs a string `type`")
+    for name in ("temperature", "top_p"):
+        value = body.get(name)
+        if value is not None and (not _is_number(value) or not 0 <= value <= 1):
+            raise _bad(f"{name}: range: 0..1")
+    top_k = body.get("top_k")
+    if top_k is not None and (not isinstance(top_k, int) or top_k < 0):
+        raise _bad("top_k: Input should be greater than or equal to 0")
+    stops = body.get("stop_sequences")
+    if stops is not None and (
+        not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops)
+    ):
+        raise _bad("stop_sequences: Input should be a list of non-empty strings")
+    tools = body.get("tools")
+    if tools is not None:
+        if not isinstance(tools, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("name"), str) for t in tools
+        ):
+            raise _bad("tools: each tool needs a `name` and an `input_schema`")
+    system = body.get("system")
+    if system is not None and not isinstance(system, str | list):
+        raise _bad("system: Input should be a valid string or list of text blocks")
+    if model not in models:
+        raise RequestError(404, "not_found_error", f"model: {model}")
+    if not for_count and body["max_tokens"] > models[model].max_tokens:
+        raise _bad(
+            f"max_tokens: {body['max_tokens']} > {models[model].max_tokens}, which is the "
+            f"maximum allowed number of output tokens for {model}"
+        )
+
+
+# ------------------------------------------------------------------------------ tokens
+
+
+def text_tokens(text: str) -> int:
+    """Tokens of a piece of text: ceil(utf8 bytes / 4), at least 1."""
+    return max(1, math.ceil(len(text.encode()) / 4))
+
+
+def _block_tokens(block: object) -> int:
+    if isinstance(block, str):
+        return text_tokens(block)
+    if not isinstance(block, dict):
+        return 1
+    kind = block.get("type")
+    if kind == "text":
+        return text_tokens(str(block.get("text", "")))
+    if kind in ("image", "document"):
+        return 1000
+    if kind == "tool_result":
+        content = block.get("content", "")
+        if isinstance(content, list):
+            return sum(_block_tokens(b) for b in content) or 1
+        return text_tokens(str(content))
+    if kind == "tool_use":
+        return text_tokens(json.dumps(block.get("input", {})))
+    if kind == "thinking":
+        return text_tokens(str(block.get("thinking", "")))
+    return text_tokens(json.dumps(block, sort_keys=True))
+
+
+def _segments(body: Mapping[str, Any]) -> Iterator[tuple[int, bool, str]]:
+    """(tokens, marked with cache_control, identity) for each part, in prompt order."""
+    for tool in body.get("tools") or []:
+        yield text_tokens(json.dumps(tool, sort_keys=True)), "cache_control" in tool, repr(tool)
+    system = body.get("system")
+    if isinstance(system, str):
+        yield text_tokens(system), False, system
+    elif isinstance(system, list):
+        for block in system:
+            yield (
+                _block_tokens(block),
+                isinstance(block, dict) and "cache_control" in block,
+                repr(block),
+            )
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        yield 3, False, str(message.get("role"))
+        if isinstance(content, str):
+            yield text_tokens(content), False, content
+        elif isinstance(content, list):
+            for block in content:
+                marked = isinstance(block, dict) and "cache_control" in block
+                yield _block_tokens(block), marked, repr(block)
+
+
+def count_request_tokens(body: Mapping[str, Any]) -> int:
+    """Input tokens of a request, by the rule in this module's docstring."""
+    return 1 + sum(tokens for tokens, _, _ in _segments(body))
+
+
+def cache_split(body: Mapping[str, Any], seen: set[str]) -> tuple[int, int, int]:
+    """(uncached input, cache creation, cache read) tokens; remembers new cached prefixes.
+
+    The prefix up to the last block marked `cache_control` is cached: read if an identical
+    prefix was seen before, created otherwise.
+    """
+    total = count_request_tokens(body)
+    prefix_tokens, digest, cached_tokens, cached_digest = 0, hashlib.sha256(), 0, None
+    for tokens, marked, identity in _segments(body):
+        prefix_tokens += tokens
+        digest.update(identity.encode())
+        if marked:
+            cached_tokens, cached_digest = prefix_tokens, digest.hexdigest()
+    if cached_digest is None:
+        return total, 0, 0
+    if cached_digest in seen:
+        return total - cached_tokens, 0, cached_tokens
+    seen.add(cached_digest)
+    return total - cached_tokens, cached_tokens, 0
+
+
+# ------------------------------------------------------------------------------ replies
+
+
+def _last_user_text(body: Mapping[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        texts = [
+            str(b.get("text", "")) if b.get("type") == "text" else json.dumps(b, sort_keys=True)
+            for b in content or []
+            if isinstance(b, dict)
+        ]
+        return " ".join(texts)
+    return ""
+
+
+def _example(schema: object, rng: random.Random, name: str = "value") -> Any:
+    """A value that validates against a (simple) JSON Schema."""
+    if not isinstance(schema, dict):
+        return rng.choice(VOCABULARY)
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        return {key: _example(sub, rng, key) for key, sub in props.items()}
+    if kind == "array":
+        count = max(int(schema.get("minItems", 1)), 1)
+        return [_example(schema.get("items", {}), rng, name) for _ in range(count)]
+    if kind == "integer":
+        low = int(schema.get("minimum", 0))
+        return rng.randint(low, max(low, int(schema.get("maximum", low + 100))))
+    if kind == "number":
+        bottom = float(schema.get("minimum", 0))
+        return round(rng.uniform(bottom, float(schema.get("maximum", bottom + 100))), 2)
+    if kind == "boolean":
+        return rng.random() < 0.5
+    if kind == "null":
+        return None
+    if name in ("location", "city"):
+        return "San Francisco, CA"
+    return f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"
+
+
+def _pick_tool(body: Mapping[str, Any], prompt: str) -> dict[str, Any] | None:
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    if not tools:
+        return None
+    choice = body.get("tool_choice") or {"type": "auto"}
+    kind = choice.get("type") if isinstance(choice, dict) else "auto"
+    if kind == "none":
+        return None
+    if kind == "tool":
+        return next((t for t in tools if t.get("name") == choice.get("name")), tools[0])
+    if kind == "any":
+        return tools[0]
+    lowered = prompt.lower()
+    for tool in tools:
+        if str(tool.get("name", "")).lower() in lowered:
+            return tool
+    if "tool" in lowered or "weather" in lowered or "use " in lowered:
+        return tools[0]
+    return None
+
+
+@dataclass
+class Reply:
+    """A generated reply: the message, and the words each text/thinking delta carries."""
+
+    message: Message
+    chunks: dict[int, list[str]]
+
+
+def generate_reply(
+    body: Mapping[str, Any],
+    *,
+    seed: int,
+    message_id: str,
+    usage: Usage,
+) -> Reply:
+    """The fake model's deterministic answer to a valid request body.
+
+    Text: "You said: <the prompt's first words>." then seeded words; a `tool_use` block
+    when a tool is requested; a thinking block first when thinking is enabled. Honours
+    `max_tokens` and `stop_sequences`.
+    """
+    prompt = _last_user_text(body)
+    rng = random.Random(f"{seed}:{prompt}")
+    max_tokens = int(body["max_tokens"])
+    blocks: list[Any] = []
+    chunks: dict[int, list[str]] = {}
+    used = 0
+    stop_reason = "end_turn"
+    stop_sequence = None
+
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+        budget = max(1, int(thinking.get("budget_tokens", 1024)))
+        words = [
+            w + " "
+            for w in ["Let", "me", "think", "about", "this."]
+            + [rng.choice(VOCABULARY) for _ in range(min(budget, 40))]
+        ]
+        words = words[: max(1, min(len(words), max_tokens - 1))]
+        used += len(words)
+        chunks[len(blocks)] = words
+        signature = hashlib.sha256("".join(words).encode()).hexdigest()
+        blocks.append(ThinkingBlock(thinking="".join(words), signature=signature))
+
+    tool = _pick_tool(body, prompt)
+    echo = " ".join(prompt.split()[:8])
+    words = [f"You said: {echo}." if echo else "Hello!"] + [
+        " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if tool is None else 6)
+    ]
+    budget_left = max_tokens - used
+    if len(words) > budget_left:
+        words = words[: max(budget_left, 0)]
+        stop_reason = "max_tokens"
+    text = "".join(words)
+    for sequence in body.get("stop_sequences") or []:
+        at = text.find(sequence)
+        if at >= 0 and (stop_sequence is None or at < text.find(stop_sequence)):
+            stop_sequence = sequence
+    if stop_sequence is not None:
+        text = text[: text.find(stop_sequence)]
+        stop_reason = "stop_sequence"
+        kept: list[str] = []
+        length = 0
+        for word in words:
+            if length + len(word) > len(text):
+                if len(text) > length:
+                    kept.append(text[length:])
+                break
+            kept.append(word)
+            length += len(word)
+        words = kept
+    if words:
+        chunks[len(blocks)] = words
+        blocks.append(TextBlock(text=text))
+    used += len(words)
+    if tool is not None and stop_reason == "end_turn":
+        schema = tool.get("input_schema", {})
+        tool_input = _example(schema, rng)
+        if not isinstance(tool_input, dict):
+            tool_input = {"value": tool_input}
+        blocks.append(
+            ToolUseBlock(
+                id="toolu_" + hashlib.sha256(f"{message_id}".encode()).hexdigest()[:24],
+                name=str(tool.get("name")),
+                input=tool_input,
+            )
+        )
+        used += text_tokens(json.dumps(tool_input))
+        stop_reason = "tool_use"
+    usage = Usage(
+        input_tokens=usage.input_tokens,
+        output_tokens=max(used, 1),
+        cache_creation_input_tokens=usage.cache_creation_input_tokens,
+        cache_read_input_tokens=usage.cache_read_input_tokens,
+        service_tier="standard",
+    )
+    message = Message(
+        id=message_id,
+        type="message",
+        role="assistant",
+        content=blocks,
+        model=str(body["model"]),
+        stop_reason=stop_reason,
+        stop_sequence=stop_sequence,
+        usage=usage,
+    )
+    return Reply(message, chunks)
+
+
+def _split_json(text: str, pieces: int) -> list[str]:
+    size = max(1, math.ceil(len(text) / pieces))
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def message_events(
+    message: Message, chunks: Mapping[int, list[str]] | None = None, *, ping_every: int = 50
+) -> list[dict[str, Any]]:
+    """The stream events that describe `message`, in the API's order, with pings."""
+    start = message.to_dict()
+    start["content"] = []
+    start["stop_reason"] = None
+    start["stop_sequence"] = None
+    start["usage"] = {**start["usage"], "output_tokens": 1}
+    events: list[dict[str, Any]] = [{"type": "message_start", "message": start}]
+    for index, block in enumerate(message.content):
+        data = json.loads(encode_json(block))
+        deltas: list[dict[str, Any]] = []
+        if data["type"] == "text":
+            pieces = (chunks or {}).get(index) or _words(data["text"])
+            deltas = [{"type": "text_delta", "text": p} for p in pieces]
+            for citation in data.pop("citations", None) or []:
+                deltas.append({"type": "citations_delta", "citation": citation})
+            data["text"] = ""
+        elif data["type"] == "thinking":
+            pieces = (chunks or {}).get(index) or _words(data["thinking"])
+            deltas = [{"type": "thinking_delta", "thinking": p} for p in pieces]
+            deltas.append({"type": "signature_delta", "signature": data["signature"]})
+            data["thinking"], data["signature"] = "", ""
+        elif data["type"] in ("tool_use", "server_tool_use"):
+            encoded = json.dumps(data["input"])
+            deltas = [
+                {"type": "input_json_delta", "partial_json": p}
+                for p in _split_json(encoded, max(1, len(encoded) // 12))
+            ]
+            data["input"] = {}
+        events.append({"type": "content_block_start", "index": index, "content_block": data})
+        events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
+        events.append({"type": "content_block_stop", "index": index})
+    usage = message.usage
+    events.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": message.stop_reason, "stop_sequence": message.stop_sequence},
+            "usage": {
+                "output_tokens": usage.output_tokens,
+                "input_tokens": usage.input_tokens,
+                "cache_creation_input_tokens": usage.cache_creation_input_tokens,
+                "cache_read_input_tokens": usage.cache_read_input_tokens,
+            },
+        }
+    )
+    events.append({"type": "message_stop"})
+    if ping_every <= 0:
+        return events
+    with_pings = [events[0], {"type": "ping"}]
+    for i, event in enumerate(events[1:], 1):
+        if i % ping_every == 0:
+            with_pings.append({"type": "ping"})
+        with_pings.append(event)
+    return with_pings
+
+
+def _words(text: str) -> list[str]:
+    pieces: list[str] = []
+    for i, word in enumerate(text.split(" ")):
+        pieces.append(word if i == 0 else " " + word)
+    return [p for p in pieces if p] or ([text] if text else [])
