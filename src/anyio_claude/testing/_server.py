@@ -375,24 +375,26 @@ class FakeClaude:
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=self.max_header_size)
         try:
             async with stream:
-                while True:
-                    request = await self._read_request(conn, stream)
-                    if request is None:
-                        return
-                    keep = await self._dispatch(conn, stream, *request)
-                    if not keep or conn.our_state is not h11.DONE:
-                        return
-                    if conn.their_state is not h11.DONE:
-                        return
-                    conn.start_next_cycle()
-        except h11.RemoteProtocolError as exc:
-            await self._protocol_error(conn, stream, exc)
+                try:
+                    await self._serve_requests(conn, stream)
+                except h11.RemoteProtocolError as exc:
+                    await self._protocol_error(conn, stream, exc)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream):
             pass
         except OSError:
             pass
         except Exception:
             logger.exception("FakeClaude: error while serving a connection")
+
+    async def _serve_requests(self, conn: h11.Connection, stream: anyio.abc.ByteStream) -> None:
+        while True:
+            request = await self._read_request(conn, stream)
+            if request is None:
+                return
+            keep = await self._dispatch(conn, stream, *request)
+            if not keep or conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+                return
+            conn.start_next_cycle()
 
     async def _protocol_error(
         self, conn: h11.Connection, stream: anyio.abc.ByteStream, exc: h11.RemoteProtocolError
@@ -426,6 +428,9 @@ class FakeClaude:
                 continue
             if isinstance(event, h11.Request):
                 request = event
+                if sum(len(k) + len(v) + 4 for k, v in event.headers) > self.max_header_size:
+                    # h11 caps only a head that arrives in pieces; one big read gets here.
+                    raise h11.RemoteProtocolError("headers too large", error_status_hint=431)
                 for name, value in event.headers:
                     if name == b"content-length" and int(value) > self.max_body_size:
                         return request, None

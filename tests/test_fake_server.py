@@ -1,0 +1,482 @@
+"""FakeClaude, exercised with the official `anthropic` SDK as an independent client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anthropic
+import anyio
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anyio_claude.testing import DEFAULT_MODELS, ErrorReply, FakeClaude, Fault, RateLimits
+from anyio_claude.testing._model import RequestError, validate_message_request
+from anyio_claude.types import Message, TextBlock, Usage
+
+pytestmark = pytest.mark.anyio
+
+MODEL = "claude-sonnet-4-5-20250929"
+USER = [{"role": "user", "content": "Hello there"}]
+WEATHER_TOOL = {
+    "name": "get_weather",
+    "description": "Get the current weather",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "location": {"type": "string"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            "days": {"type": "integer", "minimum": 1, "maximum": 7},
+        },
+        "required": ["location", "unit"],
+    },
+}
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeClaude]:
+    async with FakeClaude(batch_speedup=2000) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def official(server: FakeClaude) -> AsyncIterator[anthropic.AsyncAnthropic]:
+    client = anthropic.AsyncAnthropic(api_key="test-key", base_url=server.url, max_retries=0)
+    yield client
+    await client.close()
+
+
+async def test_create_text_is_deterministic_and_echoes_the_prompt(
+    official: anthropic.AsyncAnthropic,
+) -> None:
+    first = await official.messages.create(model=MODEL, max_tokens=200, messages=USER)
+    second = await official.messages.create(model=MODEL, max_tokens=200, messages=USER)
+    assert first.content[0].type == "text"
+    assert first.content[0].text.startswith("You said: Hello there.")
+    assert first.content[0].text == second.content[0].text
+    assert first.stop_reason == "end_turn"
+    assert first.usage.output_tokens > 0
+
+
+async def test_usage_matches_count_tokens(official: anthropic.AsyncAnthropic) -> None:
+    counted = await official.messages.count_tokens(model=MODEL, messages=USER, system="Be brief")
+    reply = await official.messages.create(
+        model=MODEL, max_tokens=50, messages=USER, system="Be brief"
+    )
+    assert reply.usage.input_tokens == counted.input_tokens > 0
+
+
+async def test_stream_text_matches_create(official: anthropic.AsyncAnthropic) -> None:
+    reply = await official.messages.create(model=MODEL, max_tokens=200, messages=USER)
+    async with official.messages.stream(model=MODEL, max_tokens=200, messages=USER) as stream:
+        deltas = [text async for text in stream.text_stream]
+        final = await stream.get_final_message()
+    assert len(deltas) > 5
+    assert "".join(deltas) == reply.content[0].text == final.content[0].text  # type: ignore[union-attr]
+    assert final.usage.output_tokens == reply.usage.output_tokens
+
+
+async def test_raw_stream_event_sequence(official: anthropic.AsyncAnthropic) -> None:
+    stream = await official.messages.create(model=MODEL, max_tokens=200, messages=USER, stream=True)
+    kinds = [event.type async for event in stream]
+    assert kinds[0] == "message_start"
+    assert kinds[1] == "content_block_start"
+    assert kinds[-2:] == ["message_delta", "message_stop"]
+    assert kinds.count("content_block_start") == kinds.count("content_block_stop")
+
+
+async def test_tool_use_validates_against_the_schema(official: anthropic.AsyncAnthropic) -> None:
+    reply = await official.messages.create(
+        model=MODEL,
+        max_tokens=300,
+        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tool_choice={"type": "any"},
+        messages=[{"role": "user", "content": "Paris?"}],
+    )
+    assert reply.stop_reason == "tool_use"
+    tool = [b for b in reply.content if b.type == "tool_use"][0]
+    assert tool.name == "get_weather"
+    assert isinstance(tool.input["location"], str)  # type: ignore[index]
+    assert tool.input["unit"] in ("celsius", "fahrenheit")  # type: ignore[index]
+    assert 1 <= tool.input["days"] <= 7  # type: ignore[index]
+
+
+async def test_tool_use_streams_input_json(official: anthropic.AsyncAnthropic) -> None:
+    async with official.messages.stream(
+        model=MODEL,
+        max_tokens=300,
+        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        messages=[{"role": "user", "content": "What's the weather? use the tool"}],
+    ) as stream:
+        kinds = [event.type async for event in stream]
+        final = await stream.get_final_message()
+    assert "input_json" in kinds
+    assert final.content[-1].type == "tool_use"
+    assert final.content[-1].input["location"]  # type: ignore[union-attr,index]
+
+
+async def test_thinking_block_when_enabled(official: anthropic.AsyncAnthropic) -> None:
+    async with official.messages.stream(
+        model=MODEL,
+        max_tokens=2000,
+        thinking={"type": "enabled", "budget_tokens": 1024},
+        messages=USER,
+    ) as stream:
+        final = await stream.get_final_message()
+    assert [b.type for b in final.content] == ["thinking", "text"]
+    assert final.content[0].thinking and final.content[0].signature  # type: ignore[union-attr]
+
+
+async def test_max_tokens_and_stop_sequences(official: anthropic.AsyncAnthropic) -> None:
+    short = await official.messages.create(model=MODEL, max_tokens=3, messages=USER)
+    assert short.stop_reason == "max_tokens"
+    assert short.usage.output_tokens == 3
+    full = await official.messages.create(model=MODEL, max_tokens=200, messages=USER)
+    word = full.content[0].text.split()[5]  # type: ignore[union-attr]
+    stopped = await official.messages.create(
+        model=MODEL, max_tokens=200, messages=USER, stop_sequences=[word]
+    )
+    assert stopped.stop_reason == "stop_sequence"
+    assert stopped.stop_sequence == word
+    assert word not in stopped.content[0].text  # type: ignore[union-attr]
+
+
+async def test_cache_control_creates_then_reads(official: anthropic.AsyncAnthropic) -> None:
+    system = [
+        {"type": "text", "text": "long context " * 50, "cache_control": {"type": "ephemeral"}}
+    ]
+    first = await official.messages.create(
+        model=MODEL,
+        max_tokens=20,
+        system=system,
+        messages=USER,  # type: ignore[arg-type]
+    )
+    second = await official.messages.create(
+        model=MODEL,
+        max_tokens=20,
+        system=system,
+        messages=USER,  # type: ignore[arg-type]
+    )
+    assert first.usage.cache_creation_input_tokens and not first.usage.cache_read_input_tokens
+    assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
+
+
+async def test_models_list_and_pagination(official: anthropic.AsyncAnthropic) -> None:
+    everything = [m.id async for m in official.models.list(limit=1)]
+    assert sorted(everything) == sorted(m.id for m in DEFAULT_MODELS)
+    page = await official.models.list(limit=2)
+    assert len(page.data) == 2 and page.has_more
+    assert (await official.models.retrieve(MODEL)).display_name == "Claude Sonnet 4.5"
+    with pytest.raises(anthropic.NotFoundError):
+        await official.models.retrieve("claude-nonexistent")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "needle"),
+    [
+        ({"model": "claude-unknown-1"}, anthropic.NotFoundError, "claude-unknown-1"),
+        ({"max_tokens": 0}, anthropic.BadRequestError, "max_tokens"),
+        ({"messages": []}, anthropic.BadRequestError, "at least one message"),
+        (
+            {"messages": [{"role": "assistant", "content": "hi"}]},
+            anthropic.BadRequestError,
+            "first message",
+        ),
+        (
+            {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]},
+            anthropic.BadRequestError,
+            "alternate",
+        ),
+        # This official SDK version has no temperature/top_p arguments: send them raw.
+        ({"extra_body": {"temperature": 1.5}}, anthropic.BadRequestError, "temperature"),
+        ({"extra_body": {"top_p": -0.1}}, anthropic.BadRequestError, "top_p"),
+    ],
+)
+async def test_validation_errors_map_to_official_classes(
+    official: anthropic.AsyncAnthropic, kwargs: dict[str, Any], exc: type[Exception], needle: str
+) -> None:
+    params: dict[str, Any] = {"model": MODEL, "max_tokens": 100, "messages": USER, **kwargs}
+    with pytest.raises(exc, match=needle) as info:
+        await official.messages.create(**params)
+    assert info.value.request_id and info.value.request_id.startswith("req_")  # type: ignore[attr-defined]
+
+
+async def test_missing_field_and_bad_key(server: FakeClaude) -> None:
+    client = anthropic.AsyncAnthropic(api_key="test-key", base_url=server.url, max_retries=0)
+    with pytest.raises(anthropic.BadRequestError, match="max_tokens: Field required"):
+        await client.post("/v1/messages", body={"model": MODEL, "messages": USER}, cast_to=object)
+    await client.close()
+    async with FakeClaude(api_keys=["right"]) as strict:
+        wrong = anthropic.AsyncAnthropic(api_key="wrong", base_url=strict.url, max_retries=0)
+        with pytest.raises(anthropic.AuthenticationError):
+            await wrong.messages.create(model=MODEL, max_tokens=10, messages=USER)
+        await wrong.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "exc"),
+    [
+        ("server_error", anthropic.InternalServerError),
+        ("overloaded", anthropic.OverloadedError),
+        ("rate_limited", anthropic.RateLimitError),
+    ],
+)
+async def test_status_faults(kind: str, exc: type[Exception]) -> None:
+    async with FakeClaude(faults=[Fault(kind, every=2)]) as fake:  # type: ignore[arg-type]
+        client = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url, max_retries=0)
+        await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+        with pytest.raises(exc):
+            await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+        await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+        await client.close()
+
+
+async def test_rate_limit_headers_and_429() -> None:
+    async with FakeClaude(rate_limits=RateLimits(requests_per_minute=2)) as fake:
+        client = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url, max_retries=0)
+        raw = await client.messages.with_raw_response.create(
+            model=MODEL, max_tokens=10, messages=USER
+        )
+        for kind in ("requests", "tokens", "input-tokens", "output-tokens"):
+            for part in ("limit", "remaining", "reset"):
+                assert f"anthropic-ratelimit-{kind}-{part}" in raw.headers
+        assert raw.headers["anthropic-ratelimit-requests-limit"] == "2"
+        await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+        with pytest.raises(anthropic.RateLimitError) as info:
+            await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+        assert int(info.value.response.headers["retry-after"]) >= 1
+        await client.close()
+
+
+async def test_scripted_replies(server: FakeClaude, official: anthropic.AsyncAnthropic) -> None:
+    scripted = Message(
+        id="msg_scripted",
+        type="message",
+        role="assistant",
+        content=[TextBlock(text="exactly this")],
+        model=MODEL,
+        stop_reason="end_turn",
+        stop_sequence=None,
+        usage=Usage(input_tokens=1, output_tokens=2),
+    )
+    server.script(scripted, scripted, ErrorReply(529, "overloaded_error", "busy"))
+    reply = await official.messages.create(model=MODEL, max_tokens=10, messages=USER)
+    assert reply.id == "msg_scripted" and reply.content[0].text == "exactly this"  # type: ignore[union-attr]
+    async with official.messages.stream(model=MODEL, max_tokens=10, messages=USER) as stream:
+        assert await stream.get_final_text() == "exactly this"
+    with pytest.raises(anthropic.OverloadedError, match="busy"):
+        await official.messages.create(model=MODEL, max_tokens=10, messages=USER)
+    assert [r.json["messages"] for r in server.requests[-3:]] == [USER] * 3
+
+
+async def test_batches_lifecycle(server: FakeClaude, official: anthropic.AsyncAnthropic) -> None:
+    requests = [
+        {"custom_id": f"req-{i}", "params": {"model": MODEL, "max_tokens": 20, "messages": USER}}
+        for i in range(3)
+    ]
+    batch = await official.messages.batches.create(requests=requests)  # type: ignore[arg-type]
+    assert batch.processing_status == "in_progress"
+    assert batch.request_counts.processing == 3
+    with pytest.raises(anthropic.BadRequestError):
+        await official.messages.batches.delete(batch.id)
+    for _ in range(200):
+        batch = await official.messages.batches.retrieve(batch.id)
+        if batch.processing_status == "ended":
+            break
+        await anyio.sleep(0.01)
+    assert batch.processing_status == "ended" and batch.request_counts.succeeded == 3
+    assert batch.results_url is not None
+    results = [r async for r in await official.messages.batches.results(batch.id)]
+    assert sorted(r.custom_id for r in results) == ["req-0", "req-1", "req-2"]
+    assert all(r.result.type == "succeeded" for r in results)
+    listed = [b.id async for b in official.messages.batches.list()]
+    assert batch.id in listed
+    assert (await official.messages.batches.delete(batch.id)).type == "message_batch_deleted"
+    with pytest.raises(anthropic.NotFoundError):
+        await official.messages.batches.retrieve(batch.id)
+
+
+async def test_batch_cancel_and_validation(official: anthropic.AsyncAnthropic) -> None:
+    async with FakeClaude(batch_seconds=3600) as slow:
+        client = anthropic.AsyncAnthropic(api_key="k", base_url=slow.url, max_retries=0)
+        params = {"model": MODEL, "max_tokens": 20, "messages": USER}
+        batch = await client.messages.batches.create(
+            requests=[{"custom_id": "a", "params": params}]  # type: ignore[list-item]
+        )
+        canceled = await client.messages.batches.cancel(batch.id)
+        assert canceled.cancel_initiated_at is not None
+        ended = await client.messages.batches.retrieve(batch.id)
+        assert ended.processing_status == "ended" and ended.request_counts.canceled == 1
+        results = [r async for r in await client.messages.batches.results(batch.id)]
+        assert results[0].result.type == "canceled"
+        for bad in ("has space", "x" * 65):
+            with pytest.raises(anthropic.BadRequestError, match="custom_id"):
+                await client.messages.batches.create(
+                    requests=[{"custom_id": bad, "params": params}]  # type: ignore[list-item]
+                )
+        with pytest.raises(anthropic.BadRequestError, match="stream"):
+            await client.messages.batches.create(
+                requests=[{"custom_id": "s", "params": {**params, "stream": True}}]  # type: ignore[list-item]
+            )
+        await client.close()
+
+
+async def test_tls_with_trustme() -> None:
+    import ssl
+
+    import httpx2
+    import trustme
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    async with FakeClaude(ssl_context=server_context) as fake:
+        assert fake.url.startswith("https://")
+        async with httpx2.AsyncClient(verify=client_context) as http:
+            client = anthropic.AsyncAnthropic(
+                api_key="k", base_url=fake.url, http_client=http, max_retries=0
+            )
+            reply = await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+            assert reply.content
+
+
+# ------------------------------------------------------------------ raw-socket abuse
+
+
+async def raw_exchange(url: str, data: bytes) -> bytes:
+    port = int(url.rsplit(":", 1)[1])
+    async with await anyio.connect_tcp("127.0.0.1", port) as stream:
+        await stream.send(data)
+        received = b""
+        with anyio.move_on_after(5):
+            try:
+                while True:
+                    received += await stream.receive()
+                    if b"\r\n\r\n" in received and b"connection: close" not in received.lower():
+                        head = received.split(b"\r\n\r\n", 1)[0].lower()
+                        length = int(head.split(b"content-length: ", 1)[1].split(b"\r\n")[0])
+                        if len(received.split(b"\r\n\r\n", 1)[1]) >= length:
+                            break
+            except (anyio.EndOfStream, anyio.BrokenResourceError):
+                pass
+        return received
+
+
+def good_request(body: dict[str, Any]) -> bytes:
+    payload = json.dumps(body).encode()
+    return (
+        b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n"
+        b"content-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(payload) + payload
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (b"\x16\x03\x01garbage that is not http\r\n\r\n", b"400"),
+        (b"GET / HTTP/1.1\r\nhost: x\r\nx-bad header\r\n\r\n", b"400"),
+        (b"GET /v1/models HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * 40_000 + b"\r\n\r\n", b"431"),
+        (
+            b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n"
+            b"content-length: 9\r\n\r\n{not json",
+            b"400",
+        ),
+        (
+            b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n"
+            b"content-length: 99999999999\r\n\r\n",
+            b"413",
+        ),
+        (b"GET /nowhere HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n\r\n", b"404"),
+        (b"GET /v1/models HTTP/1.1\r\nhost: x\r\n\r\n", b"401"),
+    ],
+)
+async def test_malformed_input_gets_an_error_and_the_server_lives_on(
+    server: FakeClaude, data: bytes, status: bytes
+) -> None:
+    reply = await raw_exchange(server.url, data)
+    assert reply.startswith(b"HTTP/1.1 " + status), reply[:200]
+    good = await raw_exchange(
+        server.url, good_request({"model": MODEL, "max_tokens": 10, "messages": USER})
+    )
+    assert good.startswith(b"HTTP/1.1 200")
+
+
+async def test_body_over_the_limit_is_413() -> None:
+    async with FakeClaude(max_body_size=1000) as fake:
+        big = {
+            "model": MODEL,
+            "max_tokens": 10,
+            "messages": [{"role": "user", "content": "x" * 2000}],
+        }
+        reply = await raw_exchange(fake.url, good_request(big))
+        assert reply.startswith(b"HTTP/1.1 413")
+        assert b"request_too_large" in reply
+
+
+async def test_client_vanishing_mid_stream_does_not_hurt_the_server() -> None:
+    async with FakeClaude(itl=0.001) as fake:
+        port = int(fake.url.rsplit(":", 1)[1])
+        body = {"model": MODEL, "max_tokens": 100, "messages": USER, "stream": True}
+        async with await anyio.connect_tcp("127.0.0.1", port) as stream:
+            await stream.send(good_request(body))
+            await stream.receive()
+        reply = await raw_exchange(
+            fake.url, good_request({"model": MODEL, "max_tokens": 10, "messages": USER})
+        )
+        assert reply.startswith(b"HTTP/1.1 200")
+
+
+# ------------------------------------------------------------------ validator properties
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+request_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "model": st.sampled_from([MODEL, "nope", 3]),
+        "max_tokens": st.integers(-5, 70_000) | json_values,
+        "messages": st.lists(
+            st.fixed_dictionaries(
+                {"role": st.sampled_from(["user", "assistant", "system"])},
+                optional={"content": st.text(max_size=5) | json_values},
+            ),
+            max_size=4,
+        )
+        | json_values,
+        "temperature": st.floats(-1, 2, allow_nan=False) | json_values,
+        "top_p": st.floats(-1, 2, allow_nan=False),
+        "stop_sequences": json_values,
+        "tools": json_values,
+        "system": json_values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(request_bodies | json_values)
+def test_validator_accepts_or_rejects_with_a_clear_error(body: Any) -> None:
+    models = {m.id: m for m in DEFAULT_MODELS}
+    try:
+        validate_message_request(body, models)
+    except RequestError as exc:
+        assert exc.status in (400, 404)
+        assert exc.error_type in ("invalid_request_error", "not_found_error")
+        assert exc.message
+        return
+    # Whatever passes is a request the real API would take.
+    assert body["model"] in models
+    assert 1 <= body["max_tokens"] <= models[body["model"]].max_tokens
+    roles = [m["role"] for m in body["messages"]]
+    assert roles[0] == "user"
+    assert all(a != b for a, b in zip(roles, roles[1:], strict=False))
+    for name in ("temperature", "top_p"):
+        assert body.get(name) is None or 0 <= body[name] <= 1
