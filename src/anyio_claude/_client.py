@@ -317,9 +317,14 @@ class AsyncClaude:
             headers = [h for h in headers if h[0] != b"content-type"]
         return Request(call.method, call.target, headers, call.body or b"")
 
-    async def _send(self, call: _Call, *, deadline: float | None) -> tuple[Response, int]:
-        """Send `call`, retrying as the retry rules say; return a 2xx response, unread.
+    async def _send(
+        self, call: _Call, *, deadline: float | None, read_body: bool = False
+    ) -> tuple[Response, int, bytes | None]:
+        """Send `call`, retrying as the retry rules say; return a 2xx response.
 
+        With `read_body` the body is read (and the response closed) inside each attempt,
+        so a connection that breaks mid-body is retried too; the body is returned third.
+        Without it the response comes back unread and the caller must close it.
         Raises `APIStatusError` subclasses for error statuses (after retries), and
         `APIConnectionError`/`APITimeoutError` for transport failures. Cancellation
         interrupts a retry sleep or an attempt at once and closes its connection.
@@ -331,11 +336,18 @@ class AsyncClaude:
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
+            content: bytes | None = None
             try:
                 with _deadline_scope(deadline):
                     response = await transport.send(request, timeout=call.timeout)
+                    if read_body or response.status >= 400:
+                        try:
+                            content = await response.aread()
+                        finally:
+                            await response.aclose()
             except APIConnectionError as exc:
-                if retries_taken >= call.max_retries:
+                out_of_time = deadline is not None and anyio.current_time() >= deadline
+                if retries_taken >= call.max_retries or out_of_time:
                     raise
                 delay = retry_delay(retries_taken, None)
                 logger.info(
@@ -356,13 +368,8 @@ class AsyncClaude:
                     response.headers.get("request-id"),
                 )
                 if status < 400:
-                    return response, retries_taken
-                try:
-                    with _deadline_scope(deadline):
-                        content = await response.aread()
-                finally:
-                    await response.aclose()
-                error = self._status_error(response.status, response.headers, content)
+                    return response, retries_taken, content
+                error = self._status_error(status, response.headers, content or b"")
                 if retries_taken >= call.max_retries or not should_retry(status, response.headers):
                     raise error
                 delay = retry_delay(retries_taken, response.headers)
@@ -412,13 +419,10 @@ class AsyncClaude:
         """Send `call`, read the body and decode it; with `raw`, wrap it in an APIResponse."""
         from ._response import APIResponse
 
-        deadline = _deadline_for(call.timeout)
-        response, retries = await self._send(call, deadline=deadline)
-        try:
-            with _deadline_scope(deadline):
-                content = await response.aread()
-        finally:
-            await response.aclose()
+        response, retries, body = await self._send(
+            call, deadline=_deadline_for(call.timeout), read_body=True
+        )
+        content = body or b""
         http_response = HTTPResponse(
             response.status, response.headers, response.http_version, content
         )

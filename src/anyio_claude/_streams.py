@@ -453,7 +453,7 @@ async def open_stream(
     used = 0
     while True:
         call.max_retries = budget - used
-        response, retries = await client._send(call, deadline=deadline)
+        response, retries, _ = await client._send(call, deadline=deadline)
         used += retries
         stream = factory(response, used)
         try:

@@ -96,7 +96,8 @@ async def _demo(requests: int, concurrency: int) -> None:
                     max_tokens=64,
                     messages=[{"role": "user", "content": f"question {i}"}],
                 )
-                return answer.usage.output_tokens
+                tokens: int = answer.usage.output_tokens
+                return tokens
 
             started = time.perf_counter()
             tokens = await fan_out(ask, range(requests), concurrency=concurrency)

@@ -250,5 +250,5 @@ class AsyncBatches:
             extra_headers={"accept": "application/binary", **(extra_headers or {})},
             timeout=timeout,
         )
-        response, _ = await self._client._send(call, deadline=_deadline_for(call.timeout))
+        response, _, _ = await self._client._send(call, deadline=_deadline_for(call.timeout))
         return AsyncBatchResults(response)

@@ -93,7 +93,7 @@ class StreamingResponseManager:
     async def __aenter__(self) -> AsyncAPIResponse[Any]:
         op = self._op
         deadline = _deadline_for(op.call.timeout)
-        response, retries = await op.client._send(op.call, deadline=deadline)
+        response, retries, _ = await op.client._send(op.call, deadline=deadline)
         http_response = HTTPResponse(response.status, response.headers, response.http_version)
 
         async def parse(wrapper: AsyncAPIResponse[Any]) -> Any:
