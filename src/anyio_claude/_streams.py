@@ -46,6 +46,7 @@ class _StreamBase:
     """Turns a response body into events, with timeouts, error mapping and a live snapshot."""
 
     __slots__ = (
+        "_bad_event",
         "_batch",
         "_chunks",
         "_closed",
@@ -80,6 +81,7 @@ class _StreamBase:
         self._pos = 0
         self._done = False
         self._closed = False
+        self._bad_event: ProtocolError | None = None
 
     # Subclasses keep the accumulated message so errors can carry what arrived.
     def _snapshot_or_none(self) -> Message | None:
@@ -127,17 +129,18 @@ class _StreamBase:
                 raise self._attach(exc, None) from exc.__cause__
             if not sses:
                 continue
-            try:
-                batch = [decode_event(sse.data) for sse in sses]
-            except ProtocolError as exc:
-                raise self._attach(
-                    APIResponseValidationError(
-                        f"malformed stream event: {exc}",
-                        status_code=self.http_response.status_code,
-                        request_id=self.request_id,
-                    ),
-                    exc,
-                ) from exc
+            batch: list[MessageStreamEvent] = []
+            for sse in sses:
+                try:
+                    batch.append(decode_event(sse.data))
+                except ProtocolError as exc:
+                    # The good events before it are still delivered; the error comes
+                    # when iteration reaches it, with the snapshot of what came before.
+                    self._bad_event = exc
+                    self._done = True
+                    break
+            if not batch:
+                raise self._bad_event_error()
             if self._idle is not None:
                 for event in batch:
                     if type(event) is not PingEvent:
@@ -188,8 +191,22 @@ class _StreamBase:
             None,
         )
 
+    def _bad_event_error(self) -> APIResponseValidationError:
+        exc = self._bad_event
+        assert exc is not None
+        return self._attach(
+            APIResponseValidationError(
+                f"malformed stream event: {exc}",
+                status_code=self.http_response.status_code,
+                request_id=self.request_id,
+            ),
+            exc,
+        )
+
     async def _next_raw(self) -> MessageStreamEvent:
         if self._pos >= len(self._batch):
+            if self._bad_event is not None:
+                raise self._bad_event_error()
             if self._done or self._closed or not await self._read_batch():
                 raise StopAsyncIteration
         event = self._batch[self._pos]

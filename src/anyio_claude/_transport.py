@@ -18,7 +18,7 @@ from __future__ import annotations
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -76,9 +76,21 @@ def _mapped(action: str, where: str) -> Iterator[None]:
             | anyio.EndOfStream
             | OSError,
         ):
-            detail = str(exc) or type(exc).__name__
-            raise APIConnectionError(f"{action} failed ({where}): {detail}") from exc
+            raise APIConnectionError(f"{action} failed ({where}): {_detail(exc)}") from exc
         raise
+
+
+def _detail(exc: BaseException) -> str:
+    # trio wraps TLS and socket errors in exceptions with empty messages; the useful
+    # text (say, CERTIFICATE_VERIFY_FAILED) is further down the cause chain.
+    link: BaseException | None = exc
+    for _ in range(8):
+        if link is None:
+            break
+        if str(link):
+            return str(link) if link is exc else f"{type(exc).__name__}: {link}"
+        link = link.__cause__ or link.__context__
+    return type(exc).__name__
 
 
 class _Waiter:
@@ -341,13 +353,25 @@ class Response:
             reusable = self._complete
             try:
                 with anyio.move_on_after(1.0):
-                    if self._body is not None:
-                        # Finalise httpcore's body generator now, not whenever it is collected.
-                        await self._body.aclose()
+                    if not reusable:
+                        await self._abandon_body()
                     await self._core.aclose()
             except Exception:
                 reusable = False
             await self._transport._release(self._connection, reusable)
+
+    async def _abandon_body(self) -> None:
+        # httpcore's body is a chain of async generators; closing only the outer one
+        # leaves the inner ones for the garbage collector to finalise later, outside any
+        # task (trio reports that as an unraisable error). Closing the socket first makes
+        # the next read fail at once, so driving the chain to its end costs one step and
+        # finishes every generator here, in this task.
+        await self._connection.aclose()
+        if self._body is None:
+            return
+        with suppress(Exception):
+            while True:
+                await self._body.__anext__()
 
     async def __aenter__(self) -> Response:
         return self
