@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Callable
+
 import anyio
 import pytest
 from anyio.abc import SocketStream
@@ -93,7 +94,12 @@ async def test_stream_helper(client: AsyncClaude) -> None:
 
 
 async def test_stream_events_include_derived_ones(client: AsyncClaude) -> None:
-    tools = [{"name": "get_weather", "input_schema": {"type": "object", "properties": {"location": {"type": "string"}}}}]
+    tools = [
+        {
+            "name": "get_weather",
+            "input_schema": {"type": "object", "properties": {"location": {"type": "string"}}},
+        }
+    ]
     async with client.messages.stream(
         model=MODEL, max_tokens=500, tools=tools, tool_choice={"type": "any"}, messages=USER
     ) as stream:
@@ -167,7 +173,9 @@ async def test_batches(client: AsyncClaude) -> None:
     assert deleted.id == batch.id
 
 
-async def test_unknown_blocks_go_back_byte_for_byte(client: AsyncClaude, server: FakeClaude) -> None:
+async def test_unknown_blocks_go_back_byte_for_byte(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
     odd = {"type": "hologram", "depth": 3, "payload": [1, 2.5, "x"]}
     start = {
         "type": "message_start",
@@ -256,7 +264,11 @@ async def test_retries_overloaded_then_succeeds(client: AsyncClaude, server: Fak
     )
     raw = await client.messages.with_raw_response.create(model=MODEL, max_tokens=10, messages=USER)
     assert raw.retries_taken == 2
-    assert [r.headers.get("x-stainless-retry-count") for r in server.requests[-3:]] == [None, "1", "2"]
+    assert [r.headers.get("x-stainless-retry-count") for r in server.requests[-3:]] == [
+        None,
+        "1",
+        "2",
+    ]
 
 
 async def test_retries_give_up_after_max_retries(client: AsyncClaude, server: FakeClaude) -> None:
@@ -545,7 +557,9 @@ async def test_no_tasks_or_fds_leak_across_errors(server: FakeClaude) -> None:
 # ----------------------------------------------------------------------- configuration
 
 
-async def test_environment_configuration(server: FakeClaude, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_environment_configuration(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
     async with AsyncClaude() as client:
@@ -554,7 +568,9 @@ async def test_environment_configuration(server: FakeClaude, monkeypatch: pytest
     assert server.requests[-1].headers["x-api-key"] == KEY
 
 
-async def test_auth_token_is_sent_as_bearer(server: FakeClaude, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_auth_token_is_sent_as_bearer(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     async with AsyncClaude(auth_token="tok-1", base_url=server.url) as client:
         await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
@@ -590,7 +606,9 @@ async def test_the_key_never_shows(server: FakeClaude, caplog: pytest.LogCapture
 
 async def test_with_options_shares_the_pool(client: AsyncClaude, server: FakeClaude) -> None:
     await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
-    other = client.with_options(timeout=20.0, max_retries=5, default_headers={"anthropic-beta": "b1"})
+    other = client.with_options(
+        timeout=20.0, max_retries=5, default_headers={"anthropic-beta": "b1"}
+    )
     assert other._transport is client._transport
     assert other.max_retries == 5 and other.timeout.read == 20.0
     await other.messages.create(model=MODEL, max_tokens=10, messages=USER)
@@ -667,14 +685,15 @@ async def test_https_with_a_custom_trust_store() -> None:
             assert message.content
         await transport.aclose()
         async with AsyncClaude(api_key=KEY, base_url=fake.url, max_retries=0) as client:
-            with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED|certificate"):
+            with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
                 await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
 
 
 def test_sync_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    with FakeClaude.run_in_thread() as fake, anyio_claude.Claude(
-        api_key=KEY, base_url=fake.url
-    ) as client:
+    with (
+        FakeClaude.run_in_thread() as fake,
+        anyio_claude.Claude(api_key=KEY, base_url=fake.url) as client,
+    ):
         message = client.messages.create(model=MODEL, max_tokens=50, messages=USER)
         with client.messages.stream(model=MODEL, max_tokens=50, messages=USER) as stream:
             text = "".join(stream.text_stream)
@@ -685,6 +704,7 @@ def test_sync_client(monkeypatch: pytest.MonkeyPatch) -> None:
         assert raw.status_code == 200 and raw.parse().content
         assert KEY not in repr(client)
         started = time.perf_counter()
-        events = list(client.messages.create(model=MODEL, max_tokens=50, messages=USER, stream=True))
+        events = list(
+            client.messages.create(model=MODEL, max_tokens=50, messages=USER, stream=True)
+        )
         assert events[0].type == "message_start" and time.perf_counter() - started < 10
-

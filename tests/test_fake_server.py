@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -96,7 +97,7 @@ async def test_tool_use_validates_against_the_schema(official: anthropic.AsyncAn
         messages=[{"role": "user", "content": "Paris?"}],
     )
     assert reply.stop_reason == "tool_use"
-    tool = [b for b in reply.content if b.type == "tool_use"][0]
+    tool = next(b for b in reply.content if b.type == "tool_use")
     assert tool.name == "get_weather"
     assert isinstance(tool.input["location"], str)  # type: ignore[index]
     assert tool.input["unit"] in ("celsius", "fahrenheit")  # type: ignore[index]
@@ -477,6 +478,6 @@ def test_validator_accepts_or_rejects_with_a_clear_error(body: Any) -> None:
     assert 1 <= body["max_tokens"] <= models[body["model"]].max_tokens
     roles = [m["role"] for m in body["messages"]]
     assert roles[0] == "user"
-    assert all(a != b for a, b in zip(roles, roles[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(roles))
     for name in ("temperature", "top_p"):
         assert body.get(name) is None or 0 <= body[name] <= 1

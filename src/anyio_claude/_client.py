@@ -14,7 +14,6 @@ import msgspec
 
 from ._errors import (
     APIConnectionError,
-    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     ClaudeError,
@@ -417,7 +416,7 @@ class AsyncClaude:
 
     async def _request_json(self, call: _Call, decode: Any, *, raw: bool = False) -> Any:
         """Send `call`, read the body and decode it; with `raw`, wrap it in an APIResponse."""
-        from ._response import APIResponse
+        from ._response import APIResponse, decode_body
 
         response, retries, body = await self._send(
             call, deadline=_deadline_for(call.timeout), read_body=True
@@ -428,15 +427,7 @@ class AsyncClaude:
         )
 
         def parse() -> Any:
-            try:
-                return decode(content)
-            except (msgspec.DecodeError, ClaudeError) as exc:
-                raise APIResponseValidationError(
-                    f"could not decode the response body: {exc}",
-                    status_code=response.status,
-                    request_id=http_response.request_id,
-                    body=content.decode("utf-8", "replace")[:500],
-                ) from exc
+            return decode_body(decode, content, http_response)
 
         if raw:
             return APIResponse(http_response, parse, retries_taken=retries)

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import codecs
+from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+import msgspec
+
+from ._errors import APIResponseValidationError, ClaudeError
 
 if TYPE_CHECKING:
     from ._http import Headers
     from ._ratelimits import RateLimitInfo
     from ._transport import Response
 
-__all__ = ("APIResponse", "AsyncAPIResponse", "HTTPResponse")
+__all__ = ("APIResponse", "AsyncAPIResponse", "BodyIterator", "HTTPResponse", "decode_body")
 
 T = TypeVar("T")
+_I = TypeVar("_I")
+
+
+def decode_body(decode: Callable[[bytes], T], content: bytes, http_response: HTTPResponse) -> T:
+    """`decode(content)`, with the request id stored on the result as `_request_id` (as
+    the official SDK does) and failures raised as `APIResponseValidationError`."""
+    try:
+        result = decode(content)
+    except (msgspec.DecodeError, ClaudeError) as exc:
+        raise APIResponseValidationError(
+            f"could not decode the response body: {exc}",
+            status_code=http_response.status_code,
+            request_id=http_response.request_id,
+            body=content.decode("utf-8", "replace")[:500],
+        ) from exc
+    if hasattr(result, "__dict__"):
+        result._request_id = http_response.request_id  # type: ignore[attr-defined]
+    return result
 
 
 class HTTPResponse:
@@ -135,37 +159,17 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
             self.http_response.content = await self._response.aread()
         return self.http_response.content
 
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
+    def iter_bytes(self) -> BodyIterator[bytes]:
         """The body in chunks as they arrive."""
-        if self.http_response.content is not None:
-            yield self.http_response.content
-            return
-        async for chunk in self._response.aiter_bytes():
-            yield chunk
+        return BodyIterator(self, _Chunks())
 
-    async def iter_text(self) -> AsyncIterator[str]:
+    def iter_text(self) -> BodyIterator[str]:
         """The body as text (UTF-8, decoded incrementally)."""
-        import codecs
+        return BodyIterator(self, _Text())
 
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        async for chunk in self.iter_bytes():
-            text = decoder.decode(chunk)
-            if text:
-                yield text
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            yield tail
-
-    async def iter_lines(self) -> AsyncIterator[str]:
+    def iter_lines(self) -> BodyIterator[str]:
         """The body line by line (without line endings)."""
-        pending = ""
-        async for text in self.iter_text():
-            pending += text
-            *lines, pending = pending.split("\n")
-            for line in lines:
-                yield line.removesuffix("\r")
-        if pending:
-            yield pending
+        return BodyIterator(self, _Lines())
 
     async def parse(self) -> T:
         """Read the body and return the typed result the plain call would have returned.
@@ -181,3 +185,88 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
 
     def __repr__(self) -> str:
         return f"<AsyncAPIResponse [{self.status_code}] request-id={self.request_id}>"
+
+
+class _Chunks:
+    def feed(self, chunk: bytes) -> list[bytes]:
+        return [chunk] if chunk else []
+
+    def end(self) -> list[bytes]:
+        return []
+
+
+class _Text:
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def feed(self, chunk: bytes) -> list[str]:
+        text = self._decoder.decode(chunk)
+        return [text] if text else []
+
+    def end(self) -> list[str]:
+        tail = self._decoder.decode(b"", final=True)
+        return [tail] if tail else []
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self._text = _Text()
+        self._pending = ""
+
+    def _split(self, texts: list[str]) -> list[str]:
+        *lines, self._pending = (self._pending + "".join(texts)).split("\n")
+        return [line.removesuffix("\r") for line in lines]
+
+    def feed(self, chunk: bytes) -> list[str]:
+        return self._split(self._text.feed(chunk))
+
+    def end(self) -> list[str]:
+        lines = self._split(self._text.end())
+        if self._pending:
+            lines.append(self._pending)
+            self._pending = ""
+        return lines
+
+
+class _Splitter(Protocol[_I]):
+    def feed(self, chunk: bytes) -> list[_I]: ...
+
+    def end(self) -> list[_I]: ...
+
+
+class BodyIterator(Generic[_I]):
+    """An async iterator over a streaming response's body, as bytes, text or lines.
+
+    A class rather than an async generator, so abandoning it half-way leaves nothing for
+    the event loop to finalise. Raises `APIConnectionError`/`APITimeoutError` if the
+    connection fails; cancelling a read leaves the response to be closed by its block.
+    """
+
+    __slots__ = ("_chunks", "_ended", "_ready", "_splitter")
+
+    def __init__(self, response: AsyncAPIResponse[Any], splitter: _Splitter[_I]) -> None:
+        content = response.http_response.content
+        self._chunks: AsyncIterator[bytes] | None = (
+            response._response.aiter_bytes() if content is None else None
+        )
+        self._splitter = splitter
+        self._ready: deque[_I] = deque(splitter.feed(content) if content else ())
+        self._ended = self._chunks is None
+
+    def __aiter__(self) -> BodyIterator[_I]:
+        return self
+
+    async def __anext__(self) -> _I:
+        ready = self._ready
+        while not ready:
+            if self._ended:
+                raise StopAsyncIteration
+            assert self._chunks is not None
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                self._ended = True
+                ready.extend(self._splitter.end())
+            else:
+                ready.extend(self._splitter.feed(chunk))
+        return ready.popleft()

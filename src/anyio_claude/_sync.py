@@ -8,12 +8,13 @@ paginators, batch results, streaming responses) are wrapped in blocking twins.
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+import anyio
+from anyio.from_thread import BlockingPortal
 
 from ._client import NOT_GIVEN, AsyncClaude, NotGiven
 from ._response import AsyncAPIResponse
@@ -33,32 +34,68 @@ __all__ = ("Claude",)
 
 
 class _Portal:
-    """A lazily started blocking portal, shared by a client and its `with_options` copies."""
+    """An event loop in a daemon thread, started lazily, shared by a client and its
+    `with_options` copies. `on_stop` (the async client's `close`) runs in the loop before
+    it stops, whether by `stop()` or when the last reference goes away unclosed.
+    """
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, on_stop: Callable[[], Awaitable[None]]) -> None:
         self._backend = backend
+        self._on_stop = on_stop
         self._lock = threading.Lock()
-        self._cm: AbstractContextManager[BlockingPortal] | None = None
         self._portal: BlockingPortal | None = None
+        self._thread: threading.Thread | None = None
 
     def get(self) -> BlockingPortal:
         portal = self._portal
         if portal is None:
             with self._lock:
                 if self._portal is None:
-                    self._cm = start_blocking_portal(self._backend)
-                    self._portal = self._cm.__enter__()
+                    self._start()
                 portal = self._portal
+                assert portal is not None
         return portal
+
+    def _start(self) -> None:
+        ready: queue.Queue[BlockingPortal | BaseException] = queue.Queue()
+
+        async def serve() -> None:
+            async with BlockingPortal() as portal:
+                ready.put(portal)
+                await portal.sleep_until_stopped()
+
+        def run() -> None:
+            try:
+                anyio.run(serve, backend=self._backend)
+            except BaseException as exc:  # pragma: no cover - a backend that cannot start
+                ready.put(exc)
+
+        # A daemon thread, unlike anyio's start_blocking_portal, cannot hold up interpreter
+        # exit when a client is never closed (the official SDK never needs closing either).
+        thread = threading.Thread(target=run, name="anyio-claude", daemon=True)
+        thread.start()
+        started = ready.get()
+        if isinstance(started, BaseException):
+            raise started
+        self._portal, self._thread = started, thread
 
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
         return self.get().call(func, *args)
 
     def stop(self) -> None:
         with self._lock:
-            if self._cm is not None:
-                cm, self._cm, self._portal = self._cm, None, None
-                cm.__exit__(None, None, None)
+            portal, thread = self._portal, self._thread
+            if portal is None or thread is None or thread is threading.current_thread():
+                return
+            self._portal = self._thread = None
+        try:
+            portal.call(self._on_stop)
+        finally:
+            portal.call(portal.stop)
+            thread.join()
+
+    def __del__(self) -> None:
+        self.stop()
 
 
 def _wrap(portal: _Portal, value: Any) -> Any:
@@ -152,7 +189,7 @@ class Claude:
             anthropic_version=anthropic_version,
             verify=verify,
         )
-        self._portal = _Portal(backend)
+        self._portal = _Portal(backend, self._async.close)
         self._owns_portal = True
 
     @property
@@ -187,8 +224,7 @@ class Claude:
 
     def close(self) -> None:
         """Close every pooled connection and stop the background thread. Idempotent."""
-        if self._owns_portal and self._portal._portal is not None:
-            self._portal.call(self._async.close)
+        if self._owns_portal:
             self._portal.stop()
 
     def __enter__(self) -> Claude:
@@ -374,6 +410,18 @@ class _SyncAPIResponse:
     def parse(self) -> Any:
         """Read and decode the body (for streams: the stream)."""
         return _wrap(self._portal, self._portal.call(self._response.parse))
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body in chunks as they arrive."""
+        return _SyncIterator(self._portal, self._response.iter_bytes())
+
+    def iter_text(self) -> Iterator[str]:
+        """The body as text."""
+        return _SyncIterator(self._portal, self._response.iter_text())
+
+    def iter_lines(self) -> Iterator[str]:
+        """The body line by line."""
+        return _SyncIterator(self._portal, self._response.iter_lines())
 
     def close(self) -> None:
         """Release the connection."""

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 
 from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
-from .._errors import APIResponseValidationError, ClaudeError
 from .._http import Timeout
-from .._response import APIResponse, AsyncAPIResponse, HTTPResponse
+from .._response import APIResponse, AsyncAPIResponse, HTTPResponse, decode_body
 from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
 from ..types import MessageTokensCount, decode_message
 
@@ -101,7 +100,7 @@ class StreamingResponseManager:
                 return op.stream_factory(response, retries, deadline)
             content = await wrapper.read()
             assert op.decode is not None
-            return _decode_or_raise(op.decode, content, http_response)
+            return decode_body(op.decode, content, http_response)
 
         self._response = AsyncAPIResponse(response, http_response, parse, retries_taken=retries)
         return self._response
@@ -114,20 +113,6 @@ class StreamingResponseManager:
     ) -> None:
         if self._response is not None:
             await self._response.close()
-
-
-def _decode_or_raise(
-    decode: Callable[[bytes], Any], content: bytes, http_response: HTTPResponse
-) -> Any:
-    try:
-        return decode(content)
-    except (msgspec.DecodeError, ClaudeError) as exc:
-        raise APIResponseValidationError(
-            f"could not decode the response body: {exc}",
-            status_code=http_response.status_code,
-            request_id=http_response.request_id,
-            body=content.decode("utf-8", "replace")[:500],
-        ) from exc
 
 
 def _decode_count(content: bytes) -> MessageTokensCount:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -38,6 +38,9 @@ def to_builtins(obj: object) -> Any:
 
 class BaseStruct(msgspec.Struct, omit_defaults=True):
     """Base of every response type: typed, ignores unknown fields, omits unset optionals."""
+
+    # Set on the objects a request returned (as in the official SDK); None elsewhere.
+    _request_id: ClassVar[str | None] = None
 
     def to_dict(self) -> dict[str, Any]:
         """This object as plain JSON-compatible Python values."""

@@ -239,7 +239,7 @@ class Usage(BaseStruct):
     service_tier: str | None = None
 
 
-class Message(BaseStruct):
+class Message(BaseStruct, dict=True):
     """A reply from the model (`type: "message"`, `role: "assistant"`)."""
 
     id: str
@@ -258,7 +258,7 @@ class Message(BaseStruct):
         return {"role": self.role, "content": list(self.content)}
 
 
-class MessageTokensCount(BaseStruct):
+class MessageTokensCount(BaseStruct, dict=True):
     """The reply of `count_tokens`."""
 
     input_tokens: int
@@ -444,7 +444,7 @@ class MessageBatchRequestCounts(BaseStruct):
     expired: int
 
 
-class MessageBatch(BaseStruct):
+class MessageBatch(BaseStruct, dict=True):
     """A Message Batch: many requests processed asynchronously."""
 
     id: str
@@ -459,7 +459,7 @@ class MessageBatch(BaseStruct):
     results_url: str | None = None
 
 
-class DeletedMessageBatch(BaseStruct):
+class DeletedMessageBatch(BaseStruct, dict=True):
     """The reply of deleting a batch."""
 
     id: str
@@ -510,7 +510,7 @@ class MessageBatchIndividualResponse(BaseStruct):
 # -------------------------------------------------------------------------------- models
 
 
-class ModelInfo(BaseStruct):
+class ModelInfo(BaseStruct, dict=True):
     """A model the API offers."""
 
     id: str
