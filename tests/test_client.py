@@ -671,19 +671,15 @@ async def test_https_with_a_custom_trust_store() -> None:
 
     import trustme
 
-    from anyio_claude._transport import AsyncTransport
-
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_context)
     trusting = ssl.create_default_context()
     ca.configure_trust(trusting)
     async with FakeClaude(ssl_context=server_context) as fake:
-        transport = AsyncTransport(fake.url, ssl_context=trusting)
-        async with AsyncClaude(api_key=KEY, base_url=fake.url, _transport=transport) as client:
+        async with AsyncClaude(api_key=KEY, base_url=fake.url, verify=trusting) as client:
             message = await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
             assert message.content
-        await transport.aclose()
         async with AsyncClaude(api_key=KEY, base_url=fake.url, max_retries=0) as client:
             with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
                 await client.messages.create(model=MODEL, max_tokens=10, messages=USER)

@@ -37,6 +37,7 @@ from ._http import Timeout as Timeout
 from ._ratelimits import RateLimitInfo as RateLimitInfo
 from ._response import APIResponse as APIResponse
 from ._response import AsyncAPIResponse as AsyncAPIResponse
+from ._response import BodyIterator as BodyIterator
 from ._response import HTTPResponse as HTTPResponse
 from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
@@ -80,6 +81,7 @@ __all__ = (
     "AuthenticationError",
     "BadRequestError",
     "BillingError",
+    "BodyIterator",
     "Claude",
     "ClaudeError",
     "ConflictError",

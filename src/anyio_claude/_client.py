@@ -24,6 +24,8 @@ from ._response import HTTPResponse
 from .types import ErrorResponse
 
 if TYPE_CHECKING:
+    import ssl
+
     from ._transport import AsyncTransport, Response
     from .resources import AsyncMessages, AsyncModels
 
@@ -103,7 +105,9 @@ class AsyncClaude:
 
     Use it as `async with AsyncClaude() as client:`; leaving the block (or `await
     client.close()`) closes every pooled connection. Copies from `with_options()` share
-    the pool and must not outlive the client they came from.
+    the pool and must not outlive the client they came from. `verify` is as in httpx:
+    True checks TLS certificates against certifi's store, an `ssl.SSLContext` is used as
+    given, False turns checking off.
     """
 
     def __init__(
@@ -118,7 +122,7 @@ class AsyncClaude:
         default_query: Mapping[str, object] | None = None,
         max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
         anthropic_version: str = "2023-06-01",
-        verify: bool = True,
+        verify: bool | ssl.SSLContext = True,
         _transport: AsyncTransport | None = None,
     ) -> None:
         _configure_logging()
@@ -241,8 +245,12 @@ class AsyncClaude:
         if self._transport is None:
             from ._transport import AsyncTransport
 
+            verify = self._verify
             self._transport = AsyncTransport(
-                self.base_url, max_connections=self._max_connections, verify=self._verify
+                self.base_url,
+                max_connections=self._max_connections,
+                verify=verify is not False,
+                ssl_context=None if isinstance(verify, bool) else verify,
             )
         return self._transport
 

@@ -24,6 +24,7 @@ from .resources._batches import AsyncBatchResults
 from .resources._messages import StreamingResponseManager
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Mapping
     from types import TracebackType
 
@@ -174,7 +175,7 @@ class Claude:
         default_query: Mapping[str, object] | None = None,
         max_connections: int | None = 1000,
         anthropic_version: str = "2023-06-01",
-        verify: bool = True,
+        verify: bool | ssl.SSLContext = True,
         backend: str = "asyncio",
     ) -> None:
         self._async = AsyncClaude(

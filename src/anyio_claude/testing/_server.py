@@ -330,11 +330,6 @@ class FakeClaude:
         await self._task_group.__aexit__(None, None, None)
         self._task_group = None
 
-    async def serve_forever(self) -> None:
-        """Serve until cancelled (the command-line entry point uses this)."""
-        async with self:
-            await anyio.sleep_forever()
-
     @classmethod
     @contextmanager
     def run_in_thread(cls, backend: str = "asyncio", **options: Any) -> Iterator[FakeClaude]:
