@@ -7,8 +7,9 @@ through `sse.SSEDecoder`, `streaming.decode_event` and the accumulator without c
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 import anyio
 
@@ -203,12 +204,15 @@ class _StreamBase:
             exc,
         )
 
+    async def _more(self) -> bool:
+        """Once the batch is used up: read the next one; False at the end of the stream."""
+        if self._bad_event is not None:
+            raise self._bad_event_error()
+        return not (self._done or self._closed) and await self._read_batch()
+
     async def _next_raw(self) -> MessageStreamEvent:
-        if self._pos >= len(self._batch):
-            if self._bad_event is not None:
-                raise self._bad_event_error()
-            if self._done or self._closed or not await self._read_batch():
-                raise StopAsyncIteration
+        if self._pos >= len(self._batch) and not await self._more():
+            raise StopAsyncIteration
         event = self._batch[self._pos]
         self._pos += 1
         return event
@@ -279,11 +283,16 @@ class AsyncStream(_StreamBase):
         return self
 
     async def __anext__(self) -> MessageStreamEvent:
-        try:
-            event = await self._next_raw()
-        except BaseException:
-            await self.close()
-            raise
+        batch = self._batch
+        if self._pos < len(batch):
+            event = batch[self._pos]
+            self._pos += 1
+        else:
+            try:
+                event = await self._next_raw()
+            except BaseException:
+                await self.close()
+                raise
         if type(event) is ErrorEvent:
             await self.close()
             raise self._error_from_event(event)
@@ -339,39 +348,52 @@ class AsyncMessageStream(_StreamBase):
             raise RuntimeError("no message_start event has arrived yet")
         return acc.snapshot
 
-    async def _next_fed(self) -> list[ParsedEvent]:
-        try:
-            event = await self._next_raw()
-        except BaseException:
-            await self.close()
-            raise
-        if type(event) is ErrorEvent:
-            await self.close()
-            raise self._error_from_event(event)
-        try:
-            return self._state.feed(event)
-        except ProtocolError as exc:
-            await self.close()
-            raise self._attach(
-                APIResponseValidationError(
-                    f"stream events out of order: {exc}",
-                    status_code=self.http_response.status_code,
-                ),
-                exc,
-            ) from exc
+    async def _fail(self, error: BaseException) -> NoReturn:
+        await self.close()
+        raise error
+
+    def _order_error(self, exc: ProtocolError) -> APIResponseValidationError:
+        return self._attach(
+            APIResponseValidationError(
+                f"stream events out of order: {exc}",
+                status_code=self.http_response.status_code,
+            ),
+            exc,
+        )
 
     def __aiter__(self) -> AsyncMessageStream:
         return self
 
     async def __anext__(self) -> ParsedEvent:
-        if self._dpos >= len(self._derived):
-            self._derived = await self._next_fed()
-            self._dpos = 0
-            while not self._derived:
-                self._derived = await self._next_fed()
-        event = self._derived[self._dpos]
-        self._dpos += 1
-        return event
+        derived = self._derived
+        if self._dpos < len(derived):
+            event = derived[self._dpos]
+            self._dpos += 1
+            return event
+        feed = self._state.feed
+        while True:
+            # Events already read are taken without a further await: this is the path
+            # nearly every event takes.
+            batch = self._batch
+            if self._pos < len(batch):
+                raw = batch[self._pos]
+                self._pos += 1
+            else:
+                try:
+                    raw = await self._next_raw()
+                except BaseException:
+                    await self.close()
+                    raise
+            if type(raw) is ErrorEvent:
+                await self._fail(self._error_from_event(raw))
+            try:
+                derived = feed(raw)
+            except ProtocolError as exc:
+                await self._fail(self._order_error(exc))
+            if derived:
+                self._derived = derived
+                self._dpos = 1
+                return derived[0]
 
     @property
     def text_stream(self) -> AsyncTextStream:
@@ -379,9 +401,28 @@ class AsyncMessageStream(_StreamBase):
         return AsyncTextStream(self)
 
     async def until_done(self) -> None:
-        """Read the stream to its end."""
-        async for _ in self:
-            pass
+        """Read the stream to its end (derived events not yet iterated are dropped).
+
+        Raises what iteration raises; cancellation closes the stream.
+        """
+        self._derived, self._dpos = [], 0
+        update = self._state.accumulator.update
+        while True:
+            batch = self._batch
+            try:
+                # The accumulator alone, with no derived events: the cheapest way to the end.
+                for event in itertools.islice(batch, self._pos, None):
+                    self._pos += 1
+                    if type(event) is ErrorEvent:
+                        await self._fail(self._error_from_event(event))
+                    update(event)
+                if not await self._more():
+                    return
+            except ProtocolError as exc:
+                await self._fail(self._order_error(exc))
+            except BaseException:
+                await self.close()
+                raise
 
     async def get_final_message(self) -> Message:
         """Read to the end and return the complete message.

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator
+from contextlib import suppress
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -53,17 +53,31 @@ _TIMEOUT_KINDS = {
 }
 
 
-@contextmanager
-def _mapped(action: str, where: str) -> Iterator[None]:
-    """Turn any transport failure into `APIConnectionError`/`APITimeoutError`."""
-    try:
-        yield
-    except (APIConnectionError, anyio.get_cancelled_exc_class()):
-        raise
-    except Exception as exc:
+class _mapped:
+    """Turn any transport failure into `APIConnectionError`/`APITimeoutError`.
+
+    A class rather than a @contextmanager: it wraps every body chunk, and a generator
+    based manager costs several times more per use.
+    """
+
+    __slots__ = ("_action", "_where")
+
+    def __init__(self, action: str, where: str) -> None:
+        self._action = action
+        self._where = where
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if exc is None or not isinstance(exc, Exception) or isinstance(exc, APIConnectionError):
+            return
         core = _core()
+        where = self._where
         if isinstance(exc, core.TimeoutException | TimeoutError):
-            kind = _TIMEOUT_KINDS.get(type(exc).__name__, action)
+            kind = _TIMEOUT_KINDS.get(type(exc).__name__, self._action)
             raise APITimeoutError(f"{kind} timeout talking to {where}") from exc
         if isinstance(
             exc,
@@ -76,8 +90,7 @@ def _mapped(action: str, where: str) -> Iterator[None]:
             | anyio.EndOfStream
             | OSError,
         ):
-            raise APIConnectionError(f"{action} failed ({where}): {_detail(exc)}") from exc
-        raise
+            raise APIConnectionError(f"{self._action} failed ({where}): {_detail(exc)}") from exc
 
 
 def _detail(exc: BaseException) -> str:

@@ -1,0 +1,199 @@
+"""Fan-out: many small non-streaming requests at high concurrency, us vs the official SDK.
+
+    python benchmarks/fanout.py [--requests 2000] [--concurrency 256]
+
+A canned server in another process answers every request with the same small message.
+Each client runs in its own process (so import and memory costs stay apart): after a
+warm-up round that opens its connections, it sends `--requests` requests with at most
+`--concurrency` in flight. Prints requests/s, the growth of peak RSS per in-flight request,
+(peak RSS over the
+client's post-import baseline, divided by the concurrency), and the ratios (targets: >= 5x the official SDK with asyncio.gather + a semaphore, and
+>= 0.8x one httpcore.AsyncHTTPConnection per worker with no pool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import anyio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _canned import canned_server, http_response
+
+MODEL = "claude-sonnet-4-5-20250929"
+KEY = "bench-key-not-secret"
+MESSAGE = {
+    "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
+    "type": "message",
+    "role": "assistant",
+    "model": MODEL,
+    "content": [{"type": "text", "text": "Hello! How can I help you today?"}],
+    "stop_reason": "end_turn",
+    "stop_sequence": None,
+    "usage": {"input_tokens": 12, "output_tokens": 9},
+}
+BODY = json.dumps(
+    {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+)
+
+
+def _ask(i: int) -> dict[str, object]:
+    return {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": f"q{i}"}]}
+
+
+async def ours(url: str, requests: int, concurrency: int) -> None:
+    from anyio_claude import AsyncClaude, fan_out
+
+    async with AsyncClaude(
+        api_key=KEY, base_url=url, max_retries=0, max_connections=concurrency
+    ) as client:
+
+        async def ask(i: int) -> None:
+            await client.messages.create(**_ask(i))  # type: ignore[arg-type]
+
+        await fan_out(ask, range(concurrency), concurrency=concurrency)  # warm-up
+        await _timed(fan_out(ask, range(requests), concurrency=concurrency))
+
+
+async def official(url: str, requests: int, concurrency: int) -> None:
+    import anthropic
+
+    async with anthropic.AsyncAnthropic(api_key=KEY, base_url=url, max_retries=0) as client:
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def ask(i: int) -> None:
+            async with semaphore:
+                await client.messages.create(**_ask(i))  # type: ignore[arg-type]
+
+        await asyncio.gather(*(ask(i) for i in range(concurrency)))
+        await _timed(asyncio.gather(*(ask(i) for i in range(requests))))
+
+
+async def httpcore_per_worker(url: str, requests: int, concurrency: int) -> None:
+    import httpcore
+    import msgspec
+
+    origin = httpcore.URL(url)
+    headers = [
+        (b"host", f"{origin.host.decode()}:{origin.port}".encode()),
+        (b"x-api-key", KEY.encode()),
+        (b"anthropic-version", b"2023-06-01"),
+        (b"content-type", b"application/json"),
+    ]
+
+    async def run(count: int) -> None:
+        todo = iter(range(count))
+
+        async def worker() -> None:
+            connection = httpcore.AsyncHTTPConnection(
+                httpcore.Origin(origin.scheme, origin.host, origin.port)
+            )
+            async with connection:
+                for i in todo:
+                    body = json.dumps(_ask(i)).encode()
+                    request = httpcore.Request(
+                        "POST",
+                        url + "/v1/messages",
+                        headers=[*headers, (b"content-length", str(len(body)).encode())],
+                        content=body,
+                    )
+                    response = await connection.handle_async_request(request)
+                    content = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+                    await response.aclose()
+                    msgspec.json.decode(content)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(concurrency):
+                tg.start_soon(worker)
+
+    await run(concurrency)
+    await _timed(run(requests))
+
+
+_RESULT: dict[str, float] = {}
+
+
+async def _timed(awaitable: object) -> None:
+    start = time.perf_counter()
+    await awaitable  # type: ignore[misc]
+    _RESULT["seconds"] = time.perf_counter() - start
+
+
+CLIENTS = {
+    "anyio_claude fan_out, asyncio": (ours, "asyncio", "anyio_claude._transport"),
+    "anyio_claude fan_out, trio": (ours, "trio", "anyio_claude._transport"),
+    "official SDK gather+semaphore": (official, "asyncio", "anthropic"),
+    "httpcore connection per worker": (httpcore_per_worker, "asyncio", "httpcore"),
+}
+
+
+def _child(name: str, url: str, requests: int, concurrency: int) -> None:
+    run, backend, module = CLIENTS[name]
+    importlib.import_module(module)
+    importlib.import_module(backend)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    anyio.run(run, url, requests, concurrency, backend=backend)
+    _RESULT["peak_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _RESULT["rss_growth_kib"] = _RESULT["peak_rss_kib"] - baseline
+    print(json.dumps(_RESULT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.url, args.requests, args.concurrency)
+        return
+
+    n, c = args.requests, args.concurrency
+    print(f"{n:,} small non-streaming requests, {c} in flight, canned server on 127.0.0.1\n")
+    print(f"{'client':34} {'req/s':>9} {'peak RSS':>10} {'KiB per in-flight':>18}")
+    rate: dict[str, float] = {}
+    with canned_server(http_response(json.dumps(MESSAGE).encode(), "application/json")) as url:
+        for name in CLIENTS:
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    name,
+                    "--url",
+                    url,
+                    "--requests",
+                    str(n),
+                    "--concurrency",
+                    str(c),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            rate[name] = n / result["seconds"]
+            per_request = result["rss_growth_kib"] / c
+            print(
+                f"{name:34} {rate[name]:9,.0f} {result['peak_rss_kib'] / 1024:8.1f} MB {per_request:15.1f}"
+            )
+    print()
+    official_rate = rate["official SDK gather+semaphore"]
+    floor = rate["httpcore connection per worker"]
+    for name in ("anyio_claude fan_out, asyncio", "anyio_claude fan_out, trio"):
+        print(f"{name} / official SDK: {rate[name] / official_rate:5.1f}x  (target >= 5x)")
+        print(f"{name} / httpcore per worker: {rate[name] / floor:5.2f}x  (target >= 0.8x)")
+
+
+if __name__ == "__main__":
+    main()
