@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _canned import canned_server, http_response
 from _workload import mixed_body
-
 from anyio_claude import AsyncClaude
 
 MODEL = "claude-sonnet-4-5-20250929"
@@ -99,7 +98,8 @@ def main() -> None:
         print(f"{name} / official SDK: {rate[name] / base:6.1f}x   (target >= 40x)")
     ceiling = rate["httpcore, body unparsed (ceiling)"]
     print(
-        f"anyio_claude (asyncio) / unparsed httpcore: {rate['anyio_claude stream, asyncio'] / ceiling:.2f}x"
+        "anyio_claude (asyncio) / unparsed httpcore: "
+        f"{rate['anyio_claude stream, asyncio'] / ceiling:.2f}x"
     )
 
 

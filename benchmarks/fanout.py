@@ -5,10 +5,10 @@
 A canned server in another process answers every request with the same small message.
 Each client runs in its own process (so import and memory costs stay apart): after a
 warm-up round that opens its connections, it sends `--requests` requests with at most
-`--concurrency` in flight. Prints requests/s, the growth of peak RSS per in-flight request,
-(peak RSS over the
-client's post-import baseline, divided by the concurrency), and the ratios (targets: >= 5x the official SDK with asyncio.gather + a semaphore, and
->= 0.8x one httpcore.AsyncHTTPConnection per worker with no pool).
+`--concurrency` in flight. Prints requests/s, the growth of peak RSS per in-flight request
+(peak RSS over the client's post-import baseline, divided by the concurrency), and the
+ratios (targets: >= 5x the official SDK with asyncio.gather + a semaphore, and >= 0.8x one
+httpcore.AsyncHTTPConnection per worker with no pool).
 """
 
 from __future__ import annotations
@@ -185,7 +185,8 @@ def main() -> None:
             rate[name] = n / result["seconds"]
             per_request = result["rss_growth_kib"] / c
             print(
-                f"{name:34} {rate[name]:9,.0f} {result['peak_rss_kib'] / 1024:8.1f} MB {per_request:15.1f}"
+                f"{name:34} {rate[name]:9,.0f} {result['peak_rss_kib'] / 1024:8.1f} MB "
+                f"{per_request:15.1f}"
             )
     print()
     official_rate = rate["official SDK gather+semaphore"]

@@ -680,7 +680,8 @@ class FakeClaude:
             message, chunks = scripted, None
         elif isinstance(scripted, list):
             events = scripted
-            message = _accumulate(scripted)
+            # A stream is sent as scripted; only a JSON reply needs the message built.
+            message = None if streaming else _accumulate(scripted)
             chunks = None
         elif isinstance(scripted, bytes):
             raw = scripted
@@ -695,9 +696,11 @@ class FakeClaude:
             )
             reply = generate_reply(body, seed=self.seed, message_id=self._id("msg_01"), usage=usage)
             message, chunks = reply.message, reply.chunks
-        if message is not None:
+        if message is not None or events is not None:
             self._tokens_bucket.wait_for(0, self._now())
-            self._tokens_bucket.level -= message.usage.output_tokens
+            self._tokens_bucket.level -= (
+                message.usage.output_tokens if message is not None else _output_tokens(events)
+            )
         if not streaming:
             if message is None:
                 raise RequestError(
@@ -768,10 +771,14 @@ class FakeClaude:
         return False
 
     def _sse(self, event: dict[str, Any]) -> bytes:
-        data = encode_json(event)
         end = self.line_ending.encode()
-        name = str(event["type"]).encode()
-        return b"event: " + name + end + b"data: " + data + end + end
+        return b"event: %s%sdata: %s%s%s" % (
+            str(event["type"]).encode(),
+            end,
+            encode_json(event),
+            end,
+            end,
+        )
 
     async def _stream(
         self,
@@ -1037,6 +1044,14 @@ def _model_object(model: ModelSpec) -> dict[str, Any]:
         "created_at": model.created_at,
         "max_tokens": model.max_tokens,
     }
+
+
+def _output_tokens(events: list[dict[str, Any]] | None) -> int:
+    for event in reversed(events or ()):
+        if event.get("type") == "message_delta":
+            tokens = (event.get("usage") or {}).get("output_tokens")
+            return tokens if isinstance(tokens, int) else 0
+    return 0
 
 
 def _accumulate(events: list[dict[str, Any]]) -> Message:
