@@ -94,12 +94,12 @@ async def test_tool_use_validates_against_the_schema(official: anthropic.AsyncAn
         max_tokens=300,
         tools=[WEATHER_TOOL],  # type: ignore[list-item]
         tool_choice={"type": "any"},
-        messages=[{"role": "user", "content": "Paris?"}],
+        messages=[{"role": "user", "content": "What should I wear in Buenos Aires tomorrow?"}],
     )
     assert reply.stop_reason == "tool_use"
     tool = next(b for b in reply.content if b.type == "tool_use")
     assert tool.name == "get_weather"
-    assert isinstance(tool.input["location"], str)  # type: ignore[index]
+    assert tool.input["location"] == "Buenos Aires"  # type: ignore[index]
     assert tool.input["unit"] in ("celsius", "fahrenheit")  # type: ignore[index]
     assert 1 <= tool.input["days"] <= 7  # type: ignore[index]
 

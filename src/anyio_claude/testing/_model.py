@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import random
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -254,8 +255,17 @@ def _last_user_text(body: Mapping[str, Any]) -> str:
     return ""
 
 
-def _example(schema: object, rng: random.Random, name: str = "value") -> Any:
-    """A value that validates against a (simple) JSON Schema."""
+def _place(prompt: str) -> str:
+    """The place a prompt asks about ("... in Paris?" gives "Paris"), or San Francisco."""
+    found = _PLACE.search(prompt)
+    return found.group(1) if found else "San Francisco, CA"
+
+
+_PLACE = re.compile(r"\b(?:in|at|for) ([A-Z][\w'-]*(?:,? [A-Z][\w'-]*)*)")
+
+
+def _example(schema: object, rng: random.Random, name: str = "value", place: str = "") -> Any:
+    """A value that validates against a (simple) JSON Schema; `place` fills locations."""
     if not isinstance(schema, dict):
         return rng.choice(VOCABULARY)
     if schema.get("enum"):
@@ -267,10 +277,10 @@ def _example(schema: object, rng: random.Random, name: str = "value") -> Any:
         kind = next((k for k in kind if k != "null"), "string")
     if kind == "object" or "properties" in schema:
         props = schema.get("properties") or {}
-        return {key: _example(sub, rng, key) for key, sub in props.items()}
+        return {key: _example(sub, rng, key, place) for key, sub in props.items()}
     if kind == "array":
         count = max(int(schema.get("minItems", 1)), 1)
-        return [_example(schema.get("items", {}), rng, name) for _ in range(count)]
+        return [_example(schema.get("items", {}), rng, name, place) for _ in range(count)]
     if kind == "integer":
         low = int(schema.get("minimum", 0))
         return rng.randint(low, max(low, int(schema.get("maximum", low + 100))))
@@ -281,8 +291,8 @@ def _example(schema: object, rng: random.Random, name: str = "value") -> Any:
         return rng.random() < 0.5
     if kind == "null":
         return None
-    if name in ("location", "city"):
-        return "San Francisco, CA"
+    if name in ("location", "city", "place"):
+        return place or "San Francisco, CA"
     return f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"
 
 
@@ -384,7 +394,7 @@ def generate_reply(
     used += len(words)
     if tool is not None and stop_reason == "end_turn":
         schema = tool.get("input_schema", {})
-        tool_input = _example(schema, rng)
+        tool_input = _example(schema, rng, place=_place(prompt))
         if not isinstance(tool_input, dict):
             tool_input = {"value": tool_input}
         blocks.append(
