@@ -704,3 +704,29 @@ def test_sync_client(monkeypatch: pytest.MonkeyPatch) -> None:
             client.messages.create(model=MODEL, max_tokens=50, messages=USER, stream=True)
         )
         assert events[0].type == "message_start" and time.perf_counter() - started < 10
+
+
+def test_anthropic_log_debug_shows_requests_and_retries_without_the_key() -> None:
+    import subprocess
+    import sys
+
+    code = f"""
+import anyio, anyio_claude
+from anyio_claude.testing import ErrorReply, FakeClaude
+
+async def main():
+    async with FakeClaude() as fake:
+        fake.script(ErrorReply(529, "overloaded_error", "busy", {{"retry-after-ms": "1"}}))
+        async with anyio_claude.AsyncClaude(base_url=fake.url) as client:
+            await client.messages.create(model={MODEL!r}, max_tokens=5, messages={USER!r})
+
+anyio.run(main)
+"""
+    env = {**os.environ, "ANTHROPIC_LOG": "debug", "ANTHROPIC_API_KEY": KEY}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    log = result.stderr
+    assert "POST /v1/messages -> 529" in log and "retrying in" in log
+    assert "POST /v1/messages -> 200" in log
+    assert KEY not in log + result.stdout

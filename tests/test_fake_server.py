@@ -9,6 +9,7 @@ from typing import Any
 
 import anthropic
 import anyio
+import httpcore
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -481,3 +482,63 @@ def test_validator_accepts_or_rejects_with_a_clear_error(body: Any) -> None:
     assert all(a != b for a, b in itertools.pairwise(roles))
     for name in ("temperature", "top_p"):
         assert body.get(name) is None or 0 <= body[name] <= 1
+
+
+# ------------------------------------------------------------------- realism knobs
+
+MULTIBYTE = [{"role": "user", "content": "Grüße aus Zürich — 日本語のテキスト ✓ résumé"}]
+
+
+@pytest.mark.parametrize("line_ending", ["\r\n", "\r"])
+@pytest.mark.parametrize("write_size", [1, 5])
+async def test_tiny_writes_and_other_line_endings_reach_clients_intact(
+    line_ending: str, write_size: int
+) -> None:
+    from anyio_claude import AsyncClaude
+
+    async with FakeClaude() as plain:
+        reference = await raw_exchange(
+            plain.url, good_request({"model": MODEL, "max_tokens": 12, "messages": MULTIBYTE})
+        )
+    expected = json.loads(reference.split(b"\r\n\r\n", 1)[1])["content"][0]["text"]
+    assert "日本語" in expected
+    async with FakeClaude(write_size=write_size, line_ending=line_ending) as fake:  # type: ignore[arg-type]
+        official = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url, max_retries=0)
+        async with official.messages.stream(
+            model=MODEL,
+            max_tokens=12,
+            messages=MULTIBYTE,  # type: ignore[arg-type]
+        ) as stream:
+            assert "".join([text async for text in stream.text_stream]) == expected
+        await official.close()
+        async with AsyncClaude(api_key="k", base_url=fake.url) as ours:
+            async with ours.messages.stream(
+                model=MODEL, max_tokens=12, messages=MULTIBYTE
+            ) as stream:
+                assert await stream.get_final_text() == expected
+        body = {"model": MODEL, "max_tokens": 12, "messages": MULTIBYTE, "stream": True}
+        async with httpcore.AsyncConnectionPool() as http:
+            raw = await http.request(
+                "POST",
+                fake.url + "/v1/messages",
+                headers={"x-api-key": "k", "content-type": "application/json"},
+                content=json.dumps(body).encode(),
+            )
+        assert f"event: message_start{line_ending}data: ".encode() in raw.content
+
+
+async def test_time_to_first_token_and_inter_token_latency() -> None:
+    from anyio_claude import AsyncClaude
+
+    async with FakeClaude(ttft=0.2, itl=0.01) as fake:
+        async with AsyncClaude(api_key="k", base_url=fake.url) as client:
+            started = anyio.current_time()
+            first_text: float | None = None
+            async with client.messages.stream(model=MODEL, max_tokens=30, messages=USER) as s:
+                async for event in s:
+                    if event.type == "text" and first_text is None:
+                        first_text = anyio.current_time() - started
+            total = anyio.current_time() - started
+    assert first_text is not None and first_text >= 0.2
+    words = s.current_message_snapshot.usage.output_tokens  # one text delta per word
+    assert total >= 0.2 + 0.01 * (words - 1)
