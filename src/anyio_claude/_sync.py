@@ -430,7 +430,7 @@ class _SyncAPIResponse:
 
 
 class _SyncStreamingResponseManager:
-    def __init__(self, portal: _Portal, manager: StreamingResponseManager) -> None:
+    def __init__(self, portal: _Portal, manager: StreamingResponseManager[Any]) -> None:
         self._portal = portal
         self._manager = manager
 

@@ -17,6 +17,7 @@ MODEL = "claude-sonnet-4-5-20250929"
 async def _demo(requests: int, concurrency: int) -> None:
     from . import AsyncClaude, OverloadedError, fan_out
     from .testing import ErrorReply, FakeClaude, Fault
+    from .types import TextBlock, ToolUseBlock
 
     def say(text: str) -> None:
         print(text, flush=True)
@@ -56,7 +57,7 @@ async def _demo(requests: int, concurrency: int) -> None:
                 messages=[{"role": "user", "content": "What's the weather like in Paris?"}],
             )
             for block in reply.content:
-                if block.type == "tool_use":
+                if isinstance(block, ToolUseBlock):
                     say(f"   {block.name}({block.input}) -> stop_reason={reply.stop_reason}\n")
 
             say("3. Retries: the server answers 529 overloaded twice, then succeeds:")
@@ -83,7 +84,8 @@ async def _demo(requests: int, concurrency: int) -> None:
                         pass
             except OverloadedError as exc:
                 partial = exc.partial_message
-                text = partial.content[0].text if partial and partial.content else ""  # type: ignore[union-attr]
+                blocks = partial.content if partial is not None else []
+                text = "".join(b.text for b in blocks if isinstance(b, TextBlock))
                 say(f"   {type(exc).__name__}: {exc}\n   partial text kept: {text!r}\n")
 
         say(f"5. Fan-out: {requests} requests, {concurrency} at a time, with fan_out():")

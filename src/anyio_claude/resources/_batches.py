@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -24,11 +24,21 @@ from ._pagination import AsyncPaginator
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from typing_extensions import Unpack
+
     from .._client import AsyncClaude
+    from .._response import APIResponse
     from .._transport import Response
     from ..types import BatchRequestParam
+    from ._args import BatchCreateArgs, GetOptions, ListArgs, RequestOptions
+    from ._messages import StreamingResponseManager
 
-__all__ = ("AsyncBatchResults", "AsyncBatches")
+__all__ = (
+    "AsyncBatchResults",
+    "AsyncBatches",
+    "AsyncBatchesWithRawResponse",
+    "AsyncBatchesWithStreamingResponse",
+)
 
 _batch_decoder = msgspec.json.Decoder(MessageBatch)
 _deleted_decoder = msgspec.json.Decoder(DeletedMessageBatch)
@@ -108,10 +118,10 @@ class AsyncBatchResults:
         await self.close()
 
 
-class AsyncBatches:
+class _Batches:
     """`client.messages.batches`."""
 
-    def __init__(self, client: AsyncClaude, mode: Mode = "plain") -> None:
+    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
         self._client = client
         self._mode: Mode = mode
 
@@ -123,10 +133,18 @@ class AsyncBatches:
         *,
         body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str] | None,
+        extra_query: Mapping[str, object] | None,
+        extra_body: Mapping[str, object] | None,
         timeout: float | Timeout | NotGiven | None,
     ) -> Any:
         call = self._client._call(
-            method, path, body=body, extra_headers=extra_headers, timeout=timeout
+            method,
+            path,
+            body=body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         return _Op(self._client, call, decode=decode).run(self._mode)
 
@@ -135,6 +153,8 @@ class AsyncBatches:
         *,
         requests: Iterable[BatchRequestParam],
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
         """Submit a batch; `await` it for the new `MessageBatch` (status `in_progress`).
@@ -147,6 +167,8 @@ class AsyncBatches:
             _batch_decoder.decode,
             body={"requests": requests},
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
         )
 
@@ -155,6 +177,8 @@ class AsyncBatches:
         message_batch_id: str,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
         """Get a batch's current state; `await` it for a `MessageBatch`."""
@@ -163,6 +187,8 @@ class AsyncBatches:
             f"/v1/messages/batches/{quote(message_batch_id, safe='')}",
             _batch_decoder.decode,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
         )
 
@@ -173,6 +199,7 @@ class AsyncBatches:
         after_id: str | NotGiven = NOT_GIVEN,
         before_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[MessageBatch]:
         """List batches, newest first: `await` it for a page, `async for` every batch."""
@@ -180,7 +207,7 @@ class AsyncBatches:
             self._client,
             "/v1/messages/batches",
             _BatchesPage,
-            {"limit": limit, "after_id": after_id, "before_id": before_id},
+            {"limit": limit, "after_id": after_id, "before_id": before_id, **(extra_query or {})},
             extra_headers=extra_headers,
             timeout=timeout,
         )
@@ -190,6 +217,8 @@ class AsyncBatches:
         message_batch_id: str,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
         """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
@@ -198,6 +227,8 @@ class AsyncBatches:
             f"/v1/messages/batches/{quote(message_batch_id, safe='')}/cancel",
             _batch_decoder.decode,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
         )
 
@@ -206,6 +237,8 @@ class AsyncBatches:
         message_batch_id: str,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
         """Delete an ended batch; `await` it for a `DeletedMessageBatch`.
@@ -217,6 +250,8 @@ class AsyncBatches:
             f"/v1/messages/batches/{quote(message_batch_id, safe='')}",
             _deleted_decoder.decode,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
         )
 
@@ -225,6 +260,7 @@ class AsyncBatches:
         message_batch_id: str,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AsyncBatchResults:
         """The results of an ended batch, streamed: `async for result in await ...results(id)`.
@@ -232,7 +268,7 @@ class AsyncBatches:
         The results are fetched from the batch's `results_url` (on this client's origin).
         Raises `ClaudeError` if the batch has not ended yet.
         """
-        batch: MessageBatch = await AsyncBatches(self._client).retrieve(
+        batch: MessageBatch = await _Batches(self._client, "plain").retrieve(
             message_batch_id, extra_headers=extra_headers, timeout=timeout
         )
         if batch.results_url is None:
@@ -248,7 +284,155 @@ class AsyncBatches:
             "GET",
             path,
             extra_headers={"accept": "application/binary", **(extra_headers or {})},
+            extra_query=extra_query,
             timeout=timeout,
         )
         response, _, _ = await self._client._send(call, deadline=_deadline_for(call.timeout))
         return AsyncBatchResults(response)
+
+
+class AsyncBatches:
+    """`client.messages.batches`: create, retrieve, list, cancel, delete and results.
+
+    Methods raise what `AsyncClaude` raises; cancellation stops the request and closes
+    its connection.
+    """
+
+    __slots__ = ("_client", "_impl")
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+        self._impl = _Batches(client, "plain")
+
+    def create(self, **args: Unpack[BatchCreateArgs]) -> Coroutine[Any, Any, MessageBatch]:
+        """Submit a batch; `await` it for the new `MessageBatch` (status `in_progress`).
+
+        Raises `BadRequestError` for invalid requests (e.g. a bad `custom_id`).
+        """
+        result: Coroutine[Any, Any, MessageBatch] = self._impl.create(**args)
+        return result
+
+    def retrieve(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Get a batch's current state; `await` it for a `MessageBatch`."""
+        result: Coroutine[Any, Any, MessageBatch] = self._impl.retrieve(message_batch_id, **options)
+        return result
+
+    def list(self, **args: Unpack[ListArgs]) -> AsyncPaginator[MessageBatch]:
+        """List batches, newest first: `await` it for a page, `async for` every batch."""
+        return self._impl.list(**args)
+
+    def cancel(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
+        result: Coroutine[Any, Any, MessageBatch] = self._impl.cancel(message_batch_id, **options)
+        return result
+
+    def delete(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, DeletedMessageBatch]:
+        """Delete an ended batch; `await` it for a `DeletedMessageBatch`.
+
+        Raises `BadRequestError` while the batch is still processing.
+        """
+        result: Coroutine[Any, Any, DeletedMessageBatch] = self._impl.delete(
+            message_batch_id, **options
+        )
+        return result
+
+    async def results(
+        self, message_batch_id: str, **options: Unpack[GetOptions]
+    ) -> AsyncBatchResults:
+        """The results of an ended batch, streamed: `async for result in await ...results(id)`.
+
+        The results are fetched from the batch's `results_url` (on this client's origin).
+        Raises `ClaudeError` if the batch has not ended yet.
+        """
+        return await self._impl.results(message_batch_id, **options)
+
+
+class AsyncBatchesWithRawResponse:
+    """`client.messages.with_raw_response.batches`: each call gives an `APIResponse`."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._impl = _Batches(client, "raw")
+
+    def create(
+        self, **args: Unpack[BatchCreateArgs]
+    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
+        """`batches.create`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.create(**args)
+        return result
+
+    def retrieve(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
+        """`batches.retrieve`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.retrieve(
+            message_batch_id, **options
+        )
+        return result
+
+    def cancel(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
+        """`batches.cancel`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.cancel(
+            message_batch_id, **options
+        )
+        return result
+
+    def delete(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, APIResponse[DeletedMessageBatch]]:
+        """`batches.delete`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[DeletedMessageBatch]] = self._impl.delete(
+            message_batch_id, **options
+        )
+        return result
+
+
+class AsyncBatchesWithStreamingResponse:
+    """`client.messages.with_streaming_response.batches`: each call is an `async with`
+    block giving an unread `AsyncAPIResponse`."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._impl = _Batches(client, "streaming")
+
+    def create(self, **args: Unpack[BatchCreateArgs]) -> StreamingResponseManager[MessageBatch]:
+        """`batches.create` as `async with ... as response:`."""
+        result: StreamingResponseManager[MessageBatch] = self._impl.create(**args)
+        return result
+
+    def retrieve(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamingResponseManager[MessageBatch]:
+        """`batches.retrieve` as `async with ... as response:`."""
+        result: StreamingResponseManager[MessageBatch] = self._impl.retrieve(
+            message_batch_id, **options
+        )
+        return result
+
+    def cancel(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamingResponseManager[MessageBatch]:
+        """`batches.cancel` as `async with ... as response:`."""
+        result: StreamingResponseManager[MessageBatch] = self._impl.cancel(
+            message_batch_id, **options
+        )
+        return result
+
+    def delete(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamingResponseManager[DeletedMessageBatch]:
+        """`batches.delete` as `async with ... as response:`."""
+        result: StreamingResponseManager[DeletedMessageBatch] = self._impl.delete(
+            message_batch_id, **options
+        )
+        return result

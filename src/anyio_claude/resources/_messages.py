@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import msgspec
 
@@ -16,9 +16,12 @@ from ..types import MessageTokensCount, decode_message
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from typing_extensions import Unpack
+
     from .._client import AsyncClaude
     from .._transport import Response
     from ..types import (
+        Message,
         MessageParam,
         MetadataParam,
         TextBlockParam,
@@ -26,9 +29,21 @@ if TYPE_CHECKING:
         ToolChoiceParam,
         ToolParam,
     )
-    from ._batches import AsyncBatches
+    from ._args import CountTokensArgs, MessageArgs
+    from ._batches import (
+        AsyncBatches,
+        AsyncBatchesWithRawResponse,
+        AsyncBatchesWithStreamingResponse,
+    )
 
-__all__ = ("AsyncMessages",)
+__all__ = (
+    "AsyncMessages",
+    "AsyncMessagesWithRawResponse",
+    "AsyncMessagesWithStreamingResponse",
+    "StreamingResponseManager",
+)
+
+T = TypeVar("T")
 
 _count_decoder = msgspec.json.Decoder(MessageTokensCount)
 
@@ -80,22 +95,26 @@ class _Op:
         return stream
 
 
-class StreamingResponseManager:
-    """`async with` a response whose body is read only when you ask for it."""
+class StreamingResponseManager(Generic[T]):
+    """`async with` a response whose body is read only when you ask for it.
+
+    Entering sends the request (with retries) and returns an `AsyncAPIResponse` once the
+    head has arrived; leaving closes it, releasing or closing the connection.
+    """
 
     __slots__ = ("_op", "_response")
 
     def __init__(self, op: _Op) -> None:
         self._op = op
-        self._response: AsyncAPIResponse[Any] | None = None
+        self._response: AsyncAPIResponse[T] | None = None
 
-    async def __aenter__(self) -> AsyncAPIResponse[Any]:
+    async def __aenter__(self) -> AsyncAPIResponse[T]:
         op = self._op
         deadline = _deadline_for(op.call.timeout)
         response, retries, _ = await op.client._send(op.call, deadline=deadline)
         http_response = HTTPResponse(response.status, response.headers, response.http_version)
 
-        async def parse(wrapper: AsyncAPIResponse[Any]) -> Any:
+        async def parse(wrapper: AsyncAPIResponse[T]) -> Any:
             if op.stream_factory is not None:
                 return op.stream_factory(response, retries, deadline)
             content = await wrapper.read()
@@ -119,29 +138,12 @@ def _decode_count(content: bytes) -> MessageTokensCount:
     return _count_decoder.decode(content)
 
 
-class AsyncMessages:
-    """`client.messages`."""
+class _Messages:
+    """The implementation behind the three views; `mode` says what methods return."""
 
-    def __init__(self, client: AsyncClaude, mode: Mode = "plain") -> None:
+    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
         self._client = client
         self._mode: Mode = mode
-
-    @property
-    def with_raw_response(self) -> AsyncMessages:
-        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
-        return AsyncMessages(self._client, "raw")
-
-    @property
-    def with_streaming_response(self) -> AsyncMessages:
-        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
-        return AsyncMessages(self._client, "streaming")
-
-    @property
-    def batches(self) -> AsyncBatches:
-        """Message Batches: many requests processed asynchronously at lower cost."""
-        from ._batches import AsyncBatches
-
-        return AsyncBatches(self._client, self._mode)
 
     def _body(
         self,
@@ -327,3 +329,178 @@ class AsyncMessages:
             timeout=timeout,
         )
         return _Op(self._client, call, decode=_decode_count).run(self._mode)
+
+
+class AsyncMessages:
+    """`client.messages`: create, stream and count_tokens, plus `batches`.
+
+    `with_raw_response` and `with_streaming_response` give the same methods returning the
+    HTTP response too. Methods raise what `AsyncClaude` raises (see `create`).
+    """
+
+    __slots__ = ("_client", "_impl")
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+        self._impl = _Messages(client, "plain")
+
+    @property
+    def with_raw_response(self) -> AsyncMessagesWithRawResponse:
+        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
+        return AsyncMessagesWithRawResponse(self._client)
+
+    @property
+    def with_streaming_response(self) -> AsyncMessagesWithStreamingResponse:
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncMessagesWithStreamingResponse(self._client)
+
+    @property
+    def batches(self) -> AsyncBatches:
+        """Message Batches: many requests processed asynchronously at lower cost."""
+        from ._batches import AsyncBatches
+
+        return AsyncBatches(self._client)
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, Message]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, AsyncStream]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, Message | AsyncStream]: ...
+    def create(self, **args: Any) -> Any:
+        """Send a conversation; `await` it for the reply `Message`.
+
+        With `stream=True` the awaited result is an `AsyncStream` of raw events. Without
+        streaming, a `max_tokens` that could take over 10 minutes raises `ValueError`
+        unless a timeout is given explicitly (stream instead).
+        Raises `APIStatusError` subclasses for error replies (after retries),
+        `APIConnectionError`/`APITimeoutError` for transport failures. Cancellation stops
+        the request at once and closes its connection.
+        """
+        return self._impl.create(**args)
+
+    def stream(self, **args: Unpack[MessageArgs]) -> AsyncMessageStreamManager[AsyncMessageStream]:
+        """Stream a reply: `async with client.messages.stream(...) as stream:`.
+
+        Entering sends the request (retrying failures until the first event arrives) and
+        yields an `AsyncMessageStream`; leaving closes it even if it was not read to the
+        end. Errors are as for `create`; an `error` event mid-stream raises the class its
+        type maps to, with the partial message on `error.partial_message`.
+        """
+        result: AsyncMessageStreamManager[AsyncMessageStream] = self._impl.stream(**args)
+        return result
+
+    def count_tokens(
+        self, **args: Unpack[CountTokensArgs]
+    ) -> Coroutine[Any, Any, MessageTokensCount]:
+        """Count the input tokens of a conversation; `await` it for `MessageTokensCount`.
+
+        Raises as `create` does.
+        """
+        result: Coroutine[Any, Any, MessageTokensCount] = self._impl.count_tokens(**args)
+        return result
+
+
+class AsyncMessagesWithRawResponse:
+    """`client.messages.with_raw_response`: each call gives an `APIResponse` whose
+    `parse()` returns what the plain call returns."""
+
+    __slots__ = ("_client", "_impl")
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+        self._impl = _Messages(client, "raw")
+
+    @property
+    def batches(self) -> AsyncBatchesWithRawResponse:
+        """`messages.batches`, returning `APIResponse`s."""
+        from ._batches import AsyncBatchesWithRawResponse
+
+        return AsyncBatchesWithRawResponse(self._client)
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, APIResponse[Message]]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, APIResponse[AsyncStream]]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, APIResponse[Message] | APIResponse[AsyncStream]]: ...
+    def create(self, **args: Any) -> Any:
+        """`messages.create`, awaiting to an `APIResponse` (for streams: once the first
+        event is in). Raises as `messages.create` does."""
+        return self._impl.create(**args)
+
+    def stream(
+        self, **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, APIResponse[AsyncMessageStream]]:
+        """`messages.stream`, awaiting to an `APIResponse` whose `parse()` is the open
+        stream (close it when done). Raises as `messages.stream` does."""
+        result: Coroutine[Any, Any, APIResponse[AsyncMessageStream]] = self._impl.stream(**args)
+        return result
+
+    def count_tokens(
+        self, **args: Unpack[CountTokensArgs]
+    ) -> Coroutine[Any, Any, APIResponse[MessageTokensCount]]:
+        """`messages.count_tokens`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[MessageTokensCount]] = self._impl.count_tokens(
+            **args
+        )
+        return result
+
+
+class AsyncMessagesWithStreamingResponse:
+    """`client.messages.with_streaming_response`: each call is an `async with` block
+    giving an `AsyncAPIResponse` whose body is read only when you ask."""
+
+    __slots__ = ("_client", "_impl")
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+        self._impl = _Messages(client, "streaming")
+
+    @property
+    def batches(self) -> AsyncBatchesWithStreamingResponse:
+        """`messages.batches`, as `async with` blocks."""
+        from ._batches import AsyncBatchesWithStreamingResponse
+
+        return AsyncBatchesWithStreamingResponse(self._client)
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
+    ) -> StreamingResponseManager[Message]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **args: Unpack[MessageArgs]
+    ) -> StreamingResponseManager[AsyncStream]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **args: Unpack[MessageArgs]
+    ) -> StreamingResponseManager[Message] | StreamingResponseManager[AsyncStream]: ...
+    def create(self, **args: Any) -> Any:
+        """`messages.create` as `async with ... as response:`. Raises as `create` does."""
+        return self._impl.create(**args)
+
+    def stream(self, **args: Unpack[MessageArgs]) -> StreamingResponseManager[AsyncMessageStream]:
+        """`messages.stream` as `async with ... as response:`; `await response.parse()`
+        gives the stream."""
+        result: StreamingResponseManager[AsyncMessageStream] = self._impl.stream(**args)
+        return result
+
+    def count_tokens(
+        self, **args: Unpack[CountTokensArgs]
+    ) -> StreamingResponseManager[MessageTokensCount]:
+        """`messages.count_tokens` as `async with ... as response:`."""
+        result: StreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(**args)
+        return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -15,9 +15,19 @@ from ._messages import Mode, _Op
 from ._pagination import AsyncPage, AsyncPaginator
 
 if TYPE_CHECKING:
-    from .._client import AsyncClaude
+    from typing_extensions import Unpack
 
-__all__ = ("AsyncModels", "paginator")
+    from .._client import AsyncClaude
+    from .._response import APIResponse
+    from ._args import GetOptions, ListArgs
+    from ._messages import StreamingResponseManager
+
+__all__ = (
+    "AsyncModels",
+    "AsyncModelsWithRawResponse",
+    "AsyncModelsWithStreamingResponse",
+    "paginator",
+)
 
 _model_decoder = msgspec.json.Decoder(ModelInfo)
 
@@ -61,28 +71,19 @@ def paginator(
     return AsyncPaginator(lambda: fetch(None))
 
 
-class AsyncModels:
-    """`client.models`."""
+class _Models:
+    """The implementation behind the three views; `mode` says what methods return."""
 
-    def __init__(self, client: AsyncClaude, mode: Mode = "plain") -> None:
+    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
         self._client = client
         self._mode: Mode = mode
-
-    @property
-    def with_raw_response(self) -> AsyncModels:
-        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
-        return AsyncModels(self._client, "raw")
-
-    @property
-    def with_streaming_response(self) -> AsyncModels:
-        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
-        return AsyncModels(self._client, "streaming")
 
     def retrieve(
         self,
         model_id: str,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
         """Get one model by id or alias; `await` it for a `ModelInfo`.
@@ -93,6 +94,7 @@ class AsyncModels:
             "GET",
             f"/v1/models/{quote(model_id, safe='')}",
             extra_headers=extra_headers,
+            extra_query=extra_query,
             timeout=timeout,
         )
         return _Op(self._client, call, decode=_model_decoder.decode).run(self._mode)
@@ -104,6 +106,7 @@ class AsyncModels:
         after_id: str | NotGiven = NOT_GIVEN,
         before_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[ModelInfo]:
         """List models, newest first: `await` it for a page, `async for` every model."""
@@ -111,7 +114,75 @@ class AsyncModels:
             self._client,
             "/v1/models",
             _ModelsPage,
-            {"limit": limit, "after_id": after_id, "before_id": before_id},
+            {"limit": limit, "after_id": after_id, "before_id": before_id, **(extra_query or {})},
             extra_headers=extra_headers,
             timeout=timeout,
         )
+
+
+class AsyncModels:
+    """`client.models`: list and retrieve. Methods raise what `AsyncClaude` raises."""
+
+    __slots__ = ("_client", "_impl")
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+        self._impl = _Models(client, "plain")
+
+    @property
+    def with_raw_response(self) -> AsyncModelsWithRawResponse:
+        """`retrieve`, returning an `APIResponse` (headers, status, `parse()`)."""
+        return AsyncModelsWithRawResponse(self._client)
+
+    @property
+    def with_streaming_response(self) -> AsyncModelsWithStreamingResponse:
+        """`retrieve` as an `async with` block giving an unread `AsyncAPIResponse`."""
+        return AsyncModelsWithStreamingResponse(self._client)
+
+    def retrieve(
+        self, model_id: str, **options: Unpack[GetOptions]
+    ) -> Coroutine[Any, Any, ModelInfo]:
+        """Get one model by id or alias; `await` it for a `ModelInfo`.
+
+        Raises `NotFoundError` for an unknown id.
+        """
+        result: Coroutine[Any, Any, ModelInfo] = self._impl.retrieve(model_id, **options)
+        return result
+
+    def list(self, **args: Unpack[ListArgs]) -> AsyncPaginator[ModelInfo]:
+        """List models, newest first: `await` it for a page, `async for` every model."""
+        return self._impl.list(**args)
+
+
+class AsyncModelsWithRawResponse:
+    """`client.models.with_raw_response`."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._impl = _Models(client, "raw")
+
+    def retrieve(
+        self, model_id: str, **options: Unpack[GetOptions]
+    ) -> Coroutine[Any, Any, APIResponse[ModelInfo]]:
+        """`models.retrieve`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[ModelInfo]] = self._impl.retrieve(
+            model_id, **options
+        )
+        return result
+
+
+class AsyncModelsWithStreamingResponse:
+    """`client.models.with_streaming_response`."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._impl = _Models(client, "streaming")
+
+    def retrieve(
+        self, model_id: str, **options: Unpack[GetOptions]
+    ) -> StreamingResponseManager[ModelInfo]:
+        """`models.retrieve` as `async with ... as response:`."""
+        result: StreamingResponseManager[ModelInfo] = self._impl.retrieve(model_id, **options)
+        return result

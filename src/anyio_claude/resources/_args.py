@@ -1,0 +1,86 @@
+"""Keyword arguments of the resource methods, as TypedDicts for `**kwargs: Unpack[...]`.
+
+Only type checkers import this module: it lets each method of the plain, raw and
+streaming-response views declare its parameters once, with the official SDK's names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypedDict
+
+from .._http import Timeout
+from ..types import (
+    BatchRequestParam,
+    MessageParam,
+    MetadataParam,
+    TextBlockParam,
+    ThinkingConfigParam,
+    ToolChoiceParam,
+    ToolParam,
+)
+
+
+class GetOptions(TypedDict, total=False):
+    """What every method takes besides its own parameters (no body for a GET)."""
+
+    extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, object] | None
+    timeout: float | Timeout | None
+
+
+class RequestOptions(GetOptions, total=False):
+    """What every method takes besides its own parameters."""
+
+    extra_body: Mapping[str, object] | None
+
+
+class _MessageArgsBase(TypedDict):
+    max_tokens: int
+    messages: Iterable[MessageParam]
+    model: str
+
+
+class MessageArgs(_MessageArgsBase, RequestOptions, total=False):
+    """`messages.create` / `messages.stream`, without `stream`."""
+
+    metadata: MetadataParam
+    service_tier: Literal["auto", "standard_only"]
+    stop_sequences: Sequence[str]
+    system: str | Iterable[TextBlockParam]
+    temperature: float
+    thinking: ThinkingConfigParam
+    tool_choice: ToolChoiceParam
+    tools: Iterable[ToolParam | Mapping[str, Any]]
+    top_k: int
+    top_p: float
+
+
+class _CountTokensArgsBase(TypedDict):
+    messages: Iterable[MessageParam]
+    model: str
+
+
+class CountTokensArgs(_CountTokensArgsBase, RequestOptions, total=False):
+    """`messages.count_tokens`."""
+
+    system: str | Iterable[TextBlockParam]
+    thinking: ThinkingConfigParam
+    tool_choice: ToolChoiceParam
+    tools: Iterable[ToolParam | Mapping[str, Any]]
+
+
+class _BatchCreateArgsBase(TypedDict):
+    requests: Iterable[BatchRequestParam]
+
+
+class BatchCreateArgs(_BatchCreateArgsBase, RequestOptions, total=False):
+    """`messages.batches.create`."""
+
+
+class ListArgs(GetOptions, total=False):
+    """`models.list` / `messages.batches.list`."""
+
+    limit: int
+    after_id: str
+    before_id: str

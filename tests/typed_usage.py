@@ -1,0 +1,92 @@
+"""What a type checker sees of the public API (checked by mypy --strict in .ci/run).
+
+Not collected by pytest (no `test_` prefix) and never run: each `assert_type` is a
+claim about the declared types that mypy verifies, so a change that turns a result into
+`Any` or into the wrong type fails CI.
+"""
+
+from __future__ import annotations
+
+from typing_extensions import assert_type
+
+from anyio_claude import (
+    APIResponse,
+    AsyncAPIResponse,
+    AsyncBatchResults,
+    AsyncClaude,
+    AsyncMessageStream,
+    AsyncPage,
+    AsyncStream,
+)
+from anyio_claude.types import (
+    DeletedMessageBatch,
+    Message,
+    MessageBatch,
+    MessageStreamEvent,
+    MessageTokensCount,
+    ModelInfo,
+    ToolUseBlock,
+)
+
+MODEL = "claude-sonnet-4-5-20250929"
+
+
+async def plain(client: AsyncClaude) -> None:
+    message = await client.messages.create(
+        model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+    )
+    assert_type(message, Message)
+    for block in message.content:
+        if isinstance(block, ToolUseBlock):
+            assert_type(block.name, str)
+    events = await client.messages.create(
+        model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert_type(events, AsyncStream)
+    async for event in events:
+        assert_type(event, MessageStreamEvent)
+    async with client.messages.stream(
+        model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}], system="s"
+    ) as stream:
+        assert_type(stream, AsyncMessageStream)
+        async for text in stream.text_stream:
+            assert_type(text, str)
+        assert_type(await stream.get_final_message(), Message)
+    count = await client.messages.count_tokens(model=MODEL, messages=[])
+    assert_type(count, MessageTokensCount)
+    assert_type(await client.models.retrieve(MODEL), ModelInfo)
+    assert_type(await client.models.list(limit=5), AsyncPage[ModelInfo])
+    async for model in client.models.list():
+        assert_type(model, ModelInfo)
+
+
+async def batches(client: AsyncClaude) -> None:
+    batch = await client.messages.batches.create(requests=[])
+    assert_type(batch, MessageBatch)
+    assert_type(await client.messages.batches.retrieve(batch.id), MessageBatch)
+    assert_type(await client.messages.batches.cancel(batch.id), MessageBatch)
+    assert_type(await client.messages.batches.delete(batch.id), DeletedMessageBatch)
+    assert_type(await client.messages.batches.results(batch.id), AsyncBatchResults)
+    async for item in client.messages.batches.list(limit=10):
+        assert_type(item, MessageBatch)
+
+
+async def raw_and_streaming(client: AsyncClaude) -> None:
+    raw = await client.messages.with_raw_response.create(
+        model=MODEL, max_tokens=10, messages=[], extra_headers={"x": "y"}, timeout=5.0
+    )
+    assert_type(raw, APIResponse[Message])
+    assert_type(raw.parse(), Message)
+    raw_count = await client.messages.with_raw_response.count_tokens(model=MODEL, messages=[])
+    assert_type(raw_count.parse(), MessageTokensCount)
+    async with client.messages.with_streaming_response.create(
+        model=MODEL, max_tokens=10, messages=[]
+    ) as response:
+        assert_type(response, AsyncAPIResponse[Message])
+        assert_type(await response.parse(), Message)
+        async for line in response.iter_lines():
+            assert_type(line, str)
+    raw_batch = await client.messages.with_raw_response.batches.retrieve("b")
+    assert_type(raw_batch.parse(), MessageBatch)
+    raw_model = await client.models.with_raw_response.retrieve(MODEL)
+    assert_type(raw_model.parse(), ModelInfo)
