@@ -13,6 +13,7 @@ PUBLIC_MODULES = [
     "anyio_claude.sse",
     "anyio_claude.streaming",
     "anyio_claude.testing",
+    "anyio_claude.resources",
 ]
 
 
