@@ -730,3 +730,48 @@ anyio.run(main)
     assert "POST /v1/messages -> 529" in log and "retrying in" in log
     assert "POST /v1/messages -> 200" in log
     assert KEY not in log + result.stdout
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_sync_views_streams_pages_and_batches(backend: str) -> None:
+    with (
+        FakeClaude.run_in_thread(batch_speedup=100_000) as fake,
+        anyio_claude.Claude(api_key=KEY, base_url=fake.url, backend=backend) as client,
+    ):
+        raw = client.messages.with_raw_response.create(
+            model=MODEL, max_tokens=20, messages=USER, stream=True
+        )
+        with raw.parse() as stream:
+            assert isinstance(stream, anyio_claude.Stream)
+            assert [e.type for e in stream][-1] == "message_stop"
+        with client.messages.with_streaming_response.create(
+            model=MODEL, max_tokens=20, messages=USER, stream=True
+        ) as response:
+            assert response.status_code == 200 and response.request_id
+            with response.parse() as stream:
+                text = "".join(
+                    e.delta.text  # type: ignore[union-attr]
+                    for e in stream
+                    if e.type == "content_block_delta"
+                )
+        assert text.startswith("You said: Hello")
+        with client.messages.with_streaming_response.count_tokens(
+            model=MODEL, messages=USER
+        ) as counted:
+            assert counted.parse().input_tokens > 0
+        assert client.models.with_raw_response.retrieve(MODEL).parse().id == MODEL
+        page = client.models.list(limit=1)
+        assert len(page.data) == 1 and page.has_next_page()
+        assert page.get_next_page().data[0].id != page.data[0].id
+        assert len(list(page)) == len(list(client.models.list()))
+        params = {"model": MODEL, "max_tokens": 10, "messages": USER}
+        batch = client.messages.batches.create(
+            requests=[{"custom_id": f"r{i}", "params": params} for i in range(3)]  # type: ignore[misc]
+        )
+        raw_batch = client.messages.with_raw_response.batches.retrieve(batch.id)
+        assert raw_batch.status_code == 200 and raw_batch.parse().id == batch.id
+        while client.messages.batches.retrieve(batch.id).processing_status != "ended":
+            time.sleep(0.01)
+        with client.messages.batches.results(batch.id) as results:
+            assert sorted(r.custom_id for r in results) == ["r0", "r1", "r2"]
+        assert client.messages.batches.delete(batch.id).id == batch.id

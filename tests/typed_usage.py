@@ -17,11 +17,15 @@ from anyio_claude import (
     AsyncMessageStream,
     AsyncPage,
     AsyncStream,
+    Claude,
+    MessageStream,
+    Stream,
 )
 from anyio_claude.types import (
     DeletedMessageBatch,
     Message,
     MessageBatch,
+    MessageBatchIndividualResponse,
     MessageStreamEvent,
     MessageTokensCount,
     ModelInfo,
@@ -90,3 +94,39 @@ async def raw_and_streaming(client: AsyncClaude) -> None:
     assert_type(raw_batch.parse(), MessageBatch)
     raw_model = await client.models.with_raw_response.retrieve(MODEL)
     assert_type(raw_model.parse(), ModelInfo)
+
+
+def blocking(client: Claude) -> None:
+    message = client.messages.create(model=MODEL, max_tokens=10, messages=[])
+    assert_type(message, Message)
+    stream = client.messages.create(model=MODEL, max_tokens=10, messages=[], stream=True)
+    assert_type(stream, Stream)
+    for event in stream:
+        assert_type(event, MessageStreamEvent)
+    with client.messages.stream(model=MODEL, max_tokens=10, messages=[]) as helper:
+        assert_type(helper, MessageStream)
+        for text in helper.text_stream:
+            assert_type(text, str)
+        assert_type(helper.get_final_message(), Message)
+    assert_type(client.messages.count_tokens(model=MODEL, messages=[]), MessageTokensCount)
+    raw = client.messages.with_raw_response.create(model=MODEL, max_tokens=10, messages=[])
+    assert_type(raw.parse(), Message)
+    raw_stream = client.messages.with_raw_response.create(
+        model=MODEL, max_tokens=10, messages=[], stream=True
+    )
+    assert_type(raw_stream.parse(), Stream)
+    with client.messages.with_streaming_response.create(
+        model=MODEL, max_tokens=10, messages=[]
+    ) as response:
+        assert_type(response.parse(), Message)
+        for line in response.iter_lines():
+            assert_type(line, str)
+    batch = client.messages.batches.create(requests=[])
+    assert_type(batch, MessageBatch)
+    for result in client.messages.batches.results(batch.id):
+        assert_type(result, MessageBatchIndividualResponse)
+    page = client.models.list(limit=2)
+    assert_type(page.data, list[ModelInfo])
+    for model in page:
+        assert_type(model, ModelInfo)
+    assert_type(client.models.retrieve(MODEL), ModelInfo)

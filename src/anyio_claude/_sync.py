@@ -1,9 +1,9 @@
 """`Claude`: the blocking client, a facade over `AsyncClaude` running in a portal thread.
 
-Each `Claude` owns one background event loop thread (an anyio blocking portal), started
-on first use and stopped by `close()`. Every call is forwarded to the async client in that
-thread, so both clients behave identically; results that hold a live response (streams,
-paginators, batch results, streaming responses) are wrapped in blocking twins.
+Each `Claude` owns one background event loop thread, started on first use and stopped by
+`close()`. Every call is forwarded to the async client in that thread, so both clients
+behave identically; results that hold a live response (streams, pages, batch results,
+streaming responses) come back as blocking twins.
 """
 
 from __future__ import annotations
@@ -11,27 +11,59 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import anyio
 from anyio.from_thread import BlockingPortal
 
 from ._client import NOT_GIVEN, AsyncClaude, NotGiven
-from ._response import AsyncAPIResponse
+from ._response import APIResponse, AsyncAPIResponse, HTTPResponse
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
-from .resources import AsyncPage, AsyncPaginator
-from .resources._batches import AsyncBatchResults
-from .resources._messages import StreamingResponseManager
+from .resources import AsyncPage
+from .types import MessageBatchIndividualResponse
 
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Mapping
     from types import TracebackType
 
-    from ._http import Timeout
-    from .types import Message
+    from typing_extensions import Unpack
 
-__all__ = ("Claude",)
+    from ._http import Headers, Timeout
+    from ._ratelimits import RateLimitInfo
+    from .resources import (
+        AsyncBatches,
+        AsyncBatchesWithRawResponse,
+        AsyncBatchesWithStreamingResponse,
+        AsyncMessages,
+        AsyncMessagesWithRawResponse,
+        AsyncMessagesWithStreamingResponse,
+        AsyncModels,
+        AsyncModelsWithRawResponse,
+        AsyncModelsWithStreamingResponse,
+        StreamingResponseManager,
+    )
+    from .resources._args import (
+        BatchCreateArgs,
+        CountTokensArgs,
+        GetOptions,
+        ListArgs,
+        MessageArgs,
+        RequestOptions,
+    )
+    from .resources._batches import AsyncBatchResults
+    from .types import (
+        DeletedMessageBatch,
+        Message,
+        MessageBatch,
+        MessageStreamEvent,
+        MessageTokensCount,
+        ModelInfo,
+    )
+
+__all__ = ("Claude", "MessageStream", "MessageStreamManager", "Stream")
+
+T = TypeVar("T")
 
 
 class _Portal:
@@ -99,59 +131,33 @@ class _Portal:
         self.stop()
 
 
-def _wrap(portal: _Portal, value: Any) -> Any:
-    if isinstance(value, AsyncMessageStreamManager):
-        return MessageStreamManager(portal, value)
-    if isinstance(value, AsyncMessageStream):
-        return MessageStream(portal, value)
-    if isinstance(value, AsyncStream):
-        return Stream(portal, value)
-    if isinstance(value, AsyncPaginator):
-        return _SyncPages(portal, lambda: value)
-    if isinstance(value, AsyncPage):
-        return _SyncPages(portal, lambda: value)
-    if isinstance(value, AsyncBatchResults):
-        return _SyncIterator(portal, value)
-    if isinstance(value, StreamingResponseManager):
-        return _SyncStreamingResponseManager(portal, value)
-    return value
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-class _Resource:
-    """A blocking view of an async resource: each method runs in the portal thread."""
-
-    __slots__ = ("_async", "_portal")
-
-    def __init__(self, portal: _Portal, async_resource: Any) -> None:
-        self._portal = portal
-        self._async = async_resource
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._async, name)
-        if name in ("with_raw_response", "with_streaming_response", "batches"):
-            return _Resource(self._portal, attr)
-        if not callable(attr):
-            return attr
-        portal = self._portal
-
-        def method(*args: Any, **kwargs: Any) -> Any:
-            result = portal.call(_call_async_method, attr, args, kwargs)
-            return _wrap(portal, result)
-
-        method.__name__ = name
-        method.__doc__ = attr.__doc__
-        return method
-
-
 async def _call_async_method(method: Any, args: Any, kwargs: Any) -> Any:
     result = method(*args, **kwargs)
     if hasattr(result, "__await__"):
         return await result
     return result
+
+
+def _run(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call an async resource method in the loop thread and wait for its result."""
+    return portal.call(_call_async_method, method, args, kwargs)
+
+
+def _blocking(portal: _Portal, value: Any) -> Any:
+    """The blocking twin of a live async result; other values as they are."""
+    if isinstance(value, AsyncMessageStream):
+        return MessageStream(portal, value)
+    if isinstance(value, AsyncStream):
+        return Stream(portal, value)
+    return value
+
+
+def _raw(portal: _Portal, response: APIResponse[Any], stream: bool) -> APIResponse[Any]:
+    if not stream:
+        return response
+    # A raw stream response is open: its parse() must give the blocking stream.
+    opened = _blocking(portal, response.parse())
+    return APIResponse(response.http_response, lambda: opened, retries_taken=response.retries_taken)
 
 
 class Claude:
@@ -194,14 +200,14 @@ class Claude:
         self._owns_portal = True
 
     @property
-    def messages(self) -> Any:
+    def messages(self) -> Messages:
         """`create`, `stream`, `count_tokens` and `batches`, blocking."""
-        return _Resource(self._portal, self._async.messages)
+        return Messages(self._portal, self._async.messages)
 
     @property
-    def models(self) -> Any:
+    def models(self) -> Models:
         """`list` and `retrieve`, blocking."""
-        return _Resource(self._portal, self._async.models)
+        return Models(self._portal, self._async.models)
 
     @property
     def base_url(self) -> str:
@@ -246,7 +252,7 @@ class Stream:
         self._stream = stream
 
     @property
-    def response(self) -> Any:
+    def response(self) -> HTTPResponse:
         """The HTTP response (status and headers)."""
         return self._stream.response
 
@@ -260,14 +266,15 @@ class Stream:
         """The message accumulated so far."""
         return self._stream.current_message_snapshot
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Stream:
         return self
 
-    def __next__(self) -> Any:
+    def __next__(self) -> MessageStreamEvent:
         try:
-            return self._portal.call(self._stream.__anext__)
+            event: MessageStreamEvent = self._portal.call(self._stream.__anext__)
         except StopAsyncIteration:
             raise StopIteration from None
+        return event
 
     def close(self) -> None:
         """Release the connection (closed if the stream was not read to the end)."""
@@ -335,57 +342,78 @@ class MessageStreamManager:
         self._portal.call(self._manager.__aexit__, exc_type, exc, tb)
 
 
-class _SyncIterator:
+class _SyncIterator(Generic[T]):
     """A blocking iterator over an async iterator that has `close()`."""
 
     def __init__(self, portal: _Portal, iterator: Any) -> None:
         self._portal = portal
         self._iterator = iterator
 
-    def __iter__(self) -> _SyncIterator:
+    def __iter__(self) -> _SyncIterator[T]:
         return self
 
-    def __next__(self) -> Any:
+    def __next__(self) -> T:
         try:
-            return self._portal.call(self._iterator.__anext__)
+            item: T = self._portal.call(self._iterator.__anext__)
         except StopAsyncIteration:
             raise StopIteration from None
+        return item
 
     def close(self) -> None:
         """Release the connection."""
-        self._portal.call(self._iterator.close)
+        if hasattr(self._iterator, "close"):
+            self._portal.call(self._iterator.close)
 
-    def __enter__(self) -> _SyncIterator:
+    def __enter__(self) -> _SyncIterator[T]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-class _SyncPages:
-    """A blocking paginator or page: `.data` etc. of the first page, iteration over all."""
+class SyncPage(Generic[T]):
+    """One page of a list: `data`, `has_more`, `first_id`, `last_id`.
 
-    def __init__(self, portal: _Portal, first: Callable[[], Any]) -> None:
+    Iterating it yields every item of this page and the pages after it, fetching them
+    as needed.
+    """
+
+    __slots__ = ("_page", "_portal")
+
+    def __init__(self, portal: _Portal, page: AsyncPage[T]) -> None:
         self._portal = portal
-        self._first = first
-        self._page: AsyncPage[Any] | None = None
+        self._page = page
 
-    def _get_page(self) -> AsyncPage[Any]:
-        if self._page is None:
-            value = self._first()
-            self._page = value if isinstance(value, AsyncPage) else self._portal.call(_await, value)
-        return self._page
+    @property
+    def data(self) -> list[T]:
+        """The items of this page."""
+        return self._page.data
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._get_page(), name)
+    @property
+    def has_more(self) -> bool:
+        """Whether a page follows this one."""
+        return self._page.has_more
 
-    def get_next_page(self) -> _SyncPages:
-        """Fetch the page after this one."""
-        page = self._portal.call(self._get_page().get_next_page)
-        return _SyncPages(self._portal, lambda: page)
+    @property
+    def first_id(self) -> str | None:
+        """The id of the first item (a cursor for `before_id`)."""
+        return self._page.first_id
 
-    def __iter__(self) -> Iterator[Any]:
-        page = self._get_page()
+    @property
+    def last_id(self) -> str | None:
+        """The id of the last item (a cursor for `after_id`)."""
+        return self._page.last_id
+
+    def has_next_page(self) -> bool:
+        """Whether `get_next_page()` would find a page."""
+        return self._page.has_next_page()
+
+    def get_next_page(self) -> SyncPage[T]:
+        """Fetch the page after this one. Raises `RuntimeError` if there is none."""
+        return SyncPage(self._portal, self._portal.call(self._page.get_next_page))
+
+    def __iter__(self) -> Iterator[T]:
+        page = self._page
         while True:
             yield from page.data
             if not page.has_next_page():
@@ -393,24 +421,61 @@ class _SyncPages:
             page = self._portal.call(page.get_next_page)
 
 
-class _SyncAPIResponse:
-    """The blocking twin of `AsyncAPIResponse`."""
+def _first_page(portal: _Portal, paginator: Awaitable[AsyncPage[T]]) -> SyncPage[T]:
+    async def first() -> AsyncPage[T]:
+        return await paginator
 
-    def __init__(self, portal: _Portal, response: AsyncAPIResponse[Any]) -> None:
+    return SyncPage(portal, portal.call(first))
+
+
+class SyncAPIResponse(Generic[T]):
+    """The blocking twin of `AsyncAPIResponse`: a response whose body is read on demand."""
+
+    __slots__ = ("_portal", "_response")
+
+    def __init__(self, portal: _Portal, response: AsyncAPIResponse[T]) -> None:
         self._portal = portal
         self._response = response
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._response, name)
+    @property
+    def http_response(self) -> HTTPResponse:
+        """The HTTP response (status, headers)."""
+        return self._response.http_response
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status."""
+        return self._response.status_code
+
+    @property
+    def headers(self) -> Headers:
+        """The response headers."""
+        return self._response.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The `request-id` header."""
+        return self._response.request_id
+
+    @property
+    def rate_limits(self) -> RateLimitInfo:
+        """The parsed rate-limit headers."""
+        return self._response.rate_limits
+
+    @property
+    def retries_taken(self) -> int:
+        """How many retries it took to get this response."""
+        return self._response.retries_taken
 
     def read(self) -> bytes:
         """Read the whole body."""
         content: bytes = self._portal.call(self._response.read)
         return content
 
-    def parse(self) -> Any:
-        """Read and decode the body (for streams: the stream)."""
-        return _wrap(self._portal, self._portal.call(self._response.parse))
+    def parse(self) -> T:
+        """Read and decode the body (for streams: the blocking stream)."""
+        result: T = _blocking(self._portal, self._portal.call(self._response.parse))
+        return result
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The body in chunks as they arrive."""
@@ -429,13 +494,17 @@ class _SyncAPIResponse:
         self._portal.call(self._response.close)
 
 
-class _SyncStreamingResponseManager:
+class StreamingResponse(Generic[T]):
+    """What `with_streaming_response` calls return: use `with ... as response`."""
+
+    __slots__ = ("_manager", "_portal")
+
     def __init__(self, portal: _Portal, manager: StreamingResponseManager[Any]) -> None:
         self._portal = portal
         self._manager = manager
 
-    def __enter__(self) -> _SyncAPIResponse:
-        return _SyncAPIResponse(self._portal, self._portal.call(self._manager.__aenter__))
+    def __enter__(self) -> SyncAPIResponse[T]:
+        return SyncAPIResponse(self._portal, self._portal.call(self._manager.__aenter__))
 
     def __exit__(
         self,
@@ -444,3 +513,318 @@ class _SyncStreamingResponseManager:
         tb: TracebackType | None,
     ) -> None:
         self._portal.call(self._manager.__aexit__, exc_type, exc, tb)
+
+
+# ------------------------------------------------------------------------- messages
+
+
+class Messages:
+    """`Claude.messages`: the blocking twin of `AsyncMessages`; raises what it raises."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, messages: AsyncMessages) -> None:
+        self._portal = portal
+        self._async = messages
+
+    @property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
+        return MessagesWithRawResponse(self._portal, self._async.with_raw_response)
+
+    @property
+    def with_streaming_response(self) -> MessagesWithStreamingResponse:
+        """The same methods as `with` blocks giving a response read on demand."""
+        return MessagesWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
+    @property
+    def batches(self) -> Batches:
+        """Message Batches, blocking."""
+        return Batches(self._portal, self._async.batches)
+
+    @overload
+    def create(self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]) -> Message: ...
+    @overload
+    def create(self, *, stream: Literal[True], **args: Unpack[MessageArgs]) -> Stream: ...
+    @overload
+    def create(self, *, stream: bool, **args: Unpack[MessageArgs]) -> Message | Stream: ...
+    def create(self, **args: Any) -> Any:
+        """`AsyncMessages.create`, blocking: the `Message`, or with `stream=True` a `Stream`."""
+        return _blocking(self._portal, _run(self._portal, self._async.create, **args))
+
+    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamManager:
+        """`with client.messages.stream(...) as stream:`; see `AsyncMessages.stream`."""
+        return MessageStreamManager(self._portal, self._async.stream(**args))
+
+    def count_tokens(self, **args: Unpack[CountTokensArgs]) -> MessageTokensCount:
+        """Count the input tokens of a conversation."""
+        count: MessageTokensCount = _run(self._portal, self._async.count_tokens, **args)
+        return count
+
+
+class MessagesWithRawResponse:
+    """`Claude.messages.with_raw_response`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, messages: AsyncMessagesWithRawResponse) -> None:
+        self._portal = portal
+        self._async = messages
+
+    @property
+    def batches(self) -> BatchesWithRawResponse:
+        """`messages.batches`, returning `APIResponse`s."""
+        return BatchesWithRawResponse(self._portal, self._async.batches)
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
+    ) -> APIResponse[Message]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **args: Unpack[MessageArgs]
+    ) -> APIResponse[Stream]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **args: Unpack[MessageArgs]
+    ) -> APIResponse[Message] | APIResponse[Stream]: ...
+    def create(self, **args: Any) -> Any:
+        """`messages.create`, returning an `APIResponse`."""
+        response = _run(self._portal, self._async.create, **args)
+        return _raw(self._portal, response, bool(args.get("stream")))
+
+    def count_tokens(self, **args: Unpack[CountTokensArgs]) -> APIResponse[MessageTokensCount]:
+        """`messages.count_tokens`, returning an `APIResponse`."""
+        response: APIResponse[MessageTokensCount] = _run(
+            self._portal, self._async.count_tokens, **args
+        )
+        return response
+
+
+class MessagesWithStreamingResponse:
+    """`Claude.messages.with_streaming_response`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, messages: AsyncMessagesWithStreamingResponse) -> None:
+        self._portal = portal
+        self._async = messages
+
+    @property
+    def batches(self) -> BatchesWithStreamingResponse:
+        """`messages.batches`, as `with` blocks."""
+        return BatchesWithStreamingResponse(self._portal, self._async.batches)
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
+    ) -> StreamingResponse[Message]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **args: Unpack[MessageArgs]
+    ) -> StreamingResponse[Stream]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **args: Unpack[MessageArgs]
+    ) -> StreamingResponse[Message] | StreamingResponse[Stream]: ...
+    def create(self, **args: Any) -> Any:
+        """`messages.create` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.create(**args))
+
+    def count_tokens(
+        self, **args: Unpack[CountTokensArgs]
+    ) -> StreamingResponse[MessageTokensCount]:
+        """`messages.count_tokens` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.count_tokens(**args))
+
+
+# -------------------------------------------------------------------------- batches
+
+
+class BatchResults(_SyncIterator[MessageBatchIndividualResponse]):
+    """The results of an ended batch, read as they arrive; close it (or use `with`) if
+    you stop early."""
+
+
+class Batches:
+    """`Claude.messages.batches`: the blocking twin of `AsyncBatches`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, batches: AsyncBatches) -> None:
+        self._portal = portal
+        self._async = batches
+
+    def create(self, **args: Unpack[BatchCreateArgs]) -> MessageBatch:
+        """Submit a batch. Raises `BadRequestError` for invalid requests."""
+        batch: MessageBatch = _run(self._portal, self._async.create, **args)
+        return batch
+
+    def retrieve(self, message_batch_id: str, **options: Unpack[RequestOptions]) -> MessageBatch:
+        """A batch's current state."""
+        batch: MessageBatch = _run(self._portal, self._async.retrieve, message_batch_id, **options)
+        return batch
+
+    def list(self, **args: Unpack[ListArgs]) -> SyncPage[MessageBatch]:
+        """The first page of batches, newest first; iterate it for every batch."""
+        return _first_page(self._portal, self._async.list(**args))
+
+    def cancel(self, message_batch_id: str, **options: Unpack[RequestOptions]) -> MessageBatch:
+        """Ask to cancel a batch."""
+        batch: MessageBatch = _run(self._portal, self._async.cancel, message_batch_id, **options)
+        return batch
+
+    def delete(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> DeletedMessageBatch:
+        """Delete an ended batch. Raises `BadRequestError` while it is processing."""
+        deleted: DeletedMessageBatch = _run(
+            self._portal, self._async.delete, message_batch_id, **options
+        )
+        return deleted
+
+    def results(self, message_batch_id: str, **options: Unpack[GetOptions]) -> BatchResults:
+        """The results of an ended batch. Raises `ClaudeError` if it has not ended."""
+        results: AsyncBatchResults = _run(
+            self._portal, self._async.results, message_batch_id, **options
+        )
+        return BatchResults(self._portal, results)
+
+
+class BatchesWithRawResponse:
+    """`Claude.messages.with_raw_response.batches`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, batches: AsyncBatchesWithRawResponse) -> None:
+        self._portal = portal
+        self._async = batches
+
+    def create(self, **args: Unpack[BatchCreateArgs]) -> APIResponse[MessageBatch]:
+        """`batches.create`, returning an `APIResponse`."""
+        response: APIResponse[MessageBatch] = _run(self._portal, self._async.create, **args)
+        return response
+
+    def retrieve(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> APIResponse[MessageBatch]:
+        """`batches.retrieve`, returning an `APIResponse`."""
+        response: APIResponse[MessageBatch] = _run(
+            self._portal, self._async.retrieve, message_batch_id, **options
+        )
+        return response
+
+    def cancel(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> APIResponse[MessageBatch]:
+        """`batches.cancel`, returning an `APIResponse`."""
+        response: APIResponse[MessageBatch] = _run(
+            self._portal, self._async.cancel, message_batch_id, **options
+        )
+        return response
+
+    def delete(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> APIResponse[DeletedMessageBatch]:
+        """`batches.delete`, returning an `APIResponse`."""
+        response: APIResponse[DeletedMessageBatch] = _run(
+            self._portal, self._async.delete, message_batch_id, **options
+        )
+        return response
+
+
+class BatchesWithStreamingResponse:
+    """`Claude.messages.with_streaming_response.batches`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, batches: AsyncBatchesWithStreamingResponse) -> None:
+        self._portal = portal
+        self._async = batches
+
+    def create(self, **args: Unpack[BatchCreateArgs]) -> StreamingResponse[MessageBatch]:
+        """`batches.create` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.create(**args))
+
+    def retrieve(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamingResponse[MessageBatch]:
+        """`batches.retrieve` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.retrieve(message_batch_id, **options))
+
+    def cancel(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamingResponse[MessageBatch]:
+        """`batches.cancel` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.cancel(message_batch_id, **options))
+
+    def delete(
+        self, message_batch_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamingResponse[DeletedMessageBatch]:
+        """`batches.delete` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.delete(message_batch_id, **options))
+
+
+# --------------------------------------------------------------------------- models
+
+
+class Models:
+    """`Claude.models`: the blocking twin of `AsyncModels`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, models: AsyncModels) -> None:
+        self._portal = portal
+        self._async = models
+
+    @property
+    def with_raw_response(self) -> ModelsWithRawResponse:
+        """`retrieve`, returning an `APIResponse`."""
+        return ModelsWithRawResponse(self._portal, self._async.with_raw_response)
+
+    @property
+    def with_streaming_response(self) -> ModelsWithStreamingResponse:
+        """`retrieve` as a `with` block."""
+        return ModelsWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
+    def retrieve(self, model_id: str, **options: Unpack[GetOptions]) -> ModelInfo:
+        """One model by id or alias. Raises `NotFoundError` for an unknown id."""
+        model: ModelInfo = _run(self._portal, self._async.retrieve, model_id, **options)
+        return model
+
+    def list(self, **args: Unpack[ListArgs]) -> SyncPage[ModelInfo]:
+        """The first page of models, newest first; iterate it for every model."""
+        return _first_page(self._portal, self._async.list(**args))
+
+
+class ModelsWithRawResponse:
+    """`Claude.models.with_raw_response`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, models: AsyncModelsWithRawResponse) -> None:
+        self._portal = portal
+        self._async = models
+
+    def retrieve(self, model_id: str, **options: Unpack[GetOptions]) -> APIResponse[ModelInfo]:
+        """`models.retrieve`, returning an `APIResponse`."""
+        response: APIResponse[ModelInfo] = _run(
+            self._portal, self._async.retrieve, model_id, **options
+        )
+        return response
+
+
+class ModelsWithStreamingResponse:
+    """`Claude.models.with_streaming_response`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, models: AsyncModelsWithStreamingResponse) -> None:
+        self._portal = portal
+        self._async = models
+
+    def retrieve(
+        self, model_id: str, **options: Unpack[GetOptions]
+    ) -> StreamingResponse[ModelInfo]:
+        """`models.retrieve` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.retrieve(model_id, **options))
