@@ -542,3 +542,49 @@ async def test_time_to_first_token_and_inter_token_latency() -> None:
     assert first_text is not None and first_text >= 0.2
     words = s.current_message_snapshot.usage.output_tokens  # one text delta per word
     assert total >= 0.2 + 0.01 * (words - 1)
+
+
+# ---------------------------------------------------------------------- fault rules
+
+
+def test_fault_rules_pick_requests_deterministically() -> None:
+    def pattern(fault: Fault, n: int = 200) -> list[bool]:
+        return [fault.matches("/v1/messages") for _ in range(n)]
+
+    seeded = pattern(Fault("server_error", probability=0.3, seed=5))
+    assert seeded == pattern(Fault("server_error", probability=0.3, seed=5))
+    assert seeded != pattern(Fault("server_error", probability=0.3, seed=6))
+    assert 30 <= sum(seeded) <= 90
+    assert pattern(Fault("overloaded", every=3), 6) == [False, False, True] * 2
+    assert pattern(Fault("stall", nth=2), 4) == [False, True, False, False]
+    assert pattern(Fault("stall", times=2), 4) == [True, True, False, False]
+    assert not Fault("stall").matches("/v1/models")
+
+
+def test_fault_command_line_form() -> None:
+    fault = Fault.parse("reset_mid_body:every=4:after_events=7:times=2")
+    assert (fault.kind, fault.every, fault.after_events, fault.times) == ("reset_mid_body", 4, 7, 2)
+    assert Fault.parse("overloaded:probability=0.25:seed=3").probability == 0.25
+    with pytest.raises(ValueError, match="unknown fault option"):
+        Fault.parse("overloaded:often=1")
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        Fault.parse("explode")
+
+
+async def test_chunked_request_bodies_are_accepted() -> None:
+    payload = json.dumps({"model": MODEL, "max_tokens": 10, "messages": USER}).encode()
+    half = len(payload) // 2
+    body = b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (
+        half,
+        payload[:half],
+        len(payload) - half,
+        payload[half:],
+    )
+    request = (
+        b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n"
+        b"content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n" + body
+    )
+    async with FakeClaude() as fake:
+        reply = await raw_exchange(fake.url, request)
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert b'"You said: Hello there.' in reply
