@@ -17,6 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+SMALL_MESSAGE = {
+    "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-sonnet-4-5-20250929",
+    "content": [{"type": "text", "text": "Hello! How can I help you today?"}],
+    "stop_reason": "end_turn",
+    "stop_sequence": None,
+    "usage": {"input_tokens": 12, "output_tokens": 9},
+}
+"""A typical small non-streaming reply, for request-rate benchmarks."""
+
 
 def http_response(body: bytes, content_type: str) -> bytes:
     """A complete keep-alive response carrying `body`."""

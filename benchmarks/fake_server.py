@@ -25,7 +25,7 @@ import httpcore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _canned import canned_server, http_response
+from _canned import SMALL_MESSAGE, canned_server, http_response
 from _workload import mixed_body, mixed_events
 
 MODEL = "claude-sonnet-4-5-20250929"
@@ -125,21 +125,7 @@ def main() -> None:
         "client: httpcore, one connection per worker\n"
     )
     print(f"{'concurrency':>11} {'FakeClaude req/s':>17} {'canned req/s':>13} {'ratio':>7}")
-    canned_small = http_response(
-        json.dumps(
-            {
-                "id": "msg_1",
-                "type": "message",
-                "role": "assistant",
-                "model": MODEL,
-                "content": [{"type": "text", "text": "You said: hello. the quick brown fox"}],
-                "stop_reason": "end_turn",
-                "stop_sequence": None,
-                "usage": {"input_tokens": 6, "output_tokens": 7},
-            }
-        ).encode(),
-        "application/json",
-    )
+    canned_small = http_response(json.dumps(SMALL_MESSAGE).encode(), "application/json")
     worst = float("inf")
     with fake_claude("none") as fake, canned_server(canned_small) as canned:
         for concurrency in (1, 64, 256):

@@ -27,23 +27,10 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _canned import canned_server, http_response
+from _canned import SMALL_MESSAGE, canned_server, http_response
 
 MODEL = "claude-sonnet-4-5-20250929"
 KEY = "bench-key-not-secret"
-MESSAGE = {
-    "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
-    "type": "message",
-    "role": "assistant",
-    "model": MODEL,
-    "content": [{"type": "text", "text": "Hello! How can I help you today?"}],
-    "stop_reason": "end_turn",
-    "stop_sequence": None,
-    "usage": {"input_tokens": 12, "output_tokens": 9},
-}
-BODY = json.dumps(
-    {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
-)
 
 
 def _ask(i: int) -> dict[str, object]:
@@ -162,7 +149,9 @@ def main() -> None:
     print(f"{n:,} small non-streaming requests, {c} in flight, canned server on 127.0.0.1\n")
     print(f"{'client':34} {'req/s':>9} {'peak RSS':>10} {'KiB per in-flight':>18}")
     rate: dict[str, float] = {}
-    with canned_server(http_response(json.dumps(MESSAGE).encode(), "application/json")) as url:
+    with canned_server(
+        http_response(json.dumps(SMALL_MESSAGE).encode(), "application/json")
+    ) as url:
         for name in CLIENTS:
             out = subprocess.run(
                 [
