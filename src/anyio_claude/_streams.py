@@ -47,6 +47,7 @@ class _StreamBase:
     """Turns a response body into events, with timeouts, error mapping and a live snapshot."""
 
     __slots__ = (
+        "_acc",
         "_bad_event",
         "_batch",
         "_chunks",
@@ -69,7 +70,9 @@ class _StreamBase:
         deadline: float | None,
         idle_timeout: float | None,
         retries_taken: int = 0,
+        accumulator: MessageAccumulator | None = None,
     ) -> None:
+        self._acc = accumulator if accumulator is not None else MessageAccumulator()
         self._response = response
         self.http_response = HTTPResponse(response.status, response.headers, response.http_version)
         self.retries_taken = retries_taken
@@ -84,9 +87,15 @@ class _StreamBase:
         self._closed = False
         self._bad_event: ProtocolError | None = None
 
-    # Subclasses keep the accumulated message so errors can carry what arrived.
     def _snapshot_or_none(self) -> Message | None:
-        raise NotImplementedError
+        return self._acc.snapshot if self._acc.started else None
+
+    @property
+    def current_message_snapshot(self) -> Message:
+        """The message accumulated so far (raises `RuntimeError` before `message_start`)."""
+        if not self._acc.started:
+            raise RuntimeError("no message_start event has arrived yet")
+        return self._acc.snapshot
 
     @property
     def response(self) -> HTTPResponse:
@@ -254,30 +263,7 @@ class AsyncStream(_StreamBase):
     Cancelling the iterating task closes the connection.
     """
 
-    __slots__ = ("_acc",)
-
-    def __init__(
-        self,
-        response: Response,
-        *,
-        deadline: float | None,
-        idle_timeout: float | None,
-        retries_taken: int = 0,
-    ) -> None:
-        super().__init__(
-            response, deadline=deadline, idle_timeout=idle_timeout, retries_taken=retries_taken
-        )
-        self._acc = MessageAccumulator()
-
-    def _snapshot_or_none(self) -> Message | None:
-        return self._acc.snapshot if self._acc.started else None
-
-    @property
-    def current_message_snapshot(self) -> Message:
-        """The message accumulated so far (raises `RuntimeError` before `message_start`)."""
-        if not self._acc.started:
-            raise RuntimeError("no message_start event has arrived yet")
-        return self._acc.snapshot
+    __slots__ = ()
 
     def __aiter__(self) -> AsyncStream:
         return self
@@ -329,24 +315,17 @@ class AsyncMessageStream(_StreamBase):
         idle_timeout: float | None,
         retries_taken: int = 0,
     ) -> None:
+        state = MessageStreamState()
         super().__init__(
-            response, deadline=deadline, idle_timeout=idle_timeout, retries_taken=retries_taken
+            response,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+            retries_taken=retries_taken,
+            accumulator=state.accumulator,
         )
-        self._state = MessageStreamState()
+        self._state = state
         self._derived: list[ParsedEvent] = []
         self._dpos = 0
-
-    def _snapshot_or_none(self) -> Message | None:
-        acc = self._state.accumulator
-        return acc.snapshot if acc.started else None
-
-    @property
-    def current_message_snapshot(self) -> Message:
-        """The message accumulated so far (raises `RuntimeError` before `message_start`)."""
-        acc = self._state.accumulator
-        if not acc.started:
-            raise RuntimeError("no message_start event has arrived yet")
-        return acc.snapshot
 
     async def _fail(self, error: BaseException) -> NoReturn:
         await self.close()
@@ -406,7 +385,7 @@ class AsyncMessageStream(_StreamBase):
         Raises what iteration raises; cancellation closes the stream.
         """
         self._derived, self._dpos = [], 0
-        update = self._state.accumulator.update
+        update = self._acc.update
         while True:
             batch = self._batch
             try:
