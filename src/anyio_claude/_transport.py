@@ -362,16 +362,26 @@ class Response:
         if self.is_closed:
             return
         self.is_closed = True
+        if self._complete:
+            # The exchange is over: closing only updates httpcore's state, with no I/O
+            # to shield. If it is interrupted the connection is discarded, not reused.
+            reusable = False
+            try:
+                await self._core.aclose()
+                reusable = True
+            except Exception:
+                pass
+            finally:
+                await self._transport._release(self._connection, reusable)
+            return
         with anyio.CancelScope(shield=True):
-            reusable = self._complete
             try:
                 with anyio.move_on_after(1.0):
-                    if not reusable:
-                        await self._abandon_body()
+                    await self._abandon_body()
                     await self._core.aclose()
             except Exception:
-                reusable = False
-            await self._transport._release(self._connection, reusable)
+                pass
+            await self._transport._release(self._connection, reusable=False)
 
     async def _abandon_body(self) -> None:
         # httpcore's body is a chain of async generators; closing only the outer one
