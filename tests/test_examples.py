@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from collections.abc import Iterator
 
 import anyio
@@ -55,8 +56,8 @@ def test_getting_started(capsys: pytest.CaptureFixture[str]) -> None:
     assert "TextBlock(" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
-def test_async_usage(anyio_backend: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_async_usage(backend: str, capsys: pytest.CaptureFixture[str]) -> None:
     client = AsyncAnthropic(
         api_key=os.environ.get("ANTHROPIC_API_KEY"),  # This is the default and can be omitted
     )
@@ -75,7 +76,7 @@ def test_async_usage(anyio_backend: str, capsys: pytest.CaptureFixture[str]) -> 
         print(message.content)
         await client.close()
 
-    anyio.run(main, backend=anyio_backend)  # the docs use asyncio.run(main())
+    anyio.run(main, backend=backend)  # the docs use asyncio.run(main())
     assert "You said: Hello, Claude" in capsys.readouterr().out
 
 
@@ -100,8 +101,8 @@ def test_streaming_responses(capsys: pytest.CaptureFixture[str]) -> None:
     assert "content_block_delta" in out
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
-def test_streaming_helpers(anyio_backend: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_streaming_helpers(backend: str, capsys: pytest.CaptureFixture[str]) -> None:
     client = AsyncAnthropic()
 
     async def main() -> None:
@@ -123,7 +124,7 @@ def test_streaming_helpers(anyio_backend: str, capsys: pytest.CaptureFixture[str
         print(message.to_json())
         await client.close()  # not in the docs: a loop that ends should not leave sockets open
 
-    anyio.run(main, backend=anyio_backend)
+    anyio.run(main, backend=backend)
     out = capsys.readouterr().out
     assert out.startswith("You said: Say hello there!")
     assert '"stop_reason":"end_turn"' in out
@@ -359,9 +360,6 @@ def test_batches_and_pagination(fake: FakeClaude) -> None:
     for _ in range(200):
         if client.messages.batches.retrieve(batch.id).processing_status == "ended":
             break
-        anyio.from_thread  # noqa: B018 -- keep imports honest; the wait below is plain time
-        import time
-
         time.sleep(0.01)
     succeeded = []
     for entry in client.messages.batches.results(batch.id):
