@@ -19,6 +19,7 @@ import pytest
 import anyio_claude as anthropic
 from anyio_claude import AsyncClaude as AsyncAnthropic
 from anyio_claude import Claude as Anthropic
+from anyio_claude import Timeout
 from anyio_claude.testing import FakeClaude
 
 MODEL = "claude-sonnet-4-5-20250929"
@@ -284,6 +285,9 @@ def test_handling_errors(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_request_ids_retries_and_timeouts() -> None:
+    # More granular control (the docs pass httpx.Timeout; ours takes the same arguments):
+    client = Anthropic(timeout=Timeout(60.0, read=5.0, write=10.0, connect=2.0))
+    client.close()
     client = Anthropic(max_retries=0, timeout=20.0)
     message = client.messages.create(
         max_tokens=1024,

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anyio_claude import RateLimitInfo
+from anyio_claude import RateLimitInfo, Timeout
 from anyio_claude._retry import parse_retry_after, retry_delay, should_retry
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -105,3 +105,13 @@ def test_rate_limit_info_parses_every_header() -> None:
 )
 def test_rate_limit_info_never_raises(headers: dict[str, str]) -> None:
     RateLimitInfo.from_headers(headers)
+
+
+def test_timeout_takes_httpx_arguments() -> None:
+    assert Timeout() == Timeout(connect=5.0, read=600.0, write=600.0, pool=600.0)
+    fine = Timeout(60.0, read=5.0, write=10.0, connect=2.0)
+    assert (fine.connect, fine.read, fine.write, fine.pool) == (2.0, 5.0, 10.0, 60.0)
+    assert Timeout(None).read is None and Timeout(None, stream_idle=3).stream_idle == 3
+    assert Timeout.coerce(20.0) == Timeout(20.0, connect=5.0)
+    assert Timeout.coerce(2.0).connect == 2.0
+    assert Timeout.coerce(None) == Timeout(None)

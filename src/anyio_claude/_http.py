@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ("Headers", "Request", "Timeout")
 
@@ -60,21 +61,57 @@ class Headers(Mapping[str, str]):
         return f"Headers({shown!r})"
 
 
-@dataclass(frozen=True)
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+_UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True, init=False)
 class Timeout:
     """Timeouts in seconds (None: no limit), like httpx's plus two of our own.
 
     `connect`, `read`, `write` bound each network operation, `pool` the wait for a free
     connection, `total` the whole call (every attempt, the retry waits and the body or
     stream), `stream_idle` the time between stream events other than `ping`.
+
+    As in httpx, a first positional value is the default for connect/read/write/pool:
+    `Timeout(60.0, connect=2.0)`. Without one they are 5 s, 600 s, 600 s and 600 s.
     """
 
-    connect: float | None = 5.0
-    read: float | None = 600.0
-    write: float | None = 600.0
-    pool: float | None = 600.0
-    total: float | None = None
-    stream_idle: float | None = None
+    connect: float | None
+    read: float | None
+    write: float | None
+    pool: float | None
+    total: float | None
+    stream_idle: float | None
+
+    def __init__(
+        self,
+        timeout: float | None = _UNSET,
+        *,
+        connect: float | None = _UNSET,
+        read: float | None = _UNSET,
+        write: float | None = _UNSET,
+        pool: float | None = _UNSET,
+        total: float | None = None,
+        stream_idle: float | None = None,
+    ) -> None:
+        given = timeout is not _UNSET
+
+        def pick(value: float | None, default: float | None) -> float | None:
+            if value is not _UNSET:
+                return value
+            return timeout if given else default
+
+        object.__setattr__(self, "connect", pick(connect, 5.0))
+        object.__setattr__(self, "read", pick(read, 600.0))
+        object.__setattr__(self, "write", pick(write, 600.0))
+        object.__setattr__(self, "pool", pick(pool, 600.0))
+        object.__setattr__(self, "total", total)
+        object.__setattr__(self, "stream_idle", stream_idle)
 
     @classmethod
     def coerce(cls, value: float | Timeout | None) -> Timeout:
@@ -84,8 +121,8 @@ class Timeout:
         if isinstance(value, Timeout):
             return value
         if value is None:
-            return cls(connect=None, read=None, write=None, pool=None)
-        return cls(connect=min(5.0, value), read=value, write=value, pool=value)
+            return cls(None)
+        return cls(value, connect=min(5.0, value))
 
 
 @dataclass(slots=True)
