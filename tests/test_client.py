@@ -755,6 +755,16 @@ def test_sync_views_streams_pages_and_batches(backend: str) -> None:
                     if e.type == "content_block_delta"
                 )
         assert text.startswith("You said: Hello")
+        with client.messages.with_streaming_response.stream(
+            model=MODEL, max_tokens=20, messages=USER
+        ) as response:
+            with response.parse() as helper:
+                assert helper.get_final_text().startswith("You said: Hello")
+        with client.messages.with_raw_response.stream(
+            model=MODEL, max_tokens=20, messages=USER
+        ).parse() as helper:
+            assert isinstance(helper, anyio_claude.MessageStream)
+            assert "".join(helper.text_stream).startswith("You said: Hello")
         with client.messages.with_streaming_response.count_tokens(
             model=MODEL, messages=USER
         ) as counted:

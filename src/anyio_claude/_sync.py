@@ -593,6 +593,13 @@ class MessagesWithRawResponse:
         response = _run(self._portal, self._async.create, **args)
         return _raw(self._portal, response, bool(args.get("stream")))
 
+    def stream(self, **args: Unpack[MessageArgs]) -> APIResponse[MessageStream]:
+        """`messages.stream`, returning an `APIResponse` whose `parse()` is the open
+        `MessageStream` (close it, or use it in `with`)."""
+        response = _run(self._portal, self._async.stream, **args)
+        result: APIResponse[MessageStream] = _raw(self._portal, response, True)
+        return result
+
     def count_tokens(self, **args: Unpack[CountTokensArgs]) -> APIResponse[MessageTokensCount]:
         """`messages.count_tokens`, returning an `APIResponse`."""
         response: APIResponse[MessageTokensCount] = _run(
@@ -630,6 +637,10 @@ class MessagesWithStreamingResponse:
     def create(self, **args: Any) -> Any:
         """`messages.create` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.create(**args))
+
+    def stream(self, **args: Unpack[MessageArgs]) -> StreamingResponse[MessageStream]:
+        """`messages.stream` as `with ... as response:`; `response.parse()` is the stream."""
+        return StreamingResponse(self._portal, self._async.stream(**args))
 
     def count_tokens(
         self, **args: Unpack[CountTokensArgs]
