@@ -8,6 +8,7 @@ streaming responses) come back as blocking twins.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -128,7 +129,9 @@ class _Portal:
             thread.join()
 
     def __del__(self) -> None:
-        self.stop()
+        # Best effort: at interpreter exit the loop thread may already be gone.
+        with contextlib.suppress(Exception):
+            self.stop()
 
 
 async def _call_async_method(method: Any, args: Any, kwargs: Any) -> Any:
