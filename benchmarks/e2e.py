@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import sys
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from anyio_claude import AsyncClaude
 MODEL = "claude-sonnet-4-5-20250929"
 ASK = {"model": MODEL, "max_tokens": 1024, "messages": [{"role": "user", "content": "hi"}]}
 KEY = "bench-key-not-secret"
+# The official SDK warns about the (deprecated) model id on every call; not our output.
+warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*deprecated.*")
 
 
 async def best_stream_time(client: Any, repeat: int) -> float:
