@@ -226,6 +226,27 @@ class _StreamBase:
         self._pos += 1
         return event
 
+    async def _read_on(self) -> MessageStreamEvent:
+        """The next event once the batch is used up; a failure closes the stream."""
+        try:
+            return await self._next_raw()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _fail(self, error: BaseException) -> NoReturn:
+        await self.close()
+        raise error
+
+    def _order_error(self, exc: ProtocolError) -> APIResponseValidationError:
+        return self._attach(
+            APIResponseValidationError(
+                f"stream events out of order: {exc}",
+                status_code=self.http_response.status_code,
+            ),
+            exc,
+        )
+
     async def _prime(self) -> None:
         """Read until the first event is in, so that a failure before it can be retried."""
         if self._pos >= len(self._batch) and not self._done:
@@ -269,30 +290,19 @@ class AsyncStream(_StreamBase):
         return self
 
     async def __anext__(self) -> MessageStreamEvent:
+        # Events already read are taken without a further await.
         batch = self._batch
         if self._pos < len(batch):
             event = batch[self._pos]
             self._pos += 1
         else:
-            try:
-                event = await self._next_raw()
-            except BaseException:
-                await self.close()
-                raise
+            event = await self._read_on()
         if type(event) is ErrorEvent:
-            await self.close()
-            raise self._error_from_event(event)
+            await self._fail(self._error_from_event(event))
         try:
             self._acc.update(event)
         except ProtocolError as exc:
-            await self.close()
-            raise self._attach(
-                APIResponseValidationError(
-                    f"stream events out of order: {exc}",
-                    status_code=self.http_response.status_code,
-                ),
-                exc,
-            ) from exc
+            await self._fail(self._order_error(exc))
         return event
 
 
@@ -327,19 +337,6 @@ class AsyncMessageStream(_StreamBase):
         self._derived: list[ParsedEvent] = []
         self._dpos = 0
 
-    async def _fail(self, error: BaseException) -> NoReturn:
-        await self.close()
-        raise error
-
-    def _order_error(self, exc: ProtocolError) -> APIResponseValidationError:
-        return self._attach(
-            APIResponseValidationError(
-                f"stream events out of order: {exc}",
-                status_code=self.http_response.status_code,
-            ),
-            exc,
-        )
-
     def __aiter__(self) -> AsyncMessageStream:
         return self
 
@@ -358,11 +355,7 @@ class AsyncMessageStream(_StreamBase):
                 raw = batch[self._pos]
                 self._pos += 1
             else:
-                try:
-                    raw = await self._next_raw()
-                except BaseException:
-                    await self.close()
-                    raise
+                raw = await self._read_on()
             if type(raw) is ErrorEvent:
                 await self._fail(self._error_from_event(raw))
             try:
