@@ -629,6 +629,12 @@ async def test_extra_headers_query_and_body(client: AsyncClaude, server: FakeCla
     assert sent.headers["x-custom"] == "1"
     assert sent.path.endswith("?beta=true")
     assert sent.json["metadata"] == {"user_id": "u1"}
+    page = await client.models.list(limit=1, extra_query={"beta": "true"})
+    await page.get_next_page()
+    assert [r.path for r in server.requests[-2:]] == [
+        "/v1/models?limit=1&beta=true",
+        f"/v1/models?limit=1&after_id={page.last_id}&beta=true",
+    ]
 
 
 async def test_fan_out_keeps_order_and_bounds_concurrency(client: AsyncClaude) -> None:

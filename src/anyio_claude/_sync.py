@@ -135,10 +135,7 @@ class _Portal:
 
 
 async def _call_async_method(method: Any, args: Any, kwargs: Any) -> Any:
-    result = method(*args, **kwargs)
-    if hasattr(result, "__await__"):
-        return await result
-    return result
+    return await method(*args, **kwargs)
 
 
 def _run(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

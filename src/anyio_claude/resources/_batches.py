@@ -119,7 +119,7 @@ class AsyncBatchResults:
 
 
 class _Batches:
-    """`client.messages.batches`."""
+    """The implementation behind the three views; `mode` says what methods return."""
 
     def __init__(self, client: AsyncClaude, mode: Mode) -> None:
         self._client = client
@@ -157,10 +157,7 @@ class _Batches:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """Submit a batch; `await` it for the new `MessageBatch` (status `in_progress`).
-
-        Raises `BadRequestError` for invalid requests (e.g. a bad `custom_id`).
-        """
+        """The implementation of `AsyncBatches.create`."""
         return self._run(
             "POST",
             "/v1/messages/batches",
@@ -181,7 +178,7 @@ class _Batches:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """Get a batch's current state; `await` it for a `MessageBatch`."""
+        """The implementation of `AsyncBatches.retrieve`."""
         return self._run(
             "GET",
             f"/v1/messages/batches/{quote(message_batch_id, safe='')}",
@@ -202,13 +199,14 @@ class _Batches:
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[MessageBatch]:
-        """List batches, newest first: `await` it for a page, `async for` every batch."""
+        """The implementation of `AsyncBatches.list`."""
         return paginator(
             self._client,
             "/v1/messages/batches",
             _BatchesPage,
-            {"limit": limit, "after_id": after_id, "before_id": before_id, **(extra_query or {})},
+            {"limit": limit, "after_id": after_id, "before_id": before_id},
             extra_headers=extra_headers,
+            extra_query=extra_query,
             timeout=timeout,
         )
 
@@ -221,7 +219,7 @@ class _Batches:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
+        """The implementation of `AsyncBatches.cancel`."""
         return self._run(
             "POST",
             f"/v1/messages/batches/{quote(message_batch_id, safe='')}/cancel",
@@ -241,10 +239,7 @@ class _Batches:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """Delete an ended batch; `await` it for a `DeletedMessageBatch`.
-
-        Raises `BadRequestError` while the batch is still processing.
-        """
+        """The implementation of `AsyncBatches.delete`."""
         return self._run(
             "DELETE",
             f"/v1/messages/batches/{quote(message_batch_id, safe='')}",
@@ -263,11 +258,7 @@ class _Batches:
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AsyncBatchResults:
-        """The results of an ended batch, streamed: `async for result in await ...results(id)`.
-
-        The results are fetched from the batch's `results_url` (on this client's origin).
-        Raises `ClaudeError` if the batch has not ended yet.
-        """
+        """The implementation of `AsyncBatches.results`."""
         batch: MessageBatch = await _Batches(self._client, "plain").retrieve(
             message_batch_id, extra_headers=extra_headers, timeout=timeout
         )
@@ -298,10 +289,9 @@ class AsyncBatches:
     its connection.
     """
 
-    __slots__ = ("_client", "_impl")
+    __slots__ = ("_impl",)
 
     def __init__(self, client: AsyncClaude) -> None:
-        self._client = client
         self._impl = _Batches(client, "plain")
 
     def create(self, **args: Unpack[BatchCreateArgs]) -> Coroutine[Any, Any, MessageBatch]:

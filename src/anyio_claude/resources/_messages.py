@@ -177,15 +177,7 @@ class _Messages:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """Send a conversation; `await` it for the reply `Message`.
-
-        With `stream=True` the awaited result is an `AsyncStream` of raw events. Without
-        streaming, a `max_tokens` that could take over 10 minutes raises `ValueError`
-        unless a timeout is given explicitly (stream instead).
-        Raises `APIStatusError` subclasses for error replies (after retries),
-        `APIConnectionError`/`APITimeoutError` for transport failures. Cancellation stops
-        the request at once and closes its connection.
-        """
+        """The implementation of `AsyncMessages.create`."""
         body = self._body(
             max_tokens=max_tokens,
             messages=messages,
@@ -250,13 +242,7 @@ class _Messages:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """Stream a reply: `async with client.messages.stream(...) as stream:`.
-
-        Entering sends the request (retrying failures until the first event arrives) and
-        yields an `AsyncMessageStream`; leaving closes it even if it was not read to the
-        end. Errors are as for `create`; an `error` event mid-stream raises the class its
-        type maps to, with the partial message on `error.partial_message`.
-        """
+        """The implementation of `AsyncMessages.stream`."""
         body = self._body(
             max_tokens=max_tokens,
             messages=messages,
@@ -308,10 +294,7 @@ class _Messages:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """Count the input tokens of a conversation; `await` it for `MessageTokensCount`.
-
-        Raises as `create` does.
-        """
+        """The implementation of `AsyncMessages.count_tokens`."""
         call = self._client._call(
             "POST",
             "/v1/messages/count_tokens",

@@ -46,6 +46,7 @@ def paginator(
     query: Mapping[str, object],
     *,
     extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, object] | None,
     timeout: float | Timeout | NotGiven | None,
 ) -> AsyncPaginator[Any]:
     """A paginator over a cursor-paginated list endpoint (`after_id` cursors)."""
@@ -57,6 +58,7 @@ def paginator(
             path,
             query={**query, "after_id": after_id} if after_id else query,
             extra_headers=extra_headers,
+            extra_query=extra_query,
             timeout=timeout,
         )
         page: Any = await client._request_json(call, decoder.decode)
@@ -86,10 +88,7 @@ class _Models:
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """Get one model by id or alias; `await` it for a `ModelInfo`.
-
-        Raises `NotFoundError` for an unknown id.
-        """
+        """The implementation of `AsyncModels.retrieve`."""
         call = self._client._call(
             "GET",
             f"/v1/models/{quote(model_id, safe='')}",
@@ -109,13 +108,14 @@ class _Models:
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[ModelInfo]:
-        """List models, newest first: `await` it for a page, `async for` every model."""
+        """The implementation of `AsyncModels.list`."""
         return paginator(
             self._client,
             "/v1/models",
             _ModelsPage,
-            {"limit": limit, "after_id": after_id, "before_id": before_id, **(extra_query or {})},
+            {"limit": limit, "after_id": after_id, "before_id": before_id},
             extra_headers=extra_headers,
+            extra_query=extra_query,
             timeout=timeout,
         )
 
