@@ -18,7 +18,7 @@ import anyio
 from anyio.from_thread import BlockingPortal
 
 from ._client import NOT_GIVEN, AsyncClaude, NotGiven
-from ._response import APIResponse, AsyncAPIResponse, HTTPResponse
+from ._response import APIResponse, AsyncAPIResponse, HTTPResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import AsyncPage
 from .types import MessageBatchIndividualResponse
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
-    from ._http import Headers, Timeout
-    from ._ratelimits import RateLimitInfo
+    from ._http import Timeout
     from .resources import (
         AsyncBatches,
         AsyncBatchesWithRawResponse,
@@ -428,44 +427,19 @@ def _first_page(portal: _Portal, paginator: Awaitable[AsyncPage[T]]) -> SyncPage
     return SyncPage(portal, portal.call(first))
 
 
-class SyncAPIResponse(Generic[T]):
-    """The blocking twin of `AsyncAPIResponse`: a response whose body is read on demand."""
+class SyncAPIResponse(_ResponseInfo, Generic[T]):
+    """The blocking twin of `AsyncAPIResponse`: a response whose body is read on demand.
+
+    `status_code`, `headers`, `request_id`, `rate_limits` and `retries_taken` as there.
+    """
 
     __slots__ = ("_portal", "_response")
 
     def __init__(self, portal: _Portal, response: AsyncAPIResponse[T]) -> None:
         self._portal = portal
         self._response = response
-
-    @property
-    def http_response(self) -> HTTPResponse:
-        """The HTTP response (status, headers)."""
-        return self._response.http_response
-
-    @property
-    def status_code(self) -> int:
-        """The HTTP status."""
-        return self._response.status_code
-
-    @property
-    def headers(self) -> Headers:
-        """The response headers."""
-        return self._response.headers
-
-    @property
-    def request_id(self) -> str | None:
-        """The `request-id` header."""
-        return self._response.request_id
-
-    @property
-    def rate_limits(self) -> RateLimitInfo:
-        """The parsed rate-limit headers."""
-        return self._response.rate_limits
-
-    @property
-    def retries_taken(self) -> int:
-        """How many retries it took to get this response."""
-        return self._response.retries_taken
+        self.http_response = response.http_response
+        self.retries_taken = response.retries_taken
 
     def read(self) -> bytes:
         """Read the whole body."""
