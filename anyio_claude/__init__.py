@@ -34,6 +34,9 @@ from ._errors import UnprocessableEntityError as UnprocessableEntityError
 from ._fanout import fan_out as fan_out
 from ._http import Headers as Headers
 from ._http import Timeout as Timeout
+from ._parse import AsyncParsedMessageStream as AsyncParsedMessageStream
+from ._parse import OutputValidationError as OutputValidationError
+from ._parse import transform_schema as transform_schema
 from ._ratelimits import RateLimitInfo as RateLimitInfo
 from ._response import APIResponse as APIResponse
 from ._response import AsyncAPIResponse as AsyncAPIResponse
@@ -76,6 +79,7 @@ __all__ = (
     "AsyncMessageStreamManager",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncParsedMessageStream",
     "AsyncStream",
     "AsyncTextStream",
     "AuthenticationError",
@@ -94,6 +98,7 @@ __all__ = (
     "MessageStreamManager",
     "NotFoundError",
     "NotGiven",
+    "OutputValidationError",
     "OverloadedError",
     "PermissionDeniedError",
     "ProtocolError",
@@ -105,4 +110,5 @@ __all__ = (
     "Timeout",
     "UnprocessableEntityError",
     "fan_out",
+    "transform_schema",
 )

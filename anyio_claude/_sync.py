@@ -59,11 +59,13 @@ if TYPE_CHECKING:
         MessageStreamEvent,
         MessageTokensCount,
         ModelInfo,
+        ParsedMessage,
     )
 
 __all__ = ("Claude", "MessageStream", "MessageStreamManager", "Stream")
 
 T = TypeVar("T")
+_F = TypeVar("_F")
 
 
 class _Portal:
@@ -526,13 +528,33 @@ class Messages:
         """`AsyncMessages.create`, blocking: the `Message`, or with `stream=True` a `Stream`."""
         return _blocking(self._portal, _run(self._portal, self._async.create, **args))
 
-    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamManager:
-        """`with client.messages.stream(...) as stream:`; see `AsyncMessages.stream`."""
-        return MessageStreamManager(self._portal, self._async.stream(**args))
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[MessageArgs]
+    ) -> ParsedMessage[_F]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[MessageArgs]
+    ) -> ParsedMessage[None]: ...
+    def parse(self, *, output_format: Any = None, **args: Any) -> Any:
+        """`AsyncMessages.parse`, blocking: the `ParsedMessage`."""
+        return _run(self._portal, self._async.parse, output_format=output_format, **args)
 
-    def count_tokens(self, **args: Unpack[CountTokensArgs]) -> MessageTokensCount:
+    def stream(
+        self, *, output_format: type[Any] | None = None, **args: Unpack[MessageArgs]
+    ) -> MessageStreamManager:
+        """`with client.messages.stream(...) as stream:`; see `AsyncMessages.stream`
+        (with `output_format`, `get_final_message()` gives a `ParsedMessage`)."""
+        manager = self._async.stream(output_format=output_format, **args)
+        return MessageStreamManager(self._portal, manager)
+
+    def count_tokens(
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
+    ) -> MessageTokensCount:
         """Count the input tokens of a conversation."""
-        count: MessageTokensCount = _run(self._portal, self._async.count_tokens, **args)
+        count: MessageTokensCount = _run(
+            self._portal, self._async.count_tokens, output_format=output_format, **args
+        )
         return count
 
 
