@@ -144,6 +144,16 @@ async def test_sampling_params_the_official_sdk_dropped_are_still_sent(
     assert (body["temperature"], body["top_p"], body["top_k"]) == (0.0, 1, 5)
 
 
+async def test_none_leaves_an_optional_argument_out(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    await client.messages.create(
+        model=MODEL, max_tokens=50, messages=USER, temperature=None, top_k=None, system=None
+    )  # type: ignore[call-overload]
+    body = server.requests[-1].json
+    assert not {"temperature", "top_k", "system"} & set(body)
+
+
 async def test_adaptive_thinking_gets_a_thinking_block(client: AsyncClaude) -> None:
     message = await client.messages.create(
         model=MODEL, max_tokens=300, messages=USER, thinking={"type": "adaptive"}
@@ -177,6 +187,14 @@ async def test_generators_are_sent_as_lists(client: AsyncClaude, server: FakeCla
     assert body["system"] == [{"type": "text", "text": "Be brief."}]
     assert body["stop_sequences"] == ["STOP"]
     assert body["tools"] == NEW_ARGS["tools"][:1]
+
+
+async def test_the_callers_list_is_left_as_it_was(client: AsyncClaude, server: FakeClaude) -> None:
+    content = ({"type": "text", "text": t} for t in ["Hello"])
+    turns: list[Any] = [{"role": "user", "content": content}]
+    await client.messages.create(model=MODEL, max_tokens=50, messages=turns)
+    assert turns[0]["content"] is content
+    assert server.requests[-1].json["messages"][0]["content"] == [{"type": "text", "text": "Hello"}]
 
 
 async def test_a_generator_of_messages_works_for_stream_and_count_tokens(

@@ -192,6 +192,7 @@ def _listed(name: str, value: object) -> list[Any]:
 
 def _checked_messages(messages: object) -> list[Any]:
     turns = _listed("messages", messages)
+    checked = turns
     for i, turn in enumerate(turns):
         if not isinstance(turn, Mapping):
             raise TypeError(
@@ -201,8 +202,10 @@ def _checked_messages(messages: object) -> list[Any]:
             raise TypeError(f"messages[{i}]['role'] must be a str such as 'user'")
         content = turn.get("content")
         if not isinstance(content, str | list):
-            turns[i] = {**turn, "content": _listed(f"messages[{i}]['content']", content)}
-    return turns
+            if checked is turns:
+                checked = list(turns)  # the caller's list stays as it was
+            checked[i] = {**turn, "content": _listed(f"messages[{i}]['content']", content)}
+    return checked
 
 
 def _check_params(params: dict[str, Any]) -> None:
@@ -211,10 +214,11 @@ def _check_params(params: dict[str, Any]) -> None:
     if not isinstance(model, str):
         raise TypeError(f"model must be a str, got {_type_name(model)}: {model!r}")
     params["messages"] = _checked_messages(params["messages"])
+    # None means "not given" for every optional argument, as `_call` drops it.
     for name in ("temperature", "top_p"):
-        if name in params:
+        if params.get(name) is not None:
             _check_unit(name, params[name])
-    if "top_k" in params:
+    if params.get("top_k") is not None:
         _check_int("top_k", params["top_k"], 0)
     stop = params.get("stop_sequences")
     if stop is not None:
