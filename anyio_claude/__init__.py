@@ -49,6 +49,8 @@ from ._streams import AsyncTextStream as AsyncTextStream
 from ._sync import Claude as Claude
 from ._sync import MessageStream as MessageStream
 from ._sync import MessageStreamManager as MessageStreamManager
+from ._sync import ParsedMessageStream as ParsedMessageStream
+from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
 from ._sync import Stream as Stream
 from .resources import AsyncPage as AsyncPage
 from .resources import AsyncPaginator as AsyncPaginator
@@ -100,6 +102,8 @@ __all__ = (
     "NotGiven",
     "OutputValidationError",
     "OverloadedError",
+    "ParsedMessageStream",
+    "ParsedMessageStreamManager",
     "PermissionDeniedError",
     "ProtocolError",
     "RateLimitError",
