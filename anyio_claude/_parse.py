@@ -2,7 +2,8 @@
 
 `output_format=` takes a msgspec `Struct`, a dataclass, a `TypedDict` (anything
 `msgspec.json.schema` understands) or a pydantic model (recognised by its
-`model_json_schema` / `model_validate_json` methods, so pydantic is never imported here).
+`model_json_schema` / `model_validate_json` methods, so pydantic is never imported here;
+other types pydantic can describe go through its `TypeAdapter` when it is loaded).
 The schema is rewritten by the rules `anthropic` 2.14 applies (`transform_schema`) and sent
 as `output_config.format`; each text block of the reply is decoded into the type.
 """
@@ -10,6 +11,7 @@ as `output_config.format`; each text block of the reply is decoded into the type
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -93,11 +95,28 @@ def _output_type(output_format: Any) -> _OutputType:
         schema = msgspec.json.schema(output_format)
         decoder = msgspec.json.Decoder(output_format)
     except (TypeError, ValueError) as exc:
+        adapted = _pydantic_type(output_format)
+        if adapted is not None:
+            return adapted
         raise TypeError(
             f"output_format: cannot make a JSON schema of {output_format!r} ({exc}); use a "
             "msgspec Struct, a dataclass, a TypedDict or a pydantic model"
         ) from None
     return _OutputType(transform_schema(_inline_root_ref(schema)), decoder.decode)
+
+
+def _pydantic_type(output_format: Any) -> _OutputType | None:
+    """A type only pydantic understands (`list[Model]`, a pydantic dataclass), through its
+    `TypeAdapter`, when the program already uses pydantic; None otherwise."""
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is None:
+        return None
+    try:
+        adapter = pydantic.TypeAdapter(output_format)
+        schema = adapter.json_schema()
+    except Exception:  # pydantic's own errors: this is simply not a type it can describe
+        return None
+    return _OutputType(transform_schema(_inline_root_ref(schema)), adapter.validate_json)
 
 
 def _check_output_format(output_format: object) -> _OutputType:

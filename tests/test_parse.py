@@ -79,6 +79,10 @@ class Pet(pydantic.BaseModel):
     owner: str | None = None
 
 
+class PetList(pydantic.BaseModel):
+    pets: list[Pet]
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[FakeClaude]:
     async with FakeClaude() as fake:
@@ -108,7 +112,7 @@ def _reply(text: str, stop_reason: str = "end_turn") -> Message:
 # ------------------------------------------------------------------ round trips
 
 
-@pytest.mark.parametrize("output_format", [Weather, Tree, Person, Movie, Pet])
+@pytest.mark.parametrize("output_format", [Weather, Tree, Person, Movie, Pet, PetList])
 async def test_parse_round_trip(
     client: AsyncClaude, server: FakeClaude, output_format: type[Any]
 ) -> None:
@@ -124,8 +128,9 @@ async def test_parse_round_trip(
     parsed = message.parsed_output
     if output_format is Movie:
         assert parsed == expected
-    elif output_format is Pet:
-        assert isinstance(parsed, Pet) and parsed.model_dump(mode="json") == expected
+    elif output_format in (Pet, PetList):
+        assert isinstance(parsed, output_format)
+        assert parsed.model_dump(mode="json") == expected
     else:
         assert isinstance(parsed, output_format)
         assert msgspec.to_builtins(parsed) == {k: v for k, v in expected.items()}
@@ -175,6 +180,17 @@ async def test_parse_of_a_pydantic_model_sends_the_official_sdks_schema(
         )
     assert ours == server.requests[-1].json
     assert isinstance(official_message.parsed_output, Pet)
+
+
+async def test_types_only_pydantic_understands_go_through_its_type_adapter(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    message = await client.messages.parse(
+        model=MODEL, max_tokens=2000, messages=USER, output_format=list[Pet]
+    )
+    assert message.parsed_output and all(isinstance(p, Pet) for p in message.parsed_output)
+    schema = server.requests[-1].json["output_config"]["format"]["schema"]
+    assert schema == transform_schema(pydantic.TypeAdapter(list[Pet]).json_schema())
 
 
 async def test_parse_without_output_format_keeps_the_text(client: AsyncClaude) -> None:
