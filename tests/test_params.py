@@ -109,7 +109,12 @@ async def test_stream_sends_what_the_official_sdk_sends(
     theirs = await official_request(server, "stream", **args)
     assert message.content
     assert ours.json == theirs.json
-    assert ours.headers["anthropic-user-profile-id"] == theirs.headers["anthropic-user-profile-id"]
+    for header in (
+        "anthropic-user-profile-id",
+        "x-stainless-helper-method",
+        "x-stainless-stream-helper",
+    ):
+        assert ours.headers[header] == theirs.headers[header]
 
 
 async def test_count_tokens_sends_what_the_official_sdk_sends(

@@ -137,7 +137,7 @@ async def test_parse_round_trip(
     sent = server.requests[-1]
     assert sent.json["output_config"]["format"]["type"] == "json_schema"
     assert sent.json["output_config"]["format"]["schema"]["additionalProperties"] is False
-    assert sent.headers["x-stainless-helper-method"] == "parse"
+    assert sent.headers["x-stainless-helper"] == "messages.parse"
     assert message._request_id is not None
     # parsed_output stays out of what is sent back to the API.
     assert "parsed_output" not in message.to_json()
@@ -173,12 +173,14 @@ async def test_parse_of_a_pydantic_model_sends_the_official_sdks_schema(
     client: AsyncClaude, server: FakeClaude
 ) -> None:
     await client.messages.parse(model=MODEL, max_tokens=500, messages=USER, output_format=Pet)
-    ours = server.requests[-1].json
+    ours = server.requests[-1]
     async with anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url) as official:
         official_message = await official.messages.parse(
             model=MODEL, max_tokens=500, messages=USER, output_format=Pet
         )
-    assert ours == server.requests[-1].json
+    theirs = server.requests[-1]
+    assert ours.json == theirs.json
+    assert ours.headers["x-stainless-helper"] == theirs.headers["x-stainless-helper"]
     assert isinstance(official_message.parsed_output, Pet)
 
 

@@ -466,7 +466,7 @@ class _Messages:
             )
         request = _gather("parse", _message_request, {"output_format": output_format, **args})
         self._check_duration(request)
-        call = self._call("/v1/messages", request, **{"x-stainless-helper-method": "parse"})
+        call = self._call("/v1/messages", request, **{"x-stainless-helper": "messages.parse"})
         message = _Op(self._client, call, decode=decode_message).run("plain")
 
         async def parsed() -> ParsedMessage[Any]:
@@ -480,7 +480,8 @@ class _Messages:
             raise TypeError("stream() got an unexpected keyword argument 'stream'")
         args = {"output_format": output_format, "stream": True, **args}
         request = _gather("stream", _message_request, args)
-        call = self._call("/v1/messages", request, **{"x-stainless-helper-method": "stream"})
+        helper = {"x-stainless-helper-method": "stream", "x-stainless-stream-helper": "messages"}
+        call = self._call("/v1/messages", request, **helper)
         idle = call.timeout.stream_idle
 
         def factory(response: Response, retries: int, deadline: float | None) -> AsyncMessageStream:
