@@ -87,6 +87,13 @@ def _type_name(tp: Any) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _output_type(output_format: Any) -> _OutputType:
+    try:
+        return _describe(output_format)
+    except ValueError as exc:
+        raise ValueError(f"output_format {_type_name(output_format)}: {exc}") from None
+
+
+def _describe(output_format: Any) -> _OutputType:
     model_json_schema = getattr(output_format, "model_json_schema", None)
     validate_json = getattr(output_format, "model_validate_json", None)
     if callable(model_json_schema) and callable(validate_json):
@@ -136,7 +143,8 @@ def _check_output_format(output_format: object) -> _OutputType:
 def output_format_param(output_format: object) -> JSONOutputFormatParam:
     """The `output_config.format` that asks for replies matching `output_format`.
 
-    Raises `TypeError` for what is not a type a JSON Schema can be made of.
+    Raises `TypeError` for what is not a type a JSON Schema can be made of, `ValueError`
+    for a schema structured outputs cannot take (a field typed `Any`: no `type`).
     """
     return {"type": "json_schema", "schema": _check_output_format(output_format).schema}
 

@@ -294,6 +294,18 @@ async def test_a_bad_output_format_fails_before_any_request(
     assert server.requests == []
 
 
+class Loose(msgspec.Struct):
+    anything: Any
+
+
+async def test_a_type_whose_schema_the_api_cannot_take_fails_before_any_request(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    with pytest.raises(ValueError, match="output_format Loose: Schema must have a 'type'"):
+        await client.messages.parse(model=MODEL, max_tokens=100, messages=USER, output_format=Loose)
+    assert server.requests == []
+
+
 async def test_output_format_and_output_config_format_conflict(
     client: AsyncClaude, server: FakeClaude
 ) -> None:

@@ -20,8 +20,8 @@ class ParsedTextBlock(TextBlock, Generic[T], gc=True, dict=True):
 
     @property
     def parsed_output(self) -> T:
-        """The block's text decoded into the requested type."""
-        value: T = self.__dict__["_parsed_output"]
+        """The block's text decoded into the requested type (None on a block you built)."""
+        value: T = self.__dict__.get("_parsed_output")  # type: ignore[assignment]
         return value
 
 
