@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import enum
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Literal, TypedDict
 
@@ -340,6 +341,54 @@ async def test_output_config_format_given_directly_gets_json_text(
     )
     assert isinstance(message.content[0], TextBlock)
     assert isinstance(msgspec.json.decode(message.content[0].text, type=Person), Person)
+
+
+class Event(msgspec.Struct):
+    id: uuid.UUID
+    at: datetime.datetime
+    contact: str
+    kind: Literal["meeting"]
+    size: int
+    place: Reading | None
+    tags: list[str]
+
+
+async def test_fake_claude_answers_hand_written_schemas_with_valid_json(
+    client: AsyncClaude,
+) -> None:
+    schema = {
+        "type": "object",
+        "allOf": [
+            {"$ref": "#/$defs/Base"},
+            {"properties": {"contact": {"type": "string", "format": "email"}}},
+        ],
+        "properties": {
+            "kind": {"const": "meeting"},
+            "size": {"type": "integer", "minimum": 3, "maximum": 5},
+            "place": {"oneOf": [{"$ref": "#/$defs/Reading"}, {"type": "null"}]},
+            "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+        },
+        "$defs": {
+            "Base": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "format": "uuid"},
+                    "at": {"type": "string", "format": "date-time"},
+                },
+            },
+            "Reading": msgspec.json.schema(Reading)["$defs"]["Reading"],
+        },
+    }
+    message = await client.messages.create(
+        model=MODEL,
+        max_tokens=2000,
+        messages=USER,
+        output_config={"format": {"type": "json_schema", "schema": schema}},
+    )
+    assert isinstance(message.content[0], TextBlock)
+    event = msgspec.json.decode(message.content[0].text, type=Event)
+    assert event.kind == "meeting" and 3 <= event.size <= 5 and len(event.tags) == 2
+    assert isinstance(event.place, Reading) and "@" in event.contact
 
 
 # ------------------------------------------------------------------ the blocking client
