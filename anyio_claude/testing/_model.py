@@ -1,8 +1,9 @@
 """The fake model: request validation, token counting and deterministic replies. No I/O.
 
 Token counting (used for `usage` and `count_tokens` alike): a text costs
-`ceil(utf8_bytes / 4)` tokens, at least 1; an image or document costs 1,000; a tool costs
-the tokens of its JSON definition; every message adds 3 and the request adds 1. Output: one
+`ceil(utf8_bytes / 4)` tokens, at least 1; an image or document costs 1,000; a tool, and an
+`output_config.format` schema, cost the tokens of their JSON; every message adds 3 and the
+request adds 1. Output: one
 token per generated word (each `text_delta` carries one word).
 """
 
