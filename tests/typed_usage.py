@@ -7,6 +7,7 @@ claim about the declared types that mypy verifies, so a change that turns a resu
 
 from __future__ import annotations
 
+import msgspec
 from typing_extensions import assert_type
 
 from anyio_claude import (
@@ -16,6 +17,7 @@ from anyio_claude import (
     AsyncClaude,
     AsyncMessageStream,
     AsyncPage,
+    AsyncParsedMessageStream,
     AsyncStream,
     Claude,
     MessageStream,
@@ -29,6 +31,8 @@ from anyio_claude.types import (
     MessageStreamEvent,
     MessageTokensCount,
     ModelInfo,
+    ParsedMessage,
+    ToolUnionParam,
     ToolUseBlock,
 )
 
@@ -130,3 +134,44 @@ def blocking(client: Claude) -> None:
     for model in page:
         assert_type(model, ModelInfo)
     assert_type(client.models.retrieve(MODEL), ModelInfo)
+
+
+class Answer(msgspec.Struct):
+    value: int
+
+
+async def structured(client: AsyncClaude, blocking_client: Claude) -> None:
+    tools: list[ToolUnionParam] = [
+        {"type": "web_search_20250305", "name": "web_search", "max_uses": 2},
+        {"type": "code_execution_20250825", "name": "code_execution"},
+        {"name": "f", "input_schema": {"type": "object"}, "strict": True},
+    ]
+    parsed = await client.messages.parse(
+        model=MODEL,
+        max_tokens=10,
+        messages=[{"role": "user", "content": "hi"}],
+        output_format=Answer,
+        output_config={"effort": "low"},
+        thinking={"type": "adaptive"},
+        tools=tools,
+        cache_control={"type": "ephemeral"},
+        container="container_1",
+        diagnostics={"previous_message_id": "msg_1"},
+        inference_geo="us",
+        speed="fast",
+        user_profile_id="u",
+        workspace_id="w",
+    )
+    assert_type(parsed, ParsedMessage[Answer])
+    assert_type(parsed.parsed_output, Answer | None)
+    async with client.messages.stream(
+        model=MODEL, max_tokens=10, messages=[], output_format=Answer
+    ) as stream:
+        assert_type(stream, AsyncParsedMessageStream[Answer])
+        assert_type(await stream.get_final_message(), ParsedMessage[Answer])
+    assert_type(
+        blocking_client.messages.parse(
+            model=MODEL, max_tokens=1, messages=[], output_format=Answer
+        ),
+        ParsedMessage[Answer],
+    )
