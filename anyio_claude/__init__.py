@@ -47,6 +47,9 @@ from ._sync import Claude as Claude
 from ._sync import MessageStream as MessageStream
 from ._sync import MessageStreamManager as MessageStreamManager
 from ._sync import Stream as Stream
+from ._sync_beta import BinaryAPIResponse as BinaryAPIResponse
+from .resources import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
+from .resources import AsyncFileDownload as AsyncFileDownload
 from .resources import AsyncPage as AsyncPage
 from .resources import AsyncPaginator as AsyncPaginator
 from .resources._batches import AsyncBatchResults as AsyncBatchResults
@@ -71,7 +74,9 @@ __all__ = (
     "AsyncAPIResponse",
     "AsyncAnthropic",
     "AsyncBatchResults",
+    "AsyncBinaryAPIResponse",
     "AsyncClaude",
+    "AsyncFileDownload",
     "AsyncMessageStream",
     "AsyncMessageStreamManager",
     "AsyncPage",
@@ -81,6 +86,7 @@ __all__ = (
     "AuthenticationError",
     "BadRequestError",
     "BillingError",
+    "BinaryAPIResponse",
     "BodyIterator",
     "Claude",
     "ClaudeError",

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import ssl
 
     from ._transport import AsyncTransport, Response
-    from .resources import AsyncMessages, AsyncModels
+    from .resources import AsyncBeta, AsyncMessages, AsyncModels
 
 __all__ = ("DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "NOT_GIVEN", "AsyncClaude", "NotGiven")
 
@@ -201,6 +201,7 @@ class AsyncClaude:
         copy.__dict__.update(self.__dict__)
         copy.__dict__.pop("messages", None)
         copy.__dict__.pop("models", None)
+        copy.__dict__.pop("beta", None)
         if api_key is not None:
             copy._api_key = api_key
         if auth_token is not None:
@@ -237,6 +238,15 @@ class AsyncClaude:
 
         resource = AsyncModels(self)
         self.__dict__["models"] = resource
+        return resource
+
+    @property
+    def beta(self) -> AsyncBeta:
+        """Beta features: `messages` with `betas=[...]`, and `files` (the Files API)."""
+        from .resources import AsyncBeta
+
+        resource = AsyncBeta(self)
+        self.__dict__["beta"] = resource
         return resource
 
     # ----------------------------------------------------------------------- lifetime

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
+from ._files import FileDocumentSourceParam, FileImageSourceParam
+
 if TYPE_CHECKING:
     from ._wire import ContentBlock
 
@@ -75,7 +77,7 @@ class TextBlockParam(_TextBlockParamBase, total=False):
 
 class _ImageBlockParamBase(TypedDict):
     type: Literal["image"]
-    source: Base64ImageSourceParam | URLImageSourceParam
+    source: Base64ImageSourceParam | URLImageSourceParam | FileImageSourceParam
 
 
 class ImageBlockParam(_ImageBlockParamBase, total=False):
@@ -92,7 +94,13 @@ class CitationsConfigParam(TypedDict, total=False):
 
 class _DocumentBlockParamBase(TypedDict):
     type: Literal["document"]
-    source: Base64PDFSourceParam | URLPDFSourceParam | PlainTextSourceParam | dict[str, Any]
+    source: (
+        Base64PDFSourceParam
+        | URLPDFSourceParam
+        | PlainTextSourceParam
+        | FileDocumentSourceParam
+        | dict[str, Any]
+    )
 
 
 class DocumentBlockParam(_DocumentBlockParamBase, total=False):
