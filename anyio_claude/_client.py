@@ -201,7 +201,6 @@ class AsyncClaude:
         copy.__dict__.update(self.__dict__)
         copy.__dict__.pop("messages", None)
         copy.__dict__.pop("models", None)
-        copy.__dict__.pop("beta", None)
         if api_key is not None:
             copy._api_key = api_key
         if auth_token is not None:
@@ -245,9 +244,7 @@ class AsyncClaude:
         """Beta features: `messages` with `betas=[...]`, and `files` (the Files API)."""
         from .resources import AsyncBeta
 
-        resource = AsyncBeta(self)
-        self.__dict__["beta"] = resource
-        return resource
+        return AsyncBeta(self)
 
     # ----------------------------------------------------------------------- lifetime
 

@@ -25,7 +25,7 @@ from anyio_claude import (
     NotFoundError,
     RequestTooLargeError,
 )
-from anyio_claude.resources._files import encode_multipart
+from anyio_claude.resources._files import _FilePart, encode_multipart
 from anyio_claude.testing import FakeClaude
 from anyio_claude.types import DeletedFile, FileMetadata
 
@@ -112,9 +112,29 @@ async def test_upload_rejects_a_non_file_before_any_io(
     client: AsyncClaude, server: FakeClaude, bad: Any
 ) -> None:
     with pytest.raises(TypeError, match="file"):
-        await client.beta.files.upload(file=bad)
+        # Raised by the call itself: nothing is read, nothing is sent.
+        client.beta.files.upload(file=bad)
     assert server.requests == []
     assert client._transport is None
+
+
+async def test_a_file_object_that_reads_text_is_refused(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    class TextReader(io.RawIOBase):
+        def read(self, size: int = -1) -> Any:
+            return "text, not bytes"
+
+    with pytest.raises(TypeError, match="binary mode"):
+        await client.beta.files.upload(file=TextReader())
+    assert server.requests == []
+
+
+def test_the_mime_type_sent_is_guessed_from_the_filename() -> None:
+    assert _FilePart(("a.pdf", b"x")).content_type == "application/pdf"
+    assert _FilePart(Path("/tmp/b.png")).content_type == "image/png"
+    assert _FilePart(("c.pdf", b"x", "text/plain")).content_type == "text/plain"
+    assert _FilePart(b"x").content_type is None and _FilePart(b"x").filename is None
 
 
 async def test_upload_text_mode_file_object_is_refused(
