@@ -67,6 +67,8 @@ def upload_forms(tmp_path: Path) -> list[tuple[Any, str, str]]:
     named.write_bytes(b"%PDF-1.4 content")
     return [
         (b"%PDF-1.4 content", "unnamed.bin", "application/octet-stream"),
+        (bytearray(b"%PDF-1.4 content"), "unnamed.bin", "application/octet-stream"),
+        (memoryview(b"%PDF-1.4 content"), "unnamed.bin", "application/octet-stream"),
         (pdf, "report.pdf", "application/pdf"),
         (named.open("rb"), "notes.txt", "text/plain"),
         (io.BytesIO(b"%PDF-1.4 content"), "unnamed.bin", "application/octet-stream"),

@@ -147,7 +147,7 @@ class _FilePart:
                 raise TypeError("file: open the file in binary mode ('rb'), not text mode")
             return bytes(data)
         assert isinstance(content, bytes | bytearray | memoryview)
-        return bytes(content)
+        return content if isinstance(content, bytes) else bytes(content)
 
 
 def _name_of(content: object) -> str | None:

@@ -49,7 +49,7 @@ class DeletedFile(BaseStruct, dict=True):
     """The reply of deleting a file."""
 
     id: str
-    type: Literal["file_deleted"] = "file_deleted"
+    type: Literal["file_deleted"] | None = None
 
 
 class FileDocumentSourceParam(TypedDict):
