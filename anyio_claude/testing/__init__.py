@@ -10,6 +10,7 @@ It speaks real HTTP/1.1 over real sockets (TLS optional), answers deterministica
 can add latency, rate limits, scripted replies and faults. See docs/testing.md.
 """
 
+from ._files import FakeFiles as FakeFiles
 from ._model import DEFAULT_MODELS as DEFAULT_MODELS
 from ._model import ModelSpec as ModelSpec
 from ._model import count_request_tokens as count_request_tokens
@@ -24,6 +25,7 @@ __all__ = (
     "DEFAULT_MODELS",
     "ErrorReply",
     "FakeClaude",
+    "FakeFiles",
     "Fault",
     "ModelSpec",
     "RateLimits",

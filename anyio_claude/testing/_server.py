@@ -25,6 +25,7 @@ import h11
 
 from ..streaming import MessageAccumulator, decode_event
 from ..types import Message, Usage, encode_json
+from ._files import FakeFiles
 from ._model import (
     DEFAULT_MODELS,
     ModelSpec,
@@ -239,8 +240,9 @@ class FakeClaude:
     connection, stalled streams included. See docs/testing.md for the knobs: latency
     (`ttft`, `itl`, `jitter`), network writes (`write_size`, `line_ending`),
     `rate_limits`, `faults`, scripted replies (`script`), batches (`batch_seconds`,
-    `batch_speedup`). A bad request never takes the server down: it gets the error the
-    real API would give (400/401/404/413/431/...) or its connection is closed.
+    `batch_speedup`), the Files API's store (`server.files`). A bad request never takes
+    the server down: it gets the error the real API would give (400/401/404/413/431/...)
+    or its connection is closed.
     """
 
     def __init__(
@@ -291,6 +293,7 @@ class FakeClaude:
         self._rng = random.Random(seed)
         self._cache: set[str] = set()
         self._batches: dict[str, _Batch] = {}
+        self.files = FakeFiles(lambda: self._id("file_011C"))
         self._task_group: anyio.abc.TaskGroup | None = None
         self._started_clock = 0.0
         self._started_wall = datetime.now(timezone.utc)
@@ -533,7 +536,7 @@ class FakeClaude:
             )
             return False
         parsed: Any = None
-        if body:
+        if body and not headers.get("content-type", "").startswith("multipart/"):
             try:
                 parsed = json.loads(body)
             except ValueError:
@@ -566,6 +569,11 @@ class FakeClaude:
             )
         params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
         try:
+            if path == "/v1/files" or path.startswith("/v1/files/"):
+                reply = self.files.handle(method, path, params, headers, body, request_id)
+                return await reply.send(conn, stream, self._headers(request_id))
+            if method == "POST" and path in ("/v1/messages", "/v1/messages/count_tokens"):
+                self.files.check_references(parsed, headers)
             if method == "POST" and path == "/v1/messages":
                 return await self._messages(conn, stream, parsed, request_id)
             if method == "POST" and path == "/v1/messages/count_tokens":
