@@ -325,6 +325,66 @@ async def test_batch_cancel_and_validation(official: anthropic.AsyncAnthropic) -
         await client.close()
 
 
+def _counts_add_up(batch: Any, total: int) -> dict[str, int]:
+    counts = batch.request_counts
+    found = {
+        kind: getattr(counts, kind)
+        for kind in ("processing", "succeeded", "errored", "canceled", "expired")
+    }
+    assert sum(found.values()) == total, found
+    return found
+
+
+def _results_tally(results: list[Any]) -> dict[str, int]:
+    tally = dict.fromkeys(("succeeded", "errored", "canceled", "expired"), 0)
+    for result in results:
+        tally[result.result.type] += 1
+    return tally
+
+
+MIXED_BATCH = [
+    {"custom_id": "good-1", "params": {"model": MODEL, "max_tokens": 20, "messages": USER}},
+    {"custom_id": "bad-1", "params": {"model": MODEL, "max_tokens": 0, "messages": USER}},
+    {"custom_id": "good-2", "params": {"model": MODEL, "max_tokens": 20, "messages": USER}},
+    {"custom_id": "bad-2", "params": {"model": MODEL, "max_tokens": 20, "messages": []}},
+]
+
+
+async def test_batch_counts_add_up_at_every_moment_and_match_the_results() -> None:
+    async with FakeClaude(batch_seconds=0.4) as fake:
+        client = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url, max_retries=0)
+        async with client:
+            batch = await client.messages.batches.create(requests=MIXED_BATCH)  # type: ignore[arg-type]
+            seen = [_counts_add_up(batch, 4)]
+            while batch.processing_status != "ended":
+                await anyio.sleep(0.02)
+                batch = await client.messages.batches.retrieve(batch.id)
+                seen.append(_counts_add_up(batch, 4))
+            # Progress shows while processing, not only at the end.
+            assert any(0 < c["processing"] < 4 and c["succeeded"] + c["errored"] for c in seen)
+            final = seen[-1]
+            assert (final["succeeded"], final["errored"], final["processing"]) == (2, 2, 0)
+            results = [r async for r in await client.messages.batches.results(batch.id)]
+            assert _results_tally(results) == {k: final[k] for k in _results_tally(results)}
+            errored = {r.custom_id for r in results if r.result.type == "errored"}
+            assert errored == {"bad-1", "bad-2"}
+
+
+async def test_canceled_batch_counts_match_the_results() -> None:
+    async with FakeClaude(batch_seconds=0.4) as fake:
+        client = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url, max_retries=0)
+        async with client:
+            batch = await client.messages.batches.create(requests=MIXED_BATCH)  # type: ignore[arg-type]
+            while batch.request_counts.processing == 4:
+                await anyio.sleep(0.02)
+                batch = await client.messages.batches.retrieve(batch.id)
+            batch = await client.messages.batches.cancel(batch.id)
+            counts = _counts_add_up(batch, 4)
+            assert batch.processing_status == "ended" and 0 < counts["canceled"] < 4
+            results = [r async for r in await client.messages.batches.results(batch.id)]
+            assert _results_tally(results) == {k: counts[k] for k in _results_tally(results)}
+
+
 async def test_tls_with_trustme() -> None:
     import ssl
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..types import Usage, encode_json
 from ._http import Response
-from ._model import RequestError, count_request_tokens, generate_reply, validate_message_request
+from ._model import (
+    ModelSpec,
+    RequestError,
+    count_request_tokens,
+    generate_reply,
+    validate_message_request,
+)
 from ._routing import ApiRequest, json_response, page
 
 if TYPE_CHECKING:
@@ -24,12 +32,16 @@ class _Batch:
         self,
         batch_id: str,
         requests: list[dict[str, Any]],
+        errors: list[RequestError | None],
         created: datetime,
         clock: float,
         duration: float,
     ) -> None:
         self.id = batch_id
         self.requests = requests
+        # Decided up front so that the counts and the results file always agree.
+        self.errors = errors
+        self.errored_before = [0, *itertools.accumulate(int(e is not None) for e in errors)]
         self.created = created
         self.clock = clock
         self.step = duration / max(len(requests), 1)
@@ -105,9 +117,7 @@ class BatchesRoute:
         total = len(batch.requests)
         ended = batch.ended(now)
         canceled = total - done if batch.cancel_clock is not None else 0
-        status = "ended" if ended else "in_progress"
-        if batch.cancel_clock is not None and batch.results is None and not ended:
-            status = "canceling"
+        errored = batch.errored_before[done]
         ended_at = None
         if ended:
             end_clock = (
@@ -119,12 +129,12 @@ class BatchesRoute:
         return {
             "id": batch.id,
             "type": "message_batch",
-            "processing_status": status,
+            "processing_status": "ended" if ended else "in_progress",
             "request_counts": {
-                "processing": 0 if ended else total - done,
-                "succeeded": done if ended else 0,
-                "errored": 0,
-                "canceled": canceled if ended else 0,
+                "processing": total - done - canceled,
+                "succeeded": done - errored,
+                "errored": errored,
+                "canceled": canceled,
                 "expired": 0,
             },
             "created_at": _iso(batch.created),
@@ -146,27 +156,20 @@ class BatchesRoute:
                 params = item["params"]
                 if i >= done:
                     result: dict[str, Any] = {"type": "canceled"}
+                elif (error := batch.errors[i]) is not None:
+                    result = {
+                        "type": "errored",
+                        "error": {
+                            "type": "error",
+                            "error": {"type": error.error_type, "message": error.message},
+                        },
+                    }
                 else:
-                    try:
-                        validate_message_request(params, server.models)
-                        if params.get("stream"):
-                            raise RequestError(
-                                400, "invalid_request_error", "stream: not supported in batches"
-                            )
-                    except RequestError as exc:
-                        result = {
-                            "type": "errored",
-                            "error": {
-                                "type": "error",
-                                "error": {"type": exc.error_type, "message": exc.message},
-                            },
-                        }
-                    else:
-                        usage = Usage(input_tokens=count_request_tokens(params), output_tokens=0)
-                        reply = generate_reply(
-                            params, seed=server.seed, message_id=server._id("msg_01"), usage=usage
-                        )
-                        result = {"type": "succeeded", "message": reply.message.to_dict()}
+                    usage = Usage(input_tokens=count_request_tokens(params), output_tokens=0)
+                    reply = generate_reply(
+                        params, seed=server.seed, message_id=server._id("msg_01"), usage=usage
+                    )
+                    result = {"type": "succeeded", "message": reply.message.to_dict()}
                 lines.append(encode_json({"custom_id": item["custom_id"], "result": result}))
             batch.results = lines
         return batch.results
@@ -208,10 +211,21 @@ class BatchesRoute:
                     f"requests.{i}.params.stream: streaming is not supported in batches",
                 )
         server = self.server
+        errors = [_invalid(item["params"], server.models) for item in requests]
         duration = server.batch_seconds / server.batch_speedup
-        batch = _Batch(server._id("msgbatch_01"), requests, server._wall(), server._now(), duration)
+        batch = _Batch(
+            server._id("msgbatch_01"), requests, errors, server._wall(), server._now(), duration
+        )
         self.batches[batch.id] = batch
         return batch
+
+
+def _invalid(params: dict[str, Any], models: Mapping[str, ModelSpec]) -> RequestError | None:
+    try:
+        validate_message_request(params, models)
+    except RequestError as exc:
+        return exc
+    return None
 
 
 def _iso(when: datetime) -> str:
