@@ -406,6 +406,20 @@ async def test_tls_with_trustme() -> None:
             assert reply.content
 
 
+async def test_recorded_requests_are_a_bounded_ring() -> None:
+    async with FakeClaude(max_recorded=3) as fake:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=fake.url) as client:
+            for i in range(5):
+                await client.messages.count_tokens(
+                    model=MODEL, messages=[{"role": "user", "content": f"n{i}"}]
+                )
+        assert len(fake.requests) == 3
+        assert [r.json["messages"][0]["content"] for r in fake.requests] == ["n2", "n3", "n4"]
+        assert fake.requests[-1] == fake.requests[2] and fake.requests[-2:] == fake.requests[1:]
+        fake.requests.clear()
+        assert fake.requests == []
+
+
 # ------------------------------------------------------------------ raw-socket abuse
 
 

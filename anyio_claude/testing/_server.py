@@ -12,11 +12,12 @@ import itertools
 import json
 import random
 import ssl
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import anyio
 import anyio.abc
@@ -48,6 +49,43 @@ class RecordedRequest:
     json: Any
 
 
+class _RequestLog(Sequence[RecordedRequest]):
+    """The last `maxlen` requests, oldest first: a ring buffer, so memory stays bounded."""
+
+    def __init__(self, maxlen: int) -> None:
+        self._items: deque[RecordedRequest] = deque(maxlen=maxlen)
+
+    def append(self, request: RecordedRequest) -> None:
+        self._items.append(request)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> RecordedRequest: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RecordedRequest]: ...
+
+    def __getitem__(self, index: int | slice) -> RecordedRequest | list[RecordedRequest]:
+        if isinstance(index, slice):
+            return list(self._items)[index]
+        return self._items[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self._items) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self._items)} recorded requests (at most {self._items.maxlen})>"
+
+
 class FakeClaude:
     """A faithful stand-in for the Claude API, serving real HTTP/1.1 on 127.0.0.1.
 
@@ -56,8 +94,10 @@ class FakeClaude:
     connection, stalled streams included. See docs/testing.md for the knobs: latency
     (`ttft`, `itl`, `jitter`), network writes (`write_size`, `line_ending`),
     `rate_limits`, `faults`, scripted replies (`script`), batches (`batch_seconds`,
-    `batch_speedup`). A bad request never takes the server down: it gets the error the
-    real API would give (400/401/404/413/431/...) or its connection is closed.
+    `batch_speedup`). `requests` keeps the last `max_recorded` requests (a ring buffer,
+    so a long benchmark does not eat memory). A bad request never takes the server down:
+    it gets the error the real API would give (400/401/404/413/431/...) or its connection
+    is closed.
     """
 
     def __init__(
@@ -81,6 +121,7 @@ class FakeClaude:
         batch_speedup: float = 1.0,
         max_body_size: int = 32 * 1024 * 1024,
         max_header_size: int = 16 * 1024,
+        max_recorded: int = 1000,
     ) -> None:
         self.host = host
         self.port = port
@@ -95,7 +136,7 @@ class FakeClaude:
         self.batch_speedup = batch_speedup
         self.max_body_size = max_body_size
         self.max_header_size = max_header_size
-        self.requests: list[RecordedRequest] = []
+        self.requests = _RequestLog(max_recorded)
         self._latency = Latency(ttft, itl, jitter, write_size, random.Random(seed))
         self._limiter = RateLimiter(rate_limits or RateLimits())
         self._counter = itertools.count(1)
