@@ -493,6 +493,27 @@ async def test_body_over_the_limit_is_413() -> None:
         assert b"request_too_large" in reply
 
 
+@pytest.mark.parametrize("size", [300_000, 20_000_000])
+async def test_every_client_sees_413_for_a_body_over_the_limit(size: int) -> None:
+    from anyio_claude import AsyncClaude, RequestTooLargeError
+
+    big = [{"role": "user", "content": "x" * size}]
+    async with FakeClaude(max_body_size=100_000) as fake:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=fake.url) as official:
+            with pytest.raises(anthropic.APIStatusError) as info:
+                await official.messages.create(model=MODEL, max_tokens=10, messages=big)  # type: ignore[arg-type]
+            assert info.value.status_code == 413
+            assert info.value.body["error"]["type"] == "request_too_large"  # type: ignore[index]
+        async with AsyncClaude(api_key="k", base_url=fake.url) as ours:
+            with pytest.raises(RequestTooLargeError):
+                await ours.messages.create(model=MODEL, max_tokens=10, messages=big)  # type: ignore[arg-type]
+        # The server still serves the next request.
+        reply = await raw_exchange(
+            fake.url, good_request({"model": MODEL, "max_tokens": 10, "messages": USER})
+        )
+        assert reply.startswith(b"HTTP/1.1 200")
+
+
 async def test_client_vanishing_mid_stream_does_not_hurt_the_server() -> None:
     async with FakeClaude(itl=0.001) as fake:
         port = int(fake.url.rsplit(":", 1)[1])

@@ -41,6 +41,10 @@ class Response:
     ending: Ending = "complete"
 
 
+_DRAIN_BYTES = 64 * 1024 * 1024
+_DRAIN_SECONDS = 10.0
+_DRAIN_IDLE_SECONDS = 1.0
+
 Handler = Callable[[h11.Request, "bytes | None"], Awaitable[Response]]
 """Answers a request; its body is None when it was over the size limit (and not read)."""
 
@@ -82,6 +86,11 @@ async def _serve_requests(
         response = await handler(*request)
         if not await _send_response(conn, stream, response):
             return
+        if request[1] is None:
+            # Closing with the rest of the body unread would make the kernel send a reset,
+            # and a client still writing would see that instead of the 413.
+            await _drain(conn, stream, max(2 * max_body_size, _DRAIN_BYTES))
+            return
         if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
             return
         conn.start_next_cycle()
@@ -92,7 +101,6 @@ async def _read_request(
 ) -> tuple[h11.Request, bytes | None] | None:
     request: h11.Request | None = None
     body = bytearray()
-    too_large = False
     while True:
         event = conn.next_event()
         if event is h11.NEED_DATA:
@@ -111,15 +119,39 @@ async def _read_request(
                 if name == b"content-length" and int(value) > max_body_size:
                     return request, None
         elif isinstance(event, h11.Data):
+            assert request is not None
             if len(body) + len(event.data) > max_body_size:
-                too_large = True
-            else:
-                body += event.data
+                return request, None
+            body += event.data
         elif isinstance(event, h11.EndOfMessage):
             assert request is not None
-            return request, None if too_large else bytes(body)
+            return request, bytes(body)
         elif isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
             return None
+
+
+async def _drain(conn: h11.Connection, stream: anyio.abc.ByteStream, limit: int) -> None:
+    """Read and drop the rest of a request body, within bounds (bytes, idle and total time)."""
+    drained = 0
+    with anyio.move_on_after(_DRAIN_SECONDS):
+        while drained <= limit:
+            try:
+                event = conn.next_event()
+            except h11.RemoteProtocolError:
+                return
+            if event is not h11.NEED_DATA:
+                if isinstance(event, h11.Data):
+                    continue
+                return
+            with anyio.move_on_after(_DRAIN_IDLE_SECONDS) as idle:
+                try:
+                    data = await stream.receive(65536)
+                except (anyio.EndOfStream, anyio.BrokenResourceError):
+                    data = b""
+            if idle.cancelled_caught:
+                return
+            conn.receive_data(data)
+            drained += len(data)
 
 
 async def _send_response(
