@@ -579,6 +579,179 @@ def test_validator_accepts_or_rejects_with_a_clear_error(body: Any) -> None:
         assert body.get(name) is None or 0 <= body[name] <= 1
 
 
+GOOD_BODY: dict[str, Any] = {
+    "model": MODEL,
+    "max_tokens": 2000,
+    "system": [{"type": "text", "text": "Be brief", "cache_control": {"type": "ephemeral"}}],
+    "messages": [
+        {"role": "user", "content": "What is the weather in Paris? use the tool"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Let me check."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_1",
+                    "content": [{"type": "text", "text": "Sunny"}],
+                },
+                {"type": "text", "text": "And the forecast, with the tool?"},
+            ],
+        },
+    ],
+    "tools": [
+        {
+            **WEATHER_TOOL,
+            "input_schema": {
+                **WEATHER_TOOL["input_schema"],  # type: ignore[dict-item]
+                "properties": {
+                    **WEATHER_TOOL["input_schema"]["properties"],  # type: ignore[index]
+                    "hours": {"type": "array", "items": {"type": "number"}, "minItems": 2},
+                },
+            },
+        }
+    ],
+    "tool_choice": {"type": "any"},
+    "thinking": {"type": "enabled", "budget_tokens": 1024},
+    "stop_sequences": ["STOP"],
+    "metadata": {"user_id": "u-1"},
+}
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            found += _paths(child, (*path, i))
+    return found
+
+
+def _mutate(body: Any, data: st.DataObject) -> Any:
+    """One JSON-valid change somewhere in `body`: replace, delete, nest deeply or add."""
+    path = data.draw(st.sampled_from(_paths(body)), label="path")
+    action = data.draw(st.sampled_from(["replace", "delete", "nest", "add"]), label="action")
+    value = data.draw(json_values, label="value")
+    if action == "nest":
+        depth = data.draw(st.integers(1, 300), label="depth")
+        for _ in range(depth):
+            value = [value] if depth % 2 else {"a": value}
+    if not path:
+        return value if action in ("replace", "nest") else body
+    parent = body
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    if action == "delete":
+        del parent[key]
+    elif action == "add" and isinstance(parent, dict):
+        parent[data.draw(st.text(max_size=12), label="new key")] = value
+    elif action == "add":
+        parent.insert(key, value)
+    else:
+        parent[key] = value
+    return body
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+async def test_any_json_body_gets_a_well_formed_answer(data: st.DataObject) -> None:
+    body = json.loads(json.dumps(GOOD_BODY))
+    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+        body = _mutate(body, data)
+    stream = data.draw(st.booleans(), label="stream")
+    if stream and isinstance(body, dict):
+        body["stream"] = True
+    endpoint = data.draw(st.sampled_from(["messages", "count_tokens", "batch"]), label="endpoint")
+    headers = {"x-api-key": "k", "content-type": "application/json"}
+    async with FakeClaude(batch_seconds=0) as fake, httpcore.AsyncConnectionPool() as http:
+
+        async def call(method: str, path: str, payload: Any = None) -> httpcore.Response:
+            content = None if payload is None else json.dumps(payload).encode()
+            answer = await http.request(method, fake.url + path, headers=headers, content=content)
+            assert answer.status in (200, 400, 404), (answer.status, answer.content[:300])
+            if answer.status != 200:
+                error = json.loads(answer.content)["error"]
+                assert error["type"] in ("invalid_request_error", "not_found_error")
+                assert error["message"]
+            return answer
+
+        if endpoint == "messages":
+            await call("POST", "/v1/messages", body)
+        elif endpoint == "count_tokens":
+            await call("POST", "/v1/messages/count_tokens", body)
+        else:
+            created = await call(
+                "POST", "/v1/messages/batches", {"requests": [{"custom_id": "a", "params": body}]}
+            )
+            if created.status == 200:
+                batch_id = json.loads(created.content)["id"]
+                results = await call("GET", f"/v1/messages/batches/{batch_id}/results")
+                assert json.loads(results.content)["custom_id"] == "a"
+
+
+async def test_a_route_that_crashes_answers_500_and_the_server_lives_on(
+    server: FakeClaude, caplog: pytest.LogCaptureFixture
+) -> None:
+    from anyio_claude.testing._http import Response
+    from anyio_claude.testing._routing import ApiRequest
+
+    async def boom(request: ApiRequest) -> Response:
+        raise KeyError("a bug in a route")
+
+    server.routes.insert(0, ("/v1/boom", boom))
+    reply = await raw_exchange(
+        server.url, b"GET /v1/boom HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n\r\n"
+    )
+    assert reply.startswith(b"HTTP/1.1 500") and b'"api_error"' in reply
+    assert "a bug in a route" in caplog.text
+    good = await raw_exchange(
+        server.url, good_request({"model": MODEL, "max_tokens": 10, "messages": USER})
+    )
+    assert good.startswith(b"HTTP/1.1 200")
+
+
+WRONG_VALUES = [None, "abc", -1, 1e300, [{}], {"type": "x"}]
+
+
+async def test_every_field_replaced_by_a_wrong_value_gets_a_well_formed_answer() -> None:
+    """Each path of a rich request, set to each wrong value: a reply or a 4xx, never a crash."""
+    async with FakeClaude() as fake, httpcore.AsyncConnectionPool() as http:
+        for path in _paths(GOOD_BODY)[1:]:
+            for wrong in WRONG_VALUES:
+                body = json.loads(json.dumps(GOOD_BODY))
+                parent = body
+                for key in path[:-1]:
+                    parent = parent[key]
+                parent[path[-1]] = wrong
+                answer = await http.request(
+                    "POST",
+                    fake.url + "/v1/messages",
+                    headers={"x-api-key": "k"},
+                    content=json.dumps(body).encode(),
+                )
+                assert answer.status in (200, 400, 404), (path, wrong, answer.content)
+
+
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+async def test_very_deep_nesting_is_a_400(server: FakeClaude, opener: bytes) -> None:
+    deep = opener * 100_000
+    reply = await raw_exchange(
+        server.url,
+        b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n"
+        b"content-length: %d\r\n\r\n" % len(deep) + deep,
+    )
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
+
+
 # ------------------------------------------------------------------- realism knobs
 
 MULTIBYTE = [{"role": "user", "content": "Grüße aus Zürich — 日本語のテキスト ✓ résumé"}]

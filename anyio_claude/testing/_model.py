@@ -121,31 +121,31 @@ def validate_message_request(
         content = message.get("content")
         if not isinstance(content, str | list):
             raise _bad(f"messages.{i}.content: Input should be a valid string or list")
-        if isinstance(content, list) and not all(
-            isinstance(b, dict) and isinstance(b.get("type"), str) for b in content
-        ):
-            raise _bad(f"messages.{i}.content: each block needs a string `type`")
+        if isinstance(content, list):
+            for j, block in enumerate(content):
+                _check_block(block, f"messages.{i}.content.{j}")
     for name in ("temperature", "top_p"):
         value = body.get(name)
         if value is not None and (not _is_number(value) or not 0 <= value <= 1):
             raise _bad(f"{name}: range: 0..1")
     top_k = body.get("top_k")
-    if top_k is not None and (not isinstance(top_k, int) or top_k < 0):
+    if top_k is not None and (not _is_int(top_k) or top_k < 0):
         raise _bad("top_k: Input should be greater than or equal to 0")
     stops = body.get("stop_sequences")
     if stops is not None and (
         not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops)
     ):
         raise _bad("stop_sequences: Input should be a list of non-empty strings")
-    tools = body.get("tools")
-    if tools is not None:
-        if not isinstance(tools, list) or not all(
-            isinstance(t, dict) and isinstance(t.get("name"), str) for t in tools
-        ):
-            raise _bad("tools: each tool needs a `name` and an `input_schema`")
-    system = body.get("system")
-    if system is not None and not isinstance(system, str | list):
-        raise _bad("system: Input should be a valid string or list of text blocks")
+    if "stream" in body and not isinstance(body["stream"], bool):
+        raise _bad("stream: Input should be a valid boolean")
+    metadata = body.get("metadata")
+    if metadata is not None and (
+        not isinstance(metadata, dict) or not isinstance(metadata.get("user_id", ""), str | None)
+    ):
+        raise _bad("metadata: Input should be an object with a string `user_id`")
+    _check_system(body.get("system"))
+    _check_tools(body.get("tools"), body.get("tool_choice"))
+    _check_thinking(body.get("thinking"), None if for_count else body["max_tokens"])
     if model not in models:
         raise RequestError(404, "not_found_error", f"model: {model}")
     if not for_count and body["max_tokens"] > models[model].max_tokens:
@@ -153,6 +153,123 @@ def validate_message_request(
             f"max_tokens: {body['max_tokens']} > {models[model].max_tokens}, which is the "
             f"maximum allowed number of output tokens for {model}"
         )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# The string fields each block type must carry, as the API's schema has them.
+_BLOCK_STRINGS = {
+    "text": ("text",),
+    "thinking": ("thinking", "signature"),
+    "redacted_thinking": ("data",),
+    "tool_use": ("id", "name"),
+    "tool_result": ("tool_use_id",),
+}
+
+
+def _check_block(block: object, where: str) -> None:
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        raise _bad(f"{where}: each block needs a string `type`")
+    kind = block["type"]
+    for name in _BLOCK_STRINGS.get(kind, ()):
+        if not isinstance(block.get(name), str):
+            raise _bad(f"{where}.{kind}.{name}: Input should be a valid string")
+    if kind == "tool_use" and not isinstance(block.get("input"), dict):
+        raise _bad(f"{where}.tool_use.input: Input should be a valid dictionary")
+    if kind in ("image", "document") and not isinstance(block.get("source"), dict):
+        raise _bad(f"{where}.{kind}.source: Field required")
+    if kind == "tool_result":
+        content = block.get("content", "")
+        if not isinstance(content, str | list):
+            raise _bad(f"{where}.tool_result.content: Input should be a valid string or list")
+        if isinstance(content, list):
+            for k, inner in enumerate(content):
+                _check_block(inner, f"{where}.tool_result.content.{k}")
+
+
+def _check_system(system: object) -> None:
+    if system is None or isinstance(system, str):
+        return
+    if not isinstance(system, list):
+        raise _bad("system: Input should be a valid string or list of text blocks")
+    for i, block in enumerate(system):
+        if not isinstance(block, dict) or block.get("type") != "text":
+            raise _bad(f"system.{i}: Input should be a text block")
+        _check_block(block, f"system.{i}")
+
+
+_CHOICES = ("auto", "any", "tool", "none")
+
+
+def _check_tools(tools: object, choice: object) -> None:
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise _bad("tools: Input should be a valid list")
+        for i, tool in enumerate(tools):
+            if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+                raise _bad(f"tools.{i}: each tool needs a `name` and an `input_schema`")
+            if "input_schema" in tool:
+                schema = tool["input_schema"]
+                if not isinstance(schema, dict):
+                    raise _bad(f"tools.{i}.input_schema: Input should be a valid dictionary")
+                _check_schema(schema, f"tools.{i}.input_schema")
+    if choice is None:
+        return
+    if not isinstance(choice, dict) or choice.get("type") not in _CHOICES:
+        raise _bad(f"tool_choice: `type` should be one of {', '.join(map(repr, _CHOICES))}")
+    if choice["type"] == "tool" and not isinstance(choice.get("name"), str):
+        raise _bad("tool_choice.tool.name: Field required")
+
+
+_SCHEMA_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
+
+
+def _check_schema(schema: object, where: str) -> None:
+    """Reject what JSON Schema forbids in the keywords the fake model reads."""
+    if isinstance(schema, bool):
+        return
+    if not isinstance(schema, dict):
+        raise _bad(f"{where}: JSON schema is invalid: a schema must be an object or boolean")
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if kind is not None and not (kinds and all(k in _SCHEMA_TYPES for k in kinds)):
+        raise _bad(f"{where}.type: JSON schema is invalid: unknown type {kind!r}")
+    for name in ("minItems", "maxItems", "minLength", "maxLength"):
+        if name in schema and (not _is_int(schema[name]) or schema[name] < 0):
+            raise _bad(f"{where}.{name}: JSON schema is invalid: must be a non-negative integer")
+    for name in ("minimum", "maximum"):
+        if name in schema and not _is_number(schema[name]):
+            raise _bad(f"{where}.{name}: JSON schema is invalid: must be a number")
+    if "enum" in schema and (not isinstance(schema["enum"], list) or not schema["enum"]):
+        raise _bad(f"{where}.enum: JSON schema is invalid: must be a non-empty array")
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+        raise _bad(f"{where}.required: JSON schema is invalid: must be an array of strings")
+    properties = schema.get("properties", {})
+    if not isinstance(properties, dict):
+        raise _bad(f"{where}.properties: JSON schema is invalid: must be an object")
+    for key, sub in properties.items():
+        _check_schema(sub, f"{where}.properties.{key}")
+    if "items" in schema:
+        _check_schema(schema["items"], f"{where}.items")
+
+
+def _check_thinking(thinking: object, max_tokens: int | None) -> None:
+    if thinking is None:
+        return
+    if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "disabled"):
+        raise _bad("thinking: `type` should be 'enabled' or 'disabled'")
+    if thinking["type"] == "disabled":
+        return
+    budget = thinking.get("budget_tokens")
+    if not isinstance(budget, int) or isinstance(budget, bool):
+        raise _bad("thinking.enabled.budget_tokens: Input should be a valid integer")
+    if budget < 1024:
+        raise _bad("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+    if max_tokens is not None and max_tokens <= budget:
+        raise _bad("max_tokens: must be greater than thinking.budget_tokens")
 
 
 # ------------------------------------------------------------------------------ tokens
@@ -264,8 +381,26 @@ def _place(prompt: str) -> str:
 _PLACE = re.compile(r"\b(?:in|at|for) ([A-Z][\w'-]*(?:,? [A-Z][\w'-]*)*)")
 
 
-def _example(schema: object, rng: random.Random, name: str = "value", place: str = "") -> Any:
-    """A value that validates against a (simple) JSON Schema; `place` fills locations."""
+class _OutOfTokens(Exception):
+    """The value being generated would not fit in `max_tokens`."""
+
+
+def _example(
+    schema: object,
+    rng: random.Random,
+    name: str = "value",
+    place: str = "",
+    budget: list[int] | None = None,
+) -> Any:
+    """A value that validates against a (simple) JSON Schema; `place` fills locations.
+
+    `budget` (a one-item list, shared by the recursion) caps the values generated: past
+    it, `_OutOfTokens` is raised, as a real model would run into `max_tokens`.
+    """
+    if budget is not None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _OutOfTokens
     if not isinstance(schema, dict):
         return rng.choice(VOCABULARY)
     if schema.get("enum"):
@@ -277,10 +412,11 @@ def _example(schema: object, rng: random.Random, name: str = "value", place: str
         kind = next((k for k in kind if k != "null"), "string")
     if kind == "object" or "properties" in schema:
         props = schema.get("properties") or {}
-        return {key: _example(sub, rng, key, place) for key, sub in props.items()}
+        return {key: _example(sub, rng, key, place, budget) for key, sub in props.items()}
     if kind == "array":
         count = max(int(schema.get("minItems", 1)), 1)
-        return [_example(schema.get("items", {}), rng, name, place) for _ in range(count)]
+        items = schema.get("items", {})
+        return [_example(items, rng, name, place, budget) for _ in range(count)]
     if kind == "integer":
         low = int(schema.get("minimum", 0))
         return rng.randint(low, max(low, int(schema.get("maximum", low + 100))))
@@ -394,7 +530,11 @@ def generate_reply(
     used += len(words)
     if tool is not None and stop_reason == "end_turn":
         schema = tool.get("input_schema", {})
-        tool_input = _example(schema, rng, place=_place(prompt))
+        try:
+            tool_input = _example(schema, rng, place=_place(prompt), budget=[max_tokens - used])
+        except _OutOfTokens:
+            tool, used, stop_reason = None, max_tokens, "max_tokens"
+    if tool is not None and stop_reason == "end_turn":
         if not isinstance(tool_input, dict):
             tool_input = {"value": tool_input}
         blocks.append(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
+import math
 import random
 import ssl
 from collections import deque
@@ -35,6 +37,8 @@ from ._models import ModelsRoute
 from ._routing import ApiRequest, error_response
 
 __all__ = ("FakeClaude", "RecordedRequest")
+
+logger = logging.getLogger("anyio_claude.testing")
 
 Route = Callable[[ApiRequest], Awaitable[Response]]
 
@@ -296,12 +300,7 @@ class FakeClaude:
                 request_id,
                 [("connection", "close")],
             )
-        parsed: Any = None
-        if body:
-            try:
-                parsed = json.loads(body)
-            except ValueError:
-                parsed = _INVALID
+        parsed = _parse(body) if body else None
         self.requests.append(
             RecordedRequest(method, target, headers, None if parsed is _INVALID else parsed)
         )
@@ -319,6 +318,13 @@ class FakeClaude:
                 "There was an issue with the request body: it is not valid JSON",
                 request_id,
             )
+        if _too_deep(parsed):
+            return error_response(
+                400,
+                "invalid_request_error",
+                f"The request body is nested more than {_MAX_DEPTH} levels deep",
+                request_id,
+            )
         params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
         api_request = ApiRequest(method, path, params, headers, parsed, request_id)
         try:
@@ -328,6 +334,44 @@ class FakeClaude:
             raise RequestError(404, "not_found_error", f"Not found: {method} {path}")
         except RequestError as exc:
             return error_response(exc.status, exc.error_type, exc.message, request_id)
+        except Exception:
+            # A bug in the fake: answer as the API does rather than drop the connection.
+            logger.exception("FakeClaude: error while answering %s %s", method, path)
+            return error_response(500, "api_error", "Internal server error", request_id)
 
 
 _INVALID = object()
+_MAX_DEPTH = 100
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number out of range: {text}")
+    return value
+
+
+def _reject(text: str) -> None:
+    raise ValueError(f"not JSON: {text}")
+
+
+def _parse(body: bytes) -> Any:
+    """The JSON body, or `_INVALID` for what is not strict JSON (NaN, 1e400, ...)."""
+    try:
+        return json.loads(body, parse_float=_finite, parse_constant=_reject)
+    except (ValueError, RecursionError):
+        return _INVALID
+
+
+def _too_deep(value: Any) -> bool:
+    level: list[Any] = [value]
+    for _ in range(_MAX_DEPTH):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
