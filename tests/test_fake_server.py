@@ -812,6 +812,24 @@ async def test_time_to_first_token_and_inter_token_latency() -> None:
     assert total >= 0.2 + 0.01 * (words - 1)
 
 
+async def test_ttft_delays_the_first_content_not_the_message_start() -> None:
+    ttft = 0.6
+    async with FakeClaude(ttft=ttft) as fake:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=fake.url) as client:
+            started = anyio.current_time()
+            arrivals: dict[str, float] = {}
+            stream = await client.messages.create(
+                model=MODEL, max_tokens=30, messages=USER, stream=True
+            )
+            async for event in stream:
+                arrivals.setdefault(event.type, anyio.current_time() - started)
+    # Loose bounds: what comes before generation is not held back by ttft...
+    assert arrivals["message_start"] < ttft / 2
+    assert arrivals["content_block_start"] < ttft / 2
+    # ...and the first delta never comes before it.
+    assert arrivals["content_block_delta"] >= ttft
+
+
 # ---------------------------------------------------------------------- fault rules
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 __all__ = ("Latency",)
 
+_BEFORE_GENERATION = frozenset({"message_start", "content_block_start", "ping"})
+
 
 @dataclass
 class Latency:
@@ -20,15 +22,27 @@ class Latency:
     write_size: int | None = None
     rng: random.Random | None = None
 
-    def paced(self, pieces: Sequence[bytes]) -> Iterator[tuple[float, bytes]]:
-        """The writes for `pieces` (one SSE event each), each with the delay before it."""
+    def paced(self, events: Sequence[tuple[str, bytes]]) -> Iterator[tuple[float, bytes]]:
+        """The writes for `events` (type, bytes of one SSE event), each with its delay.
+
+        As from the real API: what precedes generation (`message_start`,
+        `content_block_start`, `ping`) goes at once, the first content (usually the first
+        `content_block_delta`) `ttft` seconds after the response head, each later
+        `content_block_delta` `itl` seconds after the event before it, and the rest
+        (`content_block_stop`, `message_delta`, ...) right after what precedes it.
+        """
         if self.ttft <= 0 and self.itl <= 0:
-            for chunk in self._writes(b"".join(pieces)):
+            for chunk in self._writes(b"".join(data for _, data in events)):
                 yield 0.0, chunk
             return
-        for i, piece in enumerate(pieces):
-            delay = self.ttft if i == 1 else (self.itl if i > 1 else 0.0)
-            for chunk in self._writes(piece):
+        generating = False
+        for kind, data in events:
+            delay = 0.0
+            if not generating and kind not in _BEFORE_GENERATION:
+                generating, delay = True, self.ttft
+            elif generating and kind == "content_block_delta":
+                delay = self.itl
+            for chunk in self._writes(data):
                 yield self._jittered(delay), chunk
                 delay = 0.0
 

@@ -128,7 +128,7 @@ class MessagesRoute:
                 assert message is not None
                 events = message_events(message, chunks, ping_every=server.ping_every)
             return self._stream(events, request_id, fault)
-        return self._sse_response([raw])
+        return self._sse_response([("", raw)])
 
     def _sse(self, event: dict[str, Any]) -> bytes:
         end = self.server.line_ending.encode()
@@ -143,22 +143,26 @@ class MessagesRoute:
     def _stream(
         self, events: list[dict[str, Any]], request_id: str, fault: Fault | None
     ) -> Response:
-        pieces = [self._sse(e) for e in events]
+        pieces = [(str(e.get("type")), self._sse(e)) for e in events]
         if fault is None:
             return self._sse_response(pieces)
         pieces = pieces[: min(fault.after_events, len(pieces))]
         if fault.kind == "mid_stream_error":
             error = {"type": "overloaded_error", "message": "Overloaded"}
-            pieces.append(self._sse({"type": "error", "error": error, "request_id": request_id}))
+            event = {"type": "error", "error": error, "request_id": request_id}
+            pieces.append(("error", self._sse(event)))
         elif fault.kind == "malformed_sse":
-            pieces.append(b"event: content_block_delta\ndata: {not json at all\n\n")
+            garbage = b"event: content_block_delta\ndata: {not json at all\n\n"
+            pieces.append(("content_block_delta", garbage))
         if fault.kind == "stall":
             return self._sse_response(pieces, "stall")
         if fault.kind == "reset_mid_body":
             return self._sse_response(pieces, "reset")
         return self._sse_response(pieces)
 
-    def _sse_response(self, pieces: list[bytes], ending: Ending = "complete") -> Response:
+    def _sse_response(
+        self, pieces: list[tuple[str, bytes]], ending: Ending = "complete"
+    ) -> Response:
         headers = [
             ("content-type", "text/event-stream; charset=utf-8"),
             ("cache-control", "no-cache"),
