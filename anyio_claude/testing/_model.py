@@ -2,7 +2,8 @@
 
 Token counting (used for `usage` and `count_tokens` alike): a text costs
 `ceil(utf8_bytes / 4)` tokens, at least 1; an image or document costs 1,000; a tool costs
-the tokens of its JSON definition; every message adds 3 and the request adds 1. Output: one
+the tokens of its JSON definition; every turn adds 3 (consecutive messages of one role
+are one turn, as the API merges them) and the request adds 1. Output: one
 token per generated word (each `text_delta` carries one word).
 """
 
@@ -105,19 +106,11 @@ def validate_message_request(
         raise _bad("messages: Field required")
     if not isinstance(messages, list) or not messages:
         raise _bad("messages: at least one message is required")
-    previous = None
     for i, message in enumerate(messages):
         if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
             raise _bad(f"messages.{i}.role: Input should be 'user' or 'assistant'")
-        role = message["role"]
-        if i == 0 and role != "user":
+        if i == 0 and message["role"] != "user":
             raise _bad('messages: first message must use the "user" role')
-        if role == previous:
-            raise _bad(
-                'messages: roles must alternate between "user" and "assistant", but found '
-                f'multiple "{role}" roles in a row'
-            )
-        previous = role
         content = message.get("content")
         if not isinstance(content, str | list):
             raise _bad(f"messages.{i}.content: Input should be a valid string or list")
@@ -316,9 +309,13 @@ def _segments(body: Mapping[str, Any]) -> Iterator[tuple[int, bool, str]]:
                 isinstance(block, dict) and "cache_control" in block,
                 repr(block),
             )
+    previous = None
     for message in body.get("messages") or []:
         content = message.get("content")
-        yield 3, False, str(message.get("role"))
+        # Consecutive messages of one role are one turn to the API, and cost one turn.
+        if message.get("role") != previous:
+            yield 3, False, str(message.get("role"))
+        previous = message.get("role")
         if isinstance(content, str):
             yield text_tokens(content), False, content
         elif isinstance(content, list):
@@ -356,20 +353,45 @@ def cache_split(body: Mapping[str, Any], seen: set[str]) -> tuple[int, int, int]
 # ------------------------------------------------------------------------------ replies
 
 
-def _last_user_text(body: Mapping[str, Any]) -> str:
+def _last_user_turn(body: Mapping[str, Any]) -> list[Any]:
+    """The messages of the last user turn (consecutive user messages merge into one)."""
+    turn: list[Any] = []
     for message in reversed(body.get("messages") or []):
         if message.get("role") != "user":
+            if turn:
+                break
             continue
+        turn.insert(0, message)
+    return turn
+
+
+def _last_user_text(body: Mapping[str, Any]) -> str:
+    parts = []
+    for message in _last_user_turn(body):
         content = message.get("content")
         if isinstance(content, str):
-            return content
-        texts = [
+            parts.append(content)
+            continue
+        parts += [
             str(b.get("text", "")) if b.get("type") == "text" else json.dumps(b, sort_keys=True)
             for b in content or []
             if isinstance(b, dict)
         ]
-        return " ".join(texts)
-    return ""
+    return " ".join(parts)
+
+
+def _tool_results(body: Mapping[str, Any]) -> str:
+    """The text of the `tool_result` blocks in the last user turn ("" when there are none)."""
+    found = []
+    for message in _last_user_turn(body):
+        content = message.get("content")
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                inner = block.get("content", "")
+                if isinstance(inner, list):
+                    inner = " ".join(str(b.get("text", "")) for b in inner if isinstance(b, dict))
+                found.append(str(inner) or "(no output)")
+    return " ".join(found)
 
 
 def _place(prompt: str) -> str:
@@ -438,7 +460,8 @@ def _pick_tool(body: Mapping[str, Any], prompt: str) -> dict[str, Any] | None:
         return None
     choice = body.get("tool_choice") or {"type": "auto"}
     kind = choice.get("type") if isinstance(choice, dict) else "auto"
-    if kind == "none":
+    if kind == "none" or (kind == "auto" and _tool_results(body)):
+        # With a tool's result in hand the model answers, which ends an agent's loop.
         return None
     if kind == "tool":
         return next((t for t in tools if t.get("name") == choice.get("name")), tools[0])
@@ -471,8 +494,9 @@ def generate_reply(
     """The fake model's deterministic answer to a valid request body.
 
     Text: "You said: <the prompt's first words>." then seeded words; a `tool_use` block
-    when a tool is requested; a thinking block first when thinking is enabled. Honours
-    `max_tokens` and `stop_sequences`.
+    when a tool is requested; a thinking block first when thinking is enabled. After a
+    `tool_result` (with `tool_choice` auto) it answers in text, "The tool returned: ...".
+    Honours `max_tokens` and `stop_sequences`.
     """
     prompt = _last_user_text(body)
     rng = random.Random(f"{seed}:{prompt}")
@@ -498,8 +522,10 @@ def generate_reply(
         blocks.append(ThinkingBlock(thinking="".join(words), signature=signature))
 
     tool = _pick_tool(body, prompt)
-    echo = " ".join(prompt.split()[:8])
-    words = [f"You said: {echo}." if echo else "Hello!"] + [
+    results = _tool_results(body)
+    echo = " ".join((results or prompt).split()[:8])
+    opening = "The tool returned" if results else "You said"
+    words = [f"{opening}: {echo}." if echo else "Hello!"] + [
         " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if tool is None else 6)
     ]
     budget_left = max_tokens - used
