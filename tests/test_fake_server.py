@@ -456,7 +456,7 @@ async def test_tls_with_trustme() -> None:
 
 async def test_recorded_requests_are_a_bounded_ring() -> None:
     async with FakeClaude(max_recorded=3) as fake:
-        async with anthropic.AsyncAnthropic(api_key="k", base_url=fake.url) as client:
+        async with anthropic.AsyncAnthropic(api_key="sk-secret-1", base_url=fake.url) as client:
             for i in range(5):
                 await client.messages.count_tokens(
                     model=MODEL, messages=[{"role": "user", "content": f"n{i}"}]
@@ -464,8 +464,12 @@ async def test_recorded_requests_are_a_bounded_ring() -> None:
         assert len(fake.requests) == 3
         assert [r.json["messages"][0]["content"] for r in fake.requests] == ["n2", "n3", "n4"]
         assert fake.requests[-1] == fake.requests[2] and fake.requests[-2:] == fake.requests[1:]
+        assert any("sk-secret-1" in value for value in fake.requests[-1].headers.values())
+        assert "sk-secret-1" not in repr(fake.requests[-1]) + repr(list(fake.requests))
         fake.requests.clear()
         assert fake.requests == []
+    with pytest.raises(ValueError, match="max_recorded"):
+        FakeClaude(max_recorded=-1)
 
 
 # ------------------------------------------------------------------ raw-socket abuse

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +12,17 @@ from ..types import encode_json
 from ._http import Response, error_body
 from ._model import RequestError
 
-__all__ = ("ApiRequest", "RequestError", "error_response", "json_response", "page")
+__all__ = (
+    "INVALID",
+    "MAX_DEPTH",
+    "ApiRequest",
+    "RequestError",
+    "error_response",
+    "json_response",
+    "page",
+    "parse_json",
+    "too_deep",
+)
 
 
 @dataclass(frozen=True)
@@ -75,3 +87,40 @@ def page(query: Mapping[str, str], items: list[dict[str, Any]]) -> Response:
         "last_id": chosen[-1]["id"] if chosen else None,
     }
     return json_response(encode_json(body))
+
+
+INVALID = object()
+MAX_DEPTH = 100
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number out of range: {text}")
+    return value
+
+
+def _reject(text: str) -> None:
+    raise ValueError(f"not JSON: {text}")
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON body, or `INVALID` for what is not strict JSON (NaN, 1e400, ...)."""
+    try:
+        return json.loads(body, parse_float=_finite, parse_constant=_reject)
+    except (ValueError, RecursionError):
+        return INVALID
+
+
+def too_deep(value: Any) -> bool:
+    level: list[Any] = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True

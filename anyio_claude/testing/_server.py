@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import logging
-import math
 import random
 import ssl
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, overload
+from typing import Any, Literal
 
 import anyio
 import anyio.abc
@@ -34,60 +31,14 @@ from ._limits import RateLimiter, RateLimits
 from ._messages import ErrorReply, MessagesRoute
 from ._model import DEFAULT_MODELS, ModelSpec, RequestError
 from ._models import ModelsRoute
-from ._routing import ApiRequest, error_response
+from ._recording import RecordedRequest, RequestLog
+from ._routing import INVALID, MAX_DEPTH, ApiRequest, error_response, parse_json, too_deep
 
-__all__ = ("FakeClaude", "RecordedRequest")
+__all__ = ("FakeClaude",)
 
 logger = logging.getLogger("anyio_claude.testing")
 
 Route = Callable[[ApiRequest], Awaitable[Response]]
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request the fake received: method, path (with query), headers and JSON body."""
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    json: Any
-
-
-class _RequestLog(Sequence[RecordedRequest]):
-    """The last `maxlen` requests, oldest first: a ring buffer, so memory stays bounded."""
-
-    def __init__(self, maxlen: int) -> None:
-        self._items: deque[RecordedRequest] = deque(maxlen=maxlen)
-
-    def append(self, request: RecordedRequest) -> None:
-        self._items.append(request)
-
-    def clear(self) -> None:
-        self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @overload
-    def __getitem__(self, index: int) -> RecordedRequest: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[RecordedRequest]: ...
-
-    def __getitem__(self, index: int | slice) -> RecordedRequest | list[RecordedRequest]:
-        if isinstance(index, slice):
-            return list(self._items)[index]
-        return self._items[index]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return list(self._items) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"<{len(self._items)} recorded requests (at most {self._items.maxlen})>"
 
 
 class FakeClaude:
@@ -140,7 +91,9 @@ class FakeClaude:
         self.batch_speedup = batch_speedup
         self.max_body_size = max_body_size
         self.max_header_size = max_header_size
-        self.requests = _RequestLog(max_recorded)
+        if max_recorded < 0:
+            raise ValueError(f"max_recorded must be 0 or more, not {max_recorded}")
+        self.requests = RequestLog(max_recorded)
         self._latency = Latency(ttft, itl, jitter, write_size, random.Random(seed))
         self._limiter = RateLimiter(rate_limits or RateLimits())
         self._counter = itertools.count(1)
@@ -300,9 +253,9 @@ class FakeClaude:
                 request_id,
                 [("connection", "close")],
             )
-        parsed = _parse(body) if body else None
+        parsed = parse_json(body) if body else None
         self.requests.append(
-            RecordedRequest(method, target, headers, None if parsed is _INVALID else parsed)
+            RecordedRequest(method, target, headers, None if parsed is INVALID else parsed)
         )
         key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
         if not key:
@@ -311,18 +264,18 @@ class FakeClaude:
             )
         if self.api_keys is not None and key not in self.api_keys:
             return error_response(401, "authentication_error", "invalid x-api-key", request_id)
-        if parsed is _INVALID:
+        if parsed is INVALID:
             return error_response(
                 400,
                 "invalid_request_error",
                 "There was an issue with the request body: it is not valid JSON",
                 request_id,
             )
-        if _too_deep(parsed):
+        if too_deep(parsed):
             return error_response(
                 400,
                 "invalid_request_error",
-                f"The request body is nested more than {_MAX_DEPTH} levels deep",
+                f"The request body is nested more than {MAX_DEPTH} levels deep",
                 request_id,
             )
         params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
@@ -338,40 +291,3 @@ class FakeClaude:
             # A bug in the fake: answer as the API does rather than drop the connection.
             logger.exception("FakeClaude: error while answering %s %s", method, path)
             return error_response(500, "api_error", "Internal server error", request_id)
-
-
-_INVALID = object()
-_MAX_DEPTH = 100
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"number out of range: {text}")
-    return value
-
-
-def _reject(text: str) -> None:
-    raise ValueError(f"not JSON: {text}")
-
-
-def _parse(body: bytes) -> Any:
-    """The JSON body, or `_INVALID` for what is not strict JSON (NaN, 1e400, ...)."""
-    try:
-        return json.loads(body, parse_float=_finite, parse_constant=_reject)
-    except (ValueError, RecursionError):
-        return _INVALID
-
-
-def _too_deep(value: Any) -> bool:
-    level: list[Any] = [value]
-    for _ in range(_MAX_DEPTH):
-        level = [
-            child
-            for item in level
-            if isinstance(item, dict | list)
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
-        if not level:
-            return False
-    return True
