@@ -769,6 +769,26 @@ async def test_a_route_that_crashes_answers_500_and_the_server_lives_on(
     assert good.startswith(b"HTTP/1.1 200")
 
 
+async def test_routes_get_multipart_uploads_raw(server: FakeClaude) -> None:
+    from anyio_claude.testing._http import Response
+    from anyio_claude.testing._routing import ApiRequest, json_response
+
+    async def upload(request: ApiRequest) -> Response:
+        return json_response(json.dumps({"size": len(request.body), "json": request.json}).encode())
+
+    server.routes.append(("/v1/upload", upload))
+    payload = b"--b\r\ncontent-disposition: form-data; name=file\r\n\r\nnot json\r\n--b--\r\n"
+    reply = await raw_exchange(
+        server.url,
+        b"POST /v1/upload HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n"
+        b"content-type: multipart/form-data; boundary=b\r\ncontent-length: %d\r\n\r\n"
+        % len(payload)
+        + payload,
+    )
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert json.loads(reply.split(b"\r\n\r\n", 1)[1]) == {"size": len(payload), "json": None}
+
+
 WRONG_VALUES = [None, "abc", -1, 1e300, [{}], {"type": "x"}]
 
 

@@ -27,13 +27,15 @@ __all__ = (
 
 @dataclass(frozen=True)
 class ApiRequest:
-    """A request as routes see it: parsed query and JSON body, and its `request-id`."""
+    """A request as routes see it: parsed query, JSON body (None for multipart), raw body
+    and its `request-id`."""
 
     method: str
     path: str
     query: Mapping[str, str]
     headers: Mapping[str, str]
     json: Any
+    body: bytes
     request_id: str
 
 

@@ -113,7 +113,7 @@ class FakeClaude:
 
     @property
     def ttft(self) -> float:
-        """Seconds a stream waits before its first content (see docs/testing.md)."""
+        """Seconds from a stream's head to its first content (see docs/testing.md)."""
         return self._latency.ttft
 
     @ttft.setter
@@ -122,7 +122,7 @@ class FakeClaude:
 
     @property
     def itl(self) -> float:
-        """Seconds between a stream's events after the first content."""
+        """Seconds before each `content_block_delta` after the first."""
         return self._latency.itl
 
     @itl.setter
@@ -253,7 +253,9 @@ class FakeClaude:
                 request_id,
                 [("connection", "close")],
             )
-        parsed = parse_json(body) if body else None
+        # Uploads (the Files API) are multipart: their routes read `ApiRequest.body`.
+        multipart = headers.get("content-type", "").startswith("multipart/")
+        parsed = parse_json(body) if body and not multipart else None
         self.requests.append(
             RecordedRequest(method, target, headers, None if parsed is INVALID else parsed)
         )
@@ -279,7 +281,7 @@ class FakeClaude:
                 request_id,
             )
         params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
-        api_request = ApiRequest(method, path, params, headers, parsed, request_id)
+        api_request = ApiRequest(method, path, params, headers, parsed, body, request_id)
         try:
             for prefix, route in self.routes:
                 if path == prefix or path.startswith(prefix + "/"):
