@@ -893,9 +893,10 @@ async def test_ttft_delays_the_first_content_not_the_message_start() -> None:
             )
             async for event in stream:
                 arrivals.setdefault(event.type, anyio.current_time() - started)
-    # Loose bounds: what comes before generation is not held back by ttft...
-    assert arrivals["message_start"] < ttft / 2
-    assert arrivals["content_block_start"] < ttft / 2
+    # Loose bounds: what comes before generation is not held back by ttft (it arrives
+    # well before the first delta, connection set-up aside)...
+    assert arrivals["message_start"] <= arrivals["content_block_start"]
+    assert arrivals["content_block_start"] < arrivals["content_block_delta"] - ttft / 2
     # ...and the first delta never comes before it.
     assert arrivals["content_block_delta"] >= ttft
 
