@@ -710,7 +710,6 @@ def _mutate(body: Any, data: st.DataObject) -> Any:
     return body
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 @settings(max_examples=100, deadline=None)
 @given(data=st.data())
 async def test_any_json_body_gets_a_well_formed_answer(data: st.DataObject) -> None:
