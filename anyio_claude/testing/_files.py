@@ -1,7 +1,7 @@
-"""FakeClaude's Files API: a file store and the handlers of `/v1/files` (no I/O but `send`).
+"""FakeClaude's Files API: a file store and the route of `/v1/files` (no I/O).
 
-The server hands each `/v1/files` request to `FakeFiles.handle` and writes the `FileReply`
-it gets back; messages that reference a `file_id` are checked with `check_references`.
+The server routes each `/v1/files` request to `FakeFiles.handle`; messages that reference a
+`file_id` are checked with `check_references`.
 What the real API does and this store copies: the `files-api-2025-04-14` beta header is
 required; uploads are multipart/form-data with a `file` part (500 MB at most) and an
 optional `expires_in_seconds`; only the final path component of a filename is kept, an
@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import anyio.abc
-import h11
-
 from ..types import encode_json
+from ._http import Response
 from ._model import RequestError
+from ._routing import ApiRequest, json_response
 
-__all__ = ("FILES_BETA", "FakeFiles", "FileReply")
+__all__ = ("FILES_BETA", "FakeFiles")
 
 FILES_BETA = "files-api-2025-04-14"
 _MAX_FILE_SIZE = 500 * 1024 * 1024
@@ -32,34 +31,6 @@ _WRITE_SIZE = 64 * 1024
 _EXPIRY_RANGE = (3600, 7_776_000)
 _PARAM = re.compile(r';\s*([A-Za-z*]+)="((?:[^"\\]|\\.)*)"')
 _FORM_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n", "%0d": "\r", "%0a": "\n"}
-
-
-@dataclass(frozen=True)
-class FileReply:
-    """One answer of the Files API: status, body and its content type."""
-
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-
-    async def send(
-        self,
-        conn: h11.Connection,
-        stream: anyio.abc.ByteStream,
-        headers: list[tuple[str, str]],
-    ) -> bool:
-        """Write the reply, the body in 64 KiB pieces as a big download would arrive."""
-        head = [
-            ("content-type", self.content_type),
-            ("content-length", str(len(self.body))),
-            *headers,
-        ]
-        await stream.send(conn.send(h11.Response(status_code=self.status, headers=head)) or b"")
-        body = self.body
-        for start in range(0, len(body), _WRITE_SIZE):
-            await stream.send(conn.send(h11.Data(data=body[start : start + _WRITE_SIZE])) or b"")
-        await stream.send(conn.send(h11.EndOfMessage()) or b"")
-        return True
 
 
 @dataclass
@@ -134,16 +105,10 @@ class FakeFiles:
 
     # ------------------------------------------------------------------ routing
 
-    def handle(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, str],
-        headers: Mapping[str, str],
-        body: bytes,
-        request_id: str,
-    ) -> FileReply:
+    async def handle(self, request: ApiRequest) -> Response:
         """Answer a request to `/v1/files...` as the real API would."""
+        method, path, headers = request.method, request.path, request.headers
+        params, body, request_id = request.query, request.body, request.request_id
         try:
             self._check_beta(headers)
             parts = path.removeprefix("/v1/files").strip("/").split("/")
@@ -186,7 +151,7 @@ class FakeFiles:
                 f"{what} requires the beta header `anthropic-beta: {FILES_BETA}`",
             )
 
-    def _one(self, method: str, parts: list[str], request_id: str) -> FileReply:
+    def _one(self, method: str, parts: list[str], request_id: str) -> Response:
         stored = self._files.get(parts[0])
         if stored is None:
             raise RequestError(404, "not_found_error", f"File not found: {parts[0]}")
@@ -199,7 +164,13 @@ class FakeFiles:
                     request_id,
                     error_code="file_not_downloadable",
                 )
-            return FileReply(200, stored.content, stored.mime_type)
+            # In 64 KiB writes, as a big download arrives.
+            content = stored.content
+            chunks = (
+                (0.0, content[i : i + _WRITE_SIZE]) for i in range(0, len(content), _WRITE_SIZE)
+            )
+            head = [("content-type", stored.mime_type), ("content-length", str(len(content)))]
+            return Response(200, head, chunks)
         if len(parts) == 1 and method == "GET":
             return _ok(stored.metadata())
         if len(parts) == 1 and method == "DELETE":
@@ -323,18 +294,18 @@ def _guess_type(filename: str) -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
-def _ok(payload: dict[str, Any]) -> FileReply:
-    return FileReply(200, encode_json(payload))
+def _ok(payload: dict[str, Any]) -> Response:
+    return json_response(encode_json(payload))
 
 
 def _error(
     status: int, error_type: str, message: str, request_id: str, *, error_code: str | None = None
-) -> FileReply:
+) -> Response:
     error: dict[str, Any] = {"type": error_type, "message": message}
     if error_code is not None:
         error["details"] = {"error_code": error_code}
     body = {"type": "error", "error": error, "request_id": request_id}
-    return FileReply(status, encode_json(body))
+    return json_response(encode_json(body), status)
 
 
 def _iso(when: datetime) -> str:
