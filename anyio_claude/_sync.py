@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._client import NOT_GIVEN, AsyncClaude, NotGiven
+from ._client import NOT_GIVEN, AsyncClaude, NotGiven, _secret
+from ._errors import ClaudeError
 from ._response import APIResponse, AsyncAPIResponse, HTTPResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import AsyncPage
@@ -78,11 +79,15 @@ class _Portal:
         self._lock = threading.Lock()
         self._portal: BlockingPortal | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def get(self) -> BlockingPortal:
         portal = self._portal
         if portal is None:
             with self._lock:
+                if self._stopped:
+                    # Starting a new loop thread here would leave it running for good.
+                    raise ClaudeError("the client was closed; create a new one")
                 if self._portal is None:
                     self._start()
                 portal = self._portal
@@ -117,6 +122,7 @@ class _Portal:
 
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             portal, thread = self._portal, self._thread
             if portal is None or thread is None or thread is threading.current_thread():
                 return
@@ -183,6 +189,8 @@ class Claude:
         verify: bool | ssl.SSLContext = True,
         backend: str = "asyncio",
     ) -> None:
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        api_key, auth_token = _secret(api_key), _secret(auth_token)
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
@@ -229,7 +237,8 @@ class Claude:
     copy = with_options
 
     def close(self) -> None:
-        """Close every pooled connection and stop the background thread. Idempotent."""
+        """Close every pooled connection and stop the background thread. Idempotent;
+        calls made afterwards raise `ClaudeError`."""
         if self._owns_portal:
             self._portal.stop()
 
