@@ -198,10 +198,11 @@ class AsyncClaude:
         return self._auth_token
 
     def __repr__(self) -> str:
-        key = "<set>" if self._api_key else None
+        # getattr: tracebacks that capture locals call this on half-built clients too.
+        key = "<set>" if getattr(self, "_api_key", None) else None
         return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, api_key={key!r}, "
-            f"max_retries={self.max_retries})"
+            f"{type(self).__name__}(base_url={getattr(self, 'base_url', None)!r}, "
+            f"api_key={key!r}, max_retries={getattr(self, 'max_retries', None)})"
         )
 
     def with_options(

@@ -249,7 +249,8 @@ class Claude:
         self.close()
 
     def __repr__(self) -> str:
-        return repr(self._async).replace("AsyncClaude", "Claude", 1)
+        inner = self.__dict__.get("_async")
+        return "Claude()" if inner is None else repr(inner).replace("AsyncClaude", "Claude", 1)
 
 
 class Stream:
