@@ -4,6 +4,7 @@ configuration checked before any I/O. Every client test talks to a real loopback
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import threading
 import traceback
@@ -120,7 +121,10 @@ async def test_a_bad_key_is_refused_without_showing_it(
     assert server.requests == []
 
 
-async def test_the_key_is_in_no_traceback_even_with_locals(server: FakeClaude) -> None:
+async def test_the_key_is_in_no_traceback_even_with_locals(
+    server: FakeClaude, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # httpcore's debug log included
     # An error raised by the constructor for another argument.
     with pytest.raises(ValueError, match="max_connections") as info:
         AsyncClaude(api_key=KEY, base_url=server.url, max_connections=0)
@@ -150,6 +154,8 @@ async def test_the_key_is_in_no_traceback_even_with_locals(server: FakeClaude) -
         with pytest.raises(APIConnectionError) as info5:
             await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
         assert_hidden(info5.value, KEY)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "send_request_headers" in logged and KEY not in logged
 
 
 def test_transport_failures_leave_no_request_bytes_in_frame_locals() -> None:
@@ -157,8 +163,11 @@ def test_transport_failures_leave_no_request_bytes_in_frame_locals() -> None:
 
     from anyio_claude._transport import _mapped
 
-    def write(bytes_to_send: bytes) -> None:
-        raise httpcore.WriteError("connection reset")
+    # Stands in for httpcore's frame that holds the request's bytes when a write fails.
+    namespace: dict[str, object] = {"httpcore": httpcore}
+    source = "def write(bytes_to_send):\n    raise httpcore.WriteError('connection reset')\n"
+    exec(compile(source, "httpcore/_async/http11.py", "exec"), namespace)
+    write: Callable[[bytes], None] = namespace["write"]  # type: ignore[assignment]
 
     with pytest.raises(APIConnectionError) as info:
         with _mapped("request", "example:443"):
