@@ -106,6 +106,11 @@ class AsyncClaude:
     `ANTHROPIC_AUTH_TOKEN`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_LOG`). A missing key is
     reported when the first request is made, as a `ClaudeError`.
 
+    Bad configuration raises before any request: `ValueError`/`TypeError` naming the
+    argument, `ClaudeError` for an unusable `base_url`. Credentials are stripped of
+    surrounding whitespace and never shown (`repr`, errors, logs, tracebacks); a
+    `user:password@` in `base_url` is sent as basic auth and shown as `***@`.
+
     Use it as `async with AsyncClaude() as client:`; leaving the block (or `await
     client.close()`) closes every pooled connection. Copies from `with_options()` share
     the pool and must not outlive the client they came from. `verify` is as in httpx:
@@ -139,6 +144,7 @@ class AsyncClaude:
         raw_url = _secret(
             (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         )
+        # The URL may hold a password: from here on this frame keeps the redacted form.
         base_url = self.base_url = redact_url(raw_url)
         problem = _base_url_problem(raw_url)
         if problem is not None:
@@ -148,16 +154,7 @@ class AsyncClaude:
         self._explicit_timeout = not isinstance(timeout, NotGiven)
         self.timeout = _coerce_timeout(timeout, DEFAULT_TIMEOUT)
         self.max_retries = _check_max_retries(max_retries)
-        if max_connections is not None and (
-            not isinstance(max_connections, int) or isinstance(max_connections, bool)
-        ):
-            raise TypeError(
-                f"max_connections must be an int or None, got {type(max_connections).__name__}"
-            )
-        if max_connections is not None and max_connections < 1:
-            raise ValueError(
-                f"max_connections must be at least 1 (None: no limit), got {max_connections}"
-            )
+        _check_max_connections(max_connections)
         self.anthropic_version = anthropic_version
         self._default_headers = dict(default_headers or {})
         self._default_query = dict(default_query or {})
@@ -437,6 +434,11 @@ class AsyncClaude:
             parsed = _error_decoder.decode(content)
         except msgspec.DecodeError:
             message = content.decode("utf-8", "replace")[:500] or f"HTTP {status}"
+            if status < 400:
+                message = (
+                    f"redirect to {headers.get('location')!r}, which is not followed "
+                    "(check base_url)"
+                )
             try:
                 body = msgspec.json.decode(content)
             except msgspec.DecodeError:
@@ -530,6 +532,15 @@ def _basic_auth(url: str) -> SecretBytes | None:
 
     userinfo = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
     return SecretBytes(b"Basic " + base64.b64encode(userinfo.encode()))
+
+
+def _check_max_connections(value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"max_connections must be an int or None, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_connections must be at least 1 (None: no limit), got {value}")
 
 
 def _check_max_retries(value: object) -> int:

@@ -135,7 +135,8 @@ def _detail(exc: BaseException) -> str:
 class _TLSGuard:
     """A TCP stream about to start TLS. httpcore closes the socket when the handshake
     fails with an `Exception`, but not when it is cancelled: this closes it on any
-    `BaseException`. After the handshake the TLS stream is used directly.
+    `BaseException`. After the handshake the TLS stream is used directly; reads and
+    writes pass through for what comes before it (a proxy's CONNECT tunnel).
     """
 
     __slots__ = ("_stream",)

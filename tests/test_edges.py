@@ -197,13 +197,14 @@ async def test_base_url_credentials_are_redacted_and_sent_as_basic_auth(
 async def test_stream_retries_never_sleep_past_the_total_deadline() -> None:
     async with FakeClaude(faults=[Fault("reset_mid_body", after_events=0)]) as fake:
         async with AsyncClaude(
-            api_key=KEY, base_url=fake.url, max_retries=10, timeout=Timeout(total=1.0)
+            api_key=KEY, base_url=fake.url, max_retries=10, timeout=Timeout(total=2.0)
         ) as client:
             started = anyio.current_time()
             with pytest.raises(APIConnectionError):
                 async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER):
                     pass
-            assert anyio.current_time() - started < 1.1
+            # Backoff sleeps that ignored the deadline would take 2.6 s at least.
+            assert anyio.current_time() - started < 2.3
 
 
 async def test_a_retry_after_beyond_the_deadline_raises_the_rate_limit_error_at_once(
@@ -221,7 +222,7 @@ async def test_a_retry_after_beyond_the_deadline_raises_the_rate_limit_error_at_
                 else:
                     async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER):
                         pass
-            assert anyio.current_time() - started < 0.5
+            assert anyio.current_time() - started < 2
             assert info.value.retry_after == 30.0
     assert len(server.requests) == 2
 
@@ -233,7 +234,7 @@ async def test_a_closed_client_fails_at_once(server: FakeClaude) -> None:
     started = anyio.current_time()
     with pytest.raises(APIConnectionError, match="closed"):
         await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
-    assert anyio.current_time() - started < 0.2
+    assert anyio.current_time() - started < 1  # five retries would take 11 s at least
     assert len(server.requests) == 1
 
 
@@ -249,7 +250,7 @@ async def test_a_pool_timeout_is_not_retried(server: FakeClaude) -> None:
                 await client.messages.create(
                     model=MODEL, max_tokens=5, messages=USER, timeout=Timeout(pool=0.1)
                 )
-            assert anyio.current_time() - started < 0.4
+            assert anyio.current_time() - started < 1  # retries would take 11 s at least
 
 
 async def test_a_request_that_cannot_be_sent_is_not_retried(server: FakeClaude) -> None:
@@ -260,7 +261,7 @@ async def test_a_request_that_cannot_be_sent_is_not_retried(server: FakeClaude) 
             await client.messages.create(
                 model=MODEL, max_tokens=5, messages=USER, extra_headers={"content-length": "1"}
             )
-        assert anyio.current_time() - started < 0.3
+        assert anyio.current_time() - started < 1  # retries would take 11 s at least
     assert server.requests == []
 
 
@@ -278,7 +279,7 @@ async def test_a_trickling_response_head_is_bounded_by_the_read_timeout() -> Non
             started = anyio.current_time()
             with anyio.fail_after(5), pytest.raises(APITimeoutError, match="head"):
                 await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
-            assert anyio.current_time() - started < 1.5
+            assert anyio.current_time() - started < 3
 
 
 async def test_a_trickling_stream_head_is_bounded_by_stream_idle() -> None:
@@ -293,7 +294,7 @@ async def test_a_trickling_stream_head_is_bounded_by_stream_idle() -> None:
             with anyio.fail_after(5), pytest.raises(APITimeoutError, match="head"):
                 async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER):
                     pass
-            assert anyio.current_time() - started < 1.5
+            assert anyio.current_time() - started < 3
 
 
 def test_rate_limit_reset_times_with_any_fraction_of_a_second() -> None:
@@ -451,7 +452,7 @@ async def test_a_redirect_is_a_status_error_and_not_followed() -> None:
 
     async with raw_server(handler) as srv:
         async with AsyncClaude(api_key=KEY, base_url=srv.url) as client:
-            with pytest.raises(APIStatusError) as info:
+            with pytest.raises(APIStatusError, match="redirect to 'https://elsewhere/'") as info:
                 await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
             assert info.value.status_code == 302
             with pytest.raises(APIStatusError) as info:
