@@ -228,6 +228,10 @@ class Claude:
 
     def with_options(self, **options: Any) -> Claude:
         """A copy with some settings changed, sharing the pool and the portal thread."""
+        for name in ("api_key", "auth_token"):
+            # Wrapped: this frame's locals show up in tracebacks that capture them.
+            if isinstance(options.get(name), str):
+                options[name] = _secret(options[name])
         copy = object.__new__(Claude)
         copy._async = self._async.with_options(**options)
         copy._portal = self._portal

@@ -132,6 +132,13 @@ async def test_the_key_is_in_no_traceback_even_with_locals(
     with pytest.raises(TypeError, match="max_retries") as info2:
         Claude(api_key=KEY, base_url=server.url, max_retries=None)  # type: ignore[arg-type]
     assert_hidden(info2.value, KEY)
+    with Claude(base_url=server.url) as blocking, pytest.raises(ValueError) as info2:
+        blocking.with_options(api_key=KEY, max_retries=-1)
+    assert_hidden(info2.value, KEY)
+    async with AsyncClaude(base_url=server.url) as client:
+        with pytest.raises(ValueError) as info2:
+            client.with_options(api_key=KEY, max_retries=-1)
+        assert_hidden(info2.value, KEY)
     # A status error, a read timeout and a refused connection, raised mid-request.
     server.script(ErrorReply(401, "authentication_error", "invalid x-api-key"))
     async with AsyncClaude(api_key=KEY, base_url=server.url, max_retries=0) as client:
