@@ -104,7 +104,8 @@ class _mapped:
             ) from exc
         if isinstance(exc, core.TimeoutException | TimeoutError):
             kind = _TIMEOUT_KINDS.get(type(exc).__name__, self._action)
-            raise APITimeoutError(f"{kind} timeout talking to {where}") from exc
+            detail = f": {exc}" if str(exc) else ""
+            raise APITimeoutError(f"{kind} timeout talking to {where}{detail}") from exc
         if isinstance(
             exc,
             core.NetworkError
@@ -132,20 +133,51 @@ def _detail(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class _TLSGuard:
-    """A TCP stream about to start TLS. httpcore closes the socket when the handshake
-    fails with an `Exception`, but not when it is cancelled: this closes it on any
-    `BaseException`. After the handshake the TLS stream is used directly; reads and
-    writes pass through for what comes before it (a proxy's CONNECT tunnel).
-    """
+class _Head:
+    """The wait for one response head on a connection. httpcore bounds each read by the
+    read timeout, but not the head as a whole, which a server can trickle in byte by
+    byte: while `limit` is set, reads share a deadline that starts with the first read
+    (httpcore reads only once the request is sent)."""
 
-    __slots__ = ("_stream",)
+    __slots__ = ("deadline", "limit")
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self) -> None:
+        self.limit: float | None = None
+        self.deadline: float | None = None
+
+    def timeout(self, per_read: float | None) -> float | None:
+        assert self.limit is not None
+        now = anyio.current_time()
+        if self.deadline is None:
+            self.deadline = now + self.limit
+        left = max(self.deadline - now, 0.0)
+        return left if per_read is None or left < per_read else per_read
+
+
+class _Stream:
+    """httpcore's network stream for one connection, with two additions: reads honour
+    the connection's `_Head`, and a TLS handshake that is cancelled closes the socket
+    (httpcore closes it when the handshake fails with an `Exception` only)."""
+
+    __slots__ = ("_head", "_stream")
+
+    def __init__(self, stream: Any, head: _Head) -> None:
         self._stream = stream
+        self._head = head
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data: bytes = await self._stream.read(max_bytes, timeout)
+        head = self._head
+        if head.limit is None:
+            data: bytes = await self._stream.read(max_bytes, timeout)
+            return data
+        try:
+            data = await self._stream.read(max_bytes, head.timeout(timeout))
+        except _core().ReadTimeout as exc:
+            if head.deadline is not None and anyio.current_time() >= head.deadline:
+                raise _core().ReadTimeout(
+                    f"the response head took longer than {head.limit:g}s"
+                ) from exc
+            raise
         return data
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -159,52 +191,38 @@ class _TLSGuard:
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> _Stream:
         try:
-            return await self._stream.start_tls(ssl_context, server_hostname, timeout)
+            tls = await self._stream.start_tls(ssl_context, server_hostname, timeout)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await self._stream.aclose()
             raise
+        return _Stream(tls, self._head)
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
 
 
-class _TLSGuardBackend:
-    """httpcore's automatic network backend, with `_TLSGuard` around each TCP stream."""
+class _Backend:
+    """httpcore's automatic network backend, giving each connection's streams one `_Head`."""
 
-    __slots__ = ("_backend",)
+    __slots__ = ("_backend", "_head")
 
-    def __init__(self) -> None:
+    def __init__(self, head: _Head) -> None:
         from httpcore._backends.auto import AutoBackend
 
         self._backend = AutoBackend()
+        self._head = head
 
-    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _TLSGuard:
-        return _TLSGuard(await self._backend.connect_tcp(*args, **kwargs))
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(await self._backend.connect_tcp(*args, **kwargs), self._head)
 
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._backend.connect_unix_socket(*args, **kwargs)
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(await self._backend.connect_unix_socket(*args, **kwargs), self._head)
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)
-
-
-class _HeadTimer:
-    """httpcore's `trace` hook, used to start a cancel scope's clock when the request has
-    been sent and the wait for the response head begins: httpcore bounds each read of
-    the head, but not the whole head, which a server can trickle in byte by byte."""
-
-    __slots__ = ("limit", "scope")
-
-    def __init__(self, scope: anyio.CancelScope, limit: float) -> None:
-        self.scope = scope
-        self.limit = limit
-
-    async def __call__(self, name: str, info: object) -> None:
-        if name == "http11.receive_response_headers.started":
-            self.scope.deadline = anyio.current_time() + self.limit
 
 
 def _event_loop() -> object:
@@ -276,6 +294,7 @@ class AsyncTransport:
         # Responses dropped unclosed (see Response.__del__), and whether their slot is
         # still held: their connections are closed by the next send() or aclose().
         self._doomed: list[tuple[Response, bool]] = []
+        self._heads: dict[httpcore.AsyncHTTPConnection, _Head] = {}
 
     # ----------------------------------------------------------------- introspection
 
@@ -354,16 +373,19 @@ class AsyncTransport:
             await self._discard(connection)
         core = _core()
         self._open += 1
-        ssl_context = self._ssl()
-        return core.AsyncHTTPConnection(  # type: ignore[no-any-return]
+        head = _Head()
+        connection = core.AsyncHTTPConnection(
             core.Origin(self._scheme, self._host, self._port),
-            ssl_context=ssl_context,
+            ssl_context=self._ssl(),
             keepalive_expiry=self._keepalive_expiry,
-            network_backend=None if ssl_context is None else _TLSGuardBackend(),
+            network_backend=_Backend(head),
         )
+        self._heads[connection] = head
+        return connection  # type: ignore[no-any-return]
 
     async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._open -= 1
+        self._heads.pop(connection, None)
         with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
             try:
                 await connection.aclose()
@@ -450,39 +472,32 @@ class AsyncTransport:
         headers = [self._host_header, *request.headers]
         if request.content or request.method in ("POST", "PUT", "PATCH"):
             headers.append((b"content-length", b"%d" % len(request.content)))
-        limit = timeout.read
-        if head_timeout is not None and (limit is None or head_timeout < limit):
-            limit = head_timeout
-        scope = anyio.CancelScope()
-        extensions: dict[str, Any] = {
-            "timeout": {
-                "connect": timeout.connect,
-                "read": timeout.read,
-                "write": timeout.write,
-                "pool": timeout.pool,
-            }
-        }
-        if limit is not None:
-            extensions["trace"] = _HeadTimer(scope, limit)
+        head = self._heads[connection]
+        head.limit, head.deadline = timeout.read, None
+        if head_timeout is not None and (head.limit is None or head_timeout < head.limit):
+            head.limit = head_timeout
         core_request = core.Request(
             request.method.encode(),
             core.URL(scheme=self._scheme, host=self._host, port=self._port, target=request.target),
             headers=headers,
             content=request.content,
-            extensions=extensions,
+            extensions={
+                "timeout": {
+                    "connect": timeout.connect,
+                    "read": timeout.read,
+                    "write": timeout.write,
+                    "pool": timeout.pool,
+                }
+            },
         )
         try:
             with _mapped("request", self._where):
-                with scope:
-                    core_response = await connection.handle_async_request(core_request)
-                if scope.cancelled_caught:
-                    raise APITimeoutError(
-                        f"read timeout: the response head from {self._where} took longer "
-                        f"than {limit:g}s"
-                    )
+                core_response = await connection.handle_async_request(core_request)
         except BaseException:
             await self._release(connection, reusable=False)
             raise
+        finally:
+            head.limit = None
         return Response(self, connection, core_response)
 
     async def aclose(self) -> None:
