@@ -395,6 +395,39 @@ async def test_breaking_out_of_batch_results_frees_the_connection(server: FakeCl
             await client.messages.batches.retrieve(batch.id)
 
 
+async def test_total_bounds_reading_batch_results() -> None:
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        if b"/results" not in request.split(b"\r\n", 1)[0]:
+            batch = (
+                b'{"id":"b1","type":"message_batch","processing_status":"ended",'
+                b'"request_counts":{"processing":0,"succeeded":0,"errored":0,"canceled":2,'
+                b'"expired":0},"created_at":"2026-01-01T00:00:00Z",'
+                b'"expires_at":"2026-01-02T00:00:00Z","ended_at":"2026-01-01T00:01:00Z",'
+                b'"cancel_initiated_at":null,"archived_at":null,'
+                b'"results_url":"http://127.0.0.1/v1/messages/batches/b1/results"}'
+            )
+            await stream.send(response(batch, headers={"content-type": "application/json"}))
+            return
+        line = b'{"custom_id":"r0","result":{"type":"canceled"}}\n'
+        await stream.send(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n%x\r\n%s\r\n" % (len(line), line)
+        )
+        await anyio.sleep_forever()  # the second line never comes
+
+    async with raw_server(handler) as srv:
+        async with AsyncClaude(
+            api_key=KEY, base_url=srv.url, timeout=Timeout(read=60, total=0.5)
+        ) as client:
+            started = anyio.current_time()
+            seen = []
+            with anyio.fail_after(5), pytest.raises(APITimeoutError, match="overall"):
+                async with await client.messages.batches.results("b1") as results:
+                    async for result in results:
+                        seen.append(result.custom_id)
+            assert seen == ["r0"]
+            assert anyio.current_time() - started < 3
+
+
 # ----------------------------------------------------------------- streams that end wrong
 
 
