@@ -350,6 +350,7 @@ class AsyncClaude:
         deadline: float | None,
         read_body: bool = False,
         head_timeout: float | None = None,
+        retries_taken: int = 0,
     ) -> tuple[Response, int, bytes | None]:
         """Send `call`, retrying as the retry rules say; return a 2xx response.
 
@@ -357,6 +358,8 @@ class AsyncClaude:
         so a connection that breaks mid-body is retried too; the body is returned third.
         Without it the response comes back unread and the caller must close it.
         `head_timeout` bounds the wait for the response head (with `Timeout.read`).
+        `retries_taken` counts attempts already spent from `call.max_retries` (a stream
+        retried after its head); the count returned second includes them.
         Raises `APIStatusError` subclasses for error statuses and redirects (after
         retries), and `APIConnectionError`/`APITimeoutError` for transport failures.
         No wait between attempts goes past `deadline`: when the next wait would, the
@@ -366,7 +369,6 @@ class AsyncClaude:
         from ._retry import retry_delay, should_retry
 
         transport = self._get_transport()
-        retries_taken = 0
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()

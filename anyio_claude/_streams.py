@@ -498,21 +498,18 @@ async def open_stream(
     from ._client import retryable, sleep_before_retry
     from ._retry import retry_delay
 
-    budget = call.max_retries
     used = 0
     while True:
-        call.max_retries = budget - used
-        response, retries, _ = await client._send(
-            call, deadline=deadline, head_timeout=call.timeout.stream_idle
+        response, used, _ = await client._send(
+            call, deadline=deadline, head_timeout=call.timeout.stream_idle, retries_taken=used
         )
-        used += retries
         await _expect_event_stream(response)
         stream = factory(response, used)
         try:
             await stream._prime()
         except APIConnectionError as exc:
             await stream.close()
-            if used >= budget or not retryable(exc):
+            if used >= call.max_retries or not retryable(exc):
                 raise
             await sleep_before_retry(retry_delay(used, None), deadline, exc)
             used += 1

@@ -332,6 +332,7 @@ async def test_stream_retried_only_before_the_first_event() -> None:
             async with client.messages.stream(model=MODEL, max_tokens=50, messages=USER) as s:
                 assert (await s.get_final_text()).startswith("You said")
             assert s.retries_taken == 1
+            assert fake.requests[1].headers["x-stainless-retry-count"] == "1"
     async with FakeClaude(faults=[Fault("reset_mid_body", nth=1, after_events=6)]) as fake:
         async with AsyncClaude(api_key=KEY, base_url=fake.url) as client:
             with pytest.raises(APIConnectionError) as info:
