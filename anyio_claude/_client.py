@@ -495,7 +495,8 @@ def _secret(value: str) -> SecretStr: ...
 @overload
 def _secret(value: str | None) -> SecretStr | None: ...
 def _secret(value: str | None) -> SecretStr | None:
-    return None if value is None else SecretStr(value)
+    # Anything but a str is left as is, for _checked_secret to refuse.
+    return SecretStr(value) if isinstance(value, str) else value
 
 
 def _checked_secret(argument: str, value: SecretStr | None) -> SecretStr | None:

@@ -107,16 +107,17 @@ async def test_a_key_read_from_a_file_is_stripped(server: FakeClaude) -> None:
         (KEY[:10] + " " + KEY[10:], ValueError),
         (KEY + "\x00", ValueError),
         (" \n", ValueError),
+        (12345, TypeError),
     ],
 )
 async def test_a_bad_key_is_refused_without_showing_it(
-    server: FakeClaude, key: str, error: type[Exception]
+    server: FakeClaude, key: object, error: type[Exception]
 ) -> None:
     with pytest.raises(error, match="api_key") as info:
-        AsyncClaude(api_key=key, base_url=server.url)
+        AsyncClaude(api_key=key, base_url=server.url)  # type: ignore[arg-type]
     assert_hidden(info.value, KEY[:10], KEY[10:])
     with pytest.raises(error, match="auth_token") as info:
-        AsyncClaude(auth_token=key, base_url=server.url)
+        AsyncClaude(auth_token=key, base_url=server.url)  # type: ignore[arg-type]
     assert_hidden(info.value, KEY[:10], KEY[10:])
     assert server.requests == []
 
