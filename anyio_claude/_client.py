@@ -23,7 +23,14 @@ from ._errors import (
 )
 from ._http import Headers, Request, Timeout
 from ._response import HTTPResponse
-from ._secret import SecretBytes, SecretStr, encode_headers, redact_url, secret_problem
+from ._secret import (
+    SecretBytes,
+    SecretHeaders,
+    SecretStr,
+    encode_headers,
+    redact_url,
+    secret_problem,
+)
 from .types import ErrorResponse
 
 if TYPE_CHECKING:
@@ -138,6 +145,7 @@ class AsyncClaude:
         auth_token = _secret(
             auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
         )
+        default_headers = SecretHeaders(default_headers or {})
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)
         self._auth_token = _checked_secret("auth_token", auth_token)
@@ -156,7 +164,7 @@ class AsyncClaude:
         self.max_retries = _check_max_retries(max_retries)
         _check_max_connections(max_connections)
         self.anthropic_version = anthropic_version
-        self._default_headers = dict(default_headers or {})
+        self._default_headers = default_headers
         self._default_query = dict(default_query or {})
         self._max_connections = max_connections
         self._verify = verify
@@ -217,6 +225,8 @@ class AsyncClaude:
         Headers given here are added to (and override) the existing default headers.
         """
         api_key, auth_token = _secret(api_key), _secret(auth_token)
+        if default_headers is not None:
+            default_headers = SecretHeaders(default_headers)
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy.__dict__.pop("messages", None)
@@ -231,7 +241,7 @@ class AsyncClaude:
         if max_retries is not None:
             copy.max_retries = _check_max_retries(max_retries)
         if default_headers is not None:
-            copy._default_headers = {**self._default_headers, **default_headers}
+            copy._default_headers = SecretHeaders({**self._default_headers, **default_headers})
         if anthropic_version is not None:
             copy.anthropic_version = anthropic_version
         copy._owns_transport = False

@@ -15,6 +15,7 @@ from urllib.parse import SplitResult, urlsplit
 __all__ = (
     "SECRET_HEADERS",
     "SecretBytes",
+    "SecretHeaders",
     "SecretStr",
     "encode_headers",
     "redact_url",
@@ -65,6 +66,19 @@ def secret_problem(value: object) -> str | None:
     return None
 
 
+class SecretHeaders(dict[str, str]):
+    """A header mapping whose repr hides the values of credential headers."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        shown = {
+            name: "<redacted>" if str(name).lower().encode() in SECRET_HEADERS else value
+            for name, value in self.items()
+        }
+        return repr(shown)
+
+
 def encode_headers(argument: str, headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
     """`headers` as lower-case wire pairs; raises `TypeError`/`ValueError` naming `argument`
     and the header (never the value) when a name or value cannot be sent as is.
@@ -73,22 +87,31 @@ def encode_headers(argument: str, headers: Mapping[str, str]) -> list[tuple[byte
     """
     pairs: list[tuple[bytes, bytes]] = []
     for name, value in headers.items():
-        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
-            raise ValueError(f"{argument}: {name!r} is not a valid HTTP header name")
-        if not isinstance(value, str):
-            raise TypeError(
-                f"{argument}[{name!r}] must be a str, got {type(value).__name__} "
-                "(convert numbers with str())"
-            )
+        problem = _header_problem(argument, name, value)
+        if problem is not None:
+            # Not left in this frame's locals, which tracebacks may show.
+            del value
+            raise problem
         key = name.lower().encode("ascii")
-        if _BAD_VALUE_CHAR.search(value.strip()):
-            raise ValueError(
-                f"{argument}[{name!r}] contains a line break or control character, "
-                "which cannot be sent in a header"
-            )
-        encoded = value.strip().encode()
-        pairs.append((key, SecretBytes(encoded) if key in SECRET_HEADERS else encoded))
+        wire = SecretBytes if key in SECRET_HEADERS else bytes
+        pairs.append((key, wire(value.strip().encode())))
     return pairs
+
+
+def _header_problem(argument: str, name: object, value: object) -> Exception | None:
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        return ValueError(f"{argument}: {name!r} is not a valid HTTP header name")
+    if not isinstance(value, str):
+        return TypeError(
+            f"{argument}[{name!r}] must be a str, got {type(value).__name__} "
+            "(convert numbers with str())"
+        )
+    if _BAD_VALUE_CHAR.search(value.strip()):
+        return ValueError(
+            f"{argument}[{name!r}] contains a line break or control character, "
+            "which cannot be sent in a header"
+        )
+    return None
 
 
 def redact_url(url: str) -> str:

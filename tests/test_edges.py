@@ -140,6 +140,14 @@ async def test_the_key_is_in_no_traceback_even_with_locals(
         with pytest.raises(ValueError) as info2:
             client.with_options(api_key=KEY, max_retries=-1)
         assert_hidden(info2.value, KEY)
+    # A key passed as a header, next to a header that cannot be sent.
+    for headers in (
+        {"x-api-key": KEY, "x-count": 1},
+        {"authorization": f"Bearer {KEY[:10]}\n{KEY[10:]}"},
+    ):
+        with pytest.raises((TypeError, ValueError), match="default_headers") as info6:
+            AsyncClaude(base_url=server.url, default_headers=headers)  # type: ignore[arg-type]
+        assert_hidden(info6.value, KEY, KEY[:10], KEY[10:])
     # A status error, a read timeout and a refused connection, raised mid-request.
     server.script(ErrorReply(401, "authentication_error", "invalid x-api-key"))
     async with AsyncClaude(api_key=KEY, base_url=server.url, max_retries=0) as client:
