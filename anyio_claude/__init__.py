@@ -22,6 +22,7 @@ from ._errors import ClaudeError as ClaudeError
 from ._errors import ConflictError as ConflictError
 from ._errors import EventProtocolError as EventProtocolError
 from ._errors import GatewayTimeoutError as GatewayTimeoutError
+from ._errors import IncompleteStreamError as IncompleteStreamError
 from ._errors import InternalServerError as InternalServerError
 from ._errors import NotFoundError as NotFoundError
 from ._errors import OverloadedError as OverloadedError
@@ -101,6 +102,7 @@ __all__ = (
     "GatewayTimeoutError",
     "HTTPResponse",
     "Headers",
+    "IncompleteStreamError",
     "InternalServerError",
     "MessageStream",
     "MessageStreamManager",

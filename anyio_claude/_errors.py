@@ -6,7 +6,8 @@
     │   └── EventProtocolError         an event that is not valid JSON / out of order
     └── APIError                       anything that went wrong talking to the API
         ├── APIConnectionError         could not connect, or the connection broke
-        │   └── APITimeoutError        connect/read/write/pool/overall/idle timeout
+        │   ├── APITimeoutError        connect/read/write/pool/overall/idle timeout
+        │   └── IncompleteStreamError  the stream ended cleanly before `message_stop`
         ├── APIResponseValidationError the server's reply could not be understood
         └── APIStatusError             an HTTP error status, or an `error` event mid-stream
             ├── BadRequestError             400 invalid_request_error
@@ -90,6 +91,14 @@ class APITimeoutError(APIConnectionError):
     """A connect, read, write, pool, overall or stream-idle timeout expired."""
 
 
+class IncompleteStreamError(APIConnectionError):
+    """The event stream ended without error before its `message_stop` event.
+
+    What arrived is in `partial_message` (None if `message_start` never came); the
+    message is incomplete, whatever its `stop_reason` says.
+    """
+
+
 class APIResponseValidationError(APIError):
     """The server answered, but not with something this client can understand."""
 
@@ -139,6 +148,11 @@ class APIStatusError(APIError):
         self.type = type
         self.response = response
         self.rate_limits = rate_limits
+
+    @property
+    def retry_after(self) -> float | None:
+        """The wait in seconds the server asked for (`retry-after(-ms)`), or None."""
+        return self.rate_limits.retry_after if self.rate_limits is not None else None
 
     def __str__(self) -> str:
         rid = f", request-id: {self.request_id}" if self.request_id else ""

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._client import NOT_GIVEN, AsyncClaude, NotGiven
+from ._client import NOT_GIVEN, AsyncClaude, NotGiven, _secret
+from ._errors import ClaudeError
 from ._response import APIResponse, AsyncAPIResponse, HTTPResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import AsyncPage
@@ -88,11 +89,15 @@ class _Portal:
         self._lock = threading.Lock()
         self._portal: BlockingPortal | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def get(self) -> BlockingPortal:
         portal = self._portal
         if portal is None:
             with self._lock:
+                if self._stopped:
+                    # Starting a new loop thread here would leave it running for good.
+                    raise ClaudeError("the client was closed; create a new one")
                 if self._portal is None:
                     self._start()
                 portal = self._portal
@@ -127,6 +132,7 @@ class _Portal:
 
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             portal, thread = self._portal, self._thread
             if portal is None or thread is None or thread is threading.current_thread():
                 return
@@ -193,6 +199,8 @@ class Claude:
         verify: bool | ssl.SSLContext = True,
         backend: str = "asyncio",
     ) -> None:
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        api_key, auth_token = _secret(api_key), _secret(auth_token)
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
@@ -237,6 +245,10 @@ class Claude:
 
     def with_options(self, **options: Any) -> Claude:
         """A copy with some settings changed, sharing the pool and the portal thread."""
+        for name in ("api_key", "auth_token"):
+            # Wrapped: this frame's locals show up in tracebacks that capture them.
+            if isinstance(options.get(name), str):
+                options[name] = _secret(options[name])
         copy = object.__new__(Claude)
         copy._async = self._async.with_options(**options)
         copy._portal = self._portal
@@ -246,7 +258,8 @@ class Claude:
     copy = with_options
 
     def close(self) -> None:
-        """Close every pooled connection and stop the background thread. Idempotent."""
+        """Close every pooled connection and stop the background thread. Idempotent;
+        calls made afterwards raise `ClaudeError`."""
         if self._owns_portal:
             self._portal.stop()
 
@@ -257,7 +270,8 @@ class Claude:
         self.close()
 
     def __repr__(self) -> str:
-        return repr(self._async).replace("AsyncClaude", "Claude", 1)
+        inner = self.__dict__.get("_async")
+        return "Claude()" if inner is None else repr(inner).replace("AsyncClaude", "Claude", 1)
 
 
 class Stream:

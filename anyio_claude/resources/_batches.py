@@ -6,10 +6,11 @@ from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+import anyio
 import msgspec
 
 from .._client import NOT_GIVEN, NotGiven, _deadline_for
-from .._errors import APIResponseValidationError, ClaudeError, ProtocolError
+from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
 from .._http import Timeout
 from ..types import (
     DeletedMessageBatch,
@@ -55,14 +56,17 @@ class AsyncBatchResults:
     """The JSONL results of an ended batch, one `MessageBatchIndividualResponse` at a time.
 
     Lines are decoded as they arrive, so a large result file is never held in memory.
-    Read it to the end or use `async with`; either releases the connection. Results come
+    Read it to the end or use `async with`; either releases the connection (one dropped
+    unclosed is discarded when garbage-collected, with a `ResourceWarning`). Reading
+    raises `APITimeoutError` once the call's `Timeout.total` has passed. Results come
     in any order: match them by `custom_id`.
     """
 
-    __slots__ = ("_chunks", "_closed", "_lines", "_pending", "_response")
+    __slots__ = ("_chunks", "_closed", "_deadline", "_lines", "_pending", "_response")
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Response, deadline: float | None = None) -> None:
         self._response = response
+        self._deadline = deadline
         self._chunks = response.aiter_bytes()
         self._pending = b""
         self._lines: list[bytes] = []
@@ -76,7 +80,16 @@ class AsyncBatchResults:
             if self._closed:
                 raise StopAsyncIteration
             try:
-                chunk = await self._chunks.__anext__()
+                if self._deadline is None:
+                    chunk = await self._chunks.__anext__()
+                else:
+                    with anyio.CancelScope(deadline=self._deadline) as scope:
+                        chunk = await self._chunks.__anext__()
+                    if scope.cancelled_caught:
+                        raise APITimeoutError(
+                            "the request's overall timeout expired while reading batch results",
+                            request_id=self._response.headers.get("request-id"),
+                        )
             except StopAsyncIteration:
                 await self.close()
                 if self._pending.strip():
@@ -278,8 +291,9 @@ class _Batches:
             extra_query=extra_query,
             timeout=timeout,
         )
-        response, _, _ = await self._client._send(call, deadline=_deadline_for(call.timeout))
-        return AsyncBatchResults(response)
+        deadline = _deadline_for(call.timeout)
+        response, _, _ = await self._client._send(call, deadline=deadline)
+        return AsyncBatchResults(response, deadline)
 
 
 class AsyncBatches:
