@@ -16,6 +16,7 @@ would add ~130 ms to `import anyio_claude`.
 from __future__ import annotations
 
 import ssl
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import suppress
@@ -30,6 +31,8 @@ from ._http import Headers, Request, Timeout
 
 if TYPE_CHECKING:
     import httpcore
+
+    from ._proxy import Proxy
 
 __all__ = ("AsyncTransport", "Response")
 
@@ -60,11 +63,13 @@ class _mapped:
     based manager costs several times more per use.
     """
 
-    __slots__ = ("_action", "_where")
+    __slots__ = ("_action", "_origin", "_request", "_where")
 
-    def __init__(self, action: str, where: str) -> None:
+    def __init__(self, action: str, where: str, request: Request, origin: str) -> None:
         self._action = action
         self._where = where
+        self._request = request
+        self._origin = origin
 
     def __enter__(self) -> None:
         return None
@@ -74,11 +79,14 @@ class _mapped:
     ) -> None:
         if exc is None or not isinstance(exc, Exception) or isinstance(exc, APIConnectionError):
             return
+        from ._response import HTTPRequest
+
         core = _core()
         where = self._where
+        request = HTTPRequest.redacted(self._request, self._origin)
         if isinstance(exc, core.TimeoutException | TimeoutError):
             kind = _TIMEOUT_KINDS.get(type(exc).__name__, self._action)
-            raise APITimeoutError(f"{kind} timeout talking to {where}") from exc
+            raise APITimeoutError(f"{kind} timeout talking to {where}", request=request) from exc
         if isinstance(
             exc,
             core.NetworkError
@@ -90,7 +98,9 @@ class _mapped:
             | anyio.EndOfStream
             | OSError,
         ):
-            raise APIConnectionError(f"{self._action} failed ({where}): {_detail(exc)}") from exc
+            raise APIConnectionError(
+                f"{self._action} failed ({where}): {_detail(exc)}", request=request
+            ) from exc
 
 
 def _detail(exc: BaseException) -> str:
@@ -121,7 +131,8 @@ class AsyncTransport:
     wait in FIFO order, for at most `Timeout.pool`. Idle connections are reused most
     recent first and dropped after `keepalive_expiry` seconds or once the server closed
     them. TLS certificates are verified against certifi's store unless `verify=False`
-    or another `ssl_context` is given.
+    or another `ssl_context` is given. With a `proxy`, every connection goes through it
+    (a CONNECT tunnel for https origins).
     """
 
     def __init__(
@@ -132,6 +143,7 @@ class AsyncTransport:
         keepalive_expiry: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
         verify: bool = True,
+        proxy: Proxy | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -143,6 +155,10 @@ class AsyncTransport:
         netloc = self._host if default_port else self._host + b":%d" % self._port
         self._host_header = (b"host", netloc)
         self._where = f"{parts.hostname}:{self._port}"
+        if proxy is not None:
+            self._where += f" via proxy {proxy.shown}"
+        self._proxy = proxy
+        self.origin = f"{parts.scheme}://{netloc.decode('ascii')}"
         self._limit = max_connections
         self._keepalive_expiry = keepalive_expiry
         self._ssl_context = ssl_context
@@ -154,6 +170,11 @@ class AsyncTransport:
         self._closed = False
 
     # ----------------------------------------------------------------- introspection
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `aclose()` was called."""
+        return self._closed
 
     @property
     def num_connections(self) -> int:
@@ -228,11 +249,28 @@ class AsyncTransport:
             await self._discard(connection)
         core = _core()
         self._open += 1
+        origin = core.Origin(self._scheme, self._host, self._port)
+        if self._proxy is not None:
+            return self._proxy.connection(  # type: ignore[no-any-return]
+                core,
+                origin,
+                ssl_context=self._ssl(),
+                proxy_ssl_context=self._proxy_ssl(),
+                keepalive_expiry=self._keepalive_expiry,
+            )
         return core.AsyncHTTPConnection(  # type: ignore[no-any-return]
-            core.Origin(self._scheme, self._host, self._port),
-            ssl_context=self._ssl(),
-            keepalive_expiry=self._keepalive_expiry,
+            origin, ssl_context=self._ssl(), keepalive_expiry=self._keepalive_expiry
         )
+
+    def _proxy_ssl(self) -> ssl.SSLContext | None:
+        # An https:// proxy is verified like the API (same trust settings).
+        if self._proxy is None or self._proxy.scheme != b"https":
+            return None
+        if self._scheme == b"https":
+            return self._ssl()
+        import certifi
+
+        return ssl.create_default_context(cafile=certifi.where())
 
     async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._open -= 1
@@ -269,6 +307,7 @@ class AsyncTransport:
         if self._closed:
             raise APIConnectionError("the client was closed; create a new one")
         core = _core()
+        started = time.monotonic()
         await self._acquire(timeout.pool)
         try:
             connection = await self._take_connection()
@@ -293,12 +332,12 @@ class AsyncTransport:
             },
         )
         try:
-            with _mapped("request", self._where):
+            with _mapped("request", self._where, request, self.origin):
                 core_response = await connection.handle_async_request(core_request)
         except BaseException:
             await self._release(connection, reusable=False)
             raise
-        return Response(self, connection, core_response)
+        return Response(self, connection, core_response, request, started)
 
     async def aclose(self) -> None:
         """Close every idle connection; connections in use close when released.
@@ -329,6 +368,8 @@ class Response:
         "headers",
         "http_version",
         "is_closed",
+        "request",
+        "started",
         "status",
     )
 
@@ -337,8 +378,12 @@ class Response:
         transport: AsyncTransport,
         connection: httpcore.AsyncHTTPConnection,
         core_response: httpcore.Response,
+        request: Request,
+        started: float,
     ) -> None:
         self._transport = transport
+        self.request = request
+        self.started = started
         self._connection = connection
         self._core = core_response
         self._complete = False
@@ -352,6 +397,11 @@ class Response:
     def aiter_bytes(self) -> _Body:
         """The body, chunk by chunk as it arrives (each read bounded by the read timeout)."""
         return _Body(self)
+
+    @property
+    def origin(self) -> str:
+        """The scheme, host and port requested, as `https://host[:port]`."""
+        return self._transport.origin
 
     async def aread(self) -> bytes:
         """The rest of the body."""
@@ -421,7 +471,12 @@ class _Body:
     async def __anext__(self) -> bytes:
         response = self._response
         while True:
-            with _mapped("reading the response", response._transport._where):
+            with _mapped(
+                "reading the response",
+                response._transport._where,
+                response.request,
+                response._transport.origin,
+            ):
                 try:
                     chunk = await self._stream.__anext__()
                 except StopAsyncIteration:

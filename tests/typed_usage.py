@@ -79,10 +79,15 @@ async def raw_and_streaming(client: AsyncClaude) -> None:
     raw = await client.messages.with_raw_response.create(
         model=MODEL, max_tokens=10, messages=[], extra_headers={"x": "y"}, timeout=5.0
     )
-    assert_type(raw, APIResponse[Message])
-    assert_type(raw.parse(), Message)
+    assert_type(raw, AsyncAPIResponse[Message])
+    assert_type(await raw.parse(), Message)
+    assert_type(await raw.text(), str)
     raw_count = await client.messages.with_raw_response.count_tokens(model=MODEL, messages=[])
-    assert_type(raw_count.parse(), MessageTokensCount)
+    assert_type(await raw_count.parse(), MessageTokensCount)
+    raw_events = await client.with_raw_response.messages.create(
+        model=MODEL, max_tokens=10, messages=[], stream=True
+    )
+    assert_type(await raw_events.parse(), AsyncStream)
     async with client.messages.with_streaming_response.create(
         model=MODEL, max_tokens=10, messages=[]
     ) as response:
@@ -90,10 +95,23 @@ async def raw_and_streaming(client: AsyncClaude) -> None:
         assert_type(await response.parse(), Message)
         async for line in response.iter_lines():
             assert_type(line, str)
+    async with client.messages.with_streaming_response.stream(
+        model=MODEL, max_tokens=10, messages=[]
+    ) as streamed:
+        assert_type(streamed.http_response.status_code, int)
+        async for text in streamed.text_stream:
+            assert_type(text, str)
+        assert_type(await streamed.parse(), AsyncMessageStream)
     raw_batch = await client.messages.with_raw_response.batches.retrieve("b")
-    assert_type(raw_batch.parse(), MessageBatch)
+    assert_type(await raw_batch.parse(), MessageBatch)
+    raw_results = await client.messages.with_raw_response.batches.results("b")
+    assert_type(await raw_results.parse(), AsyncBatchResults)
     raw_model = await client.models.with_raw_response.retrieve(MODEL)
-    assert_type(raw_model.parse(), ModelInfo)
+    assert_type(await raw_model.parse(), ModelInfo)
+    raw_models = await client.with_raw_response.models.list(limit=2)
+    assert_type(await raw_models.parse(), AsyncPage[ModelInfo])
+    async with client.with_streaming_response.messages.batches.list() as listed:
+        assert_type(await listed.parse(), AsyncPage[MessageBatch])
 
 
 def blocking(client: Claude) -> None:
@@ -110,7 +128,9 @@ def blocking(client: Claude) -> None:
         assert_type(helper.get_final_message(), Message)
     assert_type(client.messages.count_tokens(model=MODEL, messages=[]), MessageTokensCount)
     raw = client.messages.with_raw_response.create(model=MODEL, max_tokens=10, messages=[])
+    assert_type(raw, APIResponse[Message])
     assert_type(raw.parse(), Message)
+    assert_type(raw.text(), str)
     raw_stream = client.messages.with_raw_response.create(
         model=MODEL, max_tokens=10, messages=[], stream=True
     )
@@ -121,6 +141,13 @@ def blocking(client: Claude) -> None:
         assert_type(response.parse(), Message)
         for line in response.iter_lines():
             assert_type(line, str)
+    with client.messages.with_streaming_response.stream(
+        model=MODEL, max_tokens=10, messages=[]
+    ) as streamed:
+        assert_type(streamed.http_response.status_code, int)
+        for text in streamed.text_stream:
+            assert_type(text, str)
+    assert_type(client.with_raw_response.models.list().parse().data, list[ModelInfo])
     batch = client.messages.batches.create(requests=[])
     assert_type(batch, MessageBatch)
     for result in client.messages.batches.results(batch.id):
