@@ -57,9 +57,16 @@ class Proxy:
         keepalive_expiry: float,
     ) -> Any:
         """An httpcore connection to `remote` (an `httpcore.Origin`) through this proxy."""
+        # httpcore exports these per-connection classes only from their module; its
+        # public AsyncHTTPProxy is a pool, which is what _transport avoids.
+        from httpcore._async.http_proxy import (
+            AsyncForwardHTTPConnection,
+            AsyncTunnelHTTPConnection,
+        )
+
         origin = core.Origin(self.scheme, self.host, self.port)
         if remote.scheme == b"https":
-            return core.AsyncTunnelHTTPConnection(
+            return AsyncTunnelHTTPConnection(
                 proxy_origin=origin,
                 remote_origin=remote,
                 ssl_context=ssl_context,
@@ -67,7 +74,7 @@ class Proxy:
                 proxy_headers=self.headers,
                 keepalive_expiry=keepalive_expiry,
             )
-        return core.AsyncForwardHTTPConnection(
+        return AsyncForwardHTTPConnection(
             proxy_origin=origin,
             remote_origin=remote,
             proxy_headers=self.headers,
