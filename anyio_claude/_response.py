@@ -266,34 +266,52 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
     Reading raises `APIConnectionError`/`APITimeoutError` if the connection fails.
     """
 
-    __slots__ = ("_parse", "_parsed", "_response")
+    __slots__ = ("_parse", "_parsed", "_response", "_stream_only", "_streamed")
 
     def __init__(
         self,
-        response: Response | None,
+        response: Response,
         http_response: HTTPResponse,
         parse: Callable[[AsyncAPIResponse[T]], Awaitable[T]],
         *,
         retries_taken: int = 0,
+        stream_only: bool = False,
     ) -> None:
         self._response = response
         self.http_response = http_response
         self.retries_taken = retries_taken
         self._parse = parse
         self._parsed: list[T] = []
+        # A raw stream has read its first event already: its body is the stream's alone.
+        self._stream_only = stream_only
+        self._streamed = False
 
     @property
     def is_closed(self) -> bool:
         """Whether the connection was released (the body read to the end, or closed)."""
-        return self._response is None or self._response.is_closed
+        return self._response.is_closed
+
+    def _unread_body(self) -> Response:
+        if self._stream_only:
+            raise ClaudeError("this response's body is read through its stream: parse()")
+        if self._streamed or self._response.is_closed:
+            raise ClaudeError(
+                "the body was already streamed (or the response closed): call read() before "
+                "iterating, or keep what the iteration gives"
+            )
+        self._streamed = True
+        return self._response
 
     async def read(self) -> bytes:
-        """Read the whole body (cached in `http_response.content`)."""
+        """Read the whole body (cached in `http_response.content`) and release the
+        connection."""
         content = self.http_response.content
         if content is None:
-            if self._response is None:
-                raise ClaudeError("this response's body is read through its stream: parse()")
-            content = self.http_response.content = await self._response.aread()
+            response = self._unread_body()
+            try:
+                content = self.http_response.content = await response.aread()
+            finally:
+                await response.aclose()
         return content
 
     async def text(self) -> str:
@@ -330,8 +348,7 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
 
     async def close(self) -> None:
         """Release the connection (closing it if the body was not read to the end)."""
-        if self._response is not None:
-            await self._response.aclose()
+        await self._response.aclose()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{self.status_code}] request-id={self.request_id}>"
@@ -358,7 +375,9 @@ class AsyncMessageStreamResponse(AsyncAPIResponse["AsyncMessageStream"]):
         async def parse(_: AsyncAPIResponse[AsyncMessageStream]) -> AsyncMessageStream:
             return stream
 
-        super().__init__(response, http_response, parse, retries_taken=retries_taken)
+        super().__init__(
+            response, http_response, parse, retries_taken=retries_taken, stream_only=True
+        )
         self._stream = stream
 
     @property
@@ -446,16 +465,13 @@ class BodyIterator(Generic[_I]):
     connection fails; cancelling a read leaves the response to be closed by its block.
     """
 
-    __slots__ = ("_chunks", "_ended", "_ready", "_splitter")
+    __slots__ = ("_chunks", "_ended", "_ready", "_response", "_splitter")
 
     def __init__(self, response: AsyncAPIResponse[Any], splitter: _Splitter[_I]) -> None:
         content = response.http_response.content
-        if content is None and response._response is None:
-            raise ClaudeError("this response's body is read through its stream: parse()")
+        self._response = response._unread_body() if content is None else None
         self._chunks: AsyncIterator[bytes] | None = (
-            response._response.aiter_bytes()
-            if content is None and response._response is not None
-            else None
+            None if self._response is None else self._response.aiter_bytes()
         )
         self._splitter = splitter
         self._ready: deque[_I] = deque(splitter.feed(content) if content else ())
@@ -476,6 +492,8 @@ class BodyIterator(Generic[_I]):
                 chunk = await self._chunks.__anext__()
             except StopAsyncIteration:
                 self._ended = True
+                assert self._response is not None
+                await self._response.aclose()
                 ready.extend(self._splitter.end())
             else:
                 ready.extend(self._splitter.feed(chunk))

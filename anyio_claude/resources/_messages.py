@@ -120,7 +120,11 @@ class _Op:
                 return stream
 
             return AsyncAPIResponse(
-                stream._response, stream.http_response, parse, retries_taken=stream.retries_taken
+                stream._response,
+                stream.http_response,
+                parse,
+                retries_taken=stream.retries_taken,
+                stream_only=True,
             )
         return stream
 
@@ -174,9 +178,9 @@ class StreamingResponseManager(Generic[T]):
 
         async def parse(wrapper: AsyncAPIResponse[T]) -> Any:
             if op.stream_factory is not None:
-                return op.stream_factory(response, retries, deadline)
+                return op.stream_factory(wrapper._unread_body(), retries, deadline)
             if op.body_factory is not None:
-                return op.body_factory(response)
+                return op.body_factory(wrapper._unread_body())
             content = await wrapper.read()
             assert op.decode is not None
             return decode_body(op.decode, content, http_response)
