@@ -197,6 +197,9 @@ async def test_mid_stream_error_events_map_to_the_same_classes(
         async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as stream:
             await stream.until_done()
     assert info.value.status_code == 409
+    assert info.value.request is not None
+    assert info.value.request.url == f"{server.url}/v1/messages"
+    assert info.value.request.headers["x-stainless-helper-method"] == "stream"
 
 
 async def test_errors_pickle_with_their_attributes(client: AsyncClaude, server: FakeClaude) -> None:

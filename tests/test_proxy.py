@@ -7,6 +7,7 @@ import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 import pytest
@@ -121,10 +122,17 @@ async def _serve(proxy: Proxy, client: SocketStream) -> None:
 
 
 @asynccontextmanager
-async def loopback_proxy(credentials: str | None = None) -> AsyncIterator[Proxy]:
+async def loopback_proxy(
+    credentials: str | None = None, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[Proxy]:
     proxy = Proxy(credentials=credentials)
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-    proxy.port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    tcp = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    proxy.port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+    listener: anyio.abc.Listener[Any] = tcp
+    if tls is not None:
+        from anyio.streams.tls import TLSListener
+
+        listener = TLSListener(tcp, tls, standard_compatible=False)
 
     async def handle(stream: SocketStream) -> None:
         try:
@@ -177,6 +185,20 @@ async def test_https_api_through_a_connect_tunnel(
     assert proxy.seen == [f"CONNECT {host_port}"]
     assert proxy.auth == [None]
     assert len(fake.requests) == 2 and fake.requests[0].headers["x-api-key"] == KEY
+
+
+async def test_https_proxy_itself_over_tls(tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:
+    server_context, trusting = tls
+    async with (
+        FakeClaude(ssl_context=server_context) as fake,
+        loopback_proxy(tls=server_context) as proxy,
+    ):
+        url = f"https://127.0.0.1:{proxy.port}"
+        async with AsyncClaude(
+            api_key=KEY, base_url=fake.url, verify=trusting, proxy=url
+        ) as client:
+            message = await client.messages.create(model=MODEL, max_tokens=20, messages=USER)
+    assert message.content and proxy.seen == [f"CONNECT {fake.url.removeprefix('https://')}"]
 
 
 async def test_http_api_through_a_forwarding_proxy() -> None:

@@ -73,6 +73,8 @@ async def test_raw_streams_parse_to_the_open_stream(client: AsyncClaude) -> None
     )
     stream = await raw.parse()
     assert isinstance(stream, AsyncStream) and await raw.parse() is stream
+    assert raw.url == stream.response.url and raw.url is not None
+    assert raw.url.endswith("/v1/messages") and raw.method == "POST"
     with pytest.raises(ClaudeError, match="through its stream"):
         await raw.read()
     async with stream:
