@@ -263,7 +263,9 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
     read already (streams: only up to the first event); in a `with_streaming_response`
     block nothing is read until you ask, and leaving the block closes the response (a
     connection whose body was not read to the end is closed rather than reused).
-    Reading raises `APIConnectionError`/`APITimeoutError` if the connection fails.
+    Reading raises `APIConnectionError`/`APITimeoutError` if the connection fails, and
+    `ClaudeError` if the body was already streamed; a cancelled read leaves the connection
+    to be closed (never reused) by `close()` or the block's exit.
     """
 
     __slots__ = ("_parse", "_parsed", "_response", "_stream_only", "_streamed")
