@@ -226,8 +226,9 @@ class AsyncTransport:
     # ------------------------------------------------------------------- connections
 
     def _ssl(self) -> ssl.SSLContext | None:
-        if self._scheme != b"https":
-            return None
+        return self._tls() if self._scheme == b"https" else None
+
+    def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             if self._verify:
                 import certifi
@@ -266,11 +267,7 @@ class AsyncTransport:
         # An https:// proxy is verified like the API (same trust settings).
         if self._proxy is None or self._proxy.scheme != b"https":
             return None
-        if self._scheme == b"https":
-            return self._ssl()
-        import certifi
-
-        return ssl.create_default_context(cafile=certifi.where())
+        return self._tls()
 
     async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._open -= 1
