@@ -21,8 +21,9 @@ from ._errors import (
     ClaudeError,
     status_error_class,
 )
-from ._http import Headers, Request, Timeout
-from ._response import HTTPResponse
+from ._http import Request, Timeout
+from ._proxy import resolve_proxy
+from ._response import HTTPRequest, http_response_of
 from ._secret import (
     SecretBytes,
     SecretHeaders,
@@ -37,9 +38,27 @@ if TYPE_CHECKING:
     import ssl
 
     from ._transport import AsyncTransport, Response
-    from .resources import AsyncBeta, AsyncMessages, AsyncModels
+    from .resources import (
+        AsyncBeta,
+        AsyncBetaWithRawResponse,
+        AsyncBetaWithStreamingResponse,
+        AsyncMessages,
+        AsyncMessagesWithRawResponse,
+        AsyncMessagesWithStreamingResponse,
+        AsyncModels,
+        AsyncModelsWithRawResponse,
+        AsyncModelsWithStreamingResponse,
+    )
 
-__all__ = ("DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "NOT_GIVEN", "AsyncClaude", "NotGiven")
+__all__ = (
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "AsyncClaude",
+    "AsyncClaudeWithRawResponse",
+    "AsyncClaudeWithStreamedResponse",
+    "NotGiven",
+)
 
 logger = logging.getLogger("anyio_claude")
 
@@ -111,7 +130,10 @@ class AsyncClaude:
 
     Configuration comes from the arguments, then the environment (`ANTHROPIC_API_KEY`,
     `ANTHROPIC_AUTH_TOKEN`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_LOG`). A missing key is
-    reported when the first request is made, as a `ClaudeError`.
+    reported when the first request is made, as a `ClaudeError`. `proxy` is an
+    `http://` or `https://` proxy URL; without one, `HTTPS_PROXY` / `HTTP_PROXY` /
+    `ALL_PROXY` and `NO_PROXY` are honoured unless `trust_env=False`. A proxy URL that
+    is not http(s) raises `ValueError` here, before any I/O.
 
     Bad configuration raises before any request: `ValueError`/`TypeError` naming the
     argument, `ClaudeError` for an unusable `base_url`. Credentials are stripped of
@@ -138,6 +160,8 @@ class AsyncClaude:
         max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
         anthropic_version: str = "2023-06-01",
         verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
         _transport: AsyncTransport | None = None,
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -146,10 +170,11 @@ class AsyncClaude:
             auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
         )
         default_headers = SecretHeaders(default_headers or {})
+        proxy = _secret(proxy)
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)
         self._auth_token = _checked_secret("auth_token", auth_token)
-        raw_url = _secret(
+        raw_url = self._raw_base_url = _secret(
             (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         )
         # The URL may hold a password: from here on this frame keeps the redacted form.
@@ -159,6 +184,11 @@ class AsyncClaude:
             raise ClaudeError(f"base_url {problem}, got {self.base_url!r}")
         self._url_auth = _basic_auth(raw_url)
         self._path_prefix = urlsplit(raw_url).path.rstrip("/").encode()
+        shown = urlsplit(base_url)
+        self._origin = f"{shown.scheme}://{shown.netloc.rpartition('@')[2]}"
+        self._proxy_option = proxy
+        self._trust_env = trust_env
+        self._proxy = resolve_proxy(proxy, base_url, os.environ if trust_env else None)
         self._explicit_timeout = not isinstance(timeout, NotGiven)
         self.timeout = _coerce_timeout(timeout, DEFAULT_TIMEOUT)
         self.max_retries = _check_max_retries(max_retries)
@@ -170,6 +200,7 @@ class AsyncClaude:
         self._verify = verify
         self._transport = _transport
         self._owns_transport = _transport is None
+        self._closed = False
         self._base_headers = self._build_base_headers()
 
     # ------------------------------------------------------------------ configuration
@@ -205,9 +236,11 @@ class AsyncClaude:
     def __repr__(self) -> str:
         # getattr: tracebacks that capture locals call this on half-built clients too.
         key = "<set>" if getattr(self, "_api_key", None) else None
+        proxy = getattr(self, "_proxy", None)
+        shown = "" if proxy is None else f", proxy={proxy.shown!r}"
         return (
             f"{type(self).__name__}(base_url={getattr(self, 'base_url', None)!r}, "
-            f"api_key={key!r}, max_retries={getattr(self, 'max_retries', None)})"
+            f"api_key={key!r}, max_retries={getattr(self, 'max_retries', None)}{shown})"
         )
 
     def with_options(
@@ -215,41 +248,87 @@ class AsyncClaude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        max_connections: int | NotGiven | None = NOT_GIVEN,
         anthropic_version: str | None = None,
+        verify: bool | ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
     ) -> AsyncClaude:
-        """A cheap copy with some settings changed, sharing this client's connection pool.
+        """A copy with some settings changed; every constructor option can be given.
 
-        Headers given here are added to (and override) the existing default headers.
+        `default_headers` / `default_query` are merged over the current ones;
+        `set_default_headers` / `set_default_query` replace them (as in the official SDK,
+        giving both raises `ValueError`). A copy that changes only per-request settings
+        (key, token, timeout, retries, headers, query, version) shares this client's
+        connection pool, and must not outlive it; one that changes `base_url`,
+        `max_connections`, `verify`, `proxy` or `trust_env` gets a pool of its own, which
+        its `close()` closes. Raises what the constructor raises for bad values.
         """
-        api_key, auth_token = _secret(api_key), _secret(auth_token)
+        api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         if default_headers is not None:
             default_headers = SecretHeaders(default_headers)
-        copy = object.__new__(type(self))
-        copy.__dict__.update(self.__dict__)
-        copy.__dict__.pop("messages", None)
-        copy.__dict__.pop("models", None)
-        if api_key is not None:
-            copy._api_key = _checked_secret("api_key", api_key)
-        if auth_token is not None:
-            copy._auth_token = _checked_secret("auth_token", auth_token)
-        if not isinstance(timeout, NotGiven):
-            copy.timeout = _coerce_timeout(timeout, DEFAULT_TIMEOUT)
-            copy._explicit_timeout = True
-        if max_retries is not None:
-            copy.max_retries = _check_max_retries(max_retries)
-        if default_headers is not None:
-            copy._default_headers = SecretHeaders({**self._default_headers, **default_headers})
-        if anthropic_version is not None:
-            copy.anthropic_version = anthropic_version
-        copy._owns_transport = False
-        copy._transport = self._get_transport()
-        copy._base_headers = copy._build_base_headers()
+        if set_default_headers is not None:
+            set_default_headers = SecretHeaders(set_default_headers)
+        if default_headers is not None and set_default_headers is not None:
+            raise ValueError("give default_headers or set_default_headers, not both")
+        if default_query is not None and set_default_query is not None:
+            raise ValueError("give default_query or set_default_query, not both")
+        headers = SecretHeaders(self._default_headers)
+        if set_default_headers is not None:
+            headers = SecretHeaders(set_default_headers)
+        elif default_headers is not None:
+            headers.update(default_headers)
+        query = dict(self._default_query)
+        if set_default_query is not None:
+            query = dict(set_default_query)
+        elif default_query is not None:
+            query.update(default_query)
+        new_pool = (
+            base_url is not None
+            or not isinstance(max_connections, NotGiven)
+            or verify is not None
+            or proxy is not None
+            or trust_env is not None
+        )
+        copy = type(self)(
+            api_key=api_key if api_key is not None else self._api_key,
+            auth_token=auth_token if auth_token is not None else self._auth_token,
+            base_url=base_url if base_url is not None else self._raw_base_url,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=max_retries if max_retries is not None else self.max_retries,
+            default_headers=headers,
+            default_query=query,
+            max_connections=self._max_connections
+            if isinstance(max_connections, NotGiven)
+            else max_connections,
+            anthropic_version=anthropic_version or self.anthropic_version,
+            verify=verify if verify is not None else self._verify,
+            proxy=proxy if proxy is not None else self._proxy_option,
+            trust_env=trust_env if trust_env is not None else self._trust_env,
+            _transport=None if new_pool else self._get_transport(),
+        )
+        copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
+        copy._owns_transport = new_pool
         return copy
 
     copy = with_options
+
+    @property
+    def with_raw_response(self) -> AsyncClaudeWithRawResponse:
+        """Every resource with methods returning an `AsyncAPIResponse` (body read)."""
+        return AsyncClaudeWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> AsyncClaudeWithStreamedResponse:
+        """Every resource with methods as `async with` blocks (body read on demand)."""
+        return AsyncClaudeWithStreamedResponse(self)
 
     @property
     def messages(self) -> AsyncMessages:
@@ -288,13 +367,22 @@ class AsyncClaude:
                 max_connections=self._max_connections,
                 verify=verify is not False,
                 ssl_context=None if isinstance(verify, bool) else verify,
+                proxy=self._proxy,
             )
         return self._transport
 
     async def close(self) -> None:
         """Close every pooled connection. Idempotent; copies from `with_options` share it."""
+        self._closed = True
         if self._transport is not None and self._owns_transport:
             await self._transport.aclose()
+
+    def is_closed(self) -> bool:
+        """Whether this client's connection pool was closed (`close()`, or leaving the
+        `async with` block of the client it was copied from)."""
+        if self._transport is not None:
+            return self._transport.is_closed
+        return self._closed
 
     async def __aenter__(self) -> AsyncClaude:
         return self
@@ -401,6 +489,8 @@ class AsyncClaude:
                         finally:
                             await response.aclose()
             except APIConnectionError as exc:
+                if exc.request is None:
+                    exc.request = HTTPRequest.redacted(request, self._origin)
                 if retries_taken >= call.max_retries or not retryable(exc):
                     raise
                 delay = retry_delay(retries_taken, None)
@@ -424,7 +514,7 @@ class AsyncClaude:
                 )
                 if status < 300:
                     return response, retries_taken, content
-                error = status_error = self._status_error(status, response.headers, content or b"")
+                error = status_error = self._status_error(response, content or b"")
                 if (
                     status < 400
                     or retries_taken >= call.max_retries
@@ -443,9 +533,10 @@ class AsyncClaude:
             await sleep_before_retry(delay, deadline, error)
             retries_taken += 1
 
-    def _status_error(self, status: int, headers: Headers, content: bytes) -> APIStatusError:
+    def _status_error(self, response: Response, content: bytes) -> APIStatusError:
         from ._ratelimits import RateLimitInfo
 
+        status, headers = response.status, response.headers
         error_type: str | None = None
         body: object | None = None
         request_id = headers.get("request-id")
@@ -466,20 +557,24 @@ class AsyncClaude:
             error_type = parsed.error.type
             message = parsed.error.message
             request_id = request_id or parsed.request_id
-            body = parsed.to_dict()
+            # The JSON as sent, so keys this client does not model (`error.details`) stay.
+            body = msgspec.json.decode(content)
+        http_response = http_response_of(response, content)
         return status_error_class(status)(
             message,
             status_code=status,
             type=error_type,
             request_id=request_id,
             body=body,
-            response=HTTPResponse(status, headers, content=content),
+            response=http_response,
             rate_limits=RateLimitInfo.from_headers(headers),
+            request=http_response.request,
         )
 
     async def _request_json(self, call: _Call, decode: Any, *, raw: bool = False) -> Any:
-        """Send `call`, read the body and decode it; with `raw`, wrap it in an APIResponse."""
-        from ._response import APIResponse, decode_body
+        """Send `call`, read the body and decode it; with `raw`, wrap it in an
+        `AsyncAPIResponse`."""
+        from ._response import AsyncAPIResponse, decode_body
 
         response, retries, body = await self._send(
             call, deadline=_deadline_for(call.timeout), read_body=True
@@ -495,16 +590,14 @@ class AsyncClaude:
                 request_id=response.headers.get("request-id"),
                 body=content[:500].decode("utf-8", "replace"),
             )
-        http_response = HTTPResponse(
-            response.status, response.headers, response.http_version, content
-        )
-
-        def parse() -> Any:
-            return decode_body(decode, content, http_response)
-
+        http_response = http_response_of(response, content)
         if raw:
-            return APIResponse(http_response, parse, retries_taken=retries)
-        return parse()
+
+            async def parse(wrapper: AsyncAPIResponse[Any]) -> Any:
+                return decode_body(decode, await wrapper.read(), http_response)
+
+            return AsyncAPIResponse(response, http_response, parse, retries_taken=retries)
+        return decode_body(decode, content, http_response)
 
 
 @overload
@@ -617,3 +710,53 @@ class _deadline_scope:
         if self._scope.cancelled_caught:
             raise APITimeoutError("the request's overall timeout expired")
         return bool(suppressed)
+
+
+class AsyncClaudeWithRawResponse:
+    """`client.with_raw_response`: the resources, with methods returning an
+    `AsyncAPIResponse` whose body has been read."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> AsyncMessagesWithRawResponse:
+        """`client.messages.with_raw_response`."""
+        return self._client.messages.with_raw_response
+
+    @property
+    def models(self) -> AsyncModelsWithRawResponse:
+        """`client.models.with_raw_response`."""
+        return self._client.models.with_raw_response
+
+    @property
+    def beta(self) -> AsyncBetaWithRawResponse:
+        """`client.beta.with_raw_response`."""
+        return self._client.beta.with_raw_response
+
+
+class AsyncClaudeWithStreamedResponse:
+    """`client.with_streaming_response`: the resources, with methods as `async with`
+    blocks giving an `AsyncAPIResponse` whose body is read on demand."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> AsyncMessagesWithStreamingResponse:
+        """`client.messages.with_streaming_response`."""
+        return self._client.messages.with_streaming_response
+
+    @property
+    def models(self) -> AsyncModelsWithStreamingResponse:
+        """`client.models.with_streaming_response`."""
+        return self._client.models.with_streaming_response
+
+    @property
+    def beta(self) -> AsyncBetaWithStreamingResponse:
+        """`client.beta.with_streaming_response`."""
+        return self._client.beta.with_streaming_response

@@ -24,7 +24,7 @@ from ._errors import (
     status_error_class,
     status_for_error_type,
 )
-from ._response import HTTPResponse
+from ._response import HTTPResponse, http_response_of
 from .sse import SSEDecoder
 from .streaming import MessageAccumulator, MessageStreamState, decode_event
 from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
@@ -75,7 +75,7 @@ class _StreamBase:
     ) -> None:
         self._acc = accumulator if accumulator is not None else MessageAccumulator()
         self._response = response
-        self.http_response = HTTPResponse(response.status, response.headers, response.http_version)
+        self.http_response = http_response_of(response)
         self.retries_taken = retries_taken
         self._chunks = response.aiter_bytes()
         self._decoder = SSEDecoder()
@@ -195,6 +195,8 @@ class _StreamBase:
     def _attach(self, error: _AE, cause: BaseException | None) -> _AE:
         if error.request_id is None:
             error.request_id = self.request_id
+        if error.request is None:
+            error.request = self.http_response.request
         error.partial_message = self._snapshot_or_none()
         if cause is not None:
             error.__cause__ = cause

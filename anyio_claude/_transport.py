@@ -19,6 +19,7 @@ import asyncio
 import ssl
 import sys
 import threading
+import time
 import traceback
 import warnings
 from collections import deque
@@ -35,6 +36,8 @@ from ._http import Headers, Request, Timeout
 
 if TYPE_CHECKING:
     import httpcore
+
+    from ._proxy import Proxy
 
 __all__ = ("AsyncTransport", "Response")
 
@@ -81,11 +84,13 @@ class _mapped:
     based manager costs several times more per use.
     """
 
-    __slots__ = ("_action", "_where")
+    __slots__ = ("_action", "_origin", "_request", "_where")
 
-    def __init__(self, action: str, where: str) -> None:
+    def __init__(self, action: str, where: str, request: Request, origin: str) -> None:
         self._action = action
         self._where = where
+        self._request = request
+        self._origin = origin
 
     def __enter__(self) -> None:
         return None
@@ -95,17 +100,25 @@ class _mapped:
     ) -> None:
         if exc is None or not isinstance(exc, Exception) or isinstance(exc, APIConnectionError):
             return
+        from ._response import HTTPRequest
+
         core = _core()
         where = self._where
         _scrub(exc)
+        request = HTTPRequest.redacted(self._request, self._origin)
         if isinstance(exc, core.LocalProtocolError | core.UnsupportedProtocol):
             raise final(
-                APIConnectionError(f"{self._action} could not be sent ({where}): {_detail(exc)}")
+                APIConnectionError(
+                    f"{self._action} could not be sent ({where}): {_detail(exc)}",
+                    request=request,
+                )
             ) from exc
         if isinstance(exc, core.TimeoutException | TimeoutError):
             kind = _TIMEOUT_KINDS.get(type(exc).__name__, self._action)
             detail = f": {exc}" if str(exc) else ""
-            raise APITimeoutError(f"{kind} timeout talking to {where}{detail}") from exc
+            raise APITimeoutError(
+                f"{kind} timeout talking to {where}{detail}", request=request
+            ) from exc
         if isinstance(
             exc,
             core.NetworkError
@@ -117,7 +130,9 @@ class _mapped:
             | anyio.EndOfStream
             | OSError,
         ):
-            raise APIConnectionError(f"{self._action} failed ({where}): {_detail(exc)}") from exc
+            raise APIConnectionError(
+                f"{self._action} failed ({where}): {_detail(exc)}", request=request
+            ) from exc
 
 
 def _detail(exc: BaseException) -> str:
@@ -258,7 +273,8 @@ class AsyncTransport:
     wait in FIFO order, for at most `Timeout.pool`. Idle connections are reused most
     recent first and dropped after `keepalive_expiry` seconds or once the server closed
     them. TLS certificates are verified against certifi's store unless `verify=False`
-    or another `ssl_context` is given.
+    or another `ssl_context` is given. With a `proxy`, every connection goes through it
+    (a CONNECT tunnel for https origins).
     """
 
     def __init__(
@@ -269,6 +285,7 @@ class AsyncTransport:
         keepalive_expiry: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
         verify: bool = True,
+        proxy: Proxy | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -280,6 +297,10 @@ class AsyncTransport:
         netloc = self._host if default_port else self._host + b":%d" % self._port
         self._host_header = (b"host", netloc)
         self._where = f"{parts.hostname}:{self._port}"
+        if proxy is not None:
+            self._where += f" via proxy {proxy.shown}"
+        self._proxy = proxy
+        self.origin = f"{parts.scheme}://{netloc.decode('ascii')}"
         self._limit = max_connections
         self._keepalive_expiry = keepalive_expiry
         self._ssl_context = ssl_context
@@ -297,6 +318,11 @@ class AsyncTransport:
         self._heads: dict[httpcore.AsyncHTTPConnection, _Head] = {}
 
     # ----------------------------------------------------------------- introspection
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `aclose()` was called."""
+        return self._closed
 
     @property
     def num_connections(self) -> int:
@@ -350,8 +376,9 @@ class AsyncTransport:
     # ------------------------------------------------------------------- connections
 
     def _ssl(self) -> ssl.SSLContext | None:
-        if self._scheme != b"https":
-            return None
+        return self._tls() if self._scheme == b"https" else None
+
+    def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             if self._verify:
                 import certifi
@@ -374,14 +401,31 @@ class AsyncTransport:
         core = _core()
         self._open += 1
         head = _Head()
-        connection = core.AsyncHTTPConnection(
-            core.Origin(self._scheme, self._host, self._port),
-            ssl_context=self._ssl(),
-            keepalive_expiry=self._keepalive_expiry,
-            network_backend=_Backend(head),
-        )
+        origin = core.Origin(self._scheme, self._host, self._port)
+        if self._proxy is not None:
+            connection = self._proxy.connection(
+                core,
+                origin,
+                ssl_context=self._ssl(),
+                proxy_ssl_context=self._proxy_ssl(),
+                keepalive_expiry=self._keepalive_expiry,
+                network_backend=_Backend(head),
+            )
+        else:
+            connection = core.AsyncHTTPConnection(
+                origin,
+                ssl_context=self._ssl(),
+                keepalive_expiry=self._keepalive_expiry,
+                network_backend=_Backend(head),
+            )
         self._heads[connection] = head
         return connection  # type: ignore[no-any-return]
+
+    def _proxy_ssl(self) -> ssl.SSLContext | None:
+        # An https:// proxy is verified like the API (same trust settings).
+        if self._proxy is None or self._proxy.scheme != b"https":
+            return None
+        return self._tls()
 
     async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._open -= 1
@@ -463,6 +507,7 @@ class AsyncTransport:
         if self._doomed:
             await self._reap()
         core = _core()
+        started = time.monotonic()
         await self._acquire(timeout.pool)
         try:
             connection = await self._take_connection()
@@ -491,14 +536,14 @@ class AsyncTransport:
             },
         )
         try:
-            with _mapped("request", self._where):
+            with _mapped("request", self._where, request, self.origin):
                 core_response = await connection.handle_async_request(core_request)
         except BaseException:
             await self._release(connection, reusable=False)
             raise
         finally:
             head.limit = None
-        return Response(self, connection, core_response)
+        return Response(self, connection, core_response, request, started)
 
     async def aclose(self) -> None:
         """Close every idle connection; connections in use close when released.
@@ -531,6 +576,8 @@ class Response:
         "headers",
         "http_version",
         "is_closed",
+        "request",
+        "started",
         "status",
     )
 
@@ -539,8 +586,12 @@ class Response:
         transport: AsyncTransport,
         connection: httpcore.AsyncHTTPConnection,
         core_response: httpcore.Response,
+        request: Request,
+        started: float,
     ) -> None:
         self._transport = transport
+        self.request = request
+        self.started = started
         self._connection = connection
         self._core = core_response
         self._complete = False
@@ -554,6 +605,11 @@ class Response:
     def aiter_bytes(self) -> _Body:
         """The body, chunk by chunk as it arrives (each read bounded by the read timeout)."""
         return _Body(self)
+
+    @property
+    def origin(self) -> str:
+        """The scheme, host and port requested, as `https://host[:port]`."""
+        return self._transport.origin
 
     async def aread(self) -> bytes:
         """The rest of the body."""
@@ -639,7 +695,12 @@ class _Body:
     async def __anext__(self) -> bytes:
         response = self._response
         while True:
-            with _mapped("reading the response", response._transport._where):
+            with _mapped(
+                "reading the response",
+                response._transport._where,
+                response.request,
+                response._transport.origin,
+            ):
                 try:
                     chunk = await self._stream.__anext__()
                 except StopAsyncIteration:

@@ -140,7 +140,7 @@ async def test_raw_and_streaming_responses(client: AsyncClaude) -> None:
     assert raw.headers["content-type"] == "application/json"
     assert raw.rate_limits.requests_limit == 4000
     assert raw.rate_limits.requests_reset is not None and raw.rate_limits.requests_reset.tzinfo
-    assert raw.parse().content[0].type == "text"
+    assert (await raw.parse()).content[0].type == "text"
     async with client.messages.with_streaming_response.create(
         model=MODEL, max_tokens=50, messages=USER
     ) as response:

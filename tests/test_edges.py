@@ -177,6 +177,8 @@ async def test_the_key_is_in_no_traceback_even_with_locals(
 def test_transport_failures_leave_no_request_bytes_in_frame_locals() -> None:
     import httpcore
 
+    from anyio_claude._http import Request
+    from anyio_claude._secret import SecretBytes
     from anyio_claude._transport import _mapped
 
     # Stands in for httpcore's frame that holds the request's bytes when a write fails.
@@ -186,7 +188,8 @@ def test_transport_failures_leave_no_request_bytes_in_frame_locals() -> None:
     write: Callable[[bytes], None] = namespace["write"]  # type: ignore[assignment]
 
     with pytest.raises(APIConnectionError) as info:
-        with _mapped("request", "example:443"):
+        request = Request("POST", b"/v1/messages", [(b"x-api-key", SecretBytes(KEY.encode()))], b"")
+        with _mapped("request", "example:443", request, "https://example"):
             write(b"POST / HTTP/1.1\r\nx-api-key: " + KEY.encode() + b"\r\n\r\n")
     assert_hidden(info.value, KEY)
 

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 import anyio
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, _deadline_for
+from .._client import NOT_GIVEN, NotGiven, _Call
 from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
 from .._http import Timeout
 from ..types import (
@@ -19,8 +19,8 @@ from ..types import (
     decode_batch_result_line,
 )
 from ._messages import Mode, _Op
-from ._models import paginator
-from ._pagination import AsyncPaginator
+from ._models import page_op, paginator
+from ._pagination import AsyncPage, AsyncPaginator
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import AsyncClaude
-    from .._response import APIResponse
+    from .._response import AsyncAPIResponse
     from .._transport import Response
     from ..types import BatchRequestParam
     from ._args import BatchCreateArgs, GetOptions, ListArgs, RequestOptions
@@ -211,17 +211,28 @@ class _Batches:
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncPaginator[MessageBatch]:
+    ) -> Any:
         """The implementation of `AsyncBatches.list`."""
-        return paginator(
+        query = {"limit": limit, "after_id": after_id, "before_id": before_id}
+        if self._mode == "plain":
+            return paginator(
+                self._client,
+                "/v1/messages/batches",
+                _BatchesPage,
+                query,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            )
+        return page_op(
             self._client,
             "/v1/messages/batches",
             _BatchesPage,
-            {"limit": limit, "after_id": after_id, "before_id": before_id},
+            query,
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
-        )
+        ).run(self._mode)
 
     def cancel(
         self,
@@ -263,37 +274,40 @@ class _Batches:
             timeout=timeout,
         )
 
-    async def results(
+    def results(
         self,
         message_batch_id: str,
         *,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncBatchResults:
+    ) -> Any:
         """The implementation of `AsyncBatches.results`."""
-        batch: MessageBatch = await _Batches(self._client, "plain").retrieve(
-            message_batch_id, extra_headers=extra_headers, timeout=timeout
-        )
-        if batch.results_url is None:
-            raise ClaudeError(
-                f"batch {batch.id} has no results yet (processing_status="
-                f"{batch.processing_status!r}); wait until it has ended"
+
+        async def prepare() -> _Call:
+            batch: MessageBatch = await _Batches(self._client, "plain").retrieve(
+                message_batch_id, extra_headers=extra_headers, timeout=timeout
             )
-        path = urlsplit(batch.results_url).path
-        prefix = self._client._path_prefix.decode()
-        if prefix and path.startswith(prefix):
-            path = path[len(prefix) :]
-        call = self._client._call(
-            "GET",
-            path,
-            extra_headers={"accept": "application/binary", **(extra_headers or {})},
-            extra_query=extra_query,
-            timeout=timeout,
+            if batch.results_url is None:
+                raise ClaudeError(
+                    f"batch {batch.id} has no results yet (processing_status="
+                    f"{batch.processing_status!r}); wait until it has ended"
+                )
+            path = urlsplit(batch.results_url).path
+            prefix = self._client._path_prefix.decode()
+            if prefix and path.startswith(prefix):
+                path = path[len(prefix) :]
+            return self._client._call(
+                "GET",
+                path,
+                extra_headers={"accept": "application/binary", **(extra_headers or {})},
+                extra_query=extra_query,
+                timeout=timeout,
+            )
+
+        return _Op(self._client, None, body_factory=AsyncBatchResults, prepare=prepare).run(
+            self._mode
         )
-        deadline = _deadline_for(call.timeout)
-        response, _, _ = await self._client._send(call, deadline=deadline)
-        return AsyncBatchResults(response, deadline)
 
 
 class AsyncBatches:
@@ -325,7 +339,8 @@ class AsyncBatches:
 
     def list(self, **args: Unpack[ListArgs]) -> AsyncPaginator[MessageBatch]:
         """List batches, newest first: `await` it for a page, `async for` every batch."""
-        return self._impl.list(**args)
+        result: AsyncPaginator[MessageBatch] = self._impl.list(**args)
+        return result
 
     def cancel(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
@@ -354,11 +369,13 @@ class AsyncBatches:
         The results are fetched from the batch's `results_url` (on this client's origin).
         Raises `ClaudeError` if the batch has not ended yet.
         """
-        return await self._impl.results(message_batch_id, **options)
+        results: AsyncBatchResults = await self._impl.results(message_batch_id, **options)
+        return results
 
 
 class AsyncBatchesWithRawResponse:
-    """`client.messages.with_raw_response.batches`: each call gives an `APIResponse`."""
+    """`client.messages.with_raw_response.batches`: each call gives an `AsyncAPIResponse`
+    whose body has been read (batch results: only the head)."""
 
     __slots__ = ("_impl",)
 
@@ -367,34 +384,54 @@ class AsyncBatchesWithRawResponse:
 
     def create(
         self, **args: Unpack[BatchCreateArgs]
-    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
-        """`batches.create`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.create(**args)
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
+        """`batches.create`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.create(**args)
         return result
 
     def retrieve(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
-        """`batches.retrieve`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.retrieve(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
+        """`batches.retrieve`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.retrieve(
             message_batch_id, **options
         )
         return result
 
     def cancel(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
-        """`batches.cancel`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.cancel(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
+        """`batches.cancel`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.cancel(
             message_batch_id, **options
         )
         return result
 
     def delete(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, APIResponse[DeletedMessageBatch]]:
-        """`batches.delete`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[DeletedMessageBatch]] = self._impl.delete(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedMessageBatch]]:
+        """`batches.delete`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[DeletedMessageBatch]] = self._impl.delete(
+            message_batch_id, **options
+        )
+        return result
+
+    def list(
+        self, **args: Unpack[ListArgs]
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[MessageBatch]]]:
+        """`batches.list`, awaiting to an `AsyncAPIResponse` whose `await parse()` is the
+        first `AsyncPage`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[MessageBatch]]] = self._impl.list(
+            **args
+        )
+        return result
+
+    def results(
+        self, message_batch_id: str, **options: Unpack[GetOptions]
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncBatchResults]]:
+        """`batches.results`, awaiting to an `AsyncAPIResponse` once the head has arrived;
+        `await parse()` is the unread `AsyncBatchResults` (close it, or read it to the end)."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncBatchResults]] = self._impl.results(
             message_batch_id, **options
         )
         return result
@@ -437,6 +474,21 @@ class AsyncBatchesWithStreamingResponse:
     ) -> StreamingResponseManager[DeletedMessageBatch]:
         """`batches.delete` as `async with ... as response:`."""
         result: StreamingResponseManager[DeletedMessageBatch] = self._impl.delete(
+            message_batch_id, **options
+        )
+        return result
+
+    def list(self, **args: Unpack[ListArgs]) -> StreamingResponseManager[AsyncPage[MessageBatch]]:
+        """`batches.list` as `async with ... as response:`."""
+        result: StreamingResponseManager[AsyncPage[MessageBatch]] = self._impl.list(**args)
+        return result
+
+    def results(
+        self, message_batch_id: str, **options: Unpack[GetOptions]
+    ) -> StreamingResponseManager[AsyncBatchResults]:
+        """`batches.results` as `async with ... as response:`; `await response.parse()` is
+        the `AsyncBatchResults` reading the body."""
+        result: StreamingResponseManager[AsyncBatchResults] = self._impl.results(
             message_batch_id, **options
         )
         return result
