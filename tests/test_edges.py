@@ -3,6 +3,7 @@ configuration checked before any I/O. Every client test talks to a real loopback
 
 from __future__ import annotations
 
+import base64
 import gc
 import logging
 import os
@@ -201,13 +202,14 @@ async def test_base_url_credentials_are_redacted_and_sent_as_basic_auth(
     async with AsyncClaude(api_key=KEY, base_url=url) as client:
         assert PASSWORD not in client.base_url and PASSWORD not in repr(client)
         await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
-        assert server.requests[-1].headers["authorization"].startswith("Basic ")
+        basic = "Basic " + base64.b64encode(f"user:{PASSWORD}".encode()).decode()
+        assert server.requests[-1].headers["authorization"] == basic
         # Copies, with a pool of their own or not, keep the credentials and their redaction.
         for copy in (client.with_options(max_retries=1), client.with_options(max_connections=2)):
             async with copy:
                 assert PASSWORD not in repr(copy) and PASSWORD not in copy.base_url
                 await copy.messages.create(model=MODEL, max_tokens=5, messages=USER)
-            assert server.requests[-1].headers["authorization"].startswith("Basic ")
+            assert server.requests[-1].headers["authorization"] == basic
     with pytest.raises(ClaudeError, match="port") as info:
         AsyncClaude(api_key=KEY, base_url=f"http://user:{PASSWORD}@127.0.0.1:99999")
     assert_hidden(info.value, PASSWORD)
