@@ -1,0 +1,223 @@
+"""The measuring scheme that `e2e.py` and `live_streams.py` share, for ratios that hold still.
+
+On a small, shared machine a single best-of-N figure swings by half between runs: it hides
+garbage collections, and a neighbour's burst of work lands on one contender and not on
+another. So every comparison here is made the same way:
+
+- **Fresh processes.** Each contender runs in a new interpreter per round (`run_child`), so
+  one client's imports, caches and heap never count against another's.
+- **Pinning.** The server runs on one CPU and the clients on another
+  (`os.sched_setaffinity`), so the server's work never competes with the client's.
+- **Interleaving.** Contenders run in a new random order every round (`run_rounds`), over
+  many rounds, so a slow period of the machine hits all of them alike rather than one.
+- **Per-round ratios.** Each round yields one ratio against the baseline; we report the
+  median and the 10th-90th percentile spread of those ratios (`spread`), never a best case.
+- **Canary.** Each child times a fixed piece of pure-Python work before and after its
+  measurement (`canary`); rounds whose slowest canary is more than 1.2x the median are
+  dropped (`drop_noisy`), because something else was running on the client's CPU then.
+- **CPU beside wall time.** Each child reports its CPU time (`process_time`) next to wall
+  time: a CPU-bound client whose CPU/wall falls below 0.95 was waiting for something other
+  than its own work (`Probe.stop`). On Linux it also reports how long its threads sat
+  runnable in the scheduler's queue while another process had the CPU
+  (`/proc/self/task/*/schedstat`): near zero on a quiet machine, and the plainest sign of
+  a disturbed run.
+- **GC.** After the warm-up each child runs `gc.collect(); gc.freeze()` so the collector
+  no longer walks the imported modules, and times every collection in the measured
+  window through `gc.callbacks`, reported per stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+CANARY_LIMIT = 1.2
+"""Rounds whose slowest canary exceeds this multiple of the median canary are dropped."""
+
+CPU_BOUND = 0.95
+"""A CPU-bound client below this CPU/wall ratio was kept waiting; such runs are flagged."""
+
+
+def _cpus() -> tuple[int | None, int | None]:
+    if not hasattr(os, "sched_getaffinity"):
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None, None
+    return cpus[0], cpus[-1]
+
+
+SERVER_CPU, CLIENT_CPU = _cpus()
+"""The CPUs the server and the clients run on; None where pinning is impossible."""
+
+
+def pin(cpu: int | None) -> None:
+    """Keep this process (and the children it starts from now on) on `cpu`."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+
+
+def pinning_note() -> str:
+    """One line saying where the server and the clients run."""
+    if SERVER_CPU is None:
+        return "no CPU pinning (needs os.sched_setaffinity and 2 CPUs): expect more noise"
+    return f"server pinned to CPU {SERVER_CPU}, clients to CPU {CLIENT_CPU}"
+
+
+def canary() -> float:
+    """Wall seconds for a fixed piece of pure-Python work (~10 ms on a quiet machine)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(150_000):
+        total += i * i % 7
+    return time.perf_counter() - start
+
+
+def _rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _cpu_wait() -> float:
+    """Seconds this process's threads have spent runnable but waiting for a CPU (Linux)."""
+    total = 0
+    for stat in Path("/proc/self/task").glob("*/schedstat"):
+        with contextlib.suppress(OSError):  # a thread that just ended
+            total += int(stat.read_text().split()[1])
+    return total / 1e9
+
+
+class Probe:
+    """The child's side of one measurement: `start()` after the warm-up, `stop()` after.
+
+    Between the two it times wall and CPU, every garbage collection, and the growth of
+    peak RSS; a canary runs just before and just after.
+    """
+
+    def __init__(self) -> None:
+        self._gc_seconds = 0.0
+        self._gc_collections = 0
+        self._gc_started = 0.0
+        self._canaries: list[float] = []
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self._gc_seconds += time.perf_counter() - self._gc_started
+            self._gc_collections += 1
+
+    def start(self) -> None:
+        gc.collect()
+        gc.freeze()
+        self._canaries.append(canary())
+        self._rss = _rss_kib()
+        self._waited = _cpu_wait()
+        gc.callbacks.append(self._on_gc)
+        self._cpu = time.process_time()
+        self._wall = time.perf_counter()
+
+    def stop(self) -> dict[str, float]:
+        """The measurement: wall, cpu, cpu_wait, gc_seconds, gc_collections, rss_growth_kib,
+        canary (seconds and KiB)."""
+        wall = time.perf_counter() - self._wall
+        cpu = time.process_time() - self._cpu
+        cpu_wait = _cpu_wait() - self._waited
+        gc.callbacks.remove(self._on_gc)
+        rss_growth = _rss_kib() - self._rss
+        self._canaries.append(canary())
+        return {
+            "wall": wall,
+            "cpu": cpu,
+            "cpu_wait": cpu_wait,
+            "gc_seconds": self._gc_seconds,
+            "gc_collections": self._gc_collections,
+            "rss_growth_kib": rss_growth,
+            "canary": max(self._canaries),
+        }
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Hand a child's result to the parent (the last line of its stdout)."""
+    print(json.dumps(result), flush=True)
+
+
+def run_child(argv: Sequence[str]) -> dict[str, Any]:
+    """Run `python argv...` in a fresh process and return what it `emit`ted."""
+    done = subprocess.run(
+        [sys.executable, *argv], check=False, capture_output=True, text=True, timeout=600
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"child {list(argv)} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+Round = dict[str, dict[str, Any]]
+"""One round: each contender's name mapped to its child's result."""
+
+
+def run_rounds(
+    contenders: Sequence[str],
+    rounds: int,
+    run_one: Callable[[str], dict[str, Any]],
+    *,
+    label: str = "",
+    seed: int = 2026,
+) -> list[Round]:
+    """Run every contender once per round, in a new random order each round."""
+    rng = random.Random(seed)
+    progress = sys.stderr.isatty()
+    results: list[Round] = []
+    for r in range(rounds):
+        order = list(contenders)
+        rng.shuffle(order)
+        if progress:
+            print(f"\r  {label}round {r + 1}/{rounds} ", end="", file=sys.stderr, flush=True)
+        results.append({name: run_one(name) for name in order})
+    if progress:
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+    return results
+
+
+def drop_noisy(rounds: list[Round]) -> tuple[list[Round], int]:
+    """The rounds whose slowest canary is within CANARY_LIMIT of the median; and how many
+    were dropped."""
+    worst = [max(result["canary"] for result in r.values()) for r in rounds]
+    limit = CANARY_LIMIT * statistics.median(worst)
+    kept = [r for r, w in zip(rounds, worst, strict=True) if w <= limit]
+    return kept, len(rounds) - len(kept)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) of `values`, interpolating between neighbours."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q / 100
+    low = int(k)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def spread(values: Sequence[float]) -> tuple[float, float, float]:
+    """(median, 10th percentile, 90th percentile)."""
+    return percentile(values, 50), percentile(values, 10), percentile(values, 90)
+
+
+def method_note(rounds: int, kept: int, dropped: int) -> str:
+    """One line saying how the figures below were obtained."""
+    return (
+        f"{rounds} rounds, contenders in random order, each in a fresh process; "
+        f"{kept} kept, {dropped} dropped (canary > {CANARY_LIMIT}x its median)"
+    )
