@@ -20,7 +20,8 @@ another. So every comparison here is made the same way:
   than its own work (`Probe.stop`). On Linux it also reports how long its threads sat
   runnable in the scheduler's queue while another process had the CPU
   (`/proc/self/task/*/schedstat`): near zero on a quiet machine, and the plainest sign of
-  a disturbed run.
+  a disturbed run, so rounds where a client waited more than 5 % of its run are dropped
+  too (if every round is disturbed, all are shown and the report says so).
 - **GC.** After the warm-up each child runs `gc.collect(); gc.freeze()` so the collector
   no longer walks the imported modules, and times every collection in the measured
   window through `gc.callbacks`, reported per stream.
@@ -39,11 +40,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CANARY_LIMIT = 1.2
 """Rounds whose slowest canary exceeds this multiple of the median canary are dropped."""
+
+CPU_WAIT_LIMIT = 0.05
+"""Rounds where a client spent more than this share of its run waiting for the CPU (another
+process had it) are dropped."""
 
 CPU_BOUND = 0.95
 """A CPU-bound client below this CPU/wall ratio was kept waiting; such runs are flagged."""
@@ -107,6 +113,7 @@ class Probe:
     def __init__(self) -> None:
         self._gc_seconds = 0.0
         self._gc_collections = 0
+        self._gc_full = 0
         self._gc_started = 0.0
         self._canaries: list[float] = []
 
@@ -116,6 +123,7 @@ class Probe:
         else:
             self._gc_seconds += time.perf_counter() - self._gc_started
             self._gc_collections += 1
+            self._gc_full += info["generation"] == 2
 
     def start(self) -> None:
         gc.collect()
@@ -128,8 +136,8 @@ class Probe:
         self._wall = time.perf_counter()
 
     def stop(self) -> dict[str, float]:
-        """The measurement: wall, cpu, cpu_wait, gc_seconds, gc_collections, rss_growth_kib,
-        canary (seconds and KiB)."""
+        """The measurement: wall, cpu, cpu_wait, gc_seconds, gc_collections, gc_full (of
+        the oldest generation), rss_growth_kib, canary (seconds and KiB)."""
         wall = time.perf_counter() - self._wall
         cpu = time.process_time() - self._cpu
         cpu_wait = _cpu_wait() - self._waited
@@ -142,6 +150,7 @@ class Probe:
             "cpu_wait": cpu_wait,
             "gc_seconds": self._gc_seconds,
             "gc_collections": self._gc_collections,
+            "gc_full": self._gc_full,
             "rss_growth_kib": rss_growth,
             "canary": max(self._canaries),
         }
@@ -190,13 +199,45 @@ def run_rounds(
     return results
 
 
-def drop_noisy(rounds: list[Round]) -> tuple[list[Round], int]:
-    """The rounds whose slowest canary is within CANARY_LIMIT of the median; and how many
-    were dropped."""
+@dataclass
+class Kept:
+    """The rounds fit to report, and why the others were dropped."""
+
+    rounds: list[Round]
+    total: int
+    slow_canary: int
+    cpu_wait: int
+
+    @property
+    def note(self) -> str:
+        """One line saying how the figures were obtained."""
+        line = (
+            f"{self.total} rounds, contenders in random order, each in a fresh process; "
+            f"dropped {self.slow_canary} with a canary > {CANARY_LIMIT}x its median and "
+            f"{self.cpu_wait} where a client waited > {CPU_WAIT_LIMIT:.0%} of its run for "
+            "the CPU"
+        )
+        if self.slow_canary + self.cpu_wait == self.total:
+            return line + ": no round was quiet, so ALL are shown, disturbed"
+        return line + f"; {len(self.rounds)} kept"
+
+
+def drop_noisy(rounds: list[Round]) -> Kept:
+    """Drop the rounds where the machine was busy with something else: the slowest canary
+    above CANARY_LIMIT x the median, or a client waiting for the CPU more than
+    CPU_WAIT_LIMIT of its run. If that drops every round, all are kept (the note says so).
+    """
     worst = [max(result["canary"] for result in r.values()) for r in rounds]
     limit = CANARY_LIMIT * statistics.median(worst)
-    kept = [r for r, w in zip(rounds, worst, strict=True) if w <= limit]
-    return kept, len(rounds) - len(kept)
+    slow = {i for i, w in enumerate(worst) if w > limit}
+    waited = {
+        i
+        for i, r in enumerate(rounds)
+        if i not in slow
+        and any(result["cpu_wait"] > CPU_WAIT_LIMIT * result["wall"] for result in r.values())
+    }
+    kept = [r for i, r in enumerate(rounds) if i not in slow and i not in waited]
+    return Kept(kept or rounds, len(rounds), len(slow), len(waited))
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -213,11 +254,3 @@ def percentile(values: Sequence[float], q: float) -> float:
 def spread(values: Sequence[float]) -> tuple[float, float, float]:
     """(median, 10th percentile, 90th percentile)."""
     return percentile(values, 50), percentile(values, 10), percentile(values, 90)
-
-
-def method_note(rounds: int, kept: int, dropped: int) -> str:
-    """One line saying how the figures below were obtained."""
-    return (
-        f"{rounds} rounds, contenders in random order, each in a fresh process; "
-        f"{kept} kept, {dropped} dropped (canary > {CANARY_LIMIT}x its median)"
-    )

@@ -39,7 +39,6 @@ from _stable import (
     Probe,
     drop_noisy,
     emit,
-    method_note,
     pin,
     pinning_note,
     run_child,
@@ -160,15 +159,17 @@ def main() -> None:
             rounds,
             lambda name: run_child([__file__, "--child", name, "--url", url]),
         )
-    kept, dropped = drop_noisy(results)
-    print(method_note(rounds, len(kept), dropped), f"({time.perf_counter() - start:.0f} s)\n")
+    noise = drop_noisy(results)
+    kept = noise.rounds
+    print(noise.note, f"({time.perf_counter() - start:.0f} s)\n")
 
     def rate(r: dict[str, Any]) -> float:
         return float(r["streams"] * events / r["wall"])
 
     print(
         f"{'client (medians over kept rounds)':36} {'events/s':>11} {'MB/s':>7} "
-        f"{'CPU/wall':>9} {'CPU wait':>9} {'GC ms/stream':>13} {'runs < ' + str(CPU_BOUND):>10}"
+        f"{'CPU/wall':>9} {'CPU wait':>9} {'GC ms/stream':>13} {'full GCs':>9} "
+        f"{'runs < ' + str(CPU_BOUND):>10}"
     )
     for name in CONTENDERS:
         runs = [r[name] for r in kept]
@@ -176,14 +177,18 @@ def main() -> None:
         cpu_share = [r["cpu"] / r["wall"] for r in runs]
         waited = statistics.median(r["cpu_wait"] / r["wall"] for r in runs)
         gc_ms = statistics.median(1e3 * r["gc_seconds"] / r["streams"] for r in runs)
+        full = statistics.median(r["gc_full"] for r in runs)
         flagged = sum(share < CPU_BOUND for share in cpu_share)
         print(
             f"{name:36} {median_rate:11,.0f} {median_rate * mb / events:7.1f} "
-            f"{statistics.median(cpu_share):9.2f} {waited:9.1%} {gc_ms:13.2f} {flagged:>10}"
+            f"{statistics.median(cpu_share):9.2f} {waited:9.1%} {gc_ms:13.2f} {full:9g} "
+            f"{flagged:>10}"
         )
     print(
         f"(CPU wait: share of the run spent runnable while another process had the CPU; "
-        f"runs < {CPU_BOUND}: CPU/wall below {CPU_BOUND}, the client was kept waiting)"
+        f"full GCs: collections of the oldest generation per run of {CONTENDERS[OURS_ASYNCIO][1]} "
+        f"streams ({CONTENDERS[OFFICIAL][1]} for the official SDK); runs < {CPU_BOUND}: "
+        f"CPU/wall below {CPU_BOUND}, the client was kept waiting)"
     )
 
     print(f"\n{'per-round ratio':52} {'median':>8} {'p10':>7} {'p90':>7}")

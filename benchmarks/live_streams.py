@@ -27,7 +27,8 @@ prints, as medians over the kept rounds:
 - CPU wait: the share of the run the client spent runnable while another process had its
   CPU (near 0 on a quiet machine; anything more means the run was disturbed);
 - delivery latency p50 and p99 over every delta of the run;
-- RSS per stream: growth of peak RSS over the run / streams; GC ms per stream;
+- RSS per stream: growth of peak RSS over the run / streams; GC ms per stream and the
+  number of full (oldest-generation) collections in the run;
 
 then the server's own CPU share and timer lateness (it must not be the bottleneck), the
 per-round ratios against the official SDK (median, p10-p90), and whether the targets are
@@ -57,7 +58,6 @@ from _stable import (
     Probe,
     drop_noisy,
     emit,
-    method_note,
     percentile,
     pin,
     pinning_note,
@@ -169,15 +169,17 @@ def report(
     streams: int, deltas: int, interval: float, ttft: float, rounds: list[dict[str, Any]]
 ) -> bool:
     """Print the tables for one stream count; True if every target is met."""
-    kept, dropped = drop_noisy(rounds)
+    noise = drop_noisy(rounds)
+    kept = noise.rounds
     print(
         f"\n{streams} streams x {deltas} deltas, {interval:g} ms apart after {ttft:g} ms "
         f"to first token ({streams * (deltas + EVENTS_AROUND_DELTAS):,} events per client run)"
     )
-    print(method_note(len(rounds), len(kept), dropped))
+    print(noise.note)
     print(
         f"{'client (medians)':24} {'CPU us/event':>13} {'CPU share':>10} {'CPU wait':>9} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'RSS KiB/stream':>15} {'GC ms/stream':>13}"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'RSS KiB/stream':>15} {'GC ms/stream':>13} "
+        f"{'full GCs':>9}"
     )
 
     def us_per_event(r: dict[str, Any]) -> float:
@@ -195,7 +197,7 @@ def report(
             f"{statistics.median(r['cpu_wait'] / r['wall'] for r in runs):9.1%} "
             f"{med('p50_ms'):8.1f} {med('p99_ms'):8.1f} "
             f"{med('rss_growth_kib') / streams:15.1f} "
-            f"{1e3 * med('gc_seconds') / streams:13.3f}"
+            f"{1e3 * med('gc_seconds') / streams:13.3f} {med('gc_full'):9g}"
         )
 
     server = [run["server"] for r in kept for run in r.values()]
