@@ -1,6 +1,6 @@
 """Streaming end to end over loopback: us vs the official SDK, same bytes, same run.
 
-    python benchmarks/e2e.py [--rounds 30] [--quick]
+    python benchmarks/e2e.py [--rounds 30] [--quick | --smoke]
 
 A canned server in another process answers every request with the "mixed" message of
 `_workload.py` (a thinking block, a text block of 20,000 two-word deltas, a tool_use block
@@ -128,8 +128,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, help="rounds (default 30; 5 with --quick)")
+    parser.add_argument("--rounds", type=int, help="rounds (default 30)")
     parser.add_argument("--quick", action="store_true", help="a quarter of the workload, 5 rounds")
+    parser.add_argument(
+        "--smoke", action="store_true", help="does it run: 1/100 of the workload, 1 round"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -138,8 +141,8 @@ def main() -> None:
         return
 
     pin(SERVER_CPU)
-    scale = 4 if args.quick else 1
-    rounds = args.rounds or (5 if args.quick else 30)
+    scale, rounds = (100, 1) if args.smoke else (4, 5) if args.quick else (1, 30)
+    rounds = args.rounds or rounds
     body, events = mixed_body(
         text_deltas=20_000 // scale,
         thinking_deltas=2_000 // scale,
