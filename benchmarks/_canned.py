@@ -1,12 +1,10 @@
 """A minimal HTTP/1.1 server answering every request with the same bytes, in its own process.
 
-    python benchmarks/_canned.py RESPONSE_FILE [WARM_RESPONSE_FILE]
+    python benchmarks/_canned.py RESPONSE_FILE
 
 Prints the port it listens on (127.0.0.1), then serves keep-alive connections until
 killed. It parses only what it must (the head and a content-length body), so the client
-under test, not the server, is what a benchmark measures. Requests carrying an
-`x-bench-warm` header get the second response, if there is one: a small warm-up reply
-on the same connection. `canned_server()` runs it.
+under test, not the server, is what a benchmark measures. `canned_server()` runs it.
 """
 
 from __future__ import annotations
@@ -44,20 +42,12 @@ def http_response(body: bytes, content_type: str) -> bytes:
 
 
 @contextmanager
-def canned_server(response: bytes, warm: bytes | None = None) -> Iterator[str]:
-    """Run the server in a subprocess; yields its base URL. `warm` answers requests that
-    carry an `x-bench-warm` header."""
-    with (
-        tempfile.NamedTemporaryFile(suffix=".http") as file,
-        tempfile.NamedTemporaryFile(suffix=".http") as warm_file,
-    ):
+def canned_server(response: bytes) -> Iterator[str]:
+    """Run the server in a subprocess; yields its base URL."""
+    with tempfile.NamedTemporaryFile(suffix=".http") as file:
         file.write(response)
         file.flush()
         command = [sys.executable, str(Path(__file__).resolve()), file.name]
-        if warm is not None:
-            warm_file.write(warm)
-            warm_file.flush()
-            command.append(warm_file.name)
         with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
             try:
                 assert process.stdout is not None
@@ -69,9 +59,8 @@ def canned_server(response: bytes, warm: bytes | None = None) -> Iterator[str]:
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self, response: bytes, warm: bytes) -> None:
+    def __init__(self, response: bytes) -> None:
         self.response = response
-        self.warm = warm
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
 
@@ -86,27 +75,23 @@ class _Protocol(asyncio.Protocol):
             if end < 0:
                 break
             length = 0
-            head = buffer[:end].lower()
-            for line in head.split(b"\r\n"):
+            for line in buffer[:end].lower().split(b"\r\n"):
                 if line.startswith(b"content-length:"):
                     length = int(line[15:])
             if len(buffer) < end + 4 + length:
                 break
             buffer = buffer[end + 4 + length :]
             assert self.transport is not None
-            self.transport.write(self.warm if b"\r\nx-bench-warm:" in head else self.response)
+            self.transport.write(self.response)
         self.buffer = buffer
 
 
-async def _serve(response: bytes, warm: bytes) -> None:
+async def _serve(response: bytes) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: _Protocol(response, warm), "127.0.0.1", 0, backlog=4096
-    )
+    server = await loop.create_server(lambda: _Protocol(response), "127.0.0.1", 0, backlog=4096)
     print(server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
 
 
 if __name__ == "__main__":
-    files = [Path(name).read_bytes() for name in sys.argv[1:3]]
-    asyncio.run(_serve(files[0], files[-1]))
+    asyncio.run(_serve(Path(sys.argv[1]).read_bytes()))

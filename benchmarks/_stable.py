@@ -34,7 +34,6 @@ import gc
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -90,10 +89,6 @@ def canary() -> float:
     return time.perf_counter() - start
 
 
-def _rss_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def _cpu_wait() -> float:
     """Seconds this process's threads have spent runnable but waiting for a CPU (Linux)."""
     total = 0
@@ -106,8 +101,8 @@ def _cpu_wait() -> float:
 class Probe:
     """The child's side of one measurement: `start()` after the warm-up, `stop()` after.
 
-    Between the two it times wall and CPU, every garbage collection, and the growth of
-    peak RSS; a canary runs just before and just after.
+    Between the two it times wall and CPU, the wait for the CPU, and every garbage
+    collection; a canary runs just before and just after.
     """
 
     def __init__(self) -> None:
@@ -129,7 +124,6 @@ class Probe:
         gc.collect()
         gc.freeze()
         self._canaries.append(canary())
-        self._rss = _rss_kib()
         self._waited = _cpu_wait()
         gc.callbacks.append(self._on_gc)
         self._cpu = time.process_time()
@@ -137,12 +131,11 @@ class Probe:
 
     def stop(self) -> dict[str, float]:
         """The measurement: wall, cpu, cpu_wait, gc_seconds, gc_collections, gc_full (of
-        the oldest generation), rss_growth_kib, canary (seconds and KiB)."""
+        the oldest generation), canary (seconds)."""
         wall = time.perf_counter() - self._wall
         cpu = time.process_time() - self._cpu
         cpu_wait = _cpu_wait() - self._waited
         gc.callbacks.remove(self._on_gc)
-        rss_growth = _rss_kib() - self._rss
         self._canaries.append(canary())
         return {
             "wall": wall,
@@ -151,7 +144,6 @@ class Probe:
             "gc_seconds": self._gc_seconds,
             "gc_collections": self._gc_collections,
             "gc_full": self._gc_full,
-            "rss_growth_kib": rss_growth,
             "canary": max(self._canaries),
         }
 

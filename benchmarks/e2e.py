@@ -10,11 +10,11 @@ the exact event count and size). Each client streams it with its stream helper,
 without parsing it is the ceiling.
 
 Measured with the scheme of `_stable.py`: every round runs each client once, in a fresh
-process and in random order, after a warm-up on a small message; the server and the
-clients are pinned to different CPUs; rounds where a CPU canary ran slow are dropped.
-Prints the median events/s, CPU/wall and GC time per stream of each client, and the median
-and 10th-90th percentile of the per-round ratios against the official SDK (target >= 40x)
-and against unparsed httpcore.
+process and in random order, after one warm-up stream; the server and the clients are
+pinned to different CPUs; rounds where a CPU canary ran slow or a client waited for its
+CPU are dropped. Prints the median events/s, CPU/wall, CPU wait and GC time per stream of
+each client, and the median and 10th-90th percentile of the per-round ratios against the
+official SDK (target >= 40x) and against unparsed httpcore.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,6 @@ ASK: dict[str, Any] = {
     "messages": [{"role": "user", "content": "hi"}],
 }
 KEY = "bench-key-not-secret"
-WARM = {"x-bench-warm": "1"}
-WARM_UPS = 3
 # The official SDK warns about the (deprecated) model id on every call; not our output.
 warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*deprecated.*")
 
@@ -72,55 +71,58 @@ CONTENDERS = {
 }
 
 
-async def _stream_helper(client: Any, streams: int, probe: Probe) -> dict[str, float]:
-    for _ in range(WARM_UPS):
-        async with client.messages.stream(**ASK, extra_headers=WARM) as stream:
-            await stream.get_final_message()
+async def _measure(once: Callable[[], Awaitable[None]], streams: int) -> dict[str, float]:
+    # A warm-up on the full message: a long-running process has met one this size before.
+    # Without it the first stream in a fresh process pays for growing the heap (the
+    # official SDK's takes 2-3x its steady-state time).
+    await once()
+    probe = Probe()
     probe.start()
     for _ in range(streams):
-        async with client.messages.stream(**ASK) as stream:
-            await stream.get_final_message()
+        await once()
     return probe.stop()
 
 
-async def ours(url: str, streams: int, probe: Probe) -> dict[str, float]:
+async def _stream_helper(client: Any, streams: int) -> dict[str, float]:
+    async def once() -> None:
+        async with client.messages.stream(**ASK) as stream:
+            await stream.get_final_message()
+
+    return await _measure(once, streams)
+
+
+async def ours(url: str, streams: int) -> dict[str, float]:
     from anyio_claude import AsyncClaude
 
     async with AsyncClaude(api_key=KEY, base_url=url, max_retries=0) as client:
-        return await _stream_helper(client, streams, probe)
+        return await _stream_helper(client, streams)
 
 
-async def official(url: str, streams: int, probe: Probe) -> dict[str, float]:
+async def official(url: str, streams: int) -> dict[str, float]:
     import anthropic
 
     async with anthropic.AsyncAnthropic(api_key=KEY, base_url=url, max_retries=0) as client:
-        return await _stream_helper(client, streams, probe)
+        return await _stream_helper(client, streams)
 
 
-async def httpcore_unparsed(url: str, streams: int, probe: Probe) -> dict[str, float]:
+async def httpcore_unparsed(url: str, streams: int) -> dict[str, float]:
     import httpcore
 
-    async def read(headers: list[tuple[str, str]]) -> None:
-        async with pool.stream(
-            "POST", url + "/v1/messages", headers=headers, content=b"{}"
-        ) as response:
-            async for _ in response.aiter_stream():
-                pass
-
     async with httpcore.AsyncConnectionPool() as pool:
-        for _ in range(WARM_UPS):
-            await read(list(WARM.items()))
-        probe.start()
-        for _ in range(streams):
-            await read([])
-        return probe.stop()
+
+        async def once() -> None:
+            async with pool.stream("POST", url + "/v1/messages", content=b"{}") as response:
+                async for _ in response.aiter_stream():
+                    pass
+
+        return await _measure(once, streams)
 
 
 def child(name: str, url: str) -> None:
     pin(CLIENT_CPU)
     backend, streams = CONTENDERS[name]
     run = {OURS_ASYNCIO: ours, OURS_TRIO: ours, OFFICIAL: official, CEILING: httpcore_unparsed}
-    result = anyio.run(run[name], url, streams, Probe(), backend=backend)
+    result = anyio.run(run[name], url, streams, backend=backend)
     emit({**result, "streams": streams})
 
 
@@ -129,7 +131,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, help="rounds (default 30)")
-    parser.add_argument("--quick", action="store_true", help="a quarter of the workload, 5 rounds")
+    parser.add_argument("--quick", action="store_true", help="5 rounds, for development")
     parser.add_argument(
         "--smoke", action="store_true", help="does it run: 1/100 of the workload, 1 round"
     )
@@ -141,7 +143,9 @@ def main() -> None:
         return
 
     pin(SERVER_CPU)
-    scale, rounds = (100, 1) if args.smoke else (4, 5) if args.quick else (1, 30)
+    # Quick runs keep the whole message: the official SDK's cost per event grows with the
+    # message's size, so a smaller one would shrink the ratio the 40x target is about.
+    scale, rounds = (100, 1) if args.smoke else (1, 5) if args.quick else (1, 30)
     rounds = args.rounds or rounds
     body, events = mixed_body(
         text_deltas=20_000 // scale,
@@ -149,14 +153,11 @@ def main() -> None:
         tool_fragments=2_000 // scale,
         tool_bytes=45_000 // scale,
     )
-    warm, _ = mixed_body(text_deltas=200, thinking_deltas=20, tool_fragments=20, tool_bytes=500)
     mb = len(body) / 1e6
     print(f"workload: mixed, {events:,} events, {mb:.2f} MB per stream, over 127.0.0.1")
     print(pinning_note())
     start = time.perf_counter()
-    with canned_server(
-        http_response(body, "text/event-stream"), http_response(warm, "text/event-stream")
-    ) as url:
+    with canned_server(http_response(body, "text/event-stream")) as url:
         results = run_rounds(
             list(CONTENDERS),
             rounds,
@@ -194,17 +195,28 @@ def main() -> None:
         f"CPU/wall below {CPU_BOUND}, the client was kept waiting)"
     )
 
-    print(f"\n{'per-round ratio':52} {'median':>8} {'p10':>7} {'p90':>7}")
+    def cpu_rate(r: dict[str, Any]) -> float:
+        return float(r["streams"] * events / r["cpu"])
+
+    print(
+        f"\n{'per-round ratio of events/s':46} {'wall: median':>12} {'p10':>6} {'p90':>6}"
+        f" | {'CPU: median':>11} {'p10':>6} {'p90':>6}"
+    )
     for name in (OURS_ASYNCIO, OURS_TRIO):
         for base, target in ((OFFICIAL, 40.0), (CEILING, None)):
             median, p10, p90 = spread([rate(r[name]) / rate(r[base]) for r in kept])
+            cpu = spread([cpu_rate(r[name]) / cpu_rate(r[base]) for r in kept])
             short = "official SDK" if base == OFFICIAL else "unparsed httpcore"
-            verdict = (
-                f"   target >= {target:.0f}x met: {'yes' if median >= target else 'no'}"
-                if target
-                else ""
+            verdict = f"   target >= {target:.0f}x met: {_yes(median >= target)}" if target else ""
+            print(
+                f"{name + ' / ' + short:46} {median:11.2f}x {p10:5.2f}x {p90:5.2f}x"
+                f" | {cpu[0]:10.2f}x {cpu[1]:5.2f}x {cpu[2]:5.2f}x{verdict}"
             )
-            print(f"{name + ' / ' + short:52} {median:7.2f}x {p10:6.2f}x {p90:6.2f}x{verdict}")
+    print("(the target is on wall time; CPU time is the steadier figure on a busy machine)")
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "no"
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ The client iterates `stream.text_stream`, notes each delta's delivery latency (r
 time minus send time; same machine, same clock), then takes the final message.
 
 Each client (ours on asyncio, ours on trio, the official `anthropic` SDK on asyncio) runs
-in a fresh process per round, after a warm-up of two short streams, with the scheme of
-`_stable.py` (random order per round, pinned CPUs, canary, GC timed). Per stream count it
+in a fresh process per round, after a warm-up of N short streams (so its pool holds the
+connections it keeps, as a long-running service's does), with the scheme of `_stable.py`
+(random order per round, pinned CPUs, canary, scheduler wait, GC timed). Per stream count it
 prints, as medians over the kept rounds:
 
 - CPU us/event: the client process's CPU time over the whole run (connecting, requests,
@@ -27,8 +28,8 @@ prints, as medians over the kept rounds:
 - CPU wait: the share of the run the client spent runnable while another process had its
   CPU (near 0 on a quiet machine; anything more means the run was disturbed);
 - delivery latency p50 and p99 over every delta of the run;
-- RSS per stream: growth of peak RSS over the run / streams; GC ms per stream and the
-  number of full (oldest-generation) collections in the run;
+- RSS per stream: peak RSS over that of the client after one stream, / streams;
+- GC ms per stream, and the number of full (oldest-generation) collections in the run;
 
 then the server's own CPU share and timer lateness (it must not be the bottleneck), the
 per-round ratios against the official SDK (median, p10-p90), and whether the targets are
@@ -39,6 +40,7 @@ backends, at 200 streams.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -109,7 +111,13 @@ async def _measure(
     client: Any, streams: int, deltas: int, interval: float, ttft: float
 ) -> dict[str, float]:
     async with client:
-        await _streams(client, 2, 3, 1.0, 0.0)
+        # One stream first, so that what the client imports on first use is not counted
+        # as memory per stream.
+        await _streams(client, 1, 3, 1.0, 0.0)
+        baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # Warm up as a long-running service is: heap grown, code paths met, and the
+        # connection pool holding what the client keeps of `streams` connections.
+        await _streams(client, streams, 3, 1.0, 0.0)
         probe = Probe()
         probe.start()
         latencies = await _streams(client, streams, deltas, interval, ttft)
@@ -119,6 +127,7 @@ async def _measure(
         "events": streams * (deltas + EVENTS_AROUND_DELTAS),
         "p50_ms": 1e3 * percentile(latencies, 50),
         "p99_ms": 1e3 * percentile(latencies, 99),
+        "rss_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline,
     }
 
 
