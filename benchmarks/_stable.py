@@ -16,8 +16,8 @@ another. So every comparison here is made the same way:
   measurement (`canary`); rounds whose slowest canary is more than 1.2x the median are
   dropped (`drop_noisy`), because something else was running on the client's CPU then.
 - **CPU beside wall time.** Each child reports its CPU time (`process_time`) next to wall
-  time: a CPU-bound client whose CPU/wall falls below 0.95 was waiting for something other
-  than its own work (`Probe.stop`). On Linux it also reports how long its threads sat
+  time (`Probe.stop`): a CPU-bound client whose CPU/wall falls below 0.95 was waiting for
+  something other than its own work. On Linux it also reports how long its threads sat
   runnable in the scheduler's queue while another process had the CPU
   (`/proc/self/task/*/schedstat`): near zero on a quiet machine, and the plainest sign of
   a disturbed run, so rounds where a client waited more than 5 % of its run are dropped

@@ -248,7 +248,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--streams", help="stream counts, comma-separated (default 200,500)")
-    parser.add_argument("--deltas", type=int, help="text deltas per stream (default 40)")
+    parser.add_argument(
+        "--deltas",
+        "--events-per-stream",
+        type=int,
+        help="text deltas per stream; 6 more events frame each stream (default 40)",
+    )
     parser.add_argument("--interval", type=float, help="ms between deltas (default 50)")
     parser.add_argument("--ttft", type=float, help="ms to the first delta (default 500)")
     parser.add_argument("--rounds", type=int, help="rounds per stream count (default 30)")
