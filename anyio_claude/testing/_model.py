@@ -170,6 +170,7 @@ def _validate_output_config(config: object) -> None:
         raise _bad("output_config.format.type: Input should be 'json_schema'")
     if not isinstance(fmt.get("schema"), dict):
         raise _bad("output_config.format.schema: Input should be an object")
+    _check_schema(fmt["schema"], "output_config.format.schema")
 
 
 def output_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -278,6 +279,18 @@ def _check_schema(schema: object, where: str) -> None:
         _check_schema(sub, f"{where}.properties.{key}")
     if "items" in schema:
         _check_schema(schema["items"], f"{where}.items")
+    for name in ("anyOf", "oneOf", "allOf"):
+        if name in schema:
+            parts = schema[name]
+            if not isinstance(parts, list) or not parts:
+                raise _bad(f"{where}.{name}: JSON schema is invalid: must be a non-empty array")
+            for i, part in enumerate(parts):
+                _check_schema(part, f"{where}.{name}.{i}")
+    defs = schema.get("$defs", {})
+    if not isinstance(defs, dict):
+        raise _bad(f"{where}.$defs: JSON schema is invalid: must be an object")
+    for key, sub in defs.items():
+        _check_schema(sub, f"{where}.$defs.{key}")
 
 
 def _check_thinking(thinking: object, max_tokens: int | None) -> None:
