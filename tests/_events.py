@@ -50,6 +50,18 @@ citation_st = st.builds(
     text_st,
     st.integers(0, 100),
     st.integers(0, 100),
+) | st.builds(
+    lambda t, a, b: {
+        "type": "page_location",
+        "cited_text": t,
+        "document_index": 1,
+        "document_title": "A PDF",
+        "start_page_number": a,
+        "end_page_number": a + b,
+    },
+    text_st,
+    st.integers(1, 100),
+    st.integers(1, 10),
 )
 
 
@@ -88,11 +100,14 @@ def event_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
         deltas: list[dict[str, Any]] = []
         if kind == "text":
             start: dict[str, Any] = {"type": "text", "text": ""}
-            for _ in range(draw(st.integers(0, 6))):
-                if draw(st.integers(0, 4)) == 0:
-                    deltas.append({"type": "citations_delta", "citation": draw(citation_st)})
-                else:
-                    deltas.append({"type": "text_delta", "text": draw(text_st)})
+            deltas = [
+                {"type": "text_delta", "text": draw(text_st)}
+                for _ in range(draw(st.integers(0, 5)))
+            ]
+            # Citations between any text deltas, often two or more on one block.
+            for _ in range(draw(st.integers(0, 3))):
+                at = draw(st.integers(0, len(deltas)))
+                deltas.insert(at, {"type": "citations_delta", "citation": draw(citation_st)})
         elif kind == "thinking":
             start = {"type": "thinking", "thinking": "", "signature": ""}
             deltas = [{"type": "thinking_delta", "thinking": draw(text_st)} for _ in range(3)]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from anyio_claude._errors import EventProtocolError
 from anyio_claude.streaming import MessageAccumulator, decode_event, parse_partial_json
 
-from ._events import event_streams, json_value
+from ._events import event_streams, json_object, json_value
 
 SKIP = object()
 
@@ -195,5 +195,60 @@ def test_garbage_event_sequences_raise_only_our_error(events: list[dict[str, Any
             acc.update(decode_event(msgspec.json.encode(event)))
         if acc.started:
             acc.snapshot  # noqa: B018
+    except EventProtocolError:
+        pass
+
+
+@st.composite
+def broken_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A valid stream with a few things wrong: events lost, repeated, swapped, misnumbered,
+    retyped, or with a field replaced by junk. Most keep their message_start, so the
+    accumulator gets past its first check and meets the damage mid-message."""
+    events = copy.deepcopy(draw(event_streams()))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(events) - 1))
+        event = events[at]
+        action = draw(st.sampled_from(["drop", "repeat", "swap", "index", "type", "field"]))
+        if action == "drop" and len(events) > 1:
+            del events[at]
+        elif action == "repeat":
+            events.insert(at, copy.deepcopy(event))
+        elif action == "swap" and at + 1 < len(events):
+            events[at], events[at + 1] = events[at + 1], event
+        elif action == "index":
+            event["index"] = draw(st.integers(-1, 6))
+        elif action == "type":
+            event["type"] = draw(
+                st.sampled_from(
+                    [
+                        "message_start",
+                        "content_block_start",
+                        "content_block_delta",
+                        "content_block_stop",
+                        "message_delta",
+                        "message_stop",
+                    ]
+                )
+            )
+        else:
+            target = event
+            for key in ("delta", "content_block", "message", "usage"):
+                if key in event and isinstance(event[key], dict) and draw(st.booleans()):
+                    target = event[key]
+                    break
+            key = draw(st.sampled_from(sorted(target) or ["type"]))
+            target[key] = draw(json_value | json_object)
+    return events
+
+
+@settings(max_examples=300, deadline=None)
+@given(broken_streams())
+def test_broken_streams_raise_only_our_error(events: list[dict[str, Any]]) -> None:
+    acc = MessageAccumulator()
+    try:
+        for event in events:
+            acc.update(decode_event(msgspec.json.encode(event)))
+            if acc.started:
+                acc.snapshot.to_dict()
     except EventProtocolError:
         pass
