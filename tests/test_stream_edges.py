@@ -155,7 +155,7 @@ async def test_an_event_over_the_size_cap_reaches_the_user_as_an_error() -> None
 
     async with raw_server(endless_event) as srv:
         async with AsyncClaude(api_key=KEY, base_url=srv.url, max_retries=0) as client:
-            with anyio.fail_after(20):
+            with anyio.fail_after(10):
                 with pytest.raises(APIResponseValidationError, match="size cap") as info:
                     async with client.messages.stream(
                         model=MODEL, max_tokens=10, messages=USER
