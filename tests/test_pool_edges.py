@@ -1,0 +1,126 @@
+"""Pool slots and idle connections at their edges, against a raw server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import anyio
+import pytest
+from anyio.abc import SocketStream
+
+from anyio_claude._http import Request, Timeout
+from anyio_claude._transport import AsyncTransport
+
+from ._servers import fixed, raw_server, response
+
+pytestmark = pytest.mark.anyio
+
+GET = Request("GET", b"/", [], b"")
+FAST = Timeout(connect=2, read=2, write=2, pool=2)
+# A leaked slot would make the next request wait for its pool timeout: fail in 0.5 s.
+QUICK_POOL = Timeout(connect=2, read=2, write=2, pool=0.5)
+
+
+async def get(transport: AsyncTransport, timeout: Timeout = QUICK_POOL) -> bytes:
+    async with await transport.send(GET, timeout=timeout) as reply:
+        return await reply.aread()
+
+
+async def test_a_waiter_handed_the_slot_then_cancelled_gives_it_back(
+    anyio_backend_name: str,
+) -> None:
+    async with raw_server(fixed(b"ok")) as srv:
+        transport = AsyncTransport(srv.url, max_connections=1)
+        held = await transport.send(GET, timeout=FAST)
+        assert await held.aread() == b"ok"
+        if anyio_backend_name == "asyncio":
+            # A native Task.cancel() lands even on a task already woken by the hand-over,
+            # so the waiter is cancelled inside its wait, holding the slot it was given.
+            task = asyncio.get_running_loop().create_task(get(transport, FAST))
+            await asyncio.sleep(0.05)  # the waiter is queued for the only slot
+            assert transport.num_active == 1
+            await held.aclose()  # hands the slot straight to the waiter
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:
+            # trio delivers the cancellation at the waiter's next checkpoint instead.
+            waiter_scope = anyio.CancelScope()
+
+            async def waiter() -> None:
+                with waiter_scope:
+                    await get(transport, FAST)
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(waiter)
+                await anyio.sleep(0.05)
+                assert transport.num_active == 1
+                await held.aclose()
+                waiter_scope.cancel()
+        assert transport.num_active == 0
+        assert await get(transport) == b"ok"
+        assert transport.num_active == 0
+        await transport.aclose()
+
+
+async def test_a_waiter_whose_pool_timeout_expires_as_it_is_handed_the_slot() -> None:
+    async with raw_server(fixed(b"ok")) as srv:
+        transport = AsyncTransport(srv.url, max_connections=1)
+        held = await transport.send(GET, timeout=FAST)
+        await held.aread()
+        outcome: list[str] = []
+
+        async def waiter() -> None:
+            try:
+                await get(transport, Timeout(connect=2, read=2, write=2, pool=0.1))
+                outcome.append("served")
+            except Exception as exc:  # the pool timeout, if it won the race
+                outcome.append(type(exc).__name__)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(waiter)
+            await anyio.sleep(0.05)
+            await held.aclose()  # hands over the slot...
+            time.sleep(0.1)  # ...and the waiter's pool deadline passes before it runs
+        assert outcome in (["served"], ["APITimeoutError"])
+        assert transport.num_active == 0
+        assert await get(transport) == b"ok"
+        await transport.aclose()
+
+
+async def test_releasing_a_connection_evicts_an_expired_idle_one() -> None:
+    gate = anyio.Event()
+
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        if b"/slow" in request:
+            await gate.wait()
+        await stream.send(response(b"ok"))
+
+    async with raw_server(handler) as srv:
+        transport = AsyncTransport(srv.url, keepalive_expiry=0.2)
+        async with anyio.create_task_group() as tg:
+            slow = Request("GET", b"/slow", [], b"")
+
+            async def slow_call() -> None:
+                async with await transport.send(slow, timeout=FAST) as reply:
+                    await reply.aread()
+
+            tg.start_soon(slow_call)
+            await anyio.sleep(0.05)
+            assert await get(transport) == b"ok"  # a second connection, now idle
+            assert transport.num_connections == 2 and transport.num_idle == 1
+            await anyio.sleep(0.3)  # the idle one expires
+            gate.set()
+        # Releasing the slow call's connection drops the expired idle one.
+        assert transport.num_idle == 1 and transport.num_connections == 1
+        assert await settled(lambda: srv.closed == 1)
+        await transport.aclose()
+
+
+async def settled(check: object) -> bool:
+    for _ in range(100):
+        if check():  # type: ignore[operator]
+            return True
+        await anyio.sleep(0.01)
+    return False
