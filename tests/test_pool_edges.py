@@ -82,7 +82,7 @@ async def test_a_waiter_whose_pool_timeout_expires_as_it_is_handed_the_slot() ->
             tg.start_soon(waiter)
             await anyio.sleep(0.05)
             await held.aclose()  # hands over the slot...
-            time.sleep(0.1)  # ...and the waiter's pool deadline passes before it runs
+            time.sleep(0.1)  # noqa: ASYNC251 -- ...and the waiter's pool deadline passes before it runs
         assert outcome in (["served"], ["APITimeoutError"])
         assert transport.num_active == 0
         assert await get(transport) == b"ok"
