@@ -449,7 +449,8 @@ async def test_stream_idle_timeout_is_not_reset_by_pings() -> None:
             api_key=KEY, base_url=srv.url, timeout=Timeout(read=5, stream_idle=0.4)
         ) as client:
             started = anyio.current_time()
-            with pytest.raises(APITimeoutError, match="stream_idle"):
+            # If pings reset the idle clock this would run forever: fail fast instead.
+            with anyio.fail_after(3), pytest.raises(APITimeoutError, match="stream_idle"):
                 async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER) as s:
                     async for _ in s:
                         pass
