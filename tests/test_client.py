@@ -138,7 +138,9 @@ async def test_raw_and_streaming_responses(client: AsyncClaude) -> None:
     assert raw.status_code == 200 and raw.http_response.status_code == 200
     assert raw.request_id and raw.request_id.startswith("req_")
     assert raw.headers["content-type"] == "application/json"
-    assert raw.rate_limits.requests_limit == 4000
+    # What the server sent, whatever FakeClaude's default limit is (it is not specified).
+    sent = raw.headers["anthropic-ratelimit-requests-limit"]
+    assert sent.isdigit() and raw.rate_limits.requests_limit == int(sent) > 0
     assert raw.rate_limits.requests_reset is not None and raw.rate_limits.requests_reset.tzinfo
     assert (await raw.parse()).content[0].type == "text"
     async with client.messages.with_streaming_response.create(
@@ -253,7 +255,9 @@ async def test_status_errors_are_typed(
     assert error.request_id and error.request_id in str(error)
     assert error.response.status_code == status
     assert error.body["error"]["type"] == error_type  # type: ignore[index]
-    assert error.rate_limits is not None and error.rate_limits.requests_limit == 4000
+    assert error.rate_limits is not None
+    sent = error.response.headers["anthropic-ratelimit-requests-limit"]
+    assert error.rate_limits.requests_limit == int(sent) > 0
 
 
 async def test_validation_error_from_the_server(client: AsyncClaude) -> None:
