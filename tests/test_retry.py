@@ -31,6 +31,10 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
     assert parse_retry_after({"retry-after-ms": "junk", "retry-after": "9"}) == 9.0
     assert parse_retry_after({"retry-after": "2.5"}) == 2.5
+    # Zero and sub-second waits are waits the server asked for, not "no header".
+    assert parse_retry_after({"retry-after": "0.5"}) == 0.5
+    assert parse_retry_after({"retry-after": "0"}) == 0.0
+    assert parse_retry_after({"retry-after-ms": "0", "retry-after": "9"}) == 0.0
     date = format_datetime(NOW + timedelta(seconds=30), usegmt=True)
     assert parse_retry_after({"retry-after": date}, now=NOW) == 30.0
     assert parse_retry_after({"retry-after": "-1"}) is None
