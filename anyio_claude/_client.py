@@ -22,6 +22,7 @@ from ._errors import (
 from ._http import Headers, Request, Timeout
 from ._response import HTTPResponse
 from .types import ErrorResponse
+from .types._decode import LenientDecoder
 
 if TYPE_CHECKING:
     import ssl
@@ -61,7 +62,7 @@ class NotGiven:
 
 NOT_GIVEN = NotGiven()
 
-_error_decoder = msgspec.json.Decoder(ErrorResponse)
+_error_decoder = LenientDecoder(ErrorResponse)
 
 
 def _configure_logging() -> None:

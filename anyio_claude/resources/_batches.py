@@ -17,6 +17,7 @@ from ..types import (
     MessageBatchIndividualResponse,
     decode_batch_result_line,
 )
+from ..types._decode import LenientDecoder
 from ._messages import Mode, _Op
 from ._models import paginator
 from ._pagination import AsyncPaginator
@@ -40,8 +41,8 @@ __all__ = (
     "AsyncBatchesWithStreamingResponse",
 )
 
-_batch_decoder = msgspec.json.Decoder(MessageBatch)
-_deleted_decoder = msgspec.json.Decoder(DeletedMessageBatch)
+_batch_decoder = LenientDecoder(MessageBatch)
+_deleted_decoder = LenientDecoder(DeletedMessageBatch)
 
 
 class _BatchesPage(msgspec.Struct):

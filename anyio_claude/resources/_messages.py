@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-import msgspec
-
 from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
 from .._http import Timeout
 from .._response import APIResponse, AsyncAPIResponse, HTTPResponse, decode_body
 from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
 from ..types import MessageTokensCount, decode_message
+from ..types._decode import LenientDecoder
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -45,7 +44,7 @@ __all__ = (
 
 T = TypeVar("T")
 
-_count_decoder = msgspec.json.Decoder(MessageTokensCount)
+_count_decoder = LenientDecoder(MessageTokensCount)
 
 # The official SDK's estimate: 128k output tokens take up to an hour to generate.
 _MAX_NONSTREAMING_SECONDS = 600.0

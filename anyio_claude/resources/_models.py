@@ -11,6 +11,7 @@ import msgspec
 from .._client import NOT_GIVEN, NotGiven
 from .._http import Timeout
 from ..types import ModelInfo
+from ..types._decode import LenientDecoder
 from ._messages import Mode, _Op
 from ._pagination import AsyncPage, AsyncPaginator
 
@@ -29,7 +30,7 @@ __all__ = (
     "paginator",
 )
 
-_model_decoder = msgspec.json.Decoder(ModelInfo)
+_model_decoder = LenientDecoder(ModelInfo)
 
 
 class _ModelsPage(msgspec.Struct):
@@ -50,7 +51,7 @@ def paginator(
     timeout: float | Timeout | NotGiven | None,
 ) -> AsyncPaginator[Any]:
     """A paginator over a cursor-paginated list endpoint (`after_id` cursors)."""
-    decoder = msgspec.json.Decoder(page_type)
+    decoder = LenientDecoder(page_type)
 
     async def fetch(after_id: str | None) -> AsyncPage[Any]:
         call = client._call(

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..types import (
     Message,
+    StopReason,
     TextBlock,
     ThinkingBlock,
     ToolUseBlock,
@@ -344,7 +345,7 @@ def generate_reply(
     blocks: list[Any] = []
     chunks: dict[int, list[str]] = {}
     used = 0
-    stop_reason = "end_turn"
+    stop_reason: StopReason = "end_turn"
     stop_sequence = None
 
     thinking = body.get("thinking")
