@@ -294,6 +294,7 @@ _event_decoder: LenientDecoder[MessageStreamEvent] = LenientDecoder(MessageStrea
 _message_decoder = LenientDecoder(Message)
 _block_decoder: LenientDecoder[ContentBlock] = LenientDecoder(ContentBlock)  # type: ignore[arg-type]
 _batch_line_decoder = LenientDecoder(MessageBatchIndividualResponse)
+_decode_event_typed = _event_decoder._decoder.decode
 
 
 def decode_event(data: bytes | str) -> MessageStreamEvent:
@@ -304,7 +305,7 @@ def decode_event(data: bytes | str) -> MessageStreamEvent:
     or data no version of the API could send.
     """
     try:
-        event: MessageStreamEvent = _event_decoder._decoder.decode(data)
+        event: MessageStreamEvent = _decode_event_typed(data)
     except msgspec.DecodeError:
         return _decode(_event_decoder, data, "stream event", EventProtocolError)
     return event
