@@ -491,6 +491,8 @@ class MessageAccumulator:
                 self._drift = True
             extra = extra_of(usage)
             if extra:
+                # Like the known counters: a null leaves the earlier value standing.
+                extra = {k: v for k, v in extra.items() if v is not None}
                 _merge(Usage, extra, self._usage, self._usage_extra)
                 self._drift = True
             self._snapshot = None
