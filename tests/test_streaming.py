@@ -249,3 +249,24 @@ def test_parse_partial_json_examples() -> None:
     assert parse_partial_json('{"a": {"b": [1, {"c') == {"a": {"b": [1, {}]}}
     assert parse_partial_json("[true") == [True]
     assert parse_partial_json("nonsense") is None
+
+
+def test_message_delta_keys_this_version_does_not_know_reach_the_snapshot() -> None:
+    acc = run(
+        {
+            "type": "message_delta",
+            "delta": {
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "diagnostics": {"cache_miss_reason": None},
+                "x_new": [1],
+            },
+            "usage": {"output_tokens": 5, "service_tier": "batch", "x_counter": 2},
+        },
+    )
+    snapshot = acc.snapshot
+    assert snapshot.diagnostics is not None  # a Message field the delta type lacks: typed
+    assert snapshot["x_new"] == [1]
+    assert snapshot.usage.service_tier == "batch"
+    assert snapshot.usage["x_counter"] == 2
+    assert snapshot.to_dict()["usage"]["x_counter"] == 2

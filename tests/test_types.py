@@ -391,3 +391,59 @@ def test_structs_have_readable_reprs_and_tool_use_equality() -> None:
         "name": "n",
         "input": {"a": 1},
     }
+
+
+def test_pydantic_names_and_item_access() -> None:
+    decoded = decode_message(json.dumps(message([{"type": "text", "text": "a"}], new_key=None)))
+    assert decoded.model_dump() == decoded.to_dict()
+    assert decoded.model_dump()["new_key"] is None
+    assert "new_key" not in decoded.model_dump(exclude_none=True)
+    assert "stop_sequence" not in decoded.model_dump(exclude_none=True)
+    assert json.loads(decoded.model_dump_json(indent=2)) == decoded.to_dict()
+    assert json.loads(decoded.model_dump_json(exclude_none=True)) == decoded.model_dump(
+        exclude_none=True
+    )
+    assert decoded["model"] == "claude-sonnet-4-5-20250929"
+    assert decoded["new_key"] is None
+    with pytest.raises(KeyError):
+        decoded["missing"]
+    with pytest.raises(AttributeError):
+        decoded.missing  # type: ignore[attr-defined]  # noqa: B018
+    clean = decode_message(json.dumps(DOC_MESSAGES[0]))
+    assert clean.model_extra == {}
+    assert UnknownBlock("x", b'{"type":"x","a":1}').model_dump() == {"type": "x", "a": 1}
+
+
+def test_unknown_keys_never_shadow_methods() -> None:
+    decoded = decode_message(json.dumps(message([], to_dict="shadow", type_="t")))
+    assert decoded["to_dict"] == "shadow"
+    assert decoded.to_dict()["to_dict"] == "shadow"
+
+
+def test_what_no_api_could_send_still_fails() -> None:
+    from anyio_claude._errors import ProtocolError
+
+    for bad in (
+        message([], type="error"),  # another object
+        message([{"text": "no type"}]),  # a block without its tag
+        message([], usage={"input_tokens": "12", "output_tokens": 1}),  # wrong JSON type
+        {k: v for k, v in message([]).items() if k != "type"},  # identity missing
+    ):
+        with pytest.raises(ProtocolError):
+            decode_message(json.dumps(bad))
+
+
+def test_lenient_decoder_is_a_drop_in_for_msgspec_decoder() -> None:
+    from anyio_claude.types import ModelInfo
+    from anyio_claude.types._decode import LenientDecoder
+
+    decoder = LenientDecoder(ModelInfo)
+    info = decoder.decode(
+        b'{"id":"m","type":"model","display_name":"M","created_at":"2025-01-01T00:00:00Z",'
+        b'"lifecycle":"retired","line":"epic","x":1}'
+    )
+    assert (info.lifecycle, info.line, info["x"]) == ("retired", "epic", 1)
+    with pytest.raises(msgspec.ValidationError):
+        decoder.decode(b'{"id":"m","type":"model"}')
+    with pytest.raises(msgspec.DecodeError):
+        decoder.decode(b"{")
