@@ -146,21 +146,38 @@ def _slow(
 def _slow_union(
     raw: bytes | str | msgspec.Raw, members: tuple[Any, ...], exc: msgspec.ValidationError
 ) -> tuple[Any, bool]:
-    tagged = [m for m in members if isinstance(m, type) and issubclass(m, msgspec.Struct)]
-    if tagged and tagged[0].__struct_config__.tag is not None:
+    tags, unknown, other = _union_plan(members)
+    if tags:
         try:
             kind = _head_decoder.decode(raw).type
         except msgspec.ValidationError:
             raise _Invalid(str(exc)) from None
-        for member in tagged:
-            if member.__struct_config__.tag == kind:
-                return _slow_struct(raw, member)
-        unknown = _UNKNOWN.get(tagged[0], Unknown)
+        member = tags.get(kind)
+        if member is not None:
+            return _slow_struct(raw, member)
         return unknown(kind, bytes(raw.encode() if isinstance(raw, str) else raw)), False
-    others = [m for m in members if m is not type(None)]
-    if len(others) == 1:
-        return _slow(raw, others[0], exc)
+    if other is not None:
+        return _slow(raw, other, exc)
     raise _Invalid(str(exc))
+
+
+_unions: dict[tuple[Any, ...], tuple[dict[str, Any], type[Unknown], Any]] = {}
+
+
+def _union_plan(members: tuple[Any, ...]) -> tuple[dict[str, Any], type[Unknown], Any]:
+    """For a union: its tagged Structs by tag, the class of unknown tags, else its one
+    non-None member (or None)."""
+    plan = _unions.get(members)
+    if plan is None:
+        tags: dict[str, Any] = {
+            str(m.__struct_config__.tag): m
+            for m in members
+            if isinstance(m, type) and issubclass(m, msgspec.Struct) and m.__struct_config__.tag
+        }
+        unknown = next((_UNKNOWN[m] for m in tags.values() if m in _UNKNOWN), Unknown)
+        others = [m for m in members if m is not type(None)]
+        plan = _unions[members] = (tags, unknown, others[0] if len(others) == 1 else None)
+    return plan
 
 
 class _Field:
@@ -306,8 +323,16 @@ def decode_event(data: bytes | str) -> MessageStreamEvent:
     """
     try:
         event: MessageStreamEvent = _decode_event_typed(data)
-    except msgspec.DecodeError:
-        return _decode(_event_decoder, data, "stream event", EventProtocolError)
+    except msgspec.ValidationError as exc:
+        try:
+            drifted: MessageStreamEvent = _slow(data, MessageStreamEvent, exc)[0]
+        except _Invalid as inner:
+            raise EventProtocolError(f"invalid stream event: {inner}") from None
+        except msgspec.DecodeError as inner:
+            raise EventProtocolError(f"stream event is not valid JSON: {inner}") from None
+        return drifted
+    except msgspec.DecodeError as exc:
+        raise EventProtocolError(f"stream event is not valid JSON: {exc}") from None
     return event
 
 
