@@ -347,13 +347,15 @@ class MessageAccumulator:
 
     `update(event)` applies an event; `snapshot` is the message so far. Pings, errors and
     unknown events are ignored (errors are the caller's to raise); unknown delta types
-    are ignored too. Unknown keys are kept: those of the message, its usage and its
-    blocks as they came, and those of `message_delta`'s `delta` and `usage` as keys of
-    the message and of its usage (decoded into the field when the message knows them).
+    are ignored too, and so is a delta that does not fit its block (a `text_delta` for a
+    block of a newer type, say), as in the official SDK. Unknown keys are kept: those of
+    the message, its usage and its blocks as they came, and those of `message_delta`'s
+    `delta` and `usage` as keys of the message and of its usage (decoded into the field
+    when the message knows them).
 
     Raises `EventProtocolError` for an event before `message_start`, a delta or stop for
-    a block that was never started, a delta that does not fit its block (e.g. `text_delta`
-    on a tool block), and tool input that is not valid JSON at `content_block_stop`.
+    a block that was never started, and tool input that is not valid JSON at
+    `content_block_stop`.
     """
 
     __slots__ = (
@@ -406,29 +408,29 @@ class MessageAccumulator:
             delta_kind = type(delta)
             if delta_kind is TextDelta:
                 if block.kind != _TEXT:
-                    raise _misfit("text_delta", ev.index)
+                    return
                 text: str = delta.text
                 block.chunks.append(text)
                 block.length += len(text)
             elif delta_kind is InputJSONDelta:
                 if block.kind != _TOOL:
-                    raise _misfit("input_json_delta", ev.index)
+                    return
                 part: str = delta.partial_json
                 block.json.append(part)
                 block.length += len(part)
             elif delta_kind is ThinkingDelta:
                 if block.kind != _THINKING:
-                    raise _misfit("thinking_delta", ev.index)
+                    return
                 thinking: str = delta.thinking
                 block.chunks.append(thinking)
                 block.length += len(thinking)
             elif delta_kind is SignatureDelta:
                 if block.kind != _THINKING:
-                    raise _misfit("signature_delta", ev.index)
+                    return
                 block.signature = delta.signature
             elif delta_kind is CitationsDelta:
                 if block.kind != _TEXT:
-                    raise _misfit("citations_delta", ev.index)
+                    return
                 if block.citations is None:
                     block.citations = []
                 block.citations.append(delta.citation)
@@ -536,10 +538,6 @@ def _merge(
             known[key] = decoded
         else:
             unknown[key] = value
-
-
-def _misfit(delta: str, index: int) -> EventProtocolError:
-    return EventProtocolError(f"{delta} does not fit content block {index}")
 
 
 # -------------------------------------------------------------------- derived events
@@ -722,15 +720,17 @@ class MessageStreamState:
             delta = ev.delta
             block = acc._blocks[ev.index]
             delta_kind = type(delta)
-            if delta_kind is TextDelta:
+            # A derived event only for a delta the block took (see `MessageAccumulator`).
+            kind_of_block = block.kind
+            if delta_kind is TextDelta and kind_of_block == _TEXT:
                 return [ev, TextEvent(delta.text, block)]
-            if delta_kind is InputJSONDelta:
+            if delta_kind is InputJSONDelta and kind_of_block == _TOOL:
                 return [ev, InputJsonEvent(delta.partial_json, block)]
-            if delta_kind is ThinkingDelta:
+            if delta_kind is ThinkingDelta and kind_of_block == _THINKING:
                 return [ev, ThinkingEvent(delta.thinking, block)]
-            if delta_kind is SignatureDelta:
+            if delta_kind is SignatureDelta and kind_of_block == _THINKING:
                 return [ev, SignatureEvent(delta.signature)]
-            if delta_kind is CitationsDelta:
+            if delta_kind is CitationsDelta and kind_of_block == _TEXT:
                 return [ev, CitationEvent(delta.citation, block)]
             return [ev]
         if kind is ContentBlockStopEvent:

@@ -166,14 +166,29 @@ def test_events_before_message_start_raise(event: dict[str, Any]) -> None:
         MessageAccumulator().update(decode_event(json.dumps(event)))
 
 
-def test_delta_for_unknown_index_or_wrong_block_raises() -> None:
+def test_delta_for_a_block_that_never_started_raises() -> None:
     with pytest.raises(EventProtocolError, match="never started"):
         run(delta(3, {"type": "text_delta", "text": "x"}))
-    with pytest.raises(EventProtocolError, match="does not fit"):
-        run(
-            start(0, {"type": "text", "text": ""}),
-            delta(0, {"type": "thinking_delta", "thinking": "x"}),
-        )
+
+
+def test_delta_that_does_not_fit_its_block_is_passed_on_but_not_applied() -> None:
+    # A newer API may stream text into a block type this version does not know.
+    state = MessageStreamState()
+    events = [
+        START,
+        start(0, {"type": "summary", "text": ""}),
+        delta(0, {"type": "text_delta", "text": "x"}),
+        start(1, {"type": "text", "text": ""}),
+        delta(1, {"type": "thinking_delta", "thinking": "y"}),
+        delta(1, {"type": "text_delta", "text": "z"}),
+    ]
+    yielded = [e.type for event in events for e in state.feed(decode_event(json.dumps(event)))]
+    assert yielded.count("text") == 1
+    assert "thinking" not in yielded
+    snapshot = state.accumulator.snapshot
+    assert isinstance(snapshot.content[0], UnknownBlock)
+    assert snapshot.content[0].to_dict() == {"type": "summary", "text": ""}
+    assert snapshot.content[1] == TextBlock(text="z")
 
 
 def test_snapshot_is_cached_until_the_next_change() -> None:
