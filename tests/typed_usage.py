@@ -39,6 +39,7 @@ from anyio_claude.types import (
     ThinkingBlock,
     ToolUseBlock,
     Unknown,
+    UnknownBlock,
 )
 
 MODEL = "claude-sonnet-4-5-20250929"
@@ -181,6 +182,9 @@ def narrowing_blocks(message: Message) -> None:
 
 def unknown_blocks_at_run_time(message: Message) -> None:
     # Unknown blocks are not in the static union; at run time they are `Unknown`s.
+    for block in message.content:
+        if isinstance(block, UnknownBlock):
+            assert_type(block.to_dict(), dict[str, Any])
     items: list[object] = list(message.content)
     for item in items:
         if isinstance(item, Unknown):
