@@ -285,3 +285,14 @@ def test_message_delta_keys_this_version_does_not_know_reach_the_snapshot() -> N
     assert snapshot.usage.service_tier == "batch"
     assert snapshot.usage["x_counter"] == 2
     assert snapshot.to_dict()["usage"]["x_counter"] == 2
+
+
+def test_message_delta_key_of_a_known_field_with_an_impossible_value_raises() -> None:
+    with pytest.raises(EventProtocolError, match="diagnostics"):
+        run(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "diagnostics": 5},
+                "usage": {"output_tokens": 5},
+            }
+        )

@@ -181,7 +181,7 @@ def _union_plan(members: tuple[Any, ...]) -> tuple[dict[str, Any], type[Unknown]
 
 
 class _Field:
-    __slots__ = ("default", "key", "name", "nullable", "required", "type")
+    __slots__ = ("key", "name", "nullable", "required", "type")
 
     def __init__(self, info: msgspec.structs.FieldInfo) -> None:
         self.name = info.name
@@ -257,7 +257,8 @@ def _zero(field: _Field) -> Any:
 def convert_key(tp: type[msgspec.Struct], key: str, value: Any) -> tuple[bool, Any]:
     """Whether `key` is a known key of `tp`, and `value` (plain JSON) decoded as its type.
 
-    Raises `ProtocolError` for a value no version of the API could send.
+    For the accumulator, which applies `message_delta` keys to the message: raises
+    `EventProtocolError` for a value no version of the API could send.
     """
     field = _struct_fields(tp)[0].get(key)
     if field is None:
@@ -265,7 +266,7 @@ def convert_key(tp: type[msgspec.Struct], key: str, value: Any) -> tuple[bool, A
     try:
         return True, _lenient(msgspec.json.encode(value), field.type)[0]
     except _Invalid as exc:
-        raise ProtocolError(f"invalid {key!r}: {exc}") from None
+        raise EventProtocolError(f"invalid {key!r}: {exc}") from None
 
 
 class LenientDecoder(Generic[_T]):
