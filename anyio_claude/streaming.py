@@ -39,7 +39,7 @@ from .types import (
     ToolUseBlock,
     Usage,
 )
-from .types._base import EXTRA, BaseStruct, extra_of, mark_drift, replace
+from .types._base import BaseStruct, extra_of, mark_drift, replace
 from .types._decode import convert_key, decode_event
 
 if TYPE_CHECKING:
@@ -224,7 +224,6 @@ class _Block:
         "chunks",
         "citations",
         "done",
-        "drift",
         "final_input",
         "json",
         "kind",
@@ -246,8 +245,6 @@ class _Block:
         self.partial_value: Any = None
         self.final_input: Any = None
         self.done = False
-        # The base or a citation kept unknown keys: the built block must carry the mark.
-        self.drift = _drifted(base)
         kind = type(base)
         if kind is TextBlock:
             self.kind = _TEXT
@@ -314,8 +311,6 @@ class _Block:
                 text=self.text(),
                 citations=list(self.citations) if self.citations is not None else None,
             )
-            if self.drift and EXTRA not in block.__dict__:
-                mark_drift(block, {})
         elif kind == _THINKING:
             block = replace(base, thinking=self.text(), signature=self.signature or "")
         elif kind == _TOOL:
@@ -324,10 +319,6 @@ class _Block:
             block = base
         self.cached = block
         return block
-
-
-def _drifted(obj: object) -> bool:
-    return isinstance(obj, BaseStruct) and EXTRA in obj.__dict__
 
 
 # --------------------------------------------------------------------- accumulator
@@ -360,7 +351,6 @@ class MessageAccumulator:
 
     __slots__ = (
         "_blocks",
-        "_drift",
         "_message",
         "_snapshot",
         "_top",
@@ -375,10 +365,9 @@ class MessageAccumulator:
         self._snapshot: Message | None = None
         self._top: dict[str, Any] = {}
         self._usage: dict[str, Any] = {}
-        # Unknown keys from message_delta, and whether any part of the snapshot has some.
+        # The unknown keys of message_delta's delta and usage.
         self._top_extra: dict[str, Any] = {}
         self._usage_extra: dict[str, Any] = {}
-        self._drift = False
 
     @property
     def started(self) -> bool:
@@ -434,8 +423,6 @@ class MessageAccumulator:
                 if block.citations is None:
                     block.citations = []
                 block.citations.append(delta.citation)
-                if _drifted(delta.citation):
-                    block.drift = self._drift = True
             else:
                 return
             block.cached = None
@@ -447,10 +434,7 @@ class MessageAccumulator:
                 raise EventProtocolError(
                     f"content_block_start for block {ev.index}, expected block {len(self._blocks)}"
                 )
-            new_block = _Block(ev.content_block)
-            self._blocks.append(new_block)
-            if new_block.drift:
-                self._drift = True
+            self._blocks.append(_Block(ev.content_block))
             self._snapshot = None
         elif kind is ContentBlockStopEvent:
             block = self._block_at(ev.index, "content_block_stop")
@@ -470,7 +454,6 @@ class MessageAccumulator:
                 raise EventProtocolError("a second message_start event")
             self._message = ev.message
             self._blocks = [_Block(b) for b in ev.message.content]
-            self._drift = _drifted(ev.message)
         elif kind is MessageDeltaEvent:
             if self._message is None:
                 raise EventProtocolError("message_delta event before message_start")
@@ -490,13 +473,11 @@ class MessageAccumulator:
             extra = extra_of(delta_top)
             if extra:
                 _merge(Message, extra, top, self._top_extra)
-                self._drift = True
             extra = extra_of(usage)
             if extra:
                 # Like the known counters: a null leaves the earlier value standing.
                 extra = {k: v for k, v in extra.items() if v is not None}
                 _merge(Usage, extra, self._usage, self._usage_extra)
-                self._drift = True
             self._snapshot = None
         elif kind is MessageStopEvent:
             if self._message is None:
@@ -522,7 +503,7 @@ class MessageAccumulator:
         snapshot = replace(
             message, content=[b.block() for b in self._blocks], usage=usage, **self._top
         )
-        if self._drift:
+        if self._top_extra:
             mark_drift(snapshot, {**(extra_of(message) or {}), **self._top_extra})
         self._snapshot = snapshot
         return snapshot

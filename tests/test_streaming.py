@@ -296,3 +296,30 @@ def test_message_delta_key_of_a_known_field_with_an_impossible_value_raises() ->
                 "usage": {"output_tokens": 5},
             }
         )
+
+
+def test_unknown_keys_deep_inside_deltas_reach_the_snapshot() -> None:
+    citation = {
+        "type": "char_location",
+        "cited_text": "x",
+        "document_index": 0,
+        "start_char_index": 0,
+        "end_char_index": 1,
+        "x_page": 7,
+    }
+    acc = run(
+        start(0, {"type": "text", "text": ""}),
+        delta(0, {"type": "citations_delta", "citation": citation}),
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {
+                "output_tokens": 3,
+                "server_tool_use": {"web_search_requests": 1, "web_fetch_requests": 0, "x_n": 2},
+            },
+        },
+    )
+    snapshot = acc.snapshot.to_dict()
+    assert snapshot["content"][0]["citations"][0]["x_page"] == 7
+    assert snapshot["usage"]["server_tool_use"]["x_n"] == 2
+    assert json.loads(acc.snapshot.to_json()) == snapshot

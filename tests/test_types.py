@@ -404,6 +404,8 @@ def test_pydantic_names_and_item_access() -> None:
         exclude_none=True
     )
     assert decoded["model"] == "claude-sonnet-4-5-20250929"
+    assert decoded.content[0]["type"] == "text"
+    assert decoded.content[0]["text"] == "a"
     assert decoded["new_key"] is None
     with pytest.raises(KeyError):
         decoded["missing"]

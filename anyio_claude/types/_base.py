@@ -1,7 +1,7 @@
 """The base classes every wire type shares, and the one JSON encoder that knows about them.
 
 Forward compatibility: a wire object decoded from JSON that carried keys this client does
-not know keeps them, in its instance `__dict__` under `_EXTRA` (a dict, possibly empty).
+not know keeps them, in its instance `__dict__` under `EXTRA` (a dict, possibly empty).
 The same entry marks every object *above* such an object, so that `to_dict()`/`to_json()`
 know to walk the tree; objects from clean replies have no entry and convert at C speed.
 """
@@ -53,12 +53,23 @@ def extra_of(obj: msgspec.Struct) -> dict[str, Any] | None:
 
 
 def replace(obj: _T, **changes: Any) -> _T:
-    """`msgspec.structs.replace` that keeps the unknown keys `obj` came with."""
+    """`msgspec.structs.replace` that keeps the unknown keys `obj` came with, and marks
+    the result when a new value has some."""
     new = msgspec.structs.replace(obj, **changes)
     extra = extra_of(obj)
+    if extra is None and any(map(_drifted, changes.values())):
+        extra = {}
     if extra is not None:
         new.__dict__[EXTRA] = extra
     return new
+
+
+def _drifted(value: Any) -> bool:
+    if isinstance(value, msgspec.Struct):
+        return extra_of(value) is not None
+    if isinstance(value, list):
+        return any(map(_drifted, value))
+    return False
 
 
 def _plain(obj: Any) -> Any:
@@ -197,6 +208,9 @@ class BaseStruct(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True,
             return extra[key]
         if key in self.__struct_encode_fields__:
             return getattr(self, self.__struct_fields__[self.__struct_encode_fields__.index(key)])
+        config = self.__struct_config__
+        if key == config.tag_field:
+            return config.tag
         raise KeyError(key)
 
     if not TYPE_CHECKING:
