@@ -34,6 +34,9 @@ from ._errors import UnprocessableEntityError as UnprocessableEntityError
 from ._fanout import fan_out as fan_out
 from ._http import Headers as Headers
 from ._http import Timeout as Timeout
+from ._parse import AsyncParsedMessageStream as AsyncParsedMessageStream
+from ._parse import OutputValidationError as OutputValidationError
+from ._parse import transform_schema as transform_schema
 from ._ratelimits import RateLimitInfo as RateLimitInfo
 from ._response import APIResponse as APIResponse
 from ._response import AsyncAPIResponse as AsyncAPIResponse
@@ -46,6 +49,8 @@ from ._streams import AsyncTextStream as AsyncTextStream
 from ._sync import Claude as Claude
 from ._sync import MessageStream as MessageStream
 from ._sync import MessageStreamManager as MessageStreamManager
+from ._sync import ParsedMessageStream as ParsedMessageStream
+from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
 from ._sync import Stream as Stream
 from .resources import AsyncPage as AsyncPage
 from .resources import AsyncPaginator as AsyncPaginator
@@ -76,6 +81,7 @@ __all__ = (
     "AsyncMessageStreamManager",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncParsedMessageStream",
     "AsyncStream",
     "AsyncTextStream",
     "AuthenticationError",
@@ -94,7 +100,10 @@ __all__ = (
     "MessageStreamManager",
     "NotFoundError",
     "NotGiven",
+    "OutputValidationError",
     "OverloadedError",
+    "ParsedMessageStream",
+    "ParsedMessageStreamManager",
     "PermissionDeniedError",
     "ProtocolError",
     "RateLimitError",
@@ -105,4 +114,5 @@ __all__ = (
     "Timeout",
     "UnprocessableEntityError",
     "fan_out",
+    "transform_schema",
 )

@@ -60,11 +60,20 @@ if TYPE_CHECKING:
         MessageStreamEvent,
         MessageTokensCount,
         ModelInfo,
+        ParsedMessage,
     )
 
-__all__ = ("Claude", "MessageStream", "MessageStreamManager", "Stream")
+__all__ = (
+    "Claude",
+    "MessageStream",
+    "MessageStreamManager",
+    "ParsedMessageStream",
+    "ParsedMessageStreamManager",
+    "Stream",
+)
 
 T = TypeVar("T")
+_F = TypeVar("_F")
 
 
 class _Portal:
@@ -353,6 +362,22 @@ class MessageStreamManager:
         self._portal.call(self._manager.__aexit__, exc_type, exc, tb)
 
 
+class ParsedMessageStream(MessageStream, Generic[T]):
+    """The blocking twin of `AsyncParsedMessageStream` (`stream(..., output_format=T)`)."""
+
+    def get_final_message(self) -> ParsedMessage[T]:
+        """Read to the end and return the message, its text decoded into the output type."""
+        message: ParsedMessage[T] = self._portal.call(self._stream.get_final_message)
+        return message
+
+
+class ParsedMessageStreamManager(MessageStreamManager, Generic[T]):
+    """What `Claude.messages.stream(..., output_format=T)` returns: `with ... as stream`."""
+
+    def __enter__(self) -> ParsedMessageStream[T]:
+        return ParsedMessageStream(self._portal, self._portal.call(self._manager.__aenter__))
+
+
 class _SyncIterator(Generic[T]):
     """A blocking iterator over an async iterator that has `close()`."""
 
@@ -538,13 +563,41 @@ class Messages:
         """`AsyncMessages.create`, blocking: the `Message`, or with `stream=True` a `Stream`."""
         return _blocking(self._portal, _run(self._portal, self._async.create, **args))
 
-    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamManager:
-        """`with client.messages.stream(...) as stream:`; see `AsyncMessages.stream`."""
-        return MessageStreamManager(self._portal, self._async.stream(**args))
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[MessageArgs]
+    ) -> ParsedMessage[_F]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[MessageArgs]
+    ) -> ParsedMessage[None]: ...
+    def parse(self, *, output_format: Any = None, **args: Any) -> Any:
+        """`AsyncMessages.parse`, blocking: the `ParsedMessage`."""
+        return _run(self._portal, self._async.parse, output_format=output_format, **args)
 
-    def count_tokens(self, **args: Unpack[CountTokensArgs]) -> MessageTokensCount:
+    @overload
+    def stream(
+        self, *, output_format: type[_F], **args: Unpack[MessageArgs]
+    ) -> ParsedMessageStreamManager[_F]: ...
+    @overload
+    def stream(
+        self, *, output_format: None = None, **args: Unpack[MessageArgs]
+    ) -> MessageStreamManager: ...
+    def stream(self, *, output_format: Any = None, **args: Any) -> Any:
+        """`with client.messages.stream(...) as stream:`; see `AsyncMessages.stream`
+        (with `output_format`, `get_final_message()` gives a `ParsedMessage`)."""
+        manager = self._async.stream(output_format=output_format, **args)
+        if output_format is None:
+            return MessageStreamManager(self._portal, manager)
+        return ParsedMessageStreamManager(self._portal, manager)
+
+    def count_tokens(
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
+    ) -> MessageTokensCount:
         """Count the input tokens of a conversation."""
-        count: MessageTokensCount = _run(self._portal, self._async.count_tokens, **args)
+        count: MessageTokensCount = _run(
+            self._portal, self._async.count_tokens, output_format=output_format, **args
+        )
         return count
 
 

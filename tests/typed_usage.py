@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import msgspec
 from typing_extensions import assert_type
 
 from anyio_claude import (
@@ -18,6 +19,7 @@ from anyio_claude import (
     AsyncClaude,
     AsyncMessageStream,
     AsyncPage,
+    AsyncParsedMessageStream,
     AsyncStream,
     Claude,
     MessageStream,
@@ -34,9 +36,11 @@ from anyio_claude.types import (
     MessageStreamEvent,
     MessageTokensCount,
     ModelInfo,
+    ParsedMessage,
     StopReason,
     TextBlock,
     ThinkingBlock,
+    ToolUnionParam,
     ToolUseBlock,
     Unknown,
     UnknownBlock,
@@ -279,3 +283,44 @@ def blocking_helper_stream(client: Claude) -> None:
             assert_type(event, StreamEvent)
             if event.type == "content_block_stop":
                 assert_type(event.content_block, ContentBlock)
+
+
+class Answer(msgspec.Struct):
+    value: int
+
+
+async def structured(client: AsyncClaude, blocking_client: Claude) -> None:
+    tools: list[ToolUnionParam] = [
+        {"type": "web_search_20250305", "name": "web_search", "max_uses": 2},
+        {"type": "code_execution_20250825", "name": "code_execution"},
+        {"name": "f", "input_schema": {"type": "object"}, "strict": True},
+    ]
+    parsed = await client.messages.parse(
+        model=MODEL,
+        max_tokens=10,
+        messages=[{"role": "user", "content": "hi"}],
+        output_format=Answer,
+        output_config={"effort": "low"},
+        thinking={"type": "adaptive"},
+        tools=tools,
+        cache_control={"type": "ephemeral"},
+        container="container_1",
+        diagnostics={"previous_message_id": "msg_1"},
+        inference_geo="us",
+        speed="fast",
+        user_profile_id="u",
+        workspace_id="w",
+    )
+    assert_type(parsed, ParsedMessage[Answer])
+    assert_type(parsed.parsed_output, Answer | None)
+    async with client.messages.stream(
+        model=MODEL, max_tokens=10, messages=[], output_format=Answer
+    ) as stream:
+        assert_type(stream, AsyncParsedMessageStream[Answer])
+        assert_type(await stream.get_final_message(), ParsedMessage[Answer])
+    assert_type(
+        blocking_client.messages.parse(
+            model=MODEL, max_tokens=1, messages=[], output_format=Answer
+        ),
+        ParsedMessage[Answer],
+    )

@@ -12,12 +12,17 @@ from typing import Any, Literal, TypedDict
 from .._http import Timeout
 from ..types import (
     BatchRequestParam,
+    CacheControlEphemeralParam,
+    DiagnosticsParam,
+    MessageCreateParamsContainerParam,
     MessageParam,
     MetadataParam,
+    ModelParam,
+    OutputConfigParam,
     TextBlockParam,
     ThinkingConfigParam,
     ToolChoiceParam,
-    ToolParam,
+    ToolUnionParam,
 )
 
 
@@ -38,36 +43,50 @@ class RequestOptions(GetOptions, total=False):
 class _MessageArgsBase(TypedDict):
     max_tokens: int
     messages: Iterable[MessageParam]
-    model: str
+    model: ModelParam
 
 
 class MessageArgs(_MessageArgsBase, RequestOptions, total=False):
-    """`messages.create` / `messages.stream`, without `stream`."""
+    """`messages.create` / `messages.stream` / `messages.parse`, without `stream` and
+    `output_format`."""
 
+    cache_control: CacheControlEphemeralParam | None
+    container: MessageCreateParamsContainerParam | None
+    diagnostics: DiagnosticsParam | None
+    inference_geo: str | None
     metadata: MetadataParam
+    output_config: OutputConfigParam
     service_tier: Literal["auto", "standard_only"]
+    speed: Literal["standard", "fast"] | None
     stop_sequences: Sequence[str]
     system: str | Iterable[TextBlockParam]
     temperature: float
     thinking: ThinkingConfigParam
     tool_choice: ToolChoiceParam
-    tools: Iterable[ToolParam | Mapping[str, Any]]
+    tools: Iterable[ToolUnionParam | Mapping[str, Any]]
     top_k: int
     top_p: float
+    user_profile_id: str
+    workspace_id: str
 
 
 class _CountTokensArgsBase(TypedDict):
     messages: Iterable[MessageParam]
-    model: str
+    model: ModelParam
 
 
 class CountTokensArgs(_CountTokensArgsBase, RequestOptions, total=False):
-    """`messages.count_tokens`."""
+    """`messages.count_tokens`, without `output_format`."""
 
+    cache_control: CacheControlEphemeralParam | None
+    output_config: OutputConfigParam
+    speed: Literal["standard", "fast"] | None
     system: str | Iterable[TextBlockParam]
     thinking: ThinkingConfigParam
     tool_choice: ToolChoiceParam
-    tools: Iterable[ToolParam | Mapping[str, Any]]
+    tools: Iterable[ToolUnionParam | Mapping[str, Any]]
+    user_profile_id: str
+    workspace_id: str
 
 
 class _BatchCreateArgsBase(TypedDict):

@@ -1,4 +1,8 @@
-"""`client.messages`: create, stream, count_tokens, and the raw/streaming-response views."""
+"""`client.messages`: create, parse, stream, count_tokens, and the raw/streaming-response views.
+
+Arguments are checked here, before anything is sent: what the API could never accept
+raises `TypeError`/`ValueError` naming the argument, with no request made.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
 from .._http import Timeout
+from .._parse import AsyncParsedMessageStream, merge_output_config, parse_message
 from .._response import APIResponse, AsyncAPIResponse, HTTPResponse, decode_body
 from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
-from ..types import MessageTokensCount, decode_message
+from ..types import MessageTokensCount, ParsedMessage, decode_message
 from ..types._decode import LenientDecoder
 
 if TYPE_CHECKING:
@@ -20,13 +25,18 @@ if TYPE_CHECKING:
     from .._client import AsyncClaude
     from .._transport import Response
     from ..types import (
+        CacheControlEphemeralParam,
+        DiagnosticsParam,
         Message,
+        MessageCreateParamsContainerParam,
         MessageParam,
         MetadataParam,
+        ModelParam,
+        OutputConfigParam,
         TextBlockParam,
         ThinkingConfigParam,
         ToolChoiceParam,
-        ToolParam,
+        ToolUnionParam,
     )
     from ._args import CountTokensArgs, MessageArgs
     from ._batches import (
@@ -43,6 +53,7 @@ __all__ = (
 )
 
 T = TypeVar("T")
+_F = TypeVar("_F")
 
 _count_decoder = LenientDecoder(MessageTokensCount)
 
@@ -137,6 +148,263 @@ def _decode_count(content: bytes) -> MessageTokensCount:
     return _count_decoder.decode(content)
 
 
+_MAPPING_ARGS = (
+    "cache_control",
+    "diagnostics",
+    "metadata",
+    "output_config",
+    "thinking",
+    "tool_choice",
+)
+_STR_ARGS = ("inference_geo", "service_tier", "speed", "user_profile_id", "workspace_id")
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {_type_name(value)}: {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+
+
+def _check_unit(name: str, value: object) -> None:
+    if not _is_number(value):
+        raise TypeError(f"{name} must be a float, got {_type_name(value)}: {value!r}")
+    # NaN fails both comparisons, so it lands here too (JSON would send it as null).
+    if not 0.0 <= value <= 1.0:  # type: ignore[operator]
+        raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+
+
+def _listed(name: str, value: object) -> list[Any]:
+    """`value` (any iterable but a string or a dict) as a list, so generators can be sent."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list (any iterable), got {_type_name(value)}")
+    return value if type(value) is list else list(value)
+
+
+def _checked_messages(messages: object) -> list[Any]:
+    turns = _listed("messages", messages)
+    checked = turns
+    for i, turn in enumerate(turns):
+        if not isinstance(turn, Mapping):
+            raise TypeError(
+                f"messages[{i}] must be a dict with 'role' and 'content', got {_type_name(turn)}"
+            )
+        if not isinstance(turn.get("role"), str):
+            raise TypeError(f"messages[{i}]['role'] must be a str such as 'user'")
+        content = turn.get("content")
+        if not isinstance(content, str | list):
+            if checked is turns:
+                checked = list(turns)  # the caller's list stays as it was
+            checked[i] = {**turn, "content": _listed(f"messages[{i}]['content']", content)}
+    return checked
+
+
+def _check_params(params: dict[str, Any]) -> None:
+    """Reject what the API could never accept, in place, before anything is sent."""
+    model = params["model"]
+    if not isinstance(model, str):
+        raise TypeError(f"model must be a str, got {_type_name(model)}: {model!r}")
+    params["messages"] = _checked_messages(params["messages"])
+    # None means "not given" for every optional argument, as `_call` drops it.
+    for name in ("temperature", "top_p"):
+        if params.get(name) is not None:
+            _check_unit(name, params[name])
+    if params.get("top_k") is not None:
+        _check_int("top_k", params["top_k"], 0)
+    stop = params.get("stop_sequences")
+    if stop is not None:
+        params["stop_sequences"] = _listed("stop_sequences", stop)
+        for item in params["stop_sequences"]:
+            if not isinstance(item, str):
+                raise TypeError(f"stop_sequences must hold strings, got {_type_name(item)}")
+    system = params.get("system")
+    if system is not None and not isinstance(system, str):
+        params["system"] = _listed("system", system)
+    tools = params.get("tools")
+    if tools is not None:
+        params["tools"] = _listed("tools", tools)
+        for i, tool in enumerate(params["tools"]):
+            if not isinstance(tool, Mapping):
+                raise TypeError(f"tools[{i}] must be a dict, got {_type_name(tool)}")
+    for name in _MAPPING_ARGS:
+        value = params.get(name)
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a dict, got {_type_name(value)}: {value!r}")
+    for name in _STR_ARGS:
+        value = params.get(name)
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, got {_type_name(value)}: {value!r}")
+    container = params.get("container")
+    if container is not None and not isinstance(container, str | Mapping):
+        raise TypeError(f"container must be a str or a dict, got {_type_name(container)}")
+
+
+class _Request:
+    """A validated messages request: its body and the per-call options."""
+
+    __slots__ = ("body", "extra_body", "extra_headers", "extra_query", "timeout")
+
+    def __init__(
+        self,
+        params: dict[str, Any],
+        *,
+        output_format: object,
+        extra_headers: Mapping[str, str] | None,
+        extra_query: Mapping[str, object] | None,
+        extra_body: Mapping[str, object] | None,
+        timeout: float | Timeout | NotGiven | None,
+    ) -> None:
+        params = {k: v for k, v in params.items() if not isinstance(v, NotGiven)}
+        _check_params(params)
+        if output_format is not None and not isinstance(output_format, NotGiven):
+            params["output_config"] = merge_output_config(
+                params.get("output_config"), output_format
+            )
+        headers: dict[str, str] = {}
+        # The official SDK sends these two as headers, not in the body.
+        for key, header in (
+            ("user_profile_id", "anthropic-user-profile-id"),
+            ("workspace_id", "anthropic-workspace-id"),
+        ):
+            value = params.pop(key, None)
+            if value is not None:
+                headers[header] = value
+        self.body = params
+        self.extra_headers = {**headers, **(extra_headers or {})}
+        self.extra_query = extra_query
+        self.extra_body = extra_body
+        self.timeout = timeout
+
+
+def _message_request(
+    *,
+    max_tokens: int,
+    messages: Iterable[MessageParam],
+    model: ModelParam,
+    cache_control: CacheControlEphemeralParam | NotGiven | None = NOT_GIVEN,
+    container: MessageCreateParamsContainerParam | NotGiven | None = NOT_GIVEN,
+    diagnostics: DiagnosticsParam | NotGiven | None = NOT_GIVEN,
+    inference_geo: str | NotGiven | None = NOT_GIVEN,
+    metadata: MetadataParam | NotGiven = NOT_GIVEN,
+    output_config: OutputConfigParam | NotGiven = NOT_GIVEN,
+    output_format: object = NOT_GIVEN,
+    service_tier: Literal["auto", "standard_only"] | NotGiven = NOT_GIVEN,
+    speed: Literal["standard", "fast"] | NotGiven | None = NOT_GIVEN,
+    stop_sequences: Sequence[str] | NotGiven = NOT_GIVEN,
+    stream: bool = False,
+    system: str | Iterable[TextBlockParam] | NotGiven = NOT_GIVEN,
+    temperature: float | NotGiven = NOT_GIVEN,
+    thinking: ThinkingConfigParam | NotGiven = NOT_GIVEN,
+    tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+    tools: Iterable[ToolUnionParam | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+    top_k: int | NotGiven = NOT_GIVEN,
+    top_p: float | NotGiven = NOT_GIVEN,
+    user_profile_id: str | NotGiven = NOT_GIVEN,
+    workspace_id: str | NotGiven = NOT_GIVEN,
+    extra_headers: Mapping[str, str] | None = None,
+    extra_query: Mapping[str, object] | None = None,
+    extra_body: Mapping[str, object] | None = None,
+    timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+) -> _Request:
+    """Check and gather the arguments of create/stream/parse (the names say what is
+    missing or unexpected: Python's own TypeError)."""
+    _check_int("max_tokens", max_tokens, 0)
+    if not isinstance(stream, bool):
+        raise TypeError(f"stream must be a bool, got {_type_name(stream)}")
+    return _Request(
+        {
+            "model": model,
+            "max_tokens": max_tokens,
+            "messages": messages,
+            "cache_control": cache_control,
+            "container": container,
+            "diagnostics": diagnostics,
+            "inference_geo": inference_geo,
+            "metadata": metadata,
+            "output_config": output_config,
+            "service_tier": service_tier,
+            "speed": speed,
+            "stop_sequences": stop_sequences,
+            "stream": True if stream else NOT_GIVEN,
+            "system": system,
+            "temperature": temperature,
+            "thinking": thinking,
+            "tool_choice": tool_choice,
+            "tools": tools,
+            "top_k": top_k,
+            "top_p": top_p,
+            "user_profile_id": user_profile_id,
+            "workspace_id": workspace_id,
+        },
+        output_format=output_format,
+        extra_headers=extra_headers,
+        extra_query=extra_query,
+        extra_body=extra_body,
+        timeout=timeout,
+    )
+
+
+def _count_request(
+    *,
+    messages: Iterable[MessageParam],
+    model: ModelParam,
+    cache_control: CacheControlEphemeralParam | NotGiven | None = NOT_GIVEN,
+    output_config: OutputConfigParam | NotGiven = NOT_GIVEN,
+    output_format: object = NOT_GIVEN,
+    speed: Literal["standard", "fast"] | NotGiven | None = NOT_GIVEN,
+    system: str | Iterable[TextBlockParam] | NotGiven = NOT_GIVEN,
+    thinking: ThinkingConfigParam | NotGiven = NOT_GIVEN,
+    tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
+    tools: Iterable[ToolUnionParam | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+    user_profile_id: str | NotGiven = NOT_GIVEN,
+    workspace_id: str | NotGiven = NOT_GIVEN,
+    extra_headers: Mapping[str, str] | None = None,
+    extra_query: Mapping[str, object] | None = None,
+    extra_body: Mapping[str, object] | None = None,
+    timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+) -> _Request:
+    """Check and gather the arguments of count_tokens."""
+    return _Request(
+        {
+            "model": model,
+            "messages": messages,
+            "cache_control": cache_control,
+            "output_config": output_config,
+            "speed": speed,
+            "system": system,
+            "thinking": thinking,
+            "tool_choice": tool_choice,
+            "tools": tools,
+            "user_profile_id": user_profile_id,
+            "workspace_id": workspace_id,
+        },
+        output_format=output_format,
+        extra_headers=extra_headers,
+        extra_query=extra_query,
+        extra_body=extra_body,
+        timeout=timeout,
+    )
+
+
+def _gather(method: str, gather: Callable[..., _Request], args: dict[str, Any]) -> _Request:
+    try:
+        return gather(**args)
+    except TypeError as exc:
+        # Python names the private helper in "missing/unexpected argument" errors.
+        prefix = f"{gather.__name__}()"
+        if str(exc).startswith(prefix):
+            raise TypeError(f"messages.{method}(){str(exc)[len(prefix) :]}") from None
+        raise
+
+
 class _Messages:
     """The implementation behind the three views; `mode` says what methods return."""
 
@@ -144,71 +412,39 @@ class _Messages:
         self._client = client
         self._mode: Mode = mode
 
-    def _body(
-        self,
-        *,
-        max_tokens: int,
-        messages: Iterable[MessageParam],
-        model: str,
-        **params: Any,
-    ) -> dict[str, Any]:
-        return {"model": model, "max_tokens": max_tokens, "messages": messages, **params}
-
-    def create(
-        self,
-        *,
-        max_tokens: int,
-        messages: Iterable[MessageParam],
-        model: str,
-        metadata: MetadataParam | NotGiven = NOT_GIVEN,
-        service_tier: Literal["auto", "standard_only"] | NotGiven = NOT_GIVEN,
-        stop_sequences: Sequence[str] | NotGiven = NOT_GIVEN,
-        stream: bool = False,
-        system: str | Iterable[TextBlockParam] | NotGiven = NOT_GIVEN,
-        temperature: float | NotGiven = NOT_GIVEN,
-        thinking: ThinkingConfigParam | NotGiven = NOT_GIVEN,
-        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
-        tools: Iterable[ToolParam | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        top_k: int | NotGiven = NOT_GIVEN,
-        top_p: float | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
-        """The implementation of `AsyncMessages.create`."""
-        body = self._body(
-            max_tokens=max_tokens,
-            messages=messages,
-            model=model,
-            metadata=metadata,
-            service_tier=service_tier,
-            stop_sequences=stop_sequences,
-            stream=True if stream else None,
-            system=system,
-            temperature=temperature,
-            thinking=thinking,
-            tool_choice=tool_choice,
-            tools=tools,
-            top_k=top_k,
-            top_p=top_p,
+    def _call(self, path: str, request: _Request, **headers: str) -> _Call:
+        return self._client._call(
+            "POST",
+            path,
+            body=request.body,
+            extra_headers={**headers, **request.extra_headers},
+            extra_query=request.extra_query,
+            extra_body=request.extra_body,
+            timeout=request.timeout,
         )
-        if not stream and not self._client._timeout_given(timeout):
+
+    def _check_duration(self, request: _Request) -> None:
+        max_tokens = request.body["max_tokens"]
+        if not self._client._timeout_given(request.timeout):
             if 3600.0 * max_tokens / 128_000 > _MAX_NONSTREAMING_SECONDS:
                 raise ValueError(
                     "Streaming is required for operations that may take longer than 10 "
                     f"minutes (max_tokens={max_tokens}): use messages.stream(...) or "
                     "create(..., stream=True), or pass an explicit timeout"
                 )
-        call = self._client._call(
-            "POST",
-            "/v1/messages",
-            body=body,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+
+    def create(self, **args: Any) -> Any:
+        """The implementation of `AsyncMessages.create`."""
+        if "output_format" in args:
+            raise TypeError(
+                "create() got an unexpected keyword argument 'output_format': use "
+                "messages.parse(...) or messages.stream(...) for structured outputs"
+            )
+        request = _gather("create", _message_request, args)
+        stream = "stream" in request.body
+        if not stream:
+            self._check_duration(request)
+        call = self._call("/v1/messages", request)
         if stream:
             idle = call.timeout.stream_idle
 
@@ -220,58 +456,44 @@ class _Messages:
             return _Op(self._client, call, stream_factory=factory).run(self._mode)
         return _Op(self._client, call, decode=decode_message).run(self._mode)
 
-    def stream(
-        self,
-        *,
-        max_tokens: int,
-        messages: Iterable[MessageParam],
-        model: str,
-        metadata: MetadataParam | NotGiven = NOT_GIVEN,
-        service_tier: Literal["auto", "standard_only"] | NotGiven = NOT_GIVEN,
-        stop_sequences: Sequence[str] | NotGiven = NOT_GIVEN,
-        system: str | Iterable[TextBlockParam] | NotGiven = NOT_GIVEN,
-        temperature: float | NotGiven = NOT_GIVEN,
-        thinking: ThinkingConfigParam | NotGiven = NOT_GIVEN,
-        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
-        tools: Iterable[ToolParam | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        top_k: int | NotGiven = NOT_GIVEN,
-        top_p: float | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
+    def parse(self, *, output_format: object = None, **args: Any) -> Any:
+        """The implementation of `AsyncMessages.parse`."""
+        if "stream" in args:
+            raise TypeError(
+                "parse() got an unexpected keyword argument 'stream': use "
+                "messages.stream(..., output_format=...) to stream a structured output"
+            )
+        request = _gather("parse", _message_request, {"output_format": output_format, **args})
+        self._check_duration(request)
+        call = self._call("/v1/messages", request, **{"x-stainless-helper": "messages.parse"})
+        message = _Op(self._client, call, decode=decode_message).run("plain")
+
+        async def parsed() -> ParsedMessage[Any]:
+            return parse_message(await message, output_format)
+
+        return parsed()
+
+    def stream(self, *, output_format: object = None, **args: Any) -> Any:
         """The implementation of `AsyncMessages.stream`."""
-        body = self._body(
-            max_tokens=max_tokens,
-            messages=messages,
-            model=model,
-            metadata=metadata,
-            service_tier=service_tier,
-            stop_sequences=stop_sequences,
-            stream=True,
-            system=system,
-            temperature=temperature,
-            thinking=thinking,
-            tool_choice=tool_choice,
-            tools=tools,
-            top_k=top_k,
-            top_p=top_p,
-        )
-        call = self._client._call(
-            "POST",
-            "/v1/messages",
-            body=body,
-            extra_headers={"x-stainless-helper-method": "stream", **(extra_headers or {})},
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        if "stream" in args:
+            raise TypeError("stream() got an unexpected keyword argument 'stream'")
+        args = {"output_format": output_format, "stream": True, **args}
+        request = _gather("stream", _message_request, args)
+        helper = {"x-stainless-helper-method": "stream", "x-stainless-stream-helper": "messages"}
+        call = self._call("/v1/messages", request, **helper)
         idle = call.timeout.stream_idle
 
         def factory(response: Response, retries: int, deadline: float | None) -> AsyncMessageStream:
-            return AsyncMessageStream(
-                response, deadline=deadline, idle_timeout=idle, retries_taken=retries
+            if output_format is None:
+                return AsyncMessageStream(
+                    response, deadline=deadline, idle_timeout=idle, retries_taken=retries
+                )
+            return AsyncParsedMessageStream(
+                response,
+                output_format=output_format,  # type: ignore[arg-type]
+                deadline=deadline,
+                idle_timeout=idle,
+                retries_taken=retries,
             )
 
         op = _Op(self._client, call, stream_factory=factory)
@@ -279,42 +501,15 @@ class _Messages:
             return AsyncMessageStreamManager(lambda: op.run("plain"))
         return op.run(self._mode)
 
-    def count_tokens(
-        self,
-        *,
-        messages: Iterable[MessageParam],
-        model: str,
-        system: str | Iterable[TextBlockParam] | NotGiven = NOT_GIVEN,
-        thinking: ThinkingConfigParam | NotGiven = NOT_GIVEN,
-        tool_choice: ToolChoiceParam | NotGiven = NOT_GIVEN,
-        tools: Iterable[ToolParam | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
+    def count_tokens(self, **args: Any) -> Any:
         """The implementation of `AsyncMessages.count_tokens`."""
-        call = self._client._call(
-            "POST",
-            "/v1/messages/count_tokens",
-            body={
-                "model": model,
-                "messages": messages,
-                "system": system,
-                "thinking": thinking,
-                "tool_choice": tool_choice,
-                "tools": tools,
-            },
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        request = _gather("count_tokens", _count_request, args)
+        call = self._call("/v1/messages/count_tokens", request)
         return _Op(self._client, call, decode=_decode_count).run(self._mode)
 
 
 class AsyncMessages:
-    """`client.messages`: create, stream and count_tokens, plus `batches`.
+    """`client.messages`: create, parse, stream and count_tokens, plus `batches`.
 
     `with_raw_response` and `with_streaming_response` give the same methods returning the
     HTTP response too. Methods raise what `AsyncClaude` raises (see `create`).
@@ -361,31 +556,61 @@ class AsyncMessages:
         With `stream=True` the awaited result is an `AsyncStream` of raw events. Without
         streaming, a `max_tokens` that could take over 10 minutes raises `ValueError`
         unless a timeout is given explicitly (stream instead).
-        Raises `APIStatusError` subclasses for error replies (after retries),
-        `APIConnectionError`/`APITimeoutError` for transport failures. Cancellation stops
-        the request at once and closes its connection.
+        Bad arguments raise `TypeError`/`ValueError` naming the argument, before any
+        request is sent. Raises `APIStatusError` subclasses for error replies (after
+        retries), `APIConnectionError`/`APITimeoutError` for transport failures.
+        Cancellation stops the request at once and closes its connection.
         """
         return self._impl.create(**args)
 
-    def stream(self, **args: Unpack[MessageArgs]) -> AsyncMessageStreamManager[AsyncMessageStream]:
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, ParsedMessage[_F]]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[MessageArgs]
+    ) -> Coroutine[Any, Any, ParsedMessage[None]]: ...
+    def parse(self, *, output_format: Any = None, **args: Any) -> Any:
+        """Ask for a reply shaped like `output_format`; `await` it for a `ParsedMessage`.
+
+        `output_format` is a msgspec `Struct`, dataclass, `TypedDict` or pydantic model
+        type; its JSON Schema goes out as `output_config.format` and the reply's text is
+        decoded into it (`message.parsed_output`). Raises `TypeError` for a type no schema
+        can be made of, `ValueError` if `output_config` has a `format` too,
+        `OutputValidationError` when the reply does not match; otherwise as `create`.
+        """
+        return self._impl.parse(output_format=output_format, **args)
+
+    @overload
+    def stream(
+        self, *, output_format: type[_F], **args: Unpack[MessageArgs]
+    ) -> AsyncMessageStreamManager[AsyncParsedMessageStream[_F]]: ...
+    @overload
+    def stream(
+        self, *, output_format: None = None, **args: Unpack[MessageArgs]
+    ) -> AsyncMessageStreamManager[AsyncMessageStream]: ...
+    def stream(self, *, output_format: Any = None, **args: Any) -> Any:
         """Stream a reply: `async with client.messages.stream(...) as stream:`.
 
         Entering sends the request (retrying failures until the first event arrives) and
         yields an `AsyncMessageStream`; leaving closes it even if it was not read to the
         end. Errors are as for `create`; an `error` event mid-stream raises the class its
-        type maps to, with the partial message on `error.partial_message`.
+        type maps to, with the partial message on `error.partial_message`. With
+        `output_format` (as for `parse`) `get_final_message()` returns a `ParsedMessage`.
         """
-        result: AsyncMessageStreamManager[AsyncMessageStream] = self._impl.stream(**args)
-        return result
+        return self._impl.stream(output_format=output_format, **args)
 
     def count_tokens(
-        self, **args: Unpack[CountTokensArgs]
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
     ) -> Coroutine[Any, Any, MessageTokensCount]:
         """Count the input tokens of a conversation; `await` it for `MessageTokensCount`.
 
-        Raises as `create` does.
+        `output_format` counts the schema `parse` would send. Raises as `create` does.
         """
-        result: Coroutine[Any, Any, MessageTokensCount] = self._impl.count_tokens(**args)
+        result: Coroutine[Any, Any, MessageTokensCount] = self._impl.count_tokens(
+            output_format=output_format, **args
+        )
         return result
 
 
@@ -432,7 +657,7 @@ class AsyncMessagesWithRawResponse:
         return result
 
     def count_tokens(
-        self, **args: Unpack[CountTokensArgs]
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
     ) -> Coroutine[Any, Any, APIResponse[MessageTokensCount]]:
         """`messages.count_tokens`, awaiting to an `APIResponse`."""
         result: Coroutine[Any, Any, APIResponse[MessageTokensCount]] = self._impl.count_tokens(
@@ -481,8 +706,10 @@ class AsyncMessagesWithStreamingResponse:
         return result
 
     def count_tokens(
-        self, **args: Unpack[CountTokensArgs]
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
     ) -> StreamingResponseManager[MessageTokensCount]:
         """`messages.count_tokens` as `async with ... as response:`."""
-        result: StreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(**args)
+        result: StreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(
+            output_format=output_format, **args
+        )
         return result

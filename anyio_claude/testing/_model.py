@@ -1,8 +1,9 @@
 """The fake model: request validation, token counting and deterministic replies. No I/O.
 
 Token counting (used for `usage` and `count_tokens` alike): a text costs
-`ceil(utf8_bytes / 4)` tokens, at least 1; an image or document costs 1,000; a tool costs
-the tokens of its JSON definition; every message adds 3 and the request adds 1. Output: one
+`ceil(utf8_bytes / 4)` tokens, at least 1; an image or document costs 1,000; a tool, and an
+`output_config.format` schema, cost the tokens of their JSON; every message adds 3 and the
+request adds 1. Output: one
 token per generated word (each `text_delta` carries one word).
 """
 
@@ -108,17 +109,18 @@ def validate_message_request(
         raise _bad("messages: at least one message is required")
     previous = None
     for i, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-            raise _bad(f"messages.{i}.role: Input should be 'user' or 'assistant'")
-        role = message["role"]
-        if i == 0 and role != "user":
-            raise _bad('messages: first message must use the "user" role')
-        if role == previous:
-            raise _bad(
-                'messages: roles must alternate between "user" and "assistant", but found '
-                f'multiple "{role}" roles in a row'
-            )
-        previous = role
+        role = message.get("role") if isinstance(message, dict) else None
+        if role not in ("user", "assistant", "system"):
+            raise _bad(f"messages.{i}.role: Input should be 'user', 'assistant' or 'system'")
+        if role != "system":
+            if previous is None and role != "user":
+                raise _bad('messages: first message must use the "user" role')
+            if role == previous:
+                raise _bad(
+                    'messages: roles must alternate between "user" and "assistant", but '
+                    f'found multiple "{role}" roles in a row'
+                )
+            previous = role
         content = message.get("content")
         if not isinstance(content, str | list):
             raise _bad(f"messages.{i}.content: Input should be a valid string or list")
@@ -147,6 +149,7 @@ def validate_message_request(
     system = body.get("system")
     if system is not None and not isinstance(system, str | list):
         raise _bad("system: Input should be a valid string or list of text blocks")
+    _validate_output_config(body.get("output_config"))
     if model not in models:
         raise RequestError(404, "not_found_error", f"model: {model}")
     if not for_count and body["max_tokens"] > models[model].max_tokens:
@@ -154,6 +157,32 @@ def validate_message_request(
             f"max_tokens: {body['max_tokens']} > {models[model].max_tokens}, which is the "
             f"maximum allowed number of output tokens for {model}"
         )
+
+
+def _validate_output_config(config: object) -> None:
+    if config is None:
+        return
+    if not isinstance(config, dict):
+        raise _bad("output_config: Input should be an object")
+    effort = config.get("effort")
+    if effort is not None and effort not in ("low", "medium", "high", "xhigh", "max"):
+        raise _bad(
+            "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"
+        )
+    fmt = config.get("format")
+    if fmt is None:
+        return
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        raise _bad("output_config.format.type: Input should be 'json_schema'")
+    if not isinstance(fmt.get("schema"), dict):
+        raise _bad("output_config.format.schema: Input should be an object")
+
+
+def output_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The JSON Schema a request's reply must match (`output_config.format`), if any."""
+    config = body.get("output_config")
+    fmt = config.get("format") if isinstance(config, dict) else None
+    return fmt["schema"] if isinstance(fmt, dict) else None
 
 
 # ------------------------------------------------------------------------------ tokens
@@ -190,6 +219,9 @@ def _segments(body: Mapping[str, Any]) -> Iterator[tuple[int, bool, str]]:
     """(tokens, marked with cache_control, identity) for each part, in prompt order."""
     for tool in body.get("tools") or []:
         yield text_tokens(json.dumps(tool, sort_keys=True)), "cache_control" in tool, repr(tool)
+    schema = output_schema(body)
+    if schema is not None:
+        yield text_tokens(json.dumps(schema, sort_keys=True)), False, repr(schema)
     system = body.get("system")
     if isinstance(system, str):
         yield text_tokens(system), False, system
@@ -265,10 +297,66 @@ def _place(prompt: str) -> str:
 _PLACE = re.compile(r"\b(?:in|at|for) ([A-Z][\w'-]*(?:,? [A-Z][\w'-]*)*)")
 
 
-def _example(schema: object, rng: random.Random, name: str = "value", place: str = "") -> Any:
-    """A value that validates against a (simple) JSON Schema; `place` fills locations."""
+_FORMAT_EXAMPLES = {
+    "date-time": "2025-01-01T12:00:00Z",
+    "date": "2025-01-01",
+    "time": "12:00:00",
+    "duration": "P1D",
+    "email": "someone@example.com",
+    "hostname": "example.com",
+    "uri": "https://example.com/",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "uuid": "123e4567-e89b-12d3-a456-426614174000",
+}
+
+# Below this depth arrays may be empty and nullable values null, so recursive schemas end.
+_MAX_DEPTH = 4
+
+
+def _example(
+    schema: object,
+    rng: random.Random,
+    name: str = "value",
+    place: str = "",
+    defs: Mapping[str, Any] | None = None,
+    depth: int = 0,
+) -> Any:
+    """A value that validates against a JSON Schema; `place` fills locations.
+
+    Handles objects (every property), arrays (`minItems`, at least one item near the
+    root), `$ref` into `$defs`, `anyOf`/`oneOf` (the first non-null choice), `allOf`,
+    `enum`, `const`, string `format`s, numbers within `minimum`/`maximum`, booleans, null.
+    """
     if not isinstance(schema, dict):
         return rng.choice(VOCABULARY)
+    if defs is None:
+        defs = schema.get("$defs") or {}
+
+    def sub(part: object, key: str = name) -> Any:
+        return _example(part, rng, key, place, defs, depth + 1)
+
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return _example(defs.get(ref.removeprefix("#/$defs/")), rng, name, place, defs, depth)
+    for key in ("anyOf", "oneOf"):
+        choices = schema.get(key)
+        if isinstance(choices, list) and choices:
+            nulls = [c for c in choices if isinstance(c, dict) and c.get("type") == "null"]
+            others = [c for c in choices if c not in nulls]
+            if depth >= _MAX_DEPTH and nulls:
+                return None
+            return _example((others or choices)[0], rng, name, place, defs, depth)
+    parts = schema.get("allOf")
+    if isinstance(parts, list) and parts:
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        for part in parts:
+            while isinstance(part, dict) and isinstance(part.get("$ref"), str):
+                part = defs.get(part["$ref"].removeprefix("#/$defs/"))
+            if isinstance(part, dict):
+                properties = {**merged.get("properties", {}), **part.get("properties", {})}
+                merged = {**merged, **part, "properties": properties}
+        return _example(merged, rng, name, place, defs, depth)
     if schema.get("enum"):
         return schema["enum"][0]
     if "const" in schema:
@@ -278,10 +366,11 @@ def _example(schema: object, rng: random.Random, name: str = "value", place: str
         kind = next((k for k in kind if k != "null"), "string")
     if kind == "object" or "properties" in schema:
         props = schema.get("properties") or {}
-        return {key: _example(sub, rng, key, place) for key, sub in props.items()}
+        return {key: sub(part, key) for key, part in props.items()}
     if kind == "array":
-        count = max(int(schema.get("minItems", 1)), 1)
-        return [_example(schema.get("items", {}), rng, name, place) for _ in range(count)]
+        least = 1 if depth < _MAX_DEPTH else 0
+        count = int(schema.get("minItems", least))
+        return [sub(schema.get("items", {})) for _ in range(count)]
     if kind == "integer":
         low = int(schema.get("minimum", 0))
         return rng.randint(low, max(low, int(schema.get("maximum", low + 100))))
@@ -292,6 +381,8 @@ def _example(schema: object, rng: random.Random, name: str = "value", place: str
         return rng.random() < 0.5
     if kind == "null":
         return None
+    if schema.get("format") in _FORMAT_EXAMPLES:
+        return _FORMAT_EXAMPLES[schema["format"]]
     if name in ("location", "city", "place"):
         return place or "San Francisco, CA"
     return f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"
@@ -336,8 +427,9 @@ def generate_reply(
     """The fake model's deterministic answer to a valid request body.
 
     Text: "You said: <the prompt's first words>." then seeded words; a `tool_use` block
-    when a tool is requested; a thinking block first when thinking is enabled. Honours
-    `max_tokens` and `stop_sequences`.
+    when a tool is requested; a thinking block first when thinking is enabled or
+    adaptive. With `output_config.format` the text is instead JSON matching its schema
+    (and no tool is called). Honours `max_tokens` and `stop_sequences`.
     """
     prompt = _last_user_text(body)
     rng = random.Random(f"{seed}:{prompt}")
@@ -349,7 +441,7 @@ def generate_reply(
     stop_sequence = None
 
     thinking = body.get("thinking")
-    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+    if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
         budget = max(1, int(thinking.get("budget_tokens", 1024)))
         words = [
             w + " "
@@ -362,11 +454,17 @@ def generate_reply(
         signature = hashlib.sha256("".join(words).encode()).hexdigest()
         blocks.append(ThinkingBlock(thinking="".join(words), signature=signature))
 
-    tool = _pick_tool(body, prompt)
-    echo = " ".join(prompt.split()[:8])
-    words = [f"You said: {echo}." if echo else "Hello!"] + [
-        " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if tool is None else 6)
-    ]
+    schema = output_schema(body)
+    if schema is not None:
+        tool = None
+        answer = json.dumps(_example(schema, rng, place=_place(prompt)), ensure_ascii=False)
+        words = _split_json(answer, max(1, len(answer) // 12))
+    else:
+        tool = _pick_tool(body, prompt)
+        echo = " ".join(prompt.split()[:8])
+        words = [f"You said: {echo}." if echo else "Hello!"] + [
+            " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if tool is None else 6)
+        ]
     budget_left = max_tokens - used
     if len(words) > budget_left:
         words = words[: max(budget_left, 0)]

@@ -12,6 +12,8 @@ from ._decode import decode_content_block as decode_content_block
 from ._decode import decode_message as decode_message
 from ._params import *  # noqa: F403
 from ._params import __all__ as _params_all
+from ._parsed import ParsedMessage as ParsedMessage
+from ._parsed import ParsedTextBlock as ParsedTextBlock
 from ._wire import *  # noqa: F403
 from ._wire import __all__ as _wire_all
 
@@ -24,6 +26,8 @@ RawMessageStopEvent = MessageStopEvent  # noqa: F405
 RawMessageStreamEvent = MessageStreamEvent  # noqa: F405
 
 __all__ = (
+    "ParsedMessage",
+    "ParsedTextBlock",
     "RawContentBlockDeltaEvent",
     "RawContentBlockStartEvent",
     "RawContentBlockStopEvent",

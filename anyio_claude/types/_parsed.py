@@ -1,0 +1,39 @@
+"""Replies decoded into a structured-output type: `ParsedMessage` and `ParsedTextBlock`."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from ._wire import Message, TextBlock
+
+__all__ = ("ParsedMessage", "ParsedTextBlock")
+
+T = TypeVar("T")
+
+
+class ParsedTextBlock(TextBlock, Generic[T], gc=True, dict=True):
+    """A text block of a structured-output reply, with its text decoded: `parsed_output`.
+
+    `parsed_output` is not a field: `to_dict()`, `to_json()` and sending the block back
+    in the next turn leave it out, as the API expects.
+    """
+
+    @property
+    def parsed_output(self) -> T:
+        """The block's text decoded into the requested type (None on a block you built)."""
+        value: T = self.__dict__.get("_parsed_output")  # type: ignore[assignment]
+        return value
+
+
+class ParsedMessage(Message, Generic[T], gc=True, dict=True):
+    """The reply of `messages.parse` (and of a stream's `get_final_message()` when
+    `output_format` was given): a `Message` whose text blocks are `ParsedTextBlock`s."""
+
+    @property
+    def parsed_output(self) -> T | None:
+        """The first text block's decoded value; None when the reply has no text block."""
+        for block in self.content:
+            if isinstance(block, ParsedTextBlock):
+                value: T = block.parsed_output
+                return value
+        return None
