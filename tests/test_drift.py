@@ -374,3 +374,27 @@ async def test_model_info_and_error_bodies_keep_new_keys() -> None:
     assert info.to_dict()["capabilities"]["telepathy"] == {"supported": False}
     assert caught.value.type == "invalid_request_error"
     assert caught.value.body == error
+
+
+def test_every_module_decodes_wire_types_leniently() -> None:
+    # A plain msgspec Decoder of a wire type fails on any unknown key (the Structs forbid
+    # them so that the lenient path can keep them): modules must use LenientDecoder.
+    import importlib
+    import pkgutil
+
+    import msgspec
+
+    import anyio_claude
+    from anyio_claude.types._base import BaseStruct
+
+    strict = []
+    for info in pkgutil.walk_packages(anyio_claude.__path__, "anyio_claude."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, msgspec.json.Decoder):
+                target = value.type
+                if isinstance(target, type) and issubclass(target, BaseStruct):
+                    strict.append(f"{info.name}.{name}")
+    assert not strict, f"use types._decode.LenientDecoder for {strict}"
