@@ -449,3 +449,18 @@ def test_lenient_decoder_is_a_drop_in_for_msgspec_decoder() -> None:
         decoder.decode(b'{"id":"m","type":"model"}')
     with pytest.raises(msgspec.DecodeError):
         decoder.decode(b"{")
+
+
+def test_model_dump_takes_pydantics_common_options() -> None:
+    decoded = decode_message(json.dumps(DOC_MESSAGES[1]))
+    assert decoded.model_dump(include={"id", "model"}) == {
+        "id": decoded.id,
+        "model": decoded.model,
+    }
+    assert "usage" not in decoded.model_dump(exclude={"usage"}, mode="json", by_alias=True)
+    assert json.loads(decoded.model_dump_json(exclude={"content"}, indent=2)) == (
+        decoded.model_dump(exclude={"content"})
+    )
+    unknown = UnknownBlock("x", b'{"type":"x","a":null,"b":1}')
+    assert unknown.model_dump(exclude_none=True, exclude={"b"}) == {"type": "x"}
+    assert unknown.model_dump_json() == '{"type":"x","a":null,"b":1}'

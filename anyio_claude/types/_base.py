@@ -8,6 +8,7 @@ know to walk the tree; objects from clean replies have no entry and convert at C
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import msgspec
@@ -137,7 +138,76 @@ def to_builtins(obj: object) -> Any:
     return msgspec.to_builtins(_plain(obj), enc_hook=_builtins_hook)
 
 
-class BaseStruct(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, dict=True):
+class _PydanticNames:
+    """`model_dump()` / `model_dump_json()`: `to_dict()` / `to_json()` under the names
+    pydantic (and so the official SDK) uses, taking its common keyword arguments."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def to_dict(self) -> dict[str, Any]: ...
+
+        def to_json(self, *, indent: int = 0) -> str: ...
+
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        include: Collection[str] | None = None,
+        exclude: Collection[str] | None = None,
+        by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: bool | str = True,
+    ) -> dict[str, Any]:
+        """This object as a dict, like `to_dict()`.
+
+        `include` / `exclude` keep / drop top-level keys; `exclude_none=True` drops keys
+        whose value is None, at any depth. Unset optional fields are always left out, keys
+        are always the API's, and values always JSON-compatible (datetimes are strings), so
+        `mode`, `by_alias`, `exclude_unset`, `exclude_defaults`, `round_trip` and `warnings`
+        change nothing.
+        """
+        result = self.to_dict()
+        if include is not None:
+            result = {k: v for k, v in result.items() if k in include}
+        if exclude is not None:
+            result = {k: v for k, v in result.items() if k not in exclude}
+        if exclude_none:
+            stripped: dict[str, Any] = _without_none(result)
+            return stripped
+        return result
+
+    def model_dump_json(
+        self,
+        *,
+        indent: int | None = None,
+        include: Collection[str] | None = None,
+        exclude: Collection[str] | None = None,
+        by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: bool | str = True,
+    ) -> str:
+        """This object as JSON, like `to_json()`; the options are `model_dump`'s."""
+        if include is None and exclude is None and not exclude_none:
+            return self.to_json(indent=indent or 0)
+        data = _encoder.encode(
+            self.model_dump(include=include, exclude=exclude, exclude_none=exclude_none)
+        )
+        if indent:
+            data = msgspec.json.format(data, indent=indent)
+        return data.decode()
+
+
+class BaseStruct(
+    msgspec.Struct, _PydanticNames, omit_defaults=True, forbid_unknown_fields=True, dict=True
+):
     """Base of every response type: typed, keeps unknown keys, omits unset optionals.
 
     Unknown keys make the fast typed decode fail, and the lenient decoder (`_decode.py`)
@@ -156,42 +226,6 @@ class BaseStruct(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True,
     def to_json(self, *, indent: int = 0) -> str:
         """This object as a JSON string (pretty-printed when `indent` > 0)."""
         data = _encoder.encode(_plain(self))
-        if indent:
-            data = msgspec.json.format(data, indent=indent)
-        return data.decode()
-
-    def model_dump(
-        self,
-        *,
-        mode: str = "python",
-        exclude_none: bool = False,
-        by_alias: bool | None = None,
-        exclude_unset: bool = False,
-    ) -> dict[str, Any]:
-        """`to_dict()` under the name pydantic (and so the official SDK) uses.
-
-        Unset optional fields are always left out; `exclude_none=True` also drops keys
-        whose value is None, at any depth. `mode` and `by_alias` are accepted for
-        compatibility: the result is always JSON-compatible, keyed by the API's names.
-        """
-        result = self.to_dict()
-        if exclude_none:
-            stripped: dict[str, Any] = _without_none(result)
-            return stripped
-        return result
-
-    def model_dump_json(
-        self,
-        *,
-        indent: int | None = None,
-        exclude_none: bool = False,
-        by_alias: bool | None = None,
-        exclude_unset: bool = False,
-    ) -> str:
-        """`to_json()` under the name pydantic uses; see `model_dump` for the options."""
-        if not exclude_none:
-            return self.to_json(indent=indent or 0)
-        data = _encoder.encode(_without_none(self.to_dict()))
         if indent:
             data = msgspec.json.format(data, indent=indent)
         return data.decode()
@@ -240,7 +274,7 @@ class TaggedStruct(BaseStruct, tag_field="type"):
     """
 
 
-class Unknown:
+class Unknown(_PydanticNames):
     """A wire object of a `type` this client does not know, kept as the exact JSON it came in.
 
     It encodes back to the same bytes, so a new kind of content block can be sent back in
@@ -269,14 +303,6 @@ class Unknown:
         if indent:
             return msgspec.json.format(self.raw, indent=indent).decode()
         return self.raw.decode()
-
-    def model_dump(self, **_: Any) -> dict[str, Any]:
-        """`to_dict()` under the name pydantic uses (options are accepted and ignored)."""
-        return self.to_dict()
-
-    def model_dump_json(self, *, indent: int | None = None, **_: Any) -> str:
-        """`to_json()` under the name pydantic uses."""
-        return self.to_json(indent=indent or 0)
 
     def __getitem__(self, key: str) -> Any:
         return self.to_dict()[key]
