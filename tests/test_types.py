@@ -464,3 +464,23 @@ def test_model_dump_takes_pydantics_common_options() -> None:
     unknown = UnknownBlock("x", b'{"type":"x","a":null,"b":1}')
     assert unknown.model_dump(exclude_none=True, exclude={"b"}) == {"type": "x"}
     assert unknown.model_dump_json() == '{"type":"x","a":null,"b":1}'
+
+
+def test_copies_and_pickles_keep_unknown_keys_and_request_id() -> None:
+    import copy
+    import pickle
+
+    decoded = decode_message(
+        json.dumps(message([{"type": "text", "text": "a", "x_block": 1}, json.loads(ODD)], x_top=2))
+    )
+    decoded._request_id = "req_1"  # type: ignore[misc]
+    for clone in (
+        pickle.loads(pickle.dumps(decoded)),
+        copy.deepcopy(decoded),
+        copy.copy(decoded),
+    ):
+        assert clone == decoded
+        assert clone.to_dict() == decoded.to_dict()
+        assert clone["x_top"] == 2
+        assert clone.content[0]["x_block"] == 1
+        assert clone._request_id == "req_1"

@@ -29,6 +29,7 @@ __all__ = (
 EXTRA = "__wire_extra__"
 
 _T = TypeVar("_T", bound=msgspec.Struct)
+_S = TypeVar("_S", bound="BaseStruct")
 
 
 class _Drift:
@@ -247,6 +248,17 @@ class BaseStruct(
             return config.tag
         raise KeyError(key)
 
+    # msgspec's own copy and pickle support leave the instance `__dict__` out: unknown
+    # keys and `_request_id` live there.
+    def __copy__(self: _S) -> _S:
+        new = msgspec.structs.replace(self)
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        values = tuple(getattr(self, name) for name in self.__struct_fields__)
+        return (_restore, (type(self), values, dict(self.__dict__)))
+
     if not TYPE_CHECKING:
         # Unknown keys read as attributes at run time, as with the official SDK's models;
         # type checkers keep rejecting misspelt attribute names.
@@ -255,6 +267,12 @@ class BaseStruct(
             if extra is not None and name in extra:
                 return extra[name]
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def _restore(cls: type[_S], values: tuple[Any, ...], state: dict[str, Any]) -> _S:
+    obj = cls(*values)
+    obj.__dict__.update(state)
+    return obj
 
 
 def _without_none(value: Any) -> Any:
