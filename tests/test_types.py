@@ -464,6 +464,7 @@ def test_model_dump_takes_pydantics_common_options() -> None:
     unknown = UnknownBlock("x", b'{"type":"x","a":null,"b":1}')
     assert unknown.model_dump(exclude_none=True, exclude={"b"}) == {"type": "x"}
     assert unknown.model_dump_json() == '{"type":"x","a":null,"b":1}'
+    assert unknown.model_extra == {"a": None, "b": 1}
 
 
 def test_copies_and_pickles_keep_unknown_keys_and_request_id() -> None:

@@ -322,6 +322,13 @@ class Unknown(_PydanticNames):
             return msgspec.json.format(self.raw, indent=indent).decode()
         return self.raw.decode()
 
+    @property
+    def model_extra(self) -> dict[str, Any]:
+        """Every key but `type`: this client knows none of them (a fresh dict)."""
+        extra = self.to_dict()
+        extra.pop("type", None)
+        return extra
+
     def __getitem__(self, key: str) -> Any:
         return self.to_dict()[key]
 
