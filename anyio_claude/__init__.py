@@ -52,6 +52,9 @@ from ._sync import MessageStreamManager as MessageStreamManager
 from ._sync import ParsedMessageStream as ParsedMessageStream
 from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
 from ._sync import Stream as Stream
+from ._sync_beta import BinaryAPIResponse as BinaryAPIResponse
+from .resources import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
+from .resources import AsyncFileDownload as AsyncFileDownload
 from .resources import AsyncPage as AsyncPage
 from .resources import AsyncPaginator as AsyncPaginator
 from .resources._batches import AsyncBatchResults as AsyncBatchResults
@@ -76,7 +79,9 @@ __all__ = (
     "AsyncAPIResponse",
     "AsyncAnthropic",
     "AsyncBatchResults",
+    "AsyncBinaryAPIResponse",
     "AsyncClaude",
+    "AsyncFileDownload",
     "AsyncMessageStream",
     "AsyncMessageStreamManager",
     "AsyncPage",
@@ -87,6 +92,7 @@ __all__ = (
     "AuthenticationError",
     "BadRequestError",
     "BillingError",
+    "BinaryAPIResponse",
     "BodyIterator",
     "Claude",
     "ClaudeError",

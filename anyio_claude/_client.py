@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import ssl
 
     from ._transport import AsyncTransport, Response
-    from .resources import AsyncMessages, AsyncModels
+    from .resources import AsyncBeta, AsyncMessages, AsyncModels
 
 __all__ = ("DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "NOT_GIVEN", "AsyncClaude", "NotGiven")
 
@@ -239,6 +239,13 @@ class AsyncClaude:
         resource = AsyncModels(self)
         self.__dict__["models"] = resource
         return resource
+
+    @property
+    def beta(self) -> AsyncBeta:
+        """Beta features: `messages` with `betas=[...]`, and `files` (the Files API)."""
+        from .resources import AsyncBeta
+
+        return AsyncBeta(self)
 
     # ----------------------------------------------------------------------- lifetime
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._http import Timeout
+    from ._sync_beta import Beta
     from .resources import (
         AsyncBatches,
         AsyncBatchesWithRawResponse,
@@ -217,6 +218,13 @@ class Claude:
     def models(self) -> Models:
         """`list` and `retrieve`, blocking."""
         return Models(self._portal, self._async.models)
+
+    @property
+    def beta(self) -> Beta:
+        """Beta features (`messages` with `betas=`, `files`), blocking."""
+        from ._sync_beta import Beta
+
+        return Beta(self._portal, self._async.beta)
 
     @property
     def base_url(self) -> str:

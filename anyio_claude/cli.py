@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import anyio
 
@@ -111,22 +112,128 @@ async def _demo(requests: int, concurrency: int) -> None:
     say("Done. Next: `pytest` runs the test suite; docs/ has the guides.")
 
 
-def _fake_server(args: argparse.Namespace) -> None:
-    from .testing import FakeClaude, Fault
+_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+_LINE_ENDINGS = {"lf": "\n", "crlf": "\r\n", "cr": "\r"}
 
-    faults = [Fault.parse(spec) for spec in args.faults.split(",") if spec.strip()]
-    server = FakeClaude(
-        host=args.host,
-        port=args.port,
-        ttft=args.ttft / 1000,
-        itl=args.itl / 1000,
-        faults=faults,
-        seed=args.seed,
-    )
+
+def _load_script(path: str) -> list[Any]:
+    """Scripted replies from a JSON Lines file (the forms are in docs/testing.md)."""
+    import json
+
+    from ._errors import ProtocolError
+    from .testing import ErrorReply
+    from .types import decode_message
+
+    replies: list[Any] = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                item = json.loads(line)
+            except ValueError as exc:
+                raise SystemExit(f"--script {where}: not JSON ({exc})") from None
+            if isinstance(item, list):
+                replies.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("sse"), str):
+                replies.append(item["sse"].encode())
+            elif isinstance(item, dict) and item.get("type") == "error":
+                error = item.get("error") or {}
+                kind = str(error.get("type", "api_error"))
+                status = item.get("status", _ERROR_STATUS.get(kind, 500))
+                message = str(error.get("message", ""))
+                replies.append(ErrorReply(status, kind, message, item.get("headers") or {}))
+            elif isinstance(item, dict) and item.get("type") == "message":
+                try:
+                    replies.append(decode_message(line))
+                except ProtocolError as exc:
+                    raise SystemExit(f"--script {where}: {exc}") from None
+            else:
+                raise SystemExit(
+                    f"--script {where}: expected a message, an error, a list of events "
+                    'or {"sse": "..."}'
+                )
+    return replies
+
+
+def _model(spec: str) -> Any:
+    from .testing import ModelSpec
+
+    model_id, _, rest = spec.partition(",")
+    max_tokens, _, display_name = rest.partition(",")
+    try:
+        return ModelSpec(model_id, display_name or model_id, int(max_tokens or 64_000))
+    except ValueError:
+        raise SystemExit(f"--model {spec!r}: MAX_TOKENS must be an integer") from None
+
+
+def _fake_server_options(args: argparse.Namespace) -> dict[str, Any]:
+    """FakeClaude's keyword arguments from the `fake-server` command line."""
+    import ssl
+
+    from .testing import Fault, RateLimits
+
+    try:
+        faults = [Fault.parse(spec) for spec in args.faults.split(",") if spec.strip()]
+    except ValueError as exc:
+        raise SystemExit(f"--faults: {exc}") from None
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "seed": args.seed,
+        "ttft": args.ttft / 1000,
+        "itl": args.itl / 1000,
+        "jitter": args.jitter,
+        "write_size": args.write_size,
+        "line_ending": _LINE_ENDINGS[args.line_ending],
+        "ping_every": args.ping_every,
+        "faults": faults,
+        "batch_seconds": args.batch_seconds,
+        "batch_speedup": args.batch_speedup,
+        "max_body_size": args.max_body_size,
+        "max_header_size": args.max_header_size,
+        "max_recorded": args.max_recorded,
+    }
+    if args.api_key:
+        options["api_keys"] = args.api_key
+    if args.model:
+        options["models"] = [_model(spec) for spec in args.model]
+    if args.rpm is not None or args.tpm is not None:
+        options["rate_limits"] = RateLimits(args.rpm, args.tpm)
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        options["ssl_context"] = context
+    elif args.tls_key:
+        raise SystemExit("--tls-key needs --tls-cert")
+    return options
+
+
+def _fake_server(args: argparse.Namespace) -> None:
+    from .testing import FakeClaude
+
+    server = FakeClaude(**_fake_server_options(args))
+    if args.script:
+        server.script(*_load_script(args.script))
 
     async def run() -> None:
         async with server:
-            print(f"FakeClaude listening on {server.url} (Ctrl-C to stop)", flush=True)
+            print(
+                f"FakeClaude listening on {server.url} ({args.backend}; Ctrl-C to stop)",
+                flush=True,
+            )
             await anyio.sleep_forever()
 
     try:
@@ -135,8 +242,60 @@ def _fake_server(args: argparse.Namespace) -> None:
         pass
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+def _add_fake_server_flags(fake: argparse.ArgumentParser) -> None:
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    fake.add_argument("--seed", type=int, default=0, help="seed of replies, faults and jitter")
+    fake.add_argument(
+        "--api-key",
+        action="append",
+        metavar="KEY",
+        help="accept only this key (repeat for several; default: any non-empty key)",
+    )
+    fake.add_argument(
+        "--model",
+        action="append",
+        metavar="ID[,MAX_TOKENS[,DISPLAY NAME]]",
+        help="serve this model instead of the defaults (repeat for several)",
+    )
+    fake.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate")
+    fake.add_argument("--tls-key", metavar="PEM", help="its private key, if not in --tls-cert")
+    latency = fake.add_argument_group("latency and network writes")
+    latency.add_argument("--ttft", type=float, default=0.0, help="time to first content, ms")
+    latency.add_argument("--itl", type=float, default=0.0, help="time between deltas, ms")
+    latency.add_argument(
+        "--jitter", type=float, default=0.0, help="random spread of each delay, a fraction"
+    )
+    latency.add_argument("--write-size", type=int, help="bytes per network write of a stream")
+    latency.add_argument("--line-ending", choices=tuple(_LINE_ENDINGS), default="lf")
+    latency.add_argument("--ping-every", type=int, default=50, help="events between pings")
+    limits = fake.add_argument_group("rate limits and sizes")
+    limits.add_argument("--rpm", type=int, help="requests per minute (enforced)")
+    limits.add_argument("--tpm", type=int, help="input + output tokens per minute (enforced)")
+    limits.add_argument("--max-body-size", type=int, default=32 * 1024 * 1024, metavar="BYTES")
+    limits.add_argument("--max-header-size", type=int, default=16 * 1024, metavar="BYTES")
+    limits.add_argument(
+        "--max-recorded", type=int, default=1000, help="requests the server remembers"
+    )
+    behaviour = fake.add_argument_group("batches, faults and scripted replies")
+    behaviour.add_argument("--batch-seconds", type=float, default=60.0)
+    behaviour.add_argument(
+        "--batch-speedup", type=float, default=1.0, help="divides --batch-seconds"
+    )
+    behaviour.add_argument(
+        "--faults",
+        default="",
+        help="comma-separated rules like overloaded:every=3,reset_mid_body:probability=0.1",
+    )
+    behaviour.add_argument(
+        "--script",
+        metavar="JSONL",
+        help="replies to send first, in order: one message, error, event list or "
+        '{"sse": ...} per line',
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="anyio-claude", description=__doc__)
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -148,18 +307,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--concurrency", type=int, default=64)
 
     fake = commands.add_parser("fake-server", help="run FakeClaude for other clients")
-    fake.add_argument("--host", default="127.0.0.1")
-    fake.add_argument("--port", type=int, default=8080)
-    fake.add_argument("--ttft", type=float, default=0.0, help="time to first token, ms")
-    fake.add_argument("--itl", type=float, default=0.0, help="inter-token latency, ms")
-    fake.add_argument("--seed", type=int, default=0)
-    fake.add_argument(
-        "--faults",
-        default="",
-        help="comma-separated rules like overloaded:every=3,reset_mid_body:probability=0.1",
-    )
+    _add_fake_server_flags(fake)
+    for command in (demo, fake):
+        # Also after the subcommand, as people type it; SUPPRESS keeps an earlier value.
+        command.add_argument("--backend", choices=("asyncio", "trio"), default=argparse.SUPPRESS)
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
     if args.command == "demo":
         anyio.run(_demo, args.requests, args.concurrency, backend=args.backend)
     else:

@@ -250,8 +250,10 @@ async def test_status_errors_are_typed(
 async def test_validation_error_from_the_server(client: AsyncClaude) -> None:
     with pytest.raises(anyio_claude.NotFoundError, match="claude-nope"):
         await client.messages.create(model="claude-nope", max_tokens=10, messages=USER)
-    with pytest.raises(anyio_claude.BadRequestError, match="alternate"):
-        await client.messages.create(model=MODEL, max_tokens=10, messages=USER * 2)
+    with pytest.raises(anyio_claude.BadRequestError, match="first message"):
+        await client.messages.create(
+            model=MODEL, max_tokens=10, messages=[{"role": "assistant", "content": "hi"}]
+        )
 
 
 # ----------------------------------------------------------------------------- retries

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -165,6 +164,60 @@ async def test_cache_control_creates_then_reads(official: anthropic.AsyncAnthrop
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
 
 
+async def test_consecutive_same_role_messages_merge_into_one_turn(
+    official: anthropic.AsyncAnthropic,
+) -> None:
+    split = [
+        {"role": "user", "content": "Hello"},
+        {"role": "user", "content": "there"},
+        {"role": "assistant", "content": "Hi."},
+        {"role": "assistant", "content": "What next?"},
+        {"role": "user", "content": "More please"},
+    ]
+    merged = [
+        {"role": "user", "content": [{"type": "text", "text": t} for t in ("Hello", "there")]},
+        {
+            "role": "assistant",
+            "content": [{"type": "text", "text": t} for t in ("Hi.", "What next?")],
+        },
+        {"role": "user", "content": "More please"},
+    ]
+    counted = await official.messages.count_tokens(model=MODEL, messages=split)  # type: ignore[arg-type]
+    assert counted == await official.messages.count_tokens(model=MODEL, messages=merged)  # type: ignore[arg-type]
+    reply = await official.messages.create(model=MODEL, max_tokens=50, messages=split[:2])  # type: ignore[arg-type]
+    assert reply.content[0].text.startswith("You said: Hello there.")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("sdk", ["official", "ours"])
+async def test_an_agent_tool_loop_ends(server: FakeClaude, sdk: str) -> None:
+    from anyio_claude import AsyncClaude
+
+    client: Any = (
+        anthropic.AsyncAnthropic(api_key="k", base_url=server.url)
+        if sdk == "official"
+        else AsyncClaude(api_key="k", base_url=server.url)
+    )
+    messages: list[dict[str, Any]] = [
+        {"role": "user", "content": "What is the weather in Paris? use the tool"}
+    ]
+    calls = 0
+    async with client:
+        while calls < 5:
+            calls += 1
+            reply = await client.messages.create(
+                model=MODEL, max_tokens=300, tools=[WEATHER_TOOL], messages=messages
+            )
+            if reply.stop_reason != "tool_use":
+                break
+            call = next(b for b in reply.content if b.type == "tool_use")
+            assert call.input["location"] == "Paris"
+            messages.append({"role": "assistant", "content": [b.to_dict() for b in reply.content]})
+            result = {"type": "tool_result", "tool_use_id": call.id, "content": "Sunny, 24 C"}
+            messages.append({"role": "user", "content": [result]})
+    assert (calls, reply.stop_reason) == (2, "end_turn")
+    assert reply.content[0].text.startswith("The tool returned: Sunny, 24 C.")
+
+
 async def test_models_list_and_pagination(official: anthropic.AsyncAnthropic) -> None:
     everything = [m.id async for m in official.models.list(limit=1)]
     assert sorted(everything) == sorted(m.id for m in DEFAULT_MODELS)
@@ -185,11 +238,6 @@ async def test_models_list_and_pagination(official: anthropic.AsyncAnthropic) ->
             {"messages": [{"role": "assistant", "content": "hi"}]},
             anthropic.BadRequestError,
             "first message",
-        ),
-        (
-            {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]},
-            anthropic.BadRequestError,
-            "alternate",
         ),
         # This official SDK version has no temperature/top_p arguments: send them raw.
         ({"extra_body": {"temperature": 1.5}}, anthropic.BadRequestError, "temperature"),
@@ -325,6 +373,66 @@ async def test_batch_cancel_and_validation(official: anthropic.AsyncAnthropic) -
         await client.close()
 
 
+def _counts_add_up(batch: Any, total: int) -> dict[str, int]:
+    counts = batch.request_counts
+    found = {
+        kind: getattr(counts, kind)
+        for kind in ("processing", "succeeded", "errored", "canceled", "expired")
+    }
+    assert sum(found.values()) == total, found
+    return found
+
+
+def _results_tally(results: list[Any]) -> dict[str, int]:
+    tally = dict.fromkeys(("succeeded", "errored", "canceled", "expired"), 0)
+    for result in results:
+        tally[result.result.type] += 1
+    return tally
+
+
+MIXED_BATCH = [
+    {"custom_id": "good-1", "params": {"model": MODEL, "max_tokens": 20, "messages": USER}},
+    {"custom_id": "bad-1", "params": {"model": MODEL, "max_tokens": 0, "messages": USER}},
+    {"custom_id": "good-2", "params": {"model": MODEL, "max_tokens": 20, "messages": USER}},
+    {"custom_id": "bad-2", "params": {"model": MODEL, "max_tokens": 20, "messages": []}},
+]
+
+
+async def test_batch_counts_add_up_at_every_moment_and_match_the_results() -> None:
+    async with FakeClaude(batch_seconds=0.4) as fake:
+        client = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url, max_retries=0)
+        async with client:
+            batch = await client.messages.batches.create(requests=MIXED_BATCH)  # type: ignore[arg-type]
+            seen = [_counts_add_up(batch, 4)]
+            while batch.processing_status != "ended":
+                await anyio.sleep(0.02)
+                batch = await client.messages.batches.retrieve(batch.id)
+                seen.append(_counts_add_up(batch, 4))
+            # Progress shows while processing, not only at the end.
+            assert any(0 < c["processing"] < 4 and c["succeeded"] + c["errored"] for c in seen)
+            final = seen[-1]
+            assert (final["succeeded"], final["errored"], final["processing"]) == (2, 2, 0)
+            results = [r async for r in await client.messages.batches.results(batch.id)]
+            assert _results_tally(results) == {k: final[k] for k in _results_tally(results)}
+            errored = {r.custom_id for r in results if r.result.type == "errored"}
+            assert errored == {"bad-1", "bad-2"}
+
+
+async def test_canceled_batch_counts_match_the_results() -> None:
+    async with FakeClaude(batch_seconds=0.4) as fake:
+        client = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url, max_retries=0)
+        async with client:
+            batch = await client.messages.batches.create(requests=MIXED_BATCH)  # type: ignore[arg-type]
+            while batch.request_counts.processing == 4:
+                await anyio.sleep(0.02)
+                batch = await client.messages.batches.retrieve(batch.id)
+            batch = await client.messages.batches.cancel(batch.id)
+            counts = _counts_add_up(batch, 4)
+            assert batch.processing_status == "ended" and 0 < counts["canceled"] < 4
+            results = [r async for r in await client.messages.batches.results(batch.id)]
+            assert _results_tally(results) == {k: counts[k] for k in _results_tally(results)}
+
+
 async def test_tls_with_trustme() -> None:
     import ssl
 
@@ -344,6 +452,24 @@ async def test_tls_with_trustme() -> None:
             )
             reply = await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
             assert reply.content
+
+
+async def test_recorded_requests_are_a_bounded_ring() -> None:
+    async with FakeClaude(max_recorded=3) as fake:
+        async with anthropic.AsyncAnthropic(api_key="sk-secret-1", base_url=fake.url) as client:
+            for i in range(5):
+                await client.messages.count_tokens(
+                    model=MODEL, messages=[{"role": "user", "content": f"n{i}"}]
+                )
+        assert len(fake.requests) == 3
+        assert [r.json["messages"][0]["content"] for r in fake.requests] == ["n2", "n3", "n4"]
+        assert fake.requests[-1] == fake.requests[2] and fake.requests[-2:] == fake.requests[1:]
+        assert any("sk-secret-1" in value for value in fake.requests[-1].headers.values())
+        assert "sk-secret-1" not in repr(fake.requests[-1]) + repr(list(fake.requests))
+        fake.requests.clear()
+        assert fake.requests == []
+    with pytest.raises(ValueError, match="max_recorded"):
+        FakeClaude(max_recorded=-1)
 
 
 # ------------------------------------------------------------------ raw-socket abuse
@@ -419,6 +545,27 @@ async def test_body_over_the_limit_is_413() -> None:
         assert b"request_too_large" in reply
 
 
+@pytest.mark.parametrize("size", [300_000, 20_000_000])
+async def test_every_client_sees_413_for_a_body_over_the_limit(size: int) -> None:
+    from anyio_claude import AsyncClaude, RequestTooLargeError
+
+    big = [{"role": "user", "content": "x" * size}]
+    async with FakeClaude(max_body_size=100_000) as fake:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=fake.url) as official:
+            with pytest.raises(anthropic.APIStatusError) as info:
+                await official.messages.create(model=MODEL, max_tokens=10, messages=big)  # type: ignore[arg-type]
+            assert info.value.status_code == 413
+            assert info.value.body["error"]["type"] == "request_too_large"  # type: ignore[index]
+        async with AsyncClaude(api_key="k", base_url=fake.url) as ours:
+            with pytest.raises(RequestTooLargeError):
+                await ours.messages.create(model=MODEL, max_tokens=10, messages=big)  # type: ignore[arg-type]
+        # The server still serves the next request.
+        reply = await raw_exchange(
+            fake.url, good_request({"model": MODEL, "max_tokens": 10, "messages": USER})
+        )
+        assert reply.startswith(b"HTTP/1.1 200")
+
+
 async def test_client_vanishing_mid_stream_does_not_hurt_the_server() -> None:
     async with FakeClaude(itl=0.001) as fake:
         port = int(fake.url.rsplit(":", 1)[1])
@@ -477,11 +624,201 @@ def test_validator_accepts_or_rejects_with_a_clear_error(body: Any) -> None:
     # Whatever passes is a request the real API would take.
     assert body["model"] in models
     assert 1 <= body["max_tokens"] <= models[body["model"]].max_tokens
-    roles = [m["role"] for m in body["messages"]]
-    assert roles[0] == "user"
-    assert all(a != b for a, b in itertools.pairwise(roles))
+    assert body["messages"][0]["role"] == "user"
     for name in ("temperature", "top_p"):
         assert body.get(name) is None or 0 <= body[name] <= 1
+
+
+GOOD_BODY: dict[str, Any] = {
+    "model": MODEL,
+    "max_tokens": 2000,
+    "system": [{"type": "text", "text": "Be brief", "cache_control": {"type": "ephemeral"}}],
+    "messages": [
+        {"role": "user", "content": "What is the weather in Paris? use the tool"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Let me check."},
+                {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "toolu_1",
+                    "content": [{"type": "text", "text": "Sunny"}],
+                },
+                {"type": "text", "text": "And the forecast, with the tool?"},
+            ],
+        },
+    ],
+    "tools": [
+        {
+            **WEATHER_TOOL,
+            "input_schema": {
+                **WEATHER_TOOL["input_schema"],  # type: ignore[dict-item]
+                "properties": {
+                    **WEATHER_TOOL["input_schema"]["properties"],  # type: ignore[index]
+                    "hours": {"type": "array", "items": {"type": "number"}, "minItems": 2},
+                },
+            },
+        }
+    ],
+    "tool_choice": {"type": "any"},
+    "thinking": {"type": "enabled", "budget_tokens": 1024},
+    "stop_sequences": ["STOP"],
+    "metadata": {"user_id": "u-1"},
+}
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            found += _paths(child, (*path, i))
+    return found
+
+
+def _mutate(body: Any, data: st.DataObject) -> Any:
+    """One JSON-valid change somewhere in `body`: replace, delete, nest deeply or add."""
+    path = data.draw(st.sampled_from(_paths(body)), label="path")
+    action = data.draw(st.sampled_from(["replace", "delete", "nest", "add"]), label="action")
+    value = data.draw(json_values, label="value")
+    if action == "nest":
+        depth = data.draw(st.integers(1, 300), label="depth")
+        for _ in range(depth):
+            value = [value] if depth % 2 else {"a": value}
+    if not path:
+        return value if action in ("replace", "nest") else body
+    parent = body
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    if action == "delete":
+        del parent[key]
+    elif action == "add" and isinstance(parent, dict):
+        parent[data.draw(st.text(max_size=12), label="new key")] = value
+    elif action == "add":
+        parent.insert(key, value)
+    else:
+        parent[key] = value
+    return body
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+async def test_any_json_body_gets_a_well_formed_answer(data: st.DataObject) -> None:
+    body = json.loads(json.dumps(GOOD_BODY))
+    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+        body = _mutate(body, data)
+    stream = data.draw(st.booleans(), label="stream")
+    if stream and isinstance(body, dict):
+        body["stream"] = True
+    endpoint = data.draw(st.sampled_from(["messages", "count_tokens", "batch"]), label="endpoint")
+    headers = {"x-api-key": "k", "content-type": "application/json"}
+    async with FakeClaude(batch_seconds=0) as fake, httpcore.AsyncConnectionPool() as http:
+
+        async def call(method: str, path: str, payload: Any = None) -> httpcore.Response:
+            content = None if payload is None else json.dumps(payload).encode()
+            answer = await http.request(method, fake.url + path, headers=headers, content=content)
+            assert answer.status in (200, 400, 404), (answer.status, answer.content[:300])
+            if answer.status != 200:
+                error = json.loads(answer.content)["error"]
+                assert error["type"] in ("invalid_request_error", "not_found_error")
+                assert error["message"]
+            return answer
+
+        if endpoint == "messages":
+            await call("POST", "/v1/messages", body)
+        elif endpoint == "count_tokens":
+            await call("POST", "/v1/messages/count_tokens", body)
+        else:
+            created = await call(
+                "POST", "/v1/messages/batches", {"requests": [{"custom_id": "a", "params": body}]}
+            )
+            if created.status == 200:
+                batch_id = json.loads(created.content)["id"]
+                results = await call("GET", f"/v1/messages/batches/{batch_id}/results")
+                assert json.loads(results.content)["custom_id"] == "a"
+
+
+async def test_a_route_that_crashes_answers_500_and_the_server_lives_on(
+    server: FakeClaude, caplog: pytest.LogCaptureFixture
+) -> None:
+    from anyio_claude.testing._http import Response
+    from anyio_claude.testing._routing import ApiRequest
+
+    async def boom(request: ApiRequest) -> Response:
+        raise KeyError("a bug in a route")
+
+    server.routes.insert(0, ("/v1/boom", boom))
+    reply = await raw_exchange(
+        server.url, b"GET /v1/boom HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n\r\n"
+    )
+    assert reply.startswith(b"HTTP/1.1 500") and b'"api_error"' in reply
+    assert "a bug in a route" in caplog.text
+    good = await raw_exchange(
+        server.url, good_request({"model": MODEL, "max_tokens": 10, "messages": USER})
+    )
+    assert good.startswith(b"HTTP/1.1 200")
+
+
+async def test_routes_get_multipart_uploads_raw(server: FakeClaude) -> None:
+    from anyio_claude.testing._http import Response
+    from anyio_claude.testing._routing import ApiRequest, json_response
+
+    async def upload(request: ApiRequest) -> Response:
+        return json_response(json.dumps({"size": len(request.body), "json": request.json}).encode())
+
+    server.routes.append(("/v1/upload", upload))
+    payload = b"--b\r\ncontent-disposition: form-data; name=file\r\n\r\nnot json\r\n--b--\r\n"
+    reply = await raw_exchange(
+        server.url,
+        b"POST /v1/upload HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n"
+        b"content-type: multipart/form-data; boundary=b\r\ncontent-length: %d\r\n\r\n"
+        % len(payload)
+        + payload,
+    )
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert json.loads(reply.split(b"\r\n\r\n", 1)[1]) == {"size": len(payload), "json": None}
+
+
+WRONG_VALUES = [None, "abc", -1, 1e300, [{}], {"type": "x"}]
+
+
+async def test_every_field_replaced_by_a_wrong_value_gets_a_well_formed_answer() -> None:
+    """Each path of a rich request, set to each wrong value: a reply or a 4xx, never a crash."""
+    async with FakeClaude() as fake, httpcore.AsyncConnectionPool() as http:
+        for path in _paths(GOOD_BODY)[1:]:
+            for wrong in WRONG_VALUES:
+                body = json.loads(json.dumps(GOOD_BODY))
+                parent = body
+                for key in path[:-1]:
+                    parent = parent[key]
+                parent[path[-1]] = wrong
+                answer = await http.request(
+                    "POST",
+                    fake.url + "/v1/messages",
+                    headers={"x-api-key": "k"},
+                    content=json.dumps(body).encode(),
+                )
+                assert answer.status in (200, 400, 404), (path, wrong, answer.content)
+
+
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+async def test_very_deep_nesting_is_a_400(server: FakeClaude, opener: bytes) -> None:
+    deep = opener * 100_000
+    reply = await raw_exchange(
+        server.url,
+        b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: k\r\n"
+        b"content-length: %d\r\n\r\n" % len(deep) + deep,
+    )
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
 
 
 # ------------------------------------------------------------------- realism knobs
@@ -542,6 +879,25 @@ async def test_time_to_first_token_and_inter_token_latency() -> None:
     assert first_text is not None and first_text >= 0.2
     words = s.current_message_snapshot.usage.output_tokens  # one text delta per word
     assert total >= 0.2 + 0.01 * (words - 1)
+
+
+async def test_ttft_delays_the_first_content_not_the_message_start() -> None:
+    ttft = 0.6
+    async with FakeClaude(ttft=ttft) as fake:
+        async with anthropic.AsyncAnthropic(api_key="k", base_url=fake.url) as client:
+            started = anyio.current_time()
+            arrivals: dict[str, float] = {}
+            stream = await client.messages.create(
+                model=MODEL, max_tokens=30, messages=USER, stream=True
+            )
+            async for event in stream:
+                arrivals.setdefault(event.type, anyio.current_time() - started)
+    # Loose bounds: what comes before generation is not held back by ttft (it arrives
+    # well before the first delta, connection set-up aside)...
+    assert arrivals["message_start"] <= arrivals["content_block_start"]
+    assert arrivals["content_block_start"] < arrivals["content_block_delta"] - ttft / 2
+    # ...and the first delta never comes before it.
+    assert arrivals["content_block_delta"] >= ttft
 
 
 # ---------------------------------------------------------------------- fault rules

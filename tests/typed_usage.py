@@ -324,3 +324,62 @@ async def structured(client: AsyncClaude, blocking_client: Claude) -> None:
         ),
         ParsedMessage[Answer],
     )
+
+
+async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
+    from pathlib import Path
+
+    from anyio_claude import AsyncBinaryAPIResponse, BinaryAPIResponse
+    from anyio_claude.types import (
+        DeletedFile,
+        DocumentBlockParam,
+        FileMetadata,
+        ImageBlockParam,
+    )
+
+    document: DocumentBlockParam = {"type": "document", "source": {"type": "file", "file_id": "1"}}
+    image: ImageBlockParam = {"type": "image", "source": {"type": "file", "file_id": "file_2"}}
+    user: list[MessageParam] = [{"role": "user", "content": [document, image]}]
+    message = await client.beta.messages.create(
+        model=MODEL, max_tokens=10, messages=user, betas=["files-api-2025-04-14"]
+    )
+    assert_type(message, Message)
+    events = await client.beta.messages.create(
+        model=MODEL, max_tokens=10, messages=user, stream=True, betas=["b"]
+    )
+    assert_type(events, AsyncStream)
+    async with client.beta.messages.stream(
+        model=MODEL, max_tokens=10, messages=user, betas=["b"]
+    ) as stream:
+        assert_type(stream, AsyncMessageStream)
+    count = await client.beta.messages.count_tokens(model=MODEL, messages=user, betas=["b"])
+    assert_type(count, MessageTokensCount)
+    raw = await client.beta.messages.with_raw_response.create(
+        model=MODEL, max_tokens=10, messages=user
+    )
+    assert_type(raw, APIResponse[Message])
+
+    metadata = await client.beta.files.upload(file=Path("a.pdf"), betas=["b"])
+    assert_type(metadata, FileMetadata)
+    assert_type(
+        await client.beta.files.upload(file=("a.pdf", b"x", "application/pdf")), FileMetadata
+    )
+    assert_type(await client.beta.files.retrieve_metadata(metadata.id), FileMetadata)
+    assert_type(await client.beta.files.delete(metadata.id), DeletedFile)
+    page = await client.beta.files.list(limit=10, after_id="file_1")
+    assert_type(page, AsyncPage[FileMetadata])
+    download = await client.beta.files.download(metadata.id)
+    assert_type(download, AsyncBinaryAPIResponse)
+    async with client.beta.files.download(metadata.id) as response:
+        assert_type(response, AsyncBinaryAPIResponse)
+        assert_type(await response.read(), bytes)
+    raw_upload = await client.beta.files.with_raw_response.upload(file=b"x")
+    assert_type(raw_upload, APIResponse[FileMetadata])
+    async with client.beta.files.with_streaming_response.retrieve_metadata("f") as streamed:
+        assert_type(streamed, AsyncAPIResponse[FileMetadata])
+
+    assert_type(sync.beta.messages.create(model=MODEL, max_tokens=10, messages=user), Message)
+    assert_type(sync.beta.files.upload(file=b"x"), FileMetadata)
+    assert_type(sync.beta.files.download("f"), BinaryAPIResponse)
+    for item in sync.beta.files.list():
+        assert_type(item, FileMetadata)

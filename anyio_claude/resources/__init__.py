@@ -3,6 +3,17 @@
 from ._batches import AsyncBatches as AsyncBatches
 from ._batches import AsyncBatchesWithRawResponse as AsyncBatchesWithRawResponse
 from ._batches import AsyncBatchesWithStreamingResponse as AsyncBatchesWithStreamingResponse
+from ._beta import AsyncBeta as AsyncBeta
+from ._beta import AsyncBetaMessages as AsyncBetaMessages
+from ._beta import AsyncBetaMessagesWithRawResponse as AsyncBetaMessagesWithRawResponse
+from ._beta import AsyncBetaMessagesWithStreamingResponse as AsyncBetaMessagesWithStreamingResponse
+from ._beta import AsyncBetaWithRawResponse as AsyncBetaWithRawResponse
+from ._beta import AsyncBetaWithStreamingResponse as AsyncBetaWithStreamingResponse
+from ._files import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
+from ._files import AsyncFileDownload as AsyncFileDownload
+from ._files import AsyncFiles as AsyncFiles
+from ._files import AsyncFilesWithRawResponse as AsyncFilesWithRawResponse
+from ._files import AsyncFilesWithStreamingResponse as AsyncFilesWithStreamingResponse
 from ._messages import AsyncMessages as AsyncMessages
 from ._messages import AsyncMessagesWithRawResponse as AsyncMessagesWithRawResponse
 from ._messages import AsyncMessagesWithStreamingResponse as AsyncMessagesWithStreamingResponse
@@ -17,6 +28,17 @@ __all__ = (
     "AsyncBatches",
     "AsyncBatchesWithRawResponse",
     "AsyncBatchesWithStreamingResponse",
+    "AsyncBeta",
+    "AsyncBetaMessages",
+    "AsyncBetaMessagesWithRawResponse",
+    "AsyncBetaMessagesWithStreamingResponse",
+    "AsyncBetaWithRawResponse",
+    "AsyncBetaWithStreamingResponse",
+    "AsyncBinaryAPIResponse",
+    "AsyncFileDownload",
+    "AsyncFiles",
+    "AsyncFilesWithRawResponse",
+    "AsyncFilesWithStreamingResponse",
     "AsyncMessages",
     "AsyncMessagesWithRawResponse",
     "AsyncMessagesWithStreamingResponse",

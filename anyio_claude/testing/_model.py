@@ -2,8 +2,8 @@
 
 Token counting (used for `usage` and `count_tokens` alike): a text costs
 `ceil(utf8_bytes / 4)` tokens, at least 1; an image or document costs 1,000; a tool, and an
-`output_config.format` schema, cost the tokens of their JSON; every message adds 3 and the
-request adds 1. Output: one
+`output_config.format` schema, cost the tokens of their JSON; every turn adds 3 (consecutive
+messages of one role are one turn, as the API merges them) and the request adds 1. Output: one
 token per generated word (each `text_delta` carries one word).
 """
 
@@ -107,48 +107,43 @@ def validate_message_request(
         raise _bad("messages: Field required")
     if not isinstance(messages, list) or not messages:
         raise _bad("messages: at least one message is required")
-    previous = None
+    seen_turn = False
     for i, message in enumerate(messages):
         role = message.get("role") if isinstance(message, dict) else None
         if role not in ("user", "assistant", "system"):
             raise _bad(f"messages.{i}.role: Input should be 'user', 'assistant' or 'system'")
         if role != "system":
-            if previous is None and role != "user":
+            if not seen_turn and role != "user":
                 raise _bad('messages: first message must use the "user" role')
-            if role == previous:
-                raise _bad(
-                    'messages: roles must alternate between "user" and "assistant", but '
-                    f'found multiple "{role}" roles in a row'
-                )
-            previous = role
+            seen_turn = True
         content = message.get("content")
         if not isinstance(content, str | list):
             raise _bad(f"messages.{i}.content: Input should be a valid string or list")
-        if isinstance(content, list) and not all(
-            isinstance(b, dict) and isinstance(b.get("type"), str) for b in content
-        ):
-            raise _bad(f"messages.{i}.content: each block needs a string `type`")
+        if isinstance(content, list):
+            for j, block in enumerate(content):
+                _check_block(block, f"messages.{i}.content.{j}")
     for name in ("temperature", "top_p"):
         value = body.get(name)
         if value is not None and (not _is_number(value) or not 0 <= value <= 1):
             raise _bad(f"{name}: range: 0..1")
     top_k = body.get("top_k")
-    if top_k is not None and (not isinstance(top_k, int) or top_k < 0):
+    if top_k is not None and (not _is_int(top_k) or top_k < 0):
         raise _bad("top_k: Input should be greater than or equal to 0")
     stops = body.get("stop_sequences")
     if stops is not None and (
         not isinstance(stops, list) or not all(isinstance(s, str) and s for s in stops)
     ):
         raise _bad("stop_sequences: Input should be a list of non-empty strings")
-    tools = body.get("tools")
-    if tools is not None:
-        if not isinstance(tools, list) or not all(
-            isinstance(t, dict) and isinstance(t.get("name"), str) for t in tools
-        ):
-            raise _bad("tools: each tool needs a `name` and an `input_schema`")
-    system = body.get("system")
-    if system is not None and not isinstance(system, str | list):
-        raise _bad("system: Input should be a valid string or list of text blocks")
+    if "stream" in body and not isinstance(body["stream"], bool):
+        raise _bad("stream: Input should be a valid boolean")
+    metadata = body.get("metadata")
+    if metadata is not None and (
+        not isinstance(metadata, dict) or not isinstance(metadata.get("user_id", ""), str | None)
+    ):
+        raise _bad("metadata: Input should be an object with a string `user_id`")
+    _check_system(body.get("system"))
+    _check_tools(body.get("tools"), body.get("tool_choice"))
+    _check_thinking(body.get("thinking"), None if for_count else body["max_tokens"])
     _validate_output_config(body.get("output_config"))
     if model not in models:
         raise RequestError(404, "not_found_error", f"model: {model}")
@@ -183,6 +178,127 @@ def output_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
     config = body.get("output_config")
     fmt = config.get("format") if isinstance(config, dict) else None
     return fmt["schema"] if isinstance(fmt, dict) else None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# The string fields each block type must carry, as the API's schema has them.
+_BLOCK_STRINGS = {
+    "text": ("text",),
+    "thinking": ("thinking", "signature"),
+    "redacted_thinking": ("data",),
+    "tool_use": ("id", "name"),
+    "tool_result": ("tool_use_id",),
+}
+
+
+def _check_block(block: object, where: str) -> None:
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        raise _bad(f"{where}: each block needs a string `type`")
+    kind = block["type"]
+    for name in _BLOCK_STRINGS.get(kind, ()):
+        if not isinstance(block.get(name), str):
+            raise _bad(f"{where}.{kind}.{name}: Input should be a valid string")
+    if kind == "tool_use" and not isinstance(block.get("input"), dict):
+        raise _bad(f"{where}.tool_use.input: Input should be a valid dictionary")
+    if kind in ("image", "document") and not isinstance(block.get("source"), dict):
+        raise _bad(f"{where}.{kind}.source: Field required")
+    if kind == "tool_result":
+        content = block.get("content", "")
+        if not isinstance(content, str | list):
+            raise _bad(f"{where}.tool_result.content: Input should be a valid string or list")
+        if isinstance(content, list):
+            for k, inner in enumerate(content):
+                _check_block(inner, f"{where}.tool_result.content.{k}")
+
+
+def _check_system(system: object) -> None:
+    if system is None or isinstance(system, str):
+        return
+    if not isinstance(system, list):
+        raise _bad("system: Input should be a valid string or list of text blocks")
+    for i, block in enumerate(system):
+        if not isinstance(block, dict) or block.get("type") != "text":
+            raise _bad(f"system.{i}: Input should be a text block")
+        _check_block(block, f"system.{i}")
+
+
+_CHOICES = ("auto", "any", "tool", "none")
+
+
+def _check_tools(tools: object, choice: object) -> None:
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise _bad("tools: Input should be a valid list")
+        for i, tool in enumerate(tools):
+            if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+                raise _bad(f"tools.{i}: each tool needs a `name` and an `input_schema`")
+            if "input_schema" in tool:
+                schema = tool["input_schema"]
+                if not isinstance(schema, dict):
+                    raise _bad(f"tools.{i}.input_schema: Input should be a valid dictionary")
+                _check_schema(schema, f"tools.{i}.input_schema")
+    if choice is None:
+        return
+    if not isinstance(choice, dict) or choice.get("type") not in _CHOICES:
+        raise _bad(f"tool_choice: `type` should be one of {', '.join(map(repr, _CHOICES))}")
+    if choice["type"] == "tool" and not isinstance(choice.get("name"), str):
+        raise _bad("tool_choice.tool.name: Field required")
+
+
+_SCHEMA_TYPES = ("object", "array", "string", "integer", "number", "boolean", "null")
+
+
+def _check_schema(schema: object, where: str) -> None:
+    """Reject what JSON Schema forbids in the keywords the fake model reads."""
+    if isinstance(schema, bool):
+        return
+    if not isinstance(schema, dict):
+        raise _bad(f"{where}: JSON schema is invalid: a schema must be an object or boolean")
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if kind is not None and not (kinds and all(k in _SCHEMA_TYPES for k in kinds)):
+        raise _bad(f"{where}.type: JSON schema is invalid: unknown type {kind!r}")
+    for name in ("minItems", "maxItems", "minLength", "maxLength"):
+        if name in schema and (not _is_int(schema[name]) or schema[name] < 0):
+            raise _bad(f"{where}.{name}: JSON schema is invalid: must be a non-negative integer")
+    for name in ("minimum", "maximum"):
+        if name in schema and not _is_number(schema[name]):
+            raise _bad(f"{where}.{name}: JSON schema is invalid: must be a number")
+    if "enum" in schema and (not isinstance(schema["enum"], list) or not schema["enum"]):
+        raise _bad(f"{where}.enum: JSON schema is invalid: must be a non-empty array")
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+        raise _bad(f"{where}.required: JSON schema is invalid: must be an array of strings")
+    properties = schema.get("properties", {})
+    if not isinstance(properties, dict):
+        raise _bad(f"{where}.properties: JSON schema is invalid: must be an object")
+    for key, sub in properties.items():
+        _check_schema(sub, f"{where}.properties.{key}")
+    if "items" in schema:
+        _check_schema(schema["items"], f"{where}.items")
+
+
+def _check_thinking(thinking: object, max_tokens: int | None) -> None:
+    if thinking is None:
+        return
+    if not isinstance(thinking, dict) or thinking.get("type") not in (
+        "enabled",
+        "disabled",
+        "adaptive",
+    ):
+        raise _bad("thinking: `type` should be 'enabled', 'disabled' or 'adaptive'")
+    if thinking["type"] != "enabled":
+        return
+    budget = thinking.get("budget_tokens")
+    if not isinstance(budget, int) or isinstance(budget, bool):
+        raise _bad("thinking.enabled.budget_tokens: Input should be a valid integer")
+    if budget < 1024:
+        raise _bad("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+    if max_tokens is not None and max_tokens <= budget:
+        raise _bad("max_tokens: must be greater than thinking.budget_tokens")
 
 
 # ------------------------------------------------------------------------------ tokens
@@ -232,9 +348,13 @@ def _segments(body: Mapping[str, Any]) -> Iterator[tuple[int, bool, str]]:
                 isinstance(block, dict) and "cache_control" in block,
                 repr(block),
             )
+    previous = None
     for message in body.get("messages") or []:
         content = message.get("content")
-        yield 3, False, str(message.get("role"))
+        # Consecutive messages of one role are one turn to the API, and cost one turn.
+        if message.get("role") != previous:
+            yield 3, False, str(message.get("role"))
+        previous = message.get("role")
         if isinstance(content, str):
             yield text_tokens(content), False, content
         elif isinstance(content, list):
@@ -272,20 +392,45 @@ def cache_split(body: Mapping[str, Any], seen: set[str]) -> tuple[int, int, int]
 # ------------------------------------------------------------------------------ replies
 
 
-def _last_user_text(body: Mapping[str, Any]) -> str:
+def _last_user_turn(body: Mapping[str, Any]) -> list[Any]:
+    """The messages of the last user turn (consecutive user messages merge into one)."""
+    turn: list[Any] = []
     for message in reversed(body.get("messages") or []):
         if message.get("role") != "user":
+            if turn:
+                break
             continue
+        turn.insert(0, message)
+    return turn
+
+
+def _last_user_text(body: Mapping[str, Any]) -> str:
+    parts = []
+    for message in _last_user_turn(body):
         content = message.get("content")
         if isinstance(content, str):
-            return content
-        texts = [
+            parts.append(content)
+            continue
+        parts += [
             str(b.get("text", "")) if b.get("type") == "text" else json.dumps(b, sort_keys=True)
             for b in content or []
             if isinstance(b, dict)
         ]
-        return " ".join(texts)
-    return ""
+    return " ".join(parts)
+
+
+def _tool_results(body: Mapping[str, Any]) -> str:
+    """The text of the `tool_result` blocks in the last user turn ("" when there are none)."""
+    found = []
+    for message in _last_user_turn(body):
+        content = message.get("content")
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                inner = block.get("content", "")
+                if isinstance(inner, list):
+                    inner = " ".join(str(b.get("text", "")) for b in inner if isinstance(b, dict))
+                found.append(str(inner) or "(no output)")
+    return " ".join(found)
 
 
 def _place(prompt: str) -> str:
@@ -314,6 +459,10 @@ _FORMAT_EXAMPLES = {
 _MAX_DEPTH = 4
 
 
+class _OutOfTokens(Exception):
+    """The value being generated would not fit in `max_tokens`."""
+
+
 def _example(
     schema: object,
     rng: random.Random,
@@ -321,24 +470,33 @@ def _example(
     place: str = "",
     defs: Mapping[str, Any] | None = None,
     depth: int = 0,
+    budget: list[int] | None = None,
 ) -> Any:
     """A value that validates against a JSON Schema; `place` fills locations.
 
     Handles objects (every property), arrays (`minItems`, at least one item near the
     root), `$ref` into `$defs`, `anyOf`/`oneOf` (the first non-null choice), `allOf`,
     `enum`, `const`, string `format`s, numbers within `minimum`/`maximum`, booleans, null.
+    `budget` (a one-item list, shared by the recursion) caps the values generated: past
+    it, `_OutOfTokens` is raised, as a real model would run into `max_tokens`.
     """
+    if budget is not None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _OutOfTokens
     if not isinstance(schema, dict):
         return rng.choice(VOCABULARY)
     if defs is None:
         defs = schema.get("$defs") or {}
 
     def sub(part: object, key: str = name) -> Any:
-        return _example(part, rng, key, place, defs, depth + 1)
+        return _example(part, rng, key, place, defs, depth + 1, budget)
 
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        return _example(defs.get(ref.removeprefix("#/$defs/")), rng, name, place, defs, depth)
+        return _example(
+            defs.get(ref.removeprefix("#/$defs/")), rng, name, place, defs, depth, budget
+        )
     for key in ("anyOf", "oneOf"):
         choices = schema.get(key)
         if isinstance(choices, list) and choices:
@@ -346,7 +504,7 @@ def _example(
             others = [c for c in choices if c not in nulls]
             if depth >= _MAX_DEPTH and nulls:
                 return None
-            return _example((others or choices)[0], rng, name, place, defs, depth)
+            return _example((others or choices)[0], rng, name, place, defs, depth, budget)
     parts = schema.get("allOf")
     if isinstance(parts, list) and parts:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
@@ -356,7 +514,7 @@ def _example(
             if isinstance(part, dict):
                 properties = {**merged.get("properties", {}), **part.get("properties", {})}
                 merged = {**merged, **part, "properties": properties}
-        return _example(merged, rng, name, place, defs, depth)
+        return _example(merged, rng, name, place, defs, depth, budget)
     if schema.get("enum"):
         return schema["enum"][0]
     if "const" in schema:
@@ -394,7 +552,8 @@ def _pick_tool(body: Mapping[str, Any], prompt: str) -> dict[str, Any] | None:
         return None
     choice = body.get("tool_choice") or {"type": "auto"}
     kind = choice.get("type") if isinstance(choice, dict) else "auto"
-    if kind == "none":
+    if kind == "none" or (kind == "auto" and _tool_results(body)):
+        # With a tool's result in hand the model answers, which ends an agent's loop.
         return None
     if kind == "tool":
         return next((t for t in tools if t.get("name") == choice.get("name")), tools[0])
@@ -429,7 +588,8 @@ def generate_reply(
     Text: "You said: <the prompt's first words>." then seeded words; a `tool_use` block
     when a tool is requested; a thinking block first when thinking is enabled or
     adaptive. With `output_config.format` the text is instead JSON matching its schema
-    (and no tool is called). Honours `max_tokens` and `stop_sequences`.
+    (and no tool is called). After a `tool_result` (with `tool_choice` auto) it answers in
+    text, "The tool returned: ...". Honours `max_tokens` and `stop_sequences`.
     """
     prompt = _last_user_text(body)
     rng = random.Random(f"{seed}:{prompt}")
@@ -457,12 +617,19 @@ def generate_reply(
     schema = output_schema(body)
     if schema is not None:
         tool = None
-        answer = json.dumps(_example(schema, rng, place=_place(prompt)), ensure_ascii=False)
-        words = _split_json(answer, max(1, len(answer) // 12))
+        try:
+            value = _example(schema, rng, place=_place(prompt), budget=[max_tokens - used])
+            answer = json.dumps(value, ensure_ascii=False)
+            words = _split_json(answer, max(1, len(answer) // 12))
+        except _OutOfTokens:
+            # More than fits: the JSON breaks off at `max_tokens`, as a real model's would.
+            words = ['{"'] + ["x"] * (max_tokens - used)
     else:
         tool = _pick_tool(body, prompt)
-        echo = " ".join(prompt.split()[:8])
-        words = [f"You said: {echo}." if echo else "Hello!"] + [
+        results = _tool_results(body)
+        echo = " ".join((results or prompt).split()[:8])
+        opening = "The tool returned" if results else "You said"
+        words = [f"{opening}: {echo}." if echo else "Hello!"] + [
             " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if tool is None else 6)
         ]
     budget_left = max_tokens - used
@@ -493,7 +660,11 @@ def generate_reply(
     used += len(words)
     if tool is not None and stop_reason == "end_turn":
         schema = tool.get("input_schema", {})
-        tool_input = _example(schema, rng, place=_place(prompt))
+        try:
+            tool_input = _example(schema, rng, place=_place(prompt), budget=[max_tokens - used])
+        except _OutOfTokens:
+            tool, used, stop_reason = None, max_tokens, "max_tokens"
+    if tool is not None and stop_reason == "end_turn":
         if not isinstance(tool_input, dict):
             tool_input = {"value": tool_input}
         blocks.append(

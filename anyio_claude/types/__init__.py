@@ -10,6 +10,8 @@ from ._base import encode_json as encode_json
 from ._decode import decode_batch_result_line as decode_batch_result_line
 from ._decode import decode_content_block as decode_content_block
 from ._decode import decode_message as decode_message
+from ._files import *  # noqa: F403
+from ._files import __all__ as _files_all
 from ._params import *  # noqa: F403
 from ._params import __all__ as _params_all
 from ._parsed import ParsedMessage as ParsedMessage
@@ -40,6 +42,7 @@ __all__ = (
     "decode_content_block",
     "decode_message",
     "encode_json",
+    *_files_all,
     *_params_all,
     *_wire_all,
 )

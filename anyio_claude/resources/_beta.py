@@ -1,0 +1,301 @@
+"""`client.beta`: Messages with `betas=` (the `anthropic-beta` header) and the Files API.
+
+Beta messages are `client.messages` plus one header: every call goes through the messages
+resource's own code, so both accept the same parameters and return the same types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from ._messages import Mode, _Messages
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._client import AsyncClaude
+    from .._response import APIResponse
+    from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
+    from ..types import Message, MessageTokensCount
+    from ._args import CountTokensArgs, MessageArgs
+    from ._files import AsyncFiles, AsyncFilesWithRawResponse, AsyncFilesWithStreamingResponse
+    from ._messages import StreamingResponseManager
+
+    class BetaMessageArgs(MessageArgs, total=False):
+        """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`."""
+
+        betas: Sequence[str]
+
+    class BetaCountTokensArgs(CountTokensArgs, total=False):
+        """`beta.messages.count_tokens`: `messages.count_tokens`'s plus `betas`."""
+
+        betas: Sequence[str]
+
+
+__all__ = (
+    "AsyncBeta",
+    "AsyncBetaMessages",
+    "AsyncBetaMessagesWithRawResponse",
+    "AsyncBetaMessagesWithStreamingResponse",
+    "AsyncBetaWithRawResponse",
+    "AsyncBetaWithStreamingResponse",
+    "beta_headers",
+)
+
+# The official SDK sends this beta with every beta count_tokens call, after the caller's.
+_TOKEN_COUNTING_BETA = "token-counting-2024-11-01"
+
+
+def beta_headers(
+    betas: Sequence[str] | None,
+    extra_headers: Mapping[str, str] | None,
+    *always: str,
+) -> dict[str, str]:
+    """`extra_headers` plus `anthropic-beta` listing `betas` then `always` (no repeats).
+
+    As in the official SDK, an `anthropic-beta` given in `extra_headers` wins. Raises
+    `TypeError` naming `betas` if it is a string rather than a list of names.
+    """
+    if isinstance(betas, str | bytes):
+        raise TypeError(f"betas must be a list of beta names, not a string: use betas=[{betas!r}]")
+    names = list(dict.fromkeys([*(betas or ()), *always]))
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"betas must hold strings, got {type(name).__name__}: {name!r}")
+    headers = {"anthropic-beta": ",".join(names)} if names else {}
+    return {**headers, **(extra_headers or {})}
+
+
+class _BetaMessages:
+    """`_Messages` with `betas` turned into the `anthropic-beta` header."""
+
+    __slots__ = ("_messages",)
+
+    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
+        self._messages = _Messages(client, mode)
+
+    @staticmethod
+    def _args(args: dict[str, Any], *always: str) -> dict[str, Any]:
+        betas = args.pop("betas", None)
+        args["extra_headers"] = beta_headers(betas, args.get("extra_headers"), *always)
+        return args
+
+    def create(self, **args: Any) -> Any:
+        return self._messages.create(**self._args(args))
+
+    def stream(self, **args: Any) -> Any:
+        return self._messages.stream(**self._args(args))
+
+    def count_tokens(self, **args: Any) -> Any:
+        return self._messages.count_tokens(**self._args(args, _TOKEN_COUNTING_BETA))
+
+
+class AsyncBeta:
+    """`client.beta`: `messages` with `betas=`, and `files` (the Files API)."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> AsyncBetaMessages:
+        """`create`, `stream` and `count_tokens`, taking `betas=[...]`."""
+        return AsyncBetaMessages(self._client)
+
+    @property
+    def files(self) -> AsyncFiles:
+        """Upload, list, inspect, download and delete files."""
+        from ._files import AsyncFiles
+
+        return AsyncFiles(self._client)
+
+    @property
+    def with_raw_response(self) -> AsyncBetaWithRawResponse:
+        """`messages` and `files` returning an `APIResponse` (headers, status, `parse()`)."""
+        return AsyncBetaWithRawResponse(self._client)
+
+    @property
+    def with_streaming_response(self) -> AsyncBetaWithStreamingResponse:
+        """`messages` and `files` as `async with` blocks giving an unread response."""
+        return AsyncBetaWithStreamingResponse(self._client)
+
+
+class AsyncBetaWithRawResponse:
+    """`client.beta.with_raw_response`."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> AsyncBetaMessagesWithRawResponse:
+        """`beta.messages`, returning `APIResponse`s."""
+        return AsyncBetaMessagesWithRawResponse(self._client)
+
+    @property
+    def files(self) -> AsyncFilesWithRawResponse:
+        """`beta.files`, returning `APIResponse`s."""
+        from ._files import AsyncFilesWithRawResponse
+
+        return AsyncFilesWithRawResponse(self._client)
+
+
+class AsyncBetaWithStreamingResponse:
+    """`client.beta.with_streaming_response`."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> AsyncBetaMessagesWithStreamingResponse:
+        """`beta.messages`, as `async with` blocks."""
+        return AsyncBetaMessagesWithStreamingResponse(self._client)
+
+    @property
+    def files(self) -> AsyncFilesWithStreamingResponse:
+        """`beta.files`, as `async with` blocks."""
+        from ._files import AsyncFilesWithStreamingResponse
+
+        return AsyncFilesWithStreamingResponse(self._client)
+
+
+class AsyncBetaMessages:
+    """`client.beta.messages`: `client.messages` with `betas=[...]`, sent as the
+    comma-separated `anthropic-beta` header.
+
+    Parameters, results and errors are those of `client.messages` (a `betas` that is a
+    string raises `TypeError` before any I/O); cancellation behaves the same too.
+    """
+
+    __slots__ = ("_client", "_impl")
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+        self._impl = _BetaMessages(client, "plain")
+
+    @property
+    def with_raw_response(self) -> AsyncBetaMessagesWithRawResponse:
+        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
+        return AsyncBetaMessagesWithRawResponse(self._client)
+
+    @property
+    def with_streaming_response(self) -> AsyncBetaMessagesWithStreamingResponse:
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncBetaMessagesWithStreamingResponse(self._client)
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, Message]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, AsyncStream]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, Message | AsyncStream]: ...
+    def create(self, **args: Any) -> Any:
+        """`messages.create` with `betas`; `await` it for the `Message` (or `AsyncStream`)."""
+        return self._impl.create(**args)
+
+    def stream(
+        self, **args: Unpack[BetaMessageArgs]
+    ) -> AsyncMessageStreamManager[AsyncMessageStream]:
+        """`messages.stream` with `betas`: `async with client.beta.messages.stream(...) as s:`."""
+        result: AsyncMessageStreamManager[AsyncMessageStream] = self._impl.stream(**args)
+        return result
+
+    def count_tokens(
+        self, **args: Unpack[BetaCountTokensArgs]
+    ) -> Coroutine[Any, Any, MessageTokensCount]:
+        """`messages.count_tokens` with `betas` (plus `token-counting-2024-11-01`, as the
+        official SDK sends)."""
+        result: Coroutine[Any, Any, MessageTokensCount] = self._impl.count_tokens(**args)
+        return result
+
+
+class AsyncBetaMessagesWithRawResponse:
+    """`client.beta.messages.with_raw_response`: each call gives an `APIResponse`."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._impl = _BetaMessages(client, "raw")
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, APIResponse[Message]]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, APIResponse[AsyncStream]]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, APIResponse[Message] | APIResponse[AsyncStream]]: ...
+    def create(self, **args: Any) -> Any:
+        """`beta.messages.create`, awaiting to an `APIResponse`."""
+        return self._impl.create(**args)
+
+    def stream(
+        self, **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, APIResponse[AsyncMessageStream]]:
+        """`beta.messages.stream`, awaiting to an `APIResponse` whose `parse()` is the open
+        stream (close it when done)."""
+        result: Coroutine[Any, Any, APIResponse[AsyncMessageStream]] = self._impl.stream(**args)
+        return result
+
+    def count_tokens(
+        self, **args: Unpack[BetaCountTokensArgs]
+    ) -> Coroutine[Any, Any, APIResponse[MessageTokensCount]]:
+        """`beta.messages.count_tokens`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[MessageTokensCount]] = self._impl.count_tokens(
+            **args
+        )
+        return result
+
+
+class AsyncBetaMessagesWithStreamingResponse:
+    """`client.beta.messages.with_streaming_response`: each call is an `async with` block."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._impl = _BetaMessages(client, "streaming")
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
+    ) -> StreamingResponseManager[Message]: ...
+    @overload
+    def create(
+        self, *, stream: Literal[True], **args: Unpack[BetaMessageArgs]
+    ) -> StreamingResponseManager[AsyncStream]: ...
+    @overload
+    def create(
+        self, *, stream: bool, **args: Unpack[BetaMessageArgs]
+    ) -> StreamingResponseManager[Message] | StreamingResponseManager[AsyncStream]: ...
+    def create(self, **args: Any) -> Any:
+        """`beta.messages.create` as `async with ... as response:`."""
+        return self._impl.create(**args)
+
+    def stream(
+        self, **args: Unpack[BetaMessageArgs]
+    ) -> StreamingResponseManager[AsyncMessageStream]:
+        """`beta.messages.stream` as `async with ... as response:`."""
+        result: StreamingResponseManager[AsyncMessageStream] = self._impl.stream(**args)
+        return result
+
+    def count_tokens(
+        self, **args: Unpack[BetaCountTokensArgs]
+    ) -> StreamingResponseManager[MessageTokensCount]:
+        """`beta.messages.count_tokens` as `async with ... as response:`."""
+        result: StreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(**args)
+        return result

@@ -1,0 +1,581 @@
+"""`client.beta.files`: upload, list, retrieve_metadata, download and delete files.
+
+Every call sends `anthropic-beta: files-api-2025-04-14` after any `betas` given. Uploads
+are multipart/form-data, encoded here (`encode_multipart`); downloads are streamed.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, Union
+from urllib.parse import quote
+
+import anyio
+import msgspec
+
+from .._client import NOT_GIVEN, NotGiven, _deadline_for
+from .._http import Timeout
+from .._response import AsyncAPIResponse, HTTPResponse
+from ..types import DeletedFile, FileMetadata
+from ..types._decode import LenientDecoder
+from ._beta import beta_headers
+from ._messages import Mode, StreamingResponseManager, _Op
+from ._models import paginator
+from ._pagination import AsyncPaginator
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Unpack
+
+    from .._client import AsyncClaude
+    from .._response import APIResponse
+    from ._args import GetOptions
+
+    class FileOptions(GetOptions, total=False):
+        """What every Files call takes besides its own parameters."""
+
+        betas: Sequence[str]
+
+    class FileUploadArgs(FileOptions, total=False):
+        """`files.upload`, besides `file` (`extra_body` items become form fields)."""
+
+        expires_in_seconds: int
+        extra_body: Mapping[str, object] | None
+
+    class FileListArgs(GetOptions, total=False):
+        """`files.list`."""
+
+        limit: int
+        after_id: str
+        before_id: str
+        betas: Sequence[str]
+
+
+__all__ = (
+    "FILES_BETA",
+    "AsyncBinaryAPIResponse",
+    "AsyncFileDownload",
+    "AsyncFiles",
+    "AsyncFilesWithRawResponse",
+    "AsyncFilesWithStreamingResponse",
+    "FileContent",
+    "FileTypes",
+    "encode_multipart",
+)
+
+FILES_BETA = "files-api-2025-04-14"
+
+FileContent: TypeAlias = Union[bytes, "os.PathLike[str]", IO[bytes]]
+FileTypes: TypeAlias = Union[
+    FileContent,
+    tuple[Union[str, None], FileContent],
+    tuple[Union[str, None], FileContent, Union[str, None]],
+    tuple[Union[str, None], FileContent, Union[str, None], Mapping[str, str]],
+]
+
+_metadata_decoder = LenientDecoder(FileMetadata)
+_deleted_decoder = LenientDecoder(DeletedFile)
+# HTML5 form encoding of parameter values, as browsers and httpx write them.
+_FORM_ESCAPES = {
+    '"': "%22",
+    "\\": "\\\\",
+    **{chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B},
+}
+_FORM_ESCAPE_RE = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
+_HEADER_NAME_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FILE_ERROR = (
+    "file must be bytes, a path (os.PathLike such as pathlib.Path), a binary file object, "
+    "or a (filename, content[, mime_type[, headers]]) tuple"
+)
+
+
+class _FilesPage(msgspec.Struct):
+    data: list[FileMetadata]
+    has_more: bool = False
+    first_id: str | None = None
+    last_id: str | None = None
+
+
+# ----------------------------------------------------------------------------- upload
+
+
+class _FilePart:
+    """A validated `file=` argument; its content is read only by `read()`."""
+
+    __slots__ = ("content", "content_type", "filename", "headers")
+
+    def __init__(self, file: object) -> None:
+        filename: str | None = None
+        content_type: str | None = None
+        headers: Mapping[str, str] = {}
+        content = file
+        if isinstance(file, tuple):
+            if not 2 <= len(file) <= 4:
+                raise TypeError(f"{_FILE_ERROR}; got a tuple of {len(file)} items")
+            filename, content, *rest = file
+            if rest:
+                content_type = rest[0]
+            if len(rest) > 1:
+                headers = rest[1]
+            if filename is not None and not isinstance(filename, str):
+                raise TypeError(f"file: the filename must be a str, not {type(filename).__name__}")
+        if isinstance(content, io.TextIOBase):
+            raise TypeError("file: open the file in binary mode ('rb'), not text mode")
+        if not isinstance(content, bytes | bytearray | memoryview | os.PathLike | io.IOBase):
+            hint = " (wrap a path in pathlib.Path)" if isinstance(content, str) else ""
+            raise TypeError(f"{_FILE_ERROR}, not {type(content).__name__}{hint}")
+        self.content: object = content
+        self.filename = filename or _name_of(content)
+        self.content_type = content_type or (
+            mimetypes.guess_type(self.filename)[0] if self.filename else None
+        )
+        self.headers = headers
+
+    async def read(self) -> bytes:
+        """The content's bytes, read from disk in a worker thread for paths and files."""
+        content = self.content
+        if isinstance(content, os.PathLike):
+            return await anyio.Path(os.fspath(content)).read_bytes()
+        if isinstance(content, io.IOBase):
+            data = await anyio.to_thread.run_sync(content.read)
+            if not isinstance(data, bytes | bytearray):
+                raise TypeError("file: open the file in binary mode ('rb'), not text mode")
+            return bytes(data)
+        assert isinstance(content, bytes | bytearray | memoryview)
+        return content if isinstance(content, bytes) else bytes(content)
+
+
+def _name_of(content: object) -> str | None:
+    if isinstance(content, os.PathLike):
+        return Path(os.fspath(content)).name or None
+    name = getattr(content, "name", None)
+    if isinstance(name, str | bytes):
+        return Path(os.fsdecode(name)).name or None
+    return None
+
+
+def _form_param(name: str, value: str) -> bytes:
+    escaped = _FORM_ESCAPE_RE.sub(lambda m: _FORM_ESCAPES[m.group(0)], value)
+    return f'{name}="{escaped}"'.encode()
+
+
+def encode_multipart(
+    fields: Sequence[tuple[str, str]],
+    file_field: str,
+    filename: str | None,
+    content: bytes,
+    *,
+    content_type: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    boundary: str | None = None,
+) -> tuple[str, bytes]:
+    """A multipart/form-data body: `fields` as text parts, then one file part.
+
+    Returns the `content-type` header value (with the boundary, random unless given)
+    and the body. Raises `ValueError` for a part header name or value that cannot be
+    written.
+    """
+    boundary = boundary or os.urandom(16).hex()
+    delimiter = b"--" + boundary.encode("ascii") + b"\r\n"
+    chunks: list[bytes] = []
+    for name, value in fields:
+        chunks += [
+            delimiter,
+            b"Content-Disposition: form-data; " + _form_param("name", name) + b"\r\n\r\n",
+            value.encode(),
+            b"\r\n",
+        ]
+    disposition = b"Content-Disposition: form-data; " + _form_param("name", file_field)
+    if filename:
+        disposition += b"; " + _form_param("filename", filename)
+    part_headers = dict(headers or {})
+    if content_type and not any(k.lower() == "content-type" for k in part_headers):
+        part_headers["Content-Type"] = content_type
+    lines = [disposition]
+    for key, value in part_headers.items():
+        if not _HEADER_NAME_RE.fullmatch(key) or re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
+            raise ValueError(f"file: invalid part header {key!r}: {value!r}")
+        lines.append(f"{key}: {value}".encode())
+    chunks += [delimiter, b"\r\n".join(lines), b"\r\n\r\n", content, b"\r\n"]
+    chunks.append(b"--" + boundary.encode("ascii") + b"--\r\n")
+    return f"multipart/form-data; boundary={boundary}", b"".join(chunks)
+
+
+class _UploadResponseManager(StreamingResponseManager[FileMetadata]):
+    """`with_streaming_response.upload`: reads the file on entering, then sends it."""
+
+    __slots__ = ("_prepare",)
+
+    def __init__(self, prepare: Callable[[], Awaitable[_Op]]) -> None:
+        self._prepare = prepare
+        self._response = None
+
+    async def __aenter__(self) -> AsyncAPIResponse[FileMetadata]:
+        self._op = await self._prepare()
+        return await super().__aenter__()
+
+
+# --------------------------------------------------------------------------- download
+
+
+class AsyncBinaryAPIResponse(AsyncAPIResponse[bytes]):
+    """A downloaded file, its body not read yet: read it with `read()`, `iter_bytes()`
+    or `write_to_file()`.
+
+    `read()` and `write_to_file()` release the connection once done (or failed);
+    after iterating part of the body, call `close()` or use `async with`. Reads raise
+    `APIConnectionError`/`APITimeoutError` if the connection fails; cancelling one
+    closes the connection.
+    """
+
+    __slots__ = ()
+
+    async def read(self) -> bytes:
+        """The whole file in memory (for big files, prefer `write_to_file`)."""
+        try:
+            return await super().read()
+        finally:
+            await self.close()
+
+    async def write_to_file(self, file: str | os.PathLike[str]) -> None:
+        """Stream the file to the path `file`, chunk by chunk as it arrives.
+
+        If reading fails the file is left with what had arrived.
+        """
+        try:
+            async with await anyio.open_file(file, "wb") as out:
+                async for chunk in self.iter_bytes():
+                    await out.write(chunk)
+        finally:
+            await self.close()
+
+    stream_to_file = write_to_file
+
+    async def __aenter__(self) -> AsyncBinaryAPIResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+async def _read_all(response: AsyncAPIResponse[bytes]) -> bytes:
+    return await response.read()
+
+
+class AsyncFileDownload:
+    """What `files.download(...)` returns: `await` it for an `AsyncBinaryAPIResponse`, or
+    `async with` it to have the response closed at the end of the block."""
+
+    __slots__ = ("_open", "_response")
+
+    def __init__(self, open_response: Callable[[], Awaitable[AsyncBinaryAPIResponse]]) -> None:
+        self._open = open_response
+        self._response: AsyncBinaryAPIResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncBinaryAPIResponse]:
+        return self._open().__await__()
+
+    async def __aenter__(self) -> AsyncBinaryAPIResponse:
+        self._response = await self._open()
+        return self._response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._response is not None:
+            await self._response.close()
+
+
+# ------------------------------------------------------------------------ the resource
+
+
+def _path(file_id: str, suffix: str = "") -> str:
+    if not isinstance(file_id, str) or not file_id:
+        raise ValueError(f"file_id must be a non-empty string, got {file_id!r}")
+    return f"/v1/files/{quote(file_id, safe='')}{suffix}"
+
+
+class _Files:
+    """The implementation behind the three views; `mode` says what methods return."""
+
+    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
+        self._client = client
+        self._mode: Mode = mode
+
+    def upload(
+        self,
+        *,
+        file: FileTypes,
+        expires_in_seconds: int | NotGiven = NOT_GIVEN,
+        betas: Sequence[str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        """The implementation of `AsyncFiles.upload`."""
+        part = _FilePart(file)
+        form: list[tuple[str, str]] = []
+        if not isinstance(expires_in_seconds, NotGiven):
+            if not isinstance(expires_in_seconds, int) or isinstance(expires_in_seconds, bool):
+                raise TypeError(f"expires_in_seconds must be an int, got {expires_in_seconds!r}")
+            form.append(("expires_in_seconds", str(expires_in_seconds)))
+        form += [(key, str(value)) for key, value in (extra_body or {}).items()]
+        headers = beta_headers(betas, extra_headers, FILES_BETA)
+
+        async def prepare() -> _Op:
+            content_type, body = encode_multipart(
+                form,
+                "file",
+                part.filename,
+                await part.read(),
+                content_type=part.content_type or "application/octet-stream",
+                headers=part.headers,
+            )
+            call = self._client._call(
+                "POST",
+                "/v1/files",
+                extra_headers={**headers, "content-type": content_type},
+                extra_query=extra_query,
+                timeout=timeout,
+            )
+            # `_call` encodes JSON bodies; this one is multipart, so it is set here.
+            call.body = body
+            return _Op(self._client, call, decode=_metadata_decoder.decode)
+
+        if self._mode == "streaming":
+            return _UploadResponseManager(prepare)
+
+        async def send() -> Any:
+            return await (await prepare()).run(self._mode)
+
+        return send()
+
+    def list(
+        self,
+        *,
+        limit: int | NotGiven = NOT_GIVEN,
+        after_id: str | NotGiven = NOT_GIVEN,
+        before_id: str | NotGiven = NOT_GIVEN,
+        betas: Sequence[str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncPaginator[FileMetadata]:
+        """The implementation of `AsyncFiles.list`."""
+        return paginator(
+            self._client,
+            "/v1/files",
+            _FilesPage,
+            {"limit": limit, "after_id": after_id, "before_id": before_id},
+            extra_headers=beta_headers(betas, extra_headers, FILES_BETA),
+            extra_query=extra_query,
+            timeout=timeout,
+        )
+
+    def _run(
+        self,
+        method: str,
+        path: str,
+        decode: Callable[[bytes], Any],
+        *,
+        betas: Sequence[str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Any:
+        call = self._client._call(
+            method,
+            path,
+            extra_headers=beta_headers(betas, extra_headers, FILES_BETA),
+            extra_query=extra_query,
+            timeout=timeout,
+        )
+        return _Op(self._client, call, decode=decode).run(self._mode)
+
+    def retrieve_metadata(self, file_id: str, **options: Any) -> Any:
+        """The implementation of `AsyncFiles.retrieve_metadata`."""
+        return self._run("GET", _path(file_id), _metadata_decoder.decode, **options)
+
+    def delete(self, file_id: str, **options: Any) -> Any:
+        """The implementation of `AsyncFiles.delete`."""
+        return self._run("DELETE", _path(file_id), _deleted_decoder.decode, **options)
+
+    def download(
+        self,
+        file_id: str,
+        *,
+        betas: Sequence[str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncFileDownload:
+        """The implementation of `AsyncFiles.download`."""
+        headers = {"accept": "application/binary", **(extra_headers or {})}
+        call = self._client._call(
+            "GET",
+            _path(file_id, "/content"),
+            extra_headers=beta_headers(betas, headers, FILES_BETA),
+            extra_query=extra_query,
+            timeout=timeout,
+        )
+        client = self._client
+
+        async def open_response() -> AsyncBinaryAPIResponse:
+            deadline = _deadline_for(call.timeout)
+            response, retries, _ = await client._send(call, deadline=deadline)
+            http_response = HTTPResponse(response.status, response.headers, response.http_version)
+            return AsyncBinaryAPIResponse(response, http_response, _read_all, retries_taken=retries)
+
+        return AsyncFileDownload(open_response)
+
+
+class AsyncFiles:
+    """`client.beta.files`: the Files API (upload once, reference by `file_id`).
+
+    Every call sends `anthropic-beta: files-api-2025-04-14` (after any `betas=` given).
+    Methods raise what `AsyncClaude` raises (`NotFoundError` for an unknown file id);
+    cancellation stops the request and closes its connection.
+    """
+
+    __slots__ = ("_client", "_impl")
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+        self._impl = _Files(client, "plain")
+
+    @property
+    def with_raw_response(self) -> AsyncFilesWithRawResponse:
+        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
+        return AsyncFilesWithRawResponse(self._client)
+
+    @property
+    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncFilesWithStreamingResponse(self._client)
+
+    def upload(
+        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
+    ) -> Coroutine[Any, Any, FileMetadata]:
+        """Upload a file; `await` it for its `FileMetadata` (use its `id` in messages).
+
+        `file` is bytes, a `pathlib.Path`, a binary file object or a `(filename, content[,
+        mime_type[, headers]])` tuple; paths and file objects are read in a worker thread
+        and the body is sent from memory. Anything else raises `TypeError` naming `file`
+        before any I/O. Raises `RequestTooLargeError` above the size limit (500 MB).
+        """
+        result: Coroutine[Any, Any, FileMetadata] = self._impl.upload(file=file, **args)
+        return result
+
+    def list(self, **args: Unpack[FileListArgs]) -> AsyncPaginator[FileMetadata]:
+        """List files, newest first: `await` it for a page, `async for` every file."""
+        return self._impl.list(**args)
+
+    def retrieve_metadata(
+        self, file_id: str, **options: Unpack[FileOptions]
+    ) -> Coroutine[Any, Any, FileMetadata]:
+        """A file's `FileMetadata`. Raises `NotFoundError` for an unknown id."""
+        result: Coroutine[Any, Any, FileMetadata] = self._impl.retrieve_metadata(file_id, **options)
+        return result
+
+    def download(self, file_id: str, **options: Unpack[FileOptions]) -> AsyncFileDownload:
+        """A file's content, streamed: `await` it (or `async with` it) for an
+        `AsyncBinaryAPIResponse` once the response head is in.
+
+        Only files a tool generated are downloadable: others raise `BadRequestError`;
+        an unknown id raises `NotFoundError`.
+        """
+        return self._impl.download(file_id, **options)
+
+    def delete(
+        self, file_id: str, **options: Unpack[FileOptions]
+    ) -> Coroutine[Any, Any, DeletedFile]:
+        """Delete a file; `await` it for a `DeletedFile`. Raises `NotFoundError` for an
+        unknown id."""
+        result: Coroutine[Any, Any, DeletedFile] = self._impl.delete(file_id, **options)
+        return result
+
+
+class AsyncFilesWithRawResponse:
+    """`client.beta.files.with_raw_response`: each call gives an `APIResponse`."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._impl = _Files(client, "raw")
+
+    def upload(
+        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
+    ) -> Coroutine[Any, Any, APIResponse[FileMetadata]]:
+        """`files.upload`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[FileMetadata]] = self._impl.upload(
+            file=file, **args
+        )
+        return result
+
+    def retrieve_metadata(
+        self, file_id: str, **options: Unpack[FileOptions]
+    ) -> Coroutine[Any, Any, APIResponse[FileMetadata]]:
+        """`files.retrieve_metadata`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[FileMetadata]] = self._impl.retrieve_metadata(
+            file_id, **options
+        )
+        return result
+
+    def download(self, file_id: str, **options: Unpack[FileOptions]) -> AsyncFileDownload:
+        """`files.download` (already a raw response)."""
+        return self._impl.download(file_id, **options)
+
+    def delete(
+        self, file_id: str, **options: Unpack[FileOptions]
+    ) -> Coroutine[Any, Any, APIResponse[DeletedFile]]:
+        """`files.delete`, awaiting to an `APIResponse`."""
+        result: Coroutine[Any, Any, APIResponse[DeletedFile]] = self._impl.delete(
+            file_id, **options
+        )
+        return result
+
+
+class AsyncFilesWithStreamingResponse:
+    """`client.beta.files.with_streaming_response`: each call is an `async with` block."""
+
+    __slots__ = ("_impl",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._impl = _Files(client, "streaming")
+
+    def upload(
+        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
+    ) -> StreamingResponseManager[FileMetadata]:
+        """`files.upload` as `async with ... as response:` (the file is read on entering)."""
+        result: StreamingResponseManager[FileMetadata] = self._impl.upload(file=file, **args)
+        return result
+
+    def retrieve_metadata(
+        self, file_id: str, **options: Unpack[FileOptions]
+    ) -> StreamingResponseManager[FileMetadata]:
+        """`files.retrieve_metadata` as `async with ... as response:`."""
+        result: StreamingResponseManager[FileMetadata] = self._impl.retrieve_metadata(
+            file_id, **options
+        )
+        return result
+
+    def download(self, file_id: str, **options: Unpack[FileOptions]) -> AsyncFileDownload:
+        """`files.download` as `async with ... as response:`."""
+        return self._impl.download(file_id, **options)
+
+    def delete(
+        self, file_id: str, **options: Unpack[FileOptions]
+    ) -> StreamingResponseManager[DeletedFile]:
+        """`files.delete` as `async with ... as response:`."""
+        result: StreamingResponseManager[DeletedFile] = self._impl.delete(file_id, **options)
+        return result

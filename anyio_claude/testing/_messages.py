@@ -1,0 +1,211 @@
+"""`POST /v1/messages` (JSON and streamed), `count_tokens`, and scripted replies."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Union
+
+from ..streaming import MessageAccumulator, decode_event
+from ..types import Message, Usage, encode_json
+from ._faults import STATUS_FAULTS, Fault
+from ._http import Ending, Response
+from ._model import (
+    RequestError,
+    cache_split,
+    count_request_tokens,
+    generate_reply,
+    message_events,
+    validate_message_request,
+)
+from ._routing import ApiRequest, error_response, json_response
+
+if TYPE_CHECKING:
+    from ._server import FakeClaude
+
+__all__ = ("ErrorReply", "MessagesRoute", "ScriptedReply")
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """A scripted error answer: status, `error.type`, message and extra headers."""
+
+    status: int
+    type: str
+    message: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+ScriptedReply = Union[Message, ErrorReply, list[dict[str, Any]], bytes]
+
+
+class MessagesRoute:
+    """Answers messages with scripted replies first, then with the fake model."""
+
+    def __init__(self, server: FakeClaude) -> None:
+        self.server = server
+        self.scripted: deque[ScriptedReply] = deque()
+        self._cache: set[str] = set()
+
+    async def count_tokens(self, request: ApiRequest) -> Response:
+        """`POST /v1/messages/count_tokens`."""
+        if request.method != "POST" or request.path != "/v1/messages/count_tokens":
+            raise _not_found(request)
+        validate_message_request(request.json, self.server.models, for_count=True)
+        self.server.files.check_references(request.json, request.headers)
+        return json_response(encode_json({"input_tokens": count_request_tokens(request.json)}))
+
+    async def create(self, request: ApiRequest) -> Response:
+        """`POST /v1/messages`."""
+        if request.method != "POST" or request.path != "/v1/messages":
+            raise _not_found(request)
+        server, body, request_id = self.server, request.json, request.request_id
+        limiter = server._limiter
+        now = server._now()
+        wait = limiter.requests.wait_for(1, now)
+        if wait:
+            return _rate_limited(request_id, wait, "requests")
+        validate_message_request(body, server.models)
+        server.files.check_references(body, request.headers)
+        input_tokens = count_request_tokens(body)
+        wait = limiter.tokens.wait_for(input_tokens, now)
+        if wait:
+            return _rate_limited(request_id, wait, "tokens")
+        streaming = body.get("stream") is True
+        fault = server._fault_for("/v1/messages")
+        if fault is not None and fault.kind in STATUS_FAULTS:
+            status, error_type, error_message = STATUS_FAULTS[fault.kind]
+            extra = [("retry-after", "1")] if status == 429 else []
+            return error_response(status, error_type, error_message, request_id, extra)
+        scripted = self.scripted.popleft() if self.scripted else None
+        if isinstance(scripted, ErrorReply):
+            return error_response(
+                scripted.status,
+                scripted.type,
+                scripted.message,
+                request_id,
+                list(scripted.headers.items()),
+            )
+        events: list[dict[str, Any]] | None = None
+        raw: bytes | None = None
+        message: Message | None
+        chunks: Mapping[int, list[str]] | None
+        if isinstance(scripted, Message):
+            message, chunks = scripted, None
+        elif isinstance(scripted, list):
+            events = scripted
+            # A stream is sent as scripted; only a JSON reply needs the message built.
+            message = None if streaming else _accumulate(scripted)
+            chunks = None
+        elif isinstance(scripted, bytes):
+            raw = scripted
+            message, chunks = None, None
+        else:
+            uncached, created, read = cache_split(body, self._cache)
+            usage = Usage(
+                input_tokens=uncached,
+                output_tokens=0,
+                cache_creation_input_tokens=created,
+                cache_read_input_tokens=read,
+            )
+            reply = generate_reply(
+                body, seed=server.seed, message_id=server._id("msg_01"), usage=usage
+            )
+            message, chunks = reply.message, reply.chunks
+        if message is not None or events is not None:
+            limiter.tokens.take(
+                message.usage.output_tokens if message is not None else _output_tokens(events),
+                server._now(),
+            )
+        if not streaming:
+            if message is None:
+                raise RequestError(
+                    400, "invalid_request_error", "scripted raw SSE needs stream: true"
+                )
+            return _json_with_fault(message.to_json().encode(), fault)
+        if raw is None:
+            if events is None:
+                assert message is not None
+                events = message_events(message, chunks, ping_every=server.ping_every)
+            return self._stream(events, request_id, fault)
+        return self._sse_response([("", raw)])
+
+    def _sse(self, event: dict[str, Any]) -> bytes:
+        end = self.server.line_ending.encode()
+        return b"event: %s%sdata: %s%s%s" % (
+            str(event["type"]).encode(),
+            end,
+            encode_json(event),
+            end,
+            end,
+        )
+
+    def _stream(
+        self, events: list[dict[str, Any]], request_id: str, fault: Fault | None
+    ) -> Response:
+        pieces = [(str(e.get("type")), self._sse(e)) for e in events]
+        if fault is None:
+            return self._sse_response(pieces)
+        pieces = pieces[: min(fault.after_events, len(pieces))]
+        if fault.kind == "mid_stream_error":
+            error = {"type": "overloaded_error", "message": "Overloaded"}
+            event = {"type": "error", "error": error, "request_id": request_id}
+            pieces.append(("error", self._sse(event)))
+        elif fault.kind == "malformed_sse":
+            garbage = b"event: content_block_delta\ndata: {not json at all\n\n"
+            pieces.append(("content_block_delta", garbage))
+        if fault.kind == "stall":
+            return self._sse_response(pieces, "stall")
+        if fault.kind == "reset_mid_body":
+            return self._sse_response(pieces, "reset")
+        return self._sse_response(pieces)
+
+    def _sse_response(
+        self, pieces: list[tuple[str, bytes]], ending: Ending = "complete"
+    ) -> Response:
+        headers = [
+            ("content-type", "text/event-stream; charset=utf-8"),
+            ("cache-control", "no-cache"),
+        ]
+        return Response(200, headers, self.server._latency.paced(pieces), ending)
+
+
+def _json_with_fault(payload: bytes, fault: Fault | None) -> Response:
+    if fault is None or fault.kind == "mid_stream_error":
+        return json_response(payload)
+    if fault.kind == "malformed_sse":
+        return json_response(payload[: len(payload) // 2].ljust(len(payload), b"#"))
+    headers = [("content-type", "application/json"), ("content-length", str(len(payload)))]
+    ending: Ending = "stall" if fault.kind == "stall" else "reset"
+    return Response(200, headers, payload[: len(payload) // 2], ending)
+
+
+def _rate_limited(request_id: str, wait: float, what: str) -> Response:
+    return error_response(
+        429,
+        "rate_limit_error",
+        f"This request would exceed your organization's rate limit of {what} per minute",
+        request_id,
+        [("retry-after", str(max(1, math.ceil(wait))))],
+    )
+
+
+def _not_found(request: ApiRequest) -> RequestError:
+    return RequestError(404, "not_found_error", f"Not found: {request.method} {request.path}")
+
+
+def _output_tokens(events: list[dict[str, Any]] | None) -> int:
+    for event in reversed(events or ()):
+        if event.get("type") == "message_delta":
+            tokens = (event.get("usage") or {}).get("output_tokens")
+            return tokens if isinstance(tokens, int) else 0
+    return 0
+
+
+def _accumulate(events: list[dict[str, Any]]) -> Message:
+    acc = MessageAccumulator()
+    for event in events:
+        acc.update(decode_event(encode_json(event)))
+    return acc.snapshot
