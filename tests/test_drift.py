@@ -108,7 +108,6 @@ def check_new_fields(message: Message) -> None:
     assert message.stop_details == RefusalStopDetails(category="cyber", explanation=None)
     assert message["brand_new"] == {"nested": [1, 2]}
     assert message.model_extra == {"brand_new": {"nested": [1, 2]}}
-    assert message.brand_new == {"nested": [1, 2]}  # type: ignore[attr-defined]
     usage = message.usage
     assert (usage.inference_geo, usage.speed, usage.service_tier) == ("us", "fast", "priority")
     assert usage.output_tokens_details is not None

@@ -212,8 +212,9 @@ class BaseStruct(
     """Base of every response type: typed, keeps unknown keys, omits unset optionals.
 
     Unknown keys make the fast typed decode fail, and the lenient decoder (`_decode.py`)
-    then builds the object and keeps them: `obj["key"]`, `obj.model_extra` and, at run
-    time, `obj.key` read them, and `to_dict()`/`to_json()` include them.
+    then builds the object and keeps them: `obj["key"]` and `obj.model_extra` read them,
+    and `to_dict()`/`to_json()` include them. (Not attribute access: a `__getattr__` on
+    the class would slow down every attribute read, on the streaming hot path too.)
     """
 
     # Set on the objects a request returned (as in the official SDK); None elsewhere.
@@ -258,15 +259,6 @@ class BaseStruct(
     def __reduce__(self) -> tuple[Any, ...]:
         values = tuple(getattr(self, name) for name in self.__struct_fields__)
         return (_restore, (type(self), values, dict(self.__dict__)))
-
-    if not TYPE_CHECKING:
-        # Unknown keys read as attributes at run time, as with the official SDK's models;
-        # type checkers keep rejecting misspelt attribute names.
-        def __getattr__(self, name: str) -> Any:
-            extra = extra_of(self)
-            if extra is not None and name in extra:
-                return extra[name]
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _restore(cls: type[_S], values: tuple[Any, ...], state: dict[str, Any]) -> _S:
