@@ -8,6 +8,8 @@ from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
 from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from ._client import NOT_GIVEN as NOT_GIVEN
 from ._client import AsyncClaude as AsyncClaude
+from ._client import AsyncClaudeWithRawResponse as AsyncClaudeWithRawResponse
+from ._client import AsyncClaudeWithStreamedResponse as AsyncClaudeWithStreamedResponse
 from ._client import NotGiven as NotGiven
 from ._errors import AnthropicError as AnthropicError
 from ._errors import APIConnectionError as APIConnectionError
@@ -19,16 +21,26 @@ from ._errors import AuthenticationError as AuthenticationError
 from ._errors import BadRequestError as BadRequestError
 from ._errors import BillingError as BillingError
 from ._errors import ClaudeError as ClaudeError
+from ._errors import ClientClosedRequestError as ClientClosedRequestError
 from ._errors import ConflictError as ConflictError
+from ._errors import ContentTooLargeError as ContentTooLargeError
+from ._errors import DeadlineExceededError as DeadlineExceededError
 from ._errors import EventProtocolError as EventProtocolError
 from ._errors import GatewayTimeoutError as GatewayTimeoutError
+from ._errors import HTTPNotImplementedError as HTTPNotImplementedError
+from ._errors import IncompleteStreamError as IncompleteStreamError
 from ._errors import InternalServerError as InternalServerError
 from ._errors import NotFoundError as NotFoundError
 from ._errors import OverloadedError as OverloadedError
+from ._errors import PaymentRequiredError as PaymentRequiredError
 from ._errors import PermissionDeniedError as PermissionDeniedError
+from ._errors import PreconditionFailedError as PreconditionFailedError
 from ._errors import ProtocolError as ProtocolError
 from ._errors import RateLimitError as RateLimitError
+from ._errors import RequestHeaderFieldsTooLargeError as RequestHeaderFieldsTooLargeError
+from ._errors import RequestTimeoutError as RequestTimeoutError
 from ._errors import RequestTooLargeError as RequestTooLargeError
+from ._errors import ServiceUnavailableError as ServiceUnavailableError
 from ._errors import SSEProtocolError as SSEProtocolError
 from ._errors import UnprocessableEntityError as UnprocessableEntityError
 from ._fanout import fan_out as fan_out
@@ -38,17 +50,22 @@ from ._parse import AsyncParsedMessageStream as AsyncParsedMessageStream
 from ._parse import OutputValidationError as OutputValidationError
 from ._parse import transform_schema as transform_schema
 from ._ratelimits import RateLimitInfo as RateLimitInfo
-from ._response import APIResponse as APIResponse
 from ._response import AsyncAPIResponse as AsyncAPIResponse
+from ._response import AsyncMessageStreamResponse as AsyncMessageStreamResponse
 from ._response import BodyIterator as BodyIterator
+from ._response import HTTPRequest as HTTPRequest
 from ._response import HTTPResponse as HTTPResponse
 from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
 from ._streams import AsyncTextStream as AsyncTextStream
+from ._sync import APIResponse as APIResponse
 from ._sync import Claude as Claude
+from ._sync import ClaudeWithRawResponse as ClaudeWithRawResponse
+from ._sync import ClaudeWithStreamedResponse as ClaudeWithStreamedResponse
 from ._sync import MessageStream as MessageStream
 from ._sync import MessageStreamManager as MessageStreamManager
+from ._sync import MessageStreamResponse as MessageStreamResponse
 from ._sync import ParsedMessageStream as ParsedMessageStream
 from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
 from ._sync import Stream as Stream
@@ -81,9 +98,12 @@ __all__ = (
     "AsyncBatchResults",
     "AsyncBinaryAPIResponse",
     "AsyncClaude",
+    "AsyncClaudeWithRawResponse",
+    "AsyncClaudeWithStreamedResponse",
     "AsyncFileDownload",
     "AsyncMessageStream",
     "AsyncMessageStreamManager",
+    "AsyncMessageStreamResponse",
     "AsyncPage",
     "AsyncPaginator",
     "AsyncParsedMessageStream",
@@ -96,26 +116,40 @@ __all__ = (
     "BodyIterator",
     "Claude",
     "ClaudeError",
+    "ClaudeWithRawResponse",
+    "ClaudeWithStreamedResponse",
+    "ClientClosedRequestError",
     "ConflictError",
+    "ContentTooLargeError",
+    "DeadlineExceededError",
     "EventProtocolError",
     "GatewayTimeoutError",
+    "HTTPNotImplementedError",
+    "HTTPRequest",
     "HTTPResponse",
     "Headers",
+    "IncompleteStreamError",
     "InternalServerError",
     "MessageStream",
     "MessageStreamManager",
+    "MessageStreamResponse",
     "NotFoundError",
     "NotGiven",
     "OutputValidationError",
     "OverloadedError",
     "ParsedMessageStream",
     "ParsedMessageStreamManager",
+    "PaymentRequiredError",
     "PermissionDeniedError",
+    "PreconditionFailedError",
     "ProtocolError",
     "RateLimitError",
     "RateLimitInfo",
+    "RequestHeaderFieldsTooLargeError",
+    "RequestTimeoutError",
     "RequestTooLargeError",
     "SSEProtocolError",
+    "ServiceUnavailableError",
     "Stream",
     "Timeout",
     "UnprocessableEntityError",

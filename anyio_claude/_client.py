@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urlencode, urlsplit
 
 import anyio
@@ -14,13 +14,24 @@ import msgspec
 
 from ._errors import (
     APIConnectionError,
+    APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     ClaudeError,
     status_error_class,
 )
-from ._http import Headers, Request, Timeout
-from ._response import HTTPResponse
+from ._http import Request, Timeout
+from ._proxy import resolve_proxy
+from ._response import HTTPRequest, http_response_of
+from ._secret import (
+    SecretBytes,
+    SecretHeaders,
+    SecretStr,
+    encode_headers,
+    redact_url,
+    secret_problem,
+)
 from .types import ErrorResponse
 from .types._decode import LenientDecoder
 
@@ -28,9 +39,27 @@ if TYPE_CHECKING:
     import ssl
 
     from ._transport import AsyncTransport, Response
-    from .resources import AsyncBeta, AsyncMessages, AsyncModels
+    from .resources import (
+        AsyncBeta,
+        AsyncBetaWithRawResponse,
+        AsyncBetaWithStreamingResponse,
+        AsyncMessages,
+        AsyncMessagesWithRawResponse,
+        AsyncMessagesWithStreamingResponse,
+        AsyncModels,
+        AsyncModelsWithRawResponse,
+        AsyncModelsWithStreamingResponse,
+    )
 
-__all__ = ("DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "NOT_GIVEN", "AsyncClaude", "NotGiven")
+__all__ = (
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "AsyncClaude",
+    "AsyncClaudeWithRawResponse",
+    "AsyncClaudeWithStreamedResponse",
+    "NotGiven",
+)
 
 logger = logging.getLogger("anyio_claude")
 
@@ -85,7 +114,7 @@ class _Call:
         target: bytes,
         body: bytes | None,
         *,
-        extra_headers: Mapping[str, str] | None,
+        extra_headers: list[tuple[bytes, bytes]],
         timeout: Timeout,
         max_retries: int,
     ) -> None:
@@ -102,7 +131,15 @@ class AsyncClaude:
 
     Configuration comes from the arguments, then the environment (`ANTHROPIC_API_KEY`,
     `ANTHROPIC_AUTH_TOKEN`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_LOG`). A missing key is
-    reported when the first request is made, as a `ClaudeError`.
+    reported when the first request is made, as a `ClaudeError`. `proxy` is an
+    `http://` or `https://` proxy URL; without one, `HTTPS_PROXY` / `HTTP_PROXY` /
+    `ALL_PROXY` and `NO_PROXY` are honoured unless `trust_env=False`. A proxy URL that
+    is not http(s) raises `ValueError` here, before any I/O.
+
+    Bad configuration raises before any request: `ValueError`/`TypeError` naming the
+    argument, `ClaudeError` for an unusable `base_url`. Credentials are stripped of
+    surrounding whitespace and never shown (`repr`, errors, logs, tracebacks); a
+    `user:password@` in `base_url` is sent as basic auth and shown as `***@`.
 
     Use it as `async with AsyncClaude() as client:`; leaving the block (or `await
     client.close()`) closes every pooled connection. Copies from `with_options()` share
@@ -124,48 +161,68 @@ class AsyncClaude:
         max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
         anthropic_version: str = "2023-06-01",
         verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
         _transport: AsyncTransport | None = None,
     ) -> None:
-        _configure_logging()
-        self._api_key = api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY")
-        self._auth_token = (
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        api_key = _secret(api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY"))
+        auth_token = _secret(
             auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
         )
-        self.base_url = (
-            base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
-        ).rstrip("/")
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ClaudeError(f"base_url must be an http(s) URL, got {self.base_url!r}")
-        self._path_prefix = parts.path.rstrip("/").encode()
+        default_headers = SecretHeaders(default_headers or {})
+        proxy = _secret(proxy)
+        _configure_logging()
+        self._api_key = _checked_secret("api_key", api_key)
+        self._auth_token = _checked_secret("auth_token", auth_token)
+        raw_url = self._raw_base_url = _secret(
+            (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        )
+        # The URL may hold a password: from here on this frame keeps the redacted form.
+        base_url = self.base_url = redact_url(raw_url)
+        problem = _base_url_problem(raw_url)
+        if problem is not None:
+            raise ClaudeError(f"base_url {problem}, got {self.base_url!r}")
+        self._url_auth = _basic_auth(raw_url)
+        self._path_prefix = urlsplit(raw_url).path.rstrip("/").encode()
+        shown = urlsplit(base_url)
+        self._origin = f"{shown.scheme}://{shown.netloc.rpartition('@')[2]}"
+        self._proxy_option = proxy
+        self._trust_env = trust_env
+        self._proxy = resolve_proxy(proxy, base_url, os.environ if trust_env else None)
         self._explicit_timeout = not isinstance(timeout, NotGiven)
         self.timeout = _coerce_timeout(timeout, DEFAULT_TIMEOUT)
-        self.max_retries = max_retries
+        self.max_retries = _check_max_retries(max_retries)
+        _check_max_connections(max_connections)
         self.anthropic_version = anthropic_version
-        self._default_headers = dict(default_headers or {})
+        self._default_headers = default_headers
         self._default_query = dict(default_query or {})
         self._max_connections = max_connections
         self._verify = verify
         self._transport = _transport
         self._owns_transport = _transport is None
+        self._closed = False
         self._base_headers = self._build_base_headers()
 
     # ------------------------------------------------------------------ configuration
 
     def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
-        headers: dict[str, str] = {
-            "accept": "application/json",
-            "content-type": "application/json",
-            "anthropic-version": self.anthropic_version,
-            "user-agent": _USER_AGENT,
+        headers: dict[bytes, bytes] = {
+            b"accept": b"application/json",
+            b"content-type": b"application/json",
+            b"user-agent": _USER_AGENT.encode(),
         }
+        if self._url_auth is not None:
+            headers[b"authorization"] = self._url_auth
         if self._api_key:
-            headers["x-api-key"] = self._api_key
+            headers[b"x-api-key"] = SecretBytes(self._api_key.encode())
         if self._auth_token:
-            headers["authorization"] = f"Bearer {self._auth_token}"
-        for name, value in self._default_headers.items():
-            headers[name.lower()] = value
-        return [(k.encode(), v.encode()) for k, v in headers.items()]
+            headers[b"authorization"] = SecretBytes(b"Bearer " + self._auth_token.encode())
+        headers.update(
+            encode_headers("anthropic_version", {"anthropic-version": self.anthropic_version})
+        )
+        headers.update(encode_headers("default_headers", self._default_headers))
+        return list(headers.items())
 
     @property
     def api_key(self) -> str | None:
@@ -178,10 +235,13 @@ class AsyncClaude:
         return self._auth_token
 
     def __repr__(self) -> str:
-        key = "<set>" if self._api_key else None
+        # getattr: tracebacks that capture locals call this on half-built clients too.
+        key = "<set>" if getattr(self, "_api_key", None) else None
+        proxy = getattr(self, "_proxy", None)
+        shown = "" if proxy is None else f", proxy={proxy.shown!r}"
         return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, api_key={key!r}, "
-            f"max_retries={self.max_retries})"
+            f"{type(self).__name__}(base_url={getattr(self, 'base_url', None)!r}, "
+            f"api_key={key!r}, max_retries={getattr(self, 'max_retries', None)}{shown})"
         )
 
     def with_options(
@@ -189,38 +249,87 @@ class AsyncClaude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        max_connections: int | NotGiven | None = NOT_GIVEN,
         anthropic_version: str | None = None,
+        verify: bool | ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
     ) -> AsyncClaude:
-        """A cheap copy with some settings changed, sharing this client's connection pool.
+        """A copy with some settings changed; every constructor option can be given.
 
-        Headers given here are added to (and override) the existing default headers.
+        `default_headers` / `default_query` are merged over the current ones;
+        `set_default_headers` / `set_default_query` replace them (as in the official SDK,
+        giving both raises `ValueError`). A copy that changes only per-request settings
+        (key, token, timeout, retries, headers, query, version) shares this client's
+        connection pool, and must not outlive it; one that changes `base_url`,
+        `max_connections`, `verify`, `proxy` or `trust_env` gets a pool of its own, which
+        its `close()` closes. Raises what the constructor raises for bad values.
         """
-        copy = object.__new__(type(self))
-        copy.__dict__.update(self.__dict__)
-        copy.__dict__.pop("messages", None)
-        copy.__dict__.pop("models", None)
-        if api_key is not None:
-            copy._api_key = api_key
-        if auth_token is not None:
-            copy._auth_token = auth_token
-        if not isinstance(timeout, NotGiven):
-            copy.timeout = _coerce_timeout(timeout, DEFAULT_TIMEOUT)
-            copy._explicit_timeout = True
-        if max_retries is not None:
-            copy.max_retries = max_retries
+        api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         if default_headers is not None:
-            copy._default_headers = {**self._default_headers, **default_headers}
-        if anthropic_version is not None:
-            copy.anthropic_version = anthropic_version
-        copy._owns_transport = False
-        copy._transport = self._get_transport()
-        copy._base_headers = copy._build_base_headers()
+            default_headers = SecretHeaders(default_headers)
+        if set_default_headers is not None:
+            set_default_headers = SecretHeaders(set_default_headers)
+        if default_headers is not None and set_default_headers is not None:
+            raise ValueError("give default_headers or set_default_headers, not both")
+        if default_query is not None and set_default_query is not None:
+            raise ValueError("give default_query or set_default_query, not both")
+        headers = SecretHeaders(self._default_headers)
+        if set_default_headers is not None:
+            headers = SecretHeaders(set_default_headers)
+        elif default_headers is not None:
+            headers.update(default_headers)
+        query = dict(self._default_query)
+        if set_default_query is not None:
+            query = dict(set_default_query)
+        elif default_query is not None:
+            query.update(default_query)
+        new_pool = (
+            base_url is not None
+            or not isinstance(max_connections, NotGiven)
+            or verify is not None
+            or proxy is not None
+            or trust_env is not None
+        )
+        copy = type(self)(
+            api_key=api_key if api_key is not None else self._api_key,
+            auth_token=auth_token if auth_token is not None else self._auth_token,
+            base_url=base_url if base_url is not None else self._raw_base_url,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=max_retries if max_retries is not None else self.max_retries,
+            default_headers=headers,
+            default_query=query,
+            max_connections=self._max_connections
+            if isinstance(max_connections, NotGiven)
+            else max_connections,
+            anthropic_version=anthropic_version or self.anthropic_version,
+            verify=verify if verify is not None else self._verify,
+            proxy=proxy if proxy is not None else self._proxy_option,
+            trust_env=trust_env if trust_env is not None else self._trust_env,
+            _transport=None if new_pool else self._get_transport(),
+        )
+        copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
+        copy._owns_transport = new_pool
         return copy
 
     copy = with_options
+
+    @property
+    def with_raw_response(self) -> AsyncClaudeWithRawResponse:
+        """Every resource with methods returning an `AsyncAPIResponse` (body read)."""
+        return AsyncClaudeWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> AsyncClaudeWithStreamedResponse:
+        """Every resource with methods as `async with` blocks (body read on demand)."""
+        return AsyncClaudeWithStreamedResponse(self)
 
     @property
     def messages(self) -> AsyncMessages:
@@ -259,13 +368,22 @@ class AsyncClaude:
                 max_connections=self._max_connections,
                 verify=verify is not False,
                 ssl_context=None if isinstance(verify, bool) else verify,
+                proxy=self._proxy,
             )
         return self._transport
 
     async def close(self) -> None:
         """Close every pooled connection. Idempotent; copies from `with_options` share it."""
+        self._closed = True
         if self._transport is not None and self._owns_transport:
             await self._transport.aclose()
+
+    def is_closed(self) -> bool:
+        """Whether this client's connection pool was closed (`close()`, or leaving the
+        `async with` block of the client it was copied from)."""
+        if self._transport is not None:
+            return self._transport.is_closed
+        return self._closed
 
     async def __aenter__(self) -> AsyncClaude:
         return self
@@ -306,7 +424,7 @@ class AsyncClaude:
             method,
             target,
             content,
-            extra_headers=extra_headers,
+            extra_headers=encode_headers("extra_headers", extra_headers or {}),
             timeout=_coerce_timeout(timeout, self.timeout),
             max_retries=self.max_retries,
         )
@@ -321,48 +439,60 @@ class AsyncClaude:
                 "(or auth_token= / ANTHROPIC_AUTH_TOKEN)"
             )
         headers = self._base_headers
-        if call.extra_headers or retries_taken:
-            merged = {k.decode(): v.decode() for k, v in headers}
-            for name, value in (call.extra_headers or {}).items():
-                merged[name.lower()] = value
-            if retries_taken:
-                merged["x-stainless-retry-count"] = str(retries_taken)
-            headers = [(k.encode(), v.encode()) for k, v in merged.items()]
+        extra = call.extra_headers
+        if retries_taken:
+            extra = [*extra, (b"x-stainless-retry-count", b"%d" % retries_taken)]
+        if extra:
+            replaced = {name for name, _ in extra}
+            headers = [h for h in headers if h[0] not in replaced] + extra
         if call.body is None:
             headers = [h for h in headers if h[0] != b"content-type"]
         return Request(call.method, call.target, headers, call.body or b"")
 
     async def _send(
-        self, call: _Call, *, deadline: float | None, read_body: bool = False
+        self,
+        call: _Call,
+        *,
+        deadline: float | None,
+        read_body: bool = False,
+        head_timeout: float | None = None,
+        retries_taken: int = 0,
     ) -> tuple[Response, int, bytes | None]:
         """Send `call`, retrying as the retry rules say; return a 2xx response.
 
         With `read_body` the body is read (and the response closed) inside each attempt,
         so a connection that breaks mid-body is retried too; the body is returned third.
         Without it the response comes back unread and the caller must close it.
-        Raises `APIStatusError` subclasses for error statuses (after retries), and
-        `APIConnectionError`/`APITimeoutError` for transport failures. Cancellation
-        interrupts a retry sleep or an attempt at once and closes its connection.
+        `head_timeout` bounds the wait for the response head (with `Timeout.read`).
+        `retries_taken` counts attempts already spent from `call.max_retries` (a stream
+        retried after its head); the count returned second includes them.
+        Raises `APIStatusError` subclasses for error statuses and redirects (after
+        retries), and `APIConnectionError`/`APITimeoutError` for transport failures.
+        No wait between attempts goes past `deadline`: when the next wait would, the
+        last error is raised at once. Cancellation interrupts a retry sleep or an attempt
+        at once and closes its connection.
         """
         from ._retry import retry_delay, should_retry
 
         transport = self._get_transport()
-        retries_taken = 0
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
             content: bytes | None = None
             try:
                 with _deadline_scope(deadline):
-                    response = await transport.send(request, timeout=call.timeout)
-                    if read_body or response.status >= 400:
+                    response = await transport.send(
+                        request, timeout=call.timeout, head_timeout=head_timeout
+                    )
+                    if read_body or response.status >= 300:
                         try:
                             content = await response.aread()
                         finally:
                             await response.aclose()
             except APIConnectionError as exc:
-                out_of_time = deadline is not None and anyio.current_time() >= deadline
-                if retries_taken >= call.max_retries or out_of_time:
+                if exc.request is None:
+                    exc.request = HTTPRequest.redacted(request, self._origin)
+                if retries_taken >= call.max_retries or not retryable(exc):
                     raise
                 delay = retry_delay(retries_taken, None)
                 logger.info(
@@ -372,6 +502,7 @@ class AsyncClaude:
                     type(exc).__name__,
                     delay,
                 )
+                error: APIError = exc
             else:
                 status = response.status
                 logger.debug(
@@ -382,28 +513,31 @@ class AsyncClaude:
                     (time.monotonic() - started) * 1000,
                     response.headers.get("request-id"),
                 )
-                if status < 400:
+                if status < 300:
                     return response, retries_taken, content
-                error = self._status_error(status, response.headers, content or b"")
-                if retries_taken >= call.max_retries or not should_retry(status, response.headers):
-                    raise error
+                error = status_error = self._status_error(response, content or b"")
+                if (
+                    status < 400
+                    or retries_taken >= call.max_retries
+                    or not should_retry(status, response.headers)
+                ):
+                    raise status_error
                 delay = retry_delay(retries_taken, response.headers)
                 logger.info(
                     "%s %s -> %d %s; retrying in %.2fs",
                     call.method,
                     call.target.decode(),
                     status,
-                    error.type,
+                    status_error.type,
                     delay,
                 )
-            if deadline is not None and anyio.current_time() + delay >= deadline:
-                raise APITimeoutError("the request's overall timeout expired before a retry")
-            await anyio.sleep(delay)
+            await sleep_before_retry(delay, deadline, error)
             retries_taken += 1
 
-    def _status_error(self, status: int, headers: Headers, content: bytes) -> APIStatusError:
+    def _status_error(self, response: Response, content: bytes) -> APIStatusError:
         from ._ratelimits import RateLimitInfo
 
+        status, headers = response.status, response.headers
         error_type: str | None = None
         body: object | None = None
         request_id = headers.get("request-id")
@@ -411,6 +545,11 @@ class AsyncClaude:
             parsed = _error_decoder.decode(content)
         except msgspec.DecodeError:
             message = content.decode("utf-8", "replace")[:500] or f"HTTP {status}"
+            if status < 400:
+                message = (
+                    f"redirect to {headers.get('location')!r}, which is not followed "
+                    "(check base_url)"
+                )
             try:
                 body = msgspec.json.decode(content)
             except msgspec.DecodeError:
@@ -419,35 +558,111 @@ class AsyncClaude:
             error_type = parsed.error.type
             message = parsed.error.message
             request_id = request_id or parsed.request_id
-            body = parsed.to_dict()
+            # The JSON as sent, so keys this client does not model (`error.details`) stay.
+            body = msgspec.json.decode(content)
+        http_response = http_response_of(response, content)
         return status_error_class(status)(
             message,
             status_code=status,
             type=error_type,
             request_id=request_id,
             body=body,
-            response=HTTPResponse(status, headers, content=content),
+            response=http_response,
             rate_limits=RateLimitInfo.from_headers(headers),
+            request=http_response.request,
         )
 
     async def _request_json(self, call: _Call, decode: Any, *, raw: bool = False) -> Any:
-        """Send `call`, read the body and decode it; with `raw`, wrap it in an APIResponse."""
-        from ._response import APIResponse, decode_body
+        """Send `call`, read the body and decode it; with `raw`, wrap it in an
+        `AsyncAPIResponse`."""
+        from ._response import AsyncAPIResponse, decode_body
 
         response, retries, body = await self._send(
             call, deadline=_deadline_for(call.timeout), read_body=True
         )
         content = body or b""
-        http_response = HTTPResponse(
-            response.status, response.headers, response.http_version, content
-        )
-
-        def parse() -> Any:
-            return decode_body(decode, content, http_response)
-
+        content_type = response.headers.get("content-type")
+        if not content or (content_type is not None and "json" not in content_type.lower()):
+            raise APIResponseValidationError(
+                f"expected a JSON body, got HTTP {response.status} with content-type "
+                f"{content_type or '(none)'} and "
+                + (f"{len(content)} bytes" if content else "an empty body"),
+                status_code=response.status,
+                request_id=response.headers.get("request-id"),
+                body=content[:500].decode("utf-8", "replace"),
+            )
+        http_response = http_response_of(response, content)
         if raw:
-            return APIResponse(http_response, parse, retries_taken=retries)
-        return parse()
+
+            async def parse(wrapper: AsyncAPIResponse[Any]) -> Any:
+                return decode_body(decode, await wrapper.read(), http_response)
+
+            return AsyncAPIResponse(response, http_response, parse, retries_taken=retries)
+        return decode_body(decode, content, http_response)
+
+
+@overload
+def _secret(value: str) -> SecretStr: ...
+@overload
+def _secret(value: str | None) -> SecretStr | None: ...
+def _secret(value: str | None) -> SecretStr | None:
+    # Anything but a str is left as is, for _checked_secret to refuse.
+    return SecretStr(value) if isinstance(value, str) else value
+
+
+def _checked_secret(argument: str, value: SecretStr | None) -> SecretStr | None:
+    """`value` stripped of surrounding whitespace (a key read from a file ends in a line
+    break); raises `ValueError`/`TypeError` naming `argument`, never showing the value."""
+    if value is None:
+        return None
+    problem = secret_problem(value)
+    if problem is not None:
+        error = TypeError if problem.startswith("must be") else ValueError
+        raise error(f"{argument} {problem}")
+    return SecretStr(value.strip())
+
+
+def _base_url_problem(url: str) -> str | None:
+    """What makes `url` unusable as a base URL, or None. Returns rather than raises, so
+    that no frame holding the URL's password is in the error's traceback."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http(s) URL"
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port range only when it is read
+    except ValueError as exc:
+        return f"has an invalid port ({exc})"
+    return None
+
+
+def _basic_auth(url: str) -> SecretBytes | None:
+    """The `authorization` value the `user:password@` part of `url` stands for (HTTP
+    basic auth, as httpx sends it), if it has one."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return None
+    import base64
+    from urllib.parse import unquote
+
+    userinfo = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    return SecretBytes(b"Basic " + base64.b64encode(userinfo.encode()))
+
+
+def _check_max_connections(value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"max_connections must be an int or None, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_connections must be at least 1 (None: no limit), got {value}")
+
+
+def _check_max_retries(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"max_retries must be an int, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"max_retries must be 0 or more, got {value}")
+    return value
 
 
 def _coerce_timeout(value: float | Timeout | NotGiven | None, default: Timeout) -> Timeout:
@@ -456,6 +671,21 @@ def _coerce_timeout(value: float | Timeout | NotGiven | None, default: Timeout) 
     if isinstance(value, Timeout):
         return value
     return Timeout.coerce(value)
+
+
+def retryable(error: APIConnectionError) -> bool:
+    """False for failures another attempt cannot mend (see `_transport.final`)."""
+    return not getattr(error, "_final", False)
+
+
+async def sleep_before_retry(delay: float, deadline: float | None, error: APIError) -> None:
+    """Wait `delay` seconds before the next attempt, or raise `error` at once when that
+    wait, or the wait the server asked for, would end past `deadline`."""
+    if deadline is not None:
+        asked = error.retry_after if isinstance(error, APIStatusError) else None
+        if anyio.current_time() + max(delay, asked or 0.0) >= deadline:
+            raise error
+    await anyio.sleep(delay)
 
 
 def _deadline_for(timeout: Timeout) -> float | None:
@@ -481,3 +711,53 @@ class _deadline_scope:
         if self._scope.cancelled_caught:
             raise APITimeoutError("the request's overall timeout expired")
         return bool(suppressed)
+
+
+class AsyncClaudeWithRawResponse:
+    """`client.with_raw_response`: the resources, with methods returning an
+    `AsyncAPIResponse` whose body has been read."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> AsyncMessagesWithRawResponse:
+        """`client.messages.with_raw_response`."""
+        return self._client.messages.with_raw_response
+
+    @property
+    def models(self) -> AsyncModelsWithRawResponse:
+        """`client.models.with_raw_response`."""
+        return self._client.models.with_raw_response
+
+    @property
+    def beta(self) -> AsyncBetaWithRawResponse:
+        """`client.beta.with_raw_response`."""
+        return self._client.beta.with_raw_response
+
+
+class AsyncClaudeWithStreamedResponse:
+    """`client.with_streaming_response`: the resources, with methods as `async with`
+    blocks giving an `AsyncAPIResponse` whose body is read on demand."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> AsyncMessagesWithStreamingResponse:
+        """`client.messages.with_streaming_response`."""
+        return self._client.messages.with_streaming_response
+
+    @property
+    def models(self) -> AsyncModelsWithStreamingResponse:
+        """`client.models.with_streaming_response`."""
+        return self._client.models.with_streaming_response
+
+    @property
+    def beta(self) -> AsyncBetaWithStreamingResponse:
+        """`client.beta.with_streaming_response`."""
+        return self._client.beta.with_streaming_response

@@ -6,23 +6,33 @@
     │   └── EventProtocolError         an event that is not valid JSON / out of order
     └── APIError                       anything that went wrong talking to the API
         ├── APIConnectionError         could not connect, or the connection broke
-        │   └── APITimeoutError        connect/read/write/pool/overall/idle timeout
+        │   ├── APITimeoutError        connect/read/write/pool/overall/idle timeout
+        │   └── IncompleteStreamError  the stream ended cleanly before `message_stop`
         ├── APIResponseValidationError the server's reply could not be understood
         └── APIStatusError             an HTTP error status, or an `error` event mid-stream
-            ├── BadRequestError             400 invalid_request_error
-            ├── AuthenticationError         401 authentication_error
-            ├── BillingError                402 billing_error
-            ├── PermissionDeniedError       403 permission_error
-            ├── NotFoundError               404 not_found_error
-            ├── ConflictError               409
-            ├── RequestTooLargeError        413 request_too_large
-            ├── UnprocessableEntityError    422
-            ├── RateLimitError              429 rate_limit_error
-            ├── InternalServerError         500 api_error, and any other 5xx
-            │   └── GatewayTimeoutError     504 timeout_error
-            └── OverloadedError             529 overloaded_error
+            ├── BadRequestError                   400 invalid_request_error
+            ├── AuthenticationError               401 authentication_error
+            ├── PaymentRequiredError              402 billing_error (alias BillingError)
+            ├── PermissionDeniedError             403 permission_error
+            ├── NotFoundError                     404 not_found_error
+            ├── RequestTimeoutError               408
+            ├── ConflictError                     409 conflict_error
+            ├── PreconditionFailedError           412
+            ├── ContentTooLargeError              413 request_too_large
+            │                                         (alias RequestTooLargeError)
+            ├── UnprocessableEntityError          422
+            ├── RateLimitError                    429 rate_limit_error
+            ├── RequestHeaderFieldsTooLargeError  431
+            ├── ClientClosedRequestError          499
+            └── InternalServerError               500 api_error, and any other 5xx
+                ├── HTTPNotImplementedError       501
+                ├── ServiceUnavailableError       503
+                ├── GatewayTimeoutError           504 timeout_error
+                │                                     (alias DeadlineExceededError)
+                └── OverloadedError               529 overloaded_error
 
-The class names mirror the official `anthropic` SDK's, so `except` clauses port unchanged.
+The class names mirror the official `anthropic` SDK's (2.14), so `except` clauses port
+unchanged; other 4xx statuses raise `APIStatusError` itself.
 """
 
 from __future__ import annotations
@@ -31,11 +41,23 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._ratelimits import RateLimitInfo
+    from ._response import HTTPRequest, HTTPResponse
     from .types import Message
 
 
 class ClaudeError(Exception):
     """Base class of every exception anyio-claude raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructor arguments would break the default pickling; rebuild
+        # without calling __init__ and restore the attributes (as the official SDK does).
+        return _new_error, (type(self), *self.args), self.__dict__
+
+
+def _new_error(cls: type[ClaudeError], *args: object) -> ClaudeError:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 class ProtocolError(ClaudeError):
@@ -53,14 +75,17 @@ class EventProtocolError(ProtocolError):
 class APIError(ClaudeError):
     """Something went wrong talking to the API.
 
-    `partial_message` holds the message snapshot accumulated before a stream failed
-    (None outside streams, or when the failure came before `message_start`).
+    `request` is the request that failed (method, url, headers with credentials redacted;
+    None when the failure came before a request was built). `partial_message` holds the
+    message snapshot accumulated before a stream failed (None outside streams, or when
+    the failure came before `message_start`).
     """
 
     message: str
     request_id: str | None
     body: object | None
     partial_message: Message | None
+    request: HTTPRequest | None
 
     def __init__(
         self,
@@ -69,12 +94,14 @@ class APIError(ClaudeError):
         request_id: str | None = None,
         body: object | None = None,
         partial_message: Message | None = None,
+        request: HTTPRequest | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.request_id = request_id
         self.body = body
         self.partial_message = partial_message
+        self.request = request
 
     def __str__(self) -> str:
         if self.request_id:
@@ -90,6 +117,14 @@ class APITimeoutError(APIConnectionError):
     """A connect, read, write, pool, overall or stream-idle timeout expired."""
 
 
+class IncompleteStreamError(APIConnectionError):
+    """The event stream ended without error before its `message_stop` event.
+
+    What arrived is in `partial_message` (None if `message_start` never came); the
+    message is incomplete, whatever its `stop_reason` says.
+    """
+
+
 class APIResponseValidationError(APIError):
     """The server answered, but not with something this client can understand."""
 
@@ -103,8 +138,15 @@ class APIResponseValidationError(APIError):
         request_id: str | None = None,
         body: object | None = None,
         partial_message: Message | None = None,
+        request: HTTPRequest | None = None,
     ) -> None:
-        super().__init__(message, request_id=request_id, body=body, partial_message=partial_message)
+        super().__init__(
+            message,
+            request_id=request_id,
+            body=body,
+            partial_message=partial_message,
+            request=request,
+        )
         self.status_code = status_code
 
 
@@ -112,14 +154,19 @@ class APIStatusError(APIError):
     """The API answered with an error: an HTTP error status, or an `error` event mid-stream.
 
     `status_code` is the HTTP status (for a mid-stream `error` event, the status the error
-    type maps to), `type` the API's `error.type`, `response` the raw response (None for
-    mid-stream errors raised after the response was released), `rate_limits` the parsed
-    rate-limit headers.
+    type maps to); `type`, `api_message` and `error_code` are the body's `error.type`,
+    `error.message` and `error.details.error_code` (`details` the whole `error.details`);
+    `response` the `HTTPResponse` (its `.text` and `.json()` give the body);
+    `rate_limits` the parsed rate-limit headers; `workspace_id` the
+    `anthropic-workspace-id` header.
     """
 
     status_code: int
     type: str | None
-    response: Any
+    api_message: str | None
+    error_code: str | None
+    details: dict[str, Any] | None
+    response: HTTPResponse | None
     rate_limits: RateLimitInfo | None
 
     def __init__(
@@ -130,15 +177,42 @@ class APIStatusError(APIError):
         type: str | None = None,
         request_id: str | None = None,
         body: object | None = None,
-        response: Any = None,
+        response: HTTPResponse | None = None,
         rate_limits: RateLimitInfo | None = None,
         partial_message: Message | None = None,
+        request: HTTPRequest | None = None,
     ) -> None:
-        super().__init__(message, request_id=request_id, body=body, partial_message=partial_message)
+        super().__init__(
+            message,
+            request_id=request_id,
+            body=body,
+            partial_message=partial_message,
+            request=request,
+        )
         self.status_code = status_code
         self.type = type
         self.response = response
         self.rate_limits = rate_limits
+        error = body.get("error") if isinstance(body, dict) else None
+        error = error if isinstance(error, dict) else {}
+        api_message = error.get("message")
+        self.api_message = api_message if isinstance(api_message, str) else None
+        details = error.get("details")
+        self.details = details if isinstance(details, dict) else None
+        code = self.details.get("error_code") if self.details else None
+        self.error_code = code if isinstance(code, str) else None
+
+    @property
+    def workspace_id(self) -> str | None:
+        """The `anthropic-workspace-id` response header, if any."""
+        return (
+            None if self.response is None else self.response.headers.get("anthropic-workspace-id")
+        )
+
+    @property
+    def retry_after(self) -> float | None:
+        """The wait in seconds the server asked for (`retry-after(-ms)`), or None."""
+        return self.rate_limits.retry_after if self.rate_limits is not None else None
 
     def __str__(self) -> str:
         rid = f", request-id: {self.request_id}" if self.request_id else ""
@@ -154,7 +228,7 @@ class AuthenticationError(APIStatusError):
     """401 `authentication_error`."""
 
 
-class BillingError(APIStatusError):
+class PaymentRequiredError(APIStatusError):
     """402 `billing_error`."""
 
 
@@ -166,11 +240,19 @@ class NotFoundError(APIStatusError):
     """404 `not_found_error`."""
 
 
+class RequestTimeoutError(APIStatusError):
+    """408: the server timed out waiting for the request."""
+
+
 class ConflictError(APIStatusError):
-    """409."""
+    """409 `conflict_error`."""
 
 
-class RequestTooLargeError(APIStatusError):
+class PreconditionFailedError(APIStatusError):
+    """412."""
+
+
+class ContentTooLargeError(APIStatusError):
     """413 `request_too_large`."""
 
 
@@ -182,29 +264,55 @@ class RateLimitError(APIStatusError):
     """429 `rate_limit_error`."""
 
 
+class RequestHeaderFieldsTooLargeError(APIStatusError):
+    """431: the request headers were too large."""
+
+
+class ClientClosedRequestError(APIStatusError):
+    """499: the request was closed before the server answered."""
+
+
 class InternalServerError(APIStatusError):
     """500 `api_error`, and any 5xx without a more specific class."""
+
+
+class HTTPNotImplementedError(InternalServerError):
+    """501."""
+
+
+class ServiceUnavailableError(InternalServerError):
+    """503."""
 
 
 class GatewayTimeoutError(InternalServerError):
     """504 `timeout_error`."""
 
 
-class OverloadedError(APIStatusError):
+class OverloadedError(InternalServerError):
     """529 `overloaded_error`."""
 
+
+BillingError = PaymentRequiredError
+RequestTooLargeError = ContentTooLargeError
+DeadlineExceededError = GatewayTimeoutError
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
-    402: BillingError,
+    402: PaymentRequiredError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    408: RequestTimeoutError,
     409: ConflictError,
-    413: RequestTooLargeError,
+    412: PreconditionFailedError,
+    413: ContentTooLargeError,
     422: UnprocessableEntityError,
     429: RateLimitError,
+    431: RequestHeaderFieldsTooLargeError,
+    499: ClientClosedRequestError,
     500: InternalServerError,
+    501: HTTPNotImplementedError,
+    503: ServiceUnavailableError,
     504: GatewayTimeoutError,
     529: OverloadedError,
 }
@@ -215,6 +323,7 @@ _STATUS_BY_TYPE: dict[str, int] = {
     "billing_error": 402,
     "permission_error": 403,
     "not_found_error": 404,
+    "conflict_error": 409,
     "request_too_large": 413,
     "rate_limit_error": 429,
     "api_error": 500,

@@ -79,6 +79,7 @@ class Timeout:
 
     As in httpx, a first positional value is the default for connect/read/write/pool:
     `Timeout(60.0, connect=2.0)`. Without one they are 5 s, 600 s, 600 s and 600 s.
+    Raises `ValueError` for a negative or NaN value, `TypeError` for a non-number.
     """
 
     connect: float | None
@@ -100,6 +101,16 @@ class Timeout:
         stream_idle: float | None = None,
     ) -> None:
         given = timeout is not _UNSET
+        for name, value in (
+            ("timeout", timeout),
+            ("connect", connect),
+            ("read", read),
+            ("write", write),
+            ("pool", pool),
+            ("total", total),
+            ("stream_idle", stream_idle),
+        ):
+            _check_seconds(name, value)
 
         def pick(value: float | None, default: float | None) -> float | None:
             if value is not _UNSET:
@@ -122,7 +133,17 @@ class Timeout:
             return value
         if value is None:
             return cls(None)
+        _check_seconds("timeout", value)
         return cls(value, connect=min(5.0, value))
+
+
+def _check_seconds(name: str, value: object) -> None:
+    if value is None or value is _UNSET:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"timeout {name} must be a number of seconds or None, got {value!r}")
+    if not value >= 0:  # also catches NaN
+        raise ValueError(f"timeout {name} must be 0 or more seconds (None: no limit), got {value}")
 
 
 @dataclass(slots=True)

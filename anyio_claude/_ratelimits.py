@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,12 +23,21 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+_FRACTION = re.compile(r"(?<=:\d\d)\.(\d+)")
+
+
+def _six_digits(match: re.Match[str]) -> str:
+    return "." + match[1][:6].ljust(6, "0")
+
+
 def _time(value: str | None) -> datetime | None:
     if not value:
         return None
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
+    # Python 3.10's fromisoformat takes only 3 or 6 fractional digits; RFC 3339 allows any.
+    text = _FRACTION.sub(_six_digits, text, count=1)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:

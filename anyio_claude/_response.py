@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import codecs
+import datetime
+import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import msgspec
 
 from ._errors import APIResponseValidationError, ClaudeError
+from ._http import _SECRET_HEADERS, Headers
 
 if TYPE_CHECKING:
-    from ._http import Headers
+    from ._http import Request
     from ._ratelimits import RateLimitInfo
+    from ._streams import AsyncMessageStream, AsyncTextStream
     from ._transport import Response
+    from .types import Message
 
-__all__ = ("APIResponse", "AsyncAPIResponse", "BodyIterator", "HTTPResponse", "decode_body")
+__all__ = (
+    "AsyncAPIResponse",
+    "AsyncMessageStreamResponse",
+    "BodyIterator",
+    "HTTPRequest",
+    "HTTPResponse",
+    "decode_body",
+    "http_response_of",
+)
 
 T = TypeVar("T")
 _I = TypeVar("_I")
@@ -33,19 +46,61 @@ def decode_body(decode: Callable[[bytes], T], content: bytes, http_response: HTT
             status_code=http_response.status_code,
             request_id=http_response.request_id,
             body=content.decode("utf-8", "replace")[:500],
+            request=http_response.request,
         ) from exc
     if hasattr(result, "__dict__"):
         result._request_id = http_response.request_id  # type: ignore[attr-defined]
     return result
 
 
+class HTTPRequest:
+    """The request a response or an error belongs to: `method`, `url`, `headers`, `content`.
+
+    Credential headers (`x-api-key`, `authorization`, `proxy-authorization`) hold
+    `<redacted>` instead of their values, so the key never travels with an exception.
+    """
+
+    __slots__ = ("content", "headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: Headers, content: bytes = b"") -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.content = content
+
+    @classmethod
+    def redacted(cls, request: Request, origin: str) -> HTTPRequest:
+        """The public view of a request sent to `origin` (scheme://host[:port])."""
+        headers = Headers(
+            (name, b"<redacted>" if name.lower().decode("latin-1") in _SECRET_HEADERS else value)
+            for name, value in request.headers
+        )
+        return cls(
+            request.method, origin + request.target.decode("latin-1"), headers, request.content
+        )
+
+    def __repr__(self) -> str:
+        return f"<HTTPRequest {self.method} {self.url}>"
+
+
 class HTTPResponse:
-    """The HTTP side of a reply: `status_code`, `headers` and, once read, `content`.
+    """The HTTP side of a reply: `status_code`, `headers`, `request`, `url`, `elapsed` and,
+    once read, `content` / `text` / `json()`.
 
     This is what `raw.http_response` and `error.response` are.
     """
 
-    __slots__ = ("content", "headers", "http_version", "status_code")
+    __slots__ = (
+        "_content",
+        "_finished",
+        "_origin",
+        "_raw_request",
+        "_request",
+        "_started",
+        "headers",
+        "http_version",
+        "status_code",
+    )
 
     def __init__(
         self,
@@ -53,11 +108,68 @@ class HTTPResponse:
         headers: Headers,
         http_version: str = "HTTP/1.1",
         content: bytes | None = None,
+        *,
+        request: Request | None = None,
+        origin: str = "",
+        started: float | None = None,
     ) -> None:
         self.status_code = status_code
         self.headers = headers
         self.http_version = http_version
-        self.content = content
+        self._raw_request = request
+        self._origin = origin
+        self._request: HTTPRequest | None = None
+        now = time.monotonic()
+        self._started = now if started is None else started
+        self._finished: float | None = None
+        self._content: bytes | None = None
+        if content is not None:
+            self.content = content
+
+    @property
+    def content(self) -> bytes | None:
+        """The body, or None while it has not been read."""
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        self._content = value
+        self._finished = time.monotonic()
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8. Raises `ClaudeError` if it has not been read."""
+        return self._read().decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body decoded as JSON. Raises `ClaudeError` if it has not been read,
+        `msgspec.DecodeError` (a `ValueError`) if it is not JSON."""
+        return msgspec.json.decode(self._read())
+
+    def _read(self) -> bytes:
+        if self._content is None:
+            raise ClaudeError("the response body has not been read: read() it first")
+        return self._content
+
+    @property
+    def request(self) -> HTTPRequest | None:
+        """The request this answers (credentials redacted), if known."""
+        if self._request is None and self._raw_request is not None:
+            self._request = HTTPRequest.redacted(self._raw_request, self._origin)
+        return self._request
+
+    @property
+    def url(self) -> str | None:
+        """The URL that was requested."""
+        request = self.request
+        return None if request is None else request.url
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """The time from sending the request until the body was read (so far, while it
+        is still being read)."""
+        end = self._finished if self._finished is not None else time.monotonic()
+        return datetime.timedelta(seconds=end - self._started)
 
     @property
     def request_id(self) -> str | None:
@@ -66,6 +178,19 @@ class HTTPResponse:
 
     def __repr__(self) -> str:
         return f"<HTTPResponse [{self.status_code}] request-id={self.request_id}>"
+
+
+def http_response_of(response: Response, content: bytes | None = None) -> HTTPResponse:
+    """The `HTTPResponse` of a transport response."""
+    return HTTPResponse(
+        response.status,
+        response.headers,
+        response.http_version,
+        content,
+        request=response.request,
+        origin=response.origin,
+        started=response.started,
+    )
 
 
 class _ResponseInfo:
@@ -90,74 +215,116 @@ class _ResponseInfo:
         return self.http_response.request_id
 
     @property
+    def workspace_id(self) -> str | None:
+        """The `anthropic-workspace-id` header, if any."""
+        return self.http_response.headers.get("anthropic-workspace-id")
+
+    @property
     def rate_limits(self) -> RateLimitInfo:
         """The parsed `anthropic-ratelimit-*` and retry headers."""
         from ._ratelimits import RateLimitInfo
 
         return RateLimitInfo.from_headers(self.headers)
 
+    @property
+    def http_request(self) -> HTTPRequest | None:
+        """The request sent (credentials redacted)."""
+        return self.http_response.request
 
-class APIResponse(_ResponseInfo, Generic[T]):
-    """The reply of a `with_raw_response` call: headers, status and a `parse()` method.
+    @property
+    def url(self) -> str | None:
+        """The URL that was requested."""
+        return self.http_response.url
 
-    The body has been read already (for `stream=True` calls, only the head), so `parse()`
-    needs no await and can be called more than once.
-    """
+    @property
+    def method(self) -> str | None:
+        """The request method."""
+        request = self.http_response.request
+        return None if request is None else request.method
 
-    __slots__ = ("_parse", "_parsed")
+    @property
+    def http_version(self) -> str:
+        """The HTTP version of the response, e.g. `HTTP/1.1`."""
+        return self.http_response.http_version
 
-    def __init__(
-        self, http_response: HTTPResponse, parse: Callable[[], T], *, retries_taken: int = 0
-    ) -> None:
-        self.http_response = http_response
-        self.retries_taken = retries_taken
-        self._parse = parse
-        self._parsed: list[T] = []
-
-    def parse(self) -> T:
-        """The typed result the plain call would have returned.
-
-        Raises `APIResponseValidationError` when the body does not decode.
-        """
-        if not self._parsed:
-            self._parsed.append(self._parse())
-        return self._parsed[0]
-
-    def __repr__(self) -> str:
-        return f"<APIResponse [{self.status_code}] request-id={self.request_id}>"
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """The time from sending the request until the body was read (so far, while it
+        is still being read)."""
+        return self.http_response.elapsed
 
 
 class AsyncAPIResponse(_ResponseInfo, Generic[T]):
-    """The reply of a `with_streaming_response` call, whose body has not been read yet.
+    """The reply of an async `with_raw_response` call or `with_streaming_response` block.
 
-    Use it inside its `async with` block: read the body with `read()`, `iter_bytes()`,
-    `iter_lines()` or parse it with `await parse()`. Leaving the block closes the response;
-    a connection whose body was not read to the end is closed rather than reused.
+    `await parse()` gives what the plain call returns (for streams: the open stream);
+    `await read()`, `await text()`, `await json()` give the body, and `iter_bytes()`,
+    `iter_text()`, `iter_lines()` stream it. A `with_raw_response` reply has its body
+    read already (streams: only up to the first event); in a `with_streaming_response`
+    block nothing is read until you ask, and leaving the block closes the response (a
+    connection whose body was not read to the end is closed rather than reused).
+    Reading raises `APIConnectionError`/`APITimeoutError` if the connection fails, and
+    `ClaudeError` if the body was already streamed; a cancelled read leaves the connection
+    to be closed (never reused) by `close()` or the block's exit.
     """
 
-    __slots__ = ("_parse", "_response")
+    __slots__ = ("_parse", "_parsed", "_response", "_stream_only", "_streamed")
 
     def __init__(
         self,
         response: Response,
         http_response: HTTPResponse,
-        parse: Callable[[AsyncAPIResponse[T]], Any],
+        parse: Callable[[AsyncAPIResponse[T]], Awaitable[T]],
         *,
         retries_taken: int = 0,
+        stream_only: bool = False,
     ) -> None:
         self._response = response
         self.http_response = http_response
         self.retries_taken = retries_taken
         self._parse = parse
+        self._parsed: list[T] = []
+        # A raw stream has read its first event already: its body is the stream's alone.
+        self._stream_only = stream_only
+        self._streamed = False
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the connection was released (the body read to the end, or closed)."""
+        return self._response.is_closed
+
+    def _unread_body(self) -> Response:
+        if self._stream_only:
+            raise ClaudeError("this response's body is read through its stream: parse()")
+        if self._streamed or self._response.is_closed:
+            raise ClaudeError(
+                "the body was already streamed (or the response closed): call read() before "
+                "iterating, or keep what the iteration gives"
+            )
+        self._streamed = True
+        return self._response
 
     async def read(self) -> bytes:
-        """Read the whole body (cached in `http_response.content`).
+        """Read the whole body (cached in `http_response.content`) and release the
+        connection."""
+        content = self.http_response.content
+        if content is None:
+            response = self._unread_body()
+            try:
+                content = self.http_response.content = await response.aread()
+            finally:
+                await response.aclose()
+        return content
 
-        Raises `APIConnectionError`/`APITimeoutError` if the connection fails.
-        """
-        if self.http_response.content is None:
-            self.http_response.content = await self._response.aread()
-        return self.http_response.content
+    async def text(self) -> str:
+        """Read the body and decode it as UTF-8."""
+        await self.read()
+        return self.http_response.text
+
+    async def json(self) -> Any:
+        """Read the body and decode it as JSON (`msgspec.DecodeError` if it is not)."""
+        await self.read()
+        return self.http_response.json()
 
     def iter_bytes(self) -> BodyIterator[bytes]:
         """The body in chunks as they arrive."""
@@ -172,19 +339,77 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
         return BodyIterator(self, _Lines())
 
     async def parse(self) -> T:
-        """Read the body and return the typed result the plain call would have returned.
+        """The typed result the plain call would have returned (the same object each time).
 
-        For `stream` calls this returns the stream object, reading nothing yet.
+        Reads the body first, except for streams, which are returned unread. Raises
+        `APIResponseValidationError` when the body does not decode.
         """
-        result: T = await self._parse(self)
-        return result
+        if not self._parsed:
+            self._parsed.append(await self._parse(self))
+        return self._parsed[0]
 
     async def close(self) -> None:
         """Release the connection (closing it if the body was not read to the end)."""
         await self._response.aclose()
 
     def __repr__(self) -> str:
-        return f"<AsyncAPIResponse [{self.status_code}] request-id={self.request_id}>"
+        return f"<{type(self).__name__} [{self.status_code}] request-id={self.request_id}>"
+
+
+class AsyncMessageStreamResponse(AsyncAPIResponse["AsyncMessageStream"]):
+    """What `messages.with_streaming_response.stream(...)` blocks give: the response, and
+    the message stream's `text_stream`, iteration and `get_final_*` helpers directly.
+
+    `async for text in response.text_stream` reads the body as events; so does `await
+    response.parse()`, which returns the same `AsyncMessageStream`. Errors are the stream's.
+    """
+
+    __slots__ = ("_stream",)
+
+    def __init__(
+        self,
+        response: Response,
+        http_response: HTTPResponse,
+        stream: AsyncMessageStream,
+        *,
+        retries_taken: int = 0,
+    ) -> None:
+        async def parse(_: AsyncAPIResponse[AsyncMessageStream]) -> AsyncMessageStream:
+            return stream
+
+        super().__init__(
+            response, http_response, parse, retries_taken=retries_taken, stream_only=True
+        )
+        self._stream = stream
+
+    @property
+    def text_stream(self) -> AsyncTextStream:
+        """The text of the text deltas, as `AsyncMessageStream.text_stream`."""
+        return self._stream.text_stream
+
+    @property
+    def current_message_snapshot(self) -> Message:
+        """The message accumulated so far."""
+        return self._stream.current_message_snapshot
+
+    def __aiter__(self) -> AsyncMessageStream:
+        return self._stream
+
+    async def until_done(self) -> None:
+        """Read the stream to its end."""
+        await self._stream.until_done()
+
+    async def get_final_message(self) -> Message:
+        """Read to the end and return the complete message."""
+        return await self._stream.get_final_message()
+
+    async def get_final_text(self) -> str:
+        """Read to the end and return the text of all text blocks, joined."""
+        return await self._stream.get_final_text()
+
+    async def close(self) -> None:
+        """Close the stream and release the connection."""
+        await self._stream.close()
 
 
 class _Chunks:
@@ -242,16 +467,19 @@ class BodyIterator(Generic[_I]):
     connection fails; cancelling a read leaves the response to be closed by its block.
     """
 
-    __slots__ = ("_chunks", "_ended", "_ready", "_splitter")
+    __slots__ = ("_chunks", "_ended", "_ready", "_response", "_splitter")
 
     def __init__(self, response: AsyncAPIResponse[Any], splitter: _Splitter[_I]) -> None:
         content = response.http_response.content
+        self._response = response._unread_body() if content is None else None
         self._chunks: AsyncIterator[bytes] | None = (
-            response._response.aiter_bytes() if content is None else None
+            None if self._response is None else self._response.aiter_bytes()
         )
         self._splitter = splitter
         self._ready: deque[_I] = deque(splitter.feed(content) if content else ())
         self._ended = self._chunks is None
+        if self._ended:
+            self._ready.extend(splitter.end())
 
     def __aiter__(self) -> BodyIterator[_I]:
         return self
@@ -266,6 +494,8 @@ class BodyIterator(Generic[_I]):
                 chunk = await self._chunks.__anext__()
             except StopAsyncIteration:
                 self._ended = True
+                assert self._response is not None
+                await self._response.aclose()
                 ready.extend(self._splitter.end())
             else:
                 ready.extend(self._splitter.feed(chunk))

@@ -19,14 +19,15 @@ from ._errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    IncompleteStreamError,
     ProtocolError,
     status_error_class,
     status_for_error_type,
 )
-from ._response import HTTPResponse
+from ._response import HTTPResponse, http_response_of
 from .sse import SSEDecoder
 from .streaming import MessageAccumulator, MessageStreamState, decode_event
-from .types import ErrorEvent, Message, PingEvent, TextBlock
+from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -74,7 +75,7 @@ class _StreamBase:
     ) -> None:
         self._acc = accumulator if accumulator is not None else MessageAccumulator()
         self._response = response
-        self.http_response = HTTPResponse(response.status, response.headers, response.http_version)
+        self.http_response = http_response_of(response)
         self.retries_taken = retries_taken
         self._chunks = response.aiter_bytes()
         self._decoder = SSEDecoder()
@@ -125,6 +126,8 @@ class _StreamBase:
             except StopAsyncIteration:
                 decoder.close()
                 self._done = True
+                if not any(type(event) is MessageStopEvent for event in self._batch):
+                    raise self._incomplete_error() from None
                 return False
             except ProtocolError as exc:
                 raise self._attach(
@@ -168,6 +171,19 @@ class _StreamBase:
                 deadline = idle_deadline
         return deadline
 
+    def _incomplete_error(self) -> IncompleteStreamError:
+        if self._acc.started:
+            seen = f"after {len(self._acc.snapshot.content)} content block(s)"
+        else:
+            seen = "before message_start"
+        return self._attach(
+            IncompleteStreamError(
+                f"the event stream ended {seen} without message_stop: the message is "
+                "incomplete (partial_message holds what arrived)"
+            ),
+            None,
+        )
+
     def _timeout_error(self) -> APITimeoutError:
         now = anyio.current_time()
         if self._idle is not None and now >= self._last_progress + self._idle:
@@ -179,6 +195,8 @@ class _StreamBase:
     def _attach(self, error: _AE, cause: BaseException | None) -> _AE:
         if error.request_id is None:
             error.request_id = self.request_id
+        if error.request is None:
+            error.request = self.http_response.request
         error.partial_message = self._snapshot_or_none()
         if cause is not None:
             error.__cause__ = cause
@@ -475,27 +493,59 @@ async def open_stream(
     """Send `call` and return its stream once the first event is in.
 
     Transport failures before the first event are retried like any other request
-    (within the same `max_retries` budget); after it, nothing is retried.
+    (within the same `max_retries` budget, never waiting past `deadline`); after it,
+    nothing is retried. A reply that is not an event stream raises
+    `APIResponseValidationError` naming its status, content type and request id.
     """
+    from ._client import retryable, sleep_before_retry
     from ._retry import retry_delay
 
-    budget = call.max_retries
     used = 0
     while True:
-        call.max_retries = budget - used
-        response, retries, _ = await client._send(call, deadline=deadline)
-        used += retries
+        response, used, _ = await client._send(
+            call, deadline=deadline, head_timeout=call.timeout.stream_idle, retries_taken=used
+        )
+        await _expect_event_stream(response)
         stream = factory(response, used)
         try:
             await stream._prime()
-        except APIConnectionError:
+        except APIConnectionError as exc:
             await stream.close()
-            if used >= budget:
+            if used >= call.max_retries or not retryable(exc):
                 raise
-            await anyio.sleep(retry_delay(used, None))
+            await sleep_before_retry(retry_delay(used, None), deadline, exc)
             used += 1
         except BaseException:
             await stream.close()
             raise
         else:
             return stream
+
+
+async def _expect_event_stream(response: Response) -> None:
+    """Raise `APIResponseValidationError` (after closing `response`) unless it is a
+    non-empty `text/event-stream`."""
+    content_type = response.headers.get("content-type")
+    kind = (content_type or "").partition(";")[0].strip().lower()
+    if kind == "text/event-stream" and response.headers.get("content-length") != "0":
+        return
+    head = b""
+    try:
+        with anyio.move_on_after(1.0):
+            async for chunk in response.aiter_bytes():
+                head += chunk
+                if len(head) >= 4096:
+                    break
+    except APIConnectionError:
+        pass
+    finally:
+        await response.aclose()
+    request_id = response.headers.get("request-id")
+    body = f"{len(head)}+ bytes" if len(head) >= 4096 else f"{len(head)} bytes"
+    raise APIResponseValidationError(
+        f"expected an event stream, got HTTP {response.status} with content-type "
+        f"{content_type or '(none)'} and {body if head else 'an empty body'}",
+        status_code=response.status,
+        request_id=request_id,
+        body=head[:500].decode("utf-8", "replace"),
+    )

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._client import NOT_GIVEN, AsyncClaude, NotGiven
-from ._response import APIResponse, AsyncAPIResponse, HTTPResponse, _ResponseInfo
+from ._client import NOT_GIVEN, AsyncClaude, NotGiven, _secret
+from ._errors import ClaudeError
+from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, HTTPResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import AsyncPage
+from .resources._batches import AsyncBatchResults
 from .types import MessageBatchIndividualResponse
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._http import Timeout
-    from ._sync_beta import Beta
+    from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from .resources import (
         AsyncBatches,
         AsyncBatchesWithRawResponse,
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
         AsyncModels,
         AsyncModelsWithRawResponse,
         AsyncModelsWithStreamingResponse,
+        MessageStreamResponseManager,
         StreamingResponseManager,
     )
     from .resources._args import (
@@ -52,7 +55,6 @@ if TYPE_CHECKING:
         MessageArgs,
         RequestOptions,
     )
-    from .resources._batches import AsyncBatchResults
     from .streaming import StreamEvent
     from .types import (
         DeletedMessageBatch,
@@ -65,9 +67,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = (
+    "APIResponse",
     "Claude",
+    "ClaudeWithRawResponse",
+    "ClaudeWithStreamedResponse",
     "MessageStream",
     "MessageStreamManager",
+    "MessageStreamResponse",
     "ParsedMessageStream",
     "ParsedMessageStreamManager",
     "Stream",
@@ -89,11 +95,15 @@ class _Portal:
         self._lock = threading.Lock()
         self._portal: BlockingPortal | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def get(self) -> BlockingPortal:
         portal = self._portal
         if portal is None:
             with self._lock:
+                if self._stopped:
+                    # Starting a new loop thread here would leave it running for good.
+                    raise ClaudeError("the client was closed; create a new one")
                 if self._portal is None:
                     self._start()
                 portal = self._portal
@@ -126,8 +136,14 @@ class _Portal:
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
         return self.get().call(func, *args)
 
+    def call_if_running(self, func: Callable[..., Any]) -> None:
+        portal = self._portal
+        if portal is not None:
+            portal.call(func)
+
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             portal, thread = self._portal, self._thread
             if portal is None or thread is None or thread is threading.current_thread():
                 return
@@ -159,15 +175,17 @@ def _blocking(portal: _Portal, value: Any) -> Any:
         return MessageStream(portal, value)
     if isinstance(value, AsyncStream):
         return Stream(portal, value)
+    if isinstance(value, AsyncPage):
+        return SyncPage(portal, value)
+    if isinstance(value, AsyncBatchResults):
+        return BatchResults(portal, value)
     return value
 
 
-def _raw(portal: _Portal, response: APIResponse[Any], stream: bool) -> APIResponse[Any]:
-    if not stream:
-        return response
-    # A raw stream response is open: its parse() must give the blocking stream.
-    opened = _blocking(portal, response.parse())
-    return APIResponse(response.http_response, lambda: opened, retries_taken=response.retries_taken)
+def _raw(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call an async `with_raw_response` method and wrap its reply for blocking use."""
+    response: AsyncAPIResponse[Any] = _run(portal, method, *args, **kwargs)
+    return APIResponse(portal, response)
 
 
 class Claude:
@@ -192,8 +210,12 @@ class Claude:
         max_connections: int | None = 1000,
         anthropic_version: str = "2023-06-01",
         verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
         backend: str = "asyncio",
     ) -> None:
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        api_key, auth_token = _secret(api_key), _secret(auth_token)
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
@@ -205,6 +227,8 @@ class Claude:
             max_connections=max_connections,
             anthropic_version=anthropic_version,
             verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
         )
         self._portal = _Portal(backend, self._async.close)
         self._owns_portal = True
@@ -236,20 +260,91 @@ class Claude:
         """The API key in use (never shown in `repr`)."""
         return self._async.api_key
 
-    def with_options(self, **options: Any) -> Claude:
-        """A copy with some settings changed, sharing the pool and the portal thread."""
+    @property
+    def auth_token(self) -> str | None:
+        """The bearer token in use (never shown in `repr`)."""
+        return self._async.auth_token
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried."""
+        return self._async.max_retries
+
+    @property
+    def timeout(self) -> Timeout:
+        """The default `Timeout` of every call."""
+        return self._async.timeout
+
+    @property
+    def with_raw_response(self) -> ClaudeWithRawResponse:
+        """Every resource with methods returning an `APIResponse` (body read)."""
+        return ClaudeWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> ClaudeWithStreamedResponse:
+        """Every resource with methods as `with` blocks (body read on demand)."""
+        return ClaudeWithStreamedResponse(self)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        auth_token: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        max_connections: int | NotGiven | None = NOT_GIVEN,
+        anthropic_version: str | None = None,
+        verify: bool | ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
+    ) -> Claude:
+        """A copy with some settings changed, sharing the background thread; see
+        `AsyncClaude.with_options` for the options and which copies share the pool.
+
+        A copy with a pool of its own closes it in its `close()`; close it before the
+        client it came from.
+        """
+        # Wrapped: this frame's locals show up in tracebacks that capture them.
+        api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         copy = object.__new__(Claude)
-        copy._async = self._async.with_options(**options)
+        copy._async = self._async.with_options(
+            api_key=api_key,
+            auth_token=auth_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
+            default_query=default_query,
+            set_default_query=set_default_query,
+            max_connections=max_connections,
+            anthropic_version=anthropic_version,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+        )
         copy._portal = self._portal
         copy._owns_portal = False
         return copy
 
     copy = with_options
 
+    def is_closed(self) -> bool:
+        """Whether this client's connection pool was closed."""
+        return self._async.is_closed()
+
     def close(self) -> None:
-        """Close every pooled connection and stop the background thread. Idempotent."""
+        """Close every pooled connection and stop the background thread. Idempotent;
+        calls made afterwards raise `ClaudeError`."""
         if self._owns_portal:
             self._portal.stop()
+        elif self._async._owns_transport:
+            self._portal.call_if_running(self._async.close)
 
     def __enter__(self) -> Claude:
         return self
@@ -258,7 +353,8 @@ class Claude:
         self.close()
 
     def __repr__(self) -> str:
-        return repr(self._async).replace("AsyncClaude", "Claude", 1)
+        inner = self.__dict__.get("_async")
+        return "Claude()" if inner is None else repr(inner).replace("AsyncClaude", "Claude", 1)
 
 
 class Stream:
@@ -472,28 +568,47 @@ def _first_page(portal: _Portal, paginator: Awaitable[AsyncPage[T]]) -> SyncPage
     return SyncPage(portal, portal.call(first))
 
 
-class SyncAPIResponse(_ResponseInfo, Generic[T]):
-    """The blocking twin of `AsyncAPIResponse`: a response whose body is read on demand.
+class APIResponse(_ResponseInfo, Generic[T]):
+    """The blocking client's `with_raw_response` reply (body read) and `with_streaming_response`
+    block value (body read on demand).
 
-    `status_code`, `headers`, `request_id`, `rate_limits` and `retries_taken` as there.
+    `parse()` gives what the plain call returns (streams, pages and batch results as their
+    blocking twins); `read()`, `text()`, `json()` the body; `iter_bytes()`, `iter_text()`,
+    `iter_lines()` stream it. `status_code`, `headers`, `request_id`, `rate_limits`, `url`,
+    `elapsed` and `retries_taken` as on `AsyncAPIResponse`. Raises what it raises.
     """
 
     __slots__ = ("_portal", "_response")
 
-    def __init__(self, portal: _Portal, response: AsyncAPIResponse[T]) -> None:
+    def __init__(self, portal: _Portal, response: AsyncAPIResponse[Any]) -> None:
         self._portal = portal
         self._response = response
         self.http_response = response.http_response
         self.retries_taken = response.retries_taken
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the connection was released (the body read to the end, or closed)."""
+        return self._response.is_closed
 
     def read(self) -> bytes:
         """Read the whole body."""
         content: bytes = self._portal.call(self._response.read)
         return content
 
+    def text(self) -> str:
+        """Read the body and decode it as UTF-8."""
+        text: str = self._portal.call(self._response.text)
+        return text
+
+    def json(self) -> Any:
+        """Read the body and decode it as JSON."""
+        return self._portal.call(self._response.json)
+
     def parse(self) -> T:
-        """Read and decode the body (for streams: the blocking stream)."""
-        result: T = _blocking(self._portal, self._portal.call(self._response.parse))
+        """The typed result the plain call would have returned (the same object each time)."""
+        parsed = self._portal.call(self._response.parse)
+        result: T = _blocking(self._portal, parsed)
         return result
 
     def iter_bytes(self) -> Iterator[bytes]:
@@ -512,6 +627,49 @@ class SyncAPIResponse(_ResponseInfo, Generic[T]):
         """Release the connection."""
         self._portal.call(self._response.close)
 
+    def __repr__(self) -> str:
+        return f"<APIResponse [{self.status_code}] request-id={self.request_id}>"
+
+
+class MessageStreamResponse(APIResponse[MessageStream]):
+    """What `Claude.messages.with_streaming_response.stream(...)` blocks give: the
+    response, with the message stream's `text_stream`, iteration and `get_final_*`."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, portal: _Portal, response: AsyncMessageStreamResponse) -> None:
+        super().__init__(portal, response)
+        self._stream = MessageStream(portal, response._stream)
+
+    def parse(self) -> MessageStream:
+        """The `MessageStream` reading this response."""
+        return self._stream
+
+    @property
+    def text_stream(self) -> Iterator[str]:
+        """The text of the text deltas, as `MessageStream.text_stream`."""
+        return self._stream.text_stream
+
+    @property
+    def current_message_snapshot(self) -> Message:
+        """The message accumulated so far."""
+        return self._stream.current_message_snapshot
+
+    def __iter__(self) -> MessageStream:
+        return self._stream
+
+    def until_done(self) -> None:
+        """Read the stream to its end."""
+        self._stream.until_done()
+
+    def get_final_message(self) -> Message:
+        """Read to the end and return the complete message."""
+        return self._stream.get_final_message()
+
+    def get_final_text(self) -> str:
+        """Read to the end and return the text of all text blocks, joined."""
+        return self._stream.get_final_text()
+
 
 class StreamingResponse(Generic[T]):
     """What `with_streaming_response` calls return: use `with ... as response`."""
@@ -522,8 +680,8 @@ class StreamingResponse(Generic[T]):
         self._portal = portal
         self._manager = manager
 
-    def __enter__(self) -> SyncAPIResponse[T]:
-        return SyncAPIResponse(self._portal, self._portal.call(self._manager.__aenter__))
+    def __enter__(self) -> APIResponse[T]:
+        return APIResponse(self._portal, self._portal.call(self._manager.__aenter__))
 
     def __exit__(
         self,
@@ -532,6 +690,68 @@ class StreamingResponse(Generic[T]):
         tb: TracebackType | None,
     ) -> None:
         self._portal.call(self._manager.__aexit__, exc_type, exc, tb)
+
+
+class MessageStreamingResponse(StreamingResponse[MessageStream]):
+    """What `Claude.messages.with_streaming_response.stream(...)` returns: `with` it for a
+    `MessageStreamResponse`."""
+
+    __slots__ = ()
+
+    def __init__(self, portal: _Portal, manager: MessageStreamResponseManager) -> None:
+        super().__init__(portal, manager)
+
+    def __enter__(self) -> MessageStreamResponse:
+        response = self._portal.call(self._manager.__aenter__)
+        return MessageStreamResponse(self._portal, response)
+
+
+class ClaudeWithRawResponse:
+    """`Claude.with_raw_response`: the resources, with methods returning an `APIResponse`."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Claude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> MessagesWithRawResponse:
+        """`client.messages.with_raw_response`."""
+        return self._client.messages.with_raw_response
+
+    @property
+    def models(self) -> ModelsWithRawResponse:
+        """`client.models.with_raw_response`."""
+        return self._client.models.with_raw_response
+
+    @property
+    def beta(self) -> BetaWithRawResponse:
+        """`client.beta.with_raw_response`."""
+        return self._client.beta.with_raw_response
+
+
+class ClaudeWithStreamedResponse:
+    """`Claude.with_streaming_response`: the resources, with methods as `with` blocks."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Claude) -> None:
+        self._client = client
+
+    @property
+    def messages(self) -> MessagesWithStreamingResponse:
+        """`client.messages.with_streaming_response`."""
+        return self._client.messages.with_streaming_response
+
+    @property
+    def models(self) -> ModelsWithStreamingResponse:
+        """`client.models.with_streaming_response`."""
+        return self._client.models.with_streaming_response
+
+    @property
+    def beta(self) -> BetaWithStreamingResponse:
+        """`client.beta.with_streaming_response`."""
+        return self._client.beta.with_streaming_response
 
 
 # ------------------------------------------------------------------------- messages
@@ -637,22 +857,20 @@ class MessagesWithRawResponse:
     ) -> APIResponse[Message] | APIResponse[Stream]: ...
     def create(self, **args: Any) -> Any:
         """`messages.create`, returning an `APIResponse`."""
-        response = _run(self._portal, self._async.create, **args)
-        return _raw(self._portal, response, bool(args.get("stream")))
+        return _raw(self._portal, self._async.create, **args)
 
     def stream(self, **args: Unpack[MessageArgs]) -> APIResponse[MessageStream]:
         """`messages.stream`, returning an `APIResponse` whose `parse()` is the open
         `MessageStream` (close it, or use it in `with`)."""
-        response = _run(self._portal, self._async.stream, **args)
-        result: APIResponse[MessageStream] = _raw(self._portal, response, True)
+        result: APIResponse[MessageStream] = _raw(self._portal, self._async.stream, **args)
         return result
 
     def count_tokens(self, **args: Unpack[CountTokensArgs]) -> APIResponse[MessageTokensCount]:
         """`messages.count_tokens`, returning an `APIResponse`."""
-        response: APIResponse[MessageTokensCount] = _run(
+        result: APIResponse[MessageTokensCount] = _raw(
             self._portal, self._async.count_tokens, **args
         )
-        return response
+        return result
 
 
 class MessagesWithStreamingResponse:
@@ -685,9 +903,10 @@ class MessagesWithStreamingResponse:
         """`messages.create` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.create(**args))
 
-    def stream(self, **args: Unpack[MessageArgs]) -> StreamingResponse[MessageStream]:
-        """`messages.stream` as `with ... as response:`; `response.parse()` is the stream."""
-        return StreamingResponse(self._portal, self._async.stream(**args))
+    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamingResponse:
+        """`messages.stream` as `with ... as response:`: `response.text_stream`, `for event
+        in response`, or `response.parse()` for the `MessageStream`."""
+        return MessageStreamingResponse(self._portal, self._async.stream(**args))
 
     def count_tokens(
         self, **args: Unpack[CountTokensArgs]
@@ -760,35 +979,50 @@ class BatchesWithRawResponse:
 
     def create(self, **args: Unpack[BatchCreateArgs]) -> APIResponse[MessageBatch]:
         """`batches.create`, returning an `APIResponse`."""
-        response: APIResponse[MessageBatch] = _run(self._portal, self._async.create, **args)
-        return response
+        result: APIResponse[MessageBatch] = _raw(self._portal, self._async.create, **args)
+        return result
 
     def retrieve(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
     ) -> APIResponse[MessageBatch]:
         """`batches.retrieve`, returning an `APIResponse`."""
-        response: APIResponse[MessageBatch] = _run(
+        result: APIResponse[MessageBatch] = _raw(
             self._portal, self._async.retrieve, message_batch_id, **options
         )
-        return response
+        return result
+
+    def list(self, **args: Unpack[ListArgs]) -> APIResponse[SyncPage[MessageBatch]]:
+        """`batches.list`, returning an `APIResponse` whose `parse()` is the first page."""
+        result: APIResponse[SyncPage[MessageBatch]] = _raw(self._portal, self._async.list, **args)
+        return result
 
     def cancel(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
     ) -> APIResponse[MessageBatch]:
         """`batches.cancel`, returning an `APIResponse`."""
-        response: APIResponse[MessageBatch] = _run(
+        result: APIResponse[MessageBatch] = _raw(
             self._portal, self._async.cancel, message_batch_id, **options
         )
-        return response
+        return result
 
     def delete(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
     ) -> APIResponse[DeletedMessageBatch]:
         """`batches.delete`, returning an `APIResponse`."""
-        response: APIResponse[DeletedMessageBatch] = _run(
+        result: APIResponse[DeletedMessageBatch] = _raw(
             self._portal, self._async.delete, message_batch_id, **options
         )
-        return response
+        return result
+
+    def results(
+        self, message_batch_id: str, **options: Unpack[GetOptions]
+    ) -> APIResponse[BatchResults]:
+        """`batches.results`, returning an `APIResponse` whose `parse()` is the unread
+        `BatchResults` (close it, or read it to the end)."""
+        result: APIResponse[BatchResults] = _raw(
+            self._portal, self._async.results, message_batch_id, **options
+        )
+        return result
 
 
 class BatchesWithStreamingResponse:
@@ -822,6 +1056,16 @@ class BatchesWithStreamingResponse:
         """`batches.delete` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.delete(message_batch_id, **options))
 
+    def list(self, **args: Unpack[ListArgs]) -> StreamingResponse[SyncPage[MessageBatch]]:
+        """`batches.list` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.list(**args))
+
+    def results(
+        self, message_batch_id: str, **options: Unpack[GetOptions]
+    ) -> StreamingResponse[BatchResults]:
+        """`batches.results` as `with ... as response:`; `response.parse()` reads them."""
+        return StreamingResponse(self._portal, self._async.results(message_batch_id, **options))
+
 
 # --------------------------------------------------------------------------- models
 
@@ -837,12 +1081,12 @@ class Models:
 
     @property
     def with_raw_response(self) -> ModelsWithRawResponse:
-        """`retrieve`, returning an `APIResponse`."""
+        """`retrieve` and `list`, returning an `APIResponse`."""
         return ModelsWithRawResponse(self._portal, self._async.with_raw_response)
 
     @property
     def with_streaming_response(self) -> ModelsWithStreamingResponse:
-        """`retrieve` as a `with` block."""
+        """`retrieve` and `list` as `with` blocks."""
         return ModelsWithStreamingResponse(self._portal, self._async.with_streaming_response)
 
     def retrieve(self, model_id: str, **options: Unpack[GetOptions]) -> ModelInfo:
@@ -866,10 +1110,15 @@ class ModelsWithRawResponse:
 
     def retrieve(self, model_id: str, **options: Unpack[GetOptions]) -> APIResponse[ModelInfo]:
         """`models.retrieve`, returning an `APIResponse`."""
-        response: APIResponse[ModelInfo] = _run(
+        result: APIResponse[ModelInfo] = _raw(
             self._portal, self._async.retrieve, model_id, **options
         )
-        return response
+        return result
+
+    def list(self, **args: Unpack[ListArgs]) -> APIResponse[SyncPage[ModelInfo]]:
+        """`models.list`, returning an `APIResponse` whose `parse()` is the first page."""
+        result: APIResponse[SyncPage[ModelInfo]] = _raw(self._portal, self._async.list, **args)
+        return result
 
 
 class ModelsWithStreamingResponse:
@@ -886,3 +1135,7 @@ class ModelsWithStreamingResponse:
     ) -> StreamingResponse[ModelInfo]:
         """`models.retrieve` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.retrieve(model_id, **options))
+
+    def list(self, **args: Unpack[ListArgs]) -> StreamingResponse[SyncPage[ModelInfo]]:
+        """`models.list` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.list(**args))

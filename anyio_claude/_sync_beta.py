@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ._response import APIResponse
 from ._sync import (
+    APIResponse,
     MessageStream,
+    MessageStreamingResponse,
     MessageStreamManager,
     Stream,
     StreamingResponse,
-    SyncAPIResponse,
     SyncPage,
     _blocking,
     _first_page,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ("BinaryAPIResponse",)
 
 
-class BinaryAPIResponse(SyncAPIResponse[bytes]):
+class BinaryAPIResponse(APIResponse[bytes]):
     """The blocking twin of `AsyncBinaryAPIResponse`: a downloaded file, read on demand.
 
     `read()` and `write_to_file()` release the connection once done; after iterating
@@ -217,19 +217,17 @@ class BetaMessagesWithRawResponse:
     ) -> APIResponse[Message] | APIResponse[Stream]: ...
     def create(self, **args: Any) -> Any:
         """`beta.messages.create`, returning an `APIResponse`."""
-        response = _run(self._portal, self._async.create, **args)
-        return _raw(self._portal, response, bool(args.get("stream")))
+        return _raw(self._portal, self._async.create, **args)
 
     def stream(self, **args: Unpack[BetaMessageArgs]) -> APIResponse[MessageStream]:
         """`beta.messages.stream`, returning an `APIResponse` whose `parse()` is the open
         `MessageStream` (close it, or use it in `with`)."""
-        response = _run(self._portal, self._async.stream, **args)
-        result: APIResponse[MessageStream] = _raw(self._portal, response, True)
+        result: APIResponse[MessageStream] = _raw(self._portal, self._async.stream, **args)
         return result
 
     def count_tokens(self, **args: Unpack[BetaCountTokensArgs]) -> APIResponse[MessageTokensCount]:
         """`beta.messages.count_tokens`, returning an `APIResponse`."""
-        response: APIResponse[MessageTokensCount] = _run(
+        response: APIResponse[MessageTokensCount] = _raw(
             self._portal, self._async.count_tokens, **args
         )
         return response
@@ -260,9 +258,10 @@ class BetaMessagesWithStreamingResponse:
         """`beta.messages.create` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.create(**args))
 
-    def stream(self, **args: Unpack[BetaMessageArgs]) -> StreamingResponse[MessageStream]:
-        """`beta.messages.stream` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.stream(**args))
+    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamingResponse:
+        """`beta.messages.stream` as `with ... as response:`: `response.text_stream`, `for
+        event in response`, or `response.parse()` for the `MessageStream`."""
+        return MessageStreamingResponse(self._portal, self._async.stream(**args))
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]
@@ -333,7 +332,7 @@ class FilesWithRawResponse:
         self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
     ) -> APIResponse[FileMetadata]:
         """`files.upload`, returning an `APIResponse`."""
-        response: APIResponse[FileMetadata] = _run(
+        response: APIResponse[FileMetadata] = _raw(
             self._portal, self._async.upload, file=file, **args
         )
         return response
@@ -342,7 +341,7 @@ class FilesWithRawResponse:
         self, file_id: str, **options: Unpack[FileOptions]
     ) -> APIResponse[FileMetadata]:
         """`files.retrieve_metadata`, returning an `APIResponse`."""
-        response: APIResponse[FileMetadata] = _run(
+        response: APIResponse[FileMetadata] = _raw(
             self._portal, self._async.retrieve_metadata, file_id, **options
         )
         return response
@@ -353,7 +352,7 @@ class FilesWithRawResponse:
 
     def delete(self, file_id: str, **options: Unpack[FileOptions]) -> APIResponse[DeletedFile]:
         """`files.delete`, returning an `APIResponse`."""
-        response: APIResponse[DeletedFile] = _run(
+        response: APIResponse[DeletedFile] = _raw(
             self._portal, self._async.delete, file_id, **options
         )
         return response

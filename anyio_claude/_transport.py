@@ -15,7 +15,13 @@ would add ~130 ms to `import anyio_claude`.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+import sys
+import threading
+import time
+import traceback
+import warnings
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import suppress
@@ -25,11 +31,13 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from ._errors import APIConnectionError, APITimeoutError
+from ._errors import APIConnectionError, APITimeoutError, ClaudeError
 from ._http import Headers, Request, Timeout
 
 if TYPE_CHECKING:
     import httpcore
+
+    from ._proxy import Proxy
 
 __all__ = ("AsyncTransport", "Response")
 
@@ -53,6 +61,22 @@ _TIMEOUT_KINDS = {
 }
 
 
+def final(error: APIConnectionError) -> APIConnectionError:
+    """Mark `error` as one another attempt cannot mend, so it is not retried."""
+    error._final = True  # type: ignore[attr-defined]
+    return error
+
+
+def _scrub(exc: BaseException | None) -> None:
+    # Frames that finished executing may hold the request's bytes (credential headers
+    # included) in locals, which tracebacks formatted with capture_locals would show.
+    seen = 0
+    while exc is not None and seen < 8:
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+
+
 class _mapped:
     """Turn any transport failure into `APIConnectionError`/`APITimeoutError`.
 
@@ -60,11 +84,13 @@ class _mapped:
     based manager costs several times more per use.
     """
 
-    __slots__ = ("_action", "_where")
+    __slots__ = ("_action", "_origin", "_request", "_where")
 
-    def __init__(self, action: str, where: str) -> None:
+    def __init__(self, action: str, where: str, request: Request, origin: str) -> None:
         self._action = action
         self._where = where
+        self._request = request
+        self._origin = origin
 
     def __enter__(self) -> None:
         return None
@@ -74,11 +100,25 @@ class _mapped:
     ) -> None:
         if exc is None or not isinstance(exc, Exception) or isinstance(exc, APIConnectionError):
             return
+        from ._response import HTTPRequest
+
         core = _core()
         where = self._where
+        _scrub(exc)
+        request = HTTPRequest.redacted(self._request, self._origin)
+        if isinstance(exc, core.LocalProtocolError | core.UnsupportedProtocol):
+            raise final(
+                APIConnectionError(
+                    f"{self._action} could not be sent ({where}): {_detail(exc)}",
+                    request=request,
+                )
+            ) from exc
         if isinstance(exc, core.TimeoutException | TimeoutError):
             kind = _TIMEOUT_KINDS.get(type(exc).__name__, self._action)
-            raise APITimeoutError(f"{kind} timeout talking to {where}") from exc
+            detail = f": {exc}" if str(exc) else ""
+            raise APITimeoutError(
+                f"{kind} timeout talking to {where}{detail}", request=request
+            ) from exc
         if isinstance(
             exc,
             core.NetworkError
@@ -90,7 +130,9 @@ class _mapped:
             | anyio.EndOfStream
             | OSError,
         ):
-            raise APIConnectionError(f"{self._action} failed ({where}): {_detail(exc)}") from exc
+            raise APIConnectionError(
+                f"{self._action} failed ({where}): {_detail(exc)}", request=request
+            ) from exc
 
 
 def _detail(exc: BaseException) -> str:
@@ -104,6 +146,116 @@ def _detail(exc: BaseException) -> str:
             return str(link) if link is exc else f"{type(exc).__name__}: {link}"
         link = link.__cause__ or link.__context__
     return type(exc).__name__
+
+
+class _Head:
+    """The wait for one response head on a connection. httpcore bounds each read by the
+    read timeout, but not the head as a whole, which a server can trickle in byte by
+    byte: while `limit` is set, reads share a deadline that starts with the first read
+    (httpcore reads only once the request is sent)."""
+
+    __slots__ = ("deadline", "limit")
+
+    def __init__(self) -> None:
+        self.limit: float | None = None
+        self.deadline: float | None = None
+
+    def timeout(self, per_read: float | None) -> float | None:
+        assert self.limit is not None
+        now = anyio.current_time()
+        if self.deadline is None:
+            self.deadline = now + self.limit
+        left = max(self.deadline - now, 0.0)
+        return left if per_read is None or left < per_read else per_read
+
+
+class _Stream:
+    """httpcore's network stream for one connection, with two additions: reads honour
+    the connection's `_Head`, and a TLS handshake that is cancelled closes the socket
+    (httpcore closes it when the handshake fails with an `Exception` only)."""
+
+    __slots__ = ("_head", "_stream")
+
+    def __init__(self, stream: Any, head: _Head) -> None:
+        self._stream = stream
+        self._head = head
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        head = self._head
+        if head.limit is None:
+            data: bytes = await self._stream.read(max_bytes, timeout)
+            return data
+        try:
+            data = await self._stream.read(max_bytes, head.timeout(timeout))
+        except _core().ReadTimeout as exc:
+            if head.deadline is not None and anyio.current_time() >= head.deadline:
+                raise _core().ReadTimeout(
+                    f"the response head took longer than {head.limit:g}s"
+                ) from exc
+            raise
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> _Stream:
+        try:
+            tls = await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._stream.aclose()
+            raise
+        return _Stream(tls, self._head)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend:
+    """httpcore's automatic network backend, giving each connection's streams one `_Head`."""
+
+    __slots__ = ("_backend", "_head")
+
+    def __init__(self, head: _Head) -> None:
+        from httpcore._backends.auto import AutoBackend
+
+        self._backend = AutoBackend()
+        self._head = head
+
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(await self._backend.connect_tcp(*args, **kwargs), self._head)
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(await self._backend.connect_unix_socket(*args, **kwargs), self._head)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def _event_loop() -> object:
+    """The running event loop (asyncio) or run (trio), to tell one from another."""
+    loop = asyncio._get_running_loop()
+    if loop is not None:
+        return loop
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            return trio.lowlevel.current_root_task()
+        except RuntimeError:
+            pass
+    return None
+
+
+def _loop_name(loop: object) -> str:
+    return "an asyncio event loop" if isinstance(loop, asyncio.AbstractEventLoop) else "a trio run"
 
 
 class _Waiter:
@@ -121,7 +273,8 @@ class AsyncTransport:
     wait in FIFO order, for at most `Timeout.pool`. Idle connections are reused most
     recent first and dropped after `keepalive_expiry` seconds or once the server closed
     them. TLS certificates are verified against certifi's store unless `verify=False`
-    or another `ssl_context` is given.
+    or another `ssl_context` is given. With a `proxy`, every connection goes through it
+    (a CONNECT tunnel for https origins).
     """
 
     def __init__(
@@ -132,6 +285,7 @@ class AsyncTransport:
         keepalive_expiry: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
         verify: bool = True,
+        proxy: Proxy | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -143,6 +297,10 @@ class AsyncTransport:
         netloc = self._host if default_port else self._host + b":%d" % self._port
         self._host_header = (b"host", netloc)
         self._where = f"{parts.hostname}:{self._port}"
+        if proxy is not None:
+            self._where += f" via proxy {proxy.shown}"
+        self._proxy = proxy
+        self.origin = f"{parts.scheme}://{netloc.decode('ascii')}"
         self._limit = max_connections
         self._keepalive_expiry = keepalive_expiry
         self._ssl_context = ssl_context
@@ -152,8 +310,19 @@ class AsyncTransport:
         self._open = 0
         self._waiters: deque[_Waiter] = deque()
         self._closed = False
+        self._loop: object = None
+        self._thread: int | None = None
+        # Responses dropped unclosed (see Response.__del__), and whether their slot is
+        # still held: their connections are closed by the next send() or aclose().
+        self._doomed: list[tuple[Response, bool]] = []
+        self._heads: dict[httpcore.AsyncHTTPConnection, _Head] = {}
 
     # ----------------------------------------------------------------- introspection
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `aclose()` was called."""
+        return self._closed
 
     @property
     def num_connections(self) -> int:
@@ -187,9 +356,11 @@ class AsyncTransport:
             else:
                 self._waiters.remove(waiter)
             if isinstance(exc, TimeoutError):
-                raise APITimeoutError(
-                    f"pool timeout: all {self._limit} connections to {self._where} stayed "
-                    f"busy for {timeout:g}s (raise max_connections or Timeout.pool)"
+                raise final(
+                    APITimeoutError(
+                        f"pool timeout: all {self._limit} connections to {self._where} stayed "
+                        f"busy for {timeout:g}s (raise max_connections or Timeout.pool)"
+                    )
                 ) from exc
             raise
 
@@ -205,8 +376,9 @@ class AsyncTransport:
     # ------------------------------------------------------------------- connections
 
     def _ssl(self) -> ssl.SSLContext | None:
-        if self._scheme != b"https":
-            return None
+        return self._tls() if self._scheme == b"https" else None
+
+    def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             if self._verify:
                 import certifi
@@ -228,21 +400,48 @@ class AsyncTransport:
             await self._discard(connection)
         core = _core()
         self._open += 1
-        return core.AsyncHTTPConnection(  # type: ignore[no-any-return]
-            core.Origin(self._scheme, self._host, self._port),
-            ssl_context=self._ssl(),
-            keepalive_expiry=self._keepalive_expiry,
-        )
+        head = _Head()
+        origin = core.Origin(self._scheme, self._host, self._port)
+        if self._proxy is not None:
+            connection = self._proxy.connection(
+                core,
+                origin,
+                ssl_context=self._ssl(),
+                proxy_ssl_context=self._proxy_ssl(),
+                keepalive_expiry=self._keepalive_expiry,
+                network_backend=_Backend(head),
+            )
+        else:
+            connection = core.AsyncHTTPConnection(
+                origin,
+                ssl_context=self._ssl(),
+                keepalive_expiry=self._keepalive_expiry,
+                network_backend=_Backend(head),
+            )
+        self._heads[connection] = head
+        return connection  # type: ignore[no-any-return]
+
+    def _proxy_ssl(self) -> ssl.SSLContext | None:
+        # An https:// proxy is verified like the API (same trust settings).
+        if self._proxy is None or self._proxy.scheme != b"https":
+            return None
+        return self._tls()
 
     async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._open -= 1
+        self._heads.pop(connection, None)
         with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
             try:
                 await connection.aclose()
             except Exception:
                 pass
 
-    async def _release(self, connection: httpcore.AsyncHTTPConnection, reusable: bool) -> None:
+    async def _release(
+        self, connection: httpcore.AsyncHTTPConnection, reusable: bool, *, slot: bool = True
+    ) -> None:
+        if not slot:
+            await self._discard(connection)
+            return
         try:
             if reusable and not self._closed and connection.is_idle():
                 self._idle.append(connection)
@@ -257,18 +456,58 @@ class AsyncTransport:
 
     # ----------------------------------------------------------------------- requests
 
-    async def send(self, request: Request, *, timeout: Timeout) -> Response:
+    def _check_loop(self) -> None:
+        loop = _event_loop()
+        if loop is self._loop:
+            return
+        if self._loop is None:
+            self._loop, self._thread = loop, threading.get_ident()
+            return
+        raise ClaudeError(
+            f"this client is bound to {_loop_name(self._loop)}, the first it was used in, "
+            f"and cannot be used from {_loop_name(loop)}: create one client per event loop "
+            "(for example inside each anyio.run() / asyncio.run() call)"
+        )
+
+    def _abandoned(self, response: Response) -> None:
+        """`response` was dropped unclosed: free its slot now if this is the event loop's
+        thread (else on the next send), and close its connection on the next send/aclose.
+        No I/O here: this runs in a finaliser."""
+        freed = False
+        if threading.get_ident() == self._thread:
+            with suppress(Exception):
+                self._release_slot()
+                freed = True
+        self._doomed.append((response, freed))
+
+    async def _reap(self) -> None:
+        doomed, self._doomed = self._doomed, []
+        for response, freed in doomed:
+            if not freed:
+                self._release_slot()
+            await response._close_connection(slot=False)
+
+    async def send(
+        self, request: Request, *, timeout: Timeout, head_timeout: float | None = None
+    ) -> Response:
         """Send `request` and return once the response head has arrived, body unread.
 
         The caller must close the response (`async with response:` or `aclose()`): its
         connection goes back to the pool only if the body was read to the end.
+        The head as a whole must arrive within `Timeout.read` (and `head_timeout`, if
+        given) of the request being sent, each read of it too.
         Raises `APIConnectionError` if the transport is closed or the exchange fails,
-        `APITimeoutError` for connect/write/read/pool timeouts. Cancellation closes the
-        connection in use (shielded) and frees its slot before propagating.
+        `APITimeoutError` for connect/write/read/pool timeouts, `ClaudeError` when used
+        from another event loop than the first. Cancellation closes the connection in
+        use (shielded) and frees its slot before propagating.
         """
         if self._closed:
-            raise APIConnectionError("the client was closed; create a new one")
+            raise final(APIConnectionError("the client was closed; create a new one"))
+        self._check_loop()
+        if self._doomed:
+            await self._reap()
         core = _core()
+        started = time.monotonic()
         await self._acquire(timeout.pool)
         try:
             connection = await self._take_connection()
@@ -278,6 +517,10 @@ class AsyncTransport:
         headers = [self._host_header, *request.headers]
         if request.content or request.method in ("POST", "PUT", "PATCH"):
             headers.append((b"content-length", b"%d" % len(request.content)))
+        head = self._heads[connection]
+        head.limit, head.deadline = timeout.read, None
+        if head_timeout is not None and (head.limit is None or head_timeout < head.limit):
+            head.limit = head_timeout
         core_request = core.Request(
             request.method.encode(),
             core.URL(scheme=self._scheme, host=self._host, port=self._port, target=request.target),
@@ -293,12 +536,14 @@ class AsyncTransport:
             },
         )
         try:
-            with _mapped("request", self._where):
+            with _mapped("request", self._where, request, self.origin):
                 core_response = await connection.handle_async_request(core_request)
         except BaseException:
             await self._release(connection, reusable=False)
             raise
-        return Response(self, connection, core_response)
+        finally:
+            head.limit = None
+        return Response(self, connection, core_response, request, started)
 
     async def aclose(self) -> None:
         """Close every idle connection; connections in use close when released.
@@ -306,6 +551,8 @@ class AsyncTransport:
         Idempotent; later `send` calls raise `APIConnectionError`.
         """
         self._closed = True
+        if self._doomed:
+            await self._reap()
         idle, self._idle = self._idle, []
         for connection in idle:
             await self._discard(connection)
@@ -329,6 +576,8 @@ class Response:
         "headers",
         "http_version",
         "is_closed",
+        "request",
+        "started",
         "status",
     )
 
@@ -337,8 +586,12 @@ class Response:
         transport: AsyncTransport,
         connection: httpcore.AsyncHTTPConnection,
         core_response: httpcore.Response,
+        request: Request,
+        started: float,
     ) -> None:
         self._transport = transport
+        self.request = request
+        self.started = started
         self._connection = connection
         self._core = core_response
         self._complete = False
@@ -352,6 +605,11 @@ class Response:
     def aiter_bytes(self) -> _Body:
         """The body, chunk by chunk as it arrives (each read bounded by the read timeout)."""
         return _Body(self)
+
+    @property
+    def origin(self) -> str:
+        """The scheme, host and port requested, as `https://host[:port]`."""
+        return self._transport.origin
 
     async def aread(self) -> bytes:
         """The rest of the body."""
@@ -374,6 +632,9 @@ class Response:
             finally:
                 await self._transport._release(self._connection, reusable)
             return
+        await self._close_connection(slot=True)
+
+    async def _close_connection(self, *, slot: bool) -> None:
         with anyio.CancelScope(shield=True):
             try:
                 with anyio.move_on_after(1.0):
@@ -381,7 +642,20 @@ class Response:
                     await self._core.aclose()
             except Exception:
                 pass
-            await self._transport._release(self._connection, reusable=False)
+            await self._transport._release(self._connection, reusable=False, slot=slot)
+
+    def __del__(self) -> None:
+        if self.is_closed:
+            return
+        self.is_closed = True
+        self._transport._abandoned(self)
+        warnings.warn(
+            "an anyio-claude response (a stream, or batch results) was garbage collected "
+            "unclosed; its connection is discarded. Use `async with`, or call close().",
+            ResourceWarning,
+            source=self,
+            stacklevel=1,
+        )
 
     async def _abandon_body(self) -> None:
         # httpcore's body is a chain of async generators; closing only the outer one
@@ -421,7 +695,12 @@ class _Body:
     async def __anext__(self) -> bytes:
         response = self._response
         while True:
-            with _mapped("reading the response", response._transport._where):
+            with _mapped(
+                "reading the response",
+                response._transport._where,
+                response.request,
+                response._transport.origin,
+            ):
                 try:
                     chunk = await self._stream.__anext__()
                 except StopAsyncIteration:

@@ -1,9 +1,11 @@
-"""The "mixed" streaming workload of shared/FINDINGS.md, generated deterministically.
+"""The "mixed" streaming workload of the benchmarks, generated deterministically (seeded).
 
-One message of ~24,500 events (~3.1 MB): a thinking block (2,000 thinking deltas and a
-signature), a text block (20,000 deltas of two words with non-ASCII, quotes, backslashes
-and newlines), a tool_use block whose ~45 KB input arrives in 2,000 fragments, a ping every
-100 events, then message_delta and message_stop.
+One message with a bit of everything a client must parse: a thinking block (2,000
+thinking deltas and a signature), a text block (20,000 deltas of two words with non-ASCII,
+quotes, backslashes and newlines), a tool_use block whose ~45 KB input arrives in 2,000
+fragments, a ping every 100 events, then message_delta and message_stop. With the default
+sizes that is 24,250 events and 3,240,867 bytes (3.24 MB); the scripts print the figures
+of what they actually generate.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
     python benchmarks/parse.py [--quick]
 
-Prints events/s and MB/s for the "mixed" workload (shared/FINDINGS.md) fed as 16 KiB
-chunks, the ratios against the official SDK and the floor measured in the same run, and
-whether the per-event cost stays flat when the text or the tool input grows 4x.
+Prints events/s and MB/s for the "mixed" workload of `_workload.py` (a thinking block, a
+text block of 20,000 deltas, a tool_use block whose input arrives in 2,000 fragments,
+pings; the script prints the exact size) fed as 16 KiB chunks, the ratios against the
+official SDK and the floor measured in the same run, and whether the per-event cost stays
+flat when the text or the tool input grows 4x.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import anyio_claude
-from anyio_claude import APIResponse, AsyncClaude, AsyncMessageStream, AsyncStream, ClaudeError
+from anyio_claude import AsyncAPIResponse, AsyncClaude, AsyncMessageStream, AsyncStream, ClaudeError
 from anyio_claude.testing import ErrorReply, FakeClaude
 from anyio_claude.types import Message, MessageTokensCount
 
@@ -122,17 +122,17 @@ async def test_raw_and_streaming_views(client: AsyncClaude, server: FakeClaude) 
     raw = await client.beta.messages.with_raw_response.create(
         model=MODEL, max_tokens=20, messages=USER, betas=["raw"]
     )
-    assert isinstance(raw, APIResponse) and raw.status_code == 200
-    assert raw.parse().content[0].type == "text"
+    assert isinstance(raw, AsyncAPIResponse) and raw.status_code == 200
+    assert (await raw.parse()).content[0].type == "text"
     raw_stream = await client.beta.with_raw_response.messages.stream(
         model=MODEL, max_tokens=20, messages=USER, betas=["raw-stream"]
     )
-    async with raw_stream.parse() as helper:
+    async with await raw_stream.parse() as helper:
         assert (await helper.get_final_message()).content
     raw_count = await client.beta.messages.with_raw_response.count_tokens(
         model=MODEL, messages=USER, betas=["raw-count"]
     )
-    assert raw_count.parse().input_tokens > 0
+    assert (await raw_count.parse()).input_tokens > 0
     async with client.beta.messages.with_streaming_response.create(
         model=MODEL, max_tokens=20, messages=USER, betas=["streaming"]
     ) as response:
@@ -229,3 +229,35 @@ def test_blocking_client_beta_messages(backend: str) -> None:
         None,
         "token-counting-2024-11-01",
     ]
+
+
+async def test_client_level_views_reach_beta(client: AsyncClaude, server: FakeClaude) -> None:
+    raw = await client.with_raw_response.beta.messages.create(
+        model=MODEL, max_tokens=20, messages=USER, betas=["client-raw"]
+    )
+    assert (await raw.parse()).content[0].type == "text"
+    async with client.with_streaming_response.beta.messages.stream(
+        model=MODEL, max_tokens=20, messages=USER, betas=["client-streaming"]
+    ) as response:
+        assert response.http_response.status_code == 200
+        assert "".join([text async for text in response.text_stream]).startswith("You said")
+    assert [r.headers["anthropic-beta"] for r in server.requests] == [
+        "client-raw",
+        "client-streaming",
+    ]
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_blocking_client_level_views_reach_beta(backend: str) -> None:
+    with (
+        FakeClaude.run_in_thread(backend) as fake,
+        anyio_claude.Claude(api_key=KEY, base_url=fake.url, backend=backend) as client,
+    ):
+        raw = client.with_raw_response.beta.messages.count_tokens(model=MODEL, messages=USER)
+        assert raw.parse().input_tokens > 0
+        with client.with_streaming_response.beta.messages.stream(
+            model=MODEL, max_tokens=20, messages=USER, betas=["sync-client-streaming"]
+        ) as response:
+            assert response.http_response.status_code == 200
+            assert "".join(response.text_stream).startswith("You said")
+        assert fake.requests[-1].headers["anthropic-beta"] == "sync-client-streaming"

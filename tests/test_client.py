@@ -140,7 +140,7 @@ async def test_raw_and_streaming_responses(client: AsyncClaude) -> None:
     assert raw.headers["content-type"] == "application/json"
     assert raw.rate_limits.requests_limit == 4000
     assert raw.rate_limits.requests_reset is not None and raw.rate_limits.requests_reset.tzinfo
-    assert raw.parse().content[0].type == "text"
+    assert (await raw.parse()).content[0].type == "text"
     async with client.messages.with_streaming_response.create(
         model=MODEL, max_tokens=50, messages=USER
     ) as response:
@@ -160,8 +160,6 @@ async def test_batches(client: AsyncClaude) -> None:
     batch = await client.messages.batches.create(
         requests=[{"custom_id": f"r{i}", "params": params} for i in range(3)]
     )
-    with pytest.raises(ClaudeError, match="no results yet"):
-        await client.messages.batches.results(batch.id)
     while batch.processing_status != "ended":
         await anyio.sleep(0.01)
         batch = await client.messages.batches.retrieve(batch.id)
@@ -171,6 +169,17 @@ async def test_batches(client: AsyncClaude) -> None:
     assert batch.id in [b.id async for b in client.messages.batches.list()]
     deleted = await client.messages.batches.delete(batch.id)
     assert deleted.id == batch.id
+
+
+async def test_results_of_a_batch_still_processing_are_an_error() -> None:
+    # At the fake's real pace: the fixture's fast one may end a batch before it is asked.
+    async with FakeClaude() as fake, AsyncClaude(api_key=KEY, base_url=fake.url) as client:
+        params = {"model": MODEL, "max_tokens": 20, "messages": USER}
+        batch = await client.messages.batches.create(
+            requests=[{"custom_id": "r0", "params": params}]
+        )
+        with pytest.raises(ClaudeError, match="no results yet"):
+            await client.messages.batches.results(batch.id)
 
 
 async def test_unknown_blocks_go_back_byte_for_byte(
@@ -325,6 +334,7 @@ async def test_stream_retried_only_before_the_first_event() -> None:
             async with client.messages.stream(model=MODEL, max_tokens=50, messages=USER) as s:
                 assert (await s.get_final_text()).startswith("You said")
             assert s.retries_taken == 1
+            assert fake.requests[1].headers["x-stainless-retry-count"] == "1"
     async with FakeClaude(faults=[Fault("reset_mid_body", nth=1, after_events=6)]) as fake:
         async with AsyncClaude(api_key=KEY, base_url=fake.url) as client:
             with pytest.raises(APIConnectionError) as info:

@@ -672,6 +672,29 @@ GOOD_BODY: dict[str, Any] = {
     "metadata": {"user_id": "u-1"},
 }
 
+# Structured outputs take another path through the fake model (JSON from the schema).
+SCHEMA_BODY: dict[str, Any] = {
+    "model": MODEL,
+    "max_tokens": 500,
+    "messages": [{"role": "user", "content": "Describe Paris"}],
+    "output_config": {
+        "effort": "low",
+        "format": {
+            "type": "json_schema",
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "city": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+                    "size": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]},
+                },
+                "required": ["city", "tags", "size"],
+                "additionalProperties": False,
+            },
+        },
+    },
+}
+
 
 def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     found = [path]
@@ -713,7 +736,8 @@ def _mutate(body: Any, data: st.DataObject) -> Any:
 @settings(max_examples=100, deadline=None)
 @given(data=st.data())
 async def test_any_json_body_gets_a_well_formed_answer(data: st.DataObject) -> None:
-    body = json.loads(json.dumps(GOOD_BODY))
+    good = data.draw(st.sampled_from([GOOD_BODY, SCHEMA_BODY]), label="good body")
+    body = json.loads(json.dumps(good))
     for _ in range(data.draw(st.integers(1, 3), label="mutations")):
         body = _mutate(body, data)
     stream = data.draw(st.booleans(), label="stream")

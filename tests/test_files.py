@@ -333,7 +333,7 @@ async def test_uploaded_files_are_not_downloadable(client: AsyncClaude) -> None:
 async def test_raw_and_streaming_response_views(client: AsyncClaude, server: FakeClaude) -> None:
     raw = await client.beta.files.with_raw_response.upload(file=("r.txt", b"raw"))
     assert raw.status_code == 200 and raw.request_id
-    uploaded = raw.parse()
+    uploaded = await raw.parse()
     assert uploaded.filename == "r.txt"
     async with client.beta.files.with_streaming_response.upload(file=("s.txt", b"s")) as head:
         assert head.status_code == 200
@@ -341,14 +341,14 @@ async def test_raw_and_streaming_response_views(client: AsyncClaude, server: Fak
     async with client.beta.files.with_streaming_response.retrieve_metadata(uploaded.id) as head:
         assert b'"r.txt"' in await head.read()
     meta = await client.beta.files.with_raw_response.retrieve_metadata(uploaded.id)
-    assert meta.parse() == uploaded
+    assert (await meta.parse()) == uploaded
     generated = server.files.add(b"payload")
     async with client.beta.with_streaming_response.files.download(generated["id"]) as got:
         assert await got.read() == b"payload"
     raw_download = await client.beta.with_raw_response.files.download(generated["id"])
     assert await raw_download.read() == b"payload"
     deleted = await client.beta.files.with_raw_response.delete(uploaded.id)
-    assert deleted.parse().id == uploaded.id
+    assert (await deleted.parse()).id == uploaded.id
     async with client.beta.files.with_streaming_response.delete(generated["id"]) as gone:
         assert (await gone.parse()).type == "file_deleted"
 

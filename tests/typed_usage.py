@@ -93,10 +93,15 @@ async def raw_and_streaming(client: AsyncClaude) -> None:
     raw = await client.messages.with_raw_response.create(
         model=MODEL, max_tokens=10, messages=[], extra_headers={"x": "y"}, timeout=5.0
     )
-    assert_type(raw, APIResponse[Message])
-    assert_type(raw.parse(), Message)
+    assert_type(raw, AsyncAPIResponse[Message])
+    assert_type(await raw.parse(), Message)
+    assert_type(await raw.text(), str)
     raw_count = await client.messages.with_raw_response.count_tokens(model=MODEL, messages=[])
-    assert_type(raw_count.parse(), MessageTokensCount)
+    assert_type(await raw_count.parse(), MessageTokensCount)
+    raw_events = await client.with_raw_response.messages.create(
+        model=MODEL, max_tokens=10, messages=[], stream=True
+    )
+    assert_type(await raw_events.parse(), AsyncStream)
     async with client.messages.with_streaming_response.create(
         model=MODEL, max_tokens=10, messages=[]
     ) as response:
@@ -104,10 +109,23 @@ async def raw_and_streaming(client: AsyncClaude) -> None:
         assert_type(await response.parse(), Message)
         async for line in response.iter_lines():
             assert_type(line, str)
+    async with client.messages.with_streaming_response.stream(
+        model=MODEL, max_tokens=10, messages=[]
+    ) as streamed:
+        assert_type(streamed.http_response.status_code, int)
+        async for text in streamed.text_stream:
+            assert_type(text, str)
+        assert_type(await streamed.parse(), AsyncMessageStream)
     raw_batch = await client.messages.with_raw_response.batches.retrieve("b")
-    assert_type(raw_batch.parse(), MessageBatch)
+    assert_type(await raw_batch.parse(), MessageBatch)
+    raw_results = await client.messages.with_raw_response.batches.results("b")
+    assert_type(await raw_results.parse(), AsyncBatchResults)
     raw_model = await client.models.with_raw_response.retrieve(MODEL)
-    assert_type(raw_model.parse(), ModelInfo)
+    assert_type(await raw_model.parse(), ModelInfo)
+    raw_models = await client.with_raw_response.models.list(limit=2)
+    assert_type(await raw_models.parse(), AsyncPage[ModelInfo])
+    async with client.with_streaming_response.messages.batches.list() as listed:
+        assert_type(await listed.parse(), AsyncPage[MessageBatch])
 
 
 def blocking(client: Claude) -> None:
@@ -124,7 +142,9 @@ def blocking(client: Claude) -> None:
         assert_type(helper.get_final_message(), Message)
     assert_type(client.messages.count_tokens(model=MODEL, messages=[]), MessageTokensCount)
     raw = client.messages.with_raw_response.create(model=MODEL, max_tokens=10, messages=[])
+    assert_type(raw, APIResponse[Message])
     assert_type(raw.parse(), Message)
+    assert_type(raw.text(), str)
     raw_stream = client.messages.with_raw_response.create(
         model=MODEL, max_tokens=10, messages=[], stream=True
     )
@@ -135,6 +155,13 @@ def blocking(client: Claude) -> None:
         assert_type(response.parse(), Message)
         for line in response.iter_lines():
             assert_type(line, str)
+    with client.messages.with_streaming_response.stream(
+        model=MODEL, max_tokens=10, messages=[]
+    ) as streamed:
+        assert_type(streamed.http_response.status_code, int)
+        for text in streamed.text_stream:
+            assert_type(text, str)
+    assert_type(client.with_raw_response.models.list().parse().data, list[ModelInfo])
     batch = client.messages.batches.create(requests=[])
     assert_type(batch, MessageBatch)
     for result in client.messages.batches.results(batch.id):
@@ -357,7 +384,8 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
     raw = await client.beta.messages.with_raw_response.create(
         model=MODEL, max_tokens=10, messages=user
     )
-    assert_type(raw, APIResponse[Message])
+    assert_type(raw, AsyncAPIResponse[Message])
+    assert_type(await raw.parse(), Message)
 
     metadata = await client.beta.files.upload(file=Path("a.pdf"), betas=["b"])
     assert_type(metadata, FileMetadata)
@@ -374,7 +402,7 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
         assert_type(response, AsyncBinaryAPIResponse)
         assert_type(await response.read(), bytes)
     raw_upload = await client.beta.files.with_raw_response.upload(file=b"x")
-    assert_type(raw_upload, APIResponse[FileMetadata])
+    assert_type(raw_upload, AsyncAPIResponse[FileMetadata])
     async with client.beta.files.with_streaming_response.retrieve_metadata("f") as streamed:
         assert_type(streamed, AsyncAPIResponse[FileMetadata])
 
@@ -383,3 +411,21 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
     assert_type(sync.beta.files.download("f"), BinaryAPIResponse)
     for item in sync.beta.files.list():
         assert_type(item, FileMetadata)
+
+
+async def client_level_beta_views(client: AsyncClaude, sync: Claude) -> None:
+    from anyio_claude.types import FileMetadata
+
+    user: list[MessageParam] = [{"role": "user", "content": "hi"}]
+    raw = await client.with_raw_response.beta.messages.create(
+        model=MODEL, max_tokens=10, messages=user
+    )
+    assert_type(await raw.parse(), Message)
+    async with client.with_streaming_response.beta.files.retrieve_metadata("f") as streamed:
+        assert_type(await streamed.parse(), FileMetadata)
+    assert_type(sync.with_raw_response.beta.files.retrieve_metadata("f").parse(), FileMetadata)
+    with sync.with_streaming_response.beta.messages.stream(
+        model=MODEL, max_tokens=10, messages=user
+    ) as response:
+        for text in response.text_stream:
+            assert_type(text, str)

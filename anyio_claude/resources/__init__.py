@@ -17,6 +17,7 @@ from ._files import AsyncFilesWithStreamingResponse as AsyncFilesWithStreamingRe
 from ._messages import AsyncMessages as AsyncMessages
 from ._messages import AsyncMessagesWithRawResponse as AsyncMessagesWithRawResponse
 from ._messages import AsyncMessagesWithStreamingResponse as AsyncMessagesWithStreamingResponse
+from ._messages import MessageStreamResponseManager as MessageStreamResponseManager
 from ._messages import StreamingResponseManager as StreamingResponseManager
 from ._models import AsyncModels as AsyncModels
 from ._models import AsyncModelsWithRawResponse as AsyncModelsWithRawResponse
@@ -47,5 +48,6 @@ __all__ = (
     "AsyncModelsWithStreamingResponse",
     "AsyncPage",
     "AsyncPaginator",
+    "MessageStreamResponseManager",
     "StreamingResponseManager",
 )

@@ -6,10 +6,11 @@ from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+import anyio
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, _deadline_for
-from .._errors import APIResponseValidationError, ClaudeError, ProtocolError
+from .._client import NOT_GIVEN, NotGiven, _Call
+from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
 from .._http import Timeout
 from ..types import (
     DeletedMessageBatch,
@@ -19,8 +20,8 @@ from ..types import (
 )
 from ..types._decode import LenientDecoder
 from ._messages import Mode, _Op
-from ._models import paginator
-from ._pagination import AsyncPaginator
+from ._models import page_op, paginator
+from ._pagination import AsyncPage, AsyncPaginator
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import AsyncClaude
-    from .._response import APIResponse
+    from .._response import AsyncAPIResponse
     from .._transport import Response
     from ..types import BatchRequestParam
     from ._args import BatchCreateArgs, GetOptions, ListArgs, RequestOptions
@@ -56,14 +57,17 @@ class AsyncBatchResults:
     """The JSONL results of an ended batch, one `MessageBatchIndividualResponse` at a time.
 
     Lines are decoded as they arrive, so a large result file is never held in memory.
-    Read it to the end or use `async with`; either releases the connection. Results come
+    Read it to the end or use `async with`; either releases the connection (one dropped
+    unclosed is discarded when garbage-collected, with a `ResourceWarning`). Reading
+    raises `APITimeoutError` once the call's `Timeout.total` has passed. Results come
     in any order: match them by `custom_id`.
     """
 
-    __slots__ = ("_chunks", "_closed", "_lines", "_pending", "_response")
+    __slots__ = ("_chunks", "_closed", "_deadline", "_lines", "_pending", "_response")
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Response, deadline: float | None = None) -> None:
         self._response = response
+        self._deadline = deadline
         self._chunks = response.aiter_bytes()
         self._pending = b""
         self._lines: list[bytes] = []
@@ -77,7 +81,16 @@ class AsyncBatchResults:
             if self._closed:
                 raise StopAsyncIteration
             try:
-                chunk = await self._chunks.__anext__()
+                if self._deadline is None:
+                    chunk = await self._chunks.__anext__()
+                else:
+                    with anyio.CancelScope(deadline=self._deadline) as scope:
+                        chunk = await self._chunks.__anext__()
+                    if scope.cancelled_caught:
+                        raise APITimeoutError(
+                            "the request's overall timeout expired while reading batch results",
+                            request_id=self._response.headers.get("request-id"),
+                        )
             except StopAsyncIteration:
                 await self.close()
                 if self._pending.strip():
@@ -199,17 +212,28 @@ class _Batches:
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncPaginator[MessageBatch]:
+    ) -> Any:
         """The implementation of `AsyncBatches.list`."""
-        return paginator(
+        query = {"limit": limit, "after_id": after_id, "before_id": before_id}
+        if self._mode == "plain":
+            return paginator(
+                self._client,
+                "/v1/messages/batches",
+                _BatchesPage,
+                query,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            )
+        return page_op(
             self._client,
             "/v1/messages/batches",
             _BatchesPage,
-            {"limit": limit, "after_id": after_id, "before_id": before_id},
+            query,
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
-        )
+        ).run(self._mode)
 
     def cancel(
         self,
@@ -251,36 +275,40 @@ class _Batches:
             timeout=timeout,
         )
 
-    async def results(
+    def results(
         self,
         message_batch_id: str,
         *,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncBatchResults:
+    ) -> Any:
         """The implementation of `AsyncBatches.results`."""
-        batch: MessageBatch = await _Batches(self._client, "plain").retrieve(
-            message_batch_id, extra_headers=extra_headers, timeout=timeout
-        )
-        if batch.results_url is None:
-            raise ClaudeError(
-                f"batch {batch.id} has no results yet (processing_status="
-                f"{batch.processing_status!r}); wait until it has ended"
+
+        async def prepare() -> _Call:
+            batch: MessageBatch = await _Batches(self._client, "plain").retrieve(
+                message_batch_id, extra_headers=extra_headers, timeout=timeout
             )
-        path = urlsplit(batch.results_url).path
-        prefix = self._client._path_prefix.decode()
-        if prefix and path.startswith(prefix):
-            path = path[len(prefix) :]
-        call = self._client._call(
-            "GET",
-            path,
-            extra_headers={"accept": "application/binary", **(extra_headers or {})},
-            extra_query=extra_query,
-            timeout=timeout,
+            if batch.results_url is None:
+                raise ClaudeError(
+                    f"batch {batch.id} has no results yet (processing_status="
+                    f"{batch.processing_status!r}); wait until it has ended"
+                )
+            path = urlsplit(batch.results_url).path
+            prefix = self._client._path_prefix.decode()
+            if prefix and path.startswith(prefix):
+                path = path[len(prefix) :]
+            return self._client._call(
+                "GET",
+                path,
+                extra_headers={"accept": "application/binary", **(extra_headers or {})},
+                extra_query=extra_query,
+                timeout=timeout,
+            )
+
+        return _Op(self._client, None, body_factory=AsyncBatchResults, prepare=prepare).run(
+            self._mode
         )
-        response, _, _ = await self._client._send(call, deadline=_deadline_for(call.timeout))
-        return AsyncBatchResults(response)
 
 
 class AsyncBatches:
@@ -312,7 +340,8 @@ class AsyncBatches:
 
     def list(self, **args: Unpack[ListArgs]) -> AsyncPaginator[MessageBatch]:
         """List batches, newest first: `await` it for a page, `async for` every batch."""
-        return self._impl.list(**args)
+        result: AsyncPaginator[MessageBatch] = self._impl.list(**args)
+        return result
 
     def cancel(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
@@ -341,11 +370,13 @@ class AsyncBatches:
         The results are fetched from the batch's `results_url` (on this client's origin).
         Raises `ClaudeError` if the batch has not ended yet.
         """
-        return await self._impl.results(message_batch_id, **options)
+        results: AsyncBatchResults = await self._impl.results(message_batch_id, **options)
+        return results
 
 
 class AsyncBatchesWithRawResponse:
-    """`client.messages.with_raw_response.batches`: each call gives an `APIResponse`."""
+    """`client.messages.with_raw_response.batches`: each call gives an `AsyncAPIResponse`
+    whose body has been read (batch results: only the head)."""
 
     __slots__ = ("_impl",)
 
@@ -354,34 +385,54 @@ class AsyncBatchesWithRawResponse:
 
     def create(
         self, **args: Unpack[BatchCreateArgs]
-    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
-        """`batches.create`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.create(**args)
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
+        """`batches.create`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.create(**args)
         return result
 
     def retrieve(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
-        """`batches.retrieve`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.retrieve(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
+        """`batches.retrieve`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.retrieve(
             message_batch_id, **options
         )
         return result
 
     def cancel(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, APIResponse[MessageBatch]]:
-        """`batches.cancel`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[MessageBatch]] = self._impl.cancel(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
+        """`batches.cancel`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.cancel(
             message_batch_id, **options
         )
         return result
 
     def delete(
         self, message_batch_id: str, **options: Unpack[RequestOptions]
-    ) -> Coroutine[Any, Any, APIResponse[DeletedMessageBatch]]:
-        """`batches.delete`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[DeletedMessageBatch]] = self._impl.delete(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedMessageBatch]]:
+        """`batches.delete`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[DeletedMessageBatch]] = self._impl.delete(
+            message_batch_id, **options
+        )
+        return result
+
+    def list(
+        self, **args: Unpack[ListArgs]
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[MessageBatch]]]:
+        """`batches.list`, awaiting to an `AsyncAPIResponse` whose `await parse()` is the
+        first `AsyncPage`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[MessageBatch]]] = self._impl.list(
+            **args
+        )
+        return result
+
+    def results(
+        self, message_batch_id: str, **options: Unpack[GetOptions]
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncBatchResults]]:
+        """`batches.results`, awaiting to an `AsyncAPIResponse` once the head has arrived;
+        `await parse()` is the unread `AsyncBatchResults` (close it, or read it to the end)."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncBatchResults]] = self._impl.results(
             message_batch_id, **options
         )
         return result
@@ -424,6 +475,21 @@ class AsyncBatchesWithStreamingResponse:
     ) -> StreamingResponseManager[DeletedMessageBatch]:
         """`batches.delete` as `async with ... as response:`."""
         result: StreamingResponseManager[DeletedMessageBatch] = self._impl.delete(
+            message_batch_id, **options
+        )
+        return result
+
+    def list(self, **args: Unpack[ListArgs]) -> StreamingResponseManager[AsyncPage[MessageBatch]]:
+        """`batches.list` as `async with ... as response:`."""
+        result: StreamingResponseManager[AsyncPage[MessageBatch]] = self._impl.list(**args)
+        return result
+
+    def results(
+        self, message_batch_id: str, **options: Unpack[GetOptions]
+    ) -> StreamingResponseManager[AsyncBatchResults]:
+        """`batches.results` as `async with ... as response:`; `await response.parse()` is
+        the `AsyncBatchResults` reading the body."""
+        result: StreamingResponseManager[AsyncBatchResults] = self._impl.results(
             message_batch_id, **options
         )
         return result

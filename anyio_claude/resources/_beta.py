@@ -15,12 +15,12 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import AsyncClaude
-    from .._response import APIResponse
+    from .._response import AsyncAPIResponse
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from ..types import Message, MessageTokensCount
     from ._args import CountTokensArgs, MessageArgs
     from ._files import AsyncFiles, AsyncFilesWithRawResponse, AsyncFilesWithStreamingResponse
-    from ._messages import StreamingResponseManager
+    from ._messages import MessageStreamResponseManager, StreamingResponseManager
 
     class BetaMessageArgs(MessageArgs, total=False):
         """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`."""
@@ -113,7 +113,7 @@ class AsyncBeta:
 
     @property
     def with_raw_response(self) -> AsyncBetaWithRawResponse:
-        """`messages` and `files` returning an `APIResponse` (headers, status, `parse()`)."""
+        """`messages` and `files` returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
         return AsyncBetaWithRawResponse(self._client)
 
     @property
@@ -132,12 +132,12 @@ class AsyncBetaWithRawResponse:
 
     @property
     def messages(self) -> AsyncBetaMessagesWithRawResponse:
-        """`beta.messages`, returning `APIResponse`s."""
+        """`beta.messages`, returning `AsyncAPIResponse`s."""
         return AsyncBetaMessagesWithRawResponse(self._client)
 
     @property
     def files(self) -> AsyncFilesWithRawResponse:
-        """`beta.files`, returning `APIResponse`s."""
+        """`beta.files`, returning `AsyncAPIResponse`s."""
         from ._files import AsyncFilesWithRawResponse
 
         return AsyncFilesWithRawResponse(self._client)
@@ -180,7 +180,7 @@ class AsyncBetaMessages:
 
     @property
     def with_raw_response(self) -> AsyncBetaMessagesWithRawResponse:
-        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
+        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
         return AsyncBetaMessagesWithRawResponse(self._client)
 
     @property
@@ -221,7 +221,7 @@ class AsyncBetaMessages:
 
 
 class AsyncBetaMessagesWithRawResponse:
-    """`client.beta.messages.with_raw_response`: each call gives an `APIResponse`."""
+    """`client.beta.messages.with_raw_response`: each call gives an `AsyncAPIResponse`."""
 
     __slots__ = ("_impl",)
 
@@ -231,32 +231,34 @@ class AsyncBetaMessagesWithRawResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
-    ) -> Coroutine[Any, Any, APIResponse[Message]]: ...
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[Message]]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[BetaMessageArgs]
-    ) -> Coroutine[Any, Any, APIResponse[AsyncStream]]: ...
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncStream]]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[BetaMessageArgs]
-    ) -> Coroutine[Any, Any, APIResponse[Message] | APIResponse[AsyncStream]]: ...
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[Message] | AsyncAPIResponse[AsyncStream]]: ...
     def create(self, **args: Any) -> Any:
-        """`beta.messages.create`, awaiting to an `APIResponse`."""
+        """`beta.messages.create`, awaiting to an `AsyncAPIResponse`."""
         return self._impl.create(**args)
 
     def stream(
         self, **args: Unpack[BetaMessageArgs]
-    ) -> Coroutine[Any, Any, APIResponse[AsyncMessageStream]]:
-        """`beta.messages.stream`, awaiting to an `APIResponse` whose `parse()` is the open
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncMessageStream]]:
+        """`beta.messages.stream`, awaiting to an `AsyncAPIResponse` whose `parse()` is the open
         stream (close it when done)."""
-        result: Coroutine[Any, Any, APIResponse[AsyncMessageStream]] = self._impl.stream(**args)
+        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncMessageStream]] = self._impl.stream(
+            **args
+        )
         return result
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]
-    ) -> Coroutine[Any, Any, APIResponse[MessageTokensCount]]:
-        """`beta.messages.count_tokens`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[MessageTokensCount]] = self._impl.count_tokens(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageTokensCount]]:
+        """`beta.messages.count_tokens`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[MessageTokensCount]] = self._impl.count_tokens(
             **args
         )
         return result
@@ -286,11 +288,10 @@ class AsyncBetaMessagesWithStreamingResponse:
         """`beta.messages.create` as `async with ... as response:`."""
         return self._impl.create(**args)
 
-    def stream(
-        self, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[AsyncMessageStream]:
-        """`beta.messages.stream` as `async with ... as response:`."""
-        result: StreamingResponseManager[AsyncMessageStream] = self._impl.stream(**args)
+    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamResponseManager:
+        """`beta.messages.stream` as `async with ... as response:`, giving the response with
+        the stream's `text_stream`."""
+        result: MessageStreamResponseManager = self._impl.stream(**args)
         return result
 
     def count_tokens(

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import AsyncClaude
-    from .._response import APIResponse
     from ._args import GetOptions
 
     class FileOptions(GetOptions, total=False):
@@ -455,7 +454,7 @@ class AsyncFiles:
 
     @property
     def with_raw_response(self) -> AsyncFilesWithRawResponse:
-        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
+        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
         return AsyncFilesWithRawResponse(self._client)
 
     @property
@@ -506,7 +505,7 @@ class AsyncFiles:
 
 
 class AsyncFilesWithRawResponse:
-    """`client.beta.files.with_raw_response`: each call gives an `APIResponse`."""
+    """`client.beta.files.with_raw_response`: each call gives an `AsyncAPIResponse`."""
 
     __slots__ = ("_impl",)
 
@@ -515,18 +514,18 @@ class AsyncFilesWithRawResponse:
 
     def upload(
         self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
-    ) -> Coroutine[Any, Any, APIResponse[FileMetadata]]:
-        """`files.upload`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[FileMetadata]] = self._impl.upload(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]:
+        """`files.upload`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]] = self._impl.upload(
             file=file, **args
         )
         return result
 
     def retrieve_metadata(
         self, file_id: str, **options: Unpack[FileOptions]
-    ) -> Coroutine[Any, Any, APIResponse[FileMetadata]]:
-        """`files.retrieve_metadata`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[FileMetadata]] = self._impl.retrieve_metadata(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]:
+        """`files.retrieve_metadata`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]] = self._impl.retrieve_metadata(
             file_id, **options
         )
         return result
@@ -537,9 +536,9 @@ class AsyncFilesWithRawResponse:
 
     def delete(
         self, file_id: str, **options: Unpack[FileOptions]
-    ) -> Coroutine[Any, Any, APIResponse[DeletedFile]]:
-        """`files.delete`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[DeletedFile]] = self._impl.delete(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedFile]]:
+        """`files.delete`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[DeletedFile]] = self._impl.delete(
             file_id, **options
         )
         return result

@@ -6,13 +6,19 @@ raises `TypeError`/`ValueError` naming the argument, with no request made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
 from .._http import Timeout
 from .._parse import AsyncParsedMessageStream, merge_output_config, parse_message
-from .._response import APIResponse, AsyncAPIResponse, HTTPResponse, decode_body
+from .._response import (
+    AsyncAPIResponse,
+    AsyncMessageStreamResponse,
+    HTTPResponse,
+    decode_body,
+    http_response_of,
+)
 from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
 from ..types import MessageTokensCount, ParsedMessage, decode_message
 from ..types._decode import LenientDecoder
@@ -49,6 +55,7 @@ __all__ = (
     "AsyncMessages",
     "AsyncMessagesWithRawResponse",
     "AsyncMessagesWithStreamingResponse",
+    "MessageStreamResponseManager",
     "StreamingResponseManager",
 )
 
@@ -64,33 +71,52 @@ Mode = Literal["plain", "raw", "streaming"]
 
 
 class _Op:
-    """A prepared call plus how to turn its response into a result."""
+    """A prepared call plus how to turn its response into a result.
 
-    __slots__ = ("call", "client", "decode", "stream_factory")
+    `decode` turns a read body into the result; `stream_factory` wraps the unread
+    response in an event stream (primed to its first event, so early failures are
+    retried); `body_factory` wraps it in another reader (batch results). `prepare`, when
+    given, builds the call at send time (batch results first look up their URL).
+    """
+
+    __slots__ = ("body_factory", "call", "client", "decode", "prepare", "stream_factory")
 
     def __init__(
         self,
         client: AsyncClaude,
-        call: _Call,
+        call: _Call | None,
         *,
         decode: Callable[[bytes], Any] | None = None,
         stream_factory: Callable[[Response, int, float | None], Any] | None = None,
+        body_factory: Callable[[Response, float | None], Any] | None = None,
+        prepare: Callable[[], Awaitable[_Call]] | None = None,
     ) -> None:
         self.client = client
         self.call = call
         self.decode = decode
         self.stream_factory = stream_factory
+        self.body_factory = body_factory
+        self.prepare = prepare
+
+    async def get_call(self) -> _Call:
+        if self.call is None:
+            assert self.prepare is not None
+            self.call = await self.prepare()
+        return self.call
 
     def run(self, mode: Mode) -> Any:
         if mode == "streaming":
             return StreamingResponseManager(self)
-        if self.stream_factory is None:
-            return self.client._request_json(self.call, self.decode, raw=mode == "raw")
-        return self._open_stream(raw=mode == "raw")
+        if self.stream_factory is not None:
+            return self._open_stream(raw=mode == "raw")
+        if self.body_factory is not None:
+            return self._open_body(raw=mode == "raw")
+        assert self.call is not None
+        return self.client._request_json(self.call, self.decode, raw=mode == "raw")
 
     async def _open_stream(self, *, raw: bool) -> Any:
         factory = self.stream_factory
-        assert factory is not None
+        assert factory is not None and self.call is not None
         deadline = _deadline_for(self.call.timeout)
         stream = await open_stream(
             self.client,
@@ -99,17 +125,43 @@ class _Op:
             deadline=deadline,
         )
         if raw:
-            return APIResponse(
-                stream.http_response, lambda: stream, retries_taken=stream.retries_taken
+
+            async def parse(_: AsyncAPIResponse[Any]) -> Any:
+                return stream
+
+            return AsyncAPIResponse(
+                stream._response,
+                stream.http_response,
+                parse,
+                retries_taken=stream.retries_taken,
+                stream_only=True,
             )
         return stream
+
+    async def _open_body(self, *, raw: bool) -> Any:
+        factory = self.body_factory
+        assert factory is not None
+        call = await self.get_call()
+        deadline = _deadline_for(call.timeout)
+        response, retries, _ = await self.client._send(call, deadline=deadline)
+        result = factory(response, deadline)
+        if raw:
+
+            async def parse(_: AsyncAPIResponse[Any]) -> Any:
+                return result
+
+            return AsyncAPIResponse(
+                response, http_response_of(response), parse, retries_taken=retries
+            )
+        return result
 
 
 class StreamingResponseManager(Generic[T]):
     """`async with` a response whose body is read only when you ask for it.
 
     Entering sends the request (with retries) and returns an `AsyncAPIResponse` once the
-    head has arrived; leaving closes it, releasing or closing the connection.
+    head has arrived; leaving closes it, releasing or closing the connection. Raises what
+    the plain call raises; cancellation closes the connection.
     """
 
     __slots__ = ("_op", "_response")
@@ -120,19 +172,31 @@ class StreamingResponseManager(Generic[T]):
 
     async def __aenter__(self) -> AsyncAPIResponse[T]:
         op = self._op
-        deadline = _deadline_for(op.call.timeout)
-        response, retries, _ = await op.client._send(op.call, deadline=deadline)
-        http_response = HTTPResponse(response.status, response.headers, response.http_version)
+        call = await op.get_call()
+        deadline = _deadline_for(call.timeout)
+        response, retries, _ = await op.client._send(call, deadline=deadline)
+        self._response = self._wrap(response, http_response_of(response), retries, deadline)
+        return self._response
+
+    def _wrap(
+        self,
+        response: Response,
+        http_response: HTTPResponse,
+        retries: int,
+        deadline: float | None,
+    ) -> AsyncAPIResponse[T]:
+        op = self._op
 
         async def parse(wrapper: AsyncAPIResponse[T]) -> Any:
             if op.stream_factory is not None:
-                return op.stream_factory(response, retries, deadline)
+                return op.stream_factory(wrapper._unread_body(), retries, deadline)
+            if op.body_factory is not None:
+                return op.body_factory(wrapper._unread_body(), deadline)
             content = await wrapper.read()
             assert op.decode is not None
             return decode_body(op.decode, content, http_response)
 
-        self._response = AsyncAPIResponse(response, http_response, parse, retries_taken=retries)
-        return self._response
+        return AsyncAPIResponse(response, http_response, parse, retries_taken=retries)
 
     async def __aexit__(
         self,
@@ -142,6 +206,30 @@ class StreamingResponseManager(Generic[T]):
     ) -> None:
         if self._response is not None:
             await self._response.close()
+
+
+class MessageStreamResponseManager(StreamingResponseManager[AsyncMessageStream]):
+    """What `messages.with_streaming_response.stream(...)` returns: `async with` it for an
+    `AsyncMessageStreamResponse` (the response, with the stream's `text_stream`)."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> AsyncMessageStreamResponse:
+        response = await super().__aenter__()
+        assert isinstance(response, AsyncMessageStreamResponse)
+        return response
+
+    def _wrap(
+        self,
+        response: Response,
+        http_response: HTTPResponse,
+        retries: int,
+        deadline: float | None,
+    ) -> AsyncMessageStreamResponse:
+        factory = self._op.stream_factory
+        assert factory is not None
+        stream = factory(response, retries, deadline)
+        return AsyncMessageStreamResponse(response, http_response, stream, retries_taken=retries)
 
 
 def _decode_count(content: bytes) -> MessageTokensCount:
@@ -499,6 +587,8 @@ class _Messages:
         op = _Op(self._client, call, stream_factory=factory)
         if self._mode == "plain":
             return AsyncMessageStreamManager(lambda: op.run("plain"))
+        if self._mode == "streaming":
+            return MessageStreamResponseManager(op)
         return op.run(self._mode)
 
     def count_tokens(self, **args: Any) -> Any:
@@ -523,7 +613,7 @@ class AsyncMessages:
 
     @property
     def with_raw_response(self) -> AsyncMessagesWithRawResponse:
-        """The same methods, returning an `APIResponse` (headers, status, `parse()`)."""
+        """The same methods, returning an `AsyncAPIResponse` (body read, `await parse()`)."""
         return AsyncMessagesWithRawResponse(self._client)
 
     @property
@@ -615,7 +705,7 @@ class AsyncMessages:
 
 
 class AsyncMessagesWithRawResponse:
-    """`client.messages.with_raw_response`: each call gives an `APIResponse` whose
+    """`client.messages.with_raw_response`: each call gives an `AsyncAPIResponse` whose
     `parse()` returns what the plain call returns."""
 
     __slots__ = ("_client", "_impl")
@@ -626,7 +716,7 @@ class AsyncMessagesWithRawResponse:
 
     @property
     def batches(self) -> AsyncBatchesWithRawResponse:
-        """`messages.batches`, returning `APIResponse`s."""
+        """`messages.batches`, returning `AsyncAPIResponse`s."""
         from ._batches import AsyncBatchesWithRawResponse
 
         return AsyncBatchesWithRawResponse(self._client)
@@ -634,34 +724,36 @@ class AsyncMessagesWithRawResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
-    ) -> Coroutine[Any, Any, APIResponse[Message]]: ...
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[Message]]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[MessageArgs]
-    ) -> Coroutine[Any, Any, APIResponse[AsyncStream]]: ...
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncStream]]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[MessageArgs]
-    ) -> Coroutine[Any, Any, APIResponse[Message] | APIResponse[AsyncStream]]: ...
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[Message] | AsyncAPIResponse[AsyncStream]]: ...
     def create(self, **args: Any) -> Any:
-        """`messages.create`, awaiting to an `APIResponse` (for streams: once the first
+        """`messages.create`, awaiting to an `AsyncAPIResponse` (for streams: once the first
         event is in). Raises as `messages.create` does."""
         return self._impl.create(**args)
 
     def stream(
         self, **args: Unpack[MessageArgs]
-    ) -> Coroutine[Any, Any, APIResponse[AsyncMessageStream]]:
-        """`messages.stream`, awaiting to an `APIResponse` whose `parse()` is the open
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncMessageStream]]:
+        """`messages.stream`, awaiting to an `AsyncAPIResponse` whose `await parse()` is the open
         stream (close it when done). Raises as `messages.stream` does."""
-        result: Coroutine[Any, Any, APIResponse[AsyncMessageStream]] = self._impl.stream(**args)
+        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncMessageStream]] = self._impl.stream(
+            **args
+        )
         return result
 
     def count_tokens(
         self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
-    ) -> Coroutine[Any, Any, APIResponse[MessageTokensCount]]:
-        """`messages.count_tokens`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[MessageTokensCount]] = self._impl.count_tokens(
-            **args
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageTokensCount]]:
+        """`messages.count_tokens`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[MessageTokensCount]] = self._impl.count_tokens(
+            output_format=output_format, **args
         )
         return result
 
@@ -699,10 +791,10 @@ class AsyncMessagesWithStreamingResponse:
         """`messages.create` as `async with ... as response:`. Raises as `create` does."""
         return self._impl.create(**args)
 
-    def stream(self, **args: Unpack[MessageArgs]) -> StreamingResponseManager[AsyncMessageStream]:
-        """`messages.stream` as `async with ... as response:`; `await response.parse()`
-        gives the stream."""
-        result: StreamingResponseManager[AsyncMessageStream] = self._impl.stream(**args)
+    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamResponseManager:
+        """`messages.stream` as `async with ... as response:`: `response.text_stream`,
+        `async for event in response`, or `await response.parse()` for the stream."""
+        result: MessageStreamResponseManager = self._impl.stream(**args)
         return result
 
     def count_tokens(

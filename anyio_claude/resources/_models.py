@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven
+from .._client import NOT_GIVEN, NotGiven, _Call
 from .._http import Timeout
 from ..types import ModelInfo
 from ..types._decode import LenientDecoder
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import AsyncClaude
-    from .._response import APIResponse
+    from .._response import AsyncAPIResponse
     from ._args import GetOptions, ListArgs
     from ._messages import StreamingResponseManager
 
@@ -27,6 +27,7 @@ __all__ = (
     "AsyncModels",
     "AsyncModelsWithRawResponse",
     "AsyncModelsWithStreamingResponse",
+    "page_op",
     "paginator",
 )
 
@@ -40,6 +41,47 @@ class _ModelsPage(msgspec.Struct):
     last_id: str | None = None
 
 
+def page_op(
+    client: AsyncClaude,
+    path: str,
+    page_type: type[msgspec.Struct],
+    query: Mapping[str, object],
+    *,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, object] | None,
+    timeout: float | Timeout | NotGiven | None,
+) -> _Op:
+    """The request for the first page of a cursor-paginated list endpoint (`after_id`
+    cursors), decoding to an `AsyncPage` that fetches the later pages itself."""
+    decoder = LenientDecoder(page_type)
+
+    def call(after_id: str | None) -> _Call:
+        return client._call(
+            "GET",
+            path,
+            query={**query, "after_id": after_id} if after_id else query,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+        )
+
+    def decode(content: bytes) -> AsyncPage[Any]:
+        page: Any = decoder.decode(content)
+        return AsyncPage(
+            page.data,
+            has_more=page.has_more,
+            first_id=page.first_id,
+            last_id=page.last_id,
+            fetch=fetch,
+        )
+
+    async def fetch(after_id: str) -> AsyncPage[Any]:
+        page: AsyncPage[Any] = await client._request_json(call(after_id), decode)
+        return page
+
+    return _Op(client, call(None), decode=decode)
+
+
 def paginator(
     client: AsyncClaude,
     path: str,
@@ -51,27 +93,19 @@ def paginator(
     timeout: float | Timeout | NotGiven | None,
 ) -> AsyncPaginator[Any]:
     """A paginator over a cursor-paginated list endpoint (`after_id` cursors)."""
-    decoder = LenientDecoder(page_type)
 
-    async def fetch(after_id: str | None) -> AsyncPage[Any]:
-        call = client._call(
-            "GET",
+    def first() -> Any:
+        return page_op(
+            client,
             path,
-            query={**query, "after_id": after_id} if after_id else query,
+            page_type,
+            query,
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
-        )
-        page: Any = await client._request_json(call, decoder.decode)
-        return AsyncPage(
-            page.data,
-            has_more=page.has_more,
-            first_id=page.first_id,
-            last_id=page.last_id,
-            fetch=fetch,
-        )
+        ).run("plain")
 
-    return AsyncPaginator(lambda: fetch(None))
+    return AsyncPaginator(first)
 
 
 class _Models:
@@ -108,17 +142,28 @@ class _Models:
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncPaginator[ModelInfo]:
+    ) -> Any:
         """The implementation of `AsyncModels.list`."""
-        return paginator(
+        query = {"limit": limit, "after_id": after_id, "before_id": before_id}
+        if self._mode == "plain":
+            return paginator(
+                self._client,
+                "/v1/models",
+                _ModelsPage,
+                query,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            )
+        return page_op(
             self._client,
             "/v1/models",
             _ModelsPage,
-            {"limit": limit, "after_id": after_id, "before_id": before_id},
+            query,
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
-        )
+        ).run(self._mode)
 
 
 class AsyncModels:
@@ -132,12 +177,12 @@ class AsyncModels:
 
     @property
     def with_raw_response(self) -> AsyncModelsWithRawResponse:
-        """`retrieve`, returning an `APIResponse` (headers, status, `parse()`)."""
+        """`retrieve` and `list`, returning an `AsyncAPIResponse` (body read)."""
         return AsyncModelsWithRawResponse(self._client)
 
     @property
     def with_streaming_response(self) -> AsyncModelsWithStreamingResponse:
-        """`retrieve` as an `async with` block giving an unread `AsyncAPIResponse`."""
+        """`retrieve` and `list` as `async with` blocks giving an unread `AsyncAPIResponse`."""
         return AsyncModelsWithStreamingResponse(self._client)
 
     def retrieve(
@@ -152,7 +197,8 @@ class AsyncModels:
 
     def list(self, **args: Unpack[ListArgs]) -> AsyncPaginator[ModelInfo]:
         """List models, newest first: `await` it for a page, `async for` every model."""
-        return self._impl.list(**args)
+        result: AsyncPaginator[ModelInfo] = self._impl.list(**args)
+        return result
 
 
 class AsyncModelsWithRawResponse:
@@ -165,10 +211,20 @@ class AsyncModelsWithRawResponse:
 
     def retrieve(
         self, model_id: str, **options: Unpack[GetOptions]
-    ) -> Coroutine[Any, Any, APIResponse[ModelInfo]]:
-        """`models.retrieve`, awaiting to an `APIResponse`."""
-        result: Coroutine[Any, Any, APIResponse[ModelInfo]] = self._impl.retrieve(
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[ModelInfo]]:
+        """`models.retrieve`, awaiting to an `AsyncAPIResponse`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[ModelInfo]] = self._impl.retrieve(
             model_id, **options
+        )
+        return result
+
+    def list(
+        self, **args: Unpack[ListArgs]
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[ModelInfo]]]:
+        """`models.list`, awaiting to an `AsyncAPIResponse` whose `await parse()` is the
+        first `AsyncPage` (iterate it for every model)."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[ModelInfo]]] = self._impl.list(
+            **args
         )
         return result
 
@@ -186,4 +242,10 @@ class AsyncModelsWithStreamingResponse:
     ) -> StreamingResponseManager[ModelInfo]:
         """`models.retrieve` as `async with ... as response:`."""
         result: StreamingResponseManager[ModelInfo] = self._impl.retrieve(model_id, **options)
+        return result
+
+    def list(self, **args: Unpack[ListArgs]) -> StreamingResponseManager[AsyncPage[ModelInfo]]:
+        """`models.list` as `async with ... as response:`; `await response.parse()` is
+        the first `AsyncPage`."""
+        result: StreamingResponseManager[AsyncPage[ModelInfo]] = self._impl.list(**args)
         return result

@@ -1,0 +1,42 @@
+"""The streaming benchmarks still run against today's client: each script in its --smoke
+mode (a tiny workload, one round), as a user would run it. No timing is asserted."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def run(script: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_e2e_smoke() -> None:
+    out = run("e2e.py")
+    assert re.search(r"workload: mixed, [\d,]+ events", out)
+    for name in ("asyncio", "trio"):
+        assert re.search(
+            rf"anyio_claude stream, {name} / official SDK +[\d.]+x .*met: (yes|no)", out
+        )
+        assert re.search(rf"anyio_claude stream, {name} / unparsed httpcore +[\d.]+x", out)
+
+
+def test_live_streams_smoke() -> None:
+    out = run("live_streams.py")
+    assert "streams at once 5-5" in out  # the server really had every stream open at once
+    for name in ("asyncio", "trio"):
+        assert re.search(rf"anyio_claude, {name}: CPU per event +[\d.]+x .*met: (yes|no)", out)
+        assert re.search(rf"anyio_claude, {name}: delivery p99 [\d.]+ ms .*met: (yes|no)", out)
+    assert re.search(r"official anthropic +[\d.]+ ", out)
