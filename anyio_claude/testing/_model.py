@@ -20,6 +20,7 @@ from typing import Any
 
 from ..types import (
     Message,
+    StopReason,
     TextBlock,
     ThinkingBlock,
     ToolUseBlock,
@@ -279,13 +280,13 @@ def _check_schema(schema: object, where: str) -> None:
         _check_schema(sub, f"{where}.properties.{key}")
     if "items" in schema:
         _check_schema(schema["items"], f"{where}.items")
+    # The reply generator follows these too, so what it reads there must be valid.
     for name in ("anyOf", "oneOf", "allOf"):
-        if name in schema:
-            parts = schema[name]
-            if not isinstance(parts, list) or not parts:
-                raise _bad(f"{where}.{name}: JSON schema is invalid: must be a non-empty array")
-            for i, part in enumerate(parts):
-                _check_schema(part, f"{where}.{name}.{i}")
+        choices = schema.get(name, [])
+        if not isinstance(choices, list):
+            raise _bad(f"{where}.{name}: JSON schema is invalid: must be an array")
+        for i, sub in enumerate(choices):
+            _check_schema(sub, f"{where}.{name}.{i}")
     defs = schema.get("$defs", {})
     if not isinstance(defs, dict):
         raise _bad(f"{where}.$defs: JSON schema is invalid: must be an object")
@@ -609,7 +610,7 @@ def generate_reply(
     blocks: list[Any] = []
     chunks: dict[int, list[str]] = {}
     used = 0
-    stop_reason = "end_turn"
+    stop_reason: StopReason = "end_turn"
     stop_sequence = None
 
     thinking = body.get("thinking")
