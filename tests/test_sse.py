@@ -162,7 +162,7 @@ def test_feed_after_close_raises() -> None:
     decoder = SSEDecoder()
     decoder.close()
     decoder.close()
-    with pytest.raises(SSEProtocolError):
+    with pytest.raises(SSEProtocolError, match=r"^feed\(\) after close\(\)$"):
         decoder.feed(b"data: a\n\n")
 
 
@@ -183,8 +183,38 @@ def test_stream_without_line_breaks_hits_the_cap() -> None:
 
 
 def test_cap_counts_a_whole_event_arriving_in_one_chunk() -> None:
-    with pytest.raises(SSEProtocolError):
+    with pytest.raises(SSEProtocolError, match=r"limit 10 bytes \(max_event_size\)$"):
         SSEDecoder(max_event_size=10).feed(b"data: 0123456789abcdef\n\n")
+
+
+@pytest.mark.parametrize(
+    "event",
+    [b"data: 0123456789", b"event: e\ndata: 01", b"id: 7\ndata: 01234"],
+    ids=["slow path", "fast path", "several lines"],
+)
+def test_an_event_of_exactly_the_cap_passes_and_one_more_byte_fails(event: bytes) -> None:
+    # The cap is on an event's lines, their line endings included, before the blank line.
+    cap = len(event)
+    assert len(SSEDecoder(max_event_size=cap).feed(event + b"\n\n")) == 1
+    assert len(SSEDecoder(max_event_size=cap).feed(b"data: ok\n\n" + event + b"\n\n")) == 2
+    with pytest.raises(SSEProtocolError, match="size cap"):
+        SSEDecoder(max_event_size=cap - 1).feed(event + b"\n\n")
+
+
+def test_an_unterminated_tail_of_exactly_the_cap_is_kept() -> None:
+    decoder = SSEDecoder(max_event_size=16)
+    assert decoder.feed(b"data: 0123456789") == []  # 16 bytes buffered: at the cap
+    assert decoder.feed(b"\n\n") == [ev("0123456789")]
+    with pytest.raises(SSEProtocolError, match=r"17 bytes buffered .* limit 16 bytes"):
+        SSEDecoder(max_event_size=16).feed(b"data: 0123456789A")
+
+
+def test_invented_event_names_do_not_grow_memory() -> None:
+    decoder = SSEDecoder()
+    for i in range(200):
+        name = f"kind{i}".encode()
+        assert decoder.feed(b"event: " + name + b"\ndata: x\n\n") == [ev("x", f"kind{i}")]
+    assert len(decoder._names) == 64  # a small cache of the first names, never more
 
 
 def test_properties_report_id_and_retry() -> None:
