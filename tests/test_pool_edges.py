@@ -124,3 +124,58 @@ async def settled(check: object) -> bool:
             return True
         await anyio.sleep(0.01)
     return False
+
+
+async def test_a_cancelled_waiter_behind_another_does_not_let_it_in_early() -> None:
+    async with raw_server(fixed(b"ok")) as srv:
+        transport = AsyncTransport(srv.url, max_connections=1)
+        held = await transport.send(GET, timeout=FAST)
+        served: list[str] = []
+        second_scope = anyio.CancelScope()
+
+        async def first() -> None:
+            await get(transport, FAST)
+            served.append("first")
+
+        async def second() -> None:
+            with second_scope:
+                await get(transport, FAST)
+                served.append("second")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(first)
+            await anyio.sleep(0.02)
+            tg.start_soon(second)
+            await anyio.sleep(0.02)
+            second_scope.cancel()  # the waiter at the back leaves...
+            await anyio.sleep(0.05)
+            # ...and the one in front still waits: the only slot is held.
+            assert served == [] and transport.num_active == 1
+            await held.aclose()
+        assert served == ["first"]
+        assert transport.num_active == 0
+        await transport.aclose()
+
+
+def test_connection_error_details_dig_through_empty_messages() -> None:
+    import ssl
+
+    from anyio_claude._transport import _detail
+
+    # trio wraps TLS failures in exceptions without a message; the reason is further down.
+    inner = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] failed")
+    outer = anyio.BrokenResourceError()
+    outer.__cause__ = inner
+    assert _detail(outer) == f"BrokenResourceError: {inner}"
+    assert "CERTIFICATE_VERIFY_FAILED" in _detail(outer)
+    assert _detail(inner) == str(inner)
+    context_only = anyio.BrokenResourceError()
+    context_only.__context__ = OSError("connection reset")
+    assert _detail(context_only) == "BrokenResourceError: connection reset"
+    assert _detail(anyio.BrokenResourceError()) == "BrokenResourceError"
+    # The walk is bounded (a cycle must not hang it): 8 links, then the type's name.
+    links = [anyio.BrokenResourceError() for _ in range(8)]
+    for i in range(7):
+        links[i].__cause__ = links[i + 1]
+    links[-1].__cause__ = OSError("too deep")
+    assert _detail(links[0]) == "BrokenResourceError"
