@@ -156,6 +156,18 @@ def test_multibyte_utf8_split_at_every_byte() -> None:
 
 def test_invalid_utf8_becomes_replacement_character() -> None:
     tr(b"data: a\xffb\xc3\n\n", [ev("a\ufffdb\ufffd")])
+    # The same in the shape the fast paths take, one event and several.
+    tr(b"event: e\xff\ndata: a\xffb\n\n", [ev("a\ufffdb", "e\ufffd")])
+    tr(b"event: e\ndata: \xc3\n\nevent: e\ndata: ok\n\n", [ev("\ufffd", "e"), ev("ok", "e")])
+
+
+def test_only_the_unfinished_tail_is_kept_between_feeds() -> None:
+    # Bytes of a finished event must not be read again with the next chunk: here its last
+    # line would then end in a bare `id`, which resets the id.
+    tr(
+        b"id: 5\ndata: a\n\ndata: b\nxid\n\ndata: c\n\n",
+        [ev("a", id="5"), ev("b", id="5"), ev("c", id="5")],
+    )
 
 
 def test_feed_after_close_raises() -> None:
