@@ -10,8 +10,11 @@ from typing import Any
 
 from anyio_claude.streaming import (
     CitationEvent,
+    InputJsonEvent,
     MessageAccumulator,
     MessageStreamState,
+    ParsedContentBlockStopEvent,
+    ParsedMessageStopEvent,
     SignatureEvent,
     TextEvent,
     ThinkingEvent,
@@ -134,3 +137,56 @@ def test_snapshots_do_not_share_lists_with_later_events() -> None:
     final = acc.snapshot
     assert len(final.content) == 2
     assert [c.cited_text for c in final.content[1].citations] == ["quote 1", "quote 2"]  # type: ignore[union-attr]
+
+
+def test_input_json_events_and_block_stops() -> None:
+    tool = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}
+    stream = [
+        START,
+        {"type": "content_block_start", "index": 0, "content_block": tool},
+        delta(0, {"type": "input_json_delta", "partial_json": '{"city": "Paris", "da'}),
+        delta(0, {"type": "input_json_delta", "partial_json": 'ys": 3}'}),
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_stop"},
+    ]
+    first, second, stop, message_stop = derived(stream)
+    assert isinstance(first, InputJsonEvent) and isinstance(second, InputJsonEvent)
+    # As the official SDK (jiter's partial mode): an unfinished key or string is left out.
+    assert (first.partial_json, first.snapshot) == ('{"city": "Paris", "da', {"city": "Paris"})
+    assert second.partial_json == 'ys": 3}'
+    assert second.snapshot == {"city": "Paris", "days": 3}
+    assert isinstance(stop, ParsedContentBlockStopEvent) and stop.index == 0
+    assert stop.content_block.input == {"city": "Paris", "days": 3}  # type: ignore[union-attr]
+    assert "index=0" in repr(stop)
+    assert isinstance(message_stop, ParsedMessageStopEvent)
+    assert message_stop.message.content[0].input == {"city": "Paris", "days": 3}  # type: ignore[union-attr]
+    assert repr(message_stop) == "ParsedMessageStopEvent()"
+
+
+def test_deltas_a_block_did_not_take_derive_nothing() -> None:
+    # A delta of another block's kind (or of a kind this client does not know) is passed
+    # through raw, and no derived event pretends it was applied.
+    stream = [
+        START,
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+        },
+        delta(0, {"type": "text_delta", "text": "x"}),
+        delta(0, {"type": "future_delta", "x": 1}),
+        {
+            "type": "content_block_start",
+            "index": 1,
+            "content_block": {"type": "tool_use", "id": "t", "name": "n", "input": {}},
+        },
+        delta(1, {"type": "future_delta"}),
+        delta(1, {"type": "signature_delta", "signature": "s"}),
+        {"type": "content_block_start", "index": 2, "content_block": {"type": "text", "text": ""}},
+        delta(2, {"type": "signature_delta", "signature": "s"}),
+        delta(2, {"type": "input_json_delta", "partial_json": "{}"}),
+    ]
+    state = MessageStreamState()
+    for event in stream:
+        raw = decode_event(json.dumps(event))
+        assert state.feed(raw) == [raw]
