@@ -149,13 +149,14 @@ async def test_an_event_over_the_size_cap_reaches_the_user_as_an_error() -> None
 
     async def endless_event(stream: SocketStream, request: bytes) -> None:
         await stream.send(SSE_HEAD + chunk(start) + chunk(b"event: content_block_delta\ndata: "))
-        for _ in range(40):  # 40 MiB without a line break, past the 16 MiB cap
+        for _ in range(17):  # 17 MiB without a line break, past the 16 MiB cap
             await stream.send(chunk(piece))
         await anyio.sleep_forever()
 
     async with raw_server(endless_event) as srv:
         async with AsyncClaude(api_key=KEY, base_url=srv.url, max_retries=0) as client:
-            with anyio.fail_after(10):
+            # Generous: buffering 16 MiB takes a while on a loaded machine in debug mode.
+            with anyio.fail_after(40):
                 with pytest.raises(APIResponseValidationError, match="size cap") as info:
                     async with client.messages.stream(
                         model=MODEL, max_tokens=10, messages=USER
