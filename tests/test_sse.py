@@ -161,6 +161,12 @@ def test_invalid_utf8_becomes_replacement_character() -> None:
     tr(b"event: e\ndata: \xc3\n\nevent: e\ndata: ok\n\n", [ev("\ufffd", "e"), ev("ok", "e")])
 
 
+def test_a_field_that_only_ends_in_data_is_not_data() -> None:
+    # Looks like the common `event:` + `data:` shape, but the second field is `xdata`.
+    tr(b"event: e\nxdata: y\n\n", [])
+    tr(b"event: e\nxdata: y\n\nevent: f\ndata: z\n\n", [ev("z", "f")])
+
+
 def test_only_the_unfinished_tail_is_kept_between_feeds() -> None:
     # Bytes of a finished event must not be read again with the next chunk: here its last
     # line would then end in a bare `id`, which resets the id.
