@@ -87,6 +87,13 @@ def assert_carries(error: APIStatusError, error_type: str, status: int) -> None:
     assert error.request_id is not None and error.request_id.startswith("req_")
     assert error.partial_message is not None
     assert error.partial_message.content[0].text == "Hi"  # type: ignore[union-attr]
+    # As the official SDK: the body is the event's JSON, the response the 200 that carried it.
+    assert isinstance(error.body, dict)
+    assert error.body["type"] == "error"
+    assert error.body["error"] == {"type": error_type, "message": f"the {error_type}"}
+    assert error.response.status_code == 200
+    sent = error.response.headers["anthropic-ratelimit-requests-limit"]
+    assert error.rate_limits is not None and error.rate_limits.requests_limit == int(sent)
 
 
 @pytest.mark.parametrize(("error_type", "status", "cls"), ERROR_TYPES)
@@ -216,7 +223,7 @@ async def test_stream_idle_and_total_together_the_first_to_expire_wins(
         async with AsyncClaude(api_key=KEY, base_url=srv.url, timeout=timeout) as client:
             started = anyio.current_time()
             with anyio.fail_after(5):
-                with pytest.raises(APITimeoutError, match=message):
+                with pytest.raises(APITimeoutError, match=message) as info:
                     async with client.messages.stream(
                         model=MODEL, max_tokens=5, messages=USER
                     ) as stream:
@@ -224,3 +231,6 @@ async def test_stream_idle_and_total_together_the_first_to_expire_wins(
                             pass
             assert 0.25 < anyio.current_time() - started < 3
             assert client._transport is not None and client._transport.num_active == 0
+        assert info.value.request_id == "req_big"
+        assert info.value.partial_message is not None
+        assert info.value.partial_message.id == "msg_1"
