@@ -159,6 +159,8 @@ def test_invalid_utf8_becomes_replacement_character() -> None:
     # The same in the shape the fast paths take, one event and several.
     tr(b"event: e\xff\ndata: a\xffb\n\n", [ev("a\ufffdb", "e\ufffd")])
     tr(b"event: e\ndata: \xc3\n\nevent: e\ndata: ok\n\n", [ev("\ufffd", "e"), ev("ok", "e")])
+    # Next to an event of another shape, the common shape takes the per-event shortcut.
+    tr(b"data: x\n\nevent: e\ndata: \xff\n\n", [ev("x"), ev("\ufffd", "e")])
 
 
 def test_a_field_that_only_ends_in_data_is_not_data() -> None:
@@ -243,5 +245,5 @@ def test_properties_report_id_and_retry() -> None:
 
 
 def test_invalid_cap() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^max_event_size must be positive$"):
         SSEDecoder(max_event_size=0)
