@@ -245,5 +245,5 @@ def test_properties_report_id_and_retry() -> None:
 
 
 def test_invalid_cap() -> None:
-    with pytest.raises(ValueError, match="^max_event_size must be positive$"):
+    with pytest.raises(ValueError, match=r"^max_event_size must be positive$"):
         SSEDecoder(max_event_size=0)
