@@ -43,6 +43,8 @@ _SPIN = 0.001
 _LAG_TICK = 0.01
 # Above these the client process, not the endpoint, may be what the numbers measure.
 _LAG_P99_LIMIT_MS = 5.0
+_LAG_MAX_LIMIT_MS = 20.0
+_DELAY_P99_LIMIT_MS = 2.0
 _BUSY_LIMIT = 0.9
 
 
@@ -128,8 +130,12 @@ class SelfCheck:
             await anyio.sleep_until(expected)
             self.lags.append(anyio.current_time() - expected)
 
-    def report(self) -> dict[str, Any]:
-        """The summary's `self_check`: measurements, `saturated`, and warnings."""
+    def report(self, schedule_delay_p99_ms: float | None = None) -> dict[str, Any]:
+        """The summary's `self_check`: measurements, `saturated`, and warnings.
+
+        `schedule_delay_p99_ms` is given for open-loop runs without a concurrency cap,
+        where any delay is the client's own.
+        """
         lag = distribution(self.lags)
         busy = (self.cpu - self.spinning) / self.wall if self.wall > 0 else None
         per_event = self.handling / self.events * 1e6 if self.events else None
@@ -139,6 +145,16 @@ class SelfCheck:
             warnings.append(
                 f"event-loop lag p99 {lag_p99:.1f} ms: arrivals were stamped late, "
                 "latencies are overstated and sends delayed"
+            )
+        elif lag["max"] is not None and lag["max"] > _LAG_MAX_LIMIT_MS:
+            warnings.append(
+                f"the event loop stalled for {lag['max']:.1f} ms at least once: some "
+                "arrivals were stamped late"
+            )
+        if schedule_delay_p99_ms is not None and schedule_delay_p99_ms > _DELAY_P99_LIMIT_MS:
+            warnings.append(
+                f"schedule delay p99 {schedule_delay_p99_ms:.1f} ms: the client did not "
+                "send on time"
             )
         if busy is not None and busy > _BUSY_LIMIT:
             warnings.append(
@@ -539,7 +555,9 @@ async def run_bench(config: BenchConfig) -> BenchResult:
         summary["sweep"] = steps
     else:
         summary = summarise(records, config.slo)
-    self_check = check.report()
+    uncapped_open_loop = config.concurrency is None and config.max_concurrency is None
+    delay = summary["schedule_delay_ms"]["p99"] if uncapped_open_loop else None
+    self_check = check.report(delay)
     summary["self_check"] = self_check
     summary["settings"] = config.settings()
     summary["warnings"] = warnings + self_check["warnings"]
