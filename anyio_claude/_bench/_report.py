@@ -80,10 +80,15 @@ def _number(value: float | None, digits: int = 1) -> str:
 
 def _headline(summary: dict[str, Any]) -> str:
     settings = summary["settings"]
+    step = (
+        f" (figures of the {summary['offered_rate']:g}/s step, the last that kept up)"
+        if summary.get("sweep") and "offered_rate" in summary and not summary["saturated"]
+        else ""
+    )
     return (
         f"{summary['requests']} requests, {summary['completed']} completed, "
         f"{summary['errors']['total']} errors in {summary['duration_s']:.2f} s; "
-        f"{settings['shape']}; {settings['client']} client, model {settings['model']}"
+        f"{settings['shape']}{step}; {settings['client']} client, model {settings['model']}"
     )
 
 
