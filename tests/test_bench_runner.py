@@ -47,6 +47,7 @@ async def test_closed_loop_counts_tokens_from_usage() -> None:
     assert summary["output_tokens"] == sum(r.output_tokens or 0 for r in measured)
     assert summary["settings"]["concurrency"] == 4
     assert "test-key" not in json.dumps(summary)
+    assert "test-key" not in repr(config(server.url))
 
 
 async def test_synthetic_prompts_are_calibrated_with_count_tokens() -> None:

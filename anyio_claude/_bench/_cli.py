@@ -219,7 +219,11 @@ def _bench(args: argparse.Namespace) -> int:
     from ._runner import run_bench
 
     config = _bench_config(args)
-    result = anyio.run(run_bench, config, backend=args.backend)
+    try:
+        result = anyio.run(run_bench, config, backend=args.backend)
+    except KeyboardInterrupt:
+        print("\ninterrupted: no results written", file=sys.stderr)
+        return 130
     summary = result.summary
     if args.out:
         write_jsonl(args.out, result.records)
