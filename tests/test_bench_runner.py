@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,13 @@ import anyio
 import pytest
 
 from anyio_claude._bench._metrics import SLO
-from anyio_claude._bench._runner import BenchConfig, SelfCheck, run_bench
+from anyio_claude._bench._runner import (
+    BenchConfig,
+    SelfCheck,
+    _Progress,
+    _show_progress,
+    run_bench,
+)
 from anyio_claude._bench._shapes import Workload, load_trace
 from anyio_claude.testing import FakeClaude, Fault, count_request_tokens
 
@@ -170,3 +177,16 @@ async def test_cancelling_a_run_stops_every_request() -> None:
         with anyio.move_on_after(0.5):
             await run_bench(config(server.url, concurrency=8, requests=8))
         assert time.monotonic() - started < 2
+
+
+async def test_progress_line_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    progress = _Progress()
+    progress.label, progress.sent, progress.done, progress.in_flight = "step 2 at 4/s: ", 9, 7, 2
+    with anyio.move_on_after(0.7):
+        await _show_progress(progress, anyio.current_time())
+    err = capsys.readouterr().err
+    assert err.startswith("\rstep 2 at 4/s:    0.5s  sent 9  done 7  errors 0  in flight 2")
+    assert "\n" not in err  # rewritten in place

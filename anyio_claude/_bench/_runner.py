@@ -303,22 +303,23 @@ def _official(client: Any, clock: Callable[[], float], check: SelfCheck) -> Send
 
 
 class _Progress:
-    __slots__ = ("done", "errors", "in_flight", "sent")
+    __slots__ = ("done", "errors", "in_flight", "label", "sent")
 
     def __init__(self) -> None:
+        self.label = ""
         self.sent = 0
         self.done = 0
         self.errors = 0
         self.in_flight = 0
 
 
-async def _show_progress(progress: _Progress, label: str, started: float) -> None:
+async def _show_progress(progress: _Progress, started: float) -> None:
     tty = sys.stderr.isatty()
     while True:
         await anyio.sleep(0.5 if tty else 5.0)
         elapsed = anyio.current_time() - started
         line = (
-            f"{label}{elapsed:6.1f}s  sent {progress.sent}  done {progress.done}  "
+            f"{progress.label}{elapsed:6.1f}s  sent {progress.sent}  done {progress.done}  "
             f"errors {progress.errors}  in flight {progress.in_flight}  "
             f"{progress.done / elapsed if elapsed > 0 else 0:.1f} req/s"
         )
@@ -511,7 +512,7 @@ async def run_bench(config: BenchConfig) -> BenchResult:
         async with anyio.create_task_group() as watchers:
             watchers.start_soon(check.watch_loop)
             if config.progress:
-                watchers.start_soon(_show_progress, progress, "", wall_start)
+                watchers.start_soon(_show_progress, progress, wall_start)
             count = None if config.requests is None else config.requests + config.warmup
             if replay is not None:
                 offsets, params = replay
@@ -523,6 +524,7 @@ async def run_bench(config: BenchConfig) -> BenchResult:
                 rate = config.rate
                 baseline: dict[str, Any] | None = None
                 for step in range(config.sweep_steps):
+                    progress.label = f"step {step + 1} at {rate:g}/s: "
                     run = _Run(config, send, check, progress)
                     offsets = _offsets(config, rate, count, step)
                     await run.open_loop(offsets, workload.params, step)
