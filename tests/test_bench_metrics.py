@@ -129,3 +129,9 @@ def test_jsonl_record_fields() -> None:
     assert line["request_id"] == "req_1" and line["error"] is None
     never_sent = RequestRecord(0, scheduled=1.0).to_json()
     assert never_sent["sent_s"] is None and math.isnan(RequestRecord(0, 1.0).e2e)
+
+
+def test_summary_of_requests_that_never_finished() -> None:
+    summary = summarise([RequestRecord(0, scheduled=0.0, sent=0.0)])
+    assert summary["duration_s"] == 0 and summary["request_throughput"] is None
+    assert summary["ttft_ms"]["p50"] is None and summary["completed"] == 0

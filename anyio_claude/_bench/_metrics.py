@@ -50,7 +50,7 @@ class RequestRecord:
     @property
     def ok(self) -> bool:
         """True if the stream ended with `message_stop` and no error."""
-        return self.error is None
+        return self.error is None and math.isfinite(self.end)
 
     @property
     def schedule_delay(self) -> float:
@@ -210,7 +210,7 @@ def summarise(records: Sequence[RequestRecord], slo: SLO | None = None) -> dict[
     good = [record for record in sent if record.ok]
     if sent:
         first = min(record.sent for record in sent)
-        last = max(record.end for record in sent if math.isfinite(record.end))
+        last = max((record.end for record in sent if math.isfinite(record.end)), default=first)
         duration = last - first
     else:
         duration = 0.0
