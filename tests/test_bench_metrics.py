@@ -135,3 +135,38 @@ def test_summary_of_requests_that_never_finished() -> None:
     summary = summarise([RequestRecord(0, scheduled=0.0, sent=0.0)])
     assert summary["duration_s"] == 0 and summary["request_throughput"] is None
     assert summary["ttft_ms"]["p50"] is None and summary["completed"] == 0
+
+
+def test_sweep_saturation_rules() -> None:
+    from anyio_claude._bench._runner import _saturation, _ttft_trend
+
+    def run(ttfts_ms: list[float], delay: float = 0.0, failed: int = 0) -> list[RequestRecord]:
+        made = [
+            RequestRecord(
+                i,
+                scheduled=i - delay,
+                sent=float(i),
+                end=i + 1.0,
+                content=[i + t / 1000],
+                output_tokens=3,
+            )
+            for i, t in enumerate(ttfts_ms)
+        ]
+        for record in made[:failed]:
+            record.error = "OverloadedError"
+        return made
+
+    def step(records: list[RequestRecord]) -> dict[str, object]:
+        return {**summarise(records), "ttft_trend": _ttft_trend(records)}
+
+    steady = run([100.0] * 40)
+    baseline = step(steady)
+    assert _ttft_trend(steady) == pytest.approx(1.0) and _saturation(baseline, None) is None
+    assert _saturation(baseline, baseline) is None
+    growing = run([100.0 + 10 * i for i in range(40)])
+    assert _ttft_trend(growing) > 1.5
+    assert "grew" in str(_saturation(step(growing), None))
+    assert _ttft_trend(run([100.0 + 10 * i for i in range(31)])) == 1.0  # too few to tell
+    assert "twice the first step" in str(_saturation(step(run([250.0] * 40)), baseline))
+    assert "5 %" in str(_saturation(step(run([100.0] * 40, failed=3)), baseline))
+    assert "schedule delay p50 20.0" in str(_saturation(step(run([100.0] * 40, delay=0.02)), None))

@@ -10,6 +10,7 @@ waiting for its absolute time and never for earlier requests.
 from __future__ import annotations
 
 import math
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -450,14 +451,17 @@ def _saturation(step: dict[str, Any], baseline: dict[str, Any] | None) -> str | 
 
 
 def _ttft_trend(records: Sequence[RequestRecord]) -> float:
-    """Mean TTFT of the last quarter of requests over the first: a queue that grows."""
+    """Median TTFT of the last quarter of requests over the first: a queue that grows.
+
+    1.0 (no trend) under 8 requests a quarter, where one slow reply would decide it.
+    """
     ttfts = [r.ttft for r in sorted(records, key=lambda r: r.sent) if r.ok and not r.warmup]
     values = [t for t in ttfts if t is not None]
     quarter = len(values) // 4
-    if quarter < 2:
+    if quarter < 8:
         return 1.0
-    first = sum(values[:quarter]) / quarter
-    last = sum(values[-quarter:]) / quarter
+    first = statistics.median(values[:quarter])
+    last = statistics.median(values[-quarter:])
     return last / first if first > 0 else 1.0
 
 
