@@ -202,6 +202,9 @@ class AsyncClaude:
         self._owns_transport = _transport is None
         self._closed = False
         self._base_headers = self._build_base_headers()
+        self._messages: AsyncMessages | None = None
+        self._models: AsyncModels | None = None
+        self._beta: AsyncBeta | None = None
 
     # ------------------------------------------------------------------ configuration
 
@@ -330,30 +333,38 @@ class AsyncClaude:
         """Every resource with methods as `async with` blocks (body read on demand)."""
         return AsyncClaudeWithStreamedResponse(self)
 
+    # The resources are built on first use (importing them costs start-up time) and
+    # kept: fan-out code reads `client.messages` once per request.
+
     @property
     def messages(self) -> AsyncMessages:
         """`create`, `stream`, `count_tokens` and `batches`."""
-        from .resources import AsyncMessages
+        resource = self._messages
+        if resource is None:
+            from .resources import AsyncMessages
 
-        resource = AsyncMessages(self)
-        self.__dict__["messages"] = resource
+            resource = self._messages = AsyncMessages(self)
         return resource
 
     @property
     def models(self) -> AsyncModels:
         """`list` and `retrieve` the available models."""
-        from .resources import AsyncModels
+        resource = self._models
+        if resource is None:
+            from .resources import AsyncModels
 
-        resource = AsyncModels(self)
-        self.__dict__["models"] = resource
+            resource = self._models = AsyncModels(self)
         return resource
 
     @property
     def beta(self) -> AsyncBeta:
         """Beta features: `messages` with `betas=[...]`, and `files` (the Files API)."""
-        from .resources import AsyncBeta
+        resource = self._beta
+        if resource is None:
+            from .resources import AsyncBeta
 
-        return AsyncBeta(self)
+            resource = self._beta = AsyncBeta(self)
+        return resource
 
     # ----------------------------------------------------------------------- lifetime
 
@@ -504,14 +515,15 @@ class AsyncClaude:
                 error: APIError = exc
             else:
                 status = response.status
-                logger.debug(
-                    "%s %s -> %d in %.1f ms (request-id %s)",
-                    call.method,
-                    call.target.decode(),
-                    status,
-                    (time.monotonic() - started) * 1000,
-                    response.headers.get("request-id"),
-                )
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "%s %s -> %d in %.1f ms (request-id %s)",
+                        call.method,
+                        call.target.decode(),
+                        status,
+                        (time.monotonic() - started) * 1000,
+                        response.headers.get("request-id"),
+                    )
                 if status < 300:
                     return response, retries_taken, content
                 error = status_error = self._status_error(response, content or b"")
