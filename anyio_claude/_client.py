@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Mapping
@@ -35,6 +34,7 @@ from ._secret import (
 from .types import ErrorResponse
 
 if TYPE_CHECKING:
+    import logging
     import ssl
 
     from ._transport import AsyncTransport, Response
@@ -60,7 +60,18 @@ __all__ = (
     "NotGiven",
 )
 
-logger = logging.getLogger("anyio_claude")
+_log: logging.Logger | None = None
+
+
+def _logger() -> logging.Logger:
+    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up)."""
+    global _log
+    if _log is None:
+        import logging
+
+        _log = logging.getLogger("anyio_claude")
+    return _log
+
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_TIMEOUT = Timeout(connect=5.0, read=600.0, write=600.0, pool=600.0)
@@ -95,7 +106,12 @@ _error_decoder = msgspec.json.Decoder(ErrorResponse)
 
 def _configure_logging() -> None:
     level = os.environ.get("ANTHROPIC_LOG", "").lower()
-    if level in ("debug", "info") and not logger.handlers:
+    if level not in ("debug", "info"):
+        return
+    import logging
+
+    logger = _logger()
+    if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
         logger.addHandler(handler)
@@ -505,7 +521,7 @@ class AsyncClaude:
                 if retries_taken >= call.max_retries or not retryable(exc):
                     raise
                 delay = retry_delay(retries_taken, None)
-                logger.info(
+                _logger().info(
                     "%s %s failed (%s); retrying in %.2fs",
                     call.method,
                     call.target.decode(),
@@ -515,8 +531,9 @@ class AsyncClaude:
                 error: APIError = exc
             else:
                 status = response.status
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug(
+                log = _logger()
+                if log.isEnabledFor(10):  # logging.DEBUG
+                    log.debug(
                         "%s %s -> %d in %.1f ms (request-id %s)",
                         call.method,
                         call.target.decode(),
@@ -534,7 +551,7 @@ class AsyncClaude:
                 ):
                     raise status_error
                 delay = retry_delay(retries_taken, response.headers)
-                logger.info(
+                _logger().info(
                     "%s %s -> %d %s; retrying in %.2fs",
                     call.method,
                     call.target.decode(),
