@@ -43,14 +43,16 @@ if TYPE_CHECKING:
 __all__ = ("AsyncTransport", "Response")
 
 _httpcore: ModuleType | None = None
+_h11: Any = None
 
 
 def _core() -> ModuleType:
-    global _httpcore
+    global _httpcore, _h11
     if _httpcore is None:
+        import h11
         import httpcore
 
-        _httpcore = httpcore
+        _httpcore, _h11 = httpcore, h11
     return _httpcore
 
 
@@ -800,8 +802,7 @@ class Response:
         (an `anyio.current_time()` value) if given, which raises `DeadlineReached`.
         Failures raise `APIConnectionError`.
         """
-        import h11
-
+        h11 = _h11  # loaded with httpcore, before any response exists
         state = self._h11
         try:
             while True:
