@@ -43,6 +43,11 @@ from ._response import APIResponse as APIResponse
 from ._response import AsyncAPIResponse as AsyncAPIResponse
 from ._response import BodyIterator as BodyIterator
 from ._response import HTTPResponse as HTTPResponse
+from ._runner import MapResult as MapResult
+from ._runner import MapRun as MapRun
+from ._runner import Progress as Progress
+from ._runner import Runner as Runner
+from ._runner import SpendLimitError as SpendLimitError
 from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
@@ -104,6 +109,8 @@ __all__ = (
     "Headers",
     "IncompleteStreamError",
     "InternalServerError",
+    "MapResult",
+    "MapRun",
     "MessageStream",
     "MessageStreamManager",
     "NotFoundError",
@@ -113,11 +120,14 @@ __all__ = (
     "ParsedMessageStream",
     "ParsedMessageStreamManager",
     "PermissionDeniedError",
+    "Progress",
     "ProtocolError",
     "RateLimitError",
     "RateLimitInfo",
     "RequestTooLargeError",
+    "Runner",
     "SSEProtocolError",
+    "SpendLimitError",
     "Stream",
     "Timeout",
     "UnprocessableEntityError",
