@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ._client import AsyncClaude
+    from ._ratelimits import RateLimitInfo
     from .types import Message, Usage
 
 __all__ = (
@@ -252,6 +253,11 @@ class Runner:
             total = len(requests)
         return MapRun(self, requests, ordered, fail_fast, total, on_progress, progress_interval)
 
+    async def _send(self, params: Mapping[str, Any]) -> tuple[Message, RateLimitInfo]:
+        raw = await self._client.messages.with_raw_response.create(**params)
+        message: Message = raw.parse()
+        return message, raw.rate_limits
+
     def _estimate(self, params: Mapping[str, Any]) -> tuple[int, int]:
         size = len(msgspec.json.encode(params))
         ratio = self._bytes / self._tokens if self._tokens else _INITIAL_BYTES_PER_TOKEN
@@ -319,9 +325,9 @@ class MapRun:
         self._window_moved = anyio.Event()
         self._failure: BaseException | None = None
         self._tg: anyio.abc.TaskGroup | None = None
-        send, receive = anyio.create_memory_object_stream[MapResult](0)
-        self._send: MemoryObjectSendStream[MapResult] = send
-        self._receive: MemoryObjectReceiveStream[MapResult] = receive
+        self._send: MemoryObjectSendStream[MapResult] | None = None
+        self._receive: MemoryObjectReceiveStream[MapResult] | None = None
+        self._exhausted = False
 
     @property
     def progress(self) -> Progress:
@@ -349,6 +355,7 @@ class MapRun:
         else:
             self._sync_items = iter(self._requests)
         self._stats = _Stats()
+        self._send, self._receive = anyio.create_memory_object_stream[MapResult](0)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self._tg.start_soon(self._run_all)
@@ -360,10 +367,16 @@ class MapRun:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        assert self._tg is not None
-        self._tg.cancel_scope.cancel()
-        await self._tg.__aexit__(None, None, None)
-        self._receive.close()
+        assert self._tg is not None and self._receive is not None and self._send is not None
+        if not self._exhausted or exc is not None:
+            self._tg.cancel_scope.cancel()
+        try:
+            await self._tg.__aexit__(None, None, None)
+        finally:
+            self._send.close()
+            self._receive.close()
+        if self._on_progress is not None:
+            self._on_progress(self.progress)
         if self._failure is not None:
             raise self._failure
         return False
@@ -372,9 +385,12 @@ class MapRun:
         return self
 
     async def __anext__(self) -> MapResult:
+        if self._receive is None:
+            raise RuntimeError("use `async with runner.map(...) as results:` to iterate")
         try:
             return await self._receive.receive()
         except anyio.EndOfStream:
+            self._exhausted = True
             raise StopAsyncIteration from None
 
     def _fail(self, exc: BaseException) -> None:
@@ -384,6 +400,7 @@ class MapRun:
         self._tg.cancel_scope.cancel()
 
     async def _run_all(self) -> None:
+        assert self._send is not None
         async with anyio.create_task_group() as outer:
             if self._on_progress is not None:
                 outer.start_soon(self._tick)
@@ -391,8 +408,6 @@ class MapRun:
                 for _ in range(self._runner.concurrency):
                     workers.start_soon(self._worker, self._send.clone())
             outer.cancel_scope.cancel()
-        if self._on_progress is not None:
-            self._on_progress(self.progress)
 
     async def _tick(self) -> None:
         assert self._on_progress is not None
@@ -485,9 +500,7 @@ class MapRun:
             await pacer.acquire(cost)
             released = False
             try:
-                raw = await runner._client.messages.with_raw_response.create(**params)
-                message: Message = raw.parse()
-                info = raw.rate_limits
+                message, info = await runner._send(params)
                 usage = message.usage
                 used = Cost(
                     usage.input_tokens + (usage.cache_creation_input_tokens or 0),
