@@ -147,10 +147,27 @@ async def test_run_resumes_after_kill_9_without_duplicates_or_gaps(tmp_path: Pat
         assert process.returncode == -signal.SIGKILL
         before = output_ids(out)
         assert 60 <= len(before) < 400 and max(before.values()) == 1
+        sent = len(server.requests)
         done = await cli(server, "run", str(requests), "-o", str(out), "--concurrency", "8")
         assert done.returncode == 0, done.stderr.decode()
+        # Only what the output lacked is sent again.
+        assert len(server.requests) - sent == 400 - len(before)
     assert output_ids(out) == Counter(ids)
     assert f"succeeded {400 - len(before)}" in done.stdout.decode()
+
+
+async def test_a_line_torn_by_a_kill_is_cut_and_its_request_sent_again(tmp_path: Path) -> None:
+    requests, out = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    ids = write_input(requests, 10)
+    async with FakeClaude() as server:
+        first = await cli(server, "run", str(requests), "-o", str(out))
+        assert first.returncode == 0
+        whole = out.read_bytes().splitlines(keepends=True)
+        out.write_bytes(b"".join(whole[:6]) + whole[6][:25])
+        again = await cli(server, "run", str(requests), "-o", str(out))
+        assert again.returncode == 0, again.stderr.decode()
+    assert "succeeded 4" in again.stdout.decode()
+    assert output_ids(out) == Counter(ids)
 
 
 async def test_submit_splits_keeps_state_and_resumes_polling(tmp_path: Path) -> None:

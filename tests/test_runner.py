@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -358,3 +359,15 @@ async def test_bad_options_fail_before_any_request(options: dict[str, Any], name
         with pytest.raises(ValueError, match=name):
             client.messages.map([params(0)], **options)
         assert len(server.requests) == 0
+
+
+async def test_count_tokens_counts_each_request_exactly_before_reserving() -> None:
+    async with (
+        FakeClaude() as server,
+        AsyncClaude(api_key=KEY, base_url=server.url) as client,
+    ):
+        runner = Runner(client, concurrency=4, count_tokens=True, input_tokens_per_minute=10**6)
+        results = await collect(runner.map([params(i) for i in range(6)]))
+        paths = Counter(r.path for r in server.requests)
+    assert all(r.error is None for r in results)
+    assert paths == {"/v1/messages/count_tokens": 6, "/v1/messages": 6}
