@@ -362,12 +362,25 @@ async def test_bad_options_fail_before_any_request(options: dict[str, Any], name
 
 
 async def test_count_tokens_counts_each_request_exactly_before_reserving() -> None:
+    reserved: list[float] = []
+
+    class Recording(Runner):
+        async def _send(self, params: Mapping[str, Any]) -> tuple[Message, RateLimitInfo]:
+            assert self._pacer is not None
+            reserved.append(self._pacer.pending["input_tokens"])
+            return await super()._send(params)
+
     async with (
         FakeClaude() as server,
         AsyncClaude(api_key=KEY, base_url=server.url) as client,
     ):
-        runner = Runner(client, concurrency=4, count_tokens=True, input_tokens_per_minute=10**6)
+        runner = Recording(client, concurrency=1, count_tokens=True)
         results = await collect(runner.map([params(i) for i in range(6)]))
         paths = Counter(r.path for r in server.requests)
+        exact = [
+            (await client.messages.count_tokens(model=MODEL, messages=p["messages"])).input_tokens
+            for p in (params(i) for i in range(6))
+        ]
     assert all(r.error is None for r in results)
     assert paths == {"/v1/messages/count_tokens": 6, "/v1/messages": 6}
+    assert reserved == exact
