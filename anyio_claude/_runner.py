@@ -196,7 +196,7 @@ class Runner:
             raise ValueError(f"concurrency must be an int of at least 1, got {concurrency!r}")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an int of 0 or more, got {max_retries!r}")
-        if not max_retry_wait >= 0 or math.isnan(max_retry_wait):
+        if not max_retry_wait >= 0:
             raise ValueError(f"max_retry_wait must be 0 or more seconds, got {max_retry_wait!r}")
         for name, value in (
             ("requests_per_minute", requests_per_minute),

@@ -284,3 +284,28 @@ async def test_batches_wait_polls_until_ended_and_results_is_a_context_manager()
             await client.messages.batches.wait(other.id, poll_interval=0.05, timeout=0.2)
         with pytest.raises(ValueError, match="poll_interval"):
             await client.messages.batches.wait(batch.id, poll_interval=0)
+
+
+def test_the_blocking_client_waits_for_a_batch_too() -> None:
+    from anyio_claude import Claude
+
+    with (
+        FakeClaude.run_in_thread(batch_seconds=0.2) as server,
+        Claude(api_key="k", base_url=server.url) as client,
+    ):
+        batch = client.messages.batches.create(
+            requests=[
+                {
+                    "custom_id": "only",
+                    "params": {
+                        "model": MODEL,
+                        "max_tokens": 8,
+                        "messages": [{"role": "user", "content": "hi"}],
+                    },
+                }
+            ]
+        )
+        ended = client.messages.batches.wait(batch.id, poll_interval=0.05)
+        assert ended.processing_status == "ended"
+        with client.messages.batches.results(batch.id) as results:
+            assert [item.custom_id for item in results] == ["only"]
