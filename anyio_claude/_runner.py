@@ -177,7 +177,9 @@ class Runner:
     seconds, and halves the concurrency, which then grows back by one per success.
     Each request is tried at most `1 + max_retries` times. `count_tokens=True` counts
     each request's input tokens exactly with `messages.count_tokens` (one more call per
-    request) instead of estimating them from its size.
+    request) instead of estimating them from its size. Raises `ValueError` naming a bad
+    option at once, before any request. Maps running at once on one `Runner` share its
+    limits.
     """
 
     def __init__(
@@ -294,7 +296,14 @@ def _custom_id(item: object) -> str | None:
 
 
 class MapRun:
-    """The running map: an async context manager whose value iterates `MapResult`s."""
+    """The running map: an async context manager whose value iterates `MapResult`s and
+    has the live `progress`.
+
+    Leaving the block early, by an exception or by cancellation, cancels every request in
+    flight and closes their connections before it returns. A fatal error (a
+    `SpendLimitError`, the input iterable raising, the first failure with `fail_fast`) is
+    raised from the `async with` as itself, not in an exception group.
+    """
 
     def __init__(
         self,
