@@ -309,3 +309,29 @@ def test_the_blocking_client_waits_for_a_batch_too() -> None:
         assert ended.processing_status == "ended"
         with client.messages.batches.results(batch.id) as results:
             assert [item.custom_id for item in results] == ["only"]
+
+
+def test_the_progress_is_a_live_bar_on_a_terminal_and_log_lines_elsewhere() -> None:
+    import io
+
+    from anyio_claude._batch_cli import _Bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        bar = _Bar(stream, 200)
+        bar.show(50, 2, 8, 10.0)
+        bar.show(100, 3, 8, 10.0)
+        bar.finish()
+    assert (
+        terminal.getvalue().count("\r[") == 2
+        and "[######------------------]" in terminal.getvalue()
+    )
+    assert terminal.getvalue().endswith("\n")
+    assert log.getvalue().splitlines() == [
+        "50/200 done, 2 failed, 8 in flight, 10.0 req/s ETA 15s",
+        "100/200 done, 3 failed, 8 in flight, 10.0 req/s ETA 10s",
+    ]

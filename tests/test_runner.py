@@ -384,3 +384,17 @@ async def test_count_tokens_counts_each_request_exactly_before_reserving() -> No
     assert all(r.error is None for r in results)
     assert paths == {"/v1/messages/count_tokens": 6, "/v1/messages": 6}
     assert reserved == exact
+
+
+async def test_an_input_iterable_that_raises_stops_the_map_with_its_error() -> None:
+    def broken() -> Iterator[dict[str, Any]]:
+        yield params(0)
+        yield params(1)
+        raise RuntimeError("the input broke")
+
+    async with (
+        FakeClaude() as server,
+        AsyncClaude(api_key=KEY, base_url=server.url) as client,
+    ):
+        with pytest.raises(RuntimeError, match="the input broke"):
+            await collect(client.messages.map(broken(), concurrency=2))
