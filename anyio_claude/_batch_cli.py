@@ -359,14 +359,12 @@ async def _submit(args: argparse.Namespace) -> int:
     done = _load_done(args.output)
     submitted = {cid for batch in state["batches"] for cid in batch["custom_ids"]}
     summary = _Summary()
-    requests = [
-        r
-        for r in _read_input(args.input, set(done), err, summary)
-        if r["custom_id"] not in submitted
-    ]
+    pending = list(_read_input(args.input, set(done), err, summary))
+    requests = [r for r in pending if r["custom_id"] not in submitted]
     if args.dry_run:
         return _dry_run(args, iter(requests))
-    params_of = {r["custom_id"]: r["params"] for r in requests}
+    # For `<out>.failed.jsonl`, batches submitted by an earlier run included.
+    params_of = {r["custom_id"]: r["params"] for r in pending}
     async with _client(args) as client:
         for chunk in _split(requests, args.max_batch_requests, args.max_batch_bytes):
             batch = await client.messages.batches.create(requests=chunk)
@@ -416,8 +414,7 @@ async def _submit(args: argparse.Namespace) -> int:
         finally:
             output.close()
     summary.report(sys.stdout)
-    pending = [entry["id"] for entry in state["batches"] if not entry["done"]]
-    if pending:
+    if any(not entry["done"] for entry in state["batches"]):
         return 3
     return 1 if summary.counts.get("errored") or summary.invalid else 0
 

@@ -49,6 +49,10 @@ def records(path: Path | str) -> list[Any]:
     return [json.loads(line) for line in Path(path).read_text().splitlines()]
 
 
+def batches_in(state: Path) -> int:
+    return len(records(state)[0]["batches"]) if state.exists() else 0
+
+
 def lines_in(path: Path) -> int:
     return len(path.read_bytes().splitlines()) if path.exists() else 0
 
@@ -194,6 +198,34 @@ async def test_submit_splits_keeps_state_and_resumes_polling(tmp_path: Path) -> 
         creates = [
             r for r in server.requests if r.method == "POST" and r.path == "/v1/messages/batches"
         ]
+        assert len(creates) == 3
+    assert output_ids(out) == Counter(ids)
+
+
+async def test_submit_killed_while_polling_resumes_without_resubmitting(tmp_path: Path) -> None:
+    requests, out = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    ids = write_input(requests, 30)
+    state = Path(f"{out}.state.json")
+    async with FakeClaude(batch_seconds=3.0) as server:
+        command = [sys.executable, "-m", "anyio_claude", "batch", "submit", str(requests)]
+        command += ["-o", str(out), "--wait", "--poll-interval", "0.1"]
+        command += ["--max-batch-requests", "10"]
+        process = await anyio.open_process(command, env=env(server))
+        async with process:
+            with anyio.fail_after(20):
+                while True:
+                    if batches_in(state) == 3:
+                        break
+                    await anyio.sleep(0.02)
+            await anyio.sleep(0.3)
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+        assert not out.exists() or lines_in(out) == 0
+        again = await cli(
+            server, "submit", str(requests), "-o", str(out), "--wait", "--poll-interval", "0.1"
+        )
+        assert again.returncode == 0, again.stderr.decode()
+        creates = [r for r in server.requests if r.method == "POST" and r.path.endswith("batches")]
         assert len(creates) == 3
     assert output_ids(out) == Counter(ids)
 
