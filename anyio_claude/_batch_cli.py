@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -228,26 +228,16 @@ def _client(args: argparse.Namespace) -> Any:
     return AsyncClaude(api_key=args.api_key, base_url=args.base_url)
 
 
-def _dry_run(args: argparse.Namespace, requests: Iterator[dict[str, Any]]) -> int:
+def _dry_run(requests: Iterable[dict[str, Any]], batches: int | None) -> int:
     count = size = output = 0
-    batches, in_batch, batch_bytes = 0, 0, 0
     for request in requests:
-        encoded = len(json.dumps(request, separators=(",", ":")).encode())
         count += 1
         size += len(json.dumps(request["params"], separators=(",", ":")).encode())
         output += int(request["params"].get("max_tokens") or 0)
-        if (
-            not batches
-            or in_batch >= args.max_batch_requests
-            or batch_bytes + encoded > args.max_batch_bytes
-        ):
-            batches, in_batch, batch_bytes = batches + 1, 0, 16
-        in_batch += 1
-        batch_bytes += encoded + 1
     print(
         f"dry run: {count} requests to send, about {math.ceil(size / _BYTES_PER_TOKEN)} input "
         f"tokens, at most {output} output tokens"
-        + (f", in {batches} batch(es)" if args.batch_command == "submit" else ""),
+        + (f", in {batches} batch(es)" if batches is not None else ""),
         flush=True,
     )
     return 0
@@ -262,7 +252,7 @@ async def _run(args: argparse.Namespace) -> int:
     summary = _Summary()
     requests = _read_input(args.input, set(done), err, summary)
     if args.dry_run:
-        return _dry_run(args, requests)
+        return _dry_run(requests, None)
     output = _Output(args.output, done, summary)
     bar = _Bar(err, total)
     params_of: dict[int, dict[str, Any]] = {}
@@ -362,7 +352,9 @@ async def _submit(args: argparse.Namespace) -> int:
     pending = list(_read_input(args.input, set(done), err, summary))
     requests = [r for r in pending if r["custom_id"] not in submitted]
     if args.dry_run:
-        return _dry_run(args, iter(requests))
+        return _dry_run(
+            requests, len(_split(requests, args.max_batch_requests, args.max_batch_bytes))
+        )
     # For `<out>.failed.jsonl`, batches submitted by an earlier run included.
     params_of = {r["custom_id"]: r["params"] for r in pending}
     async with _client(args) as client:
@@ -433,18 +425,6 @@ def add_batch_parser(commands: Any) -> argparse.ArgumentParser:
         command.add_argument("--dry-run", action="store_true", help="validate and estimate only")
         command.add_argument("--api-key", help="default: ANTHROPIC_API_KEY")
         command.add_argument("--base-url", help="default: ANTHROPIC_BASE_URL or the API")
-        command.add_argument(
-            "--max-batch-requests",
-            type=int,
-            default=MAX_BATCH_REQUESTS,
-            help="requests per Message Batch (the API's limit: 100,000)",
-        )
-        command.add_argument(
-            "--max-batch-bytes",
-            type=int,
-            default=MAX_BATCH_BYTES,
-            help="bytes per Message Batch (the API's limit: 256 MB)",
-        )
         command.add_argument("--backend", choices=("asyncio", "trio"), default=argparse.SUPPRESS)
     run.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
     run.add_argument("--max-retries", type=int, default=8)
@@ -452,6 +432,18 @@ def add_batch_parser(commands: Any) -> argparse.ArgumentParser:
         "--max-retry-wait", type=float, default=300.0, help="longest pause for a 429, seconds"
     )
     run.add_argument("--progress-interval", type=float, default=1.0, help="seconds")
+    submit.add_argument(
+        "--max-batch-requests",
+        type=int,
+        default=MAX_BATCH_REQUESTS,
+        help="requests per Message Batch (the API's limit: 100,000)",
+    )
+    submit.add_argument(
+        "--max-batch-bytes",
+        type=int,
+        default=MAX_BATCH_BYTES,
+        help="bytes per Message Batch (the API's limit: 256 MB)",
+    )
     submit.add_argument("--wait", action="store_true", help="wait for the batches to end")
     submit.add_argument("--poll-interval", type=float, default=5.0, help="first poll, seconds")
     submit.add_argument("--max-poll-interval", type=float, default=60.0, help="seconds")
@@ -465,7 +457,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
         raise SystemExit(f"input: no such file {args.input!r}")
     if args.batch_command == "run" and args.concurrency < 1:
         raise SystemExit("--concurrency must be at least 1")
-    if args.max_batch_requests < 1 or args.max_batch_bytes < 1:
+    if args.batch_command == "submit" and (args.max_batch_requests < 1 or args.max_batch_bytes < 1):
         raise SystemExit("--max-batch-requests and --max-batch-bytes must be positive")
     command = _run if args.batch_command == "run" else _submit
     try:
