@@ -57,6 +57,11 @@ from ._response import AsyncMessageStreamResponse as AsyncMessageStreamResponse
 from ._response import BodyIterator as BodyIterator
 from ._response import HTTPRequest as HTTPRequest
 from ._response import HTTPResponse as HTTPResponse
+from ._runner import MapResult as MapResult
+from ._runner import MapRun as MapRun
+from ._runner import Progress as Progress
+from ._runner import Runner as Runner
+from ._runner import SpendLimitError as SpendLimitError
 from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
@@ -166,6 +171,8 @@ __all__ = (
     "Headers",
     "IncompleteStreamError",
     "InternalServerError",
+    "MapResult",
+    "MapRun",
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
@@ -178,14 +185,17 @@ __all__ = (
     "PaymentRequiredError",
     "PermissionDeniedError",
     "PreconditionFailedError",
+    "Progress",
     "ProtocolError",
     "RateLimitError",
     "RateLimitInfo",
     "RequestHeaderFieldsTooLargeError",
     "RequestTimeoutError",
     "RequestTooLargeError",
+    "Runner",
     "SSEProtocolError",
     "ServiceUnavailableError",
+    "SpendLimitError",
     "Stream",
     "Timeout",
     "UnprocessableEntityError",

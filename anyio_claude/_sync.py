@@ -961,11 +961,33 @@ class Batches:
         return deleted
 
     def results(self, message_batch_id: str, **options: Unpack[GetOptions]) -> BatchResults:
-        """The results of an ended batch. Raises `ClaudeError` if it has not ended."""
+        """The results of an ended batch (also a `with` block that closes them). Raises
+        `ClaudeError` if it has not ended."""
         results: AsyncBatchResults = _run(
-            self._portal, self._async.results, message_batch_id, **options
+            self._portal, self._async._impl.results, message_batch_id, **options
         )
         return BatchResults(self._portal, results)
+
+    def wait(
+        self,
+        message_batch_id: str,
+        *,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 60.0,
+        timeout: float | None = None,
+        on_poll: Callable[[MessageBatch], object] | None = None,
+    ) -> MessageBatch:
+        """Block until the batch has ended, polling with backoff; as `AsyncBatches.wait`."""
+        batch: MessageBatch = _run(
+            self._portal,
+            self._async.wait,
+            message_batch_id,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            timeout=timeout,
+            on_poll=on_poll,
+        )
+        return batch
 
 
 class BatchesWithRawResponse:

@@ -1,4 +1,4 @@
-"""The `anyio-claude` command: `demo`, `fake-server`, `bench`, `chat` and `count-tokens`."""
+"""The `anyio-claude` command: demo, batch, fake-server, bench, chat and count-tokens."""
 
 from __future__ import annotations
 
@@ -308,6 +308,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=500)
     demo.add_argument("--concurrency", type=int, default=64)
 
+    from ._batch_cli import add_batch_parser
+
+    add_batch_parser(commands)
+
     fake = commands.add_parser("fake-server", help="run FakeClaude for other clients")
     _add_fake_server_flags(fake)
     for command in (demo, fake, *add_commands(commands)):
@@ -324,6 +328,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         anyio.run(_demo, args.requests, args.concurrency, backend=args.backend)
     elif args.command in ("bench", "chat", "count-tokens"):
         return run_command(args)
+    elif args.command == "batch":
+        from ._batch_cli import run_batch_command
+
+        return run_batch_command(args)
     else:
         _fake_server(args)
     return 0
