@@ -110,6 +110,9 @@ class _Portal:
         return portal
 
     def _start(self) -> None:
+        # The thread must not reference `self`: a running thread is never collected, and
+        # then neither would this object, so an unclosed client would never be cleaned up.
+        backend = self._backend
         ready: queue.Queue[BlockingPortal | BaseException] = queue.Queue()
 
         async def serve() -> None:
@@ -119,7 +122,7 @@ class _Portal:
 
         def run() -> None:
             try:
-                anyio.run(serve, backend=self._backend)
+                anyio.run(serve, backend=backend)
             except BaseException as exc:  # pragma: no cover - a backend that cannot start
                 ready.put(exc)
 
@@ -147,16 +150,32 @@ class _Portal:
             if portal is None or thread is None or thread is threading.current_thread():
                 return
             self._portal = self._thread = None
-        try:
-            portal.call(self._on_stop)
-        finally:
-            portal.call(portal.stop)
-            thread.join()
+        _shut_down(portal, thread, self._on_stop)
 
     def __del__(self) -> None:
-        # Best effort: at interpreter exit the loop thread may already be gone.
+        # Collected unclosed: close the pool and stop the loop thread. The collection may
+        # run in the loop thread itself, which cannot wait for its own end, so another
+        # thread does it then. Best effort: at interpreter exit the loop may already be gone.
         with contextlib.suppress(Exception):
-            self.stop()
+            portal, thread = self._portal, self._thread
+            if portal is None or thread is None:
+                return
+            self._portal = self._thread = None
+            if thread is threading.current_thread():
+                args = (portal, thread, self._on_stop)
+                threading.Thread(target=_shut_down, args=args, daemon=True).start()
+            else:
+                _shut_down(portal, thread, self._on_stop)
+
+
+def _shut_down(
+    portal: BlockingPortal, thread: threading.Thread, on_stop: Callable[[], Awaitable[None]]
+) -> None:
+    try:
+        portal.call(on_stop)
+    finally:
+        portal.call(portal.stop)
+        thread.join()
 
 
 async def _call_async_method(method: Any, args: Any, kwargs: Any) -> Any:

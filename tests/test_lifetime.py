@@ -1,0 +1,110 @@
+"""What happens to clients that are never closed (docs/lifetime.md)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+import warnings
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+import anyio_claude
+from anyio_claude import AsyncClaude, Claude
+from anyio_claude.testing import FakeClaude
+from anyio_claude.types import MessageParam
+
+from ._servers import fixed, raw_server
+
+MODEL = "claude-sonnet-4-5-20250929"
+USER: list[MessageParam] = [{"role": "user", "content": "hi"}]
+
+
+def _open_sockets() -> int:
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return count
+
+
+def _loop_threads() -> int:
+    return sum(thread.name == "anyio-claude" for thread in threading.enumerate())
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeClaude]:
+    async with FakeClaude() as fake:
+        yield fake
+
+
+@pytest.fixture
+def sync_server() -> Iterator[FakeClaude]:
+    with FakeClaude.run_in_thread() as server:
+        yield server
+
+
+def _settled(expected: int) -> int:
+    # The server closes its side of each connection once it sees the client's close.
+    deadline = time.monotonic() + 5
+    while (now := _open_sockets()) != expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return now
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_unclosed_blocking_clients_are_cleaned_up_when_collected(
+    sync_server: FakeClaude, backend: str
+) -> None:
+    sockets, threads = _open_sockets(), _loop_threads()
+
+    def use_and_forget() -> None:
+        client = Claude(api_key="k", base_url=sync_server.url, backend=backend)
+        client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        assert _loop_threads() > threads and _open_sockets() > sockets
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(5):
+            use_and_forget()
+        gc.collect()
+    assert _loop_threads() == threads
+    assert _settled(sockets) == sockets
+
+
+def test_a_collected_copy_leaves_the_shared_thread_running(sync_server: FakeClaude) -> None:
+    with Claude(api_key="k", base_url=sync_server.url) as client:
+        client.with_options(max_retries=0).messages.create(model=MODEL, max_tokens=5, messages=USER)
+        gc.collect()
+        message = client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        assert message.content
+
+
+@pytest.mark.anyio
+async def test_an_unclosed_async_client_warns_when_collected(server: FakeClaude) -> None:
+    client = AsyncClaude(api_key="k", base_url=server.url)
+    await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    with pytest.warns(ResourceWarning) as caught:
+        del client
+        gc.collect()
+    ours = [str(w.message) for w in caught if "anyio-claude client" in str(w.message)]
+    assert len(ours) == 1 and "1 open connection(s)" in ours[0] and "close()" in ours[0]
+
+
+@pytest.mark.anyio
+async def test_a_closed_or_socketless_async_client_does_not_warn(server: FakeClaude) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url) as closed:
+        await closed.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    unused = anyio_claude.AsyncClaude(api_key="k", base_url=server.url)
+    page = b'{"data": [], "has_more": false, "first_id": null, "last_id": null}'
+    async with raw_server(fixed(page, headers={"connection": "close"}), keep_alive=False) as srv:
+        drained = AsyncClaude(api_key="k", base_url=srv.url)
+        assert (await drained.models.list()).data == []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            del closed, unused, drained
+            gc.collect()
