@@ -60,16 +60,38 @@ from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
 from ._streams import AsyncTextStream as AsyncTextStream
 from ._sync import APIResponse as APIResponse
+from ._sync import Batches as Batches
+from ._sync import BatchesWithRawResponse as BatchesWithRawResponse
+from ._sync import BatchesWithStreamingResponse as BatchesWithStreamingResponse
+from ._sync import BatchResults as BatchResults
 from ._sync import Claude as Claude
 from ._sync import ClaudeWithRawResponse as ClaudeWithRawResponse
 from ._sync import ClaudeWithStreamedResponse as ClaudeWithStreamedResponse
+from ._sync import Messages as Messages
 from ._sync import MessageStream as MessageStream
+from ._sync import MessageStreamingResponse as MessageStreamingResponse
 from ._sync import MessageStreamManager as MessageStreamManager
 from ._sync import MessageStreamResponse as MessageStreamResponse
+from ._sync import MessagesWithRawResponse as MessagesWithRawResponse
+from ._sync import MessagesWithStreamingResponse as MessagesWithStreamingResponse
+from ._sync import Models as Models
+from ._sync import ModelsWithRawResponse as ModelsWithRawResponse
+from ._sync import ModelsWithStreamingResponse as ModelsWithStreamingResponse
 from ._sync import ParsedMessageStream as ParsedMessageStream
 from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
 from ._sync import Stream as Stream
+from ._sync import StreamingResponse as StreamingResponse
+from ._sync import SyncPage as SyncPage
+from ._sync_beta import Beta as Beta
+from ._sync_beta import BetaMessages as BetaMessages
+from ._sync_beta import BetaMessagesWithRawResponse as BetaMessagesWithRawResponse
+from ._sync_beta import BetaMessagesWithStreamingResponse as BetaMessagesWithStreamingResponse
+from ._sync_beta import BetaWithRawResponse as BetaWithRawResponse
+from ._sync_beta import BetaWithStreamingResponse as BetaWithStreamingResponse
 from ._sync_beta import BinaryAPIResponse as BinaryAPIResponse
+from ._sync_beta import Files as Files
+from ._sync_beta import FilesWithRawResponse as FilesWithRawResponse
+from ._sync_beta import FilesWithStreamingResponse as FilesWithStreamingResponse
 from .resources import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
 from .resources import AsyncFileDownload as AsyncFileDownload
 from .resources import AsyncPage as AsyncPage
@@ -111,6 +133,16 @@ __all__ = (
     "AsyncTextStream",
     "AuthenticationError",
     "BadRequestError",
+    "BatchResults",
+    "Batches",
+    "BatchesWithRawResponse",
+    "BatchesWithStreamingResponse",
+    "Beta",
+    "BetaMessages",
+    "BetaMessagesWithRawResponse",
+    "BetaMessagesWithStreamingResponse",
+    "BetaWithRawResponse",
+    "BetaWithStreamingResponse",
     "BillingError",
     "BinaryAPIResponse",
     "BodyIterator",
@@ -123,6 +155,9 @@ __all__ = (
     "ContentTooLargeError",
     "DeadlineExceededError",
     "EventProtocolError",
+    "Files",
+    "FilesWithRawResponse",
+    "FilesWithStreamingResponse",
     "GatewayTimeoutError",
     "HTTPNotImplementedError",
     "HTTPRequest",
@@ -133,6 +168,13 @@ __all__ = (
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamingResponse",
+    "Messages",
+    "MessagesWithRawResponse",
+    "MessagesWithStreamingResponse",
+    "Models",
+    "ModelsWithRawResponse",
+    "ModelsWithStreamingResponse",
     "NotFoundError",
     "NotGiven",
     "OutputValidationError",
@@ -151,6 +193,8 @@ __all__ = (
     "SSEProtocolError",
     "ServiceUnavailableError",
     "Stream",
+    "StreamingResponse",
+    "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
     "fan_out",

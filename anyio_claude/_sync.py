@@ -67,15 +67,28 @@ if TYPE_CHECKING:
 
 __all__ = (
     "APIResponse",
+    "BatchResults",
+    "Batches",
+    "BatchesWithRawResponse",
+    "BatchesWithStreamingResponse",
     "Claude",
     "ClaudeWithRawResponse",
     "ClaudeWithStreamedResponse",
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamingResponse",
+    "Messages",
+    "MessagesWithRawResponse",
+    "MessagesWithStreamingResponse",
+    "Models",
+    "ModelsWithRawResponse",
+    "ModelsWithStreamingResponse",
     "ParsedMessageStream",
     "ParsedMessageStreamManager",
     "Stream",
+    "StreamingResponse",
+    "SyncPage",
 )
 
 T = TypeVar("T")
