@@ -7,7 +7,7 @@ How a block is taken:
 - A block with `await` / `async with` / `async for` at top level is a fragment of an async
   function: it runs inside `async def main()` with `client` an open `AsyncClaude()` (and
   `anyio`, `AsyncClaude` imported), once per backend. Anything else it uses it imports or
-  defines itself.
+  defines itself. A block that imports trio runs on trio only.
 - Any other block runs as a script. `test_*` functions it defines are then called, as
   pytest would (async ones on each backend).
 
@@ -70,6 +70,11 @@ class Snippet:
     @property
     def is_async(self) -> bool:
         return self.fragment or "anyio.run(" in self.source or "async def test_" in self.source
+
+    @property
+    def backends(self) -> tuple[str, ...]:
+        """Code that calls trio itself runs on trio only."""
+        return ("trio",) if "import trio" in self.source else ("asyncio", "trio")
 
     def module(self) -> str:
         """The block as a module that runs it (the form mypy checks, too)."""
@@ -165,8 +170,11 @@ def test_blocking_snippet_runs(
     _execute(snippet, None, monkeypatch)
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
-@pytest.mark.parametrize("snippet", [s for s in RUNNABLE if s.is_async], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    ("snippet", "backend"),
+    [(s, backend) for s in RUNNABLE if s.is_async for backend in s.backends],
+    ids=lambda value: value.name if isinstance(value, Snippet) else value,
+)
 def test_async_snippet_runs(
     snippet: Snippet, backend: str, sandbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
