@@ -33,6 +33,7 @@ from ._secret import (
     secret_problem,
 )
 from .types import ErrorResponse
+from .types._decode import LenientDecoder
 
 if TYPE_CHECKING:
     import ssl
@@ -90,7 +91,7 @@ class NotGiven:
 
 NOT_GIVEN = NotGiven()
 
-_error_decoder = msgspec.json.Decoder(ErrorResponse)
+_error_decoder = LenientDecoder(ErrorResponse)
 
 
 def _configure_logging() -> None:

@@ -451,7 +451,7 @@ class AsyncTextStream:
         while True:
             event = await stream.__anext__()
             if event.type == "text":
-                text: str = event.text  # type: ignore[union-attr]
+                text: str = event.text
                 return text
 
 

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         MessageArgs,
         RequestOptions,
     )
+    from .streaming import StreamEvent
     from .types import (
         DeletedMessageBatch,
         Message,
@@ -440,6 +441,17 @@ class MessageStream(Stream):
     """The blocking twin of `AsyncMessageStream`."""
 
     _stream: AsyncMessageStream
+
+    def __iter__(self) -> MessageStream:
+        return self
+
+    # The helper yields derived events too, so its events are a different union.
+    def __next__(self) -> StreamEvent:  # type: ignore[override]
+        try:
+            event: StreamEvent = self._portal.call(self._stream.__anext__)
+        except StopAsyncIteration:
+            raise StopIteration from None
+        return event
 
     @property
     def text_stream(self) -> Iterator[str]:

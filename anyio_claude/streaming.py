@@ -12,7 +12,7 @@ costs no more than the official SDK's per-event work.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 import msgspec
 
@@ -28,6 +28,7 @@ from .types import (
     MessageStartEvent,
     MessageStopEvent,
     MessageStreamEvent,
+    PingEvent,
     ServerToolUseBlock,
     SignatureDelta,
     TextBlock,
@@ -36,8 +37,10 @@ from .types import (
     ThinkingBlock,
     ThinkingDelta,
     ToolUseBlock,
+    Usage,
 )
-from .types._decode import decode_event
+from .types._base import BaseStruct, extra_of, mark_drift, replace
+from .types._decode import convert_key, decode_event
 
 if TYPE_CHECKING:
     from .types import ContentBlock
@@ -301,17 +304,19 @@ class _Block:
             return cached
         kind = self.kind
         block: ContentBlock
+        base: Any = self.base
         if kind == _TEXT:
-            block = TextBlock(
+            block = replace(
+                base,
                 text=self.text(),
                 citations=list(self.citations) if self.citations is not None else None,
             )
         elif kind == _THINKING:
-            block = ThinkingBlock(thinking=self.text(), signature=self.signature or "")
+            block = replace(base, thinking=self.text(), signature=self.signature or "")
         elif kind == _TOOL:
-            block = msgspec.structs.replace(self.base, input=self.tool_input())  # type: ignore[type-var]
+            block = replace(base, input=self.tool_input())
         else:
-            block = self.base
+            block = base
         self.cached = block
         return block
 
@@ -324,6 +329,7 @@ _USAGE_FIELDS = (
     "cache_read_input_tokens",
     "cache_creation",
     "server_tool_use",
+    "output_tokens_details",
 )
 
 
@@ -332,13 +338,26 @@ class MessageAccumulator:
 
     `update(event)` applies an event; `snapshot` is the message so far. Pings, errors and
     unknown events are ignored (errors are the caller's to raise); unknown delta types
-    are ignored too. Raises `EventProtocolError` for an event before `message_start`, a
-    delta or stop for a block that was never started, a delta that does not fit its block
-    (e.g. `text_delta` on a tool block), and tool input that is not valid JSON at
+    are ignored too, and so is a delta that does not fit its block (a `text_delta` for a
+    block of a newer type, say), as in the official SDK. Unknown keys are kept: those of
+    the message, its usage and its blocks as they came, and those of `message_delta`'s
+    `delta` and `usage` as keys of the message and of its usage (decoded into the field
+    when the message knows them).
+
+    Raises `EventProtocolError` for an event before `message_start`, a delta or stop for
+    a block that was never started, and tool input that is not valid JSON at
     `content_block_stop`.
     """
 
-    __slots__ = ("_blocks", "_message", "_snapshot", "_top", "_usage")
+    __slots__ = (
+        "_blocks",
+        "_message",
+        "_snapshot",
+        "_top",
+        "_top_extra",
+        "_usage",
+        "_usage_extra",
+    )
 
     def __init__(self) -> None:
         self._message: Message | None = None
@@ -346,6 +365,9 @@ class MessageAccumulator:
         self._snapshot: Message | None = None
         self._top: dict[str, Any] = {}
         self._usage: dict[str, Any] = {}
+        # The unknown keys of message_delta's delta and usage.
+        self._top_extra: dict[str, Any] = {}
+        self._usage_extra: dict[str, Any] = {}
 
     @property
     def started(self) -> bool:
@@ -375,29 +397,29 @@ class MessageAccumulator:
             delta_kind = type(delta)
             if delta_kind is TextDelta:
                 if block.kind != _TEXT:
-                    raise _misfit("text_delta", ev.index)
+                    return
                 text: str = delta.text
                 block.chunks.append(text)
                 block.length += len(text)
             elif delta_kind is InputJSONDelta:
                 if block.kind != _TOOL:
-                    raise _misfit("input_json_delta", ev.index)
+                    return
                 part: str = delta.partial_json
                 block.json.append(part)
                 block.length += len(part)
             elif delta_kind is ThinkingDelta:
                 if block.kind != _THINKING:
-                    raise _misfit("thinking_delta", ev.index)
+                    return
                 thinking: str = delta.thinking
                 block.chunks.append(thinking)
                 block.length += len(thinking)
             elif delta_kind is SignatureDelta:
                 if block.kind != _THINKING:
-                    raise _misfit("signature_delta", ev.index)
+                    return
                 block.signature = delta.signature
             elif delta_kind is CitationsDelta:
                 if block.kind != _TEXT:
-                    raise _misfit("citations_delta", ev.index)
+                    return
                 if block.citations is None:
                     block.citations = []
                 block.citations.append(delta.citation)
@@ -448,6 +470,14 @@ class MessageAccumulator:
                 value = getattr(usage, name)
                 if value is not None:
                     self._usage[name] = value
+            extra = extra_of(delta_top)
+            if extra:
+                _merge(Message, extra, top, self._top_extra)
+            extra = extra_of(usage)
+            if extra:
+                # Like the known counters: a null leaves the earlier value standing.
+                extra = {k: v for k, v in extra.items() if v is not None}
+                _merge(Usage, extra, self._usage, self._usage_extra)
             self._snapshot = None
         elif kind is MessageStopEvent:
             if self._message is None:
@@ -467,16 +497,28 @@ class MessageAccumulator:
             raise EventProtocolError("no snapshot before message_start")
         usage = message.usage
         if self._usage:
-            usage = msgspec.structs.replace(usage, **self._usage)
-        snapshot = msgspec.structs.replace(
+            usage = replace(usage, **self._usage)
+        if self._usage_extra:
+            mark_drift(usage, {**(extra_of(message.usage) or {}), **self._usage_extra})
+        snapshot = replace(
             message, content=[b.block() for b in self._blocks], usage=usage, **self._top
         )
+        if self._top_extra:
+            mark_drift(snapshot, {**(extra_of(message) or {}), **self._top_extra})
         self._snapshot = snapshot
         return snapshot
 
 
-def _misfit(delta: str, index: int) -> EventProtocolError:
-    return EventProtocolError(f"{delta} does not fit content block {index}")
+def _merge(
+    cls: type[BaseStruct], extra: dict[str, Any], known: dict[str, Any], unknown: dict[str, Any]
+) -> None:
+    """Sort the unknown keys of a delta into those `cls` knows (decoded) and the rest."""
+    for key, value in extra.items():
+        is_known, decoded = convert_key(cls, key, value)
+        if is_known:
+            known[key] = decoded
+        else:
+            unknown[key] = value
 
 
 # -------------------------------------------------------------------- derived events
@@ -486,7 +528,7 @@ class TextEvent:
     """Derived from a `text_delta`: the new `text`, and the block's text so far (`snapshot`)."""
 
     __slots__ = ("_block", "_length", "text")
-    type = "text"
+    type: ClassVar[Literal["text"]] = "text"
 
     def __init__(self, text: str, block: _Block) -> None:
         self.text = text
@@ -506,7 +548,7 @@ class ThinkingEvent:
     """Derived from a `thinking_delta`: the new `thinking`, and the thinking so far."""
 
     __slots__ = ("_block", "_length", "thinking")
-    type = "thinking"
+    type: ClassVar[Literal["thinking"]] = "thinking"
 
     def __init__(self, thinking: str, block: _Block) -> None:
         self.thinking = thinking
@@ -526,7 +568,7 @@ class SignatureEvent:
     """Derived from a `signature_delta`: the thinking block's `signature`."""
 
     __slots__ = ("signature",)
-    type = "signature"
+    type: ClassVar[Literal["signature"]] = "signature"
 
     def __init__(self, signature: str) -> None:
         self.signature = signature
@@ -539,7 +581,7 @@ class CitationEvent:
     """Derived from a `citations_delta`: the new `citation`, and the block's citations so far."""
 
     __slots__ = ("_block", "_count", "citation")
-    type = "citation"
+    type: ClassVar[Literal["citation"]] = "citation"
 
     def __init__(self, citation: TextCitation, block: _Block) -> None:
         self.citation = citation
@@ -559,7 +601,7 @@ class InputJsonEvent:
     """Derived from an `input_json_delta`: the new `partial_json`, and the input so far."""
 
     __slots__ = ("_block", "_length", "partial_json")
-    type = "input_json"
+    type: ClassVar[Literal["input_json"]] = "input_json"
 
     def __init__(self, partial_json: str, block: _Block) -> None:
         self.partial_json = partial_json
@@ -580,7 +622,7 @@ class ParsedContentBlockStopEvent:
     """Replaces `content_block_stop`: its `index`, and the finished `content_block`."""
 
     __slots__ = ("_block", "index")
-    type = "content_block_stop"
+    type: ClassVar[Literal["content_block_stop"]] = "content_block_stop"
 
     def __init__(self, index: int, block: _Block) -> None:
         self.index = index
@@ -599,7 +641,7 @@ class ParsedMessageStopEvent:
     """Replaces `message_stop`, carrying the finished `message`."""
 
     __slots__ = ("_accumulator",)
-    type = "message_stop"
+    type: ClassVar[Literal["message_stop"]] = "message_stop"
 
     def __init__(self, accumulator: MessageAccumulator) -> None:
         self._accumulator = accumulator
@@ -614,7 +656,11 @@ class ParsedMessageStopEvent:
 
 
 StreamEvent = Union[
-    MessageStreamEvent,
+    MessageStartEvent,
+    MessageDeltaEvent,
+    ContentBlockStartEvent,
+    ContentBlockDeltaEvent,
+    PingEvent,
     TextEvent,
     ThinkingEvent,
     SignatureEvent,
@@ -623,7 +669,12 @@ StreamEvent = Union[
     ParsedContentBlockStopEvent,
     ParsedMessageStopEvent,
 ]
-"""What `AsyncMessageStream` yields: raw events plus the derived ones."""
+"""What `AsyncMessageStream` yields: raw events plus the derived ones.
+
+`content_block_stop` and `message_stop` come as their parsed versions only, so
+`event.type == "content_block_stop"` narrows to `ParsedContentBlockStopEvent`. Unknown event
+types are yielded too, as `UnknownEvent` (not part of this union, like in the official SDK).
+"""
 
 
 class MessageStreamState:
@@ -650,19 +701,21 @@ class MessageStreamState:
             delta = ev.delta
             block = acc._blocks[ev.index]
             delta_kind = type(delta)
-            if delta_kind is TextDelta:
-                return [event, TextEvent(delta.text, block)]
-            if delta_kind is InputJSONDelta:
-                return [event, InputJsonEvent(delta.partial_json, block)]
-            if delta_kind is ThinkingDelta:
-                return [event, ThinkingEvent(delta.thinking, block)]
-            if delta_kind is SignatureDelta:
-                return [event, SignatureEvent(delta.signature)]
-            if delta_kind is CitationsDelta:
-                return [event, CitationEvent(delta.citation, block)]
-            return [event]
+            # A derived event only for a delta the block took (see `MessageAccumulator`).
+            kind_of_block = block.kind
+            if delta_kind is TextDelta and kind_of_block == _TEXT:
+                return [ev, TextEvent(delta.text, block)]
+            if delta_kind is InputJSONDelta and kind_of_block == _TOOL:
+                return [ev, InputJsonEvent(delta.partial_json, block)]
+            if delta_kind is ThinkingDelta and kind_of_block == _THINKING:
+                return [ev, ThinkingEvent(delta.thinking, block)]
+            if delta_kind is SignatureDelta and kind_of_block == _THINKING:
+                return [ev, SignatureEvent(delta.signature)]
+            if delta_kind is CitationsDelta and kind_of_block == _TEXT:
+                return [ev, CitationEvent(delta.citation, block)]
+            return [ev]
         if kind is ContentBlockStopEvent:
             return [ParsedContentBlockStopEvent(ev.index, acc._blocks[ev.index])]
         if kind is MessageStopEvent:
             return [ParsedMessageStopEvent(acc)]
-        return [event]
+        return [ev]

@@ -53,9 +53,35 @@ citation_st = st.builds(
 )
 
 
+unknown_citation_st = st.builds(
+    lambda t, v: {"type": "future_location", "cited_text": t, "future_index": v},
+    text_st,
+    json_value,
+)
+
+
+def drift_keys(where: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Keys no version of this client knows: prefixed so they never collide with a real
+    field, and by `where` so that the message_delta's never overwrite message_start's."""
+    return st.dictionaries(
+        st.text(alphabet="abcdefgh_", max_size=6).map(lambda k: f"x_{where}_{k}"),
+        json_value,
+        max_size=2,
+    )
+
+
 @st.composite
-def event_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """A valid stream: message_start, blocks of every kind, pings/unknown events anywhere."""
+def event_streams(draw: st.DrawFn, drift: bool = False) -> list[dict[str, Any]]:
+    """A valid stream: message_start, blocks of every kind, pings/unknown events anywhere.
+
+    With `drift`, the stream also carries what a newer API may send: unknown keys on the
+    message, its usage, blocks, deltas and `message_delta`; unknown citation and delta
+    types; new stop reasons; and the newer known fields (`stop_details`, `inference_geo`, ...).
+    """
+
+    def extra(where: str) -> dict[str, Any]:
+        return draw(drift_keys(where)) if drift else {}
+
     events: list[dict[str, Any]] = [
         {
             "type": "message_start",
@@ -72,10 +98,16 @@ def event_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
                     "output_tokens": 1,
                     "cache_creation_input_tokens": draw(st.none() | st.integers(0, 100)),
                     "cache_read_input_tokens": draw(st.none() | st.integers(0, 100)),
+                    **extra("usage"),
                 },
+                **extra("message"),
             },
         }
     ]
+    if drift and draw(st.booleans()):
+        events[0]["message"]["usage"].update(
+            inference_geo="us", speed="fast", output_tokens_details={"thinking_tokens": 3}
+        )
     kinds = draw(
         st.lists(
             st.sampled_from(
@@ -88,11 +120,15 @@ def event_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
         deltas: list[dict[str, Any]] = []
         if kind == "text":
             start: dict[str, Any] = {"type": "text", "text": ""}
+            citations = citation_st | unknown_citation_st if drift else citation_st
             for _ in range(draw(st.integers(0, 6))):
-                if draw(st.integers(0, 4)) == 0:
-                    deltas.append({"type": "citations_delta", "citation": draw(citation_st)})
+                roll = draw(st.integers(0, 5 if drift else 4))
+                if roll == 0:
+                    deltas.append({"type": "citations_delta", "citation": draw(citations)})
+                elif roll == 5:
+                    deltas.append({"type": "future_delta", "payload": draw(json_value)})
                 else:
-                    deltas.append({"type": "text_delta", "text": draw(text_st)})
+                    deltas.append({"type": "text_delta", "text": draw(text_st), **extra("delta")})
         elif kind == "thinking":
             start = {"type": "thinking", "thinking": "", "signature": ""}
             deltas = [{"type": "thinking_delta", "thinking": draw(text_st)} for _ in range(3)]
@@ -112,6 +148,8 @@ def event_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
             start = {"type": "redacted_thinking", "data": draw(st.text(max_size=10))}
         else:
             start = {"type": "mystery_block", "payload": draw(json_value)}
+        if kind != "mystery":
+            start.update(extra("block"))
         events.append({"type": "content_block_start", "index": index, "content_block": start})
         events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
         events.append({"type": "content_block_stop", "index": index})
@@ -119,16 +157,13 @@ def event_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
     for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
         if draw(st.booleans()):
             usage[name] = draw(st.integers(0, 1000))
-    events.append(
-        {
-            "type": "message_delta",
-            "delta": {
-                "stop_reason": draw(st.sampled_from(["end_turn", "tool_use", "max_tokens"])),
-                "stop_sequence": None,
-            },
-            "usage": usage,
-        }
-    )
+    reasons = ["end_turn", "tool_use", "max_tokens"] + (["future_reason"] if drift else [])
+    delta: dict[str, Any] = {"stop_reason": draw(st.sampled_from(reasons)), "stop_sequence": None}
+    if drift and draw(st.booleans()):
+        delta["stop_details"] = {"type": "refusal", "category": "cyber", "explanation": None}
+    delta.update(extra("top"))
+    usage.update(extra("total"))
+    events.append({"type": "message_delta", "delta": delta, "usage": usage})
     events.append({"type": "message_stop"})
     # Pings and unknown events may come anywhere after message_start.
     for _ in range(draw(st.integers(0, 3))):

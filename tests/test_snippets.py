@@ -18,13 +18,20 @@ the line before the fence changes this, visibly in the page's source:
 - `<!-- snippet: continues -->` the block is the previous block of the page continued: it
   runs (and is type-checked) after it, in the same namespace;
 - `<!-- snippet: no-run (reason) -->` the block is type-checked but not run.
+
+Then `mypy --strict` and basedpyright (strict) check every block, written out as modules, in
+one invocation each.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
+import json
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,7 +46,7 @@ from anyio_claude.testing import FakeClaude
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 MARKER = re.compile(r"<!--\s*snippet:\s*(continues|no-run)\b.*-->")
-PRELUDE = "import anyio\nimport anyio_claude as _ac\nfrom anyio_claude import AsyncClaude\n\n\n"
+PRELUDE = "import anyio\nimport anyio_claude as _ac\nfrom anyio_claude import AsyncClaude as AsyncClaude\n\n\n"
 
 
 @dataclass
@@ -179,3 +186,45 @@ def test_async_snippet_runs(
     snippet: Snippet, backend: str, sandbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _execute(snippet, backend, monkeypatch)
+
+
+def _check(command: list[str], modules: Path) -> None:
+    """Run a type checker over the snippet modules; fail with its errors, per block."""
+    result = subprocess.run(
+        command, capture_output=True, text=True, cwd=modules, env=os.environ.copy(), check=False
+    )
+    report = "\n".join(line for line in result.stdout.splitlines() if ": note:" not in line)
+    for snippet in SNIPPETS:  # errors name the block, then the line in its module
+        report = report.replace(f"{snippet.module_name}.py:", f"{snippet.name} line ")
+    if result.returncode != 0:
+        pytest.fail(report, pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("snippets")
+    for snippet in SNIPPETS:
+        (directory / f"{snippet.module_name}.py").write_text(snippet.module(), encoding="utf-8")
+    return directory
+
+
+@pytest.mark.timeout(600)
+def test_snippets_pass_mypy_strict(modules: Path) -> None:
+    command = [sys.executable, "-m", "mypy", "--strict", "--python-version", "3.10"]
+    _check([*command, "--cache-dir", str(ROOT / ".mypy_cache"), str(modules)], modules)
+
+
+@pytest.mark.timeout(600)
+def test_snippets_pass_pyright_strict(modules: Path) -> None:
+    config = {
+        "typeCheckingMode": "strict",
+        "pythonVersion": "3.10",
+        # Examples name values to show them (`page = await ...`), use the official SDK's
+        # documented `obj._request_id`, and call partially typed libraries (trustme).
+        "reportUnusedVariable": False,
+        "reportPrivateUsage": False,
+        "reportUnknownMemberType": False,
+    }
+    (modules / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
+    basedpyright = Path(sys.executable).with_name("basedpyright")
+    _check([str(basedpyright), "--pythonpath", sys.executable, str(modules)], modules)

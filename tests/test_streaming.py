@@ -166,14 +166,29 @@ def test_events_before_message_start_raise(event: dict[str, Any]) -> None:
         MessageAccumulator().update(decode_event(json.dumps(event)))
 
 
-def test_delta_for_unknown_index_or_wrong_block_raises() -> None:
+def test_delta_for_a_block_that_never_started_raises() -> None:
     with pytest.raises(EventProtocolError, match="never started"):
         run(delta(3, {"type": "text_delta", "text": "x"}))
-    with pytest.raises(EventProtocolError, match="does not fit"):
-        run(
-            start(0, {"type": "text", "text": ""}),
-            delta(0, {"type": "thinking_delta", "thinking": "x"}),
-        )
+
+
+def test_delta_that_does_not_fit_its_block_is_passed_on_but_not_applied() -> None:
+    # A newer API may stream text into a block type this version does not know.
+    state = MessageStreamState()
+    events = [
+        START,
+        start(0, {"type": "summary", "text": ""}),
+        delta(0, {"type": "text_delta", "text": "x"}),
+        start(1, {"type": "text", "text": ""}),
+        delta(1, {"type": "thinking_delta", "thinking": "y"}),
+        delta(1, {"type": "text_delta", "text": "z"}),
+    ]
+    yielded = [e.type for event in events for e in state.feed(decode_event(json.dumps(event)))]
+    assert yielded.count("text") == 1
+    assert "thinking" not in yielded
+    snapshot = state.accumulator.snapshot
+    assert isinstance(snapshot.content[0], UnknownBlock)
+    assert snapshot.content[0].to_dict() == {"type": "summary", "text": ""}
+    assert snapshot.content[1] == TextBlock(text="z")
 
 
 def test_snapshot_is_cached_until_the_next_change() -> None:
@@ -249,3 +264,62 @@ def test_parse_partial_json_examples() -> None:
     assert parse_partial_json('{"a": {"b": [1, {"c') == {"a": {"b": [1, {}]}}
     assert parse_partial_json("[true") == [True]
     assert parse_partial_json("nonsense") is None
+
+
+def test_message_delta_keys_this_version_does_not_know_reach_the_snapshot() -> None:
+    acc = run(
+        {
+            "type": "message_delta",
+            "delta": {
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "diagnostics": {"cache_miss_reason": None},
+                "x_new": [1],
+            },
+            "usage": {"output_tokens": 5, "service_tier": "batch", "x_counter": 2},
+        },
+    )
+    snapshot = acc.snapshot
+    assert snapshot.diagnostics is not None  # a Message field the delta type lacks: typed
+    assert snapshot["x_new"] == [1]
+    assert snapshot.usage.service_tier == "batch"
+    assert snapshot.usage["x_counter"] == 2
+    assert snapshot.to_dict()["usage"]["x_counter"] == 2
+
+
+def test_message_delta_key_of_a_known_field_with_an_impossible_value_raises() -> None:
+    with pytest.raises(EventProtocolError, match="diagnostics"):
+        run(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "diagnostics": 5},
+                "usage": {"output_tokens": 5},
+            }
+        )
+
+
+def test_unknown_keys_deep_inside_deltas_reach_the_snapshot() -> None:
+    citation = {
+        "type": "char_location",
+        "cited_text": "x",
+        "document_index": 0,
+        "start_char_index": 0,
+        "end_char_index": 1,
+        "x_page": 7,
+    }
+    acc = run(
+        start(0, {"type": "text", "text": ""}),
+        delta(0, {"type": "citations_delta", "citation": citation}),
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {
+                "output_tokens": 3,
+                "server_tool_use": {"web_search_requests": 1, "web_fetch_requests": 0, "x_n": 2},
+            },
+        },
+    )
+    snapshot = acc.snapshot.to_dict()
+    assert snapshot["content"][0]["citations"][0]["x_page"] == 7
+    assert snapshot["usage"]["server_tool_use"]["x_n"] == 2
+    assert json.loads(acc.snapshot.to_json()) == snapshot

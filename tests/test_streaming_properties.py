@@ -63,8 +63,8 @@ class Reference:
             if event["index"] in self.json:
                 content[event["index"]]["input"] = json.loads(self.json[event["index"]])
         elif kind == "message_delta":
-            self.message["stop_reason"] = event["delta"]["stop_reason"]
-            self.message["stop_sequence"] = event["delta"]["stop_sequence"]
+            # Every key of the delta is a key of the message: known ones and newer ones.
+            self.message.update(event["delta"])
             for name, value in event["usage"].items():
                 if value is not None:
                     self.message["usage"][name] = value
@@ -86,8 +86,23 @@ def drop_inputs(message: Any, indexes: list[int]) -> Any:
     return message
 
 
+def contains(ours: Any, theirs: Any) -> bool:
+    """Whether `ours` holds everything `theirs` does (None in `theirs` counts as absent)."""
+    if isinstance(theirs, dict):
+        return isinstance(ours, dict) and all(
+            v is None or (k in ours and contains(ours[k], v)) for k, v in theirs.items()
+        )
+    if isinstance(theirs, list):
+        return (
+            isinstance(ours, list)
+            and len(ours) == len(theirs)
+            and all(contains(a, b) for a, b in zip(ours, theirs, strict=True))
+        )
+    return bool(ours == theirs)
+
+
 @settings(max_examples=150, deadline=None)
-@given(event_streams())
+@given(event_streams() | event_streams(drift=True))
 def test_every_intermediate_snapshot_matches_the_reference(events: list[dict[str, Any]]) -> None:
     acc, ref = MessageAccumulator(), Reference()
     for event in events:
@@ -100,7 +115,7 @@ def test_every_intermediate_snapshot_matches_the_reference(events: list[dict[str
 
 
 @settings(max_examples=150, deadline=None)
-@given(event_streams())
+@given(event_streams() | event_streams(drift=True))
 def test_final_snapshot_read_once_matches_the_reference(events: list[dict[str, Any]]) -> None:
     acc, ref = MessageAccumulator(), Reference()
     for event in events:
@@ -113,7 +128,7 @@ def test_final_snapshot_read_once_matches_the_reference(events: list[dict[str, A
 
 
 @settings(max_examples=100, deadline=None)
-@given(event_streams())
+@given(event_streams() | event_streams(drift=True))
 def test_differential_against_the_official_sdk(events: list[dict[str, Any]]) -> None:
     from anthropic.lib.streaming._messages import accumulate_event
 
@@ -141,7 +156,12 @@ def test_differential_against_the_official_sdk(events: list[dict[str, Any]]) -> 
             current_snapshot=official,
             json_bufs=json_bufs,
         )
-    assert ours(acc.snapshot) == strip_none(official.to_dict())
+    final = known[-2]
+    if any(k.startswith("x_") for k in (*final["delta"], *final["usage"])):
+        # The official SDK drops unknown keys of `message_delta`'s delta and usage; we keep them.
+        assert contains(ours(acc.snapshot), official.to_dict(warnings=False))
+    else:
+        assert ours(acc.snapshot) == strip_none(official.to_dict(warnings=False))
 
 
 @st.composite

@@ -7,6 +7,8 @@ claim about the declared types that mypy verifies, so a change that turns a resu
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import msgspec
 from typing_extensions import assert_type
 
@@ -23,17 +25,25 @@ from anyio_claude import (
     MessageStream,
     Stream,
 )
+from anyio_claude.streaming import ParsedContentBlockStopEvent, StreamEvent
 from anyio_claude.types import (
+    ContentBlock,
     DeletedMessageBatch,
     Message,
     MessageBatch,
     MessageBatchIndividualResponse,
+    MessageParam,
     MessageStreamEvent,
     MessageTokensCount,
     ModelInfo,
     ParsedMessage,
+    StopReason,
+    TextBlock,
+    ThinkingBlock,
     ToolUnionParam,
     ToolUseBlock,
+    Unknown,
+    UnknownBlock,
 )
 
 MODEL = "claude-sonnet-4-5-20250929"
@@ -163,6 +173,145 @@ def blocking(client: Claude) -> None:
     assert_type(client.models.retrieve(MODEL), ModelInfo)
 
 
+def narrowing_blocks(message: Message) -> None:
+    for block in message.content:
+        if block.type == "text":
+            assert_type(block, TextBlock)
+            assert_type(block.text, str)
+        elif block.type == "tool_use":
+            assert_type(block.name, str)
+            assert_type(block.input, Any)
+        elif block.type == "thinking":
+            assert_type(block, ThinkingBlock)
+        elif block.type == "server_tool_use":
+            assert_type(block.id, str)
+        elif block.type == "container_upload":
+            assert_type(block.file_id, str)
+    for block in message.content:
+        match block.type:
+            case "text":
+                assert_type(block.text, str)
+            case "redacted_thinking":
+                assert_type(block.data, str)
+            case "tool_search_tool_result":
+                assert_type(block.tool_use_id, str)
+            case _:
+                assert_type(block.to_dict(), dict[str, Any])
+    for block in message.content:
+        match block:
+            case TextBlock(text=text, citations=citations):
+                assert_type(text, str)
+                if citations:
+                    for citation in citations:
+                        if citation.type == "char_location":
+                            assert_type(citation.start_char_index, int)
+            case ToolUseBlock(name=name):
+                assert_type(name, str)
+            case _:
+                pass
+
+
+def unknown_blocks_at_run_time(message: Message) -> None:
+    # Unknown blocks are not in the static union; at run time they are `Unknown`s.
+    for block in message.content:
+        if isinstance(block, UnknownBlock):
+            assert_type(block.to_dict(), dict[str, Any])
+    items: list[object] = list(message.content)
+    for item in items:
+        if isinstance(item, Unknown):
+            assert_type(item.type, str)
+            assert_type(item.to_dict(), dict[str, Any])
+
+
+def message_fields(message: Message) -> None:
+    stop: StopReason | None = message.stop_reason
+    if message.stop_reason == "refusal" and message.stop_details is not None:
+        assert_type(message.stop_details.explanation, str | None)
+    usage = message.usage
+    if usage.cache_creation is not None:
+        assert_type(usage.cache_creation.ephemeral_1h_input_tokens, int)
+    if usage.server_tool_use is not None:
+        assert_type(usage.server_tool_use.web_fetch_requests, int)
+    if usage.output_tokens_details is not None:
+        assert_type(usage.output_tokens_details.thinking_tokens, int)
+    assert_type(usage.service_tier, Literal["standard", "priority", "batch"] | None)
+    if message.container is not None:
+        assert_type(message.container.id, str)
+    messages: list[MessageParam] = [{"role": "user", "content": "hi"}]
+    messages.append(message.to_param())
+    assert_type(message.model_dump(), dict[str, Any])
+    assert_type(message.model_dump(exclude_none=True, mode="json"), dict[str, Any])
+    assert_type(message.model_dump_json(indent=2), str)
+    assert_type(message.to_json(indent=2), str)
+    assert_type(message.model_extra, dict[str, Any])
+    assert_type(message["brand_new_key"], Any)
+    print(stop)
+
+
+def narrowing_raw_events(event: MessageStreamEvent) -> None:
+    if event.type == "content_block_delta":
+        if event.delta.type == "text_delta":
+            assert_type(event.delta.text, str)
+        elif event.delta.type == "input_json_delta":
+            assert_type(event.delta.partial_json, str)
+        elif event.delta.type == "thinking_delta":
+            assert_type(event.delta.thinking, str)
+        elif event.delta.type == "citations_delta":
+            assert_type(event.delta.citation.cited_text, str)
+    elif event.type == "content_block_start":
+        assert_type(event.content_block, ContentBlock)
+        if event.content_block.type == "tool_use":
+            assert_type(event.content_block.name, str)
+    elif event.type == "message_start":
+        assert_type(event.message, Message)
+    elif event.type == "message_delta":
+        assert_type(event.delta.stop_reason, StopReason | None)
+        assert_type(event.usage.output_tokens, int)
+    match event.type:
+        case "content_block_stop":
+            assert_type(event.index, int)
+        case "error":
+            assert_type(event.error.message, str)
+        case _:
+            pass
+
+
+def narrowing_helper_events(event: StreamEvent) -> None:
+    if event.type == "text":
+        assert_type(event.text, str)
+        assert_type(event.snapshot, str)
+    elif event.type == "input_json":
+        assert_type(event.partial_json, str)
+        assert_type(event.snapshot, Any)
+    elif event.type == "thinking":
+        assert_type(event.thinking, str)
+    elif event.type == "content_block_stop":
+        assert_type(event, ParsedContentBlockStopEvent)
+        assert_type(event.content_block, ContentBlock)
+    elif event.type == "message_stop":
+        assert_type(event.message, Message)
+    elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+        assert_type(event.delta.text, str)
+
+
+async def helper_stream(client: AsyncClaude) -> None:
+    async with client.messages.stream(model=MODEL, max_tokens=10, messages=[]) as stream:
+        async for event in stream:
+            assert_type(event, StreamEvent)
+            if event.type == "text":
+                assert_type(event.text, str)
+            elif event.type == "message_stop":
+                assert_type(event.message, Message)
+
+
+def blocking_helper_stream(client: Claude) -> None:
+    with client.messages.stream(model=MODEL, max_tokens=10, messages=[]) as stream:
+        for event in stream:
+            assert_type(event, StreamEvent)
+            if event.type == "content_block_stop":
+                assert_type(event.content_block, ContentBlock)
+
+
 class Answer(msgspec.Struct):
     value: int
 
@@ -213,7 +362,6 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
         DocumentBlockParam,
         FileMetadata,
         ImageBlockParam,
-        MessageParam,
     )
 
     document: DocumentBlockParam = {"type": "document", "source": {"type": "file", "file_id": "1"}}
@@ -266,7 +414,7 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
 
 
 async def client_level_beta_views(client: AsyncClaude, sync: Claude) -> None:
-    from anyio_claude.types import FileMetadata, MessageParam
+    from anyio_claude.types import FileMetadata
 
     user: list[MessageParam] = [{"role": "user", "content": "hi"}]
     raw = await client.with_raw_response.beta.messages.create(

@@ -18,6 +18,7 @@ from ..types import (
     MessageBatchIndividualResponse,
     decode_batch_result_line,
 )
+from ..types._decode import LenientDecoder
 from ._messages import Mode, _Op
 from ._models import page_op, paginator
 from ._pagination import AsyncPage, AsyncPaginator
@@ -41,8 +42,8 @@ __all__ = (
     "AsyncBatchesWithStreamingResponse",
 )
 
-_batch_decoder = msgspec.json.Decoder(MessageBatch)
-_deleted_decoder = msgspec.json.Decoder(DeletedMessageBatch)
+_batch_decoder = LenientDecoder(MessageBatch)
+_deleted_decoder = LenientDecoder(DeletedMessageBatch)
 
 
 class _BatchesPage(msgspec.Struct):

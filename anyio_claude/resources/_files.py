@@ -22,6 +22,7 @@ from .._client import NOT_GIVEN, NotGiven, _deadline_for
 from .._http import Timeout
 from .._response import AsyncAPIResponse, HTTPResponse
 from ..types import DeletedFile, FileMetadata
+from ..types._decode import LenientDecoder
 from ._beta import beta_headers
 from ._messages import Mode, StreamingResponseManager, _Op
 from ._models import paginator
@@ -77,8 +78,8 @@ FileTypes: TypeAlias = Union[
     tuple[Union[str, None], FileContent, Union[str, None], Mapping[str, str]],
 ]
 
-_metadata_decoder = msgspec.json.Decoder(FileMetadata)
-_deleted_decoder = msgspec.json.Decoder(DeletedFile)
+_metadata_decoder = LenientDecoder(FileMetadata)
+_deleted_decoder = LenientDecoder(DeletedFile)
 # HTML5 form encoding of parameter values, as browsers and httpx write them.
 _FORM_ESCAPES = {
     '"': "%22",

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-import msgspec
-
 from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
 from .._http import Timeout
 from .._parse import AsyncParsedMessageStream, merge_output_config, parse_message
@@ -23,6 +21,7 @@ from .._response import (
 )
 from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
 from ..types import MessageTokensCount, ParsedMessage, decode_message
+from ..types._decode import LenientDecoder
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -63,7 +62,7 @@ __all__ = (
 T = TypeVar("T")
 _F = TypeVar("_F")
 
-_count_decoder = msgspec.json.Decoder(MessageTokensCount)
+_count_decoder = LenientDecoder(MessageTokensCount)
 
 # The official SDK's estimate: 128k output tokens take up to an hour to generate.
 _MAX_NONSTREAMING_SECONDS = 600.0

@@ -11,6 +11,7 @@ import msgspec
 from .._client import NOT_GIVEN, NotGiven, _Call
 from .._http import Timeout
 from ..types import ModelInfo
+from ..types._decode import LenientDecoder
 from ._messages import Mode, _Op
 from ._pagination import AsyncPage, AsyncPaginator
 
@@ -30,7 +31,7 @@ __all__ = (
     "paginator",
 )
 
-_model_decoder = msgspec.json.Decoder(ModelInfo)
+_model_decoder = LenientDecoder(ModelInfo)
 
 
 class _ModelsPage(msgspec.Struct):
@@ -52,7 +53,7 @@ def page_op(
 ) -> _Op:
     """The request for the first page of a cursor-paginated list endpoint (`after_id`
     cursors), decoding to an `AsyncPage` that fetches the later pages itself."""
-    decoder = msgspec.json.Decoder(page_type)
+    decoder = LenientDecoder(page_type)
 
     def call(after_id: str | None) -> _Call:
         return client._call(

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..types import (
     Message,
+    StopReason,
     TextBlock,
     ThinkingBlock,
     ToolUseBlock,
@@ -170,6 +171,7 @@ def _validate_output_config(config: object) -> None:
         raise _bad("output_config.format.type: Input should be 'json_schema'")
     if not isinstance(fmt.get("schema"), dict):
         raise _bad("output_config.format.schema: Input should be an object")
+    _check_schema(fmt["schema"], "output_config.format.schema")
 
 
 def output_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -278,6 +280,18 @@ def _check_schema(schema: object, where: str) -> None:
         _check_schema(sub, f"{where}.properties.{key}")
     if "items" in schema:
         _check_schema(schema["items"], f"{where}.items")
+    # The reply generator follows these too, so what it reads there must be valid.
+    for name in ("anyOf", "oneOf", "allOf"):
+        choices = schema.get(name, [])
+        if not isinstance(choices, list):
+            raise _bad(f"{where}.{name}: JSON schema is invalid: must be an array")
+        for i, sub in enumerate(choices):
+            _check_schema(sub, f"{where}.{name}.{i}")
+    defs = schema.get("$defs", {})
+    if not isinstance(defs, dict):
+        raise _bad(f"{where}.$defs: JSON schema is invalid: must be an object")
+    for key, sub in defs.items():
+        _check_schema(sub, f"{where}.$defs.{key}")
 
 
 def _check_thinking(thinking: object, max_tokens: int | None) -> None:
@@ -596,7 +610,7 @@ def generate_reply(
     blocks: list[Any] = []
     chunks: dict[int, list[str]] = {}
     used = 0
-    stop_reason = "end_turn"
+    stop_reason: StopReason = "end_turn"
     stop_sequence = None
 
     thinking = body.get("thinking")

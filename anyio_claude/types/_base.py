@@ -1,12 +1,109 @@
-"""The base classes every wire type shares, and the one JSON encoder that knows about them."""
+"""The base classes every wire type shares, and the one JSON encoder that knows about them.
+
+Forward compatibility: a wire object decoded from JSON that carried keys this client does
+not know keeps them, in its instance `__dict__` under `EXTRA` (a dict, possibly empty).
+The same entry marks every object *above* such an object, so that `to_dict()`/`to_json()`
+know to walk the tree; objects from clean replies have no entry and convert at C speed.
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import msgspec
 
-__all__ = ("BaseStruct", "TaggedStruct", "Unknown", "encode_json", "to_builtins")
+__all__ = (
+    "EXTRA",
+    "BaseStruct",
+    "TaggedStruct",
+    "Unknown",
+    "encode_json",
+    "extra_of",
+    "mark_drift",
+    "replace",
+    "to_builtins",
+)
+
+# All unknown keys live in one dict under this name, so that none can shadow a method.
+EXTRA = "__wire_extra__"
+
+_T = TypeVar("_T", bound=msgspec.Struct)
+_S = TypeVar("_S", bound="BaseStruct")
+
+
+class _Drift:
+    """Whether any object with unknown keys was ever decoded (then encoding walks params)."""
+
+    seen = False
+
+
+def mark_drift(obj: msgspec.Struct, extra: dict[str, Any]) -> None:
+    """Store `extra` (unknown keys, possibly none) on `obj` and mark it as drifted."""
+    obj.__dict__[EXTRA] = extra
+    if extra:
+        _Drift.seen = True
+
+
+def extra_of(obj: msgspec.Struct) -> dict[str, Any] | None:
+    """The unknown keys `obj` came with; None if neither it nor a part of it had any."""
+    try:
+        extra: dict[str, Any] | None = obj.__dict__.get(EXTRA)
+    except AttributeError:  # a Struct without `dict=True` (e.g. a user's own)
+        return None
+    return extra
+
+
+def replace(obj: _T, **changes: Any) -> _T:
+    """`msgspec.structs.replace` that keeps the unknown keys `obj` came with, and marks
+    the result when a new value has some."""
+    new = msgspec.structs.replace(obj, **changes)
+    extra = extra_of(obj)
+    if extra is None and any(map(_drifted, changes.values())):
+        extra = {}
+    if extra is not None:
+        new.__dict__[EXTRA] = extra
+    return new
+
+
+def _drifted(value: Any) -> bool:
+    if isinstance(value, msgspec.Struct):
+        return extra_of(value) is not None
+    if isinstance(value, list):
+        return any(map(_drifted, value))
+    return False
+
+
+def _plain(obj: Any) -> Any:
+    """`obj` with every drifted Struct turned into a dict holding its unknown keys too.
+
+    Clean Structs and `Unknown`s are returned as they are, for msgspec to convert.
+    """
+    if isinstance(obj, msgspec.Struct):
+        extra = extra_of(obj)
+        if extra is None:
+            return obj
+        config = obj.__struct_config__
+        out: dict[str, Any] = {}
+        if config.tag_field is not None:
+            out[config.tag_field] = config.tag
+        for field in msgspec.structs.fields(obj):
+            value = getattr(obj, field.name)
+            if config.omit_defaults:
+                default = field.default
+                if field.default_factory is not msgspec.NODEFAULT:
+                    default = field.default_factory()
+                if default is not msgspec.NODEFAULT and (value is default or value == default):
+                    continue
+            out[field.encode_name] = _plain(value)
+        for key, value in extra.items():
+            out.setdefault(key, value)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_plain(item) for item in obj]
+    if isinstance(obj, dict):
+        return {key: _plain(value) for key, value in obj.items()}
+    return obj
 
 
 def _json_hook(obj: Any) -> Any:
@@ -27,43 +124,167 @@ _encoder = msgspec.json.Encoder(enc_hook=_json_hook)
 
 
 def encode_json(obj: object) -> bytes:
-    """Encode wire types, TypedDict params and plain Python values as JSON bytes."""
+    """Encode wire types, TypedDict params and plain Python values as JSON bytes.
+
+    Wire objects that came with unknown keys are written with them, so a block can be
+    sent back in the next turn exactly as it arrived.
+    """
+    if _Drift.seen:
+        obj = _plain(obj)
     return _encoder.encode(obj)
 
 
 def to_builtins(obj: object) -> Any:
     """Convert wire types to dicts/lists/str/int/float/bool/None (datetimes become str)."""
-    return msgspec.to_builtins(obj, enc_hook=_builtins_hook)
+    return msgspec.to_builtins(_plain(obj), enc_hook=_builtins_hook)
 
 
-class BaseStruct(msgspec.Struct, omit_defaults=True):
-    """Base of every response type: typed, ignores unknown fields, omits unset optionals."""
+class _PydanticNames:
+    """`model_dump()` / `model_dump_json()`: `to_dict()` / `to_json()` under the names
+    pydantic (and so the official SDK) uses, taking its common keyword arguments."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def to_dict(self) -> dict[str, Any]: ...
+
+        def to_json(self, *, indent: int = 0) -> str: ...
+
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        include: Collection[str] | None = None,
+        exclude: Collection[str] | None = None,
+        by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: bool | str = True,
+    ) -> dict[str, Any]:
+        """This object as a dict, like `to_dict()`.
+
+        `include` / `exclude` keep / drop top-level keys; `exclude_none=True` drops keys
+        whose value is None, at any depth. Unset optional fields are always left out, keys
+        are always the API's, and values always JSON-compatible (datetimes are strings), so
+        `mode`, `by_alias`, `exclude_unset`, `exclude_defaults`, `round_trip` and `warnings`
+        change nothing.
+        """
+        result = self.to_dict()
+        if include is not None:
+            result = {k: v for k, v in result.items() if k in include}
+        if exclude is not None:
+            result = {k: v for k, v in result.items() if k not in exclude}
+        if exclude_none:
+            stripped: dict[str, Any] = _without_none(result)
+            return stripped
+        return result
+
+    def model_dump_json(
+        self,
+        *,
+        indent: int | None = None,
+        include: Collection[str] | None = None,
+        exclude: Collection[str] | None = None,
+        by_alias: bool | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+        round_trip: bool = False,
+        warnings: bool | str = True,
+    ) -> str:
+        """This object as JSON, like `to_json()`; the options are `model_dump`'s."""
+        if include is None and exclude is None and not exclude_none:
+            return self.to_json(indent=indent or 0)
+        data = _encoder.encode(
+            self.model_dump(include=include, exclude=exclude, exclude_none=exclude_none)
+        )
+        if indent:
+            data = msgspec.json.format(data, indent=indent)
+        return data.decode()
+
+
+class BaseStruct(
+    msgspec.Struct, _PydanticNames, omit_defaults=True, forbid_unknown_fields=True, dict=True
+):
+    """Base of every response type: typed, keeps unknown keys, omits unset optionals.
+
+    Unknown keys make the fast typed decode fail, and the lenient decoder (`_decode.py`)
+    then builds the object and keeps them: `obj["key"]` and `obj.model_extra` read them,
+    and `to_dict()`/`to_json()` include them. (Not attribute access: a `__getattr__` on
+    the class would slow down every attribute read, on the streaming hot path too.)
+    """
 
     # Set on the objects a request returned (as in the official SDK); None elsewhere.
     _request_id: ClassVar[str | None] = None
 
     def to_dict(self) -> dict[str, Any]:
-        """This object as plain JSON-compatible Python values."""
+        """This object as plain JSON-compatible Python values, unknown keys included."""
         result: dict[str, Any] = to_builtins(self)
         return result
 
     def to_json(self, *, indent: int = 0) -> str:
         """This object as a JSON string (pretty-printed when `indent` > 0)."""
-        data = encode_json(self)
+        data = _encoder.encode(_plain(self))
         if indent:
             data = msgspec.json.format(data, indent=indent)
         return data.decode()
+
+    @property
+    def model_extra(self) -> dict[str, Any]:
+        """The keys the API sent that this client does not know (a fresh dict)."""
+        return dict(extra_of(self) or ())
+
+    def __getitem__(self, key: str) -> Any:
+        """The value of a field by its JSON name, known or unknown; `KeyError` if absent."""
+        extra = extra_of(self)
+        if extra is not None and key in extra:
+            return extra[key]
+        if key in self.__struct_encode_fields__:
+            return getattr(self, self.__struct_fields__[self.__struct_encode_fields__.index(key)])
+        config = self.__struct_config__
+        if key == config.tag_field:
+            return config.tag
+        raise KeyError(key)
+
+    # msgspec's own copy and pickle support leave the instance `__dict__` out: unknown
+    # keys and `_request_id` live there.
+    def __copy__(self: _S) -> _S:
+        new = msgspec.structs.replace(self)
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        values = tuple(getattr(self, name) for name in self.__struct_fields__)
+        return (_restore, (type(self), values, dict(self.__dict__)))
+
+
+def _restore(cls: type[_S], values: tuple[Any, ...], state: dict[str, Any]) -> _S:
+    obj = cls(*values)
+    obj.__dict__.update(state)
+    return obj
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
 
 
 class TaggedStruct(BaseStruct, tag_field="type"):
     """Base of the members of tagged unions (blocks, deltas, events, citations).
 
     Subclasses declare `type` as a `ClassVar` so that `obj.type` works like in the official
-    SDK while msgspec keeps using the tag to pick the class.
+    SDK (and narrows unions in type checkers) while msgspec keeps using the tag to pick
+    the class.
     """
 
 
-class Unknown:
+class Unknown(_PydanticNames):
     """A wire object of a `type` this client does not know, kept as the exact JSON it came in.
 
     It encodes back to the same bytes, so a new kind of content block can be sent back in
@@ -92,6 +313,13 @@ class Unknown:
         if indent:
             return msgspec.json.format(self.raw, indent=indent).decode()
         return self.raw.decode()
+
+    @property
+    def model_extra(self) -> dict[str, Any]:
+        """Every key but `type`: this client knows none of them (a fresh dict)."""
+        extra = self.to_dict()
+        extra.pop("type", None)
+        return extra
 
     def __getitem__(self, key: str) -> Any:
         return self.to_dict()[key]

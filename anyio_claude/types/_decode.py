@@ -1,221 +1,357 @@
-"""Decoding JSON into wire types: a typed fast path, and a lenient path for unknown types.
+"""Decoding JSON into wire types: a typed fast path, and a lenient path for API drift.
 
-Each top-level type has one module-level msgspec Decoder, reused for every call. Known
-shapes take one C-speed decode. Only when that fails validation do we look closer: an
-unknown `type` tag becomes an `Unknown…` object holding the raw JSON, anything else is a
-protocol error.
+Each type has one msgspec Decoder, built once and reused. The wire Structs forbid unknown
+fields, so a clean reply takes one C-speed decode and anything new (a key, a `type` tag,
+a `Literal` value, a null or missing known key) makes that decode fail. Only then does the
+lenient path look closer: it splits the JSON one level (`msgspec.Raw` members), retries
+each member with its own typed decoder and descends only into the members that fail, so
+one drifted block costs a slow path for that block alone. There it:
+
+- keeps unknown keys on the object (`_base.mark_drift`);
+- turns an unknown `type` tag into the `Unknown…` class of its union, with the raw bytes;
+- keeps a new string for a `Literal` of several values (a new stop reason, tier, ...);
+- gives a known key that is absent or null its default (None, or 0 / "" / [] / an empty
+  object for a required one).
+
+What no future API could send still fails: invalid JSON, a value of the wrong JSON type, a
+different identity (`"type": "message"` expected), a missing tag or date.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, get_args
+import types
+from typing import Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
 from .._errors import EventProtocolError, ProtocolError
-from ._base import Unknown
+from ._base import Unknown, mark_drift
 from ._wire import (
     ContentBlock,
-    ContentBlockDeltaEvent,
-    ContentBlockStartEvent,
-    KnownContentBlock,
-    KnownDelta,
-    KnownStreamEvent,
     Message,
     MessageBatchIndividualResponse,
-    MessageBatchResult,
-    MessageBatchSucceededResult,
-    MessageStartEvent,
     MessageStreamEvent,
     RawContentBlockDelta,
+    TextCitation,
     UnknownBlock,
+    UnknownCitation,
     UnknownDelta,
     UnknownEvent,
 )
 
 __all__ = (
+    "LenientDecoder",
+    "convert_key",
     "decode_batch_result_line",
     "decode_content_block",
     "decode_event",
     "decode_message",
 )
 
-_U = TypeVar("_U", bound=Unknown)
+_T = TypeVar("_T")
+
+_UNKNOWN: dict[type, type[Unknown]] = {}
+for _union, _unknown in (
+    (ContentBlock, UnknownBlock),
+    (RawContentBlockDelta, UnknownDelta),
+    (MessageStreamEvent, UnknownEvent),
+    (TextCitation, UnknownCitation),
+):
+    for _member in get_args(_union):
+        _UNKNOWN[_member] = _unknown
 
 
-def _tags(union: Any) -> frozenset[str]:
-    return frozenset(t.__struct_config__.tag for t in get_args(union))
+class _Invalid(Exception):
+    """Data the lenient path cannot accept; `where` is the path to it, outermost first."""
 
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
 
-_BLOCK_TYPES = _tags(KnownContentBlock)
-_DELTA_TYPES = _tags(KnownDelta)
-_EVENT_TYPES = _tags(KnownStreamEvent)
+    def at(self, key: str | int) -> _Invalid:
+        step = f"[{key}]" if isinstance(key, int) else f".{key}"
+        self.where = step + self.where
+        return self
+
+    def __str__(self) -> str:
+        return f"{self.message} - at `$.{self.where.lstrip('.')}`" if self.where else self.message
 
 
 class _Head(msgspec.Struct):
     type: str
 
 
-class _LenientMessage(msgspec.Struct):
-    content: list[msgspec.Raw]
-
-
-class _LenientBlockStart(msgspec.Struct):
-    index: int
-    content_block: msgspec.Raw
-
-
-class _LenientBlockDelta(msgspec.Struct):
-    index: int
-    delta: msgspec.Raw
-
-
-class _LenientMessageStart(msgspec.Struct):
-    message: msgspec.Raw
-
-
-class _LenientBatchLine(msgspec.Struct):
-    custom_id: str
-    result: msgspec.Raw
-
-
-class _LenientSucceeded(msgspec.Struct):
-    message: msgspec.Raw
-
-
-_event_decoder = msgspec.json.Decoder(KnownStreamEvent)
-_message_decoder = msgspec.json.Decoder(Message)
-_block_decoder = msgspec.json.Decoder(KnownContentBlock)
-_delta_decoder = msgspec.json.Decoder(KnownDelta)
-_batch_line_decoder = msgspec.json.Decoder(MessageBatchIndividualResponse)
-_batch_result_decoder = msgspec.json.Decoder(MessageBatchResult)
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+_raw_object = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_raw_array = msgspec.json.Decoder(list[msgspec.Raw])
 _head_decoder = msgspec.json.Decoder(_Head)
+_NULL = b"null"
 
 
-def _raw_bytes(data: bytes | str | msgspec.Raw) -> bytes:
-    if isinstance(data, str):
-        return data.encode()
-    return bytes(data)
+def _typed(tp: Any) -> msgspec.json.Decoder[Any]:
+    decoder = _decoders.get(tp)
+    if decoder is None:
+        decoder = _decoders[tp] = msgspec.json.Decoder(tp)
+    return decoder
 
 
-def _head(data: bytes | str | msgspec.Raw, what: str, error: type[ProtocolError]) -> str:
+def _lenient(raw: bytes | str | msgspec.Raw, tp: Any) -> tuple[Any, bool]:
+    """Decode `raw` as `tp`; returns the value and whether it (or a part) kept unknown keys.
+
+    Raises `_Invalid`, and `msgspec.DecodeError` for invalid JSON.
+    """
     try:
-        return _head_decoder.decode(data).type
-    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError too
-        raise error(f"invalid {what}: {exc}") from None
+        return _typed(tp).decode(raw), False
+    except msgspec.ValidationError as exc:
+        return _slow(raw, tp, exc)
 
 
-def _lenient(
-    decoder: msgspec.json.Decoder[Any],
+def _slow(
+    raw: bytes | str | msgspec.Raw, tp: Any, exc: msgspec.ValidationError
+) -> tuple[Any, bool]:
+    origin = get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        return _slow_union(raw, get_args(tp), exc)
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        if tp.__struct_config__.tag is not None:
+            return _slow_union(raw, (tp,), exc)
+        return _slow_struct(raw, tp)
+    if origin is list:
+        (item_type,) = get_args(tp)
+        try:
+            items = _raw_array.decode(raw)
+        except msgspec.ValidationError:
+            raise _Invalid(str(exc)) from None
+        result: list[Any] = []
+        drifted = False
+        for i, item in enumerate(items):
+            try:
+                value, item_drifted = _lenient(item, item_type)
+            except _Invalid as inner:
+                raise inner.at(i) from None
+            result.append(value)
+            drifted = drifted or item_drifted
+        return result, drifted
+    if origin is Literal:
+        choices = get_args(tp)
+        value = msgspec.json.decode(raw)
+        # A Literal of several strings is an enumeration the API may extend; one of a
+        # single value names what the object is, and a different one is another object.
+        if isinstance(value, str) and len(choices) > 1 and all(isinstance(c, str) for c in choices):
+            return value, False
+    raise _Invalid(str(exc))
+
+
+def _slow_union(
+    raw: bytes | str | msgspec.Raw, members: tuple[Any, ...], exc: msgspec.ValidationError
+) -> tuple[Any, bool]:
+    tags, unknown, other = _union_plan(members)
+    if tags:
+        try:
+            kind = _head_decoder.decode(raw).type
+        except msgspec.ValidationError:
+            raise _Invalid(str(exc)) from None
+        member = tags.get(kind)
+        if member is not None:
+            return _slow_struct(raw, member)
+        return unknown(kind, bytes(raw.encode() if isinstance(raw, str) else raw)), False
+    if other is not None:
+        return _slow(raw, other, exc)
+    raise _Invalid(str(exc))
+
+
+_unions: dict[tuple[Any, ...], tuple[dict[str, Any], type[Unknown], Any]] = {}
+
+
+def _union_plan(members: tuple[Any, ...]) -> tuple[dict[str, Any], type[Unknown], Any]:
+    """For a union: its tagged Structs by tag, the class of unknown tags, else its one
+    non-None member (or None)."""
+    plan = _unions.get(members)
+    if plan is None:
+        tags: dict[str, Any] = {
+            str(m.__struct_config__.tag): m
+            for m in members
+            if isinstance(m, type) and issubclass(m, msgspec.Struct) and m.__struct_config__.tag
+        }
+        unknown = next((_UNKNOWN[m] for m in tags.values() if m in _UNKNOWN), Unknown)
+        others = [m for m in members if m is not type(None)]
+        plan = _unions[members] = (tags, unknown, others[0] if len(others) == 1 else None)
+    return plan
+
+
+class _Field:
+    __slots__ = ("key", "name", "nullable", "required", "type")
+
+    def __init__(self, info: msgspec.structs.FieldInfo) -> None:
+        self.name = info.name
+        self.key = info.encode_name
+        self.type = info.type
+        self.required = info.required
+        self.nullable = info.type is Any or type(None) in get_args(info.type)
+
+
+_fields: dict[type, tuple[dict[str, _Field], list[_Field]]] = {}
+
+
+def _struct_fields(tp: type[msgspec.Struct]) -> tuple[dict[str, _Field], list[_Field]]:
+    known = _fields.get(tp)
+    if known is None:
+        fields = [_Field(f) for f in msgspec.structs.fields(tp)]
+        known = _fields[tp] = ({f.key: f for f in fields}, [f for f in fields if f.required])
+    return known
+
+
+def _slow_struct(raw: bytes | str | msgspec.Raw, tp: type[msgspec.Struct]) -> tuple[Any, bool]:
+    try:
+        members = _raw_object.decode(raw)
+    except msgspec.ValidationError:
+        raise _Invalid(f"Expected `object` for {tp.__name__}") from None
+    by_key, required = _struct_fields(tp)
+    tag_field = tp.__struct_config__.tag_field
+    kwargs: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    drifted = False
+    for key, member in members.items():
+        field = by_key.get(key)
+        if field is None:
+            if key != tag_field:
+                extra[key] = msgspec.json.decode(member)
+            continue
+        if not field.nullable and bytes(member) == _NULL:
+            continue  # takes the default, below or in the constructor
+        try:
+            value, member_drifted = _lenient(member, field.type)
+        except _Invalid as inner:
+            raise inner.at(key) from None
+        kwargs[field.name] = value
+        drifted = drifted or member_drifted
+    for field in required:
+        if field.name not in kwargs:
+            kwargs[field.name] = _zero(field)
+    obj = tp(**kwargs)
+    if (extra or drifted) and tp.__struct_config__.dict:
+        mark_drift(obj, extra)
+        return obj, True
+    return obj, False
+
+
+def _zero(field: _Field) -> Any:
+    """The value of a required key the API left out (or sent as null)."""
+    tp = field.type
+    if field.nullable:
+        return None
+    if tp in (int, float, str, bool, list, dict):
+        return tp()
+    origin = get_origin(tp)
+    if origin in (list, dict):
+        return origin()
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct) and tp.__struct_config__.tag is None:
+        try:
+            return _slow_struct(b"{}", tp)[0]
+        except _Invalid as inner:
+            raise inner.at(field.key) from None
+    raise _Invalid(f"Object missing required field `{field.key}`")
+
+
+def convert_key(tp: type[msgspec.Struct], key: str, value: Any) -> tuple[bool, Any]:
+    """Whether `key` is a known key of `tp`, and `value` (plain JSON) decoded as its type.
+
+    For the accumulator, which applies `message_delta` keys to the message: raises
+    `EventProtocolError` for a value no version of the API could send.
+    """
+    field = _struct_fields(tp)[0].get(key)
+    if field is None:
+        return False, None
+    try:
+        return True, _lenient(msgspec.json.encode(value), field.type)[0]
+    except _Invalid as exc:
+        raise EventProtocolError(f"invalid {key!r}: {exc}") from None
+
+
+class LenientDecoder(Generic[_T]):
+    """A drop-in for `msgspec.json.Decoder(type)` that tolerates API drift (see above).
+
+    `decode` raises `msgspec.DecodeError` for invalid JSON and `msgspec.ValidationError`
+    for data no version of the API could send.
+    """
+
+    __slots__ = ("_decoder", "_type")
+
+    def __init__(self, type: type[_T]) -> None:
+        self._type = type
+        self._decoder: msgspec.json.Decoder[_T] = _typed(type)
+
+    def decode(self, data: bytes | str | msgspec.Raw) -> _T:
+        """Decode `data` as this decoder's type."""
+        try:
+            return self._decoder.decode(data)
+        except msgspec.ValidationError as exc:
+            try:
+                value: _T = _slow(data, self._type, exc)[0]
+            except _Invalid as inner:
+                raise msgspec.ValidationError(str(inner)) from None
+            return value
+
+
+def _decode(
+    decoder: LenientDecoder[_T],
     data: bytes | str | msgspec.Raw,
-    known: frozenset[str],
-    unknown: type[_U],
     what: str,
     error: type[ProtocolError],
-) -> Any:
+) -> _T:
     try:
         return decoder.decode(data)
     except msgspec.ValidationError as exc:
-        kind = _head(data, what, error)
-        if kind in known:
-            raise error(f"invalid {what} of type {kind!r}: {exc}") from None
-        return unknown(kind, _raw_bytes(data))
+        raise error(f"invalid {what}: {exc}") from None
     except msgspec.DecodeError as exc:
         raise error(f"{what} is not valid JSON: {exc}") from None
 
 
-def decode_content_block(data: bytes | str | msgspec.Raw) -> ContentBlock:
-    """Decode one content block; an unknown `type` gives an `UnknownBlock`.
-
-    Raises `ProtocolError` for invalid JSON or a known block type of the wrong shape.
-    """
-    block: ContentBlock = _lenient(
-        _block_decoder, data, _BLOCK_TYPES, UnknownBlock, "content block", ProtocolError
-    )
-    return block
-
-
-def decode_message(data: bytes | str | msgspec.Raw) -> Message:
-    """Decode a `Message` (a create reply, or the message of `message_start`).
-
-    Unknown content block types become `UnknownBlock`s. Raises `ProtocolError` when the
-    JSON is invalid or is not a message.
-    """
-    try:
-        return _message_decoder.decode(data)
-    except msgspec.ValidationError as first:
-        try:
-            blocks = [decode_content_block(raw) for raw in _lenient_content(data)]
-            # Decoding the rest without the blocks validates every other field.
-            rest = _message_decoder.decode(_without_content(data))
-        except (msgspec.DecodeError, ProtocolError) as exc:
-            raise ProtocolError(f"invalid message: {first}") from exc
-        return msgspec.structs.replace(rest, content=blocks)
-    except msgspec.DecodeError as exc:
-        raise ProtocolError(f"message is not valid JSON: {exc}") from None
-
-
-def _lenient_content(data: bytes | str | msgspec.Raw) -> list[msgspec.Raw]:
-    return msgspec.json.decode(data, type=_LenientMessage).content
-
-
-def _without_content(data: bytes | str | msgspec.Raw) -> bytes:
-    obj = msgspec.json.decode(data)
-    if not isinstance(obj, dict):
-        raise ProtocolError("message is not a JSON object")
-    obj["content"] = []
-    return msgspec.json.encode(obj)
+_event_decoder: LenientDecoder[MessageStreamEvent] = LenientDecoder(MessageStreamEvent)  # type: ignore[arg-type]
+_message_decoder = LenientDecoder(Message)
+_block_decoder: LenientDecoder[ContentBlock] = LenientDecoder(ContentBlock)  # type: ignore[arg-type]
+_batch_line_decoder = LenientDecoder(MessageBatchIndividualResponse)
+_decode_event_typed = _event_decoder._decoder.decode
 
 
 def decode_event(data: bytes | str) -> MessageStreamEvent:
     """Decode the `data` of one stream event into its typed event.
 
     Unknown event, block and delta types decode to `UnknownEvent`, `UnknownBlock` and
-    `UnknownDelta`. Raises `EventProtocolError` for invalid JSON or a known event type
-    of the wrong shape.
+    `UnknownDelta`; unknown keys are kept. Raises `EventProtocolError` for invalid JSON
+    or data no version of the API could send.
     """
     try:
-        event: MessageStreamEvent = _event_decoder.decode(data)
+        event: MessageStreamEvent = _decode_event_typed(data)
     except msgspec.ValidationError as exc:
-        return _decode_event_lenient(data, exc)
+        try:
+            drifted: MessageStreamEvent = _slow(data, MessageStreamEvent, exc)[0]
+        except _Invalid as inner:
+            raise EventProtocolError(f"invalid stream event: {inner}") from None
+        except msgspec.DecodeError as inner:
+            raise EventProtocolError(f"stream event is not valid JSON: {inner}") from None
+        return drifted
     except msgspec.DecodeError as exc:
         raise EventProtocolError(f"stream event is not valid JSON: {exc}") from None
     return event
 
 
-def _decode_event_lenient(data: bytes | str, exc: msgspec.ValidationError) -> MessageStreamEvent:
-    kind = _head(data, "stream event", EventProtocolError)
-    if kind not in _EVENT_TYPES:
-        return UnknownEvent(kind, _raw_bytes(data))
-    try:
-        if kind == "content_block_start":
-            start = msgspec.json.decode(data, type=_LenientBlockStart)
-            block = _lenient(
-                _block_decoder,
-                start.content_block,
-                _BLOCK_TYPES,
-                UnknownBlock,
-                "content block",
-                EventProtocolError,
-            )
-            return ContentBlockStartEvent(index=start.index, content_block=block)
-        if kind == "content_block_delta":
-            delta_event = msgspec.json.decode(data, type=_LenientBlockDelta)
-            delta: RawContentBlockDelta = _lenient(
-                _delta_decoder,
-                delta_event.delta,
-                _DELTA_TYPES,
-                UnknownDelta,
-                "delta",
-                EventProtocolError,
-            )
-            return ContentBlockDeltaEvent(index=delta_event.index, delta=delta)
-        if kind == "message_start":
-            message = msgspec.json.decode(data, type=_LenientMessageStart).message
-            return MessageStartEvent(message=decode_message(message))
-    except (msgspec.DecodeError, ProtocolError) as inner:
-        raise EventProtocolError(f"invalid {kind} event: {inner}") from None
-    raise EventProtocolError(f"invalid {kind} event: {exc}")
+def decode_message(data: bytes | str | msgspec.Raw) -> Message:
+    """Decode a `Message` (a create reply, or the message of `message_start`).
+
+    Unknown content block types become `UnknownBlock`s and unknown keys are kept.
+    Raises `ProtocolError` when the JSON is invalid or is not a message.
+    """
+    return _decode(_message_decoder, data, "message", ProtocolError)
+
+
+def decode_content_block(data: bytes | str | msgspec.Raw) -> ContentBlock:
+    """Decode one content block; an unknown `type` gives an `UnknownBlock`.
+
+    Raises `ProtocolError` for invalid JSON or a block no version of the API could send.
+    """
+    return _decode(_block_decoder, data, "content block", ProtocolError)
 
 
 def decode_batch_result_line(data: bytes | str) -> MessageBatchIndividualResponse:
@@ -224,16 +360,4 @@ def decode_batch_result_line(data: bytes | str) -> MessageBatchIndividualRespons
     Unknown content blocks inside a succeeded message become `UnknownBlock`s. Raises
     `ProtocolError` for a line that is not a batch result.
     """
-    try:
-        return _batch_line_decoder.decode(data)
-    except msgspec.DecodeError as first:
-        try:
-            line = msgspec.json.decode(data, type=_LenientBatchLine)
-            if _head(line.result, "batch result", ProtocolError) != "succeeded":
-                result: MessageBatchResult = _batch_result_decoder.decode(line.result)
-            else:
-                raw_message = msgspec.json.decode(line.result, type=_LenientSucceeded).message
-                result = MessageBatchSucceededResult(message=decode_message(raw_message))
-        except (msgspec.DecodeError, ProtocolError) as exc:
-            raise ProtocolError(f"invalid batch result line: {first}") from exc
-        return MessageBatchIndividualResponse(custom_id=line.custom_id, result=result)
+    return _decode(_batch_line_decoder, data, "batch result line", ProtocolError)

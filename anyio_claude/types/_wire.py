@@ -1,7 +1,10 @@
 """Response and stream-event types, as msgspec Structs.
 
-Tagged unions use the JSON `type` field. Unknown fields are ignored; unknown `type`
-values decode to the `Unknown…` classes (see `_decode.py`), which keep the raw JSON.
+Tagged unions use the JSON `type` field. Unknown `type` values decode to the `Unknown…`
+classes and unknown keys are kept on the object (see `_decode.py`). The unions type checkers
+see name the known classes only, as in the official SDK, so that `if block.type == "text"`
+narrows; at run time a list of blocks may also hold `UnknownBlock`s (and likewise for deltas,
+events and citations), and a field typed with a `Literal` may hold a newer string.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 from ._base import BaseStruct, TaggedStruct, Unknown
+
+if TYPE_CHECKING:
+    from ._params import MessageParam
 
 # ---------------------------------------------------------------------------- citations
 
@@ -72,6 +78,12 @@ class CitationsSearchResultLocation(TaggedStruct, tag="search_result_location"):
     title: str | None = None
 
 
+class UnknownCitation(Unknown):
+    """A citation of a type this client does not know, kept as its raw JSON."""
+
+    __slots__ = ()
+
+
 TextCitation = Union[
     CitationCharLocation,
     CitationPageLocation,
@@ -114,6 +126,7 @@ class ToolUseBlock(TaggedStruct, tag="tool_use"):
     name: str
     input: Any
     caller: Any = None
+    toolset_name: str | None = None
 
 
 class ServerToolUseBlock(TaggedStruct, tag="server_tool_use"):
@@ -172,13 +185,32 @@ class TextEditorCodeExecutionToolResultBlock(
     content: Any
 
 
+class ToolSearchToolResultBlock(TaggedStruct, tag="tool_search_tool_result"):
+    """The result of a tool search server tool call (`content` as sent)."""
+
+    type: ClassVar[Literal["tool_search_tool_result"]] = "tool_search_tool_result"
+    tool_use_id: str
+    content: Any
+
+
+class ContainerUploadBlock(TaggedStruct, tag="container_upload"):
+    """A file uploaded to the code execution container."""
+
+    type: ClassVar[Literal["container_upload"]] = "container_upload"
+    file_id: str
+
+
 class UnknownBlock(Unknown):
-    """A content block of a type this client does not know; sent back byte for byte."""
+    """A content block of a type this client does not know; sent back byte for byte.
+
+    Not part of the `ContentBlock` union type checkers see (so that `block.type`
+    narrows); at run time, reach it in the fallback branch or with `isinstance`.
+    """
 
     __slots__ = ()
 
 
-KnownContentBlock = Union[
+ContentBlock = Union[
     TextBlock,
     ThinkingBlock,
     RedactedThinkingBlock,
@@ -189,15 +221,11 @@ KnownContentBlock = Union[
     CodeExecutionToolResultBlock,
     BashCodeExecutionToolResultBlock,
     TextEditorCodeExecutionToolResultBlock,
+    ToolSearchToolResultBlock,
+    ContainerUploadBlock,
 ]
-
-# msgspec cannot put a non-Struct class in a tagged union, so at run time the annotations
-# name the known blocks only and `_decode.py` substitutes `UnknownBlock` where needed;
-# type checkers see the full union that user code must handle.
-if TYPE_CHECKING:
-    ContentBlock = Union[KnownContentBlock, UnknownBlock]
-else:
-    ContentBlock = KnownContentBlock
+"""The content block types this client knows; `UnknownBlock`s may appear too (see above)."""
+KnownContentBlock = ContentBlock
 
 # ------------------------------------------------------------------------------ message
 
@@ -210,25 +238,31 @@ StopReason = Literal[
     "refusal",
     "model_context_window_exceeded",
 ]
-"""The documented stop reasons; new values may appear, so fields typed with it hold `str`."""
+"""The documented stop reasons. A newer reason arrives as its string, kept as it is."""
 
 
 class CacheCreation(BaseStruct):
-    """Cache-creation input tokens by time to live."""
+    """Cache-creation input tokens by time to live (a missing one reads as 0)."""
 
     ephemeral_5m_input_tokens: int
     ephemeral_1h_input_tokens: int
 
 
 class ServerToolUsage(BaseStruct):
-    """How many server tool requests a message made."""
+    """How many server tool requests a message made (a missing count reads as 0)."""
 
     web_search_requests: int
-    web_fetch_requests: int = 0
+    web_fetch_requests: int
+
+
+class OutputTokensDetails(BaseStruct):
+    """A breakdown of `output_tokens`: how many went to internal reasoning."""
+
+    thinking_tokens: int
 
 
 class Usage(BaseStruct):
-    """Token usage of a message."""
+    """Token usage of a message (a missing or null count reads as 0)."""
 
     input_tokens: int
     output_tokens: int
@@ -236,10 +270,52 @@ class Usage(BaseStruct):
     cache_read_input_tokens: int | None = None
     cache_creation: CacheCreation | None = None
     server_tool_use: ServerToolUsage | None = None
-    service_tier: str | None = None
+    service_tier: Literal["standard", "priority", "batch"] | None = None
+    inference_geo: str | None = None
+    speed: Literal["standard", "fast"] | None = None
+    output_tokens_details: OutputTokensDetails | None = None
 
 
-class Message(BaseStruct, dict=True):
+class RefusalStopDetails(TaggedStruct, tag="refusal"):
+    """Why the model refused: a policy `category` and a human-readable `explanation`."""
+
+    type: ClassVar[Literal["refusal"]] = "refusal"
+    category: (
+        Literal["cyber", "bio", "frontier_llm", "reasoning_extraction", "general_harms"] | None
+    ) = None
+    explanation: str | None = None
+
+
+StopDetails = RefusalStopDetails
+"""Structured details of why the output stopped (the types this client knows)."""
+
+
+class ContainerSkill(BaseStruct):
+    """A skill loaded in a code execution container."""
+
+    skill_id: str
+    type: Literal["anthropic", "custom"]
+    version: str
+
+
+class Container(BaseStruct):
+    """The code execution container a request used: its `id` and when it `expires_at`."""
+
+    id: str
+    expires_at: datetime
+    skills: list[ContainerSkill] | None = None
+
+
+class Diagnostics(BaseStruct):
+    """Request-level diagnostics: why the prompt cache could not reuse a prefix.
+
+    `cache_miss_reason` is the JSON object the API sent (its `type` says which reason).
+    """
+
+    cache_miss_reason: Any = None
+
+
+class Message(BaseStruct):
     """A reply from the model (`type: "message"`, `role: "assistant"`)."""
 
     id: str
@@ -247,18 +323,19 @@ class Message(BaseStruct, dict=True):
     role: Literal["assistant"]
     content: list[ContentBlock]
     model: str
-    stop_reason: str | None
+    stop_reason: StopReason | None
     stop_sequence: str | None
     usage: Usage
-    stop_details: Any = None
-    container: Any = None
+    stop_details: StopDetails | None = None
+    container: Container | None = None
+    diagnostics: Diagnostics | None = None
 
-    def to_param(self) -> dict[str, Any]:
-        """This reply as an assistant turn to send back in `messages`."""
+    def to_param(self) -> MessageParam:
+        """This reply as an assistant turn to send back in `messages` (blocks unchanged)."""
         return {"role": self.role, "content": list(self.content)}
 
 
-class MessageTokensCount(BaseStruct, dict=True):
+class MessageTokensCount(BaseStruct):
     """The reply of `count_tokens`."""
 
     input_tokens: int
@@ -318,16 +395,19 @@ class CitationsDelta(TaggedStruct, tag="citations_delta"):
 
 
 class UnknownDelta(Unknown):
-    """A delta of a type this client does not know, kept as its raw JSON."""
+    """A delta of a type this client does not know, kept as its raw JSON.
+
+    Not part of the `RawContentBlockDelta` union type checkers see.
+    """
 
     __slots__ = ()
 
 
-KnownDelta = Union[TextDelta, InputJSONDelta, ThinkingDelta, SignatureDelta, CitationsDelta]
-if TYPE_CHECKING:
-    RawContentBlockDelta = Union[KnownDelta, UnknownDelta]
-else:
-    RawContentBlockDelta = KnownDelta
+RawContentBlockDelta = Union[
+    TextDelta, InputJSONDelta, ThinkingDelta, SignatureDelta, CitationsDelta
+]
+"""The delta types this client knows; `UnknownDelta`s may appear too."""
+KnownDelta = RawContentBlockDelta
 
 # -------------------------------------------------------------------------------- events
 
@@ -335,10 +415,10 @@ else:
 class MessageDelta(BaseStruct):
     """The top-level changes a `message_delta` event carries."""
 
-    stop_reason: str | None = None
+    stop_reason: StopReason | None = None
     stop_sequence: str | None = None
-    stop_details: Any = None
-    container: Any = None
+    stop_details: StopDetails | None = None
+    container: Container | None = None
 
 
 class MessageDeltaUsage(BaseStruct):
@@ -350,6 +430,7 @@ class MessageDeltaUsage(BaseStruct):
     cache_read_input_tokens: int | None = None
     cache_creation: CacheCreation | None = None
     server_tool_use: ServerToolUsage | None = None
+    output_tokens_details: OutputTokensDetails | None = None
 
 
 class MessageStartEvent(TaggedStruct, tag="message_start"):
@@ -411,12 +492,15 @@ class ErrorEvent(TaggedStruct, tag="error"):
 
 
 class UnknownEvent(Unknown):
-    """An event of a type this client does not know, kept as its raw JSON."""
+    """An event of a type this client does not know, kept as its raw JSON.
+
+    Not part of the `MessageStreamEvent` union type checkers see.
+    """
 
     __slots__ = ()
 
 
-KnownStreamEvent = Union[
+MessageStreamEvent = Union[
     MessageStartEvent,
     ContentBlockStartEvent,
     ContentBlockDeltaEvent,
@@ -426,10 +510,8 @@ KnownStreamEvent = Union[
     PingEvent,
     ErrorEvent,
 ]
-if TYPE_CHECKING:
-    MessageStreamEvent = Union[KnownStreamEvent, UnknownEvent]
-else:
-    MessageStreamEvent = KnownStreamEvent
+"""The event types this client knows; `UnknownEvent`s may appear too."""
+KnownStreamEvent = MessageStreamEvent
 
 # ------------------------------------------------------------------------------- batches
 
@@ -444,12 +526,12 @@ class MessageBatchRequestCounts(BaseStruct):
     expired: int
 
 
-class MessageBatch(BaseStruct, dict=True):
+class MessageBatch(BaseStruct):
     """A Message Batch: many requests processed asynchronously."""
 
     id: str
     type: Literal["message_batch"]
-    processing_status: str
+    processing_status: Literal["in_progress", "canceling", "ended"]
     request_counts: MessageBatchRequestCounts
     created_at: datetime
     expires_at: datetime
@@ -459,7 +541,7 @@ class MessageBatch(BaseStruct, dict=True):
     results_url: str | None = None
 
 
-class DeletedMessageBatch(BaseStruct, dict=True):
+class DeletedMessageBatch(BaseStruct):
     """The reply of deleting a batch."""
 
     id: str
@@ -510,8 +592,76 @@ class MessageBatchIndividualResponse(BaseStruct):
 # -------------------------------------------------------------------------------- models
 
 
-class ModelInfo(BaseStruct, dict=True):
-    """A model the API offers."""
+class CapabilitySupport(BaseStruct):
+    """Whether a model supports a capability."""
+
+    supported: bool
+
+
+class EffortCapability(BaseStruct):
+    """Which `effort` levels a model supports."""
+
+    supported: bool
+    low: CapabilitySupport
+    medium: CapabilitySupport
+    high: CapabilitySupport
+    max: CapabilitySupport
+    xhigh: CapabilitySupport | None = None
+
+
+class ThinkingTypes(BaseStruct):
+    """Which thinking configurations a model accepts."""
+
+    adaptive: CapabilitySupport
+    between_tools: CapabilitySupport
+    disabled: CapabilitySupport
+    enabled: CapabilitySupport
+
+
+class ThinkingCapability(BaseStruct):
+    """Whether a model can think, and in which configurations."""
+
+    supported: bool
+    types: ThinkingTypes
+
+
+class ServerToolsCapability(BaseStruct):
+    """Which server tools a model supports."""
+
+    supported: bool
+    code_execution: CapabilitySupport
+    web_search: CapabilitySupport
+
+
+class ContextManagementCapability(BaseStruct):
+    """Which context management strategies a model supports."""
+
+    supported: bool
+    clear_thinking_20251015: CapabilitySupport | None = None
+    clear_tool_uses_20250919: CapabilitySupport | None = None
+    compact_20260112: CapabilitySupport | None = None
+
+
+class ModelCapabilities(BaseStruct):
+    """What a model supports, capability by capability."""
+
+    batch: CapabilitySupport
+    citations: CapabilitySupport
+    code_execution: CapabilitySupport
+    context_management: ContextManagementCapability
+    effort: EffortCapability
+    image_input: CapabilitySupport
+    pdf_input: CapabilitySupport
+    server_tools: ServerToolsCapability
+    structured_outputs: CapabilitySupport
+    thinking: ThinkingCapability
+
+
+class ModelInfo(BaseStruct):
+    """A model the API offers.
+
+    `lifecycle` is None when the API did not say (the official SDK requires it).
+    """
 
     id: str
     type: Literal["model"]
@@ -519,6 +669,11 @@ class ModelInfo(BaseStruct, dict=True):
     created_at: datetime
     max_input_tokens: int | None = None
     max_tokens: int | None = None
+    capabilities: ModelCapabilities | None = None
+    lifecycle: Literal["active", "deprecated", "retired"] | None = None
+    line: Literal["haiku", "sonnet", "opus", "fable", "mythos"] | None = None
+    deprecated_at: datetime | None = None
+    retires_at: datetime | None = None
 
 
 class Page(BaseStruct):
@@ -533,6 +688,7 @@ class Page(BaseStruct):
 __all__ = (
     "BashCodeExecutionToolResultBlock",
     "CacheCreation",
+    "CapabilitySupport",
     "CitationCharLocation",
     "CitationContentBlockLocation",
     "CitationPageLocation",
@@ -540,11 +696,17 @@ __all__ = (
     "CitationsSearchResultLocation",
     "CitationsWebSearchResultLocation",
     "CodeExecutionToolResultBlock",
+    "Container",
+    "ContainerSkill",
+    "ContainerUploadBlock",
     "ContentBlock",
     "ContentBlockDeltaEvent",
     "ContentBlockStartEvent",
     "ContentBlockStopEvent",
+    "ContextManagementCapability",
     "DeletedMessageBatch",
+    "Diagnostics",
+    "EffortCapability",
     "ErrorEvent",
     "ErrorObject",
     "ErrorResponse",
@@ -568,23 +730,32 @@ __all__ = (
     "MessageStopEvent",
     "MessageStreamEvent",
     "MessageTokensCount",
+    "ModelCapabilities",
     "ModelInfo",
+    "OutputTokensDetails",
     "Page",
     "PingEvent",
     "RawContentBlockDelta",
     "RedactedThinkingBlock",
+    "RefusalStopDetails",
     "ServerToolUsage",
     "ServerToolUseBlock",
+    "ServerToolsCapability",
     "SignatureDelta",
+    "StopDetails",
     "StopReason",
     "TextBlock",
     "TextCitation",
     "TextDelta",
     "TextEditorCodeExecutionToolResultBlock",
     "ThinkingBlock",
+    "ThinkingCapability",
     "ThinkingDelta",
+    "ThinkingTypes",
+    "ToolSearchToolResultBlock",
     "ToolUseBlock",
     "UnknownBlock",
+    "UnknownCitation",
     "UnknownDelta",
     "UnknownEvent",
     "Usage",
