@@ -561,7 +561,8 @@ class AsyncTransport:
         # Closing sockets needs the event loop, gone or busy elsewhere by now: say where the
         # leak comes from, as an unclosed file does (the sockets then warn on their own).
         # getattr: a constructor that raised leaves a half-built object behind.
-        if not getattr(self, "_closed", True) and getattr(self, "_open", 0):
+        state = vars(self)
+        if not state.get("_closed", True) and state.get("_open"):
             warnings.warn(
                 f"an anyio-claude client (AsyncClaude) was garbage collected unclosed with "
                 f"{self._open} open connection(s) to {self._where}. Use `async with "
