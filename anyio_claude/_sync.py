@@ -9,6 +9,7 @@ streaming responses) come back as blocking twins.
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -109,9 +110,20 @@ class _Portal:
         self._portal: BlockingPortal | None = None
         self._thread: threading.Thread | None = None
         self._stopped = False
+        self._pid = 0
+
+    def _forked(self) -> bool:
+        """Whether the loop thread was started by another process: this is a fork() child,
+        where that thread does not exist, so waiting for it would wait for ever."""
+        return self._portal is not None and self._pid != os.getpid()
 
     def get(self) -> BlockingPortal:
         portal = self._portal
+        if portal is not None and self._forked():
+            raise ClaudeError(
+                "this client was started in another process (before os.fork()); "
+                "create a new client in this process"
+            )
         if portal is None:
             with self._lock:
                 if self._stopped:
@@ -147,19 +159,22 @@ class _Portal:
         started = ready.get()
         if isinstance(started, BaseException):
             raise started
-        self._portal, self._thread = started, thread
+        self._portal, self._thread, self._pid = started, thread, os.getpid()
 
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
         return self.get().call(func, *args)
 
     def call_if_running(self, func: Callable[..., Any]) -> None:
         portal = self._portal
-        if portal is not None:
+        if portal is not None and not self._forked():
             portal.call(func)
 
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
+            if self._forked():
+                self._portal = self._thread = None
+                return
             portal, thread = self._portal, self._thread
             if portal is None or thread is None or thread is threading.current_thread():
                 return
@@ -172,7 +187,7 @@ class _Portal:
         # thread does it then. Best effort: at interpreter exit the loop may already be gone.
         with contextlib.suppress(Exception):
             portal, thread = self._portal, self._thread
-            if portal is None or thread is None:
+            if portal is None or thread is None or self._forked():
                 return
             self._portal = self._thread = None
             if thread is threading.current_thread():
@@ -225,8 +240,9 @@ class Claude:
 
     It runs an event loop in one background thread (asyncio by default, or
     `backend="trio"`), started on first use. Use `with Claude() as client:` or call
-    `close()` to close the connections and stop the thread. Safe to use from several
-    threads at once. Raises what `AsyncClaude` raises.
+    `close()` to close the connections and stop the thread (garbage collection does it
+    too). Safe to use from several threads at once, not from a fork() child of the process
+    that used it (`ClaudeError`). Raises what `AsyncClaude` raises.
     """
 
     def __init__(

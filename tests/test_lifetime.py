@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import threading
 import time
 import warnings
@@ -108,3 +109,44 @@ async def test_a_closed_or_socketless_async_client_does_not_warn(server: FakeCla
             warnings.simplefilter("error")
             del closed, unused, drained
             gc.collect()
+
+
+def test_a_blocking_client_used_after_fork_fails_fast_in_the_child(
+    sync_server: FakeClaude,
+) -> None:
+    client = Claude(api_key="k", base_url=sync_server.url)
+    client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a process with threads may deadlock.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: report, and never return into pytest
+        outcome = b"no error"
+        try:
+            client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        except anyio_claude.ClaudeError as exc:
+            outcome = str(exc).encode()
+        try:
+            client.close()  # the parent's loop thread is not in this process: no wait
+            del client
+            gc.collect()
+        finally:
+            os.write(write, outcome)
+            os._exit(0)
+    os.close(write)
+    try:
+        deadline = time.monotonic() + 10
+        while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if done[0] == 0:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung on the parent's loop thread")
+        assert os.read(read, 1000).decode().startswith("this client was started in another")
+        assert done[1] == 0
+    finally:
+        os.close(read)
+    message = client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert message.content
+    client.close()
