@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import logging
 import os
 import re
 import subprocess
@@ -138,12 +139,18 @@ def fake() -> Iterator[FakeClaude]:
 
 
 @pytest.fixture
-def sandbox(fake: FakeClaude, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def sandbox(fake: FakeClaude, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-snippets")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4\n% a report\n%%EOF\n")
-    return tmp_path
+    # Snippets may configure logging (docs/logging.md): later tests see it as it was.
+    loggers = [logging.getLogger(), logging.getLogger("anyio_claude")]
+    saved = [(logger.level, logger.handlers[:]) for logger in loggers]
+    yield tmp_path
+    for logger, (level, handlers) in zip(loggers, saved, strict=True):
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
 
 
 def _forcing(backend: str) -> Callable[..., Any]:
