@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
@@ -182,19 +183,19 @@ class _Portal:
         _shut_down(portal, thread, self._on_stop)
 
     def __del__(self) -> None:
-        # Collected unclosed: close the pool and stop the loop thread. The collection may
-        # run in the loop thread itself, which cannot wait for its own end, so another
-        # thread does it then. Best effort: at interpreter exit the loop may already be gone.
+        # Collected unclosed: close the pool and stop the loop thread, from a thread of
+        # its own. A finaliser must not wait: it may run in the loop thread itself, or in
+        # a thread holding a lock the loop needs. At interpreter exit the loop thread can
+        # no longer run (waiting would hang the exit); the process's end closes all.
         with contextlib.suppress(Exception):
             portal, thread = self._portal, self._thread
-            if portal is None or thread is None or self._forked():
+            if portal is None or thread is None or self._forked() or sys.is_finalizing():
                 return
             self._portal = self._thread = None
-            if thread is threading.current_thread():
-                args = (portal, thread, self._on_stop)
-                threading.Thread(target=_shut_down, args=args, daemon=True).start()
-            else:
-                _shut_down(portal, thread, self._on_stop)
+            args = (portal, thread, self._on_stop)
+            threading.Thread(
+                target=_shut_down, args=args, name="anyio-claude-close", daemon=True
+            ).start()
 
 
 def _shut_down(

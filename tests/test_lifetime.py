@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
@@ -34,7 +36,8 @@ def _open_sockets() -> int:
 
 
 def _loop_threads() -> int:
-    return sum(thread.name == "anyio-claude" for thread in threading.enumerate())
+    """The blocking clients' loop threads, and the threads closing collected ones."""
+    return sum(thread.name.startswith("anyio-claude") for thread in threading.enumerate())
 
 
 @pytest.fixture
@@ -49,10 +52,11 @@ def sync_server() -> Iterator[FakeClaude]:
         yield server
 
 
-def _settled(expected: int) -> int:
-    # The server closes its side of each connection once it sees the client's close.
+def _settled(count: Callable[[], int], expected: int) -> int:
+    # A collected client is closed by a thread of its own, and the server closes its side
+    # of each connection once it sees the client's close: both take a moment.
     deadline = time.monotonic() + 5
-    while (now := _open_sockets()) != expected and time.monotonic() < deadline:
+    while (now := count()) != expected and time.monotonic() < deadline:
         time.sleep(0.01)
     return now
 
@@ -73,8 +77,8 @@ def test_unclosed_blocking_clients_are_cleaned_up_when_collected(
         for _ in range(5):
             use_and_forget()
         gc.collect()
-    assert _loop_threads() == threads
-    assert _settled(sockets) == sockets
+    assert _settled(_loop_threads, threads) == threads
+    assert _settled(_open_sockets, sockets) == sockets
 
 
 def test_a_collected_copy_leaves_the_shared_thread_running(sync_server: FakeClaude) -> None:
@@ -150,3 +154,24 @@ def test_a_blocking_client_used_after_fork_fails_fast_in_the_child(
     message = client.messages.create(model=MODEL, max_tokens=5, messages=USER)
     assert message.content
     client.close()
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_an_unclosed_blocking_client_does_not_hold_up_interpreter_exit(backend: str) -> None:
+    # Kept alive until the interpreter's final collection, when its loop thread can no
+    # longer run: a finaliser waiting for that thread would hang the exit.
+    script = f"""
+from anyio_claude import Claude
+from anyio_claude.testing import FakeClaude
+
+with FakeClaude.run_in_thread() as server:
+    client = Claude(api_key="k", base_url=server.url, backend="{backend}")
+    client.messages.create(model="{MODEL}", max_tokens=5, messages={USER!r})
+    cycle = [client]
+    cycle.append(cycle)
+print("done")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (result.returncode, result.stdout) == (0, "done\n"), result.stderr
