@@ -100,8 +100,8 @@ _F = TypeVar("_F")
 
 class _Portal:
     """An event loop in a daemon thread, started lazily, shared by a client and its
-    `with_options` copies. `on_stop` (the async client's `close`) runs in the loop before
-    it stops, whether by `stop()` or when the last reference goes away unclosed.
+    `with_options` copies. `on_stop` (the async client's `close`) runs in the loop as it
+    ends, whether by `stop()` or when the last reference goes away unclosed.
     """
 
     def __init__(self, backend: str, on_stop: Callable[[], Awaitable[None]]) -> None:
@@ -139,13 +139,20 @@ class _Portal:
     def _start(self) -> None:
         # The thread must not reference `self`: a running thread is never collected, and
         # then neither would this object, so an unclosed client would never be cleaned up.
-        backend = self._backend
+        # It does hold the async client (`on_stop`, its close), which it closes as the loop
+        # ends: the pool and its sockets stay alive until then, even when this object is
+        # collected as part of a reference cycle (that would finalise them in the same pass).
+        backend, on_stop = self._backend, self._on_stop
         ready: queue.Queue[BlockingPortal | BaseException] = queue.Queue()
 
         async def serve() -> None:
-            async with BlockingPortal() as portal:
-                ready.put(portal)
-                await portal.sleep_until_stopped()
+            try:
+                async with BlockingPortal() as portal:
+                    ready.put(portal)
+                    await portal.sleep_until_stopped()
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await on_stop()
 
         def run() -> None:
             try:
@@ -165,6 +172,12 @@ class _Portal:
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
         return self.get().call(func, *args)
 
+    def call_soon(self, func: Callable[[], Awaitable[None]]) -> None:
+        """Start `func` in the loop, if it runs, without waiting for it."""
+        portal = self._portal
+        if portal is not None and not self._forked() and not sys.is_finalizing():
+            portal.start_task_soon(func)
+
     def call_if_running(self, func: Callable[..., Any]) -> None:
         portal = self._portal
         if portal is not None and not self._forked():
@@ -180,7 +193,7 @@ class _Portal:
             if portal is None or thread is None or thread is threading.current_thread():
                 return
             self._portal = self._thread = None
-        _shut_down(portal, thread, self._on_stop)
+        _shut_down(portal, thread)
 
     def __del__(self) -> None:
         # Collected unclosed: close the pool and stop the loop thread, from a thread of
@@ -192,20 +205,16 @@ class _Portal:
             if portal is None or thread is None or self._forked() or sys.is_finalizing():
                 return
             self._portal = self._thread = None
-            args = (portal, thread, self._on_stop)
+            args = (portal, thread)
             threading.Thread(
                 target=_shut_down, args=args, name="anyio-claude-close", daemon=True
             ).start()
 
 
-def _shut_down(
-    portal: BlockingPortal, thread: threading.Thread, on_stop: Callable[[], Awaitable[None]]
-) -> None:
-    try:
-        portal.call(on_stop)
-    finally:
-        portal.call(portal.stop)
-        thread.join()
+def _shut_down(portal: BlockingPortal, thread: threading.Thread) -> None:
+    """Stop the loop, which then closes the pool (see `_Portal._start`), and wait for it."""
+    portal.call(portal.stop)
+    thread.join()
 
 
 async def _call_async_method(method: Any, args: Any, kwargs: Any) -> Any:
@@ -279,6 +288,7 @@ class Claude:
             proxy=proxy,
             trust_env=trust_env,
         )
+        self._async._warn_unclosed = False
         self._portal = _Portal(backend, self._async.close)
         self._owns_portal = True
 
@@ -377,6 +387,7 @@ class Claude:
             proxy=proxy,
             trust_env=trust_env,
         )
+        copy._async._warn_unclosed = False
         copy._portal = self._portal
         copy._owns_portal = False
         return copy
@@ -394,6 +405,14 @@ class Claude:
             self._portal.stop()
         elif self._async._owns_transport:
             self._portal.call_if_running(self._async.close)
+
+    def __del__(self) -> None:
+        # A copy with a pool of its own, collected unclosed: have the loop close that pool
+        # (the client's own pool is closed by its portal's finaliser). Without waiting: a
+        # finaliser may run in the loop thread itself.
+        with contextlib.suppress(Exception):
+            if not self._owns_portal and self._async._owns_transport:
+                self._portal.call_soon(self._async.close)
 
     def __enter__(self) -> Claude:
         return self

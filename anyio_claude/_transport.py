@@ -557,21 +557,6 @@ class AsyncTransport:
         for connection in idle:
             await self._discard(connection)
 
-    def __del__(self) -> None:
-        # Closing sockets needs the event loop, gone or busy elsewhere by now: say where the
-        # leak comes from, as an unclosed file does (the sockets then warn on their own).
-        # getattr: a constructor that raised leaves a half-built object behind.
-        state = vars(self)
-        if not state.get("_closed", True) and state.get("_open"):
-            warnings.warn(
-                f"an anyio-claude client (AsyncClaude) was garbage collected unclosed with "
-                f"{self._open} open connection(s) to {self._where}. Use `async with "
-                "AsyncClaude() as client:`, or `await client.close()`.",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
-
 
 class Response:
     """A response whose head has arrived; read the body with `aread` or `aiter_bytes`.

@@ -67,15 +67,18 @@ def test_unclosed_blocking_clients_are_cleaned_up_when_collected(
 ) -> None:
     sockets, threads = _open_sockets(), _loop_threads()
 
-    def use_and_forget() -> None:
+    def use_and_forget(in_a_cycle: bool) -> None:
         client = Claude(api_key="k", base_url=sync_server.url, backend=backend)
         client.messages.create(model=MODEL, max_tokens=5, messages=USER)
         assert _loop_threads() > threads and _open_sockets() > sockets
+        if in_a_cycle:  # then only gc.collect() finds it, with its sockets, in one pass
+            cycle: list[object] = [client]
+            cycle.append(cycle)
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for _ in range(5):
-            use_and_forget()
+        for i in range(5):
+            use_and_forget(in_a_cycle=i % 2 == 0)
         gc.collect()
     assert _settled(_loop_threads, threads) == threads
     assert _settled(_open_sockets, sockets) == sockets
@@ -89,6 +92,21 @@ def test_a_collected_copy_leaves_the_shared_thread_running(sync_server: FakeClau
         assert message.content
 
 
+def test_a_collected_copy_with_a_pool_of_its_own_closes_it(sync_server: FakeClaude) -> None:
+    with Claude(api_key="k", base_url=sync_server.url) as client:
+        client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        sockets = _open_sockets()
+        copy = client.with_options(max_connections=4)
+        copy.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        assert _open_sockets() > sockets
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            del copy
+            gc.collect()
+        assert _settled(_open_sockets, sockets) == sockets
+        assert client.messages.create(model=MODEL, max_tokens=5, messages=USER).content
+
+
 @pytest.mark.anyio
 async def test_an_unclosed_async_client_warns_when_collected(server: FakeClaude) -> None:
     client = AsyncClaude(api_key="k", base_url=server.url)
@@ -96,7 +114,9 @@ async def test_an_unclosed_async_client_warns_when_collected(server: FakeClaude)
     with pytest.warns(ResourceWarning) as caught:
         del client
         gc.collect()
-    ours = [str(w.message) for w in caught if "anyio-claude client" in str(w.message)]
+    ours = [
+        str(w.message) for w in caught if "an AsyncClaude was garbage collected" in str(w.message)
+    ]
     assert len(ours) == 1 and "1 open connection(s)" in ours[0] and "close()" in ours[0]
 
 
