@@ -1,4 +1,4 @@
-"""The `anyio-claude` command: `demo` and `fake-server`."""
+"""The `anyio-claude` command: `demo`, `fake-server`, `bench`, `chat` and `count-tokens`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import anyio
+
+from ._bench._cli import add_commands, run_command
 
 if TYPE_CHECKING:
     from .testing import FakeClaude
@@ -344,7 +346,7 @@ def _parser() -> argparse.ArgumentParser:
 
     fake = commands.add_parser("fake-server", help="run FakeClaude for other clients")
     _add_fake_server_flags(fake)
-    for command in (demo, fake):
+    for command in (demo, fake, *add_commands(commands)):
         # Also after the subcommand, as people type it; SUPPRESS keeps an earlier value.
         command.add_argument("--backend", choices=("asyncio", "trio"), default=argparse.SUPPRESS)
 
@@ -356,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
         anyio.run(_demo, args.requests, args.concurrency, backend=args.backend)
+    elif args.command in ("bench", "chat", "count-tokens"):
+        return run_command(args)
     else:
         _fake_server(args)
     return 0
