@@ -200,7 +200,8 @@ def _check(command: list[str], modules: Path) -> None:
     result = subprocess.run(
         command, capture_output=True, text=True, cwd=modules, env=os.environ.copy(), check=False
     )
-    report = "\n".join(line for line in result.stdout.splitlines() if ": note:" not in line)
+    output = result.stdout + result.stderr
+    report = "\n".join(line for line in output.splitlines() if ": note:" not in line)
     for snippet in SNIPPETS:  # errors name the block, then the line in its module
         report = report.replace(f"{snippet.module_name}.py:", f"{snippet.name} line ")
     if result.returncode != 0:
