@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ("Headers", "Request", "Timeout")
+__all__ = ("DeadlineReached", "Headers", "Request", "Timeout")
 
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization"})
 
@@ -157,3 +157,7 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.target.decode('latin-1')}>"
+
+
+class DeadlineReached(Exception):
+    """A body read reached the deadline its caller gave before the read timeout."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import math
 import random
 from collections.abc import Mapping
@@ -51,6 +50,9 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
     try:
         seconds = float(text)
     except ValueError:
+        # Imported here: email.utils costs ~12 ms of start-up, and HTTP dates are rare.
+        import email.utils
+
         try:
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError, OverflowError):

@@ -811,3 +811,14 @@ def test_sync_views_streams_pages_and_batches(backend: str) -> None:
         with client.messages.batches.results(batch.id) as results:
             assert sorted(r.custom_id for r in results) == ["r0", "r1", "r2"]
         assert client.messages.batches.delete(batch.id).id == batch.id
+
+
+def test_resources_are_built_once_per_client() -> None:
+    # Fan-out code reads client.messages once per request: it must not rebuild it.
+    client = AsyncClaude(api_key=KEY, base_url="http://127.0.0.1:9")
+    assert client.messages is client.messages
+    assert client.models is client.models
+    assert client.beta is client.beta
+    copy = client.with_options(max_retries=1)
+    assert copy.messages is not client.messages
+    assert copy.messages._client is copy
