@@ -74,16 +74,38 @@ from .resources._batches import AsyncBatchResults as AsyncBatchResults
 
 if TYPE_CHECKING:
     from ._sync import APIResponse as APIResponse
+    from ._sync import Batches as Batches
+    from ._sync import BatchesWithRawResponse as BatchesWithRawResponse
+    from ._sync import BatchesWithStreamingResponse as BatchesWithStreamingResponse
+    from ._sync import BatchResults as BatchResults
     from ._sync import Claude as Claude
     from ._sync import ClaudeWithRawResponse as ClaudeWithRawResponse
     from ._sync import ClaudeWithStreamedResponse as ClaudeWithStreamedResponse
+    from ._sync import Messages as Messages
     from ._sync import MessageStream as MessageStream
+    from ._sync import MessageStreamingResponse as MessageStreamingResponse
     from ._sync import MessageStreamManager as MessageStreamManager
     from ._sync import MessageStreamResponse as MessageStreamResponse
+    from ._sync import MessagesWithRawResponse as MessagesWithRawResponse
+    from ._sync import MessagesWithStreamingResponse as MessagesWithStreamingResponse
+    from ._sync import Models as Models
+    from ._sync import ModelsWithRawResponse as ModelsWithRawResponse
+    from ._sync import ModelsWithStreamingResponse as ModelsWithStreamingResponse
     from ._sync import ParsedMessageStream as ParsedMessageStream
     from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
     from ._sync import Stream as Stream
+    from ._sync import StreamingResponse as StreamingResponse
+    from ._sync import SyncPage as SyncPage
+    from ._sync_beta import Beta as Beta
+    from ._sync_beta import BetaMessages as BetaMessages
+    from ._sync_beta import BetaMessagesWithRawResponse as BetaMessagesWithRawResponse
+    from ._sync_beta import BetaMessagesWithStreamingResponse as BetaMessagesWithStreamingResponse
+    from ._sync_beta import BetaWithRawResponse as BetaWithRawResponse
+    from ._sync_beta import BetaWithStreamingResponse as BetaWithStreamingResponse
     from ._sync_beta import BinaryAPIResponse as BinaryAPIResponse
+    from ._sync_beta import Files as Files
+    from ._sync_beta import FilesWithRawResponse as FilesWithRawResponse
+    from ._sync_beta import FilesWithStreamingResponse as FilesWithStreamingResponse
 
     Anthropic = Claude
 else:
@@ -100,7 +122,29 @@ else:
         "ParsedMessageStream": "._sync",
         "ParsedMessageStreamManager": "._sync",
         "Stream": "._sync",
+        "Batches": "._sync",
+        "BatchesWithRawResponse": "._sync",
+        "BatchesWithStreamingResponse": "._sync",
+        "BatchResults": "._sync",
+        "MessageStreamingResponse": "._sync",
+        "Messages": "._sync",
+        "MessagesWithRawResponse": "._sync",
+        "MessagesWithStreamingResponse": "._sync",
+        "Models": "._sync",
+        "ModelsWithRawResponse": "._sync",
+        "ModelsWithStreamingResponse": "._sync",
+        "StreamingResponse": "._sync",
+        "SyncPage": "._sync",
         "BinaryAPIResponse": "._sync_beta",
+        "Beta": "._sync_beta",
+        "BetaMessages": "._sync_beta",
+        "BetaMessagesWithRawResponse": "._sync_beta",
+        "BetaMessagesWithStreamingResponse": "._sync_beta",
+        "BetaWithRawResponse": "._sync_beta",
+        "BetaWithStreamingResponse": "._sync_beta",
+        "Files": "._sync_beta",
+        "FilesWithRawResponse": "._sync_beta",
+        "FilesWithStreamingResponse": "._sync_beta",
         "Anthropic": "._sync",
     }
 
@@ -152,6 +196,16 @@ __all__ = (
     "AsyncTextStream",
     "AuthenticationError",
     "BadRequestError",
+    "BatchResults",
+    "Batches",
+    "BatchesWithRawResponse",
+    "BatchesWithStreamingResponse",
+    "Beta",
+    "BetaMessages",
+    "BetaMessagesWithRawResponse",
+    "BetaMessagesWithStreamingResponse",
+    "BetaWithRawResponse",
+    "BetaWithStreamingResponse",
     "BillingError",
     "BinaryAPIResponse",
     "BodyIterator",
@@ -164,6 +218,9 @@ __all__ = (
     "ContentTooLargeError",
     "DeadlineExceededError",
     "EventProtocolError",
+    "Files",
+    "FilesWithRawResponse",
+    "FilesWithStreamingResponse",
     "GatewayTimeoutError",
     "HTTPNotImplementedError",
     "HTTPRequest",
@@ -176,6 +233,13 @@ __all__ = (
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamingResponse",
+    "Messages",
+    "MessagesWithRawResponse",
+    "MessagesWithStreamingResponse",
+    "Models",
+    "ModelsWithRawResponse",
+    "ModelsWithStreamingResponse",
     "NotFoundError",
     "NotGiven",
     "OutputValidationError",
@@ -197,6 +261,8 @@ __all__ = (
     "ServiceUnavailableError",
     "SpendLimitError",
     "Stream",
+    "StreamingResponse",
+    "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
     "fan_out",

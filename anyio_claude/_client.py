@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urlencode, urlsplit
@@ -417,6 +418,30 @@ class AsyncClaude:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    # A blocking `Claude` closes the client it wraps by itself, even when collected.
+    _warn_unclosed = True
+
+    def __del__(self) -> None:
+        # Closing sockets needs the event loop, gone or busy elsewhere by now: say where the
+        # leak comes from, as an unclosed file does (the sockets then warn on their own).
+        state = vars(self)  # a constructor that raised leaves a half-built object behind
+        transport = state.get("_transport")
+        if (
+            self._warn_unclosed
+            and state.get("_owns_transport")
+            and transport is not None
+            and not transport.is_closed
+            and transport.num_connections
+        ):
+            warnings.warn(
+                f"an AsyncClaude was garbage collected unclosed with "
+                f"{transport.num_connections} open connection(s) to {transport.origin}. "
+                "Use `async with AsyncClaude() as client:`, or `await client.close()`.",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
 
     # ----------------------------------------------------------------------- requests
 

@@ -126,15 +126,15 @@ class Timeout:
 
     @classmethod
     def coerce(cls, value: float | Timeout | None) -> Timeout:
-        """A `Timeout` from a number: it bounds read, write and pool; connect stays at 5 s
-        unless the number is smaller. None means no limit at all.
+        """A `Timeout` from a number: it bounds connect, read, write and pool alike, as
+        `httpx.Timeout(value)` does in the official SDK. None means no limit at all.
         """
         if isinstance(value, Timeout):
             return value
         if value is None:
             return cls(None)
         _check_seconds("timeout", value)
-        return cls(value, connect=min(5.0, value))
+        return cls(value)
 
 
 def _check_seconds(name: str, value: object) -> None:

@@ -6,11 +6,14 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from ._bench._cli import add_commands, run_command
+
+if TYPE_CHECKING:
+    from .testing import FakeClaude
 
 __all__ = ("main",)
 
@@ -223,12 +226,30 @@ def _fake_server_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def _fake_server_files(server: FakeClaude, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Apply the Files API flags to `server.files`; the metadata of the files stored."""
+    from pathlib import Path
+
+    server.files.max_file_size = args.max_file_size
+    server.files.require_beta = not args.files_without_beta
+    stored = []
+    for name in args.file or ():
+        path = Path(name)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise SystemExit(f"--file: {exc}") from None
+        stored.append(server.files.add(content, filename=path.name))
+    return stored
+
+
 def _fake_server(args: argparse.Namespace) -> None:
     from .testing import FakeClaude
 
     server = FakeClaude(**_fake_server_options(args))
     if args.script:
         server.script(*_load_script(args.script))
+    stored = _fake_server_files(server, args)
 
     async def run() -> None:
         async with server:
@@ -236,6 +257,8 @@ def _fake_server(args: argparse.Namespace) -> None:
                 f"FakeClaude listening on {server.url} ({args.backend}; Ctrl-C to stop)",
                 flush=True,
             )
+            for metadata in stored:
+                print(f"FakeClaude file {metadata['id']} {metadata['filename']}", flush=True)
             await anyio.sleep_forever()
 
     try:
@@ -294,6 +317,19 @@ def _add_fake_server_flags(fake: argparse.ArgumentParser) -> None:
         metavar="JSONL",
         help="replies to send first, in order: one message, error, event list or "
         '{"sse": ...} per line',
+    )
+    files = fake.add_argument_group("the Files API")
+    files.add_argument(
+        "--file",
+        action="append",
+        metavar="PATH",
+        help="serve this file as one a tool generated, downloadable (repeat for several)",
+    )
+    files.add_argument("--max-file-size", type=int, default=500 * 1024 * 1024, metavar="BYTES")
+    files.add_argument(
+        "--files-without-beta",
+        action="store_true",
+        help="answer Files API calls without the files-api beta header",
     )
 
 

@@ -289,16 +289,24 @@ async def test_retries_give_up_after_max_retries(client: AsyncClaude, server: Fa
     assert len(server.requests) == 3
 
 
-async def test_no_retry_on_400_or_when_the_server_says_no(
+async def test_the_server_decides_with_x_should_retry(
     client: AsyncClaude, server: FakeClaude
 ) -> None:
-    server.script(ErrorReply(400, "invalid_request_error", "bad", {"x-should-retry": "true"}))
+    server.script(ErrorReply(400, "invalid_request_error", "bad"))
     with pytest.raises(anyio_claude.BadRequestError):
         await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+    assert len(server.requests) == 1
+    server.script(
+        ErrorReply(
+            400, "invalid_request_error", "bad", {"x-should-retry": "true", "retry-after-ms": "1"}
+        )
+    )
+    message = await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+    assert message.content and len(server.requests) == 3
     server.script(ErrorReply(529, "overloaded_error", "busy", {"x-should-retry": "false"}))
     with pytest.raises(OverloadedError):
         await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
-    assert len(server.requests) == 2
+    assert len(server.requests) == 4
 
 
 async def test_retry_after_is_honoured(client: AsyncClaude, server: FakeClaude) -> None:
