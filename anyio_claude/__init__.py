@@ -4,6 +4,8 @@ Runs unchanged under asyncio and trio. The public API mirrors the official `anth
 SDK, so its examples run after changing the import.
 """
 
+from typing import TYPE_CHECKING
+
 from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
 from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from ._client import NOT_GIVEN as NOT_GIVEN
@@ -55,29 +57,112 @@ from ._response import AsyncMessageStreamResponse as AsyncMessageStreamResponse
 from ._response import BodyIterator as BodyIterator
 from ._response import HTTPRequest as HTTPRequest
 from ._response import HTTPResponse as HTTPResponse
+from ._runner import MapResult as MapResult
+from ._runner import MapRun as MapRun
+from ._runner import Progress as Progress
+from ._runner import Runner as Runner
+from ._runner import SpendLimitError as SpendLimitError
 from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
 from ._streams import AsyncTextStream as AsyncTextStream
-from ._sync import APIResponse as APIResponse
-from ._sync import Claude as Claude
-from ._sync import ClaudeWithRawResponse as ClaudeWithRawResponse
-from ._sync import ClaudeWithStreamedResponse as ClaudeWithStreamedResponse
-from ._sync import MessageStream as MessageStream
-from ._sync import MessageStreamManager as MessageStreamManager
-from ._sync import MessageStreamResponse as MessageStreamResponse
-from ._sync import ParsedMessageStream as ParsedMessageStream
-from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
-from ._sync import Stream as Stream
-from ._sync_beta import BinaryAPIResponse as BinaryAPIResponse
 from .resources import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
 from .resources import AsyncFileDownload as AsyncFileDownload
 from .resources import AsyncPage as AsyncPage
 from .resources import AsyncPaginator as AsyncPaginator
 from .resources._batches import AsyncBatchResults as AsyncBatchResults
 
+if TYPE_CHECKING:
+    from ._sync import APIResponse as APIResponse
+    from ._sync import Batches as Batches
+    from ._sync import BatchesWithRawResponse as BatchesWithRawResponse
+    from ._sync import BatchesWithStreamingResponse as BatchesWithStreamingResponse
+    from ._sync import BatchResults as BatchResults
+    from ._sync import Claude as Claude
+    from ._sync import ClaudeWithRawResponse as ClaudeWithRawResponse
+    from ._sync import ClaudeWithStreamedResponse as ClaudeWithStreamedResponse
+    from ._sync import Messages as Messages
+    from ._sync import MessageStream as MessageStream
+    from ._sync import MessageStreamingResponse as MessageStreamingResponse
+    from ._sync import MessageStreamManager as MessageStreamManager
+    from ._sync import MessageStreamResponse as MessageStreamResponse
+    from ._sync import MessagesWithRawResponse as MessagesWithRawResponse
+    from ._sync import MessagesWithStreamingResponse as MessagesWithStreamingResponse
+    from ._sync import Models as Models
+    from ._sync import ModelsWithRawResponse as ModelsWithRawResponse
+    from ._sync import ModelsWithStreamingResponse as ModelsWithStreamingResponse
+    from ._sync import ParsedMessageStream as ParsedMessageStream
+    from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
+    from ._sync import Stream as Stream
+    from ._sync import StreamingResponse as StreamingResponse
+    from ._sync import SyncPage as SyncPage
+    from ._sync_beta import Beta as Beta
+    from ._sync_beta import BetaMessages as BetaMessages
+    from ._sync_beta import BetaMessagesWithRawResponse as BetaMessagesWithRawResponse
+    from ._sync_beta import BetaMessagesWithStreamingResponse as BetaMessagesWithStreamingResponse
+    from ._sync_beta import BetaWithRawResponse as BetaWithRawResponse
+    from ._sync_beta import BetaWithStreamingResponse as BetaWithStreamingResponse
+    from ._sync_beta import BinaryAPIResponse as BinaryAPIResponse
+    from ._sync_beta import Files as Files
+    from ._sync_beta import FilesWithRawResponse as FilesWithRawResponse
+    from ._sync_beta import FilesWithStreamingResponse as FilesWithStreamingResponse
+
+    Anthropic = Claude
+else:
+    # The blocking facade is imported on first use: it pulls in anyio.from_thread,
+    # ~14 ms of start-up that async code never needs.
+    _LAZY = {
+        "APIResponse": "._sync",
+        "Claude": "._sync",
+        "ClaudeWithRawResponse": "._sync",
+        "ClaudeWithStreamedResponse": "._sync",
+        "MessageStream": "._sync",
+        "MessageStreamManager": "._sync",
+        "MessageStreamResponse": "._sync",
+        "ParsedMessageStream": "._sync",
+        "ParsedMessageStreamManager": "._sync",
+        "Stream": "._sync",
+        "Batches": "._sync",
+        "BatchesWithRawResponse": "._sync",
+        "BatchesWithStreamingResponse": "._sync",
+        "BatchResults": "._sync",
+        "MessageStreamingResponse": "._sync",
+        "Messages": "._sync",
+        "MessagesWithRawResponse": "._sync",
+        "MessagesWithStreamingResponse": "._sync",
+        "Models": "._sync",
+        "ModelsWithRawResponse": "._sync",
+        "ModelsWithStreamingResponse": "._sync",
+        "StreamingResponse": "._sync",
+        "SyncPage": "._sync",
+        "BinaryAPIResponse": "._sync_beta",
+        "Beta": "._sync_beta",
+        "BetaMessages": "._sync_beta",
+        "BetaMessagesWithRawResponse": "._sync_beta",
+        "BetaMessagesWithStreamingResponse": "._sync_beta",
+        "BetaWithRawResponse": "._sync_beta",
+        "BetaWithStreamingResponse": "._sync_beta",
+        "Files": "._sync_beta",
+        "FilesWithRawResponse": "._sync_beta",
+        "FilesWithStreamingResponse": "._sync_beta",
+        "Anthropic": "._sync",
+    }
+
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(module, __name__), "Claude" if name == "Anthropic" else name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_LAZY})
+
+
 AsyncAnthropic = AsyncClaude
-Anthropic = Claude
 
 __version__ = "0.1.0"
 
@@ -111,6 +196,16 @@ __all__ = (
     "AsyncTextStream",
     "AuthenticationError",
     "BadRequestError",
+    "BatchResults",
+    "Batches",
+    "BatchesWithRawResponse",
+    "BatchesWithStreamingResponse",
+    "Beta",
+    "BetaMessages",
+    "BetaMessagesWithRawResponse",
+    "BetaMessagesWithStreamingResponse",
+    "BetaWithRawResponse",
+    "BetaWithStreamingResponse",
     "BillingError",
     "BinaryAPIResponse",
     "BodyIterator",
@@ -123,6 +218,9 @@ __all__ = (
     "ContentTooLargeError",
     "DeadlineExceededError",
     "EventProtocolError",
+    "Files",
+    "FilesWithRawResponse",
+    "FilesWithStreamingResponse",
     "GatewayTimeoutError",
     "HTTPNotImplementedError",
     "HTTPRequest",
@@ -130,9 +228,18 @@ __all__ = (
     "Headers",
     "IncompleteStreamError",
     "InternalServerError",
+    "MapResult",
+    "MapRun",
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamingResponse",
+    "Messages",
+    "MessagesWithRawResponse",
+    "MessagesWithStreamingResponse",
+    "Models",
+    "ModelsWithRawResponse",
+    "ModelsWithStreamingResponse",
     "NotFoundError",
     "NotGiven",
     "OutputValidationError",
@@ -142,15 +249,20 @@ __all__ = (
     "PaymentRequiredError",
     "PermissionDeniedError",
     "PreconditionFailedError",
+    "Progress",
     "ProtocolError",
     "RateLimitError",
     "RateLimitInfo",
     "RequestHeaderFieldsTooLargeError",
     "RequestTimeoutError",
     "RequestTooLargeError",
+    "Runner",
     "SSEProtocolError",
     "ServiceUnavailableError",
+    "SpendLimitError",
     "Stream",
+    "StreamingResponse",
+    "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
     "fan_out",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import time
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urlencode, urlsplit
@@ -36,6 +36,7 @@ from .types import ErrorResponse
 from .types._decode import LenientDecoder
 
 if TYPE_CHECKING:
+    import logging
     import ssl
 
     from ._transport import AsyncTransport, Response
@@ -61,7 +62,18 @@ __all__ = (
     "NotGiven",
 )
 
-logger = logging.getLogger("anyio_claude")
+_log: logging.Logger | None = None
+
+
+def _logger() -> logging.Logger:
+    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up)."""
+    global _log
+    if _log is None:
+        import logging
+
+        _log = logging.getLogger("anyio_claude")
+    return _log
+
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_TIMEOUT = Timeout(connect=5.0, read=600.0, write=600.0, pool=600.0)
@@ -96,7 +108,12 @@ _error_decoder = LenientDecoder(ErrorResponse)
 
 def _configure_logging() -> None:
     level = os.environ.get("ANTHROPIC_LOG", "").lower()
-    if level in ("debug", "info") and not logger.handlers:
+    if level not in ("debug", "info"):
+        return
+    import logging
+
+    logger = _logger()
+    if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
         logger.addHandler(handler)
@@ -203,6 +220,9 @@ class AsyncClaude:
         self._owns_transport = _transport is None
         self._closed = False
         self._base_headers = self._build_base_headers()
+        self._messages: AsyncMessages | None = None
+        self._models: AsyncModels | None = None
+        self._beta: AsyncBeta | None = None
 
     # ------------------------------------------------------------------ configuration
 
@@ -331,30 +351,38 @@ class AsyncClaude:
         """Every resource with methods as `async with` blocks (body read on demand)."""
         return AsyncClaudeWithStreamedResponse(self)
 
+    # The resources are built on first use (importing them costs start-up time) and
+    # kept: fan-out code reads `client.messages` once per request.
+
     @property
     def messages(self) -> AsyncMessages:
         """`create`, `stream`, `count_tokens` and `batches`."""
-        from .resources import AsyncMessages
+        resource = self._messages
+        if resource is None:
+            from .resources import AsyncMessages
 
-        resource = AsyncMessages(self)
-        self.__dict__["messages"] = resource
+            resource = self._messages = AsyncMessages(self)
         return resource
 
     @property
     def models(self) -> AsyncModels:
         """`list` and `retrieve` the available models."""
-        from .resources import AsyncModels
+        resource = self._models
+        if resource is None:
+            from .resources import AsyncModels
 
-        resource = AsyncModels(self)
-        self.__dict__["models"] = resource
+            resource = self._models = AsyncModels(self)
         return resource
 
     @property
     def beta(self) -> AsyncBeta:
         """Beta features: `messages` with `betas=[...]`, and `files` (the Files API)."""
-        from .resources import AsyncBeta
+        resource = self._beta
+        if resource is None:
+            from .resources import AsyncBeta
 
-        return AsyncBeta(self)
+            resource = self._beta = AsyncBeta(self)
+        return resource
 
     # ----------------------------------------------------------------------- lifetime
 
@@ -390,6 +418,30 @@ class AsyncClaude:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    # A blocking `Claude` closes the client it wraps by itself, even when collected.
+    _warn_unclosed = True
+
+    def __del__(self) -> None:
+        # Closing sockets needs the event loop, gone or busy elsewhere by now: say where the
+        # leak comes from, as an unclosed file does (the sockets then warn on their own).
+        state = vars(self)  # a constructor that raised leaves a half-built object behind
+        transport = state.get("_transport")
+        if (
+            self._warn_unclosed
+            and state.get("_owns_transport")
+            and transport is not None
+            and not transport.is_closed
+            and transport.num_connections
+        ):
+            warnings.warn(
+                f"an AsyncClaude was garbage collected unclosed with "
+                f"{transport.num_connections} open connection(s) to {transport.origin}. "
+                "Use `async with AsyncClaude() as client:`, or `await client.close()`.",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
 
     # ----------------------------------------------------------------------- requests
 
@@ -495,7 +547,7 @@ class AsyncClaude:
                 if retries_taken >= call.max_retries or not retryable(exc):
                     raise
                 delay = retry_delay(retries_taken, None)
-                logger.info(
+                _logger().info(
                     "%s %s failed (%s); retrying in %.2fs",
                     call.method,
                     call.target.decode(),
@@ -505,14 +557,16 @@ class AsyncClaude:
                 error: APIError = exc
             else:
                 status = response.status
-                logger.debug(
-                    "%s %s -> %d in %.1f ms (request-id %s)",
-                    call.method,
-                    call.target.decode(),
-                    status,
-                    (time.monotonic() - started) * 1000,
-                    response.headers.get("request-id"),
-                )
+                log = _logger()
+                if log.isEnabledFor(10):  # logging.DEBUG
+                    log.debug(
+                        "%s %s -> %d in %.1f ms (request-id %s)",
+                        call.method,
+                        call.target.decode(),
+                        status,
+                        (time.monotonic() - started) * 1000,
+                        response.headers.get("request-id"),
+                    )
                 if status < 300:
                     return response, retries_taken, content
                 error = status_error = self._status_error(response, content or b"")
@@ -523,7 +577,7 @@ class AsyncClaude:
                 ):
                     raise status_error
                 delay = retry_delay(retries_taken, response.headers)
-                logger.info(
+                _logger().info(
                     "%s %s -> %d %s; retrying in %.2fs",
                     call.method,
                     call.target.decode(),

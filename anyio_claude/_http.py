@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ("Headers", "Request", "Timeout")
+__all__ = ("DeadlineReached", "Headers", "Request", "Timeout")
 
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization"})
 
@@ -126,15 +126,15 @@ class Timeout:
 
     @classmethod
     def coerce(cls, value: float | Timeout | None) -> Timeout:
-        """A `Timeout` from a number: it bounds read, write and pool; connect stays at 5 s
-        unless the number is smaller. None means no limit at all.
+        """A `Timeout` from a number: it bounds connect, read, write and pool alike, as
+        `httpx.Timeout(value)` does in the official SDK. None means no limit at all.
         """
         if isinstance(value, Timeout):
             return value
         if value is None:
             return cls(None)
         _check_seconds("timeout", value)
-        return cls(value, connect=min(5.0, value))
+        return cls(value)
 
 
 def _check_seconds(name: str, value: object) -> None:
@@ -157,3 +157,7 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.target.decode('latin-1')}>"
+
+
+class DeadlineReached(Exception):
+    """A body read reached the deadline its caller gave before the read timeout."""

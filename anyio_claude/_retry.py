@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import math
 import random
 from collections.abc import Mapping
@@ -15,19 +14,14 @@ MAX_DELAY = 8.0
 # A server-suggested wait longer than this is ignored in favour of our own backoff.
 MAX_SERVER_DELAY = 60.0
 
-_NEVER = frozenset({400, 401, 403, 404, 413, 422})
-
 
 def should_retry(status: int, headers: Mapping[str, str]) -> bool:
-    """Whether a reply with `status` is worth another attempt.
+    """Whether a reply with `status` is worth another attempt: the official SDK's rule.
 
-    `x-should-retry: true/false` from the server decides first, except that 400, 401,
-    403, 404, 413 and 422 are never retried: the same request would fail the same way.
-    Otherwise 408, 409, 429 and every 5xx (529 included) are retried.
+    The server's `x-should-retry` header decides when it is exactly `true` or `false`;
+    otherwise 408, 409, 429 and every 5xx (529 included) are retried, nothing else.
     """
-    if status in _NEVER:
-        return False
-    hint = (headers.get("x-should-retry") or "").strip().lower()
+    hint = headers.get("x-should-retry")
     if hint == "true":
         return True
     if hint == "false":
@@ -56,6 +50,9 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
     try:
         seconds = float(text)
     except ValueError:
+        # Imported here: email.utils costs ~12 ms of start-up, and HTTP dates are rare.
+        import email.utils
+
         try:
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError, OverflowError):

@@ -24,6 +24,7 @@ from ._errors import (
     status_error_class,
     status_for_error_type,
 )
+from ._http import DeadlineReached
 from ._response import HTTPResponse, http_response_of
 from .sse import SSEDecoder
 from .streaming import MessageAccumulator, MessageStreamState, decode_event
@@ -51,7 +52,6 @@ class _StreamBase:
         "_acc",
         "_bad_event",
         "_batch",
-        "_chunks",
         "_closed",
         "_deadline",
         "_decoder",
@@ -77,7 +77,6 @@ class _StreamBase:
         self._response = response
         self.http_response = http_response_of(response)
         self.retries_taken = retries_taken
-        self._chunks = response.aiter_bytes()
         self._decoder = SSEDecoder()
         self._deadline = deadline
         self._idle = idle_timeout
@@ -110,25 +109,21 @@ class _StreamBase:
 
     async def _read_batch(self) -> bool:
         """Read chunks until at least one event is decoded; False at the end of the body."""
-        chunks = self._chunks
+        next_chunk = self._response.next_chunk
         decoder = self._decoder
         while True:
             try:
-                deadline = self._read_deadline()
-                if deadline is None:
-                    chunk = await chunks.__anext__()
-                else:
-                    with anyio.CancelScope(deadline=deadline) as scope:
-                        chunk = await chunks.__anext__()
-                    if scope.cancelled_caught:
-                        raise self._timeout_error()
+                # The read timeout and this stream's deadlines share one cancel scope.
+                chunk = await next_chunk(self._read_deadline())
+                if chunk is None:
+                    decoder.close()
+                    self._done = True
+                    if not any(type(event) is MessageStopEvent for event in self._batch):
+                        raise self._incomplete_error()
+                    return False
                 sses = decoder.feed(chunk)
-            except StopAsyncIteration:
-                decoder.close()
-                self._done = True
-                if not any(type(event) is MessageStopEvent for event in self._batch):
-                    raise self._incomplete_error() from None
-                return False
+            except DeadlineReached:
+                raise self._timeout_error() from None
             except ProtocolError as exc:
                 raise self._attach(
                     APIResponseValidationError(

@@ -9,7 +9,9 @@ streaming responses) come back as blocking twins.
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
@@ -68,15 +70,28 @@ if TYPE_CHECKING:
 
 __all__ = (
     "APIResponse",
+    "BatchResults",
+    "Batches",
+    "BatchesWithRawResponse",
+    "BatchesWithStreamingResponse",
     "Claude",
     "ClaudeWithRawResponse",
     "ClaudeWithStreamedResponse",
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamingResponse",
+    "Messages",
+    "MessagesWithRawResponse",
+    "MessagesWithStreamingResponse",
+    "Models",
+    "ModelsWithRawResponse",
+    "ModelsWithStreamingResponse",
     "ParsedMessageStream",
     "ParsedMessageStreamManager",
     "Stream",
+    "StreamingResponse",
+    "SyncPage",
 )
 
 T = TypeVar("T")
@@ -85,8 +100,8 @@ _F = TypeVar("_F")
 
 class _Portal:
     """An event loop in a daemon thread, started lazily, shared by a client and its
-    `with_options` copies. `on_stop` (the async client's `close`) runs in the loop before
-    it stops, whether by `stop()` or when the last reference goes away unclosed.
+    `with_options` copies. `on_stop` (the async client's `close`) runs in the loop as it
+    ends, whether by `stop()` or when the last reference goes away unclosed.
     """
 
     def __init__(self, backend: str, on_stop: Callable[[], Awaitable[None]]) -> None:
@@ -96,9 +111,20 @@ class _Portal:
         self._portal: BlockingPortal | None = None
         self._thread: threading.Thread | None = None
         self._stopped = False
+        self._pid = 0
+
+    def _forked(self) -> bool:
+        """Whether the loop thread was started by another process: this is a fork() child,
+        where that thread does not exist, so waiting for it would wait for ever."""
+        return self._portal is not None and self._pid != os.getpid()
 
     def get(self) -> BlockingPortal:
         portal = self._portal
+        if portal is not None and self._forked():
+            raise ClaudeError(
+                "this client was started in another process (before os.fork()); "
+                "create a new client in this process"
+            )
         if portal is None:
             with self._lock:
                 if self._stopped:
@@ -111,16 +137,26 @@ class _Portal:
         return portal
 
     def _start(self) -> None:
+        # The thread must not reference `self`: a running thread is never collected, and
+        # then neither would this object, so an unclosed client would never be cleaned up.
+        # It does hold the async client (`on_stop`, its close), which it closes as the loop
+        # ends: the pool and its sockets stay alive until then, even when this object is
+        # collected as part of a reference cycle (that would finalise them in the same pass).
+        backend, on_stop = self._backend, self._on_stop
         ready: queue.Queue[BlockingPortal | BaseException] = queue.Queue()
 
         async def serve() -> None:
-            async with BlockingPortal() as portal:
-                ready.put(portal)
-                await portal.sleep_until_stopped()
+            try:
+                async with BlockingPortal() as portal:
+                    ready.put(portal)
+                    await portal.sleep_until_stopped()
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await on_stop()
 
         def run() -> None:
             try:
-                anyio.run(serve, backend=self._backend)
+                anyio.run(serve, backend=backend)
             except BaseException as exc:  # pragma: no cover - a backend that cannot start
                 ready.put(exc)
 
@@ -131,33 +167,54 @@ class _Portal:
         started = ready.get()
         if isinstance(started, BaseException):
             raise started
-        self._portal, self._thread = started, thread
+        self._portal, self._thread, self._pid = started, thread, os.getpid()
 
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
         return self.get().call(func, *args)
 
+    def call_soon(self, func: Callable[[], Awaitable[None]]) -> None:
+        """Start `func` in the loop, if it runs, without waiting for it."""
+        portal = self._portal
+        if portal is not None and not self._forked() and not sys.is_finalizing():
+            portal.start_task_soon(func)
+
     def call_if_running(self, func: Callable[..., Any]) -> None:
         portal = self._portal
-        if portal is not None:
+        if portal is not None and not self._forked():
             portal.call(func)
 
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
+            if self._forked():
+                self._portal = self._thread = None
+                return
             portal, thread = self._portal, self._thread
             if portal is None or thread is None or thread is threading.current_thread():
                 return
             self._portal = self._thread = None
-        try:
-            portal.call(self._on_stop)
-        finally:
-            portal.call(portal.stop)
-            thread.join()
+        _shut_down(portal, thread)
 
     def __del__(self) -> None:
-        # Best effort: at interpreter exit the loop thread may already be gone.
+        # Collected unclosed: close the pool and stop the loop thread, from a thread of
+        # its own. A finaliser must not wait: it may run in the loop thread itself, or in
+        # a thread holding a lock the loop needs. At interpreter exit the loop thread can
+        # no longer run (waiting would hang the exit); the process's end closes all.
         with contextlib.suppress(Exception):
-            self.stop()
+            portal, thread = self._portal, self._thread
+            if portal is None or thread is None or self._forked() or sys.is_finalizing():
+                return
+            self._portal = self._thread = None
+            args = (portal, thread)
+            threading.Thread(
+                target=_shut_down, args=args, name="anyio-claude-close", daemon=True
+            ).start()
+
+
+def _shut_down(portal: BlockingPortal, thread: threading.Thread) -> None:
+    """Stop the loop, which then closes the pool (see `_Portal._start`), and wait for it."""
+    portal.call(portal.stop)
+    thread.join()
 
 
 async def _call_async_method(method: Any, args: Any, kwargs: Any) -> Any:
@@ -193,8 +250,9 @@ class Claude:
 
     It runs an event loop in one background thread (asyncio by default, or
     `backend="trio"`), started on first use. Use `with Claude() as client:` or call
-    `close()` to close the connections and stop the thread. Safe to use from several
-    threads at once. Raises what `AsyncClaude` raises.
+    `close()` to close the connections and stop the thread (garbage collection does it
+    too). Safe to use from several threads at once, not from a fork() child of the process
+    that used it (`ClaudeError`). Raises what `AsyncClaude` raises.
     """
 
     def __init__(
@@ -230,6 +288,7 @@ class Claude:
             proxy=proxy,
             trust_env=trust_env,
         )
+        self._async._warn_unclosed = False
         self._portal = _Portal(backend, self._async.close)
         self._owns_portal = True
 
@@ -328,6 +387,7 @@ class Claude:
             proxy=proxy,
             trust_env=trust_env,
         )
+        copy._async._warn_unclosed = False
         copy._portal = self._portal
         copy._owns_portal = False
         return copy
@@ -345,6 +405,14 @@ class Claude:
             self._portal.stop()
         elif self._async._owns_transport:
             self._portal.call_if_running(self._async.close)
+
+    def __del__(self) -> None:
+        # A copy with a pool of its own, collected unclosed: have the loop close that pool
+        # (the client's own pool is closed by its portal's finaliser). Without waiting: a
+        # finaliser may run in the loop thread itself.
+        with contextlib.suppress(Exception):
+            if not self._owns_portal and self._async._owns_transport:
+                self._portal.call_soon(self._async.close)
 
     def __enter__(self) -> Claude:
         return self
@@ -961,11 +1029,33 @@ class Batches:
         return deleted
 
     def results(self, message_batch_id: str, **options: Unpack[GetOptions]) -> BatchResults:
-        """The results of an ended batch. Raises `ClaudeError` if it has not ended."""
+        """The results of an ended batch (also a `with` block that closes them). Raises
+        `ClaudeError` if it has not ended."""
         results: AsyncBatchResults = _run(
-            self._portal, self._async.results, message_batch_id, **options
+            self._portal, self._async._impl.results, message_batch_id, **options
         )
         return BatchResults(self._portal, results)
+
+    def wait(
+        self,
+        message_batch_id: str,
+        *,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 60.0,
+        timeout: float | None = None,
+        on_poll: Callable[[MessageBatch], object] | None = None,
+    ) -> MessageBatch:
+        """Block until the batch has ended, polling with backoff; as `AsyncBatches.wait`."""
+        batch: MessageBatch = _run(
+            self._portal,
+            self._async.wait,
+            message_batch_id,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            timeout=timeout,
+            on_poll=on_poll,
+        )
+        return batch
 
 
 class BatchesWithRawResponse:

@@ -45,7 +45,18 @@ if TYPE_CHECKING:
     from .resources._files import FileListArgs, FileOptions, FileTypes, FileUploadArgs
     from .types import DeletedFile, FileMetadata, Message, MessageTokensCount
 
-__all__ = ("BinaryAPIResponse",)
+__all__ = (
+    "Beta",
+    "BetaMessages",
+    "BetaMessagesWithRawResponse",
+    "BetaMessagesWithStreamingResponse",
+    "BetaWithRawResponse",
+    "BetaWithStreamingResponse",
+    "BinaryAPIResponse",
+    "Files",
+    "FilesWithRawResponse",
+    "FilesWithStreamingResponse",
+)
 
 
 class BinaryAPIResponse(APIResponse[bytes]):

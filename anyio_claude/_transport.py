@@ -16,6 +16,8 @@ would add ~130 ms to `import anyio_claude`.
 from __future__ import annotations
 
 import asyncio
+import math
+import socket
 import ssl
 import sys
 import threading
@@ -23,7 +25,6 @@ import time
 import traceback
 import warnings
 from collections import deque
-from collections.abc import AsyncIterator
 from contextlib import suppress
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from ._errors import APIConnectionError, APITimeoutError, ClaudeError
-from ._http import Headers, Request, Timeout
+from ._http import DeadlineReached, Headers, Request, Timeout
 
 if TYPE_CHECKING:
     import httpcore
@@ -42,14 +43,16 @@ if TYPE_CHECKING:
 __all__ = ("AsyncTransport", "Response")
 
 _httpcore: ModuleType | None = None
+_h11: Any = None
 
 
 def _core() -> ModuleType:
-    global _httpcore
+    global _httpcore, _h11
     if _httpcore is None:
+        import h11
         import httpcore
 
-        _httpcore = httpcore
+        _httpcore, _h11 = httpcore, h11
     return _httpcore
 
 
@@ -78,11 +81,7 @@ def _scrub(exc: BaseException | None) -> None:
 
 
 class _mapped:
-    """Turn any transport failure into `APIConnectionError`/`APITimeoutError`.
-
-    A class rather than a @contextmanager: it wraps every body chunk, and a generator
-    based manager costs several times more per use.
-    """
+    """Turn any transport failure into `APIConnectionError`/`APITimeoutError` (see `_map`)."""
 
     __slots__ = ("_action", "_origin", "_request", "_where")
 
@@ -98,41 +97,47 @@ class _mapped:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
     ) -> None:
-        if exc is None or not isinstance(exc, Exception) or isinstance(exc, APIConnectionError):
+        if exc is None:
             return
-        from ._response import HTTPRequest
+        mapped = _map(exc, self._action, self._where, self._request, self._origin)
+        if mapped is not None:
+            raise mapped from exc
 
-        core = _core()
-        where = self._where
-        _scrub(exc)
-        request = HTTPRequest.redacted(self._request, self._origin)
-        if isinstance(exc, core.LocalProtocolError | core.UnsupportedProtocol):
-            raise final(
-                APIConnectionError(
-                    f"{self._action} could not be sent ({where}): {_detail(exc)}",
-                    request=request,
-                )
-            ) from exc
-        if isinstance(exc, core.TimeoutException | TimeoutError):
-            kind = _TIMEOUT_KINDS.get(type(exc).__name__, self._action)
-            detail = f": {exc}" if str(exc) else ""
-            raise APITimeoutError(
-                f"{kind} timeout talking to {where}{detail}", request=request
-            ) from exc
-        if isinstance(
-            exc,
-            core.NetworkError
-            | core.ProtocolError
-            | core.UnsupportedProtocol
-            | core.ProxyError
-            | anyio.BrokenResourceError
-            | anyio.ClosedResourceError
-            | anyio.EndOfStream
-            | OSError,
-        ):
-            raise APIConnectionError(
-                f"{self._action} failed ({where}): {_detail(exc)}", request=request
-            ) from exc
+
+def _map(
+    exc: BaseException, action: str, where: str, request: Request, origin: str
+) -> APIConnectionError | None:
+    """Our exception for the transport failure `exc`, or None to let it propagate."""
+    if not isinstance(exc, Exception) or isinstance(exc, APIConnectionError):
+        return None
+    from ._response import HTTPRequest
+
+    core = _core()
+    _scrub(exc)
+    redacted = HTTPRequest.redacted(request, origin)
+    if isinstance(exc, core.LocalProtocolError | core.UnsupportedProtocol):
+        return final(
+            APIConnectionError(
+                f"{action} could not be sent ({where}): {_detail(exc)}", request=redacted
+            )
+        )
+    if isinstance(exc, core.TimeoutException | TimeoutError):
+        kind = _TIMEOUT_KINDS.get(type(exc).__name__, action)
+        detail = f": {exc}" if str(exc) else ""
+        return APITimeoutError(f"{kind} timeout talking to {where}{detail}", request=redacted)
+    if isinstance(
+        exc,
+        core.NetworkError
+        | core.ProtocolError
+        | core.UnsupportedProtocol
+        | core.ProxyError
+        | anyio.BrokenResourceError
+        | anyio.ClosedResourceError
+        | anyio.EndOfStream
+        | OSError,
+    ):
+        return APIConnectionError(f"{action} failed ({where}): {_detail(exc)}", request=redacted)
+    return None
 
 
 def _detail(exc: BaseException) -> str:
@@ -148,55 +153,185 @@ def _detail(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class _Head:
-    """The wait for one response head on a connection. httpcore bounds each read by the
-    read timeout, but not the head as a whole, which a server can trickle in byte by
-    byte: while `limit` is set, reads share a deadline that starts with the first read
-    (httpcore reads only once the request is sent)."""
+class _Exchange:
+    """What one connection's network streams need to know about the request in flight.
 
-    __slots__ = ("deadline", "limit")
+    httpcore bounds each read and write with a fresh `fail_after` scope; here the
+    exchange has one cancel scope (`scope`, entered by `AsyncTransport.send`) whose
+    deadline each operation re-arms, which costs a fraction of a new scope. `op` names
+    the operation in progress, for the timeout error. The response head as a whole must
+    also arrive within `limit` of the first read (a server can trickle it in byte by
+    byte, and the per-read timeout would never fire). `held` keeps the request head
+    until its body is written, so both leave in one write.
+    """
+
+    __slots__ = ("head_deadline", "held", "hold", "limit", "op", "scope", "watchdog")
 
     def __init__(self) -> None:
+        self.watchdog: _Watchdog | None = None
+        self.scope: anyio.CancelScope | None = None
+        self.op = "read"
         self.limit: float | None = None
-        self.deadline: float | None = None
+        self.head_deadline: float | None = None
+        self.hold = False
+        self.held = b""
 
-    def timeout(self, per_read: float | None) -> float | None:
-        assert self.limit is not None
+    def arm(self, op: str, timeout: float | None) -> None:
+        scope = self.scope
+        assert scope is not None, "network I/O outside AsyncTransport.send"
         now = anyio.current_time()
-        if self.deadline is None:
-            self.deadline = now + self.limit
-        left = max(self.deadline - now, 0.0)
-        return left if per_read is None or left < per_read else per_read
+        deadline = math.inf if timeout is None else now + timeout
+        if op == "read" and self.limit is not None:
+            if self.head_deadline is None:
+                self.head_deadline = now + self.limit
+            if self.head_deadline <= deadline:
+                deadline = self.head_deadline
+                op = "head"
+        self.op = op
+        scope.deadline = deadline
+
+    def timeout_error(self) -> Exception:
+        core = _core()
+        error: Exception
+        if self.op == "head":
+            error = core.ReadTimeout(f"the response head took longer than {self.limit:g}s")
+        else:
+            error = core.WriteTimeout() if self.op == "write" else core.ReadTimeout()
+        return error
+
+
+class _Watchdog:
+    """Bounds the body reads of one connection under asyncio, without a cancel scope.
+
+    A scope per read costs ~6 us (its timer is created and cancelled each time); here a
+    read only records the time it must end by (`until`), and one timer per connection
+    checks it, re-arming itself for the latest `until` when it fires early. So the timer
+    moves only when a deadline comes closer (a short `stream_idle`), or once per read
+    timeout. An overdue read is ended by shutting the socket down, which wakes it with
+    end-of-file; `fired` tells the reader that this was a timeout. The connection is
+    discarded afterwards, as after any timeout.
+    """
+
+    __slots__ = ("_at", "_handle", "_loop", "_socket", "fired", "until")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+        self._loop = loop
+        self._socket = sock
+        self._handle: asyncio.TimerHandle | None = None
+        self._at = math.inf
+        self.until = math.inf
+        self.fired = False
+
+    def watch(self, until: float) -> None:
+        """Bound the read about to start by `until` (a loop time)."""
+        self.until = until
+        if until < self._at:
+            self._arm(until)
+
+    def _arm(self, when: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._at = when
+        self._handle = self._loop.call_at(when, self._check)
+
+    def _check(self) -> None:
+        self._handle, self._at = None, math.inf
+        until = self.until
+        if until == math.inf:
+            return  # no read in progress; the next one arms the timer again
+        if self._loop.time() < until:
+            self._arm(until)
+            return
+        self.fired = True
+        with suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
 
 
 class _Stream:
-    """httpcore's network stream for one connection, with two additions: reads honour
-    the connection's `_Head`, and a TLS handshake that is cancelled closes the socket
-    (httpcore closes it when the handshake fails with an `Exception` only)."""
+    """A connection's socket (or TLS stream), given to httpcore as its network stream.
 
-    __slots__ = ("_head", "_stream")
+    Reads and writes go straight to the anyio or trio stream under the exchange's
+    re-armed cancel scope, skipping httpcore's per-operation scope and exception
+    mapping (its errors are raised here instead). A TLS handshake that is cancelled
+    closes the socket (httpcore closes it when the handshake fails with an `Exception`
+    only).
+    """
 
-    def __init__(self, stream: Any, head: _Head) -> None:
+    __slots__ = ("_errors", "_exchange", "_recv", "_send", "_stream")
+
+    def __init__(self, stream: Any, exchange: _Exchange) -> None:
+        from httpcore._backends.anyio import AnyIOStream
+
         self._stream = stream
-        self._head = head
+        self._exchange = exchange
+        raw = stream._stream
+        if isinstance(stream, AnyIOStream):
+            self._recv = raw.receive
+            self._send = raw.send
+            errors: tuple[type[Exception], ...] = (
+                anyio.BrokenResourceError,
+                anyio.ClosedResourceError,
+            )
+        else:
+            import trio
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        head = self._head
-        if head.limit is None:
-            data: bytes = await self._stream.read(max_bytes, timeout)
-            return data
+            self._recv = raw.receive_some
+            self._send = raw.send_all
+            errors = (trio.BrokenResourceError, trio.ClosedResourceError)
+        self._errors = errors
+
+    async def receive(self, max_bytes: int = 65536) -> bytes:
+        """One read, unbounded in time (b"" once the peer closed): the caller bounds it."""
         try:
-            data = await self._stream.read(max_bytes, head.timeout(timeout))
-        except _core().ReadTimeout as exc:
-            if head.deadline is not None and anyio.current_time() >= head.deadline:
-                raise _core().ReadTimeout(
-                    f"the response head took longer than {head.limit:g}s"
-                ) from exc
-            raise
+            data: bytes = await self._recv(max_bytes)
+        except anyio.EndOfStream:
+            return b""
+        except self._errors as exc:
+            raise _core().ReadError(exc) from exc
         return data
 
+    def watchdog(self) -> _Watchdog | None:
+        """The connection's `_Watchdog` under asyncio (None under trio)."""
+        exchange = self._exchange
+        if exchange.watchdog is None:
+            loop = asyncio._get_running_loop()
+            if loop is None:
+                return None
+            raw = self._stream._stream
+            exchange.watchdog = _Watchdog(loop, raw.extra(anyio.abc.SocketAttribute.raw_socket))
+        return exchange.watchdog
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        exchange = self._exchange
+        if exchange.held:
+            # What was held for a body that did not follow (a proxy's CONNECT) goes now.
+            await self._write(b"", timeout)
+        exchange.arm("read", timeout)
+        return await self.receive(max_bytes)
+
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._stream.write(buffer, timeout)
+        if not buffer:
+            return
+        exchange = self._exchange
+        if exchange.hold:
+            exchange.hold, exchange.held = False, buffer
+            return
+        await self._write(buffer, timeout)
+
+    async def _write(self, buffer: bytes, timeout: float | None) -> None:
+        exchange = self._exchange
+        if exchange.held:
+            buffer, exchange.held = exchange.held + buffer, b""
+        exchange.arm("write", timeout)
+        try:
+            await self._send(buffer)
+        except self._errors as exc:
+            raise _core().WriteError(exc) from exc
 
     async def aclose(self) -> None:
         await self._stream.aclose()
@@ -213,31 +348,66 @@ class _Stream:
             with anyio.CancelScope(shield=True):
                 await self._stream.aclose()
             raise
-        return _Stream(tls, self._head)
+        return _Stream(tls, self._exchange)
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
 
 
 class _Backend:
-    """httpcore's automatic network backend, giving each connection's streams one `_Head`."""
+    """httpcore's automatic network backend, giving each connection's streams one `_Exchange`."""
 
-    __slots__ = ("_backend", "_head")
+    __slots__ = ("_backend", "_exchange")
 
-    def __init__(self, head: _Head) -> None:
+    def __init__(self, exchange: _Exchange) -> None:
         from httpcore._backends.auto import AutoBackend
 
         self._backend = AutoBackend()
-        self._head = head
+        self._exchange = exchange
 
     async def connect_tcp(self, *args: Any, **kwargs: Any) -> _Stream:
-        return _Stream(await self._backend.connect_tcp(*args, **kwargs), self._head)
+        return _Stream(await self._backend.connect_tcp(*args, **kwargs), self._exchange)
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _Stream:
-        return _Stream(await self._backend.connect_unix_socket(*args, **kwargs), self._head)
+        return _Stream(await self._backend.connect_unix_socket(*args, **kwargs), self._exchange)
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)
+
+
+class _Content:
+    """A request body for httpcore, sent in one piece. A class rather than bytes, which
+    httpcore wraps in an async generator: one interrupted mid-write would be left for
+    the garbage collector to finalise (trio reports that as an unraisable warning).
+    """
+
+    __slots__ = ("_content",)
+
+    def __init__(self, content: bytes) -> None:
+        self._content: bytes | None = content or None
+
+    def __aiter__(self) -> _Content:
+        return self
+
+    async def __anext__(self) -> bytes:
+        content = self._content
+        if content is None:
+            raise StopAsyncIteration
+        self._content = None
+        return content
+
+
+def _trio() -> Any:
+    return sys.modules["trio"]
+
+
+def _http11(connection: Any) -> Any:
+    """The HTTP/1.1 connection inside an httpcore connection (or proxy connection)."""
+    from httpcore._async.http11 import AsyncHTTP11Connection
+
+    while not isinstance(connection, AsyncHTTP11Connection):
+        connection = connection._connection
+    return connection
 
 
 def _event_loop() -> object:
@@ -305,7 +475,8 @@ class AsyncTransport:
         self._keepalive_expiry = keepalive_expiry
         self._ssl_context = ssl_context
         self._verify = verify
-        self._idle: list[httpcore.AsyncHTTPConnection] = []
+        # Idle connections with the time each became idle, most recent last.
+        self._idle: list[tuple[httpcore.AsyncHTTPConnection, float]] = []
         self._in_use = 0
         self._open = 0
         self._waiters: deque[_Waiter] = deque()
@@ -315,7 +486,7 @@ class AsyncTransport:
         # Responses dropped unclosed (see Response.__del__), and whether their slot is
         # still held: their connections are closed by the next send() or aclose().
         self._doomed: list[tuple[Response, bool]] = []
-        self._heads: dict[httpcore.AsyncHTTPConnection, _Head] = {}
+        self._exchanges: dict[httpcore.AsyncHTTPConnection, _Exchange] = {}
 
     # ----------------------------------------------------------------- introspection
 
@@ -394,13 +565,13 @@ class AsyncTransport:
     async def _take_connection(self) -> httpcore.AsyncHTTPConnection:
         idle = self._idle
         while idle:
-            connection = idle.pop()
+            connection, _ = idle.pop()
             if connection.is_idle() and not connection.has_expired():
                 return connection
             await self._discard(connection)
         core = _core()
         self._open += 1
-        head = _Head()
+        exchange = _Exchange()
         origin = core.Origin(self._scheme, self._host, self._port)
         if self._proxy is not None:
             connection = self._proxy.connection(
@@ -409,16 +580,16 @@ class AsyncTransport:
                 ssl_context=self._ssl(),
                 proxy_ssl_context=self._proxy_ssl(),
                 keepalive_expiry=self._keepalive_expiry,
-                network_backend=_Backend(head),
+                network_backend=_Backend(exchange),
             )
         else:
             connection = core.AsyncHTTPConnection(
                 origin,
                 ssl_context=self._ssl(),
                 keepalive_expiry=self._keepalive_expiry,
-                network_backend=_Backend(head),
+                network_backend=_Backend(exchange),
             )
-        self._heads[connection] = head
+        self._exchanges[connection] = exchange
         return connection  # type: ignore[no-any-return]
 
     def _proxy_ssl(self) -> ssl.SSLContext | None:
@@ -429,7 +600,9 @@ class AsyncTransport:
 
     async def _discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
         self._open -= 1
-        self._heads.pop(connection, None)
+        exchange = self._exchanges.pop(connection, None)
+        if exchange is not None and exchange.watchdog is not None:
+            exchange.watchdog.close()
         with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
             try:
                 await connection.aclose()
@@ -444,10 +617,13 @@ class AsyncTransport:
             return
         try:
             if reusable and not self._closed and connection.is_idle():
-                self._idle.append(connection)
-                oldest = self._idle[0]
-                if len(self._idle) > 1 and oldest.has_expired():
-                    self._idle.pop(0)
+                # The oldest idle connection is dropped once its keep-alive ran out (by
+                # the clock: asking httpcore would poll its socket on every release).
+                now = time.monotonic()
+                idle = self._idle
+                idle.append((connection, now))
+                if len(idle) > 1 and idle[0][1] + self._keepalive_expiry < now:
+                    oldest, _ = idle.pop(0)
                     await self._discard(oldest)
             else:
                 await self._discard(connection)
@@ -517,15 +693,16 @@ class AsyncTransport:
         headers = [self._host_header, *request.headers]
         if request.content or request.method in ("POST", "PUT", "PATCH"):
             headers.append((b"content-length", b"%d" % len(request.content)))
-        head = self._heads[connection]
-        head.limit, head.deadline = timeout.read, None
-        if head_timeout is not None and (head.limit is None or head_timeout < head.limit):
-            head.limit = head_timeout
+        exchange = self._exchanges[connection]
+        exchange.limit, exchange.head_deadline = timeout.read, None
+        if head_timeout is not None and (exchange.limit is None or head_timeout < exchange.limit):
+            exchange.limit = head_timeout
+        exchange.hold = bool(request.content)
         core_request = core.Request(
             request.method.encode(),
             core.URL(scheme=self._scheme, host=self._host, port=self._port, target=request.target),
             headers=headers,
-            content=request.content,
+            content=_Content(request.content),
             extensions={
                 "timeout": {
                     "connect": timeout.connect,
@@ -535,15 +712,19 @@ class AsyncTransport:
                 }
             },
         )
+        exchange.scope = scope = anyio.CancelScope()
         try:
             with _mapped("request", self._where, request, self.origin):
-                core_response = await connection.handle_async_request(core_request)
+                with scope:
+                    core_response = await connection.handle_async_request(core_request)
+                if scope.cancelled_caught:
+                    raise exchange.timeout_error()
         except BaseException:
             await self._release(connection, reusable=False)
             raise
         finally:
-            head.limit = None
-        return Response(self, connection, core_response, request, started)
+            exchange.scope, exchange.limit, exchange.hold, exchange.held = None, None, False, b""
+        return Response(self, connection, core_response, request, started, timeout.read)
 
     async def aclose(self) -> None:
         """Close every idle connection; connections in use close when released.
@@ -554,12 +735,13 @@ class AsyncTransport:
         if self._doomed:
             await self._reap()
         idle, self._idle = self._idle, []
-        for connection in idle:
+        for connection, _ in idle:
             await self._discard(connection)
 
 
 class Response:
-    """A response whose head has arrived; read the body with `aread` or `aiter_bytes`.
+    """A response whose head has arrived; read the body with `next_chunk`, `aread` or
+    `aiter_bytes`.
 
     Close it (`async with`, or `aclose()`) to release the connection: back to the pool
     if the body was read to the end, closed otherwise. Reading raises
@@ -568,11 +750,14 @@ class Response:
     """
 
     __slots__ = (
-        "_body",
         "_complete",
         "_connection",
         "_core",
+        "_h11",
+        "_read_timeout",
+        "_stream",
         "_transport",
+        "_watchdog",
         "headers",
         "http_version",
         "is_closed",
@@ -588,19 +773,90 @@ class Response:
         core_response: httpcore.Response,
         request: Request,
         started: float,
+        read_timeout: float | None,
     ) -> None:
         self._transport = transport
         self.request = request
         self.started = started
         self._connection = connection
         self._core = core_response
+        # The body is read through the connection's h11 state machine and socket
+        # directly: httpcore's body iterator stacks two async generators, a context
+        # manager and a new cancel scope on every read.
+        http11 = _http11(connection)
+        self._h11 = http11._h11_state
+        self._stream: _Stream = http11._network_stream
+        self._watchdog = self._stream.watchdog()
+        self._read_timeout = read_timeout
         self._complete = False
-        self._body: Any = None
         self.is_closed = False
         self.status: int = core_response.status
         self.headers = Headers(core_response.headers)
         version: Any = core_response.extensions.get("http_version", b"HTTP/1.1")
         self.http_version = version.decode() if isinstance(version, bytes) else str(version)
+
+    async def next_chunk(self, deadline: float | None = None) -> bytes | None:
+        """The next piece of the body as it arrives, or None at its end.
+
+        Each read is bounded by the read timeout (`APITimeoutError`) and by `deadline`
+        (an `anyio.current_time()` value) if given, which raises `DeadlineReached`.
+        Failures raise `APIConnectionError`.
+        """
+        h11 = _h11  # loaded with httpcore, before any response exists
+        state = self._h11
+        try:
+            while True:
+                event = state.next_event()
+                if event is h11.NEED_DATA:
+                    state.receive_data(await self._read(deadline))
+                elif type(event) is h11.Data:
+                    if event.data:
+                        return bytes(event.data)
+                elif type(event) is h11.EndOfMessage or event is h11.PAUSED:
+                    self._complete = True
+                    return None
+        except DeadlineReached:
+            raise
+        except Exception as exc:
+            error = (
+                _core().RemoteProtocolError(str(exc)) if isinstance(exc, h11.ProtocolError) else exc
+            )
+            failure = self._failure(error)
+            if failure is None:
+                raise
+            raise failure from exc
+
+    async def _read(self, deadline: float | None) -> bytes:
+        timeout = self._read_timeout
+        if timeout is None and deadline is None:
+            return await self._stream.receive()
+        limit = math.inf if timeout is None else anyio.current_time() + timeout
+        ours = deadline is None or limit < deadline
+        until = limit if deadline is None or ours else deadline
+        watchdog = self._watchdog
+        if watchdog is None:
+            with _trio().CancelScope(deadline=until):
+                return await self._stream.receive()
+            # Only reached when the scope's deadline interrupted the read.
+        else:
+            watchdog.watch(until)
+            try:
+                data = await self._stream.receive()
+            except Exception:
+                if not watchdog.fired:
+                    raise
+            else:
+                if not watchdog.fired:
+                    return data
+            finally:
+                watchdog.until = math.inf
+        if ours:
+            raise _core().ReadTimeout()
+        raise DeadlineReached
+
+    def _failure(self, exc: Exception) -> APIConnectionError | None:
+        transport = self._transport
+        return _map(exc, "reading the response", transport._where, self.request, transport.origin)
 
     def aiter_bytes(self) -> _Body:
         """The body, chunk by chunk as it arrives (each read bounded by the read timeout)."""
@@ -613,7 +869,10 @@ class Response:
 
     async def aread(self) -> bytes:
         """The rest of the body."""
-        return b"".join([chunk async for chunk in self.aiter_bytes()])
+        chunks = []
+        while (chunk := await self.next_chunk()) is not None:
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def aclose(self) -> None:
         """Release the connection. Idempotent; shielded from cancellation."""
@@ -638,7 +897,7 @@ class Response:
         with anyio.CancelScope(shield=True):
             try:
                 with anyio.move_on_after(1.0):
-                    await self._abandon_body()
+                    await self._connection.aclose()
                     await self._core.aclose()
             except Exception:
                 pass
@@ -657,19 +916,6 @@ class Response:
             stacklevel=1,
         )
 
-    async def _abandon_body(self) -> None:
-        # httpcore's body is a chain of async generators; closing only the outer one
-        # leaves the inner ones for the garbage collector to finalise later, outside any
-        # task (trio reports that as an unraisable error). Closing the socket first makes
-        # the next read fail at once, so driving the chain to its end costs one step and
-        # finishes every generator here, in this task.
-        await self._connection.aclose()
-        if self._body is None:
-            return
-        with suppress(Exception):
-            while True:
-                await self._body.__anext__()
-
     async def __aenter__(self) -> Response:
         return self
 
@@ -682,29 +928,16 @@ class _Body:
     abandoning it half-read leaves nothing for the event loop to finalise later).
     """
 
-    __slots__ = ("_response", "_stream")
+    __slots__ = ("_response",)
 
     def __init__(self, response: Response) -> None:
         self._response = response
-        self._stream: AsyncIterator[bytes] = response._core.stream.__aiter__()  # type: ignore[union-attr]
-        response._body = self._stream
 
     def __aiter__(self) -> _Body:
         return self
 
     async def __anext__(self) -> bytes:
-        response = self._response
-        while True:
-            with _mapped(
-                "reading the response",
-                response._transport._where,
-                response.request,
-                response._transport.origin,
-            ):
-                try:
-                    chunk = await self._stream.__anext__()
-                except StopAsyncIteration:
-                    response._complete = True
-                    raise
-            if chunk:
-                return chunk
+        chunk = await self._response.next_chunk()
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk

@@ -1,4 +1,4 @@
-"""The `anyio-claude` command: `demo` and `fake-server`."""
+"""The `anyio-claude` command: demo, batch, fake-server, bench, chat and count-tokens."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
+
+from ._bench._cli import add_commands, run_command
+
+if TYPE_CHECKING:
+    from .testing import FakeClaude
 
 __all__ = ("main",)
 
@@ -221,12 +226,30 @@ def _fake_server_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def _fake_server_files(server: FakeClaude, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Apply the Files API flags to `server.files`; the metadata of the files stored."""
+    from pathlib import Path
+
+    server.files.max_file_size = args.max_file_size
+    server.files.require_beta = not args.files_without_beta
+    stored = []
+    for name in args.file or ():
+        path = Path(name)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise SystemExit(f"--file: {exc}") from None
+        stored.append(server.files.add(content, filename=path.name))
+    return stored
+
+
 def _fake_server(args: argparse.Namespace) -> None:
     from .testing import FakeClaude
 
     server = FakeClaude(**_fake_server_options(args))
     if args.script:
         server.script(*_load_script(args.script))
+    stored = _fake_server_files(server, args)
 
     async def run() -> None:
         async with server:
@@ -234,6 +257,8 @@ def _fake_server(args: argparse.Namespace) -> None:
                 f"FakeClaude listening on {server.url} ({args.backend}; Ctrl-C to stop)",
                 flush=True,
             )
+            for metadata in stored:
+                print(f"FakeClaude file {metadata['id']} {metadata['filename']}", flush=True)
             await anyio.sleep_forever()
 
     try:
@@ -293,6 +318,19 @@ def _add_fake_server_flags(fake: argparse.ArgumentParser) -> None:
         help="replies to send first, in order: one message, error, event list or "
         '{"sse": ...} per line',
     )
+    files = fake.add_argument_group("the Files API")
+    files.add_argument(
+        "--file",
+        action="append",
+        metavar="PATH",
+        help="serve this file as one a tool generated, downloadable (repeat for several)",
+    )
+    files.add_argument("--max-file-size", type=int, default=500 * 1024 * 1024, metavar="BYTES")
+    files.add_argument(
+        "--files-without-beta",
+        action="store_true",
+        help="answer Files API calls without the files-api beta header",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -306,9 +344,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=500)
     demo.add_argument("--concurrency", type=int, default=64)
 
+    from ._batch_cli import add_batch_parser
+
+    add_batch_parser(commands)
+
     fake = commands.add_parser("fake-server", help="run FakeClaude for other clients")
     _add_fake_server_flags(fake)
-    for command in (demo, fake):
+    for command in (demo, fake, *add_commands(commands)):
         # Also after the subcommand, as people type it; SUPPRESS keeps an earlier value.
         command.add_argument("--backend", choices=("asyncio", "trio"), default=argparse.SUPPRESS)
 
@@ -320,6 +362,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
         anyio.run(_demo, args.requests, args.concurrency, backend=args.backend)
+    elif args.command in ("bench", "chat", "count-tokens"):
+        return run_command(args)
+    elif args.command == "batch":
+        from ._batch_cli import run_batch_command
+
+        return run_batch_command(args)
     else:
         _fake_server(args)
     return 0

@@ -1,6 +1,7 @@
 """Fan-out: many small non-streaming requests at high concurrency, us vs the official SDK.
 
     python benchmarks/fanout.py [--requests 2000] [--concurrency 256]
+    python benchmarks/fanout.py --paced    # messages.map at FakeClaude's rate limits
 
 A canned server in another process answers every request with the same small message.
 Each client runs in its own process (so import and memory costs stay apart): after a
@@ -134,8 +135,71 @@ def _child(name: str, url: str, requests: int, concurrency: int) -> None:
     print(json.dumps(_RESULT))
 
 
+async def _paced_run(kind: str, requests: int, concurrency: int) -> dict[str, float]:
+    """One run against FakeClaude enforcing 6,000 requests/min and 60,000 output tokens/min
+    (buckets start empty): `map` paces itself; `fan_out` leans on per-call retries."""
+    from anyio_claude import AsyncClaude, fan_out
+    from anyio_claude.testing import FakeClaude, RateLimits
+
+    limits = RateLimits(requests_per_minute=6000, output_tokens_per_minute=60_000, start_empty=True)
+    answered: list[int] = []
+    done: list[tuple[float, int]] = []
+    async with FakeClaude(rate_limits=limits) as server:
+        index = next(i for i, (p, _) in enumerate(server.routes) if p == "/v1/messages")
+        route = server.routes[index][1]
+
+        async def counting(request: object) -> object:
+            response = await route(request)  # type: ignore[arg-type]
+            answered.append(response.status)
+            return response
+
+        server.routes[index] = ("/v1/messages", counting)  # type: ignore[assignment]
+        params = [{**_ask(i), "max_tokens": 20} for i in range(requests)]
+        async with AsyncClaude(api_key=KEY, base_url=server.url, max_retries=50) as client:
+            if kind == "map":
+                async with client.messages.map(params, concurrency=concurrency) as results:
+                    async for result in results:
+                        usage = result.usage
+                        done.append((time.perf_counter(), usage.output_tokens if usage else 0))
+            else:
+
+                async def ask(p: dict[str, object]) -> None:
+                    message = await client.messages.create(**p)  # type: ignore[arg-type]
+                    done.append((time.perf_counter(), message.usage.output_tokens))
+
+                await fan_out(ask, params, concurrency=concurrency)
+    steady = done[len(done) // 2 :]
+    window = steady[-1][0] - steady[0][0]
+    return {
+        "out_per_min": sum(t for _, t in steady[1:]) / window * 60 if window else 0.0,
+        "req_per_min": (len(steady) - 1) / window * 60 if window else 0.0,
+        "share_429": answered.count(429) / len(answered),
+    }
+
+
+def paced(requests: int, concurrency: int) -> None:
+    """`--paced`: throughput against the binding limit and the share of 429s."""
+    print(
+        f"{requests} requests (max_tokens=20), {concurrency} in flight, FakeClaude enforcing "
+        "6,000 req/min and 60,000 output tokens/min from empty buckets; steady state = the "
+        "second half of the results\n"
+    )
+    print(f"{'client':36} {'out tok/min':>12} {'of limit':>9} {'req/min':>8} {'429s':>7}")
+    for backend in ("asyncio", "trio"):
+        for kind in ("map", "fan_out"):
+            r = anyio.run(_paced_run, kind, requests, concurrency, backend=backend)
+            name = f"{'messages.map' if kind == 'map' else 'fan_out (per-call retries)'}, {backend}"
+            print(
+                f"{name:36} {r['out_per_min']:12,.0f} {r['out_per_min'] / 60_000:8.1%} "
+                f"{r['req_per_min']:8,.0f} {r['share_429']:7.1%}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--paced", action="store_true", help="messages.map against rate limits (FakeClaude)"
+    )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -143,6 +207,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         _child(args.child, args.url, args.requests, args.concurrency)
+        return
+    if args.paced:
+        paced(min(args.requests, 600), min(args.concurrency, 64))
         return
 
     n, c = args.requests, args.concurrency

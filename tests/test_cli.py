@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import anthropic
+import anyio
 import pytest
 
 from anyio_claude.cli import _fake_server_options, _parser, main
@@ -187,3 +188,43 @@ def test_bad_script_line_is_a_clear_error(tmp_path: Path) -> None:
     script.write_text('\n{"neither": 1}\n')
     with pytest.raises(SystemExit, match=r"bad\.jsonl:2: expected a message"):
         _load_script(str(script))
+
+
+def test_files_flags_fill_the_files_store(tmp_path: Path) -> None:
+    from anyio_claude import AsyncClaude
+    from anyio_claude.cli import _fake_server_files
+
+    (tmp_path / "result.csv").write_bytes(b"a,b\n1,2\n")
+    args = _parser().parse_args(
+        ["fake-server", "--file", str(tmp_path / "result.csv"), "--max-file-size", "64"]
+    )
+    server = FakeClaude(**_fake_server_options(args))
+    stored = _fake_server_files(server, args)
+    assert [m["filename"] for m in stored] == ["result.csv"]
+    assert server.files.max_file_size == 64 and server.files.require_beta
+
+    async def download() -> bytes:
+        async with server, AsyncClaude(api_key="k", base_url=server.url) as client:
+            return await (await client.beta.files.download(stored[0]["id"])).read()
+
+    assert anyio.run(download) == b"a,b\n1,2\n"
+    relaxed = _parser().parse_args(["fake-server", "--files-without-beta"])
+    _fake_server_files(server, relaxed)
+    assert not server.files.require_beta and server.files.max_file_size == 500 * 1024 * 1024
+    with pytest.raises(SystemExit, match="--file"):
+        _fake_server_files(server, _parser().parse_args(["fake-server", "--file", "/nope"]))
+
+
+def test_fake_server_prints_the_files_it_serves(tmp_path: Path) -> None:
+    (tmp_path / "chart.png").write_bytes(b"\x89PNG fake")
+    command = [sys.executable, "-m", "anyio_claude", "fake-server", "--port", "0"]
+    command += ["--file", str(tmp_path / "chart.png")]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline().startswith("FakeClaude listening on ")
+            _, _, file_id, name = process.stdout.readline().split()
+            assert file_id.startswith("file_") and name == "chart.png"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

@@ -293,16 +293,24 @@ async def test_retries_give_up_after_max_retries(client: AsyncClaude, server: Fa
     assert len(server.requests) == 3
 
 
-async def test_no_retry_on_400_or_when_the_server_says_no(
+async def test_the_server_decides_with_x_should_retry(
     client: AsyncClaude, server: FakeClaude
 ) -> None:
-    server.script(ErrorReply(400, "invalid_request_error", "bad", {"x-should-retry": "true"}))
+    server.script(ErrorReply(400, "invalid_request_error", "bad"))
     with pytest.raises(anyio_claude.BadRequestError):
         await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+    assert len(server.requests) == 1
+    server.script(
+        ErrorReply(
+            400, "invalid_request_error", "bad", {"x-should-retry": "true", "retry-after-ms": "1"}
+        )
+    )
+    message = await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
+    assert message.content and len(server.requests) == 3
     server.script(ErrorReply(529, "overloaded_error", "busy", {"x-should-retry": "false"}))
     with pytest.raises(OverloadedError):
         await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
-    assert len(server.requests) == 2
+    assert len(server.requests) == 4
 
 
 async def test_retry_after_is_honoured(client: AsyncClaude, server: FakeClaude) -> None:
@@ -808,3 +816,14 @@ def test_sync_views_streams_pages_and_batches(backend: str) -> None:
         with client.messages.batches.results(batch.id) as results:
             assert sorted(r.custom_id for r in results) == ["r0", "r1", "r2"]
         assert client.messages.batches.delete(batch.id).id == batch.id
+
+
+def test_resources_are_built_once_per_client() -> None:
+    # Fan-out code reads client.messages once per request: it must not rebuild it.
+    client = AsyncClaude(api_key=KEY, base_url="http://127.0.0.1:9")
+    assert client.messages is client.messages
+    assert client.models is client.models
+    assert client.beta is client.beta
+    copy = client.with_options(max_retries=1)
+    assert copy.messages is not client.messages
+    assert copy.messages._client is copy

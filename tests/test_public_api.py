@@ -57,3 +57,25 @@ def test_docs_mention_every_public_name(module_name: str) -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in docs.glob("*.md"))
     missing = [name for name in module.__all__ if f"`{name}" not in text and f" {name}" not in text]
     assert not missing, f"names of {module_name} not mentioned anywhere in docs/: {missing}"
+
+
+def test_import_leaves_heavy_modules_for_first_use() -> None:
+    # `import anyio_claude` stays cheap: the blocking facade (anyio.from_thread), logging,
+    # email.utils (HTTP dates in retry-after) and httpcore (which imports trio) load on use.
+    import subprocess
+    import sys
+
+    heavy = ("anyio.from_thread", "email.utils", "logging", "httpcore", "trio")
+    code = f"import anyio_claude, sys; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_blocking_names_load_on_first_use() -> None:
+    import anyio_claude
+
+    assert anyio_claude.Anthropic is anyio_claude.Claude
+    assert anyio_claude.Claude.__name__ == "Claude"
+    assert "Claude" in dir(anyio_claude)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        anyio_claude.no_such_name  # type: ignore[attr-defined]  # noqa: B018

@@ -19,12 +19,14 @@ NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 def test_which_statuses_are_retried() -> None:
     for status in (408, 409, 429, 500, 502, 503, 529):
         assert should_retry(status, {})
-    for status in (400, 401, 403, 404, 413, 422):
+    for status in (400, 401, 403, 404, 413, 418, 422):
         assert not should_retry(status, {})
-        assert not should_retry(status, {"x-should-retry": "true"})
-    assert not should_retry(529, {"x-should-retry": "false"})
-    assert should_retry(418, {"x-should-retry": "true"})
-    assert not should_retry(418, {})
+        assert should_retry(status, {"x-should-retry": "true"})
+    for status in (408, 409, 429, 500, 529):
+        assert not should_retry(status, {"x-should-retry": "false"})
+    # Like the official SDK, only the exact values override the status rule.
+    assert not should_retry(400, {"x-should-retry": "True"})
+    assert should_retry(529, {"x-should-retry": "no"})
 
 
 def test_retry_after_forms() -> None:
@@ -203,6 +205,6 @@ def test_timeout_takes_httpx_arguments() -> None:
     fine = Timeout(60.0, read=5.0, write=10.0, connect=2.0)
     assert (fine.connect, fine.read, fine.write, fine.pool) == (2.0, 5.0, 10.0, 60.0)
     assert Timeout(None).read is None and Timeout(None, stream_idle=3).stream_idle == 3
-    assert Timeout.coerce(20.0) == Timeout(20.0, connect=5.0)
-    assert Timeout.coerce(2.0).connect == 2.0
+    # A float sets every phase, as `httpx.Timeout(value)` does in the official SDK.
+    assert Timeout.coerce(20.0) == Timeout(connect=20.0, read=20.0, write=20.0, pool=20.0)
     assert Timeout.coerce(None) == Timeout(None)

@@ -7,10 +7,10 @@ import pytest
 from anyio.abc import SocketStream
 
 from anyio_claude import APIConnectionError, APITimeoutError
-from anyio_claude._http import Request, Timeout
+from anyio_claude._http import DeadlineReached, Request, Timeout
 from anyio_claude._transport import AsyncTransport
 
-from ._servers import fixed, raw_server, response
+from ._servers import Handler, fixed, raw_server, response
 
 pytestmark = pytest.mark.anyio
 
@@ -179,3 +179,94 @@ async def test_closed_transport_refuses_requests() -> None:
 def test_rejects_non_http_urls() -> None:
     with pytest.raises(ValueError, match="not an http"):
         AsyncTransport("ftp://example.com")
+
+
+# Body reads: each read has its own read timeout, re-armed from when it starts.
+
+
+def dripping(pieces: int, *, then_stall: bool) -> Handler:
+    """A handler sending a 200 head, then `pieces` body bytes 0.1 s apart, then either
+    the rest of a 1,000-byte content-length body or nothing more (a stall)."""
+
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n")
+        for _ in range(pieces):
+            await anyio.sleep(0.1)
+            await stream.send(b"x")
+        if then_stall:
+            await anyio.sleep_forever()
+        await stream.send(b"x" * (1000 - pieces))
+
+    return handler
+
+
+async def test_a_slow_body_within_the_read_timeout_per_read_completes() -> None:
+    # 1.2 s of body against a 0.4 s read timeout: each read is bounded, not the body.
+    async with raw_server(dripping(12, then_stall=False)) as srv:
+        transport = AsyncTransport(srv.url)
+        with anyio.fail_after(10):
+            assert await get(transport, Timeout(connect=2, read=0.4, write=2, pool=2)) == (
+                b"x" * 1000
+            )
+        assert transport.num_idle == 1
+        await transport.aclose()
+
+
+async def test_a_body_that_stalls_after_some_reads_times_out_within_the_read_timeout() -> None:
+    async with raw_server(dripping(8, then_stall=True)) as srv:
+        transport = AsyncTransport(srv.url)
+        chunks: list[bytes] = []
+        with anyio.fail_after(10):
+            async with await transport.send(
+                GET, timeout=Timeout(connect=2, read=0.4, write=2, pool=2)
+            ) as reply:
+                with pytest.raises(APITimeoutError, match="read timeout"):
+                    while (chunk := await reply.next_chunk()) is not None:
+                        chunks.append(chunk)
+                        last = anyio.current_time()
+        assert b"".join(chunks) == b"x" * 8
+        assert 0.3 < anyio.current_time() - last < 2
+        assert transport.num_connections == 0
+        await transport.aclose()
+
+
+async def test_a_caller_deadline_ends_a_read_before_the_read_timeout() -> None:
+    async with raw_server(dripping(0, then_stall=True)) as srv:
+        transport = AsyncTransport(srv.url)
+        with anyio.fail_after(10):
+            async with await transport.send(GET, timeout=FAST) as reply:
+                started = anyio.current_time()
+                with pytest.raises(DeadlineReached):
+                    await reply.next_chunk(started + 0.2)
+                assert anyio.current_time() - started < 1.5
+        assert transport.num_connections == 0
+        await transport.aclose()
+
+
+async def test_the_request_head_and_body_leave_in_one_write() -> None:
+    first_reads: list[bytes] = []
+
+    async def answer(stream: SocketStream, request: bytes) -> None:
+        await stream.send(response(b"ok"))
+
+    async def serve(stream: SocketStream) -> None:
+        async with stream:
+            first_reads.append(await stream.receive())
+            await answer(stream, first_reads[-1])
+
+    body = b'{"x": "' + b"y" * 2000 + b'"}'
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, serve)
+        transport = AsyncTransport(f"http://127.0.0.1:{port}")
+        for _ in range(3):
+            post = Request("POST", b"/v1/messages", [], body)
+            async with await transport.send(post, timeout=FAST) as reply:
+                assert await reply.aread() == b"ok"
+        await transport.aclose()
+        tg.cancel_scope.cancel()
+    assert len(first_reads) == 3
+    assert all(
+        read.startswith(b"POST /v1/messages ") and read.endswith(body) for read in first_reads
+    )

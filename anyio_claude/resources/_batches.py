@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -40,6 +40,7 @@ __all__ = (
     "AsyncBatches",
     "AsyncBatchesWithRawResponse",
     "AsyncBatchesWithStreamingResponse",
+    "BatchResultsCall",
 )
 
 _batch_decoder = LenientDecoder(MessageBatch)
@@ -130,6 +131,33 @@ class AsyncBatchResults:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+class BatchResultsCall:
+    """What `batches.results(id)` returns: `await` it for `AsyncBatchResults`, or use it
+    as `async with ... as results:`, which closes the results on leaving."""
+
+    __slots__ = ("_call", "_results")
+
+    def __init__(self, call: Coroutine[Any, Any, AsyncBatchResults]) -> None:
+        self._call = call
+        self._results: AsyncBatchResults | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncBatchResults]:
+        return self._call.__await__()
+
+    async def __aenter__(self) -> AsyncBatchResults:
+        self._results = await self._call
+        return self._results
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._results is not None:
+            await self._results.close()
 
 
 class _Batches:
@@ -362,16 +390,48 @@ class AsyncBatches:
         )
         return result
 
-    async def results(
-        self, message_batch_id: str, **options: Unpack[GetOptions]
-    ) -> AsyncBatchResults:
-        """The results of an ended batch, streamed: `async for result in await ...results(id)`.
+    def results(self, message_batch_id: str, **options: Unpack[GetOptions]) -> BatchResultsCall:
+        """The results of an ended batch, streamed: `async for result in await ...results(id)`
+        or `async with client.messages.batches.results(id) as results:`.
 
         The results are fetched from the batch's `results_url` (on this client's origin).
         Raises `ClaudeError` if the batch has not ended yet.
         """
-        results: AsyncBatchResults = await self._impl.results(message_batch_id, **options)
-        return results
+        return BatchResultsCall(self._impl.results(message_batch_id, **options))
+
+    async def wait(
+        self,
+        message_batch_id: str,
+        *,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 60.0,
+        timeout: float | None = None,
+        on_poll: Callable[[MessageBatch], object] | None = None,
+    ) -> MessageBatch:
+        """Poll a batch until its `processing_status` is `ended`; returns that `MessageBatch`.
+
+        Polls after `poll_interval` seconds, then 1.5 times longer each time up to
+        `max_poll_interval`; `on_poll` sees every state fetched. Raises `TimeoutError`
+        after `timeout` seconds (None: no limit) and what `retrieve` raises; cancelling
+        stops the polling.
+        """
+        if not poll_interval > 0 or not max_poll_interval >= poll_interval:
+            raise ValueError(
+                "poll_interval must be positive and max_poll_interval at least poll_interval, "
+                f"got {poll_interval!r} and {max_poll_interval!r}"
+            )
+        if timeout is not None and not timeout >= 0:
+            raise ValueError(f"timeout must be 0 or more seconds or None, got {timeout!r}")
+        interval = poll_interval
+        with anyio.fail_after(timeout):
+            while True:
+                batch: MessageBatch = await self._impl.retrieve(message_batch_id)
+                if on_poll is not None:
+                    on_poll(batch)
+                if batch.processing_status == "ended":
+                    return batch
+                await anyio.sleep(interval)
+                interval = min(interval * 1.5, max_poll_interval)
 
 
 class AsyncBatchesWithRawResponse:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import AsyncClaude
+    from .._runner import MapInput, MapOptions, MapRun
     from .._transport import Response
     from ..types import (
         CacheControlEphemeralParam,
@@ -652,6 +653,17 @@ class AsyncMessages:
         Cancellation stops the request at once and closes its connection.
         """
         return self._impl.create(**args)
+
+    def map(self, requests: MapInput, **options: Unpack[MapOptions]) -> MapRun:
+        """Send many requests at the API's rate limits: `async with client.messages.map(
+        requests) as results: async for result in results: ...` (see `Runner`).
+
+        Bad options raise `ValueError` before anything is sent; each failed request is a
+        `MapResult` with `error` set. Leaving the block cancels the requests in flight.
+        """
+        from .._runner import map_requests
+
+        return map_requests(self._client, requests, options)
 
     @overload
     def parse(

@@ -10,14 +10,24 @@ __all__ = ("RateLimiter", "RateLimits")
 
 @dataclass(frozen=True)
 class RateLimits:
-    """Token buckets, refilled continuously: requests and (input + output) tokens a minute.
+    """Token buckets, refilled continuously: requests and (input + output) tokens a minute,
+    and optionally input and output tokens apart.
 
-    A request that finds a bucket empty gets a 429 `rate_limit_error` with `retry-after`.
-    None leaves that bucket unenforced (its headers still report a large limit).
+    A request that finds a bucket empty gets a 429 `rate_limit_error` with `retry-after`,
+    and takes nothing from any bucket. None leaves that bucket unenforced (its headers
+    still report a large limit; unenforced input and output buckets report the combined
+    one). The output bucket is charged `max_tokens` on arrival and refunded what the
+    reply did not use, as the API does. `start_empty` starts every bucket at zero, so
+    the steady rate shows at once. After `spend_limit` answered requests, every request
+    gets a 429 without `retry-after` saying the usage limit is reached.
     """
 
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
+    input_tokens_per_minute: int | None = None
+    output_tokens_per_minute: int | None = None
+    start_empty: bool = False
+    spend_limit: int | None = None
 
 
 class Bucket:
@@ -25,11 +35,11 @@ class Bucket:
 
     __slots__ = ("capacity", "enforced", "level", "rate", "updated")
 
-    def __init__(self, per_minute: int | None, default: int) -> None:
+    def __init__(self, per_minute: int | None, default: int, empty: bool = False) -> None:
         self.enforced = per_minute is not None
         self.capacity = float(per_minute if per_minute is not None else default)
         self.rate = self.capacity / 60.0
-        self.level = self.capacity
+        self.level = 0.0 if empty and self.enforced else self.capacity
         self.updated = 0.0
 
     def refill(self, now: float) -> None:
@@ -50,6 +60,11 @@ class Bucket:
         self.refill(now)
         self.level -= amount
 
+    def refund(self, amount: float, now: float) -> None:
+        """Give back `amount` taken by `wait_for` and not used."""
+        self.refill(now)
+        self.level = min(self.capacity, self.level + amount)
+
     def headers(self, name: str, now: float, wall: datetime) -> list[tuple[str, str]]:
         self.refill(now)
         full_in = (self.capacity - max(self.level, 0.0)) / self.rate if self.rate else 0.0
@@ -63,16 +78,54 @@ class Bucket:
 
 
 class RateLimiter:
-    """The server's two buckets, and the headers every response carries."""
+    """The server's buckets, and the headers every response carries."""
 
     def __init__(self, limits: RateLimits) -> None:
-        self.requests = Bucket(limits.requests_per_minute, 4000)
-        self.tokens = Bucket(limits.tokens_per_minute, 400_000)
+        empty = limits.start_empty
+        self.requests = Bucket(limits.requests_per_minute, 4000, empty)
+        self.tokens = Bucket(limits.tokens_per_minute, 400_000, empty)
+        self.input_tokens = Bucket(limits.input_tokens_per_minute, 400_000, empty)
+        self.output_tokens = Bucket(limits.output_tokens_per_minute, 80_000, empty)
+        self.spend_limit = limits.spend_limit
+        self.answered = 0
+
+    def spent(self) -> bool:
+        """Whether the spend limit is reached."""
+        return self.spend_limit is not None and self.answered >= self.spend_limit
+
+    def admit_tokens(self, input_tokens: int, max_tokens: int, now: float) -> tuple[float, str]:
+        """Take a request's input tokens and `max_tokens` of output, or take nothing and
+        return the wait and which limit it hit ((0, "") when admitted)."""
+        taken: list[tuple[Bucket, float]] = []
+        for bucket, amount, what in (
+            (self.tokens, input_tokens, "tokens"),
+            (self.input_tokens, input_tokens, "input tokens"),
+            (self.output_tokens, max_tokens, "output tokens"),
+        ):
+            if not bucket.enforced and bucket is not self.tokens:
+                continue
+            wait = bucket.wait_for(amount, now)
+            if wait:
+                for earlier, spent in taken:
+                    earlier.refund(spent, now)
+                return wait, what
+            taken.append((bucket, amount))
+        return 0.0, ""
+
+    def produced(self, output_tokens: int, max_tokens: int, now: float) -> None:
+        """Count a reply's output: the combined bucket pays it, the output bucket gets
+        back what `max_tokens` reserved beyond it."""
+        self.answered += 1
+        self.tokens.take(output_tokens, now)
+        if self.output_tokens.enforced:
+            self.output_tokens.refund(max_tokens - output_tokens, now)
 
     def headers(self, now: float, wall: datetime) -> list[tuple[str, str]]:
+        inputs = self.input_tokens if self.input_tokens.enforced else self.tokens
+        outputs = self.output_tokens if self.output_tokens.enforced else self.tokens
         return [
             *self.requests.headers("requests", now, wall),
             *self.tokens.headers("tokens", now, wall),
-            *self.tokens.headers("input-tokens", now, wall),
-            *self.tokens.headers("output-tokens", now, wall),
+            *inputs.headers("input-tokens", now, wall),
+            *outputs.headers("output-tokens", now, wall),
         ]

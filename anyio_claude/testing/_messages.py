@@ -6,6 +6,7 @@ import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Union
 
 from ..streaming import MessageAccumulator, decode_event
@@ -64,15 +65,19 @@ class MessagesRoute:
         server, body, request_id = self.server, request.json, request.request_id
         limiter = server._limiter
         now = server._now()
+        if limiter.spent():
+            return _spend_limited(request_id, server._wall())
         wait = limiter.requests.wait_for(1, now)
         if wait:
             return _rate_limited(request_id, wait, "requests")
         validate_message_request(body, server.models)
         server.files.check_references(body, request.headers)
         input_tokens = count_request_tokens(body)
-        wait = limiter.tokens.wait_for(input_tokens, now)
+        max_tokens = body["max_tokens"]
+        wait, what = limiter.admit_tokens(input_tokens, max_tokens, now)
         if wait:
-            return _rate_limited(request_id, wait, "tokens")
+            limiter.requests.refund(1, now)
+            return _rate_limited(request_id, wait, what)
         streaming = body.get("stream") is True
         fault = server._fault_for("/v1/messages")
         if fault is not None and fault.kind in STATUS_FAULTS:
@@ -115,8 +120,9 @@ class MessagesRoute:
             )
             message, chunks = reply.message, reply.chunks
         if message is not None or events is not None:
-            limiter.tokens.take(
+            limiter.produced(
                 message.usage.output_tokens if message is not None else _output_tokens(events),
+                max_tokens,
                 server._now(),
             )
         if not streaming:
@@ -189,6 +195,17 @@ def _rate_limited(request_id: str, wait: float, what: str) -> Response:
         f"This request would exceed your organization's rate limit of {what} per minute",
         request_id,
         [("retry-after", str(max(1, math.ceil(wait))))],
+    )
+
+
+def _spend_limited(request_id: str, now: datetime) -> Response:
+    regain = (now + timedelta(days=1)).strftime("%Y-%m-%d")
+    return error_response(
+        429,
+        "rate_limit_error",
+        "You have reached your specified API usage limits. "
+        f"You will regain access on {regain} at 00:00 UTC.",
+        request_id,
     )
 
 

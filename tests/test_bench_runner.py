@@ -1,0 +1,192 @@
+"""The load generator against FakeClaude over real sockets, on asyncio and trio."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from anyio_claude._bench._metrics import SLO
+from anyio_claude._bench._runner import (
+    BenchConfig,
+    SelfCheck,
+    _Progress,
+    _show_progress,
+    run_bench,
+)
+from anyio_claude._bench._shapes import Workload, load_trace
+from anyio_claude.testing import FakeClaude, Fault, count_request_tokens
+
+pytestmark = pytest.mark.anyio
+
+MODEL = "claude-sonnet-4-5-20250929"
+
+
+def config(
+    url: str, *, max_tokens: int = 10, prompt_tokens: int = 40, **fields: Any
+) -> BenchConfig:
+    workload = Workload(MODEL, max_tokens=max_tokens, prompt_tokens=prompt_tokens)
+    return BenchConfig(model=MODEL, api_key="test-key", base_url=url, workload=workload, **fields)
+
+
+async def test_closed_loop_counts_tokens_from_usage() -> None:
+    async with FakeClaude() as server:
+        result = await run_bench(config(server.url, concurrency=4, requests=12, warmup=2))
+        bodies = [r.json for r in server.requests if r.path == "/v1/messages"]
+    summary = result.summary
+    assert len(result.records) == 14 and len(bodies) == 14
+    assert sum(r.warmup for r in result.records) == 2
+    assert summary["requests"] == 12 and summary["completed"] == 12
+    assert summary["errors"]["total"] == 0
+    expected_inputs = sorted(count_request_tokens(body) for body in bodies)
+    assert sorted(r.input_tokens for r in result.records) == expected_inputs
+    for record in result.records:
+        # The fake streams one word, one token, per delta; every delta was stamped.
+        assert record.output_tokens == len(record.content) == 10
+        assert record.status == 200 and record.request_id
+        assert record.sent <= record.content[0] <= record.content[-1] <= record.end
+    measured = [r for r in result.records if not r.warmup]
+    assert summary["output_tokens"] == sum(r.output_tokens or 0 for r in measured)
+    assert summary["settings"]["concurrency"] == 4
+    assert "test-key" not in json.dumps(summary)
+    assert "test-key" not in repr(config(server.url))
+
+
+async def test_synthetic_prompts_are_calibrated_with_count_tokens() -> None:
+    async with FakeClaude() as server:
+        result = await run_bench(config(server.url, concurrency=2, requests=4, prompt_tokens=300))
+    for record in result.records:
+        assert record.input_tokens == pytest.approx(300, rel=0.03)
+
+
+async def test_errors_by_class_and_status_and_partial_content_kept() -> None:
+    faults = [Fault("overloaded", every=3), Fault("mid_stream_error", nth=2, after_events=5)]
+    async with FakeClaude(faults=faults) as server:
+        result = await run_bench(config(server.url, concurrency=1, requests=6))
+    errors = result.summary["errors"]
+    assert errors["by_class"] == {"OverloadedError": 3}
+    assert errors["by_status"] == {"529": 3}
+    broken = [r for r in result.records if r.error and r.content]
+    assert len(broken) == 1 and broken[0].status == 529 and broken[0].output_tokens is None
+    assert result.summary["completed"] == 3
+
+
+async def test_unreachable_endpoint_is_recorded_not_raised() -> None:
+    async with FakeClaude() as server:
+        url = server.url
+        calibrated = config(url, concurrency=1, requests=2)
+    result = await run_bench(calibrated)
+    assert result.summary["errors"]["by_class"] == {"APIConnectionError": 2}
+    assert any("count_tokens failed" in warning for warning in result.warnings)
+
+
+async def test_max_concurrency_turns_queueing_into_schedule_delay() -> None:
+    async with FakeClaude(ttft=0.05) as server:
+        result = await run_bench(
+            config(
+                server.url,
+                rate=1000.0,
+                arrival="constant",
+                requests=12,
+                max_concurrency=2,
+                max_tokens=2,
+            )
+        )
+    in_flight = max(
+        sum(1 for other in result.records if other.sent <= r.sent < other.end)
+        for r in result.records
+    )
+    assert in_flight <= 2
+    # Six waves of two, each ~50 ms: the last requests waited ~250 ms for a slot.
+    assert result.summary["schedule_delay_ms"]["max"] > 200
+
+
+async def test_sweep_steps_up_until_saturated() -> None:
+    async with FakeClaude(ttft=0.03) as server:
+        result = await run_bench(
+            config(
+                server.url,
+                sweep=True,
+                rate=10.0,
+                sweep_factor=8.0,
+                requests=16,
+                max_concurrency=2,
+                max_tokens=2,
+                slo=SLO(ttft_ms=500),
+            )
+        )
+    steps = result.summary["sweep"]
+    assert [step["offered_rate"] for step in steps] == [10.0, 80.0, 640.0][: len(steps)]
+    assert steps[0]["saturated"] is None
+    assert steps[-1]["saturated"] is not None and len(steps) >= 2
+    assert {r.step for r in result.records} == set(range(len(steps)))
+    # The headline numbers are the last step that kept up.
+    assert result.summary["ttft_ms"] == steps[-2]["ttft_ms"]
+
+
+async def test_replay_sends_at_the_trace_times(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.jsonl"
+    lines = [
+        {"timestamp": 5 + i * 0.05, "prompt_tokens": 20 + i, "max_tokens": 3} for i in range(4)
+    ]
+    trace.write_text("\n".join(json.dumps(line) for line in lines))
+    async with FakeClaude() as server:
+        base = config(server.url)
+        replay = load_trace(str(trace), base.workload)  # type: ignore[arg-type]
+        base.replay, base.replay_path = replay, str(trace)
+        result = await run_bench(base)
+    records = sorted(result.records, key=lambda r: r.index)
+    assert [r.scheduled for r in records] == pytest.approx([0, 0.05, 0.1, 0.15])
+    assert [r.output_tokens for r in records] == [3] * 4
+    assert result.summary["settings"]["replay"] == str(trace)
+
+
+async def test_official_client_runs_the_same_load() -> None:
+    async with FakeClaude() as server:
+        result = await run_bench(config(server.url, concurrency=2, requests=4, client="official"))
+    assert result.summary["completed"] == 4
+    assert all(r.output_tokens == len(r.content) == 10 for r in result.records)
+    assert result.summary["settings"]["client"] == "official"
+
+
+async def test_self_check_flags_a_blocked_event_loop() -> None:
+    check = SelfCheck()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(check.watch_loop)
+        for _ in range(5):
+            await anyio.sleep(0.02)
+            time.sleep(0.03)  # noqa: ASYNC251 - the point is to block the loop
+        tg.cancel_scope.cancel()
+    check.wall, check.cpu = 1.0, 0.1
+    report = check.report()
+    assert report["saturated"] and report["loop_lag_ms"]["max"] > 20
+    assert "event-loop lag" in report["warnings"][0]
+    quiet = SelfCheck()
+    quiet.lags, quiet.wall, quiet.cpu = [0.0005] * 100, 1.0, 0.95
+    assert quiet.report()["saturated"] and "busy 95%" in quiet.report()["warnings"][0]
+
+
+async def test_cancelling_a_run_stops_every_request() -> None:
+    async with FakeClaude(ttft=5.0) as server:
+        started = time.monotonic()
+        with anyio.move_on_after(0.5):
+            await run_bench(config(server.url, concurrency=8, requests=8))
+        assert time.monotonic() - started < 2
+
+
+async def test_progress_line_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    progress = _Progress()
+    progress.label, progress.sent, progress.done, progress.in_flight = "step 2 at 4/s: ", 9, 7, 2
+    with anyio.move_on_after(0.7):
+        await _show_progress(progress, anyio.current_time())
+    err = capsys.readouterr().err
+    assert err.startswith("\rstep 2 at 4/s:    0.5s  sent 9  done 7  errors 0  in flight 2")
+    assert "\n" not in err  # rewritten in place

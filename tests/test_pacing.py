@@ -1,0 +1,135 @@
+"""The pacing core: buckets mirrored from headers, the shared pause, AIMD concurrency."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from anyio_claude import RateLimitInfo
+from anyio_claude._pacing import Bucket, Cost, Pacer
+
+pytestmark = pytest.mark.anyio
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_unknown_bucket_never_waits() -> None:
+    bucket = Bucket()
+    assert bucket.wait(1e9, 0.0) == 0.0
+
+
+def test_headers_seed_a_bucket_and_it_refills_at_limit_per_minute() -> None:
+    bucket = Bucket()
+    bucket.observe(limit=600, remaining=0, pending=0, now=0.0)
+    assert bucket.capacity == 600
+    # 600 a minute is 10 a second: one request is 0.1 s away, five are 0.5 s away.
+    assert bucket.wait(1, 0.0) == pytest.approx(0.1)
+    assert bucket.wait(5, 0.0) == pytest.approx(0.5)
+    assert bucket.wait(5, 0.5) == 0.0
+
+
+def test_headers_lower_the_estimate_minus_what_is_in_flight_but_never_raise_it() -> None:
+    bucket = Bucket(1000)
+    bucket.take(100, 0.0)
+    bucket.observe(limit=1000, remaining=500, pending=50, now=0.0)
+    assert bucket.level == 450
+    bucket.observe(limit=1000, remaining=990, pending=0, now=0.0)
+    assert bucket.level == 450
+
+
+def test_refunds_are_capped_at_the_capacity() -> None:
+    bucket = Bucket(100)
+    bucket.take(30, 0.0)
+    bucket.give(50, 0.0)
+    assert bucket.level == 100
+
+
+def test_a_cost_above_the_capacity_waits_for_a_full_bucket_not_forever() -> None:
+    bucket = Bucket(60)
+    bucket.take(60, 0.0)
+    assert bucket.wait(1000, 0.0) == pytest.approx(60.0)
+
+
+def test_a_cost_takes_from_each_bucket_its_share() -> None:
+    cost = Cost(input_tokens=300, output_tokens=1024)
+    assert [cost.of(k) for k in ("requests", "input_tokens", "output_tokens", "tokens")] == [
+        1,
+        300,
+        1024,
+        1324,
+    ]
+
+
+def test_long_retry_after_is_honoured_up_to_the_cap() -> None:
+    clock = Clock()
+    pacer = Pacer(8, max_wait=300.0, clock=clock)
+    # Users see 171 s resets; the official SDK gives up past 60 s.
+    assert pacer.overloaded(171.0) == 171.0
+    assert pacer.paused_until == clock.now + 171.0
+    assert pacer.overloaded(10_000.0) == 300.0
+
+
+def test_overloads_without_retry_after_back_off_exponentially() -> None:
+    pacer = Pacer(8, max_wait=300.0, clock=Clock())
+    pauses = [pacer.overloaded(None) for _ in range(4)]
+    assert pauses == sorted(pauses) and pauses[-1] > 2 * pauses[0]
+    pacer.succeeded()
+    assert pacer.overloaded(None) <= 0.5
+
+
+def test_concurrency_halves_on_overload_and_grows_back_one_per_success() -> None:
+    pacer = Pacer(64, max_wait=1.0, clock=Clock())
+    pacer.seeded = True
+    pacer.overloaded(0.0)
+    pacer.overloaded(0.0)
+    assert pacer.allowed() == 16
+    for _ in range(10):
+        pacer.succeeded()
+    assert pacer.allowed() == 26
+    for _ in range(100):
+        pacer.succeeded()
+    assert pacer.allowed() == 64
+
+
+async def test_one_probe_until_the_first_reply_then_the_full_concurrency() -> None:
+    pacer = Pacer(4, max_wait=1.0)
+    cost = Cost(10, 10)
+    await pacer.acquire(cost)
+    with anyio.move_on_after(0.1) as scope:
+        await pacer.acquire(cost)
+    assert scope.cancelled_caught and pacer.in_flight == 1 and pacer.waiting == 0
+    pacer.release(cost, info=RateLimitInfo(), used=cost, refund_request=False)
+    for _ in range(4):
+        with anyio.fail_after(1):
+            await pacer.acquire(cost)
+    assert pacer.in_flight == 4
+
+
+async def test_a_pause_holds_every_acquire_until_it_ends() -> None:
+    pacer = Pacer(8, max_wait=10.0)
+    pacer.seeded = True
+    pacer.overloaded(0.3)
+    started = anyio.current_time()
+    async with anyio.create_task_group() as tg:
+        for _ in range(3):
+            tg.start_soon(pacer.acquire, Cost(1, 1))
+    assert anyio.current_time() - started >= 0.29
+    assert pacer.in_flight == 3
+
+
+async def test_acquire_waits_for_the_bucket_seeded_from_headers() -> None:
+    pacer = Pacer(8, max_wait=10.0)
+    info = RateLimitInfo(requests_limit=600, requests_remaining=0)
+    await pacer.acquire(Cost(1, 1))
+    pacer.release(Cost(1, 1), info=info, used=Cost(1, 1), refund_request=False)
+    started = anyio.current_time()
+    for _ in range(3):
+        await pacer.acquire(Cost(1, 1))
+    # 600 a minute from empty: the third request is 0.3 s away.
+    assert anyio.current_time() - started == pytest.approx(0.3, abs=0.08)
