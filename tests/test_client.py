@@ -165,8 +165,11 @@ async def test_batches(client: AsyncClaude) -> None:
     while batch.processing_status != "ended":
         await anyio.sleep(0.01)
         batch = await client.messages.batches.retrieve(batch.id)
-    results = [r async for r in await client.messages.batches.results(batch.id)]
+    call = client.messages.batches.results(batch.id)
+    results = [r async for r in await call]
     assert sorted(r.custom_id for r in results) == ["r0", "r1", "r2"]
+    async with call as again:  # the same call, sent anew
+        assert sorted([r.custom_id async for r in again]) == ["r0", "r1", "r2"]
     assert all(r.result.type == "succeeded" for r in results)
     assert batch.id in [b.id async for b in client.messages.batches.list()]
     deleted = await client.messages.batches.delete(batch.id)

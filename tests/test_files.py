@@ -541,3 +541,18 @@ def test_blocking_client_files(backend: str, tmp_path: Path) -> None:
         with client.beta.files.with_streaming_response.delete(generated["id"]) as gone:
             assert gone.parse().type == "file_deleted"
         assert client.beta.files.with_raw_response.delete(raw.parse().id).status_code == 200
+
+
+async def test_each_await_of_one_download_call_sends_the_request_anew(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    generated = server.files.add(b"abc", filename="a.txt")
+    download = client.beta.files.download(generated["id"])
+    assert server.requests == []
+    first = await download
+    second = await download
+    assert await first.read() == await second.read() == b"abc"
+    assert len(server.requests) == 2
+    async with download as third:
+        assert await third.read() == b"abc"
+    assert len(server.requests) == 3 and pool(client) == (0, 2)  # first and second overlapped

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -19,6 +19,7 @@ from ..types import (
     decode_batch_result_line,
 )
 from ..types._decode import LenientDecoder
+from ._closing import ClosingCall
 from ._messages import Mode, _Op
 from ._models import page_op, paginator
 from ._pagination import AsyncPage, AsyncPaginator
@@ -133,31 +134,11 @@ class AsyncBatchResults:
         await self.close()
 
 
-class BatchResultsCall:
+class BatchResultsCall(ClosingCall[AsyncBatchResults]):
     """What `batches.results(id)` returns: `await` it for `AsyncBatchResults`, or use it
     as `async with ... as results:`, which closes the results on leaving."""
 
-    __slots__ = ("_call", "_results")
-
-    def __init__(self, call: Coroutine[Any, Any, AsyncBatchResults]) -> None:
-        self._call = call
-        self._results: AsyncBatchResults | None = None
-
-    def __await__(self) -> Generator[Any, None, AsyncBatchResults]:
-        return self._call.__await__()
-
-    async def __aenter__(self) -> AsyncBatchResults:
-        self._results = await self._call
-        return self._results
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._results is not None:
-            await self._results.close()
+    __slots__ = ()
 
 
 class _Batches:
@@ -397,7 +378,7 @@ class AsyncBatches:
         The results are fetched from the batch's `results_url` (on this client's origin).
         Raises `ClaudeError` if the batch has not ended yet.
         """
-        return BatchResultsCall(self._impl.results(message_batch_id, **options))
+        return BatchResultsCall(lambda: self._impl.results(message_batch_id, **options))
 
     async def wait(
         self,

@@ -10,7 +10,7 @@ import io
 import mimetypes
 import os
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeAlias, Union
 from urllib.parse import quote
@@ -24,13 +24,12 @@ from .._response import AsyncAPIResponse, HTTPResponse
 from ..types import DeletedFile, FileMetadata
 from ..types._decode import LenientDecoder
 from ._beta import beta_headers
+from ._closing import ClosingCall
 from ._messages import Mode, StreamingResponseManager, _Op
 from ._models import paginator
 from ._pagination import AsyncPaginator
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from typing_extensions import Unpack
 
     from .._client import AsyncClaude
@@ -267,31 +266,11 @@ async def _read_all(response: AsyncAPIResponse[bytes]) -> bytes:
     return await response.read()
 
 
-class AsyncFileDownload:
+class AsyncFileDownload(ClosingCall[AsyncBinaryAPIResponse]):
     """What `files.download(...)` returns: `await` it for an `AsyncBinaryAPIResponse`, or
     `async with` it to have the response closed at the end of the block."""
 
-    __slots__ = ("_open", "_response")
-
-    def __init__(self, open_response: Callable[[], Awaitable[AsyncBinaryAPIResponse]]) -> None:
-        self._open = open_response
-        self._response: AsyncBinaryAPIResponse | None = None
-
-    def __await__(self) -> Generator[Any, None, AsyncBinaryAPIResponse]:
-        return self._open().__await__()
-
-    async def __aenter__(self) -> AsyncBinaryAPIResponse:
-        self._response = await self._open()
-        return self._response
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._response is not None:
-            await self._response.close()
+    __slots__ = ()
 
 
 # ------------------------------------------------------------------------ the resource
