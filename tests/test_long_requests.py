@@ -27,6 +27,18 @@ async def test_the_guard_fires_just_above_ten_minutes_and_before_any_io() -> Non
         assert client._transport is None or client._transport.num_connections == 0
 
 
+@pytest.mark.parametrize("model", ["claude-opus-4-20250514", "claude-opus-4-1@20250805"])
+async def test_models_with_a_smaller_non_streaming_limit_are_guarded_above_it(model: str) -> None:
+    # The official SDK's MODEL_NONSTREAMING_TOKENS: 8,192 for these models.
+    async with AsyncClaude(api_key="k", base_url=NOWHERE, max_retries=0) as client:
+        with pytest.raises(ValueError, match=r"Streaming is required.*max_tokens=8193"):
+            await client.messages.create(model=model, max_tokens=8_193, messages=USER)
+        with pytest.raises(APIConnectionError):
+            await client.messages.create(model=model, max_tokens=8_192, messages=USER)
+        with pytest.raises(APIConnectionError):
+            await client.messages.create(model=model, max_tokens=8_193, messages=USER, timeout=30.0)
+
+
 @pytest.mark.parametrize(
     "timeout", [30.0, Timeout(60.0), Timeout(None)], ids=["float", "Timeout", "None"]
 )

@@ -67,6 +67,17 @@ _count_decoder = LenientDecoder(MessageTokensCount)
 
 # The official SDK's estimate: 128k output tokens take up to an hour to generate.
 _MAX_NONSTREAMING_SECONDS = 600.0
+# Models the API serves only up to this many output tokens without streaming (the official
+# SDK's MODEL_NONSTREAMING_TOKENS), whatever the estimate above says.
+_MAX_NONSTREAMING_TOKENS = {
+    "claude-opus-4-20250514": 8_192,
+    "claude-opus-4-0": 8_192,
+    "claude-4-opus-20250514": 8_192,
+    "anthropic.claude-opus-4-20250514-v1:0": 8_192,
+    "claude-opus-4@20250514": 8_192,
+    "anthropic.claude-opus-4-1-20250805-v1:0": 8_192,
+    "claude-opus-4-1@20250805": 8_192,
+}
 
 Mode = Literal["plain", "raw", "streaming"]
 
@@ -515,7 +526,10 @@ class _Messages:
     def _check_duration(self, request: _Request) -> None:
         max_tokens = request.body["max_tokens"]
         if not self._client._timeout_given(request.timeout):
-            if 3600.0 * max_tokens / 128_000 > _MAX_NONSTREAMING_SECONDS:
+            model_limit = _MAX_NONSTREAMING_TOKENS.get(request.body["model"])
+            if 3600.0 * max_tokens / 128_000 > _MAX_NONSTREAMING_SECONDS or (
+                model_limit is not None and max_tokens > model_limit
+            ):
                 raise ValueError(
                     "Streaming is required for operations that may take longer than 10 "
                     f"minutes (max_tokens={max_tokens}): use messages.stream(...) or "
@@ -645,8 +659,9 @@ class AsyncMessages:
         """Send a conversation; `await` it for the reply `Message`.
 
         With `stream=True` the awaited result is an `AsyncStream` of raw events. Without
-        streaming, a `max_tokens` that could take over 10 minutes raises `ValueError`
-        unless a timeout is given explicitly (stream instead).
+        streaming, a `max_tokens` that could take over 10 minutes (or is above what the
+        model serves without streaming, 8,192 for Claude Opus 4 and 4.1) raises
+        `ValueError` unless a timeout is given explicitly (stream instead).
         Bad arguments raise `TypeError`/`ValueError` naming the argument, before any
         request is sent. Raises `APIStatusError` subclasses for error replies (after
         retries), `APIConnectionError`/`APITimeoutError` for transport failures.
