@@ -328,15 +328,14 @@ async def test_batches_lifecycle(server: FakeClaude, official: anthropic.AsyncAn
     ]
     batch = await official.messages.batches.create(requests=requests)  # type: ignore[arg-type]
     assert batch.processing_status == "in_progress"
-    assert batch.request_counts.processing == 3
-    with pytest.raises(anthropic.BadRequestError):
-        await official.messages.batches.delete(batch.id)
-    for _ in range(200):
-        batch = await official.messages.batches.retrieve(batch.id)
-        if batch.processing_status == "ended":
-            break
-        await anyio.sleep(0.01)
-    assert batch.processing_status == "ended" and batch.request_counts.succeeded == 3
+    # The fixture ends a batch in 30 ms, so the counts are checked loosely here and exactly
+    # (and deleting while processing) in test_batch_cancel_and_validation's slow server.
+    assert sum(batch.request_counts.to_dict().values()) == 3
+    with anyio.fail_after(30):  # the batch ends in 30 ms; a loaded machine may take longer
+        while batch.processing_status != "ended":
+            await anyio.sleep(0.01)
+            batch = await official.messages.batches.retrieve(batch.id)
+    assert batch.request_counts.succeeded == 3
     assert batch.results_url is not None
     results = [r async for r in await official.messages.batches.results(batch.id)]
     assert sorted(r.custom_id for r in results) == ["req-0", "req-1", "req-2"]
@@ -355,6 +354,9 @@ async def test_batch_cancel_and_validation(official: anthropic.AsyncAnthropic) -
         batch = await client.messages.batches.create(
             requests=[{"custom_id": "a", "params": params}]  # type: ignore[list-item]
         )
+        assert batch.request_counts.processing == 1
+        with pytest.raises(anthropic.BadRequestError):
+            await client.messages.batches.delete(batch.id)
         canceled = await client.messages.batches.cancel(batch.id)
         assert canceled.cancel_initiated_at is not None
         ended = await client.messages.batches.retrieve(batch.id)
