@@ -21,6 +21,7 @@ from anyio.from_thread import BlockingPortal
 
 from ._client import NOT_GIVEN, AsyncClaude, NotGiven, _secret
 from ._errors import ClaudeError
+from ._model_warnings import collect_model_warnings, emit
 from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, HTTPResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import AsyncPage
@@ -217,13 +218,20 @@ def _shut_down(portal: BlockingPortal, thread: threading.Thread) -> None:
     thread.join()
 
 
-async def _call_async_method(method: Any, args: Any, kwargs: Any) -> Any:
-    return await method(*args, **kwargs)
+async def _call_async_method(method: Any, args: Any, kwargs: Any, warned: Any) -> Any:
+    with collect_model_warnings(warned):
+        call = method(*args, **kwargs)
+    return await call
 
 
 def _run(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call an async resource method in the loop thread and wait for its result."""
-    return portal.call(_call_async_method, method, args, kwargs)
+    """Call an async resource method in the loop thread and wait for its result; its
+    warnings are raised here, in the caller's thread."""
+    warned: list[tuple[str, type[Warning]]] = []
+    try:
+        return portal.call(_call_async_method, method, args, kwargs, warned)
+    finally:
+        emit(warned)
 
 
 def _blocking(portal: _Portal, value: Any) -> Any:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ("main",)
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 
 
 async def _demo(requests: int, concurrency: int) -> None:

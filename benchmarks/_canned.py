@@ -21,7 +21,7 @@ SMALL_MESSAGE = {
     "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
     "type": "message",
     "role": "assistant",
-    "model": "claude-sonnet-4-5-20250929",
+    "model": "claude-sonnet-5-5",
     "content": [{"type": "text", "text": "Hello! How can I help you today?"}],
     "stop_reason": "end_turn",
     "stop_sequence": None,

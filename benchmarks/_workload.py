@@ -68,7 +68,7 @@ def mixed_events(
                 "type": "message",
                 "role": "assistant",
                 "content": [],
-                "model": "claude-sonnet-4-5-20250929",
+                "model": "claude-sonnet-5-5",
                 "stop_reason": None,
                 "stop_sequence": None,
                 "usage": {"input_tokens": 1200, "output_tokens": 1},

@@ -48,7 +48,7 @@ from _stable import (
 )
 from _workload import mixed_body
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 ASK: dict[str, Any] = {
     "model": MODEL,
     "max_tokens": 1024,

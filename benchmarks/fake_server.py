@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _canned import SMALL_MESSAGE, canned_server, http_response
 from _workload import mixed_body, mixed_events
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 SMALL = json.dumps(
     {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": "hello"}]}
 ).encode()

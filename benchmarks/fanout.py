@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _canned import SMALL_MESSAGE, canned_server, http_response
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 KEY = "bench-key-not-secret"
 
 

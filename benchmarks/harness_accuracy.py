@@ -24,7 +24,7 @@ import anyio
 from anyio_claude._bench._runner import BenchConfig, run_bench
 from anyio_claude._bench._shapes import Workload
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 
 
 def main() -> int:

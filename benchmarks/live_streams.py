@@ -68,7 +68,7 @@ from _stable import (
     spread,
 )
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 KEY = "bench-key-not-secret"
 # The official SDK warns about the (deprecated) model id on every call; not our output.
 warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*deprecated.*")

@@ -77,7 +77,7 @@ def official(parts: list[bytes]) -> int:
         async with httpx2.AsyncClient(transport=httpx2.MockTransport(handler)) as http:
             client = anthropic.AsyncAnthropic(api_key="bench-key", http_client=http, max_retries=0)
             async with client.messages.stream(
-                model="claude-sonnet-4-5-20250929",
+                model="claude-sonnet-5-5",
                 max_tokens=1024,
                 messages=[{"role": "user", "content": "hi"}],
             ) as stream:

@@ -102,7 +102,7 @@ def event_streams(draw: st.DrawFn, drift: bool = False) -> list[dict[str, Any]]:
                 "type": "message",
                 "role": "assistant",
                 "content": [],
-                "model": "claude-sonnet-4-5-20250929",
+                "model": "claude-sonnet-5-5",
                 "stop_reason": None,
                 "stop_sequence": None,
                 "usage": {

@@ -20,7 +20,7 @@ from anyio_claude.testing._routing import ApiRequest
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 
 
 def write_input(path: Path, n: int, extra: list[str] | None = None) -> set[str]:

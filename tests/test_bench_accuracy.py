@@ -22,7 +22,7 @@ from anyio_claude.testing import FakeClaude
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 TTFT, ITL = 0.2, 0.02
 # Spread each server delay by up to +-20 % (mean and median unchanged): 64 replies in
 # lockstep would otherwise queue inside the fake server's single event loop, measuring

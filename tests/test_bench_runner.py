@@ -24,7 +24,7 @@ from anyio_claude.testing import FakeClaude, Fault, count_request_tokens
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 
 
 def config(

@@ -11,7 +11,7 @@ import pytest
 
 from anyio_claude._bench._shapes import Workload, arrival_offsets, load_dataset, load_trace
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 
 
 def gaps(offsets: list[float]) -> list[float]:

@@ -14,7 +14,7 @@ from anyio_claude.types import Message, MessageTokensCount
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER: Any = [{"role": "user", "content": "Hello there"}]
 KEY = "sk-ant-beta-test"
 

@@ -17,7 +17,7 @@ import pytest
 from anyio_claude.cli import _fake_server_options, _parser, main
 from anyio_claude.testing import FakeClaude
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])

@@ -15,7 +15,7 @@ import pytest
 from anyio_claude.cli import main
 from anyio_claude.testing import FakeClaude
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 KEY = "sk-bench-secret-0123456789"
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from anyio_claude.testing import FakeClaude, count_request_tokens
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 KEY = "sk-chat-secret-0123456789"
 
 

@@ -37,7 +37,7 @@ from ._servers import raw_server, response
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Hello there"}]
 KEY = "sk-ant-secret-1234567890"
 
@@ -130,7 +130,7 @@ async def test_count_tokens_models_and_pagination(client: AsyncClaude) -> None:
     ids = [m.id async for m in client.models.list(limit=1)]
     assert MODEL in ids and len(ids) == len(set(ids)) >= 3
     info = await client.models.retrieve(MODEL)
-    assert info.display_name == "Claude Sonnet 4.5"
+    assert info.display_name == "Claude Sonnet 5.5"
 
 
 async def test_raw_and_streaming_responses(client: AsyncClaude) -> None:

@@ -36,7 +36,7 @@ from .test_streaming_properties import contains
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 KEY = "sk-ant-secret-1234567890"
 DROP = object()
 

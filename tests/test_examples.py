@@ -22,7 +22,7 @@ from anyio_claude import Claude as Anthropic
 from anyio_claude import Timeout
 from anyio_claude.testing import FakeClaude
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_getting_started(capsys: pytest.CaptureFixture[str]) -> None:
                 "content": "Hello, Claude",
             }
         ],
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
     )
     print(message.content)
     client.close()
@@ -72,7 +72,7 @@ def test_async_usage(backend: str, capsys: pytest.CaptureFixture[str]) -> None:
                     "content": "Hello, Claude",
                 }
             ],
-            model="claude-sonnet-4-5-20250929",
+            model="claude-sonnet-5-5",
         )
         print(message.content)
         await client.close()
@@ -92,7 +92,7 @@ def test_streaming_responses(capsys: pytest.CaptureFixture[str]) -> None:
                 "content": "Hello, Claude",
             }
         ],
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
         stream=True,
     )
     for event in stream:
@@ -115,7 +115,7 @@ def test_streaming_helpers(backend: str, capsys: pytest.CaptureFixture[str]) -> 
                     "content": "Say hello there!",
                 }
             ],
-            model="claude-sonnet-4-5-20250929",
+            model="claude-sonnet-5-5",
         ) as stream:
             async for text in stream.text_stream:
                 print(text, end="", flush=True)
@@ -134,7 +134,7 @@ def test_streaming_helpers(backend: str, capsys: pytest.CaptureFixture[str]) -> 
 def test_token_counting() -> None:
     client = Anthropic()
     count = client.messages.count_tokens(
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
         messages=[{"role": "user", "content": "Hello, world"}],
     )
     print(count.input_tokens)  # 10
@@ -142,7 +142,7 @@ def test_token_counting() -> None:
     message = client.messages.create(
         max_tokens=1024,
         messages=[{"role": "user", "content": "Hello, world"}],
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
     )
     print(message.usage)
     # Usage(input_tokens=25, output_tokens=13)
@@ -168,7 +168,7 @@ def test_tool_use_round_trip() -> None:
         }
     ]
     response = client.messages.create(
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
         max_tokens=1024,
         tools=tools,
         messages=[{"role": "user", "content": "What's the weather like in San Francisco?"}],
@@ -177,7 +177,7 @@ def test_tool_use_round_trip() -> None:
     tool_use = next(block for block in response.content if block.type == "tool_use")
     assert isinstance(tool_use.input["location"], str)
     follow_up = client.messages.create(
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
         max_tokens=1024,
         tools=tools,
         messages=[
@@ -201,7 +201,7 @@ def test_tool_use_round_trip() -> None:
 def test_system_prompt_prefill_vision_and_thinking() -> None:
     client = Anthropic()
     message = client.messages.create(
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
         max_tokens=1024,
         system="You are a seasoned data scientist at a Fortune 500 company.",
         messages=[
@@ -216,7 +216,7 @@ def test_system_prompt_prefill_vision_and_thinking() -> None:
 
     image_data = base64.standard_b64encode(b"\xff\xd8\xff\xe0 not really a jpeg").decode("utf-8")
     message = client.messages.create(
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
         max_tokens=1024,
         messages=[
             {
@@ -238,7 +238,7 @@ def test_system_prompt_prefill_vision_and_thinking() -> None:
     assert message.content
 
     response = client.messages.create(
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
         max_tokens=16000,
         thinking={"type": "enabled", "budget_tokens": 10000},
         messages=[
@@ -292,7 +292,7 @@ def test_request_ids_retries_and_timeouts() -> None:
     message = client.messages.create(
         max_tokens=1024,
         messages=[{"role": "user", "content": "Hello, Claude"}],
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
     )
     print(message._request_id)  # req_018EeWyXxfu5pfWkrYcMdjWG
     assert message._request_id and message._request_id.startswith("req_")
@@ -301,14 +301,14 @@ def test_request_ids_retries_and_timeouts() -> None:
         messages=[
             {"role": "user", "content": "Can you help me effectively ask for a raise at work?"}
         ],
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
     )
     client.with_options(timeout=5.0).messages.create(
         max_tokens=1024,
         messages=[
             {"role": "user", "content": "Where can I get a good coffee in my neighbourhood?"}
         ],
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
     )
 
 
@@ -318,7 +318,7 @@ def test_raw_and_streaming_responses(capsys: pytest.CaptureFixture[str]) -> None
     response = client.messages.with_raw_response.create(
         max_tokens=1024,
         messages=[{"role": "user", "content": "Hello, Claude"}],
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
     )
     print(response.headers.get("X-My-Header"))
 
@@ -328,7 +328,7 @@ def test_raw_and_streaming_responses(capsys: pytest.CaptureFixture[str]) -> None
     with client.messages.with_streaming_response.create(
         max_tokens=1024,
         messages=[{"role": "user", "content": "Hello, Claude"}],
-        model="claude-sonnet-4-5-20250929",
+        model="claude-sonnet-5-5",
     ) as response:
         print(response.headers.get("X-My-Header"))
 
@@ -346,7 +346,7 @@ def test_batches_and_pagination(fake: FakeClaude) -> None:
             {
                 "custom_id": "my-first-request",
                 "params": {
-                    "model": "claude-sonnet-4-5-20250929",
+                    "model": "claude-sonnet-5-5",
                     "max_tokens": 1024,
                     "messages": [{"role": "user", "content": "Hello, world"}],
                 },
@@ -354,7 +354,7 @@ def test_batches_and_pagination(fake: FakeClaude) -> None:
             {
                 "custom_id": "my-second-request",
                 "params": {
-                    "model": "claude-sonnet-4-5-20250929",
+                    "model": "claude-sonnet-5-5",
                     "max_tokens": 1024,
                     "messages": [{"role": "user", "content": "Hi again, friend"}],
                 },

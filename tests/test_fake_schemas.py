@@ -41,7 +41,7 @@ async def test_nested_invalid_schema_is_a_400_naming_the_place(
     async with FakeClaude() as fake, AsyncClaude(api_key="k", base_url=fake.url) as client:
         with pytest.raises(BadRequestError, match=re.escape(f"properties.size.{where}")):
             await client.messages.create(
-                model="claude-sonnet-4-5-20250929",
+                model="claude-sonnet-5-5",
                 max_tokens=100,
                 messages=[{"role": "user", "content": "hi"}],
                 output_config={"format": with_size(size)},  # type: ignore[typeddict-item]

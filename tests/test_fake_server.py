@@ -19,7 +19,7 @@ from anyio_claude.types import Message, TextBlock, Usage
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Hello there"}]
 WEATHER_TOOL = {
     "name": "get_weather",
@@ -223,7 +223,7 @@ async def test_models_list_and_pagination(official: anthropic.AsyncAnthropic) ->
     assert sorted(everything) == sorted(m.id for m in DEFAULT_MODELS)
     page = await official.models.list(limit=2)
     assert len(page.data) == 2 and page.has_more
-    assert (await official.models.retrieve(MODEL)).display_name == "Claude Sonnet 4.5"
+    assert (await official.models.retrieve(MODEL)).display_name == "Claude Sonnet 5.5"
     with pytest.raises(anthropic.NotFoundError):
         await official.models.retrieve("claude-nonexistent")
 

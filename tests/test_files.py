@@ -31,7 +31,7 @@ from anyio_claude.types import DeletedFile, FileMetadata
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 KEY = "sk-ant-files-test"
 FILES_BETA = "files-api-2025-04-14"
 

@@ -21,7 +21,7 @@ from anyio_claude.types import MessageParam
 
 from ._servers import fixed, raw_server
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER: list[MessageParam] = [{"role": "user", "content": "hi"}]
 
 

@@ -12,7 +12,7 @@ from anyio_claude import APIConnectionError, AsyncClaude, Timeout
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Hello there"}]
 NOWHERE = "http://127.0.0.1:9"  # nothing listens: reaching the network is a connection error
 LIMIT = 21_333  # 3600 s * 21,333 / 128,000 = 599.99 s

@@ -30,7 +30,7 @@ from anyio_claude.types import Message, ParsedMessage, ParsedTextBlock, TextBloc
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
 KEY = "sk-ant-parse-test"
 

@@ -24,7 +24,7 @@ from ._servers import read_request
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Hello there"}]
 KEY = "sk-ant-secret-1234567890"
 PROXY_VARS = ("https_proxy", "http_proxy", "all_proxy", "no_proxy")

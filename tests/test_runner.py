@@ -25,7 +25,7 @@ from anyio_claude.types import Message, decode_message
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 KEY = "test-key"
 
 

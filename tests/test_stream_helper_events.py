@@ -28,7 +28,7 @@ START: dict[str, Any] = {
         "type": "message",
         "role": "assistant",
         "content": [],
-        "model": "claude-sonnet-4-5-20250929",
+        "model": "claude-sonnet-5-5",
         "stop_reason": None,
         "stop_sequence": None,
         "usage": {"input_tokens": 1, "output_tokens": 0},

@@ -23,7 +23,7 @@ START = {
         "type": "message",
         "role": "assistant",
         "content": [],
-        "model": "claude-sonnet-4-5-20250929",
+        "model": "claude-sonnet-5-5",
         "stop_reason": None,
         "stop_sequence": None,
         "usage": {"input_tokens": 10, "output_tokens": 1, "cache_read_input_tokens": 7},

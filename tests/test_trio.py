@@ -9,7 +9,7 @@ from anyio_claude import APIStatusError, AsyncClaude, fan_out
 from anyio_claude.testing import FakeClaude, Fault
 
 KEY = "sk-ant-test-trio"
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Tell me a long story about trio."}]
 
 

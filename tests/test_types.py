@@ -47,7 +47,7 @@ def message(content: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         "type": "message",
         "role": "assistant",
         "content": content,
-        "model": "claude-sonnet-4-5-20250929",
+        "model": "claude-sonnet-5-5",
         "stop_reason": "end_turn",
         "stop_sequence": None,
         "usage": {"input_tokens": 2095, "output_tokens": 503},
@@ -403,7 +403,7 @@ def test_pydantic_names_and_item_access() -> None:
     assert json.loads(decoded.model_dump_json(exclude_none=True)) == decoded.model_dump(
         exclude_none=True
     )
-    assert decoded["model"] == "claude-sonnet-4-5-20250929"
+    assert decoded["model"] == "claude-sonnet-5-5"
     assert decoded.content[0]["type"] == "text"
     assert decoded.content[0]["text"] == "a"
     assert decoded["new_key"] is None

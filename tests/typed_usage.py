@@ -46,7 +46,7 @@ from anyio_claude.types import (
     UnknownBlock,
 )
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 
 
 async def plain(client: AsyncClaude) -> None:

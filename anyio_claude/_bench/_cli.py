@@ -15,7 +15,7 @@ import anyio
 
 __all__ = ("add_commands", "run_command")
 
-_DEFAULT_MODEL = "claude-sonnet-4-5-20250929"
+_DEFAULT_MODEL = "claude-sonnet-5-5"
 
 
 def _positive_int(text: str) -> int:

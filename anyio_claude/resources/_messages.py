@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
 from .._http import Timeout
+from .._model_warnings import warn_about_model
 from .._parse import AsyncParsedMessageStream, merge_output_config, parse_message
 from .._response import (
     AsyncAPIResponse,
@@ -544,6 +545,7 @@ class _Messages:
                 "messages.parse(...) or messages.stream(...) for structured outputs"
             )
         request = _gather("create", _message_request, args)
+        warn_about_model(request.body["model"], request.body.get("thinking"))
         stream = "stream" in request.body
         if not stream:
             self._check_duration(request)
@@ -567,6 +569,7 @@ class _Messages:
                 "messages.stream(..., output_format=...) to stream a structured output"
             )
         request = _gather("parse", _message_request, {"output_format": output_format, **args})
+        warn_about_model(request.body["model"], request.body.get("thinking"))
         self._check_duration(request)
         call = self._call("/v1/messages", request, **{"x-stainless-helper": "messages.parse"})
         message = _Op(self._client, call, decode=decode_message).run("plain")
@@ -582,6 +585,7 @@ class _Messages:
             raise TypeError("stream() got an unexpected keyword argument 'stream'")
         args = {"output_format": output_format, "stream": True, **args}
         request = _gather("stream", _message_request, args)
+        warn_about_model(request.body["model"], request.body.get("thinking"))
         helper = {"x-stainless-helper-method": "stream", "x-stainless-stream-helper": "messages"}
         call = self._call("/v1/messages", request, **helper)
         idle = call.timeout.stream_idle

@@ -167,7 +167,11 @@ class BatchesRoute:
                 else:
                     usage = Usage(input_tokens=count_request_tokens(params), output_tokens=0)
                     reply = generate_reply(
-                        params, seed=server.seed, message_id=server._id("msg_01"), usage=usage
+                        params,
+                        seed=server.seed,
+                        message_id=server._id("msg_01"),
+                        usage=usage,
+                        model=server.models[params["model"]].id,
                     )
                     result = {"type": "succeeded", "message": reply.message.to_dict()}
                 lines.append(encode_json({"custom_id": item["custom_id"], "result": result}))

@@ -116,7 +116,11 @@ class MessagesRoute:
                 cache_read_input_tokens=read,
             )
             reply = generate_reply(
-                body, seed=server.seed, message_id=server._id("msg_01"), usage=usage
+                body,
+                seed=server.seed,
+                message_id=server._id("msg_01"),
+                usage=usage,
+                model=server.models[body["model"]].id,
             )
             message, chunks = reply.message, reply.chunks
         if message is not None or events is not None:

@@ -49,19 +49,53 @@ VOCABULARY = (
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A model the fake serves: its id, display name and output limit."""
+    """A model the fake serves: its id, display name, output limit, and the aliases that
+    name it too (a reply names the model by its id, as the API does)."""
 
     id: str
     display_name: str
     max_tokens: int = 64_000
     created_at: str = "2025-09-29T00:00:00Z"
+    aliases: tuple[str, ...] = ()
 
 
+# The models the official SDK 2.14 names (its `Model` type), newest first, less
+# `claude-mythos-preview`, past its end-of-life (June 30th, 2026). The output limits and
+# the dates of the models after Claude Opus 4.5 are the fake's own, in release order.
 DEFAULT_MODELS = (
-    ModelSpec("claude-opus-4-5-20250929", "Claude Opus 4.5"),
-    ModelSpec("claude-sonnet-4-5-20250929", "Claude Sonnet 4.5"),
-    ModelSpec("claude-haiku-4-5-20251001", "Claude Haiku 4.5", created_at="2025-10-01T00:00:00Z"),
-    ModelSpec("claude-3-5-haiku-20241022", "Claude Haiku 3.5", 8_192, "2024-10-22T00:00:00Z"),
+    ModelSpec("claude-fable-5-2", "Claude Fable 5.2", created_at="2026-11-10T00:00:00Z"),
+    ModelSpec("claude-mythos-5-2", "Claude Mythos 5.2", created_at="2026-11-03T00:00:00Z"),
+    ModelSpec("claude-haiku-5-5", "Claude Haiku 5.5", created_at="2026-10-20T00:00:00Z"),
+    ModelSpec("claude-sonnet-5-5", "Claude Sonnet 5.5", created_at="2026-10-13T00:00:00Z"),
+    ModelSpec("claude-fable-5-1", "Claude Fable 5.1", created_at="2026-09-22T00:00:00Z"),
+    ModelSpec("claude-opus-5-5", "Claude Opus 5.5", created_at="2026-09-08T00:00:00Z"),
+    ModelSpec("claude-mythos-5-1", "Claude Mythos 5.1", created_at="2026-08-25T00:00:00Z"),
+    ModelSpec("claude-sonnet-5", "Claude Sonnet 5", created_at="2026-08-04T00:00:00Z"),
+    ModelSpec("claude-fable-5", "Claude Fable 5", created_at="2026-07-14T00:00:00Z"),
+    ModelSpec("claude-mythos-5", "Claude Mythos 5", created_at="2026-06-23T00:00:00Z"),
+    ModelSpec("claude-opus-5", "Claude Opus 5", created_at="2026-06-02T00:00:00Z"),
+    ModelSpec("claude-opus-4-8", "Claude Opus 4.8", created_at="2026-05-05T00:00:00Z"),
+    ModelSpec("claude-opus-4-7", "Claude Opus 4.7", created_at="2026-04-07T00:00:00Z"),
+    ModelSpec("claude-opus-4-6", "Claude Opus 4.6", created_at="2026-02-05T00:00:00Z"),
+    ModelSpec("claude-sonnet-4-6", "Claude Sonnet 4.6", created_at="2026-01-27T00:00:00Z"),
+    ModelSpec(
+        "claude-opus-4-5-20251101",
+        "Claude Opus 4.5",
+        created_at="2025-11-01T00:00:00Z",
+        aliases=("claude-opus-4-5",),
+    ),
+    ModelSpec(
+        "claude-haiku-4-5-20251001",
+        "Claude Haiku 4.5",
+        created_at="2025-10-01T00:00:00Z",
+        aliases=("claude-haiku-4-5",),
+    ),
+    ModelSpec(
+        "claude-sonnet-4-5-20250929",
+        "Claude Sonnet 4.5",
+        created_at="2025-09-29T00:00:00Z",
+        aliases=("claude-sonnet-4-5",),
+    ),
 )
 
 
@@ -595,6 +629,7 @@ def generate_reply(
     seed: int,
     message_id: str,
     usage: Usage,
+    model: str | None = None,
 ) -> Reply:
     """The fake model's deterministic answer to a valid request body.
 
@@ -701,7 +736,7 @@ def generate_reply(
         type="message",
         role="assistant",
         content=blocks,
-        model=str(body["model"]),
+        model=model if model is not None else str(body["model"]),
         stop_reason=stop_reason,
         stop_sequence=stop_sequence,
         usage=usage,

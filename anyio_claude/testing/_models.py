@@ -25,7 +25,8 @@ class ModelsRoute:
                 404, "not_found_error", f"Not found: {request.method} {request.path}"
             )
         if request.path == "/v1/models":
-            ordered = sorted(self.models.values(), key=lambda m: m.created_at, reverse=True)
+            unique = {m.id: m for m in self.models.values()}.values()  # not aliases
+            ordered = sorted(unique, key=lambda m: m.created_at, reverse=True)
             return page(request.query, [model_object(m) for m in ordered])
         model_id = request.path.removeprefix("/v1/models/")
         model = self.models.get(model_id)

@@ -82,7 +82,7 @@ class FakeClaude:
         self.host = host
         self.port = port
         self.api_keys = None if api_keys is None else frozenset(api_keys)
-        self.models = {m.id: m for m in models}
+        self.models = {name: m for m in models for name in (m.id, *m.aliases)}
         self.ssl_context = ssl_context
         self.seed = seed
         self.line_ending = line_ending

@@ -1,0 +1,114 @@
+"""The official SDK's warnings about a request's model, and FakeClaude serving the models
+the official SDK 2.14 names (so its examples run against it after changing the import).
+
+Stated from the official SDK (`anthropic/_data`): the deprecated models with their
+end-of-life dates warn with `DeprecationWarning`; `thinking.type="enabled"` on
+`claude-opus-4-6` warns with `UserWarning`; both name the caller's line."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import anthropic
+import pytest
+
+from anyio_claude import AsyncClaude, Claude
+from anyio_claude.testing import DEFAULT_MODELS, FakeClaude
+
+pytestmark = pytest.mark.anyio
+
+USER: Any = [{"role": "user", "content": "Hello there"}]
+DEPRECATED = "claude-sonnet-4-5-20250929"
+SUNSET = (
+    r"The model 'claude-sonnet-4-5(-20250929)?' is deprecated and will reach end-of-life on "
+    r"November 30th, 2026"
+)
+
+
+async def test_a_deprecated_model_warns_at_the_callers_line_as_the_official_sdk() -> None:
+    async with FakeClaude() as fake, AsyncClaude(api_key="k", base_url=fake.url) as client:
+        with pytest.warns(DeprecationWarning, match=SUNSET) as caught:
+            await client.messages.create(model=DEPRECATED, max_tokens=10, messages=USER)
+            async with client.messages.stream(
+                model=DEPRECATED, max_tokens=10, messages=USER
+            ) as stream:
+                await stream.get_final_message()
+            await client.messages.parse(model=DEPRECATED, max_tokens=10, messages=USER)
+            raw = await client.messages.with_raw_response.create(
+                model=DEPRECATED, max_tokens=10, messages=USER
+            )
+            await client.beta.messages.create(
+                model="claude-sonnet-4-5", max_tokens=10, messages=USER, betas=["b"]
+            )
+        assert [w.filename for w in caught] == [__file__] * 5
+        assert (await raw.parse()).model == DEPRECATED
+        official = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url)
+        with pytest.warns(DeprecationWarning) as theirs:
+            await official.messages.create(model=DEPRECATED, max_tokens=10, messages=USER)
+        assert str(theirs[0].message) == str(caught[0].message)
+        await official.close()
+
+
+async def test_current_models_do_not_warn_and_enabled_thinking_warns_where_adaptive_is_meant() -> (
+    None
+):
+    async with FakeClaude() as fake, AsyncClaude(api_key="k", base_url=fake.url) as client:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for model in ("claude-sonnet-5-5", "claude-opus-4-8", "claude-opus-4-6"):
+                reply = await client.messages.create(model=model, max_tokens=10, messages=USER)
+                assert reply.model == model
+            await client.messages.create(
+                model="claude-opus-4-6",
+                max_tokens=10,
+                messages=USER,
+                thinking={"type": "adaptive"},
+            )
+        thinking: Any = {"type": "enabled", "budget_tokens": 1024}
+        with pytest.warns(UserWarning, match="claude-opus-4-6 and 'thinking.type=enabled'") as w:
+            await client.messages.create(
+                model="claude-opus-4-6",
+                max_tokens=2048,
+                messages=USER,
+                thinking=thinking,
+            )
+        assert w[0].filename == __file__
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            await client.messages.create(
+                model="claude-opus-4-8",
+                max_tokens=2048,
+                messages=USER,
+                thinking=thinking,
+            )
+
+
+def test_the_blocking_client_warns_in_the_callers_thread_at_the_callers_line() -> None:
+    with (
+        FakeClaude.run_in_thread() as fake,
+        Claude(api_key="k", base_url=fake.url) as client,
+        pytest.warns(DeprecationWarning, match=SUNSET) as caught,
+    ):
+        client.messages.create(model=DEPRECATED, max_tokens=10, messages=USER)
+        with client.messages.stream(model=DEPRECATED, max_tokens=10, messages=USER) as stream:
+            stream.get_final_message()
+        client.messages.with_raw_response.create(model=DEPRECATED, max_tokens=10, messages=USER)
+    assert [w.filename for w in caught] == [__file__] * 3
+
+
+async def test_fake_claude_serves_the_official_sdks_models_and_resolves_aliases() -> None:
+    names = set(anthropic.types.Model.__args__[0].__args__)  # type: ignore[attr-defined]
+    served = {m.id for m in DEFAULT_MODELS} | {a for m in DEFAULT_MODELS for a in m.aliases}
+    assert names - served == {"claude-mythos-preview"}  # past its end-of-life
+    async with FakeClaude() as fake, AsyncClaude(api_key="k", base_url=fake.url) as client:
+        reply = await client.messages.create(model="claude-haiku-4-5", max_tokens=10, messages=USER)
+        assert reply.model == "claude-haiku-4-5-20251001"
+        assert (await client.models.retrieve("claude-opus-4-5")).id == "claude-opus-4-5-20251101"
+        listed = [m.id async for m in client.models.list()]
+        assert len(listed) == len(set(listed)) == len(DEFAULT_MODELS)
+        assert listed[0] == "claude-fable-5-2" and "claude-haiku-4-5" not in listed
+        async with client.messages.stream(
+            model="claude-sonnet-5-5", max_tokens=10, messages=USER
+        ) as stream:
+            assert (await stream.get_final_message()).model == "claude-sonnet-5-5"
