@@ -171,6 +171,26 @@ async def test_self_check_flags_a_blocked_event_loop() -> None:
     assert quiet.report()["saturated"] and "busy 95%" in quiet.report()["warnings"][0]
 
 
+def test_overlapping_waits_count_once_and_busy_is_judged_outside_them() -> None:
+    check = SelfCheck()
+    started = time.perf_counter()
+    check.spin_started()
+    check.spin_started()  # a second send, due within the same millisecond
+    while time.perf_counter() - started < 0.02:
+        pass
+    check.spin_stopped()
+    check.spin_stopped()
+    assert 0 < check.spinning <= time.perf_counter() - started
+    assert 0 < check.spinning_cpu <= check.spinning * 1.5
+    # Yielding half the run and busy the other half: saturated, though the CPU less the
+    # yielding is under half the run.
+    check.lags, check.wall, check.cpu = [0.0005] * 100, 1.0, 0.97
+    check.spinning = check.spinning_cpu = 0.5
+    report = check.report()
+    assert report["cpu_busy"] == pytest.approx(0.94)
+    assert report["saturated"] and "busy 94%" in report["warnings"][0]
+
+
 async def test_cancelling_a_run_stops_every_request() -> None:
     async with FakeClaude(ttft=5.0) as server:
         started = time.monotonic()

@@ -38,8 +38,13 @@ from ._shapes import Workload, arrival_offsets, load_trace
 
 __all__ = ("BenchConfig", "BenchResult", "SelfCheck", "run_bench")
 
-# The last stretch before a send is waited for by yielding rather than by a timer, which
-# epoll rounds up to whole milliseconds: sends land within microseconds of their time.
+# Each request task starts this long before its scheduled time and waits out the rest
+# itself: its start-up, and the ready callbacks queued ahead of it, are paid before the
+# deadline instead of after it.
+_LEAD = 0.01
+# The last millisecond is waited for by yielding rather than by a timer, which epoll rounds
+# up to whole milliseconds: a send lands within one loop iteration of its time. (Yielding
+# for longer would not help against a busy loop and costs CPU a shared machine lacks.)
 _SPIN = 0.001
 _LAG_TICK = 0.01
 # Above these the client process, not the endpoint, may be what the numbers measure.
@@ -120,9 +125,28 @@ class SelfCheck:
         self.lags: list[float] = []
         self.events = 0
         self.handling = 0.0
+        # Wall and CPU time while at least one send waited by yielding (the union of the
+        # waits, which overlap when sends are close together).
         self.spinning = 0.0
+        self.spinning_cpu = 0.0
+        self._spinners = 0
+        self._spin_since = (0.0, 0.0)
         self.cpu = 0.0
         self.wall = 0.0
+
+    def spin_started(self) -> None:
+        """A send starts waiting out its last stretch by yielding."""
+        if not self._spinners:
+            self._spin_since = (time.perf_counter(), time.process_time())
+        self._spinners += 1
+
+    def spin_stopped(self) -> None:
+        """A send stops yielding: its time has come (or it was cancelled)."""
+        self._spinners -= 1
+        if not self._spinners:
+            wall, cpu = self._spin_since
+            self.spinning += time.perf_counter() - wall
+            self.spinning_cpu += time.process_time() - cpu
 
     async def watch_loop(self) -> None:
         """Sleep in short ticks forever, recording how late each wake-up is."""
@@ -138,7 +162,10 @@ class SelfCheck:
         where any delay is the client's own.
         """
         lag = distribution(self.lags)
-        busy = (self.cpu - self.spinning) / self.wall if self.wall > 0 else None
+        # Yielding keeps the process busy whatever the load: the busy fraction is the one
+        # outside those waits.
+        outside = self.wall - self.spinning
+        busy = (self.cpu - self.spinning_cpu) / outside if outside > 0 else None
         # The official SDK decodes inside its iterator, out of our sight: no figure then.
         per_event = self.handling / self.events * 1e6 if self.events and self.handling else None
         warnings = []
@@ -331,10 +358,14 @@ async def _show_progress(progress: _Progress, started: float) -> None:
 async def _sleep_until(target: float, check: SelfCheck) -> None:
     if target - anyio.current_time() > _SPIN:
         await anyio.sleep_until(target - _SPIN)
-    started = time.perf_counter()
-    while anyio.current_time() < target:
-        await anyio.lowlevel.checkpoint()
-    check.spinning += time.perf_counter() - started
+    if anyio.current_time() >= target:
+        return
+    check.spin_started()
+    try:
+        while anyio.current_time() < target:
+            await anyio.lowlevel.checkpoint()
+    finally:
+        check.spin_stopped()
 
 
 class _Run:
@@ -373,20 +404,30 @@ class _Run:
         self, offsets: Sequence[float], params: Callable[[int], dict[str, Any]], step: int
     ) -> None:
         limit = self.config.max_concurrency
-        semaphore = anyio.Semaphore(limit) if limit else None
+        # A free slot is taken without yielding, which would delay the send.
+        semaphore = anyio.Semaphore(limit, fast_acquire=True) if limit else None
         # A short lead so the first sends do not start behind the task group's set-up.
         self.t0 = anyio.current_time() + 0.02
 
-        async def limited(record: RequestRecord, request: dict[str, Any]) -> None:
-            assert semaphore is not None
+        async def scheduled(record: RequestRecord, request: dict[str, Any]) -> None:
+            # Sent the moment its time comes, with no yield in between; a late task sends
+            # at once and its lateness is recorded, never made up for.
+            await _sleep_until(self.t0 + record.scheduled, self.check)
+            if semaphore is None:
+                await self._one(record, request)
+                return
             async with semaphore:
                 await self._one(record, request)
 
-        run = self._one if semaphore is None else limited
         async with anyio.create_task_group() as tg:
             for index, offset in enumerate(offsets):
-                await _sleep_until(self.t0 + offset, self.check)
-                tg.start_soon(run, self._record(index, offset, step), params(index))
+                start = self.t0 + offset - _LEAD
+                # A timer, not a spin: the task has _LEAD to spare for a late wake-up. When
+                # already behind, no yield: one start per loop iteration would fall further
+                # behind at high rates.
+                if start > anyio.current_time():
+                    await anyio.sleep_until(start)
+                tg.start_soon(scheduled, self._record(index, offset, step), params(index))
 
     async def closed_loop(self, params: Callable[[int], dict[str, Any]]) -> None:
         config = self.config
