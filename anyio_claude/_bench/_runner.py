@@ -323,6 +323,14 @@ def _official(client: Any, clock: Callable[[], float], check: SelfCheck) -> Send
             record.end = clock()
             record.error = type(exc).__name__
             record.status = getattr(exc, "status_code", None)
+            record.request_id = getattr(exc, "request_id", None) or record.request_id
+            body = exc.body
+            error = body.get("error") if isinstance(body, dict) else None
+            if record.status == 200 and isinstance(error, dict):
+                # A mid-stream `error` event, which the SDK raises as a generic error with
+                # the response's 200: counted like ours, by the status its type stands for.
+                record.status = status_for_error_type(str(error.get("type")))
+                record.error = status_error_class(record.status).__name__
             return
         if not stopped:
             record.error = "IncompleteStreamError"
