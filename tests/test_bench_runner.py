@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -214,6 +215,23 @@ async def test_cancelling_a_run_stops_every_request() -> None:
         with anyio.move_on_after(0.5):
             await run_bench(config(server.url, concurrency=8, requests=8))
         assert time.monotonic() - started < 2
+    assert gc.get_freeze_count() == 0
+
+
+async def test_the_heap_is_set_aside_from_collection_during_the_load_only() -> None:
+    frozen = []
+
+    async def watch() -> None:
+        while True:
+            frozen.append(gc.get_freeze_count())
+            await anyio.sleep(0.005)
+
+    async with FakeClaude(ttft=0.05) as server, anyio.create_task_group() as tg:
+        tg.start_soon(watch)
+        await run_bench(config(server.url, concurrency=2, requests=4))
+        tg.cancel_scope.cancel()
+    assert max(frozen) > 0
+    assert gc.get_freeze_count() == 0
 
 
 async def test_progress_line_on_a_terminal(

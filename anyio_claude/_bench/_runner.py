@@ -9,6 +9,7 @@ waiting for its absolute time and never for earlier requests.
 
 from __future__ import annotations
 
+import gc
 import math
 import statistics
 import sys
@@ -504,7 +505,10 @@ def _ttft_trend(records: Sequence[RequestRecord]) -> float:
 
     1.0 (no trend) under 8 requests a quarter, where one slow reply would decide it.
     """
-    ttfts = [r.ttft for r in sorted(records, key=lambda r: r.sent) if r.ok and not r.warmup]
+    # Filtered before sorting: a request cancelled before it was sent has a NaN `sent`,
+    # which would leave the order undefined.
+    measured = [r for r in records if r.ok and not r.warmup]
+    ttfts = [r.ttft for r in sorted(measured, key=lambda r: r.sent)]
     values = [t for t in ttfts if t is not None]
     quarter = len(values) // 4
     if quarter < 8:
@@ -562,48 +566,56 @@ async def run_bench(config: BenchConfig) -> BenchResult:
                 workload = await _calibrate(counter, workload, warnings)
             if config.replay_path is not None:
                 replay = load_trace(config.replay_path, workload)
-        cpu_start, wall_start = time.process_time(), anyio.current_time()
-        async with anyio.create_task_group() as watchers:
-            watchers.start_soon(check.watch_loop)
-            if config.progress:
-                watchers.start_soon(_show_progress, progress, wall_start)
-            count = None if config.requests is None else config.requests + config.warmup
-            if replay is not None:
-                offsets, params = replay
-                run = _Run(config, send, check, progress)
-                await run.open_loop(offsets, params.__getitem__, 0)
-                records = run.records
-            elif config.sweep:
-                assert config.rate is not None
-                rate = config.rate
-                baseline: dict[str, Any] | None = None
-                for step in range(config.sweep_steps):
-                    progress.label = f"step {step + 1} at {rate:g}/s: "
+        # A full collection scans every object in the process (modules, the client) and
+        # stalls the loop for milliseconds, delaying sends and stamps: what exists before
+        # the load is set aside for its duration, as vLLM's `bench serve` does.
+        gc.collect()
+        gc.freeze()
+        try:
+            cpu_start, wall_start = time.process_time(), anyio.current_time()
+            async with anyio.create_task_group() as watchers:
+                watchers.start_soon(check.watch_loop)
+                if config.progress:
+                    watchers.start_soon(_show_progress, progress, wall_start)
+                count = None if config.requests is None else config.requests + config.warmup
+                if replay is not None:
+                    offsets, params = replay
                     run = _Run(config, send, check, progress)
-                    offsets = _offsets(config, rate, count, step)
-                    await run.open_loop(offsets, workload.params, step)
-                    records += run.records
-                    summary = summarise(run.records, config.slo)
-                    summary["ttft_trend"] = _ttft_trend(run.records)
-                    summary["offered_rate"] = rate
-                    reason = _saturation(summary, baseline)
-                    summary["saturated"] = reason
-                    steps.append(summary)
-                    baseline = baseline or summary
-                    if reason is not None:
-                        break
-                    rate *= config.sweep_factor
-            elif config.rate is not None:
-                run = _Run(config, send, check, progress)
-                await run.open_loop(_offsets(config, config.rate, count, 0), workload.params, 0)
-                records = run.records
-            else:
-                run = _Run(config, send, check, progress)
-                await run.closed_loop(workload.params)
-                records = run.records
-            watchers.cancel_scope.cancel()
-        check.cpu = time.process_time() - cpu_start
-        check.wall = anyio.current_time() - wall_start
+                    await run.open_loop(offsets, params.__getitem__, 0)
+                    records = run.records
+                elif config.sweep:
+                    assert config.rate is not None
+                    rate = config.rate
+                    baseline: dict[str, Any] | None = None
+                    for step in range(config.sweep_steps):
+                        progress.label = f"step {step + 1} at {rate:g}/s: "
+                        run = _Run(config, send, check, progress)
+                        offsets = _offsets(config, rate, count, step)
+                        await run.open_loop(offsets, workload.params, step)
+                        records += run.records
+                        summary = summarise(run.records, config.slo)
+                        summary["ttft_trend"] = _ttft_trend(run.records)
+                        summary["offered_rate"] = rate
+                        reason = _saturation(summary, baseline)
+                        summary["saturated"] = reason
+                        steps.append(summary)
+                        baseline = baseline or summary
+                        if reason is not None:
+                            break
+                        rate *= config.sweep_factor
+                elif config.rate is not None:
+                    run = _Run(config, send, check, progress)
+                    await run.open_loop(_offsets(config, config.rate, count, 0), workload.params, 0)
+                    records = run.records
+                else:
+                    run = _Run(config, send, check, progress)
+                    await run.closed_loop(workload.params)
+                    records = run.records
+                watchers.cancel_scope.cancel()
+            check.cpu = time.process_time() - cpu_start
+            check.wall = anyio.current_time() - wall_start
+        finally:
+            gc.unfreeze()
     if config.progress and sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)
     if steps:
