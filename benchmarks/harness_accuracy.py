@@ -9,7 +9,9 @@ closed loop at concurrency 64 and open loop (Poisson) at `--rate` requests/s, an
 the relative error of the reported TTFT and TPOT medians, the schedule delay p99 and the
 self-check. Targets (issue 11): errors within 5 %, schedule delay p99 under 2 ms. A run
 that misses them should be flagged by its self-check (the last column); an unflagged miss
-is a harness bug. Exits 1 if there is one.
+is a harness bug. Exits 1 if there is one. Run it on a quiet machine: the self-check
+watches the client process only, and a fake server starved of CPU by other work misses
+the targets unflagged.
 """
 
 from __future__ import annotations

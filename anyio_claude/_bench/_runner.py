@@ -9,6 +9,7 @@ waiting for its absolute time and never for earlier requests.
 
 from __future__ import annotations
 
+import gc
 import math
 import statistics
 import sys
@@ -38,8 +39,13 @@ from ._shapes import Workload, arrival_offsets, load_trace
 
 __all__ = ("BenchConfig", "BenchResult", "SelfCheck", "run_bench")
 
-# The last stretch before a send is waited for by yielding rather than by a timer, which
-# epoll rounds up to whole milliseconds: sends land within microseconds of their time.
+# Each request task starts this long before its scheduled time and waits out the rest
+# itself: its start-up, and the ready callbacks queued ahead of it, are paid before the
+# deadline instead of after it.
+_LEAD = 0.01
+# The last millisecond is waited for by yielding rather than by a timer, which epoll rounds
+# up to whole milliseconds: a send lands within one loop iteration of its time. (Yielding
+# for longer would not help against a busy loop and costs CPU a shared machine lacks.)
 _SPIN = 0.001
 _LAG_TICK = 0.01
 # Above these the client process, not the endpoint, may be what the numbers measure.
@@ -120,9 +126,28 @@ class SelfCheck:
         self.lags: list[float] = []
         self.events = 0
         self.handling = 0.0
+        # Wall and CPU time while at least one send waited by yielding (the union of the
+        # waits, which overlap when sends are close together).
         self.spinning = 0.0
+        self.spinning_cpu = 0.0
+        self._spinners = 0
+        self._spin_since = (0.0, 0.0)
         self.cpu = 0.0
         self.wall = 0.0
+
+    def spin_started(self) -> None:
+        """A send starts waiting out its last stretch by yielding."""
+        if not self._spinners:
+            self._spin_since = (time.perf_counter(), time.process_time())
+        self._spinners += 1
+
+    def spin_stopped(self) -> None:
+        """A send stops yielding: its time has come (or it was cancelled)."""
+        self._spinners -= 1
+        if not self._spinners:
+            wall, cpu = self._spin_since
+            self.spinning += time.perf_counter() - wall
+            self.spinning_cpu += time.process_time() - cpu
 
     async def watch_loop(self) -> None:
         """Sleep in short ticks forever, recording how late each wake-up is."""
@@ -138,7 +163,10 @@ class SelfCheck:
         where any delay is the client's own.
         """
         lag = distribution(self.lags)
-        busy = (self.cpu - self.spinning) / self.wall if self.wall > 0 else None
+        # Yielding keeps the process busy whatever the load: the busy fraction is the one
+        # outside those waits.
+        outside = self.wall - self.spinning
+        busy = (self.cpu - self.spinning_cpu) / outside if outside > 0 else None
         # The official SDK decodes inside its iterator, out of our sight: no figure then.
         per_event = self.handling / self.events * 1e6 if self.events and self.handling else None
         warnings = []
@@ -296,6 +324,14 @@ def _official(client: Any, clock: Callable[[], float], check: SelfCheck) -> Send
             record.end = clock()
             record.error = type(exc).__name__
             record.status = getattr(exc, "status_code", None)
+            record.request_id = getattr(exc, "request_id", None) or record.request_id
+            body = exc.body
+            error = body.get("error") if isinstance(body, dict) else None
+            if record.status == 200 and isinstance(error, dict):
+                # A mid-stream `error` event, which the SDK raises as a generic error with
+                # the response's 200: counted like ours, by the status its type stands for.
+                record.status = status_for_error_type(str(error.get("type")))
+                record.error = status_error_class(record.status).__name__
             return
         if not stopped:
             record.error = "IncompleteStreamError"
@@ -331,10 +367,14 @@ async def _show_progress(progress: _Progress, started: float) -> None:
 async def _sleep_until(target: float, check: SelfCheck) -> None:
     if target - anyio.current_time() > _SPIN:
         await anyio.sleep_until(target - _SPIN)
-    started = time.perf_counter()
-    while anyio.current_time() < target:
-        await anyio.lowlevel.checkpoint()
-    check.spinning += time.perf_counter() - started
+    if anyio.current_time() >= target:
+        return
+    check.spin_started()
+    try:
+        while anyio.current_time() < target:
+            await anyio.lowlevel.checkpoint()
+    finally:
+        check.spin_stopped()
 
 
 class _Run:
@@ -373,20 +413,30 @@ class _Run:
         self, offsets: Sequence[float], params: Callable[[int], dict[str, Any]], step: int
     ) -> None:
         limit = self.config.max_concurrency
-        semaphore = anyio.Semaphore(limit) if limit else None
+        # A free slot is taken without yielding, which would delay the send.
+        semaphore = anyio.Semaphore(limit, fast_acquire=True) if limit else None
         # A short lead so the first sends do not start behind the task group's set-up.
         self.t0 = anyio.current_time() + 0.02
 
-        async def limited(record: RequestRecord, request: dict[str, Any]) -> None:
-            assert semaphore is not None
+        async def scheduled(record: RequestRecord, request: dict[str, Any]) -> None:
+            # Sent the moment its time comes, with no yield in between; a late task sends
+            # at once and its lateness is recorded, never made up for.
+            await _sleep_until(self.t0 + record.scheduled, self.check)
+            if semaphore is None:
+                await self._one(record, request)
+                return
             async with semaphore:
                 await self._one(record, request)
 
-        run = self._one if semaphore is None else limited
         async with anyio.create_task_group() as tg:
             for index, offset in enumerate(offsets):
-                await _sleep_until(self.t0 + offset, self.check)
-                tg.start_soon(run, self._record(index, offset, step), params(index))
+                start = self.t0 + offset - _LEAD
+                # A timer, not a spin: the task has _LEAD to spare for a late wake-up. When
+                # already behind, no yield: one start per loop iteration would fall further
+                # behind at high rates.
+                if start > anyio.current_time():
+                    await anyio.sleep_until(start)
+                tg.start_soon(scheduled, self._record(index, offset, step), params(index))
 
     async def closed_loop(self, params: Callable[[int], dict[str, Any]]) -> None:
         config = self.config
@@ -455,7 +505,10 @@ def _ttft_trend(records: Sequence[RequestRecord]) -> float:
 
     1.0 (no trend) under 8 requests a quarter, where one slow reply would decide it.
     """
-    ttfts = [r.ttft for r in sorted(records, key=lambda r: r.sent) if r.ok and not r.warmup]
+    # Filtered before sorting: a request cancelled before it was sent has a NaN `sent`,
+    # which would leave the order undefined.
+    measured = [r for r in records if r.ok and not r.warmup]
+    ttfts = [r.ttft for r in sorted(measured, key=lambda r: r.sent)]
     values = [t for t in ttfts if t is not None]
     quarter = len(values) // 4
     if quarter < 8:
@@ -513,48 +566,56 @@ async def run_bench(config: BenchConfig) -> BenchResult:
                 workload = await _calibrate(counter, workload, warnings)
             if config.replay_path is not None:
                 replay = load_trace(config.replay_path, workload)
-        cpu_start, wall_start = time.process_time(), anyio.current_time()
-        async with anyio.create_task_group() as watchers:
-            watchers.start_soon(check.watch_loop)
-            if config.progress:
-                watchers.start_soon(_show_progress, progress, wall_start)
-            count = None if config.requests is None else config.requests + config.warmup
-            if replay is not None:
-                offsets, params = replay
-                run = _Run(config, send, check, progress)
-                await run.open_loop(offsets, params.__getitem__, 0)
-                records = run.records
-            elif config.sweep:
-                assert config.rate is not None
-                rate = config.rate
-                baseline: dict[str, Any] | None = None
-                for step in range(config.sweep_steps):
-                    progress.label = f"step {step + 1} at {rate:g}/s: "
+        # A full collection scans every object in the process (modules, the client) and
+        # stalls the loop for milliseconds, delaying sends and stamps: what exists before
+        # the load is set aside for its duration, as vLLM's `bench serve` does.
+        gc.collect()
+        gc.freeze()
+        try:
+            cpu_start, wall_start = time.process_time(), anyio.current_time()
+            async with anyio.create_task_group() as watchers:
+                watchers.start_soon(check.watch_loop)
+                if config.progress:
+                    watchers.start_soon(_show_progress, progress, wall_start)
+                count = None if config.requests is None else config.requests + config.warmup
+                if replay is not None:
+                    offsets, params = replay
                     run = _Run(config, send, check, progress)
-                    offsets = _offsets(config, rate, count, step)
-                    await run.open_loop(offsets, workload.params, step)
-                    records += run.records
-                    summary = summarise(run.records, config.slo)
-                    summary["ttft_trend"] = _ttft_trend(run.records)
-                    summary["offered_rate"] = rate
-                    reason = _saturation(summary, baseline)
-                    summary["saturated"] = reason
-                    steps.append(summary)
-                    baseline = baseline or summary
-                    if reason is not None:
-                        break
-                    rate *= config.sweep_factor
-            elif config.rate is not None:
-                run = _Run(config, send, check, progress)
-                await run.open_loop(_offsets(config, config.rate, count, 0), workload.params, 0)
-                records = run.records
-            else:
-                run = _Run(config, send, check, progress)
-                await run.closed_loop(workload.params)
-                records = run.records
-            watchers.cancel_scope.cancel()
-        check.cpu = time.process_time() - cpu_start
-        check.wall = anyio.current_time() - wall_start
+                    await run.open_loop(offsets, params.__getitem__, 0)
+                    records = run.records
+                elif config.sweep:
+                    assert config.rate is not None
+                    rate = config.rate
+                    baseline: dict[str, Any] | None = None
+                    for step in range(config.sweep_steps):
+                        progress.label = f"step {step + 1} at {rate:g}/s: "
+                        run = _Run(config, send, check, progress)
+                        offsets = _offsets(config, rate, count, step)
+                        await run.open_loop(offsets, workload.params, step)
+                        records += run.records
+                        summary = summarise(run.records, config.slo)
+                        summary["ttft_trend"] = _ttft_trend(run.records)
+                        summary["offered_rate"] = rate
+                        reason = _saturation(summary, baseline)
+                        summary["saturated"] = reason
+                        steps.append(summary)
+                        baseline = baseline or summary
+                        if reason is not None:
+                            break
+                        rate *= config.sweep_factor
+                elif config.rate is not None:
+                    run = _Run(config, send, check, progress)
+                    await run.open_loop(_offsets(config, config.rate, count, 0), workload.params, 0)
+                    records = run.records
+                else:
+                    run = _Run(config, send, check, progress)
+                    await run.closed_loop(workload.params)
+                    records = run.records
+                watchers.cancel_scope.cancel()
+            check.cpu = time.process_time() - cpu_start
+            check.wall = anyio.current_time() - wall_start
+        finally:
+            gc.unfreeze()
     if config.progress and sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)
     if steps:
