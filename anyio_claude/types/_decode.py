@@ -319,12 +319,15 @@ def decode_event(data: bytes | str) -> MessageStreamEvent:
     """Decode the `data` of one stream event into its typed event.
 
     Unknown event, block and delta types decode to `UnknownEvent`, `UnknownBlock` and
-    `UnknownDelta`; unknown keys are kept. Raises `EventProtocolError` for invalid JSON
-    or data no version of the API could send.
+    `UnknownDelta`; unknown keys are kept. Bytes give the same event as their UTF-8 text
+    (invalid UTF-8 read as U+FFFD). Raises `EventProtocolError` for invalid JSON or data
+    no version of the API could send.
     """
     try:
         event: MessageStreamEvent = _decode_event_typed(data)
     except msgspec.ValidationError as exc:
+        if not isinstance(data, str):
+            return _decode_event_text(data)
         try:
             drifted: MessageStreamEvent = _slow(data, MessageStreamEvent, exc)[0]
         except _Invalid as inner:
@@ -332,9 +335,17 @@ def decode_event(data: bytes | str) -> MessageStreamEvent:
         except msgspec.DecodeError as inner:
             raise EventProtocolError(f"stream event is not valid JSON: {inner}") from None
         return drifted
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        if not isinstance(data, str):
+            return _decode_event_text(data)
         raise EventProtocolError(f"stream event is not valid JSON: {exc}") from None
     return event
+
+
+def _decode_event_text(data: bytes) -> MessageStreamEvent:
+    # Only clean events take the typed decode on bytes. Drift, invalid JSON and invalid
+    # UTF-8 are handled on the text, so bytes and text give equal events and errors.
+    return decode_event(str(data, "utf-8", "replace"))
 
 
 def decode_message(data: bytes | str | msgspec.Raw) -> Message:
