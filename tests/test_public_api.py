@@ -86,7 +86,7 @@ def test_param_names_load_on_first_use() -> None:
     from anyio_claude.types import _param_names, _params
 
     # The lazy list is a copy of `_params.__all__` (kept literal for type checkers).
-    assert _param_names.PARAM_NAMES == _params.__all__
+    assert _param_names.__all__ == _params.__all__
     assert anyio_claude.types.MessageParam is _params.MessageParam
     assert "ToolParam" in dir(anyio_claude.types)
     with pytest.raises(AttributeError, match="no_such_name"):

@@ -14,7 +14,7 @@ from ._decode import decode_content_block as decode_content_block
 from ._decode import decode_message as decode_message
 from ._files import *  # noqa: F403
 from ._files import __all__ as _files_all
-from ._param_names import PARAM_NAMES as _params_all
+from ._param_names import __all__ as _params_all
 from ._parsed import ParsedMessage as ParsedMessage
 from ._parsed import ParsedTextBlock as ParsedTextBlock
 from ._wire import *  # noqa: F403

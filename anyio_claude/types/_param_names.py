@@ -6,7 +6,7 @@ request from them (or builds them as plain dicts) need not pay at import. The li
 `_params.__all__` (a test checks it); that one stays literal for type checkers.
 """
 
-PARAM_NAMES = (
+__all__ = (  # noqa: F822 - the names live in `_params`
     "AllowedCaller",
     "AssistantMessageParam",
     "Base64ImageSource",
