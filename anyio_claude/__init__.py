@@ -57,11 +57,6 @@ from ._response import AsyncMessageStreamResponse as AsyncMessageStreamResponse
 from ._response import BodyIterator as BodyIterator
 from ._response import HTTPRequest as HTTPRequest
 from ._response import HTTPResponse as HTTPResponse
-from ._runner import MapResult as MapResult
-from ._runner import MapRun as MapRun
-from ._runner import Progress as Progress
-from ._runner import Runner as Runner
-from ._runner import SpendLimitError as SpendLimitError
 from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
@@ -73,6 +68,11 @@ from .resources import AsyncPaginator as AsyncPaginator
 from .resources._batches import AsyncBatchResults as AsyncBatchResults
 
 if TYPE_CHECKING:
+    from ._runner import MapResult as MapResult
+    from ._runner import MapRun as MapRun
+    from ._runner import Progress as Progress
+    from ._runner import Runner as Runner
+    from ._runner import SpendLimitError as SpendLimitError
     from ._sync import APIResponse as APIResponse
     from ._sync import Batches as Batches
     from ._sync import BatchesWithRawResponse as BatchesWithRawResponse
@@ -110,8 +110,14 @@ if TYPE_CHECKING:
     Anthropic = Claude
 else:
     # The blocking facade is imported on first use: it pulls in anyio.from_thread,
-    # ~14 ms of start-up that async code never needs.
+    # ~14 ms of start-up that async code never needs. So is the runner of `map()`
+    # (anyio's memory streams and synchronisation primitives, ~10 ms).
     _LAZY = {
+        "MapResult": "._runner",
+        "MapRun": "._runner",
+        "Progress": "._runner",
+        "Runner": "._runner",
+        "SpendLimitError": "._runner",
         "APIResponse": "._sync",
         "Claude": "._sync",
         "ClaudeWithRawResponse": "._sync",

@@ -2,7 +2,8 @@
 
 Reading is pull-based: each `__anext__` takes the next event from the batch decoded from
 the last network chunk, and reads another chunk only when the batch is used up. Bytes go
-through `sse.SSEDecoder`, `streaming.decode_event` and the accumulator without copies.
+through `sse.SSEDecoder.feed_data` (the `data:` bytes of each event, undecoded),
+`streaming.decode_event` and the accumulator without copies.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class _StreamBase:
                     if not any(type(event) is MessageStopEvent for event in self._batch):
                         raise self._incomplete_error()
                     return False
-                sses = decoder.feed(chunk)
+                datas = decoder.feed_data(chunk)
             except DeadlineReached:
                 raise self._timeout_error() from None
             except ProtocolError as exc:
@@ -135,12 +136,12 @@ class _StreamBase:
                 ) from exc
             except APIConnectionError as exc:
                 raise self._attach(exc, None) from exc.__cause__
-            if not sses:
+            if not datas:
                 continue
             batch: list[MessageStreamEvent] = []
-            for sse in sses:
+            for data in datas:
                 try:
-                    batch.append(decode_event(sse.data))
+                    batch.append(decode_event(data))
                 except ProtocolError as exc:
                     # The good events before it are still delivered; the error comes
                     # when iteration reaches it, with the snapshot of what came before.

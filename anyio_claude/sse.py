@@ -9,7 +9,9 @@ of the buffer at blank lines with C-speed `bytes` methods, and the common shape
 `event: X\\ndata: {...}` is recognised without walking its lines (one regex pass over
 all the complete events of a chunk when they all have it). Everything else goes
 through the general per-line rules. Bytes are decoded to text only after framing, so a
-multi-byte character split across chunks is never broken.
+multi-byte character split across chunks is never broken; `feed_data` skips that decoding
+for consumers that parse the JSON from bytes. An unterminated tail grows in place and only
+new bytes are searched, so an event fed in many small pieces costs linear time.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _BOM = b"\xef\xbb\xbf"
 _DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _FAST_BLOCKS = re.compile(rb"(?:event: [^\n]*\ndata: [^\n]*\n\n)+")
 _FAST_PAIRS = re.compile(rb"event: ([^\n]*)\ndata: ([^\n]*)\n\n")
+_FAST_DATA = re.compile(rb"event: [^\n]*\ndata: ([^\n]*)\n\n")
 
 
 class ServerSentEvent(msgspec.Struct, frozen=True, gc=False):
@@ -73,7 +76,7 @@ class SSEDecoder:
         if max_event_size < 1:
             raise ValueError("max_event_size must be positive")
         self._max = max_event_size
-        self._buf = b""
+        self._buf = bytearray()
         self._pending_cr = False
         self._started = False
         self._closed = False
@@ -100,33 +103,9 @@ class SSEDecoder:
         Raises `SSEProtocolError` if an event outgrows `max_event_size`, or if the decoder
         was closed or failed before.
         """
-        if self._error is not None:
-            raise SSEProtocolError(f"decoder is unusable after an earlier error: {self._error}")
-        if self._closed:
-            raise SSEProtocolError("feed() after close()")
-        if not data:
-            return []
-        if self._pending_cr and data[:1] == b"\n":
-            data = data[1:]
-        if b"\r" in data:
-            self._pending_cr = data[-1:] == b"\r"
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        else:
-            self._pending_cr = False
-        buf = self._buf + data if self._buf else data
-        if not self._started:
-            if len(buf) < 3 and _BOM.startswith(buf):
-                self._buf = buf
-                return []
-            self._started = True
-            if buf.startswith(_BOM):
-                buf = buf[3:]
-        end = buf.rfind(b"\n\n")
+        buf, end = self._frame(data)
         if end < 0:
-            self._buf = buf
-            self._check_tail()
             return []
-        self._buf = buf[end + 2 :]
         limit = self._max
         names = self._names
         last_id, retry = self._last_id, self._retry
@@ -172,6 +151,98 @@ class SSEDecoder:
         self._check_tail()
         return events
 
+    def feed_data(self, data: bytes) -> list[bytes | str]:
+        """Like `feed`, but return only the data of each completed event.
+
+        An event of the common shape (`event: X` then one `data: Y` line) gives its data
+        as the raw bytes of the line, undecoded (they may hold invalid UTF-8, which `feed`
+        would replace with U+FFFD); any other event gives the text `feed` would put in
+        `ServerSentEvent.data`. Ids and retry times still update the decoder. This skips
+        building events and decoding text, for consumers that hand the data to a JSON
+        decoder that takes bytes (`streaming.decode_event` does). Raises as `feed` does.
+        """
+        buf, end = self._frame(data)
+        if end < 0:
+            return []
+        limit = self._max
+        out: list[bytes | str]
+        if end + 2 <= limit and _FAST_BLOCKS.fullmatch(buf, 0, end + 2):
+            out = _FAST_DATA.findall(buf, 0, end + 2)
+            self._check_tail()
+            return out
+        out = []
+        append = out.append
+        events: list[ServerSentEvent] = []
+        for block in buf[:end].split(b"\n\n"):
+            if block[:7] == b"event: ":
+                nl = block.find(b"\n", 7)
+                if (
+                    nl > 0
+                    and block.startswith(b"data: ", nl + 1)
+                    and block.find(b"\n", nl + 1) < 0
+                    and len(block) <= limit
+                ):
+                    append(block[nl + 7 :])
+                    continue
+            self._block(block, events)
+            if events:
+                out.extend([event.data for event in events])
+                events.clear()
+        self._check_tail()
+        return out
+
+    def _frame(self, data: bytes) -> tuple[bytes, int]:
+        """Buffer `data`; return a buffer and the end of its complete events (-1: none yet).
+
+        Bytes `[0, end)` of the buffer are whole events separated by blank lines; what
+        follows the blank line at `end` stays buffered for the next feed.
+        """
+        if self._error is not None:
+            raise SSEProtocolError(f"decoder is unusable after an earlier error: {self._error}")
+        if self._closed:
+            raise SSEProtocolError("feed() after close()")
+        if not data:
+            return data, -1
+        if self._pending_cr and data[:1] == b"\n":
+            data = data[1:]
+        if b"\r" in data:
+            self._pending_cr = data[-1:] == b"\r"
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        else:
+            self._pending_cr = False
+        tail = self._buf
+        if not self._started:
+            if tail:
+                data = bytes(tail) + data
+                tail.clear()
+            if len(data) < 3 and _BOM.startswith(data):
+                tail += data
+                return data, -1
+            self._started = True
+            if data.startswith(_BOM):
+                data = data[3:]
+        if tail:
+            # An event arriving in many small pieces must cost time linear in its size:
+            # append to the tail in place and look for the blank line only in the new
+            # bytes and the LF before them.
+            start = len(tail) - 1
+            tail += data
+            end = tail.rfind(b"\n\n", start)
+            if end < 0:
+                self._check_tail()
+                return data, -1
+            buf = bytes(tail)
+            del tail[: end + 2]
+            return buf, end
+        end = data.rfind(b"\n\n")
+        if end < 0:
+            tail += data
+            self._check_tail()
+            return data, -1
+        if end + 2 < len(data):
+            tail += memoryview(data)[end + 2 :]
+        return data, end
+
     def _name(self, raw_name: bytes) -> str:
         name = _text(raw_name) if raw_name else "message"
         if len(self._names) < 64:  # a peer inventing names must not grow this forever
@@ -184,7 +255,7 @@ class SSEDecoder:
         Idempotent. Later `feed` calls raise `SSEProtocolError`.
         """
         self._closed = True
-        self._buf = b""
+        self._buf = bytearray()
         self._event = ""
         self._data = []
 
@@ -197,7 +268,7 @@ class SSEDecoder:
 
     def _fail(self, message: str) -> None:
         self._error = message
-        self._buf = b""
+        self._buf = bytearray()
         raise SSEProtocolError(message)
 
     def _block(self, block: bytes, out: list[ServerSentEvent]) -> None:

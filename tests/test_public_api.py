@@ -61,14 +61,44 @@ def test_docs_mention_every_public_name(module_name: str) -> None:
 
 def test_import_leaves_heavy_modules_for_first_use() -> None:
     # `import anyio_claude` stays cheap: the blocking facade (anyio.from_thread), logging,
-    # email.utils (HTTP dates in retry-after) and httpcore (which imports trio) load on use.
+    # email.utils (HTTP dates in retry-after), httpcore (which imports trio), the map()
+    # runner (anyio's memory streams) and the request TypedDicts load on use.
     import subprocess
     import sys
 
-    heavy = ("anyio.from_thread", "email.utils", "logging", "httpcore", "trio")
+    heavy = (
+        "anyio.from_thread",
+        "email.utils",
+        "logging",
+        "httpcore",
+        "trio",
+        "anyio_claude._runner",
+        "anyio.streams.memory",
+        "anyio_claude.types._params",
+    )
     code = f"import anyio_claude, sys; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_param_names_load_on_first_use() -> None:
+    import anyio_claude.types
+    from anyio_claude.types import _param_names, _params
+
+    # The lazy list is a copy of `_params.__all__` (kept literal for type checkers).
+    assert _param_names.__all__ == _params.__all__
+    assert anyio_claude.types.MessageParam is _params.MessageParam
+    assert "ToolParam" in dir(anyio_claude.types)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        anyio_claude.types.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_runner_names_load_on_first_use() -> None:
+    import anyio_claude
+    from anyio_claude import _runner
+
+    assert anyio_claude.Runner is _runner.Runner
+    assert anyio_claude.SpendLimitError is _runner.SpendLimitError
 
 
 def test_blocking_names_load_on_first_use() -> None:

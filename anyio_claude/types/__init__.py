@@ -5,6 +5,8 @@ decode to `UnknownBlock` / `UnknownDelta` / `UnknownEvent`, which keep the raw J
 encode back to the same bytes.
 """
 
+from typing import TYPE_CHECKING
+
 from ._base import Unknown as Unknown
 from ._base import encode_json as encode_json
 from ._decode import decode_batch_result_line as decode_batch_result_line
@@ -12,12 +14,28 @@ from ._decode import decode_content_block as decode_content_block
 from ._decode import decode_message as decode_message
 from ._files import *  # noqa: F403
 from ._files import __all__ as _files_all
-from ._params import *  # noqa: F403
-from ._params import __all__ as _params_all
+from ._param_names import __all__ as _params_all
 from ._parsed import ParsedMessage as ParsedMessage
 from ._parsed import ParsedTextBlock as ParsedTextBlock
 from ._wire import *  # noqa: F403
 from ._wire import __all__ as _wire_all
+
+if TYPE_CHECKING:
+    from ._params import *  # noqa: F403
+else:
+    # The request TypedDicts are built on first access (see `_param_names`).
+    def __getattr__(name: str) -> object:
+        if name not in _params_all:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from . import _params
+
+        value = getattr(_params, name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_params_all})
+
 
 RawMessageStartEvent = MessageStartEvent  # noqa: F405
 RawContentBlockStartEvent = ContentBlockStartEvent  # noqa: F405

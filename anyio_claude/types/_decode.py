@@ -20,6 +20,7 @@ different identity (`"type": "message"` expected), a missing tag or date.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from typing import Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
@@ -280,12 +281,17 @@ class LenientDecoder(Generic[_T]):
 
     def __init__(self, type: type[_T]) -> None:
         self._type = type
-        self._decoder: msgspec.json.Decoder[_T] = _typed(type)
+        # Built on first use: msgspec takes milliseconds to plan a large union, and most
+        # programs decode only a few of the types that have a module-level decoder.
+        self._decoder: msgspec.json.Decoder[_T] | None = None
 
     def decode(self, data: bytes | str | msgspec.Raw) -> _T:
         """Decode `data` as this decoder's type."""
+        decoder = self._decoder
+        if decoder is None:
+            decoder = self._decoder = _typed(self._type)
         try:
-            return self._decoder.decode(data)
+            return decoder.decode(data)
         except msgspec.ValidationError as exc:
             try:
                 value: _T = _slow(data, self._type, exc)[0]
@@ -312,19 +318,32 @@ _event_decoder: LenientDecoder[MessageStreamEvent] = LenientDecoder(MessageStrea
 _message_decoder = LenientDecoder(Message)
 _block_decoder: LenientDecoder[ContentBlock] = LenientDecoder(ContentBlock)  # type: ignore[arg-type]
 _batch_line_decoder = LenientDecoder(MessageBatchIndividualResponse)
-_decode_event_typed = _event_decoder._decoder.decode
+
+
+def _first_decode_event(data: bytes | str) -> MessageStreamEvent:
+    # Builds the event decoder on first use (see `LenientDecoder`), then steps aside.
+    global _decode_event_typed
+    decode: Callable[[bytes | str], MessageStreamEvent] = _typed(MessageStreamEvent).decode
+    _decode_event_typed = decode
+    return decode(data)
+
+
+_decode_event_typed: Callable[[bytes | str], MessageStreamEvent] = _first_decode_event
 
 
 def decode_event(data: bytes | str) -> MessageStreamEvent:
     """Decode the `data` of one stream event into its typed event.
 
     Unknown event, block and delta types decode to `UnknownEvent`, `UnknownBlock` and
-    `UnknownDelta`; unknown keys are kept. Raises `EventProtocolError` for invalid JSON
-    or data no version of the API could send.
+    `UnknownDelta`; unknown keys are kept. Bytes give the same event as their UTF-8 text
+    (invalid UTF-8 read as U+FFFD). Raises `EventProtocolError` for invalid JSON or data
+    no version of the API could send.
     """
     try:
         event: MessageStreamEvent = _decode_event_typed(data)
     except msgspec.ValidationError as exc:
+        if not isinstance(data, str):
+            return _decode_event_text(data)
         try:
             drifted: MessageStreamEvent = _slow(data, MessageStreamEvent, exc)[0]
         except _Invalid as inner:
@@ -332,9 +351,17 @@ def decode_event(data: bytes | str) -> MessageStreamEvent:
         except msgspec.DecodeError as inner:
             raise EventProtocolError(f"stream event is not valid JSON: {inner}") from None
         return drifted
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        if not isinstance(data, str):
+            return _decode_event_text(data)
         raise EventProtocolError(f"stream event is not valid JSON: {exc}") from None
     return event
+
+
+def _decode_event_text(data: bytes) -> MessageStreamEvent:
+    # Only clean events take the typed decode on bytes. Drift, invalid JSON and invalid
+    # UTF-8 are handled on the text, so bytes and text give equal events and errors.
+    return decode_event(str(data, "utf-8", "replace"))
 
 
 def decode_message(data: bytes | str | msgspec.Raw) -> Message:

@@ -6,12 +6,9 @@ from datetime import datetime
 from typing import Literal
 
 from ._base import BaseStruct
-from ._params import FileDocumentSourceParam, FileImageSourceParam
 
 __all__ = (
     "BetaDeletedFile",
-    "BetaFileDocumentSourceParam",
-    "BetaFileImageSourceParam",
     "BetaFileMetadata",
     "DeletedFile",
     "FileMetadata",
@@ -54,5 +51,3 @@ class DeletedFile(BaseStruct, dict=True):
 # The official SDK's names under `anthropic.types.beta`, so imports port unchanged.
 BetaFileMetadata = FileMetadata
 BetaDeletedFile = DeletedFile
-BetaFileDocumentSourceParam = FileDocumentSourceParam
-BetaFileImageSourceParam = FileImageSourceParam

@@ -827,6 +827,9 @@ class BatchRequestParam(TypedDict):
     params: MessageCreateParams
 
 
+BetaFileDocumentSourceParam = FileDocumentSourceParam
+BetaFileImageSourceParam = FileImageSourceParam
+
 __all__ = (
     "AllowedCaller",
     "AssistantMessageParam",
@@ -835,6 +838,8 @@ __all__ = (
     "Base64PDFSource",
     "Base64PDFSourceParam",
     "BatchRequestParam",
+    "BetaFileDocumentSourceParam",
+    "BetaFileImageSourceParam",
     "BrowserToolset20260801Param",
     "CacheControlEphemeral",
     "CacheControlEphemeralParam",
