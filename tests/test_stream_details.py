@@ -290,3 +290,56 @@ async def test_the_overall_timeout_mid_stream_says_so() -> None:
                         await stream.until_done()
     assert info.value.message == "the request's overall timeout expired mid-stream"
     assert info.value.request_id == "req_slow"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message", "kept"),
+    [
+        (
+            b"<html>sign\xff in</html>",
+            "text/html; charset=utf-8",
+            "expected an event stream, got HTTP 200 with content-type text/html; "
+            "charset=utf-8 and 21 bytes",
+            "<html>sign\ufffd in</html>",
+        ),
+        (
+            b"",
+            None,
+            "expected an event stream, got HTTP 200 with content-type (none) and an empty body",
+            "",
+        ),
+        (
+            b"x" * 4096,
+            "text/plain",
+            "expected an event stream, got HTTP 200 with content-type text/plain and 4096+ bytes",
+            "x" * 500,
+        ),
+        (
+            b"y" * 4095,
+            "text/plain",
+            "expected an event stream, got HTTP 200 with content-type text/plain and 4095 bytes",
+            "y" * 500,
+        ),
+    ],
+    ids=["html", "nothing", "at the 4 KiB read cap", "under it"],
+)
+async def test_a_reply_that_is_no_event_stream_says_what_it_was(
+    body: bytes, content_type: str | None, message: str, kept: str
+) -> None:
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        head = f"HTTP/1.1 200 OK\r\ncontent-length: {len(body)}\r\nrequest-id: req_x\r\n"
+        if content_type is not None:
+            head += f"content-type: {content_type}\r\n"
+        # In two pieces: the client must gather them both.
+        half = len(body) // 2
+        await stream.send(head.encode() + b"\r\n" + body[:half])
+        await anyio.sleep(0.02)
+        await stream.send(body[half:])
+
+    async with raw_server(handler) as srv:
+        async with AsyncClaude(api_key=KEY, base_url=srv.url, max_retries=0) as client:
+            with pytest.raises(APIResponseValidationError) as info:
+                async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER):
+                    pass
+    assert info.value.message == message
+    assert info.value.body == kept
