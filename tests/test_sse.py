@@ -247,3 +247,26 @@ def test_properties_report_id_and_retry() -> None:
 def test_invalid_cap() -> None:
     with pytest.raises(ValueError, match=r"^max_event_size must be positive$"):
         SSEDecoder(max_event_size=0)
+
+
+def test_a_bom_after_the_first_byte_is_not_stripped() -> None:
+    # Only the stream's first bytes can be a BOM; after a blank line it is part of a name.
+    tr(b"\n\xef\xbb\xbfdata: a\n\ndata: b\n\n", [ev("b")])
+    tr(b"\r\n\xef\xbb\xbfdata: a\n\ndata: b\n\n", [ev("b")])
+
+
+def test_the_cap_applies_from_the_first_bytes() -> None:
+    # Two bytes that cannot start a BOM are already an unterminated tail over the cap.
+    with pytest.raises(SSEProtocolError, match="2 bytes buffered"):
+        SSEDecoder(max_event_size=1).feed(b"ab")
+
+
+def test_blank_lines_before_an_event_do_not_count_toward_the_cap() -> None:
+    decoder = SSEDecoder(max_event_size=8)
+    assert decoder.feed(b"\n\ndata: 12") == []  # the 8 bytes after the blank line: at the cap
+    assert decoder.feed(b"\n\n") == [ev("12")]
+
+
+def test_a_control_byte_in_an_event_name_is_not_a_line_break() -> None:
+    # BEL (0x07) inside the line: one `event` field, no `data` line, so nothing to dispatch.
+    tr(b"event: a\x07data: x\n\n", [])

@@ -264,6 +264,9 @@ def test_parse_partial_json_examples() -> None:
     assert parse_partial_json('{"a": {"b": [1, {"c') == {"a": {"b": [1, {}]}}
     assert parse_partial_json("[true") == [True]
     assert parse_partial_json("nonsense") is None
+    # An unfinished number at the top level: nothing is complete, not even its first digit.
+    assert parse_partial_json("1e") is None
+    assert parse_partial_json("7.") is None
 
 
 def test_message_delta_keys_this_version_does_not_know_reach_the_snapshot() -> None:
