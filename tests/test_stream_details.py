@@ -28,7 +28,7 @@ from ._servers import raw_server
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Hello there"}]
 KEY = "sk-ant-secret-1234567890"
 

@@ -14,7 +14,7 @@ from anyio_claude.testing import FakeClaude
 
 pytestmark = pytest.mark.anyio
 
-MODEL = "claude-sonnet-4-5-20250929"
+MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Hello there"}]
 KEY = "sk-ant-api03-SECRETSECRET-0123456789"
 
