@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import gc
 import itertools
+import logging
 import socket
 import ssl
 import struct
@@ -156,6 +157,31 @@ async def test_a_later_caller_deadline_does_not_extend_the_read_timeout() -> Non
             with anyio.fail_after(10), pytest.raises(APITimeoutError) as info:
                 await reply.next_chunk(anyio.current_time() + 60)
         assert str(info.value) == f"read timeout talking to 127.0.0.1:{srv.port}"
+        await transport.aclose()
+
+
+async def test_a_pause_between_reads_longer_than_the_read_timeout_is_fine(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def two_parts(stream: SocketStream, request: bytes) -> None:
+        await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n")
+        await anyio.sleep(0.05)
+        await stream.send(b"first")
+        await anyio.sleep(0.1)
+        await stream.send(b"end")
+
+    async with raw_server(two_parts) as srv:
+        transport = AsyncTransport(srv.url)
+        short = Timeout(connect=2, read=0.2, write=2, pool=2)
+        with caplog.at_level(logging.ERROR):
+            async with await transport.send(GET, timeout=short) as reply:
+                assert await reply.next_chunk() == b"first"
+                # Not reading: the read timeout bounds reads, not the caller's pauses.
+                await anyio.sleep(0.5)
+                assert await reply.next_chunk() == b"end"
+                assert await reply.next_chunk() is None
+        assert caplog.records == []
+        assert transport.num_idle == 1
         await transport.aclose()
 
 
@@ -468,6 +494,26 @@ async def test_a_dropped_response_is_closed_by_the_next_request() -> None:
         assert await get(transport, Timeout(connect=2, read=2, write=2, pool=0.5))
         assert await settled(lambda: srv.closed == 1)
         assert transport.num_connections == 1 and transport.num_active == 0
+        await transport.aclose()
+
+
+async def test_a_response_dropped_in_another_thread_frees_its_slot_on_the_next_request() -> None:
+    async with raw_server(fixed(b"x" * 200_000)) as srv:
+        transport = AsyncTransport(srv.url, max_connections=1)
+        held = [await transport.send(GET, timeout=FAST)]
+        await held[0].next_chunk()
+
+        def drop() -> None:
+            # Not the event loop's thread: the slot cannot be freed here, only noted.
+            held.clear()
+            gc.collect()
+
+        with pytest.warns(ResourceWarning):
+            await anyio.to_thread.run_sync(drop)
+        assert transport.num_active == 1
+        assert await get(transport, Timeout(connect=2, read=2, write=2, pool=0.5))
+        assert transport.num_active == 0
+        assert await settled(lambda: srv.closed == 1)
         await transport.aclose()
 
 
