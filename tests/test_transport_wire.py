@@ -483,6 +483,7 @@ async def test_a_dropped_response_is_closed_by_the_next_request() -> None:
         transport = AsyncTransport(srv.url, max_connections=1)
         reply = await transport.send(GET, timeout=FAST)
         await reply.next_chunk()
+        connection = weakref.ref(reply._connection)
         with pytest.warns(ResourceWarning) as caught:
             del reply
             gc.collect()
@@ -491,9 +492,12 @@ async def test_a_dropped_response_is_closed_by_the_next_request() -> None:
         # happened to trigger the garbage collection.
         assert type(warning.source).__name__ == "Response"
         assert warning.filename == anyio_claude._transport.__file__
+        del caught, warning
         assert await get(transport, Timeout(connect=2, read=2, write=2, pool=0.5))
         assert await settled(lambda: srv.closed == 1)
         assert transport.num_connections == 1 and transport.num_active == 0
+        gc.collect()
+        assert connection() is None
         await transport.aclose()
 
 
