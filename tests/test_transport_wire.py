@@ -472,9 +472,9 @@ async def test_a_failed_request_closes_its_connection() -> None:
         transport = AsyncTransport(srv.url)
         with pytest.raises(APITimeoutError):
             await get(transport, Timeout(connect=2, read=0.1, write=2, pool=2))
-        gc.collect()
         assert await settled(lambda: srv.closed == 1)
         assert transport.num_connections == 0
+        assert transport._exchanges == {}  # nothing keeps the failed connection alive
         await transport.aclose()
 
 
