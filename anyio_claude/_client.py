@@ -160,9 +160,10 @@ class AsyncClaude:
 
     Use it as `async with AsyncClaude() as client:`; leaving the block (or `await
     client.close()`) closes every pooled connection. Copies from `with_options()` share
-    the pool and must not outlive the client they came from. `verify` is as in httpx:
-    True checks TLS certificates against certifi's store, an `ssl.SSLContext` is used as
-    given, False turns checking off.
+    the pool and must not outlive the client they came from. `verify` is as in the
+    official SDK's httpx2: True checks TLS certificates against `SSL_CERT_FILE` or
+    `SSL_CERT_DIR` if set (unless `trust_env=False`), else the system's CA store, an
+    `ssl.SSLContext` is used as given, False turns checking off.
     """
 
     def __init__(
@@ -396,6 +397,7 @@ class AsyncClaude:
                 max_connections=self._max_connections,
                 verify=verify is not False,
                 ssl_context=None if isinstance(verify, bool) else verify,
+                trust_env=self._trust_env,
                 proxy=self._proxy,
             )
         return self._transport

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import re
 import socket
 import ssl
 import sys
@@ -436,15 +438,58 @@ class _Waiter:
         self.granted = False
 
 
+# Where Linux distributions keep their CA bundle, for an OpenSSL whose compiled-in paths
+# point nowhere (as truststore and the official SDK's httpcore2 look).
+_CA_FILE_CANDIDATES = (
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/cert.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/ca-bundle.pem",
+)
+
+
+def default_ssl_context(*, trust_env: bool = True) -> ssl.SSLContext:
+    """The context `verify=True` checks servers with, chosen as the official SDK's HTTP
+    stack (httpx2) chooses it, so a certificate trusted there is trusted here.
+
+    With `trust_env`, `SSL_CERT_FILE` (else `SSL_CERT_DIR`) names the CA certificates,
+    as corporate TLS-inspecting proxies need. Otherwise the system's store: Windows'
+    certificate stores, or the CA bundle of the OpenSSL build or of the distribution;
+    certifi's bundle only where the system has none.
+    """
+    if trust_env and (cafile := os.environ.get("SSL_CERT_FILE")):
+        return ssl.create_default_context(cafile=cafile)
+    if trust_env and (capath := os.environ.get("SSL_CERT_DIR")):
+        return ssl.create_default_context(capath=capath)
+    if sys.platform == "win32":  # pragma: no cover - the project's tests run on Linux
+        return ssl.create_default_context()
+    # Not `set_default_verify_paths()`: it reads SSL_CERT_* again, whatever `trust_env` says.
+    paths = ssl.get_default_verify_paths()
+    cafile = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile) else None
+    capath = paths.openssl_capath if os.path.isdir(paths.openssl_capath) else None
+    if capath is not None and not any(
+        re.fullmatch(r"[0-9a-fA-F]{8}\.\d+", name) for name in os.listdir(capath)
+    ):
+        capath = None  # a directory without hashed names is no CA directory for OpenSSL
+    if cafile is None and capath is None:
+        cafile = next(filter(os.path.isfile, _CA_FILE_CANDIDATES), None)
+    if cafile is None and capath is None:
+        import certifi
+
+        cafile = certifi.where()
+    return ssl.create_default_context(cafile=cafile, capath=capath)
+
+
 class AsyncTransport:
     """A pool of keep-alive HTTP/1.1 connections to one origin (the base URL's).
 
     At most `max_connections` are open at once (None: no limit); requests beyond that
     wait in FIFO order, for at most `Timeout.pool`. Idle connections are reused most
     recent first and dropped after `keepalive_expiry` seconds or once the server closed
-    them. TLS certificates are verified against certifi's store unless `verify=False`
-    or another `ssl_context` is given. With a `proxy`, every connection goes through it
-    (a CONNECT tunnel for https origins).
+    them. TLS certificates are verified as `default_ssl_context(trust_env)` says unless
+    `verify=False` or another `ssl_context` is given. With a `proxy`, every connection
+    goes through it (a CONNECT tunnel for https origins).
     """
 
     def __init__(
@@ -455,6 +500,7 @@ class AsyncTransport:
         keepalive_expiry: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
         verify: bool = True,
+        trust_env: bool = True,
         proxy: Proxy | None = None,
     ) -> None:
         parts = urlsplit(base_url)
@@ -475,6 +521,7 @@ class AsyncTransport:
         self._keepalive_expiry = keepalive_expiry
         self._ssl_context = ssl_context
         self._verify = verify
+        self._trust_env = trust_env
         # Idle connections with the time each became idle, most recent last.
         self._idle: list[tuple[httpcore.AsyncHTTPConnection, float]] = []
         self._in_use = 0
@@ -552,9 +599,7 @@ class AsyncTransport:
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             if self._verify:
-                import certifi
-
-                self._ssl_context = ssl.create_default_context(cafile=certifi.where())
+                self._ssl_context = default_ssl_context(trust_env=self._trust_env)
             else:
                 context = ssl.create_default_context()
                 context.check_hostname = False

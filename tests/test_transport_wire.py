@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime
 import gc
+import hashlib
 import itertools
 import logging
+import pathlib
 import socket
 import ssl
 import struct
@@ -20,11 +22,16 @@ import trustme
 from anyio.abc import SocketStream
 
 import anyio_claude._transport
-from anyio_claude import APIConnectionError, APITimeoutError, ClaudeError
+from anyio_claude import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncClaude,
+    ClaudeError,
+)
 from anyio_claude._http import DeadlineReached, Request, Timeout
 from anyio_claude._proxy import Proxy
 from anyio_claude._response import http_response_of
-from anyio_claude._transport import AsyncTransport, _map, _scrub
+from anyio_claude._transport import AsyncTransport, _map, _scrub, default_ssl_context
 from anyio_claude.testing import FakeClaude
 
 from ._servers import fixed, raw_server, response
@@ -543,15 +550,85 @@ def ca_file(ca: trustme.CA) -> Iterator[str]:
         yield path
 
 
-async def test_tls_is_verified_against_certifi_by_default(
+async def test_tls_trusts_ssl_cert_file_unless_trust_env_is_false(
     tls_server: FakeClaude, ca_file: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The system store (which SSL_CERT_FILE changes) is not what the default verifies with.
-    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
-    transport = AsyncTransport(tls_server.url)
+    # As the official SDK's httpx2: SSL_CERT_FILE (how users add a corporate CA) is the
+    # trust store; without it, the system's, which does not hold a throwaway CA.
+    default = AsyncTransport(tls_server.url)
     with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-        await get(transport)
-    await transport.aclose()
+        await get(default)
+    await default.aclose()
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+    trusting = AsyncTransport(tls_server.url)
+    assert b"authentication_error" in await get(trusting)
+    await trusting.aclose()
+    ignoring = AsyncTransport(tls_server.url, trust_env=False)
+    with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        await get(ignoring)
+    await ignoring.aclose()
+
+
+def openssl_subject_hash(ca: trustme.CA) -> str:
+    """The name OpenSSL looks a CA up by in an `SSL_CERT_DIR` (`openssl x509 -hash`).
+
+    OpenSSL hashes the subject's canonical encoding: for a name whose values are already
+    lower-case UTF8Strings with single spaces, its DER without the outer SEQUENCE header.
+    """
+    from cryptography import x509
+
+    der = x509.load_pem_x509_certificate(ca.cert_pem.bytes()).subject.public_bytes()
+    header = 2 if der[1] < 0x80 else 2 + (der[1] & 0x7F)
+    return f"{int.from_bytes(hashlib.sha1(der[header:]).digest()[:4], 'little'):08x}"
+
+
+async def test_tls_trusts_ssl_cert_dir(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca = trustme.CA(organization_name="anyio-claude tests", organization_unit_name="cert dir")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    (tmp_path / f"{openssl_subject_hash(ca)}.0").write_bytes(ca.cert_pem.bytes())
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    async with FakeClaude(ssl_context=context) as fake:
+        transport = AsyncTransport(fake.url)
+        assert b"authentication_error" in await get(transport)
+        await transport.aclose()
+        ignoring = AsyncTransport(fake.url, trust_env=False)
+        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            await get(ignoring)
+        await ignoring.aclose()
+
+
+async def test_the_client_passes_trust_env_to_tls(
+    tls_server: FakeClaude, ca_file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+    async with AsyncClaude(api_key="sk-test", base_url=tls_server.url, max_retries=0) as client:
+        page = await client.models.list()
+        assert page.data
+    async with AsyncClaude(
+        api_key="sk-test", base_url=tls_server.url, max_retries=0, trust_env=False
+    ) as client:
+        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            await client.models.list()
+
+
+def test_system_store_fallbacks(monkeypatch: pytest.MonkeyPatch, ca_file: str) -> None:
+    # A unit test of default_ssl_context alone: an OpenSSL build whose compiled-in paths
+    # point nowhere falls back to the distribution's bundle, then to certifi's.
+    import certifi
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    nowhere = ssl.DefaultVerifyPaths("", "", "SSL_CERT_FILE", "/nonexistent", "SSL_CERT_DIR", "/")
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: nowhere)
+    monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", ("/nonexistent", ca_file))
+    assert default_ssl_context().cert_store_stats()["x509_ca"] == 1
+    monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", ("/nonexistent",))
+    from_certifi = ssl.create_default_context(cafile=certifi.where())
+    assert default_ssl_context().get_ca_certs() == from_certifi.get_ca_certs()
 
 
 async def test_tls_unverified_or_with_a_context_that_trusts_the_server(
