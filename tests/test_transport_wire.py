@@ -15,6 +15,7 @@ import struct
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import anyio
 import pytest
@@ -588,8 +589,7 @@ async def test_tls_trusts_ssl_cert_dir(
     ca = trustme.CA(organization_name="anyio-claude tests", organization_unit_name="cert dir")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)
-    (tmp_path / f"{openssl_subject_hash(ca)}.0").write_bytes(ca.cert_pem.bytes())
-    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    monkeypatch.setenv("SSL_CERT_DIR", str(hashed_dir(ca, tmp_path)))
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     async with FakeClaude(ssl_context=context) as fake:
         transport = AsyncTransport(fake.url)
@@ -615,20 +615,84 @@ async def test_the_client_passes_trust_env_to_tls(
             await client.models.list()
 
 
-def test_system_store_fallbacks(monkeypatch: pytest.MonkeyPatch, ca_file: str) -> None:
-    # A unit test of default_ssl_context alone: an OpenSSL build whose compiled-in paths
-    # point nowhere falls back to the distribution's bundle, then to certifi's.
-    import certifi
+def verify_paths(cafile: str, capath: str) -> ssl.DefaultVerifyPaths:
+    return ssl.DefaultVerifyPaths("", "", "SSL_CERT_FILE", cafile, "SSL_CERT_DIR", capath)
 
+
+def hashed_dir(ca: trustme.CA, path: pathlib.Path) -> pathlib.Path:
+    (path / f"{openssl_subject_hash(ca)}.0").write_bytes(ca.cert_pem.bytes())
+    return path
+
+
+@pytest.fixture
+def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    nowhere = ssl.DefaultVerifyPaths("", "", "SSL_CERT_FILE", "/nonexistent", "SSL_CERT_DIR", "/")
-    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: nowhere)
-    monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", ("/nonexistent", ca_file))
-    assert default_ssl_context().cert_store_stats()["x509_ca"] == 1
-    monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", ("/nonexistent",))
-    from_certifi = ssl.create_default_context(cafile=certifi.where())
-    assert default_ssl_context().get_ca_certs() == from_certifi.get_ca_certs()
+
+
+# Unit tests of default_ssl_context alone, with the OpenSSL build's compiled-in paths
+# replaced (a machine without a CA bundle cannot be had otherwise).
+
+
+@pytest.mark.usefixtures("no_env")
+def test_the_system_bundle_file_then_the_distribution_files_then_certifi(
+    monkeypatch: pytest.MonkeyPatch, ca_file: str, tmp_path: pathlib.Path
+) -> None:
+    import certifi
+
+    def loaded(cafile: str, capath: str, *candidates: str) -> list[Any]:
+        monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: verify_paths(cafile, capath))
+        monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", candidates)
+        return default_ssl_context().get_ca_certs()
+
+    ours = ssl.create_default_context(cafile=ca_file).get_ca_certs()
+    assert len(ours) == 1
+    from_certifi = ssl.create_default_context(cafile=certifi.where()).get_ca_certs()
+    # The build's own bundle, even when a distribution file exists too.
+    assert loaded(ca_file, "/nonexistent", certifi.where()) == ours
+    # A directory of the build that is no hashed CA directory is not used.
+    (tmp_path / "README").write_text("not a certificate")
+    assert loaded("/nonexistent", str(tmp_path), "/nonexistent", ca_file) == ours
+    assert loaded("/nonexistent", "/nonexistent", "/nonexistent", ca_file) == ours
+    assert loaded("/nonexistent", "/nonexistent", "/nonexistent") == from_certifi
+
+
+@pytest.mark.usefixtures("no_env")
+async def test_the_system_ca_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    ca = trustme.CA(organization_name="anyio-claude tests", organization_unit_name="system dir")
+    directory = hashed_dir(ca, tmp_path)
+    monkeypatch.setattr(
+        ssl, "get_default_verify_paths", lambda: verify_paths("/nonexistent", str(directory))
+    )
+    monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", ())
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    async with FakeClaude(ssl_context=context) as fake:
+        transport = AsyncTransport(fake.url, ssl_context=default_ssl_context())
+        assert b"authentication_error" in await get(transport)
+        await transport.aclose()
+
+
+async def test_ssl_cert_file_wins_over_ssl_cert_dir(
+    monkeypatch: pytest.MonkeyPatch, ca_file: str, tmp_path: pathlib.Path
+) -> None:
+    # As httpx2: the file alone, not the directory as well (which is what OpenSSL's own
+    # reading of the two variables would give).
+    other = trustme.CA(organization_name="anyio-claude tests", organization_unit_name="other")
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+    monkeypatch.setenv("SSL_CERT_DIR", str(hashed_dir(other, tmp_path)))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    other.issue_cert("127.0.0.1").configure_cert(context)
+    async with FakeClaude(ssl_context=context) as fake:
+        transport = AsyncTransport(fake.url)
+        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            await get(transport)
+        await transport.aclose()
+    # SSL_CERT_DIR alone: that directory only, not the system's bundle besides.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    assert default_ssl_context().cert_store_stats()["x509_ca"] == 0
 
 
 async def test_tls_unverified_or_with_a_context_that_trusts_the_server(
