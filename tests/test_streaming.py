@@ -269,6 +269,26 @@ def test_parse_partial_json_examples() -> None:
     assert parse_partial_json("7.") is None
 
 
+# Whitespace to Unicode but not to JSON (which has only space, tab, LF and CR). The scanner
+# once stopped a scalar at any Unicode whitespace and then stood on it forever, so a server
+# sending one outside a string in `partial_json` hung the stream. It is an invalid
+# character like any other.
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize("space", ["\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
+def test_unicode_whitespace_outside_strings_is_an_invalid_character(space: str) -> None:
+    assert parse_partial_json(f"[1, {space}") == [1]
+    assert parse_partial_json(f'{{"a": 1, "b": {space}') == {"a": 1}
+    assert parse_partial_json(f"[1, {space}2]") is None  # complete but invalid
+    acc = run(start(0, {"type": "tool_use", "id": "t", "name": "f", "input": {}}))
+    partial = '{"q": 1, "r": ' + space
+    acc.update(
+        decode_event(json.dumps(delta(0, {"type": "input_json_delta", "partial_json": partial})))
+    )
+    assert acc.snapshot.content[0].input == {"q": 1}  # type: ignore[union-attr]
+    with pytest.raises(EventProtocolError, match="not valid JSON"):
+        acc.update(decode_event(json.dumps(stop(0))))
+
+
 def test_message_delta_keys_this_version_does_not_know_reach_the_snapshot() -> None:
     acc = run(
         {
