@@ -166,6 +166,40 @@ def test_events_before_message_start_raise(event: dict[str, Any]) -> None:
         MessageAccumulator().update(decode_event(json.dumps(event)))
 
 
+# The error names the event and what was wrong with it: users see these texts in
+# `APIResponseValidationError.message` when a stream breaks.
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        (
+            [start(0, {"type": "text", "text": ""})],
+            "content_block_start event before message_start",
+        ),
+        ([stop(0)], "content_block_stop event before message_start"),
+        (
+            [START, start(1, {"type": "text", "text": ""})],
+            "content_block_start for block 1, expected block 0",
+        ),
+        ([START, stop(2)], "content_block_stop for content block 2, which never started"),
+        (
+            [START, delta(3, {"type": "text_delta", "text": "x"})],
+            "content_block_delta for content block 3, which never started",
+        ),
+        ([START, START], "a second message_start event"),
+    ],
+)
+def test_protocol_errors_say_which_event_broke_the_stream(
+    events: list[dict[str, Any]], message: str
+) -> None:
+    acc = MessageAccumulator()
+    *before, last = events
+    for event in before:
+        acc.update(decode_event(json.dumps(event)))
+    with pytest.raises(EventProtocolError) as info:
+        acc.update(decode_event(json.dumps(last)))
+    assert str(info.value) == message
+
+
 def test_delta_for_a_block_that_never_started_raises() -> None:
     with pytest.raises(EventProtocolError, match="never started"):
         run(delta(3, {"type": "text_delta", "text": "x"}))
