@@ -186,6 +186,10 @@ def test_events_before_message_start_raise(event: dict[str, Any]) -> None:
             "content_block_delta for content block 3, which never started",
         ),
         ([START, START], "a second message_start event"),
+        (
+            [{"type": "message_delta", "delta": {}, "usage": {"output_tokens": 1}}],
+            "message_delta event before message_start",
+        ),
     ],
 )
 def test_protocol_errors_say_which_event_broke_the_stream(
@@ -198,6 +202,40 @@ def test_protocol_errors_say_which_event_broke_the_stream(
     with pytest.raises(EventProtocolError) as info:
         acc.update(decode_event(json.dumps(last)))
     assert str(info.value) == message
+
+
+def test_blocks_already_in_message_start_are_where_the_snapshot_starts() -> None:
+    # The API sends `content: []` today; a block there is continued by later deltas, as
+    # the official SDK does.
+    first = {**START, "message": {**START["message"], "content": [{"type": "text", "text": "Hi"}]}}
+    acc = MessageAccumulator()
+    for event in (first, delta(0, {"type": "text_delta", "text": " there"}), stop(0)):
+        acc.update(decode_event(json.dumps(event)))
+    assert acc.snapshot.content == [TextBlock(text="Hi there")]
+
+
+def test_a_container_from_message_delta_stays_when_a_later_delta_has_none() -> None:
+    container = {"id": "container_1", "expires_at": "2026-11-27T00:00:00Z"}
+    acc = run(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": None, "stop_sequence": None, "container": container},
+            "usage": {"output_tokens": 5},
+        },
+    )
+    assert acc.snapshot.container is not None and acc.snapshot.container.id == "container_1"
+    acc.update(
+        decode_event(
+            json.dumps(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "usage": {"output_tokens": 6},
+                }
+            )
+        )
+    )
+    assert acc.snapshot.container is not None and acc.snapshot.container.id == "container_1"
 
 
 def test_delta_for_a_block_that_never_started_raises() -> None:
