@@ -190,6 +190,7 @@ def test_events_before_message_start_raise(event: dict[str, Any]) -> None:
             [{"type": "message_delta", "delta": {}, "usage": {"output_tokens": 1}}],
             "message_delta event before message_start",
         ),
+        ([{"type": "message_stop"}], "message_stop event before message_start"),
     ],
 )
 def test_protocol_errors_say_which_event_broke_the_stream(
@@ -212,6 +213,14 @@ def test_blocks_already_in_message_start_are_where_the_snapshot_starts() -> None
     for event in (first, delta(0, {"type": "text_delta", "text": " there"}), stop(0)):
         acc.update(decode_event(json.dumps(event)))
     assert acc.snapshot.content == [TextBlock(text="Hi there")]
+
+
+def test_a_tool_block_without_input_deltas_keeps_the_input_it_started_with() -> None:
+    block = {"type": "server_tool_use", "id": "t", "name": "web_search", "input": {"q": "x"}}
+    acc = run(start(0, block))
+    assert acc.snapshot.content[0].input == {"q": "x"}  # type: ignore[union-attr]
+    acc.update(decode_event(json.dumps(stop(0))))
+    assert acc.snapshot.content[0].input == {"q": "x"}  # type: ignore[union-attr]
 
 
 def test_a_container_from_message_delta_stays_when_a_later_delta_has_none() -> None:
