@@ -348,14 +348,17 @@ def test_parse_partial_json_examples() -> None:
     # An unfinished number at the top level: nothing is complete, not even its first digit.
     assert parse_partial_json("1e") is None
     assert parse_partial_json("7.") is None
+    # A value where none may follow (no comma before it) is garbage, not part of the result.
+    assert parse_partial_json("[1 2") == [1]
+    assert parse_partial_json('{"a": 1 2') == {"a": 1}
 
 
 # Whitespace to Unicode but not to JSON (which has only space, tab, LF and CR). The scanner
 # once stopped a scalar at any Unicode whitespace and then stood on it forever, so a server
 # sending one outside a string in `partial_json` hung the stream. It is an invalid
-# character like any other.
+# character like any other, such as `X`.
 @pytest.mark.timeout(5)
-@pytest.mark.parametrize("space", ["\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
+@pytest.mark.parametrize("space", ["X", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
 def test_unicode_whitespace_outside_strings_is_an_invalid_character(space: str) -> None:
     assert parse_partial_json(f"[1, {space}") == [1]
     assert parse_partial_json(f'{{"a": 1, "b": {space}') == {"a": 1}
