@@ -63,7 +63,7 @@ __all__ = (
 # ------------------------------------------------------------------------ partial JSON
 
 _STRING_BODY = re.compile(r'[^"\\]*')
-_SCALAR = re.compile(r"[^\s,\]}:]*")
+_SCALAR = re.compile(r"[^ \t\n\r,\]}:]*")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _COMPLETE_SCALAR = re.compile(
     r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"

@@ -267,6 +267,20 @@ def test_blank_lines_before_an_event_do_not_count_toward_the_cap() -> None:
     assert decoder.feed(b"\n\n") == [ev("12")]
 
 
+@pytest.mark.parametrize("method", ["feed", "feed_data"])
+def test_the_cap_applies_to_the_tail_after_a_blank_line_that_starts_the_buffer(
+    method: str,
+) -> None:
+    # The only blank line is the buffer's first two bytes: no event, but the 9 bytes after
+    # it are an unterminated tail over the cap, arriving in one chunk or after a lone LF.
+    with pytest.raises(SSEProtocolError, match="9 bytes buffered"):
+        getattr(SSEDecoder(max_event_size=8), method)(b"\n\ndata: 123")
+    decoder = SSEDecoder(max_event_size=8)
+    assert getattr(decoder, method)(b"\n") == []
+    with pytest.raises(SSEProtocolError, match="9 bytes buffered"):
+        getattr(decoder, method)(b"\ndata: 123")
+
+
 def test_a_control_byte_in_an_event_name_is_not_a_line_break() -> None:
     # BEL (0x07) inside the line: one `event` field, no `data` line, so nothing to dispatch.
     tr(b"event: a\x07data: x\n\n", [])

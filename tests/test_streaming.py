@@ -166,6 +166,87 @@ def test_events_before_message_start_raise(event: dict[str, Any]) -> None:
         MessageAccumulator().update(decode_event(json.dumps(event)))
 
 
+# The error names the event and what was wrong with it: users see these texts in
+# `APIResponseValidationError.message` when a stream breaks.
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        (
+            [start(0, {"type": "text", "text": ""})],
+            "content_block_start event before message_start",
+        ),
+        ([stop(0)], "content_block_stop event before message_start"),
+        (
+            [START, start(1, {"type": "text", "text": ""})],
+            "content_block_start for block 1, expected block 0",
+        ),
+        ([START, stop(2)], "content_block_stop for content block 2, which never started"),
+        (
+            [START, delta(3, {"type": "text_delta", "text": "x"})],
+            "content_block_delta for content block 3, which never started",
+        ),
+        ([START, START], "a second message_start event"),
+        (
+            [{"type": "message_delta", "delta": {}, "usage": {"output_tokens": 1}}],
+            "message_delta event before message_start",
+        ),
+        ([{"type": "message_stop"}], "message_stop event before message_start"),
+    ],
+)
+def test_protocol_errors_say_which_event_broke_the_stream(
+    events: list[dict[str, Any]], message: str
+) -> None:
+    acc = MessageAccumulator()
+    *before, last = events
+    for event in before:
+        acc.update(decode_event(json.dumps(event)))
+    with pytest.raises(EventProtocolError) as info:
+        acc.update(decode_event(json.dumps(last)))
+    assert str(info.value) == message
+
+
+def test_blocks_already_in_message_start_are_where_the_snapshot_starts() -> None:
+    # The API sends `content: []` today; a block there is continued by later deltas, as
+    # the official SDK does.
+    first = {**START, "message": {**START["message"], "content": [{"type": "text", "text": "Hi"}]}}
+    acc = MessageAccumulator()
+    for event in (first, delta(0, {"type": "text_delta", "text": " there"}), stop(0)):
+        acc.update(decode_event(json.dumps(event)))
+    assert acc.snapshot.content == [TextBlock(text="Hi there")]
+
+
+def test_a_tool_block_without_input_deltas_keeps_the_input_it_started_with() -> None:
+    block = {"type": "server_tool_use", "id": "t", "name": "web_search", "input": {"q": "x"}}
+    acc = run(start(0, block))
+    assert acc.snapshot.content[0].input == {"q": "x"}  # type: ignore[union-attr]
+    acc.update(decode_event(json.dumps(stop(0))))
+    assert acc.snapshot.content[0].input == {"q": "x"}  # type: ignore[union-attr]
+
+
+def test_a_container_from_message_delta_stays_when_a_later_delta_has_none() -> None:
+    container = {"id": "container_1", "expires_at": "2026-11-27T00:00:00Z"}
+    acc = run(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": None, "stop_sequence": None, "container": container},
+            "usage": {"output_tokens": 5},
+        },
+    )
+    assert acc.snapshot.container is not None and acc.snapshot.container.id == "container_1"
+    acc.update(
+        decode_event(
+            json.dumps(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "usage": {"output_tokens": 6},
+                }
+            )
+        )
+    )
+    assert acc.snapshot.container is not None and acc.snapshot.container.id == "container_1"
+
+
 def test_delta_for_a_block_that_never_started_raises() -> None:
     with pytest.raises(EventProtocolError, match="never started"):
         run(delta(3, {"type": "text_delta", "text": "x"}))
@@ -267,6 +348,29 @@ def test_parse_partial_json_examples() -> None:
     # An unfinished number at the top level: nothing is complete, not even its first digit.
     assert parse_partial_json("1e") is None
     assert parse_partial_json("7.") is None
+    # A value where none may follow (no comma before it) is garbage, not part of the result.
+    assert parse_partial_json("[1 2") == [1]
+    assert parse_partial_json('{"a": 1 2') == {"a": 1}
+
+
+# Whitespace to Unicode but not to JSON (which has only space, tab, LF and CR). The scanner
+# once stopped a scalar at any Unicode whitespace and then stood on it forever, so a server
+# sending one outside a string in `partial_json` hung the stream. It is an invalid
+# character like any other, such as `X`.
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize("space", ["X", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
+def test_unicode_whitespace_outside_strings_is_an_invalid_character(space: str) -> None:
+    assert parse_partial_json(f"[1, {space}") == [1]
+    assert parse_partial_json(f'{{"a": 1, "b": {space}') == {"a": 1}
+    assert parse_partial_json(f"[1, {space}2]") is None  # complete but invalid
+    acc = run(start(0, {"type": "tool_use", "id": "t", "name": "f", "input": {}}))
+    partial = '{"q": 1, "r": ' + space
+    acc.update(
+        decode_event(json.dumps(delta(0, {"type": "input_json_delta", "partial_json": partial})))
+    )
+    assert acc.snapshot.content[0].input == {"q": 1}  # type: ignore[union-attr]
+    with pytest.raises(EventProtocolError, match="not valid JSON"):
+        acc.update(decode_event(json.dumps(stop(0))))
 
 
 def test_message_delta_keys_this_version_does_not_know_reach_the_snapshot() -> None:
