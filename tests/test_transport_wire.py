@@ -537,11 +537,27 @@ def ca() -> trustme.CA:
     return trustme.CA()
 
 
+def serving(ca: trustme.CA, name: str = "127.0.0.1") -> FakeClaude:
+    """FakeClaude over TLS, with a certificate for `name` issued by `ca`."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(context)
+    return FakeClaude(ssl_context=context)
+
+
+async def accepted(transport: AsyncTransport) -> None:
+    assert b"authentication_error" in await get(transport)
+    await transport.aclose()
+
+
+async def refused(transport: AsyncTransport, match: str = "CERTIFICATE_VERIFY_FAILED") -> None:
+    with pytest.raises(APIConnectionError, match=match):
+        await get(transport)
+    await transport.aclose()
+
+
 @pytest.fixture
 async def tls_server(ca: trustme.CA) -> AsyncIterator[FakeClaude]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    async with FakeClaude(ssl_context=context) as fake:
+    async with serving(ca) as fake:
         yield fake
 
 
@@ -556,18 +572,10 @@ async def test_tls_trusts_ssl_cert_file_unless_trust_env_is_false(
 ) -> None:
     # As the official SDK's httpx2: SSL_CERT_FILE (how users add a corporate CA) is the
     # trust store; without it, the system's, which does not hold a throwaway CA.
-    default = AsyncTransport(tls_server.url)
-    with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-        await get(default)
-    await default.aclose()
+    await refused(AsyncTransport(tls_server.url))
     monkeypatch.setenv("SSL_CERT_FILE", ca_file)
-    trusting = AsyncTransport(tls_server.url)
-    assert b"authentication_error" in await get(trusting)
-    await trusting.aclose()
-    ignoring = AsyncTransport(tls_server.url, trust_env=False)
-    with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-        await get(ignoring)
-    await ignoring.aclose()
+    await accepted(AsyncTransport(tls_server.url))
+    await refused(AsyncTransport(tls_server.url, trust_env=False))
 
 
 def openssl_subject_hash(ca: trustme.CA) -> str:
@@ -587,18 +595,11 @@ async def test_tls_trusts_ssl_cert_dir(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ca = trustme.CA(organization_name="anyio-claude tests", organization_unit_name="cert dir")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
     monkeypatch.setenv("SSL_CERT_DIR", str(hashed_dir(ca, tmp_path)))
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    async with FakeClaude(ssl_context=context) as fake:
-        transport = AsyncTransport(fake.url)
-        assert b"authentication_error" in await get(transport)
-        await transport.aclose()
-        ignoring = AsyncTransport(fake.url, trust_env=False)
-        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-            await get(ignoring)
-        await ignoring.aclose()
+    async with serving(ca) as fake:
+        await accepted(AsyncTransport(fake.url))
+        await refused(AsyncTransport(fake.url, trust_env=False))
 
 
 async def test_the_client_passes_trust_env_to_tls(
@@ -667,12 +668,8 @@ async def test_the_system_ca_directory(
         ssl, "get_default_verify_paths", lambda: verify_paths("/nonexistent", str(directory))
     )
     monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", ())
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    async with FakeClaude(ssl_context=context) as fake:
-        transport = AsyncTransport(fake.url, ssl_context=default_ssl_context())
-        assert b"authentication_error" in await get(transport)
-        await transport.aclose()
+    async with serving(ca) as fake:
+        await accepted(AsyncTransport(fake.url, ssl_context=default_ssl_context()))
 
 
 async def test_ssl_cert_file_wins_over_ssl_cert_dir(
@@ -683,13 +680,8 @@ async def test_ssl_cert_file_wins_over_ssl_cert_dir(
     other = trustme.CA(organization_name="anyio-claude tests", organization_unit_name="other")
     monkeypatch.setenv("SSL_CERT_FILE", ca_file)
     monkeypatch.setenv("SSL_CERT_DIR", str(hashed_dir(other, tmp_path)))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    other.issue_cert("127.0.0.1").configure_cert(context)
-    async with FakeClaude(ssl_context=context) as fake:
-        transport = AsyncTransport(fake.url)
-        with pytest.raises(APIConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-            await get(transport)
-        await transport.aclose()
+    async with serving(other) as fake:
+        await refused(AsyncTransport(fake.url))
     # SSL_CERT_DIR alone: that directory only, not the system's bundle besides.
     monkeypatch.delenv("SSL_CERT_FILE")
     assert default_ssl_context().cert_store_stats()["x509_ca"] == 0
@@ -698,26 +690,17 @@ async def test_ssl_cert_file_wins_over_ssl_cert_dir(
 async def test_tls_unverified_or_with_a_context_that_trusts_the_server(
     tls_server: FakeClaude, ca: trustme.CA
 ) -> None:
-    unverified = AsyncTransport(tls_server.url, verify=False)
-    assert b"authentication_error" in await get(unverified)
-    await unverified.aclose()
+    await accepted(AsyncTransport(tls_server.url, verify=False))
     trusting = ssl.create_default_context()
     ca.configure_trust(trusting)
-    verified = AsyncTransport(tls_server.url, ssl_context=trusting)
-    assert b"authentication_error" in await get(verified)
-    await verified.aclose()
+    await accepted(AsyncTransport(tls_server.url, ssl_context=trusting))
 
 
 async def test_tls_checks_the_name_as_well_as_the_chain(ca: trustme.CA) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("api.example.com").configure_cert(context)
     trusting = ssl.create_default_context()
     ca.configure_trust(trusting)
-    async with FakeClaude(ssl_context=context) as fake:
-        transport = AsyncTransport(fake.url, ssl_context=trusting)
-        with pytest.raises(APIConnectionError, match=r"CERTIFICATE_VERIFY_FAILED.*mismatch"):
-            await get(transport)
-        await transport.aclose()
+    async with serving(ca, "api.example.com") as fake:
+        await refused(AsyncTransport(fake.url, ssl_context=trusting), "VERIFY_FAILED.*mismatch")
 
 
 # ------------------------------------------------------------------------- event loops
