@@ -99,3 +99,13 @@ def fixed(body: bytes, **kwargs: object) -> Handler:
         await stream.send(data)
 
     return handler
+
+
+async def settled(check: Callable[[], bool], seconds: float = 1.0) -> bool:
+    """Whether `check()` holds within `seconds`, polled every 10 ms (a server notices a
+    connection the client closed a few loop iterations later)."""
+    for _ in range(round(seconds * 100)):
+        if check():
+            return True
+        await anyio.sleep(0.01)
+    return check()

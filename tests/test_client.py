@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import anyio
 import pytest
@@ -33,7 +33,7 @@ from anyio_claude.types import (
     UnknownBlock,
 )
 
-from ._servers import raw_server, response
+from ._servers import raw_server, response, settled
 
 pytestmark = pytest.mark.anyio
 
@@ -57,16 +57,6 @@ async def client(server: FakeClaude) -> AsyncIterator[AsyncClaude]:
 
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
-
-
-async def settled(check: Callable[[], bool]) -> bool:
-    """Whether `check()` holds within 1 s (the server side notices closed connections
-    a few loop iterations after the client closed them)."""
-    for _ in range(100):
-        if check():
-            return True
-        await anyio.sleep(0.01)
-    return check()
 
 
 # ------------------------------------------------------------------------ happy paths

@@ -30,7 +30,7 @@ from anyio_claude import (
 )
 from anyio_claude.testing import ErrorReply, FakeClaude, Fault
 
-from ._servers import raw_server, response
+from ._servers import raw_server, response, settled
 
 pytestmark = pytest.mark.anyio
 
@@ -48,14 +48,6 @@ async def server() -> AsyncIterator[FakeClaude]:
 
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
-
-
-async def settled(check: Callable[[], bool]) -> bool:
-    for _ in range(100):
-        if check():
-            return True
-        await anyio.sleep(0.01)
-    return check()
 
 
 def everything_shown(exc: BaseException) -> str:

@@ -12,7 +12,7 @@ from anyio.abc import SocketStream
 from anyio_claude._http import Request, Timeout
 from anyio_claude._transport import AsyncTransport
 
-from ._servers import fixed, raw_server, response
+from ._servers import fixed, raw_server, response, settled
 
 pytestmark = pytest.mark.anyio
 
@@ -89,7 +89,7 @@ async def test_a_waiter_whose_pool_timeout_expires_as_it_is_handed_the_slot() ->
         await transport.aclose()
 
 
-async def test_releasing_a_connection_evicts_an_expired_idle_one() -> None:
+async def test_releasing_a_connection_evicts_only_an_expired_idle_one() -> None:
     gate = anyio.Event()
 
     async def handler(stream: SocketStream, request: bytes) -> None:
@@ -98,32 +98,36 @@ async def test_releasing_a_connection_evicts_an_expired_idle_one() -> None:
         await stream.send(response(b"ok"))
 
     async with raw_server(handler) as srv:
-        transport = AsyncTransport(srv.url, keepalive_expiry=0.2)
+        transport = AsyncTransport(srv.url, keepalive_expiry=0.3)
+        slow = Request("GET", b"/slow", [], b"")
+
+        async def slow_call() -> None:
+            async with await transport.send(slow, timeout=FAST) as reply:
+                await reply.aread()
+
         async with anyio.create_task_group() as tg:
-            slow = Request("GET", b"/slow", [], b"")
-
-            async def slow_call() -> None:
-                async with await transport.send(slow, timeout=FAST) as reply:
-                    await reply.aread()
-
             tg.start_soon(slow_call)
-            await anyio.sleep(0.05)
-            assert await get(transport) == b"ok"  # a second connection, now idle
-            assert transport.num_connections == 2 and transport.num_idle == 1
-            await anyio.sleep(0.3)  # the idle one expires
+            assert await settled(lambda: transport.num_connections == 1)
+            assert await get(transport) == b"ok"
             gate.set()
-        # Releasing the slow call's connection drops the expired idle one.
+        # Neither has expired: both stay idle.
+        assert transport.num_idle == 2 and srv.connections == 2
+
+        gate = anyio.Event()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(slow_call)
+            assert await settled(lambda: transport.num_idle == 1)
+            assert await get(transport) == b"ok"
+            await anyio.sleep(0.5)  # the connection idle since the last get() expires
+            gate.set()
+        # Releasing the slow call's connection drops the expired one, keeps its own...
         assert transport.num_idle == 1 and transport.num_connections == 1
+        assert srv.connections == 2
         assert await settled(lambda: srv.closed == 1)
+        # ...which the next request reuses.
+        assert await get(transport) == b"ok"
+        assert srv.connections == 2
         await transport.aclose()
-
-
-async def settled(check: object) -> bool:
-    for _ in range(100):
-        if check():  # type: ignore[operator]
-            return True
-        await anyio.sleep(0.01)
-    return False
 
 
 async def test_a_cancelled_waiter_behind_another_does_not_let_it_in_early() -> None:

@@ -88,16 +88,21 @@ def encoded_events(draw: st.DrawFn) -> list[bytes]:
     return framed
 
 
+# Framed events joined with one kind of line ending, and where to cut them into chunks.
+_ENDINGS = st.sampled_from([b"\n", b"\r\n", b"\r"])
+_CUTS = st.lists(st.integers(0), max_size=12)
+
+
+def joined(framed: list[bytes], ending: bytes) -> bytes:
+    return b"".join(block.replace(b"\n", ending) + ending for block in framed)
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    encoded_events(),
-    st.sampled_from([b"\n", b"\r\n", b"\r"]),
-    st.lists(st.integers(0), max_size=12),
-)
+@given(encoded_events(), _ENDINGS, _CUTS)
 def test_bytes_path_decodes_the_same_events_as_the_general_path(
     framed: list[bytes], ending: bytes, cuts: list[int]
 ) -> None:
-    body = b"".join(block.replace(b"\n", ending) + ending for block in framed)
+    body = joined(framed, ending)
     texts = general([body])
     assert texts == general(chunked(body, cuts))  # the general path ignores chunking
     for chunks in ([body], chunked(body, cuts)):
@@ -112,17 +117,13 @@ _COMMON_SHAPE = re.compile(rb"event: [^\n]*\ndata: ([^\n]*)\n")
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    encoded_events(),
-    st.sampled_from([b"\n", b"\r\n", b"\r"]),
-    st.lists(st.integers(0), max_size=12),
-)
+@given(encoded_events(), _ENDINGS, _CUTS)
 def test_feed_data_gives_raw_bytes_for_exactly_the_common_shape(
     framed: list[bytes], ending: bytes, cuts: list[int]
 ) -> None:
     # In a chunk that mixes shapes, each event takes the per-event shortcut or the general
     # rules; which one must not depend on the neighbours or on where the chunks are cut.
-    body = b"".join(block.replace(b"\n", ending) + ending for block in framed)
+    body = joined(framed, ending)
     expected = [match[1] if (match := _COMMON_SHAPE.fullmatch(block)) else str for block in framed]
     for chunks in ([body], chunked(body, cuts)):
         datas = bytes_path(chunks)
