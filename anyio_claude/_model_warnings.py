@@ -1,7 +1,8 @@
 """The warnings the official SDK gives about the model of a request: a deprecated model
 (`DeprecationWarning`, with its end-of-life date) and `thinking.type="enabled"` on models
-where `"adaptive"` is meant (`UserWarning`). Same tables, same texts, same moment: when the
-call is made, before anything is sent."""
+where `"adaptive"` is meant (`UserWarning`). Same tables (generated from the pinned SDK into
+`types/_gen_models.py`), same texts, same moment: when the call is made, before anything is
+sent."""
 
 from __future__ import annotations
 
@@ -11,17 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ("DEPRECATED_MODELS", "collect_model_warnings", "emit", "warn_about_model")
+from .types._gen_models import ADAPTIVE_THINKING_MODELS, DEPRECATED_MODELS
 
-# The official SDK 2.14's tables (anthropic/_data): keep them in step with its releases.
-DEPRECATED_MODELS: dict[str, str] = {
-    "claude-mythos-preview": "June 30th, 2026",
-    "claude-opus-4-5": "January 22nd, 2027",
-    "claude-opus-4-5-20251101": "January 22nd, 2027",
-    "claude-sonnet-4-5": "November 30th, 2026",
-    "claude-sonnet-4-5-20250929": "November 30th, 2026",
-}
-_ADAPTIVE_THINKING_MODELS = frozenset({"claude-opus-4-6", "claude-mythos-preview"})
+__all__ = ("DEPRECATED_MODELS", "collect_model_warnings", "emit", "warn_about_model")
 
 _Pending = list[tuple[str, type[Warning]]]
 # Set while the blocking client runs a call in its loop thread, where no frame of the
@@ -40,7 +33,7 @@ def warn_about_model(model: object, thinking: object) -> None:
             DeprecationWarning,
         )
     if (
-        model in _ADAPTIVE_THINKING_MODELS
+        model in ADAPTIVE_THINKING_MODELS
         and isinstance(thinking, dict)
         and thinking.get("type") == "enabled"
     ):

@@ -1,9 +1,10 @@
 """The official SDK's warnings about a request's model, and FakeClaude serving the models
-the official SDK 2.14 names (so its examples run against it after changing the import).
+the pinned official SDK names (so its examples run against it after changing the import).
 
-Stated from the official SDK (`anthropic/_data`): the deprecated models with their
-end-of-life dates warn with `DeprecationWarning`; `thinking.type="enabled"` on
-`claude-opus-4-6` warns with `UserWarning`; both name the caller's line."""
+Stated from the pinned official SDK (`anthropic/_data`, generated into
+`types/_gen_models.py`): the deprecated models with their end-of-life dates warn with
+`DeprecationWarning`; `thinking.type="enabled"` on `claude-opus-4-6` warns with
+`UserWarning`; both name the caller's line."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from anyio_claude.testing import DEFAULT_MODELS, FakeClaude
 pytestmark = pytest.mark.anyio
 
 USER: Any = [{"role": "user", "content": "Hello there"}]
-DEPRECATED = "claude-sonnet-4-5-20250929"
+# In the pinned SDK's table, still served (a model past its end-of-life answers 404).
+DEPRECATED = "claude-opus-4-5-20251101"
 SUNSET = (
-    r"The model 'claude-sonnet-4-5(-20250929)?' is deprecated and will reach end-of-life on "
-    r"November 30th, 2026"
+    r"The model 'claude-opus-4-5(-20251101)?' is deprecated and will reach end-of-life on "
+    r"January 22nd, 2027"
 )
 
 
@@ -39,7 +41,7 @@ async def test_a_deprecated_model_warns_at_the_callers_line_as_the_official_sdk(
                 model=DEPRECATED, max_tokens=10, messages=USER
             )
             await client.beta.messages.create(
-                model="claude-sonnet-4-5", max_tokens=10, messages=USER, betas=["b"]
+                model="claude-opus-4-5", max_tokens=10, messages=USER, betas=["b"]
             )
         assert [w.filename for w in caught] == [__file__] * 5
         assert (await raw.parse()).model == DEPRECATED
@@ -56,7 +58,13 @@ async def test_current_models_do_not_warn_and_enabled_thinking_warns_where_adapt
     async with FakeClaude() as fake, AsyncClaude(api_key="k", base_url=fake.url) as client:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            for model in ("claude-sonnet-5-5", "claude-opus-4-8", "claude-opus-4-6"):
+            # claude-sonnet-4-5-20250929 left the table when its end-of-life passed (2.17).
+            for model in (
+                "claude-sonnet-5-5",
+                "claude-opus-4-8",
+                "claude-opus-4-6",
+                "claude-sonnet-4-5-20250929",
+            ):
                 reply = await client.messages.create(model=model, max_tokens=10, messages=USER)
                 assert reply.model == model
             await client.messages.create(

@@ -23,6 +23,7 @@ from .._response import (
 from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
 from ..types import MessageTokensCount, ParsedMessage, decode_message
 from ..types._decode import LenientDecoder
+from ..types._gen_models import MAX_NONSTREAMING_TOKENS
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -68,17 +69,6 @@ _count_decoder = LenientDecoder(MessageTokensCount)
 
 # The official SDK's estimate: 128k output tokens take up to an hour to generate.
 _MAX_NONSTREAMING_SECONDS = 600.0
-# Models the API serves only up to this many output tokens without streaming (the official
-# SDK's MODEL_NONSTREAMING_TOKENS), whatever the estimate above says.
-_MAX_NONSTREAMING_TOKENS = {
-    "claude-opus-4-20250514": 8_192,
-    "claude-opus-4-0": 8_192,
-    "claude-4-opus-20250514": 8_192,
-    "anthropic.claude-opus-4-20250514-v1:0": 8_192,
-    "claude-opus-4@20250514": 8_192,
-    "anthropic.claude-opus-4-1-20250805-v1:0": 8_192,
-    "claude-opus-4-1@20250805": 8_192,
-}
 
 Mode = Literal["plain", "raw", "streaming"]
 
@@ -527,7 +517,7 @@ class _Messages:
     def _check_duration(self, request: _Request) -> None:
         max_tokens = request.body["max_tokens"]
         if not self._client._timeout_given(request.timeout):
-            model_limit = _MAX_NONSTREAMING_TOKENS.get(request.body["model"])
+            model_limit = MAX_NONSTREAMING_TOKENS.get(request.body["model"])
             if 3600.0 * max_tokens / 128_000 > _MAX_NONSTREAMING_SECONDS or (
                 model_limit is not None and max_tokens > model_limit
             ):

@@ -11,36 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
+from ._gen_models import ModelParam
+
 if TYPE_CHECKING:
     from ._wire import ContentBlock
-
-ModelParam = Union[
-    Literal[
-        "claude-fable-5-2",
-        "claude-mythos-5-2",
-        "claude-haiku-5-5",
-        "claude-sonnet-5-5",
-        "claude-fable-5-1",
-        "claude-opus-5-5",
-        "claude-mythos-5-1",
-        "claude-sonnet-5",
-        "claude-fable-5",
-        "claude-mythos-5",
-        "claude-opus-5",
-        "claude-opus-4-8",
-        "claude-opus-4-7",
-        "claude-mythos-preview",
-        "claude-opus-4-6",
-        "claude-sonnet-4-6",
-        "claude-haiku-4-5",
-        "claude-haiku-4-5-20251001",
-        "claude-opus-4-5",
-        "claude-opus-4-5-20251101",
-        "claude-sonnet-4-5",
-        "claude-sonnet-4-5-20250929",
-    ],
-    str,
-]
 
 
 class CacheControlEphemeralParam(TypedDict, total=False):
