@@ -12,11 +12,15 @@ carried over as data; none of its code or prose is. Each generated module starts
 from __future__ import annotations
 
 import argparse
+import collections.abc
+import inspect
 import json
 import sys
 import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import typing_extensions
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = (
@@ -47,6 +51,12 @@ def _literal_values(alias: object) -> list[str]:
 def _q(value: str) -> str:
     """A string literal as ruff writes it (double quotes)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def _tuple(values: list[str]) -> str:
+    """A tuple of strings on one line, as ruff writes it."""
+    inner = ", ".join(_q(v) for v in values)
+    return f"({inner},)" if len(values) == 1 else f"({inner})"
 
 
 def _str_tuple(values: Iterable[str], indent: str = "    ") -> str:
@@ -92,9 +102,82 @@ def render_models() -> str:
     )
 
 
+def _json_shape(annotation: object) -> tuple[list[str], list[str]]:
+    """The JSON kinds a parameter's annotation allows (object, array, string, ...) and the
+    exact strings of its `Literal`s; the official SDK's `Omit`/`NotGiven` markers dropped."""
+    kinds: list[str] = []
+    literals: list[str] = []
+    simple = {type(None): "null", str: "string", bool: "boolean", int: "integer", float: "number"}
+    stack = [annotation]
+    while stack:
+        item = stack.pop(0)
+        origin = typing.get_origin(item)
+        if origin is typing.Union:
+            stack.extend(typing.get_args(item))
+        elif origin is typing.Literal:
+            literals.extend(v for v in typing.get_args(item) if isinstance(v, str))
+        elif item in simple:
+            kinds.append(simple[item])
+        elif typing_extensions.is_typeddict(item) or origin in (dict, collections.abc.Mapping):
+            kinds.append("object")
+        elif origin in (list, collections.abc.Iterable, collections.abc.Sequence):
+            kinds.append("array")
+        elif getattr(item, "__name__", "") not in ("Omit", "NotGiven"):
+            raise ValueError(f"no JSON kind for {item!r}: teach _json_shape")
+    return list(dict.fromkeys(kinds)), literals
+
+
+def _beta_only(beta: Callable[..., object], ga: Callable[..., object]) -> str:
+    """The body parameters `beta` takes that `ga` does not, with their shapes, as source."""
+    hints = typing.get_type_hints(beta)
+    ga_names = set(inspect.signature(ga).parameters)
+    lines = []
+    for name in inspect.signature(beta).parameters:
+        if name in ga_names or name in ("self", "betas"):
+            continue
+        kinds, literals = _json_shape(hints[name])
+        lines.append(f"    {_q(name)}: ParamShape({_tuple(kinds)}, {_tuple(literals)}),\n")
+    return "".join(lines)
+
+
+def render_params() -> str:
+    """`anyio_claude/types/_gen_params.py`: the body parameters of the beta methods that their
+    non-beta twins lack, with the JSON kinds each accepts (checked before any I/O)."""
+    from anthropic.resources.beta.messages.messages import AsyncMessages as BetaMessages
+    from anthropic.resources.messages.messages import AsyncMessages
+
+    return (
+        '"""Body parameters the beta methods take beyond their non-beta twins, and their '
+        'shapes."""\n'
+        "\n"
+        "from __future__ import annotations\n"
+        "\n"
+        "from typing import NamedTuple\n"
+        "\n"
+        "\n"
+        "class ParamShape(NamedTuple):\n"
+        '    """The JSON kinds a parameter takes, and the exact strings it also takes."""\n'
+        "\n"
+        "    kinds: tuple[str, ...]\n"
+        "    literals: tuple[str, ...]\n"
+        "\n"
+        "\n"
+        "# beta.messages.create / stream / parse\n"
+        "BETA_MESSAGE_PARAMS: dict[str, ParamShape] = {\n"
+        f"{_beta_only(BetaMessages.create, AsyncMessages.create)}"
+        "}\n"
+        "\n"
+        "# beta.messages.count_tokens\n"
+        "BETA_COUNT_TOKENS_PARAMS: dict[str, ParamShape] = {\n"
+        f"{_beta_only(BetaMessages.count_tokens, AsyncMessages.count_tokens)}"
+        "}\n"
+    )
+
+
 # Each generated module: its path from the repository root, and what writes its body.
 OUTPUTS: dict[str, Callable[[], str]] = {
     "anyio_claude/types/_gen_models.py": render_models,
+    "anyio_claude/types/_gen_params.py": render_params,
 }
 
 

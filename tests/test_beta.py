@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -261,3 +262,105 @@ def test_blocking_client_level_views_reach_beta(backend: str) -> None:
             assert response.http_response.status_code == 200
             assert "".join(response.text_stream).startswith("You said")
         assert fake.requests[-1].headers["anthropic-beta"] == "sync-client-streaming"
+
+
+# One value for each body parameter only the beta methods take (types/_gen_params.py).
+BETA_PARAMS: dict[str, Any] = {
+    "billing_policy": {"type": "billing_policy", "bill_to": "user_profile"},
+    "compaction": {"type": "compaction", "trigger": {"type": "input_tokens", "value": 150000}},
+    "context_management": {"edits": [{"type": "clear_tool_uses_20250919"}]},
+    "fallback_credit_token": "credit-token-1",
+    "fallbacks": [{"model": "claude-opus-4-8"}],
+    "mcp_servers": [{"type": "url", "url": "https://mcp.example.com/sse", "name": "example"}],
+    "thread": {"type": "create"},
+}
+COUNT_PARAMS = ("billing_policy", "compaction", "context_management", "mcp_servers")
+
+
+async def test_beta_body_parameters_are_sent_as_the_official_sdk_sends_them(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    import anthropic
+
+    counted = {k: BETA_PARAMS[k] for k in COUNT_PARAMS}
+    official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, max_retries=0)
+    for sender in (client, official):
+        beta: Any = sender.beta.messages
+        await beta.create(model=MODEL, max_tokens=5, messages=USER, betas=["b"], **BETA_PARAMS)
+        async with beta.stream(model=MODEL, max_tokens=5, messages=USER, **BETA_PARAMS) as s:
+            await s.get_final_message()
+        await beta.count_tokens(model=MODEL, messages=USER, **counted)
+    await official.close()
+    ours, theirs = server.requests[:3], server.requests[3:]
+    assert [r.json for r in ours] == [r.json for r in theirs]
+    for request in ours[:2]:
+        assert {k: request.json[k] for k in BETA_PARAMS} == BETA_PARAMS
+    assert {k: ours[2].json[k] for k in COUNT_PARAMS} == counted
+
+
+async def test_beta_parameters_take_what_their_types_allow(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    await client.beta.messages.create(
+        model=MODEL,
+        max_tokens=5,
+        messages=USER,
+        fallbacks="default",
+        fallback_credit_token={"type": "credit", "token": "t"},
+        mcp_servers=(s for s in BETA_PARAMS["mcp_servers"]),  # any iterable, sent as a list
+        thread=None,
+    )
+    sent = server.requests[0].json
+    # None leaves a parameter out of the body (the official SDK sends null: same meaning).
+    assert sent["fallbacks"] == "default" and "thread" not in sent
+    assert sent["mcp_servers"] == BETA_PARAMS["mcp_servers"]
+    assert sent["fallback_credit_token"] == {"type": "credit", "token": "t"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("mcp_servers", "https://mcp.example.com", "mcp_servers must be a list, got str"),
+        ("mcp_servers", None, "mcp_servers must be a list, got NoneType"),
+        ("fallbacks", "other", "fallbacks must be a list or None or 'default', got str"),
+        ("context_management", [], "context_management must be a dict or None, got list"),
+        ("fallback_credit_token", 5, "fallback_credit_token must be a str or a dict or None"),
+        ("thread", "t-1", "thread must be a dict or None, got str"),
+    ],
+)
+async def test_a_wrong_beta_parameter_is_refused_before_any_io_naming_it(
+    client: AsyncClaude, server: FakeClaude, name: str, value: Any, says: str
+) -> None:
+    args: Any = {name: value}
+    with pytest.raises(TypeError, match=re.escape(says)):
+        await client.beta.messages.create(model=MODEL, max_tokens=5, messages=USER, **args)
+    with pytest.raises(TypeError, match=re.escape(says)):
+        client.beta.messages.stream(model=MODEL, max_tokens=5, messages=USER, **args)
+    assert len(server.requests) == 0
+
+
+async def test_beta_only_parameters_stay_beta_only_as_in_the_official_sdk(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    extra: Any = {"context_management": BETA_PARAMS["context_management"]}
+    with pytest.raises(TypeError, match="unexpected keyword argument 'context_management'"):
+        await client.messages.create(model=MODEL, max_tokens=5, messages=USER, **extra)
+    more: Any = {"fallbacks": "default"}  # create's, not count_tokens'
+    with pytest.raises(TypeError, match="unexpected keyword argument 'fallbacks'"):
+        await client.beta.messages.count_tokens(model=MODEL, messages=USER, **more)
+    assert len(server.requests) == 0
+
+
+def test_the_blocking_client_sends_beta_parameters() -> None:
+    with (
+        FakeClaude.run_in_thread() as fake,
+        anyio_claude.Claude(api_key=KEY, base_url=fake.url) as blocking,
+    ):
+        blocking.beta.messages.create(
+            model=MODEL, max_tokens=5, messages=USER, mcp_servers=BETA_PARAMS["mcp_servers"]
+        )
+        blocking.beta.messages.count_tokens(
+            model=MODEL, messages=USER, compaction=BETA_PARAMS["compaction"]
+        )
+        assert fake.requests[0].json["mcp_servers"] == BETA_PARAMS["mcp_servers"]
+        assert fake.requests[1].json["compaction"] == BETA_PARAMS["compaction"]

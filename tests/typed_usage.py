@@ -381,6 +381,29 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
         assert_type(stream, AsyncMessageStream)
     count = await client.beta.messages.count_tokens(model=MODEL, messages=user, betas=["b"])
     assert_type(count, MessageTokensCount)
+    # The beta body parameters, as the official SDK's documentation passes them.
+    managed = await client.beta.messages.create(
+        model=MODEL,
+        max_tokens=10,
+        messages=user,
+        context_management={"edits": [{"type": "clear_tool_uses_20250919"}]},
+        mcp_servers=[{"type": "url", "url": "https://example.com/sse", "name": "ex"}],
+        fallbacks="default",
+        thread=None,
+    )
+    assert_type(managed, Message)
+    assert_type(
+        await client.beta.messages.count_tokens(
+            model=MODEL, messages=user, compaction={"type": "compaction"}
+        ),
+        MessageTokensCount,
+    )
+    assert_type(
+        sync.beta.messages.create(
+            model=MODEL, max_tokens=10, messages=user, fallback_credit_token="t"
+        ),
+        Message,
+    )
     raw = await client.beta.messages.with_raw_response.create(
         model=MODEL, max_tokens=10, messages=user
     )

@@ -6,10 +6,12 @@ resource's own code, so both accept the same parameters and return the same type
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ._messages import Mode, _Messages
+from .._client import NotGiven
+from ..types._gen_params import BETA_COUNT_TOKENS_PARAMS, BETA_MESSAGE_PARAMS, ParamShape
+from ._messages import Mode, _checked_shape, _Messages
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -23,14 +25,27 @@ if TYPE_CHECKING:
     from ._messages import MessageStreamResponseManager, StreamingResponseManager
 
     class BetaMessageArgs(MessageArgs, total=False):
-        """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`."""
+        """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`
+        and the beta body parameters (`types/_gen_params.py` lists them for the checks)."""
 
         betas: Sequence[str]
+        billing_policy: Mapping[str, Any] | None
+        compaction: Mapping[str, Any] | None
+        context_management: Mapping[str, Any] | None
+        fallback_credit_token: str | Mapping[str, Any] | None
+        fallbacks: Iterable[Mapping[str, Any]] | Literal["default"] | None
+        mcp_servers: Iterable[Mapping[str, Any]]
+        thread: Mapping[str, Any] | None
 
     class BetaCountTokensArgs(CountTokensArgs, total=False):
-        """`beta.messages.count_tokens`: `messages.count_tokens`'s plus `betas`."""
+        """`beta.messages.count_tokens`: `messages.count_tokens`'s plus `betas` and the beta
+        body parameters."""
 
         betas: Sequence[str]
+        billing_policy: Mapping[str, Any] | None
+        compaction: Mapping[str, Any] | None
+        context_management: Mapping[str, Any] | None
+        mcp_servers: Iterable[Mapping[str, Any]]
 
 
 __all__ = (
@@ -68,27 +83,39 @@ def beta_headers(
 
 
 class _BetaMessages:
-    """`_Messages` with `betas` turned into the `anthropic-beta` header."""
+    """`_Messages` with `betas` turned into the `anthropic-beta` header, and the body
+    parameters only the beta methods take (`types/_gen_params.py`) checked and sent."""
 
-    __slots__ = ("_messages",)
+    __slots__ = ("_client", "_messages", "_mode")
 
     def __init__(self, client: AsyncClaude, mode: Mode) -> None:
+        self._client = client
+        self._mode: Mode = mode
         self._messages = _Messages(client, mode)
 
-    @staticmethod
-    def _args(args: dict[str, Any], *always: str) -> dict[str, Any]:
+    def _with(
+        self, args: dict[str, Any], shapes: Mapping[str, ParamShape], *always: str
+    ) -> _Messages:
+        """The messages implementation sending `args`' beta-only parameters; `args` keeps
+        the rest, with `betas` turned into the header."""
         betas = args.pop("betas", None)
         args["extra_headers"] = beta_headers(betas, args.get("extra_headers"), *always)
-        return args
+        params = {
+            name: _checked_shape(name, value, shapes[name])
+            for name in [name for name in shapes if name in args]
+            if not isinstance(value := args.pop(name), NotGiven)
+        }
+        return _Messages(self._client, self._mode, params) if params else self._messages
 
     def create(self, **args: Any) -> Any:
-        return self._messages.create(**self._args(args))
+        return self._with(args, BETA_MESSAGE_PARAMS).create(**args)
 
     def stream(self, **args: Any) -> Any:
-        return self._messages.stream(**self._args(args))
+        return self._with(args, BETA_MESSAGE_PARAMS).stream(**args)
 
     def count_tokens(self, **args: Any) -> Any:
-        return self._messages.count_tokens(**self._args(args, _TOKEN_COUNTING_BETA))
+        messages = self._with(args, BETA_COUNT_TOKENS_PARAMS, _TOKEN_COUNTING_BETA)
+        return messages.count_tokens(**args)
 
 
 class AsyncBeta:

@@ -24,6 +24,7 @@ from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStrea
 from ..types import MessageTokensCount, ParsedMessage, decode_message
 from ..types._decode import LenientDecoder
 from ..types._gen_models import MAX_NONSTREAMING_TOKENS
+from ..types._gen_params import ParamShape
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -280,6 +281,28 @@ def _listed(name: str, value: object) -> list[Any]:
     return value if type(value) is list else list(value)
 
 
+_KIND_NAMES = {"object": "a dict", "array": "a list", "string": "a str", "null": "None"}
+
+
+def _checked_shape(name: str, value: object, shape: ParamShape) -> object:
+    """`value` if its JSON kind is one `shape` allows (an iterable as a list). The value is
+    not shown in the error: some of these parameters carry tokens."""
+    kinds = shape.kinds
+    if (
+        ("null" in kinds and value is None)
+        or ("object" in kinds and isinstance(value, Mapping))
+        or value in shape.literals
+        or ("string" in kinds and isinstance(value, str))
+    ):
+        return value
+    if "array" in kinds and not isinstance(value, str | bytes | Mapping):
+        if isinstance(value, Iterable):
+            return _listed(name, value)
+    allowed = [_KIND_NAMES.get(kind, kind) for kind in kinds]
+    allowed += [repr(literal) for literal in shape.literals]
+    raise TypeError(f"{name} must be {' or '.join(allowed)}, got {_type_name(value)}")
+
+
 def _checked_messages(messages: object) -> list[Any]:
     turns = _listed("messages", messages)
     checked = turns
@@ -497,17 +520,24 @@ def _gather(method: str, gather: Callable[..., _Request], args: dict[str, Any]) 
 
 
 class _Messages:
-    """The implementation behind the three views; `mode` says what methods return."""
+    """The implementation behind the three views; `mode` says what methods return.
 
-    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
+    `params` are body parameters checked by the caller (the beta methods' own), sent with
+    those of each request.
+    """
+
+    def __init__(
+        self, client: AsyncClaude, mode: Mode, params: Mapping[str, object] | None = None
+    ) -> None:
         self._client = client
         self._mode: Mode = mode
+        self._params = params
 
     def _call(self, path: str, request: _Request, **headers: str) -> _Call:
         return self._client._call(
             "POST",
             path,
-            body=request.body,
+            body={**request.body, **self._params} if self._params else request.body,
             extra_headers={**headers, **request.extra_headers},
             extra_query=request.extra_query,
             extra_body=request.extra_body,
