@@ -141,20 +141,23 @@ class _StreamBase:
             batch: list[MessageStreamEvent] = []
             for data in datas:
                 try:
-                    batch.append(decode_event(data))
+                    event = decode_event(data)
                 except ProtocolError as exc:
                     # The good events before it are still delivered; the error comes
                     # when iteration reaches it, with the snapshot of what came before.
                     self._bad_event = exc
                     self._done = True
                     break
+                # Pings only keep the connection alive: the official SDK's streams drop
+                # them, so code matching every event type ports unchanged.
+                if type(event) is not PingEvent:
+                    batch.append(event)
             if not batch:
-                raise self._bad_event_error()
+                if self._done:
+                    raise self._bad_event_error()
+                continue  # nothing but pings: they do not count as progress
             if self._idle is not None:
-                for event in batch:
-                    if type(event) is not PingEvent:
-                        self._last_progress = anyio.current_time()
-                        break
+                self._last_progress = anyio.current_time()
             self._batch = batch
             self._pos = 0
             return True
@@ -290,12 +293,13 @@ class _StreamBase:
 class AsyncStream(_StreamBase):
     """The raw event stream of `messages.create(..., stream=True)`.
 
-    `async for event in stream` yields every event as sent (pings and unknown event types
-    included). An `error` event raises the `APIStatusError` subclass its type maps to;
-    transport failures raise `APIConnectionError`/`APITimeoutError`; either way the
-    exception's `partial_message` (and `current_message_snapshot`) hold what arrived.
-    Use it in `async with`, or call `close()`: the connection is released either way.
-    Cancelling the iterating task closes the connection.
+    `async for event in stream` yields every event as sent, unknown event types included,
+    but pings (dropped, as the official SDK does). An `error` event raises the
+    `APIStatusError` subclass its type maps to; transport failures raise
+    `APIConnectionError`/`APITimeoutError`; either way the exception's `partial_message`
+    (and `current_message_snapshot`) hold what arrived. Use it in `async with`, or call
+    `close()`: the connection is released either way. Cancelling the iterating task
+    closes the connection.
     """
 
     __slots__ = ()

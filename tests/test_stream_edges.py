@@ -86,7 +86,7 @@ def assert_carries(error: APIStatusError, error_type: str, status: int) -> None:
     assert error.message == f"the {error_type}"
     assert error.request_id is not None and error.request_id.startswith("req_")
     assert error.partial_message is not None
-    assert error.partial_message.content[0].text == "Hi"  # type: ignore[union-attr]
+    assert error.partial_message.content[0].text == "Hi"
     # As the official SDK: the body is the event's JSON, the response the 200 that carried it.
     assert isinstance(error.body, dict)
     assert error.body["type"] == "error"
@@ -234,3 +234,56 @@ async def test_stream_idle_and_total_together_the_first_to_expire_wins(
         assert info.value.request_id == "req_big"
         assert info.value.partial_message is not None
         assert info.value.partial_message.id == "msg_1"
+
+
+def sse(event: dict[str, Any]) -> bytes:
+    import json
+
+    return f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+
+
+PING = {"type": "ping"}
+# Pings where the API may put them: first, alone in a read, sharing a read, after the end.
+PINGED = [
+    [PING, START, PING],
+    [HI[1]],
+    [PING],
+    [HI[2], PING, {"type": "content_block_stop", "index": 0}],
+    [{"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {}}],
+    [{"type": "message_stop"}, PING],
+    [PING],
+]
+
+
+async def pinged_stream(stream: SocketStream, request: bytes) -> None:
+    await stream.send(SSE_HEAD)
+    for read in PINGED:
+        await stream.send(chunk(b"".join(sse(event) for event in read)))
+        await anyio.sleep(0.01)  # one read each
+    await stream.send(b"0\r\n\r\n")
+
+
+async def test_streams_drop_pings_as_the_official_sdk_does() -> None:
+    import anthropic
+
+    async with raw_server(pinged_stream) as srv:
+        official = anthropic.AsyncAnthropic(api_key=KEY, base_url=srv.url, max_retries=0)
+        async with AsyncClaude(api_key=KEY, base_url=srv.url, max_retries=0) as client:
+            raw = await client.messages.create(
+                model=MODEL, max_tokens=5, messages=USER, stream=True
+            )
+            async with raw:
+                ours_raw = [event.type async for event in raw]
+            async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER) as s:
+                ours_helper = [event.type async for event in s]
+                assert (await s.get_final_message()).content[0].text == "Hi"
+        theirs = await official.messages.create(
+            model=MODEL, max_tokens=5, messages=USER, stream=True
+        )
+        theirs_raw = [event.type async for event in theirs]
+        async with official.messages.stream(model=MODEL, max_tokens=5, messages=USER) as s2:
+            theirs_helper = [event.type async for event in s2]
+        await official.close()
+    assert "ping" not in ours_raw and "ping" not in ours_helper
+    assert ours_raw == theirs_raw and ours_helper == theirs_helper
+    assert ours_raw[0] == "message_start" and ours_raw[-1] == "message_stop"
