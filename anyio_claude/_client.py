@@ -143,11 +143,23 @@ class _Call:
         self.max_retries = max_retries
 
 
+def _env_headers() -> dict[str, str]:
+    """`ANTHROPIC_CUSTOM_HEADERS`: one `Name: value` a line (lines without a colon are
+    skipped), sent under the `default_headers` given, as the official SDK does."""
+    headers: dict[str, str] = {}
+    for line in os.environ.get("ANTHROPIC_CUSTOM_HEADERS", "").split("\n"):
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip()] = value.strip()
+    return headers
+
+
 class AsyncClaude:
     """An async client for the Claude API, for asyncio and trio alike.
 
     Configuration comes from the arguments, then the environment (`ANTHROPIC_API_KEY`,
-    `ANTHROPIC_AUTH_TOKEN`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_LOG`). A missing key is
+    `ANTHROPIC_AUTH_TOKEN`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_LOG`, and
+    `ANTHROPIC_CUSTOM_HEADERS`: `Name: value` lines under `default_headers`). A missing key is
     reported when the first request is made, as a `ClaudeError`. `proxy` is an
     `http://` or `https://` proxy URL; without one, `HTTPS_PROXY` / `HTTP_PROXY` /
     `ALL_PROXY` and `NO_PROXY` are honoured unless `trust_env=False`. A proxy URL that
@@ -188,7 +200,7 @@ class AsyncClaude:
         auth_token = _secret(
             auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
         )
-        default_headers = SecretHeaders(default_headers or {})
+        default_headers = SecretHeaders({**_env_headers(), **(default_headers or {})})
         proxy = _secret(proxy)
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)

@@ -118,3 +118,33 @@ def test_blocking_client_options() -> None:
         copy.close()  # shares the pool: closing the copy leaves the client open
         assert not client.is_closed()
     assert client.is_closed()
+
+
+async def test_anthropic_custom_headers_are_sent_under_default_headers_as_the_official_sdk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import anthropic
+
+    monkeypatch.setenv(
+        "ANTHROPIC_CUSTOM_HEADERS",
+        "X-Team: from-env\nX-Trace:  spaced value  \nno colon here\n\nX-Url: http://a:1",
+    )
+    async with FakeClaude() as fake:
+        official = anthropic.AsyncAnthropic(
+            api_key=KEY, base_url=fake.url, default_headers={"X-Team": "given"}
+        )
+        await official.messages.count_tokens(model=MODEL, messages=USER)
+        await official.close()
+        async with AsyncClaude(
+            api_key=KEY, base_url=fake.url, default_headers={"X-Team": "given"}
+        ) as client:
+            await client.messages.count_tokens(model=MODEL, messages=USER)
+            await client.with_options(max_retries=0).messages.count_tokens(
+                model=MODEL, messages=USER
+            )
+        theirs, ours, copied = fake.requests[:3]
+    for sent in (theirs, ours, copied):
+        assert sent.headers["x-team"] == "given"
+        assert sent.headers["x-trace"] == "spaced value"
+        assert sent.headers["x-url"] == "http://a:1"
+        assert "no colon here" not in str(sent.headers)
