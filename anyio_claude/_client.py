@@ -538,18 +538,20 @@ class AsyncClaude:
         last error is raised at once. Cancellation interrupts a retry sleep or an attempt
         at once and closes its connection.
         """
-        from ._retry import retry_delay, should_retry
+        from ._retry import retry_delay, should_retry, should_retry_failure
 
         transport = self._get_transport()
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
             content: bytes | None = None
+            head: Mapping[str, str] | None = None  # the response's headers, once they came
             try:
                 with _deadline_scope(deadline):
                     response = await transport.send(
                         request, timeout=call.timeout, head_timeout=head_timeout
                     )
+                    head = response.headers
                     if read_body or response.status >= 300:
                         try:
                             content = await response.aread()
@@ -558,7 +560,11 @@ class AsyncClaude:
             except APIConnectionError as exc:
                 if exc.request is None:
                     exc.request = HTTPRequest.redacted(request, self._origin)
-                if retries_taken >= call.max_retries or not retryable(exc):
+                if (
+                    retries_taken >= call.max_retries
+                    or not retryable(exc)
+                    or not should_retry_failure(head)
+                ):
                     raise
                 delay = retry_delay(retries_taken, None)
                 _logger().info(

@@ -7,7 +7,7 @@ import random
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-__all__ = ("parse_retry_after", "retry_delay", "should_retry")
+__all__ = ("parse_retry_after", "retry_delay", "should_retry", "should_retry_failure")
 
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
@@ -27,6 +27,13 @@ def should_retry(status: int, headers: Mapping[str, str]) -> bool:
     if hint == "false":
         return False
     return status in (408, 409, 429) or status >= 500
+
+
+def should_retry_failure(headers: Mapping[str, str] | None) -> bool:
+    """Whether a transport failure is worth another attempt: not when the response head
+    that arrived before it said `x-should-retry: false` (the official SDK's rule); `headers`
+    is None when the failure came before any head."""
+    return headers is None or headers.get("x-should-retry") != "false"
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:

@@ -493,12 +493,13 @@ async def open_stream(
     """Send `call` and return its stream once the first event is in.
 
     Transport failures before the first event are retried like any other request
-    (within the same `max_retries` budget, never waiting past `deadline`); after it,
-    nothing is retried. A reply that is not an event stream raises
-    `APIResponseValidationError` naming its status, content type and request id.
+    (within the same `max_retries` budget, never waiting past `deadline`, not after a
+    head saying `x-should-retry: false`); after it, nothing is retried. A reply that is
+    not an event stream raises `APIResponseValidationError` naming its status, content
+    type and request id.
     """
     from ._client import retryable, sleep_before_retry
-    from ._retry import retry_delay
+    from ._retry import retry_delay, should_retry_failure
 
     used = 0
     while True:
@@ -511,7 +512,11 @@ async def open_stream(
             await stream._prime()
         except APIConnectionError as exc:
             await stream.close()
-            if used >= call.max_retries or not retryable(exc):
+            if (
+                used >= call.max_retries
+                or not retryable(exc)
+                or not should_retry_failure(response.headers)
+            ):
                 raise
             await sleep_before_retry(retry_delay(used, None), deadline, exc)
             used += 1

@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import pytest
@@ -415,6 +416,51 @@ async def test_non_json_error_body_keeps_the_text() -> None:
             with pytest.raises(anyio_claude.InternalServerError, match="Bad Gateway") as info:
                 await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
     assert info.value.status_code == 502
+
+
+def cut_after_head(kind: str, hint: bool) -> Any:
+    """A server whose reply breaks after its head (and a few body bytes); the head says
+    `x-should-retry: false` when `hint`."""
+    extra = b"x-should-retry: false\r\n" if hint else b""
+
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        if kind == "json":
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 99\r\n"
+            await stream.send(head + extra + b'\r\n{"id": "msg')
+        else:
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            head += b"transfer-encoding: chunked\r\n"
+            await stream.send(head + extra + b"\r\n5\r\nevent")
+        await stream.aclose()
+
+    return handler
+
+
+@pytest.mark.parametrize("kind", ["json", "stream"])
+@pytest.mark.parametrize("hint", [True, False])
+async def test_a_failure_after_a_head_saying_x_should_retry_false_is_not_retried(
+    kind: str, hint: bool
+) -> None:
+    async with raw_server(cut_after_head(kind, hint)) as srv:
+        async with AsyncClaude(api_key=KEY, base_url=srv.url, max_retries=1) as client:
+            with anyio.fail_after(10), pytest.raises(APIConnectionError):
+                if kind == "json":
+                    await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+                else:
+                    async with client.messages.stream(
+                        model=MODEL, max_tokens=5, messages=USER
+                    ) as stream:
+                        await stream.get_final_message()
+        ours = len(srv.requests)
+        if kind == "json":  # the official SDK reads a plain reply's body in its retry loop
+            import anthropic
+
+            official = anthropic.AsyncAnthropic(api_key=KEY, base_url=srv.url, max_retries=1)
+            with anyio.fail_after(10), pytest.raises(anthropic.APIConnectionError):
+                await official.messages.create(model=MODEL, max_tokens=5, messages=USER)
+            await official.close()
+            assert len(srv.requests) - ours == ours
+    assert ours == (1 if hint else 2)
 
 
 # ----------------------------------------------------------------------------- timeouts

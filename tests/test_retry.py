@@ -11,7 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anyio_claude import RateLimitInfo, Timeout
-from anyio_claude._retry import parse_retry_after, retry_delay, should_retry
+from anyio_claude._retry import (
+    parse_retry_after,
+    retry_delay,
+    should_retry,
+    should_retry_failure,
+)
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -27,6 +32,14 @@ def test_which_statuses_are_retried() -> None:
     # Like the official SDK, only the exact values override the status rule.
     assert not should_retry(400, {"x-should-retry": "True"})
     assert should_retry(529, {"x-should-retry": "no"})
+
+
+def test_a_transport_failure_is_retried_unless_the_head_before_it_said_false() -> None:
+    assert should_retry_failure(None)
+    assert should_retry_failure({})
+    assert should_retry_failure({"x-should-retry": "true"})
+    assert should_retry_failure({"x-should-retry": "False"})  # exactly "false", as the SDK
+    assert not should_retry_failure({"x-should-retry": "false"})
 
 
 def test_retry_after_forms() -> None:
