@@ -10,6 +10,7 @@ as `output_config.format`; each text block of the reply is decoded into the type
 
 from __future__ import annotations
 
+import copy
 import functools
 import sys
 from collections.abc import Callable, Mapping
@@ -259,8 +260,12 @@ def _is_primitive(value: object) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-def transform_schema(json_schema: Mapping[str, Any]) -> dict[str, Any]:
-    """A JSON Schema rewritten to what structured outputs accept, as `anthropic` 2.14 does.
+def transform_schema(json_schema: Mapping[str, Any] | type[Any]) -> dict[str, Any]:
+    """A JSON Schema rewritten to what structured outputs accept, as the official SDK does.
+
+    `json_schema` may also be a type `output_format=` takes (a pydantic model, as in the
+    official SDK, or a msgspec Struct, dataclass or TypedDict): its schema, transformed
+    (made once per type, a fresh copy each call).
 
     Objects get `additionalProperties: false`; strings keep only supported `format`s;
     `oneOf` becomes `anyOf`; `minItems` is kept only when 0 or 1. Every keyword the API
@@ -268,6 +273,8 @@ def transform_schema(json_schema: Mapping[str, Any]) -> dict[str, Any]:
     the model still reads it. Raises `ValueError` for a schema with no `type`, `anyOf`,
     `oneOf`, `allOf`, `const` or `enum`.
     """
+    if not isinstance(json_schema, Mapping):
+        return copy.deepcopy(_check_output_format(json_schema).schema)
     schema = dict(json_schema)
     strict: dict[str, Any] = {}
 

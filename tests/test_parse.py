@@ -25,6 +25,7 @@ from anyio_claude import (
     OutputValidationError,
     transform_schema,
 )
+from anyio_claude._parse import output_format_param
 from anyio_claude.testing import FakeClaude
 from anyio_claude.types import Message, ParsedMessage, ParsedTextBlock, TextBlock, Usage
 
@@ -446,6 +447,16 @@ def test_transform_schema_matches_the_official_sdk_on_msgspec_schemas(tp: Any) -
 )
 def test_transform_schema_matches_the_official_sdk(schema: dict[str, Any]) -> None:
     assert transform_schema(schema) == official_transform_schema(schema)
+
+
+def test_transform_schema_takes_a_pydantic_model_as_the_official_sdk_does() -> None:
+    assert transform_schema(Pet) == official_transform_schema(Pet)
+    first = transform_schema(Pet)
+    first["properties"].clear()  # a fresh copy: the cached schema is not the caller's
+    assert transform_schema(Pet) == official_transform_schema(Pet)
+    assert transform_schema(Weather) == output_format_param(Weather)["schema"]
+    with pytest.raises(TypeError, match="output_format"):
+        transform_schema(3)  # type: ignore[arg-type]
 
 
 def test_transform_schema_rejects_a_schema_without_a_type() -> None:
