@@ -13,6 +13,9 @@ from ._client import AsyncClaude as AsyncClaude
 from ._client import AsyncClaudeWithRawResponse as AsyncClaudeWithRawResponse
 from ._client import AsyncClaudeWithStreamedResponse as AsyncClaudeWithStreamedResponse
 from ._client import NotGiven as NotGiven
+from ._client import Omit as Omit
+from ._client import not_given as not_given
+from ._client import omit as omit
 from ._errors import AnthropicError as AnthropicError
 from ._errors import APIConnectionError as APIConnectionError
 from ._errors import APIError as APIError
@@ -66,6 +69,7 @@ from .resources import AsyncFileDownload as AsyncFileDownload
 from .resources import AsyncPage as AsyncPage
 from .resources import AsyncPaginator as AsyncPaginator
 from .resources._batches import AsyncBatchResults as AsyncBatchResults
+from .resources._files import file_from_path as file_from_path
 
 if TYPE_CHECKING:
     from ._runner import MapResult as MapResult
@@ -248,6 +252,7 @@ __all__ = (
     "ModelsWithStreamingResponse",
     "NotFoundError",
     "NotGiven",
+    "Omit",
     "OutputValidationError",
     "OverloadedError",
     "ParsedMessageStream",
@@ -272,5 +277,8 @@ __all__ = (
     "Timeout",
     "UnprocessableEntityError",
     "fan_out",
+    "file_from_path",
+    "not_given",
+    "omit",
     "transform_schema",
 )

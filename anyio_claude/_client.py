@@ -102,6 +102,25 @@ class NotGiven:
 
 
 NOT_GIVEN = NotGiven()
+not_given = NOT_GIVEN  # the official SDK's lower-case name
+
+
+class Omit(NotGiven):
+    """The type of `omit`: "leave this parameter out of the request", as the official SDK
+    spells it. Parameters treat it as `NOT_GIVEN`; a header cannot be omitted with it."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> Omit:
+        if cls._instance is None:
+            cls._instance = object.__new__(cls)
+        return cls._instance  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return "omit"
+
+
+omit = Omit()
 
 _error_decoder = LenientDecoder(ErrorResponse)
 
@@ -261,6 +280,17 @@ class AsyncClaude:
     def api_key(self) -> str | None:
         """The API key in use (never shown in `repr`)."""
         return self._api_key
+
+    @property
+    def default_headers(self) -> dict[str, str]:
+        """The headers sent with every request besides the credentials (a copy):
+        `anthropic-version`, then `default_headers` and `ANTHROPIC_CUSTOM_HEADERS`."""
+        return SecretHeaders({"anthropic-version": self.anthropic_version, **self._default_headers})
+
+    @property
+    def default_query(self) -> dict[str, object]:
+        """The query parameters added to every request (a copy)."""
+        return dict(self._default_query)
 
     @property
     def auth_token(self) -> str | None:

@@ -333,6 +333,16 @@ class Claude:
         return self._async.auth_token
 
     @property
+    def default_headers(self) -> dict[str, str]:
+        """`AsyncClaude.default_headers`."""
+        return self._async.default_headers
+
+    @property
+    def default_query(self) -> dict[str, object]:
+        """`AsyncClaude.default_query`."""
+        return self._async.default_query
+
+    @property
     def max_retries(self) -> int:
         """How many times a failed request is retried."""
         return self._async.max_retries

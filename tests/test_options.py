@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import anyio_claude
@@ -148,3 +150,46 @@ async def test_anthropic_custom_headers_are_sent_under_default_headers_as_the_of
         assert sent.headers["x-trace"] == "spaced value"
         assert sent.headers["x-url"] == "http://a:1"
         assert "no colon here" not in str(sent.headers)
+
+
+async def test_omit_and_not_given_leave_a_parameter_out_and_defaults_read_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_CUSTOM_HEADERS", "X-Env: e")
+    async with (
+        FakeClaude() as fake,
+        AsyncClaude(
+            api_key=KEY, base_url=fake.url, default_headers={"x-a": "1"}, default_query={"q": "1"}
+        ) as client,
+    ):
+        await client.messages.create(
+            model=MODEL,
+            max_tokens=5,
+            messages=USER,
+            system=anyio_claude.omit,
+            metadata=anyio_claude.not_given,
+        )
+        assert "system" not in fake.requests[0].json and "metadata" not in fake.requests[0].json
+        assert client.default_headers == {
+            "anthropic-version": "2023-06-01",
+            "X-Env": "e",
+            "x-a": "1",
+        }
+        assert client.default_query == {"q": "1"}
+        assert KEY not in repr(client.default_headers) and KEY not in str(client.default_headers)
+        client.default_headers["x-a"] = "changed"  # a copy
+        assert client.default_headers["x-a"] == "1"
+    assert repr(anyio_claude.omit) == "omit" and not anyio_claude.omit
+    assert (
+        anyio_claude.Omit() is anyio_claude.omit
+        and anyio_claude.NotGiven() is anyio_claude.NOT_GIVEN
+    )
+
+
+def test_file_from_path_gives_the_name_and_content(tmp_path: Any) -> None:
+    import anthropic
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4 x")
+    assert anyio_claude.file_from_path(str(path)) == ("report.pdf", b"%PDF-1.4 x")
+    assert anyio_claude.file_from_path(path) == anthropic.file_from_path(str(path))

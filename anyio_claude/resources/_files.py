@@ -65,6 +65,7 @@ __all__ = (
     "FileContent",
     "FileTypes",
     "encode_multipart",
+    "file_from_path",
 )
 
 FILES_BETA = "files-api-2025-04-14"
@@ -557,3 +558,10 @@ class AsyncFilesWithStreamingResponse:
         """`files.delete` as `async with ... as response:`."""
         result: StreamingResponseManager[DeletedFile] = self._impl.delete(file_id, **options)
         return result
+
+
+def file_from_path(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    """`(filename, content)` of the file at `path`, for `files.upload(file=...)`: the
+    official SDK's helper. It reads the file here, blocking; `file=Path(...)` instead reads
+    it in a worker thread when the upload is sent."""
+    return os.path.basename(path), Path(path).read_bytes()
