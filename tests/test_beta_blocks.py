@@ -1,0 +1,229 @@
+"""Beta content blocks, deltas and message fields decode to typed Structs, as the official
+SDK's beta types parse them, and keep what this version does not know."""
+
+from __future__ import annotations
+
+import copy
+import json
+import typing
+from typing import Any
+
+import pytest
+
+from anyio_claude._errors import ProtocolError
+from anyio_claude.streaming import decode_event
+from anyio_claude.types import (
+    BetaAdvisorToolResultBlock,
+    BetaCompactionBlock,
+    BetaCompactionContentBlockDelta,
+    BetaContextManagementResponse,
+    BetaFallbackBlock,
+    BetaFallbackInfo,
+    BetaMCPToolListingBlock,
+    BetaMCPToolResultBlock,
+    BetaMCPToolUseBlock,
+    ContentBlock,
+    ContentBlockDeltaEvent,
+    MessageDeltaEvent,
+    RawContentBlockDelta,
+    UnknownBlock,
+    decode_content_block,
+    decode_message,
+    encode_json,
+)
+
+from .test_streaming_properties import contains
+
+# One block of each beta type, in the shapes of the official SDK's beta types.
+BETA_BLOCKS: dict[str, tuple[type[Any], dict[str, Any]]] = {
+    "compaction": (
+        BetaCompactionBlock,
+        {
+            "type": "compaction",
+            "content": "The user asked about sockets; we covered select and epoll.",
+            "encrypted_content": "enc-1",
+            "signature": "sig-1",
+            "tool_changes": [{"type": "tool_addition", "tool": {"type": "tool_reference"}}],
+        },
+    ),
+    "mcp_tool_use": (
+        BetaMCPToolUseBlock,
+        {
+            "type": "mcp_tool_use",
+            "id": "mcptoolu_1",
+            "name": "search_issues",
+            "server_name": "tracker",
+            "input": {"query": "flaky", "limit": 5},
+        },
+    ),
+    "mcp_tool_result": (
+        BetaMCPToolResultBlock,
+        {
+            "type": "mcp_tool_result",
+            "tool_use_id": "mcptoolu_1",
+            "is_error": False,
+            "content": [{"type": "text", "text": "3 issues"}],
+        },
+    ),
+    "mcp_tool_listing": (
+        BetaMCPToolListingBlock,
+        {
+            "type": "mcp_tool_listing",
+            "mcp_server_name": "tracker",
+            "tools": [{"name": "search_issues", "input_schema": {"type": "object"}}],
+        },
+    ),
+    "advisor_tool_result": (
+        BetaAdvisorToolResultBlock,
+        {
+            "type": "advisor_tool_result",
+            "tool_use_id": "srvtoolu_1",
+            "content": {"type": "advisor_result", "text": "Check the timeout first."},
+        },
+    ),
+    "fallback": (
+        BetaFallbackBlock,
+        {
+            "type": "fallback",
+            "from": {"model": "claude-sonnet-5-5"},
+            "to": {"model": "claude-haiku-5-0"},
+            "trigger": {"type": "refusal", "category": "cyber"},
+        },
+    ),
+}
+
+
+def official_tags(alias: Any) -> set[str]:
+    """The `type` tags of the members of one of the official SDK's discriminated unions."""
+    (union, *_) = typing.get_args(alias)
+    return {
+        typing.get_args(member.model_fields["type"].annotation)[0]
+        for member in typing.get_args(union)
+    }
+
+
+def our_tags(union: Any) -> set[str]:
+    return {member.__struct_config__.tag for member in typing.get_args(union)}
+
+
+def test_every_official_beta_block_and_delta_type_is_typed_here() -> None:
+    from anthropic.types.beta import BetaContentBlock, BetaRawContentBlockDelta
+
+    assert official_tags(BetaContentBlock) == our_tags(ContentBlock)
+    assert official_tags(BetaRawContentBlockDelta) == our_tags(RawContentBlockDelta)
+
+
+def official_block(data: dict[str, Any]) -> dict[str, Any]:
+    from anthropic._models import construct_type
+    from anthropic.types.beta import BetaContentBlock
+
+    parsed: Any = construct_type(type_=BetaContentBlock, value=copy.deepcopy(data))
+    result: dict[str, Any] = parsed.to_dict(mode="json", warnings=False)
+    return result
+
+
+@pytest.mark.parametrize("kind", list(BETA_BLOCKS))
+def test_beta_block_decodes_typed_and_round_trips(kind: str) -> None:
+    cls, data = BETA_BLOCKS[kind]
+    block = decode_content_block(json.dumps(data))
+    assert type(block) is cls
+    assert block.type == kind
+    assert block.to_dict() == data
+    assert json.loads(encode_json(block)) == data
+    assert official_block(data) == data  # the example is what the official SDK parses
+
+
+def test_beta_blocks_keep_unknown_keys_and_default_missing_ones() -> None:
+    drifted = {**BETA_BLOCKS["mcp_tool_use"][1], "x_new": [1, 2]}
+    block = decode_content_block(json.dumps(drifted))
+    assert isinstance(block, BetaMCPToolUseBlock)
+    assert block["x_new"] == [1, 2]
+    assert json.loads(encode_json(block)) == drifted
+    fallback = decode_content_block(json.dumps({"type": "fallback", "to": {"model": "m"}}))
+    assert isinstance(fallback, BetaFallbackBlock)
+    assert (fallback.from_, fallback.to, fallback.trigger) == (
+        BetaFallbackInfo(model=""),
+        BetaFallbackInfo(model="m"),
+        None,
+    )
+    with pytest.raises(ProtocolError, match=r"\$\.is_error"):
+        decode_content_block(json.dumps({**BETA_BLOCKS["mcp_tool_result"][1], "is_error": "no"}))
+
+
+def test_fallback_from_is_the_json_key_from() -> None:
+    _, data = BETA_BLOCKS["fallback"]
+    block = decode_content_block(json.dumps(data))
+    assert isinstance(block, BetaFallbackBlock)
+    assert block.from_.model == "claude-sonnet-5-5"
+    assert block["from"] == BetaFallbackInfo(model="claude-sonnet-5-5")
+
+
+def test_a_compaction_block_without_a_summary_still_decodes() -> None:
+    block = decode_content_block('{"type": "compaction", "content": null}')
+    assert block == BetaCompactionBlock()
+    assert block.content is None
+
+
+def test_compaction_delta_decodes_typed() -> None:
+    event = decode_event(
+        '{"type": "content_block_delta", "index": 2, "delta": {"type": "compaction_delta",'
+        ' "content": "summary", "encrypted_content": null}}'
+    )
+    assert isinstance(event, ContentBlockDeltaEvent)
+    assert event.delta == BetaCompactionContentBlockDelta(content="summary")
+
+
+EDITS = {
+    "applied_edits": [
+        {"type": "clear_tool_uses_20250919", "cleared_input_tokens": 900, "cleared_tool_uses": 2}
+    ]
+}
+TRANSFORMATIONS = [
+    {
+        "type": "thinking_dropped",
+        "path": "messages[1].content[0]",
+        "reason": "model_binding_mismatch",
+    }
+]
+
+
+def test_message_and_message_delta_carry_context_management_and_input_transformations() -> None:
+    data = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "content": [block for _, block in BETA_BLOCKS.values()],
+        "model": "claude-haiku-5-0",
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 20},
+        "context_management": EDITS,
+        "input_transformations": TRANSFORMATIONS,
+    }
+    message = decode_message(json.dumps(data))
+    assert [type(b) for b in message.content] == [cls for cls, _ in BETA_BLOCKS.values()]
+    assert not any(isinstance(b, UnknownBlock) for b in message.content)
+    assert message.context_management == BetaContextManagementResponse(**EDITS)
+    assert message.input_transformations == TRANSFORMATIONS
+    assert message.model_extra == {}
+
+    from anthropic._models import construct_type
+    from anthropic.types.beta import BetaMessage
+
+    official: Any = construct_type(type_=BetaMessage, value=copy.deepcopy(data))
+    assert contains(message.to_dict(), official.to_dict(mode="json", warnings=False))
+
+    event = decode_event(
+        json.dumps(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": 20},
+                "context_management": EDITS,
+                "input_transformations": [],
+            }
+        )
+    )
+    assert isinstance(event, MessageDeltaEvent)
+    assert event.context_management == BetaContextManagementResponse(**EDITS)
+    assert event.input_transformations == []
