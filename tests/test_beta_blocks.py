@@ -10,8 +10,13 @@ from typing import Any
 
 import pytest
 
-from anyio_claude._errors import ProtocolError
-from anyio_claude.streaming import decode_event
+from anyio_claude._errors import EventProtocolError, ProtocolError
+from anyio_claude.streaming import (
+    InputJsonEvent,
+    MessageStreamState,
+    ParsedContentBlockStopEvent,
+    decode_event,
+)
 from anyio_claude.types import (
     BetaAdvisorToolResultBlock,
     BetaCompactionBlock,
@@ -227,3 +232,131 @@ def test_message_and_message_delta_carry_context_management_and_input_transforma
     assert isinstance(event, MessageDeltaEvent)
     assert event.context_management == BetaContextManagementResponse(**EDITS)
     assert event.input_transformations == []
+
+
+# ---------------------------------------------------------------------- accumulation
+
+START = {
+    "type": "message_start",
+    "message": {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "claude-sonnet-5-5",
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 1},
+        "input_transformations": TRANSFORMATIONS,
+    },
+}
+
+
+def feed(*events: dict[str, Any]) -> MessageStreamState:
+    state = MessageStreamState()
+    for event in (START, *events):
+        state.feed(decode_event(json.dumps(event)))
+    return state
+
+
+def start(index: int, block: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_start", "index": index, "content_block": block}
+
+
+def delta(index: int, d: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": d}
+
+
+def stop(index: int) -> dict[str, Any]:
+    return {"type": "content_block_stop", "index": index}
+
+
+def message_delta(**top: Any) -> dict[str, Any]:
+    return {
+        "type": "message_delta",
+        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+        "usage": {"output_tokens": 30},
+        **top,
+    }
+
+
+def test_compaction_delta_sets_content_and_encrypted_content() -> None:
+    state = feed(
+        start(0, {"type": "compaction", "content": None, "signature": "sig"}),
+        delta(
+            0,
+            {"type": "compaction_delta", "content": "Earlier: sockets.", "encrypted_content": "e"},
+        ),
+    )
+    block = state.accumulator.snapshot.content[0]
+    assert block == BetaCompactionBlock(
+        content="Earlier: sockets.", encrypted_content="e", signature="sig"
+    )
+    # Each delta is whole: a later one replaces both fields, as the official SDK does.
+    state.feed(
+        decode_event(json.dumps(delta(0, {"type": "compaction_delta", "content": "Again."})))
+    )
+    state.feed(decode_event(json.dumps(stop(0))))
+    final = state.accumulator.snapshot
+    assert final.content == [BetaCompactionBlock(content="Again.", signature="sig")]
+    assert final.to_param()["content"] == [final.content[0]]
+    assert json.loads(encode_json(final.to_param()))["content"] == [
+        {"type": "compaction", "content": "Again.", "signature": "sig"}
+    ]
+
+
+def test_compaction_delta_for_another_block_is_ignored() -> None:
+    acc = feed(
+        start(0, {"type": "text", "text": "hi"}),
+        delta(0, {"type": "compaction_delta", "content": "x"}),
+        stop(0),
+    ).accumulator
+    assert acc.snapshot.content[0].to_dict() == {"type": "text", "text": "hi"}
+
+
+def test_mcp_tool_use_input_streams_like_tool_use_input() -> None:
+    state = feed(
+        start(0, {**BETA_BLOCKS["mcp_tool_use"][1], "input": {}}),
+        delta(0, {"type": "input_json_delta", "partial_json": '{"query": "fla'}),
+    )
+    assert state.accumulator.snapshot.content[0]["input"] == {}
+    events = state.feed(
+        decode_event(
+            json.dumps(delta(0, {"type": "input_json_delta", "partial_json": 'ky", "limit'}))
+        )
+    )
+    assert [e.type for e in events] == ["content_block_delta", "input_json"]
+    assert isinstance(events[1], InputJsonEvent) and events[1].snapshot == {"query": "flaky"}
+    state.feed(
+        decode_event(json.dumps(delta(0, {"type": "input_json_delta", "partial_json": '": 5}'})))
+    )
+    (stopped,) = state.feed(decode_event(json.dumps(stop(0))))
+    assert isinstance(stopped, ParsedContentBlockStopEvent)
+    assert stopped.content_block == decode_content_block(json.dumps(BETA_BLOCKS["mcp_tool_use"][1]))
+
+
+def test_mcp_tool_use_input_that_is_not_json_is_an_error() -> None:
+    with pytest.raises(EventProtocolError, match="not valid JSON"):
+        feed(
+            start(0, {**BETA_BLOCKS["mcp_tool_use"][1], "input": {}}),
+            delta(0, {"type": "input_json_delta", "partial_json": '{"query": '}),
+            stop(0),
+        )
+
+
+def test_a_fallback_block_makes_its_target_the_message_model() -> None:
+    _, fallback = BETA_BLOCKS["fallback"]
+    acc = feed(start(0, fallback), stop(0)).accumulator
+    assert acc.snapshot.model == "claude-haiku-5-0"
+    # A fallback block that names no target leaves the model alone.
+    acc = feed(start(0, {"type": "fallback", "from": {"model": "a"}}), stop(0)).accumulator
+    assert acc.snapshot.model == "claude-sonnet-5-5"
+
+
+def test_message_delta_context_management_and_input_transformations() -> None:
+    acc = feed(message_delta()).accumulator
+    assert acc.snapshot.context_management is None
+    assert acc.snapshot.input_transformations == TRANSFORMATIONS  # message_start's stands
+    acc = feed(message_delta(context_management=EDITS, input_transformations=[])).accumulator
+    assert acc.snapshot.context_management == BetaContextManagementResponse(**EDITS)
+    assert acc.snapshot.input_transformations == []  # replaced after a fallback
