@@ -1,5 +1,6 @@
 """Beta content blocks, deltas and message fields decode to typed Structs, as the official
-SDK's beta types parse them, and keep what this version does not know."""
+SDK's beta types parse them, keep what this version does not know, and accumulate from a
+stream (through `client.beta.messages.stream` too, on asyncio and trio)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from anyio_claude import AsyncClaude
 from anyio_claude._errors import EventProtocolError, ProtocolError
 from anyio_claude.streaming import (
     InputJsonEvent,
@@ -17,6 +19,7 @@ from anyio_claude.streaming import (
     ParsedContentBlockStopEvent,
     decode_event,
 )
+from anyio_claude.testing import FakeClaude
 from anyio_claude.types import (
     BetaAdvisorToolResultBlock,
     BetaCompactionBlock,
@@ -37,7 +40,8 @@ from anyio_claude.types import (
     encode_json,
 )
 
-from .test_streaming_properties import contains
+from .test_beta_streaming_properties import official_beta_snapshots
+from .test_streaming_properties import contains, strip_none
 
 # One block of each beta type, in the shapes of the official SDK's beta types.
 BETA_BLOCKS: dict[str, tuple[type[Any], dict[str, Any]]] = {
@@ -360,3 +364,61 @@ def test_message_delta_context_management_and_input_transformations() -> None:
     acc = feed(message_delta(context_management=EDITS, input_transformations=[])).accumulator
     assert acc.snapshot.context_management == BetaContextManagementResponse(**EDITS)
     assert acc.snapshot.input_transformations == []  # replaced after a fallback
+
+
+# -------------------------------------------------------------- through the client
+
+SUMMARY = "The user greeted Claude twice; Claude searched the tracker."
+MCP_INPUT = BETA_BLOCKS["mcp_tool_use"][1]["input"]
+STREAM = [
+    START,
+    start(0, {"type": "compaction", "content": None}),
+    {"type": "ping"},
+    delta(0, {"type": "compaction_delta", "content": SUMMARY, "encrypted_content": "enc"}),
+    stop(0),
+    start(1, {**BETA_BLOCKS["mcp_tool_use"][1], "input": {}}),
+    *(
+        delta(1, {"type": "input_json_delta", "partial_json": part})
+        for part in ['{"query": "fla', 'ky", "lim', 'it": 5}']
+    ),
+    stop(1),
+    message_delta(context_management=EDITS),
+    {"type": "message_stop"},
+]
+
+
+@pytest.mark.anyio
+async def test_beta_stream_through_the_client_keeps_compaction_mcp_input_and_edits() -> None:
+    betas = ["compact-2026-01-12", "mcp-client-2025-11-20"]
+    user: Any = [{"role": "user", "content": "Hello again"}]
+    async with (
+        FakeClaude() as server,
+        AsyncClaude(api_key="sk-ant-beta-test", base_url=server.url) as client,
+    ):
+        server.script(STREAM)
+        async with client.beta.messages.stream(
+            model="claude-sonnet-5-5", max_tokens=50, messages=user, betas=betas
+        ) as stream:
+            inputs = [event.snapshot async for event in stream if event.type == "input_json"]
+            message = await stream.get_final_message()
+        # The next turn sends the compaction back with its summary, the MCP call with its input.
+        await client.beta.messages.create(
+            model="claude-sonnet-5-5",
+            max_tokens=50,
+            messages=[*user, message.to_param(), {"role": "user", "content": "Go on"}],
+            betas=betas,
+        )
+    assert client._transport is None or client._transport.num_connections == 0
+    assert inputs == [{}, {"query": "flaky"}, MCP_INPUT]
+    assert message.content == [
+        BetaCompactionBlock(content=SUMMARY, encrypted_content="enc"),
+        decode_content_block(json.dumps(BETA_BLOCKS["mcp_tool_use"][1])),
+    ]
+    assert message.context_management == BetaContextManagementResponse(**EDITS)
+    assert message.input_transformations == TRANSFORMATIONS
+    assert strip_none(message.to_dict()) == official_beta_snapshots(STREAM)[-1]
+    assert [r.headers["anthropic-beta"] for r in server.requests] == [",".join(betas)] * 2
+    assert server.requests[1].json["messages"][1]["content"] == [
+        {"type": "compaction", "content": SUMMARY, "encrypted_content": "enc"},
+        BETA_BLOCKS["mcp_tool_use"][1],
+    ]
