@@ -18,6 +18,10 @@ import msgspec
 
 from ._errors import EventProtocolError
 from .types import (
+    BetaCompactionBlock,
+    BetaCompactionContentBlockDelta,
+    BetaFallbackBlock,
+    BetaMCPToolUseBlock,
     CitationsDelta,
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
@@ -212,7 +216,10 @@ def _decode_completed(scanner: _PartialJSON, fallback: Any) -> Any:
 
 # -------------------------------------------------------------------------- blocks
 
-_TEXT, _THINKING, _TOOL, _OTHER = range(4)
+_TEXT, _THINKING, _TOOL, _COMPACTION, _OTHER = range(5)
+
+# The blocks whose input arrives as `input_json_delta`s.
+_TOOL_BLOCKS = (ToolUseBlock, ServerToolUseBlock, BetaMCPToolUseBlock)
 
 
 class _Block:
@@ -261,8 +268,10 @@ class _Block:
                 self.chunks.append(base.thinking)
                 self.length = len(base.thinking)
             self.signature = base.signature
-        elif kind is ToolUseBlock or kind is ServerToolUseBlock:
+        elif kind in _TOOL_BLOCKS:
             self.kind = _TOOL
+        elif kind is BetaCompactionBlock:
+            self.kind = _COMPACTION
         else:
             self.kind = _OTHER
 
@@ -344,6 +353,11 @@ class MessageAccumulator:
     `delta` and `usage` as keys of the message and of its usage (decoded into the field
     when the message knows them).
 
+    Beta content accumulates too: a `compaction_delta` sets its block's `content` and
+    `encrypted_content`, `mcp_tool_use` input streams like `tool_use` input, a `fallback`
+    block makes its `to` model the message's `model`, and `message_delta`'s
+    `context_management` and `input_transformations` replace the message's.
+
     Raises `EventProtocolError` for an event before `message_start`, a delta or stop for
     a block that was never started, and tool input that is not valid JSON at
     `content_block_stop`.
@@ -423,6 +437,13 @@ class MessageAccumulator:
                 if block.citations is None:
                     block.citations = []
                 block.citations.append(delta.citation)
+            elif delta_kind is BetaCompactionContentBlockDelta:
+                if block.kind != _COMPACTION:
+                    return
+                # A compaction delta is whole, not a piece: it replaces both fields.
+                block.base = replace(
+                    block.base, content=delta.content, encrypted_content=delta.encrypted_content
+                )
             else:
                 return
             block.cached = None
@@ -434,7 +455,12 @@ class MessageAccumulator:
                 raise EventProtocolError(
                     f"content_block_start for block {ev.index}, expected block {len(self._blocks)}"
                 )
-            self._blocks.append(_Block(ev.content_block))
+            content_block = ev.content_block
+            self._blocks.append(_Block(content_block))
+            if type(content_block) is BetaFallbackBlock and content_block.to.model:
+                # The fallback model wrote what follows: the message is its reply now, as
+                # the complete (non-streamed) message says.
+                self._top["model"] = content_block.to.model
             self._snapshot = None
         elif kind is ContentBlockStopEvent:
             block = self._block_at(ev.index, "content_block_stop")
@@ -464,6 +490,12 @@ class MessageAccumulator:
             top["stop_details"] = delta_top.stop_details
             if delta_top.container is not None:
                 top["container"] = delta_top.container
+            if ev.context_management is not None:
+                top["context_management"] = ev.context_management
+            if ev.input_transformations is not None:
+                # Sent only when a fallback model took over mid-stream, replacing the list
+                # of message_start.
+                top["input_transformations"] = ev.input_transformations
             usage = ev.usage
             self._usage["output_tokens"] = usage.output_tokens
             for name in _USAGE_FIELDS:

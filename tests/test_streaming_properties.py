@@ -220,16 +220,33 @@ def test_garbage_event_sequences_raise_only_our_error(events: list[dict[str, Any
 
 
 @st.composite
-def broken_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """A valid stream with a few things wrong: events lost, repeated, swapped, misnumbered,
-    retyped, or with a field replaced by junk. Most keep their message_start, so the
-    accumulator gets past its first check and meets the damage mid-message."""
-    events = copy.deepcopy(draw(event_streams()))
+def broken_streams(
+    draw: st.DrawFn, streams: st.SearchStrategy[list[dict[str, Any]]] | None = None
+) -> list[dict[str, Any]]:
+    """A valid stream (of `streams`, else `event_streams()`) with a few things wrong: events
+    lost, repeated, swapped, misnumbered, sent to another block, retyped, or with a field
+    replaced by junk. Most keep their message_start, so the accumulator gets past its first
+    check and meets the damage mid-message."""
+    events = copy.deepcopy(draw(event_streams() if streams is None else streams))
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(events) - 1))
         event = events[at]
-        action = draw(st.sampled_from(["drop", "repeat", "swap", "index", "type", "field"]))
-        if action == "drop" and len(events) > 1:
+        action = draw(
+            st.sampled_from(["drop", "repeat", "swap", "index", "cross", "type", "field"])
+        )
+        starts = [
+            i
+            for i, e in enumerate(events)
+            if e.get("type") == "content_block_start" and "index" in e
+        ]
+        deltas = [e for e in events if e.get("type") == "content_block_delta"]
+        if action == "cross" and starts and deltas:
+            # A delta sent to a started block of another kind (text into a tool block, ...).
+            moved = copy.deepcopy(draw(st.sampled_from(deltas)))
+            start_at = draw(st.sampled_from(starts))
+            moved["index"] = events[start_at]["index"]
+            events.insert(draw(st.integers(start_at + 1, len(events))), moved)
+        elif action == "drop" and len(events) > 1:
             del events[at]
         elif action == "repeat":
             events.insert(at, copy.deepcopy(event))

@@ -27,6 +27,7 @@ from anyio_claude import (
 )
 from anyio_claude.streaming import ParsedContentBlockStopEvent, StreamEvent
 from anyio_claude.types import (
+    BetaCompactionBlock,
     ContentBlock,
     DeletedMessageBatch,
     Message,
@@ -209,6 +210,19 @@ def narrowing_blocks(message: Message) -> None:
                 assert_type(name, str)
             case _:
                 pass
+
+
+def beta_blocks(message: Message) -> None:
+    for block in message.content:
+        if block.type == "compaction":
+            assert_type(block, BetaCompactionBlock)
+            assert_type(block.content, str | None)
+        elif block.type == "mcp_tool_use":
+            assert_type(block.server_name, str)
+        elif block.type == "fallback":
+            assert_type(block.to.model, str)
+    if message.context_management is not None:
+        assert_type(message.context_management.applied_edits, list[Any])
 
 
 def unknown_blocks_at_run_time(message: Message) -> None:

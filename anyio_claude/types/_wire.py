@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
+import msgspec
+
 from ._base import BaseStruct, TaggedStruct, Unknown
 
 if TYPE_CHECKING:
@@ -200,6 +202,72 @@ class ContainerUploadBlock(TaggedStruct, tag="container_upload"):
     file_id: str
 
 
+class BetaCompactionBlock(TaggedStruct, tag="compaction"):
+    """A summary of the earlier context (beta); send it back unchanged in the next turn.
+
+    `content` is None when the compaction produced no summary.
+    """
+
+    type: ClassVar[Literal["compaction"]] = "compaction"
+    content: str | None = None
+    encrypted_content: str | None = None
+    signature: str | None = None
+    tool_changes: list[Any] | None = None
+
+
+class BetaMCPToolUseBlock(TaggedStruct, tag="mcp_tool_use"):
+    """A call of a tool of the MCP server `server_name` (beta)."""
+
+    type: ClassVar[Literal["mcp_tool_use"]] = "mcp_tool_use"
+    id: str
+    name: str
+    server_name: str
+    input: Any
+
+
+class BetaMCPToolResultBlock(TaggedStruct, tag="mcp_tool_result"):
+    """The result of an MCP tool call (beta; `content` as sent: a string or text blocks)."""
+
+    type: ClassVar[Literal["mcp_tool_result"]] = "mcp_tool_result"
+    tool_use_id: str
+    is_error: bool
+    content: Any
+
+
+class BetaMCPToolListingBlock(TaggedStruct, tag="mcp_tool_listing"):
+    """The tools an MCP server listed (beta; each as sent); send it back unchanged."""
+
+    type: ClassVar[Literal["mcp_tool_listing"]] = "mcp_tool_listing"
+    mcp_server_name: str
+    tools: list[Any]
+
+
+class BetaAdvisorToolResultBlock(TaggedStruct, tag="advisor_tool_result"):
+    """The result of an `advisor` server tool call (beta; `content` as sent)."""
+
+    type: ClassVar[Literal["advisor_tool_result"]] = "advisor_tool_result"
+    tool_use_id: str
+    content: Any
+
+
+class BetaFallbackInfo(BaseStruct):
+    """One side of a model fallback: the `model`."""
+
+    model: str
+
+
+class BetaFallbackBlock(TaggedStruct, tag="fallback"):
+    """Where one model's output gives way to a fallback model's (beta).
+
+    `from_` is the JSON key `from`; `trigger` is as sent.
+    """
+
+    type: ClassVar[Literal["fallback"]] = "fallback"
+    from_: BetaFallbackInfo = msgspec.field(name="from")
+    to: BetaFallbackInfo
+    trigger: Any
+
+
 class UnknownBlock(Unknown):
     """A content block of a type this client does not know; sent back byte for byte.
 
@@ -223,6 +291,12 @@ ContentBlock = Union[
     TextEditorCodeExecutionToolResultBlock,
     ToolSearchToolResultBlock,
     ContainerUploadBlock,
+    BetaMCPToolUseBlock,
+    BetaMCPToolResultBlock,
+    BetaMCPToolListingBlock,
+    BetaAdvisorToolResultBlock,
+    BetaCompactionBlock,
+    BetaFallbackBlock,
 ]
 """The content block types this client knows; `UnknownBlock`s may appear too (see above)."""
 KnownContentBlock = ContentBlock
@@ -315,8 +389,18 @@ class Diagnostics(BaseStruct):
     cache_miss_reason: Any = None
 
 
+class BetaContextManagementResponse(BaseStruct):
+    """The context management edits the API applied (beta; each edit as sent)."""
+
+    applied_edits: list[Any]
+
+
 class Message(BaseStruct):
-    """A reply from the model (`type: "message"`, `role: "assistant"`)."""
+    """A reply from the model (`type: "message"`, `role: "assistant"`).
+
+    `context_management` and `input_transformations` come only with the betas that
+    enable them.
+    """
 
     id: str
     type: Literal["message"]
@@ -329,6 +413,8 @@ class Message(BaseStruct):
     stop_details: StopDetails | None = None
     container: Container | None = None
     diagnostics: Diagnostics | None = None
+    context_management: BetaContextManagementResponse | None = None
+    input_transformations: list[Any] | None = None
 
     def to_param(self) -> MessageParam:
         """This reply as an assistant turn to send back in `messages` (blocks unchanged)."""
@@ -394,6 +480,14 @@ class CitationsDelta(TaggedStruct, tag="citations_delta"):
     citation: TextCitation
 
 
+class BetaCompactionContentBlockDelta(TaggedStruct, tag="compaction_delta"):
+    """The `content` and `encrypted_content` of a `compaction` block (beta), replacing both."""
+
+    type: ClassVar[Literal["compaction_delta"]] = "compaction_delta"
+    content: str | None = None
+    encrypted_content: str | None = None
+
+
 class UnknownDelta(Unknown):
     """A delta of a type this client does not know, kept as its raw JSON.
 
@@ -404,7 +498,12 @@ class UnknownDelta(Unknown):
 
 
 RawContentBlockDelta = Union[
-    TextDelta, InputJSONDelta, ThinkingDelta, SignatureDelta, CitationsDelta
+    TextDelta,
+    InputJSONDelta,
+    ThinkingDelta,
+    SignatureDelta,
+    CitationsDelta,
+    BetaCompactionContentBlockDelta,
 ]
 """The delta types this client knows; `UnknownDelta`s may appear too."""
 KnownDelta = RawContentBlockDelta
@@ -464,11 +563,17 @@ class ContentBlockStopEvent(TaggedStruct, tag="content_block_stop"):
 
 
 class MessageDeltaEvent(TaggedStruct, tag="message_delta"):
-    """Stop reason and cumulative usage, near the end of the stream."""
+    """Stop reason and cumulative usage, near the end of the stream.
+
+    With betas, also the message's final `context_management`, and its
+    `input_transformations` when a fallback model took over mid-stream.
+    """
 
     type: ClassVar[Literal["message_delta"]] = "message_delta"
     delta: MessageDelta
     usage: MessageDeltaUsage
+    context_management: BetaContextManagementResponse | None = None
+    input_transformations: list[Any] | None = None
 
 
 class MessageStopEvent(TaggedStruct, tag="message_stop"):
@@ -687,6 +792,15 @@ class Page(BaseStruct):
 
 __all__ = (
     "BashCodeExecutionToolResultBlock",
+    "BetaAdvisorToolResultBlock",
+    "BetaCompactionBlock",
+    "BetaCompactionContentBlockDelta",
+    "BetaContextManagementResponse",
+    "BetaFallbackBlock",
+    "BetaFallbackInfo",
+    "BetaMCPToolListingBlock",
+    "BetaMCPToolResultBlock",
+    "BetaMCPToolUseBlock",
     "CacheCreation",
     "CapabilitySupport",
     "CitationCharLocation",
