@@ -50,7 +50,9 @@ if TYPE_CHECKING:
     from .types import ContentBlock
 
 __all__ = (
+    "BetaCompactionEvent",
     "CitationEvent",
+    "CompactionEvent",
     "InputJsonEvent",
     "MessageAccumulator",
     "MessageStreamState",
@@ -629,6 +631,24 @@ class CitationEvent:
         return f"CitationEvent(citation={self.citation!r})"
 
 
+class CompactionEvent:
+    """Derived from a `compaction_delta` (beta): the compaction block's `content` and
+    `encrypted_content` as the delta set them."""
+
+    __slots__ = ("content", "encrypted_content")
+    type: ClassVar[Literal["compaction"]] = "compaction"
+
+    def __init__(self, content: str | None, encrypted_content: str | None) -> None:
+        self.content = content
+        self.encrypted_content = encrypted_content
+
+    def __repr__(self) -> str:
+        return f"CompactionEvent(content={self.content!r}, encrypted_content=...)"
+
+
+BetaCompactionEvent = CompactionEvent  # the official SDK's name (beta streams)
+
+
 class InputJsonEvent:
     """Derived from an `input_json_delta`: the new `partial_json`, and the input so far."""
 
@@ -692,20 +712,21 @@ StreamEvent = Union[
     MessageDeltaEvent,
     ContentBlockStartEvent,
     ContentBlockDeltaEvent,
-    PingEvent,
     TextEvent,
     ThinkingEvent,
     SignatureEvent,
     CitationEvent,
     InputJsonEvent,
+    CompactionEvent,
     ParsedContentBlockStopEvent,
     ParsedMessageStopEvent,
 ]
 """What `AsyncMessageStream` yields: raw events plus the derived ones.
 
 `content_block_stop` and `message_stop` come as their parsed versions only, so
-`event.type == "content_block_stop"` narrows to `ParsedContentBlockStopEvent`. Unknown event
-types are yielded too, as `UnknownEvent` (not part of this union, like in the official SDK).
+`event.type == "content_block_stop"` narrows to `ParsedContentBlockStopEvent`; `ping` events
+are dropped, as the official SDK drops them. Unknown event types are yielded too, as
+`UnknownEvent` (not part of this union, like in the official SDK).
 """
 
 
@@ -713,9 +734,9 @@ class MessageStreamState:
     """The stream helper's logic without I/O: `feed(event)` returns the events to yield.
 
     The raw event comes first, followed after each delta by its derived event (`text`,
-    `thinking`, `signature`, `citation`, `input_json`); `content_block_stop` and
-    `message_stop` are replaced by versions carrying the finished block and message.
-    Raises what `MessageAccumulator.update` raises.
+    `thinking`, `signature`, `citation`, `input_json`, `compaction`); `content_block_stop`
+    and `message_stop` are replaced by versions carrying the finished block and message;
+    `ping` gives nothing. Raises what `MessageAccumulator.update` raises.
     """
 
     __slots__ = ("accumulator",)
@@ -745,9 +766,13 @@ class MessageStreamState:
                 return [ev, SignatureEvent(delta.signature)]
             if delta_kind is CitationsDelta and kind_of_block == _TEXT:
                 return [ev, CitationEvent(delta.citation, block)]
+            if delta_kind is BetaCompactionContentBlockDelta and kind_of_block == _COMPACTION:
+                return [ev, CompactionEvent(delta.content, delta.encrypted_content)]
             return [ev]
         if kind is ContentBlockStopEvent:
             return [ParsedContentBlockStopEvent(ev.index, acc._blocks[ev.index])]
         if kind is MessageStopEvent:
             return [ParsedMessageStopEvent(acc)]
+        if kind is PingEvent:
+            return []
         return [ev]

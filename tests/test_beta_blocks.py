@@ -422,3 +422,37 @@ async def test_beta_stream_through_the_client_keeps_compaction_mcp_input_and_edi
         {"type": "compaction", "content": SUMMARY, "encrypted_content": "enc"},
         BETA_BLOCKS["mcp_tool_use"][1],
     ]
+
+
+@pytest.mark.anyio
+async def test_beta_stream_events_are_the_official_helpers_compaction_included() -> None:
+    import anthropic
+
+    user: Any = [{"role": "user", "content": "Hello again"}]
+    async with (
+        FakeClaude() as server,
+        AsyncClaude(api_key="sk-ant-beta-test", base_url=server.url) as client,
+    ):
+        official = anthropic.AsyncAnthropic(api_key="sk-ant-beta-test", base_url=server.url)
+        server.script(STREAM)
+        async with official.beta.messages.stream(
+            model="claude-sonnet-5-5", max_tokens=50, messages=user
+        ) as theirs:
+            their_events = [event async for event in theirs]
+        await official.close()
+        server.script(STREAM)
+        async with client.beta.messages.stream(
+            model="claude-sonnet-5-5", max_tokens=50, messages=user
+        ) as ours:
+            our_events = [event async for event in ours]
+    assert [e.type for e in our_events] == [e.type for e in their_events]
+    ours_compaction = [e for e in our_events if e.type == "compaction"]
+    theirs_compaction = [e for e in their_events if e.type == "compaction"]
+    assert (
+        [(e.content, e.encrypted_content) for e in ours_compaction]
+        == [
+            (e.content, e.encrypted_content)
+            for e in theirs_compaction
+        ]
+        == [(SUMMARY, "enc")]
+    )
