@@ -45,6 +45,9 @@ if TYPE_CHECKING:
         AsyncBeta,
         AsyncBetaWithRawResponse,
         AsyncBetaWithStreamingResponse,
+        AsyncFiles,
+        AsyncFilesWithRawResponse,
+        AsyncFilesWithStreamingResponse,
         AsyncMessages,
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
@@ -237,6 +240,7 @@ class AsyncClaude:
         self._messages: AsyncMessages | None = None
         self._models: AsyncModels | None = None
         self._beta: AsyncBeta | None = None
+        self._files: AsyncFiles | None = None
 
     # ------------------------------------------------------------------ configuration
 
@@ -386,6 +390,16 @@ class AsyncClaude:
             from .resources import AsyncModels
 
             resource = self._models = AsyncModels(self)
+        return resource
+
+    @property
+    def files(self) -> AsyncFiles:
+        """The Files API: `upload`, `list`, `retrieve_metadata`, `download`, `delete`."""
+        resource = self._files
+        if resource is None:
+            from .resources import AsyncFiles
+
+            resource = self._files = AsyncFiles(self)
         return resource
 
     @property
@@ -825,6 +839,11 @@ class AsyncClaudeWithRawResponse:
         return self._client.models.with_raw_response
 
     @property
+    def files(self) -> AsyncFilesWithRawResponse:
+        """`client.files.with_raw_response`."""
+        return self._client.files.with_raw_response
+
+    @property
     def beta(self) -> AsyncBetaWithRawResponse:
         """`client.beta.with_raw_response`."""
         return self._client.beta.with_raw_response
@@ -848,6 +867,11 @@ class AsyncClaudeWithStreamedResponse:
     def models(self) -> AsyncModelsWithStreamingResponse:
         """`client.models.with_streaming_response`."""
         return self._client.models.with_streaming_response
+
+    @property
+    def files(self) -> AsyncFilesWithStreamingResponse:
+        """`client.files.with_streaming_response`."""
+        return self._client.files.with_streaming_response
 
     @property
     def beta(self) -> AsyncBetaWithStreamingResponse:

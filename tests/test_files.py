@@ -380,7 +380,7 @@ async def test_fake_requires_the_beta_header_when_told_as_the_api_did_in_beta(
     with pytest.raises(BadRequestError, match=FILES_BETA):
         await client.beta.files.upload(file=b"x", extra_headers=no_beta)
     with pytest.raises(BadRequestError, match=FILES_BETA):
-        await client.beta.files.list(extra_headers=no_beta)
+        await client.files.list()
     assert [f.size_bytes async for f in client.beta.files.list()] == [1]
 
 
