@@ -430,7 +430,7 @@ async def test_batches_wait_polls_with_the_workspace(fake: FakeClaude) -> None:
 
 def test_blocking_pages_iter_pages_and_next_page() -> None:
     with (
-        FakeClaude.run_in_thread("trio") as fake,
+        FakeClaude.run_in_thread("trio", batch_seconds=0.0) as fake,
         Claude(api_key="k", base_url=fake.url, backend="trio") as client,
     ):
         for i in range(5):
@@ -445,6 +445,24 @@ def test_blocking_pages_iter_pages_and_next_page() -> None:
         assert raw.status_code == 200 and raw.parse().data == []
         with client.beta.files.with_streaming_response.list(ids=pages[0]) as response:
             assert page_ids(response.parse()) == pages[0]
+        assert page_ids(client.with_raw_response.files.list(limit=2).parse()) == pages[0]
+        with client.with_streaming_response.files.list(limit=2, page=page.next_page) as response:
+            assert page_ids(response.parse()) == pages[1]
+        batch = client.messages.batches.create(
+            requests=[
+                {
+                    "custom_id": "r0",
+                    "params": {
+                        "model": MODEL,
+                        "max_tokens": 5,
+                        "messages": [{"role": "user", "content": "hi"}],
+                    },
+                }
+            ]
+        )
+        fake.requests.clear()
+        client.messages.batches.wait(batch.id, poll_interval=0.01, workspace_id="wrkspc_01")
+        assert {r.headers.get("anthropic-workspace-id") for r in fake.requests} == {"wrkspc_01"}
 
 
 async def test_with_raw_and_streaming_response_on_batches_itself(fake: FakeClaude) -> None:
@@ -468,3 +486,6 @@ async def test_with_raw_and_streaming_response_on_batches_itself(fake: FakeClaud
             assert (await response.parse()).id == created.id
         page = await (await batches.with_raw_response.list()).parse()
         assert page_ids(page) == [created.id]
+        async with client.with_streaming_response.files.list() as listed:
+            assert (await listed.parse()).data == []
+        assert (await (await client.with_raw_response.files.list()).parse()).data == []
