@@ -106,10 +106,13 @@ if TYPE_CHECKING:
     from ._sync_beta import BetaMessagesWithStreamingResponse as BetaMessagesWithStreamingResponse
     from ._sync_beta import BetaWithRawResponse as BetaWithRawResponse
     from ._sync_beta import BetaWithStreamingResponse as BetaWithStreamingResponse
-    from ._sync_beta import BinaryAPIResponse as BinaryAPIResponse
-    from ._sync_beta import Files as Files
-    from ._sync_beta import FilesWithRawResponse as FilesWithRawResponse
-    from ._sync_beta import FilesWithStreamingResponse as FilesWithStreamingResponse
+    from ._sync_files import BetaFiles as BetaFiles
+    from ._sync_files import BetaFilesWithRawResponse as BetaFilesWithRawResponse
+    from ._sync_files import BetaFilesWithStreamingResponse as BetaFilesWithStreamingResponse
+    from ._sync_files import BinaryAPIResponse as BinaryAPIResponse
+    from ._sync_files import Files as Files
+    from ._sync_files import FilesWithRawResponse as FilesWithRawResponse
+    from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
 
     Anthropic = Claude
 else:
@@ -145,16 +148,19 @@ else:
         "ModelsWithStreamingResponse": "._sync",
         "StreamingResponse": "._sync",
         "SyncPage": "._sync",
-        "BinaryAPIResponse": "._sync_beta",
+        "BinaryAPIResponse": "._sync_files",
         "Beta": "._sync_beta",
         "BetaMessages": "._sync_beta",
         "BetaMessagesWithRawResponse": "._sync_beta",
         "BetaMessagesWithStreamingResponse": "._sync_beta",
         "BetaWithRawResponse": "._sync_beta",
         "BetaWithStreamingResponse": "._sync_beta",
-        "Files": "._sync_beta",
-        "FilesWithRawResponse": "._sync_beta",
-        "FilesWithStreamingResponse": "._sync_beta",
+        "BetaFiles": "._sync_files",
+        "BetaFilesWithRawResponse": "._sync_files",
+        "BetaFilesWithStreamingResponse": "._sync_files",
+        "Files": "._sync_files",
+        "FilesWithRawResponse": "._sync_files",
+        "FilesWithStreamingResponse": "._sync_files",
         "Anthropic": "._sync",
     }
 
@@ -211,6 +217,9 @@ __all__ = (
     "BatchesWithRawResponse",
     "BatchesWithStreamingResponse",
     "Beta",
+    "BetaFiles",
+    "BetaFilesWithRawResponse",
+    "BetaFilesWithStreamingResponse",
     "BetaMessages",
     "BetaMessagesWithRawResponse",
     "BetaMessagesWithStreamingResponse",

@@ -6,6 +6,7 @@ import os
 import time
 import warnings
 from collections.abc import Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urlencode, urlsplit
 
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
         AsyncBeta,
         AsyncBetaWithRawResponse,
         AsyncBetaWithStreamingResponse,
+        AsyncFiles,
+        AsyncFilesWithRawResponse,
+        AsyncFilesWithStreamingResponse,
         AsyncMessages,
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
@@ -255,6 +259,7 @@ class AsyncClaude:
         self._messages: AsyncMessages | None = None
         self._models: AsyncModels | None = None
         self._beta: AsyncBeta | None = None
+        self._files: AsyncFiles | None = None
 
     # ------------------------------------------------------------------ configuration
 
@@ -418,6 +423,16 @@ class AsyncClaude:
         return resource
 
     @property
+    def files(self) -> AsyncFiles:
+        """The Files API: `upload`, `list`, `retrieve_metadata`, `download`, `delete`."""
+        resource = self._files
+        if resource is None:
+            from .resources import AsyncFiles
+
+            resource = self._files = AsyncFiles(self)
+        return resource
+
+    @property
     def beta(self) -> AsyncBeta:
         """Beta features: `messages` with `betas=[...]`, and `files` (the Files API)."""
         resource = self._beta
@@ -502,6 +517,8 @@ class AsyncClaude:
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> _Call:
         content: bytes | None = None
+        if body is None and extra_body and method != "GET":
+            body = {}  # as the official SDK, which sends `extra_body` alone on all but GET
         if body is not None:
             payload = {
                 k: v for k, v in body.items() if v is not None and not isinstance(v, NotGiven)
@@ -513,9 +530,9 @@ class AsyncClaude:
             content = encode_json(payload)
         target = self._path_prefix + path.encode()
         params = {**self._default_query, **(query or {}), **(extra_query or {})}
-        params = {k: v for k, v in params.items() if v is not None and not isinstance(v, NotGiven)}
-        if params:
-            target += b"?" + urlencode(params).encode()
+        items = [item for key, value in params.items() for item in _query_items(key, value)]
+        if items:
+            target += b"?" + urlencode(items).encode()
         return _Call(
             method,
             target,
@@ -796,6 +813,21 @@ def _deadline_for(timeout: Timeout) -> float | None:
     return None if timeout.total is None else anyio.current_time() + timeout.total
 
 
+def _query_items(key: str, value: object) -> list[tuple[str, str]]:
+    """`key=value` as the official SDK writes it in a query: a list or tuple as repeated
+    `key[]`, a mapping as `key[name]`, booleans as `true`/`false`; None (and NOT_GIVEN)
+    left out."""
+    if isinstance(value, Mapping):
+        return [item for name, v in value.items() for item in _query_items(f"{key}[{name}]", v)]
+    if isinstance(value, list | tuple):
+        return [item for v in value for item in _query_items(f"{key}[]", v)]
+    if value is None or isinstance(value, NotGiven):
+        return []
+    if isinstance(value, bool):
+        return [(key, "true" if value else "false")]
+    return [(key, value.isoformat() if isinstance(value, date) else str(value))]
+
+
 class _deadline_scope:
     """A cancel scope up to an absolute deadline (none without one) that raises our timeout."""
 
@@ -837,6 +869,11 @@ class AsyncClaudeWithRawResponse:
         return self._client.models.with_raw_response
 
     @property
+    def files(self) -> AsyncFilesWithRawResponse:
+        """`client.files.with_raw_response`."""
+        return self._client.files.with_raw_response
+
+    @property
     def beta(self) -> AsyncBetaWithRawResponse:
         """`client.beta.with_raw_response`."""
         return self._client.beta.with_raw_response
@@ -860,6 +897,11 @@ class AsyncClaudeWithStreamedResponse:
     def models(self) -> AsyncModelsWithStreamingResponse:
         """`client.models.with_streaming_response`."""
         return self._client.models.with_streaming_response
+
+    @property
+    def files(self) -> AsyncFilesWithStreamingResponse:
+        """`client.files.with_streaming_response`."""
+        return self._client.files.with_streaming_response
 
     @property
     def beta(self) -> AsyncBetaWithStreamingResponse:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from ._http import Timeout
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
+    from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
     from .resources import (
         AsyncBatches,
         AsyncBatchesWithRawResponse,
@@ -53,10 +54,10 @@ if TYPE_CHECKING:
     from .resources._args import (
         BatchCreateArgs,
         CountTokensArgs,
-        GetOptions,
         ListArgs,
         MessageArgs,
-        RequestOptions,
+        ModelListArgs,
+        WorkspaceOptions,
     )
     from .streaming import StreamEvent
     from .types import (
@@ -309,6 +310,13 @@ class Claude:
     def models(self) -> Models:
         """`list` and `retrieve`, blocking."""
         return Models(self._portal, self._async.models)
+
+    @property
+    def files(self) -> Files:
+        """The Files API, blocking."""
+        from ._sync_files import Files
+
+        return Files(self._portal, self._async.files)
 
     @property
     def beta(self) -> Beta:
@@ -598,10 +606,11 @@ class _SyncIterator(Generic[T]):
 
 
 class SyncPage(Generic[T]):
-    """One page of a list: `data`, `has_more`, `first_id`, `last_id`.
+    """One page of a list: `data`, and the cursors the API sent with it: `has_more`,
+    `first_id`, `last_id` (models, batches) or `next_page` (files).
 
     Iterating it yields every item of this page and the pages after it, fetching them
-    as needed.
+    as needed; `iter_pages()` yields the pages themselves.
     """
 
     __slots__ = ("_page", "_portal")
@@ -630,6 +639,11 @@ class SyncPage(Generic[T]):
         """The id of the last item (a cursor for `after_id`)."""
         return self._page.last_id
 
+    @property
+    def next_page(self) -> str | None:
+        """The token of the next page, for lists paged by token (`files.list(page=...)`)."""
+        return self._page.next_page
+
     def has_next_page(self) -> bool:
         """Whether `get_next_page()` would find a page."""
         return self._page.has_next_page()
@@ -638,13 +652,18 @@ class SyncPage(Generic[T]):
         """Fetch the page after this one. Raises `RuntimeError` if there is none."""
         return SyncPage(self._portal, self._portal.call(self._page.get_next_page))
 
-    def __iter__(self) -> Iterator[T]:
-        page = self._page
+    def iter_pages(self) -> Iterator[SyncPage[T]]:
+        """This page, then each later one, fetched as the loop gets to it."""
+        page = self
         while True:
-            yield from page.data
+            yield page
             if not page.has_next_page():
                 return
-            page = self._portal.call(page.get_next_page)
+            page = page.get_next_page()
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.iter_pages():
+            yield from page.data
 
 
 def _first_page(portal: _Portal, paginator: Awaitable[AsyncPage[T]]) -> SyncPage[T]:
@@ -811,6 +830,11 @@ class ClaudeWithRawResponse:
         return self._client.models.with_raw_response
 
     @property
+    def files(self) -> FilesWithRawResponse:
+        """`client.files.with_raw_response`."""
+        return self._client.files.with_raw_response
+
+    @property
     def beta(self) -> BetaWithRawResponse:
         """`client.beta.with_raw_response`."""
         return self._client.beta.with_raw_response
@@ -833,6 +857,11 @@ class ClaudeWithStreamedResponse:
     def models(self) -> ModelsWithStreamingResponse:
         """`client.models.with_streaming_response`."""
         return self._client.models.with_streaming_response
+
+    @property
+    def files(self) -> FilesWithStreamingResponse:
+        """`client.files.with_streaming_response`."""
+        return self._client.files.with_streaming_response
 
     @property
     def beta(self) -> BetaWithStreamingResponse:
@@ -1018,12 +1047,22 @@ class Batches:
         self._portal = portal
         self._async = batches
 
+    @property
+    def with_raw_response(self) -> BatchesWithRawResponse:
+        """The same methods, returning an `APIResponse`."""
+        return BatchesWithRawResponse(self._portal, self._async.with_raw_response)
+
+    @property
+    def with_streaming_response(self) -> BatchesWithStreamingResponse:
+        """The same methods as `with` blocks."""
+        return BatchesWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
     def create(self, **args: Unpack[BatchCreateArgs]) -> MessageBatch:
         """Submit a batch. Raises `BadRequestError` for invalid requests."""
         batch: MessageBatch = _run(self._portal, self._async.create, **args)
         return batch
 
-    def retrieve(self, message_batch_id: str, **options: Unpack[RequestOptions]) -> MessageBatch:
+    def retrieve(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> MessageBatch:
         """A batch's current state."""
         batch: MessageBatch = _run(self._portal, self._async.retrieve, message_batch_id, **options)
         return batch
@@ -1032,13 +1071,13 @@ class Batches:
         """The first page of batches, newest first; iterate it for every batch."""
         return _first_page(self._portal, self._async.list(**args))
 
-    def cancel(self, message_batch_id: str, **options: Unpack[RequestOptions]) -> MessageBatch:
+    def cancel(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> MessageBatch:
         """Ask to cancel a batch."""
         batch: MessageBatch = _run(self._portal, self._async.cancel, message_batch_id, **options)
         return batch
 
     def delete(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> DeletedMessageBatch:
         """Delete an ended batch. Raises `BadRequestError` while it is processing."""
         deleted: DeletedMessageBatch = _run(
@@ -1046,7 +1085,7 @@ class Batches:
         )
         return deleted
 
-    def results(self, message_batch_id: str, **options: Unpack[GetOptions]) -> BatchResults:
+    def results(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> BatchResults:
         """The results of an ended batch (also a `with` block that closes them). Raises
         `ClaudeError` if it has not ended."""
         results: AsyncBatchResults = _run(
@@ -1062,6 +1101,7 @@ class Batches:
         max_poll_interval: float = 60.0,
         timeout: float | None = None,
         on_poll: Callable[[MessageBatch], object] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
     ) -> MessageBatch:
         """Block until the batch has ended, polling with backoff; as `AsyncBatches.wait`."""
         batch: MessageBatch = _run(
@@ -1072,12 +1112,14 @@ class Batches:
             max_poll_interval=max_poll_interval,
             timeout=timeout,
             on_poll=on_poll,
+            workspace_id=workspace_id,
         )
         return batch
 
 
 class BatchesWithRawResponse:
-    """`Claude.messages.with_raw_response.batches`."""
+    """`Claude.messages.batches.with_raw_response` (also
+    `Claude.messages.with_raw_response.batches`)."""
 
     __slots__ = ("_async", "_portal")
 
@@ -1091,7 +1133,7 @@ class BatchesWithRawResponse:
         return result
 
     def retrieve(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> APIResponse[MessageBatch]:
         """`batches.retrieve`, returning an `APIResponse`."""
         result: APIResponse[MessageBatch] = _raw(
@@ -1105,7 +1147,7 @@ class BatchesWithRawResponse:
         return result
 
     def cancel(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> APIResponse[MessageBatch]:
         """`batches.cancel`, returning an `APIResponse`."""
         result: APIResponse[MessageBatch] = _raw(
@@ -1114,7 +1156,7 @@ class BatchesWithRawResponse:
         return result
 
     def delete(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> APIResponse[DeletedMessageBatch]:
         """`batches.delete`, returning an `APIResponse`."""
         result: APIResponse[DeletedMessageBatch] = _raw(
@@ -1123,7 +1165,7 @@ class BatchesWithRawResponse:
         return result
 
     def results(
-        self, message_batch_id: str, **options: Unpack[GetOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> APIResponse[BatchResults]:
         """`batches.results`, returning an `APIResponse` whose `parse()` is the unread
         `BatchResults` (close it, or read it to the end)."""
@@ -1134,7 +1176,8 @@ class BatchesWithRawResponse:
 
 
 class BatchesWithStreamingResponse:
-    """`Claude.messages.with_streaming_response.batches`."""
+    """`Claude.messages.batches.with_streaming_response` (also
+    `Claude.messages.with_streaming_response.batches`)."""
 
     __slots__ = ("_async", "_portal")
 
@@ -1147,19 +1190,19 @@ class BatchesWithStreamingResponse:
         return StreamingResponse(self._portal, self._async.create(**args))
 
     def retrieve(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponse[MessageBatch]:
         """`batches.retrieve` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.retrieve(message_batch_id, **options))
 
     def cancel(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponse[MessageBatch]:
         """`batches.cancel` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.cancel(message_batch_id, **options))
 
     def delete(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponse[DeletedMessageBatch]:
         """`batches.delete` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.delete(message_batch_id, **options))
@@ -1169,7 +1212,7 @@ class BatchesWithStreamingResponse:
         return StreamingResponse(self._portal, self._async.list(**args))
 
     def results(
-        self, message_batch_id: str, **options: Unpack[GetOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponse[BatchResults]:
         """`batches.results` as `with ... as response:`; `response.parse()` reads them."""
         return StreamingResponse(self._portal, self._async.results(message_batch_id, **options))
@@ -1197,12 +1240,12 @@ class Models:
         """`retrieve` and `list` as `with` blocks."""
         return ModelsWithStreamingResponse(self._portal, self._async.with_streaming_response)
 
-    def retrieve(self, model_id: str, **options: Unpack[GetOptions]) -> ModelInfo:
+    def retrieve(self, model_id: str, **options: Unpack[WorkspaceOptions]) -> ModelInfo:
         """One model by id or alias. Raises `NotFoundError` for an unknown id."""
         model: ModelInfo = _run(self._portal, self._async.retrieve, model_id, **options)
         return model
 
-    def list(self, **args: Unpack[ListArgs]) -> SyncPage[ModelInfo]:
+    def list(self, **args: Unpack[ModelListArgs]) -> SyncPage[ModelInfo]:
         """The first page of models, newest first; iterate it for every model."""
         return _first_page(self._portal, self._async.list(**args))
 
@@ -1216,14 +1259,16 @@ class ModelsWithRawResponse:
         self._portal = portal
         self._async = models
 
-    def retrieve(self, model_id: str, **options: Unpack[GetOptions]) -> APIResponse[ModelInfo]:
+    def retrieve(
+        self, model_id: str, **options: Unpack[WorkspaceOptions]
+    ) -> APIResponse[ModelInfo]:
         """`models.retrieve`, returning an `APIResponse`."""
         result: APIResponse[ModelInfo] = _raw(
             self._portal, self._async.retrieve, model_id, **options
         )
         return result
 
-    def list(self, **args: Unpack[ListArgs]) -> APIResponse[SyncPage[ModelInfo]]:
+    def list(self, **args: Unpack[ModelListArgs]) -> APIResponse[SyncPage[ModelInfo]]:
         """`models.list`, returning an `APIResponse` whose `parse()` is the first page."""
         result: APIResponse[SyncPage[ModelInfo]] = _raw(self._portal, self._async.list, **args)
         return result
@@ -1239,11 +1284,11 @@ class ModelsWithStreamingResponse:
         self._async = models
 
     def retrieve(
-        self, model_id: str, **options: Unpack[GetOptions]
+        self, model_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponse[ModelInfo]:
         """`models.retrieve` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.retrieve(model_id, **options))
 
-    def list(self, **args: Unpack[ListArgs]) -> StreamingResponse[SyncPage[ModelInfo]]:
+    def list(self, **args: Unpack[ModelListArgs]) -> StreamingResponse[SyncPage[ModelInfo]]:
         """`models.list` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.list(**args))

@@ -1,4 +1,5 @@
-"""`Claude.beta`: the blocking twins of `client.beta.messages` and `client.beta.files`.
+"""`Claude.beta`: the blocking twins of `client.beta.messages` and `client.beta.files`
+(whose classes live with those of `Claude.files`, in `_sync_files`).
 
 Like the rest of the blocking client, every call runs the async resource in the client's
 loop thread (see `_sync`).
@@ -15,17 +16,14 @@ from ._sync import (
     MessageStreamManager,
     Stream,
     StreamingResponse,
-    SyncPage,
     _blocking,
-    _first_page,
     _Portal,
     _raw,
     _run,
 )
+from ._sync_files import BetaFiles, BetaFilesWithRawResponse, BetaFilesWithStreamingResponse
 
 if TYPE_CHECKING:
-    import os
-
     from typing_extensions import Unpack
 
     from .resources import (
@@ -35,15 +33,9 @@ if TYPE_CHECKING:
         AsyncBetaMessagesWithStreamingResponse,
         AsyncBetaWithRawResponse,
         AsyncBetaWithStreamingResponse,
-        AsyncBinaryAPIResponse,
-        AsyncFileDownload,
-        AsyncFiles,
-        AsyncFilesWithRawResponse,
-        AsyncFilesWithStreamingResponse,
     )
     from .resources._beta import BetaCountTokensArgs, BetaMessageArgs
-    from .resources._files import FileListArgs, FileOptions, FileTypes, FileUploadArgs
-    from .types import DeletedFile, FileMetadata, Message, MessageTokensCount
+    from .types import Message, MessageTokensCount
 
 __all__ = (
     "Beta",
@@ -52,42 +44,7 @@ __all__ = (
     "BetaMessagesWithStreamingResponse",
     "BetaWithRawResponse",
     "BetaWithStreamingResponse",
-    "BinaryAPIResponse",
-    "Files",
-    "FilesWithRawResponse",
-    "FilesWithStreamingResponse",
 )
-
-
-class BinaryAPIResponse(APIResponse[bytes]):
-    """The blocking twin of `AsyncBinaryAPIResponse`: a downloaded file, read on demand.
-
-    `read()` and `write_to_file()` release the connection once done; after iterating
-    part of `iter_bytes()`, call `close()` or use `with`.
-    """
-
-    __slots__ = ()
-
-    _response: AsyncBinaryAPIResponse
-
-    def write_to_file(self, file: str | os.PathLike[str]) -> None:
-        """Stream the file to the path `file`, chunk by chunk as it arrives."""
-        self._portal.call(self._response.write_to_file, file)
-
-    stream_to_file = write_to_file
-
-    def __enter__(self) -> BinaryAPIResponse:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-def _download(portal: _Portal, download: AsyncFileDownload) -> BinaryAPIResponse:
-    async def open_response() -> AsyncBinaryAPIResponse:
-        return await download
-
-    return BinaryAPIResponse(portal, portal.call(open_response))
 
 
 class Beta:
@@ -105,9 +62,9 @@ class Beta:
         return BetaMessages(self._portal, self._async.messages)
 
     @property
-    def files(self) -> Files:
-        """The Files API, blocking."""
-        return Files(self._portal, self._async.files)
+    def files(self) -> BetaFiles:
+        """The Files API with `betas=`, blocking."""
+        return BetaFiles(self._portal, self._async.files)
 
     @property
     def with_raw_response(self) -> BetaWithRawResponse:
@@ -135,9 +92,9 @@ class BetaWithRawResponse:
         return BetaMessagesWithRawResponse(self._portal, self._async.messages)
 
     @property
-    def files(self) -> FilesWithRawResponse:
+    def files(self) -> BetaFilesWithRawResponse:
         """`beta.files`, returning `APIResponse`s."""
-        return FilesWithRawResponse(self._portal, self._async.files)
+        return BetaFilesWithRawResponse(self._portal, self._async.files)
 
 
 class BetaWithStreamingResponse:
@@ -155,9 +112,9 @@ class BetaWithStreamingResponse:
         return BetaMessagesWithStreamingResponse(self._portal, self._async.messages)
 
     @property
-    def files(self) -> FilesWithStreamingResponse:
+    def files(self) -> BetaFilesWithStreamingResponse:
         """`beta.files`, as `with` blocks."""
-        return FilesWithStreamingResponse(self._portal, self._async.files)
+        return BetaFilesWithStreamingResponse(self._portal, self._async.files)
 
 
 # ------------------------------------------------------------------------- messages
@@ -279,123 +236,3 @@ class BetaMessagesWithStreamingResponse:
     ) -> StreamingResponse[MessageTokensCount]:
         """`beta.messages.count_tokens` as `with ... as response:`."""
         return StreamingResponse(self._portal, self._async.count_tokens(**args))
-
-
-# ---------------------------------------------------------------------------- files
-
-
-class Files:
-    """`Claude.beta.files`: the blocking twin of `AsyncFiles`; raises what it raises."""
-
-    __slots__ = ("_async", "_portal")
-
-    def __init__(self, portal: _Portal, files: AsyncFiles) -> None:
-        self._portal = portal
-        self._async = files
-
-    @property
-    def with_raw_response(self) -> FilesWithRawResponse:
-        """The same methods, returning an `APIResponse`."""
-        return FilesWithRawResponse(self._portal, self._async.with_raw_response)
-
-    @property
-    def with_streaming_response(self) -> FilesWithStreamingResponse:
-        """The same methods as `with` blocks."""
-        return FilesWithStreamingResponse(self._portal, self._async.with_streaming_response)
-
-    def upload(self, *, file: FileTypes, **args: Unpack[FileUploadArgs]) -> FileMetadata:
-        """Upload a file. Raises `TypeError` naming `file` for an unusable argument."""
-        metadata: FileMetadata = _run(self._portal, self._async.upload, file=file, **args)
-        return metadata
-
-    def list(self, **args: Unpack[FileListArgs]) -> SyncPage[FileMetadata]:
-        """The first page of files, newest first; iterate it for every file."""
-        return _first_page(self._portal, self._async.list(**args))
-
-    def retrieve_metadata(self, file_id: str, **options: Unpack[FileOptions]) -> FileMetadata:
-        """A file's metadata. Raises `NotFoundError` for an unknown id."""
-        metadata: FileMetadata = _run(
-            self._portal, self._async.retrieve_metadata, file_id, **options
-        )
-        return metadata
-
-    def download(self, file_id: str, **options: Unpack[FileOptions]) -> BinaryAPIResponse:
-        """A file's content, streamed: a `BinaryAPIResponse` once the head is in (use it
-        in `with`, or read it with `read()` / `write_to_file()`)."""
-        return _download(self._portal, self._async.download(file_id, **options))
-
-    def delete(self, file_id: str, **options: Unpack[FileOptions]) -> DeletedFile:
-        """Delete a file. Raises `NotFoundError` for an unknown id."""
-        deleted: DeletedFile = _run(self._portal, self._async.delete, file_id, **options)
-        return deleted
-
-
-class FilesWithRawResponse:
-    """`Claude.beta.files.with_raw_response`."""
-
-    __slots__ = ("_async", "_portal")
-
-    def __init__(self, portal: _Portal, files: AsyncFilesWithRawResponse) -> None:
-        self._portal = portal
-        self._async = files
-
-    def upload(
-        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
-    ) -> APIResponse[FileMetadata]:
-        """`files.upload`, returning an `APIResponse`."""
-        response: APIResponse[FileMetadata] = _raw(
-            self._portal, self._async.upload, file=file, **args
-        )
-        return response
-
-    def retrieve_metadata(
-        self, file_id: str, **options: Unpack[FileOptions]
-    ) -> APIResponse[FileMetadata]:
-        """`files.retrieve_metadata`, returning an `APIResponse`."""
-        response: APIResponse[FileMetadata] = _raw(
-            self._portal, self._async.retrieve_metadata, file_id, **options
-        )
-        return response
-
-    def download(self, file_id: str, **options: Unpack[FileOptions]) -> BinaryAPIResponse:
-        """`files.download` (already a raw response)."""
-        return _download(self._portal, self._async.download(file_id, **options))
-
-    def delete(self, file_id: str, **options: Unpack[FileOptions]) -> APIResponse[DeletedFile]:
-        """`files.delete`, returning an `APIResponse`."""
-        response: APIResponse[DeletedFile] = _raw(
-            self._portal, self._async.delete, file_id, **options
-        )
-        return response
-
-
-class FilesWithStreamingResponse:
-    """`Claude.beta.files.with_streaming_response`."""
-
-    __slots__ = ("_async", "_portal")
-
-    def __init__(self, portal: _Portal, files: AsyncFilesWithStreamingResponse) -> None:
-        self._portal = portal
-        self._async = files
-
-    def upload(
-        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
-    ) -> StreamingResponse[FileMetadata]:
-        """`files.upload` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.upload(file=file, **args))
-
-    def retrieve_metadata(
-        self, file_id: str, **options: Unpack[FileOptions]
-    ) -> StreamingResponse[FileMetadata]:
-        """`files.retrieve_metadata` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.retrieve_metadata(file_id, **options))
-
-    def download(self, file_id: str, **options: Unpack[FileOptions]) -> BinaryAPIResponse:
-        """`files.download` as `with ... as response:`."""
-        return _download(self._portal, self._async.download(file_id, **options))
-
-    def delete(
-        self, file_id: str, **options: Unpack[FileOptions]
-    ) -> StreamingResponse[DeletedFile]:
-        """`files.delete` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.delete(file_id, **options))

@@ -231,7 +231,7 @@ def _fake_server_files(server: FakeClaude, args: argparse.Namespace) -> list[dic
     from pathlib import Path
 
     server.files.max_file_size = args.max_file_size
-    server.files.require_beta = not args.files_without_beta
+    server.files.require_beta = args.files_require_beta
     stored = []
     for name in args.file or ():
         path = Path(name)
@@ -327,9 +327,10 @@ def _add_fake_server_flags(fake: argparse.ArgumentParser) -> None:
     )
     files.add_argument("--max-file-size", type=int, default=500 * 1024 * 1024, metavar="BYTES")
     files.add_argument(
-        "--files-without-beta",
+        "--files-require-beta",
         action="store_true",
-        help="answer Files API calls without the files-api beta header",
+        help="answer 400 to Files API calls without the files-api beta header (as the API "
+        "did while the Files API was in beta)",
     )
 
 

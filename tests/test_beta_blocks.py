@@ -450,9 +450,6 @@ async def test_beta_stream_events_are_the_official_helpers_compaction_included()
     theirs_compaction = [e for e in their_events if e.type == "compaction"]
     assert (
         [(e.content, e.encrypted_content) for e in ours_compaction]
-        == [
-            (e.content, e.encrypted_content)
-            for e in theirs_compaction
-        ]
+        == [(e.content, e.encrypted_content) for e in theirs_compaction]
         == [(SUMMARY, "enc")]
     )

@@ -201,16 +201,16 @@ def test_files_flags_fill_the_files_store(tmp_path: Path) -> None:
     server = FakeClaude(**_fake_server_options(args))
     stored = _fake_server_files(server, args)
     assert [m["filename"] for m in stored] == ["result.csv"]
-    assert server.files.max_file_size == 64 and server.files.require_beta
+    assert server.files.max_file_size == 64 and not server.files.require_beta
 
     async def download() -> bytes:
         async with server, AsyncClaude(api_key="k", base_url=server.url) as client:
             return await (await client.beta.files.download(stored[0]["id"])).read()
 
     assert anyio.run(download) == b"a,b\n1,2\n"
-    relaxed = _parser().parse_args(["fake-server", "--files-without-beta"])
-    _fake_server_files(server, relaxed)
-    assert not server.files.require_beta and server.files.max_file_size == 500 * 1024 * 1024
+    strict = _parser().parse_args(["fake-server", "--files-require-beta"])
+    _fake_server_files(server, strict)
+    assert server.files.require_beta and server.files.max_file_size == 500 * 1024 * 1024
     with pytest.raises(SystemExit, match="--file"):
         _fake_server_files(server, _parser().parse_args(["fake-server", "--file", "/nope"]))
 

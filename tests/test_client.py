@@ -701,6 +701,36 @@ async def test_extra_headers_query_and_body(client: AsyncClaude, server: FakeCla
     ]
 
 
+async def test_query_and_extra_body_are_written_as_the_official_sdk_writes_them(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    import anthropic
+
+    query: dict[str, object] = {
+        "ids": ["a", "b"],
+        "on": True,
+        "off": False,
+        "nested": {"k": "v", "n": 2},
+        "gone": None,
+        "empty": [],
+    }
+    official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, max_retries=0)
+    sent = []
+    for c in (official, client):
+        await c.models.list(extra_query=query)
+        with pytest.raises((anthropic.NotFoundError, anyio_claude.NotFoundError)):
+            # No body of its own: the official SDK sends `extra_body` alone (not on a GET).
+            await c.messages.batches.delete("msgbatch_nope", extra_body={"why": "test"})
+        await c.models.retrieve(MODEL, extra_query={"x": [1]})
+        sent.append([(r.method, r.path, r.json) for r in server.requests[-3:]])
+    await official.close()
+    assert sent[1] == sent[0]
+    assert sent[1][0][1] == (
+        "/v1/models?ids%5B%5D=a&ids%5B%5D=b&on=true&off=false&nested%5Bk%5D=v&nested%5Bn%5D=2"
+    )
+    assert sent[1][1][2] == {"why": "test"}
+
+
 async def test_fan_out_keeps_order_and_bounds_concurrency(client: AsyncClaude) -> None:
     in_flight = peak = 0
 

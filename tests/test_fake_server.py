@@ -13,7 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anyio_claude.testing import DEFAULT_MODELS, ErrorReply, FakeClaude, Fault, RateLimits
+from anyio_claude.testing import (
+    DEFAULT_MODELS,
+    ErrorReply,
+    FakeClaude,
+    Fault,
+    ModelSpec,
+    RateLimits,
+)
 from anyio_claude.testing._model import RequestError, validate_message_request
 from anyio_claude.types import Message, TextBlock, Usage
 
@@ -61,6 +68,23 @@ async def test_create_text_is_deterministic_and_echoes_the_prompt(
     assert first.usage.output_tokens > 0
 
 
+async def test_models_list_by_lifecycle_for_the_official_sdk() -> None:
+    models = [
+        ModelSpec("m-new", "New", created_at="2026-03-01T00:00:00Z"),
+        ModelSpec("m-old", "Old", created_at="2026-02-01T00:00:00Z", lifecycle="deprecated"),
+        ModelSpec("m-gone", "Gone", created_at="2026-01-01T00:00:00Z", lifecycle="retired"),
+    ]
+    async with FakeClaude(models=models) as server:
+        official = anthropic.AsyncAnthropic(api_key="k", base_url=server.url, max_retries=0)
+        listed = [(m.id, m.lifecycle) async for m in official.models.list()]
+        assert listed == [("m-new", "active"), ("m-old", "deprecated")]
+        retired = [m.id async for m in official.models.list(lifecycle=["retired", "active"])]
+        assert retired == ["m-new", "m-gone"]
+        with pytest.raises(anthropic.BadRequestError, match="lifecycle"):
+            await official.models.list(lifecycle=["gone"])
+        await official.close()
+
+
 async def test_usage_matches_count_tokens(official: anthropic.AsyncAnthropic) -> None:
     counted = await official.messages.count_tokens(model=MODEL, messages=USER, system="Be brief")
     reply = await official.messages.create(
@@ -92,7 +116,7 @@ async def test_tool_use_validates_against_the_schema(official: anthropic.AsyncAn
     reply = await official.messages.create(
         model=MODEL,
         max_tokens=300,
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         tool_choice={"type": "any"},
         messages=[{"role": "user", "content": "What should I wear in Buenos Aires tomorrow?"}],
     )
@@ -108,7 +132,7 @@ async def test_tool_use_streams_input_json(official: anthropic.AsyncAnthropic) -
     async with official.messages.stream(
         model=MODEL,
         max_tokens=300,
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         messages=[{"role": "user", "content": "What's the weather? use the tool"}],
     ) as stream:
         kinds = [event.type async for event in stream]
@@ -352,7 +376,7 @@ async def test_batch_cancel_and_validation(official: anthropic.AsyncAnthropic) -
         client = anthropic.AsyncAnthropic(api_key="k", base_url=slow.url, max_retries=0)
         params = {"model": MODEL, "max_tokens": 20, "messages": USER}
         batch = await client.messages.batches.create(
-            requests=[{"custom_id": "a", "params": params}]  # type: ignore[list-item]
+            requests=[{"custom_id": "a", "params": params}]
         )
         assert batch.request_counts.processing == 1
         with pytest.raises(anthropic.BadRequestError):
@@ -366,11 +390,11 @@ async def test_batch_cancel_and_validation(official: anthropic.AsyncAnthropic) -
         for bad in ("has space", "x" * 65):
             with pytest.raises(anthropic.BadRequestError, match="custom_id"):
                 await client.messages.batches.create(
-                    requests=[{"custom_id": bad, "params": params}]  # type: ignore[list-item]
+                    requests=[{"custom_id": bad, "params": params}]
                 )
         with pytest.raises(anthropic.BadRequestError, match="stream"):
             await client.messages.batches.create(
-                requests=[{"custom_id": "s", "params": {**params, "stream": True}}]  # type: ignore[list-item]
+                requests=[{"custom_id": "s", "params": {**params, "stream": True}}]
             )
         await client.close()
 

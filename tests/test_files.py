@@ -371,16 +371,17 @@ async def test_every_call_sends_the_files_beta_after_the_given_ones(
     ]
 
 
-async def test_fake_requires_the_beta_header_like_the_real_api(
+async def test_fake_requires_the_beta_header_when_told_as_the_api_did_in_beta(
     client: AsyncClaude, server: FakeClaude
 ) -> None:
     no_beta = {"anthropic-beta": "something-else"}
+    assert (await client.beta.files.upload(file=b"x", extra_headers=no_beta)).size_bytes == 1
+    server.files.require_beta = True
     with pytest.raises(BadRequestError, match=FILES_BETA):
         await client.beta.files.upload(file=b"x", extra_headers=no_beta)
     with pytest.raises(BadRequestError, match=FILES_BETA):
-        await client.beta.files.list(extra_headers=no_beta)
-    server.files.require_beta = False
-    assert (await client.beta.files.upload(file=b"x", extra_headers=no_beta)).size_bytes == 1
+        await client.files.list()
+    assert [f.size_bytes async for f in client.beta.files.list()] == [1]
 
 
 async def test_fake_rejects_a_body_that_is_not_multipart(
@@ -445,6 +446,8 @@ async def test_send_a_document_and_an_image_by_file_id(
             ],
             betas=[FILES_BETA],
         )
+    assert (await client.messages.create(model=MODEL, max_tokens=50, messages=messages)).id
+    server.files.require_beta = True  # as the API did while the Files API was in beta
     with pytest.raises(BadRequestError, match=FILES_BETA):
         await client.messages.create(model=MODEL, max_tokens=50, messages=messages)
 
@@ -485,8 +488,28 @@ async def test_official_sdk_round_trip_against_the_fake(
     with pytest.raises(anthropic.NotFoundError) as info:
         await official.beta.files.retrieve_metadata(uploaded.id, betas=betas)
     assert info.value.request_id and info.value.status_code == 404
-    with pytest.raises(anthropic.BadRequestError, match=FILES_BETA):
-        await official.beta.files.list()
+    assert [f.id async for f in official.files.list()] == [generated["id"], *seen[:-1]]
+
+
+async def test_fake_lists_by_ids_scope_and_page_token_for_the_official_sdk(
+    official: anthropic.AsyncAnthropic, server: FakeClaude
+) -> None:
+    ids = [server.files.add(b"x", scope_id="sesn_1" if i % 2 else None)["id"] for i in range(5)]
+    newest_first = ids[::-1]
+    pages = [
+        [f.id for f in page.data]
+        async for page in (await official.files.list(limit=2)).iter_pages()
+    ]
+    assert pages == [newest_first[:2], newest_first[2:4], newest_first[4:]]
+    assert [f.id async for f in official.files.list(ids=[ids[0], ids[3], "file_x"])] == [
+        ids[3],
+        ids[0],
+    ]
+    scoped = [f async for f in official.beta.files.list(scope_id="sesn_1")]
+    assert [f.id for f in scoped] == [ids[3], ids[1]]
+    assert scoped[0].scope is not None and scoped[0].scope.id == "sesn_1"
+    with pytest.raises(anthropic.BadRequestError, match="mutually exclusive"):
+        await official.files.list(ids=[ids[0]], limit=2)
 
 
 async def test_our_uploads_read_back_through_the_official_sdk(

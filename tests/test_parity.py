@@ -83,7 +83,6 @@ DELIBERATE: dict[str, str] = {
 }
 
 BATCH_METHODS = ("cancel", "create", "delete", "list", "results", "retrieve")
-FILE_METHODS = ("delete", "download", "list", "retrieve_metadata", "upload")
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
@@ -132,30 +131,6 @@ PENDING: dict[str, str] = {
             "models.list",
             "models.retrieve",
         )
-    },
-    # issue 17: resource parameters and views, in progress
-    "client:files": "issue 17",
-    "method:beta.files.list": "issue 17: its raw and streaming views",
-    **{f"method:files.{m}": "issue 17" for m in FILE_METHODS},
-    **{f"method:messages.batches.{m}": "issue 17: raw and streaming views" for m in BATCH_METHODS},
-    **{
-        f"param:{path}({name})": "issue 17"
-        for path, names in {
-            "beta.files.delete": ("extra_body", "workspace_id"),
-            "beta.files.download": ("extra_body", "workspace_id"),
-            "beta.files.list": ("extra_body", "ids", "page", "scope_id", "workspace_id"),
-            "beta.files.retrieve_metadata": ("extra_body", "workspace_id"),
-            "beta.files.upload": ("workspace_id",),
-            "messages.batches.cancel": ("workspace_id",),
-            "messages.batches.create": ("user_profile_id", "workspace_id"),
-            "messages.batches.delete": ("workspace_id",),
-            "messages.batches.list": ("extra_body", "workspace_id"),
-            "messages.batches.results": ("extra_body", "workspace_id"),
-            "messages.batches.retrieve": ("workspace_id",),
-            "models.list": ("extra_body", "lifecycle", "workspace_id"),
-            "models.retrieve": ("extra_body", "workspace_id"),
-        }.items()
-        for name in names
     },
     **{
         f"top:{cls.__name__}": "issue 17: the error-code classes"
@@ -249,7 +224,7 @@ VALUES: dict[str, Any] = {
     "file_id": "file_1",
     "ids": ["file_1"],
     "inference_geo": "us",
-    "lifecycle": "active",
+    "lifecycle": ["active"],
     "limit": 10,
     "max_iterations": 2,
     "max_tokens": 5,

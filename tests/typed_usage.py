@@ -466,3 +466,88 @@ async def client_level_beta_views(client: AsyncClaude, sync: Claude) -> None:
     ) as response:
         for text in response.text_stream:
             assert_type(text, str)
+
+
+async def resource_parameters(client: AsyncClaude, sync: Claude) -> None:
+    from anyio_claude import AsyncBinaryAPIResponse, BinaryAPIResponse, SyncPage
+    from anyio_claude.types import DeletedFile, FileMetadata
+
+    # models: workspace_id and lifecycle, as the official SDK takes them.
+    page = await client.models.list(lifecycle=["active", "retired"], workspace_id="w", limit=2)
+    assert_type(page, AsyncPage[ModelInfo])
+    assert_type(page.next_page, str | None)
+    async for one_page in page.iter_pages():
+        assert_type(one_page, AsyncPage[ModelInfo])
+    assert_type(await client.models.retrieve(MODEL, workspace_id="w", extra_body={}), ModelInfo)
+    raw_models = await client.models.with_raw_response.list(lifecycle=["deprecated"])
+    assert_type(await raw_models.parse(), AsyncPage[ModelInfo])
+    # batches: workspace_id everywhere, user_profile_id on create, the views on batches.
+    batch = await client.messages.batches.create(
+        requests=[], user_profile_id="u", workspace_id="w", extra_body={"k": 1}
+    )
+    assert_type(batch, MessageBatch)
+    assert_type(await client.messages.batches.retrieve(batch.id, workspace_id="w"), MessageBatch)
+    assert_type(await client.messages.batches.cancel(batch.id, workspace_id="w"), MessageBatch)
+    deleted_batch = await client.messages.batches.delete(batch.id, workspace_id="w")
+    assert_type(deleted_batch, DeletedMessageBatch)
+    results = await client.messages.batches.results(batch.id, workspace_id="w", extra_body={})
+    assert_type(results, AsyncBatchResults)
+    listed = await client.messages.batches.list(workspace_id="w", extra_body={})
+    assert_type(listed, AsyncPage[MessageBatch])
+    raw_batch = await client.messages.batches.with_raw_response.create(
+        requests=[], workspace_id="w"
+    )
+    assert_type(await raw_batch.parse(), MessageBatch)
+    async with client.messages.batches.with_streaming_response.list(limit=1) as streamed:
+        assert_type(await streamed.parse(), AsyncPage[MessageBatch])
+    assert_type(
+        await client.messages.batches.wait(batch.id, workspace_id="w", poll_interval=2.0),
+        MessageBatch,
+    )
+    # files (the API's Files API, no beta) and beta.files: the same, with betas= on beta.
+    uploaded = await client.files.upload(file=b"x", expires_in_seconds=3600, workspace_id="w")
+    assert_type(uploaded, FileMetadata)
+    files = await client.files.list(ids=["file_1"], workspace_id="w")
+    assert_type(files, AsyncPage[FileMetadata])
+    assert_type(await client.files.list(limit=5, page=files.next_page), AsyncPage[FileMetadata])
+    assert_type(await client.files.retrieve_metadata("f", workspace_id="w"), FileMetadata)
+    assert_type(await client.files.delete("f", workspace_id="w", extra_body={}), DeletedFile)
+    assert_type(await client.files.download("f", workspace_id="w"), AsyncBinaryAPIResponse)
+    raw_files = await client.files.with_raw_response.list(limit=1)
+    assert_type(await raw_files.parse(), AsyncPage[FileMetadata])
+    async with client.with_streaming_response.files.list() as streamed_files:
+        assert_type(await streamed_files.parse(), AsyncPage[FileMetadata])
+    beta_page = await client.beta.files.list(
+        ids=None, limit=2, page=None, scope_id="s", betas=["b"], workspace_id="w"
+    )
+    assert_type(beta_page, AsyncPage[FileMetadata])
+    raw_beta = await client.beta.files.with_raw_response.list(scope_id="s", betas=["b"])
+    assert_type(await raw_beta.parse(), AsyncPage[FileMetadata])
+    async with client.beta.files.with_streaming_response.list(workspace_id="w") as streamed_beta:
+        assert_type(await streamed_beta.parse(), AsyncPage[FileMetadata])
+    assert_type(
+        await client.beta.files.upload(file=b"x", betas=["b"], workspace_id="w"), FileMetadata
+    )
+    # The blocking twins.
+    sync_page = sync.files.list(limit=2, workspace_id="w")
+    assert_type(sync_page, SyncPage[FileMetadata])
+    assert_type(sync_page.next_page, str | None)
+    for sync_one_page in sync_page.iter_pages():
+        assert_type(sync_one_page, SyncPage[FileMetadata])
+    assert_type(sync.files.download("f", workspace_id="w"), BinaryAPIResponse)
+    assert_type(sync.files.with_raw_response.list().parse(), SyncPage[FileMetadata])
+    assert_type(sync.beta.files.list(scope_id="s", betas=["b"]), SyncPage[FileMetadata])
+    assert_type(
+        sync.beta.files.with_raw_response.list(scope_id="s").parse(), SyncPage[FileMetadata]
+    )
+    assert_type(sync.models.list(lifecycle=["active"], workspace_id="w"), SyncPage[ModelInfo])
+    assert_type(sync.messages.batches.create(requests=[], user_profile_id="u"), MessageBatch)
+    sync_raw = sync.messages.batches.with_raw_response.retrieve("b", workspace_id="w")
+    assert_type(sync_raw.parse(), MessageBatch)
+    with sync.messages.batches.with_streaming_response.list(workspace_id="w") as sync_listed:
+        assert_type(sync_listed.parse(), SyncPage[MessageBatch])
+    assert_type(sync.messages.batches.wait("b", workspace_id="w"), MessageBatch)
+    assert_type(sync.with_raw_response.files.retrieve_metadata("f").parse(), FileMetadata)
+    # What the official SDK refuses, a type checker refuses too.
+    await client.files.list(betas=["b"])  # type: ignore[call-arg]
+    await client.models.list(lifecycle="active")  # type: ignore[arg-type]

@@ -9,6 +9,9 @@ from ._beta import AsyncBetaMessagesWithRawResponse as AsyncBetaMessagesWithRawR
 from ._beta import AsyncBetaMessagesWithStreamingResponse as AsyncBetaMessagesWithStreamingResponse
 from ._beta import AsyncBetaWithRawResponse as AsyncBetaWithRawResponse
 from ._beta import AsyncBetaWithStreamingResponse as AsyncBetaWithStreamingResponse
+from ._files import AsyncBetaFiles as AsyncBetaFiles
+from ._files import AsyncBetaFilesWithRawResponse as AsyncBetaFilesWithRawResponse
+from ._files import AsyncBetaFilesWithStreamingResponse as AsyncBetaFilesWithStreamingResponse
 from ._files import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
 from ._files import AsyncFileDownload as AsyncFileDownload
 from ._files import AsyncFiles as AsyncFiles
@@ -30,6 +33,9 @@ __all__ = (
     "AsyncBatchesWithRawResponse",
     "AsyncBatchesWithStreamingResponse",
     "AsyncBeta",
+    "AsyncBetaFiles",
+    "AsyncBetaFilesWithRawResponse",
+    "AsyncBetaFilesWithStreamingResponse",
     "AsyncBetaMessages",
     "AsyncBetaMessagesWithRawResponse",
     "AsyncBetaMessagesWithStreamingResponse",

@@ -26,18 +26,21 @@ from ..types import (
 )
 
 
-class GetOptions(TypedDict, total=False):
-    """What every method takes besides its own parameters (no body for a GET)."""
+class RequestOptions(TypedDict, total=False):
+    """What every method takes besides its own parameters (`extra_body` is not sent with a
+    GET, which has no body, as in the official SDK)."""
 
     extra_headers: Mapping[str, str] | None
     extra_query: Mapping[str, object] | None
+    extra_body: Mapping[str, object] | None
     timeout: float | Timeout | None
 
 
-class RequestOptions(GetOptions, total=False):
-    """What every method takes besides its own parameters."""
+class WorkspaceOptions(RequestOptions, total=False):
+    """What the methods of batches, models and files take besides their own parameters:
+    `workspace_id` goes out as the `anthropic-workspace-id` header."""
 
-    extra_body: Mapping[str, object] | None
+    workspace_id: str
 
 
 class _MessageArgsBase(TypedDict):
@@ -93,13 +96,56 @@ class _BatchCreateArgsBase(TypedDict):
     requests: Iterable[BatchRequestParam]
 
 
-class BatchCreateArgs(_BatchCreateArgsBase, RequestOptions, total=False):
-    """`messages.batches.create`."""
+class BatchCreateArgs(_BatchCreateArgsBase, WorkspaceOptions, total=False):
+    """`messages.batches.create` (`user_profile_id`: the `anthropic-user-profile-id`
+    header)."""
+
+    user_profile_id: str
 
 
-class ListArgs(GetOptions, total=False):
-    """`models.list` / `messages.batches.list`."""
+class ListArgs(WorkspaceOptions, total=False):
+    """`messages.batches.list`."""
 
     limit: int
     after_id: str
     before_id: str
+
+
+class ModelListArgs(ListArgs, total=False):
+    """`models.list`."""
+
+    lifecycle: Sequence[Literal["active", "deprecated", "retired"]]
+
+
+class FileListArgs(WorkspaceOptions, total=False):
+    """`files.list`: `page` is a `next_page` token; `ids` (at most 100) goes without `page`
+    and `limit`."""
+
+    ids: Sequence[str] | None
+    limit: int
+    page: str | None
+
+
+class FileUploadArgs(WorkspaceOptions, total=False):
+    """`files.upload`, besides `file` (`extra_body` items become form fields)."""
+
+    expires_in_seconds: int
+
+
+class BetaFileOptions(WorkspaceOptions, total=False):
+    """What every `beta.files` method takes besides its own parameters."""
+
+    betas: Sequence[str]
+
+
+class BetaFileListArgs(FileListArgs, BetaFileOptions, total=False):
+    """`beta.files.list`: `files.list`'s, `scope_id`, and the `after_id` / `before_id`
+    cursors of the Files API's first version."""
+
+    scope_id: str
+    after_id: str
+    before_id: str
+
+
+class BetaFileUploadArgs(FileUploadArgs, BetaFileOptions, total=False):
+    """`beta.files.upload`, besides `file`."""

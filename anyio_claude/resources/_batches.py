@@ -20,9 +20,8 @@ from ..types import (
 )
 from ..types._decode import LenientDecoder
 from ._closing import ClosingCall
-from ._messages import Mode, _Op
-from ._models import page_op, paginator
-from ._pagination import AsyncPage, AsyncPaginator
+from ._messages import Mode, _Op, option_headers
+from ._pagination import AsyncPage, AsyncPaginator, id_cursor, list_op
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from .._response import AsyncAPIResponse
     from .._transport import Response
     from ..types import BatchRequestParam
-    from ._args import BatchCreateArgs, GetOptions, ListArgs, RequestOptions
+    from ._args import BatchCreateArgs, ListArgs, WorkspaceOptions
     from ._messages import StreamingResponseManager
 
 __all__ = (
@@ -141,6 +140,12 @@ class BatchResultsCall(ClosingCall[AsyncBatchResults]):
     __slots__ = ()
 
 
+def _batch_path(message_batch_id: str, suffix: str = "") -> str:
+    if not isinstance(message_batch_id, str) or not message_batch_id:
+        raise ValueError(f"message_batch_id must be a non-empty string, got {message_batch_id!r}")
+    return f"/v1/messages/batches/{quote(message_batch_id, safe='')}{suffix}"
+
+
 class _Batches:
     """The implementation behind the three views; `mode` says what methods return."""
 
@@ -155,16 +160,17 @@ class _Batches:
         decode: Any,
         *,
         body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None,
-        extra_query: Mapping[str, object] | None,
-        extra_body: Mapping[str, object] | None,
-        timeout: float | Timeout | NotGiven | None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
         call = self._client._call(
             method,
             path,
             body=body,
-            extra_headers=extra_headers,
+            extra_headers=option_headers(extra_headers, workspace_id=workspace_id),
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
@@ -175,10 +181,10 @@ class _Batches:
         self,
         *,
         requests: Iterable[BatchRequestParam],
+        user_profile_id: str | NotGiven = NOT_GIVEN,
+        workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        **options: Any,
     ) -> Any:
         """The implementation of `AsyncBatches.create`."""
         return self._run(
@@ -186,117 +192,70 @@ class _Batches:
             "/v1/messages/batches",
             _batch_decoder.decode,
             body={"requests": requests},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
+            workspace_id=workspace_id,
+            extra_headers=option_headers(extra_headers, user_profile_id=user_profile_id),
+            **options,
         )
 
-    def retrieve(
-        self,
-        message_batch_id: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
+    def retrieve(self, message_batch_id: str, **options: Any) -> Any:
         """The implementation of `AsyncBatches.retrieve`."""
-        return self._run(
-            "GET",
-            f"/v1/messages/batches/{quote(message_batch_id, safe='')}",
-            _batch_decoder.decode,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        return self._run("GET", _batch_path(message_batch_id), _batch_decoder.decode, **options)
 
     def list(
         self,
         *,
-        limit: int | NotGiven = NOT_GIVEN,
         after_id: str | NotGiven = NOT_GIVEN,
         before_id: str | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
         """The implementation of `AsyncBatches.list`."""
-        query = {"limit": limit, "after_id": after_id, "before_id": before_id}
-        if self._mode == "plain":
-            return paginator(
-                self._client,
-                "/v1/messages/batches",
-                _BatchesPage,
-                query,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-            )
-        return page_op(
+        return list_op(
             self._client,
+            self._mode,
             "/v1/messages/batches",
             _BatchesPage,
-            query,
-            extra_headers=extra_headers,
+            {"after_id": after_id, "before_id": before_id, "limit": limit},
+            id_cursor,
+            extra_headers=option_headers(extra_headers, workspace_id=workspace_id),
             extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
-        ).run(self._mode)
+        )
 
-    def cancel(
-        self,
-        message_batch_id: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
+    def cancel(self, message_batch_id: str, **options: Any) -> Any:
         """The implementation of `AsyncBatches.cancel`."""
-        return self._run(
-            "POST",
-            f"/v1/messages/batches/{quote(message_batch_id, safe='')}/cancel",
-            _batch_decoder.decode,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        path = _batch_path(message_batch_id, "/cancel")
+        return self._run("POST", path, _batch_decoder.decode, **options)
 
-    def delete(
-        self,
-        message_batch_id: str,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
+    def delete(self, message_batch_id: str, **options: Any) -> Any:
         """The implementation of `AsyncBatches.delete`."""
-        return self._run(
-            "DELETE",
-            f"/v1/messages/batches/{quote(message_batch_id, safe='')}",
-            _deleted_decoder.decode,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        path = _batch_path(message_batch_id)
+        return self._run("DELETE", path, _deleted_decoder.decode, **options)
 
     def results(
         self,
         message_batch_id: str,
         *,
+        workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """The implementation of `AsyncBatches.results`."""
+        """The implementation of `AsyncBatches.results`: the batch (for its `results_url`),
+        then the results, both with `workspace_id`. The arguments are checked at once; each
+        `await` of a plain call then sends the requests anew."""
+        headers = option_headers(extra_headers, workspace_id=workspace_id)
+        _batch_path(message_batch_id)  # checks the id before any I/O
 
         async def prepare() -> _Call:
             batch: MessageBatch = await _Batches(self._client, "plain").retrieve(
-                message_batch_id, extra_headers=extra_headers, timeout=timeout
+                message_batch_id, extra_headers=headers, timeout=timeout
             )
             if batch.results_url is None:
                 raise ClaudeError(
@@ -310,14 +269,18 @@ class _Batches:
             return self._client._call(
                 "GET",
                 path,
-                extra_headers={"accept": "application/binary", **(extra_headers or {})},
+                extra_headers={"accept": "application/binary", **headers},
                 extra_query=extra_query,
+                extra_body=extra_body,
                 timeout=timeout,
             )
 
-        return _Op(self._client, None, body_factory=AsyncBatchResults, prepare=prepare).run(
-            self._mode
-        )
+        def op() -> _Op:
+            return _Op(self._client, None, body_factory=AsyncBatchResults, prepare=prepare)
+
+        if self._mode == "plain":
+            return BatchResultsCall(lambda: op().run("plain"))
+        return op().run(self._mode)
 
 
 class AsyncBatches:
@@ -327,10 +290,21 @@ class AsyncBatches:
     its connection.
     """
 
-    __slots__ = ("_impl",)
+    __slots__ = ("_client", "_impl")
 
     def __init__(self, client: AsyncClaude) -> None:
+        self._client = client
         self._impl = _Batches(client, "plain")
+
+    @property
+    def with_raw_response(self) -> AsyncBatchesWithRawResponse:
+        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
+        return AsyncBatchesWithRawResponse(self._client)
+
+    @property
+    def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse:
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncBatchesWithStreamingResponse(self._client)
 
     def create(self, **args: Unpack[BatchCreateArgs]) -> Coroutine[Any, Any, MessageBatch]:
         """Submit a batch; `await` it for the new `MessageBatch` (status `in_progress`).
@@ -341,7 +315,7 @@ class AsyncBatches:
         return result
 
     def retrieve(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, MessageBatch]:
         """Get a batch's current state; `await` it for a `MessageBatch`."""
         result: Coroutine[Any, Any, MessageBatch] = self._impl.retrieve(message_batch_id, **options)
@@ -353,14 +327,14 @@ class AsyncBatches:
         return result
 
     def cancel(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, MessageBatch]:
         """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
         result: Coroutine[Any, Any, MessageBatch] = self._impl.cancel(message_batch_id, **options)
         return result
 
     def delete(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, DeletedMessageBatch]:
         """Delete an ended batch; `await` it for a `DeletedMessageBatch`.
 
@@ -371,14 +345,17 @@ class AsyncBatches:
         )
         return result
 
-    def results(self, message_batch_id: str, **options: Unpack[GetOptions]) -> BatchResultsCall:
+    def results(
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
+    ) -> BatchResultsCall:
         """The results of an ended batch, streamed: `async for result in await ...results(id)`
         or `async with client.messages.batches.results(id) as results:`.
 
         The results are fetched from the batch's `results_url` (on this client's origin).
         Raises `ClaudeError` if the batch has not ended yet.
         """
-        return BatchResultsCall(lambda: self._impl.results(message_batch_id, **options))
+        result: BatchResultsCall = self._impl.results(message_batch_id, **options)
+        return result
 
     async def wait(
         self,
@@ -388,13 +365,14 @@ class AsyncBatches:
         max_poll_interval: float = 60.0,
         timeout: float | None = None,
         on_poll: Callable[[MessageBatch], object] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
     ) -> MessageBatch:
         """Poll a batch until its `processing_status` is `ended`; returns that `MessageBatch`.
 
         Polls after `poll_interval` seconds, then 1.5 times longer each time up to
-        `max_poll_interval`; `on_poll` sees every state fetched. Raises `TimeoutError`
-        after `timeout` seconds (None: no limit) and what `retrieve` raises; cancelling
-        stops the polling.
+        `max_poll_interval`; `on_poll` sees every state fetched; `workspace_id` is sent
+        with each poll, as `retrieve` sends it. Raises `TimeoutError` after `timeout`
+        seconds (None: no limit) and what `retrieve` raises; cancelling stops the polling.
         """
         if not poll_interval > 0 or not max_poll_interval >= poll_interval:
             raise ValueError(
@@ -403,10 +381,13 @@ class AsyncBatches:
             )
         if timeout is not None and not timeout >= 0:
             raise ValueError(f"timeout must be 0 or more seconds or None, got {timeout!r}")
+        option_headers(None, workspace_id=workspace_id)  # checks it before any I/O
         interval = poll_interval
         with anyio.fail_after(timeout):
             while True:
-                batch: MessageBatch = await self._impl.retrieve(message_batch_id)
+                batch: MessageBatch = await self._impl.retrieve(
+                    message_batch_id, workspace_id=workspace_id
+                )
                 if on_poll is not None:
                     on_poll(batch)
                 if batch.processing_status == "ended":
@@ -416,7 +397,8 @@ class AsyncBatches:
 
 
 class AsyncBatchesWithRawResponse:
-    """`client.messages.with_raw_response.batches`: each call gives an `AsyncAPIResponse`
+    """`client.messages.batches.with_raw_response` (also
+    `client.messages.with_raw_response.batches`): each call gives an `AsyncAPIResponse`
     whose body has been read (batch results: only the head)."""
 
     __slots__ = ("_impl",)
@@ -432,7 +414,7 @@ class AsyncBatchesWithRawResponse:
         return result
 
     def retrieve(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
         """`batches.retrieve`, awaiting to an `AsyncAPIResponse`."""
         result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.retrieve(
@@ -441,7 +423,7 @@ class AsyncBatchesWithRawResponse:
         return result
 
     def cancel(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
         """`batches.cancel`, awaiting to an `AsyncAPIResponse`."""
         result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.cancel(
@@ -450,7 +432,7 @@ class AsyncBatchesWithRawResponse:
         return result
 
     def delete(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedMessageBatch]]:
         """`batches.delete`, awaiting to an `AsyncAPIResponse`."""
         result: Coroutine[Any, Any, AsyncAPIResponse[DeletedMessageBatch]] = self._impl.delete(
@@ -469,7 +451,7 @@ class AsyncBatchesWithRawResponse:
         return result
 
     def results(
-        self, message_batch_id: str, **options: Unpack[GetOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncBatchResults]]:
         """`batches.results`, awaiting to an `AsyncAPIResponse` once the head has arrived;
         `await parse()` is the unread `AsyncBatchResults` (close it, or read it to the end)."""
@@ -480,7 +462,8 @@ class AsyncBatchesWithRawResponse:
 
 
 class AsyncBatchesWithStreamingResponse:
-    """`client.messages.with_streaming_response.batches`: each call is an `async with`
+    """`client.messages.batches.with_streaming_response` (also
+    `client.messages.with_streaming_response.batches`): each call is an `async with`
     block giving an unread `AsyncAPIResponse`."""
 
     __slots__ = ("_impl",)
@@ -494,7 +477,7 @@ class AsyncBatchesWithStreamingResponse:
         return result
 
     def retrieve(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponseManager[MessageBatch]:
         """`batches.retrieve` as `async with ... as response:`."""
         result: StreamingResponseManager[MessageBatch] = self._impl.retrieve(
@@ -503,7 +486,7 @@ class AsyncBatchesWithStreamingResponse:
         return result
 
     def cancel(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponseManager[MessageBatch]:
         """`batches.cancel` as `async with ... as response:`."""
         result: StreamingResponseManager[MessageBatch] = self._impl.cancel(
@@ -512,7 +495,7 @@ class AsyncBatchesWithStreamingResponse:
         return result
 
     def delete(
-        self, message_batch_id: str, **options: Unpack[RequestOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponseManager[DeletedMessageBatch]:
         """`batches.delete` as `async with ... as response:`."""
         result: StreamingResponseManager[DeletedMessageBatch] = self._impl.delete(
@@ -526,7 +509,7 @@ class AsyncBatchesWithStreamingResponse:
         return result
 
     def results(
-        self, message_batch_id: str, **options: Unpack[GetOptions]
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponseManager[AsyncBatchResults]:
         """`batches.results` as `async with ... as response:`; `await response.parse()` is
         the `AsyncBatchResults` reading the body."""

@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from ..types import Message, MessageTokensCount
     from ._args import CountTokensArgs, MessageArgs
-    from ._files import AsyncFiles, AsyncFilesWithRawResponse, AsyncFilesWithStreamingResponse
+    from ._files import (
+        AsyncBetaFiles,
+        AsyncBetaFilesWithRawResponse,
+        AsyncBetaFilesWithStreamingResponse,
+    )
     from ._messages import MessageStreamResponseManager, StreamingResponseManager
 
     class BetaMessageArgs(MessageArgs, total=False):
@@ -132,11 +136,11 @@ class AsyncBeta:
         return AsyncBetaMessages(self._client)
 
     @property
-    def files(self) -> AsyncFiles:
-        """Upload, list, inspect, download and delete files."""
-        from ._files import AsyncFiles
+    def files(self) -> AsyncBetaFiles:
+        """Upload, list, inspect, download and delete files, with `betas=`."""
+        from ._files import AsyncBetaFiles
 
-        return AsyncFiles(self._client)
+        return AsyncBetaFiles(self._client)
 
     @property
     def with_raw_response(self) -> AsyncBetaWithRawResponse:
@@ -163,11 +167,9 @@ class AsyncBetaWithRawResponse:
         return AsyncBetaMessagesWithRawResponse(self._client)
 
     @property
-    def files(self) -> AsyncFilesWithRawResponse:
+    def files(self) -> AsyncBetaFilesWithRawResponse:
         """`beta.files`, returning `AsyncAPIResponse`s."""
-        from ._files import AsyncFilesWithRawResponse
-
-        return AsyncFilesWithRawResponse(self._client)
+        return self._client.beta.files.with_raw_response
 
 
 class AsyncBetaWithStreamingResponse:
@@ -184,11 +186,9 @@ class AsyncBetaWithStreamingResponse:
         return AsyncBetaMessagesWithStreamingResponse(self._client)
 
     @property
-    def files(self) -> AsyncFilesWithStreamingResponse:
+    def files(self) -> AsyncBetaFilesWithStreamingResponse:
         """`beta.files`, as `async with` blocks."""
-        from ._files import AsyncFilesWithStreamingResponse
-
-        return AsyncFilesWithStreamingResponse(self._client)
+        return self._client.beta.files.with_streaming_response
 
 
 class AsyncBetaMessages:

@@ -1,7 +1,9 @@
-"""`client.beta.files`: upload, list, retrieve_metadata, download and delete files.
+"""`client.files` and `client.beta.files`: upload, list, retrieve_metadata, download and
+delete files.
 
-Every call sends `anthropic-beta: files-api-2025-04-14` after any `betas` given. Uploads
-are multipart/form-data, encoded here (`encode_multipart`); downloads are streamed.
+`client.beta.files` is `client.files` sending `anthropic-beta: files-api-2025-04-14` after
+any `betas` given. Uploads are multipart/form-data, encoded here (`encode_multipart`);
+downloads are streamed.
 """
 
 from __future__ import annotations
@@ -25,38 +27,28 @@ from ..types import DeletedFile, FileMetadata
 from ..types._decode import LenientDecoder
 from ._beta import beta_headers
 from ._closing import ClosingCall
-from ._messages import Mode, StreamingResponseManager, _Op
-from ._models import paginator
-from ._pagination import AsyncPaginator
+from ._messages import Mode, StreamingResponseManager, _Op, checked_strings, option_headers
+from ._pagination import AsyncPage, AsyncPaginator, id_cursor, list_op, page_cursor
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import AsyncClaude
-    from ._args import GetOptions
-
-    class FileOptions(GetOptions, total=False):
-        """What every Files call takes besides its own parameters."""
-
-        betas: Sequence[str]
-
-    class FileUploadArgs(FileOptions, total=False):
-        """`files.upload`, besides `file` (`extra_body` items become form fields)."""
-
-        expires_in_seconds: int
-        extra_body: Mapping[str, object] | None
-
-    class FileListArgs(GetOptions, total=False):
-        """`files.list`."""
-
-        limit: int
-        after_id: str
-        before_id: str
-        betas: Sequence[str]
+    from ._args import (
+        BetaFileListArgs,
+        BetaFileOptions,
+        BetaFileUploadArgs,
+        FileListArgs,
+        FileUploadArgs,
+        WorkspaceOptions,
+    )
 
 
 __all__ = (
     "FILES_BETA",
+    "AsyncBetaFiles",
+    "AsyncBetaFilesWithRawResponse",
+    "AsyncBetaFilesWithStreamingResponse",
     "AsyncBinaryAPIResponse",
     "AsyncFileDownload",
     "AsyncFiles",
@@ -69,6 +61,7 @@ __all__ = (
 )
 
 FILES_BETA = "files-api-2025-04-14"
+_MAX_IDS = 100  # file ids one `list(ids=...)` takes, as the API documents
 
 FileContent: TypeAlias = Union[bytes, "os.PathLike[str]", IO[bytes]]
 FileTypes: TypeAlias = Union[
@@ -99,6 +92,7 @@ class _FilesPage(msgspec.Struct):
     has_more: bool = False
     first_id: str | None = None
     last_id: str | None = None
+    next_page: str | None = None
 
 
 # ----------------------------------------------------------------------------- upload
@@ -283,12 +277,28 @@ def _path(file_id: str, suffix: str = "") -> str:
     return f"/v1/files/{quote(file_id, safe='')}{suffix}"
 
 
-class _Files:
-    """The implementation behind the three views; `mode` says what methods return."""
+def _given(value: object) -> bool:
+    return value is not None and not isinstance(value, NotGiven)
 
-    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
+
+class _Files:
+    """The implementation behind the views of `client.files` and `client.beta.files`;
+    `mode` says what methods return, `always` the betas every call sends after the
+    caller's (`files-api-2025-04-14` for `beta.files`, none for `files`)."""
+
+    def __init__(self, client: AsyncClaude, mode: Mode, always: tuple[str, ...]) -> None:
         self._client = client
         self._mode: Mode = mode
+        self._always = always
+
+    def _headers(
+        self,
+        betas: Sequence[str] | None,
+        workspace_id: str | NotGiven,
+        extra_headers: Mapping[str, str] | None,
+    ) -> dict[str, str]:
+        headers = beta_headers(betas, extra_headers, *self._always)
+        return option_headers(headers, workspace_id=workspace_id)
 
     def upload(
         self,
@@ -296,6 +306,7 @@ class _Files:
         file: FileTypes,
         expires_in_seconds: int | NotGiven = NOT_GIVEN,
         betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -309,7 +320,7 @@ class _Files:
                 raise TypeError(f"expires_in_seconds must be an int, got {expires_in_seconds!r}")
             form.append(("expires_in_seconds", str(expires_in_seconds)))
         form += [(key, str(value)) for key, value in (extra_body or {}).items()]
-        headers = beta_headers(betas, extra_headers, FILES_BETA)
+        headers = self._headers(betas, workspace_id, extra_headers)
 
         async def prepare() -> _Op:
             content_type, body = encode_multipart(
@@ -342,22 +353,49 @@ class _Files:
     def list(
         self,
         *,
+        ids: Sequence[str] | NotGiven | None = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
+        page: str | NotGiven | None = NOT_GIVEN,
+        scope_id: str | NotGiven = NOT_GIVEN,
         after_id: str | NotGiven = NOT_GIVEN,
         before_id: str | NotGiven = NOT_GIVEN,
         betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> AsyncPaginator[FileMetadata]:
-        """The implementation of `AsyncFiles.list`."""
-        return paginator(
+    ) -> Any:
+        """The implementation of `AsyncFiles.list`: pages by the `next_page` token, or by
+        ids when the first version's `after_id` / `before_id` cursor is given."""
+        if _given(ids):
+            ids = checked_strings("ids", ids)
+            if len(set(ids)) > _MAX_IDS:
+                raise ValueError(f"ids: at most {_MAX_IDS} file ids, got {len(set(ids))}")
+            if ids and (_given(page) or _given(limit)):
+                raise ValueError(
+                    "ids cannot be combined with page or limit (a list by ids is one page)"
+                )
+        for name, value in (("page", page), ("scope_id", scope_id)):
+            if _given(value) and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, got {type(value).__name__}: {value!r}")
+        return list_op(
             self._client,
+            self._mode,
             "/v1/files",
             _FilesPage,
-            {"limit": limit, "after_id": after_id, "before_id": before_id},
-            extra_headers=beta_headers(betas, extra_headers, FILES_BETA),
+            {
+                "ids": ids,
+                "limit": limit,
+                "page": page,
+                "scope_id": scope_id,
+                "after_id": after_id,
+                "before_id": before_id,
+            },
+            id_cursor if _given(after_id) or _given(before_id) else page_cursor,
+            extra_headers=self._headers(betas, workspace_id, extra_headers),
             extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
         )
 
@@ -368,15 +406,18 @@ class _Files:
         decode: Callable[[bytes], Any],
         *,
         betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
         call = self._client._call(
             method,
             path,
-            extra_headers=beta_headers(betas, extra_headers, FILES_BETA),
+            extra_headers=self._headers(betas, workspace_id, extra_headers),
             extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
         )
         return _Op(self._client, call, decode=decode).run(self._mode)
@@ -394,17 +435,20 @@ class _Files:
         file_id: str,
         *,
         betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AsyncFileDownload:
-        """The implementation of `AsyncFiles.download`."""
+        """The implementation of `AsyncFiles.download` (`extra_body`: not sent with a GET)."""
         headers = {"accept": "application/binary", **(extra_headers or {})}
         call = self._client._call(
             "GET",
             _path(file_id, "/content"),
-            extra_headers=beta_headers(betas, headers, FILES_BETA),
+            extra_headers=self._headers(betas, workspace_id, headers),
             extra_query=extra_query,
+            extra_body=extra_body,
             timeout=timeout,
         )
         client = self._client
@@ -419,28 +463,30 @@ class _Files:
 
 
 class AsyncFiles:
-    """`client.beta.files`: the Files API (upload once, reference by `file_id`).
+    """`client.files`: the Files API (upload once, reference by `file_id`).
 
-    Every call sends `anthropic-beta: files-api-2025-04-14` (after any `betas=` given).
     Methods raise what `AsyncClaude` raises (`NotFoundError` for an unknown file id);
-    cancellation stops the request and closes its connection.
+    cancellation stops the request and closes its connection. `client.beta.files` (an
+    `AsyncBetaFiles`) has the same methods, with `betas=` and the beta header.
     """
 
     __slots__ = ("_client", "_impl")
 
+    _BETAS: tuple[str, ...] = ()
+
     def __init__(self, client: AsyncClaude) -> None:
         self._client = client
-        self._impl = _Files(client, "plain")
+        self._impl = _Files(client, "plain", self._BETAS)
 
     @property
     def with_raw_response(self) -> AsyncFilesWithRawResponse:
         """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
-        return AsyncFilesWithRawResponse(self._client)
+        return AsyncFilesWithRawResponse(_Files(self._client, "raw", self._BETAS))
 
     @property
     def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
         """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
-        return AsyncFilesWithStreamingResponse(self._client)
+        return AsyncFilesWithStreamingResponse(_Files(self._client, "streaming", self._BETAS))
 
     def upload(
         self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
@@ -456,17 +502,23 @@ class AsyncFiles:
         return result
 
     def list(self, **args: Unpack[FileListArgs]) -> AsyncPaginator[FileMetadata]:
-        """List files, newest first: `await` it for a page, `async for` every file."""
-        return self._impl.list(**args)
+        """List files, newest first: `await` it for a page, `async for` every file.
+
+        Pages follow each other by the `next_page` token (`page=` asks for one). `ids=`
+        lists those files (at most 100, in one page, without `page` or `limit`: else
+        `ValueError` before any I/O).
+        """
+        result: AsyncPaginator[FileMetadata] = self._impl.list(**args)
+        return result
 
     def retrieve_metadata(
-        self, file_id: str, **options: Unpack[FileOptions]
+        self, file_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, FileMetadata]:
         """A file's `FileMetadata`. Raises `NotFoundError` for an unknown id."""
         result: Coroutine[Any, Any, FileMetadata] = self._impl.retrieve_metadata(file_id, **options)
         return result
 
-    def download(self, file_id: str, **options: Unpack[FileOptions]) -> AsyncFileDownload:
+    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> AsyncFileDownload:
         """A file's content, streamed: `await` it (or `async with` it) for an
         `AsyncBinaryAPIResponse` once the response head is in.
 
@@ -476,7 +528,7 @@ class AsyncFiles:
         return self._impl.download(file_id, **options)
 
     def delete(
-        self, file_id: str, **options: Unpack[FileOptions]
+        self, file_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, DeletedFile]:
         """Delete a file; `await` it for a `DeletedFile`. Raises `NotFoundError` for an
         unknown id."""
@@ -485,12 +537,12 @@ class AsyncFiles:
 
 
 class AsyncFilesWithRawResponse:
-    """`client.beta.files.with_raw_response`: each call gives an `AsyncAPIResponse`."""
+    """`client.files.with_raw_response`: each call gives an `AsyncAPIResponse`."""
 
     __slots__ = ("_impl",)
 
-    def __init__(self, client: AsyncClaude) -> None:
-        self._impl = _Files(client, "raw")
+    def __init__(self, impl: _Files) -> None:
+        self._impl = impl
 
     def upload(
         self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
@@ -501,8 +553,18 @@ class AsyncFilesWithRawResponse:
         )
         return result
 
+    def list(
+        self, **args: Unpack[FileListArgs]
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[FileMetadata]]]:
+        """`files.list`, awaiting to an `AsyncAPIResponse` whose `await parse()` is the
+        first `AsyncPage`."""
+        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[FileMetadata]]] = self._impl.list(
+            **args
+        )
+        return result
+
     def retrieve_metadata(
-        self, file_id: str, **options: Unpack[FileOptions]
+        self, file_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]:
         """`files.retrieve_metadata`, awaiting to an `AsyncAPIResponse`."""
         result: Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]] = self._impl.retrieve_metadata(
@@ -510,12 +572,12 @@ class AsyncFilesWithRawResponse:
         )
         return result
 
-    def download(self, file_id: str, **options: Unpack[FileOptions]) -> AsyncFileDownload:
+    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> AsyncFileDownload:
         """`files.download` (already a raw response)."""
         return self._impl.download(file_id, **options)
 
     def delete(
-        self, file_id: str, **options: Unpack[FileOptions]
+        self, file_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedFile]]:
         """`files.delete`, awaiting to an `AsyncAPIResponse`."""
         result: Coroutine[Any, Any, AsyncAPIResponse[DeletedFile]] = self._impl.delete(
@@ -525,12 +587,12 @@ class AsyncFilesWithRawResponse:
 
 
 class AsyncFilesWithStreamingResponse:
-    """`client.beta.files.with_streaming_response`: each call is an `async with` block."""
+    """`client.files.with_streaming_response`: each call is an `async with` block."""
 
     __slots__ = ("_impl",)
 
-    def __init__(self, client: AsyncClaude) -> None:
-        self._impl = _Files(client, "streaming")
+    def __init__(self, impl: _Files) -> None:
+        self._impl = impl
 
     def upload(
         self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
@@ -539,8 +601,16 @@ class AsyncFilesWithStreamingResponse:
         result: StreamingResponseManager[FileMetadata] = self._impl.upload(file=file, **args)
         return result
 
+    def list(
+        self, **args: Unpack[FileListArgs]
+    ) -> StreamingResponseManager[AsyncPage[FileMetadata]]:
+        """`files.list` as `async with ... as response:`; `await response.parse()` is the
+        first `AsyncPage`."""
+        result: StreamingResponseManager[AsyncPage[FileMetadata]] = self._impl.list(**args)
+        return result
+
     def retrieve_metadata(
-        self, file_id: str, **options: Unpack[FileOptions]
+        self, file_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponseManager[FileMetadata]:
         """`files.retrieve_metadata` as `async with ... as response:`."""
         result: StreamingResponseManager[FileMetadata] = self._impl.retrieve_metadata(
@@ -548,16 +618,105 @@ class AsyncFilesWithStreamingResponse:
         )
         return result
 
-    def download(self, file_id: str, **options: Unpack[FileOptions]) -> AsyncFileDownload:
+    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> AsyncFileDownload:
         """`files.download` as `async with ... as response:`."""
         return self._impl.download(file_id, **options)
 
     def delete(
-        self, file_id: str, **options: Unpack[FileOptions]
+        self, file_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponseManager[DeletedFile]:
         """`files.delete` as `async with ... as response:`."""
         result: StreamingResponseManager[DeletedFile] = self._impl.delete(file_id, **options)
         return result
+
+
+# --------------------------------------------------------------------- client.beta.files
+# The same classes, sending the files beta; only their signatures (for type checkers)
+# add `betas=` and `beta.files.list`'s own parameters.
+
+
+class AsyncBetaFiles(AsyncFiles):
+    """`client.beta.files`: `client.files` sending `anthropic-beta: files-api-2025-04-14`
+    with every call (after any `betas=[...]` given); `list` also takes `scope_id` and the
+    `after_id` / `before_id` cursors."""
+
+    __slots__ = ()
+
+    _BETAS = (FILES_BETA,)
+
+    @property
+    def with_raw_response(self) -> AsyncBetaFilesWithRawResponse:
+        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
+        return AsyncBetaFilesWithRawResponse(_Files(self._client, "raw", self._BETAS))
+
+    @property
+    def with_streaming_response(self) -> AsyncBetaFilesWithStreamingResponse:
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncBetaFilesWithStreamingResponse(_Files(self._client, "streaming", self._BETAS))
+
+    if TYPE_CHECKING:
+
+        def upload(
+            self, *, file: FileTypes, **args: Unpack[BetaFileUploadArgs]
+        ) -> Coroutine[Any, Any, FileMetadata]: ...
+        def list(self, **args: Unpack[BetaFileListArgs]) -> AsyncPaginator[FileMetadata]: ...
+        def retrieve_metadata(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> Coroutine[Any, Any, FileMetadata]: ...
+        def download(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> AsyncFileDownload: ...
+        def delete(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> Coroutine[Any, Any, DeletedFile]: ...
+
+
+class AsyncBetaFilesWithRawResponse(AsyncFilesWithRawResponse):
+    """`client.beta.files.with_raw_response`: each call gives an `AsyncAPIResponse`."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def upload(
+            self, *, file: FileTypes, **args: Unpack[BetaFileUploadArgs]
+        ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]: ...
+        def list(
+            self, **args: Unpack[BetaFileListArgs]
+        ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[FileMetadata]]]: ...
+        def retrieve_metadata(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]: ...
+        def download(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> AsyncFileDownload: ...
+        def delete(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedFile]]: ...
+
+
+class AsyncBetaFilesWithStreamingResponse(AsyncFilesWithStreamingResponse):
+    """`client.beta.files.with_streaming_response`: each call is an `async with` block."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def upload(
+            self, *, file: FileTypes, **args: Unpack[BetaFileUploadArgs]
+        ) -> StreamingResponseManager[FileMetadata]: ...
+        def list(
+            self, **args: Unpack[BetaFileListArgs]
+        ) -> StreamingResponseManager[AsyncPage[FileMetadata]]: ...
+        def retrieve_metadata(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> StreamingResponseManager[FileMetadata]: ...
+        def download(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> AsyncFileDownload: ...
+        def delete(
+            self, file_id: str, **options: Unpack[BetaFileOptions]
+        ) -> StreamingResponseManager[DeletedFile]: ...
 
 
 def file_from_path(path: str | os.PathLike[str]) -> tuple[str, bytes]:

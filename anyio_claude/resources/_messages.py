@@ -61,6 +61,8 @@ __all__ = (
     "AsyncMessagesWithStreamingResponse",
     "MessageStreamResponseManager",
     "StreamingResponseManager",
+    "checked_strings",
+    "option_headers",
 )
 
 T = TypeVar("T")
@@ -281,6 +283,15 @@ def _listed(name: str, value: object) -> list[Any]:
     return value if type(value) is list else list(value)
 
 
+def checked_strings(name: str, value: object) -> list[str]:
+    """`value`, a list (any iterable but a string or a dict) of strings, as a list."""
+    items = _listed(name, value)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"{name} must hold strings, got {_type_name(item)}: {item!r}")
+    return items
+
+
 _KIND_NAMES = {"object": "a dict", "array": "a list", "string": "a str", "null": "None"}
 
 
@@ -335,10 +346,7 @@ def _check_params(params: dict[str, Any]) -> None:
         _check_int("top_k", params["top_k"], 0)
     stop = params.get("stop_sequences")
     if stop is not None:
-        params["stop_sequences"] = _listed("stop_sequences", stop)
-        for item in params["stop_sequences"]:
-            if not isinstance(item, str):
-                raise TypeError(f"stop_sequences must hold strings, got {_type_name(item)}")
+        params["stop_sequences"] = checked_strings("stop_sequences", stop)
     system = params.get("system")
     if system is not None and not isinstance(system, str):
         params["system"] = _listed("system", system)
@@ -359,6 +367,29 @@ def _check_params(params: dict[str, Any]) -> None:
     container = params.get("container")
     if container is not None and not isinstance(container, str | Mapping):
         raise TypeError(f"container must be a str or a dict, got {_type_name(container)}")
+
+
+# What the official SDK sends as headers rather than in the body or the query.
+_HEADER_ARGS = {
+    "user_profile_id": "anthropic-user-profile-id",
+    "workspace_id": "anthropic-workspace-id",
+}
+
+
+def option_headers(extra_headers: Mapping[str, str] | None, **args: object) -> dict[str, str]:
+    """The headers of the arguments `workspace_id` and `user_profile_id` (those given: not
+    None or NOT_GIVEN), then `extra_headers`, which win, as in the official SDK.
+
+    Raises `TypeError` naming an argument that is not a str.
+    """
+    headers: dict[str, str] = {}
+    for name, value in args.items():
+        if value is None or isinstance(value, NotGiven):
+            continue
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, got {_type_name(value)}: {value!r}")
+        headers[_HEADER_ARGS[name]] = value
+    return {**headers, **(extra_headers or {})}
 
 
 class _Request:
@@ -382,17 +413,12 @@ class _Request:
             params["output_config"] = merge_output_config(
                 params.get("output_config"), output_format
             )
-        headers: dict[str, str] = {}
-        # The official SDK sends these two as headers, not in the body.
-        for key, header in (
-            ("user_profile_id", "anthropic-user-profile-id"),
-            ("workspace_id", "anthropic-workspace-id"),
-        ):
-            value = params.pop(key, None)
-            if value is not None:
-                headers[header] = value
+        self.extra_headers = option_headers(
+            extra_headers,
+            user_profile_id=params.pop("user_profile_id", None),
+            workspace_id=params.pop("workspace_id", None),
+        )
         self.body = params
-        self.extra_headers = {**headers, **(extra_headers or {})}
         self.extra_query = extra_query
         self.extra_body = extra_body
         self.timeout = timeout

@@ -2,11 +2,13 @@
 
 The server routes each `/v1/files` request to `FakeFiles.handle`; messages that reference a
 `file_id` are checked with `check_references`.
-What the real API does and this store copies: the `files-api-2025-04-14` beta header is
-required; uploads are multipart/form-data with a `file` part (500 MB at most) and an
-optional `expires_in_seconds`; only the final path component of a filename is kept, an
-empty one becomes `unnamed` plus an extension for its MIME type; uploaded files are not
-downloadable (only files a tool generated are); lists are newest first.
+What the real API does and this store copies: uploads are multipart/form-data with a
+`file` part (500 MB at most) and an optional `expires_in_seconds`; only the final path
+component of a filename is kept, an empty one becomes `unnamed` plus an extension for its
+MIME type; uploaded files are not downloadable (only files a tool generated are); lists are
+newest first, paged by a `next_page` token (`page`), or filtered by `ids[]` (one page) or
+`scope_id`. The first version of the API required the `files-api-2025-04-14` beta header
+(`require_beta`) and paged by `after_id` / `before_id`, which the store still serves.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = ("FILES_BETA", "FakeFiles")
 
 FILES_BETA = "files-api-2025-04-14"
 _MAX_FILE_SIZE = 500 * 1024 * 1024
+_MAX_IDS = 100
 _WRITE_SIZE = 64 * 1024
 _EXPIRY_RANGE = (3600, 7_776_000)
 _PARAM = re.compile(r';\s*([A-Za-z*]+)="((?:[^"\\]|\\.)*)"')
@@ -42,9 +45,10 @@ class _StoredFile:
     created_at: datetime
     downloadable: bool
     expires_at: datetime | None = None
+    scope_id: str | None = None
 
     def metadata(self) -> dict[str, Any]:
-        return {
+        metadata = {
             "id": self.id,
             "type": "file",
             "filename": self.filename,
@@ -54,6 +58,9 @@ class _StoredFile:
             "downloadable": self.downloadable,
             "expires_at": _iso(self.expires_at) if self.expires_at else None,
         }
+        if self.scope_id is not None:
+            metadata["scope"] = {"id": self.scope_id, "type": "session"}
+        return metadata
 
 
 @dataclass
@@ -68,13 +75,14 @@ class FakeFiles:
     """FakeClaude's file store, `server.files`.
 
     `add()` stores a file as a tool would have generated it (downloadable), to test
-    downloads; `content(file_id)` reads what a client uploaded. Set `require_beta = False`
-    to accept requests without the `files-api-2025-04-14` beta header, and
-    `max_file_size` to test the size limit (uploads above it get a 413).
+    downloads; `content(file_id)` reads what a client uploaded. Set `require_beta = True`
+    to answer 400 to requests without the `files-api-2025-04-14` beta header (as the API
+    did before the Files API left beta), and `max_file_size` to test the size limit
+    (uploads above it get a 413).
     """
 
     def __init__(self, new_id: Callable[[], str]) -> None:
-        self.require_beta = True
+        self.require_beta = False
         self.max_file_size = _MAX_FILE_SIZE
         self._new_id = new_id
         self._files: dict[str, _StoredFile] = {}
@@ -86,8 +94,10 @@ class FakeFiles:
         filename: str = "output.txt",
         mime_type: str | None = None,
         downloadable: bool = True,
+        scope_id: str | None = None,
     ) -> dict[str, Any]:
-        """Store a file (downloadable unless told otherwise) and return its metadata."""
+        """Store a file (downloadable unless told otherwise; in the scope of the session
+        `scope_id` if given) and return its metadata."""
         stored = _StoredFile(
             id=self._new_id(),
             filename=filename,
@@ -95,6 +105,7 @@ class FakeFiles:
             content=bytes(content),
             created_at=datetime.now(timezone.utc),
             downloadable=downloadable,
+            scope_id=scope_id,
         )
         self._files[stored.id] = stored
         return stored.metadata()
@@ -115,7 +126,7 @@ class FakeFiles:
             if parts == [""] and method == "POST":
                 return _ok(self._upload(headers.get("content-type", ""), body))
             if parts == [""] and method == "GET":
-                return _ok(self._list(params))
+                return _ok(self._list(params, request.query_list("ids")))
             if len(parts) in (1, 2) and parts[0]:
                 return self._one(method, parts, request_id)
             raise RequestError(404, "not_found_error", f"Not found: {method} {path}")
@@ -223,7 +234,15 @@ class FakeFiles:
         self._files[stored.id] = stored
         return stored.metadata()
 
-    def _list(self, params: Mapping[str, str]) -> dict[str, Any]:
+    def _list(self, params: Mapping[str, str], ids: list[str]) -> dict[str, Any]:
+        if ids and ("limit" in params or "page" in params):
+            raise RequestError(
+                400, "invalid_request_error", "ids: mutually exclusive with page and limit"
+            )
+        if len(set(ids)) > _MAX_IDS:
+            raise RequestError(
+                400, "invalid_request_error", f"ids: at most {_MAX_IDS} entries, got {len(ids)}"
+            )
         try:
             limit = int(params.get("limit", "20"))
         except ValueError:
@@ -233,26 +252,36 @@ class FakeFiles:
         if not 1 <= limit <= 1000:
             raise RequestError(400, "invalid_request_error", "limit: range: 1..1000")
         items = list(reversed(self._files.values()))
-        ids = [item.id for item in items]
-        # `page` is the official SDK 2.14's opaque cursor: this fake's `next_page` values.
+        if "scope_id" in params:
+            items = [item for item in items if item.scope_id == params["scope_id"]]
+        if ids:
+            wanted = set(ids)
+            page = [item for item in items if item.id in wanted]
+            return _page(page, has_more=False, next_page=None)
+        positions = [item.id for item in items]
+        # `page` is this fake's opaque cursor: a `next_page` it gave, `page_` + an id.
         after = params.get("after_id") or params.get("page", "").removeprefix("page_") or None
         forward = "before_id" not in params
         if after is not None:
-            start = ids.index(after) + 1 if after in ids else len(ids)
+            start = positions.index(after) + 1 if after in positions else len(positions)
             page, has_more = items[start : start + limit], start + limit < len(items)
         elif not forward:
-            end = ids.index(params["before_id"]) if params["before_id"] in ids else 0
+            end = positions.index(params["before_id"]) if params["before_id"] in positions else 0
             page, has_more = items[max(0, end - limit) : end], end - limit > 0
         else:
             page, has_more = items[:limit], len(items) > limit
-        last_id = page[-1].id if page else None
-        return {
-            "data": [item.metadata() for item in page],
-            "has_more": has_more,
-            "first_id": page[0].id if page else None,
-            "last_id": last_id,
-            "next_page": f"page_{last_id}" if forward and has_more else None,
-        }
+        next_page = f"page_{page[-1].id}" if forward and has_more else None
+        return _page(page, has_more=has_more, next_page=next_page)
+
+
+def _page(page: list[_StoredFile], *, has_more: bool, next_page: str | None) -> dict[str, Any]:
+    return {
+        "data": [item.metadata() for item in page],
+        "has_more": has_more,
+        "first_id": page[0].id if page else None,
+        "last_id": page[-1].id if page else None,
+        "next_page": next_page,
+    }
 
 
 def _parse_multipart(content_type: str, body: bytes) -> list[_Part]:

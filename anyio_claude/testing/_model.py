@@ -16,7 +16,7 @@ import random
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ..types import (
     Message,
@@ -49,14 +49,16 @@ VOCABULARY = (
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A model the fake serves: its id, display name, output limit, and the aliases that
-    name it too (a reply names the model by its id, as the API does)."""
+    """A model the fake serves: its id, display name, output limit, the aliases that name
+    it too (a reply names the model by its id, as the API does), and its lifecycle stage
+    (`models.list` leaves out retired models unless asked for them)."""
 
     id: str
     display_name: str
     max_tokens: int = 64_000
     created_at: str = "2025-09-29T00:00:00Z"
     aliases: tuple[str, ...] = ()
+    lifecycle: Literal["active", "deprecated", "retired"] = "active"
 
 
 # The models the official SDK 2.14 names (its `Model` type), newest first, less

@@ -27,8 +27,9 @@ __all__ = (
 
 @dataclass(frozen=True)
 class ApiRequest:
-    """A request as routes see it: parsed query, JSON body (None for multipart), raw body
-    and its `request-id`."""
+    """A request as routes see it: parsed query (`query` keeps the last value of a name,
+    `query_items` every pair in order), JSON body (None for multipart), raw body and its
+    `request-id`."""
 
     method: str
     path: str
@@ -37,6 +38,12 @@ class ApiRequest:
     json: Any
     body: bytes
     request_id: str
+    query_items: tuple[tuple[str, str], ...] = ()
+
+    def query_list(self, name: str) -> list[str]:
+        """Every value of a list in the query, sent as repeated `name[]` (the official
+        SDK's way)."""
+        return [value for key, value in self.query_items if key == f"{name}[]"]
 
 
 def json_response(

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.abc
@@ -283,8 +284,10 @@ class FakeClaude:
                 f"The request body is nested more than {MAX_DEPTH} levels deep",
                 request_id,
             )
-        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
-        api_request = ApiRequest(method, path, params, headers, parsed, body, request_id)
+        items = tuple(parse_qsl(query, keep_blank_values=True))
+        api_request = ApiRequest(
+            method, path, dict(items), headers, parsed, body, request_id, query_items=items
+        )
         try:
             for prefix, route in self.routes:
                 if path == prefix or path.startswith(prefix + "/"):
