@@ -7,7 +7,7 @@ loop thread (see `_sync`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from ._sync import (
     APIResponse,
@@ -23,6 +23,8 @@ from ._sync import (
 )
 from ._sync_files import BetaFiles, BetaFilesWithRawResponse, BetaFilesWithStreamingResponse
 
+_F = TypeVar("_F")
+
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
         AsyncBetaWithStreamingResponse,
     )
     from .resources._beta import BetaCountTokensArgs, BetaMessageArgs
-    from .types import Message, MessageTokensCount
+    from .types import Message, MessageTokensCount, ParsedMessage
 
 __all__ = (
     "Beta",
@@ -151,6 +153,18 @@ class BetaMessages:
         """`AsyncBetaMessages.create`, blocking: the `Message`, or with `stream=True` a
         `Stream`."""
         return _blocking(self._portal, _run(self._portal, self._async.create, **args))
+
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> ParsedMessage[_F]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> ParsedMessage[None]: ...
+    def parse(self, **args: Any) -> Any:
+        """`AsyncBetaMessages.parse`, blocking: the `ParsedMessage`."""
+        return _run(self._portal, self._async.parse, **args)
 
     def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamManager:
         """`with client.beta.messages.stream(...) as stream:`."""

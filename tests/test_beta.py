@@ -364,3 +364,49 @@ def test_the_blocking_client_sends_beta_parameters() -> None:
         )
         assert fake.requests[0].json["mcp_servers"] == BETA_PARAMS["mcp_servers"]
         assert fake.requests[1].json["compaction"] == BETA_PARAMS["compaction"]
+
+
+async def test_beta_parse_sends_what_the_official_beta_parse_sends(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    import anthropic
+    import pydantic
+
+    class Answer(pydantic.BaseModel):
+        answer: str
+
+    official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url)
+    args: Any = {
+        "model": MODEL,
+        "max_tokens": 50,
+        "messages": USER,
+        "betas": ["structured-outputs-2025-11-13"],
+        "context_management": BETA_PARAMS["context_management"],
+        "output_format": Answer,
+    }
+    theirs = await official.beta.messages.parse(**args)
+    await official.close()
+    ours = await client.beta.messages.parse(**args)
+    sent_theirs, sent_ours = server.requests[0], server.requests[1]
+    assert sent_ours.json == sent_theirs.json
+    assert sent_ours.headers["anthropic-beta"] == sent_theirs.headers["anthropic-beta"]
+    assert isinstance(ours.parsed_output, Answer)
+    assert ours.parsed_output == theirs.parsed_output
+
+
+def test_the_blocking_client_parses_through_beta() -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class Answer:
+        answer: str
+
+    with (
+        FakeClaude.run_in_thread() as fake,
+        anyio_claude.Claude(api_key=KEY, base_url=fake.url) as blocking,
+    ):
+        parsed = blocking.beta.messages.parse(
+            model=MODEL, max_tokens=50, messages=USER, output_format=Answer, thread=None
+        )
+        assert isinstance(parsed.parsed_output, Answer)
+        assert "output_config" in fake.requests[0].json

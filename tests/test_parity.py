@@ -123,7 +123,7 @@ PENDING: dict[str, str] = {
     "top:BaseModel": "issue 17: the pydantic-style model API",
     "method:beta.messages.thread": "issue 17: server-held message threads",
     # issue 17: beta twins, to be derived once issue 18 derives views from one signature
-    "method:beta.messages.parse": "issue 17",
+    "method:beta.messages.parse": "issue 17: its raw and streaming views",
     **{
         f"method:beta.{method}": "issue 17"
         for method in (

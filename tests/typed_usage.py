@@ -406,6 +406,13 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
         thread=None,
     )
     assert_type(managed, Message)
+    parsed = await client.beta.messages.parse(
+        model=MODEL, max_tokens=10, messages=user, output_format=Answer, betas=["b"]
+    )
+    assert_type(parsed, ParsedMessage[Answer])
+    assert_type(
+        sync.beta.messages.parse(model=MODEL, max_tokens=10, messages=user), ParsedMessage[None]
+    )
     assert_type(
         await client.beta.messages.count_tokens(
             model=MODEL, messages=user, compaction={"type": "compaction"}

@@ -7,7 +7,7 @@ resource's own code, so both accept the same parameters and return the same type
 from __future__ import annotations
 
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._client import NotGiven
 from ..types._gen_params import BETA_COUNT_TOKENS_PARAMS, BETA_MESSAGE_PARAMS, ParamShape
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .._client import AsyncClaude
     from .._response import AsyncAPIResponse
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
-    from ..types import Message, MessageTokensCount
+    from ..types import Message, MessageTokensCount, ParsedMessage
     from ._args import CountTokensArgs, MessageArgs
     from ._files import (
         AsyncBetaFiles,
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
         context_management: Mapping[str, Any] | None
         mcp_servers: Iterable[Mapping[str, Any]]
 
+
+_F = TypeVar("_F")
 
 __all__ = (
     "AsyncBeta",
@@ -116,6 +118,9 @@ class _BetaMessages:
 
     def stream(self, **args: Any) -> Any:
         return self._with(args, BETA_MESSAGE_PARAMS).stream(**args)
+
+    def parse(self, **args: Any) -> Any:
+        return self._with(args, BETA_MESSAGE_PARAMS).parse(**args)
 
     def count_tokens(self, **args: Any) -> Any:
         messages = self._with(args, BETA_COUNT_TOKENS_PARAMS, _TOKEN_COUNTING_BETA)
@@ -230,6 +235,19 @@ class AsyncBetaMessages:
     def create(self, **args: Any) -> Any:
         """`messages.create` with `betas`; `await` it for the `Message` (or `AsyncStream`)."""
         return self._impl.create(**args)
+
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, ParsedMessage[_F]]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, ParsedMessage[None]]: ...
+    def parse(self, **args: Any) -> Any:
+        """`messages.parse` with `betas` and the beta parameters: `await` it for a
+        `ParsedMessage`."""
+        return self._impl.parse(**args)
 
     def stream(
         self, **args: Unpack[BetaMessageArgs]
