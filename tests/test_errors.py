@@ -1,4 +1,5 @@
-"""The exception tree of anthropic 2.14, and what each error carries, through the real client."""
+"""The exception tree of anthropic 2.17, and what each error carries, through the real client
+(tests/test_error_codes.py compares the classes and messages with the official SDK's)."""
 
 from __future__ import annotations
 
@@ -208,12 +209,13 @@ async def test_errors_pickle_with_their_attributes(client: AsyncClaude, server: 
         await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
     copy = pickle.loads(pickle.dumps(info.value))
     assert type(copy) is anyio_claude.OverloadedError
-    assert (copy.status_code, copy.type, copy.message, copy.request_id) == (
+    assert (copy.status_code, copy.type, copy.api_message, copy.request_id) == (
         529,
         "overloaded_error",
         "busy",
         info.value.request_id,
     )
+    assert copy.message == info.value.message
     assert str(copy) == str(info.value)
     assert copy.response.json() == info.value.body
     plain = pickle.loads(pickle.dumps(ClaudeError("no key")))
