@@ -216,6 +216,10 @@ async def test_errors_pickle_with_their_attributes(client: AsyncClaude, server: 
         info.value.request_id,
     )
     assert copy.message == info.value.message
+    # The response travels with its redacted request only: no credential in the pickle.
+    assert KEY.encode() not in pickle.dumps(info.value)
+    assert copy.response is not None and copy.response.request is not None
+    assert copy.response.request.headers["x-api-key"] == "<redacted>"
     assert str(copy) == str(info.value)
     assert copy.response.json() == info.value.body
     plain = pickle.loads(pickle.dumps(ClaudeError("no key")))
