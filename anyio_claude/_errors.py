@@ -1,6 +1,9 @@
 """The exception tree. Every exception anyio-claude raises on purpose is one of these.
 
     ClaudeError (alias AnthropicError)
+    ├── CredentialsError               (never raised here: no credential providers)
+    │   └── IdentityTokenFileError
+    ├── RetryableError                 (never raised here: no middleware)
     ├── ProtocolError                  the peer broke the wire protocol (sans-I/O layers)
     │   ├── SSEProtocolError           bad SSE framing, or an event over the size cap
     │   └── EventProtocolError         an event that is not valid JSON / out of order
@@ -9,6 +12,7 @@
         │   ├── APITimeoutError        connect/read/write/pool/overall/idle timeout
         │   └── IncompleteStreamError  the stream ended cleanly before `message_stop`
         ├── APIResponseValidationError the server's reply could not be understood
+        ├── APIWebhookValidationError  (never raised here: no webhooks)
         └── APIStatusError             an HTTP error status, or an `error` event mid-stream
             ├── BadRequestError                   400 invalid_request_error
             ├── AuthenticationError               401 authentication_error
@@ -36,6 +40,8 @@ Below the status classes are the official SDK's error-code classes (`_gen_errors
 `error.details.error_code` is `storage_not_ready`). The class names mirror the official
 `anthropic` SDK's (2.17), so `except` clauses port unchanged; other 4xx statuses raise
 `APIStatusError` itself. `make_status_error` is the one place that builds these errors.
+The classes marked "never raised here" belong to features of the official SDK this client
+does not have; they exist so that code naming them ports too.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    import pathlib
+
     from ._ratelimits import RateLimitInfo
     from ._response import HTTPRequest, HTTPResponse
     from .types import Message
@@ -113,6 +121,26 @@ class APIError(ClaudeError):
         return self.message
 
 
+class CredentialsError(ClaudeError):
+    """Credentials could not be loaded (the official SDK's credential providers; never
+    raised here, where the key or token is passed or read from the environment)."""
+
+
+class IdentityTokenFileError(CredentialsError):
+    """An identity token file could not be read (`path`; never raised here)."""
+
+    path: pathlib.Path | None
+
+    def __init__(self, message: str, *, path: pathlib.Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class RetryableError(ClaudeError):
+    """The official SDK retries a request whose middleware raises this; this client has
+    no middleware and never raises or catches it."""
+
+
 class APIConnectionError(APIError):
     """The connection could not be made, or broke before the reply was complete."""
 
@@ -152,6 +180,10 @@ class APIResponseValidationError(APIError):
             request=request,
         )
         self.status_code = status_code
+
+
+class APIWebhookValidationError(APIError):
+    """A webhook failed validation (the official SDK's webhooks; never raised here)."""
 
 
 class APIStatusError(APIError):

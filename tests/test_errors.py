@@ -122,6 +122,7 @@ async def test_error_details_and_code_from_the_body() -> None:
         with pytest.raises(anyio_claude.BadRequestError) as info:
             await client.messages.count_tokens(model=MODEL, messages=USER)
     error = info.value
+    assert type(error) is anyio_claude.types.ToolNameConflictError  # a BadRequestError
     assert error.error_code == "tool_name_conflict"
     assert error.details == {"error_code": "tool_name_conflict", "tool": "get_weather"}
     assert error.body == body and error.request_id == "req_body"

@@ -429,3 +429,22 @@ async def client_level_beta_views(client: AsyncClaude, sync: Claude) -> None:
     ) as response:
         for text in response.text_stream:
             assert_type(text, str)
+
+
+async def error_code_classes(client: AsyncClaude) -> None:
+    # Importable from the official SDK's paths, with their bases: `except` clauses port.
+    from anyio_claude import ServiceUnavailableError, StorageNotReadyError
+    from anyio_claude.types import FileExpiredError as FromTypes
+    from anyio_claude.types.beta.organization.claude_code import BetaCMEKFeatureUnsupportedError
+    from anyio_claude.types.file_expired_error import FileExpiredError
+    from anyio_claude.types.shared.storage_not_ready_error import (
+        StorageNotReadyError as FromModule,
+    )
+
+    try:
+        await client.models.retrieve(MODEL)
+    except (StorageNotReadyError, FromModule) as exc:
+        unavailable: ServiceUnavailableError = exc
+        assert_type(unavailable.error_code, str | None)
+    except (FileExpiredError, FromTypes, BetaCMEKFeatureUnsupportedError) as exc:
+        assert_type(exc.details, dict[str, Any] | None)
