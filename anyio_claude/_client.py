@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urlencode, urlsplit
 
 import anyio
-import msgspec
 
 from ._errors import (
     APIConnectionError,
@@ -20,7 +19,8 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     ClaudeError,
-    status_error_class,
+    error_body,
+    make_status_error,
 )
 from ._http import Request, Timeout
 from ._proxy import resolve_proxy
@@ -33,8 +33,6 @@ from ._secret import (
     redact_url,
     secret_problem,
 )
-from .types import ErrorResponse
-from .types._decode import LenientDecoder
 
 if TYPE_CHECKING:
     import logging
@@ -125,8 +123,6 @@ class Omit(NotGiven):
 
 
 omit = Omit()
-
-_error_decoder = LenientDecoder(ErrorResponse)
 
 
 def _configure_logging() -> None:
@@ -656,42 +652,7 @@ class AsyncClaude:
             retries_taken += 1
 
     def _status_error(self, response: Response, content: bytes) -> APIStatusError:
-        from ._ratelimits import RateLimitInfo
-
-        status, headers = response.status, response.headers
-        error_type: str | None = None
-        body: object | None = None
-        request_id = headers.get("request-id")
-        try:
-            parsed = _error_decoder.decode(content)
-        except msgspec.DecodeError:
-            message = content.decode("utf-8", "replace")[:500] or f"HTTP {status}"
-            if status < 400:
-                message = (
-                    f"redirect to {headers.get('location')!r}, which is not followed "
-                    "(check base_url)"
-                )
-            try:
-                body = msgspec.json.decode(content)
-            except msgspec.DecodeError:
-                body = message
-        else:
-            error_type = parsed.error.type
-            message = parsed.error.message
-            request_id = request_id or parsed.request_id
-            # The JSON as sent, so keys this client does not model (`error.details`) stay.
-            body = msgspec.json.decode(content)
-        http_response = http_response_of(response, content)
-        return status_error_class(status)(
-            message,
-            status_code=status,
-            type=error_type,
-            request_id=request_id,
-            body=body,
-            response=http_response,
-            rate_limits=RateLimitInfo.from_headers(headers),
-            request=http_response.request,
-        )
+        return make_status_error(http_response_of(response, content), error_body(content))
 
     async def _request_json(self, call: _Call, decode: Any, *, raw: bool = False) -> Any:
         """Send `call`, read the body and decode it; with `raw`, wrap it in an

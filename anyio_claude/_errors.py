@@ -1,6 +1,9 @@
 """The exception tree. Every exception anyio-claude raises on purpose is one of these.
 
     ClaudeError (alias AnthropicError)
+    ├── CredentialsError               (never raised here: no credential providers)
+    │   └── IdentityTokenFileError
+    ├── RetryableError                 (never raised here: no middleware)
     ├── ProtocolError                  the peer broke the wire protocol (sans-I/O layers)
     │   ├── SSEProtocolError           bad SSE framing, or an event over the size cap
     │   └── EventProtocolError         an event that is not valid JSON / out of order
@@ -9,6 +12,7 @@
         │   ├── APITimeoutError        connect/read/write/pool/overall/idle timeout
         │   └── IncompleteStreamError  the stream ended cleanly before `message_stop`
         ├── APIResponseValidationError the server's reply could not be understood
+        ├── APIWebhookValidationError  (never raised here: no webhooks)
         └── APIStatusError             an HTTP error status, or an `error` event mid-stream
             ├── BadRequestError                   400 invalid_request_error
             ├── AuthenticationError               401 authentication_error
@@ -31,15 +35,23 @@
                 │                                     (alias DeadlineExceededError)
                 └── OverloadedError               529 overloaded_error
 
-The class names mirror the official `anthropic` SDK's (2.14), so `except` clauses port
-unchanged; other 4xx statuses raise `APIStatusError` itself.
+Below the status classes are the official SDK's error-code classes (`_gen_errors`, e.g.
+`StorageNotReadyError(ServiceUnavailableError)` for a 503 whose body's
+`error.details.error_code` is `storage_not_ready`). The class names mirror the official
+`anthropic` SDK's (2.17), so `except` clauses port unchanged; other 4xx statuses raise
+`APIStatusError` itself. `make_status_error` is the one place that builds these errors.
+The classes marked "never raised here" belong to features of the official SDK this client
+does not have; they exist so that code naming them ports too.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    import pathlib
+
     from ._ratelimits import RateLimitInfo
     from ._response import HTTPRequest, HTTPResponse
     from .types import Message
@@ -109,6 +121,26 @@ class APIError(ClaudeError):
         return self.message
 
 
+class CredentialsError(ClaudeError):
+    """Credentials could not be loaded (the official SDK's credential providers; never
+    raised here, where the key or token is passed or read from the environment)."""
+
+
+class IdentityTokenFileError(CredentialsError):
+    """An identity token file could not be read (`path`; never raised here)."""
+
+    path: pathlib.Path | None
+
+    def __init__(self, message: str, *, path: pathlib.Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class RetryableError(ClaudeError):
+    """The official SDK retries a request whose middleware raises this; this client has
+    no middleware and never raises or catches it."""
+
+
 class APIConnectionError(APIError):
     """The connection could not be made, or broke before the reply was complete."""
 
@@ -150,6 +182,10 @@ class APIResponseValidationError(APIError):
         self.status_code = status_code
 
 
+class APIWebhookValidationError(APIError):
+    """A webhook failed validation (the official SDK's webhooks; never raised here)."""
+
+
 class APIStatusError(APIError):
     """The API answered with an error: an HTTP error status, or an `error` event mid-stream.
 
@@ -158,7 +194,8 @@ class APIStatusError(APIError):
     `error.message` and `error.details.error_code` (`details` the whole `error.details`);
     `response` the `HTTPResponse` (its `.text` and `.json()` give the body);
     `rate_limits` the parsed rate-limit headers; `workspace_id` the
-    `anthropic-workspace-id` header.
+    `anthropic-workspace-id` header. `message` (and `str()`) is the official SDK's, e.g.
+    `429 Too many requests (request_id: req_1, path: /v1/messages, type: rate_limit_error)`.
     """
 
     status_code: int
@@ -193,14 +230,11 @@ class APIStatusError(APIError):
         self.type = type
         self.response = response
         self.rate_limits = rate_limits
-        error = body.get("error") if isinstance(body, dict) else None
-        error = error if isinstance(error, dict) else {}
-        api_message = error.get("message")
+        api_message = _member(body, "error", "message")
         self.api_message = api_message if isinstance(api_message, str) else None
-        details = error.get("details")
+        details = _member(body, "error", "details")
         self.details = details if isinstance(details, dict) else None
-        code = self.details.get("error_code") if self.details else None
-        self.error_code = code if isinstance(code, str) else None
+        self.error_code = error_code_of(body)
 
     @property
     def workspace_id(self) -> str | None:
@@ -215,9 +249,7 @@ class APIStatusError(APIError):
         return self.rate_limits.retry_after if self.rate_limits is not None else None
 
     def __str__(self) -> str:
-        rid = f", request-id: {self.request_id}" if self.request_id else ""
-        kind = f" {self.type}" if self.type else ""
-        return f"{self.status_code}{kind}: {self.message}{rid}"
+        return self.message
 
 
 class BadRequestError(APIStatusError):
@@ -332,8 +364,18 @@ _STATUS_BY_TYPE: dict[str, int] = {
 }
 
 
-def status_error_class(status_code: int) -> type[APIStatusError]:
-    """The exception class for an HTTP error status."""
+def status_error_class(status_code: int, error_code: str | None = None) -> type[APIStatusError]:
+    """The exception class for an error status and the body's `error.details.error_code`.
+
+    As in the official SDK: its class for the pair if it has one (`_gen_errors`), else
+    the class of the status, else `InternalServerError` for a 5xx and `APIStatusError`.
+    """
+    if error_code is not None:
+        from ._gen_errors import ERROR_CODE_CLASSES  # loaded by the first error code
+
+        by_code = ERROR_CODE_CLASSES.get((status_code, error_code))
+        if by_code is not None:
+            return by_code
     cls = _BY_STATUS.get(status_code)
     if cls is not None:
         return cls
@@ -343,6 +385,96 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
 def status_for_error_type(error_type: str | None) -> int:
     """The HTTP status an API `error.type` stands for (500 for unknown types)."""
     return _STATUS_BY_TYPE.get(error_type or "", 500)
+
+
+def _member(value: object, *keys: str) -> object:
+    """`value[keys[0]][keys[1]]...`; None once a level is not a dict or lacks the key."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _text(*values: object) -> str | None:
+    """The first of `values` that is a non-empty str."""
+    return next((v for v in values if isinstance(v, str) and v), None)
+
+
+def error_code_of(body: object) -> str | None:
+    """The `error.details.error_code` of an error body, if it is a str."""
+    code = _member(body, "error", "details", "error_code")
+    return code if isinstance(code, str) else None
+
+
+def error_body(content: bytes) -> object:
+    """An error reply's body as the official SDK keeps it: the JSON it holds, else its
+    text without surrounding whitespace (`""` for an empty body)."""
+    import json
+
+    text = content.decode("utf-8", "replace").strip()
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def make_status_error(
+    response: HTTPResponse, body: object, *, status_code: int | None = None
+) -> APIStatusError:
+    """The exception for an error reply, or for an `error` event of a stream.
+
+    `body` is the reply's (`error_body`) or the event's JSON. The class is picked by
+    `status_code` (the response's, unless given: for an event, the status its
+    `error.type` stands for) and `error.details.error_code` (`status_error_class`). The
+    message is the one the official SDK (2.17) builds from the response:
+    `"{status} {error.message} ({items})"`, where the items are those present among
+    `error_code`, `request_id` (the `request-id` header, else the body's), `path` (of the
+    request URL) and `type` (`error.type`); without `error.message`, the body's text, or
+    its JSON, or `{status} status code (no body)`; no status in front below 400 (as for
+    an event of a 200 stream). When `error.details` holds more than `error_code`, its
+    JSON follows on the next lines.
+    """
+    import json
+
+    from ._ratelimits import RateLimitInfo
+
+    http_status, headers, request = response.status_code, response.headers, response.request
+    request_id = _text(headers.get("request-id"), _member(body, "request_id"))
+    if 300 <= http_status < 400:  # not followed (the official SDK follows them)
+        message = f"redirect to {headers.get('location')!r}, which is not followed (check base_url)"
+        details = None
+    else:
+        text = _text(_member(body, "error", "message"), body)
+        details = _member(body, "error", "details") if text else None
+        if text is None and body == "":
+            message = f"{http_status} status code (no body)"
+        else:
+            text = text or json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+            message = f"{http_status} {text}" if http_status >= 400 else text
+    error_type = _text(_member(body, "error", "type"))
+    items = {
+        "error_code": _text(error_code_of(body)),
+        "request_id": request_id,
+        "path": None if request is None else urlsplit(request.url).path,
+        "type": error_type,
+    }
+    listed = ", ".join(f"{label}: {value}" for label, value in items.items() if value)
+    if listed:
+        message = f"{message} ({listed})"
+    if details is not None and (not isinstance(details, dict) or details.keys() - {"error_code"}):
+        message += "\n\n" + json.dumps(details, indent=2, ensure_ascii=False)
+    status = http_status if status_code is None else status_code
+    return status_error_class(status, error_code_of(body))(
+        message,
+        status_code=status,
+        type=error_type,
+        request_id=request_id,
+        body=body,
+        response=response,
+        rate_limits=RateLimitInfo.from_headers(headers),
+        request=request,
+    )
 
 
 AnthropicError = ClaudeError

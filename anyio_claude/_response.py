@@ -126,6 +126,14 @@ class HTTPResponse:
         if content is not None:
             self.content = content
 
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        # Pickled (with an error, say) with the redacted request only: the raw one holds
+        # the credential headers.
+        _ = self.request
+        state = {name: getattr(self, name) for name in self.__slots__}
+        state["_raw_request"] = None
+        return None, state
+
     @property
     def content(self) -> bytes | None:
         """The body, or None while it has not been read."""

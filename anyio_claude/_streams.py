@@ -22,7 +22,7 @@ from ._errors import (
     APITimeoutError,
     IncompleteStreamError,
     ProtocolError,
-    status_error_class,
+    make_status_error,
     status_for_error_type,
 )
 from ._http import DeadlineReached
@@ -202,21 +202,12 @@ class _StreamBase:
         return error
 
     def _error_from_event(self, event: ErrorEvent) -> APIStatusError:
-        from ._ratelimits import RateLimitInfo
-
         status = status_for_error_type(event.error.type)
-        return self._attach(
-            status_error_class(status)(
-                event.error.message,
-                status_code=status,
-                type=event.error.type,
-                request_id=event.request_id or self.request_id,
-                body=event.to_dict(),
-                response=self.http_response,
-                rate_limits=RateLimitInfo.from_headers(self.http_response.headers),
-            ),
-            None,
-        )
+        error = make_status_error(self.http_response, event.to_dict(), status_code=status)
+        # The event's own id names the failed request better than the 200 that carried it
+        # (the message, as the official SDK's, names the header's first).
+        error.request_id = event.request_id or error.request_id
+        return self._attach(error, None)
 
     def _bad_event_error(self) -> APIResponseValidationError:
         exc = self._bad_event

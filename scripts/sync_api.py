@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import collections.abc
+import functools
 import inspect
 import json
 import sys
 import typing
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import typing_extensions
@@ -174,16 +176,197 @@ def render_params() -> str:
     )
 
 
-# Each generated module: its path from the repository root, and what writes its body.
+@dataclass(frozen=True)
+class ErrorFacts:
+    """What the pinned SDK says about its error-code classes: the rows of its
+    `ERROR_CLASSES` that have an error code, and where it exports each class."""
+
+    rows: list[tuple[int, str, str, str]]  # status, error_code, class name, its base's name
+    top_level: list[str]  # the classes `anthropic.__all__` lists
+    modules: dict[str, str]  # each class's own module -> the class
+    packages: dict[str, list[str]]  # each package above those -> the classes it re-exports
+
+
+@functools.cache
+def error_facts() -> ErrorFacts:
+    import anthropic
+    from anthropic._error_classes import ERROR_CLASSES
+
+    rows: list[tuple[int, str, str, str]] = []
+    names: dict[int, str] = {}  # id(official class) -> its name
+    coded = {(status, code): cls for (status, code), cls in ERROR_CLASSES.items() if code}
+    for (status, code), cls in sorted(coded.items()):  # without the status classes
+        (base,) = cls.__bases__  # a status class: _errors.py has each under the same name
+        rows.append((status, code, cls.__name__, base.__name__))
+        names[id(cls)] = cls.__name__
+
+    def held(module: object, candidates: Iterable[str]) -> list[str]:
+        return sorted(n for n in candidates if names.get(id(getattr(module, n, None))) == n)
+
+    # A class's own module lists it in `__all__` (importing `anthropic._error_classes`
+    # imported them all), and each package above it re-exports it.
+    modules: dict[str, str] = {}
+    packages: dict[str, list[str]] = {}
+    for name, module in sorted(sys.modules.items()):
+        if name.startswith("anthropic.types.") and not hasattr(module, "__path__"):
+            own = held(module, getattr(module, "__all__", ()))
+            if own:
+                (modules[name],) = own
+                parts = name.split(".")
+                for depth in range(2, len(parts)):  # anthropic.types, then each below it
+                    package = ".".join(parts[:depth])
+                    packages[package] = held(sys.modules[package], vars(sys.modules[package]))
+    if sorted(modules.values()) != sorted(names.values()):
+        raise SystemExit("expected each error-code class in exactly one module of its own")
+    top_level = held(anthropic, anthropic.__all__)
+    return ErrorFacts(rows, top_level, modules, dict(sorted(packages.items())))
+
+
+def _ours(official: str) -> str:
+    """The file that mirrors `official` (a module or package of `anthropic.types`)."""
+    if official == "anthropic.types":  # hand-written here; it loads this one on first use
+        return "anyio_claude/types/_gen_errors.py"
+    path = "anyio_claude/" + official.removeprefix("anthropic.").replace(".", "/")
+    return f"{path}/__init__.py" if official in error_facts().packages else f"{path}.py"
+
+
+def _imports(source: str, names: Iterable[str]) -> str:
+    """`from source import ...` as ruff writes it (isort's order: case-insensitive)."""
+    ordered = sorted(names, key=str.lower)
+    if len(ordered) == 1:
+        return f"from {source} import {ordered[0]}\n"
+    return f"from {source} import (\n" + "".join(f"    {n},\n" for n in ordered) + ")\n"
+
+
+def _all(names: list[str]) -> str:
+    """`__all__` as ruff formats it."""
+    if len(names) == 1:
+        return f"__all__ = ({_q(names[0])},)\n"
+    return f"__all__ = (\n{_str_tuple(names)})\n"
+
+
+def render_errors() -> str:
+    """`anyio_claude/_gen_errors.py`: the error-code classes and the table that picks them."""
+    facts = error_facts()
+    bases = sorted({"APIStatusError", *(base for *_, base in facts.rows)})
+    classes = "".join(
+        f'\n\nclass {cls}({base}):\n    """{status} with error code `{code}`."""\n'
+        for status, code, cls, base in facts.rows
+    )
+    table = ""
+    for status, code, cls, _ in facts.rows:
+        row = f"    ({status}, {_q(code)}): {cls},\n"
+        if len(row) > 101:  # over the line length: split as ruff format does
+            row = f"    (\n        {status},\n        {_q(code)},\n    ): {cls},\n"
+        table += row
+    return (
+        '"""The official SDK\'s error-code classes, and the table that picks them.\n'
+        "\n"
+        "An error reply whose status and `error.details.error_code` are a key of\n"
+        "`ERROR_CODE_CLASSES` raises that class, a subclass of the class of its status.\n"
+        '"""\n'
+        "\n"
+        "from __future__ import annotations\n"
+        "\n"
+        f"{_imports('._errors', bases)}"
+        "\n"
+        "# What `anthropic` exports at top level, as `anyio_claude` does; the others are\n"
+        "# imported from their modules in `anyio_claude.types`, as in the official SDK.\n"
+        f"{_all(facts.top_level)}"
+        f"{classes}"
+        "\n"
+        "\n"
+        "ERROR_CODE_CLASSES: dict[tuple[int, str], type[APIStatusError]] = {\n"
+        f"{table}"
+        "}\n"
+    )
+
+
+def render_error_names(official: str) -> str:
+    """`_gen_error_names.py` of `anyio_claude` (for `anthropic`) or of `anyio_claude.types`
+    (for `anthropic.types`): the error-code classes the official package exports, by name."""
+    facts = error_facts()
+    names = facts.top_level if official == "anthropic" else facts.packages[official]
+    ours = official.replace("anthropic", "anyio_claude", 1)
+    return (
+        f'"""The error-code classes `{official}` exports, by name only.\n'
+        "\n"
+        f"`{ours}` lists them in its `__all__` and imports `_gen_errors` on first access to\n"
+        "one of them; that module's `__all__` holds the same names, for type checkers.\n"
+        '"""\n'
+        "\n"
+        f"__all__ = (  # noqa: F822 - the classes live in `_gen_errors`\n"
+        f"{_str_tuple(names)})\n"
+    )
+
+
+def render_error_home(official: str) -> str:
+    """The mirror of `official`: the error-code classes it holds, from `_gen_errors`."""
+    facts = error_facts()
+    if official in facts.packages:
+        names = facts.packages[official]
+        doc = f"The error-code classes `{official}` exports."
+    else:
+        names = [facts.modules[official]]
+        doc = f"`{names[0]}`, where the official SDK defines it."
+    dots = "." * _ours(official).count("/")
+    return f'"""{doc}"""\n\n{_imports(dots + "_gen_errors", names)}\n{_all(names)}'
+
+
+def render_error_docs() -> str:
+    """`docs/error-codes.md`: the table of the error-code classes."""
+    facts = error_facts()
+    home = {cls: f"`{_ours(m)[:-3].replace('/', '.')}`" for m, cls in facts.modules.items()}
+    for cls in facts.top_level:
+        home[cls] = f"`anyio_claude`, {home[cls]}"
+    rows = "".join(
+        f"| {status} | `{code}` | `{cls}` | `{base}` | {home[cls]} |\n"
+        for status, code, cls, base in facts.rows
+    )
+    return (
+        "# Error codes\n"
+        "\n"
+        f"The {len(facts.rows)} error-code classes of the official SDK, with its names, bases\n"
+        "and import paths. An error reply whose status and `error.details.error_code` match a\n"
+        "row raises that row's class, a subclass of the class of its status; an error code not\n"
+        "in the table raises the class of the status (see\n"
+        "[how the class is picked](errors.md#error-code-classes)).\n"
+        "\n"
+        "| status | `error_code` | class | subclass of | import from |\n"
+        "|---|---|---|---|---|\n"
+        f"{rows}"
+    )
+
+
+def _error_outputs() -> dict[str, Callable[[], str]]:
+    facts = error_facts()
+    outputs: dict[str, Callable[[], str]] = {
+        "anyio_claude/_gen_errors.py": render_errors,
+        "anyio_claude/_gen_error_names.py": functools.partial(render_error_names, "anthropic"),
+        "anyio_claude/types/_gen_error_names.py": functools.partial(
+            render_error_names, "anthropic.types"
+        ),
+        "docs/error-codes.md": render_error_docs,
+    }
+    for official in [*facts.packages, *facts.modules]:
+        outputs[_ours(official)] = functools.partial(render_error_home, official)
+    return outputs
+
+
+# Each generated file: its path from the repository root, and what writes its body.
 OUTPUTS: dict[str, Callable[[], str]] = {
     "anyio_claude/types/_gen_models.py": render_models,
     "anyio_claude/types/_gen_params.py": render_params,
+    **_error_outputs(),
 }
 
 
 def generate(path: str) -> str:
     """The full text `path` must have for the installed (pinned) official SDK."""
-    return HEADER.format(version=_official_version()) + "\n" + OUTPUTS[path]()
+    header = HEADER.format(version=_official_version())
+    if path.endswith(".md"):
+        header = f"<!--\n{header}-->\n"
+    return header + "\n" + OUTPUTS[path]()
 
 
 def main(argv: list[str] | None = None) -> int:

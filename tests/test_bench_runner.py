@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import sys
 import time
@@ -11,6 +12,7 @@ from typing import Any
 
 import anyio
 import pytest
+from anyio.abc import SocketStream
 
 from anyio_claude._bench._metrics import SLO
 from anyio_claude._bench._runner import (
@@ -22,6 +24,8 @@ from anyio_claude._bench._runner import (
 )
 from anyio_claude._bench._shapes import Workload, load_trace
 from anyio_claude.testing import FakeClaude, Fault, count_request_tokens
+
+from ._servers import Handler, raw_server, response
 
 pytestmark = pytest.mark.anyio
 
@@ -170,6 +174,54 @@ async def test_official_client_counts_errors_like_ours() -> None:
         assert errors["by_class"] == {"OverloadedError": 2}, client
         assert errors["by_status"] == {"529": 2}, client
         assert all(r.request_id for r in result.records), client
+
+
+# The same official-SDK warning as above.
+@pytest.mark.filterwarnings(
+    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
+)
+async def test_error_codes_pick_the_same_classes_for_both_clients() -> None:
+    error = {
+        "type": "overloaded_error",
+        "message": "compaction is unavailable",
+        "details": {"error_code": "compaction_unavailable"},
+    }
+    start = {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": MODEL,
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 0},
+        },
+    }
+    events = b"".join(
+        b"event: %s\ndata: %s\n\n" % (e["type"].encode(), json.dumps(e).encode())
+        for e in (start, {"type": "error", "error": error})
+    )
+    replies = [  # an error reply, then the same error mid-stream
+        response(json.dumps({"type": "error", "error": error}).encode(), status=529),
+        response(events, headers={"content-type": "text/event-stream"}),
+    ]
+
+    def alternating() -> Handler:
+        turns = itertools.cycle(replies)
+
+        async def handler(stream: SocketStream, request: bytes) -> None:
+            await stream.send(next(turns))
+
+        return handler
+
+    for client in ("anyio-claude", "official"):
+        async with raw_server(alternating()) as server:
+            result = await run_bench(config(server.url, concurrency=1, requests=2, client=client))
+        errors = result.summary["errors"]
+        assert errors["by_class"] == {"CompactionUnavailableError": 2}, client
+        assert errors["by_status"] == {"529": 2}, client
 
 
 async def test_self_check_flags_a_blocked_event_loop() -> None:

@@ -85,7 +85,7 @@ def test_chat_errors(server: FakeClaude) -> None:
     assert done.returncode == 1 and "--thinking 500" in done.stderr
     done = cli("chat", "hi", "--base-url", server.url, "-m", "claude-nonexistent")
     assert done.returncode == 1
-    assert "NotFoundError" in done.stderr and "request-id" in done.stderr
+    assert "NotFoundError" in done.stderr and "request_id: req_" in done.stderr
     assert KEY not in done.stderr
 
 

@@ -245,8 +245,13 @@ async def test_status_errors_are_typed(
     error = info.value
     assert type(error) is cls
     assert error.status_code == status and error.type == error_type
-    assert error.message == f"the {error_type} message"
-    assert error.request_id and error.request_id in str(error)
+    assert error.api_message == f"the {error_type} message"
+    expected = (
+        f"{status} the {error_type} message (request_id: {error.request_id}, "
+        f"path: /v1/messages, type: {error_type})"
+    )
+    assert str(error) == error.message == expected
+    assert error.request_id and error.request_id.startswith("req_")
     assert error.response.status_code == status
     assert error.body["error"]["type"] == error_type  # type: ignore[index]
     assert error.rate_limits is not None

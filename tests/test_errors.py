@@ -1,4 +1,5 @@
-"""The exception tree of anthropic 2.14, and what each error carries, through the real client."""
+"""The exception tree of anthropic 2.17, and what each error carries, through the real client
+(tests/test_error_codes.py compares the classes and messages with the official SDK's)."""
 
 from __future__ import annotations
 
@@ -121,6 +122,7 @@ async def test_error_details_and_code_from_the_body() -> None:
         with pytest.raises(anyio_claude.BadRequestError) as info:
             await client.messages.count_tokens(model=MODEL, messages=USER)
     error = info.value
+    assert type(error) is anyio_claude.types.ToolNameConflictError  # a BadRequestError
     assert error.error_code == "tool_name_conflict"
     assert error.details == {"error_code": "tool_name_conflict", "tool": "get_weather"}
     assert error.body == body and error.request_id == "req_body"
@@ -208,12 +210,17 @@ async def test_errors_pickle_with_their_attributes(client: AsyncClaude, server: 
         await client.messages.create(model=MODEL, max_tokens=10, messages=USER)
     copy = pickle.loads(pickle.dumps(info.value))
     assert type(copy) is anyio_claude.OverloadedError
-    assert (copy.status_code, copy.type, copy.message, copy.request_id) == (
+    assert (copy.status_code, copy.type, copy.api_message, copy.request_id) == (
         529,
         "overloaded_error",
         "busy",
         info.value.request_id,
     )
+    assert copy.message == info.value.message
+    # The response travels with its redacted request only: no credential in the pickle.
+    assert KEY.encode() not in pickle.dumps(info.value)
+    assert copy.response is not None and copy.response.request is not None
+    assert copy.response.request.headers["x-api-key"] == "<redacted>"
     assert str(copy) == str(info.value)
     assert copy.response.json() == info.value.body
     plain = pickle.loads(pickle.dumps(ClaudeError("no key")))

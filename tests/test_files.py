@@ -248,7 +248,12 @@ async def test_unknown_ids_raise_not_found_with_the_request_id(
     errors.append(info.value)
     for error in errors:
         assert error.request_id and error.request_id.startswith("req_")
-        assert error.message == "File not found: file_nope"
+        assert error.api_message == "File not found: file_nope"
+        path = error.request.url.removeprefix(server.url) if error.request else None
+        assert str(error) == (
+            f"404 File not found: file_nope (request_id: {error.request_id}, path: {path}, "
+            "type: not_found_error)"
+        )
     assert [r.path for r in server.requests] == ["/v1/files/file_nope"] * 2 + [
         "/v1/files/file_nope/content"
     ]

@@ -62,7 +62,8 @@ def test_docs_mention_every_public_name(module_name: str) -> None:
 def test_import_leaves_heavy_modules_for_first_use() -> None:
     # `import anyio_claude` stays cheap: the blocking facade (anyio.from_thread), logging,
     # email.utils (HTTP dates in retry-after), httpcore (which imports trio), the map()
-    # runner (anyio's memory streams) and the request TypedDicts load on use.
+    # runner (anyio's memory streams), the request TypedDicts and the error-code classes
+    # load on use.
     import subprocess
     import sys
 
@@ -75,6 +76,7 @@ def test_import_leaves_heavy_modules_for_first_use() -> None:
         "anyio_claude._runner",
         "anyio.streams.memory",
         "anyio_claude.types._params",
+        "anyio_claude._gen_errors",
     )
     code = f"import anyio_claude, sys; print([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

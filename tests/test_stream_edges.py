@@ -83,8 +83,11 @@ def error_event(error_type: str) -> dict[str, Any]:
 def assert_carries(error: APIStatusError, error_type: str, status: int) -> None:
     assert error.status_code == status
     assert error.type == error_type
-    assert error.message == f"the {error_type}"
+    assert error.api_message == f"the {error_type}"
     assert error.request_id is not None and error.request_id.startswith("req_")
+    # The official SDK's message for an event of a 200 stream: no status in front.
+    items = f"request_id: {error.request_id}, path: /v1/messages, type: {error_type}"
+    assert str(error) == error.message == f"the {error_type} ({items})"
     assert error.partial_message is not None
     assert error.partial_message.content[0].text == "Hi"
     # As the official SDK: the body is the event's JSON, the response the 200 that carried it.
@@ -135,7 +138,7 @@ async def test_an_unknown_mid_stream_error_type_is_kept(
         async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as stream:
             await stream.until_done()
     assert info.value.type == "brand_new_error"
-    assert info.value.message == "the brand_new_error"
+    assert info.value.api_message == "the brand_new_error"
 
 
 SSE_HEAD = (

@@ -558,3 +558,22 @@ async def resource_parameters(client: AsyncClaude, sync: Claude) -> None:
     # What the official SDK refuses, a type checker refuses too.
     await client.files.list(betas=["b"])  # type: ignore[call-arg]
     await client.models.list(lifecycle="active")  # type: ignore[arg-type]
+
+
+async def error_code_classes(client: AsyncClaude) -> None:
+    # Importable from the official SDK's paths, with their bases: `except` clauses port.
+    from anyio_claude import ServiceUnavailableError, StorageNotReadyError
+    from anyio_claude.types import FileExpiredError as FromTypes
+    from anyio_claude.types.beta.organization.claude_code import BetaCMEKFeatureUnsupportedError
+    from anyio_claude.types.file_expired_error import FileExpiredError
+    from anyio_claude.types.shared.storage_not_ready_error import (
+        StorageNotReadyError as FromModule,
+    )
+
+    try:
+        await client.models.retrieve(MODEL)
+    except (StorageNotReadyError, FromModule) as exc:
+        unavailable: ServiceUnavailableError = exc
+        assert_type(unavailable.error_code, str | None)
+    except (FileExpiredError, FromTypes, BetaCMEKFeatureUnsupportedError) as exc:
+        assert_type(exc.details, dict[str, Any] | None)

@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
-from .._errors import ClaudeError, status_error_class, status_for_error_type
+from .._errors import ClaudeError, error_code_of, status_error_class, status_for_error_type
 from ..sse import ServerSentEvent, SSEDecoder
 from ..types import (
     ContentBlockDeltaEvent,
@@ -252,7 +252,8 @@ class _Reader:
             elif isinstance(event, ErrorEvent):
                 status = status_for_error_type(event.error.type)
                 record.status = status
-                record.error = status_error_class(status).__name__
+                code = error_code_of(event.to_dict())
+                record.error = status_error_class(status, code).__name__
         self.check.events += len(events)
 
 
@@ -331,7 +332,8 @@ def _official(client: Any, clock: Callable[[], float], check: SelfCheck) -> Send
                 # A mid-stream `error` event, which the SDK raises as a generic error with
                 # the response's 200: counted like ours, by the status its type stands for.
                 record.status = status_for_error_type(str(error.get("type")))
-                record.error = status_error_class(record.status).__name__
+                code = error_code_of(body)
+                record.error = status_error_class(record.status, code).__name__
             return
         if not stopped:
             record.error = "IncompleteStreamError"

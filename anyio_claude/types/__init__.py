@@ -14,6 +14,7 @@ from ._decode import decode_content_block as decode_content_block
 from ._decode import decode_message as decode_message
 from ._files import *  # noqa: F403
 from ._files import __all__ as _files_all
+from ._gen_error_names import __all__ as _error_code_classes
 from ._param_names import __all__ as _params_all
 from ._parsed import ParsedMessage as ParsedMessage
 from ._parsed import ParsedTextBlock as ParsedTextBlock
@@ -21,20 +22,24 @@ from ._wire import *  # noqa: F403
 from ._wire import __all__ as _wire_all
 
 if TYPE_CHECKING:
+    from ._gen_errors import *  # noqa: F403
     from ._params import *  # noqa: F403
 else:
-    # The request TypedDicts are built on first access (see `_param_names`).
+    # The request TypedDicts are built on first access (see `_param_names`), and the
+    # official SDK's error-code classes `anthropic.types` exports are loaded then.
     def __getattr__(name: str) -> object:
-        if name not in _params_all:
+        if name in _params_all:
+            from . import _params as source
+        elif name in _error_code_classes:
+            from . import _gen_errors as source
+        else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from . import _params
-
-        value = getattr(_params, name)
+        value = getattr(source, name)
         globals()[name] = value
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*globals(), *_params_all})
+        return sorted({*globals(), *_params_all, *_error_code_classes})
 
 
 RawMessageStartEvent = MessageStartEvent  # noqa: F405
@@ -60,6 +65,7 @@ __all__ = (
     "decode_content_block",
     "decode_message",
     "encode_json",
+    *_error_code_classes,
     *_files_all,
     *_params_all,
     *_wire_all,
