@@ -45,6 +45,7 @@ from ._errors import RequestTooLargeError as RequestTooLargeError
 from ._errors import ServiceUnavailableError as ServiceUnavailableError
 from ._errors import SSEProtocolError as SSEProtocolError
 from ._errors import UnprocessableEntityError as UnprocessableEntityError
+from ._errors import ValidationError as ValidationError
 from ._fanout import fan_out as fan_out
 from ._http import Headers as Headers
 from ._http import Timeout as Timeout
@@ -271,6 +272,7 @@ __all__ = (
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
+    "ValidationError",
     "fan_out",
     "transform_schema",
 )

@@ -4,6 +4,9 @@ Forward compatibility: a wire object decoded from JSON that carried keys this cl
 not know keeps them, in its instance `__dict__` under `EXTRA` (a dict, possibly empty).
 The same entry marks every object *above* such an object, so that `to_dict()`/`to_json()`
 know to walk the tree; objects from clean replies have no entry and convert at C speed.
+
+The names of pydantic's model API that the official SDK's users call (`model_validate`,
+`model_dump`, ...) are here too, on every wire type.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import msgspec
 
+from .._errors import ValidationError
+
 __all__ = (
     "EXTRA",
     "BaseStruct",
     "TaggedStruct",
     "Unknown",
+    "check_tag",
     "encode_json",
     "extra_of",
     "mark_drift",
@@ -249,6 +255,34 @@ class BaseStruct(
             return config.tag
         raise KeyError(key)
 
+    @classmethod
+    def model_validate(cls: type[_S], obj: object) -> _S:
+        """`obj` (a dict, as `model_dump()` gives) as this type; an instance is returned as is.
+
+        Decoded as a reply is: unknown keys are kept, blocks of unknown types become
+        `UnknownBlock`s, absent known keys take their default. Raises `ValidationError`
+        (a `ValueError`) for data that is not this type.
+        """
+        if isinstance(obj, cls):
+            return obj
+        from ._decode import validate
+
+        try:
+            data = encode_json(obj)
+        except NotImplementedError as exc:
+            raise ValidationError(f"invalid {cls.__name__}: {exc}") from None
+        return validate(cls, data)
+
+    @classmethod
+    def model_validate_json(cls: type[_S], json_data: str | bytes | bytearray) -> _S:
+        """The JSON `json_data` as this type, decoded as `model_validate` decodes a dict.
+
+        Raises `ValidationError` (a `ValueError`) for invalid JSON or data of another type.
+        """
+        from ._decode import validate
+
+        return validate(cls, json_data)
+
     # msgspec's own copy and pickle support leave the instance `__dict__` out: unknown
     # keys and `_request_id` live there.
     def __copy__(self: _S) -> _S:
@@ -273,6 +307,13 @@ def _without_none(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_none(v) for v in value]
     return value
+
+
+def check_tag(cls: type[msgspec.Struct], value: object) -> None:
+    """Raise `ValidationError` unless `value` is the `type` of the tagged type `cls`."""
+    tag = cls.__struct_config__.tag
+    if value != tag:
+        raise ValidationError(f"{cls.__name__} has type {tag!r}, not {value!r}")
 
 
 class TaggedStruct(BaseStruct, tag_field="type"):

@@ -25,8 +25,8 @@ from typing import Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-from .._errors import EventProtocolError, ProtocolError
-from ._base import Unknown, mark_drift
+from .._errors import EventProtocolError, ProtocolError, ValidationError
+from ._base import Unknown, check_tag, mark_drift
 from ._wire import (
     ContentBlock,
     Message,
@@ -47,9 +47,11 @@ __all__ = (
     "decode_content_block",
     "decode_event",
     "decode_message",
+    "validate",
 )
 
 _T = TypeVar("_T")
+_S = TypeVar("_S", bound=msgspec.Struct)
 
 _UNKNOWN: dict[type, type[Unknown]] = {}
 for _union, _unknown in (
@@ -268,6 +270,24 @@ def convert_key(tp: type[msgspec.Struct], key: str, value: Any) -> tuple[bool, A
         return True, _lenient(msgspec.json.encode(value), field.type)[0]
     except _Invalid as exc:
         raise EventProtocolError(f"invalid {key!r}: {exc}") from None
+
+
+def validate(tp: type[_S], data: bytes | bytearray | str) -> _S:
+    """`tp.model_validate_json(data)`: `data` decoded as a reply is (see above).
+
+    Raises `ValidationError` for invalid JSON, for data no version of the API could send,
+    and for the JSON of another tagged type (`TextBlock` from a `thinking` block).
+    """
+    try:
+        value: object = _lenient(bytes(data) if isinstance(data, bytearray) else data, tp)[0]
+    except _Invalid as exc:
+        raise ValidationError(f"invalid {tp.__name__}: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise ValidationError(f"{tp.__name__} is not valid JSON: {exc}") from None
+    if isinstance(value, Unknown):  # the JSON of a tagged type with another `type`
+        check_tag(tp, value.type)
+    assert isinstance(value, tp)
+    return value
 
 
 class LenientDecoder(Generic[_T]):
