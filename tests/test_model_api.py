@@ -8,20 +8,35 @@ too, so that the page stays true.
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
+import msgspec
 import pytest
+from hypothesis import given, settings
 
 from anyio_claude import ValidationError
+from anyio_claude.streaming import MessageAccumulator, decode_event
 from anyio_claude.types import (
+    ContentBlockDeltaEvent,
+    DeletedMessageBatch,
     Message,
     MessageBatch,
+    MessageBatchIndividualResponse,
+    MessageStartEvent,
+    MessageTokensCount,
+    ModelInfo,
     TextBlock,
     UnknownBlock,
     decode_message,
 )
 from anyio_claude.types._base import BaseStruct
+
+from ._events import event_streams
+
+CAP = {"supported": True}
+NO = {"supported": False}
 
 MESSAGE: dict[str, Any] = {
     "id": "msg_01",
@@ -91,6 +106,47 @@ BATCH: dict[str, Any] = {
     "x_batch": [1],
 }
 
+MODEL_INFO: dict[str, Any] = {
+    "id": "claude-sonnet-5-5",
+    "type": "model",
+    "display_name": "Claude Sonnet 5.5",
+    "created_at": "2026-02-19T00:00:00Z",
+    "max_input_tokens": 200000,
+    "max_tokens": 64000,
+    "lifecycle": "active",
+    "capabilities": {
+        "batch": CAP,
+        "citations": CAP,
+        "code_execution": NO,
+        "context_management": {"supported": True, "clear_thinking_20251015": CAP},
+        "effort": {"supported": True, "low": CAP, "medium": CAP, "high": CAP, "max": NO},
+        "image_input": CAP,
+        "pdf_input": CAP,
+        "server_tools": {"supported": True, "code_execution": NO, "web_search": CAP},
+        "structured_outputs": CAP,
+        "thinking": {
+            "supported": True,
+            "types": {"adaptive": CAP, "between_tools": CAP, "disabled": CAP, "enabled": NO},
+        },
+        "x_capability": CAP,
+    },
+}
+
+RESULT_LINE: dict[str, Any] = {
+    "custom_id": "req-1",
+    "result": {"type": "succeeded", "message": MESSAGE},
+}
+
+START_EVENT: dict[str, Any] = {
+    "type": "message_start",
+    "message": {**MESSAGE, "content": [], "stop_reason": None},
+}
+DELTA_EVENT: dict[str, Any] = {
+    "type": "content_block_delta",
+    "index": 2,
+    "delta": {"type": "text_delta", "text": "Hi", "x_delta": True},
+}
+
 
 def official(name: str) -> Any:
     import anthropic.types
@@ -100,6 +156,34 @@ def official(name: str) -> Any:
         if hasattr(module, name):
             return getattr(module, name)
     raise LookupError(name)
+
+
+# (our type, the official type's name, the data): every case both sides accept.
+CASES: dict[str, tuple[type[BaseStruct], str, dict[str, Any]]] = {
+    "message": (Message, "Message", MESSAGE),
+    "batch": (MessageBatch, "MessageBatch", BATCH),
+    "model info": (ModelInfo, "ModelInfo", MODEL_INFO),
+    "batch result line": (
+        MessageBatchIndividualResponse,
+        "MessageBatchIndividualResponse",
+        RESULT_LINE,
+    ),
+    "message_start": (MessageStartEvent, "RawMessageStartEvent", START_EVENT),
+    "content_block_delta": (ContentBlockDeltaEvent, "RawContentBlockDeltaEvent", DELTA_EVENT),
+    "deleted batch": (
+        DeletedMessageBatch,
+        "DeletedMessageBatch",
+        {"id": "b", "type": "message_batch_deleted"},
+    ),
+    "token count": (MessageTokensCount, "MessageTokensCount", {"input_tokens": 3}),
+    "text block": (TextBlock, "TextBlock", {"type": "text", "text": "hi", "x": 1}),
+}
+IDS = list(CASES)
+
+
+def both(case: str) -> tuple[BaseStruct, Any, dict[str, Any]]:
+    ours, name, data = CASES[case]
+    return ours.model_validate(copy.deepcopy(data)), official(name).model_validate(data), data
 
 
 # ----------------------------------------------------------------------- model_validate
@@ -173,3 +257,122 @@ def _pydantic_error() -> Exception:
     except Exception as exc:
         return exc
     raise AssertionError("the official model_validate_json accepted ''")
+
+
+@pytest.mark.parametrize("case", IDS)
+def test_model_validate_round_trips_and_reads_the_official_sdks_caches(case: str) -> None:
+    ours, theirs, data = both(case)
+    kind = type(ours)
+    for dumped in (ours.model_dump(), ours.model_dump(mode="json"), theirs.model_dump()):
+        again = kind.model_validate(dumped)
+        assert again == ours
+        assert again.to_dict() == ours.to_dict()  # unknown keys included
+    for text in (ours.model_dump_json(), theirs.model_dump_json(indent=2), json.dumps(data)):
+        for raw in (text, text.encode(), bytearray(text.encode())):
+            again = kind.model_validate_json(raw)
+            assert again == ours
+            assert again.to_dict() == ours.to_dict()
+    # ...and the official SDK reads what ours writes.
+    assert type(theirs).model_validate_json(ours.model_dump_json()) == theirs
+    assert type(theirs).model_validate(ours.model_dump()) == theirs
+
+
+# --------------------------------------------------------------------------- model_dump
+
+
+@pytest.mark.parametrize("case", IDS)
+def test_model_dump_is_the_official_sdks(case: str) -> None:
+    ours, theirs, data = both(case)
+    assert ours.model_dump() == theirs.model_dump()  # datetimes stay datetimes
+    assert ours.model_dump(mode="json") == theirs.model_dump(mode="json")
+    assert json.loads(ours.model_dump_json()) == json.loads(theirs.model_dump_json())
+    assert ours.model_dump_json(indent=2) == msgspec.json.format(ours.model_dump_json(), indent=2)
+    for key in data:
+        assert ours.model_dump(include={key}) == theirs.model_dump(include={key})
+        assert ours.model_dump(exclude={key}) == theirs.model_dump(exclude={key})
+        assert json.loads(ours.model_dump_json(include={key})) == theirs.model_dump(
+            mode="json", include={key}
+        )
+
+
+@pytest.mark.parametrize("case", IDS)
+def test_exclude_none_is_the_official_sdks(case: str) -> None:
+    # The None-valued fields and unknown keys of objects go; a None inside a tool's
+    # `input` or inside an unknown key's value stays.
+    ours, theirs, _ = both(case)
+    assert ours.model_dump(exclude_none=True) == theirs.model_dump(exclude_none=True)
+    assert json.loads(ours.model_dump_json(exclude_none=True)) == theirs.model_dump(
+        mode="json", exclude_none=True
+    )
+
+
+@pytest.mark.parametrize("case", IDS)
+def test_exclude_unset_is_the_official_sdks_for_what_the_api_left_out(case: str) -> None:
+    # No case sends null for an optional field: then "not set" and "at its default" agree.
+    ours, theirs, _ = both(case)
+    assert ours.model_dump(exclude_unset=True) == theirs.model_dump(exclude_unset=True)
+    assert ours.model_dump(exclude_defaults=True) == ours.model_dump(exclude_unset=True)
+    assert ours.model_dump(mode="json", exclude_unset=True) == ours.to_dict()
+
+
+def test_exclude_unset_also_drops_the_nulls_the_api_sent() -> None:
+    # Documented difference: msgspec does not record which keys the JSON had.
+    data = {**BATCH, "archived_at": None}
+    assert "archived_at" not in MessageBatch.model_validate(data).model_dump(exclude_unset=True)
+    theirs = official("MessageBatch").model_validate(data)
+    assert theirs.model_dump(exclude_unset=True)["archived_at"] is None
+
+
+def test_exclude_none_keeps_the_nulls_inside_server_tool_results() -> None:
+    # Documented difference: a server tool result's `content` is the JSON as sent here, and
+    # typed models in the official SDK.
+    result = {
+        "type": "web_search_result",
+        "url": "u",
+        "title": "t",
+        "encrypted_content": "e",
+        "page_age": None,
+    }
+    data = {
+        **MESSAGE,
+        "content": [
+            {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [result]}
+        ],
+    }
+    ours = Message.model_validate(data)
+    theirs = official("Message").model_validate(data)
+    assert ours.model_dump() == theirs.model_dump()
+    assert ours.model_dump(exclude_none=True)["content"][0]["content"] == [result]
+    assert "page_age" not in theirs.model_dump(exclude_none=True)["content"][0]["content"][0]
+
+
+def test_nested_include_and_exclude_are_refused() -> None:
+    message = Message.model_validate(MESSAGE)
+    assert message.model_dump(include={"id": True, "usage": ...}).keys() == {"id", "usage"}
+    with pytest.raises(ValueError, match="top-level keys"):
+        message.model_dump(exclude={"usage": {"input_tokens"}})
+
+
+def test_unknown_blocks_dump_their_json() -> None:
+    block = UnknownBlock("hologram", b'{"type":"hologram","a":null,"b":{"c":null}}')
+    assert block.model_dump() == block.model_dump(mode="json") == block.to_dict()
+    assert block.model_dump(exclude_none=True) == {"type": "hologram", "b": {"c": None}}
+    assert block.model_dump_json(exclude={"a"}) == '{"type":"hologram","b":{"c":null}}'
+
+
+# ------------------------------------------------------------------- generated messages
+
+
+@settings(max_examples=60, deadline=None)
+@given(event_streams())
+def test_generated_messages_dump_as_the_official_sdks(events: list[dict[str, Any]]) -> None:
+    acc = MessageAccumulator()
+    for event in events:
+        acc.update(decode_event(json.dumps(event)))
+    message = acc.snapshot
+    if any(isinstance(block, UnknownBlock) for block in message.content):
+        return  # the official model_validate refuses them (see above)
+    theirs = official("Message").model_validate(message.model_dump())
+    assert message.model_dump() == theirs.model_dump()
+    assert message.model_dump(exclude_none=True) == theirs.model_dump(exclude_none=True)
+    assert Message.model_validate_json(theirs.model_dump_json()) == message

@@ -11,8 +11,9 @@ The names of pydantic's model API that the official SDK's users call (`model_val
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
@@ -80,14 +81,17 @@ def _drifted(value: Any) -> bool:
     return False
 
 
-def _plain(obj: Any) -> Any:
+def _plain(obj: Any, full: bool = False, nones: bool = True) -> Any:
     """`obj` with every drifted Struct turned into a dict holding its unknown keys too.
 
-    Clean Structs and `Unknown`s are returned as they are, for msgspec to convert.
+    Clean Structs and `Unknown`s are returned as they are, for msgspec to convert, unless
+    `full` (every Struct becomes a dict of all its fields, defaults included) or not `nones`
+    (the fields and keys of Structs and `Unknown`s that are None are left out; the None
+    inside a plain dict, such as a tool's `input`, stay).
     """
     if isinstance(obj, msgspec.Struct):
         extra = extra_of(obj)
-        if extra is None:
+        if extra is None and not full and nones:
             return obj
         config = obj.__struct_config__
         out: dict[str, Any] = {}
@@ -95,20 +99,25 @@ def _plain(obj: Any) -> Any:
             out[config.tag_field] = config.tag
         for field in msgspec.structs.fields(obj):
             value = getattr(obj, field.name)
-            if config.omit_defaults:
+            if value is None and not nones:
+                continue
+            if config.omit_defaults and not full:
                 default = field.default
                 if field.default_factory is not msgspec.NODEFAULT:
                     default = field.default_factory()
                 if default is not msgspec.NODEFAULT and (value is default or value == default):
                     continue
-            out[field.encode_name] = _plain(value)
-        for key, value in extra.items():
-            out.setdefault(key, value)
+            out[field.encode_name] = _plain(value, full, nones)
+        for key, value in (extra or {}).items():
+            if value is not None or nones:
+                out.setdefault(key, value)
         return out
+    if isinstance(obj, Unknown) and not nones:
+        return {key: value for key, value in obj.to_dict().items() if value is not None}
     if isinstance(obj, (list, tuple)):
-        return [_plain(item) for item in obj]
+        return [_plain(item, full, nones) for item in obj]
     if isinstance(obj, dict):
-        return {key: _plain(value) for key, value in obj.items()}
+        return {key: _plain(value, full, nones) for key, value in obj.items()}
     return obj
 
 
@@ -146,16 +155,10 @@ def to_builtins(obj: object) -> Any:
 
 
 class _PydanticNames:
-    """`model_dump()` / `model_dump_json()`: `to_dict()` / `to_json()` under the names
-    pydantic (and so the official SDK) uses, taking its common keyword arguments."""
+    """`model_dump()` / `model_dump_json()`, as pydantic (and so the official SDK) has them,
+    taking its common keyword arguments."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:
-
-        def to_dict(self) -> dict[str, Any]: ...
-
-        def to_json(self, *, indent: int = 0) -> str: ...
 
     def model_dump(
         self,
@@ -170,22 +173,27 @@ class _PydanticNames:
         round_trip: bool = False,
         warnings: bool | str = True,
     ) -> dict[str, Any]:
-        """This object as a dict, like `to_dict()`.
+        """This object as a dict of every field, defaults included, and the unknown keys.
 
-        `include` / `exclude` keep / drop top-level keys; `exclude_none=True` drops keys
-        whose value is None, at any depth. Unset optional fields are always left out, keys
-        are always the API's, and values always JSON-compatible (datetimes are strings), so
-        `mode`, `by_alias`, `exclude_unset`, `exclude_defaults`, `round_trip` and `warnings`
-        change nothing.
+        `mode="json"` gives JSON-compatible values (datetimes become strings);
+        `exclude_unset` / `exclude_defaults` leave out the fields that hold their default
+        (msgspec does not record which fields the JSON set, so both do what `to_dict()`
+        does); `exclude_none` leaves out the fields and unknown keys that are None, of this
+        object and of the objects in it (not inside plain JSON values, such as a tool's
+        `input`); `include` / `exclude` keep / drop top-level keys. Keys are always the
+        API's, so `by_alias`, `round_trip` and `warnings` change nothing.
         """
-        result = self.to_dict()
+        result: dict[str, Any] = msgspec.to_builtins(
+            _plain(self, not (exclude_unset or exclude_defaults), not exclude_none),
+            builtin_types=() if mode == "json" else (datetime,),
+            enc_hook=_builtins_hook,
+        )
         if include is not None:
-            result = {k: v for k, v in result.items() if k in include}
+            keys = _top_level(include)
+            result = {k: v for k, v in result.items() if k in keys}
         if exclude is not None:
-            result = {k: v for k, v in result.items() if k not in exclude}
-        if exclude_none:
-            stripped: dict[str, Any] = _without_none(result)
-            return stripped
+            keys = _top_level(exclude)
+            result = {k: v for k, v in result.items() if k not in keys}
         return result
 
     def model_dump_json(
@@ -201,15 +209,28 @@ class _PydanticNames:
         round_trip: bool = False,
         warnings: bool | str = True,
     ) -> str:
-        """This object as JSON, like `to_json()`; the options are `model_dump`'s."""
-        if include is None and exclude is None and not exclude_none:
-            return self.to_json(indent=indent or 0)
+        """`model_dump(mode="json")` as a JSON string, indented when `indent` is given."""
         data = _encoder.encode(
-            self.model_dump(include=include, exclude=exclude, exclude_none=exclude_none)
+            self.model_dump(
+                mode="json",
+                include=include,
+                exclude=exclude,
+                exclude_unset=exclude_unset,
+                exclude_defaults=exclude_defaults,
+                exclude_none=exclude_none,
+            )
         )
         if indent:
             data = msgspec.json.format(data, indent=indent)
         return data.decode()
+
+
+def _top_level(keys: Collection[str]) -> Collection[str]:
+    # pydantic also takes nested specs ({"usage": {"input_tokens"}}): refuse them rather
+    # than read them as "all of usage".
+    if isinstance(keys, Mapping) and any(v is not True and v is not ... for v in keys.values()):
+        raise ValueError(f"include/exclude take top-level keys, not nested ones: {keys!r}")
+    return keys
 
 
 class BaseStruct(
@@ -299,14 +320,6 @@ def _restore(cls: type[_S], values: tuple[Any, ...], state: dict[str, Any]) -> _
     obj = cls(*values)
     obj.__dict__.update(state)
     return obj
-
-
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value]
-    return value
 
 
 def check_tag(cls: type[msgspec.Struct], value: object) -> None:
