@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from typing import Any
 
 import msgspec
@@ -28,6 +29,7 @@ from anyio_claude.types import (
     MessageTokensCount,
     ModelInfo,
     TextBlock,
+    ToolUseBlock,
     UnknownBlock,
     decode_message,
 )
@@ -358,6 +360,82 @@ def test_unknown_blocks_dump_their_json() -> None:
     assert block.model_dump() == block.model_dump(mode="json") == block.to_dict()
     assert block.model_dump(exclude_none=True) == {"type": "hologram", "b": {"c": None}}
     assert block.model_dump_json(exclude={"a"}) == '{"type":"hologram","b":{"c":null}}'
+
+
+# ----------------------------------------------------- attribute access to unknown keys
+
+
+def test_unknown_keys_read_as_attributes_as_in_the_official_sdk() -> None:
+    ours = Message.model_validate(MESSAGE)
+    theirs = official("Message").model_validate(MESSAGE)
+    assert ours.new_top == theirs.new_top == {"nested": [1, None]}
+    assert ours.x_none is theirs.x_none is None
+    assert ours.usage.x_usage == theirs.usage.x_usage == 3
+    block = ours.content[3]
+    assert isinstance(block, ToolUseBlock)
+    assert block.x_block == {"k": None}
+    with pytest.raises(AttributeError, match="x_absent"):
+        ours.x_absent  # noqa: B018
+    assert not hasattr(Message.model_validate({**MESSAGE, "new_top": 1}).usage, "new_top")
+
+
+def test_unknown_keys_never_shadow_what_the_class_defines() -> None:
+    data = {
+        **MESSAGE,
+        "to_dict": "shadow",
+        "model_dump": 1,
+        "model_extra": 2,
+        "_request_id": "req_evil",
+        "__wire_extra__": "evil",
+        "__class__": "evil",
+    }
+    message = Message.model_validate(data)
+    assert callable(message.to_dict) and callable(message.model_dump)
+    assert message._request_id is None
+    assert message.__class__ is Message
+    assert message.model_extra == {k: v for k, v in data.items() if k not in MESSAGE} | {
+        "new_top": MESSAGE["new_top"],
+        "x_none": None,
+    }
+    assert message.to_dict() == data
+    assert message["to_dict"] == "shadow"
+
+
+def test_unknown_keys_stay_attributes_through_copies_and_the_accumulator() -> None:
+    message = Message.model_validate(MESSAGE)
+    for clone in (
+        copy.copy(message),
+        copy.deepcopy(message),
+        pickle.loads(pickle.dumps(message)),
+    ):
+        assert clone.new_top == {"nested": [1, None]}
+        assert clone.usage.x_usage == 3
+    acc = MessageAccumulator()
+    start = {"type": "message_start", "message": {**MESSAGE, "content": [], "stop_reason": None}}
+    acc.update(decode_event(json.dumps(start)))
+    before = acc.snapshot  # copied from message_start's message
+    assert before.new_top == {"nested": [1, None]}
+    assert before.usage.x_usage == 3
+    delta = {
+        "type": "message_delta",
+        "delta": {"stop_reason": "end_turn", "x_late": 1},
+        "usage": {"output_tokens": 5, "x_total": 2},
+    }
+    acc.update(decode_event(json.dumps(delta)))
+    snapshot = acc.snapshot
+    assert snapshot.new_top == {"nested": [1, None]}
+    assert snapshot.x_late == 1
+    assert (snapshot.usage.x_usage, snapshot.usage.x_total) == (3, 2)
+
+
+def test_unknown_blocks_read_their_keys_as_attributes() -> None:
+    block = UnknownBlock("hologram", b'{"type":"hologram","frames":[1,2]}')
+    assert block.frames == [1, 2]
+    with pytest.raises(AttributeError, match="'UnknownBlock' object has no attribute 'depth'"):
+        block.depth  # noqa: B018
+    with pytest.raises(AttributeError):
+        block._frames  # noqa: B018
+    assert copy.copy(block) == block and pickle.loads(pickle.dumps(block)) == block
 
 
 # ------------------------------------------------------------------- generated messages

@@ -4,6 +4,8 @@ Forward compatibility: a wire object decoded from JSON that carried keys this cl
 not know keeps them, in its instance `__dict__` under `EXTRA` (a dict, possibly empty).
 The same entry marks every object *above* such an object, so that `to_dict()`/`to_json()`
 know to walk the tree; objects from clean replies have no entry and convert at C speed.
+The unknown keys that name nothing on the class are also copied into the `__dict__` itself,
+so that `obj.new_key` reads them at the cost of any attribute (no `__getattr__`).
 
 The names of pydantic's model API that the official SDK's users call (`model_validate`,
 `model_dump`, ...) are here too, on every wire type.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import msgspec
 
@@ -47,9 +49,22 @@ class _Drift:
 
 def mark_drift(obj: msgspec.Struct, extra: dict[str, Any]) -> None:
     """Store `extra` (unknown keys, possibly none) on `obj` and mark it as drifted."""
-    obj.__dict__[EXTRA] = extra
+    _set_extra(obj, extra)
     if extra:
         _Drift.seen = True
+
+
+def _set_extra(obj: msgspec.Struct, extra: dict[str, Any]) -> None:
+    # The keys are also attributes, unless the class has that name (a method, a property,
+    # the tag) or it starts with "_" (this module's entries, `_request_id`): a key the API
+    # adds can never shadow what the class defines. Fields are data descriptors and would
+    # win anyway, and unknown keys are never fields.
+    state = obj.__dict__
+    state[EXTRA] = extra
+    cls = type(obj)
+    for key, value in extra.items():
+        if not key.startswith("_") and not hasattr(cls, key):
+            state[key] = value
 
 
 def extra_of(obj: msgspec.Struct) -> dict[str, Any] | None:
@@ -69,7 +84,7 @@ def replace(obj: _T, **changes: Any) -> _T:
     if extra is None and any(map(_drifted, changes.values())):
         extra = {}
     if extra is not None:
-        new.__dict__[EXTRA] = extra
+        _set_extra(new, extra)
     return new
 
 
@@ -239,9 +254,10 @@ class BaseStruct(
     """Base of every response type: typed, keeps unknown keys, omits unset optionals.
 
     Unknown keys make the fast typed decode fail, and the lenient decoder (`_decode.py`)
-    then builds the object and keeps them: `obj["key"]` and `obj.model_extra` read them,
-    and `to_dict()`/`to_json()` include them. (Not attribute access: a `__getattr__` on
-    the class would slow down every attribute read, on the streaming hot path too.)
+    then builds the object and keeps them: `obj.key` (unless the class has that name),
+    `obj["key"]` and `obj.model_extra` read them, and `to_dict()`/`to_json()` include them.
+    Type checkers do not see them as attributes (as with pydantic's extra keys), so a typo
+    in a field name stays an error.
     """
 
     # Set on the objects a request returned (as in the official SDK); None elsewhere.
@@ -342,7 +358,8 @@ class Unknown(_PydanticNames):
     """A wire object of a `type` this client does not know, kept as the exact JSON it came in.
 
     It encodes back to the same bytes, so a new kind of content block can be sent back in
-    the next turn unchanged. `to_dict()` and item access (`block["field"]`) read its fields.
+    the next turn unchanged. `to_dict()`, item access (`block["field"]`) and attribute
+    access (`block.field`, which type checkers do not see) read its fields.
     """
 
     __slots__ = ("_dict", "raw", "type")
@@ -377,6 +394,17 @@ class Unknown(_PydanticNames):
 
     def __getitem__(self, key: str) -> Any:
         return self.to_dict()[key]
+
+    if not TYPE_CHECKING:  # as pydantic hides its own: typos stay type errors
+
+        def __getattr__(self, name: str) -> Any:
+            # Only names the class lacks come here: read them as keys, as the official SDK
+            # gives an unknown block's keys as attributes.
+            if not name.startswith("_"):
+                fields = self.to_dict()
+                if name in fields:
+                    return fields[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
