@@ -32,6 +32,7 @@ from anyio_claude.types import (
     ToolUseBlock,
     UnknownBlock,
     decode_message,
+    encode_json,
 )
 from anyio_claude.types._base import BaseStruct
 
@@ -134,6 +135,20 @@ MODEL_INFO: dict[str, Any] = {
     },
 }
 
+CLEAN: dict[str, Any] = {
+    "id": "msg_02",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-sonnet-5-5",
+    "content": [
+        {"type": "text", "text": "Hi", "citations": [MESSAGE["content"][2]["citations"][0]]},
+        MESSAGE["content"][0],
+    ],
+    "stop_reason": "end_turn",
+    "stop_sequence": None,
+    "usage": {"input_tokens": 10, "output_tokens": 20},
+}
+
 RESULT_LINE: dict[str, Any] = {
     "custom_id": "req-1",
     "result": {"type": "succeeded", "message": MESSAGE},
@@ -181,6 +196,20 @@ CASES: dict[str, tuple[type[BaseStruct], str, dict[str, Any]]] = {
     "text block": (TextBlock, "TextBlock", {"type": "text", "text": "hi", "x": 1}),
 }
 IDS = list(CASES)
+
+
+# Per case: an update of one field and one unknown key, for model_copy.
+UPDATES: dict[str, dict[str, Any]] = {
+    "message": {"model": "claude-opus-5", "x_new": [1]},
+    "batch": {"processing_status": "canceling", "x_new": [1]},
+    "model info": {"display_name": "Renamed", "x_new": [1]},
+    "batch result line": {"custom_id": "req-2", "x_new": [1]},
+    "message_start": {"x_new": [1]},
+    "content_block_delta": {"index": 7, "x_new": [1]},
+    "deleted batch": {"id": "b2", "x_new": [1]},
+    "token count": {"input_tokens": 4, "x_new": [1]},
+    "text block": {"text": "bye", "x_new": [1]},
+}
 
 
 def both(case: str) -> tuple[BaseStruct, Any, dict[str, Any]]:
@@ -407,6 +436,7 @@ def test_unknown_keys_stay_attributes_through_copies_and_the_accumulator() -> No
         copy.copy(message),
         copy.deepcopy(message),
         pickle.loads(pickle.dumps(message)),
+        message.model_copy(update={"model": "m"}),
     ):
         assert clone.new_top == {"nested": [1, None]}
         assert clone.usage.x_usage == 3
@@ -438,6 +468,92 @@ def test_unknown_blocks_read_their_keys_as_attributes() -> None:
     assert copy.copy(block) == block and pickle.loads(pickle.dumps(block)) == block
 
 
+# ---------------------------------------------------------------------- model_construct
+
+
+@pytest.mark.parametrize("case", IDS)
+def test_model_construct_builds_what_the_official_construct_builds(case: str) -> None:
+    ours, name, data = CASES[case]
+    built = ours.model_construct(**copy.deepcopy(data))
+    theirs = official(name).model_construct(**copy.deepcopy(data))
+    assert built.model_dump() == theirs.model_dump()
+    assert built == ours.model_validate(data)
+
+
+def test_model_construct_does_not_validate() -> None:
+    message = Message.model_construct(
+        id="msg_1",
+        content=[{"type": "text", "text": "hi"}, {"type": "hologram"}],
+        usage={"input_tokens": "many", "output_tokens": 2},
+        x_top=1,
+    )
+    assert message.content == [
+        TextBlock(text="hi"),
+        UnknownBlock("hologram", b'{"type":"hologram"}'),
+    ]
+    assert message.usage == {"input_tokens": "many", "output_tokens": 2}  # kept as given
+    assert message.model is None  # left out: None, as in the official SDK
+    assert message.x_top == 1
+    assert message.to_dict()["x_top"] == 1
+    theirs = official("Message").model_construct(id="msg_1", x_top=1)
+    assert Message.model_construct(id="msg_1", x_top=1).model_dump() == theirs.model_dump()
+    drifted = Message.model_construct(content=[{"type": "text", "text": "a", "x_block": 2}])
+    assert json.loads(drifted.to_json())["content"] == [{"type": "text", "text": "a", "x_block": 2}]
+    block = ToolUseBlock.model_construct(type="tool_use", id="t", input=object())
+    assert block.name is None
+    with pytest.raises(ValidationError, match="ToolUseBlock has type 'tool_use', not 'text'"):
+        ToolUseBlock.model_construct(type="text")
+
+
+# --------------------------------------------------------------------------- model_copy
+
+
+@pytest.mark.parametrize("case", IDS)
+def test_model_copy_updates_as_the_official_sdk_does(case: str) -> None:
+    ours, theirs, _ = both(case)
+    update = UPDATES[case]
+    for deep in (False, True):
+        mine = ours.model_copy(update=update, deep=deep)
+        assert type(mine) is type(ours)
+        assert mine.model_dump() == theirs.model_copy(update=update, deep=deep).model_dump()
+        assert mine.x_new == [1]
+    assert ours.model_copy() == ours
+    assert ours.model_copy().to_dict() == ours.to_dict()
+    assert ours.model_dump() == theirs.model_dump()  # the original is unchanged
+
+
+def test_model_copy_is_shallow_unless_deep() -> None:
+    message = Message.model_validate(MESSAGE)
+    message._request_id = "req_1"
+    shallow, deep = message.model_copy(), message.model_copy(deep=True)
+    assert shallow.content is message.content
+    assert deep.content is not message.content and deep.content == message.content
+    assert deep.content[3].x_block == {"k": None}
+    for clone in (shallow, deep, message.model_copy(update={"id": "x"})):
+        assert clone._request_id == "req_1"
+        assert clone.new_top == {"nested": [1, None]}
+    theirs = official("Message").model_validate(MESSAGE)
+    assert theirs.model_copy().content is theirs.content  # the same in pydantic
+
+
+def test_model_copy_does_not_validate_its_update() -> None:
+    message = Message.model_validate(MESSAGE)
+    raw = [{"type": "text", "text": "kept as a dict"}]
+    assert message.model_copy(update={"content": raw}).content is raw
+    block = TextBlock(text="a").model_copy(update={"type": "text"})
+    assert block == TextBlock(text="a")
+    with pytest.raises(ValidationError, match="TextBlock has type 'text', not 'thinking'"):
+        TextBlock(text="a").model_copy(update={"type": "thinking"})
+
+
+def test_model_copy_with_a_drifted_part_writes_its_unknown_keys() -> None:
+    clean = Message.model_validate({**CLEAN, "content": []})
+    drifted = TextBlock.model_validate({"type": "text", "text": "a", "x_block": 1})
+    copied = clean.model_copy(update={"content": [drifted]})
+    assert json.loads(copied.to_json())["content"] == [{"type": "text", "text": "a", "x_block": 1}]
+    assert json.loads(encode_json(copied))["content"][0]["x_block"] == 1
+
+
 # ------------------------------------------------------------------- generated messages
 
 
@@ -454,3 +570,23 @@ def test_generated_messages_dump_as_the_official_sdks(events: list[dict[str, Any
     assert message.model_dump() == theirs.model_dump()
     assert message.model_dump(exclude_none=True) == theirs.model_dump(exclude_none=True)
     assert Message.model_validate_json(theirs.model_dump_json()) == message
+
+
+@settings(max_examples=60, deadline=None)
+@given(event_streams(drift=True))
+def test_model_validate_inverts_model_dump(events: list[dict[str, Any]]) -> None:
+    acc = MessageAccumulator()
+    for event in events:
+        acc.update(decode_event(json.dumps(event)))
+    message = acc.snapshot
+    for again in (
+        Message.model_validate(message.model_dump()),
+        Message.model_validate(message.model_dump(mode="json")),
+        Message.model_validate_json(message.model_dump_json()),
+        Message.model_construct(**message.model_dump()),
+        message.model_copy(deep=True),
+    ):
+        # `==` compares an `UnknownBlock`'s bytes, which a dump re-encodes.
+        assert again.model_dump() == message.model_dump()
+        assert again.to_dict() == message.to_dict()
+        assert list(map(type, again.content)) == list(map(type, message.content))

@@ -8,11 +8,12 @@ The unknown keys that name nothing on the class are also copied into the `__dict
 so that `obj.new_key` reads them at the cost of any attribute (no `__getattr__`).
 
 The names of pydantic's model API that the official SDK's users call (`model_validate`,
-`model_dump`, ...) are here too, on every wire type.
+`model_dump`, `model_copy`, ...) are here too, on every wire type.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -319,6 +320,39 @@ class BaseStruct(
         from ._decode import validate
 
         return validate(cls, json_data)
+
+    @classmethod
+    def model_construct(cls: type[_S], **values: Any) -> _S:
+        """An instance built from `values` without validation, as the official SDK builds one.
+
+        Nested dicts and lists become wire objects where they decode as the field's type,
+        and any value that does not is kept as given; a field left out is None, and keys
+        this type does not know are kept as unknown keys.
+        """
+        from ._decode import construct
+
+        return construct(cls, values)
+
+    def model_copy(self: _S, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> _S:
+        """A copy (of every level when `deep`), with the fields and unknown keys in `update`
+        replaced. As in pydantic, `update` is not validated."""
+        new = copy.deepcopy(self) if deep else self.__copy__()
+        config = type(self).__struct_config__
+        known: dict[str, Any] = {}
+        unknown: dict[str, Any] = {}
+        for key, value in (update or {}).items():
+            if key in self.__struct_fields__:
+                known[key] = value
+            elif key == config.tag_field:
+                check_tag(type(self), value)
+            else:
+                unknown[key] = value
+        for key, value in known.items():
+            setattr(new, key, value)
+        extra = extra_of(new)
+        if unknown or (extra is None and any(map(_drifted, known.values()))):
+            mark_drift(new, {**(extra or {}), **unknown})
+        return new
 
     # msgspec's own copy and pickle support leave the instance `__dict__` out: unknown
     # keys and `_request_id` live there.
