@@ -8,9 +8,12 @@ too, so that the page stays true.
 
 from __future__ import annotations
 
+import ast
 import copy
+import inspect
 import json
 import pickle
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -29,12 +32,15 @@ from anyio_claude.types import (
     MessageTokensCount,
     ModelInfo,
     TextBlock,
+    TextDelta,
+    ThinkingBlock,
     ToolUseBlock,
     UnknownBlock,
+    _wire,
     decode_message,
     encode_json,
 )
-from anyio_claude.types._base import BaseStruct
+from anyio_claude.types._base import BaseStruct, TaggedStruct
 
 from ._events import event_streams
 
@@ -552,6 +558,102 @@ def test_model_copy_with_a_drifted_part_writes_its_unknown_keys() -> None:
     copied = clean.model_copy(update={"content": [drifted]})
     assert json.loads(copied.to_json())["content"] == [{"type": "text", "text": "a", "x_block": 1}]
     assert json.loads(encode_json(copied))["content"][0]["x_block"] == 1
+
+
+# ---------------------------------------------------------------- type= on tagged types
+
+
+def tagged_types() -> list[type[TaggedStruct]]:
+    found: list[type[TaggedStruct]] = []
+    stack = list(TaggedStruct.__subclasses__())
+    while stack:
+        kind = stack.pop()
+        found.append(kind)
+        stack += kind.__subclasses__()
+    return found
+
+
+def test_tagged_types_take_their_type() -> None:
+    assert TextBlock(type="text", text="hi") == TextBlock(text="hi")
+    assert TextDelta(type="text_delta", text="x").type == "text_delta"
+    for kind in tagged_types():
+        tag = kind.__struct_config__.tag
+        required = {f.name: None for f in msgspec.structs.fields(kind) if f.required}
+        built = kind(type=tag, **required)
+        assert built.type == tag == kind.type
+        assert msgspec.json.decode(encode_json(built))["type"] == tag
+        assert "type" not in kind.__struct_fields__
+
+
+def test_a_wrong_type_is_a_validation_error_naming_it() -> None:
+    with pytest.raises(ValidationError, match="TextBlock has type 'text', not 'thinking'"):
+        TextBlock(type="thinking", text="hi")
+    with pytest.raises(ValidationError, match="ThinkingBlock has type 'thinking', not None"):
+        ThinkingBlock(type=None, thinking="", signature="")
+
+
+def test_the_official_constructor_idiom_builds_equal_objects() -> None:
+    theirs = official("TextBlock")(type="text", text="hi", citations=None)
+    ours = TextBlock(type="text", text="hi", citations=None)
+    assert ours.model_dump() == theirs.model_dump()
+    assert TextBlock.model_validate(theirs.model_dump()) == ours
+
+
+def test_decoding_never_calls_the_constructor(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The `type=` check costs nothing where replies are decoded and streams accumulated
+    # (only the slow path that keeps unknown keys builds objects by calling their class).
+    def refuse(cls: type, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"{cls.__name__}(...) called")
+
+    stream = [
+        {"type": "message_start", "message": {**CLEAN, "content": []}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "a"}},
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 1},
+        },
+        {"type": "message_stop"},
+    ]
+    monkeypatch.setattr(type(TextBlock), "__call__", refuse)
+    with pytest.raises(AssertionError, match="called"):
+        TextBlock(text="a")
+    decode_message(json.dumps(CLEAN))
+    Message.model_validate(CLEAN)
+    acc = MessageAccumulator()
+    for event in stream:
+        acc.update(decode_event(json.dumps(event)))
+    assert acc.snapshot.to_dict()["content"] == [{"type": "text", "text": "a"}]
+
+
+def test_a_type_other_than_the_tag_is_refused_at_class_creation() -> None:
+    with pytest.raises(TypeError, match=r"Odd: `type` must be the tag, 'odd'"):
+
+        class Odd(TaggedStruct, tag="odd"):
+            type: str = "even"
+
+
+def test_every_tagged_wire_type_declares_its_type_for_type_checkers() -> None:
+    # `type: Final[Literal["text"]] = "text"`: what makes `TextBlock(type="text", ...)`
+    # type-check, and `block.type == "text"` narrow. (A `ClassVar` would decode the same.)
+    tree = ast.parse(Path(inspect.getfile(_wire)).read_text(encoding="utf-8"))
+    checked = 0
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        tag = next((k.value for k in node.keywords if k.arg == "tag"), None)
+        if not isinstance(tag, ast.Constant):
+            continue
+        declared = [
+            s for s in node.body if isinstance(s, ast.AnnAssign) and ast.unparse(s.target) == "type"
+        ]
+        assert len(declared) == 1, node.name
+        expected = f"type: Final[Literal[{tag.value!r}]] = {tag.value!r}"
+        assert ast.unparse(declared[0]).replace('"', "'") == expected, node.name
+        checked += 1
+    assert checked == len([t for t in tagged_types() if t.__module__ == _wire.__name__])
 
 
 # ------------------------------------------------------------------- generated messages

@@ -14,6 +14,7 @@ The names of pydantic's model API that the official SDK's users call (`model_val
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -21,6 +22,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import msgspec
 
 from .._errors import ValidationError
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:
+    from typing_extensions import dataclass_transform
 
 __all__ = (
     "EXTRA",
@@ -379,12 +385,42 @@ def check_tag(cls: type[msgspec.Struct], value: object) -> None:
         raise ValidationError(f"{cls.__name__} has type {tag!r}, not {value!r}")
 
 
-class TaggedStruct(BaseStruct, tag_field="type"):
+class _TaggedMeta(msgspec.StructMeta):
+    """The metaclass of the tagged types: their `type` is a class attribute at run time
+    (msgspec's tag) that the constructor also takes as an argument."""
+
+    def __new__(
+        mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> _TaggedMeta:
+        annotations: dict[str, Any] | None = namespace.get("__annotations__")
+        if annotations is not None and "type" in annotations:
+            if namespace.get("type") != kwargs.get("tag"):
+                raise TypeError(f"{name}: `type` must be the tag, {kwargs.get('tag')!r}")
+            # Declared as a field, for type checkers; a field named like the tag field
+            # would be refused by msgspec, which keeps a class attribute instead.
+            annotations["type"] = ClassVar[str]
+        return super().__new__(mcls, name, bases, namespace, **kwargs)
+
+    if not TYPE_CHECKING:  # type checkers would take its signature for the constructor's
+
+        def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+            if "type" in kwargs:
+                check_tag(cls, kwargs.pop("type"))
+            return super().__call__(*args, **kwargs)
+
+
+# For type checkers, the fields of tagged types are keyword-only (as pydantic's are), so
+# that `type`, declared first with its one value as default, can come before the others.
+@dataclass_transform(kw_only_default=True, field_specifiers=(msgspec.field,))
+class TaggedStruct(BaseStruct, tag_field="type", metaclass=_TaggedMeta):
     """Base of the members of tagged unions (blocks, deltas, events, citations).
 
-    Subclasses declare `type` as a `ClassVar` so that `obj.type` works like in the official
-    SDK (and narrows unions in type checkers) while msgspec keeps using the tag to pick
-    the class.
+    Subclasses declare `type: Final[Literal["text"]] = "text"`, the value of their tag: so
+    `obj.type` works like in the official SDK and narrows unions in type checkers, and
+    `TextBlock(type="text", text="hi")` type-checks (a `type` other than the tag raises
+    `ValidationError`). At run time `type` is a class attribute, not a field: msgspec writes
+    and reads it as the tag, and the typed decode never calls the constructor (only the
+    lenient path, for objects with unknown keys, does).
     """
 
 
