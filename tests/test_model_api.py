@@ -239,6 +239,7 @@ def test_model_validate_decodes_as_replies_are_decoded() -> None:
     assert message.stop_reason == "new"
     assert message.to_dict() == data
     assert Message.model_validate_json(json.dumps(data)).to_dict() == data
+    assert TextBlock.model_validate({"text": "hi"}) == TextBlock(text="hi")  # the tag implied
     # Documented difference: the official model_validate refuses a block type it does not
     # know (the official SDK's own reply parsing accepts it).
     with pytest.raises(ValueError):
@@ -304,7 +305,8 @@ def test_model_validate_round_trips_and_reads_the_official_sdks_caches(case: str
         again = kind.model_validate(dumped)
         assert again == ours
         assert again.to_dict() == ours.to_dict()  # unknown keys included
-    for text in (ours.model_dump_json(), theirs.model_dump_json(indent=2), json.dumps(data)):
+    texts = (ours.model_dump_json(), theirs.model_dump_json(indent=2), theirs.to_json())
+    for text in (*texts, json.dumps(data)):
         for raw in (text, text.encode(), bytearray(text.encode())):
             again = kind.model_validate_json(raw)
             assert again == ours
