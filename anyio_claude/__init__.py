@@ -52,6 +52,7 @@ from ._errors import RetryableError as RetryableError
 from ._errors import ServiceUnavailableError as ServiceUnavailableError
 from ._errors import SSEProtocolError as SSEProtocolError
 from ._errors import UnprocessableEntityError as UnprocessableEntityError
+from ._errors import ValidationError as ValidationError
 from ._fanout import fan_out as fan_out
 from ._gen_error_names import __all__ as _error_code_classes
 from ._http import Headers as Headers
@@ -297,6 +298,7 @@ __all__ = (
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
+    "ValidationError",
     "fan_out",
     "file_from_path",
     "not_given",

@@ -7,6 +7,8 @@
     ├── ProtocolError                  the peer broke the wire protocol (sans-I/O layers)
     │   ├── SSEProtocolError           bad SSE framing, or an event over the size cap
     │   └── EventProtocolError         an event that is not valid JSON / out of order
+    ├── ValidationError                `Model.model_validate(...)` got data it cannot accept
+    │                                  (also a ValueError, as pydantic's is)
     └── APIError                       anything that went wrong talking to the API
         ├── APIConnectionError         could not connect, or the connection broke
         │   ├── APITimeoutError        connect/read/write/pool/overall/idle timeout
@@ -82,6 +84,16 @@ class SSEProtocolError(ProtocolError):
 
 class EventProtocolError(ProtocolError):
     """A stream event was not valid JSON of a known shape, or arrived out of order."""
+
+
+class ValidationError(ClaudeError, ValueError):
+    """`Model.model_validate` / `model_validate_json` got data that is not that type, or a
+    tagged type (`TextBlock`, ...) was given another `type`.
+
+    Also a `ValueError`, as pydantic's `ValidationError` is, so `except ValueError` written
+    around the official SDK's models catches it too. The message names the type and the
+    path to the value (`$.usage.input_tokens`).
+    """
 
 
 class APIError(ClaudeError):

@@ -29,6 +29,7 @@ from anyio_claude.streaming import ParsedContentBlockStopEvent, StreamEvent
 from anyio_claude.types import (
     BetaCompactionBlock,
     ContentBlock,
+    ContentBlockDeltaEvent,
     DeletedMessageBatch,
     Message,
     MessageBatch,
@@ -40,6 +41,7 @@ from anyio_claude.types import (
     ParsedMessage,
     StopReason,
     TextBlock,
+    TextDelta,
     ThinkingBlock,
     ToolUnionParam,
     ToolUseBlock,
@@ -260,6 +262,38 @@ def message_fields(message: Message) -> None:
     assert_type(message.model_extra, dict[str, Any])
     assert_type(message["brand_new_key"], Any)
     print(stop)
+
+
+def model_api(data: dict[str, Any], cached: bytes) -> None:
+    # pydantic's model API, as fixtures and caches written for the official SDK call it.
+    message = Message.model_validate(data)
+    assert_type(message, Message)
+    assert_type(Message.model_validate_json(cached), Message)
+    assert_type(Message.model_validate_json(cached.decode()), Message)
+    assert_type(message.model_copy(update={"model": MODEL}, deep=True), Message)
+    assert_type(Message.model_construct(id="msg_1", content=[]), Message)
+    assert_type(ModelInfo.model_validate(data).model_copy(), ModelInfo)
+    block = TextBlock(type="text", text="hi")
+    assert_type(block, TextBlock)
+    assert_type(block.type, Literal["text"])
+    assert_type(TextBlock(text="hi", citations=None).model_copy(update={"text": "bye"}), TextBlock)
+    assert_type(TextBlock.model_validate({"type": "text", "text": "hi"}), TextBlock)
+    assert_type(ThinkingBlock(type="thinking", thinking="", signature="s"), ThinkingBlock)
+    assert_type(ToolUseBlock(type="tool_use", id="t", name="n", input={}), ToolUseBlock)
+    assert_type(
+        ContentBlockDeltaEvent(
+            type="content_block_delta", index=0, delta=TextDelta(type="text_delta", text="a")
+        ),
+        ContentBlockDeltaEvent,
+    )
+    # What both checkers still reject (mypy's warn_unused_ignores checks each ignore is
+    # needed; pyright honours them too): another tag, a misspelt field, a reassigned tag,
+    # and an unknown key read as an attribute, which works at run time only, as pydantic's
+    # extra keys do (`message["key"]` and `message.model_extra` are typed).
+    TextBlock(type="thinking", text="hi")  # type: ignore[arg-type]
+    TextBlock(type="text", txt="hi")  # type: ignore[call-arg]
+    print(message.brand_new_key)  # type: ignore[attr-defined]
+    block.type = "text"  # type: ignore[misc]
 
 
 def narrowing_raw_events(event: MessageStreamEvent) -> None:

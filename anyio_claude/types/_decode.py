@@ -25,8 +25,8 @@ from typing import Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-from .._errors import EventProtocolError, ProtocolError
-from ._base import Unknown, mark_drift
+from .._errors import EventProtocolError, ProtocolError, ValidationError
+from ._base import Unknown, check_tag, encode_json, mark_drift
 from ._wire import (
     ContentBlock,
     Message,
@@ -42,14 +42,17 @@ from ._wire import (
 
 __all__ = (
     "LenientDecoder",
+    "construct",
     "convert_key",
     "decode_batch_result_line",
     "decode_content_block",
     "decode_event",
     "decode_message",
+    "validate",
 )
 
 _T = TypeVar("_T")
+_S = TypeVar("_S", bound=msgspec.Struct)
 
 _UNKNOWN: dict[type, type[Unknown]] = {}
 for _union, _unknown in (
@@ -268,6 +271,60 @@ def convert_key(tp: type[msgspec.Struct], key: str, value: Any) -> tuple[bool, A
         return True, _lenient(msgspec.json.encode(value), field.type)[0]
     except _Invalid as exc:
         raise EventProtocolError(f"invalid {key!r}: {exc}") from None
+
+
+def validate(tp: type[_S], data: bytes | bytearray | str) -> _S:
+    """`tp.model_validate_json(data)`: `data` decoded as a reply is (see above).
+
+    Raises `ValidationError` for invalid JSON, for data no version of the API could send,
+    and for the JSON of another tagged type (`TextBlock` from a `thinking` block).
+    """
+    try:
+        value: object = _lenient(bytes(data) if isinstance(data, bytearray) else data, tp)[0]
+    except _Invalid as exc:
+        raise ValidationError(f"invalid {tp.__name__}: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise ValidationError(f"{tp.__name__} is not valid JSON: {exc}") from None
+    if isinstance(value, Unknown):  # the JSON of a tagged type with another `type`
+        check_tag(tp, value.type)
+    assert isinstance(value, tp)
+    return value
+
+
+def construct(tp: type[_S], values: dict[str, Any]) -> _S:
+    """`tp.model_construct(**values)`: no validation, as the official SDK's `construct`.
+
+    Each value of a known key is decoded as its field's type when it can be (so nested
+    dicts become wire objects) and kept as given when it cannot; a field left out is None;
+    other keys are kept as unknown keys. Only a `type` other than a tagged type's own
+    raises (`ValidationError`).
+    """
+    by_key, required = _struct_fields(tp)
+    tag_field = tp.__struct_config__.tag_field
+    kwargs: dict[str, Any] = {field.name: None for field in required}
+    extra: dict[str, Any] = {}
+    drifted = False
+    for key, value in values.items():
+        field = by_key.get(key)
+        if field is not None:
+            kwargs[field.name], value_drifted = _loose(value, field.type)
+            drifted = drifted or value_drifted
+        elif key == tag_field:
+            check_tag(tp, value)
+        else:
+            extra[key] = value
+    obj = tp(**kwargs)
+    if extra or drifted:
+        mark_drift(obj, extra)
+    return obj
+
+
+def _loose(value: Any, tp: Any) -> tuple[Any, bool]:
+    # `value` decoded as `tp` (and whether it kept unknown keys), or as given if it cannot be.
+    try:
+        return _lenient(encode_json(value), tp)
+    except (_Invalid, NotImplementedError):
+        return value, False
 
 
 class LenientDecoder(Generic[_T]):

@@ -10,7 +10,7 @@ events and citations), and a field typed with a `Literal` may hold a newer strin
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Any, Final, Literal, Union
 
 import msgspec
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class CitationCharLocation(TaggedStruct, tag="char_location"):
     """A citation of a character range in a plain-text document."""
 
-    type: ClassVar[Literal["char_location"]] = "char_location"
+    type: Final[Literal["char_location"]] = "char_location"
     cited_text: str
     document_index: int
     start_char_index: int
@@ -37,7 +37,7 @@ class CitationCharLocation(TaggedStruct, tag="char_location"):
 class CitationPageLocation(TaggedStruct, tag="page_location"):
     """A citation of a page range in a PDF document."""
 
-    type: ClassVar[Literal["page_location"]] = "page_location"
+    type: Final[Literal["page_location"]] = "page_location"
     cited_text: str
     document_index: int
     start_page_number: int
@@ -49,7 +49,7 @@ class CitationPageLocation(TaggedStruct, tag="page_location"):
 class CitationContentBlockLocation(TaggedStruct, tag="content_block_location"):
     """A citation of a range of blocks in a custom-content document."""
 
-    type: ClassVar[Literal["content_block_location"]] = "content_block_location"
+    type: Final[Literal["content_block_location"]] = "content_block_location"
     cited_text: str
     document_index: int
     start_block_index: int
@@ -61,7 +61,7 @@ class CitationContentBlockLocation(TaggedStruct, tag="content_block_location"):
 class CitationsWebSearchResultLocation(TaggedStruct, tag="web_search_result_location"):
     """A citation of a web search result."""
 
-    type: ClassVar[Literal["web_search_result_location"]] = "web_search_result_location"
+    type: Final[Literal["web_search_result_location"]] = "web_search_result_location"
     cited_text: str
     encrypted_index: str
     url: str
@@ -71,7 +71,7 @@ class CitationsWebSearchResultLocation(TaggedStruct, tag="web_search_result_loca
 class CitationsSearchResultLocation(TaggedStruct, tag="search_result_location"):
     """A citation of a `search_result` content block."""
 
-    type: ClassVar[Literal["search_result_location"]] = "search_result_location"
+    type: Final[Literal["search_result_location"]] = "search_result_location"
     cited_text: str
     search_result_index: int
     source: str
@@ -100,7 +100,7 @@ TextCitation = Union[
 class TextBlock(TaggedStruct, tag="text"):
     """Text, with the citations that support it."""
 
-    type: ClassVar[Literal["text"]] = "text"
+    type: Final[Literal["text"]] = "text"
     text: str
     citations: list[TextCitation] | None = None
 
@@ -108,7 +108,7 @@ class TextBlock(TaggedStruct, tag="text"):
 class ThinkingBlock(TaggedStruct, tag="thinking"):
     """Extended thinking; pass it back unchanged (with its `signature`) in tool loops."""
 
-    type: ClassVar[Literal["thinking"]] = "thinking"
+    type: Final[Literal["thinking"]] = "thinking"
     thinking: str
     signature: str
 
@@ -116,14 +116,14 @@ class ThinkingBlock(TaggedStruct, tag="thinking"):
 class RedactedThinkingBlock(TaggedStruct, tag="redacted_thinking"):
     """Thinking that was encrypted for safety; pass it back unchanged."""
 
-    type: ClassVar[Literal["redacted_thinking"]] = "redacted_thinking"
+    type: Final[Literal["redacted_thinking"]] = "redacted_thinking"
     data: str
 
 
 class ToolUseBlock(TaggedStruct, tag="tool_use"):
     """A call of one of your tools; answer it with a `tool_result` block."""
 
-    type: ClassVar[Literal["tool_use"]] = "tool_use"
+    type: Final[Literal["tool_use"]] = "tool_use"
     id: str
     name: str
     input: Any
@@ -134,7 +134,7 @@ class ToolUseBlock(TaggedStruct, tag="tool_use"):
 class ServerToolUseBlock(TaggedStruct, tag="server_tool_use"):
     """A call of a server tool (web search, web fetch, code execution, ...)."""
 
-    type: ClassVar[Literal["server_tool_use"]] = "server_tool_use"
+    type: Final[Literal["server_tool_use"]] = "server_tool_use"
     id: str
     name: str
     input: Any
@@ -144,7 +144,7 @@ class ServerToolUseBlock(TaggedStruct, tag="server_tool_use"):
 class WebSearchToolResultBlock(TaggedStruct, tag="web_search_tool_result"):
     """The result of a `web_search` server tool call (`content` as sent)."""
 
-    type: ClassVar[Literal["web_search_tool_result"]] = "web_search_tool_result"
+    type: Final[Literal["web_search_tool_result"]] = "web_search_tool_result"
     tool_use_id: str
     content: Any
     caller: Any = None
@@ -153,7 +153,7 @@ class WebSearchToolResultBlock(TaggedStruct, tag="web_search_tool_result"):
 class WebFetchToolResultBlock(TaggedStruct, tag="web_fetch_tool_result"):
     """The result of a `web_fetch` server tool call (`content` as sent)."""
 
-    type: ClassVar[Literal["web_fetch_tool_result"]] = "web_fetch_tool_result"
+    type: Final[Literal["web_fetch_tool_result"]] = "web_fetch_tool_result"
     tool_use_id: str
     content: Any
     caller: Any = None
@@ -162,7 +162,7 @@ class WebFetchToolResultBlock(TaggedStruct, tag="web_fetch_tool_result"):
 class CodeExecutionToolResultBlock(TaggedStruct, tag="code_execution_tool_result"):
     """The result of a `code_execution` server tool call (`content` as sent)."""
 
-    type: ClassVar[Literal["code_execution_tool_result"]] = "code_execution_tool_result"
+    type: Final[Literal["code_execution_tool_result"]] = "code_execution_tool_result"
     tool_use_id: str
     content: Any
 
@@ -170,7 +170,7 @@ class CodeExecutionToolResultBlock(TaggedStruct, tag="code_execution_tool_result
 class BashCodeExecutionToolResultBlock(TaggedStruct, tag="bash_code_execution_tool_result"):
     """The result of a `bash_code_execution` server tool call (`content` as sent)."""
 
-    type: ClassVar[Literal["bash_code_execution_tool_result"]] = "bash_code_execution_tool_result"
+    type: Final[Literal["bash_code_execution_tool_result"]] = "bash_code_execution_tool_result"
     tool_use_id: str
     content: Any
 
@@ -180,7 +180,7 @@ class TextEditorCodeExecutionToolResultBlock(
 ):
     """The result of a `text_editor_code_execution` server tool call (`content` as sent)."""
 
-    type: ClassVar[Literal["text_editor_code_execution_tool_result"]] = (
+    type: Final[Literal["text_editor_code_execution_tool_result"]] = (
         "text_editor_code_execution_tool_result"
     )
     tool_use_id: str
@@ -190,7 +190,7 @@ class TextEditorCodeExecutionToolResultBlock(
 class ToolSearchToolResultBlock(TaggedStruct, tag="tool_search_tool_result"):
     """The result of a tool search server tool call (`content` as sent)."""
 
-    type: ClassVar[Literal["tool_search_tool_result"]] = "tool_search_tool_result"
+    type: Final[Literal["tool_search_tool_result"]] = "tool_search_tool_result"
     tool_use_id: str
     content: Any
 
@@ -198,7 +198,7 @@ class ToolSearchToolResultBlock(TaggedStruct, tag="tool_search_tool_result"):
 class ContainerUploadBlock(TaggedStruct, tag="container_upload"):
     """A file uploaded to the code execution container."""
 
-    type: ClassVar[Literal["container_upload"]] = "container_upload"
+    type: Final[Literal["container_upload"]] = "container_upload"
     file_id: str
 
 
@@ -353,7 +353,7 @@ class Usage(BaseStruct):
 class RefusalStopDetails(TaggedStruct, tag="refusal"):
     """Why the model refused: a policy `category` and a human-readable `explanation`."""
 
-    type: ClassVar[Literal["refusal"]] = "refusal"
+    type: Final[Literal["refusal"]] = "refusal"
     category: (
         Literal["cyber", "bio", "frontier_llm", "reasoning_extraction", "general_harms"] | None
     ) = None
@@ -448,35 +448,35 @@ class ErrorResponse(BaseStruct):
 class TextDelta(TaggedStruct, tag="text_delta"):
     """More text for a `text` block."""
 
-    type: ClassVar[Literal["text_delta"]] = "text_delta"
+    type: Final[Literal["text_delta"]] = "text_delta"
     text: str
 
 
 class InputJSONDelta(TaggedStruct, tag="input_json_delta"):
     """More of a tool call's input JSON (complete only at `content_block_stop`)."""
 
-    type: ClassVar[Literal["input_json_delta"]] = "input_json_delta"
+    type: Final[Literal["input_json_delta"]] = "input_json_delta"
     partial_json: str
 
 
 class ThinkingDelta(TaggedStruct, tag="thinking_delta"):
     """More thinking for a `thinking` block."""
 
-    type: ClassVar[Literal["thinking_delta"]] = "thinking_delta"
+    type: Final[Literal["thinking_delta"]] = "thinking_delta"
     thinking: str
 
 
 class SignatureDelta(TaggedStruct, tag="signature_delta"):
     """The signature of a `thinking` block."""
 
-    type: ClassVar[Literal["signature_delta"]] = "signature_delta"
+    type: Final[Literal["signature_delta"]] = "signature_delta"
     signature: str
 
 
 class CitationsDelta(TaggedStruct, tag="citations_delta"):
     """A citation to append to a `text` block's `citations`."""
 
-    type: ClassVar[Literal["citations_delta"]] = "citations_delta"
+    type: Final[Literal["citations_delta"]] = "citations_delta"
     citation: TextCitation
 
 
@@ -535,14 +535,14 @@ class MessageDeltaUsage(BaseStruct):
 class MessageStartEvent(TaggedStruct, tag="message_start"):
     """The first event: the message with empty `content`."""
 
-    type: ClassVar[Literal["message_start"]] = "message_start"
+    type: Final[Literal["message_start"]] = "message_start"
     message: Message
 
 
 class ContentBlockStartEvent(TaggedStruct, tag="content_block_start"):
     """A content block begins at `index`."""
 
-    type: ClassVar[Literal["content_block_start"]] = "content_block_start"
+    type: Final[Literal["content_block_start"]] = "content_block_start"
     index: int
     content_block: ContentBlock
 
@@ -550,7 +550,7 @@ class ContentBlockStartEvent(TaggedStruct, tag="content_block_start"):
 class ContentBlockDeltaEvent(TaggedStruct, tag="content_block_delta"):
     """A piece of the content block at `index`."""
 
-    type: ClassVar[Literal["content_block_delta"]] = "content_block_delta"
+    type: Final[Literal["content_block_delta"]] = "content_block_delta"
     index: int
     delta: RawContentBlockDelta
 
@@ -558,7 +558,7 @@ class ContentBlockDeltaEvent(TaggedStruct, tag="content_block_delta"):
 class ContentBlockStopEvent(TaggedStruct, tag="content_block_stop"):
     """The content block at `index` is complete."""
 
-    type: ClassVar[Literal["content_block_stop"]] = "content_block_stop"
+    type: Final[Literal["content_block_stop"]] = "content_block_stop"
     index: int
 
 
@@ -569,7 +569,7 @@ class MessageDeltaEvent(TaggedStruct, tag="message_delta"):
     `input_transformations` when a fallback model took over mid-stream.
     """
 
-    type: ClassVar[Literal["message_delta"]] = "message_delta"
+    type: Final[Literal["message_delta"]] = "message_delta"
     delta: MessageDelta
     usage: MessageDeltaUsage
     context_management: BetaContextManagementResponse | None = None
@@ -579,19 +579,19 @@ class MessageDeltaEvent(TaggedStruct, tag="message_delta"):
 class MessageStopEvent(TaggedStruct, tag="message_stop"):
     """The last event of a successful stream."""
 
-    type: ClassVar[Literal["message_stop"]] = "message_stop"
+    type: Final[Literal["message_stop"]] = "message_stop"
 
 
 class PingEvent(TaggedStruct, tag="ping"):
     """A keep-alive; carries nothing."""
 
-    type: ClassVar[Literal["ping"]] = "ping"
+    type: Final[Literal["ping"]] = "ping"
 
 
 class ErrorEvent(TaggedStruct, tag="error"):
     """An error after the stream started (e.g. `overloaded_error`)."""
 
-    type: ClassVar[Literal["error"]] = "error"
+    type: Final[Literal["error"]] = "error"
     error: ErrorObject
     request_id: str | None = None
 
@@ -656,27 +656,27 @@ class DeletedMessageBatch(BaseStruct):
 class MessageBatchSucceededResult(TaggedStruct, tag="succeeded"):
     """The request succeeded; `message` is the reply."""
 
-    type: ClassVar[Literal["succeeded"]] = "succeeded"
+    type: Final[Literal["succeeded"]] = "succeeded"
     message: Message
 
 
 class MessageBatchErroredResult(TaggedStruct, tag="errored"):
     """The request failed; `error` is the error body."""
 
-    type: ClassVar[Literal["errored"]] = "errored"
+    type: Final[Literal["errored"]] = "errored"
     error: ErrorResponse
 
 
 class MessageBatchCanceledResult(TaggedStruct, tag="canceled"):
     """The batch was canceled before this request ran."""
 
-    type: ClassVar[Literal["canceled"]] = "canceled"
+    type: Final[Literal["canceled"]] = "canceled"
 
 
 class MessageBatchExpiredResult(TaggedStruct, tag="expired"):
     """The batch expired before this request ran."""
 
-    type: ClassVar[Literal["expired"]] = "expired"
+    type: Final[Literal["expired"]] = "expired"
 
 
 MessageBatchResult = Union[
