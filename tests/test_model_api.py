@@ -694,3 +694,32 @@ def test_model_validate_inverts_model_dump(events: list[dict[str, Any]]) -> None
         assert again.model_dump() == message.model_dump()
         assert again.to_dict() == message.to_dict()
         assert list(map(type, again.content)) == list(map(type, message.content))
+
+
+def test_beta_only_message_fields_are_dumped_only_when_set() -> None:
+    from anthropic.types import Message as OfficialMessage
+    from anthropic.types.beta import BetaMessage
+
+    from anyio_claude.types import Message
+
+    data: dict[str, Any] = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "claude-sonnet-5-5",
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+    plain = Message.model_validate(data)
+    assert "context_management" not in plain.model_dump()
+    assert OfficialMessage.model_validate_json(plain.model_dump_json()).model_extra == {}
+    edit = {"type": "clear_tool_uses_20250919", "cleared_tool_uses": 2, "cleared_input_tokens": 900}
+    edits = {"applied_edits": [edit]}
+    managed = Message.model_validate({**data, "context_management": edits})
+    dumped = managed.model_dump(mode="json")
+    assert dumped["context_management"] == edits and "input_transformations" not in dumped
+    official = BetaMessage.model_validate_json(managed.model_dump_json())
+    assert official.context_management is not None
+    assert official.context_management.model_dump(mode="json") == edits

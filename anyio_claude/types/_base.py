@@ -107,9 +107,10 @@ def _plain(obj: Any, full: bool = False, nones: bool = True) -> Any:
     """`obj` with every drifted Struct turned into a dict holding its unknown keys too.
 
     Clean Structs and `Unknown`s are returned as they are, for msgspec to convert, unless
-    `full` (every Struct becomes a dict of all its fields, defaults included) or not `nones`
-    (the fields and keys of Structs and `Unknown`s that are None are left out; the None
-    inside a plain dict, such as a tool's `input`, stay).
+    `full` (every Struct becomes a dict of all its fields, defaults included, but the
+    `_BETA_ONLY` fields the official non-beta type lacks, when None) or not `nones` (the
+    fields and keys of Structs and `Unknown`s that are None are left out; the None inside a
+    plain dict, such as a tool's `input`, stay).
     """
     if isinstance(obj, msgspec.Struct):
         extra = extra_of(obj)
@@ -119,9 +120,10 @@ def _plain(obj: Any, full: bool = False, nones: bool = True) -> Any:
         out: dict[str, Any] = {}
         if config.tag_field is not None:
             out[config.tag_field] = config.tag
+        beta_only: Collection[str] = getattr(obj, "_BETA_ONLY", ())
         for field in msgspec.structs.fields(obj):
             value = getattr(obj, field.name)
-            if value is None and not nones:
+            if value is None and (not nones or field.name in beta_only):
                 continue
             if config.omit_defaults and not full:
                 default = field.default

@@ -10,7 +10,7 @@ events and citations), and a field typed with a `Literal` may hold a newer strin
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Literal, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Union
 
 import msgspec
 
@@ -208,7 +208,7 @@ class BetaCompactionBlock(TaggedStruct, tag="compaction"):
     `content` is None when the compaction produced no summary.
     """
 
-    type: ClassVar[Literal["compaction"]] = "compaction"
+    type: Final[Literal["compaction"]] = "compaction"
     content: str | None = None
     encrypted_content: str | None = None
     signature: str | None = None
@@ -218,7 +218,7 @@ class BetaCompactionBlock(TaggedStruct, tag="compaction"):
 class BetaMCPToolUseBlock(TaggedStruct, tag="mcp_tool_use"):
     """A call of a tool of the MCP server `server_name` (beta)."""
 
-    type: ClassVar[Literal["mcp_tool_use"]] = "mcp_tool_use"
+    type: Final[Literal["mcp_tool_use"]] = "mcp_tool_use"
     id: str
     name: str
     server_name: str
@@ -228,7 +228,7 @@ class BetaMCPToolUseBlock(TaggedStruct, tag="mcp_tool_use"):
 class BetaMCPToolResultBlock(TaggedStruct, tag="mcp_tool_result"):
     """The result of an MCP tool call (beta; `content` as sent: a string or text blocks)."""
 
-    type: ClassVar[Literal["mcp_tool_result"]] = "mcp_tool_result"
+    type: Final[Literal["mcp_tool_result"]] = "mcp_tool_result"
     tool_use_id: str
     is_error: bool
     content: Any
@@ -237,7 +237,7 @@ class BetaMCPToolResultBlock(TaggedStruct, tag="mcp_tool_result"):
 class BetaMCPToolListingBlock(TaggedStruct, tag="mcp_tool_listing"):
     """The tools an MCP server listed (beta; each as sent); send it back unchanged."""
 
-    type: ClassVar[Literal["mcp_tool_listing"]] = "mcp_tool_listing"
+    type: Final[Literal["mcp_tool_listing"]] = "mcp_tool_listing"
     mcp_server_name: str
     tools: list[Any]
 
@@ -245,7 +245,7 @@ class BetaMCPToolListingBlock(TaggedStruct, tag="mcp_tool_listing"):
 class BetaAdvisorToolResultBlock(TaggedStruct, tag="advisor_tool_result"):
     """The result of an `advisor` server tool call (beta; `content` as sent)."""
 
-    type: ClassVar[Literal["advisor_tool_result"]] = "advisor_tool_result"
+    type: Final[Literal["advisor_tool_result"]] = "advisor_tool_result"
     tool_use_id: str
     content: Any
 
@@ -262,7 +262,7 @@ class BetaFallbackBlock(TaggedStruct, tag="fallback"):
     `from_` is the JSON key `from`; `trigger` is as sent.
     """
 
-    type: ClassVar[Literal["fallback"]] = "fallback"
+    type: Final[Literal["fallback"]] = "fallback"
     from_: BetaFallbackInfo = msgspec.field(name="from")
     to: BetaFallbackInfo
     trigger: Any
@@ -416,6 +416,11 @@ class Message(BaseStruct):
     context_management: BetaContextManagementResponse | None = None
     input_transformations: list[Any] | None = None
 
+    # The official (non-beta) Message lacks these: a model_dump shows them only when set.
+    _BETA_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {"context_management", "input_transformations"}
+    )
+
     def to_param(self) -> MessageParam:
         """This reply as an assistant turn to send back in `messages` (blocks unchanged)."""
         return {"role": self.role, "content": list(self.content)}
@@ -483,7 +488,7 @@ class CitationsDelta(TaggedStruct, tag="citations_delta"):
 class BetaCompactionContentBlockDelta(TaggedStruct, tag="compaction_delta"):
     """The `content` and `encrypted_content` of a `compaction` block (beta), replacing both."""
 
-    type: ClassVar[Literal["compaction_delta"]] = "compaction_delta"
+    type: Final[Literal["compaction_delta"]] = "compaction_delta"
     content: str | None = None
     encrypted_content: str | None = None
 
@@ -574,6 +579,8 @@ class MessageDeltaEvent(TaggedStruct, tag="message_delta"):
     usage: MessageDeltaUsage
     context_management: BetaContextManagementResponse | None = None
     input_transformations: list[Any] | None = None
+
+    _BETA_ONLY: ClassVar[frozenset[str]] = Message._BETA_ONLY
 
 
 class MessageStopEvent(TaggedStruct, tag="message_stop"):
