@@ -76,6 +76,7 @@ from .resources import AsyncPage as AsyncPage
 from .resources import AsyncPaginator as AsyncPaginator
 from .resources._batches import AsyncBatchResults as AsyncBatchResults
 from .resources._files import file_from_path as file_from_path
+from .types._base import BaseStruct as BaseModel
 
 if TYPE_CHECKING:
     from ._gen_errors import *  # noqa: F403 - its __all__ is _error_code_classes
@@ -192,6 +193,7 @@ AsyncAnthropic = AsyncClaude
 __version__ = "0.1.0"
 
 __all__ = (
+    "BaseModel",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",

@@ -723,3 +723,12 @@ def test_beta_only_message_fields_are_dumped_only_when_set() -> None:
     official = BetaMessage.model_validate_json(managed.model_dump_json())
     assert official.context_management is not None
     assert official.context_management.model_dump(mode="json") == edits
+
+
+def test_every_wire_type_is_a_base_model_as_in_the_official_sdk() -> None:
+    import anyio_claude
+    from anyio_claude.types import Message, MessageBatch, ModelInfo, TextBlock
+
+    for kind in (Message, MessageBatch, ModelInfo, TextBlock):
+        assert issubclass(kind, anyio_claude.BaseModel)
+    assert not issubclass(dict, anyio_claude.BaseModel)
