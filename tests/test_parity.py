@@ -14,6 +14,7 @@ listens on) and must not refuse one as unexpected.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 import typing
@@ -59,6 +60,11 @@ DELIBERATE: dict[str, str] = {
     "client:skills": "Skills API",
     "client:user_profiles": "User Profiles API",
     "client:webhook_key": "webhooks",
+    # The pages of the admin and report APIs.
+    "path:pagination.AsyncBidirectionalPageCursor": "Admin API pages",
+    "path:pagination.SyncBidirectionalPageCursor": "Admin API pages",
+    "path:pagination.AsyncReportPageCursor": "Admin API report pages",
+    "path:pagination.SyncReportPageCursor": "Admin API report pages",
     **{
         f"resource:beta.{name}": "managed agents / admin / product API"
         for name in (
@@ -472,3 +478,25 @@ def test_official_type_names_importable_from_ours() -> None:
     )
     assert len(missing) <= MISSING_TYPE_NAMES, missing
     assert len(missing) == MISSING_TYPE_NAMES, f"{len(missing)} now: lower MISSING_TYPE_NAMES"
+
+
+@pytest.mark.parametrize("module", ["pagination", "lib.streaming"])
+def test_official_module_paths(module: str) -> None:
+    """`anthropic.X` names are importable from `anyio_claude.X`."""
+    theirs = importlib.import_module(f"anthropic.{module}")
+    ours = importlib.import_module(f"anyio_claude.{module}")
+    names = getattr(theirs, "__all__", None) or [
+        name
+        for name in dir(theirs)
+        if isinstance(getattr(theirs, name), type)
+        and getattr(theirs, name).__module__ == theirs.__name__
+    ]
+    gaps = {
+        f"path:{module}.{name}"
+        for name in names
+        if name.isidentifier() and not hasattr(ours, name)  # not pydantic's `X[object]`
+    }
+    listed = {
+        key for key in DELIBERATE.keys() | PENDING.keys() if key.startswith(f"path:{module}.")
+    }
+    assert gaps == listed, (sorted(gaps - listed), sorted(listed - gaps))

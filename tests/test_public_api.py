@@ -14,6 +14,8 @@ PUBLIC_MODULES = [
     "anyio_claude.streaming",
     "anyio_claude.testing",
     "anyio_claude.resources",
+    "anyio_claude.pagination",
+    "anyio_claude.lib.streaming",
 ]
 
 

@@ -611,3 +611,24 @@ async def error_code_classes(client: AsyncClaude) -> None:
         assert_type(unavailable.error_code, str | None)
     except (FileExpiredError, FromTypes, BetaCMEKFeatureUnsupportedError) as exc:
         assert_type(exc.details, dict[str, Any] | None)
+
+
+async def official_module_paths(client: AsyncClaude, sync: Claude) -> None:
+    from anyio_claude.lib.streaming import MessageStream as HelperStream
+    from anyio_claude.lib.streaming import MessageStreamEvent as HelperEvent
+    from anyio_claude.lib.streaming import TextEvent
+    from anyio_claude.pagination import AsyncPage as Page
+    from anyio_claude.pagination import SyncPage as BlockingPage
+
+    user: list[MessageParam] = [{"role": "user", "content": "hi"}]
+    async with client.messages.stream(model=MODEL, max_tokens=10, messages=user) as stream:
+        async for event in stream:
+            typed: HelperEvent = event
+            if isinstance(typed, TextEvent):
+                assert_type(typed.text, str)
+    page: Page[ModelInfo] = await client.models.list()
+    assert_type(page.data, list[ModelInfo])
+    blocking: BlockingPage[ModelInfo] = sync.models.list()
+    assert_type(blocking.data, list[ModelInfo])
+    with sync.messages.stream(model=MODEL, max_tokens=10, messages=user) as live:
+        assert_type(live, HelperStream)

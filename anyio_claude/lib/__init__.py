@@ -1,0 +1,1 @@
+"""Helpers under the official SDK's module paths (`anthropic.lib`)."""
