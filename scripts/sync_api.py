@@ -17,6 +17,8 @@ import functools
 import inspect
 import json
 import sys
+import textwrap
+import types
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -227,7 +229,94 @@ def _ours(official: str) -> str:
     if official == "anthropic.types":  # hand-written here; it loads this one on first use
         return "anyio_claude/types/_gen_errors.py"
     path = "anyio_claude/" + official.removeprefix("anthropic.").replace(".", "/")
-    return f"{path}/__init__.py" if official in error_facts().packages else f"{path}.py"
+    return f"{path}/__init__.py" if hasattr(sys.modules[official], "__path__") else f"{path}.py"
+
+
+@functools.cache
+def type_mirrors() -> dict[str, list[str]]:
+    """The official `anthropic.types` modules (not the error-code ones) whose every name
+    `anyio_claude.types` has, with those names: each gets a module of ours at its path.
+
+    This depends on our types as well as on the pin: a type added here adds the modules
+    that now have all their names (tests/test_generated.py asks to regenerate then)."""
+    import importlib
+    import pkgutil
+
+    import anthropic.types
+
+    import anyio_claude.types as ours
+
+    found: dict[str, list[str]] = {}
+    errors = error_facts().modules
+    for info in pkgutil.walk_packages(anthropic.types.__path__, "anthropic.types."):
+        if info.ispkg or info.name in errors:
+            continue
+        names = list(getattr(importlib.import_module(info.name), "__all__", ()))
+        if names and all(hasattr(ours, name) for name in names):
+            found[info.name] = names
+    return found
+
+
+def _exported(module: types.ModuleType) -> list[str]:
+    """A module's `__all__`, else (official packages without one) the public names it
+    imported, but its submodules."""
+    listed = getattr(module, "__all__", None)
+    if listed is not None:
+        return list(listed)
+    return [
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    ]
+
+
+def _mirror_packages() -> dict[str, list[str]]:
+    """Every package above a mirrored module or an error-code class, with the names of its
+    official `__all__` that `anyio_claude.types` has (error-code classes apart)."""
+    import anyio_claude.types as ours
+
+    errors = set(error_facts().top_level) | set(error_facts().modules.values())
+    packages: dict[str, list[str]] = {}
+    for module in [*type_mirrors(), *error_facts().modules]:
+        parts = module.split(".")
+        for depth in range(3, len(parts)):  # below anthropic.types
+            package = ".".join(parts[:depth])
+            official = _exported(sys.modules[package])
+            packages[package] = sorted(n for n in official if n not in errors and hasattr(ours, n))
+    return dict(sorted(packages.items()))
+
+
+def render_type_mirror(official: str) -> str:
+    """The mirror of a module or package of `anthropic.types`: the same names, ours."""
+    facts = error_facts()
+    dots = "." * _ours(official).count("/")
+    root = dots[:-1]  # anyio_claude.types, relative to the mirror
+    if official in type_mirrors():
+        names = type_mirrors()[official]
+        doc = _docstring(f"The names of `{official}`.")
+        return f"{doc}\n\n{_imports(root, names)}\n{_all(names)}"
+    if official in facts.modules:  # an error-code class's own module
+        (name,) = coded = [facts.modules[official]]
+        doc = f"`{name}`, where the official SDK defines it."
+        own: list[str] = []
+    else:
+        coded = facts.packages.get(official, [])
+        # `anthropic.types` itself: only its error-code classes (the rest are ours already).
+        own = [] if official == "anthropic.types" else _mirror_packages()[official]
+        doc = f"What `{official}` exports that this version has (more as it grows)."
+        if official == "anthropic.types":
+            doc = f"The error-code classes `{official}` exports."
+    imports = _imports(dots + "_gen_errors", coded) if coded else ""
+    imports += _imports(root, own) if own else ""
+    names = [*coded, *own]
+    listing = _all(names) if names else "__all__ = ()\n"
+    return f"{_docstring(doc)}\n\n{imports}{chr(10) if imports else ''}{listing}"
+
+
+def _docstring(text: str) -> str:
+    """A one-line docstring, or the text wrapped on lines of its own when that is over 100."""
+    line = f'"""{text}"""'
+    return line if len(line) <= 100 else f'"""\n{textwrap.fill(text, 96)}\n"""'
 
 
 def _imports(source: str, names: Iterable[str]) -> str:
@@ -238,8 +327,15 @@ def _imports(source: str, names: Iterable[str]) -> str:
     return f"from {source} import (\n" + "".join(f"    {n},\n" for n in ordered) + ")\n"
 
 
+def _ruf022(name: str) -> tuple[int, str]:
+    """ruff's RUF022 order of `__all__`: CONSTANTS, then Classes, then the rest."""
+    group = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return group, name
+
+
 def _all(names: list[str]) -> str:
-    """`__all__` as ruff formats it."""
+    """`__all__` as ruff formats it, in RUF022's order."""
+    names = sorted(names, key=_ruf022)
     if len(names) == 1:
         return f"__all__ = ({_q(names[0])},)\n"
     return f"__all__ = (\n{_str_tuple(names)})\n"
@@ -300,19 +396,6 @@ def render_error_names(official: str) -> str:
     )
 
 
-def render_error_home(official: str) -> str:
-    """The mirror of `official`: the error-code classes it holds, from `_gen_errors`."""
-    facts = error_facts()
-    if official in facts.packages:
-        names = facts.packages[official]
-        doc = f"The error-code classes `{official}` exports."
-    else:
-        names = [facts.modules[official]]
-        doc = f"`{names[0]}`, where the official SDK defines it."
-    dots = "." * _ours(official).count("/")
-    return f'"""{doc}"""\n\n{_imports(dots + "_gen_errors", names)}\n{_all(names)}'
-
-
 def render_error_docs() -> str:
     """`docs/error-codes.md`: the table of the error-code classes."""
     facts = error_facts()
@@ -348,8 +431,8 @@ def _error_outputs() -> dict[str, Callable[[], str]]:
         ),
         "docs/error-codes.md": render_error_docs,
     }
-    for official in [*facts.packages, *facts.modules]:
-        outputs[_ours(official)] = functools.partial(render_error_home, official)
+    for official in ["anthropic.types", *facts.modules, *type_mirrors(), *_mirror_packages()]:
+        outputs[_ours(official)] = functools.partial(render_type_mirror, official)
     return outputs
 
 

@@ -632,3 +632,17 @@ async def official_module_paths(client: AsyncClaude, sync: Claude) -> None:
     assert_type(blocking.data, list[ModelInfo])
     with sync.messages.stream(model=MODEL, max_tokens=10, messages=user) as live:
         assert_type(live, HelperStream)
+
+
+async def official_type_paths(client: AsyncClaude) -> None:
+    from anyio_claude.types.beta.beta_file_metadata import BetaFileMetadata
+    from anyio_claude.types.message import Message as PathMessage
+    from anyio_claude.types.messages import MessageBatch as PathBatch
+
+    user: list[MessageParam] = [{"role": "user", "content": "hi"}]
+    reply: PathMessage = await client.messages.create(model=MODEL, max_tokens=10, messages=user)
+    assert_type(reply.id, str)
+    batch: PathBatch = await client.messages.batches.retrieve("msgbatch_1")
+    assert_type(batch.id, str)
+    uploaded: BetaFileMetadata = await client.beta.files.upload(file=b"x")
+    assert_type(uploaded.id, str)
