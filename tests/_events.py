@@ -389,3 +389,33 @@ def beta_event_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
     for _ in range(draw(st.integers(0, 3))):
         events.insert(draw(st.integers(1, len(events))), {"type": "ping"})
     return events
+
+
+def message_start(model: str = "claude-sonnet-5-5", **extra: Any) -> dict[str, Any]:
+    """A `message_start` event of an empty message (`extra` goes into the message)."""
+    return {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": model,
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 0},
+            **extra,
+        },
+    }
+
+
+def start(index: int, block: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_start", "index": index, "content_block": block}
+
+
+def delta(index: int, d: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": d}
+
+
+def stop(index: int) -> dict[str, Any]:
+    return {"type": "content_block_stop", "index": index}

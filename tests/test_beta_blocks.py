@@ -40,6 +40,7 @@ from anyio_claude.types import (
     encode_json,
 )
 
+from ._events import delta, start, stop
 from .test_beta_streaming_properties import official_beta_snapshots
 from .test_streaming_properties import contains, strip_none
 
@@ -261,18 +262,6 @@ def feed(*events: dict[str, Any]) -> MessageStreamState:
     for event in (START, *events):
         state.feed(decode_event(json.dumps(event)))
     return state
-
-
-def start(index: int, block: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "content_block_start", "index": index, "content_block": block}
-
-
-def delta(index: int, d: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "content_block_delta", "index": index, "delta": d}
-
-
-def stop(index: int) -> dict[str, Any]:
-    return {"type": "content_block_stop", "index": index}
 
 
 def message_delta(**top: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from anyio_claude.types import _gen_error_names as types_names
 from anyio_claude.types import _gen_errors as types_errors
 from scripts.sync_api import error_facts
 
+from ._events import message_start
 from ._servers import fixed, raw_server
 
 pytestmark = pytest.mark.anyio
@@ -277,19 +278,7 @@ async def test_what_the_message_reads() -> None:
         assert str(info.value) == expected, case
 
 
-START = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "content": [],
-        "model": MODEL,
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 1, "output_tokens": 0},
-    },
-}
+START = message_start(MODEL)
 
 # id -> (headers, the `error` event's data, the class this client raises for it)
 EVENTS: dict[str, tuple[dict[str, str], dict[str, Any], str]] = {

@@ -22,6 +22,7 @@ from anyio_claude import (
 )
 from anyio_claude.testing import FakeClaude
 
+from ._events import message_start
 from ._servers import raw_server
 
 pytestmark = pytest.mark.anyio
@@ -30,19 +31,7 @@ MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Hello there"}]
 KEY = "sk-ant-secret-1234567890"
 
-START: dict[str, Any] = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "content": [],
-        "model": MODEL,
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 1, "output_tokens": 0},
-    },
-}
+START: dict[str, Any] = message_start(MODEL)
 HI = [
     START,
     {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},

@@ -16,6 +16,8 @@ from anyio_claude.streaming import (
 )
 from anyio_claude.types import TextBlock, ThinkingBlock, ToolUseBlock, UnknownBlock
 
+from ._events import delta, start, stop
+
 START = {
     "type": "message_start",
     "message": {
@@ -36,18 +38,6 @@ def run(*events: dict[str, Any]) -> MessageAccumulator:
     for event in (START, *events):
         acc.update(decode_event(json.dumps(event)))
     return acc
-
-
-def start(index: int, block: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "content_block_start", "index": index, "content_block": block}
-
-
-def delta(index: int, d: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "content_block_delta", "index": index, "delta": d}
-
-
-def stop(index: int) -> dict[str, Any]:
-    return {"type": "content_block_stop", "index": index}
 
 
 def test_text_with_multibyte_and_citations() -> None:
