@@ -40,7 +40,7 @@ from anyio_claude.types import (
     encode_json,
 )
 
-from ._events import delta, start, stop
+from ._events import delta, message_start, start, stop
 from .test_beta_streaming_properties import official_beta_snapshots
 from .test_streaming_properties import contains, strip_none
 
@@ -241,20 +241,9 @@ def test_message_and_message_delta_carry_context_management_and_input_transforma
 
 # ---------------------------------------------------------------------- accumulation
 
-START = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "content": [],
-        "model": "claude-sonnet-5-5",
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 10, "output_tokens": 1},
-        "input_transformations": TRANSFORMATIONS,
-    },
-}
+START = message_start(
+    usage={"input_tokens": 10, "output_tokens": 1}, input_transformations=TRANSFORMATIONS
+)
 
 
 def feed(*events: dict[str, Any]) -> MessageStreamState:
