@@ -111,12 +111,6 @@ class ListArgs(WorkspaceOptions, total=False):
     before_id: str
 
 
-class ModelListArgs(ListArgs, total=False):
-    """`models.list`."""
-
-    lifecycle: Sequence[Literal["active", "deprecated", "retired"]]
-
-
 class FileListArgs(WorkspaceOptions, total=False):
     """`files.list`: `page` is a `next_page` token; `ids` (at most 100) goes without `page`
     and `limit`."""

@@ -1,0 +1,114 @@
+"""The raw and streaming views and the blocking twins are derived from the plain methods.
+
+For every public method of each derived resource, each view's attribute of that name is the
+derived descriptor of that very function, of the kind the view needs; nothing else in a
+view is a method, so a method written out by hand again fails here unless listed in
+`EXPLICIT` with the reason.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+
+from anyio_claude import AsyncClaude, Claude
+from anyio_claude import _sync as blocking_layer
+from anyio_claude.resources import _views
+from anyio_claude.resources._models import (
+    AsyncModels,
+    AsyncModelsWithRawResponse,
+    AsyncModelsWithStreamingResponse,
+)
+
+# (plain, raw view, streaming view, blocking twin, its raw view, its streaming view)
+SURFACES: list[tuple[type[Any], ...]] = [
+    (
+        AsyncModels,
+        AsyncModelsWithRawResponse,
+        AsyncModelsWithStreamingResponse,
+        blocking_layer.Models,
+        blocking_layer.ModelsWithRawResponse,
+        blocking_layer.ModelsWithStreamingResponse,
+    ),
+]
+
+# (view class name, method) written out on purpose, and why.
+EXPLICIT: dict[tuple[str, str], str] = {}
+
+# Methods only the plain resource has (no raw or streaming form), and why.
+PLAIN_ONLY: dict[tuple[str, str], str] = {}
+
+KINDS = {
+    1: (_views.Raw, _views.AsIs),
+    2: (_views.Streaming, _views.AsIs),
+    3: (blocking_layer._TwinMethod,),
+    4: (blocking_layer._RawTwinMethod,),
+    5: (blocking_layer._StreamingTwinMethod,),
+}
+
+
+def _plain_methods(cls: type[Any]) -> dict[str, Any]:
+    """The public methods of `cls` and its bases up to `Resource`, by name."""
+    found: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if issubclass(klass, _views.Resource):
+            for name, member in vars(klass).items():
+                if not name.startswith("_") and inspect.isfunction(member):
+                    found[name] = getattr(cls, name)
+    return found
+
+
+def _members(cls: type[Any]) -> dict[str, Any]:
+    """The public non-property attributes of `cls` and its bases, found statically."""
+    return {
+        name: inspect.getattr_static(cls, name)
+        for name in dir(cls)
+        if not name.startswith("_") and not isinstance(inspect.getattr_static(cls, name), property)
+    }
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s[0].__name__)
+def test_every_view_method_is_derived_from_the_plain_one(surface: tuple[type[Any], ...]) -> None:
+    plain = _plain_methods(surface[0])
+    assert plain
+    for index in range(1, 6):
+        view = surface[index]
+        members = _members(view)
+        for name, method in plain.items():
+            if (surface[0].__name__, name) in PLAIN_ONLY and index in (1, 2, 4, 5):
+                assert name not in members, f"{view.__name__}.{name}"
+                continue
+            if (view.__name__, name) in EXPLICIT:
+                assert inspect.isfunction(members[name]), f"{view.__name__}.{name}"
+                continue
+            derived = members.get(name)
+            assert isinstance(derived, KINDS[index]), f"{view.__name__}.{name}: {derived!r}"
+            assert derived.method is method, f"{view.__name__}.{name} derives another method"
+            assert derived.__doc__ == method.__doc__
+        extra = sorted(set(members) - set(plain))
+        assert not extra, f"{view.__name__} has methods the plain resource lacks: {extra}"
+
+
+def test_the_views_run_the_plain_function_in_their_mode() -> None:
+    client = AsyncClaude(api_key="k")
+    for view, mode in (
+        (client.models.with_raw_response, "raw"),
+        (client.models.with_streaming_response, "streaming"),
+    ):
+        bound = view.retrieve
+        assert bound.__func__ is AsyncModels.retrieve  # type: ignore[attr-defined]
+        assert bound.__self__._mode == mode  # type: ignore[attr-defined]
+        assert inspect.signature(bound) == inspect.signature(client.models.retrieve)
+
+
+def test_blocking_twins_keep_the_name_and_docstring() -> None:
+    with Claude(api_key="k") as client:
+        for method in (
+            client.models.retrieve,
+            client.models.with_raw_response.list,
+            client.models.with_streaming_response.retrieve,
+        ):
+            original = getattr(AsyncModels, method.__name__)
+            assert method.__doc__ == original.__doc__
