@@ -25,6 +25,9 @@ from ._model_warnings import collect_model_warnings, emit
 from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, HTTPResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import (
+    AsyncBatches,
+    AsyncBatchesWithRawResponse,
+    AsyncBatchesWithStreamingResponse,
     AsyncModels,
     AsyncModelsWithRawResponse,
     AsyncModelsWithStreamingResponse,
@@ -45,9 +48,6 @@ if TYPE_CHECKING:
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
     from .resources import (
-        AsyncBatches,
-        AsyncBatchesWithRawResponse,
-        AsyncBatchesWithStreamingResponse,
         AsyncMessages,
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
@@ -55,17 +55,13 @@ if TYPE_CHECKING:
         StreamingResponseManager,
     )
     from .resources._args import (
-        BatchCreateArgs,
         CountTokensArgs,
-        ListArgs,
         MessageArgs,
         WorkspaceOptions,
     )
     from .streaming import StreamEvent
     from .types import (
-        DeletedMessageBatch,
         Message,
-        MessageBatch,
         MessageStreamEvent,
         MessageTokensCount,
         ParsedMessage,
@@ -1146,14 +1142,10 @@ class BatchResults(_SyncIterator[MessageBatchIndividualResponse]):
     you stop early."""
 
 
-class Batches:
+class Batches(_Twin[AsyncBatches]):
     """`Claude.messages.batches`: the blocking twin of `AsyncBatches`."""
 
-    __slots__ = ("_async", "_portal")
-
-    def __init__(self, portal: _Portal, batches: AsyncBatches) -> None:
-        self._portal = portal
-        self._async = batches
+    __slots__ = ()
 
     @property
     def with_raw_response(self) -> BatchesWithRawResponse:
@@ -1165,113 +1157,36 @@ class Batches:
         """The same methods as `with` blocks."""
         return BatchesWithStreamingResponse(self._portal, self._async.with_streaming_response)
 
-    def create(self, **args: Unpack[BatchCreateArgs]) -> MessageBatch:
-        """Submit a batch. Raises `BadRequestError` for invalid requests."""
-        batch: MessageBatch = _run(self._portal, self._async.create, **args)
-        return batch
+    create = blocking(AsyncBatches.create)
+    retrieve = blocking(AsyncBatches.retrieve)
+    list = blocking_pages(AsyncBatches.list)
+    cancel = blocking(AsyncBatches.cancel)
+    delete = blocking(AsyncBatches.delete)
+    wait = blocking(AsyncBatches.wait)
 
-    def retrieve(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> MessageBatch:
-        """A batch's current state."""
-        batch: MessageBatch = _run(self._portal, self._async.retrieve, message_batch_id, **options)
-        return batch
-
-    def list(self, **args: Unpack[ListArgs]) -> SyncPage[MessageBatch]:
-        """The first page of batches, newest first; iterate it for every batch."""
-        return _first_page(self._portal, self._async.list(**args))
-
-    def cancel(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> MessageBatch:
-        """Ask to cancel a batch."""
-        batch: MessageBatch = _run(self._portal, self._async.cancel, message_batch_id, **options)
-        return batch
-
-    def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> DeletedMessageBatch:
-        """Delete an ended batch. Raises `BadRequestError` while it is processing."""
-        deleted: DeletedMessageBatch = _run(
-            self._portal, self._async.delete, message_batch_id, **options
-        )
-        return deleted
-
+    # Written out: the blocking twin of its result is another type (`BatchResults`).
     def results(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> BatchResults:
         """The results of an ended batch (also a `with` block that closes them). Raises
         `ClaudeError` if it has not ended."""
         results: AsyncBatchResults = _run(
-            self._portal, self._async._impl.results, message_batch_id, **options
+            self._portal, self._async.results, message_batch_id, **options
         )
         return BatchResults(self._portal, results)
 
-    def wait(
-        self,
-        message_batch_id: str,
-        *,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 60.0,
-        timeout: float | None = None,
-        on_poll: Callable[[MessageBatch], object] | None = None,
-        workspace_id: str | NotGiven = NOT_GIVEN,
-    ) -> MessageBatch:
-        """Block until the batch has ended, polling with backoff; as `AsyncBatches.wait`."""
-        batch: MessageBatch = _run(
-            self._portal,
-            self._async.wait,
-            message_batch_id,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            timeout=timeout,
-            on_poll=on_poll,
-            workspace_id=workspace_id,
-        )
-        return batch
 
-
-class BatchesWithRawResponse:
+class BatchesWithRawResponse(_Twin[AsyncBatchesWithRawResponse]):
     """`Claude.messages.batches.with_raw_response` (also
-    `Claude.messages.with_raw_response.batches`)."""
+    `Claude.messages.with_raw_response.batches`): each call returns an `APIResponse`."""
 
-    __slots__ = ("_async", "_portal")
+    __slots__ = ()
 
-    def __init__(self, portal: _Portal, batches: AsyncBatchesWithRawResponse) -> None:
-        self._portal = portal
-        self._async = batches
+    create = blocking_raw(AsyncBatches.create)
+    retrieve = blocking_raw(AsyncBatches.retrieve)
+    list = blocking_raw_pages(AsyncBatches.list)
+    cancel = blocking_raw(AsyncBatches.cancel)
+    delete = blocking_raw(AsyncBatches.delete)
 
-    def create(self, **args: Unpack[BatchCreateArgs]) -> APIResponse[MessageBatch]:
-        """`batches.create`, returning an `APIResponse`."""
-        result: APIResponse[MessageBatch] = _raw(self._portal, self._async.create, **args)
-        return result
-
-    def retrieve(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[MessageBatch]:
-        """`batches.retrieve`, returning an `APIResponse`."""
-        result: APIResponse[MessageBatch] = _raw(
-            self._portal, self._async.retrieve, message_batch_id, **options
-        )
-        return result
-
-    def list(self, **args: Unpack[ListArgs]) -> APIResponse[SyncPage[MessageBatch]]:
-        """`batches.list`, returning an `APIResponse` whose `parse()` is the first page."""
-        result: APIResponse[SyncPage[MessageBatch]] = _raw(self._portal, self._async.list, **args)
-        return result
-
-    def cancel(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[MessageBatch]:
-        """`batches.cancel`, returning an `APIResponse`."""
-        result: APIResponse[MessageBatch] = _raw(
-            self._portal, self._async.cancel, message_batch_id, **options
-        )
-        return result
-
-    def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[DeletedMessageBatch]:
-        """`batches.delete`, returning an `APIResponse`."""
-        result: APIResponse[DeletedMessageBatch] = _raw(
-            self._portal, self._async.delete, message_batch_id, **options
-        )
-        return result
-
+    # Written out: `parse()` gives the blocking `BatchResults`, not the async results.
     def results(
         self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> APIResponse[BatchResults]:
@@ -1283,42 +1198,20 @@ class BatchesWithRawResponse:
         return result
 
 
-class BatchesWithStreamingResponse:
+class BatchesWithStreamingResponse(_Twin[AsyncBatchesWithStreamingResponse]):
     """`Claude.messages.batches.with_streaming_response` (also
-    `Claude.messages.with_streaming_response.batches`)."""
+    `Claude.messages.with_streaming_response.batches`): each call is a `with ... as
+    response:` block."""
 
-    __slots__ = ("_async", "_portal")
+    __slots__ = ()
 
-    def __init__(self, portal: _Portal, batches: AsyncBatchesWithStreamingResponse) -> None:
-        self._portal = portal
-        self._async = batches
+    create = blocking_streaming(AsyncBatches.create)
+    retrieve = blocking_streaming(AsyncBatches.retrieve)
+    list = blocking_streaming_pages(AsyncBatches.list)
+    cancel = blocking_streaming(AsyncBatches.cancel)
+    delete = blocking_streaming(AsyncBatches.delete)
 
-    def create(self, **args: Unpack[BatchCreateArgs]) -> StreamingResponse[MessageBatch]:
-        """`batches.create` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.create(**args))
-
-    def retrieve(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[MessageBatch]:
-        """`batches.retrieve` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.retrieve(message_batch_id, **options))
-
-    def cancel(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[MessageBatch]:
-        """`batches.cancel` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.cancel(message_batch_id, **options))
-
-    def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[DeletedMessageBatch]:
-        """`batches.delete` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.delete(message_batch_id, **options))
-
-    def list(self, **args: Unpack[ListArgs]) -> StreamingResponse[SyncPage[MessageBatch]]:
-        """`batches.list` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.list(**args))
-
+    # Written out: `parse()` gives the blocking `BatchResults`, not the async results.
     def results(
         self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
     ) -> StreamingResponse[BatchResults]:

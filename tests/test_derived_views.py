@@ -16,6 +16,11 @@ import pytest
 from anyio_claude import AsyncClaude, Claude
 from anyio_claude import _sync as blocking_layer
 from anyio_claude.resources import _views
+from anyio_claude.resources._batches import (
+    AsyncBatches,
+    AsyncBatchesWithRawResponse,
+    AsyncBatchesWithStreamingResponse,
+)
 from anyio_claude.resources._models import (
     AsyncModels,
     AsyncModelsWithRawResponse,
@@ -32,13 +37,28 @@ SURFACES: list[tuple[type[Any], ...]] = [
         blocking_layer.ModelsWithRawResponse,
         blocking_layer.ModelsWithStreamingResponse,
     ),
+    (
+        AsyncBatches,
+        AsyncBatchesWithRawResponse,
+        AsyncBatchesWithStreamingResponse,
+        blocking_layer.Batches,
+        blocking_layer.BatchesWithRawResponse,
+        blocking_layer.BatchesWithStreamingResponse,
+    ),
 ]
 
 # (view class name, method) written out on purpose, and why.
-EXPLICIT: dict[tuple[str, str], str] = {}
+EXPLICIT: dict[tuple[str, str], str] = {
+    **{
+        (view, "results"): "its result's blocking twin is another type (BatchResults)"
+        for view in ("Batches", "BatchesWithRawResponse", "BatchesWithStreamingResponse")
+    },
+}
 
 # Methods only the plain resource has (no raw or streaming form), and why.
-PLAIN_ONLY: dict[tuple[str, str], str] = {}
+PLAIN_ONLY: dict[tuple[str, str], str] = {
+    ("AsyncBatches", "wait"): "a polling loop of plain calls: no single response to show",
+}
 
 KINDS = {
     1: (_views.Raw, _views.AsIs),

@@ -11,7 +11,6 @@ from typing import Any, Literal, TypedDict
 
 from .._http import Timeout
 from ..types import (
-    BatchRequestParam,
     CacheControlEphemeralParam,
     DiagnosticsParam,
     MessageCreateParamsContainerParam,
@@ -90,25 +89,6 @@ class CountTokensArgs(_CountTokensArgsBase, RequestOptions, total=False):
     tools: Iterable[ToolUnionParam | Mapping[str, Any]]
     user_profile_id: str
     workspace_id: str
-
-
-class _BatchCreateArgsBase(TypedDict):
-    requests: Iterable[BatchRequestParam]
-
-
-class BatchCreateArgs(_BatchCreateArgsBase, WorkspaceOptions, total=False):
-    """`messages.batches.create` (`user_profile_id`: the `anthropic-user-profile-id`
-    header)."""
-
-    user_profile_id: str
-
-
-class ListArgs(WorkspaceOptions, total=False):
-    """`messages.batches.list`."""
-
-    limit: int
-    after_id: str
-    before_id: str
 
 
 class FileListArgs(WorkspaceOptions, total=False):
