@@ -770,13 +770,6 @@ class SyncPage(Generic[T]):
             yield from page.data
 
 
-def _first_page(portal: _Portal, paginator: Awaitable[AsyncPage[T]]) -> SyncPage[T]:
-    async def first() -> AsyncPage[T]:
-        return await paginator
-
-    return SyncPage(portal, portal.call(first))
-
-
 class APIResponse(_ResponseInfo, Generic[T]):
     """The blocking client's `with_raw_response` reply (body read) and `with_streaming_response`
     block value (body read on demand).
