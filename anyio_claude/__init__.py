@@ -110,6 +110,9 @@ if TYPE_CHECKING:
     from ._sync_beta import BetaMessages as BetaMessages
     from ._sync_beta import BetaMessagesWithRawResponse as BetaMessagesWithRawResponse
     from ._sync_beta import BetaMessagesWithStreamingResponse as BetaMessagesWithStreamingResponse
+    from ._sync_beta import BetaModels as BetaModels
+    from ._sync_beta import BetaModelsWithRawResponse as BetaModelsWithRawResponse
+    from ._sync_beta import BetaModelsWithStreamingResponse as BetaModelsWithStreamingResponse
     from ._sync_beta import BetaWithRawResponse as BetaWithRawResponse
     from ._sync_beta import BetaWithStreamingResponse as BetaWithStreamingResponse
     from ._sync_files import BetaFiles as BetaFiles
@@ -161,6 +164,9 @@ else:
         "BetaMessages": "._sync_beta",
         "BetaMessagesWithRawResponse": "._sync_beta",
         "BetaMessagesWithStreamingResponse": "._sync_beta",
+        "BetaModels": "._sync_beta",
+        "BetaModelsWithRawResponse": "._sync_beta",
+        "BetaModelsWithStreamingResponse": "._sync_beta",
         "BetaWithRawResponse": "._sync_beta",
         "BetaWithStreamingResponse": "._sync_beta",
         "BetaFiles": "._sync_files",
@@ -232,6 +238,9 @@ __all__ = (
     "BetaMessages",
     "BetaMessagesWithRawResponse",
     "BetaMessagesWithStreamingResponse",
+    "BetaModels",
+    "BetaModelsWithRawResponse",
+    "BetaModelsWithStreamingResponse",
     "BetaWithRawResponse",
     "BetaWithStreamingResponse",
     "BillingError",

@@ -1,5 +1,5 @@
-"""`Claude.beta`: the blocking twins of `client.beta.messages` and `client.beta.files`
-(whose classes live with those of `Claude.files`, in `_sync_files`).
+"""`Claude.beta`: the blocking twins of `client.beta.messages`, `client.beta.models` and
+`client.beta.files` (whose classes live with those of `Claude.files`, in `_sync_files`).
 
 Like the rest of the blocking client, every call runs the async resource in the client's
 loop thread (see `_sync`).
@@ -20,8 +20,20 @@ from ._sync import (
     _Portal,
     _raw,
     _run,
+    _Twin,
+    blocking,
+    blocking_pages,
+    blocking_raw,
+    blocking_raw_pages,
+    blocking_streaming,
+    blocking_streaming_pages,
 )
 from ._sync_files import BetaFiles, BetaFilesWithRawResponse, BetaFilesWithStreamingResponse
+from .resources import (
+    AsyncBetaModels,
+    AsyncBetaModelsWithRawResponse,
+    AsyncBetaModelsWithStreamingResponse,
+)
 
 _F = TypeVar("_F")
 
@@ -44,13 +56,16 @@ __all__ = (
     "BetaMessages",
     "BetaMessagesWithRawResponse",
     "BetaMessagesWithStreamingResponse",
+    "BetaModels",
+    "BetaModelsWithRawResponse",
+    "BetaModelsWithStreamingResponse",
     "BetaWithRawResponse",
     "BetaWithStreamingResponse",
 )
 
 
 class Beta:
-    """`Claude.beta`: `messages` with `betas=[...]`, and `files`, blocking."""
+    """`Claude.beta`: `messages` with `betas=[...]`, `models` and `files`, blocking."""
 
     __slots__ = ("_async", "_portal")
 
@@ -67,6 +82,11 @@ class Beta:
     def files(self) -> BetaFiles:
         """The Files API with `betas=`, blocking."""
         return BetaFiles(self._portal, self._async.files)
+
+    @property
+    def models(self) -> BetaModels:
+        """`list` and `retrieve` the models, with `betas=`, blocking."""
+        return BetaModels(self._portal, self._async.models)
 
     @property
     def with_raw_response(self) -> BetaWithRawResponse:
@@ -98,6 +118,11 @@ class BetaWithRawResponse:
         """`beta.files`, returning `APIResponse`s."""
         return BetaFilesWithRawResponse(self._portal, self._async.files)
 
+    @property
+    def models(self) -> BetaModelsWithRawResponse:
+        """`beta.models`, returning `APIResponse`s."""
+        return BetaModelsWithRawResponse(self._portal, self._async.models)
+
 
 class BetaWithStreamingResponse:
     """`Claude.beta.with_streaming_response`."""
@@ -117,6 +142,52 @@ class BetaWithStreamingResponse:
     def files(self) -> BetaFilesWithStreamingResponse:
         """`beta.files`, as `with` blocks."""
         return BetaFilesWithStreamingResponse(self._portal, self._async.files)
+
+    @property
+    def models(self) -> BetaModelsWithStreamingResponse:
+        """`beta.models`, as `with` blocks."""
+        return BetaModelsWithStreamingResponse(self._portal, self._async.models)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class BetaModels(_Twin[AsyncBetaModels]):
+    """`Claude.beta.models`: the blocking twin of `AsyncBetaModels`."""
+
+    __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> BetaModelsWithRawResponse:
+        """`retrieve` and `list`, returning an `APIResponse`."""
+        return BetaModelsWithRawResponse(self._portal, self._async.with_raw_response)
+
+    @property
+    def with_streaming_response(self) -> BetaModelsWithStreamingResponse:
+        """`retrieve` and `list` as `with` blocks."""
+        return BetaModelsWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
+    retrieve = blocking(AsyncBetaModels.retrieve)
+    list = blocking_pages(AsyncBetaModels.list)
+
+
+class BetaModelsWithRawResponse(_Twin[AsyncBetaModelsWithRawResponse]):
+    """`Claude.beta.models.with_raw_response`: each call returns an `APIResponse`."""
+
+    __slots__ = ()
+
+    retrieve = blocking_raw(AsyncBetaModels.retrieve)
+    list = blocking_raw_pages(AsyncBetaModels.list)
+
+
+class BetaModelsWithStreamingResponse(_Twin[AsyncBetaModelsWithStreamingResponse]):
+    """`Claude.beta.models.with_streaming_response`: each call is a `with ... as
+    response:` block."""
+
+    __slots__ = ()
+
+    retrieve = blocking_streaming(AsyncBetaModels.retrieve)
+    list = blocking_streaming_pages(AsyncBetaModels.list)
 
 
 # ------------------------------------------------------------------------- messages

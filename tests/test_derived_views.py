@@ -15,6 +15,7 @@ import pytest
 
 from anyio_claude import AsyncClaude, Claude
 from anyio_claude import _sync as blocking_layer
+from anyio_claude import _sync_beta as blocking_beta
 from anyio_claude import _sync_files as blocking_files
 from anyio_claude.resources import _views
 from anyio_claude.resources._batches import (
@@ -31,6 +32,9 @@ from anyio_claude.resources._files import (
     AsyncFilesWithStreamingResponse,
 )
 from anyio_claude.resources._models import (
+    AsyncBetaModels,
+    AsyncBetaModelsWithRawResponse,
+    AsyncBetaModelsWithStreamingResponse,
     AsyncModels,
     AsyncModelsWithRawResponse,
     AsyncModelsWithStreamingResponse,
@@ -45,6 +49,14 @@ SURFACES: list[tuple[type[Any], ...]] = [
         blocking_layer.Models,
         blocking_layer.ModelsWithRawResponse,
         blocking_layer.ModelsWithStreamingResponse,
+    ),
+    (
+        AsyncBetaModels,
+        AsyncBetaModelsWithRawResponse,
+        AsyncBetaModelsWithStreamingResponse,
+        blocking_beta.BetaModels,
+        blocking_beta.BetaModelsWithRawResponse,
+        blocking_beta.BetaModelsWithStreamingResponse,
     ),
     (
         AsyncBatches,

@@ -121,11 +121,7 @@ PENDING: dict[str, str] = {
     "method:beta.messages.parse": "issue 17: its raw and streaming views",
     **{
         f"method:beta.{method}": "issue 17"
-        for method in (
-            *(f"messages.batches.{m}" for m in BATCH_METHODS),
-            "models.list",
-            "models.retrieve",
-        )
+        for method in (*(f"messages.batches.{m}" for m in BATCH_METHODS),)
     },
 }
 

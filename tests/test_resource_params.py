@@ -1,5 +1,5 @@
-"""The parameters of `messages.batches`, `models`, `files` and `beta.files`, against the
-official SDK's, on asyncio and trio.
+"""The parameters of `messages.batches`, `models`, `beta.models`, `files` and `beta.files`,
+against the official SDK's, on asyncio and trio.
 
 Every method (and its `with_raw_response` / `with_streaming_response` twin) is called
 with every parameter the pinned official SDK's signature has, through our client and
@@ -39,6 +39,7 @@ HEADERS = (
 RESOURCES = {
     "messages.batches": ("create", "retrieve", "list", "cancel", "delete", "results"),
     "models": ("retrieve", "list"),
+    "beta.models": ("retrieve", "list"),
     "files": ("upload", "list", "retrieve_metadata", "download", "delete"),
     "beta.files": ("upload", "list", "retrieve_metadata", "download", "delete"),
 }
@@ -114,8 +115,8 @@ class State:
             "limit": 2,
             "page": f"page_{self.generated}",
             "scope_id": "sesn_1",
-            "after_id": "claude-opus-5" if resource == "models" else "msgbatch_nope",
-            "before_id": "claude-haiku-4-5" if resource == "models" else "msgbatch_none",
+            "after_id": "claude-opus-5" if resource.endswith("models") else "msgbatch_nope",
+            "before_id": "claude-haiku-4-5" if resource.endswith("models") else "msgbatch_none",
             "lifecycle": ["active", "retired"],
             "betas": ["extra-beta", FILES_BETA],
             "user_profile_id": "uprof_01",

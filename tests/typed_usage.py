@@ -555,8 +555,20 @@ async def resource_parameters(client: AsyncClaude, sync: Claude) -> None:
         assert_type(sync_listed.parse(), SyncPage[MessageBatch])
     assert_type(sync.messages.batches.wait("b", workspace_id="w"), MessageBatch)
     assert_type(sync.with_raw_response.files.retrieve_metadata("f").parse(), FileMetadata)
+    # beta.models: models with betas=, in every view, async and blocking.
+    assert_type(await client.beta.models.retrieve(MODEL, betas=["b"]), ModelInfo)
+    assert_type(await client.beta.models.list(betas=["b"], limit=2), AsyncPage[ModelInfo])
+    raw_beta_models = await client.beta.models.with_raw_response.list(lifecycle=["active"])
+    assert_type(await raw_beta_models.parse(), AsyncPage[ModelInfo])
+    async with client.with_streaming_response.beta.models.retrieve(MODEL) as streamed_model:
+        assert_type(await streamed_model.parse(), ModelInfo)
+    assert_type(sync.beta.models.list(betas=["b"]), SyncPage[ModelInfo])
+    assert_type(sync.beta.models.with_raw_response.retrieve(MODEL).parse(), ModelInfo)
+    with sync.with_streaming_response.beta.models.list() as sync_models:
+        assert_type(sync_models.parse(), SyncPage[ModelInfo])
     # What the official SDK refuses, a type checker refuses too.
     await client.files.list(betas=["b"])  # type: ignore[call-arg]
+    await client.models.list(betas=["b"])  # type: ignore[call-arg]
     await client.models.list(lifecycle="active")  # type: ignore[arg-type]
 
 

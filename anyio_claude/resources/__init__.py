@@ -22,6 +22,9 @@ from ._messages import AsyncMessagesWithRawResponse as AsyncMessagesWithRawRespo
 from ._messages import AsyncMessagesWithStreamingResponse as AsyncMessagesWithStreamingResponse
 from ._messages import MessageStreamResponseManager as MessageStreamResponseManager
 from ._messages import StreamingResponseManager as StreamingResponseManager
+from ._models import AsyncBetaModels as AsyncBetaModels
+from ._models import AsyncBetaModelsWithRawResponse as AsyncBetaModelsWithRawResponse
+from ._models import AsyncBetaModelsWithStreamingResponse as AsyncBetaModelsWithStreamingResponse
 from ._models import AsyncModels as AsyncModels
 from ._models import AsyncModelsWithRawResponse as AsyncModelsWithRawResponse
 from ._models import AsyncModelsWithStreamingResponse as AsyncModelsWithStreamingResponse
@@ -39,6 +42,9 @@ __all__ = (
     "AsyncBetaMessages",
     "AsyncBetaMessagesWithRawResponse",
     "AsyncBetaMessagesWithStreamingResponse",
+    "AsyncBetaModels",
+    "AsyncBetaModelsWithRawResponse",
+    "AsyncBetaModelsWithStreamingResponse",
     "AsyncBetaWithRawResponse",
     "AsyncBetaWithStreamingResponse",
     "AsyncBinaryAPIResponse",

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
         AsyncBetaFilesWithStreamingResponse,
     )
     from ._messages import MessageStreamResponseManager, StreamingResponseManager
+    from ._models import (
+        AsyncBetaModels,
+        AsyncBetaModelsWithRawResponse,
+        AsyncBetaModelsWithStreamingResponse,
+    )
 
     class BetaMessageArgs(MessageArgs, total=False):
         """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`
@@ -128,7 +133,7 @@ class _BetaMessages:
 
 
 class AsyncBeta:
-    """`client.beta`: `messages` with `betas=`, and `files` (the Files API)."""
+    """`client.beta`: `messages` with `betas=`, `files` (the Files API) and `models`."""
 
     __slots__ = ("_client",)
 
@@ -146,6 +151,13 @@ class AsyncBeta:
         from ._files import AsyncBetaFiles
 
         return AsyncBetaFiles(self._client)
+
+    @property
+    def models(self) -> AsyncBetaModels:
+        """`list` and `retrieve` the available models, with `betas=`."""
+        from ._models import AsyncBetaModels
+
+        return AsyncBetaModels(self._client)
 
     @property
     def with_raw_response(self) -> AsyncBetaWithRawResponse:
@@ -176,6 +188,11 @@ class AsyncBetaWithRawResponse:
         """`beta.files`, returning `AsyncAPIResponse`s."""
         return self._client.beta.files.with_raw_response
 
+    @property
+    def models(self) -> AsyncBetaModelsWithRawResponse:
+        """`beta.models`, returning `AsyncAPIResponse`s."""
+        return self._client.beta.models.with_raw_response
+
 
 class AsyncBetaWithStreamingResponse:
     """`client.beta.with_streaming_response`."""
@@ -194,6 +211,11 @@ class AsyncBetaWithStreamingResponse:
     def files(self) -> AsyncBetaFilesWithStreamingResponse:
         """`beta.files`, as `async with` blocks."""
         return self._client.beta.files.with_streaming_response
+
+    @property
+    def models(self) -> AsyncBetaModelsWithStreamingResponse:
+        """`beta.models`, as `async with` blocks."""
+        return self._client.beta.models.with_streaming_response
 
 
 class AsyncBetaMessages:

@@ -12,11 +12,15 @@ from .._client import NOT_GIVEN, NotGiven
 from .._http import Timeout
 from ..types import ModelInfo
 from ..types._decode import LenientDecoder
+from ._beta import beta_headers
 from ._messages import _Op, checked_strings, option_headers
 from ._pagination import AsyncPaginator, id_cursor, list_op
 from ._views import Resource, View, raw, streaming
 
 __all__ = (
+    "AsyncBetaModels",
+    "AsyncBetaModelsWithRawResponse",
+    "AsyncBetaModelsWithStreamingResponse",
     "AsyncModels",
     "AsyncModelsWithRawResponse",
     "AsyncModelsWithStreamingResponse",
@@ -126,3 +130,95 @@ class AsyncModelsWithStreamingResponse(View[AsyncModels]):
 
     retrieve = streaming(AsyncModels.retrieve)
     list = streaming(AsyncModels.list)
+
+
+# -------------------------------------------------------------------- client.beta.models
+
+
+class AsyncBetaModels(AsyncModels):
+    """`client.beta.models`: `client.models` taking `betas=[...]`, sent as the
+    `anthropic-beta` header (an `anthropic-beta` in `extra_headers` wins)."""
+
+    __slots__ = ()
+
+    # Its views are not `AsyncModels`'s: their methods carry the `betas=` signatures.
+    @property
+    def with_raw_response(self) -> AsyncBetaModelsWithRawResponse:  # type: ignore[override]
+        """`retrieve` and `list`, returning an `AsyncAPIResponse` (body read)."""
+        return AsyncBetaModelsWithRawResponse(self._in("raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncBetaModelsWithStreamingResponse:  # type: ignore[override]
+        """`retrieve` and `list` as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncBetaModelsWithStreamingResponse(self._in("streaming"))
+
+    def retrieve(
+        self,
+        model_id: str,
+        *,
+        betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Coroutine[Any, Any, ModelInfo]:
+        """Get one model by id or alias, with `betas`; `await` it for a `ModelInfo`.
+
+        Raises `NotFoundError` for an unknown id, `TypeError` for `betas` given as a string.
+        """
+        return super().retrieve(
+            model_id,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def list(
+        self,
+        *,
+        after_id: str | NotGiven = NOT_GIVEN,
+        before_id: str | NotGiven = NOT_GIVEN,
+        lifecycle: Sequence[Literal["active", "deprecated", "retired"]] | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncPaginator[ModelInfo]:
+        """List models with `betas`, newest first: `await` it for a page, `async for` every
+        model. Raises `TypeError` for `betas` given as a string."""
+        return super().list(
+            after_id=after_id,
+            before_id=before_id,
+            lifecycle=lifecycle,
+            limit=limit,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+
+class AsyncBetaModelsWithRawResponse(View[AsyncBetaModels]):
+    """`client.beta.models.with_raw_response`: each call awaits to an `AsyncAPIResponse`."""
+
+    __slots__ = ()
+
+    retrieve = raw(AsyncBetaModels.retrieve)
+    list = raw(AsyncBetaModels.list)
+
+
+class AsyncBetaModelsWithStreamingResponse(View[AsyncBetaModels]):
+    """`client.beta.models.with_streaming_response`: each call is an `async with ... as
+    response:` block."""
+
+    __slots__ = ()
+
+    retrieve = streaming(AsyncBetaModels.retrieve)
+    list = streaming(AsyncBetaModels.list)
