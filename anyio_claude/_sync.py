@@ -34,7 +34,7 @@ from .resources import (
     AsyncPage,
     AsyncPaginator,
 )
-from .resources._batches import AsyncBatchResults
+from .resources._batches import AsyncBatchResults, BatchResultsCall
 from .types import MessageBatchIndividualResponse
 
 if TYPE_CHECKING:
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from .resources._args import (
         CountTokensArgs,
         MessageArgs,
-        WorkspaceOptions,
     )
     from .streaming import StreamEvent
     from .types import (
@@ -329,6 +328,13 @@ def blocking_pages(
     return _TwinMethod(method)
 
 
+def blocking_results(
+    method: Callable[Concatenate[_S, _P], BatchResultsCall],
+) -> _TwinMethod[_S, _P, BatchResults]:
+    """The blocking twin of `batches.results`: the results, as `BatchResults`."""
+    return _TwinMethod(method)
+
+
 def blocking_raw(
     method: Callable[Concatenate[_S, _P], Awaitable[_R]],
 ) -> _RawTwinMethod[_S, _P, APIResponse[_R]]:
@@ -340,6 +346,14 @@ def blocking_raw_pages(
     method: Callable[Concatenate[_S, _P], AsyncPaginator[T]],
 ) -> _RawTwinMethod[_S, _P, APIResponse[SyncPage[T]]]:
     """The blocking `with_raw_response` twin of a `list` method: `parse()` is a `SyncPage`."""
+    return _RawTwinMethod(method)
+
+
+def blocking_raw_results(
+    method: Callable[Concatenate[_S, _P], BatchResultsCall],
+) -> _RawTwinMethod[_S, _P, APIResponse[BatchResults]]:
+    """The blocking `with_raw_response` twin of `batches.results`: `parse()` is the unread
+    `BatchResults` (close it, or read it to the end)."""
     return _RawTwinMethod(method)
 
 
@@ -355,6 +369,14 @@ def blocking_streaming_pages(
 ) -> _StreamingTwinMethod[_S, _P, StreamingResponse[SyncPage[T]]]:
     """The blocking `with_streaming_response` twin of a `list` method: `parse()` is a
     `SyncPage`."""
+    return _StreamingTwinMethod(method)
+
+
+def blocking_streaming_results(
+    method: Callable[Concatenate[_S, _P], BatchResultsCall],
+) -> _StreamingTwinMethod[_S, _P, StreamingResponse[BatchResults]]:
+    """The blocking `with_streaming_response` twin of `batches.results`: `parse()` reads
+    them, as `BatchResults`."""
     return _StreamingTwinMethod(method)
 
 
@@ -1155,16 +1177,8 @@ class Batches(_Twin[AsyncBatches]):
     list = blocking_pages(AsyncBatches.list)
     cancel = blocking(AsyncBatches.cancel)
     delete = blocking(AsyncBatches.delete)
+    results = blocking_results(AsyncBatches.results)
     wait = blocking(AsyncBatches.wait)
-
-    # Written out: the blocking twin of its result is another type (`BatchResults`).
-    def results(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> BatchResults:
-        """The results of an ended batch (also a `with` block that closes them). Raises
-        `ClaudeError` if it has not ended."""
-        results: AsyncBatchResults = _run(
-            self._portal, self._async.results, message_batch_id, **options
-        )
-        return BatchResults(self._portal, results)
 
 
 class BatchesWithRawResponse(_Twin[AsyncBatchesWithRawResponse]):
@@ -1178,17 +1192,7 @@ class BatchesWithRawResponse(_Twin[AsyncBatchesWithRawResponse]):
     list = blocking_raw_pages(AsyncBatches.list)
     cancel = blocking_raw(AsyncBatches.cancel)
     delete = blocking_raw(AsyncBatches.delete)
-
-    # Written out: `parse()` gives the blocking `BatchResults`, not the async results.
-    def results(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[BatchResults]:
-        """`batches.results`, returning an `APIResponse` whose `parse()` is the unread
-        `BatchResults` (close it, or read it to the end)."""
-        result: APIResponse[BatchResults] = _raw(
-            self._portal, self._async.results, message_batch_id, **options
-        )
-        return result
+    results = blocking_raw_results(AsyncBatches.results)
 
 
 class BatchesWithStreamingResponse(_Twin[AsyncBatchesWithStreamingResponse]):
@@ -1203,13 +1207,7 @@ class BatchesWithStreamingResponse(_Twin[AsyncBatchesWithStreamingResponse]):
     list = blocking_streaming_pages(AsyncBatches.list)
     cancel = blocking_streaming(AsyncBatches.cancel)
     delete = blocking_streaming(AsyncBatches.delete)
-
-    # Written out: `parse()` gives the blocking `BatchResults`, not the async results.
-    def results(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[BatchResults]:
-        """`batches.results` as `with ... as response:`; `response.parse()` reads them."""
-        return StreamingResponse(self._portal, self._async.results(message_batch_id, **options))
+    results = blocking_streaming_results(AsyncBatches.results)
 
 
 # --------------------------------------------------------------------------- models

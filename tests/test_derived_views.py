@@ -2,8 +2,7 @@
 
 For every public method of each derived resource, each view's attribute of that name is the
 derived descriptor of that very function, of the kind the view needs; nothing else in a
-view is a method, so a method written out by hand again fails here unless listed in
-`EXPLICIT` with the reason.
+view is a method, so a method written out by hand again fails here.
 """
 
 from __future__ import annotations
@@ -84,14 +83,6 @@ SURFACES: list[tuple[type[Any], ...]] = [
     ),
 ]
 
-# (view class name, method) written out on purpose, and why.
-EXPLICIT: dict[tuple[str, str], str] = {
-    **{
-        (view, "results"): "its result's blocking twin is another type (BatchResults)"
-        for view in ("Batches", "BatchesWithRawResponse", "BatchesWithStreamingResponse")
-    },
-}
-
 # Methods only the plain resource has (no raw or streaming form), and why.
 PLAIN_ONLY: dict[tuple[str, str], str] = {
     ("AsyncBatches", "wait"): "a polling loop of plain calls: no single response to show",
@@ -146,9 +137,6 @@ def test_every_view_method_is_derived_from_the_plain_one(surface: tuple[type[Any
             if (surface[0].__name__, name) in PLAIN_ONLY and index in (1, 2, 4, 5):
                 assert name not in members, f"{view.__name__}.{name}"
                 continue
-            if (view.__name__, name) in EXPLICIT:
-                assert inspect.isfunction(members[name]), f"{view.__name__}.{name}"
-                continue
             derived = members.get(name)
             kinds = KINDS[index]
             if (surface[0].__name__, name) in ONE_KIND:
@@ -160,16 +148,27 @@ def test_every_view_method_is_derived_from_the_plain_one(surface: tuple[type[Any
         assert not extra, f"{view.__name__} has methods the plain resource lacks: {extra}"
 
 
-def test_the_views_run_the_plain_function_in_their_mode() -> None:
+@pytest.mark.parametrize(
+    "path",
+    ["models", "beta.models", "messages.batches", "files", "beta.files"],
+)
+def test_the_views_run_the_plain_function_in_their_mode(path: str) -> None:
     client = AsyncClaude(api_key="k")
-    for view, mode in (
-        (client.models.with_raw_response, "raw"),
-        (client.models.with_streaming_response, "streaming"),
-    ):
-        bound = view.retrieve
-        assert bound.__func__ is AsyncModels.retrieve  # type: ignore[attr-defined]
-        assert bound.__self__._mode == mode  # type: ignore[attr-defined]
-        assert inspect.signature(bound) == inspect.signature(client.models.retrieve)
+    resource: Any = client
+    for name in path.split("."):
+        resource = getattr(resource, name)
+    for name, method in _plain_methods(type(resource)).items():
+        for view, mode in (
+            (resource.with_raw_response, "raw"),
+            (resource.with_streaming_response, "streaming"),
+        ):
+            if (type(resource).__name__, name) in PLAIN_ONLY:
+                continue
+            bound = getattr(view, name)
+            assert bound.__func__ is method
+            assert type(bound.__self__) is type(resource)  # beta stays beta
+            assert bound.__self__._mode == mode
+            assert inspect.signature(bound) == inspect.signature(getattr(resource, name))
 
 
 def test_blocking_twins_keep_the_name_and_docstring() -> None:
