@@ -107,6 +107,9 @@ if TYPE_CHECKING:
     from ._sync import StreamingResponse as StreamingResponse
     from ._sync import SyncPage as SyncPage
     from ._sync_beta import Beta as Beta
+    from ._sync_beta import BetaBatches as BetaBatches
+    from ._sync_beta import BetaBatchesWithRawResponse as BetaBatchesWithRawResponse
+    from ._sync_beta import BetaBatchesWithStreamingResponse as BetaBatchesWithStreamingResponse
     from ._sync_beta import BetaMessages as BetaMessages
     from ._sync_beta import BetaMessagesWithRawResponse as BetaMessagesWithRawResponse
     from ._sync_beta import BetaMessagesWithStreamingResponse as BetaMessagesWithStreamingResponse
@@ -164,6 +167,9 @@ else:
         "BetaMessages": "._sync_beta",
         "BetaMessagesWithRawResponse": "._sync_beta",
         "BetaMessagesWithStreamingResponse": "._sync_beta",
+        "BetaBatches": "._sync_beta",
+        "BetaBatchesWithRawResponse": "._sync_beta",
+        "BetaBatchesWithStreamingResponse": "._sync_beta",
         "BetaModels": "._sync_beta",
         "BetaModelsWithRawResponse": "._sync_beta",
         "BetaModelsWithStreamingResponse": "._sync_beta",
@@ -232,6 +238,9 @@ __all__ = (
     "BatchesWithRawResponse",
     "BatchesWithStreamingResponse",
     "Beta",
+    "BetaBatches",
+    "BetaBatchesWithRawResponse",
+    "BetaBatchesWithStreamingResponse",
     "BetaFiles",
     "BetaFilesWithRawResponse",
     "BetaFilesWithStreamingResponse",

@@ -25,11 +25,17 @@ from ._sync import (
     blocking_pages,
     blocking_raw,
     blocking_raw_pages,
+    blocking_raw_results,
+    blocking_results,
     blocking_streaming,
     blocking_streaming_pages,
+    blocking_streaming_results,
 )
 from ._sync_files import BetaFiles, BetaFilesWithRawResponse, BetaFilesWithStreamingResponse
 from .resources import (
+    AsyncBetaBatches,
+    AsyncBetaBatchesWithRawResponse,
+    AsyncBetaBatchesWithStreamingResponse,
     AsyncBetaModels,
     AsyncBetaModelsWithRawResponse,
     AsyncBetaModelsWithStreamingResponse,
@@ -53,6 +59,9 @@ if TYPE_CHECKING:
 
 __all__ = (
     "Beta",
+    "BetaBatches",
+    "BetaBatchesWithRawResponse",
+    "BetaBatchesWithStreamingResponse",
     "BetaMessages",
     "BetaMessagesWithRawResponse",
     "BetaMessagesWithStreamingResponse",
@@ -190,6 +199,61 @@ class BetaModelsWithStreamingResponse(_Twin[AsyncBetaModelsWithStreamingResponse
     list = blocking_streaming_pages(AsyncBetaModels.list)
 
 
+# ------------------------------------------------------------------ messages.batches
+
+
+class BetaBatches(_Twin[AsyncBetaBatches]):
+    """`Claude.beta.messages.batches`: the blocking twin of `AsyncBetaBatches`."""
+
+    __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> BetaBatchesWithRawResponse:
+        """The same methods, returning an `APIResponse`."""
+        return BetaBatchesWithRawResponse(self._portal, self._async.with_raw_response)
+
+    @property
+    def with_streaming_response(self) -> BetaBatchesWithStreamingResponse:
+        """The same methods as `with` blocks."""
+        return BetaBatchesWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
+    create = blocking(AsyncBetaBatches.create)
+    retrieve = blocking(AsyncBetaBatches.retrieve)
+    list = blocking_pages(AsyncBetaBatches.list)
+    cancel = blocking(AsyncBetaBatches.cancel)
+    delete = blocking(AsyncBetaBatches.delete)
+    results = blocking_results(AsyncBetaBatches.results)
+    wait = blocking(AsyncBetaBatches.wait)
+
+
+class BetaBatchesWithRawResponse(_Twin[AsyncBetaBatchesWithRawResponse]):
+    """`Claude.beta.messages.batches.with_raw_response`: each call returns an
+    `APIResponse`."""
+
+    __slots__ = ()
+
+    create = blocking_raw(AsyncBetaBatches.create)
+    retrieve = blocking_raw(AsyncBetaBatches.retrieve)
+    list = blocking_raw_pages(AsyncBetaBatches.list)
+    cancel = blocking_raw(AsyncBetaBatches.cancel)
+    delete = blocking_raw(AsyncBetaBatches.delete)
+    results = blocking_raw_results(AsyncBetaBatches.results)
+
+
+class BetaBatchesWithStreamingResponse(_Twin[AsyncBetaBatchesWithStreamingResponse]):
+    """`Claude.beta.messages.batches.with_streaming_response`: each call is a `with ...
+    as response:` block."""
+
+    __slots__ = ()
+
+    create = blocking_streaming(AsyncBetaBatches.create)
+    retrieve = blocking_streaming(AsyncBetaBatches.retrieve)
+    list = blocking_streaming_pages(AsyncBetaBatches.list)
+    cancel = blocking_streaming(AsyncBetaBatches.cancel)
+    delete = blocking_streaming(AsyncBetaBatches.delete)
+    results = blocking_streaming_results(AsyncBetaBatches.results)
+
+
 # ------------------------------------------------------------------------- messages
 
 
@@ -211,6 +275,11 @@ class BetaMessages:
     def with_streaming_response(self) -> BetaMessagesWithStreamingResponse:
         """The same methods as `with` blocks."""
         return BetaMessagesWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
+    @property
+    def batches(self) -> BetaBatches:
+        """`messages.batches` with `betas=[...]`, blocking."""
+        return BetaBatches(self._portal, self._async.batches)
 
     @overload
     def create(
@@ -256,6 +325,11 @@ class BetaMessagesWithRawResponse:
         self._portal = portal
         self._async = messages
 
+    @property
+    def batches(self) -> BetaBatchesWithRawResponse:
+        """`beta.messages.batches`, returning `APIResponse`s."""
+        return BetaBatchesWithRawResponse(self._portal, self._async.batches)
+
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
@@ -294,6 +368,11 @@ class BetaMessagesWithStreamingResponse:
     def __init__(self, portal: _Portal, messages: AsyncBetaMessagesWithStreamingResponse) -> None:
         self._portal = portal
         self._async = messages
+
+    @property
+    def batches(self) -> BetaBatchesWithStreamingResponse:
+        """`beta.messages.batches`, as `with` blocks."""
+        return BetaBatchesWithStreamingResponse(self._portal, self._async.batches)
 
     @overload
     def create(

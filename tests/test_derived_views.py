@@ -21,6 +21,9 @@ from anyio_claude.resources._batches import (
     AsyncBatches,
     AsyncBatchesWithRawResponse,
     AsyncBatchesWithStreamingResponse,
+    AsyncBetaBatches,
+    AsyncBetaBatchesWithRawResponse,
+    AsyncBetaBatchesWithStreamingResponse,
 )
 from anyio_claude.resources._files import (
     AsyncBetaFiles,
@@ -66,6 +69,14 @@ SURFACES: list[tuple[type[Any], ...]] = [
         blocking_layer.BatchesWithStreamingResponse,
     ),
     (
+        AsyncBetaBatches,
+        AsyncBetaBatchesWithRawResponse,
+        AsyncBetaBatchesWithStreamingResponse,
+        blocking_beta.BetaBatches,
+        blocking_beta.BetaBatchesWithRawResponse,
+        blocking_beta.BetaBatchesWithStreamingResponse,
+    ),
+    (
         AsyncFiles,
         AsyncFilesWithRawResponse,
         AsyncFilesWithStreamingResponse,
@@ -85,7 +96,8 @@ SURFACES: list[tuple[type[Any], ...]] = [
 
 # Methods only the plain resource has (no raw or streaming form), and why.
 PLAIN_ONLY: dict[tuple[str, str], str] = {
-    ("AsyncBatches", "wait"): "a polling loop of plain calls: no single response to show",
+    (batches, "wait"): "a polling loop of plain calls: no single response to show"
+    for batches in ("AsyncBatches", "AsyncBetaBatches")
 }
 
 # (plain class name, method) whose views are of one kind, and why.
@@ -150,7 +162,7 @@ def test_every_view_method_is_derived_from_the_plain_one(surface: tuple[type[Any
 
 @pytest.mark.parametrize(
     "path",
-    ["models", "beta.models", "messages.batches", "files", "beta.files"],
+    ["models", "beta.models", "messages.batches", "beta.messages.batches", "files", "beta.files"],
 )
 def test_the_views_run_the_plain_function_in_their_mode(path: str) -> None:
     client = AsyncClaude(api_key="k")

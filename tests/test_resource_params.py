@@ -38,6 +38,7 @@ HEADERS = (
 
 RESOURCES = {
     "messages.batches": ("create", "retrieve", "list", "cancel", "delete", "results"),
+    "beta.messages.batches": ("create", "retrieve", "list", "cancel", "delete", "results"),
     "models": ("retrieve", "list"),
     "beta.models": ("retrieve", "list"),
     "files": ("upload", "list", "retrieve_metadata", "download", "delete"),
@@ -67,11 +68,11 @@ def sent(requests: list[RecordedRequest]) -> list[tuple[Any, ...]]:
 
 def ours_as_theirs(method: str, requests: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Our requests, less what we send on purpose and the official SDK does not:
-    `batches.results` looks the batch up with the call's `extra_headers` too (theirs only
-    with `workspace_id`)."""
+    `batches.results` looks the batch up with the call's `extra_headers` too, and
+    `beta.messages.batches.results` with its `betas` (theirs only with `workspace_id`)."""
     if method == "results" and requests:
         method_, path, query, headers, body = requests[0]
-        headers = {k: v for k, v in headers.items() if k != "x-extra"}
+        headers = {k: v for k, v in headers.items() if k not in ("x-extra", "anthropic-beta")}
         return [(method_, path, query, headers, body), *requests[1:]]
     return requests
 

@@ -3,6 +3,9 @@
 from ._batches import AsyncBatches as AsyncBatches
 from ._batches import AsyncBatchesWithRawResponse as AsyncBatchesWithRawResponse
 from ._batches import AsyncBatchesWithStreamingResponse as AsyncBatchesWithStreamingResponse
+from ._batches import AsyncBetaBatches as AsyncBetaBatches
+from ._batches import AsyncBetaBatchesWithRawResponse as AsyncBetaBatchesWithRawResponse
+from ._batches import AsyncBetaBatchesWithStreamingResponse as AsyncBetaBatchesWithStreamingResponse
 from ._beta import AsyncBeta as AsyncBeta
 from ._beta import AsyncBetaMessages as AsyncBetaMessages
 from ._beta import AsyncBetaMessagesWithRawResponse as AsyncBetaMessagesWithRawResponse
@@ -36,6 +39,9 @@ __all__ = (
     "AsyncBatchesWithRawResponse",
     "AsyncBatchesWithStreamingResponse",
     "AsyncBeta",
+    "AsyncBetaBatches",
+    "AsyncBetaBatchesWithRawResponse",
+    "AsyncBetaBatchesWithStreamingResponse",
     "AsyncBetaFiles",
     "AsyncBetaFilesWithRawResponse",
     "AsyncBetaFilesWithStreamingResponse",

@@ -106,13 +106,14 @@ class FileUploadArgs(WorkspaceOptions, total=False):
     expires_in_seconds: int
 
 
-class BetaFileOptions(WorkspaceOptions, total=False):
-    """What every `beta.files` method takes besides its own parameters."""
+class BetaOptions(WorkspaceOptions, total=False):
+    """What the methods of `beta.files` and `beta.messages.batches` take besides their own
+    parameters: `betas` goes out as the `anthropic-beta` header."""
 
     betas: Sequence[str]
 
 
-class BetaFileListArgs(FileListArgs, BetaFileOptions, total=False):
+class BetaFileListArgs(FileListArgs, BetaOptions, total=False):
     """`beta.files.list`: `files.list`'s, `scope_id`, and the `after_id` / `before_id`
     cursors of the Files API's first version."""
 
@@ -121,5 +122,5 @@ class BetaFileListArgs(FileListArgs, BetaFileOptions, total=False):
     before_id: str
 
 
-class BetaFileUploadArgs(FileUploadArgs, BetaFileOptions, total=False):
+class BetaFileUploadArgs(FileUploadArgs, BetaOptions, total=False):
     """`beta.files.upload`, besides `file`."""

@@ -1,9 +1,10 @@
-"""`client.messages.batches`: create, retrieve, list, cancel, delete and read results."""
+"""`client.messages.batches` and `client.beta.messages.batches`: create, retrieve, list,
+cancel, delete and read results."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 import anyio
@@ -19,6 +20,7 @@ from ..types import (
     decode_batch_result_line,
 )
 from ..types._decode import LenientDecoder
+from ._beta import beta_headers
 from ._closing import ClosingCall
 from ._messages import _Op, option_headers
 from ._pagination import AsyncPaginator, id_cursor, list_op
@@ -31,13 +33,16 @@ if TYPE_CHECKING:
 
     from .._transport import Response
     from ..types import BatchRequestParam
-    from ._args import WorkspaceOptions
+    from ._args import BetaOptions, WorkspaceOptions
 
 __all__ = (
     "AsyncBatchResults",
     "AsyncBatches",
     "AsyncBatchesWithRawResponse",
     "AsyncBatchesWithStreamingResponse",
+    "AsyncBetaBatches",
+    "AsyncBetaBatchesWithRawResponse",
+    "AsyncBetaBatchesWithStreamingResponse",
     "BatchResultsCall",
 )
 
@@ -400,3 +405,164 @@ class AsyncBatchesWithStreamingResponse(View[AsyncBatches]):
     cancel = streaming(AsyncBatches.cancel)
     delete = streaming(AsyncBatches.delete)
     results = streaming(AsyncBatches.results)
+
+
+# ----------------------------------------------------------- client.beta.messages.batches
+
+
+class AsyncBetaBatches(AsyncBatches):
+    """`client.beta.messages.batches`: `messages.batches` taking `betas=[...]`, sent as the
+    `anthropic-beta` header (an `anthropic-beta` in `extra_headers` wins); the requests of
+    `create` may use the beta message parameters (`mcp_servers`, `context_management`...),
+    which are sent as given.
+
+    Methods raise what `messages.batches` raises (and `TypeError` for `betas` given as a
+    string, before any I/O); cancellation stops the request and closes its connection.
+    """
+
+    __slots__ = ()
+
+    # Its views are not `AsyncBatches`'s: their methods carry the `betas=` signatures.
+    @property
+    def with_raw_response(self) -> AsyncBetaBatchesWithRawResponse:  # type: ignore[override]
+        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
+        return AsyncBetaBatchesWithRawResponse(self._in("raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncBetaBatchesWithStreamingResponse:  # type: ignore[override]
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncBetaBatchesWithStreamingResponse(self._in("streaming"))
+
+    def create(
+        self,
+        *,
+        requests: Iterable[BatchRequestParam | Mapping[str, Any]],
+        betas: Sequence[str] | None = None,
+        user_profile_id: str | NotGiven = NOT_GIVEN,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Submit a batch with `betas`; `await` it for the new `MessageBatch`.
+
+        Raises `BadRequestError` for invalid requests, `TypeError` for `betas` given as a
+        string.
+        """
+        return super().create(
+            # The beta message parameters ride in each request's `params`, sent as given.
+            requests=cast("Iterable[BatchRequestParam]", requests),
+            user_profile_id=user_profile_id,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def retrieve(
+        self, message_batch_id: str, **options: Unpack[BetaOptions]
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Get a batch's current state, with `betas`; `await` it for a `MessageBatch`."""
+        return super().retrieve(message_batch_id, **_with_betas(options))
+
+    def list(
+        self,
+        *,
+        after_id: str | NotGiven = NOT_GIVEN,
+        before_id: str | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncPaginator[MessageBatch]:
+        """List batches with `betas`, newest first: `await` it for a page, `async for`
+        every batch."""
+        return super().list(
+            after_id=after_id,
+            before_id=before_id,
+            limit=limit,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def cancel(
+        self, message_batch_id: str, **options: Unpack[BetaOptions]
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Ask to cancel a batch, with `betas`; `await` it for the `MessageBatch`."""
+        return super().cancel(message_batch_id, **_with_betas(options))
+
+    def delete(
+        self, message_batch_id: str, **options: Unpack[BetaOptions]
+    ) -> Coroutine[Any, Any, DeletedMessageBatch]:
+        """Delete an ended batch, with `betas`; `await` it for a `DeletedMessageBatch`.
+
+        Raises `BadRequestError` while the batch is still processing.
+        """
+        return super().delete(message_batch_id, **_with_betas(options))
+
+    def results(
+        self,
+        message_batch_id: str,
+        *,
+        betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> BatchResultsCall:
+        """The results of an ended batch, streamed, with `betas` (sent with the lookup of
+        the batch too): as `messages.batches.results`. Raises `ClaudeError` if the batch
+        has not ended yet."""
+        return super().results(
+            message_batch_id,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+
+def _with_betas(options: BetaOptions) -> WorkspaceOptions:
+    """`options` (a call's own `**options`) with `betas` moved into `extra_headers`, as the
+    `anthropic-beta` header."""
+    betas = options.pop("betas", None)
+    options["extra_headers"] = beta_headers(betas, options.get("extra_headers"))
+    return options
+
+
+class AsyncBetaBatchesWithRawResponse(View[AsyncBetaBatches]):
+    """`client.beta.messages.batches.with_raw_response`: as
+    `messages.batches.with_raw_response`, with `betas=`."""
+
+    __slots__ = ()
+
+    create = raw(AsyncBetaBatches.create)
+    retrieve = raw(AsyncBetaBatches.retrieve)
+    list = raw(AsyncBetaBatches.list)
+    cancel = raw(AsyncBetaBatches.cancel)
+    delete = raw(AsyncBetaBatches.delete)
+    results = raw(AsyncBetaBatches.results)
+
+
+class AsyncBetaBatchesWithStreamingResponse(View[AsyncBetaBatches]):
+    """`client.beta.messages.batches.with_streaming_response`: as
+    `messages.batches.with_streaming_response`, with `betas=`."""
+
+    __slots__ = ()
+
+    create = streaming(AsyncBetaBatches.create)
+    retrieve = streaming(AsyncBetaBatches.retrieve)
+    list = streaming(AsyncBetaBatches.list)
+    cancel = streaming(AsyncBetaBatches.cancel)
+    delete = streaming(AsyncBetaBatches.delete)
+    results = streaming(AsyncBetaBatches.results)

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from ..types import Message, MessageTokensCount, ParsedMessage
     from ._args import CountTokensArgs, MessageArgs
+    from ._batches import (
+        AsyncBetaBatches,
+        AsyncBetaBatchesWithRawResponse,
+        AsyncBetaBatchesWithStreamingResponse,
+    )
     from ._files import (
         AsyncBetaFiles,
         AsyncBetaFilesWithRawResponse,
@@ -242,6 +247,13 @@ class AsyncBetaMessages:
         """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
         return AsyncBetaMessagesWithStreamingResponse(self._client)
 
+    @property
+    def batches(self) -> AsyncBetaBatches:
+        """`messages.batches` with `betas=[...]`."""
+        from ._batches import AsyncBetaBatches
+
+        return AsyncBetaBatches(self._client)
+
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
@@ -295,6 +307,13 @@ class AsyncBetaMessagesWithRawResponse:
     def __init__(self, client: AsyncClaude) -> None:
         self._impl = _BetaMessages(client, "raw")
 
+    @property
+    def batches(self) -> AsyncBetaBatchesWithRawResponse:
+        """`beta.messages.batches`, returning `AsyncAPIResponse`s."""
+        from ._batches import AsyncBetaBatches
+
+        return AsyncBetaBatches(self._impl._client).with_raw_response
+
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
@@ -338,6 +357,13 @@ class AsyncBetaMessagesWithStreamingResponse:
 
     def __init__(self, client: AsyncClaude) -> None:
         self._impl = _BetaMessages(client, "streaming")
+
+    @property
+    def batches(self) -> AsyncBetaBatchesWithStreamingResponse:
+        """`beta.messages.batches`, as `async with` blocks."""
+        from ._batches import AsyncBetaBatches
+
+        return AsyncBetaBatches(self._impl._client).with_streaming_response
 
     @overload
     def create(

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
     from ._args import (
         BetaFileListArgs,
-        BetaFileOptions,
         BetaFileUploadArgs,
+        BetaOptions,
         FileListArgs,
         FileUploadArgs,
         WorkspaceOptions,
@@ -580,13 +580,11 @@ class AsyncBetaFiles(AsyncFiles):
         ) -> Coroutine[Any, Any, FileMetadata]: ...
         def list(self, **args: Unpack[BetaFileListArgs]) -> AsyncPaginator[FileMetadata]: ...
         def retrieve_metadata(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
+            self, file_id: str, **options: Unpack[BetaOptions]
         ) -> Coroutine[Any, Any, FileMetadata]: ...
-        def download(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> AsyncFileDownload: ...
+        def download(self, file_id: str, **options: Unpack[BetaOptions]) -> AsyncFileDownload: ...
         def delete(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
+            self, file_id: str, **options: Unpack[BetaOptions]
         ) -> Coroutine[Any, Any, DeletedFile]: ...
 
 

@@ -1,4 +1,4 @@
-"""`client.models`: list and retrieve the models the API offers."""
+"""`client.models` and `client.beta.models`: list and retrieve the models the API offers."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ class _ModelsPage(msgspec.Struct):
 
 
 class AsyncModels(Resource):
-    """`client.models`: list and retrieve. Methods raise what `AsyncClaude` raises."""
+    """`client.models`: list and retrieve. Methods raise what `AsyncClaude` raises;
+    cancellation stops the request and closes its connection."""
 
     __slots__ = ()
 
@@ -137,7 +138,11 @@ class AsyncModelsWithStreamingResponse(View[AsyncModels]):
 
 class AsyncBetaModels(AsyncModels):
     """`client.beta.models`: `client.models` taking `betas=[...]`, sent as the
-    `anthropic-beta` header (an `anthropic-beta` in `extra_headers` wins)."""
+    `anthropic-beta` header (an `anthropic-beta` in `extra_headers` wins).
+
+    Methods raise what `client.models` raises; cancellation stops the request and closes
+    its connection.
+    """
 
     __slots__ = ()
 
