@@ -109,9 +109,15 @@ if TYPE_CHECKING:
     from ._sync import StreamingResponse as StreamingResponse
     from ._sync import SyncPage as SyncPage
     from ._sync_beta import Beta as Beta
+    from ._sync_beta import BetaBatches as BetaBatches
+    from ._sync_beta import BetaBatchesWithRawResponse as BetaBatchesWithRawResponse
+    from ._sync_beta import BetaBatchesWithStreamingResponse as BetaBatchesWithStreamingResponse
     from ._sync_beta import BetaMessages as BetaMessages
     from ._sync_beta import BetaMessagesWithRawResponse as BetaMessagesWithRawResponse
     from ._sync_beta import BetaMessagesWithStreamingResponse as BetaMessagesWithStreamingResponse
+    from ._sync_beta import BetaModels as BetaModels
+    from ._sync_beta import BetaModelsWithRawResponse as BetaModelsWithRawResponse
+    from ._sync_beta import BetaModelsWithStreamingResponse as BetaModelsWithStreamingResponse
     from ._sync_beta import BetaWithRawResponse as BetaWithRawResponse
     from ._sync_beta import BetaWithStreamingResponse as BetaWithStreamingResponse
     from ._sync_files import BetaFiles as BetaFiles
@@ -163,6 +169,12 @@ else:
         "BetaMessages": "._sync_beta",
         "BetaMessagesWithRawResponse": "._sync_beta",
         "BetaMessagesWithStreamingResponse": "._sync_beta",
+        "BetaBatches": "._sync_beta",
+        "BetaBatchesWithRawResponse": "._sync_beta",
+        "BetaBatchesWithStreamingResponse": "._sync_beta",
+        "BetaModels": "._sync_beta",
+        "BetaModelsWithRawResponse": "._sync_beta",
+        "BetaModelsWithStreamingResponse": "._sync_beta",
         "BetaWithRawResponse": "._sync_beta",
         "BetaWithStreamingResponse": "._sync_beta",
         "BetaFiles": "._sync_files",
@@ -229,12 +241,18 @@ __all__ = (
     "BatchesWithRawResponse",
     "BatchesWithStreamingResponse",
     "Beta",
+    "BetaBatches",
+    "BetaBatchesWithRawResponse",
+    "BetaBatchesWithStreamingResponse",
     "BetaFiles",
     "BetaFilesWithRawResponse",
     "BetaFilesWithStreamingResponse",
     "BetaMessages",
     "BetaMessagesWithRawResponse",
     "BetaMessagesWithStreamingResponse",
+    "BetaModels",
+    "BetaModelsWithRawResponse",
+    "BetaModelsWithStreamingResponse",
     "BetaWithRawResponse",
     "BetaWithStreamingResponse",
     "BillingError",

@@ -430,7 +430,7 @@ class AsyncClaude:
 
     @property
     def beta(self) -> AsyncBeta:
-        """Beta features: `messages` with `betas=[...]`, and `files` (the Files API)."""
+        """Beta features: `messages` with `betas=[...]`, `models` and `files` (the Files API)."""
         resource = self._beta
         if resource is None:
             from .resources import AsyncBeta

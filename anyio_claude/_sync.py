@@ -14,7 +14,7 @@ import queue
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec, TypeVar, overload
 
 import anyio
 from anyio.from_thread import BlockingPortal
@@ -24,8 +24,17 @@ from ._errors import ClaudeError
 from ._model_warnings import collect_model_warnings, emit
 from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, HTTPResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
-from .resources import AsyncPage
-from .resources._batches import AsyncBatchResults
+from .resources import (
+    AsyncBatches,
+    AsyncBatchesWithRawResponse,
+    AsyncBatchesWithStreamingResponse,
+    AsyncModels,
+    AsyncModelsWithRawResponse,
+    AsyncModelsWithStreamingResponse,
+    AsyncPage,
+    AsyncPaginator,
+)
+from .resources._batches import AsyncBatchResults, BatchResultsCall
 from .types import MessageBatchIndividualResponse
 
 if TYPE_CHECKING:
@@ -33,40 +42,27 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import TracebackType
 
-    from typing_extensions import Unpack
+    from typing_extensions import Self, Unpack
 
     from ._http import Timeout
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
     from .resources import (
-        AsyncBatches,
-        AsyncBatchesWithRawResponse,
-        AsyncBatchesWithStreamingResponse,
         AsyncMessages,
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
-        AsyncModels,
-        AsyncModelsWithRawResponse,
-        AsyncModelsWithStreamingResponse,
         MessageStreamResponseManager,
         StreamingResponseManager,
     )
     from .resources._args import (
-        BatchCreateArgs,
         CountTokensArgs,
-        ListArgs,
         MessageArgs,
-        ModelListArgs,
-        WorkspaceOptions,
     )
     from .streaming import StreamEvent
     from .types import (
-        DeletedMessageBatch,
         Message,
-        MessageBatch,
         MessageStreamEvent,
         MessageTokensCount,
-        ModelInfo,
         ParsedMessage,
     )
 
@@ -98,6 +94,10 @@ __all__ = (
 
 T = TypeVar("T")
 _F = TypeVar("_F")
+_R = TypeVar("_R")
+_P = ParamSpec("_P")
+_S = TypeVar("_S")
+_A = TypeVar("_A", covariant=True)
 
 
 class _Portal:
@@ -252,6 +252,132 @@ def _raw(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any)
     """Call an async `with_raw_response` method and wrap its reply for blocking use."""
     response: AsyncAPIResponse[Any] = _run(portal, method, *args, **kwargs)
     return APIResponse(portal, response)
+
+
+# ---------------------------------------------------------------- derived blocking twins
+# A blocking twin's methods are descriptors naming the async plain method they run
+# (`retrieve = blocking(AsyncModels.retrieve)`): its parameters carry through a
+# `ParamSpec`, and the descriptor's kind says what the blocking call returns.
+
+
+class _Twin(Generic[_A]):
+    """A blocking twin of an async resource or view (`_async`), run through `_portal`."""
+
+    __slots__ = ("_async", "_portal")
+
+    def __init__(self, portal: _Portal, async_resource: _A) -> None:
+        self._portal = portal
+        self._async = async_resource
+
+
+class _TwinMethod(Generic[_S, _P, _R]):
+    """A blocking twin's method: the async method of the same name on the twin's async
+    resource or view, called through the portal. Looked up on the class, it is itself,
+    so tests can check which plain method it derives from (`method`)."""
+
+    def __init__(self, method: Callable[Concatenate[_S, _P], Any]) -> None:
+        self.method = method
+        self.__doc__ = method.__doc__
+        self.__name__ = method.__name__
+
+    @overload
+    def __get__(self, twin: None, owner: object) -> Self: ...
+    @overload
+    def __get__(self, twin: _Twin[Any], owner: object) -> Callable[_P, _R]: ...
+    def __get__(self, twin: _Twin[Any] | None, owner: object) -> Self | Callable[_P, _R]:
+        if twin is None:
+            return self
+        portal, target = twin._portal, getattr(twin._async, self.__name__)
+
+        def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            result: _R = self._call(portal, target, args, kwargs)
+            return result
+
+        call.__name__ = self.__name__
+        call.__doc__ = self.__doc__
+        return call
+
+    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        """The plain call: its result, live results (pages...) as their blocking twins."""
+        return _blocking(portal, _run(portal, target, *args, **kwargs))
+
+
+class _RawTwinMethod(_TwinMethod[_S, _P, _R]):
+    """A method of a `with_raw_response` twin: an `APIResponse`."""
+
+    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        return _raw(portal, target, *args, **kwargs)
+
+
+class _StreamingTwinMethod(_TwinMethod[_S, _P, _R]):
+    """A method of a `with_streaming_response` twin: a `StreamingResponse` to enter."""
+
+    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        return StreamingResponse(portal, target(*args, **kwargs))
+
+
+def blocking(method: Callable[Concatenate[_S, _P], Awaitable[_R]]) -> _TwinMethod[_S, _P, _R]:
+    """The blocking twin of the async plain `method`: returns what awaiting it gives."""
+    return _TwinMethod(method)
+
+
+def blocking_pages(
+    method: Callable[Concatenate[_S, _P], AsyncPaginator[T]],
+) -> _TwinMethod[_S, _P, SyncPage[T]]:
+    """The blocking twin of a `list` method: its first page, as a `SyncPage`."""
+    return _TwinMethod(method)
+
+
+def blocking_results(
+    method: Callable[Concatenate[_S, _P], BatchResultsCall],
+) -> _TwinMethod[_S, _P, BatchResults]:
+    """The blocking twin of `batches.results`: the results, as `BatchResults`."""
+    return _TwinMethod(method)
+
+
+def blocking_raw(
+    method: Callable[Concatenate[_S, _P], Awaitable[_R]],
+) -> _RawTwinMethod[_S, _P, APIResponse[_R]]:
+    """The blocking `with_raw_response` twin of `method`."""
+    return _RawTwinMethod(method)
+
+
+def blocking_raw_pages(
+    method: Callable[Concatenate[_S, _P], AsyncPaginator[T]],
+) -> _RawTwinMethod[_S, _P, APIResponse[SyncPage[T]]]:
+    """The blocking `with_raw_response` twin of a `list` method: `parse()` is a `SyncPage`."""
+    return _RawTwinMethod(method)
+
+
+def blocking_raw_results(
+    method: Callable[Concatenate[_S, _P], BatchResultsCall],
+) -> _RawTwinMethod[_S, _P, APIResponse[BatchResults]]:
+    """The blocking `with_raw_response` twin of `batches.results`: `parse()` is the unread
+    `BatchResults` (close it, or read it to the end)."""
+    return _RawTwinMethod(method)
+
+
+def blocking_streaming(
+    method: Callable[Concatenate[_S, _P], Awaitable[_R]],
+) -> _StreamingTwinMethod[_S, _P, StreamingResponse[_R]]:
+    """The blocking `with_streaming_response` twin of `method`."""
+    return _StreamingTwinMethod(method)
+
+
+def blocking_streaming_pages(
+    method: Callable[Concatenate[_S, _P], AsyncPaginator[T]],
+) -> _StreamingTwinMethod[_S, _P, StreamingResponse[SyncPage[T]]]:
+    """The blocking `with_streaming_response` twin of a `list` method: `parse()` is a
+    `SyncPage`."""
+    return _StreamingTwinMethod(method)
+
+
+def blocking_streaming_results(
+    method: Callable[Concatenate[_S, _P], BatchResultsCall],
+) -> _StreamingTwinMethod[_S, _P, StreamingResponse[BatchResults]]:
+    """The blocking `with_streaming_response` twin of `batches.results`: `parse()` reads
+    them, as `BatchResults`."""
+    return _StreamingTwinMethod(method)
 
 
 class Claude:
@@ -666,13 +792,6 @@ class SyncPage(Generic[T]):
             yield from page.data
 
 
-def _first_page(portal: _Portal, paginator: Awaitable[AsyncPage[T]]) -> SyncPage[T]:
-    async def first() -> AsyncPage[T]:
-        return await paginator
-
-    return SyncPage(portal, portal.call(first))
-
-
 class APIResponse(_ResponseInfo, Generic[T]):
     """The blocking client's `with_raw_response` reply (body read) and `with_streaming_response`
     block value (body read on demand).
@@ -1038,14 +1157,10 @@ class BatchResults(_SyncIterator[MessageBatchIndividualResponse]):
     you stop early."""
 
 
-class Batches:
+class Batches(_Twin[AsyncBatches]):
     """`Claude.messages.batches`: the blocking twin of `AsyncBatches`."""
 
-    __slots__ = ("_async", "_portal")
-
-    def __init__(self, portal: _Portal, batches: AsyncBatches) -> None:
-        self._portal = portal
-        self._async = batches
+    __slots__ = ()
 
     @property
     def with_raw_response(self) -> BatchesWithRawResponse:
@@ -1057,178 +1172,51 @@ class Batches:
         """The same methods as `with` blocks."""
         return BatchesWithStreamingResponse(self._portal, self._async.with_streaming_response)
 
-    def create(self, **args: Unpack[BatchCreateArgs]) -> MessageBatch:
-        """Submit a batch. Raises `BadRequestError` for invalid requests."""
-        batch: MessageBatch = _run(self._portal, self._async.create, **args)
-        return batch
-
-    def retrieve(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> MessageBatch:
-        """A batch's current state."""
-        batch: MessageBatch = _run(self._portal, self._async.retrieve, message_batch_id, **options)
-        return batch
-
-    def list(self, **args: Unpack[ListArgs]) -> SyncPage[MessageBatch]:
-        """The first page of batches, newest first; iterate it for every batch."""
-        return _first_page(self._portal, self._async.list(**args))
-
-    def cancel(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> MessageBatch:
-        """Ask to cancel a batch."""
-        batch: MessageBatch = _run(self._portal, self._async.cancel, message_batch_id, **options)
-        return batch
-
-    def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> DeletedMessageBatch:
-        """Delete an ended batch. Raises `BadRequestError` while it is processing."""
-        deleted: DeletedMessageBatch = _run(
-            self._portal, self._async.delete, message_batch_id, **options
-        )
-        return deleted
-
-    def results(self, message_batch_id: str, **options: Unpack[WorkspaceOptions]) -> BatchResults:
-        """The results of an ended batch (also a `with` block that closes them). Raises
-        `ClaudeError` if it has not ended."""
-        results: AsyncBatchResults = _run(
-            self._portal, self._async._impl.results, message_batch_id, **options
-        )
-        return BatchResults(self._portal, results)
-
-    def wait(
-        self,
-        message_batch_id: str,
-        *,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 60.0,
-        timeout: float | None = None,
-        on_poll: Callable[[MessageBatch], object] | None = None,
-        workspace_id: str | NotGiven = NOT_GIVEN,
-    ) -> MessageBatch:
-        """Block until the batch has ended, polling with backoff; as `AsyncBatches.wait`."""
-        batch: MessageBatch = _run(
-            self._portal,
-            self._async.wait,
-            message_batch_id,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            timeout=timeout,
-            on_poll=on_poll,
-            workspace_id=workspace_id,
-        )
-        return batch
+    create = blocking(AsyncBatches.create)
+    retrieve = blocking(AsyncBatches.retrieve)
+    list = blocking_pages(AsyncBatches.list)
+    cancel = blocking(AsyncBatches.cancel)
+    delete = blocking(AsyncBatches.delete)
+    results = blocking_results(AsyncBatches.results)
+    wait = blocking(AsyncBatches.wait)
 
 
-class BatchesWithRawResponse:
+class BatchesWithRawResponse(_Twin[AsyncBatchesWithRawResponse]):
     """`Claude.messages.batches.with_raw_response` (also
-    `Claude.messages.with_raw_response.batches`)."""
+    `Claude.messages.with_raw_response.batches`): each call returns an `APIResponse`."""
 
-    __slots__ = ("_async", "_portal")
+    __slots__ = ()
 
-    def __init__(self, portal: _Portal, batches: AsyncBatchesWithRawResponse) -> None:
-        self._portal = portal
-        self._async = batches
-
-    def create(self, **args: Unpack[BatchCreateArgs]) -> APIResponse[MessageBatch]:
-        """`batches.create`, returning an `APIResponse`."""
-        result: APIResponse[MessageBatch] = _raw(self._portal, self._async.create, **args)
-        return result
-
-    def retrieve(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[MessageBatch]:
-        """`batches.retrieve`, returning an `APIResponse`."""
-        result: APIResponse[MessageBatch] = _raw(
-            self._portal, self._async.retrieve, message_batch_id, **options
-        )
-        return result
-
-    def list(self, **args: Unpack[ListArgs]) -> APIResponse[SyncPage[MessageBatch]]:
-        """`batches.list`, returning an `APIResponse` whose `parse()` is the first page."""
-        result: APIResponse[SyncPage[MessageBatch]] = _raw(self._portal, self._async.list, **args)
-        return result
-
-    def cancel(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[MessageBatch]:
-        """`batches.cancel`, returning an `APIResponse`."""
-        result: APIResponse[MessageBatch] = _raw(
-            self._portal, self._async.cancel, message_batch_id, **options
-        )
-        return result
-
-    def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[DeletedMessageBatch]:
-        """`batches.delete`, returning an `APIResponse`."""
-        result: APIResponse[DeletedMessageBatch] = _raw(
-            self._portal, self._async.delete, message_batch_id, **options
-        )
-        return result
-
-    def results(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[BatchResults]:
-        """`batches.results`, returning an `APIResponse` whose `parse()` is the unread
-        `BatchResults` (close it, or read it to the end)."""
-        result: APIResponse[BatchResults] = _raw(
-            self._portal, self._async.results, message_batch_id, **options
-        )
-        return result
+    create = blocking_raw(AsyncBatches.create)
+    retrieve = blocking_raw(AsyncBatches.retrieve)
+    list = blocking_raw_pages(AsyncBatches.list)
+    cancel = blocking_raw(AsyncBatches.cancel)
+    delete = blocking_raw(AsyncBatches.delete)
+    results = blocking_raw_results(AsyncBatches.results)
 
 
-class BatchesWithStreamingResponse:
+class BatchesWithStreamingResponse(_Twin[AsyncBatchesWithStreamingResponse]):
     """`Claude.messages.batches.with_streaming_response` (also
-    `Claude.messages.with_streaming_response.batches`)."""
+    `Claude.messages.with_streaming_response.batches`): each call is a `with ... as
+    response:` block."""
 
-    __slots__ = ("_async", "_portal")
+    __slots__ = ()
 
-    def __init__(self, portal: _Portal, batches: AsyncBatchesWithStreamingResponse) -> None:
-        self._portal = portal
-        self._async = batches
-
-    def create(self, **args: Unpack[BatchCreateArgs]) -> StreamingResponse[MessageBatch]:
-        """`batches.create` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.create(**args))
-
-    def retrieve(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[MessageBatch]:
-        """`batches.retrieve` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.retrieve(message_batch_id, **options))
-
-    def cancel(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[MessageBatch]:
-        """`batches.cancel` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.cancel(message_batch_id, **options))
-
-    def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[DeletedMessageBatch]:
-        """`batches.delete` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.delete(message_batch_id, **options))
-
-    def list(self, **args: Unpack[ListArgs]) -> StreamingResponse[SyncPage[MessageBatch]]:
-        """`batches.list` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.list(**args))
-
-    def results(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[BatchResults]:
-        """`batches.results` as `with ... as response:`; `response.parse()` reads them."""
-        return StreamingResponse(self._portal, self._async.results(message_batch_id, **options))
+    create = blocking_streaming(AsyncBatches.create)
+    retrieve = blocking_streaming(AsyncBatches.retrieve)
+    list = blocking_streaming_pages(AsyncBatches.list)
+    cancel = blocking_streaming(AsyncBatches.cancel)
+    delete = blocking_streaming(AsyncBatches.delete)
+    results = blocking_streaming_results(AsyncBatches.results)
 
 
 # --------------------------------------------------------------------------- models
 
 
-class Models:
+class Models(_Twin[AsyncModels]):
     """`Claude.models`: the blocking twin of `AsyncModels`."""
 
-    __slots__ = ("_async", "_portal")
-
-    def __init__(self, portal: _Portal, models: AsyncModels) -> None:
-        self._portal = portal
-        self._async = models
+    __slots__ = ()
 
     @property
     def with_raw_response(self) -> ModelsWithRawResponse:
@@ -1240,55 +1228,25 @@ class Models:
         """`retrieve` and `list` as `with` blocks."""
         return ModelsWithStreamingResponse(self._portal, self._async.with_streaming_response)
 
-    def retrieve(self, model_id: str, **options: Unpack[WorkspaceOptions]) -> ModelInfo:
-        """One model by id or alias. Raises `NotFoundError` for an unknown id."""
-        model: ModelInfo = _run(self._portal, self._async.retrieve, model_id, **options)
-        return model
-
-    def list(self, **args: Unpack[ModelListArgs]) -> SyncPage[ModelInfo]:
-        """The first page of models, newest first; iterate it for every model."""
-        return _first_page(self._portal, self._async.list(**args))
+    retrieve = blocking(AsyncModels.retrieve)
+    list = blocking_pages(AsyncModels.list)
 
 
-class ModelsWithRawResponse:
-    """`Claude.models.with_raw_response`."""
+class ModelsWithRawResponse(_Twin[AsyncModelsWithRawResponse]):
+    """`Claude.models.with_raw_response`: each call returns an `APIResponse` (`list`:
+    whose `parse()` is the first page)."""
 
-    __slots__ = ("_async", "_portal")
+    __slots__ = ()
 
-    def __init__(self, portal: _Portal, models: AsyncModelsWithRawResponse) -> None:
-        self._portal = portal
-        self._async = models
-
-    def retrieve(
-        self, model_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[ModelInfo]:
-        """`models.retrieve`, returning an `APIResponse`."""
-        result: APIResponse[ModelInfo] = _raw(
-            self._portal, self._async.retrieve, model_id, **options
-        )
-        return result
-
-    def list(self, **args: Unpack[ModelListArgs]) -> APIResponse[SyncPage[ModelInfo]]:
-        """`models.list`, returning an `APIResponse` whose `parse()` is the first page."""
-        result: APIResponse[SyncPage[ModelInfo]] = _raw(self._portal, self._async.list, **args)
-        return result
+    retrieve = blocking_raw(AsyncModels.retrieve)
+    list = blocking_raw_pages(AsyncModels.list)
 
 
-class ModelsWithStreamingResponse:
-    """`Claude.models.with_streaming_response`."""
+class ModelsWithStreamingResponse(_Twin[AsyncModelsWithStreamingResponse]):
+    """`Claude.models.with_streaming_response`: each call is a `with ... as response:`
+    block."""
 
-    __slots__ = ("_async", "_portal")
+    __slots__ = ()
 
-    def __init__(self, portal: _Portal, models: AsyncModelsWithStreamingResponse) -> None:
-        self._portal = portal
-        self._async = models
-
-    def retrieve(
-        self, model_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[ModelInfo]:
-        """`models.retrieve` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.retrieve(model_id, **options))
-
-    def list(self, **args: Unpack[ModelListArgs]) -> StreamingResponse[SyncPage[ModelInfo]]:
-        """`models.list` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.list(**args))
+    retrieve = blocking_streaming(AsyncModels.retrieve)
+    list = blocking_streaming_pages(AsyncModels.list)

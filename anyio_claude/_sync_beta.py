@@ -1,5 +1,5 @@
-"""`Claude.beta`: the blocking twins of `client.beta.messages` and `client.beta.files`
-(whose classes live with those of `Claude.files`, in `_sync_files`).
+"""`Claude.beta`: the blocking twins of `client.beta.messages`, `client.beta.models` and
+`client.beta.files` (whose classes live with those of `Claude.files`, in `_sync_files`).
 
 Like the rest of the blocking client, every call runs the async resource in the client's
 loop thread (see `_sync`).
@@ -20,8 +20,26 @@ from ._sync import (
     _Portal,
     _raw,
     _run,
+    _Twin,
+    blocking,
+    blocking_pages,
+    blocking_raw,
+    blocking_raw_pages,
+    blocking_raw_results,
+    blocking_results,
+    blocking_streaming,
+    blocking_streaming_pages,
+    blocking_streaming_results,
 )
 from ._sync_files import BetaFiles, BetaFilesWithRawResponse, BetaFilesWithStreamingResponse
+from .resources import (
+    AsyncBetaBatches,
+    AsyncBetaBatchesWithRawResponse,
+    AsyncBetaBatchesWithStreamingResponse,
+    AsyncBetaModels,
+    AsyncBetaModelsWithRawResponse,
+    AsyncBetaModelsWithStreamingResponse,
+)
 
 _F = TypeVar("_F")
 
@@ -41,16 +59,22 @@ if TYPE_CHECKING:
 
 __all__ = (
     "Beta",
+    "BetaBatches",
+    "BetaBatchesWithRawResponse",
+    "BetaBatchesWithStreamingResponse",
     "BetaMessages",
     "BetaMessagesWithRawResponse",
     "BetaMessagesWithStreamingResponse",
+    "BetaModels",
+    "BetaModelsWithRawResponse",
+    "BetaModelsWithStreamingResponse",
     "BetaWithRawResponse",
     "BetaWithStreamingResponse",
 )
 
 
 class Beta:
-    """`Claude.beta`: `messages` with `betas=[...]`, and `files`, blocking."""
+    """`Claude.beta`: `messages` with `betas=[...]`, `models` and `files`, blocking."""
 
     __slots__ = ("_async", "_portal")
 
@@ -67,6 +91,11 @@ class Beta:
     def files(self) -> BetaFiles:
         """The Files API with `betas=`, blocking."""
         return BetaFiles(self._portal, self._async.files)
+
+    @property
+    def models(self) -> BetaModels:
+        """`list` and `retrieve` the models, with `betas=`, blocking."""
+        return BetaModels(self._portal, self._async.models)
 
     @property
     def with_raw_response(self) -> BetaWithRawResponse:
@@ -98,6 +127,11 @@ class BetaWithRawResponse:
         """`beta.files`, returning `APIResponse`s."""
         return BetaFilesWithRawResponse(self._portal, self._async.files)
 
+    @property
+    def models(self) -> BetaModelsWithRawResponse:
+        """`beta.models`, returning `APIResponse`s."""
+        return BetaModelsWithRawResponse(self._portal, self._async.models)
+
 
 class BetaWithStreamingResponse:
     """`Claude.beta.with_streaming_response`."""
@@ -117,6 +151,107 @@ class BetaWithStreamingResponse:
     def files(self) -> BetaFilesWithStreamingResponse:
         """`beta.files`, as `with` blocks."""
         return BetaFilesWithStreamingResponse(self._portal, self._async.files)
+
+    @property
+    def models(self) -> BetaModelsWithStreamingResponse:
+        """`beta.models`, as `with` blocks."""
+        return BetaModelsWithStreamingResponse(self._portal, self._async.models)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class BetaModels(_Twin[AsyncBetaModels]):
+    """`Claude.beta.models`: the blocking twin of `AsyncBetaModels`."""
+
+    __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> BetaModelsWithRawResponse:
+        """`retrieve` and `list`, returning an `APIResponse`."""
+        return BetaModelsWithRawResponse(self._portal, self._async.with_raw_response)
+
+    @property
+    def with_streaming_response(self) -> BetaModelsWithStreamingResponse:
+        """`retrieve` and `list` as `with` blocks."""
+        return BetaModelsWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
+    retrieve = blocking(AsyncBetaModels.retrieve)
+    list = blocking_pages(AsyncBetaModels.list)
+
+
+class BetaModelsWithRawResponse(_Twin[AsyncBetaModelsWithRawResponse]):
+    """`Claude.beta.models.with_raw_response`: each call returns an `APIResponse`."""
+
+    __slots__ = ()
+
+    retrieve = blocking_raw(AsyncBetaModels.retrieve)
+    list = blocking_raw_pages(AsyncBetaModels.list)
+
+
+class BetaModelsWithStreamingResponse(_Twin[AsyncBetaModelsWithStreamingResponse]):
+    """`Claude.beta.models.with_streaming_response`: each call is a `with ... as
+    response:` block."""
+
+    __slots__ = ()
+
+    retrieve = blocking_streaming(AsyncBetaModels.retrieve)
+    list = blocking_streaming_pages(AsyncBetaModels.list)
+
+
+# ------------------------------------------------------------------ messages.batches
+
+
+class BetaBatches(_Twin[AsyncBetaBatches]):
+    """`Claude.beta.messages.batches`: the blocking twin of `AsyncBetaBatches`."""
+
+    __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> BetaBatchesWithRawResponse:
+        """The same methods, returning an `APIResponse`."""
+        return BetaBatchesWithRawResponse(self._portal, self._async.with_raw_response)
+
+    @property
+    def with_streaming_response(self) -> BetaBatchesWithStreamingResponse:
+        """The same methods as `with` blocks."""
+        return BetaBatchesWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
+    create = blocking(AsyncBetaBatches.create)
+    retrieve = blocking(AsyncBetaBatches.retrieve)
+    list = blocking_pages(AsyncBetaBatches.list)
+    cancel = blocking(AsyncBetaBatches.cancel)
+    delete = blocking(AsyncBetaBatches.delete)
+    results = blocking_results(AsyncBetaBatches.results)
+    wait = blocking(AsyncBetaBatches.wait)
+
+
+class BetaBatchesWithRawResponse(_Twin[AsyncBetaBatchesWithRawResponse]):
+    """`Claude.beta.messages.batches.with_raw_response`: each call returns an
+    `APIResponse`."""
+
+    __slots__ = ()
+
+    create = blocking_raw(AsyncBetaBatches.create)
+    retrieve = blocking_raw(AsyncBetaBatches.retrieve)
+    list = blocking_raw_pages(AsyncBetaBatches.list)
+    cancel = blocking_raw(AsyncBetaBatches.cancel)
+    delete = blocking_raw(AsyncBetaBatches.delete)
+    results = blocking_raw_results(AsyncBetaBatches.results)
+
+
+class BetaBatchesWithStreamingResponse(_Twin[AsyncBetaBatchesWithStreamingResponse]):
+    """`Claude.beta.messages.batches.with_streaming_response`: each call is a `with ...
+    as response:` block."""
+
+    __slots__ = ()
+
+    create = blocking_streaming(AsyncBetaBatches.create)
+    retrieve = blocking_streaming(AsyncBetaBatches.retrieve)
+    list = blocking_streaming_pages(AsyncBetaBatches.list)
+    cancel = blocking_streaming(AsyncBetaBatches.cancel)
+    delete = blocking_streaming(AsyncBetaBatches.delete)
+    results = blocking_streaming_results(AsyncBetaBatches.results)
 
 
 # ------------------------------------------------------------------------- messages
@@ -140,6 +275,11 @@ class BetaMessages:
     def with_streaming_response(self) -> BetaMessagesWithStreamingResponse:
         """The same methods as `with` blocks."""
         return BetaMessagesWithStreamingResponse(self._portal, self._async.with_streaming_response)
+
+    @property
+    def batches(self) -> BetaBatches:
+        """`messages.batches` with `betas=[...]`, blocking."""
+        return BetaBatches(self._portal, self._async.batches)
 
     @overload
     def create(
@@ -185,6 +325,11 @@ class BetaMessagesWithRawResponse:
         self._portal = portal
         self._async = messages
 
+    @property
+    def batches(self) -> BetaBatchesWithRawResponse:
+        """`beta.messages.batches`, returning `APIResponse`s."""
+        return BetaBatchesWithRawResponse(self._portal, self._async.batches)
+
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
@@ -223,6 +368,11 @@ class BetaMessagesWithStreamingResponse:
     def __init__(self, portal: _Portal, messages: AsyncBetaMessagesWithStreamingResponse) -> None:
         self._portal = portal
         self._async = messages
+
+    @property
+    def batches(self) -> BetaBatchesWithStreamingResponse:
+        """`beta.messages.batches`, as `with` blocks."""
+        return BetaBatchesWithStreamingResponse(self._portal, self._async.batches)
 
     @overload
     def create(

@@ -7,32 +7,36 @@ loop thread (see `_sync`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate
 
-from ._sync import APIResponse, StreamingResponse, SyncPage, _first_page, _Portal, _raw, _run
+from ._sync import (
+    _P,
+    _S,
+    APIResponse,
+    _Portal,
+    _Twin,
+    _TwinMethod,
+    blocking,
+    blocking_pages,
+    blocking_raw,
+    blocking_raw_pages,
+    blocking_streaming,
+    blocking_streaming_pages,
+)
+from .resources import (
+    AsyncBetaFiles,
+    AsyncBetaFilesWithRawResponse,
+    AsyncBetaFilesWithStreamingResponse,
+    AsyncFiles,
+    AsyncFilesWithRawResponse,
+    AsyncFilesWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     import os
 
-    from typing_extensions import Unpack
-
-    from .resources import (
-        AsyncBinaryAPIResponse,
-        AsyncFileDownload,
-        AsyncFiles,
-        AsyncFilesWithRawResponse,
-        AsyncFilesWithStreamingResponse,
-    )
-    from .resources._args import (
-        BetaFileListArgs,
-        BetaFileOptions,
-        BetaFileUploadArgs,
-        FileListArgs,
-        FileUploadArgs,
-        WorkspaceOptions,
-    )
-    from .resources._files import FileTypes
-    from .types import DeletedFile, FileMetadata
+    from .resources import AsyncBinaryAPIResponse, AsyncFileDownload
 
 __all__ = (
     "BetaFiles",
@@ -76,14 +80,24 @@ def _download(portal: _Portal, download: AsyncFileDownload) -> BinaryAPIResponse
     return BinaryAPIResponse(portal, portal.call(open_response))
 
 
-class Files:
+class _DownloadTwinMethod(_TwinMethod[_S, _P, BinaryAPIResponse]):
+    """`download` in every blocking files twin: the response, once its head is in."""
+
+    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        return _download(portal, target(*args, **kwargs))
+
+
+def blocking_download(
+    method: Callable[Concatenate[_S, _P], AsyncFileDownload],
+) -> _DownloadTwinMethod[_S, _P]:
+    """The blocking twin of `download` (the same in the raw and streaming views)."""
+    return _DownloadTwinMethod(method)
+
+
+class Files(_Twin[AsyncFiles]):
     """`Claude.files`: the blocking twin of `AsyncFiles`; raises what it raises."""
 
-    __slots__ = ("_async", "_portal")
-
-    def __init__(self, portal: _Portal, files: AsyncFiles) -> None:
-        self._portal = portal
-        self._async = files
+    __slots__ = ()
 
     @property
     def with_raw_response(self) -> FilesWithRawResponse:
@@ -95,119 +109,42 @@ class Files:
         """The same methods as `with` blocks."""
         return FilesWithStreamingResponse(self._portal, self._async.with_streaming_response)
 
-    def upload(self, *, file: FileTypes, **args: Unpack[FileUploadArgs]) -> FileMetadata:
-        """Upload a file. Raises `TypeError` naming `file` for an unusable argument."""
-        metadata: FileMetadata = _run(self._portal, self._async.upload, file=file, **args)
-        return metadata
-
-    def list(self, **args: Unpack[FileListArgs]) -> SyncPage[FileMetadata]:
-        """The first page of files, newest first; iterate it for every file."""
-        return _first_page(self._portal, self._async.list(**args))
-
-    def retrieve_metadata(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> FileMetadata:
-        """A file's metadata. Raises `NotFoundError` for an unknown id."""
-        metadata: FileMetadata = _run(
-            self._portal, self._async.retrieve_metadata, file_id, **options
-        )
-        return metadata
-
-    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> BinaryAPIResponse:
-        """A file's content, streamed: a `BinaryAPIResponse` once the head is in (use it
-        in `with`, or read it with `read()` / `write_to_file()`)."""
-        return _download(self._portal, self._async.download(file_id, **options))
-
-    def delete(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> DeletedFile:
-        """Delete a file. Raises `NotFoundError` for an unknown id."""
-        deleted: DeletedFile = _run(self._portal, self._async.delete, file_id, **options)
-        return deleted
+    upload = blocking(AsyncFiles.upload)
+    list = blocking_pages(AsyncFiles.list)
+    retrieve_metadata = blocking(AsyncFiles.retrieve_metadata)
+    download = blocking_download(AsyncFiles.download)
+    delete = blocking(AsyncFiles.delete)
 
 
-class FilesWithRawResponse:
-    """`Claude.files.with_raw_response`."""
+class FilesWithRawResponse(_Twin[AsyncFilesWithRawResponse]):
+    """`Claude.files.with_raw_response`: each call returns an `APIResponse`."""
 
-    __slots__ = ("_async", "_portal")
+    __slots__ = ()
 
-    def __init__(self, portal: _Portal, files: AsyncFilesWithRawResponse) -> None:
-        self._portal = portal
-        self._async = files
-
-    def upload(
-        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
-    ) -> APIResponse[FileMetadata]:
-        """`files.upload`, returning an `APIResponse`."""
-        response: APIResponse[FileMetadata] = _raw(
-            self._portal, self._async.upload, file=file, **args
-        )
-        return response
-
-    def list(self, **args: Unpack[FileListArgs]) -> APIResponse[SyncPage[FileMetadata]]:
-        """`files.list`, returning an `APIResponse` whose `parse()` is the first page."""
-        response: APIResponse[SyncPage[FileMetadata]] = _raw(self._portal, self._async.list, **args)
-        return response
-
-    def retrieve_metadata(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> APIResponse[FileMetadata]:
-        """`files.retrieve_metadata`, returning an `APIResponse`."""
-        response: APIResponse[FileMetadata] = _raw(
-            self._portal, self._async.retrieve_metadata, file_id, **options
-        )
-        return response
-
-    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> BinaryAPIResponse:
-        """`files.download` (already a raw response)."""
-        return _download(self._portal, self._async.download(file_id, **options))
-
-    def delete(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> APIResponse[DeletedFile]:
-        """`files.delete`, returning an `APIResponse`."""
-        response: APIResponse[DeletedFile] = _raw(
-            self._portal, self._async.delete, file_id, **options
-        )
-        return response
+    upload = blocking_raw(AsyncFiles.upload)
+    list = blocking_raw_pages(AsyncFiles.list)
+    retrieve_metadata = blocking_raw(AsyncFiles.retrieve_metadata)
+    download = blocking_download(AsyncFiles.download)
+    delete = blocking_raw(AsyncFiles.delete)
 
 
-class FilesWithStreamingResponse:
-    """`Claude.files.with_streaming_response`."""
+class FilesWithStreamingResponse(_Twin[AsyncFilesWithStreamingResponse]):
+    """`Claude.files.with_streaming_response`: each call is a `with ... as response:`
+    block."""
 
-    __slots__ = ("_async", "_portal")
+    __slots__ = ()
 
-    def __init__(self, portal: _Portal, files: AsyncFilesWithStreamingResponse) -> None:
-        self._portal = portal
-        self._async = files
-
-    def upload(
-        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
-    ) -> StreamingResponse[FileMetadata]:
-        """`files.upload` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.upload(file=file, **args))
-
-    def list(self, **args: Unpack[FileListArgs]) -> StreamingResponse[SyncPage[FileMetadata]]:
-        """`files.list` as `with ... as response:`; `response.parse()` is the first page."""
-        return StreamingResponse(self._portal, self._async.list(**args))
-
-    def retrieve_metadata(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[FileMetadata]:
-        """`files.retrieve_metadata` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.retrieve_metadata(file_id, **options))
-
-    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> BinaryAPIResponse:
-        """`files.download` as `with ... as response:`."""
-        return _download(self._portal, self._async.download(file_id, **options))
-
-    def delete(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponse[DeletedFile]:
-        """`files.delete` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.delete(file_id, **options))
+    upload = blocking_streaming(AsyncFiles.upload)
+    list = blocking_streaming_pages(AsyncFiles.list)
+    retrieve_metadata = blocking_streaming(AsyncFiles.retrieve_metadata)
+    download = blocking_download(AsyncFiles.download)
+    delete = blocking_streaming(AsyncFiles.delete)
 
 
 # --------------------------------------------------------------------- Claude.beta.files
-# The same classes over `AsyncBetaFiles`; only their signatures (for type checkers) add
-# `betas=` and `beta.files.list`'s own parameters.
 
 
-class BetaFiles(Files):
+class BetaFiles(_Twin[AsyncBetaFiles]):
     """`Claude.beta.files`: the blocking twin of `AsyncBetaFiles` (`Files` sending the
     files beta, with `betas=`)."""
 
@@ -223,62 +160,33 @@ class BetaFiles(Files):
         """The same methods as `with` blocks."""
         return BetaFilesWithStreamingResponse(self._portal, self._async.with_streaming_response)
 
-    if TYPE_CHECKING:
-
-        def upload(
-            self, *, file: FileTypes, **args: Unpack[BetaFileUploadArgs]
-        ) -> FileMetadata: ...
-        def list(self, **args: Unpack[BetaFileListArgs]) -> SyncPage[FileMetadata]: ...
-        def retrieve_metadata(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> FileMetadata: ...
-        def download(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> BinaryAPIResponse: ...
-        def delete(self, file_id: str, **options: Unpack[BetaFileOptions]) -> DeletedFile: ...
+    upload = blocking(AsyncBetaFiles.upload)
+    list = blocking_pages(AsyncBetaFiles.list)
+    retrieve_metadata = blocking(AsyncBetaFiles.retrieve_metadata)
+    download = blocking_download(AsyncBetaFiles.download)
+    delete = blocking(AsyncBetaFiles.delete)
 
 
-class BetaFilesWithRawResponse(FilesWithRawResponse):
-    """`Claude.beta.files.with_raw_response`."""
+class BetaFilesWithRawResponse(_Twin[AsyncBetaFilesWithRawResponse]):
+    """`Claude.beta.files.with_raw_response`: each call returns an `APIResponse`."""
 
     __slots__ = ()
 
-    if TYPE_CHECKING:
-
-        def upload(
-            self, *, file: FileTypes, **args: Unpack[BetaFileUploadArgs]
-        ) -> APIResponse[FileMetadata]: ...
-        def list(self, **args: Unpack[BetaFileListArgs]) -> APIResponse[SyncPage[FileMetadata]]: ...
-        def retrieve_metadata(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> APIResponse[FileMetadata]: ...
-        def download(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> BinaryAPIResponse: ...
-        def delete(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> APIResponse[DeletedFile]: ...
+    upload = blocking_raw(AsyncBetaFiles.upload)
+    list = blocking_raw_pages(AsyncBetaFiles.list)
+    retrieve_metadata = blocking_raw(AsyncBetaFiles.retrieve_metadata)
+    download = blocking_download(AsyncBetaFiles.download)
+    delete = blocking_raw(AsyncBetaFiles.delete)
 
 
-class BetaFilesWithStreamingResponse(FilesWithStreamingResponse):
-    """`Claude.beta.files.with_streaming_response`."""
+class BetaFilesWithStreamingResponse(_Twin[AsyncBetaFilesWithStreamingResponse]):
+    """`Claude.beta.files.with_streaming_response`: each call is a `with ... as response:`
+    block."""
 
     __slots__ = ()
 
-    if TYPE_CHECKING:
-
-        def upload(
-            self, *, file: FileTypes, **args: Unpack[BetaFileUploadArgs]
-        ) -> StreamingResponse[FileMetadata]: ...
-        def list(
-            self, **args: Unpack[BetaFileListArgs]
-        ) -> StreamingResponse[SyncPage[FileMetadata]]: ...
-        def retrieve_metadata(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> StreamingResponse[FileMetadata]: ...
-        def download(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> BinaryAPIResponse: ...
-        def delete(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> StreamingResponse[DeletedFile]: ...
+    upload = blocking_streaming(AsyncBetaFiles.upload)
+    list = blocking_streaming_pages(AsyncBetaFiles.list)
+    retrieve_metadata = blocking_streaming(AsyncBetaFiles.retrieve_metadata)
+    download = blocking_download(AsyncBetaFiles.download)
+    delete = blocking_streaming(AsyncBetaFiles.delete)

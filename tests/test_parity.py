@@ -86,8 +86,6 @@ DELIBERATE: dict[str, str] = {
     },
 }
 
-BATCH_METHODS = ("cancel", "create", "delete", "list", "results", "retrieve")
-
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
     # issue 19 (observability and middleware)
@@ -124,14 +122,6 @@ PENDING: dict[str, str] = {
     "method:beta.messages.thread": "issue 17: server-held message threads",
     # issue 17: beta twins, to be derived once issue 18 derives views from one signature
     "method:beta.messages.parse": "issue 17: its raw and streaming views",
-    **{
-        f"method:beta.{method}": "issue 17"
-        for method in (
-            *(f"messages.batches.{m}" for m in BATCH_METHODS),
-            "models.list",
-            "models.retrieve",
-        )
-    },
 }
 
 

@@ -1,5 +1,5 @@
-"""The parameters of `messages.batches`, `models`, `files` and `beta.files`, against the
-official SDK's, on asyncio and trio.
+"""The parameters of `messages.batches`, `models`, `beta.models`, `files` and `beta.files`,
+against the official SDK's, on asyncio and trio.
 
 Every method (and its `with_raw_response` / `with_streaming_response` twin) is called
 with every parameter the pinned official SDK's signature has, through our client and
@@ -38,7 +38,9 @@ HEADERS = (
 
 RESOURCES = {
     "messages.batches": ("create", "retrieve", "list", "cancel", "delete", "results"),
+    "beta.messages.batches": ("create", "retrieve", "list", "cancel", "delete", "results"),
     "models": ("retrieve", "list"),
+    "beta.models": ("retrieve", "list"),
     "files": ("upload", "list", "retrieve_metadata", "download", "delete"),
     "beta.files": ("upload", "list", "retrieve_metadata", "download", "delete"),
 }
@@ -66,11 +68,11 @@ def sent(requests: list[RecordedRequest]) -> list[tuple[Any, ...]]:
 
 def ours_as_theirs(method: str, requests: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Our requests, less what we send on purpose and the official SDK does not:
-    `batches.results` looks the batch up with the call's `extra_headers` too (theirs only
-    with `workspace_id`)."""
+    `batches.results` looks the batch up with the call's `extra_headers` too, and
+    `beta.messages.batches.results` with its `betas` (theirs only with `workspace_id`)."""
     if method == "results" and requests:
         method_, path, query, headers, body = requests[0]
-        headers = {k: v for k, v in headers.items() if k != "x-extra"}
+        headers = {k: v for k, v in headers.items() if k not in ("x-extra", "anthropic-beta")}
         return [(method_, path, query, headers, body), *requests[1:]]
     return requests
 
@@ -114,8 +116,8 @@ class State:
             "limit": 2,
             "page": f"page_{self.generated}",
             "scope_id": "sesn_1",
-            "after_id": "claude-opus-5" if resource == "models" else "msgbatch_nope",
-            "before_id": "claude-haiku-4-5" if resource == "models" else "msgbatch_none",
+            "after_id": "claude-opus-5" if resource.endswith("models") else "msgbatch_nope",
+            "before_id": "claude-haiku-4-5" if resource.endswith("models") else "msgbatch_none",
             "lifecycle": ["active", "retired"],
             "betas": ["extra-beta", FILES_BETA],
             "user_profile_id": "uprof_01",

@@ -21,6 +21,7 @@ from anyio_claude import (
     AsyncPage,
     AsyncParsedMessageStream,
     AsyncStream,
+    BatchResults,
     Claude,
     MessageStream,
     Stream,
@@ -589,8 +590,33 @@ async def resource_parameters(client: AsyncClaude, sync: Claude) -> None:
         assert_type(sync_listed.parse(), SyncPage[MessageBatch])
     assert_type(sync.messages.batches.wait("b", workspace_id="w"), MessageBatch)
     assert_type(sync.with_raw_response.files.retrieve_metadata("f").parse(), FileMetadata)
+    # beta.models: models with betas=, in every view, async and blocking.
+    assert_type(await client.beta.models.retrieve(MODEL, betas=["b"]), ModelInfo)
+    assert_type(await client.beta.models.list(betas=["b"], limit=2), AsyncPage[ModelInfo])
+    raw_beta_models = await client.beta.models.with_raw_response.list(lifecycle=["active"])
+    assert_type(await raw_beta_models.parse(), AsyncPage[ModelInfo])
+    async with client.with_streaming_response.beta.models.retrieve(MODEL) as streamed_model:
+        assert_type(await streamed_model.parse(), ModelInfo)
+    assert_type(sync.beta.models.list(betas=["b"]), SyncPage[ModelInfo])
+    assert_type(sync.beta.models.with_raw_response.retrieve(MODEL).parse(), ModelInfo)
+    with sync.with_streaming_response.beta.models.list() as sync_models:
+        assert_type(sync_models.parse(), SyncPage[ModelInfo])
+    # beta.messages.batches: batches with betas=, in every view, async and blocking.
+    beta_batch = await client.beta.messages.batches.create(requests=[], betas=["b"])
+    assert_type(beta_batch, MessageBatch)
+    assert_type(await client.beta.messages.batches.list(betas=["b"]), AsyncPage[MessageBatch])
+    async with client.beta.messages.batches.results("b", betas=["b"]) as beta_results:
+        assert_type(beta_results, AsyncBatchResults)
+    raw_beta_batch = await client.beta.messages.with_raw_response.batches.cancel("b", betas=["b"])
+    assert_type(await raw_beta_batch.parse(), MessageBatch)
+    assert_type(sync.beta.messages.batches.retrieve("b", betas=["b"]), MessageBatch)
+    assert_type(sync.beta.messages.batches.results("b"), BatchResults)
+    with sync.beta.messages.batches.with_streaming_response.results("b") as sync_results:
+        assert_type(sync_results.parse(), BatchResults)
     # What the official SDK refuses, a type checker refuses too.
     await client.files.list(betas=["b"])  # type: ignore[call-arg]
+    await client.messages.batches.list(betas=["b"])  # type: ignore[call-arg]
+    await client.models.list(betas=["b"])  # type: ignore[call-arg]
     await client.models.list(lifecycle="active")  # type: ignore[arg-type]
 
 

@@ -3,6 +3,9 @@
 from ._batches import AsyncBatches as AsyncBatches
 from ._batches import AsyncBatchesWithRawResponse as AsyncBatchesWithRawResponse
 from ._batches import AsyncBatchesWithStreamingResponse as AsyncBatchesWithStreamingResponse
+from ._batches import AsyncBetaBatches as AsyncBetaBatches
+from ._batches import AsyncBetaBatchesWithRawResponse as AsyncBetaBatchesWithRawResponse
+from ._batches import AsyncBetaBatchesWithStreamingResponse as AsyncBetaBatchesWithStreamingResponse
 from ._beta import AsyncBeta as AsyncBeta
 from ._beta import AsyncBetaMessages as AsyncBetaMessages
 from ._beta import AsyncBetaMessagesWithRawResponse as AsyncBetaMessagesWithRawResponse
@@ -22,6 +25,9 @@ from ._messages import AsyncMessagesWithRawResponse as AsyncMessagesWithRawRespo
 from ._messages import AsyncMessagesWithStreamingResponse as AsyncMessagesWithStreamingResponse
 from ._messages import MessageStreamResponseManager as MessageStreamResponseManager
 from ._messages import StreamingResponseManager as StreamingResponseManager
+from ._models import AsyncBetaModels as AsyncBetaModels
+from ._models import AsyncBetaModelsWithRawResponse as AsyncBetaModelsWithRawResponse
+from ._models import AsyncBetaModelsWithStreamingResponse as AsyncBetaModelsWithStreamingResponse
 from ._models import AsyncModels as AsyncModels
 from ._models import AsyncModelsWithRawResponse as AsyncModelsWithRawResponse
 from ._models import AsyncModelsWithStreamingResponse as AsyncModelsWithStreamingResponse
@@ -33,12 +39,18 @@ __all__ = (
     "AsyncBatchesWithRawResponse",
     "AsyncBatchesWithStreamingResponse",
     "AsyncBeta",
+    "AsyncBetaBatches",
+    "AsyncBetaBatchesWithRawResponse",
+    "AsyncBetaBatchesWithStreamingResponse",
     "AsyncBetaFiles",
     "AsyncBetaFilesWithRawResponse",
     "AsyncBetaFilesWithStreamingResponse",
     "AsyncBetaMessages",
     "AsyncBetaMessagesWithRawResponse",
     "AsyncBetaMessagesWithStreamingResponse",
+    "AsyncBetaModels",
+    "AsyncBetaModelsWithRawResponse",
+    "AsyncBetaModelsWithStreamingResponse",
     "AsyncBetaWithRawResponse",
     "AsyncBetaWithStreamingResponse",
     "AsyncBinaryAPIResponse",

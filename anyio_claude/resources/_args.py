@@ -11,7 +11,6 @@ from typing import Any, Literal, TypedDict
 
 from .._http import Timeout
 from ..types import (
-    BatchRequestParam,
     CacheControlEphemeralParam,
     DiagnosticsParam,
     MessageCreateParamsContainerParam,
@@ -92,31 +91,6 @@ class CountTokensArgs(_CountTokensArgsBase, RequestOptions, total=False):
     workspace_id: str
 
 
-class _BatchCreateArgsBase(TypedDict):
-    requests: Iterable[BatchRequestParam]
-
-
-class BatchCreateArgs(_BatchCreateArgsBase, WorkspaceOptions, total=False):
-    """`messages.batches.create` (`user_profile_id`: the `anthropic-user-profile-id`
-    header)."""
-
-    user_profile_id: str
-
-
-class ListArgs(WorkspaceOptions, total=False):
-    """`messages.batches.list`."""
-
-    limit: int
-    after_id: str
-    before_id: str
-
-
-class ModelListArgs(ListArgs, total=False):
-    """`models.list`."""
-
-    lifecycle: Sequence[Literal["active", "deprecated", "retired"]]
-
-
 class FileListArgs(WorkspaceOptions, total=False):
     """`files.list`: `page` is a `next_page` token; `ids` (at most 100) goes without `page`
     and `limit`."""
@@ -132,13 +106,14 @@ class FileUploadArgs(WorkspaceOptions, total=False):
     expires_in_seconds: int
 
 
-class BetaFileOptions(WorkspaceOptions, total=False):
-    """What every `beta.files` method takes besides its own parameters."""
+class BetaOptions(WorkspaceOptions, total=False):
+    """What the methods of `beta.files` and `beta.messages.batches` take besides their own
+    parameters: `betas` goes out as the `anthropic-beta` header."""
 
     betas: Sequence[str]
 
 
-class BetaFileListArgs(FileListArgs, BetaFileOptions, total=False):
+class BetaFileListArgs(FileListArgs, BetaOptions, total=False):
     """`beta.files.list`: `files.list`'s, `scope_id`, and the `after_id` / `before_id`
     cursors of the Files API's first version."""
 
@@ -147,5 +122,5 @@ class BetaFileListArgs(FileListArgs, BetaFileOptions, total=False):
     before_id: str
 
 
-class BetaFileUploadArgs(FileUploadArgs, BetaFileOptions, total=False):
+class BetaFileUploadArgs(FileUploadArgs, BetaOptions, total=False):
     """`beta.files.upload`, besides `file`."""

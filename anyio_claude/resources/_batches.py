@@ -1,9 +1,10 @@
-"""`client.messages.batches`: create, retrieve, list, cancel, delete and read results."""
+"""`client.messages.batches` and `client.beta.messages.batches`: create, retrieve, list,
+cancel, delete and read results."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 import anyio
@@ -19,27 +20,29 @@ from ..types import (
     decode_batch_result_line,
 )
 from ..types._decode import LenientDecoder
+from ._beta import beta_headers
 from ._closing import ClosingCall
-from ._messages import Mode, _Op, option_headers
-from ._pagination import AsyncPage, AsyncPaginator, id_cursor, list_op
+from ._messages import _Op, option_headers
+from ._pagination import AsyncPaginator, id_cursor, list_op
+from ._views import Resource, View, raw, streaming
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Unpack
 
-    from .._client import AsyncClaude
-    from .._response import AsyncAPIResponse
     from .._transport import Response
     from ..types import BatchRequestParam
-    from ._args import BatchCreateArgs, ListArgs, WorkspaceOptions
-    from ._messages import StreamingResponseManager
+    from ._args import BetaOptions, WorkspaceOptions
 
 __all__ = (
     "AsyncBatchResults",
     "AsyncBatches",
     "AsyncBatchesWithRawResponse",
     "AsyncBatchesWithStreamingResponse",
+    "AsyncBetaBatches",
+    "AsyncBetaBatchesWithRawResponse",
+    "AsyncBetaBatchesWithStreamingResponse",
     "BatchResultsCall",
 )
 
@@ -146,18 +149,30 @@ def _batch_path(message_batch_id: str, suffix: str = "") -> str:
     return f"/v1/messages/batches/{quote(message_batch_id, safe='')}{suffix}"
 
 
-class _Batches:
-    """The implementation behind the three views; `mode` says what methods return."""
+class AsyncBatches(Resource):
+    """`client.messages.batches`: create, retrieve, list, cancel, delete and results.
 
-    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
-        self._client = client
-        self._mode: Mode = mode
+    Methods raise what `AsyncClaude` raises; cancellation stops the request and closes
+    its connection.
+    """
+
+    __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncBatchesWithRawResponse:
+        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
+        return AsyncBatchesWithRawResponse(self._in("raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse:
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncBatchesWithStreamingResponse(self._in("streaming"))
 
     def _run(
         self,
         method: str,
         path: str,
-        decode: Any,
+        decode: Callable[[bytes], Any],
         *,
         body: Mapping[str, Any] | None = None,
         workspace_id: str | NotGiven = NOT_GIVEN,
@@ -184,22 +199,37 @@ class _Batches:
         user_profile_id: str | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
-        **options: Any,
-    ) -> Any:
-        """The implementation of `AsyncBatches.create`."""
-        return self._run(
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Submit a batch; `await` it for the new `MessageBatch` (status `in_progress`).
+
+        `user_profile_id` goes out as the `anthropic-user-profile-id` header. Raises
+        `BadRequestError` for invalid requests (e.g. a bad `custom_id`).
+        """
+        result: Coroutine[Any, Any, MessageBatch] = self._run(
             "POST",
             "/v1/messages/batches",
             _batch_decoder.decode,
             body={"requests": requests},
             workspace_id=workspace_id,
             extra_headers=option_headers(extra_headers, user_profile_id=user_profile_id),
-            **options,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
+        return result
 
-    def retrieve(self, message_batch_id: str, **options: Any) -> Any:
-        """The implementation of `AsyncBatches.retrieve`."""
-        return self._run("GET", _batch_path(message_batch_id), _batch_decoder.decode, **options)
+    def retrieve(
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Get a batch's current state; `await` it for a `MessageBatch`."""
+        path = _batch_path(message_batch_id)
+        result: Coroutine[Any, Any, MessageBatch] = self._run(
+            "GET", path, _batch_decoder.decode, **options
+        )
+        return result
 
     def list(
         self,
@@ -212,9 +242,9 @@ class _Batches:
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
-        """The implementation of `AsyncBatches.list`."""
-        return list_op(
+    ) -> AsyncPaginator[MessageBatch]:
+        """List batches, newest first: `await` it for a page, `async for` every batch."""
+        result: AsyncPaginator[MessageBatch] = list_op(
             self._client,
             self._mode,
             "/v1/messages/batches",
@@ -226,16 +256,30 @@ class _Batches:
             extra_body=extra_body,
             timeout=timeout,
         )
+        return result
 
-    def cancel(self, message_batch_id: str, **options: Any) -> Any:
-        """The implementation of `AsyncBatches.cancel`."""
+    def cancel(
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
         path = _batch_path(message_batch_id, "/cancel")
-        return self._run("POST", path, _batch_decoder.decode, **options)
+        result: Coroutine[Any, Any, MessageBatch] = self._run(
+            "POST", path, _batch_decoder.decode, **options
+        )
+        return result
 
-    def delete(self, message_batch_id: str, **options: Any) -> Any:
-        """The implementation of `AsyncBatches.delete`."""
+    def delete(
+        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
+    ) -> Coroutine[Any, Any, DeletedMessageBatch]:
+        """Delete an ended batch; `await` it for a `DeletedMessageBatch`.
+
+        Raises `BadRequestError` while the batch is still processing.
+        """
         path = _batch_path(message_batch_id)
-        return self._run("DELETE", path, _deleted_decoder.decode, **options)
+        result: Coroutine[Any, Any, DeletedMessageBatch] = self._run(
+            "DELETE", path, _deleted_decoder.decode, **options
+        )
+        return result
 
     def results(
         self,
@@ -246,16 +290,23 @@ class _Batches:
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
-        """The implementation of `AsyncBatches.results`: the batch (for its `results_url`),
-        then the results, both with `workspace_id`. The arguments are checked at once; each
-        `await` of a plain call then sends the requests anew."""
+    ) -> BatchResultsCall:
+        """The results of an ended batch, streamed: `async for result in await ...results(id)`
+        or `async with client.messages.batches.results(id) as results:`.
+
+        The results are fetched from the batch's `results_url` (on this client's origin):
+        the batch is retrieved first, both requests with `workspace_id`. The arguments are
+        checked at once; each `await` then sends the requests anew. Raises `ClaudeError`
+        if the batch has not ended yet.
+        """
         headers = option_headers(extra_headers, workspace_id=workspace_id)
         _batch_path(message_batch_id)  # checks the id before any I/O
+        client = self._client
 
         async def prepare() -> _Call:
-            batch: MessageBatch = await _Batches(self._client, "plain").retrieve(
-                message_batch_id, extra_headers=headers, timeout=timeout
+            path = _batch_path(message_batch_id)
+            batch: MessageBatch = await self._in("plain")._run(
+                "GET", path, _batch_decoder.decode, extra_headers=headers, timeout=timeout
             )
             if batch.results_url is None:
                 raise ClaudeError(
@@ -263,10 +314,10 @@ class _Batches:
                     f"{batch.processing_status!r}); wait until it has ended"
                 )
             path = urlsplit(batch.results_url).path
-            prefix = self._client._path_prefix.decode()
+            prefix = client._path_prefix.decode()
             if prefix and path.startswith(prefix):
                 path = path[len(prefix) :]
-            return self._client._call(
+            return client._call(
                 "GET",
                 path,
                 extra_headers={"accept": "application/binary", **headers},
@@ -276,85 +327,11 @@ class _Batches:
             )
 
         def op() -> _Op:
-            return _Op(self._client, None, body_factory=AsyncBatchResults, prepare=prepare)
+            return _Op(client, None, body_factory=AsyncBatchResults, prepare=prepare)
 
         if self._mode == "plain":
             return BatchResultsCall(lambda: op().run("plain"))
-        return op().run(self._mode)
-
-
-class AsyncBatches:
-    """`client.messages.batches`: create, retrieve, list, cancel, delete and results.
-
-    Methods raise what `AsyncClaude` raises; cancellation stops the request and closes
-    its connection.
-    """
-
-    __slots__ = ("_client", "_impl")
-
-    def __init__(self, client: AsyncClaude) -> None:
-        self._client = client
-        self._impl = _Batches(client, "plain")
-
-    @property
-    def with_raw_response(self) -> AsyncBatchesWithRawResponse:
-        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
-        return AsyncBatchesWithRawResponse(self._client)
-
-    @property
-    def with_streaming_response(self) -> AsyncBatchesWithStreamingResponse:
-        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
-        return AsyncBatchesWithStreamingResponse(self._client)
-
-    def create(self, **args: Unpack[BatchCreateArgs]) -> Coroutine[Any, Any, MessageBatch]:
-        """Submit a batch; `await` it for the new `MessageBatch` (status `in_progress`).
-
-        Raises `BadRequestError` for invalid requests (e.g. a bad `custom_id`).
-        """
-        result: Coroutine[Any, Any, MessageBatch] = self._impl.create(**args)
-        return result
-
-    def retrieve(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, MessageBatch]:
-        """Get a batch's current state; `await` it for a `MessageBatch`."""
-        result: Coroutine[Any, Any, MessageBatch] = self._impl.retrieve(message_batch_id, **options)
-        return result
-
-    def list(self, **args: Unpack[ListArgs]) -> AsyncPaginator[MessageBatch]:
-        """List batches, newest first: `await` it for a page, `async for` every batch."""
-        result: AsyncPaginator[MessageBatch] = self._impl.list(**args)
-        return result
-
-    def cancel(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, MessageBatch]:
-        """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
-        result: Coroutine[Any, Any, MessageBatch] = self._impl.cancel(message_batch_id, **options)
-        return result
-
-    def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, DeletedMessageBatch]:
-        """Delete an ended batch; `await` it for a `DeletedMessageBatch`.
-
-        Raises `BadRequestError` while the batch is still processing.
-        """
-        result: Coroutine[Any, Any, DeletedMessageBatch] = self._impl.delete(
-            message_batch_id, **options
-        )
-        return result
-
-    def results(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> BatchResultsCall:
-        """The results of an ended batch, streamed: `async for result in await ...results(id)`
-        or `async with client.messages.batches.results(id) as results:`.
-
-        The results are fetched from the batch's `results_url` (on this client's origin).
-        Raises `ClaudeError` if the batch has not ended yet.
-        """
-        result: BatchResultsCall = self._impl.results(message_batch_id, **options)
+        result: BatchResultsCall = op().run(self._mode)
         return result
 
     async def wait(
@@ -382,11 +359,12 @@ class AsyncBatches:
         if timeout is not None and not timeout >= 0:
             raise ValueError(f"timeout must be 0 or more seconds or None, got {timeout!r}")
         option_headers(None, workspace_id=workspace_id)  # checks it before any I/O
+        path = _batch_path(message_batch_id)
         interval = poll_interval
         with anyio.fail_after(timeout):
             while True:
-                batch: MessageBatch = await self._impl.retrieve(
-                    message_batch_id, workspace_id=workspace_id
+                batch: MessageBatch = await self._in("plain")._run(
+                    "GET", path, _batch_decoder.decode, workspace_id=workspace_id
                 )
                 if on_poll is not None:
                     on_poll(batch)
@@ -396,124 +374,195 @@ class AsyncBatches:
                 interval = min(interval * 1.5, max_poll_interval)
 
 
-class AsyncBatchesWithRawResponse:
+class AsyncBatchesWithRawResponse(View[AsyncBatches]):
     """`client.messages.batches.with_raw_response` (also
-    `client.messages.with_raw_response.batches`): each call gives an `AsyncAPIResponse`
-    whose body has been read (batch results: only the head)."""
+    `client.messages.with_raw_response.batches`): each call awaits to an
+    `AsyncAPIResponse` whose body has been read (`list`: `await parse()` is the first
+    `AsyncPage`; `results`: only the head is read, `await parse()` is the unread
+    `AsyncBatchResults` to close or read to the end)."""
 
-    __slots__ = ("_impl",)
+    __slots__ = ()
 
-    def __init__(self, client: AsyncClaude) -> None:
-        self._impl = _Batches(client, "raw")
-
-    def create(
-        self, **args: Unpack[BatchCreateArgs]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
-        """`batches.create`, awaiting to an `AsyncAPIResponse`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.create(**args)
-        return result
-
-    def retrieve(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
-        """`batches.retrieve`, awaiting to an `AsyncAPIResponse`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.retrieve(
-            message_batch_id, **options
-        )
-        return result
-
-    def cancel(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]]:
-        """`batches.cancel`, awaiting to an `AsyncAPIResponse`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[MessageBatch]] = self._impl.cancel(
-            message_batch_id, **options
-        )
-        return result
-
-    def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedMessageBatch]]:
-        """`batches.delete`, awaiting to an `AsyncAPIResponse`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[DeletedMessageBatch]] = self._impl.delete(
-            message_batch_id, **options
-        )
-        return result
-
-    def list(
-        self, **args: Unpack[ListArgs]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[MessageBatch]]]:
-        """`batches.list`, awaiting to an `AsyncAPIResponse` whose `await parse()` is the
-        first `AsyncPage`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[MessageBatch]]] = self._impl.list(
-            **args
-        )
-        return result
-
-    def results(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncBatchResults]]:
-        """`batches.results`, awaiting to an `AsyncAPIResponse` once the head has arrived;
-        `await parse()` is the unread `AsyncBatchResults` (close it, or read it to the end)."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncBatchResults]] = self._impl.results(
-            message_batch_id, **options
-        )
-        return result
+    create = raw(AsyncBatches.create)
+    retrieve = raw(AsyncBatches.retrieve)
+    list = raw(AsyncBatches.list)
+    cancel = raw(AsyncBatches.cancel)
+    delete = raw(AsyncBatches.delete)
+    results = raw(AsyncBatches.results)
 
 
-class AsyncBatchesWithStreamingResponse:
+class AsyncBatchesWithStreamingResponse(View[AsyncBatches]):
     """`client.messages.batches.with_streaming_response` (also
     `client.messages.with_streaming_response.batches`): each call is an `async with`
-    block giving an unread `AsyncAPIResponse`."""
+    block giving an unread `AsyncAPIResponse` (`results`: `await response.parse()` is the
+    `AsyncBatchResults` reading the body)."""
 
-    __slots__ = ("_impl",)
+    __slots__ = ()
 
-    def __init__(self, client: AsyncClaude) -> None:
-        self._impl = _Batches(client, "streaming")
+    create = streaming(AsyncBatches.create)
+    retrieve = streaming(AsyncBatches.retrieve)
+    list = streaming(AsyncBatches.list)
+    cancel = streaming(AsyncBatches.cancel)
+    delete = streaming(AsyncBatches.delete)
+    results = streaming(AsyncBatches.results)
 
-    def create(self, **args: Unpack[BatchCreateArgs]) -> StreamingResponseManager[MessageBatch]:
-        """`batches.create` as `async with ... as response:`."""
-        result: StreamingResponseManager[MessageBatch] = self._impl.create(**args)
-        return result
+
+# ----------------------------------------------------------- client.beta.messages.batches
+
+
+class AsyncBetaBatches(AsyncBatches):
+    """`client.beta.messages.batches`: `messages.batches` taking `betas=[...]`, sent as the
+    `anthropic-beta` header (an `anthropic-beta` in `extra_headers` wins); the requests of
+    `create` may use the beta message parameters (`mcp_servers`, `context_management`...),
+    which are sent as given.
+
+    Methods raise what `messages.batches` raises (and `TypeError` for `betas` given as a
+    string, before any I/O); cancellation stops the request and closes its connection.
+    """
+
+    __slots__ = ()
+
+    # Its views are not `AsyncBatches`'s: their methods carry the `betas=` signatures.
+    @property
+    def with_raw_response(self) -> AsyncBetaBatchesWithRawResponse:  # type: ignore[override]
+        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
+        return AsyncBetaBatchesWithRawResponse(self._in("raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncBetaBatchesWithStreamingResponse:  # type: ignore[override]
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncBetaBatchesWithStreamingResponse(self._in("streaming"))
+
+    def create(
+        self,
+        *,
+        requests: Iterable[BatchRequestParam | Mapping[str, Any]],
+        betas: Sequence[str] | None = None,
+        user_profile_id: str | NotGiven = NOT_GIVEN,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Submit a batch with `betas`; `await` it for the new `MessageBatch`.
+
+        Raises `BadRequestError` for invalid requests, `TypeError` for `betas` given as a
+        string.
+        """
+        return super().create(
+            # The beta message parameters ride in each request's `params`, sent as given.
+            requests=cast("Iterable[BatchRequestParam]", requests),
+            user_profile_id=user_profile_id,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
 
     def retrieve(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponseManager[MessageBatch]:
-        """`batches.retrieve` as `async with ... as response:`."""
-        result: StreamingResponseManager[MessageBatch] = self._impl.retrieve(
-            message_batch_id, **options
+        self, message_batch_id: str, **options: Unpack[BetaOptions]
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Get a batch's current state, with `betas`; `await` it for a `MessageBatch`."""
+        return super().retrieve(message_batch_id, **_with_betas(options))
+
+    def list(
+        self,
+        *,
+        after_id: str | NotGiven = NOT_GIVEN,
+        before_id: str | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncPaginator[MessageBatch]:
+        """List batches with `betas`, newest first: `await` it for a page, `async for`
+        every batch."""
+        return super().list(
+            after_id=after_id,
+            before_id=before_id,
+            limit=limit,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
-        return result
 
     def cancel(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponseManager[MessageBatch]:
-        """`batches.cancel` as `async with ... as response:`."""
-        result: StreamingResponseManager[MessageBatch] = self._impl.cancel(
-            message_batch_id, **options
-        )
-        return result
+        self, message_batch_id: str, **options: Unpack[BetaOptions]
+    ) -> Coroutine[Any, Any, MessageBatch]:
+        """Ask to cancel a batch, with `betas`; `await` it for the `MessageBatch`."""
+        return super().cancel(message_batch_id, **_with_betas(options))
 
     def delete(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponseManager[DeletedMessageBatch]:
-        """`batches.delete` as `async with ... as response:`."""
-        result: StreamingResponseManager[DeletedMessageBatch] = self._impl.delete(
-            message_batch_id, **options
-        )
-        return result
+        self, message_batch_id: str, **options: Unpack[BetaOptions]
+    ) -> Coroutine[Any, Any, DeletedMessageBatch]:
+        """Delete an ended batch, with `betas`; `await` it for a `DeletedMessageBatch`.
 
-    def list(self, **args: Unpack[ListArgs]) -> StreamingResponseManager[AsyncPage[MessageBatch]]:
-        """`batches.list` as `async with ... as response:`."""
-        result: StreamingResponseManager[AsyncPage[MessageBatch]] = self._impl.list(**args)
-        return result
+        Raises `BadRequestError` while the batch is still processing.
+        """
+        return super().delete(message_batch_id, **_with_betas(options))
 
     def results(
-        self, message_batch_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponseManager[AsyncBatchResults]:
-        """`batches.results` as `async with ... as response:`; `await response.parse()` is
-        the `AsyncBatchResults` reading the body."""
-        result: StreamingResponseManager[AsyncBatchResults] = self._impl.results(
-            message_batch_id, **options
+        self,
+        message_batch_id: str,
+        *,
+        betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> BatchResultsCall:
+        """The results of an ended batch, streamed, with `betas` (sent with the lookup of
+        the batch too): as `messages.batches.results`. Raises `ClaudeError` if the batch
+        has not ended yet."""
+        return super().results(
+            message_batch_id,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
-        return result
+
+
+def _with_betas(options: BetaOptions) -> WorkspaceOptions:
+    """`options` (a call's own `**options`) with `betas` moved into `extra_headers`, as the
+    `anthropic-beta` header."""
+    betas = options.pop("betas", None)
+    options["extra_headers"] = beta_headers(betas, options.get("extra_headers"))
+    return options
+
+
+class AsyncBetaBatchesWithRawResponse(View[AsyncBetaBatches]):
+    """`client.beta.messages.batches.with_raw_response`: as
+    `messages.batches.with_raw_response`, with `betas=`."""
+
+    __slots__ = ()
+
+    create = raw(AsyncBetaBatches.create)
+    retrieve = raw(AsyncBetaBatches.retrieve)
+    list = raw(AsyncBetaBatches.list)
+    cancel = raw(AsyncBetaBatches.cancel)
+    delete = raw(AsyncBetaBatches.delete)
+    results = raw(AsyncBetaBatches.results)
+
+
+class AsyncBetaBatchesWithStreamingResponse(View[AsyncBetaBatches]):
+    """`client.beta.messages.batches.with_streaming_response`: as
+    `messages.batches.with_streaming_response`, with `betas=`."""
+
+    __slots__ = ()
+
+    create = streaming(AsyncBetaBatches.create)
+    retrieve = streaming(AsyncBetaBatches.retrieve)
+    list = streaming(AsyncBetaBatches.list)
+    cancel = streaming(AsyncBetaBatches.cancel)
+    delete = streaming(AsyncBetaBatches.delete)
+    results = streaming(AsyncBetaBatches.results)

@@ -21,12 +21,22 @@ if TYPE_CHECKING:
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from ..types import Message, MessageTokensCount, ParsedMessage
     from ._args import CountTokensArgs, MessageArgs
+    from ._batches import (
+        AsyncBetaBatches,
+        AsyncBetaBatchesWithRawResponse,
+        AsyncBetaBatchesWithStreamingResponse,
+    )
     from ._files import (
         AsyncBetaFiles,
         AsyncBetaFilesWithRawResponse,
         AsyncBetaFilesWithStreamingResponse,
     )
     from ._messages import MessageStreamResponseManager, StreamingResponseManager
+    from ._models import (
+        AsyncBetaModels,
+        AsyncBetaModelsWithRawResponse,
+        AsyncBetaModelsWithStreamingResponse,
+    )
 
     class BetaMessageArgs(MessageArgs, total=False):
         """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`
@@ -128,7 +138,7 @@ class _BetaMessages:
 
 
 class AsyncBeta:
-    """`client.beta`: `messages` with `betas=`, and `files` (the Files API)."""
+    """`client.beta`: `messages` with `betas=`, `files` (the Files API) and `models`."""
 
     __slots__ = ("_client",)
 
@@ -146,6 +156,13 @@ class AsyncBeta:
         from ._files import AsyncBetaFiles
 
         return AsyncBetaFiles(self._client)
+
+    @property
+    def models(self) -> AsyncBetaModels:
+        """`list` and `retrieve` the available models, with `betas=`."""
+        from ._models import AsyncBetaModels
+
+        return AsyncBetaModels(self._client)
 
     @property
     def with_raw_response(self) -> AsyncBetaWithRawResponse:
@@ -176,6 +193,11 @@ class AsyncBetaWithRawResponse:
         """`beta.files`, returning `AsyncAPIResponse`s."""
         return self._client.beta.files.with_raw_response
 
+    @property
+    def models(self) -> AsyncBetaModelsWithRawResponse:
+        """`beta.models`, returning `AsyncAPIResponse`s."""
+        return self._client.beta.models.with_raw_response
+
 
 class AsyncBetaWithStreamingResponse:
     """`client.beta.with_streaming_response`."""
@@ -194,6 +216,11 @@ class AsyncBetaWithStreamingResponse:
     def files(self) -> AsyncBetaFilesWithStreamingResponse:
         """`beta.files`, as `async with` blocks."""
         return self._client.beta.files.with_streaming_response
+
+    @property
+    def models(self) -> AsyncBetaModelsWithStreamingResponse:
+        """`beta.models`, as `async with` blocks."""
+        return self._client.beta.models.with_streaming_response
 
 
 class AsyncBetaMessages:
@@ -219,6 +246,13 @@ class AsyncBetaMessages:
     def with_streaming_response(self) -> AsyncBetaMessagesWithStreamingResponse:
         """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
         return AsyncBetaMessagesWithStreamingResponse(self._client)
+
+    @property
+    def batches(self) -> AsyncBetaBatches:
+        """`messages.batches` with `betas=[...]`."""
+        from ._batches import AsyncBetaBatches
+
+        return AsyncBetaBatches(self._client)
 
     @overload
     def create(
@@ -273,6 +307,13 @@ class AsyncBetaMessagesWithRawResponse:
     def __init__(self, client: AsyncClaude) -> None:
         self._impl = _BetaMessages(client, "raw")
 
+    @property
+    def batches(self) -> AsyncBetaBatchesWithRawResponse:
+        """`beta.messages.batches`, returning `AsyncAPIResponse`s."""
+        from ._batches import AsyncBetaBatches
+
+        return AsyncBetaBatches(self._impl._client).with_raw_response
+
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
@@ -316,6 +357,13 @@ class AsyncBetaMessagesWithStreamingResponse:
 
     def __init__(self, client: AsyncClaude) -> None:
         self._impl = _BetaMessages(client, "streaming")
+
+    @property
+    def batches(self) -> AsyncBetaBatchesWithStreamingResponse:
+        """`beta.messages.batches`, as `async with` blocks."""
+        from ._batches import AsyncBetaBatches
+
+        return AsyncBetaBatches(self._impl._client).with_streaming_response
 
     @overload
     def create(

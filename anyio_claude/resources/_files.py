@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeAlias, Union
+from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeAlias, Union
 from urllib.parse import quote
 
 import anyio
@@ -27,17 +27,17 @@ from ..types import DeletedFile, FileMetadata
 from ..types._decode import LenientDecoder
 from ._beta import beta_headers
 from ._closing import ClosingCall
-from ._messages import Mode, StreamingResponseManager, _Op, checked_strings, option_headers
-from ._pagination import AsyncPage, AsyncPaginator, id_cursor, list_op, page_cursor
+from ._messages import StreamingResponseManager, _Op, checked_strings, option_headers
+from ._pagination import AsyncPaginator, id_cursor, list_op, page_cursor
+from ._views import Resource, View, as_is, raw, streaming
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .._client import AsyncClaude
     from ._args import (
         BetaFileListArgs,
-        BetaFileOptions,
         BetaFileUploadArgs,
+        BetaOptions,
         FileListArgs,
         FileUploadArgs,
         WorkspaceOptions,
@@ -281,15 +281,84 @@ def _given(value: object) -> bool:
     return value is not None and not isinstance(value, NotGiven)
 
 
-class _Files:
-    """The implementation behind the views of `client.files` and `client.beta.files`;
-    `mode` says what methods return, `always` the betas every call sends after the
-    caller's (`files-api-2025-04-14` for `beta.files`, none for `files`)."""
+class AsyncFiles(Resource):
+    """`client.files`: the Files API (upload once, reference by `file_id`).
 
-    def __init__(self, client: AsyncClaude, mode: Mode, always: tuple[str, ...]) -> None:
-        self._client = client
-        self._mode: Mode = mode
-        self._always = always
+    Methods raise what `AsyncClaude` raises (`NotFoundError` for an unknown file id);
+    cancellation stops the request and closes its connection. `client.beta.files` (an
+    `AsyncBetaFiles`) has the same methods, with `betas=` and the beta header.
+    """
+
+    __slots__ = ()
+
+    # The betas every call sends after the caller's (`files-api-2025-04-14` for
+    # `beta.files`). The methods take `betas=` at run time on `files` too, as the private
+    # implementation shared with `beta.files`; only `AsyncBetaFiles`'s signatures show it.
+    _BETAS: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def with_raw_response(self) -> AsyncFilesWithRawResponse:
+        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
+        return AsyncFilesWithRawResponse(self._in("raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
+        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncFilesWithStreamingResponse(self._in("streaming"))
+
+    def upload(
+        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
+    ) -> Coroutine[Any, Any, FileMetadata]:
+        """Upload a file; `await` it for its `FileMetadata` (use its `id` in messages).
+
+        `file` is bytes, a `pathlib.Path`, a binary file object or a `(filename, content[,
+        mime_type[, headers]])` tuple; paths and file objects are read in a worker thread
+        and the body is sent from memory. Anything else raises `TypeError` naming `file`
+        before any I/O. Raises `RequestTooLargeError` above the size limit (500 MB).
+        """
+        result: Coroutine[Any, Any, FileMetadata] = self._upload(file=file, **args)
+        return result
+
+    def list(self, **args: Unpack[FileListArgs]) -> AsyncPaginator[FileMetadata]:
+        """List files, newest first: `await` it for a page, `async for` every file.
+
+        Pages follow each other by the `next_page` token (`page=` asks for one). `ids=`
+        lists those files (at most 100, in one page, without `page` or `limit`: else
+        `ValueError` before any I/O).
+        """
+        result: AsyncPaginator[FileMetadata] = self._list(**args)
+        return result
+
+    def retrieve_metadata(
+        self, file_id: str, **options: Unpack[WorkspaceOptions]
+    ) -> Coroutine[Any, Any, FileMetadata]:
+        """A file's `FileMetadata`. Raises `NotFoundError` for an unknown id."""
+        result: Coroutine[Any, Any, FileMetadata] = self._run(
+            "GET", _path(file_id), _metadata_decoder.decode, **options
+        )
+        return result
+
+    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> AsyncFileDownload:
+        """A file's content, streamed: `await` it (or `async with` it) for an
+        `AsyncBinaryAPIResponse` once the response head is in. The raw and streaming
+        views return the same (it is a raw response already).
+
+        Only files a tool generated are downloadable: others raise `BadRequestError`;
+        an unknown id raises `NotFoundError`.
+        """
+        return self._download(file_id, **options)
+
+    def delete(
+        self, file_id: str, **options: Unpack[WorkspaceOptions]
+    ) -> Coroutine[Any, Any, DeletedFile]:
+        """Delete a file; `await` it for a `DeletedFile`. Raises `NotFoundError` for an
+        unknown id."""
+        result: Coroutine[Any, Any, DeletedFile] = self._run(
+            "DELETE", _path(file_id), _deleted_decoder.decode, **options
+        )
+        return result
+
+    # ------------------------------------------------ the implementation, shared with beta
 
     def _headers(
         self,
@@ -297,10 +366,10 @@ class _Files:
         workspace_id: str | NotGiven,
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, str]:
-        headers = beta_headers(betas, extra_headers, *self._always)
+        headers = beta_headers(betas, extra_headers, *self._BETAS)
         return option_headers(headers, workspace_id=workspace_id)
 
-    def upload(
+    def _upload(
         self,
         *,
         file: FileTypes,
@@ -312,7 +381,6 @@ class _Files:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """The implementation of `AsyncFiles.upload`."""
         part = _FilePart(file)
         form: list[tuple[str, str]] = []
         if not isinstance(expires_in_seconds, NotGiven):
@@ -350,7 +418,7 @@ class _Files:
 
         return send()
 
-    def list(
+    def _list(
         self,
         *,
         ids: Sequence[str] | NotGiven | None = NOT_GIVEN,
@@ -366,8 +434,8 @@ class _Files:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Any:
-        """The implementation of `AsyncFiles.list`: pages by the `next_page` token, or by
-        ids when the first version's `after_id` / `before_id` cursor is given."""
+        """Pages by the `next_page` token, or by ids when the first version's `after_id` /
+        `before_id` cursor is given."""
         if _given(ids):
             ids = checked_strings("ids", ids)
             if len(set(ids)) > _MAX_IDS:
@@ -422,15 +490,7 @@ class _Files:
         )
         return _Op(self._client, call, decode=decode).run(self._mode)
 
-    def retrieve_metadata(self, file_id: str, **options: Any) -> Any:
-        """The implementation of `AsyncFiles.retrieve_metadata`."""
-        return self._run("GET", _path(file_id), _metadata_decoder.decode, **options)
-
-    def delete(self, file_id: str, **options: Any) -> Any:
-        """The implementation of `AsyncFiles.delete`."""
-        return self._run("DELETE", _path(file_id), _deleted_decoder.decode, **options)
-
-    def download(
+    def _download(
         self,
         file_id: str,
         *,
@@ -441,7 +501,7 @@ class _Files:
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> AsyncFileDownload:
-        """The implementation of `AsyncFiles.download` (`extra_body`: not sent with a GET)."""
+        """The same in every mode (`extra_body`: not sent with a GET)."""
         headers = {"accept": "application/binary", **(extra_headers or {})}
         call = self._client._call(
             "GET",
@@ -462,177 +522,35 @@ class _Files:
         return AsyncFileDownload(open_response)
 
 
-class AsyncFiles:
-    """`client.files`: the Files API (upload once, reference by `file_id`).
+class AsyncFilesWithRawResponse(View[AsyncFiles]):
+    """`client.files.with_raw_response`: each call gives an `AsyncAPIResponse` (`list`:
+    whose `await parse()` is the first `AsyncPage`; `download`: as `files.download`)."""
 
-    Methods raise what `AsyncClaude` raises (`NotFoundError` for an unknown file id);
-    cancellation stops the request and closes its connection. `client.beta.files` (an
-    `AsyncBetaFiles`) has the same methods, with `betas=` and the beta header.
-    """
+    __slots__ = ()
 
-    __slots__ = ("_client", "_impl")
-
-    _BETAS: tuple[str, ...] = ()
-
-    def __init__(self, client: AsyncClaude) -> None:
-        self._client = client
-        self._impl = _Files(client, "plain", self._BETAS)
-
-    @property
-    def with_raw_response(self) -> AsyncFilesWithRawResponse:
-        """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
-        return AsyncFilesWithRawResponse(_Files(self._client, "raw", self._BETAS))
-
-    @property
-    def with_streaming_response(self) -> AsyncFilesWithStreamingResponse:
-        """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
-        return AsyncFilesWithStreamingResponse(_Files(self._client, "streaming", self._BETAS))
-
-    def upload(
-        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
-    ) -> Coroutine[Any, Any, FileMetadata]:
-        """Upload a file; `await` it for its `FileMetadata` (use its `id` in messages).
-
-        `file` is bytes, a `pathlib.Path`, a binary file object or a `(filename, content[,
-        mime_type[, headers]])` tuple; paths and file objects are read in a worker thread
-        and the body is sent from memory. Anything else raises `TypeError` naming `file`
-        before any I/O. Raises `RequestTooLargeError` above the size limit (500 MB).
-        """
-        result: Coroutine[Any, Any, FileMetadata] = self._impl.upload(file=file, **args)
-        return result
-
-    def list(self, **args: Unpack[FileListArgs]) -> AsyncPaginator[FileMetadata]:
-        """List files, newest first: `await` it for a page, `async for` every file.
-
-        Pages follow each other by the `next_page` token (`page=` asks for one). `ids=`
-        lists those files (at most 100, in one page, without `page` or `limit`: else
-        `ValueError` before any I/O).
-        """
-        result: AsyncPaginator[FileMetadata] = self._impl.list(**args)
-        return result
-
-    def retrieve_metadata(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, FileMetadata]:
-        """A file's `FileMetadata`. Raises `NotFoundError` for an unknown id."""
-        result: Coroutine[Any, Any, FileMetadata] = self._impl.retrieve_metadata(file_id, **options)
-        return result
-
-    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> AsyncFileDownload:
-        """A file's content, streamed: `await` it (or `async with` it) for an
-        `AsyncBinaryAPIResponse` once the response head is in.
-
-        Only files a tool generated are downloadable: others raise `BadRequestError`;
-        an unknown id raises `NotFoundError`.
-        """
-        return self._impl.download(file_id, **options)
-
-    def delete(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, DeletedFile]:
-        """Delete a file; `await` it for a `DeletedFile`. Raises `NotFoundError` for an
-        unknown id."""
-        result: Coroutine[Any, Any, DeletedFile] = self._impl.delete(file_id, **options)
-        return result
+    upload = raw(AsyncFiles.upload)
+    list = raw(AsyncFiles.list)
+    retrieve_metadata = raw(AsyncFiles.retrieve_metadata)
+    download = as_is(AsyncFiles.download)
+    delete = raw(AsyncFiles.delete)
 
 
-class AsyncFilesWithRawResponse:
-    """`client.files.with_raw_response`: each call gives an `AsyncAPIResponse`."""
+class AsyncFilesWithStreamingResponse(View[AsyncFiles]):
+    """`client.files.with_streaming_response`: each call is an `async with` block (`upload`
+    reads the file on entering; `download`: as `files.download`)."""
 
-    __slots__ = ("_impl",)
+    __slots__ = ()
 
-    def __init__(self, impl: _Files) -> None:
-        self._impl = impl
-
-    def upload(
-        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]:
-        """`files.upload`, awaiting to an `AsyncAPIResponse`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]] = self._impl.upload(
-            file=file, **args
-        )
-        return result
-
-    def list(
-        self, **args: Unpack[FileListArgs]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[FileMetadata]]]:
-        """`files.list`, awaiting to an `AsyncAPIResponse` whose `await parse()` is the
-        first `AsyncPage`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[FileMetadata]]] = self._impl.list(
-            **args
-        )
-        return result
-
-    def retrieve_metadata(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]:
-        """`files.retrieve_metadata`, awaiting to an `AsyncAPIResponse`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]] = self._impl.retrieve_metadata(
-            file_id, **options
-        )
-        return result
-
-    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> AsyncFileDownload:
-        """`files.download` (already a raw response)."""
-        return self._impl.download(file_id, **options)
-
-    def delete(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedFile]]:
-        """`files.delete`, awaiting to an `AsyncAPIResponse`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[DeletedFile]] = self._impl.delete(
-            file_id, **options
-        )
-        return result
-
-
-class AsyncFilesWithStreamingResponse:
-    """`client.files.with_streaming_response`: each call is an `async with` block."""
-
-    __slots__ = ("_impl",)
-
-    def __init__(self, impl: _Files) -> None:
-        self._impl = impl
-
-    def upload(
-        self, *, file: FileTypes, **args: Unpack[FileUploadArgs]
-    ) -> StreamingResponseManager[FileMetadata]:
-        """`files.upload` as `async with ... as response:` (the file is read on entering)."""
-        result: StreamingResponseManager[FileMetadata] = self._impl.upload(file=file, **args)
-        return result
-
-    def list(
-        self, **args: Unpack[FileListArgs]
-    ) -> StreamingResponseManager[AsyncPage[FileMetadata]]:
-        """`files.list` as `async with ... as response:`; `await response.parse()` is the
-        first `AsyncPage`."""
-        result: StreamingResponseManager[AsyncPage[FileMetadata]] = self._impl.list(**args)
-        return result
-
-    def retrieve_metadata(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponseManager[FileMetadata]:
-        """`files.retrieve_metadata` as `async with ... as response:`."""
-        result: StreamingResponseManager[FileMetadata] = self._impl.retrieve_metadata(
-            file_id, **options
-        )
-        return result
-
-    def download(self, file_id: str, **options: Unpack[WorkspaceOptions]) -> AsyncFileDownload:
-        """`files.download` as `async with ... as response:`."""
-        return self._impl.download(file_id, **options)
-
-    def delete(
-        self, file_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponseManager[DeletedFile]:
-        """`files.delete` as `async with ... as response:`."""
-        result: StreamingResponseManager[DeletedFile] = self._impl.delete(file_id, **options)
-        return result
+    upload = streaming(AsyncFiles.upload)
+    list = streaming(AsyncFiles.list)
+    retrieve_metadata = streaming(AsyncFiles.retrieve_metadata)
+    download = as_is(AsyncFiles.download)
+    delete = streaming(AsyncFiles.delete)
 
 
 # --------------------------------------------------------------------- client.beta.files
-# The same classes, sending the files beta; only their signatures (for type checkers)
-# add `betas=` and `beta.files.list`'s own parameters.
+# The same functions, sending the files beta; only their signatures (for type checkers)
+# add `betas=` and `beta.files.list`'s own parameters, and the views derive from those.
 
 
 class AsyncBetaFiles(AsyncFiles):
@@ -644,15 +562,16 @@ class AsyncBetaFiles(AsyncFiles):
 
     _BETAS = (FILES_BETA,)
 
+    # Its views are not `AsyncFiles`'s: their methods carry the beta signatures.
     @property
-    def with_raw_response(self) -> AsyncBetaFilesWithRawResponse:
+    def with_raw_response(self) -> AsyncBetaFilesWithRawResponse:  # type: ignore[override]
         """The same methods, returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
-        return AsyncBetaFilesWithRawResponse(_Files(self._client, "raw", self._BETAS))
+        return AsyncBetaFilesWithRawResponse(self._in("raw"))
 
     @property
-    def with_streaming_response(self) -> AsyncBetaFilesWithStreamingResponse:
+    def with_streaming_response(self) -> AsyncBetaFilesWithStreamingResponse:  # type: ignore[override]
         """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
-        return AsyncBetaFilesWithStreamingResponse(_Files(self._client, "streaming", self._BETAS))
+        return AsyncBetaFilesWithStreamingResponse(self._in("streaming"))
 
     if TYPE_CHECKING:
 
@@ -661,62 +580,36 @@ class AsyncBetaFiles(AsyncFiles):
         ) -> Coroutine[Any, Any, FileMetadata]: ...
         def list(self, **args: Unpack[BetaFileListArgs]) -> AsyncPaginator[FileMetadata]: ...
         def retrieve_metadata(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
+            self, file_id: str, **options: Unpack[BetaOptions]
         ) -> Coroutine[Any, Any, FileMetadata]: ...
-        def download(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> AsyncFileDownload: ...
+        def download(self, file_id: str, **options: Unpack[BetaOptions]) -> AsyncFileDownload: ...
         def delete(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
+            self, file_id: str, **options: Unpack[BetaOptions]
         ) -> Coroutine[Any, Any, DeletedFile]: ...
 
 
-class AsyncBetaFilesWithRawResponse(AsyncFilesWithRawResponse):
+class AsyncBetaFilesWithRawResponse(View[AsyncBetaFiles]):
     """`client.beta.files.with_raw_response`: each call gives an `AsyncAPIResponse`."""
 
     __slots__ = ()
 
-    if TYPE_CHECKING:
-
-        def upload(
-            self, *, file: FileTypes, **args: Unpack[BetaFileUploadArgs]
-        ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]: ...
-        def list(
-            self, **args: Unpack[BetaFileListArgs]
-        ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[FileMetadata]]]: ...
-        def retrieve_metadata(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> Coroutine[Any, Any, AsyncAPIResponse[FileMetadata]]: ...
-        def download(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> AsyncFileDownload: ...
-        def delete(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> Coroutine[Any, Any, AsyncAPIResponse[DeletedFile]]: ...
+    upload = raw(AsyncBetaFiles.upload)
+    list = raw(AsyncBetaFiles.list)
+    retrieve_metadata = raw(AsyncBetaFiles.retrieve_metadata)
+    download = as_is(AsyncBetaFiles.download)
+    delete = raw(AsyncBetaFiles.delete)
 
 
-class AsyncBetaFilesWithStreamingResponse(AsyncFilesWithStreamingResponse):
+class AsyncBetaFilesWithStreamingResponse(View[AsyncBetaFiles]):
     """`client.beta.files.with_streaming_response`: each call is an `async with` block."""
 
     __slots__ = ()
 
-    if TYPE_CHECKING:
-
-        def upload(
-            self, *, file: FileTypes, **args: Unpack[BetaFileUploadArgs]
-        ) -> StreamingResponseManager[FileMetadata]: ...
-        def list(
-            self, **args: Unpack[BetaFileListArgs]
-        ) -> StreamingResponseManager[AsyncPage[FileMetadata]]: ...
-        def retrieve_metadata(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> StreamingResponseManager[FileMetadata]: ...
-        def download(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> AsyncFileDownload: ...
-        def delete(
-            self, file_id: str, **options: Unpack[BetaFileOptions]
-        ) -> StreamingResponseManager[DeletedFile]: ...
+    upload = streaming(AsyncBetaFiles.upload)
+    list = streaming(AsyncBetaFiles.list)
+    retrieve_metadata = streaming(AsyncBetaFiles.retrieve_metadata)
+    download = as_is(AsyncBetaFiles.download)
+    delete = streaming(AsyncBetaFiles.delete)
 
 
 def file_from_path(path: str | os.PathLike[str]) -> tuple[str, bytes]:

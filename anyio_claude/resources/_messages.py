@@ -794,9 +794,9 @@ class AsyncMessagesWithRawResponse:
     @property
     def batches(self) -> AsyncBatchesWithRawResponse:
         """`messages.batches`, returning `AsyncAPIResponse`s."""
-        from ._batches import AsyncBatchesWithRawResponse
+        from ._batches import AsyncBatches
 
-        return AsyncBatchesWithRawResponse(self._client)
+        return AsyncBatches(self._client).with_raw_response
 
     @overload
     def create(
@@ -848,9 +848,9 @@ class AsyncMessagesWithStreamingResponse:
     @property
     def batches(self) -> AsyncBatchesWithStreamingResponse:
         """`messages.batches`, as `async with` blocks."""
-        from ._batches import AsyncBatchesWithStreamingResponse
+        from ._batches import AsyncBatches
 
-        return AsyncBatchesWithStreamingResponse(self._client)
+        return AsyncBatches(self._client).with_streaming_response
 
     @overload
     def create(

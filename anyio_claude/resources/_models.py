@@ -1,9 +1,9 @@
-"""`client.models`: list and retrieve the models the API offers."""
+"""`client.models` and `client.beta.models`: list and retrieve the models the API offers."""
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import Any, Literal
 from urllib.parse import quote
 
 import msgspec
@@ -12,18 +12,15 @@ from .._client import NOT_GIVEN, NotGiven
 from .._http import Timeout
 from ..types import ModelInfo
 from ..types._decode import LenientDecoder
-from ._messages import Mode, _Op, checked_strings, option_headers
-from ._pagination import AsyncPage, AsyncPaginator, id_cursor, list_op
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
-    from .._client import AsyncClaude
-    from .._response import AsyncAPIResponse
-    from ._args import ModelListArgs, WorkspaceOptions
-    from ._messages import StreamingResponseManager
+from ._beta import beta_headers
+from ._messages import _Op, checked_strings, option_headers
+from ._pagination import AsyncPaginator, id_cursor, list_op
+from ._views import Resource, View, raw, streaming
 
 __all__ = (
+    "AsyncBetaModels",
+    "AsyncBetaModelsWithRawResponse",
+    "AsyncBetaModelsWithStreamingResponse",
     "AsyncModels",
     "AsyncModelsWithRawResponse",
     "AsyncModelsWithStreamingResponse",
@@ -39,12 +36,21 @@ class _ModelsPage(msgspec.Struct):
     last_id: str | None = None
 
 
-class _Models:
-    """The implementation behind the three views; `mode` says what methods return."""
+class AsyncModels(Resource):
+    """`client.models`: list and retrieve. Methods raise what `AsyncClaude` raises;
+    cancellation stops the request and closes its connection."""
 
-    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
-        self._client = client
-        self._mode: Mode = mode
+    __slots__ = ()
+
+    @property
+    def with_raw_response(self) -> AsyncModelsWithRawResponse:
+        """`retrieve` and `list`, returning an `AsyncAPIResponse` (body read)."""
+        return AsyncModelsWithRawResponse(self._in("raw"))
+
+    @property
+    def with_streaming_response(self) -> AsyncModelsWithStreamingResponse:
+        """`retrieve` and `list` as `async with` blocks giving an unread `AsyncAPIResponse`."""
+        return AsyncModelsWithStreamingResponse(self._in("streaming"))
 
     def retrieve(
         self,
@@ -55,8 +61,11 @@ class _Models:
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
-        """The implementation of `AsyncModels.retrieve`."""
+    ) -> Coroutine[Any, Any, ModelInfo]:
+        """Get one model by id or alias; `await` it for a `ModelInfo`.
+
+        Raises `NotFoundError` for an unknown id.
+        """
         call = self._client._call(
             "GET",
             f"/v1/models/{quote(model_id, safe='')}",
@@ -65,118 +74,156 @@ class _Models:
             extra_body=extra_body,
             timeout=timeout,
         )
-        return _Op(self._client, call, decode=_model_decoder.decode).run(self._mode)
+        result: Coroutine[Any, Any, ModelInfo] = _Op(
+            self._client, call, decode=_model_decoder.decode
+        ).run(self._mode)
+        return result
 
     def list(
         self,
         *,
         after_id: str | NotGiven = NOT_GIVEN,
         before_id: str | NotGiven = NOT_GIVEN,
-        lifecycle: Iterable[str] | NotGiven = NOT_GIVEN,
+        lifecycle: Sequence[Literal["active", "deprecated", "retired"]] | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         workspace_id: str | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Any:
-        """The implementation of `AsyncModels.list`."""
-        if not isinstance(lifecycle, NotGiven):
-            lifecycle = checked_strings("lifecycle", lifecycle)
-        return list_op(
+    ) -> AsyncPaginator[ModelInfo]:
+        """List models, newest first: `await` it for a page, `async for` every model."""
+        lifecycles = (
+            lifecycle
+            if isinstance(lifecycle, NotGiven)
+            else checked_strings("lifecycle", lifecycle)
+        )
+        result: AsyncPaginator[ModelInfo] = list_op(
             self._client,
             self._mode,
             "/v1/models",
             _ModelsPage,
-            {"after_id": after_id, "before_id": before_id, "lifecycle": lifecycle, "limit": limit},
+            {"after_id": after_id, "before_id": before_id, "lifecycle": lifecycles, "limit": limit},
             id_cursor,
             extra_headers=option_headers(extra_headers, workspace_id=workspace_id),
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
         )
+        return result
 
 
-class AsyncModels:
-    """`client.models`: list and retrieve. Methods raise what `AsyncClaude` raises."""
+class AsyncModelsWithRawResponse(View[AsyncModels]):
+    """`client.models.with_raw_response`: each call awaits to an `AsyncAPIResponse`
+    (`list`: whose `await parse()` is the first `AsyncPage`)."""
 
-    __slots__ = ("_client", "_impl")
+    __slots__ = ()
 
-    def __init__(self, client: AsyncClaude) -> None:
-        self._client = client
-        self._impl = _Models(client, "plain")
+    retrieve = raw(AsyncModels.retrieve)
+    list = raw(AsyncModels.list)
 
+
+class AsyncModelsWithStreamingResponse(View[AsyncModels]):
+    """`client.models.with_streaming_response`: each call is an `async with ... as
+    response:` block (`list`: `await response.parse()` is the first `AsyncPage`)."""
+
+    __slots__ = ()
+
+    retrieve = streaming(AsyncModels.retrieve)
+    list = streaming(AsyncModels.list)
+
+
+# -------------------------------------------------------------------- client.beta.models
+
+
+class AsyncBetaModels(AsyncModels):
+    """`client.beta.models`: `client.models` taking `betas=[...]`, sent as the
+    `anthropic-beta` header (an `anthropic-beta` in `extra_headers` wins).
+
+    Methods raise what `client.models` raises; cancellation stops the request and closes
+    its connection.
+    """
+
+    __slots__ = ()
+
+    # Its views are not `AsyncModels`'s: their methods carry the `betas=` signatures.
     @property
-    def with_raw_response(self) -> AsyncModelsWithRawResponse:
+    def with_raw_response(self) -> AsyncBetaModelsWithRawResponse:  # type: ignore[override]
         """`retrieve` and `list`, returning an `AsyncAPIResponse` (body read)."""
-        return AsyncModelsWithRawResponse(self._client)
+        return AsyncBetaModelsWithRawResponse(self._in("raw"))
 
     @property
-    def with_streaming_response(self) -> AsyncModelsWithStreamingResponse:
+    def with_streaming_response(self) -> AsyncBetaModelsWithStreamingResponse:  # type: ignore[override]
         """`retrieve` and `list` as `async with` blocks giving an unread `AsyncAPIResponse`."""
-        return AsyncModelsWithStreamingResponse(self._client)
+        return AsyncBetaModelsWithStreamingResponse(self._in("streaming"))
 
     def retrieve(
-        self, model_id: str, **options: Unpack[WorkspaceOptions]
+        self,
+        model_id: str,
+        *,
+        betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> Coroutine[Any, Any, ModelInfo]:
-        """Get one model by id or alias; `await` it for a `ModelInfo`.
+        """Get one model by id or alias, with `betas`; `await` it for a `ModelInfo`.
 
-        Raises `NotFoundError` for an unknown id.
+        Raises `NotFoundError` for an unknown id, `TypeError` for `betas` given as a string.
         """
-        result: Coroutine[Any, Any, ModelInfo] = self._impl.retrieve(model_id, **options)
-        return result
-
-    def list(self, **args: Unpack[ModelListArgs]) -> AsyncPaginator[ModelInfo]:
-        """List models, newest first: `await` it for a page, `async for` every model."""
-        result: AsyncPaginator[ModelInfo] = self._impl.list(**args)
-        return result
-
-
-class AsyncModelsWithRawResponse:
-    """`client.models.with_raw_response`."""
-
-    __slots__ = ("_impl",)
-
-    def __init__(self, client: AsyncClaude) -> None:
-        self._impl = _Models(client, "raw")
-
-    def retrieve(
-        self, model_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[ModelInfo]]:
-        """`models.retrieve`, awaiting to an `AsyncAPIResponse`."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[ModelInfo]] = self._impl.retrieve(
-            model_id, **options
+        return super().retrieve(
+            model_id,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
-        return result
 
     def list(
-        self, **args: Unpack[ModelListArgs]
-    ) -> Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[ModelInfo]]]:
-        """`models.list`, awaiting to an `AsyncAPIResponse` whose `await parse()` is the
-        first `AsyncPage` (iterate it for every model)."""
-        result: Coroutine[Any, Any, AsyncAPIResponse[AsyncPage[ModelInfo]]] = self._impl.list(
-            **args
+        self,
+        *,
+        after_id: str | NotGiven = NOT_GIVEN,
+        before_id: str | NotGiven = NOT_GIVEN,
+        lifecycle: Sequence[Literal["active", "deprecated", "retired"]] | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        betas: Sequence[str] | None = None,
+        workspace_id: str | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncPaginator[ModelInfo]:
+        """List models with `betas`, newest first: `await` it for a page, `async for` every
+        model. Raises `TypeError` for `betas` given as a string."""
+        return super().list(
+            after_id=after_id,
+            before_id=before_id,
+            lifecycle=lifecycle,
+            limit=limit,
+            workspace_id=workspace_id,
+            extra_headers=beta_headers(betas, extra_headers),
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
-        return result
 
 
-class AsyncModelsWithStreamingResponse:
-    """`client.models.with_streaming_response`."""
+class AsyncBetaModelsWithRawResponse(View[AsyncBetaModels]):
+    """`client.beta.models.with_raw_response`: each call awaits to an `AsyncAPIResponse`."""
 
-    __slots__ = ("_impl",)
+    __slots__ = ()
 
-    def __init__(self, client: AsyncClaude) -> None:
-        self._impl = _Models(client, "streaming")
+    retrieve = raw(AsyncBetaModels.retrieve)
+    list = raw(AsyncBetaModels.list)
 
-    def retrieve(
-        self, model_id: str, **options: Unpack[WorkspaceOptions]
-    ) -> StreamingResponseManager[ModelInfo]:
-        """`models.retrieve` as `async with ... as response:`."""
-        result: StreamingResponseManager[ModelInfo] = self._impl.retrieve(model_id, **options)
-        return result
 
-    def list(self, **args: Unpack[ModelListArgs]) -> StreamingResponseManager[AsyncPage[ModelInfo]]:
-        """`models.list` as `async with ... as response:`; `await response.parse()` is
-        the first `AsyncPage`."""
-        result: StreamingResponseManager[AsyncPage[ModelInfo]] = self._impl.list(**args)
-        return result
+class AsyncBetaModelsWithStreamingResponse(View[AsyncBetaModels]):
+    """`client.beta.models.with_streaming_response`: each call is an `async with ... as
+    response:` block."""
+
+    __slots__ = ()
+
+    retrieve = streaming(AsyncBetaModels.retrieve)
+    list = streaming(AsyncBetaModels.list)
