@@ -2,8 +2,8 @@
 
 httpcore speaks HTTP/1.1 on each connection; this module decides which connection a
 request gets. `httpcore.AsyncConnectionPool` is not used: it walks every request and every
-connection on each request start and finish (quadratic in concurrency, see
-shared/FINDINGS.md). Here a request takes O(1): a slot from a FIFO-fair counter, the most
+connection on each request start and finish (quadratic in concurrency; `benchmarks/fanout.py`
+measures ours against it). Here a request takes O(1): a slot from a FIFO-fair counter, the most
 recently used idle connection (or a new one), and back.
 
 Foreign exceptions (httpcore's, anyio's, ssl's, OSError) are mapped to ours in one place,
