@@ -40,6 +40,14 @@ def decode_body(decode: Callable[[bytes], T], content: bytes, http_response: HTT
     the official SDK does) and failures raised as `APIResponseValidationError`."""
     try:
         result = decode(content)
+    except APIResponseValidationError as exc:
+        # The decoder judged the body itself (a structured output that does not match the
+        # type asked for): its own error stands, with this response's request id.
+        if exc.request_id is None:
+            exc.request_id = http_response.request_id
+        if exc.request is None:
+            exc.request = http_response.request
+        raise
     except (msgspec.DecodeError, ClaudeError) as exc:
         raise APIResponseValidationError(
             f"could not decode the response body: {exc}",

@@ -352,6 +352,19 @@ class BetaMessagesWithRawResponse:
         result: APIResponse[MessageStream] = _raw(self._portal, self._async.stream, **args)
         return result
 
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> APIResponse[ParsedMessage[_F]]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> APIResponse[ParsedMessage[None]]: ...
+    def parse(self, **args: Any) -> Any:
+        """`beta.messages.parse`, returning an `APIResponse` whose `parse()` is the
+        `ParsedMessage`."""
+        return _raw(self._portal, self._async.parse, **args)
+
     def count_tokens(self, **args: Unpack[BetaCountTokensArgs]) -> APIResponse[MessageTokensCount]:
         """`beta.messages.count_tokens`, returning an `APIResponse`."""
         response: APIResponse[MessageTokensCount] = _raw(
@@ -394,6 +407,18 @@ class BetaMessagesWithStreamingResponse:
         """`beta.messages.stream` as `with ... as response:`: `response.text_stream`, `for
         event in response`, or `response.parse()` for the `MessageStream`."""
         return MessageStreamingResponse(self._portal, self._async.stream(**args))
+
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> StreamingResponse[ParsedMessage[_F]]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> StreamingResponse[ParsedMessage[None]]: ...
+    def parse(self, **args: Any) -> Any:
+        """`beta.messages.parse` as `with ... as response:`."""
+        return StreamingResponse(self._portal, self._async.parse(**args))
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]

@@ -410,3 +410,46 @@ def test_the_blocking_client_parses_through_beta() -> None:
         )
         assert isinstance(parsed.parsed_output, Answer)
         assert "output_config" in fake.requests[0].json
+
+
+async def test_beta_parse_raw_and_streaming_views_give_the_parsed_message(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    import anthropic
+    import pydantic
+
+    class Answer(pydantic.BaseModel):
+        answer: str
+
+    args: Any = {"model": MODEL, "max_tokens": 50, "messages": USER, "output_format": Answer}
+    official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url)
+    theirs = await official.beta.messages.with_raw_response.parse(**args)
+    await official.close()
+    raw = await client.beta.messages.with_raw_response.parse(**args)
+    assert isinstance(raw, AsyncAPIResponse) and raw.status_code == 200
+    parsed = await raw.parse()
+    assert parsed.parsed_output == (await theirs.parse()).parsed_output
+    assert parsed._request_id == raw.request_id
+    async with client.with_streaming_response.beta.messages.parse(**args) as response:
+        streamed = await response.parse()
+    assert streamed.parsed_output == parsed.parsed_output
+    sent = [r.json for r in server.requests]
+    assert sent[1] == sent[0] and sent[2] == sent[0]
+
+
+def test_the_blocking_beta_parse_views() -> None:
+    from dataclasses import dataclass
+
+    @dataclass
+    class Answer:
+        answer: str
+
+    with (
+        FakeClaude.run_in_thread() as fake,
+        anyio_claude.Claude(api_key=KEY, base_url=fake.url) as blocking,
+    ):
+        args: Any = {"model": MODEL, "max_tokens": 50, "messages": USER, "output_format": Answer}
+        raw = blocking.beta.messages.with_raw_response.parse(**args)
+        assert isinstance(raw.parse().parsed_output, Answer)
+        with blocking.beta.messages.with_streaming_response.parse(**args) as response:
+            assert isinstance(response.parse().parsed_output, Answer)

@@ -121,7 +121,6 @@ PENDING: dict[str, str] = {
     # issue 17 (this generated surface), still open
     "method:beta.messages.thread": "issue 17: server-held message threads",
     # issue 17: beta twins, to be derived once issue 18 derives views from one signature
-    "method:beta.messages.parse": "issue 17: its raw and streaming views",
 }
 
 

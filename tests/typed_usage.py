@@ -448,6 +448,18 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
     assert_type(
         sync.beta.messages.parse(model=MODEL, max_tokens=10, messages=user), ParsedMessage[None]
     )
+    raw_parsed = await client.beta.messages.with_raw_response.parse(
+        model=MODEL, max_tokens=10, messages=user, output_format=Answer
+    )
+    assert_type(await raw_parsed.parse(), ParsedMessage[Answer])
+    async with client.beta.messages.with_streaming_response.parse(
+        model=MODEL, max_tokens=10, messages=user, output_format=Answer
+    ) as streamed_parse:
+        assert_type(await streamed_parse.parse(), ParsedMessage[Answer])
+    blocking_raw = sync.beta.messages.with_raw_response.parse(
+        model=MODEL, max_tokens=10, messages=user, output_format=Answer
+    )
+    assert_type(blocking_raw.parse(), ParsedMessage[Answer])
     assert_type(
         await client.beta.messages.count_tokens(
             model=MODEL, messages=user, compaction={"type": "compaction"}

@@ -340,6 +340,19 @@ class AsyncBetaMessagesWithRawResponse:
         )
         return result
 
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[ParsedMessage[_F]]]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> Coroutine[Any, Any, AsyncAPIResponse[ParsedMessage[None]]]: ...
+    def parse(self, **args: Any) -> Any:
+        """`beta.messages.parse`, awaiting to an `AsyncAPIResponse` whose `await parse()` is
+        the `ParsedMessage`."""
+        return self._impl.parse(**args)
+
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]
     ) -> Coroutine[Any, Any, AsyncAPIResponse[MessageTokensCount]]:
@@ -386,6 +399,19 @@ class AsyncBetaMessagesWithStreamingResponse:
         the stream's `text_stream`."""
         result: MessageStreamResponseManager = self._impl.stream(**args)
         return result
+
+    @overload
+    def parse(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> StreamingResponseManager[ParsedMessage[_F]]: ...
+    @overload
+    def parse(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> StreamingResponseManager[ParsedMessage[None]]: ...
+    def parse(self, **args: Any) -> Any:
+        """`beta.messages.parse` as `async with ... as response:`; `await response.parse()`
+        is the `ParsedMessage`."""
+        return self._impl.parse(**args)
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]

@@ -618,12 +618,11 @@ class _Messages:
         warn_about_model(request.body["model"], request.body.get("thinking"))
         self._check_duration(request)
         call = self._call("/v1/messages", request, **{"x-stainless-helper": "messages.parse"})
-        message = _Op(self._client, call, decode=decode_message).run("plain")
 
-        async def parsed() -> ParsedMessage[Any]:
-            return parse_message(await message, output_format)
+        def decode(body: bytes) -> ParsedMessage[Any]:
+            return parse_message(decode_message(body), output_format)
 
-        return parsed()
+        return _Op(self._client, call, decode=decode).run(self._mode)
 
     def stream(self, *, output_format: object = None, **args: Any) -> Any:
         """The implementation of `AsyncMessages.stream`."""
