@@ -498,22 +498,6 @@ async def test_a_reply_that_is_no_event_stream_is_a_validation_error(
     assert len(srv.requests) == (2 if status == 204 else 1)
 
 
-async def test_a_redirect_is_a_status_error_and_not_followed() -> None:
-    async def handler(stream: SocketStream, request: bytes) -> None:
-        await stream.send(response(b"", status=302, headers={"location": "https://elsewhere/"}))
-
-    async with raw_server(handler) as srv:
-        async with AsyncClaude(api_key=KEY, base_url=srv.url) as client:
-            with pytest.raises(APIStatusError, match="redirect to 'https://elsewhere/'") as info:
-                await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
-            assert info.value.status_code == 302
-            with pytest.raises(APIStatusError) as info:
-                async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER):
-                    pass
-            assert info.value.status_code == 302
-    assert len(srv.requests) == 2
-
-
 # ----------------------------------------------------- configuration, before any I/O
 
 

@@ -167,6 +167,8 @@ REPLIES: dict[str, tuple[int, dict[str, str], bytes, str]] = {
     ),
     "details not a dict": (409, RID, _error(details=["a", "ü"]), "ConflictError"),
     "empty error code": (429, RID, _error(details={"error_code": ""}), "RateLimitError"),
+    "numeric error code": (400, RID, _error(details={"error_code": 5}), "BadRequestError"),
+    "body not UTF-8": (502, RID, b"bad \xff\xfe gateway", "InternalServerError"),
     "request id from the body": (
         529,
         {},

@@ -236,3 +236,53 @@ async def test_unread_bodies_say_so(client: AsyncClaude) -> None:
         assert response.http_response.content is None
         assert (await response.json())["type"] == "message"
         assert response.http_response.json()["type"] == "message"
+
+
+@pytest.mark.parametrize("status", [300, 302, 399])
+async def test_a_redirect_is_a_status_error_and_not_followed(status: int) -> None:
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        await stream.send(response(b"", status=status, headers={"location": "https://elsewhere/"}))
+
+    async with raw_server(handler) as srv:
+        async with AsyncClaude(api_key=KEY, base_url=srv.url) as client:
+            with pytest.raises(APIStatusError, match="redirect to 'https://elsewhere/'") as info:
+                await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+            assert info.value.status_code == status
+            assert type(info.value) is APIStatusError
+            assert "which is not followed (check base_url)" in str(info.value)
+            with pytest.raises(APIStatusError) as info:
+                async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER):
+                    pass
+            assert info.value.status_code == status
+    assert len(srv.requests) == 2
+
+
+def test_an_unknown_error_type_stands_for_500() -> None:
+    from anyio_claude._errors import status_for_error_type
+
+    assert status_for_error_type("overloaded_error") == 529
+    assert status_for_error_type("brand_new_error") == 500
+    assert status_for_error_type(None) == 500
+    assert status_for_error_type("") == 500
+
+
+def test_an_error_keeps_what_it_was_given() -> None:
+    from anyio_claude import RateLimitInfo
+    from anyio_claude.types import Message
+
+    snapshot = Message.model_construct(id="msg_1", content=[])
+    limits = RateLimitInfo.from_headers({"retry-after": "3"})
+    body = {"error": {"message": 5, "details": ["not", "a dict"], "type": "api_error"}}
+    error = APIStatusError(
+        "what went wrong",
+        status_code=500,
+        body=body,
+        partial_message=snapshot,
+        rate_limits=limits,
+    )
+    assert error.partial_message is snapshot and error.rate_limits is limits
+    assert error.api_message is None and error.details is None and error.error_code is None
+    assert error.retry_after == 3.0
+    assert error.args == ("what went wrong",) and error.message == "what went wrong"
+    plain = anyio_claude.APIConnectionError("cut", partial_message=snapshot)
+    assert plain.partial_message is snapshot and str(plain) == "cut"
