@@ -241,7 +241,8 @@ async def test_unread_bodies_say_so(client: AsyncClaude) -> None:
 @pytest.mark.parametrize("status", [300, 302, 399])
 async def test_a_redirect_is_a_status_error_and_not_followed(status: int) -> None:
     async def handler(stream: SocketStream, request: bytes) -> None:
-        await stream.send(response(b"", status=status, headers={"location": "https://elsewhere/"}))
+        headers = {"location": "https://elsewhere/", "retry-after": "7"}
+        await stream.send(response(b"", status=status, headers=headers))
 
     async with raw_server(handler) as srv:
         async with AsyncClaude(api_key=KEY, base_url=srv.url) as client:
@@ -249,7 +250,11 @@ async def test_a_redirect_is_a_status_error_and_not_followed(status: int) -> Non
                 await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
             assert info.value.status_code == status
             assert type(info.value) is APIStatusError
-            assert "which is not followed (check base_url)" in str(info.value)
+            assert str(info.value) == (
+                "redirect to 'https://elsewhere/', which is not followed (check base_url) "
+                "(path: /v1/messages)"
+            )
+            assert info.value.retry_after == 7.0  # its headers are parsed like any error's
             with pytest.raises(APIStatusError) as info:
                 async with client.messages.stream(model=MODEL, max_tokens=5, messages=USER):
                     pass
