@@ -581,7 +581,7 @@ class AsyncClaude:
         last error is raised at once. Cancellation interrupts a retry sleep or an attempt
         at once and closes its connection.
         """
-        from ._retry import retry_delay, should_retry, should_retry_failure
+        from ._retry import retry_delay, should_retry
 
         transport = self._get_transport()
         while True:
@@ -603,11 +603,7 @@ class AsyncClaude:
             except APIConnectionError as exc:
                 if exc.request is None:
                     exc.request = HTTPRequest.redacted(request, self._origin)
-                if (
-                    retries_taken >= call.max_retries
-                    or not retryable(exc)
-                    or not should_retry_failure(head)
-                ):
+                if retries_taken >= call.max_retries or not retryable(exc, head):
                     raise
                 delay = retry_delay(retries_taken, None)
                 _logger().info(
@@ -755,9 +751,12 @@ def _coerce_timeout(value: float | Timeout | NotGiven | None, default: Timeout) 
     return Timeout.coerce(value)
 
 
-def retryable(error: APIConnectionError) -> bool:
-    """False for failures another attempt cannot mend (see `_transport.final`)."""
-    return not getattr(error, "_final", False)
+def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool:
+    """False for failures another attempt cannot mend (see `_transport.final`), and for
+    those after a response head (`head`, None before one came) that said not to retry."""
+    from ._retry import should_retry_failure
+
+    return not getattr(error, "_final", False) and should_retry_failure(head)
 
 
 async def sleep_before_retry(delay: float, deadline: float | None, error: APIError) -> None:

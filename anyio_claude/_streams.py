@@ -490,7 +490,7 @@ async def open_stream(
     type and request id.
     """
     from ._client import retryable, sleep_before_retry
-    from ._retry import retry_delay, should_retry_failure
+    from ._retry import retry_delay
 
     used = 0
     while True:
@@ -503,11 +503,7 @@ async def open_stream(
             await stream._prime()
         except APIConnectionError as exc:
             await stream.close()
-            if (
-                used >= call.max_retries
-                or not retryable(exc)
-                or not should_retry_failure(response.headers)
-            ):
+            if used >= call.max_retries or not retryable(exc, response.headers):
                 raise
             await sleep_before_retry(retry_delay(used, None), deadline, exc)
             used += 1
