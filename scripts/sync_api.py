@@ -270,6 +270,7 @@ def _exported(module: types.ModuleType) -> list[str]:
     ]
 
 
+@functools.cache
 def _mirror_packages() -> dict[str, list[str]]:
     """Every package above a mirrored module or an error-code class, with the names of its
     official `__all__` that `anyio_claude.types` has (error-code classes apart)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from .._client import NotGiven
+from .._client import NOT_GIVEN, NotGiven
 from ..types._gen_params import BETA_COUNT_TOKENS_PARAMS, BETA_MESSAGE_PARAMS, ParamShape
 from ._messages import Mode, _checked_shape, _Messages
 
@@ -116,11 +116,11 @@ class _BetaMessages:
         the rest, with `betas` turned into the header."""
         betas = args.pop("betas", None)
         args["extra_headers"] = beta_headers(betas, args.get("extra_headers"), *always)
-        params = {
-            name: _checked_shape(name, value, shapes[name])
-            for name in [name for name in shapes if name in args]
-            if not isinstance(value := args.pop(name), NotGiven)
-        }
+        params: dict[str, object] = {}
+        for name, shape in shapes.items():
+            value = args.pop(name, NOT_GIVEN)
+            if not isinstance(value, NotGiven):
+                params[name] = _checked_shape(name, value, shape)
         return _Messages(self._client, self._mode, params) if params else self._messages
 
     def create(self, **args: Any) -> Any:

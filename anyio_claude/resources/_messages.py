@@ -306,9 +306,12 @@ def _checked_shape(name: str, value: object, shape: ParamShape) -> object:
         or ("string" in kinds and isinstance(value, str))
     ):
         return value
-    if "array" in kinds and not isinstance(value, str | bytes | Mapping):
-        if isinstance(value, Iterable):
-            return _listed(name, value)
+    if (
+        "array" in kinds
+        and isinstance(value, Iterable)
+        and not isinstance(value, str | bytes | Mapping)
+    ):
+        return _listed(name, value)
     allowed = [_KIND_NAMES.get(kind, kind) for kind in kinds]
     allowed += [repr(literal) for literal in shape.literals]
     raise TypeError(f"{name} must be {' or '.join(allowed)}, got {_type_name(value)}")
