@@ -530,7 +530,8 @@ class MapRun:
                     if status == 429 and exc.retry_after is None and _SPEND.search(exc.message):
                         raise _spend_limit(exc) from exc
                     pacer.overloaded(exc.retry_after)
-                    if attempts <= runner.max_retries:
+                    # The server's x-should-retry: false holds for 429/529 too.
+                    if attempts <= runner.max_retries and should_retry(status, _headers(exc)):
                         continue
                 elif attempts <= runner.max_retries and should_retry(status, _headers(exc)):
                     await anyio.sleep(retry_delay(attempts - 1, _headers(exc)))

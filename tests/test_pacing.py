@@ -75,6 +75,41 @@ def test_long_retry_after_is_honoured_up_to_the_cap() -> None:
     assert pacer.overloaded(10_000.0) == 300.0
 
 
+def test_a_shorter_retry_after_never_cuts_a_longer_pause_short() -> None:
+    clock = Clock()
+    pacer = Pacer(8, max_wait=300.0, clock=clock)
+    pacer.overloaded(30.0)
+    clock.now += 1.0
+    assert pacer.overloaded(2.0) == 2.0
+    assert pacer.paused_until == clock.now - 1.0 + 30.0
+    pacer.overloaded(None)
+    assert pacer.paused_until == clock.now - 1.0 + 30.0
+    # A longer one extends it.
+    pacer.overloaded(45.0)
+    assert pacer.paused_until == clock.now + 45.0
+
+
+def test_a_429_gives_back_all_it_reserved_other_failures_only_the_output() -> None:
+    clock = Clock()
+    limits: dict[str, int | None] = {
+        "requests": 60,
+        "input_tokens": 6000,
+        "output_tokens": 6000,
+        "tokens": 12_000,
+    }
+    cost = Cost(input_tokens=1000, output_tokens=2000)
+    for refund, expected in ((True, (60, 6000, 6000, 12_000)), (False, (59, 5000, 6000, 11_000))):
+        pacer = Pacer(8, max_wait=1.0, limits=limits, clock=clock)
+        for kind, bucket in pacer.buckets.items():
+            bucket.take(cost.of(kind), clock.now)
+        pacer.in_flight = 1
+        pacer.release(cost, info=None, used=None, refund_request=refund)
+        levels = tuple(
+            pacer.buckets[k].level for k in ("requests", "input_tokens", "output_tokens", "tokens")
+        )
+        assert levels == expected
+
+
 def test_overloads_without_retry_after_back_off_exponentially() -> None:
     pacer = Pacer(8, max_wait=300.0, clock=Clock())
     pauses = [pacer.overloaded(None) for _ in range(4)]

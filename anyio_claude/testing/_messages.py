@@ -83,9 +83,13 @@ class MessagesRoute:
         if fault is not None and fault.kind in STATUS_FAULTS:
             status, error_type, error_message = STATUS_FAULTS[fault.kind]
             extra = [("retry-after", "1")] if status == 429 else []
+            if status in (429, 529):
+                limiter.unadmit(input_tokens, max_tokens, now)
             return error_response(status, error_type, error_message, request_id, extra)
         scripted = self.scripted.popleft() if self.scripted else None
         if isinstance(scripted, ErrorReply):
+            if scripted.status in (429, 529):
+                limiter.unadmit(input_tokens, max_tokens, now)
             return error_response(
                 scripted.status,
                 scripted.type,
