@@ -128,6 +128,12 @@ class _Summary:
         self.cache_read += usage.get("cache_read_input_tokens") or 0
         self.cache_write += usage.get("cache_creation_input_tokens") or 0
 
+    def status(self) -> int:
+        """1 when a request did not succeed (errored, expired, canceled) or a line was
+        invalid, else 0."""
+        failed = any(kind != "succeeded" for kind in self.counts)
+        return 1 if failed or self.invalid else 0
+
     def report(self, out: IO[str]) -> None:
         prompt = self.input_tokens + self.cache_read + self.cache_write
         hit = self.cache_read / prompt if prompt else 0.0
@@ -301,7 +307,7 @@ async def _run(args: argparse.Namespace) -> int:
         output.close()
         bar.finish()
     summary.report(sys.stdout)
-    return 1 if summary.counts.get("errored") or summary.invalid else 0
+    return summary.status()
 
 
 def _split(
@@ -375,7 +381,8 @@ async def _submit(args: argparse.Namespace) -> int:
                 def poll(batch: Any, bar: _Bar = bar) -> None:
                     counts = batch.request_counts
                     finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
-                    bar.show(finished, counts.errored, counts.processing, 0.0, f" ({batch.id})")
+                    failed = counts.errored + counts.canceled + counts.expired
+                    bar.show(finished, failed, counts.processing, 0.0, f" ({batch.id})")
 
                 if args.wait:
                     batch = await client.messages.batches.wait(
@@ -408,7 +415,7 @@ async def _submit(args: argparse.Namespace) -> int:
     summary.report(sys.stdout)
     if any(not entry["done"] for entry in state["batches"]):
         return 3
-    return 1 if summary.counts.get("errored") or summary.invalid else 0
+    return summary.status()
 
 
 def add_batch_parser(commands: Any) -> argparse.ArgumentParser:
@@ -452,7 +459,7 @@ def add_batch_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run_batch_command(args: argparse.Namespace) -> int:
     """Run `batch run` or `batch submit`; returns the exit status (1: some requests
-    failed or input lines were invalid, 3: batches still processing)."""
+    did not succeed or input lines were invalid, 3: batches still processing)."""
     if not os.path.exists(args.input):
         raise SystemExit(f"input: no such file {args.input!r}")
     if args.batch_command == "run" and args.concurrency < 1:
