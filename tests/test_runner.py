@@ -94,17 +94,45 @@ async def test_5000_requests_under_faults_each_result_exactly_once() -> None:
     assert sum(r.attempts > 1 for r in results) >= 40
 
 
+class Gate(Watch):
+    """Holds requests until `size` are in flight at once (at most `patience` seconds), so
+    the peak does not depend on how fast a loaded machine sends them; then each request
+    takes `hold` seconds, time for one beyond `size` to arrive. The first request, the
+    pacer's probe for the limits, is answered at once."""
+
+    def __init__(self, server: FakeClaude, size: int, hold: float, patience: float = 10) -> None:
+        super().__init__(server)
+        self.size, self.hold, self.patience = size, hold, patience
+        self.full = anyio.Event()
+
+    async def __call__(self, request: ApiRequest) -> Any:
+        self.arrivals.append(anyio.current_time())
+        self.current += 1
+        self.peak = max(self.peak, self.current)
+        if self.current >= self.size:
+            self.full.set()
+        try:
+            if len(self.arrivals) > 1:
+                with anyio.move_on_after(self.patience):
+                    await self.full.wait()
+                await anyio.sleep(self.hold)
+            return await self.route(request)
+        finally:
+            self.current -= 1
+
+
 async def test_in_flight_reaches_but_never_exceeds_the_concurrency() -> None:
     async with (
         FakeClaude() as server,
         AsyncClaude(api_key=KEY, base_url=server.url) as client,
     ):
-        watch = Watch(server, delay=0.3)
-        results = await collect(
-            client.messages.map([params(i) for i in range(200)], concurrency=40)
-        )
+        gate = Gate(server, 40, hold=0.2)
+        with anyio.fail_after(30):
+            results = await collect(
+                client.messages.map([params(i) for i in range(200)], concurrency=40)
+            )
     assert len(results) == 200 and all(r.error is None for r in results)
-    assert watch.peak == 40
+    assert gate.peak == 40
 
 
 async def test_throughput_is_held_at_the_output_token_limit_with_few_429s() -> None:
