@@ -85,6 +85,7 @@ if TYPE_CHECKING:
     from ._runner import Progress as Progress
     from ._runner import Runner as Runner
     from ._runner import SpendLimitError as SpendLimitError
+    from ._shared_pacer import RedisPacer as RedisPacer
     from ._sync import APIResponse as APIResponse
     from ._sync import Batches as Batches
     from ._sync import BatchesWithRawResponse as BatchesWithRawResponse
@@ -141,6 +142,7 @@ else:
         "Progress": "._runner",
         "Runner": "._runner",
         "SpendLimitError": "._runner",
+        "RedisPacer": "._shared_pacer",
         "APIResponse": "._sync",
         "Claude": "._sync",
         "ClaudeWithRawResponse": "._sync",
@@ -305,6 +307,7 @@ __all__ = (
     "ProtocolError",
     "RateLimitError",
     "RateLimitInfo",
+    "RedisPacer",
     "RequestHeaderFieldsTooLargeError",
     "RequestTimeoutError",
     "RequestTooLargeError",

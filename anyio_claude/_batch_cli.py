@@ -234,6 +234,17 @@ def _client(args: argparse.Namespace) -> Any:
     return AsyncClaude(api_key=args.api_key, base_url=args.base_url)
 
 
+def _shared_pacer(url: str | None) -> Any:
+    if url is None:
+        return None
+    from ._shared_pacer import RedisPacer
+
+    try:
+        return RedisPacer(url)
+    except ValueError as exc:
+        raise SystemExit(f"--redis: {exc}") from None
+
+
 def _dry_run(requests: Iterable[dict[str, Any]], batches: int | None) -> int:
     count = size = output = 0
     for request in requests:
@@ -284,6 +295,7 @@ async def _run(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 max_retries=args.max_retries,
                 max_retry_wait=args.max_retry_wait,
+                pacer=_shared_pacer(args.redis),
             )
             async with runner.map(
                 remember(),
@@ -439,6 +451,13 @@ def add_batch_parser(commands: Any) -> argparse.ArgumentParser:
         "--max-retry-wait", type=float, default=300.0, help="longest pause for a 429, seconds"
     )
     run.add_argument("--progress-interval", type=float, default=1.0, help="seconds")
+    run.add_argument(
+        "--redis",
+        metavar="URL",
+        help="share the rate limits with every process given the same Redis "
+        "(redis://host:6379/0); without it, processes on one key still share them, "
+        "each inferring the others from the reply headers",
+    )
     submit.add_argument(
         "--max-batch-requests",
         type=int,

@@ -140,10 +140,7 @@ class Pacer:
                     if self.in_flight >= self.allowed():
                         await self._changed.wait()
                         continue
-                    now = self._clock()
-                    delay = self.paused_until - now
-                    if delay <= 0:
-                        delay = max(b.wait(cost.of(k), now) for k, b in self.buckets.items())
+                    delay = await self._admit(cost)
                     if delay <= 0:
                         break
                     with anyio.move_on_after(delay):
@@ -155,6 +152,17 @@ class Pacer:
             bucket.take(cost.of(kind), now)
             self.pending[kind] += cost.of(kind)
         self.in_flight += 1
+
+    async def _admit(self, cost: Cost) -> float:
+        """Seconds until `cost` may be taken by the pause and the buckets (0: now)."""
+        now = self._clock()
+        delay = self.paused_until - now
+        if delay <= 0:
+            delay = max(b.wait(cost.of(k), now) for k, b in self.buckets.items())
+        return delay
+
+    async def aclose(self) -> None:
+        """Release what the pacer holds outside this process (nothing here)."""
 
     def release(
         self,

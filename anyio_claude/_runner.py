@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from ._client import AsyncClaude
     from ._ratelimits import RateLimitInfo
+    from ._shared_pacer import RedisPacer
     from .types import Message, Usage
 
 __all__ = (
@@ -143,6 +144,7 @@ class MapOptions(TypedDict, total=False):
     requests_per_minute: int | None
     input_tokens_per_minute: int | None
     output_tokens_per_minute: int | None
+    pacer: RedisPacer | None
     ordered: bool
     fail_fast: bool
     total: int | None
@@ -179,7 +181,9 @@ class Runner:
     each request's input tokens exactly with `messages.count_tokens` (one more call per
     request) instead of estimating them from its size. Raises `ValueError` naming a bad
     option at once, before any request. Maps running at once on one `Runner` share its
-    limits.
+    limits. Processes running at once on one organisation's limits each take their part
+    of what the headers show the fleet uses; `pacer=RedisPacer(url)` instead keeps the
+    buckets in Redis, one budget for every process using it (see docs/fanout.md).
     """
 
     def __init__(
@@ -193,6 +197,7 @@ class Runner:
         requests_per_minute: int | None = None,
         input_tokens_per_minute: int | None = None,
         output_tokens_per_minute: int | None = None,
+        pacer: RedisPacer | None = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int of at least 1, got {concurrency!r}")
@@ -207,6 +212,9 @@ class Runner:
         ):
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+        if pacer is not None and not hasattr(pacer, "_pacer"):
+            raise ValueError(f"pacer must be a RedisPacer or None, got {pacer!r}")
+        self._shared = pacer
         self._client = client.with_options(max_retries=0)
         self.concurrency = concurrency
         self.max_retries = max_retries
@@ -223,7 +231,18 @@ class Runner:
 
     def _get_pacer(self) -> Pacer:
         if self._pacer is None:
-            self._pacer = Pacer(self.concurrency, max_wait=self.max_retry_wait, limits=self._limits)
+            if self._shared is not None:
+                client = self._client
+                self._pacer = self._shared._pacer(
+                    self.concurrency,
+                    max_wait=self.max_retry_wait,
+                    limits=self._limits,
+                    credential=f"{client.api_key or client.auth_token or ''}@{client.base_url}",
+                )
+            else:
+                self._pacer = Pacer(
+                    self.concurrency, max_wait=self.max_retry_wait, limits=self._limits
+                )
         return self._pacer
 
     def map(
@@ -384,6 +403,7 @@ class MapRun:
         finally:
             self._send.close()
             self._receive.close()
+            await self._pacer.aclose()
         if self._on_progress is not None:
             self._on_progress(self.progress)
         if self._failure is not None:
