@@ -153,10 +153,11 @@ async def run_fleet(
             )
             results.append(Counter(line["custom_id"] for line in lines))
             failed += sum(line["result"]["type"] != "succeeded" for line in lines)
-    # The window in which every process was working: from the last one's first request
-    # to the first one's end.
+    # The window in which every process was working: from the last one's first answered
+    # request to the first one's end.
     firsts = [
-        min((t for t, _, w in answered if w == k), default=math.inf) for k in range(processes)
+        min((t for t, s, w in answered if w == k and s == 200), default=math.inf)
+        for k in range(processes)
     ]
     window = (max(firsts), min(finished))
     per_process = [

@@ -6,7 +6,7 @@ import anyio
 import pytest
 
 from anyio_claude import RateLimitInfo
-from anyio_claude._pacing import Bucket, Cost, Pacer
+from anyio_claude._pacing import FLEET_HEADROOM, FLEET_RAMP, START_SHARE, Bucket, Cost, Pacer
 
 pytestmark = pytest.mark.anyio
 
@@ -101,6 +101,7 @@ def test_a_429_gives_back_all_it_reserved_other_failures_only_the_output() -> No
     for refund, expected in ((True, (60, 6000, 6000, 12_000)), (False, (59, 5000, 6000, 11_000))):
         pacer = Pacer(8, max_wait=1.0, limits=limits, clock=clock)
         for kind, bucket in pacer.buckets.items():
+            bucket.share, bucket.level = 1.0, bucket.capacity or 0.0  # alone, full
             bucket.take(cost.of(kind), clock.now)
         pacer.in_flight = 1
         pacer.release(cost, info=None, used=None, refund_request=refund)
@@ -163,8 +164,49 @@ async def test_acquire_waits_for_the_bucket_seeded_from_headers() -> None:
     info = RateLimitInfo(requests_limit=600, requests_remaining=0)
     await pacer.acquire(Cost(1, 1))
     pacer.release(Cost(1, 1), info=info, used=Cost(1, 1), refund_request=False)
+    pacer.buckets["requests"].share = 1.0  # known to be alone
     started = anyio.current_time()
     for _ in range(3):
         await pacer.acquire(Cost(1, 1))
     # 600 a minute from empty: the third request is 0.3 s away.
     assert anyio.current_time() - started == pytest.approx(0.3, abs=0.08)
+
+
+def test_a_new_pacer_starts_at_a_part_of_the_limit_and_doubles_it_while_alone() -> None:
+    assert Pacer(8, max_wait=1.0).buckets["requests"].share == START_SHARE
+    bucket = Bucket(600, share=START_SHARE)
+    now = 0.0
+    bucket.observe(600, 0, 0.0, now)
+    shares = []
+    for _ in range(4):
+        # Alone: the server's bucket moves by exactly what this process takes.
+        now += FLEET_RAMP
+        bucket.take(10 * FLEET_RAMP, now)
+        bucket.observe(600, 0, 0.0, now)
+        shares.append(bucket.share)
+    assert shares == [2 * START_SHARE, 4 * START_SHARE, 8 * START_SHARE, 1.0]
+
+
+def fleet_bucket(own_per_second: float, others_per_second: float, seconds: float) -> Bucket:
+    """A bucket of 60 a second, fed replies every 0.1 s while this process takes
+    `own_per_second` and the others `others_per_second` from a server bucket kept at 0."""
+    bucket = Bucket(3600, share=0.25)
+    now, server = 0.0, 0.0
+    bucket.observe(3600, 0, 0.0, now)
+    while now < seconds:
+        now += 0.1
+        bucket.take(own_per_second * 0.1, now)
+        server = max(server + 6.0 - (own_per_second + others_per_second) * 0.1, 0.0)
+        bucket.observe(3600, int(server), 0.0, now)
+    return bucket
+
+
+def test_headers_moving_faster_than_our_use_show_the_rest_of_the_fleet() -> None:
+    # Three others at our rate, the fleet at the limit: we take our part of it, with the
+    # margin the fleet leaves unused.
+    bucket = fleet_bucket(15, 45, 5.0)
+    assert bucket.share == pytest.approx(FLEET_HEADROOM / 4, rel=0.1)
+    # Others far below the limit: we claim some of what is left, up to the whole.
+    assert fleet_bucket(15, 5, 5.0).share > 0.5
+    # Nobody else: the whole limit.
+    assert fleet_bucket(60, 0, 5.0).share == 1.0

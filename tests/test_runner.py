@@ -523,8 +523,10 @@ async def test_a_429_or_529_gives_back_what_the_request_reserved(kind: str) -> N
     assert result.error is not None
     pacer = runner._pacer
     assert pacer is not None
-    # The estimate was thousands of tokens; the refill in the few ms the request took is
-    # tens. A request bucket refills one a second: the one taken must have come back.
-    assert pacer.buckets["input_tokens"].level >= 100_000 - 1
-    assert pacer.buckets["output_tokens"].level >= 100_000 - 1
-    assert pacer.buckets["requests"].level >= 60 - 0.5
+    # Each bucket holds this process's share of the server's (halved by the 429) in full
+    # again. The estimate was thousands of tokens; the refill in the few ms the request
+    # took is a few. A request bucket refills one a second: the one taken came back.
+    for kind in ("input_tokens", "output_tokens", "requests"):
+        bucket = pacer.buckets[kind]
+        assert bucket.capacity is not None
+        assert bucket.level >= bucket.capacity * bucket.share - 0.1, kind
