@@ -10,9 +10,9 @@ from urllib.parse import quote, urlsplit
 import anyio
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, _Call
 from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
 from .._http import Timeout
+from .._request import NOT_GIVEN, Call, NotGiven
 from ..types import (
     DeletedMessageBatch,
     MessageBatch,
@@ -303,7 +303,7 @@ class AsyncBatches(Resource):
         _batch_path(message_batch_id)  # checks the id before any I/O
         client = self._client
 
-        async def prepare() -> _Call:
+        async def prepare() -> Call:
             path = _batch_path(message_batch_id)
             batch: MessageBatch = await self._in("plain")._run(
                 "GET", path, _batch_decoder.decode, extra_headers=headers, timeout=timeout

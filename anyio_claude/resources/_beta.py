@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from .._client import NOT_GIVEN, NotGiven
+from .._request import NOT_GIVEN, NotGiven
 from ..types._gen_params import BETA_COUNT_TOKENS_PARAMS, BETA_MESSAGE_PARAMS, ParamShape
 from ._messages import Mode, _checked_shape, _Messages
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .._client import AsyncClaude
+    from .._requester import Requester
     from .._response import AsyncAPIResponse
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from ..types import Message, MessageTokensCount, ParsedMessage
@@ -104,7 +104,7 @@ class _BetaMessages:
 
     __slots__ = ("_client", "_messages", "_mode")
 
-    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
+    def __init__(self, client: Requester, mode: Mode) -> None:
         self._client = client
         self._mode: Mode = mode
         self._messages = _Messages(client, mode)
@@ -142,7 +142,7 @@ class AsyncBeta:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @property
@@ -180,7 +180,7 @@ class AsyncBetaWithRawResponse:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @property
@@ -191,12 +191,16 @@ class AsyncBetaWithRawResponse:
     @property
     def files(self) -> AsyncBetaFilesWithRawResponse:
         """`beta.files`, returning `AsyncAPIResponse`s."""
-        return self._client.beta.files.with_raw_response
+        from ._files import AsyncBetaFiles
+
+        return AsyncBetaFiles(self._client).with_raw_response
 
     @property
     def models(self) -> AsyncBetaModelsWithRawResponse:
         """`beta.models`, returning `AsyncAPIResponse`s."""
-        return self._client.beta.models.with_raw_response
+        from ._models import AsyncBetaModels
+
+        return AsyncBetaModels(self._client).with_raw_response
 
 
 class AsyncBetaWithStreamingResponse:
@@ -204,7 +208,7 @@ class AsyncBetaWithStreamingResponse:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @property
@@ -215,12 +219,16 @@ class AsyncBetaWithStreamingResponse:
     @property
     def files(self) -> AsyncBetaFilesWithStreamingResponse:
         """`beta.files`, as `async with` blocks."""
-        return self._client.beta.files.with_streaming_response
+        from ._files import AsyncBetaFiles
+
+        return AsyncBetaFiles(self._client).with_streaming_response
 
     @property
     def models(self) -> AsyncBetaModelsWithStreamingResponse:
         """`beta.models`, as `async with` blocks."""
-        return self._client.beta.models.with_streaming_response
+        from ._models import AsyncBetaModels
+
+        return AsyncBetaModels(self._client).with_streaming_response
 
 
 class AsyncBetaMessages:
@@ -233,7 +241,7 @@ class AsyncBetaMessages:
 
     __slots__ = ("_client", "_impl")
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._impl = _BetaMessages(client, "plain")
 
@@ -304,7 +312,7 @@ class AsyncBetaMessagesWithRawResponse:
 
     __slots__ = ("_impl",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._impl = _BetaMessages(client, "raw")
 
     @property
@@ -368,7 +376,7 @@ class AsyncBetaMessagesWithStreamingResponse:
 
     __slots__ = ("_impl",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._impl = _BetaMessages(client, "streaming")
 
     @property

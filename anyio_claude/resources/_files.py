@@ -20,9 +20,9 @@ from urllib.parse import quote
 import anyio
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, _deadline_for
-from .._http import Timeout
-from .._response import AsyncAPIResponse, HTTPResponse
+from .._http import HTTPResponse, Timeout
+from .._request import NOT_GIVEN, NotGiven, deadline_for
+from .._response import AsyncAPIResponse, unread
 from ..types import DeletedFile, FileMetadata
 from ..types._decode import LenientDecoder
 from ._beta import beta_headers
@@ -514,8 +514,8 @@ class AsyncFiles(Resource):
         client = self._client
 
         async def open_response() -> AsyncBinaryAPIResponse:
-            deadline = _deadline_for(call.timeout)
-            response, retries, _ = await client._send(call, deadline=deadline)
+            deadline = deadline_for(call.timeout)
+            response, retries = await client._send(call, unread, deadline=deadline)
             http_response = HTTPResponse(response.status, response.headers, response.http_version)
             return AsyncBinaryAPIResponse(response, http_response, _read_all, retries_taken=retries)
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
-from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
-from .._http import Timeout
+from .._http import HTTPResponse, Timeout
 from .._model_warnings import warn_about_model
 from .._parse import AsyncParsedMessageStream, merge_output_config, parse_message
+from .._request import NOT_GIVEN, Call, NotGiven, deadline_for
 from .._response import (
     AsyncAPIResponse,
     AsyncMessageStreamResponse,
-    HTTPResponse,
     decode_body,
     http_response_of,
+    unread,
 )
 from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
 from ..types import MessageTokensCount, ParsedMessage, decode_message
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
-    from .._client import AsyncClaude
+    from .._requester import Requester
     from .._runner import MapInput, MapOptions, MapRun
     from .._transport import Response
     from ..types import (
@@ -89,13 +89,13 @@ class _Op:
 
     def __init__(
         self,
-        client: AsyncClaude,
-        call: _Call | None,
+        client: Requester,
+        call: Call | None,
         *,
         decode: Callable[[bytes], Any] | None = None,
         stream_factory: Callable[[Response, int, float | None], Any] | None = None,
         body_factory: Callable[[Response, float | None], Any] | None = None,
-        prepare: Callable[[], Awaitable[_Call]] | None = None,
+        prepare: Callable[[], Awaitable[Call]] | None = None,
     ) -> None:
         self.client = client
         self.call = call
@@ -104,7 +104,7 @@ class _Op:
         self.body_factory = body_factory
         self.prepare = prepare
 
-    async def get_call(self) -> _Call:
+    async def get_call(self) -> Call:
         if self.call is None:
             assert self.prepare is not None
             self.call = await self.prepare()
@@ -123,7 +123,7 @@ class _Op:
     async def _open_stream(self, *, raw: bool) -> Any:
         factory = self.stream_factory
         assert factory is not None and self.call is not None
-        deadline = _deadline_for(self.call.timeout)
+        deadline = deadline_for(self.call.timeout)
         stream = await open_stream(
             self.client,
             self.call,
@@ -148,8 +148,8 @@ class _Op:
         factory = self.body_factory
         assert factory is not None
         call = await self.get_call()
-        deadline = _deadline_for(call.timeout)
-        response, retries, _ = await self.client._send(call, deadline=deadline)
+        deadline = deadline_for(call.timeout)
+        response, retries = await self.client._send(call, unread, deadline=deadline)
         result = factory(response, deadline)
         if raw:
 
@@ -179,8 +179,8 @@ class StreamingResponseManager(Generic[T]):
     async def __aenter__(self) -> AsyncAPIResponse[T]:
         op = self._op
         call = await op.get_call()
-        deadline = _deadline_for(call.timeout)
-        response, retries, _ = await op.client._send(call, deadline=deadline)
+        deadline = deadline_for(call.timeout)
+        response, retries = await op.client._send(call, unread, deadline=deadline)
         self._response = self._wrap(response, http_response_of(response), retries, deadline)
         return self._response
 
@@ -556,13 +556,13 @@ class _Messages:
     """
 
     def __init__(
-        self, client: AsyncClaude, mode: Mode, params: Mapping[str, object] | None = None
+        self, client: Requester, mode: Mode, params: Mapping[str, object] | None = None
     ) -> None:
         self._client = client
         self._mode: Mode = mode
         self._params = params
 
-    def _call(self, path: str, request: _Request, **headers: str) -> _Call:
+    def _call(self, path: str, request: _Request, **headers: str) -> Call:
         return self._client._call(
             "POST",
             path,
@@ -674,7 +674,7 @@ class AsyncMessages:
 
     __slots__ = ("_client", "_impl")
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._impl = _Messages(client, "plain")
 
@@ -789,7 +789,7 @@ class AsyncMessagesWithRawResponse:
 
     __slots__ = ("_client", "_impl")
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._impl = _Messages(client, "raw")
 
@@ -843,7 +843,7 @@ class AsyncMessagesWithStreamingResponse:
 
     __slots__ = ("_client", "_impl")
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._impl = _Messages(client, "streaming")
 

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven
 from .._http import Timeout
+from .._request import NOT_GIVEN, NotGiven
 from ..types import ModelInfo
 from ..types._decode import LenientDecoder
 from ._beta import beta_headers

@@ -26,7 +26,7 @@ from ._messages import StreamingResponseManager
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from .._client import AsyncClaude
+    from .._requester import Requester
     from ._messages import Mode
 
 __all__ = ("Resource", "View", "as_is", "raw", "streaming")
@@ -42,7 +42,7 @@ class Resource:
 
     __slots__ = ("_client", "_mode")
 
-    def __init__(self, client: AsyncClaude, mode: Mode = "plain") -> None:
+    def __init__(self, client: Requester, mode: Mode = "plain") -> None:
         self._client = client
         self._mode: Mode = mode
 
