@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._request import NOT_GIVEN, NotGiven
 from ..types._gen_params import BETA_COUNT_TOKENS_PARAMS, BETA_MESSAGE_PARAMS, ParamShape
-from ._messages import Mode, _checked_shape, _Messages
+from ._checks import beta_headers
+from ._messages import _checked_shape, _Messages
+from ._ops import Mode
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,12 +33,13 @@ if TYPE_CHECKING:
         AsyncBetaFilesWithRawResponse,
         AsyncBetaFilesWithStreamingResponse,
     )
-    from ._messages import MessageStreamResponseManager, StreamingResponseManager
+    from ._messages import MessageStreamResponseManager
     from ._models import (
         AsyncBetaModels,
         AsyncBetaModelsWithRawResponse,
         AsyncBetaModelsWithStreamingResponse,
     )
+    from ._ops import StreamingResponseManager
 
     class BetaMessageArgs(MessageArgs, total=False):
         """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`
@@ -71,31 +74,10 @@ __all__ = (
     "AsyncBetaMessagesWithStreamingResponse",
     "AsyncBetaWithRawResponse",
     "AsyncBetaWithStreamingResponse",
-    "beta_headers",
 )
 
 # The official SDK sends this beta with every beta count_tokens call, after the caller's.
 _TOKEN_COUNTING_BETA = "token-counting-2024-11-01"
-
-
-def beta_headers(
-    betas: Sequence[str] | None,
-    extra_headers: Mapping[str, str] | None,
-    *always: str,
-) -> dict[str, str]:
-    """`extra_headers` plus `anthropic-beta` listing `betas` then `always` (no repeats).
-
-    As in the official SDK, an `anthropic-beta` given in `extra_headers` wins. Raises
-    `TypeError` naming `betas` if it is a string rather than a list of names.
-    """
-    if isinstance(betas, str | bytes):
-        raise TypeError(f"betas must be a list of beta names, not a string: use betas=[{betas!r}]")
-    names = list(dict.fromkeys([*(betas or ()), *always]))
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"betas must hold strings, got {type(name).__name__}: {name!r}")
-    headers = {"anthropic-beta": ",".join(names)} if names else {}
-    return {**headers, **(extra_headers or {})}
 
 
 class _BetaMessages:

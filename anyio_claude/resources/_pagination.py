@@ -15,7 +15,7 @@ import msgspec
 
 from .._request import NotGiven
 from ..types._decode import LenientDecoder
-from ._messages import Mode, _Op
+from ._ops import Mode, Op
 
 if TYPE_CHECKING:
     from .._http import Timeout
@@ -225,8 +225,8 @@ def list_op(
         page: AsyncPage[Any] = await client._request_json(call(cursor), decode)
         return page
 
-    def op() -> _Op:
-        return _Op(client, call(None), decode=decode)
+    def op() -> Op:
+        return Op(client, call(None), decode=decode)
 
     if mode == "plain":
         return AsyncPaginator(lambda: op().run("plain"))

@@ -21,13 +21,13 @@ from types import MethodType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from .._response import AsyncAPIResponse
-from ._messages import StreamingResponseManager
+from ._ops import StreamingResponseManager
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from .._requester import Requester
-    from ._messages import Mode
+    from ._ops import Mode
 
 __all__ = ("Resource", "View", "as_is", "raw", "streaming")
 
