@@ -98,6 +98,7 @@ if TYPE_CHECKING:
     from ._sync import MessageStreamingResponse as MessageStreamingResponse
     from ._sync import MessageStreamManager as MessageStreamManager
     from ._sync import MessageStreamResponse as MessageStreamResponse
+    from ._sync import MessageStreamResponseManager as MessageStreamResponseManager
     from ._sync import MessagesWithRawResponse as MessagesWithRawResponse
     from ._sync import MessagesWithStreamingResponse as MessagesWithStreamingResponse
     from ._sync import Models as Models
@@ -107,6 +108,7 @@ if TYPE_CHECKING:
     from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
     from ._sync import Stream as Stream
     from ._sync import StreamingResponse as StreamingResponse
+    from ._sync import StreamingResponseManager as StreamingResponseManager
     from ._sync import SyncPage as SyncPage
     from ._sync_beta import Beta as Beta
     from ._sync_beta import BetaBatches as BetaBatches
@@ -156,6 +158,7 @@ else:
         "BatchesWithStreamingResponse": "._sync",
         "BatchResults": "._sync",
         "MessageStreamingResponse": "._sync",
+        "MessageStreamResponseManager": "._sync",
         "Messages": "._sync",
         "MessagesWithRawResponse": "._sync",
         "MessagesWithStreamingResponse": "._sync",
@@ -163,6 +166,7 @@ else:
         "ModelsWithRawResponse": "._sync",
         "ModelsWithStreamingResponse": "._sync",
         "StreamingResponse": "._sync",
+        "StreamingResponseManager": "._sync",
         "SyncPage": "._sync",
         "BinaryAPIResponse": "._sync_files",
         "Beta": "._sync_beta",
@@ -284,6 +288,7 @@ __all__ = (
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamResponseManager",
     "MessageStreamingResponse",
     "Messages",
     "MessagesWithRawResponse",
@@ -315,6 +320,7 @@ __all__ = (
     "SpendLimitError",
     "Stream",
     "StreamingResponse",
+    "StreamingResponseManager",
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
