@@ -33,6 +33,7 @@ from ._errors import ContentTooLargeError as ContentTooLargeError
 from ._errors import CredentialsError as CredentialsError
 from ._errors import DeadlineExceededError as DeadlineExceededError
 from ._errors import EventProtocolError as EventProtocolError
+from ._errors import EventStreamProtocolError as EventStreamProtocolError
 from ._errors import GatewayTimeoutError as GatewayTimeoutError
 from ._errors import HTTPNotImplementedError as HTTPNotImplementedError
 from ._errors import IdentityTokenFileError as IdentityTokenFileError
@@ -311,6 +312,7 @@ __all__ = (
     "RetryableError",
     "Runner",
     "SSEProtocolError",
+    "EventStreamProtocolError",
     "ServiceUnavailableError",
     "SpendLimitError",
     "Stream",

@@ -6,6 +6,7 @@
     ├── RetryableError                 (never raised here: no middleware)
     ├── ProtocolError                  the peer broke the wire protocol (sans-I/O layers)
     │   ├── SSEProtocolError           bad SSE framing, or an event over the size cap
+    │   ├── EventStreamProtocolError   bad AWS event-stream framing (a CRC, a length, a header)
     │   └── EventProtocolError         an event that is not valid JSON / out of order
     ├── ValidationError                `Model.model_validate(...)` got data it cannot accept
     │                                  (also a ValueError, as pydantic's is)
@@ -80,6 +81,11 @@ class ProtocolError(ClaudeError):
 
 class SSEProtocolError(ProtocolError):
     """The event stream broke the SSE framing rules or exceeded the buffered-size cap."""
+
+
+class EventStreamProtocolError(ProtocolError):
+    """An AWS event stream (Bedrock's streaming framing) had a bad CRC, an impossible
+    length or broken headers."""
 
 
 class EventProtocolError(ProtocolError):
