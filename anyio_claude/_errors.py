@@ -1,8 +1,9 @@
 """The exception tree. Every exception anyio-claude raises on purpose is one of these.
 
     ClaudeError (alias AnthropicError)
-    ├── CredentialsError               (never raised here: no credential providers)
-    │   └── IdentityTokenFileError
+    ├── CredentialsError               credentials could not be loaded (a profile, a provider)
+    │   └── IdentityTokenFileError     an identity token file could not be read
+    ├── WorkloadIdentityError          a token exchange or refresh at /v1/oauth/token failed
     ├── RetryableError                 (never raised here: no middleware)
     ├── ProtocolError                  the peer broke the wire protocol (sans-I/O layers)
     │   ├── SSEProtocolError           bad SSE framing, or an event over the size cap
@@ -140,12 +141,39 @@ class APIError(ClaudeError):
 
 
 class CredentialsError(ClaudeError):
-    """Credentials could not be loaded (the official SDK's credential providers; never
-    raised here, where the key or token is passed or read from the environment)."""
+    """Credentials could not be loaded: a broken profile, a provider that failed, an
+    http:// token endpoint."""
+
+
+class WorkloadIdentityError(ClaudeError):
+    """The token exchange or refresh at `/v1/oauth/token` failed: `status_code` (None
+    when no reply came), `body` (only the OAuth error fields, never echoed secrets),
+    `request_id`."""
+
+    status_code: int | None
+    body: object
+    request_id: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        body: object = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base} [request_id={self.request_id}]" if self.request_id else base
 
 
 class IdentityTokenFileError(CredentialsError):
-    """An identity token file could not be read (`path`; never raised here)."""
+    """An identity token file could not be read (`path`)."""
 
     path: pathlib.Path | None
 
