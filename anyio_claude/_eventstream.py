@@ -25,7 +25,7 @@ from zlib import crc32
 
 import msgspec
 
-from ._errors import EventStreamProtocolError
+from ._exceptions import EventStreamProtocolError
 
 __all__ = ("EventStreamDecoder", "EventStreamMessage", "EventStreamProtocolError", "encode_message")
 
