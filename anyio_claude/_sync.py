@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self, Unpack
 
+    from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider
     from ._http import Timeout
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
@@ -399,6 +400,9 @@ class Claude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        credentials: AccessTokenProvider | AsyncAccessTokenProvider | None = None,
+        config: Mapping[str, Any] | None = None,
+        profile: str | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = 2,
@@ -416,6 +420,9 @@ class Claude:
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
+            credentials=credentials,
+            config=config,
+            profile=profile,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
