@@ -1115,10 +1115,12 @@ class MessagesWithRawResponse:
         result: APIResponse[MessageStream] = _raw(self._portal, self._async.stream, **args)
         return result
 
-    def count_tokens(self, **args: Unpack[CountTokensArgs]) -> APIResponse[MessageTokensCount]:
+    def count_tokens(
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
+    ) -> APIResponse[MessageTokensCount]:
         """`messages.count_tokens`, returning an `APIResponse`."""
         result: APIResponse[MessageTokensCount] = _raw(
-            self._portal, self._async.count_tokens, **args
+            self._portal, self._async.count_tokens, output_format=output_format, **args
         )
         return result
 
@@ -1159,10 +1161,12 @@ class MessagesWithStreamingResponse:
         return MessageStreamResponseManager(self._portal, self._async.stream(**args))
 
     def count_tokens(
-        self, **args: Unpack[CountTokensArgs]
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
     ) -> StreamingResponseManager[MessageTokensCount]:
         """`messages.count_tokens` as `with ... as response:`."""
-        return StreamingResponseManager(self._portal, self._async.count_tokens(**args))
+        return StreamingResponseManager(
+            self._portal, self._async.count_tokens(output_format=output_format, **args)
+        )
 
 
 # -------------------------------------------------------------------------- batches

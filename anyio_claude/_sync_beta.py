@@ -14,6 +14,7 @@ from ._sync import (
     MessageStream,
     MessageStreamManager,
     MessageStreamResponseManager,
+    ParsedMessageStreamManager,
     Stream,
     StreamingResponseManager,
     _blocking,
@@ -306,9 +307,21 @@ class BetaMessages:
         """`AsyncBetaMessages.parse`, blocking: the `ParsedMessage`."""
         return _run(self._portal, self._async.parse, **args)
 
-    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamManager:
-        """`with client.beta.messages.stream(...) as stream:`."""
-        return MessageStreamManager(self._portal, self._async.stream(**args))
+    @overload
+    def stream(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> ParsedMessageStreamManager[_F]: ...
+    @overload
+    def stream(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> MessageStreamManager: ...
+    def stream(self, *, output_format: Any = None, **args: Any) -> Any:
+        """`with client.beta.messages.stream(...) as stream:` (with `output_format`,
+        `get_final_message()` gives a `ParsedMessage`)."""
+        manager = self._async.stream(output_format=output_format, **args)
+        if output_format is None:
+            return MessageStreamManager(self._portal, manager)
+        return ParsedMessageStreamManager(self._portal, manager)
 
     def count_tokens(self, **args: Unpack[BetaCountTokensArgs]) -> MessageTokensCount:
         """Count the input tokens of a conversation."""
