@@ -17,10 +17,10 @@ from ._sync import (
     ParsedMessageStreamManager,
     Stream,
     StreamingResponseManager,
+    _await_in_loop,
     _blocking,
     _Portal,
     _raw,
-    _run,
     _Twin,
     blocking,
     blocking_pages,
@@ -293,7 +293,7 @@ class BetaMessages:
     def create(self, **args: Any) -> Any:
         """`AsyncBetaMessages.create`, blocking: the `Message`, or with `stream=True` a
         `Stream`."""
-        return _blocking(self._portal, _run(self._portal, self._async.create, **args))
+        return _blocking(self._portal, _await_in_loop(self._portal, self._async.create, **args))
 
     @overload
     def parse(
@@ -305,7 +305,7 @@ class BetaMessages:
     ) -> ParsedMessage[None]: ...
     def parse(self, **args: Any) -> Any:
         """`AsyncBetaMessages.parse`, blocking: the `ParsedMessage`."""
-        return _run(self._portal, self._async.parse, **args)
+        return _await_in_loop(self._portal, self._async.parse, **args)
 
     @overload
     def stream(
@@ -325,7 +325,7 @@ class BetaMessages:
 
     def count_tokens(self, **args: Unpack[BetaCountTokensArgs]) -> MessageTokensCount:
         """Count the input tokens of a conversation."""
-        count: MessageTokensCount = _run(self._portal, self._async.count_tokens, **args)
+        count: MessageTokensCount = _await_in_loop(self._portal, self._async.count_tokens, **args)
         return count
 
 

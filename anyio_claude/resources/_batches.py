@@ -160,7 +160,7 @@ class AsyncBatches(Resource):
         """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
         return AsyncBatchesWithStreamingResponse(self._in("streaming"))
 
-    def _run(
+    def _operation(
         self,
         method: str,
         path: str,
@@ -200,7 +200,7 @@ class AsyncBatches(Resource):
         `user_profile_id` goes out as the `anthropic-user-profile-id` header. Raises
         `BadRequestError` for invalid requests (e.g. a bad `custom_id`).
         """
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "POST",
             "/v1/messages/batches",
             _batch_decoder.decode,
@@ -218,7 +218,7 @@ class AsyncBatches(Resource):
     ) -> Coroutine[Any, Any, MessageBatch]:
         """Get a batch's current state; `await` it for a `MessageBatch`."""
         path = _batch_path(message_batch_id)
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "GET", path, _batch_decoder.decode, **options
         )
         return result
@@ -255,7 +255,7 @@ class AsyncBatches(Resource):
     ) -> Coroutine[Any, Any, MessageBatch]:
         """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
         path = _batch_path(message_batch_id, "/cancel")
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "POST", path, _batch_decoder.decode, **options
         )
         return result
@@ -268,7 +268,7 @@ class AsyncBatches(Resource):
         Raises `BadRequestError` while the batch is still processing.
         """
         path = _batch_path(message_batch_id)
-        result: Coroutine[Any, Any, DeletedMessageBatch] = self._run(
+        result: Coroutine[Any, Any, DeletedMessageBatch] = self._operation(
             "DELETE", path, _deleted_decoder.decode, **options
         )
         return result
@@ -297,7 +297,7 @@ class AsyncBatches(Resource):
 
         async def prepare() -> Call:
             path = _batch_path(message_batch_id)
-            batch: MessageBatch = await self._in("plain")._run(
+            batch: MessageBatch = await self._in("plain")._operation(
                 "GET", path, _batch_decoder.decode, extra_headers=headers, timeout=timeout
             )
             if batch.results_url is None:
@@ -355,7 +355,7 @@ class AsyncBatches(Resource):
         interval = poll_interval
         with anyio.fail_after(timeout):
             while True:
-                batch: MessageBatch = await self._in("plain")._run(
+                batch: MessageBatch = await self._in("plain")._operation(
                     "GET", path, _batch_decoder.decode, workspace_id=workspace_id
                 )
                 if on_poll is not None:
