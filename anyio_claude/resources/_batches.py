@@ -9,9 +9,9 @@ from urllib.parse import quote, urlsplit
 
 import anyio
 
-from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
+from .._errors import APIResponseValidationError, ClaudeError, ProtocolError
 from .._http import Timeout
-from .._request import NOT_GIVEN, Call, NotGiven
+from .._request import NOT_GIVEN, Call, NotGiven, deadline_scope
 from ..types import (
     DeletedMessageBatch,
     MessageBatch,
@@ -77,16 +77,12 @@ class AsyncBatchResults:
             if self._closed:
                 raise StopAsyncIteration
             try:
-                if self._deadline is None:
+                with deadline_scope(
+                    self._deadline,
+                    "the request's overall timeout expired while reading batch results",
+                    request_id=self._response.headers.get("request-id"),
+                ):
                     chunk = await self._chunks.__anext__()
-                else:
-                    with anyio.CancelScope(deadline=self._deadline) as scope:
-                        chunk = await self._chunks.__anext__()
-                    if scope.cancelled_caught:
-                        raise APITimeoutError(
-                            "the request's overall timeout expired while reading batch results",
-                            request_id=self._response.headers.get("request-id"),
-                        )
             except StopAsyncIteration:
                 await self.close()
                 if self._pending.strip():
