@@ -153,6 +153,7 @@ else:
     # ~14 ms of start-up that async code never needs. So is the runner of `map()`
     # (anyio's memory streams and synchronisation primitives, ~10 ms). So are the
     # official SDK's error-code classes (~1 ms), which only an error reply needs.
+    # (`benchmarks/import_time.py` re-measures what import costs.)
     _LAZY = {
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
         # Credential providers: only clients given credentials= or a profile need them.

@@ -77,7 +77,8 @@ _log: logging.Logger | None = None
 
 
 def _logger() -> logging.Logger:
-    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up)."""
+    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up;
+    `benchmarks/import_time.py` measures start-up)."""
     global _log
     if _log is None:
         import logging
