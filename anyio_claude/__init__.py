@@ -127,6 +127,8 @@ if TYPE_CHECKING:
     from ._sync_files import Files as Files
     from ._sync_files import FilesWithRawResponse as FilesWithRawResponse
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
+    from ._tools import beta_async_tool as beta_async_tool
+    from ._tools import beta_tool as beta_tool
 
     Anthropic = Claude
 else:
@@ -136,6 +138,8 @@ else:
     # official SDK's error-code classes (~1 ms), which only an error reply needs.
     _LAZY = {
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
+        "beta_tool": "._tools",
+        "beta_async_tool": "._tools",
         "MapResult": "._runner",
         "MapRun": "._runner",
         "Progress": "._runner",
@@ -319,6 +323,8 @@ __all__ = (
     "Timeout",
     "UnprocessableEntityError",
     "ValidationError",
+    "beta_async_tool",
+    "beta_tool",
     "fan_out",
     "file_from_path",
     "not_given",
