@@ -16,6 +16,7 @@ PUBLIC_MODULES = [
     "anyio_claude.resources",
     "anyio_claude.pagination",
     "anyio_claude.lib.streaming",
+    "anyio_claude.lib.tools",
 ]
 
 
