@@ -482,12 +482,6 @@ def _tool_results(body: Mapping[str, Any]) -> str:
     return " ".join(found)
 
 
-def _place(prompt: str) -> str:
-    """The place a prompt asks about ("... in Paris?" gives "Paris"), or San Francisco."""
-    found = _PLACE.search(prompt)
-    return found.group(1) if found else "San Francisco, CA"
-
-
 _PLACE = re.compile(r"\b(?:in|at|for) ([A-Z][\w'-]*(?:,? [A-Z][\w'-]*)*)")
 
 
@@ -595,26 +589,68 @@ def _example(
     return f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"
 
 
-def _pick_tool(body: Mapping[str, Any], prompt: str) -> dict[str, Any] | None:
-    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+def _runs_here(tool: Mapping[str, Any]) -> bool:
+    """Whether the caller runs `tool` (a custom tool, or the memory tool, whose schema the
+    API defines), so the model answers it with a `tool_use` block. Server tools (web
+    search, code execution, ...) are run by the API and never called this way."""
+    return "input_schema" in tool or str(tool.get("type", "")).startswith("memory_")
+
+
+def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, Any], str]]:
+    """The tool calls of the reply, in order: (tool, the place its input names).
+
+    With `tool_choice` auto the model calls each tool the prompt names (the first tool when
+    it only asks for "a tool" or the weather), once for each place the prompt names ("in
+    Paris and Rome" gives two calls), and answers in text once the last user turn holds
+    tool results. `any` calls even then; `tool` calls the one named; `none` calls nothing;
+    `disable_parallel_tool_use` keeps the first call.
+    """
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and _runs_here(t)]
     if not tools:
-        return None
+        return []
     choice = body.get("tool_choice") or {"type": "auto"}
     kind = choice.get("type") if isinstance(choice, dict) else "auto"
     if kind == "none" or (kind == "auto" and _tool_results(body)):
         # With a tool's result in hand the model answers, which ends an agent's loop.
-        return None
-    if kind == "tool":
-        return next((t for t in tools if t.get("name") == choice.get("name")), tools[0])
-    if kind == "any":
-        return tools[0]
+        return []
     lowered = prompt.lower()
-    for tool in tools:
-        if str(tool.get("name", "")).lower() in lowered:
-            return tool
-    if "tool" in lowered or "weather" in lowered or "use " in lowered:
-        return tools[0]
-    return None
+    named = [t for t in tools if str(t.get("name", "")).lower() in lowered]
+    if kind == "tool":
+        named = [next((t for t in tools if t.get("name") == choice.get("name")), tools[0])]
+    elif not named and (
+        kind == "any" or "tool" in lowered or "weather" in lowered or "use " in lowered
+    ):
+        named = [tools[0]]
+    places = _places(prompt)
+    calls = [(tool, place) for tool in named for place in places]
+    if isinstance(choice, dict) and choice.get("disable_parallel_tool_use"):
+        calls = calls[:1]
+    return calls
+
+
+def _places(prompt: str) -> list[str]:
+    """The places a prompt asks about ("... in Paris and Rome?" gives both), or San
+    Francisco."""
+    found = _PLACE.search(prompt)
+    if not found:
+        return ["San Francisco, CA"]
+    places = [found.group(1)]
+    while more := _MORE_PLACES.match(prompt, found.end()):
+        places.append(more.group(1))
+        found = more
+    return places
+
+
+_MORE_PLACES = re.compile(r",? (?:and )?([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)")
+
+
+def _tool_input(tool: Mapping[str, Any], rng: random.Random, place: str, budget: int) -> Any:
+    """The input of one call of `tool`."""
+    if str(tool.get("type", "")).startswith("memory_"):
+        # A model given the memory tool looks at its memory directory first.
+        return {"command": "view", "path": "/memories"}
+    value = _example(tool.get("input_schema", {}), rng, place=place, budget=[budget])
+    return value if isinstance(value, dict) else {"value": value}
 
 
 @dataclass
@@ -638,8 +674,9 @@ def generate_reply(
     Text: "You said: <the prompt's first words>." then seeded words; a `tool_use` block
     when a tool is requested; a thinking block first when thinking is enabled or
     adaptive. With `output_config.format` the text is instead JSON matching its schema
-    (and no tool is called). After a `tool_result` (with `tool_choice` auto) it answers in
-    text, "The tool returned: ...". Honours `max_tokens` and `stop_sequences`.
+    (and no tool is called). Tool calls as `_pick_calls` says, each input made to fit its
+    tool's schema. After a `tool_result` (with `tool_choice` auto) it answers in text, "The
+    tool returned: ...". Honours `max_tokens` and `stop_sequences`.
     """
     prompt = _last_user_text(body)
     rng = random.Random(f"{seed}:{prompt}")
@@ -666,21 +703,21 @@ def generate_reply(
 
     schema = output_schema(body)
     if schema is not None:
-        tool = None
+        calls: list[tuple[dict[str, Any], str]] = []
         try:
-            value = _example(schema, rng, place=_place(prompt), budget=[max_tokens - used])
+            value = _example(schema, rng, place=_places(prompt)[0], budget=[max_tokens - used])
             answer = json.dumps(value, ensure_ascii=False)
             words = _split_json(answer, max(1, len(answer) // 12))
         except _OutOfTokens:
             # More than fits: the JSON breaks off at `max_tokens`, as a real model's would.
             words = ['{"'] + ["x"] * (max_tokens - used)
     else:
-        tool = _pick_tool(body, prompt)
+        calls = _pick_calls(body, prompt)
         results = _tool_results(body)
         echo = " ".join((results or prompt).split()[:8])
         opening = "The tool returned" if results else "You said"
         words = [f"{opening}: {echo}." if echo else "Hello!"] + [
-            " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if tool is None else 6)
+            " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if not calls else 6)
         ]
     budget_left = max_tokens - used
     if len(words) > budget_left:
@@ -708,23 +745,25 @@ def generate_reply(
         chunks[len(blocks)] = words
         blocks.append(TextBlock(text=text))
     used += len(words)
-    if tool is not None and stop_reason == "end_turn":
-        schema = tool.get("input_schema", {})
+    uses: list[ToolUseBlock] = []
+    for i, (tool, place) in enumerate(calls if stop_reason == "end_turn" else []):
         try:
-            tool_input = _example(schema, rng, place=_place(prompt), budget=[max_tokens - used])
+            tool_input = _tool_input(tool, rng, place, max_tokens - used)
         except _OutOfTokens:
-            tool, used, stop_reason = None, max_tokens, "max_tokens"
-    if tool is not None and stop_reason == "end_turn":
-        if not isinstance(tool_input, dict):
-            tool_input = {"value": tool_input}
-        blocks.append(
+            # The call breaks off at `max_tokens`, so it is not sent.
+            used, stop_reason = max_tokens, "max_tokens"
+            break
+        key = message_id if i == 0 else f"{message_id}:{i}"
+        uses.append(
             ToolUseBlock(
-                id="toolu_" + hashlib.sha256(f"{message_id}".encode()).hexdigest()[:24],
+                id="toolu_" + hashlib.sha256(key.encode()).hexdigest()[:24],
                 name=str(tool.get("name")),
                 input=tool_input,
             )
         )
         used += text_tokens(json.dumps(tool_input))
+    if uses and stop_reason == "end_turn":
+        blocks += uses
         stop_reason = "tool_use"
     usage = Usage(
         input_tokens=usage.input_tokens,
