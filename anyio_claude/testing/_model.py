@@ -629,15 +629,21 @@ def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, An
 
 
 def _places(prompt: str) -> list[str]:
-    """The places a prompt asks about ("... in Paris and Rome?" gives both), or San
-    Francisco."""
+    """The places a prompt asks about ("... in Paris, Lima and Rome?" gives all three, "in
+    San Francisco, CA" one), or San Francisco."""
     found = _PLACE.search(prompt)
     if not found:
         return ["San Francisco, CA"]
-    places = [found.group(1)]
+    places: list[str] = []
+    parts = found.group(1).split(", ")
     while more := _MORE_PLACES.match(prompt, found.end()):
-        places.append(more.group(1))
+        parts.append(more.group(1))
         found = more
+    for part in parts:
+        if places and re.fullmatch(r"[A-Z]{2}", part):
+            places[-1] += f", {part}"  # a state: "San Francisco, CA"
+        else:
+            places.append(part)
     return places
 
 
