@@ -1,6 +1,8 @@
 """Tool helpers under the official SDK's module path (`anthropic.lib.tools`): function tools,
 the tool runners and the memory tool's base classes."""
 
+from ..._memory_tool import BetaAbstractMemoryTool as BetaAbstractMemoryTool
+from ..._memory_tool import BetaAsyncAbstractMemoryTool as BetaAsyncAbstractMemoryTool
 from ..._tools import BetaAsyncBuiltinFunctionTool as BetaAsyncBuiltinFunctionTool
 from ..._tools import BetaAsyncFunctionTool as BetaAsyncFunctionTool
 from ..._tools import BetaBuiltinFunctionTool as BetaBuiltinFunctionTool
@@ -11,6 +13,8 @@ from ..._tools import beta_async_tool as beta_async_tool
 from ..._tools import beta_tool as beta_tool
 
 __all__ = (
+    "BetaAbstractMemoryTool",
+    "BetaAsyncAbstractMemoryTool",
     "BetaAsyncBuiltinFunctionTool",
     "BetaAsyncFunctionTool",
     "BetaBuiltinFunctionTool",
