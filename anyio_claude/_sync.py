@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec,
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._client import NOT_GIVEN, AsyncClaude, NotGiven, _secret
+from ._client import AsyncClaude, _secret
 from ._errors import ClaudeError
+from ._http import HTTPResponse
 from ._model_warnings import collect_model_warnings, emit
-from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, HTTPResponse, _ResponseInfo
+from ._request import NOT_GIVEN, NotGiven
+from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import (
     AsyncBatches,

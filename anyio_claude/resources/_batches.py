@@ -10,9 +10,9 @@ from urllib.parse import quote, urlsplit
 import anyio
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, _Call
 from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
 from .._http import Timeout
+from .._request import NOT_GIVEN, Call, NotGiven
 from ..types import (
     DeletedMessageBatch,
     MessageBatch,
@@ -20,9 +20,9 @@ from ..types import (
     decode_batch_result_line,
 )
 from ..types._decode import LenientDecoder
-from ._beta import beta_headers
+from ._checks import beta_headers, option_headers
 from ._closing import ClosingCall
-from ._messages import _Op, option_headers
+from ._ops import Op
 from ._pagination import AsyncPaginator, id_cursor, list_op
 from ._views import Resource, View, raw, streaming
 
@@ -190,7 +190,7 @@ class AsyncBatches(Resource):
             extra_body=extra_body,
             timeout=timeout,
         )
-        return _Op(self._client, call, decode=decode).run(self._mode)
+        return Op(self._client, call, decode=decode).run(self._mode)
 
     def create(
         self,
@@ -303,7 +303,7 @@ class AsyncBatches(Resource):
         _batch_path(message_batch_id)  # checks the id before any I/O
         client = self._client
 
-        async def prepare() -> _Call:
+        async def prepare() -> Call:
             path = _batch_path(message_batch_id)
             batch: MessageBatch = await self._in("plain")._run(
                 "GET", path, _batch_decoder.decode, extra_headers=headers, timeout=timeout
@@ -326,8 +326,8 @@ class AsyncBatches(Resource):
                 timeout=timeout,
             )
 
-        def op() -> _Op:
-            return _Op(client, None, body_factory=AsyncBatchResults, prepare=prepare)
+        def op() -> Op:
+            return Op(client, None, body_factory=AsyncBatchResults, prepare=prepare)
 
         if self._mode == "plain":
             return BatchResultsCall(lambda: op().run("plain"))

@@ -8,12 +8,12 @@ from urllib.parse import quote
 
 import msgspec
 
-from .._client import NOT_GIVEN, NotGiven
 from .._http import Timeout
+from .._request import NOT_GIVEN, NotGiven
 from ..types import ModelInfo
 from ..types._decode import LenientDecoder
-from ._beta import beta_headers
-from ._messages import _Op, checked_strings, option_headers
+from ._checks import beta_headers, checked_strings, option_headers
+from ._ops import Op
 from ._pagination import AsyncPaginator, id_cursor, list_op
 from ._views import Resource, View, raw, streaming
 
@@ -74,7 +74,7 @@ class AsyncModels(Resource):
             extra_body=extra_body,
             timeout=timeout,
         )
-        result: Coroutine[Any, Any, ModelInfo] = _Op(
+        result: Coroutine[Any, Any, ModelInfo] = Op(
             self._client, call, decode=_model_decoder.decode
         ).run(self._mode)
         return result

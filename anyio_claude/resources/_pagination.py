@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
-from .._client import NotGiven
+from .._request import NotGiven
 from ..types._decode import LenientDecoder
-from ._messages import Mode, _Op
+from ._ops import Mode, Op
 
 if TYPE_CHECKING:
-    from .._client import AsyncClaude, _Call
     from .._http import Timeout
+    from .._request import Call
+    from .._requester import Requester
 
 __all__ = ("AsyncPage", "AsyncPaginator", "id_cursor", "list_op", "page_cursor")
 
@@ -175,7 +176,7 @@ def page_cursor(query: Mapping[str, object], page: Any) -> Mapping[str, object] 
 
 
 def list_op(
-    client: AsyncClaude,
+    client: Requester,
     mode: Mode,
     path: str,
     page_type: type[msgspec.Struct],
@@ -197,7 +198,7 @@ def list_op(
     query = {k: v for k, v in query.items() if v is not None and not isinstance(v, NotGiven)}
     decoder = LenientDecoder(page_type)
 
-    def call(cursor: Mapping[str, object] | None) -> _Call:
+    def call(cursor: Mapping[str, object] | None) -> Call:
         return client._call(
             "GET",
             path,
@@ -224,8 +225,8 @@ def list_op(
         page: AsyncPage[Any] = await client._request_json(call(cursor), decode)
         return page
 
-    def op() -> _Op:
-        return _Op(client, call(None), decode=decode)
+    def op() -> Op:
+        return Op(client, call(None), decode=decode)
 
     if mode == "plain":
         return AsyncPaginator(lambda: op().run("plain"))

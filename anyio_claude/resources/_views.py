@@ -21,13 +21,13 @@ from types import MethodType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from .._response import AsyncAPIResponse
-from ._messages import StreamingResponseManager
+from ._ops import StreamingResponseManager
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from .._client import AsyncClaude
-    from ._messages import Mode
+    from .._requester import Requester
+    from ._ops import Mode
 
 __all__ = ("Resource", "View", "as_is", "raw", "streaming")
 
@@ -42,7 +42,7 @@ class Resource:
 
     __slots__ = ("_client", "_mode")
 
-    def __init__(self, client: AsyncClaude, mode: Mode = "plain") -> None:
+    def __init__(self, client: Requester, mode: Mode = "plain") -> None:
         self._client = client
         self._mode: Mode = mode
 
