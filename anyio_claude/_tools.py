@@ -141,8 +141,14 @@ class _Parameters:
             raise TypeError(f"tool function {func.__name__}: {exc}") from None
         fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
         self._positional: list[str] = []
+        # `**kwargs` takes the input's other keys as they are; only an explicit
+        # `input_schema` can describe them (`schema()` refuses to).
+        self._var_keyword: str | None = None
         for name, parameter in signature.parameters.items():
-            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            if parameter.kind is parameter.VAR_KEYWORD:
+                self._var_keyword = name
+                continue
+            if parameter.kind is parameter.VAR_POSITIONAL:
                 raise TypeError(
                     f"tool function {func.__name__}: *{name} cannot be described by a JSON "
                     "Schema; give the tool named parameters"
@@ -156,13 +162,20 @@ class _Parameters:
                 fields.append((name, annotation, parameter.default))
         self._names = [field[0] for field in fields]
         self._struct = msgspec.defstruct(
-            _ARGUMENTS, fields, kw_only=True, forbid_unknown_fields=True
+            _ARGUMENTS, fields, kw_only=True, forbid_unknown_fields=self._var_keyword is None
         )
         self._descriptions = descriptions
         self._func_name = func.__name__
 
     def schema(self) -> dict[str, Any]:
-        """The JSON Schema of the parameters: an object, with any nested definitions."""
+        """The JSON Schema of the parameters: an object, with any nested definitions.
+
+        Raises `TypeError` for a parameter that has none (`**kwargs`, an unknown type)."""
+        if self._var_keyword is not None:
+            raise TypeError(
+                f"tool function {self._func_name}: **{self._var_keyword} cannot be described "
+                "by a JSON Schema; give the tool named parameters or an input_schema"
+            )
         foreign: dict[str, Any] = {}
         try:
             document = msgspec.json.schema(self._struct, schema_hook=_schema_hook(foreign))
@@ -187,6 +200,8 @@ class _Parameters:
         converted = msgspec.convert(input, self._struct, strict=False, dec_hook=_dec_hook)
         values = {name: getattr(converted, name) for name in self._names}
         args = [values.pop(name) for name in self._positional]
+        if self._var_keyword is not None:
+            values.update((k, v) for k, v in input.items() if k not in self._names)
         return args, values
 
 

@@ -275,7 +275,7 @@ def test_functions_without_a_schema_are_refused() -> None:
 
     with pytest.raises(TypeError, match=r"spread: \*args"):
         beta_tool(spread)
-    with pytest.raises(TypeError, match=r"keywords: \*kwargs"):
+    with pytest.raises(TypeError, match=r"keywords: \*\*kwargs .* or an input_schema"):
         beta_tool(keywords)
     with pytest.raises(TypeError, match=r"(?s)tool function opaque: .*Opaque"):
         beta_tool(opaque)
@@ -308,8 +308,14 @@ def test_explicit_input_schema() -> None:
     assert "$ref" not in colour
     with pytest.raises(TypeError, match="input_schema must be a JSON Schema dict"):
         beta_tool(fixed, input_schema=3)  # type: ignore[call-overload]
-    with pytest.raises(TypeError, match=r"\*kwargs"):
-        beta_tool(act, input_schema=raw)
+    # An explicit schema describes `**kwargs`, which then take the input as it is.
+    passthrough = beta_tool(act, input_schema=raw)
+    assert passthrough.input_schema == raw
+
+    def mixed(q: int, **rest: Any) -> str:
+        return f"{q!r} {rest}"
+
+    assert beta_tool(mixed, input_schema=raw).call({"q": "2", "x": [1]}) == "2 {'x': [1]}"
 
 
 @pytest.mark.anyio
