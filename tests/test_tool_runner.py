@@ -626,3 +626,61 @@ def test_the_official_blocking_example() -> None:
                     manual.append_messages(message, response)
                     manual.set_messages_params(lambda p: {**p, "max_tokens": 512})
         assert manual.until_done().stop_reason == "end_turn"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tool_search_finds_deferred_tools(
+    client: AsyncAnthropic, server: FakeClaude, stream: bool
+) -> None:
+    @beta_async_tool(defer_loading=True)
+    async def get_forecast(location: str) -> str:
+        """The forecast for a city."""
+        return f"Rain in {location}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[
+            {"type": "tool_search_tool_regex_20251119", "name": "tool_search_tool_regex"},
+            get_forecast,
+        ],
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        stream=stream,  # type: ignore[call-overload]
+    )
+    replies = []
+    async for item in runner:
+        replies.append(item if not stream else await item.get_final_message())
+    first, last = replies
+    assert [block.type for block in first.content] == [
+        "text",
+        "server_tool_use",
+        "tool_search_tool_result",
+        "tool_use",
+    ]
+    search, found, call = first.content[1:]
+    assert search.input == {"pattern": "get_forecast"}  # type: ignore[union-attr]
+    assert found.content["tool_references"] == [  # type: ignore[union-attr]
+        {"type": "tool_reference", "tool_name": "get_forecast"}
+    ]
+    assert call.name == "get_forecast"  # type: ignore[union-attr]
+    assert last.stop_reason == "end_turn"
+    assert _tool_results(server)[0]["content"] == "Rain in Paris"
+    # The search went back with the history, and the tool stayed deferred.
+    history = server.requests[-1].json["messages"][1]["content"]
+    assert [b["type"] for b in history][1:3] == ["server_tool_use", "tool_search_tool_result"]
+    assert server.requests[-1].json["tools"][1]["defer_loading"] is True
+
+
+async def test_deferred_tools_need_a_search(client: AsyncAnthropic) -> None:
+    @beta_async_tool(defer_loading=True)
+    async def get_forecast(location: str) -> str:
+        """The forecast for a city."""
+        return "unreachable"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_forecast],
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+    )
+    assert [m.stop_reason async for m in runner] == ["end_turn"]

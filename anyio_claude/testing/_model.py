@@ -20,9 +20,11 @@ from typing import Any, Literal
 
 from ..types import (
     Message,
+    ServerToolUseBlock,
     StopReason,
     TextBlock,
     ThinkingBlock,
+    ToolSearchToolResultBlock,
     ToolUseBlock,
     Usage,
     encode_json,
@@ -628,6 +630,59 @@ def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, An
     return calls
 
 
+def _tool_searches(
+    body: Mapping[str, Any], calls: list[tuple[dict[str, Any], str]], message_id: str
+) -> tuple[list[Any], list[tuple[dict[str, Any], str]]]:
+    """The tool searches the reply makes first, and the calls it can then make.
+
+    A tool with `defer_loading` is hidden from the model until a tool search (the server
+    tool `tool_search_tool_regex` / `_bm25`) has found it: the reply searches for each such
+    tool it wants (a `server_tool_use` block and its `tool_search_tool_result`, naming the
+    tool) unless an earlier turn already found it; without a search tool it cannot call it.
+    """
+    search = next(
+        (
+            t
+            for t in body.get("tools") or []
+            if isinstance(t, dict) and str(t.get("type", "")).startswith("tool_search_tool_")
+        ),
+        None,
+    )
+    found = {
+        str(reference.get("tool_name"))
+        for message in body.get("messages") or []
+        if isinstance(message, dict) and isinstance(message.get("content"), list)
+        for block in message["content"]
+        if isinstance(block, dict) and block.get("type") == "tool_search_tool_result"
+        for reference in (block.get("content") or {}).get("tool_references") or []
+        if isinstance(reference, dict)
+    }
+    blocks: list[Any] = []
+    kept: list[tuple[dict[str, Any], str]] = []
+    for tool, place in calls:
+        name = str(tool.get("name"))
+        if tool.get("defer_loading") is True and name not in found:
+            if search is None:
+                continue
+            search_id = (
+                "srvtoolu_" + hashlib.sha256(f"{message_id}:{name}".encode()).hexdigest()[:24]
+            )
+            key = "pattern" if "regex" in str(search.get("type")) else "query"
+            blocks += [
+                ServerToolUseBlock(id=search_id, name=str(search.get("name")), input={key: name}),
+                ToolSearchToolResultBlock(
+                    tool_use_id=search_id,
+                    content={
+                        "type": "tool_search_tool_search_result",
+                        "tool_references": [{"type": "tool_reference", "tool_name": name}],
+                    },
+                ),
+            ]
+            found.add(name)
+        kept.append((tool, place))
+    return blocks, kept
+
+
 def _places(prompt: str) -> list[str]:
     """The places a prompt asks about ("... in Paris, Lima and Rome?" gives all three, "in
     San Francisco, CA" one), or San Francisco."""
@@ -751,6 +806,7 @@ def generate_reply(
         chunks[len(blocks)] = words
         blocks.append(TextBlock(text=text))
     used += len(words)
+    searches, calls = _tool_searches(body, calls, message_id)
     uses: list[ToolUseBlock] = []
     for i, (tool, place) in enumerate(calls if stop_reason == "end_turn" else []):
         try:
@@ -769,7 +825,7 @@ def generate_reply(
         )
         used += text_tokens(json.dumps(tool_input))
     if uses and stop_reason == "end_turn":
-        blocks += uses
+        blocks += [*searches, *uses]
         stop_reason = "tool_use"
     usage = Usage(
         input_tokens=usage.input_tokens,
