@@ -375,21 +375,22 @@ class _BaseToolRunner(Generic[_ItemT]):
             await self._close_turn()
         assert message is not None
         step = _step(message.stop_reason)
-        history: list[Any] = self._params["messages"]
-        if not self._modified:
-            history.append(message.to_param())
-        if step == "stop":
-            self._done = True
-        elif step == "run_tools" and self._modified:
-            # The caller took the turn's history over, results included: the tools need
-            # not run (again) to know the loop goes on.
-            self._done = not any(isinstance(b, ToolUseBlock) for b in message.content)
-        elif step == "run_tools":
+        response = None
+        if step == "run_tools" and not self._modified:
             response = await self.generate_tool_call_response()
-            if response is None:
-                self._done = True
-            else:
+        # Nothing below awaits: a step cancelled or failed above changed no history, and
+        # the next iteration takes the turn up again (its tools run again).
+        history: list[Any] = self._params["messages"]
+        if self._modified:
+            # The caller took the turn's history over, results included: the tools need
+            # not run (again) to know whether the loop goes on.
+            has_calls = any(isinstance(b, ToolUseBlock) for b in message.content)
+            self._done = step == "stop" or (step == "run_tools" and not has_calls)
+        else:
+            history.append(message.to_param())
+            if response is not None:
                 history.append(response)
+            self._done = step == "stop" or (step == "run_tools" and response is None)
         self._turn_open = False
         self._modified = False
         self._cached_response = None

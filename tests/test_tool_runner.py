@@ -684,3 +684,35 @@ async def test_deferred_tools_need_a_search(client: AsyncAnthropic) -> None:
         messages=[{"role": "user", "content": "What is the weather in Paris?"}],
     )
     assert [m.stop_reason async for m in runner] == ["end_turn"]
+
+
+async def test_a_cancelled_turn_is_taken_up_again(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    attempts = 0
+
+    @beta_async_tool
+    async def flaky(location: str) -> str:
+        """Hangs the first time."""
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            await anyio.sleep_forever()
+        return f"fine in {location}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[flaky],
+        messages=[{"role": "user", "content": "use flaky in Paris"}],
+    )
+    await runner.__anext__()
+    with anyio.move_on_after(0.05) as scope:
+        await runner.__anext__()  # runs the tools: cancelled while the first call hangs
+    assert scope.cancelled_caught
+    final = await runner.until_done()
+    assert final.stop_reason == "end_turn" and attempts == 2
+    sent = server.requests[-1].json["messages"]
+    # The reply and its results are in the history once.
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[-1]["content"][0]["content"] == "fine in Paris"
