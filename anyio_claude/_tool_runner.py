@@ -23,6 +23,7 @@ from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
 from .types import Message, ToolUseBlock
 
 if TYPE_CHECKING:
+    import logging
     from types import TracebackType
 
     from typing_extensions import Self
@@ -123,6 +124,12 @@ _PARAMETERS = frozenset(
     | ToolRunnerArgs.__required_keys__
     | ToolRunnerArgs.__optional_keys__
 )
+
+
+def _log() -> logging.Logger:
+    import logging
+
+    return logging.getLogger("anyio_claude")
 
 
 def _step(stop_reason: str | None) -> _Step:
@@ -444,6 +451,8 @@ class _BaseToolRunner(Generic[_ItemT]):
             except ToolError as exc:
                 result["content"], result["is_error"] = _content(exc.content), True
             except Exception as exc:
+                # The model reads the error; the log keeps the traceback for the developer.
+                _log().info("tool %s raised %r", use.name, exc, exc_info=exc)
                 result["content"], result["is_error"] = _error_text(exc), True
         if scope.cancelled_caught:
             result["content"] = f"Error: Tool '{use.name}' timed out after {timeout} seconds"

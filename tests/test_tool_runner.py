@@ -716,3 +716,23 @@ async def test_a_cancelled_turn_is_taken_up_again(
     # The reply and its results are in the history once.
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
     assert sent[-1]["content"][0]["content"] == "fine in Paris"
+
+
+async def test_a_raising_tool_is_logged(
+    client: AsyncAnthropic, caplog: pytest.LogCaptureFixture
+) -> None:
+    @beta_async_tool
+    async def broken(location: str) -> str:
+        """Always fails."""
+        raise KeyError(location)
+
+    caplog.set_level("INFO", logger="anyio_claude")
+    await client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[broken],
+        messages=[{"role": "user", "content": "use broken in Paris"}],
+    ).until_done()
+    [record] = [r for r in caplog.records if r.getMessage().startswith("tool ")]
+    assert record.getMessage() == "tool broken raised KeyError('Paris')"
+    assert record.levelname == "INFO" and record.exc_info is not None
