@@ -46,15 +46,16 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self, Unpack
 
+    from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider
     from ._http import Timeout
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
     from .resources import (
         AsyncMessages,
+        AsyncMessageStreamResponseManager,
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
-        MessageStreamResponseManager,
-        StreamingResponseManager,
+        AsyncStreamingResponseManager,
     )
     from .resources._args import (
         CountTokensArgs,
@@ -80,6 +81,7 @@ __all__ = (
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamResponseManager",
     "MessageStreamingResponse",
     "Messages",
     "MessagesWithRawResponse",
@@ -91,6 +93,7 @@ __all__ = (
     "ParsedMessageStreamManager",
     "Stream",
     "StreamingResponse",
+    "StreamingResponseManager",
     "SyncPage",
 )
 
@@ -312,10 +315,10 @@ class _RawTwinMethod(_TwinMethod[_S, _P, _R]):
 
 
 class _StreamingTwinMethod(_TwinMethod[_S, _P, _R]):
-    """A method of a `with_streaming_response` twin: a `StreamingResponse` to enter."""
+    """A method of a `with_streaming_response` twin: a `StreamingResponseManager` to enter."""
 
     def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-        return StreamingResponse(portal, target(*args, **kwargs))
+        return StreamingResponseManager(portal, target(*args, **kwargs))
 
 
 def blocking(method: Callable[Concatenate[_S, _P], Awaitable[_R]]) -> _TwinMethod[_S, _P, _R]:
@@ -361,14 +364,14 @@ def blocking_raw_results(
 
 def blocking_streaming(
     method: Callable[Concatenate[_S, _P], Awaitable[_R]],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[_R]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[_R]]:
     """The blocking `with_streaming_response` twin of `method`."""
     return _StreamingTwinMethod(method)
 
 
 def blocking_streaming_pages(
     method: Callable[Concatenate[_S, _P], AsyncPaginator[T]],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[SyncPage[T]]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[SyncPage[T]]]:
     """The blocking `with_streaming_response` twin of a `list` method: `parse()` is a
     `SyncPage`."""
     return _StreamingTwinMethod(method)
@@ -376,7 +379,7 @@ def blocking_streaming_pages(
 
 def blocking_streaming_results(
     method: Callable[Concatenate[_S, _P], BatchResultsCall],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[BatchResults]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[BatchResults]]:
     """The blocking `with_streaming_response` twin of `batches.results`: `parse()` reads
     them, as `BatchResults`."""
     return _StreamingTwinMethod(method)
@@ -397,6 +400,9 @@ class Claude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        credentials: AccessTokenProvider | AsyncAccessTokenProvider | None = None,
+        config: Mapping[str, Any] | None = None,
+        profile: str | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = 2,
@@ -414,6 +420,9 @@ class Claude:
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
+            credentials=credentials,
+            config=config,
+            profile=profile,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -897,12 +906,12 @@ class MessageStreamResponse(APIResponse[MessageStream]):
         return self._stream.get_final_text()
 
 
-class StreamingResponse(Generic[T]):
+class StreamingResponseManager(Generic[T]):
     """What `with_streaming_response` calls return: use `with ... as response`."""
 
     __slots__ = ("_manager", "_portal")
 
-    def __init__(self, portal: _Portal, manager: StreamingResponseManager[Any]) -> None:
+    def __init__(self, portal: _Portal, manager: AsyncStreamingResponseManager[Any]) -> None:
         self._portal = portal
         self._manager = manager
 
@@ -918,18 +927,23 @@ class StreamingResponse(Generic[T]):
         self._portal.call(self._manager.__aexit__, exc_type, exc, tb)
 
 
-class MessageStreamingResponse(StreamingResponse[MessageStream]):
+class MessageStreamResponseManager(StreamingResponseManager[MessageStream]):
     """What `Claude.messages.with_streaming_response.stream(...)` returns: `with` it for a
     `MessageStreamResponse`."""
 
     __slots__ = ()
 
-    def __init__(self, portal: _Portal, manager: MessageStreamResponseManager) -> None:
+    def __init__(self, portal: _Portal, manager: AsyncMessageStreamResponseManager) -> None:
         super().__init__(portal, manager)
 
     def __enter__(self) -> MessageStreamResponse:
         response = self._portal.call(self._manager.__aenter__)
         return MessageStreamResponse(self._portal, response)
+
+
+# The names these twins had before they took their async twins' names; kept for a release.
+StreamingResponse = StreamingResponseManager
+MessageStreamingResponse = MessageStreamResponseManager
 
 
 class ClaudeWithRawResponse:
@@ -1126,29 +1140,29 @@ class MessagesWithStreamingResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Message]: ...
+    ) -> StreamingResponseManager[Message]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Stream]: ...
+    ) -> StreamingResponseManager[Stream]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Message] | StreamingResponse[Stream]: ...
+    ) -> StreamingResponseManager[Message] | StreamingResponseManager[Stream]: ...
     def create(self, **args: Any) -> Any:
         """`messages.create` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.create(**args))
+        return StreamingResponseManager(self._portal, self._async.create(**args))
 
-    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamingResponse:
+    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamResponseManager:
         """`messages.stream` as `with ... as response:`: `response.text_stream`, `for event
         in response`, or `response.parse()` for the `MessageStream`."""
-        return MessageStreamingResponse(self._portal, self._async.stream(**args))
+        return MessageStreamResponseManager(self._portal, self._async.stream(**args))
 
     def count_tokens(
         self, **args: Unpack[CountTokensArgs]
-    ) -> StreamingResponse[MessageTokensCount]:
+    ) -> StreamingResponseManager[MessageTokensCount]:
         """`messages.count_tokens` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.count_tokens(**args))
+        return StreamingResponseManager(self._portal, self._async.count_tokens(**args))
 
 
 # -------------------------------------------------------------------------- batches

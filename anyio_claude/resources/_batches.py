@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 import anyio
-import msgspec
 
 from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
 from .._http import Timeout
@@ -48,13 +47,6 @@ __all__ = (
 
 _batch_decoder = LenientDecoder(MessageBatch)
 _deleted_decoder = LenientDecoder(DeletedMessageBatch)
-
-
-class _BatchesPage(msgspec.Struct):
-    data: list[MessageBatch]
-    has_more: bool = False
-    first_id: str | None = None
-    last_id: str | None = None
 
 
 class AsyncBatchResults:
@@ -248,7 +240,7 @@ class AsyncBatches(Resource):
             self._client,
             self._mode,
             "/v1/messages/batches",
-            _BatchesPage,
+            MessageBatch,
             {"after_id": after_id, "before_id": before_id, "limit": limit},
             id_cursor,
             extra_headers=option_headers(extra_headers, workspace_id=workspace_id),

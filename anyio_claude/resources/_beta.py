@@ -35,13 +35,13 @@ if TYPE_CHECKING:
         AsyncBetaFilesWithRawResponse,
         AsyncBetaFilesWithStreamingResponse,
     )
-    from ._messages import MessageStreamResponseManager
+    from ._messages import AsyncMessageStreamResponseManager
     from ._models import (
         AsyncBetaModels,
         AsyncBetaModelsWithRawResponse,
         AsyncBetaModelsWithStreamingResponse,
     )
-    from ._ops import StreamingResponseManager
+    from ._ops import AsyncStreamingResponseManager
 
     class BetaMessageArgs(MessageArgs, total=False):
         """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`
@@ -447,33 +447,33 @@ class AsyncBetaMessagesWithStreamingResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[Message]: ...
+    ) -> AsyncStreamingResponseManager[Message]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[AsyncStream]: ...
+    ) -> AsyncStreamingResponseManager[AsyncStream]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[Message] | StreamingResponseManager[AsyncStream]: ...
+    ) -> AsyncStreamingResponseManager[Message] | AsyncStreamingResponseManager[AsyncStream]: ...
     def create(self, **args: Any) -> Any:
         """`beta.messages.create` as `async with ... as response:`."""
         return self._impl.create(**args)
 
-    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamResponseManager:
+    def stream(self, **args: Unpack[BetaMessageArgs]) -> AsyncMessageStreamResponseManager:
         """`beta.messages.stream` as `async with ... as response:`, giving the response with
         the stream's `text_stream`."""
-        result: MessageStreamResponseManager = self._impl.stream(**args)
+        result: AsyncMessageStreamResponseManager = self._impl.stream(**args)
         return result
 
     @overload
     def parse(
         self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[ParsedMessage[_F]]: ...
+    ) -> AsyncStreamingResponseManager[ParsedMessage[_F]]: ...
     @overload
     def parse(
         self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[ParsedMessage[None]]: ...
+    ) -> AsyncStreamingResponseManager[ParsedMessage[None]]: ...
     def parse(self, **args: Any) -> Any:
         """`beta.messages.parse` as `async with ... as response:`; `await response.parse()`
         is the `ParsedMessage`."""
@@ -481,7 +481,7 @@ class AsyncBetaMessagesWithStreamingResponse:
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]
-    ) -> StreamingResponseManager[MessageTokensCount]:
+    ) -> AsyncStreamingResponseManager[MessageTokensCount]:
         """`beta.messages.count_tokens` as `async with ... as response:`."""
-        result: StreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(**args)
+        result: AsyncStreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(**args)
         return result

@@ -18,7 +18,6 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeAlias, Union
 from urllib.parse import quote
 
 import anyio
-import msgspec
 
 from .._http import HTTPResponse, Timeout
 from .._request import NOT_GIVEN, NotGiven, deadline_for
@@ -27,7 +26,7 @@ from ..types import DeletedFile, FileMetadata
 from ..types._decode import LenientDecoder
 from ._checks import beta_headers, checked_strings, option_headers
 from ._closing import ClosingCall
-from ._ops import Op, StreamingResponseManager
+from ._ops import AsyncStreamingResponseManager, Op
 from ._pagination import AsyncPaginator, id_cursor, list_op, page_cursor
 from ._views import Resource, View, as_is, raw, streaming
 
@@ -85,14 +84,6 @@ _FILE_ERROR = (
     "file must be bytes, a path (os.PathLike such as pathlib.Path), a binary file object, "
     "or a (filename, content[, mime_type[, headers]]) tuple"
 )
-
-
-class _FilesPage(msgspec.Struct):
-    data: list[FileMetadata]
-    has_more: bool = False
-    first_id: str | None = None
-    last_id: str | None = None
-    next_page: str | None = None
 
 
 # ----------------------------------------------------------------------------- upload
@@ -200,7 +191,7 @@ def encode_multipart(
     return f"multipart/form-data; boundary={boundary}", b"".join(chunks)
 
 
-class _UploadResponseManager(StreamingResponseManager[FileMetadata]):
+class _UploadResponseManager(AsyncStreamingResponseManager[FileMetadata]):
     """`with_streaming_response.upload`: reads the file on entering, then sends it."""
 
     __slots__ = ("_prepare",)
@@ -451,7 +442,7 @@ class AsyncFiles(Resource):
             self._client,
             self._mode,
             "/v1/files",
-            _FilesPage,
+            FileMetadata,
             {
                 "ids": ids,
                 "limit": limit,

@@ -23,7 +23,7 @@ from ..types._decode import LenientDecoder
 from ..types._gen_models import MAX_NONSTREAMING_TOKENS
 from ..types._gen_params import ParamShape
 from ._checks import checked_strings, listed, option_headers, type_name
-from ._ops import Mode, Op, StreamingResponseManager
+from ._ops import AsyncStreamingResponseManager, Mode, Op
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -53,11 +53,11 @@ if TYPE_CHECKING:
     )
 
 __all__ = (
+    "AsyncMessageStreamResponseManager",
     "AsyncMessages",
     "AsyncMessagesWithRawResponse",
     "AsyncMessagesWithStreamingResponse",
-    "MessageStreamResponseManager",
-    "StreamingResponseManager",
+    "AsyncStreamingResponseManager",
     "checked_strings",
     "option_headers",
 )
@@ -71,7 +71,7 @@ _count_decoder = LenientDecoder(MessageTokensCount)
 _MAX_NONSTREAMING_SECONDS = 600.0
 
 
-class MessageStreamResponseManager(StreamingResponseManager[AsyncMessageStream]):
+class AsyncMessageStreamResponseManager(AsyncStreamingResponseManager[AsyncMessageStream]):
     """What `messages.with_streaming_response.stream(...)` returns: `async with` it for an
     `AsyncMessageStreamResponse` (the response, with the stream's `text_stream`)."""
 
@@ -93,6 +93,10 @@ class MessageStreamResponseManager(StreamingResponseManager[AsyncMessageStream])
         assert factory is not None
         stream = factory(response, retries, deadline)
         return AsyncMessageStreamResponse(response, http_response, stream, retries_taken=retries)
+
+
+# The name before the twin rename; kept for a release.
+MessageStreamResponseManager = AsyncMessageStreamResponseManager
 
 
 def _decode_count(content: bytes) -> MessageTokensCount:
@@ -469,7 +473,7 @@ class _Messages:
         if self._mode == "plain":
             return AsyncMessageStreamManager(lambda: op.run("plain"))
         if self._mode == "streaming":
-            return MessageStreamResponseManager(op)
+            return AsyncMessageStreamResponseManager(op)
         return op.run(self._mode)
 
     def count_tokens(self, **args: Any) -> Any:
@@ -671,30 +675,30 @@ class AsyncMessagesWithStreamingResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
-    ) -> StreamingResponseManager[Message]: ...
+    ) -> AsyncStreamingResponseManager[Message]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[MessageArgs]
-    ) -> StreamingResponseManager[AsyncStream]: ...
+    ) -> AsyncStreamingResponseManager[AsyncStream]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[MessageArgs]
-    ) -> StreamingResponseManager[Message] | StreamingResponseManager[AsyncStream]: ...
+    ) -> AsyncStreamingResponseManager[Message] | AsyncStreamingResponseManager[AsyncStream]: ...
     def create(self, **args: Any) -> Any:
         """`messages.create` as `async with ... as response:`. Raises as `create` does."""
         return self._impl.create(**args)
 
-    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamResponseManager:
+    def stream(self, **args: Unpack[MessageArgs]) -> AsyncMessageStreamResponseManager:
         """`messages.stream` as `async with ... as response:`: `response.text_stream`,
         `async for event in response`, or `await response.parse()` for the stream."""
-        result: MessageStreamResponseManager = self._impl.stream(**args)
+        result: AsyncMessageStreamResponseManager = self._impl.stream(**args)
         return result
 
     def count_tokens(
         self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
-    ) -> StreamingResponseManager[MessageTokensCount]:
+    ) -> AsyncStreamingResponseManager[MessageTokensCount]:
         """`messages.count_tokens` as `async with ... as response:`."""
-        result: StreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(
+        result: AsyncStreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(
             output_format=output_format, **args
         )
         return result

@@ -6,8 +6,6 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote
 
-import msgspec
-
 from .._http import Timeout
 from .._request import NOT_GIVEN, NotGiven
 from ..types import ModelInfo
@@ -27,13 +25,6 @@ __all__ = (
 )
 
 _model_decoder = LenientDecoder(ModelInfo)
-
-
-class _ModelsPage(msgspec.Struct):
-    data: list[ModelInfo]
-    has_more: bool = False
-    first_id: str | None = None
-    last_id: str | None = None
 
 
 class AsyncModels(Resource):
@@ -102,7 +93,7 @@ class AsyncModels(Resource):
             self._client,
             self._mode,
             "/v1/models",
-            _ModelsPage,
+            ModelInfo,
             {"after_id": after_id, "before_id": before_id, "lifecycle": lifecycles, "limit": limit},
             id_cursor,
             extra_headers=option_headers(extra_headers, workspace_id=workspace_id),

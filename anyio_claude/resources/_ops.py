@@ -1,6 +1,6 @@
 """The machinery every resource method runs on: `Op` (a prepared call and how its
 response becomes a result) run in a `Mode` (plain, raw or streaming), and
-`StreamingResponseManager`, the `async with` of the streaming-response views."""
+`AsyncStreamingResponseManager`, the `async with` of the streaming-response views."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .._requester import Requester
     from .._transport import Response
 
-__all__ = ("Mode", "Op", "StreamingResponseManager")
+__all__ = ("AsyncStreamingResponseManager", "Mode", "Op")
 
 T = TypeVar("T")
 
@@ -61,7 +61,7 @@ class Op:
 
     def run(self, mode: Mode) -> Any:
         if mode == "streaming":
-            return StreamingResponseManager(self)
+            return AsyncStreamingResponseManager(self)
         if self.stream_factory is not None:
             return self._open_stream(raw=mode == "raw")
         if self.body_factory is not None:
@@ -111,7 +111,7 @@ class Op:
         return result
 
 
-class StreamingResponseManager(Generic[T]):
+class AsyncStreamingResponseManager(Generic[T]):
     """`async with` a response whose body is read only when you ask for it.
 
     Entering sends the request (with retries) and returns an `AsyncAPIResponse` once the
@@ -161,3 +161,8 @@ class StreamingResponseManager(Generic[T]):
     ) -> None:
         if self._response is not None:
             await self._response.close()
+
+
+# The name before the twin rename (the blocking twin is `StreamingResponseManager` now in
+# `anyio_claude`); kept for a release.
+StreamingResponseManager = AsyncStreamingResponseManager

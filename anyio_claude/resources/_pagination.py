@@ -29,6 +29,16 @@ T = TypeVar("T")
 NextQuery = Callable[[Mapping[str, object], Any], "Mapping[str, object] | None"]
 
 
+class PageBody(msgspec.Struct, Generic[T]):
+    """A list endpoint's reply: `data` and whichever cursors the endpoint sends."""
+
+    data: list[T]
+    has_more: bool = False
+    first_id: str | None = None
+    last_id: str | None = None
+    next_page: str | None = None
+
+
 class AsyncPage(Generic[T]):
     """One page of a list: `data`, and the cursors the API sent with it: `has_more`,
     `first_id`, `last_id` (models, batches) or `next_page` (files; None elsewhere).
@@ -179,7 +189,7 @@ def list_op(
     client: Requester,
     mode: Mode,
     path: str,
-    page_type: type[msgspec.Struct],
+    item_type: type[T],
     query: Mapping[str, object],
     next_query: NextQuery,
     *,
@@ -192,11 +202,12 @@ def list_op(
     raw or streaming response whose `parse()` is that `AsyncPage`.
 
     `query` is the first page's; a later page's is it with the cursor `next_query` finds
-    in the page before. `page_type` decodes a reply: `data`, `has_more` and whichever of
-    `first_id`, `last_id`, `next_page` the endpoint sends.
+    in the page before. A reply is a `PageBody` of `item_type`s.
     """
     query = {k: v for k, v in query.items() if v is not None and not isinstance(v, NotGiven)}
-    decoder = LenientDecoder(page_type)
+    # msgspec decodes `data` as `item_type` from the parametrized Struct; mypy does not
+    # take a type variable's value as a type argument.
+    decoder = LenientDecoder(PageBody[item_type])  # type: ignore[valid-type]
 
     def call(cursor: Mapping[str, object] | None) -> Call:
         return client._call(
@@ -210,13 +221,13 @@ def list_op(
         )
 
     def decode(content: bytes) -> AsyncPage[Any]:
-        page: Any = decoder.decode(content)
+        page = decoder.decode(content)
         return AsyncPage(
             page.data,
             has_more=page.has_more,
-            first_id=getattr(page, "first_id", None),
-            last_id=getattr(page, "last_id", None),
-            next_page=getattr(page, "next_page", None),
+            first_id=page.first_id,
+            last_id=page.last_id,
+            next_page=page.next_page,
             next_query=next_query(query, page),
             fetch=fetch,
         )
