@@ -146,6 +146,8 @@ if TYPE_CHECKING:
     from ._sync_files import Files as Files
     from ._sync_files import FilesWithRawResponse as FilesWithRawResponse
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
+    from ._tools import beta_async_tool as beta_async_tool
+    from ._tools import beta_tool as beta_tool
 
     Anthropic = Claude
 else:
@@ -156,6 +158,8 @@ else:
     # (`benchmarks/import_time.py` re-measures what import costs.)
     _LAZY = {
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
+        "beta_tool": "._tools",
+        "beta_async_tool": "._tools",
         # Credential providers: only clients given credentials= or a profile need them.
         "AccessToken": "._credentials",
         "AccessTokenProvider": "._credentials",
@@ -376,6 +380,8 @@ __all__ = (
     "Timeout",
     "UnprocessableEntityError",
     "ValidationError",
+    "beta_async_tool",
+    "beta_tool",
     "fan_out",
     "file_from_path",
     "not_given",

@@ -7,6 +7,7 @@ loop thread (see `_sync`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from ._sync import (
@@ -47,6 +48,9 @@ _F = TypeVar("_F")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
+    from ._tool_runner import ToolRunnerArgs
+    from ._tools import AnyRunnableTool
     from .resources import (
         AsyncBeta,
         AsyncBetaMessages,
@@ -327,6 +331,53 @@ class BetaMessages:
         """Count the input tokens of a conversation."""
         count: MessageTokensCount = _await_in_loop(self._portal, self._async.count_tokens, **args)
         return count
+
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[False] = False,
+        output_format: type[_F],
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaToolRunner[_F]: ...
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[False] = False,
+        output_format: None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaToolRunner[None]: ...
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[True],
+        output_format: type[Any] | None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaStreamingToolRunner: ...
+    def tool_runner(self, **args: Any) -> BetaToolRunner[Any] | BetaStreamingToolRunner:
+        """`AsyncBetaMessages.tool_runner`, blocking: `for message in runner` (or, with
+        `stream=True`, `for stream in runner`). Blocking and async tools both run, in the
+        client's loop thread (blocking ones in its worker threads)."""
+        from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
+
+        runner = self._async.tool_runner(**args)
+        if args.get("stream"):
+            return BetaStreamingToolRunner(self._portal, runner)
+        return BetaToolRunner(self._portal, runner)
 
 
 class BetaMessagesWithRawResponse:
