@@ -437,12 +437,85 @@ def _error_outputs() -> dict[str, Callable[[], str]]:
     return outputs
 
 
+def render_wire() -> str:
+    """`anyio_claude/types/_gen_wire.py`: the Structs the non-beta responses reach that we
+    do not write by hand (the hand-written `_wire.py` imports them)."""
+    from scripts import sync_wire
+
+    intro = (
+        '"""Response types generated from the official schema: the parts of the non-beta\n'
+        "responses (server tool results, callers, cache-miss reasons, ...) that `_wire.py`\n"
+        "does not write by hand, and the beta parts its types use. See scripts/sync_wire.py.\n"
+        '"""\n'
+    )
+    return sync_wire.render_module("eager", intro)
+
+
+def render_beta() -> str:
+    """`anyio_claude/types/_gen_beta.py`: the `anthropic.types.beta` response types, ours
+    where the beta type is a non-beta one we have, generated otherwise."""
+    from scripts import sync_wire
+
+    intro = (
+        '"""The beta response types of the official schema: each is one of ours where the\n'
+        "beta type has the fields of a non-beta one we have, else generated. Loaded on first\n"
+        "use of one of its names (`_gen_beta_names.py`). See scripts/sync_wire.py.\n"
+        '"""\n'
+    )
+    return sync_wire.render_module("lazy", intro)
+
+
+def render_beta_names() -> str:
+    """`anyio_claude/types/_gen_beta_names.py`: the names `_gen_beta` defines."""
+    from scripts import sync_wire
+
+    return (
+        '"""The names `_gen_beta` defines, by name only.\n'
+        "\n"
+        "`anyio_claude.types` lists them in its `__all__` and imports `_gen_beta` on first\n"
+        "access to one of them.\n"
+        '"""\n'
+        "\n"
+        "__all__ = (  # noqa: F822 - the names live in `_gen_beta`\n"
+        f"{_str_tuple(sorted(sync_wire.names('lazy'), key=_ruf022))})\n"
+    )
+
+
+def _response_types_docs() -> str:
+    from scripts import sync_wire
+
+    return sync_wire.render_docs()
+
+
 # Each generated file: its path from the repository root, and what writes its body.
 OUTPUTS: dict[str, Callable[[], str]] = {
     "anyio_claude/types/_gen_models.py": render_models,
     "anyio_claude/types/_gen_params.py": render_params,
+    "anyio_claude/types/_gen_wire.py": render_wire,
+    "anyio_claude/types/_gen_beta.py": render_beta,
+    "anyio_claude/types/_gen_beta_names.py": render_beta_names,
+    "docs/response-types.md": _response_types_docs,
     **_error_outputs(),
 }
+
+
+# Too varied to lay out by hand as ruff would: these go through `ruff format` (pinned in
+# pyproject.toml, so the output is the same everywhere).
+RUFF_FORMATTED = ("anyio_claude/types/_gen_wire.py", "anyio_claude/types/_gen_beta.py")
+
+
+def _ruff_format(path: str, text: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", path, "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return done.stdout
 
 
 def generate(path: str) -> str:
@@ -450,7 +523,8 @@ def generate(path: str) -> str:
     header = HEADER.format(version=_official_version())
     if path.endswith(".md"):
         header = f"<!--\n{header}-->\n"
-    return header + "\n" + OUTPUTS[path]()
+    text = header + "\n" + OUTPUTS[path]()
+    return _ruff_format(path, text) if path in RUFF_FORMATTED else text
 
 
 def main(argv: list[str] | None = None) -> int:
