@@ -235,7 +235,8 @@ def _ours(official: str) -> str:
 @functools.cache
 def type_mirrors() -> dict[str, list[str]]:
     """The official `anthropic.types` modules (not the error-code ones) whose every name
-    `anyio_claude.types` has, with those names: each gets a module of ours at its path.
+    we have, with those names: each gets a module of ours at its path. A name is one of
+    `anyio_claude.types`, or one the mirror defines (`_mirror_locals`).
 
     This depends on our types as well as on the pin: a type added here adds the modules
     that now have all their names (tests/test_generated.py asks to regenerate then)."""
@@ -244,17 +245,30 @@ def type_mirrors() -> dict[str, list[str]]:
 
     import anthropic.types
 
-    import anyio_claude.types as ours
+    from scripts import sync_wire
 
     found: dict[str, list[str]] = {}
     errors = error_facts().modules
     for info in pkgutil.walk_packages(anthropic.types.__path__, "anthropic.types."):
         if info.ispkg or info.name in errors:
             continue
-        names = list(getattr(importlib.import_module(info.name), "__all__", ()))
-        if names and all(hasattr(ours, name) for name in names):
+        module = importlib.import_module(info.name)
+        names = list(getattr(module, "__all__", ()))
+        local = sync_wire.mirror_locals(module) if names else None
+        # A module of `Literal`s alone is left out: equal values do not make it ours.
+        if local is not None and (len(local) < len(names) or sync_wire.names_models(local)):
             found[info.name] = names
     return found
+
+
+@functools.cache
+def _mirror_locals(official: str) -> dict[str, tuple[str, set[str], set[str]]]:
+    """The names of a mirrored module that are its own (a `Content` union, ...)."""
+    import importlib
+
+    from scripts import sync_wire
+
+    return sync_wire.mirror_locals(importlib.import_module(official)) or {}
 
 
 def _exported(module: types.ModuleType) -> list[str]:
@@ -295,7 +309,15 @@ def render_type_mirror(official: str) -> str:
     if official in type_mirrors():
         names = type_mirrors()[official]
         doc = _docstring(f"The names of `{official}`.")
-        return f"{doc}\n\n{_imports(root, names)}\n{_all(names)}"
+        local = _mirror_locals(official)
+        if not local:
+            return f"{doc}\n\n{_imports(root, names)}\n{_all(names)}"
+        flat = {n for n in names if n not in local}.union(*(used for _, used, _ in local.values()))
+        typing_names = set().union(*(t for _, _, t in local.values()))
+        imports = _imports("typing", typing_names) + "\n" if typing_names else ""
+        imports += _imports(root, flat) if flat else ""
+        body = "".join(source for source, _, _ in local.values())
+        return f"{doc}\n\n{imports}\n{body}\n{_all(names)}"
     if official in facts.modules:  # an error-code class's own module
         (name,) = coded = [facts.modules[official]]
         doc = f"`{name}`, where the official SDK defines it."
@@ -501,7 +523,7 @@ OUTPUTS: dict[str, Callable[[], str]] = {
 
 # Too varied to lay out by hand as ruff would: these go through `ruff format` (pinned in
 # pyproject.toml, so the output is the same everywhere).
-RUFF_FORMATTED = ("anyio_claude/types/_gen_wire.py", "anyio_claude/types/_gen_beta.py")
+RUFF_FORMATTED = {"anyio_claude/types/_gen_wire.py", "anyio_claude/types/_gen_beta.py"}
 
 
 def _ruff_format(path: str, text: str) -> str:
@@ -524,7 +546,13 @@ def generate(path: str) -> str:
     if path.endswith(".md"):
         header = f"<!--\n{header}-->\n"
     text = header + "\n" + OUTPUTS[path]()
-    return _ruff_format(path, text) if path in RUFF_FORMATTED else text
+    return _ruff_format(path, text) if path in _ruff_formatted() else text
+
+
+@functools.cache
+def _ruff_formatted() -> set[str]:
+    """`RUFF_FORMATTED`, and the mirrors that define names of their own."""
+    return RUFF_FORMATTED | {_ours(m) for m in type_mirrors() if _mirror_locals(m)}
 
 
 def main(argv: list[str] | None = None) -> int:

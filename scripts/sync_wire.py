@@ -319,7 +319,8 @@ def plan() -> Plan:
 
 def _plan_aliases(result: Plan, ours: dict[str, Any]) -> None:
     """The union and `Literal` aliases `anthropic.types[.beta]` exports that name only
-    models we have (and that `anyio_claude.types` lacks): e.g. `CacheMissReason`."""
+    models we have (and that `anyio_claude.types` lacks): e.g. `CacheMissReason`; and
+    the second names of models (`BashCodeExecutionToolResultError`)."""
     import anthropic.types as ga
     import anthropic.types.beta as beta
 
@@ -330,11 +331,14 @@ def _plan_aliases(result: Plan, ours: dict[str, Any]) -> None:
     for module, target in ((ga, result.eager_aliases), (beta, result.lazy_aliases)):
         for name in sorted(vars(module)):
             value = getattr(module, name)
-            if name.startswith("_") or isinstance(value, type) or name in known:
+            if name.startswith("_") or name in known:
                 continue
-            if typing.get_origin(value) is None or not _renderable(value, result):
+            if isinstance(value, type):  # a model exported under a second name
+                if not (_is_model(value) and value.__name__ != name and _renderable(value, result)):
+                    continue
+            elif typing.get_origin(value) is None or not _renderable(value, result):
                 continue
-            if _strip(value) not in seen and not any(True for _ in _models_in(value)):
+            elif _strip(value) not in seen and not any(True for _ in _models_in(value)):
                 continue  # a Literal no response type uses
             if name in EAGER_BETA_ALIASES:
                 result.eager_aliases[name] = value
@@ -395,13 +399,17 @@ class Renderer:
 
     def __init__(self, result: Plan, home: str) -> None:
         self.plan = result
-        self.home = home  # "eager" or "lazy": where the code goes
+        self.home = home  # "eager", "lazy" or "mirror": where the code goes
         self.used: set[str] = set()  # names from the typing/datetime/msgspec modules
         self.ours: set[str] = set()  # names from the hand-written modules
         self.eager: set[str] = set()  # names from _gen_wire (for the lazy module)
 
     def ref(self, model: type[pydantic.BaseModel]) -> str:
         name = self.plan.name(model)
+        if self.home == "mirror":  # every name is imported from `anyio_claude.types`
+            target = self.plan.aliases.get(model, name)
+            self.ours.add(target)
+            return target
         if model in self.plan.ours:
             self.ours.add(name)
         elif model in self.plan.lazy:
@@ -627,3 +635,32 @@ def render_docs() -> str:
         "|---|---|---|\n"
         f"{table}"
     )
+
+
+def mirror_locals(module: Any) -> dict[str, tuple[str, set[str], set[str]]] | None:
+    """The names of an official module that `anyio_claude.types` lacks, each as the source
+    of its value (a union or `Literal` of that module, or a model under a second name),
+    with the names it takes from `anyio_claude.types` and from `typing`; None when one of
+    them cannot be written (a request type, a model we do not have, a `Literal` of an API
+    outside the scope)."""
+    import anyio_claude.types as ours
+
+    result = plan()
+    seen = _components(result)
+    found: dict[str, tuple[str, set[str], set[str]]] = {}
+    for name in getattr(module, "__all__", ()):
+        if hasattr(ours, name):
+            continue
+        value = getattr(module, name)
+        if not _renderable(value, result) or (isinstance(value, type) and not _is_model(value)):
+            return None
+        if not _is_model(value) and _strip(value) not in seen and not any(_models_in(value)):
+            return None
+        renderer = Renderer(result, "mirror")
+        found[name] = (render_alias(name, value, renderer), renderer.ours, renderer.used)
+    return found
+
+
+def names_models(local: dict[str, tuple[str, set[str], set[str]]]) -> bool:
+    """Whether one of `mirror_locals`' values names one of our classes."""
+    return any(ours for _, ours, _ in local.values())

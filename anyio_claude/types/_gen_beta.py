@@ -133,12 +133,14 @@ __all__ = (
     "BetaAdvisorRedactedResultBlock",
     "BetaAdvisorResultBlock",
     "BetaAdvisorTool20260301",
+    "BetaAdvisorToolResultError",
     "BetaAdvisorToolResultErrorObject",
     "BetaAuthenticationErrorObject",
     "BetaBase64PDFSource",
     "BetaBashCodeExecutionOutputBlock",
     "BetaBashCodeExecutionResultBlock",
     "BetaBashCodeExecutionToolResultBlock",
+    "BetaBashCodeExecutionToolResultError",
     "BetaBashCodeExecutionToolResultErrorObject",
     "BetaBillingErrorObject",
     "BetaBrowserCloseTabConfig",
@@ -202,6 +204,7 @@ __all__ = (
     "BetaCodeExecutionTool20260521",
     "BetaCodeExecutionToolResultBlock",
     "BetaCodeExecutionToolResultBlockContent",
+    "BetaCodeExecutionToolResultError",
     "BetaCodeExecutionToolResultErrorCode",
     "BetaCodeExecutionToolResultErrorObject",
     "BetaComputerCursorPositionConfig",
@@ -295,6 +298,7 @@ __all__ = (
     "BetaTextEditorCodeExecutionCreateResultBlock",
     "BetaTextEditorCodeExecutionStrReplaceResultBlock",
     "BetaTextEditorCodeExecutionToolResultBlock",
+    "BetaTextEditorCodeExecutionToolResultError",
     "BetaTextEditorCodeExecutionToolResultErrorObject",
     "BetaTextEditorCodeExecutionViewResultBlock",
     "BetaThinkingBlock",
@@ -311,6 +315,7 @@ __all__ = (
     "BetaToolSearchToolBm25_20251119",
     "BetaToolSearchToolRegex20251119",
     "BetaToolSearchToolResultBlock",
+    "BetaToolSearchToolResultError",
     "BetaToolSearchToolResultErrorObject",
     "BetaToolSearchToolSearchResultBlock",
     "BetaToolTextEditor20241022",
@@ -341,6 +346,7 @@ __all__ = (
     "BetaWebSearchTool20260318",
     "BetaWebSearchToolResultBlock",
     "BetaWebSearchToolResultBlockContent",
+    "BetaWebSearchToolResultError",
     "BetaWebSearchToolResultErrorCode",
     "BetaWebSearchToolResultErrorObject",
 )
@@ -1608,6 +1614,8 @@ class BetaWebSearchTool20260318(TaggedStruct, tag="web_search_20260318"):
     user_location: BetaUserLocation | None = None
 
 
+BetaAdvisorToolResultError = BetaAdvisorToolResultErrorObject
+BetaBashCodeExecutionToolResultError = BashCodeExecutionToolResultErrorObject
 BetaCacheMissReason = Union[
     CacheMissModelChanged,
     CacheMissSystemChanged,
@@ -1619,6 +1627,7 @@ BetaCacheMissReason = Union[
 BetaCodeExecutionToolResultBlockContent = Union[
     CodeExecutionToolResultErrorObject, CodeExecutionResultBlock, EncryptedCodeExecutionResultBlock
 ]
+BetaCodeExecutionToolResultError = CodeExecutionToolResultErrorObject
 BetaCodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input", "unavailable", "too_many_requests", "execution_time_exceeded"
 ]
@@ -1696,6 +1705,8 @@ BetaTextCitation = Union[
     CitationsWebSearchResultLocation,
     CitationsSearchResultLocation,
 ]
+BetaTextEditorCodeExecutionToolResultError = TextEditorCodeExecutionToolResultErrorObject
+BetaToolSearchToolResultError = ToolSearchToolResultErrorObject
 BetaToolUseCaller = Union[DirectCaller, ServerToolCaller, ServerToolCaller20260120]
 BetaWebFetchToolResultErrorCode = Literal[
     "invalid_tool_input",
@@ -1712,6 +1723,7 @@ BetaWebFetchToolResultErrorCode = Literal[
 BetaWebSearchToolResultBlockContent = Union[
     WebSearchToolResultErrorObject, list[WebSearchResultBlock]
 ]
+BetaWebSearchToolResultError = WebSearchToolResultErrorObject
 BetaWebSearchToolResultErrorCode = Literal[
     "invalid_tool_input",
     "unavailable",

@@ -21,13 +21,18 @@ from ._base import (
 
 __all__ = (
     "APIErrorObject",
+    "AuthenticationError",
     "AuthenticationErrorObject",
     "Base64PDFSource",
     "BashCodeExecutionOutputBlock",
     "BashCodeExecutionResultBlock",
+    "BashCodeExecutionToolResultError",
     "BashCodeExecutionToolResultErrorCode",
     "BashCodeExecutionToolResultErrorObject",
+    "BetaAPIError",
     "BetaAdvisorMessageIterationUsage",
+    "BetaAuthenticationError",
+    "BetaBillingError",
     "BetaCompactionIterationUsage",
     "BetaCountTokensContextManagementResponse",
     "BetaError",
@@ -36,12 +41,19 @@ __all__ = (
     "BetaFallbackCreditRedeemed",
     "BetaFallbackCreditUsage",
     "BetaFallbackMessageIterationUsage",
+    "BetaGatewayTimeoutError",
     "BetaInputTransformation",
+    "BetaInvalidRequestError",
     "BetaIterationsUsage",
     "BetaMessageIterationUsage",
+    "BetaNotFoundError",
+    "BetaOverloadedError",
+    "BetaPermissionError",
+    "BetaRateLimitError",
     "BetaStopReason",
     "BetaThinkingDroppedInputTransformation",
     "BetaThinkingMismatchAllowedInputTransformation",
+    "BillingError",
     "BillingErrorObject",
     "CacheCreation",
     "CacheMissMessagesChanged",
@@ -55,28 +67,37 @@ __all__ = (
     "CodeExecutionOutputBlock",
     "CodeExecutionResultBlock",
     "CodeExecutionToolResultBlockContent",
+    "CodeExecutionToolResultError",
     "CodeExecutionToolResultErrorCode",
     "CodeExecutionToolResultErrorObject",
     "DirectCaller",
     "DocumentBlock",
     "EncryptedCodeExecutionResultBlock",
+    "GatewayTimeoutError",
     "GatewayTimeoutErrorObject",
+    "InvalidRequestError",
     "InvalidRequestErrorObject",
     "Model",
     "ModelLine",
+    "NotFoundError",
     "NotFoundErrorObject",
+    "OverloadedError",
     "OverloadedErrorObject",
+    "PermissionError",
     "PermissionErrorObject",
     "PlainTextSource",
+    "RateLimitError",
     "RateLimitErrorObject",
     "ServerToolCaller",
     "ServerToolCaller20260120",
     "TextEditorCodeExecutionCreateResultBlock",
     "TextEditorCodeExecutionStrReplaceResultBlock",
+    "TextEditorCodeExecutionToolResultError",
     "TextEditorCodeExecutionToolResultErrorCode",
     "TextEditorCodeExecutionToolResultErrorObject",
     "TextEditorCodeExecutionViewResultBlock",
     "ToolReferenceBlock",
+    "ToolSearchToolResultError",
     "ToolSearchToolResultErrorCode",
     "ToolSearchToolResultErrorObject",
     "ToolSearchToolSearchResultBlock",
@@ -86,6 +107,7 @@ __all__ = (
     "WebFetchToolResultErrorCode",
     "WebSearchResultBlock",
     "WebSearchToolResultBlockContent",
+    "WebSearchToolResultError",
     "WebSearchToolResultErrorCode",
     "WebSearchToolResultErrorObject",
 )
@@ -590,6 +612,8 @@ class WebSearchToolResultErrorObject(TaggedStruct, tag="web_search_tool_result_e
     ]
 
 
+AuthenticationError = AuthenticationErrorObject
+BashCodeExecutionToolResultError = BashCodeExecutionToolResultErrorObject
 BashCodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input",
     "unavailable",
@@ -597,6 +621,9 @@ BashCodeExecutionToolResultErrorCode = Literal[
     "execution_time_exceeded",
     "output_file_too_large",
 ]
+BetaAPIError = APIErrorObject
+BetaAuthenticationError = AuthenticationErrorObject
+BetaBillingError = BillingErrorObject
 BetaError = Union[
     InvalidRequestErrorObject,
     AuthenticationErrorObject,
@@ -619,15 +646,21 @@ BetaErrorObject = Union[
     APIErrorObject,
     OverloadedErrorObject,
 ]
+BetaGatewayTimeoutError = GatewayTimeoutErrorObject
 BetaInputTransformation = Union[
     BetaThinkingDroppedInputTransformation, BetaThinkingMismatchAllowedInputTransformation
 ]
+BetaInvalidRequestError = InvalidRequestErrorObject
 BetaIterationsUsage = list[
     BetaMessageIterationUsage
     | BetaCompactionIterationUsage
     | BetaAdvisorMessageIterationUsage
     | BetaFallbackMessageIterationUsage
 ]
+BetaNotFoundError = NotFoundErrorObject
+BetaOverloadedError = OverloadedErrorObject
+BetaPermissionError = PermissionErrorObject
+BetaRateLimitError = RateLimitErrorObject
 BetaStopReason = Literal[
     "end_turn",
     "max_tokens",
@@ -638,6 +671,7 @@ BetaStopReason = Literal[
     "refusal",
     "model_context_window_exceeded",
 ]
+BillingError = BillingErrorObject
 CacheMissReason = Union[
     CacheMissModelChanged,
     CacheMissSystemChanged,
@@ -649,9 +683,12 @@ CacheMissReason = Union[
 CodeExecutionToolResultBlockContent = Union[
     CodeExecutionToolResultErrorObject, CodeExecutionResultBlock, EncryptedCodeExecutionResultBlock
 ]
+CodeExecutionToolResultError = CodeExecutionToolResultErrorObject
 CodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input", "unavailable", "too_many_requests", "execution_time_exceeded"
 ]
+GatewayTimeoutError = GatewayTimeoutErrorObject
+InvalidRequestError = InvalidRequestErrorObject
 Model = Union[
     Literal[
         "claude-fable-5-2",
@@ -678,6 +715,11 @@ Model = Union[
     str,
 ]
 ModelLine = Literal["haiku", "sonnet", "opus", "fable", "mythos"]
+NotFoundError = NotFoundErrorObject
+OverloadedError = OverloadedErrorObject
+PermissionError = PermissionErrorObject
+RateLimitError = RateLimitErrorObject
+TextEditorCodeExecutionToolResultError = TextEditorCodeExecutionToolResultErrorObject
 TextEditorCodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input",
     "unavailable",
@@ -685,6 +727,7 @@ TextEditorCodeExecutionToolResultErrorCode = Literal[
     "execution_time_exceeded",
     "file_not_found",
 ]
+ToolSearchToolResultError = ToolSearchToolResultErrorObject
 ToolSearchToolResultErrorCode = Literal[
     "invalid_tool_input", "unavailable", "too_many_requests", "execution_time_exceeded"
 ]
@@ -702,6 +745,7 @@ WebFetchToolResultErrorCode = Literal[
     "content_too_large",
 ]
 WebSearchToolResultBlockContent = Union[WebSearchToolResultErrorObject, list[WebSearchResultBlock]]
+WebSearchToolResultError = WebSearchToolResultErrorObject
 WebSearchToolResultErrorCode = Literal[
     "invalid_tool_input",
     "unavailable",
