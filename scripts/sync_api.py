@@ -475,13 +475,15 @@ def render_wire() -> str:
 
 def render_beta() -> str:
     """`anyio_claude/types/_gen_beta.py`: the `anthropic.types.beta` response types, ours
-    where the beta type is a non-beta one we have, generated otherwise."""
+    where the beta type is a non-beta one we have, generated otherwise, and the non-beta
+    ones `_wire.py` does not use (the official error objects, ...)."""
     from scripts import sync_wire
 
     intro = (
-        '"""The beta response types of the official schema: each is one of ours where the\n'
-        "beta type has the fields of a non-beta one we have, else generated. Loaded on first\n"
-        "use of one of its names (`_gen_beta_names.py`). See scripts/sync_wire.py.\n"
+        '"""The beta response types of the official schema (each one of ours where the beta\n'
+        "type has the fields of a non-beta one we have, else generated), and the non-beta ones\n"
+        "our types do not use. Loaded on first use of one of its names (`_gen_beta_names.py`).\n"
+        "See scripts/sync_wire.py.\n"
         '"""\n'
     )
     return sync_wire.render_module("lazy", intro)

@@ -11,9 +11,9 @@ Every pydantic model reachable from the response types of `messages`, `messages.
   unions, required or optional with their default): `type: Literal["x"]` makes it a member
   of a tagged union, as the hand-written ones are.
 
-The generated Structs go in two modules: `_gen_wire.py`, what the non-beta types reach (the
-hand-written `_wire.py` imports it, so it stays small), and `_gen_beta.py`, the rest, loaded
-on first use of one of its names (`_gen_beta_names.py` lists them without loading it).
+The generated Structs go in two modules: `_gen_wire.py`, what the hand-written types use
+(`_wire.py` imports it, so it stays small), and `_gen_beta.py`, the rest, loaded on first
+use of one of its names (`_gen_beta_names.py` lists them without loading it).
 """
 
 from __future__ import annotations
@@ -123,6 +123,55 @@ def _models_in(tp: Any) -> Iterator[type[pydantic.BaseModel]]:
             yield item
         elif typing.get_origin(item) is not typing.Literal:
             stack.extend(typing.get_args(item))
+
+
+# Names in the annotations of hand-written fields that are not generated types.
+_PLAIN = {"Any", "ClassVar", "Final", "Literal", "None", "Union", "datetime", "date"}
+_PLAIN |= {"bool", "dict", "float", "int", "list", "str"}
+
+
+def _reach_used(
+    roots: Iterable[Any], ours: dict[str, type[msgspec.Struct]]
+) -> list[type[pydantic.BaseModel]]:
+    """The models reachable from `roots` that our types use: a hand-written type's field
+    whose annotation names only hand-written types leads only to the official models we
+    have by hand (so `ErrorResponse.error`, our own `ErrorObject`, does not pull the
+    official error objects into the eagerly loaded module)."""
+    import re
+
+    seen: dict[type[pydantic.BaseModel], None] = {}
+    stack = list(roots)
+    while stack:
+        for model in _models_in(stack.pop(0)):
+            if model in seen:
+                continue
+            seen[model] = None
+            mine = ours.get(RENAMED.get(_qualname(model), model.__name__))
+            for name, info in model.model_fields.items():
+                if mine is not None:
+                    key = info.alias or name
+                    field = next(
+                        (f for f in msgspec.structs.fields(mine) if f.encode_name == key), None
+                    )
+                    written = _annotation_of(mine, field.name) if field is not None else ""
+                    if not set(re.findall(r"[A-Za-z_]\w*", written)) - _PLAIN - set(ours):
+                        # Ours by hand all through: follow only the models we also have.
+                        stack.extend(
+                            m
+                            for m in _models_in(info.annotation)
+                            if RENAMED.get(_qualname(m), m.__name__) in ours
+                        )
+                        continue
+                stack.append(info.annotation)
+    return list(seen)
+
+
+def _annotation_of(cls: type, name: str) -> str:
+    for klass in cls.__mro__:
+        annotation = getattr(klass, "__annotations__", {}).get(name)
+        if annotation is not None:
+            return str(annotation)
+    return ""
 
 
 def _reach(roots: Iterable[Any]) -> list[type[pydantic.BaseModel]]:
@@ -280,7 +329,7 @@ def plan() -> Plan:
     ga_models = _reach(ga_roots)
     eager_beta = [getattr(beta, n) for n in EAGER_BETA]
     beta_models = [m for m in _reach([*beta_roots, *eager_beta]) if m not in ga_models]
-    eager_set = set(ga_models) | set(_reach(eager_beta))
+    eager_set = set(_reach_used(ga_roots, ours_by_name)) | set(_reach(eager_beta))
     result = Plan()
     for model in [*ga_models, *beta_models]:
         name = model.__name__
@@ -291,6 +340,8 @@ def plan() -> Plan:
             result.ours[model] = ours_by_name[name].__name__
         elif model in eager_set:
             result.eager[model] = name
+        elif model in ga_models:
+            result.lazy[model] = name
     # A beta model and its twin: the hand-written one if it covers the beta fields, the
     # generated one if its fields are the same.
     twins = {_qualname(m): m for m in ga_models}
@@ -302,8 +353,8 @@ def plan() -> Plan:
         twin = next((m for q, m in twins.items() if q.endswith(f".{name}")), None)
         if ours is not None and model.__name__.startswith("Beta") and _covers(ours, model):
             result.aliases[model] = ours.__name__
-        elif twin in result.eager and _same(model, twin, set()):
-            result.aliases[model] = result.eager[twin]
+        elif twin is not None and twin not in result.ours and _same(model, twin, set()):
+            result.aliases[model] = result.name(twin)
         else:
             if model not in result.eager:
                 result.lazy[model] = model.__name__
@@ -328,7 +379,7 @@ def _plan_aliases(result: Plan, ours: dict[str, Any]) -> None:
 
     known = set(ours) | (set(ours_module.__all__) - _generated_names())
     seen = _components(result)
-    for module, target in ((ga, result.eager_aliases), (beta, result.lazy_aliases)):
+    for module in (ga, beta):
         for name in sorted(vars(module)):
             value = getattr(module, name)
             if name.startswith("_") or name in known:
@@ -340,10 +391,14 @@ def _plan_aliases(result: Plan, ours: dict[str, Any]) -> None:
                 continue
             elif _strip(value) not in seen and not any(True for _ in _models_in(value)):
                 continue  # a Literal no response type uses
-            if name in EAGER_BETA_ALIASES:
+            loaded = {*result.eager, *result.ours}
+            if all(
+                m in loaded or result.aliases.get(m) in result.eager.values()
+                for m in _models_in(value)
+            ) and (module is ga or name in EAGER_BETA_ALIASES):
                 result.eager_aliases[name] = value
             else:
-                target[name] = value
+                result.lazy_aliases[name] = value
 
 
 def _components(result: Plan) -> set[Any]:

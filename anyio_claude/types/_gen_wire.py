@@ -20,41 +20,25 @@ from ._base import (
 )
 
 __all__ = (
-    "APIErrorObject",
-    "AuthenticationError",
-    "AuthenticationErrorObject",
     "Base64PDFSource",
     "BashCodeExecutionOutputBlock",
     "BashCodeExecutionResultBlock",
     "BashCodeExecutionToolResultError",
     "BashCodeExecutionToolResultErrorCode",
     "BashCodeExecutionToolResultErrorObject",
-    "BetaAPIError",
     "BetaAdvisorMessageIterationUsage",
-    "BetaAuthenticationError",
-    "BetaBillingError",
     "BetaCompactionIterationUsage",
     "BetaCountTokensContextManagementResponse",
-    "BetaError",
-    "BetaErrorObject",
     "BetaFallbackCreditNotApplied",
     "BetaFallbackCreditRedeemed",
     "BetaFallbackCreditUsage",
     "BetaFallbackMessageIterationUsage",
-    "BetaGatewayTimeoutError",
     "BetaInputTransformation",
-    "BetaInvalidRequestError",
     "BetaIterationsUsage",
     "BetaMessageIterationUsage",
-    "BetaNotFoundError",
-    "BetaOverloadedError",
-    "BetaPermissionError",
-    "BetaRateLimitError",
     "BetaStopReason",
     "BetaThinkingDroppedInputTransformation",
     "BetaThinkingMismatchAllowedInputTransformation",
-    "BillingError",
-    "BillingErrorObject",
     "CacheCreation",
     "CacheMissMessagesChanged",
     "CacheMissModelChanged",
@@ -73,21 +57,9 @@ __all__ = (
     "DirectCaller",
     "DocumentBlock",
     "EncryptedCodeExecutionResultBlock",
-    "GatewayTimeoutError",
-    "GatewayTimeoutErrorObject",
-    "InvalidRequestError",
-    "InvalidRequestErrorObject",
     "Model",
     "ModelLine",
-    "NotFoundError",
-    "NotFoundErrorObject",
-    "OverloadedError",
-    "OverloadedErrorObject",
-    "PermissionError",
-    "PermissionErrorObject",
     "PlainTextSource",
-    "RateLimitError",
-    "RateLimitErrorObject",
     "ServerToolCaller",
     "ServerToolCaller20260120",
     "TextEditorCodeExecutionCreateResultBlock",
@@ -111,20 +83,6 @@ __all__ = (
     "WebSearchToolResultErrorCode",
     "WebSearchToolResultErrorObject",
 )
-
-
-class APIErrorObject(TaggedStruct, tag="api_error"):
-    """`anthropic.types.shared.api_error_object.APIErrorObject`."""
-
-    type: Final[Literal["api_error"]] = "api_error"
-    message: str
-
-
-class AuthenticationErrorObject(TaggedStruct, tag="authentication_error"):
-    """`anthropic.types.shared.authentication_error_object.AuthenticationErrorObject`."""
-
-    type: Final[Literal["authentication_error"]] = "authentication_error"
-    message: str
 
 
 class Base64PDFSource(TaggedStruct, tag="base64"):
@@ -293,13 +251,6 @@ class BetaThinkingMismatchAllowedInputTransformation(TaggedStruct, tag="thinking
     ]
 
 
-class BillingErrorObject(TaggedStruct, tag="billing_error"):
-    """`anthropic.types.shared.billing_error_object.BillingErrorObject`."""
-
-    type: Final[Literal["billing_error"]] = "billing_error"
-    message: str
-
-
 class CacheCreation(BaseStruct):
     """`anthropic.types.cache_creation.CacheCreation`."""
 
@@ -406,54 +357,12 @@ class EncryptedCodeExecutionResultBlock(TaggedStruct, tag="encrypted_code_execut
     stderr: str
 
 
-class GatewayTimeoutErrorObject(TaggedStruct, tag="timeout_error"):
-    """`anthropic.types.shared.gateway_timeout_error_object.GatewayTimeoutErrorObject`."""
-
-    type: Final[Literal["timeout_error"]] = "timeout_error"
-    message: str
-
-
-class InvalidRequestErrorObject(TaggedStruct, tag="invalid_request_error"):
-    """`anthropic.types.shared.invalid_request_error_object.InvalidRequestErrorObject`."""
-
-    type: Final[Literal["invalid_request_error"]] = "invalid_request_error"
-    message: str
-
-
-class NotFoundErrorObject(TaggedStruct, tag="not_found_error"):
-    """`anthropic.types.shared.not_found_error_object.NotFoundErrorObject`."""
-
-    type: Final[Literal["not_found_error"]] = "not_found_error"
-    message: str
-
-
-class OverloadedErrorObject(TaggedStruct, tag="overloaded_error"):
-    """`anthropic.types.shared.overloaded_error_object.OverloadedErrorObject`."""
-
-    type: Final[Literal["overloaded_error"]] = "overloaded_error"
-    message: str
-
-
-class PermissionErrorObject(TaggedStruct, tag="permission_error"):
-    """`anthropic.types.shared.permission_error_object.PermissionErrorObject`."""
-
-    type: Final[Literal["permission_error"]] = "permission_error"
-    message: str
-
-
 class PlainTextSource(TaggedStruct, tag="text"):
     """`anthropic.types.plain_text_source.PlainTextSource`."""
 
     type: Final[Literal["text"]] = "text"
     data: str
     media_type: Literal["text/plain"]
-
-
-class RateLimitErrorObject(TaggedStruct, tag="rate_limit_error"):
-    """`anthropic.types.shared.rate_limit_error_object.RateLimitErrorObject`."""
-
-    type: Final[Literal["rate_limit_error"]] = "rate_limit_error"
-    message: str
 
 
 class ServerToolCaller(TaggedStruct, tag="code_execution_20250825"):
@@ -612,7 +521,6 @@ class WebSearchToolResultErrorObject(TaggedStruct, tag="web_search_tool_result_e
     ]
 
 
-AuthenticationError = AuthenticationErrorObject
 BashCodeExecutionToolResultError = BashCodeExecutionToolResultErrorObject
 BashCodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input",
@@ -621,46 +529,15 @@ BashCodeExecutionToolResultErrorCode = Literal[
     "execution_time_exceeded",
     "output_file_too_large",
 ]
-BetaAPIError = APIErrorObject
-BetaAuthenticationError = AuthenticationErrorObject
-BetaBillingError = BillingErrorObject
-BetaError = Union[
-    InvalidRequestErrorObject,
-    AuthenticationErrorObject,
-    BillingErrorObject,
-    PermissionErrorObject,
-    NotFoundErrorObject,
-    RateLimitErrorObject,
-    GatewayTimeoutErrorObject,
-    APIErrorObject,
-    OverloadedErrorObject,
-]
-BetaErrorObject = Union[
-    InvalidRequestErrorObject,
-    AuthenticationErrorObject,
-    BillingErrorObject,
-    PermissionErrorObject,
-    NotFoundErrorObject,
-    RateLimitErrorObject,
-    GatewayTimeoutErrorObject,
-    APIErrorObject,
-    OverloadedErrorObject,
-]
-BetaGatewayTimeoutError = GatewayTimeoutErrorObject
 BetaInputTransformation = Union[
     BetaThinkingDroppedInputTransformation, BetaThinkingMismatchAllowedInputTransformation
 ]
-BetaInvalidRequestError = InvalidRequestErrorObject
 BetaIterationsUsage = list[
     BetaMessageIterationUsage
     | BetaCompactionIterationUsage
     | BetaAdvisorMessageIterationUsage
     | BetaFallbackMessageIterationUsage
 ]
-BetaNotFoundError = NotFoundErrorObject
-BetaOverloadedError = OverloadedErrorObject
-BetaPermissionError = PermissionErrorObject
-BetaRateLimitError = RateLimitErrorObject
 BetaStopReason = Literal[
     "end_turn",
     "max_tokens",
@@ -671,7 +548,6 @@ BetaStopReason = Literal[
     "refusal",
     "model_context_window_exceeded",
 ]
-BillingError = BillingErrorObject
 CacheMissReason = Union[
     CacheMissModelChanged,
     CacheMissSystemChanged,
@@ -687,8 +563,6 @@ CodeExecutionToolResultError = CodeExecutionToolResultErrorObject
 CodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input", "unavailable", "too_many_requests", "execution_time_exceeded"
 ]
-GatewayTimeoutError = GatewayTimeoutErrorObject
-InvalidRequestError = InvalidRequestErrorObject
 Model = Union[
     Literal[
         "claude-fable-5-2",
@@ -715,10 +589,6 @@ Model = Union[
     str,
 ]
 ModelLine = Literal["haiku", "sonnet", "opus", "fable", "mythos"]
-NotFoundError = NotFoundErrorObject
-OverloadedError = OverloadedErrorObject
-PermissionError = PermissionErrorObject
-RateLimitError = RateLimitErrorObject
 TextEditorCodeExecutionToolResultError = TextEditorCodeExecutionToolResultErrorObject
 TextEditorCodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input",
