@@ -16,7 +16,6 @@ from ._errors import (
     APIError,
     APIResponseValidationError,
     APIStatusError,
-    APITimeoutError,
     ClaudeError,
     error_body,
     make_status_error,
@@ -29,6 +28,7 @@ from ._request import (
     NotGiven,
     coerce_timeout,
     deadline_for,
+    deadline_scope,
     env_headers,
     query_items,
 )
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     import logging
     import ssl
 
+    from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider, RequestAuth
     from ._transport import AsyncTransport, Response
     from .resources import (
         AsyncBeta,
@@ -76,7 +77,8 @@ _log: logging.Logger | None = None
 
 
 def _logger() -> logging.Logger:
-    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up)."""
+    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up;
+    `benchmarks/import_time.py` measures start-up)."""
     global _log
     if _log is None:
         import logging
@@ -113,8 +115,11 @@ class AsyncClaude:
 
     Configuration comes from the arguments, then the environment (`ANTHROPIC_API_KEY`,
     `ANTHROPIC_AUTH_TOKEN`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_LOG`, and
-    `ANTHROPIC_CUSTOM_HEADERS`: `Name: value` lines under `default_headers`). A missing key is
-    reported when the first request is made, as a `ClaudeError`. `proxy` is an
+    `ANTHROPIC_CUSTOM_HEADERS`: `Name: value` lines under `default_headers`). Instead of a key,
+    `credentials=` (a token provider), `config=` or `profile=`, or the profile and workload
+    identity variables, give tokens that are cached and refreshed (docs/credentials.md); more
+    than one credential raises `ValueError`, a broken profile `CredentialsError`. A missing
+    key is reported when the first request is made, as a `ClaudeError`. `proxy` is an
     `http://` or `https://` proxy URL; without one, `HTTPS_PROXY` / `HTTP_PROXY` /
     `ALL_PROXY` and `NO_PROXY` are honoured unless `trust_env=False`. A proxy URL that
     is not http(s) raises `ValueError` here, before any I/O.
@@ -137,6 +142,9 @@ class AsyncClaude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        credentials: AccessTokenProvider | AsyncAccessTokenProvider | None = None,
+        config: Mapping[str, Any] | None = None,
+        profile: str | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -150,17 +158,33 @@ class AsyncClaude:
         _transport: AsyncTransport | None = None,
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
-        api_key = _secret(api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY"))
-        auth_token = _secret(
-            auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
-        )
-        default_headers = SecretHeaders({**env_headers(), **(default_headers or {})})
-        proxy = _secret(proxy)
+        api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
+        if all(v is None for v in (api_key, auth_token, credentials, config, profile)):
+            # As the official SDK: an explicit credential shuts the environment's out,
+            # and ANTHROPIC_API_KEY shadows ANTHROPIC_AUTH_TOKEN.
+            api_key = _secret(os.environ.get("ANTHROPIC_API_KEY") or None)
+            if api_key is None:
+                auth_token = _secret(os.environ.get("ANTHROPIC_AUTH_TOKEN") or None)
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)
         self._auth_token = _checked_secret("auth_token", auth_token)
+        base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL")
+        from ._credentials import resolve_credentials
+
+        credentials, credential_headers, pinned_url = resolve_credentials(
+            api_key=self._api_key,
+            auth_token=self._auth_token,
+            credentials=credentials,
+            config=config,
+            profile=profile,
+            base_url=redact_url(base_url or DEFAULT_BASE_URL),
+            discover=self._discover_credentials,
+        )
+        default_headers = SecretHeaders(
+            {**credential_headers, **env_headers(), **(default_headers or {})}
+        )
         raw_url = self._raw_base_url = _secret(
-            (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+            (base_url or pinned_url or DEFAULT_BASE_URL).rstrip("/")
         )
         # The URL may hold a password: from here on this frame keeps the redacted form.
         base_url = self.base_url = redact_url(raw_url)
@@ -187,12 +211,28 @@ class AsyncClaude:
         self._owns_transport = _transport is None
         self._closed = False
         self._base_headers = self._build_base_headers()
+        self._use_credentials(credentials)
         self._messages: AsyncMessages | None = None
         self._models: AsyncModels | None = None
         self._beta: AsyncBeta | None = None
         self._files: AsyncFiles | None = None
 
     # ------------------------------------------------------------------ configuration
+
+    # Whether a client given no credential looks for one (default_credentials); the
+    # platform clients authenticate their own way.
+    _discover_credentials = True
+
+    def _use_credentials(
+        self, provider: AccessTokenProvider | AsyncAccessTokenProvider | None
+    ) -> None:
+        """Authenticate every request with `provider`'s tokens (None: with the key)."""
+        from ._credentials import TokenAuth, TokenCache, bind_provider
+
+        self.credentials = None if provider is None else bind_provider(provider, self.base_url)
+        self._auth: RequestAuth | None = (
+            None if self.credentials is None else TokenAuth(TokenCache(self.credentials))
+        )
 
     def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
         headers: dict[bytes, bytes] = {
@@ -316,6 +356,13 @@ class AsyncClaude:
         )
         copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
         copy._owns_transport = new_pool
+        if api_key is None and auth_token is None and self.credentials is not None:
+            # Tokens belong to the deployment that minted them: the cache is shared only
+            # when the copy talks to the same one.
+            if base_url is None:
+                copy.credentials, copy._auth = self.credentials, self._auth
+            else:
+                copy._use_credentials(self.credentials)
         return copy
 
     copy = with_options
@@ -395,6 +442,10 @@ class AsyncClaude:
         self._closed = True
         if self._transport is not None and self._owns_transport:
             await self._transport.aclose()
+        if self.credentials is not None and self._owns_transport:
+            from ._credentials import close_provider
+
+            await close_provider(self.credentials)
 
     def is_closed(self) -> bool:
         """Whether this client's connection pool was closed (`close()`, or leaving the
@@ -477,7 +528,7 @@ class AsyncClaude:
         return self._explicit_timeout or not isinstance(timeout, NotGiven)
 
     def _request_for(self, call: Call, retries_taken: int) -> Request:
-        if not self._api_key and not self._auth_token:
+        if not self._api_key and not self._auth_token and self._auth is None:
             raise ClaudeError(
                 "no API key: pass api_key= to the client or set ANTHROPIC_API_KEY "
                 "(or auth_token= / ANTHROPIC_AUTH_TOKEN)"
@@ -524,8 +575,11 @@ class AsyncClaude:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
             head: Mapping[str, str] | None = None  # the response's headers, once they came
+            sent: object = None  # what the auth hook put on the request (a token)
             try:
-                with _deadline_scope(deadline):
+                with deadline_scope(deadline, "the request's overall timeout expired"):
+                    if self._auth is not None:
+                        sent = await self._auth.apply(request)
                     response = await transport.send(
                         request, timeout=call.timeout, head_timeout=head_timeout
                     )
@@ -555,10 +609,18 @@ class AsyncClaude:
                 self._log_reply(call, response, started)
                 status = response.status
                 error = status_error = self._status_error(response, content)
+                # A 401 for a token drops that token; the first attempt is retried once
+                # with a fresh one (as the official SDK).
+                refreshed = (
+                    status == 401
+                    and self._auth is not None
+                    and self._auth.rejected(sent)
+                    and retries_taken == 0
+                )
                 if (
                     status < 400
                     or retries_taken >= call.max_retries
-                    or not should_retry(status, response.headers)
+                    or not (refreshed or should_retry(status, response.headers))
                 ):
                     raise status_error
                 delay = retry_delay(retries_taken, response.headers)
@@ -697,27 +759,6 @@ async def sleep_before_retry(delay: float, deadline: float | None, error: APIErr
         if anyio.current_time() + max(delay, asked or 0.0) >= deadline:
             raise error
     await anyio.sleep(delay)
-
-
-class _deadline_scope:
-    """A cancel scope up to an absolute deadline (none without one) that raises our timeout."""
-
-    __slots__ = ("_scope",)
-
-    def __init__(self, deadline: float | None) -> None:
-        self._scope = None if deadline is None else anyio.CancelScope(deadline=deadline)
-
-    def __enter__(self) -> None:
-        if self._scope is not None:
-            self._scope.__enter__()
-
-    def __exit__(self, *exc_info: Any) -> bool:
-        if self._scope is None:
-            return False
-        suppressed = self._scope.__exit__(*exc_info)
-        if self._scope.cancelled_caught:
-            raise APITimeoutError("the request's overall timeout expired")
-        return bool(suppressed)
 
 
 class AsyncClaudeWithRawResponse:

@@ -14,12 +14,13 @@ from ._sync import (
     MessageStream,
     MessageStreamManager,
     MessageStreamResponseManager,
+    ParsedMessageStreamManager,
     Stream,
     StreamingResponseManager,
+    _await_in_loop,
     _blocking,
     _Portal,
     _raw,
-    _run,
     _Twin,
     blocking,
     blocking_pages,
@@ -292,7 +293,7 @@ class BetaMessages:
     def create(self, **args: Any) -> Any:
         """`AsyncBetaMessages.create`, blocking: the `Message`, or with `stream=True` a
         `Stream`."""
-        return _blocking(self._portal, _run(self._portal, self._async.create, **args))
+        return _blocking(self._portal, _await_in_loop(self._portal, self._async.create, **args))
 
     @overload
     def parse(
@@ -304,15 +305,27 @@ class BetaMessages:
     ) -> ParsedMessage[None]: ...
     def parse(self, **args: Any) -> Any:
         """`AsyncBetaMessages.parse`, blocking: the `ParsedMessage`."""
-        return _run(self._portal, self._async.parse, **args)
+        return _await_in_loop(self._portal, self._async.parse, **args)
 
-    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamManager:
-        """`with client.beta.messages.stream(...) as stream:`."""
-        return MessageStreamManager(self._portal, self._async.stream(**args))
+    @overload
+    def stream(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> ParsedMessageStreamManager[_F]: ...
+    @overload
+    def stream(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> MessageStreamManager: ...
+    def stream(self, *, output_format: Any = None, **args: Any) -> Any:
+        """`with client.beta.messages.stream(...) as stream:` (with `output_format`,
+        `get_final_message()` gives a `ParsedMessage`)."""
+        manager = self._async.stream(output_format=output_format, **args)
+        if output_format is None:
+            return MessageStreamManager(self._portal, manager)
+        return ParsedMessageStreamManager(self._portal, manager)
 
     def count_tokens(self, **args: Unpack[BetaCountTokensArgs]) -> MessageTokensCount:
         """Count the input tokens of a conversation."""
-        count: MessageTokensCount = _run(self._portal, self._async.count_tokens, **args)
+        count: MessageTokensCount = _await_in_loop(self._portal, self._async.count_tokens, **args)
         return count
 
 

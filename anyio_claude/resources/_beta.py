@@ -18,6 +18,7 @@ from ._ops import Mode
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .._parse import AsyncParsedMessageStream
     from .._requester import Requester
     from .._response import AsyncAPIResponse
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
@@ -273,12 +274,18 @@ class AsyncBetaMessages:
         `ParsedMessage`."""
         return self._impl.parse(**args)
 
+    @overload
     def stream(
-        self, **args: Unpack[BetaMessageArgs]
-    ) -> AsyncMessageStreamManager[AsyncMessageStream]:
-        """`messages.stream` with `betas`: `async with client.beta.messages.stream(...) as s:`."""
-        result: AsyncMessageStreamManager[AsyncMessageStream] = self._impl.stream(**args)
-        return result
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> AsyncMessageStreamManager[AsyncParsedMessageStream[_F]]: ...
+    @overload
+    def stream(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> AsyncMessageStreamManager[AsyncMessageStream]: ...
+    def stream(self, *, output_format: Any = None, **args: Any) -> Any:
+        """`messages.stream` with `betas`: `async with client.beta.messages.stream(...) as s:`
+        (with `output_format`, `get_final_message()` gives a `ParsedMessage`)."""
+        return self._impl.stream(output_format=output_format, **args)
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]
