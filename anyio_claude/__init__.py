@@ -8,14 +8,9 @@ from typing import TYPE_CHECKING
 
 from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
 from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from ._client import NOT_GIVEN as NOT_GIVEN
 from ._client import AsyncClaude as AsyncClaude
 from ._client import AsyncClaudeWithRawResponse as AsyncClaudeWithRawResponse
 from ._client import AsyncClaudeWithStreamedResponse as AsyncClaudeWithStreamedResponse
-from ._client import NotGiven as NotGiven
-from ._client import Omit as Omit
-from ._client import not_given as not_given
-from ._client import omit as omit
 from ._errors import AnthropicError as AnthropicError
 from ._errors import APIConnectionError as APIConnectionError
 from ._errors import APIError as APIError
@@ -33,6 +28,7 @@ from ._errors import ContentTooLargeError as ContentTooLargeError
 from ._errors import CredentialsError as CredentialsError
 from ._errors import DeadlineExceededError as DeadlineExceededError
 from ._errors import EventProtocolError as EventProtocolError
+from ._errors import EventStreamProtocolError as EventStreamProtocolError
 from ._errors import GatewayTimeoutError as GatewayTimeoutError
 from ._errors import HTTPNotImplementedError as HTTPNotImplementedError
 from ._errors import IdentityTokenFileError as IdentityTokenFileError
@@ -53,19 +49,25 @@ from ._errors import ServiceUnavailableError as ServiceUnavailableError
 from ._errors import SSEProtocolError as SSEProtocolError
 from ._errors import UnprocessableEntityError as UnprocessableEntityError
 from ._errors import ValidationError as ValidationError
+from ._errors import WorkloadIdentityError as WorkloadIdentityError
 from ._fanout import fan_out as fan_out
 from ._gen_error_names import __all__ as _error_code_classes
 from ._http import Headers as Headers
+from ._http import HTTPRequest as HTTPRequest
+from ._http import HTTPResponse as HTTPResponse
 from ._http import Timeout as Timeout
 from ._parse import AsyncParsedMessageStream as AsyncParsedMessageStream
 from ._parse import OutputValidationError as OutputValidationError
 from ._parse import transform_schema as transform_schema
 from ._ratelimits import RateLimitInfo as RateLimitInfo
+from ._request import NOT_GIVEN as NOT_GIVEN
+from ._request import NotGiven as NotGiven
+from ._request import Omit as Omit
+from ._request import not_given as not_given
+from ._request import omit as omit
 from ._response import AsyncAPIResponse as AsyncAPIResponse
 from ._response import AsyncMessageStreamResponse as AsyncMessageStreamResponse
 from ._response import BodyIterator as BodyIterator
-from ._response import HTTPRequest as HTTPRequest
-from ._response import HTTPResponse as HTTPResponse
 from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
@@ -79,6 +81,21 @@ from .resources._files import file_from_path as file_from_path
 from .types._base import BaseStruct as BaseModel
 
 if TYPE_CHECKING:
+    from ._credentials import AccessToken as AccessToken
+    from ._credentials import AccessTokenProvider as AccessTokenProvider
+    from ._credentials import AsyncAccessTokenProvider as AsyncAccessTokenProvider
+    from ._credentials import BaseURLBoundProvider as BaseURLBoundProvider
+    from ._credentials import CredentialResult as CredentialResult
+    from ._credentials import CredentialsFile as CredentialsFile
+    from ._credentials import EnvToken as EnvToken
+    from ._credentials import IdentityTokenFile as IdentityTokenFile
+    from ._credentials import IdentityTokenProvider as IdentityTokenProvider
+    from ._credentials import InMemoryConfig as InMemoryConfig
+    from ._credentials import StaticToken as StaticToken
+    from ._credentials import TokenCache as TokenCache
+    from ._credentials import WorkloadIdentityCredentials as WorkloadIdentityCredentials
+    from ._credentials import default_credentials as default_credentials
+    from ._credentials import exchange_federation_assertion as exchange_federation_assertion
     from ._gen_errors import *  # noqa: F403 - its __all__ is _error_code_classes
     from ._runner import MapResult as MapResult
     from ._runner import MapRun as MapRun
@@ -99,6 +116,7 @@ if TYPE_CHECKING:
     from ._sync import MessageStreamingResponse as MessageStreamingResponse
     from ._sync import MessageStreamManager as MessageStreamManager
     from ._sync import MessageStreamResponse as MessageStreamResponse
+    from ._sync import MessageStreamResponseManager as MessageStreamResponseManager
     from ._sync import MessagesWithRawResponse as MessagesWithRawResponse
     from ._sync import MessagesWithStreamingResponse as MessagesWithStreamingResponse
     from ._sync import Models as Models
@@ -108,6 +126,7 @@ if TYPE_CHECKING:
     from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
     from ._sync import Stream as Stream
     from ._sync import StreamingResponse as StreamingResponse
+    from ._sync import StreamingResponseManager as StreamingResponseManager
     from ._sync import SyncPage as SyncPage
     from ._sync_beta import Beta as Beta
     from ._sync_beta import BetaBatches as BetaBatches
@@ -128,6 +147,8 @@ if TYPE_CHECKING:
     from ._sync_files import Files as Files
     from ._sync_files import FilesWithRawResponse as FilesWithRawResponse
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
+    from ._tools import beta_async_tool as beta_async_tool
+    from ._tools import beta_tool as beta_tool
 
     Anthropic = Claude
 else:
@@ -135,8 +156,27 @@ else:
     # ~14 ms of start-up that async code never needs. So is the runner of `map()`
     # (anyio's memory streams and synchronisation primitives, ~10 ms). So are the
     # official SDK's error-code classes (~1 ms), which only an error reply needs.
+    # (`benchmarks/import_time.py` re-measures what import costs.)
     _LAZY = {
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
+        "beta_tool": "._tools",
+        "beta_async_tool": "._tools",
+        # Credential providers: only clients given credentials= or a profile need them.
+        "AccessToken": "._credentials",
+        "AccessTokenProvider": "._credentials",
+        "AsyncAccessTokenProvider": "._credentials",
+        "BaseURLBoundProvider": "._credentials",
+        "CredentialResult": "._credentials",
+        "CredentialsFile": "._credentials",
+        "EnvToken": "._credentials",
+        "IdentityTokenFile": "._credentials",
+        "IdentityTokenProvider": "._credentials",
+        "InMemoryConfig": "._credentials",
+        "StaticToken": "._credentials",
+        "TokenCache": "._credentials",
+        "WorkloadIdentityCredentials": "._credentials",
+        "default_credentials": "._credentials",
+        "exchange_federation_assertion": "._credentials",
         "MapResult": "._runner",
         "MapRun": "._runner",
         "Progress": "._runner",
@@ -158,6 +198,7 @@ else:
         "BatchesWithStreamingResponse": "._sync",
         "BatchResults": "._sync",
         "MessageStreamingResponse": "._sync",
+        "MessageStreamResponseManager": "._sync",
         "Messages": "._sync",
         "MessagesWithRawResponse": "._sync",
         "MessagesWithStreamingResponse": "._sync",
@@ -165,6 +206,7 @@ else:
         "ModelsWithRawResponse": "._sync",
         "ModelsWithStreamingResponse": "._sync",
         "StreamingResponse": "._sync",
+        "StreamingResponseManager": "._sync",
         "SyncPage": "._sync",
         "BinaryAPIResponse": "._sync_files",
         "Beta": "._sync_beta",
@@ -208,6 +250,22 @@ __version__ = "0.1.0"
 
 __all__ = (
     "BaseModel",
+    "AccessToken",
+    "AccessTokenProvider",
+    "AsyncAccessTokenProvider",
+    "BaseURLBoundProvider",
+    "CredentialResult",
+    "CredentialsFile",
+    "EnvToken",
+    "IdentityTokenFile",
+    "IdentityTokenProvider",
+    "InMemoryConfig",
+    "StaticToken",
+    "TokenCache",
+    "WorkloadIdentityCredentials",
+    "WorkloadIdentityError",
+    "default_credentials",
+    "exchange_federation_assertion",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
@@ -286,6 +344,7 @@ __all__ = (
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamResponseManager",
     "MessageStreamingResponse",
     "Messages",
     "MessagesWithRawResponse",
@@ -314,14 +373,18 @@ __all__ = (
     "RetryableError",
     "Runner",
     "SSEProtocolError",
+    "EventStreamProtocolError",
     "ServiceUnavailableError",
     "SpendLimitError",
     "Stream",
     "StreamingResponse",
+    "StreamingResponseManager",
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
     "ValidationError",
+    "beta_async_tool",
+    "beta_tool",
     "fan_out",
     "file_from_path",
     "not_given",

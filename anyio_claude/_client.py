@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urlencode, urlsplit
 
@@ -17,14 +16,23 @@ from ._errors import (
     APIError,
     APIResponseValidationError,
     APIStatusError,
-    APITimeoutError,
     ClaudeError,
     error_body,
     make_status_error,
 )
-from ._http import Request, Timeout
+from ._http import HTTPRequest, Request, Timeout
 from ._proxy import resolve_proxy
-from ._response import HTTPRequest, http_response_of
+from ._request import (
+    NOT_GIVEN,
+    Call,
+    NotGiven,
+    coerce_timeout,
+    deadline_for,
+    deadline_scope,
+    env_headers,
+    query_items,
+)
+from ._response import http_response_of
 from ._secret import (
     SecretBytes,
     SecretHeaders,
@@ -38,6 +46,7 @@ if TYPE_CHECKING:
     import logging
     import ssl
 
+    from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider, RequestAuth
     from ._transport import AsyncTransport, Response
     from .resources import (
         AsyncBeta,
@@ -68,7 +77,8 @@ _log: logging.Logger | None = None
 
 
 def _logger() -> logging.Logger:
-    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up)."""
+    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up;
+    `benchmarks/import_time.py` measures start-up)."""
     global _log
     if _log is None:
         import logging
@@ -86,45 +96,6 @@ _USER_AGENT = "anyio-claude/0.1.0"
 T = TypeVar("T")
 
 
-class NotGiven:
-    """The type of `NOT_GIVEN`: "leave this at the client's setting" (unlike `None`)."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN = NotGiven()
-not_given = NOT_GIVEN  # the official SDK's lower-case name
-
-
-class Omit(NotGiven):
-    """The type of `omit`: "leave this parameter out of the request", as the official SDK
-    spells it. Parameters treat it as `NOT_GIVEN`; a header cannot be omitted with it."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> Omit:
-        if cls._instance is None:
-            cls._instance = object.__new__(cls)
-        return cls._instance  # type: ignore[return-value]
-
-    def __repr__(self) -> str:
-        return "omit"
-
-
-omit = Omit()
-
-
 def _configure_logging() -> None:
     level = os.environ.get("ANTHROPIC_LOG", "").lower()
     if level not in ("debug", "info"):
@@ -139,47 +110,16 @@ def _configure_logging() -> None:
         logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
 
 
-class _Call:
-    """One logical API call: what to send and how (timeouts, retries, streaming)."""
-
-    __slots__ = ("body", "extra_headers", "max_retries", "method", "target", "timeout")
-
-    def __init__(
-        self,
-        method: str,
-        target: bytes,
-        body: bytes | None,
-        *,
-        extra_headers: list[tuple[bytes, bytes]],
-        timeout: Timeout,
-        max_retries: int,
-    ) -> None:
-        self.method = method
-        self.target = target
-        self.body = body
-        self.extra_headers = extra_headers
-        self.timeout = timeout
-        self.max_retries = max_retries
-
-
-def _env_headers() -> dict[str, str]:
-    """`ANTHROPIC_CUSTOM_HEADERS`: one `Name: value` a line (lines without a colon are
-    skipped), sent under the `default_headers` given, as the official SDK does."""
-    headers: dict[str, str] = {}
-    for line in os.environ.get("ANTHROPIC_CUSTOM_HEADERS", "").split("\n"):
-        name, colon, value = line.partition(":")
-        if colon:
-            headers[name.strip()] = value.strip()
-    return headers
-
-
 class AsyncClaude:
     """An async client for the Claude API, for asyncio and trio alike.
 
     Configuration comes from the arguments, then the environment (`ANTHROPIC_API_KEY`,
     `ANTHROPIC_AUTH_TOKEN`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_LOG`, and
-    `ANTHROPIC_CUSTOM_HEADERS`: `Name: value` lines under `default_headers`). A missing key is
-    reported when the first request is made, as a `ClaudeError`. `proxy` is an
+    `ANTHROPIC_CUSTOM_HEADERS`: `Name: value` lines under `default_headers`). Instead of a key,
+    `credentials=` (a token provider), `config=` or `profile=`, or the profile and workload
+    identity variables, give tokens that are cached and refreshed (docs/credentials.md); more
+    than one credential raises `ValueError`, a broken profile `CredentialsError`. A missing
+    key is reported when the first request is made, as a `ClaudeError`. `proxy` is an
     `http://` or `https://` proxy URL; without one, `HTTPS_PROXY` / `HTTP_PROXY` /
     `ALL_PROXY` and `NO_PROXY` are honoured unless `trust_env=False`. A proxy URL that
     is not http(s) raises `ValueError` here, before any I/O.
@@ -202,6 +142,9 @@ class AsyncClaude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        credentials: AccessTokenProvider | AsyncAccessTokenProvider | None = None,
+        config: Mapping[str, Any] | None = None,
+        profile: str | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -215,17 +158,33 @@ class AsyncClaude:
         _transport: AsyncTransport | None = None,
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
-        api_key = _secret(api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY"))
-        auth_token = _secret(
-            auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
-        )
-        default_headers = SecretHeaders({**_env_headers(), **(default_headers or {})})
-        proxy = _secret(proxy)
+        api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
+        if all(v is None for v in (api_key, auth_token, credentials, config, profile)):
+            # As the official SDK: an explicit credential shuts the environment's out,
+            # and ANTHROPIC_API_KEY shadows ANTHROPIC_AUTH_TOKEN.
+            api_key = _secret(os.environ.get("ANTHROPIC_API_KEY") or None)
+            if api_key is None:
+                auth_token = _secret(os.environ.get("ANTHROPIC_AUTH_TOKEN") or None)
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)
         self._auth_token = _checked_secret("auth_token", auth_token)
+        base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL")
+        from ._credentials import resolve_credentials
+
+        credentials, credential_headers, pinned_url = resolve_credentials(
+            api_key=self._api_key,
+            auth_token=self._auth_token,
+            credentials=credentials,
+            config=config,
+            profile=profile,
+            base_url=redact_url(base_url or DEFAULT_BASE_URL),
+            discover=self._discover_credentials,
+        )
+        default_headers = SecretHeaders(
+            {**credential_headers, **env_headers(), **(default_headers or {})}
+        )
         raw_url = self._raw_base_url = _secret(
-            (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+            (base_url or pinned_url or DEFAULT_BASE_URL).rstrip("/")
         )
         # The URL may hold a password: from here on this frame keeps the redacted form.
         base_url = self.base_url = redact_url(raw_url)
@@ -240,7 +199,7 @@ class AsyncClaude:
         self._trust_env = trust_env
         self._proxy = resolve_proxy(proxy, base_url, os.environ if trust_env else None)
         self._explicit_timeout = not isinstance(timeout, NotGiven)
-        self.timeout = _coerce_timeout(timeout, DEFAULT_TIMEOUT)
+        self.timeout = coerce_timeout(timeout, DEFAULT_TIMEOUT)
         self.max_retries = _check_max_retries(max_retries)
         _check_max_connections(max_connections)
         self.anthropic_version = anthropic_version
@@ -252,12 +211,28 @@ class AsyncClaude:
         self._owns_transport = _transport is None
         self._closed = False
         self._base_headers = self._build_base_headers()
+        self._use_credentials(credentials)
         self._messages: AsyncMessages | None = None
         self._models: AsyncModels | None = None
         self._beta: AsyncBeta | None = None
         self._files: AsyncFiles | None = None
 
     # ------------------------------------------------------------------ configuration
+
+    # Whether a client given no credential looks for one (default_credentials); the
+    # platform clients authenticate their own way.
+    _discover_credentials = True
+
+    def _use_credentials(
+        self, provider: AccessTokenProvider | AsyncAccessTokenProvider | None
+    ) -> None:
+        """Authenticate every request with `provider`'s tokens (None: with the key)."""
+        from ._credentials import TokenAuth, TokenCache, bind_provider
+
+        self.credentials = None if provider is None else bind_provider(provider, self.base_url)
+        self._auth: RequestAuth | None = (
+            None if self.credentials is None else TokenAuth(TokenCache(self.credentials))
+        )
 
     def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
         headers: dict[bytes, bytes] = {
@@ -381,6 +356,13 @@ class AsyncClaude:
         )
         copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
         copy._owns_transport = new_pool
+        if api_key is None and auth_token is None and self.credentials is not None:
+            # Tokens belong to the deployment that minted them: the cache is shared only
+            # when the copy talks to the same one.
+            if base_url is None:
+                copy.credentials, copy._auth = self.credentials, self._auth
+            else:
+                copy._use_credentials(self.credentials)
         return copy
 
     copy = with_options
@@ -460,6 +442,10 @@ class AsyncClaude:
         self._closed = True
         if self._transport is not None and self._owns_transport:
             await self._transport.aclose()
+        if self.credentials is not None and self._owns_transport:
+            from ._credentials import close_provider
+
+            await close_provider(self.credentials)
 
     def is_closed(self) -> bool:
         """Whether this client's connection pool was closed (`close()`, or leaving the
@@ -511,7 +497,7 @@ class AsyncClaude:
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> _Call:
+    ) -> Call:
         content: bytes | None = None
         if body is None and extra_body and method != "GET":
             body = {}  # as the official SDK, which sends `extra_body` alone on all but GET
@@ -526,23 +512,23 @@ class AsyncClaude:
             content = encode_json(payload)
         target = self._path_prefix + path.encode()
         params = {**self._default_query, **(query or {}), **(extra_query or {})}
-        items = [item for key, value in params.items() for item in _query_items(key, value)]
+        items = [item for key, value in params.items() for item in query_items(key, value)]
         if items:
             target += b"?" + urlencode(items).encode()
-        return _Call(
+        return Call(
             method,
             target,
             content,
             extra_headers=encode_headers("extra_headers", extra_headers or {}),
-            timeout=_coerce_timeout(timeout, self.timeout),
+            timeout=coerce_timeout(timeout, self.timeout),
             max_retries=self.max_retries,
         )
 
     def _timeout_given(self, timeout: object) -> bool:
         return self._explicit_timeout or not isinstance(timeout, NotGiven)
 
-    def _request_for(self, call: _Call, retries_taken: int) -> Request:
-        if not self._api_key and not self._auth_token:
+    def _request_for(self, call: Call, retries_taken: int) -> Request:
+        if not self._api_key and not self._auth_token and self._auth is None:
             raise ClaudeError(
                 "no API key: pass api_key= to the client or set ANTHROPIC_API_KEY "
                 "(or auth_token= / ANTHROPIC_AUTH_TOKEN)"
@@ -560,21 +546,21 @@ class AsyncClaude:
 
     async def _send(
         self,
-        call: _Call,
+        call: Call,
+        accept: Callable[[Response, int], Awaitable[T]],
         *,
         deadline: float | None,
-        read_body: bool = False,
         head_timeout: float | None = None,
-        retries_taken: int = 0,
-    ) -> tuple[Response, int, bytes | None]:
-        """Send `call`, retrying as the retry rules say; return a 2xx response.
+    ) -> T:
+        """Send `call`, retrying as the retry rules say, and return what `accept` makes of
+        the first 2xx response: the one retry driver, for every request and stream.
 
-        With `read_body` the body is read (and the response closed) inside each attempt,
-        so a connection that breaks mid-body is retried too; the body is returned third.
-        Without it the response comes back unread and the caller must close it.
-        `head_timeout` bounds the wait for the response head (with `Timeout.read`).
-        `retries_taken` counts attempts already spent from `call.max_retries` (a stream
-        retried after its head); the count returned second includes them.
+        `accept(response, retries_taken)` runs inside the attempt (`_response.unread`
+        hands the response back unread, `_response.read_whole` reads and closes it,
+        `_streams.open_stream` waits for the first event), so an `APIConnectionError` it
+        raises (a connection that breaks mid-body) is retried like a failed send; if it
+        raises, it must close the response first. `head_timeout` bounds the wait for the
+        response head (with `Timeout.read`).
         Raises `APIStatusError` subclasses for error statuses and redirects (after
         retries), and `APIConnectionError`/`APITimeoutError` for transport failures.
         No wait between attempts goes past `deadline`: when the next wait would, the
@@ -584,22 +570,27 @@ class AsyncClaude:
         from ._retry import retry_delay, should_retry
 
         transport = self._get_transport()
+        retries_taken = 0
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
-            content: bytes | None = None
             head: Mapping[str, str] | None = None  # the response's headers, once they came
+            sent: object = None  # what the auth hook put on the request (a token)
             try:
-                with _deadline_scope(deadline):
+                with deadline_scope(deadline, "the request's overall timeout expired"):
+                    if self._auth is not None:
+                        sent = await self._auth.apply(request)
                     response = await transport.send(
                         request, timeout=call.timeout, head_timeout=head_timeout
                     )
                     head = response.headers
-                    if read_body or response.status >= 300:
-                        try:
-                            content = await response.aread()
-                        finally:
-                            await response.aclose()
+                    if response.status < 300:
+                        self._log_reply(call, response, started)
+                        return await accept(response, retries_taken)
+                    try:
+                        content = await response.aread()
+                    finally:
+                        await response.aclose()
             except APIConnectionError as exc:
                 if exc.request is None:
                     exc.request = HTTPRequest.redacted(request, self._origin)
@@ -615,24 +606,21 @@ class AsyncClaude:
                 )
                 error: APIError = exc
             else:
+                self._log_reply(call, response, started)
                 status = response.status
-                log = _logger()
-                if log.isEnabledFor(10):  # logging.DEBUG
-                    log.debug(
-                        "%s %s -> %d in %.1f ms (request-id %s)",
-                        call.method,
-                        call.target.decode(),
-                        status,
-                        (time.monotonic() - started) * 1000,
-                        response.headers.get("request-id"),
-                    )
-                if status < 300:
-                    return response, retries_taken, content
-                error = status_error = self._status_error(response, content or b"")
+                error = status_error = self._status_error(response, content)
+                # A 401 for a token drops that token; the first attempt is retried once
+                # with a fresh one (as the official SDK).
+                refreshed = (
+                    status == 401
+                    and self._auth is not None
+                    and self._auth.rejected(sent)
+                    and retries_taken == 0
+                )
                 if (
                     status < 400
                     or retries_taken >= call.max_retries
-                    or not should_retry(status, response.headers)
+                    or not (refreshed or should_retry(status, response.headers))
                 ):
                     raise status_error
                 delay = retry_delay(retries_taken, response.headers)
@@ -647,18 +635,30 @@ class AsyncClaude:
             await sleep_before_retry(delay, deadline, error)
             retries_taken += 1
 
+    @staticmethod
+    def _log_reply(call: Call, response: Response, started: float) -> None:
+        log = _logger()
+        if log.isEnabledFor(10):  # logging.DEBUG
+            log.debug(
+                "%s %s -> %d in %.1f ms (request-id %s)",
+                call.method,
+                call.target.decode(),
+                response.status,
+                (time.monotonic() - started) * 1000,
+                response.headers.get("request-id"),
+            )
+
     def _status_error(self, response: Response, content: bytes) -> APIStatusError:
         return make_status_error(http_response_of(response, content), error_body(content))
 
-    async def _request_json(self, call: _Call, decode: Any, *, raw: bool = False) -> Any:
+    async def _request_json(self, call: Call, decode: Any, *, raw: bool = False) -> Any:
         """Send `call`, read the body and decode it; with `raw`, wrap it in an
         `AsyncAPIResponse`."""
-        from ._response import AsyncAPIResponse, decode_body
+        from ._response import AsyncAPIResponse, decode_body, read_whole
 
-        response, retries, body = await self._send(
-            call, deadline=_deadline_for(call.timeout), read_body=True
+        response, retries, content = await self._send(
+            call, read_whole, deadline=deadline_for(call.timeout)
         )
-        content = body or b""
         content_type = response.headers.get("content-type")
         if not content or (content_type is not None and "json" not in content_type.lower()):
             raise APIResponseValidationError(
@@ -743,14 +743,6 @@ def _check_max_retries(value: object) -> int:
     return value
 
 
-def _coerce_timeout(value: float | Timeout | NotGiven | None, default: Timeout) -> Timeout:
-    if isinstance(value, NotGiven):
-        return default
-    if isinstance(value, Timeout):
-        return value
-    return Timeout.coerce(value)
-
-
 def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool:
     """False for failures another attempt cannot mend (see `_transport.final`), and for
     those after a response head (`head`, None before one came) that said not to retry."""
@@ -767,46 +759,6 @@ async def sleep_before_retry(delay: float, deadline: float | None, error: APIErr
         if anyio.current_time() + max(delay, asked or 0.0) >= deadline:
             raise error
     await anyio.sleep(delay)
-
-
-def _deadline_for(timeout: Timeout) -> float | None:
-    return None if timeout.total is None else anyio.current_time() + timeout.total
-
-
-def _query_items(key: str, value: object) -> list[tuple[str, str]]:
-    """`key=value` as the official SDK writes it in a query: a list or tuple as repeated
-    `key[]`, a mapping as `key[name]`, booleans as `true`/`false`; None (and NOT_GIVEN)
-    left out."""
-    if isinstance(value, Mapping):
-        return [item for name, v in value.items() for item in _query_items(f"{key}[{name}]", v)]
-    if isinstance(value, list | tuple):
-        return [item for v in value for item in _query_items(f"{key}[]", v)]
-    if value is None or isinstance(value, NotGiven):
-        return []
-    if isinstance(value, bool):
-        return [(key, "true" if value else "false")]
-    return [(key, value.isoformat() if isinstance(value, date) else str(value))]
-
-
-class _deadline_scope:
-    """A cancel scope up to an absolute deadline (none without one) that raises our timeout."""
-
-    __slots__ = ("_scope",)
-
-    def __init__(self, deadline: float | None) -> None:
-        self._scope = None if deadline is None else anyio.CancelScope(deadline=deadline)
-
-    def __enter__(self) -> None:
-        if self._scope is not None:
-            self._scope.__enter__()
-
-    def __exit__(self, *exc_info: Any) -> bool:
-        if self._scope is None:
-            return False
-        suppressed = self._scope.__exit__(*exc_info)
-        if self._scope.cancelled_caught:
-            raise APITimeoutError("the request's overall timeout expired")
-        return bool(suppressed)
 
 
 class AsyncClaudeWithRawResponse:

@@ -7,6 +7,7 @@ the block (by `break`, an error or cancellation) cancels every request still in 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import time
@@ -34,8 +35,8 @@ from ._retry import retry_delay, should_retry
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._client import AsyncClaude
     from ._ratelimits import RateLimitInfo
+    from ._requester import Requester
     from ._shared_pacer import RedisPacer
     from .types import Message, Usage
 
@@ -155,7 +156,7 @@ class MapOptions(TypedDict, total=False):
 _MAP_KEYS = frozenset({"ordered", "fail_fast", "total", "on_progress", "progress_interval"})
 
 
-def map_requests(client: AsyncClaude, requests: MapInput, options: MapOptions) -> MapRun:
+def map_requests(client: Requester, requests: MapInput, options: MapOptions) -> MapRun:
     """`client.messages.map`: a new `Runner` with `options`, mapping `requests`."""
     runner_options: dict[str, Any] = {k: v for k, v in options.items() if k not in _MAP_KEYS}
     map_options: dict[str, Any] = {k: v for k, v in options.items() if k in _MAP_KEYS}
@@ -188,7 +189,7 @@ class Runner:
 
     def __init__(
         self,
-        client: AsyncClaude,
+        client: Requester,
         *,
         concurrency: int = 64,
         max_retries: int = 8,
@@ -215,7 +216,11 @@ class Runner:
         if pacer is not None and not hasattr(pacer, "_pacer"):
             raise ValueError(f"pacer must be a RedisPacer or None, got {pacer!r}")
         self._shared = pacer
-        self._client = client.with_options(max_retries=0)
+        self._fleet_name = _fleet_name(client) if pacer is not None else ""
+        from .resources._messages import AsyncMessages
+
+        # Retries are the runner's own (paced, counted), never the client's.
+        self._messages = AsyncMessages(client.with_options(max_retries=0))
         self.concurrency = concurrency
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
@@ -232,12 +237,11 @@ class Runner:
     def _get_pacer(self) -> Pacer:
         if self._pacer is None:
             if self._shared is not None:
-                client = self._client
                 self._pacer = self._shared._pacer(
                     self.concurrency,
                     max_wait=self.max_retry_wait,
                     limits=self._limits,
-                    credential=f"{client.api_key or client.auth_token or ''}@{client.base_url}",
+                    default_name=self._fleet_name,
                 )
             else:
                 self._pacer = Pacer(
@@ -275,7 +279,7 @@ class Runner:
         return MapRun(self, requests, ordered, fail_fast, total, on_progress, progress_interval)
 
     async def _send(self, params: Mapping[str, Any]) -> tuple[Message, RateLimitInfo]:
-        raw = await self._client.messages.with_raw_response.create(**params)
+        raw = await self._messages.with_raw_response.create(**params)
         message: Message = await raw.parse()
         return message, raw.rate_limits
 
@@ -291,6 +295,18 @@ class Runner:
             + (usage.cache_creation_input_tokens or 0)
             + (usage.cache_read_input_tokens or 0)
         )
+
+
+def _fleet_name(client: object) -> str:
+    """The Redis key prefix of the processes sharing `client`'s credential and API: a
+    hash, so neither the key nor a frame holding it in a local shows up anywhere."""
+    return (
+        "anyio-claude:"
+        + hashlib.sha256(
+            f"{getattr(client, 'api_key', None) or getattr(client, 'auth_token', None) or ''}"
+            f"@{getattr(client, 'base_url', '')}".encode()
+        ).hexdigest()[:16]
+    )
 
 
 def _split(item: object) -> tuple[str | None, Mapping[str, Any]]:
@@ -513,7 +529,7 @@ class MapRun:
                 raise ValueError("stream: map sends non-streaming requests; leave stream out")
             size, estimate = runner._estimate(params)
             if runner.count_tokens:
-                counted = await runner._client.messages.count_tokens(
+                counted = await runner._messages.count_tokens(
                     **{k: params[k] for k in _COUNT_KEYS if k in params}
                 )
                 estimate = counted.input_tokens

@@ -14,7 +14,6 @@ followed every reply's headers all along.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from collections.abc import Callable
@@ -228,11 +227,9 @@ class RedisPacer:
         *,
         max_wait: float,
         limits: dict[str, int | None],
-        credential: str,
+        default_name: str,
     ) -> SharedPacer:
-        name = self.name
-        if name is None:
-            name = "anyio-claude:" + hashlib.sha256(credential.encode()).hexdigest()[:16]
+        name = self.name or default_name
         return SharedPacer(self._url, name, concurrency, max_wait=max_wait, limits=limits)
 
 

@@ -25,8 +25,8 @@ from ._errors import (
     make_status_error,
     status_for_error_type,
 )
-from ._http import DeadlineReached
-from ._response import HTTPResponse, http_response_of
+from ._http import DeadlineReached, HTTPResponse
+from ._response import http_response_of
 from .sse import SSEDecoder
 from .streaming import MessageAccumulator, MessageStreamState, decode_event
 from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
@@ -34,7 +34,8 @@ from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._client import AsyncClaude, _Call
+    from ._request import Call
+    from ._requester import Requester
     from ._transport import Response
     from .streaming import StreamEvent as ParsedEvent
     from .types import MessageStreamEvent
@@ -475,8 +476,8 @@ class AsyncMessageStreamManager(Generic[_E]):
 
 
 async def open_stream(
-    client: AsyncClaude,
-    call: _Call,
+    requester: Requester,
+    call: Call,
     factory: Callable[[Response, int], _S],
     *,
     deadline: float | None,
@@ -489,29 +490,20 @@ async def open_stream(
     not an event stream raises `APIResponseValidationError` naming its status, content
     type and request id.
     """
-    from ._client import retryable, sleep_before_retry
-    from ._retry import retry_delay
 
-    used = 0
-    while True:
-        response, used, _ = await client._send(
-            call, deadline=deadline, head_timeout=call.timeout.stream_idle, retries_taken=used
-        )
+    async def first_event(response: Response, retries_taken: int) -> _S:
         await _expect_event_stream(response)
-        stream = factory(response, used)
+        stream = factory(response, retries_taken)
         try:
             await stream._prime()
-        except APIConnectionError as exc:
-            await stream.close()
-            if used >= call.max_retries or not retryable(exc, response.headers):
-                raise
-            await sleep_before_retry(retry_delay(used, None), deadline, exc)
-            used += 1
         except BaseException:
             await stream.close()
             raise
-        else:
-            return stream
+        return stream
+
+    return await requester._send(
+        call, first_event, deadline=deadline, head_timeout=call.timeout.stream_idle
+    )
 
 
 async def _expect_event_stream(response: Response) -> None:

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec,
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._client import NOT_GIVEN, AsyncClaude, NotGiven, _secret
+from ._client import AsyncClaude, _secret
 from ._errors import ClaudeError
+from ._http import HTTPResponse
 from ._model_warnings import collect_model_warnings, emit
-from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, HTTPResponse, _ResponseInfo
+from ._request import NOT_GIVEN, NotGiven
+from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import (
     AsyncBatches,
@@ -44,15 +46,16 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self, Unpack
 
+    from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider
     from ._http import Timeout
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
     from .resources import (
         AsyncMessages,
+        AsyncMessageStreamResponseManager,
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
-        MessageStreamResponseManager,
-        StreamingResponseManager,
+        AsyncStreamingResponseManager,
     )
     from .resources._args import (
         CountTokensArgs,
@@ -78,6 +81,7 @@ __all__ = (
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamResponseManager",
     "MessageStreamingResponse",
     "Messages",
     "MessagesWithRawResponse",
@@ -89,6 +93,7 @@ __all__ = (
     "ParsedMessageStreamManager",
     "Stream",
     "StreamingResponse",
+    "StreamingResponseManager",
     "SyncPage",
 )
 
@@ -225,7 +230,7 @@ async def _call_async_method(method: Any, args: Any, kwargs: Any, warned: Any) -
     return await call
 
 
-def _run(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _await_in_loop(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call an async resource method in the loop thread and wait for its result; its
     warnings are raised here, in the caller's thread."""
     warned: list[tuple[str, type[Warning]]] = []
@@ -250,7 +255,7 @@ def _blocking(portal: _Portal, value: Any) -> Any:
 
 def _raw(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call an async `with_raw_response` method and wrap its reply for blocking use."""
-    response: AsyncAPIResponse[Any] = _run(portal, method, *args, **kwargs)
+    response: AsyncAPIResponse[Any] = _await_in_loop(portal, method, *args, **kwargs)
     return APIResponse(portal, response)
 
 
@@ -273,11 +278,16 @@ class _Twin(Generic[_A]):
 class _TwinMethod(Generic[_S, _P, _R]):
     """A blocking twin's method: the async method of the same name on the twin's async
     resource or view, called through the portal. Looked up on the class, it is itself,
-    so tests can check which plain method it derives from (`method`)."""
+    so tests can check which plain method it derives from (`method`). Its docstring is
+    the async method's, under a line saying what the blocking call returns instead."""
+
+    _returns = "what awaiting it gives"
 
     def __init__(self, method: Callable[Concatenate[_S, _P], Any]) -> None:
         self.method = method
-        self.__doc__ = method.__doc__
+        self.__doc__ = (
+            f"Blocking `{method.__qualname__}`: returns {self._returns}.\n\n{method.__doc__}"
+        )
         self.__name__ = method.__name__
 
     @overload
@@ -290,30 +300,34 @@ class _TwinMethod(Generic[_S, _P, _R]):
         portal, target = twin._portal, getattr(twin._async, self.__name__)
 
         def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            result: _R = self._call(portal, target, args, kwargs)
+            result: _R = self._invoke(portal, target, args, kwargs)
             return result
 
         call.__name__ = self.__name__
         call.__doc__ = self.__doc__
         return call
 
-    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    def _invoke(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         """The plain call: its result, live results (pages...) as their blocking twins."""
-        return _blocking(portal, _run(portal, target, *args, **kwargs))
+        return _blocking(portal, _await_in_loop(portal, target, *args, **kwargs))
 
 
 class _RawTwinMethod(_TwinMethod[_S, _P, _R]):
     """A method of a `with_raw_response` twin: an `APIResponse`."""
 
-    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    _returns = "an `APIResponse` (the body read)"
+
+    def _invoke(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         return _raw(portal, target, *args, **kwargs)
 
 
 class _StreamingTwinMethod(_TwinMethod[_S, _P, _R]):
-    """A method of a `with_streaming_response` twin: a `StreamingResponse` to enter."""
+    """A method of a `with_streaming_response` twin: a `StreamingResponseManager` to enter."""
 
-    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-        return StreamingResponse(portal, target(*args, **kwargs))
+    _returns = "a `StreamingResponseManager`: `with` it for an unread `APIResponse`"
+
+    def _invoke(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        return StreamingResponseManager(portal, target(*args, **kwargs))
 
 
 def blocking(method: Callable[Concatenate[_S, _P], Awaitable[_R]]) -> _TwinMethod[_S, _P, _R]:
@@ -359,14 +373,14 @@ def blocking_raw_results(
 
 def blocking_streaming(
     method: Callable[Concatenate[_S, _P], Awaitable[_R]],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[_R]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[_R]]:
     """The blocking `with_streaming_response` twin of `method`."""
     return _StreamingTwinMethod(method)
 
 
 def blocking_streaming_pages(
     method: Callable[Concatenate[_S, _P], AsyncPaginator[T]],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[SyncPage[T]]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[SyncPage[T]]]:
     """The blocking `with_streaming_response` twin of a `list` method: `parse()` is a
     `SyncPage`."""
     return _StreamingTwinMethod(method)
@@ -374,7 +388,7 @@ def blocking_streaming_pages(
 
 def blocking_streaming_results(
     method: Callable[Concatenate[_S, _P], BatchResultsCall],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[BatchResults]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[BatchResults]]:
     """The blocking `with_streaming_response` twin of `batches.results`: `parse()` reads
     them, as `BatchResults`."""
     return _StreamingTwinMethod(method)
@@ -395,6 +409,9 @@ class Claude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        credentials: AccessTokenProvider | AsyncAccessTokenProvider | None = None,
+        config: Mapping[str, Any] | None = None,
+        profile: str | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = 2,
@@ -412,6 +429,9 @@ class Claude:
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
+            credentials=credentials,
+            config=config,
+            profile=profile,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -895,12 +915,12 @@ class MessageStreamResponse(APIResponse[MessageStream]):
         return self._stream.get_final_text()
 
 
-class StreamingResponse(Generic[T]):
+class StreamingResponseManager(Generic[T]):
     """What `with_streaming_response` calls return: use `with ... as response`."""
 
     __slots__ = ("_manager", "_portal")
 
-    def __init__(self, portal: _Portal, manager: StreamingResponseManager[Any]) -> None:
+    def __init__(self, portal: _Portal, manager: AsyncStreamingResponseManager[Any]) -> None:
         self._portal = portal
         self._manager = manager
 
@@ -916,18 +936,23 @@ class StreamingResponse(Generic[T]):
         self._portal.call(self._manager.__aexit__, exc_type, exc, tb)
 
 
-class MessageStreamingResponse(StreamingResponse[MessageStream]):
+class MessageStreamResponseManager(StreamingResponseManager[MessageStream]):
     """What `Claude.messages.with_streaming_response.stream(...)` returns: `with` it for a
     `MessageStreamResponse`."""
 
     __slots__ = ()
 
-    def __init__(self, portal: _Portal, manager: MessageStreamResponseManager) -> None:
+    def __init__(self, portal: _Portal, manager: AsyncMessageStreamResponseManager) -> None:
         super().__init__(portal, manager)
 
     def __enter__(self) -> MessageStreamResponse:
         response = self._portal.call(self._manager.__aenter__)
         return MessageStreamResponse(self._portal, response)
+
+
+# The names these twins had before they took their async twins' names; kept for a release.
+StreamingResponse = StreamingResponseManager
+MessageStreamingResponse = MessageStreamResponseManager
 
 
 class ClaudeWithRawResponse:
@@ -1023,7 +1048,7 @@ class Messages:
     def create(self, *, stream: bool, **args: Unpack[MessageArgs]) -> Message | Stream: ...
     def create(self, **args: Any) -> Any:
         """`AsyncMessages.create`, blocking: the `Message`, or with `stream=True` a `Stream`."""
-        return _blocking(self._portal, _run(self._portal, self._async.create, **args))
+        return _blocking(self._portal, _await_in_loop(self._portal, self._async.create, **args))
 
     @overload
     def parse(
@@ -1035,7 +1060,7 @@ class Messages:
     ) -> ParsedMessage[None]: ...
     def parse(self, *, output_format: Any = None, **args: Any) -> Any:
         """`AsyncMessages.parse`, blocking: the `ParsedMessage`."""
-        return _run(self._portal, self._async.parse, output_format=output_format, **args)
+        return _await_in_loop(self._portal, self._async.parse, output_format=output_format, **args)
 
     @overload
     def stream(
@@ -1057,7 +1082,7 @@ class Messages:
         self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
     ) -> MessageTokensCount:
         """Count the input tokens of a conversation."""
-        count: MessageTokensCount = _run(
+        count: MessageTokensCount = _await_in_loop(
             self._portal, self._async.count_tokens, output_format=output_format, **args
         )
         return count
@@ -1099,10 +1124,12 @@ class MessagesWithRawResponse:
         result: APIResponse[MessageStream] = _raw(self._portal, self._async.stream, **args)
         return result
 
-    def count_tokens(self, **args: Unpack[CountTokensArgs]) -> APIResponse[MessageTokensCount]:
+    def count_tokens(
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
+    ) -> APIResponse[MessageTokensCount]:
         """`messages.count_tokens`, returning an `APIResponse`."""
         result: APIResponse[MessageTokensCount] = _raw(
-            self._portal, self._async.count_tokens, **args
+            self._portal, self._async.count_tokens, output_format=output_format, **args
         )
         return result
 
@@ -1124,29 +1151,31 @@ class MessagesWithStreamingResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Message]: ...
+    ) -> StreamingResponseManager[Message]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Stream]: ...
+    ) -> StreamingResponseManager[Stream]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Message] | StreamingResponse[Stream]: ...
+    ) -> StreamingResponseManager[Message] | StreamingResponseManager[Stream]: ...
     def create(self, **args: Any) -> Any:
         """`messages.create` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.create(**args))
+        return StreamingResponseManager(self._portal, self._async.create(**args))
 
-    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamingResponse:
+    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamResponseManager:
         """`messages.stream` as `with ... as response:`: `response.text_stream`, `for event
         in response`, or `response.parse()` for the `MessageStream`."""
-        return MessageStreamingResponse(self._portal, self._async.stream(**args))
+        return MessageStreamResponseManager(self._portal, self._async.stream(**args))
 
     def count_tokens(
-        self, **args: Unpack[CountTokensArgs]
-    ) -> StreamingResponse[MessageTokensCount]:
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
+    ) -> StreamingResponseManager[MessageTokensCount]:
         """`messages.count_tokens` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.count_tokens(**args))
+        return StreamingResponseManager(
+            self._portal, self._async.count_tokens(output_format=output_format, **args)
+        )
 
 
 # -------------------------------------------------------------------------- batches

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 import anyio
-import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, _Call
-from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
+from .._errors import APIResponseValidationError, ClaudeError, ProtocolError
 from .._http import Timeout
+from .._request import NOT_GIVEN, Call, NotGiven, deadline_scope
 from ..types import (
     DeletedMessageBatch,
     MessageBatch,
@@ -20,9 +19,9 @@ from ..types import (
     decode_batch_result_line,
 )
 from ..types._decode import LenientDecoder
-from ._beta import beta_headers
+from ._checks import beta_headers, option_headers
 from ._closing import ClosingCall
-from ._messages import _Op, option_headers
+from ._ops import Op
 from ._pagination import AsyncPaginator, id_cursor, list_op
 from ._views import Resource, View, raw, streaming
 
@@ -48,13 +47,6 @@ __all__ = (
 
 _batch_decoder = LenientDecoder(MessageBatch)
 _deleted_decoder = LenientDecoder(DeletedMessageBatch)
-
-
-class _BatchesPage(msgspec.Struct):
-    data: list[MessageBatch]
-    has_more: bool = False
-    first_id: str | None = None
-    last_id: str | None = None
 
 
 class AsyncBatchResults:
@@ -85,16 +77,12 @@ class AsyncBatchResults:
             if self._closed:
                 raise StopAsyncIteration
             try:
-                if self._deadline is None:
+                with deadline_scope(
+                    self._deadline,
+                    "the request's overall timeout expired while reading batch results",
+                    request_id=self._response.headers.get("request-id"),
+                ):
                     chunk = await self._chunks.__anext__()
-                else:
-                    with anyio.CancelScope(deadline=self._deadline) as scope:
-                        chunk = await self._chunks.__anext__()
-                    if scope.cancelled_caught:
-                        raise APITimeoutError(
-                            "the request's overall timeout expired while reading batch results",
-                            request_id=self._response.headers.get("request-id"),
-                        )
             except StopAsyncIteration:
                 await self.close()
                 if self._pending.strip():
@@ -168,7 +156,7 @@ class AsyncBatches(Resource):
         """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
         return AsyncBatchesWithStreamingResponse(self._in("streaming"))
 
-    def _run(
+    def _operation(
         self,
         method: str,
         path: str,
@@ -190,7 +178,7 @@ class AsyncBatches(Resource):
             extra_body=extra_body,
             timeout=timeout,
         )
-        return _Op(self._client, call, decode=decode).run(self._mode)
+        return Op(self._client, call, decode=decode).run(self._mode)
 
     def create(
         self,
@@ -208,7 +196,7 @@ class AsyncBatches(Resource):
         `user_profile_id` goes out as the `anthropic-user-profile-id` header. Raises
         `BadRequestError` for invalid requests (e.g. a bad `custom_id`).
         """
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "POST",
             "/v1/messages/batches",
             _batch_decoder.decode,
@@ -226,7 +214,7 @@ class AsyncBatches(Resource):
     ) -> Coroutine[Any, Any, MessageBatch]:
         """Get a batch's current state; `await` it for a `MessageBatch`."""
         path = _batch_path(message_batch_id)
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "GET", path, _batch_decoder.decode, **options
         )
         return result
@@ -248,7 +236,7 @@ class AsyncBatches(Resource):
             self._client,
             self._mode,
             "/v1/messages/batches",
-            _BatchesPage,
+            MessageBatch,
             {"after_id": after_id, "before_id": before_id, "limit": limit},
             id_cursor,
             extra_headers=option_headers(extra_headers, workspace_id=workspace_id),
@@ -263,7 +251,7 @@ class AsyncBatches(Resource):
     ) -> Coroutine[Any, Any, MessageBatch]:
         """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
         path = _batch_path(message_batch_id, "/cancel")
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "POST", path, _batch_decoder.decode, **options
         )
         return result
@@ -276,7 +264,7 @@ class AsyncBatches(Resource):
         Raises `BadRequestError` while the batch is still processing.
         """
         path = _batch_path(message_batch_id)
-        result: Coroutine[Any, Any, DeletedMessageBatch] = self._run(
+        result: Coroutine[Any, Any, DeletedMessageBatch] = self._operation(
             "DELETE", path, _deleted_decoder.decode, **options
         )
         return result
@@ -303,9 +291,9 @@ class AsyncBatches(Resource):
         _batch_path(message_batch_id)  # checks the id before any I/O
         client = self._client
 
-        async def prepare() -> _Call:
+        async def prepare() -> Call:
             path = _batch_path(message_batch_id)
-            batch: MessageBatch = await self._in("plain")._run(
+            batch: MessageBatch = await self._in("plain")._operation(
                 "GET", path, _batch_decoder.decode, extra_headers=headers, timeout=timeout
             )
             if batch.results_url is None:
@@ -326,8 +314,8 @@ class AsyncBatches(Resource):
                 timeout=timeout,
             )
 
-        def op() -> _Op:
-            return _Op(client, None, body_factory=AsyncBatchResults, prepare=prepare)
+        def op() -> Op:
+            return Op(client, None, body_factory=AsyncBatchResults, prepare=prepare)
 
         if self._mode == "plain":
             return BatchResultsCall(lambda: op().run("plain"))
@@ -363,7 +351,7 @@ class AsyncBatches(Resource):
         interval = poll_interval
         with anyio.fail_after(timeout):
             while True:
-                batch: MessageBatch = await self._in("plain")._run(
+                batch: MessageBatch = await self._in("plain")._operation(
                     "GET", path, _batch_decoder.decode, workspace_id=workspace_id
                 )
                 if on_poll is not None:
