@@ -6,7 +6,15 @@ import anyio
 import pytest
 
 from anyio_claude import RateLimitInfo
-from anyio_claude._pacing import FLEET_HEADROOM, FLEET_RAMP, START_SHARE, Bucket, Cost, Pacer
+from anyio_claude._pacing import (
+    FLEET_EVEN,
+    FLEET_HEADROOM,
+    FLEET_RAMP,
+    START_SHARE,
+    Bucket,
+    Cost,
+    Pacer,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -203,9 +211,12 @@ def fleet_bucket(own_per_second: float, others_per_second: float, seconds: float
 
 def test_headers_moving_faster_than_our_use_show_the_rest_of_the_fleet() -> None:
     # Three others at our rate, the fleet at the limit: we take our part of it, with the
-    # margin the fleet leaves unused.
+    # margin the fleet leaves unused (larger for larger parts).
     bucket = fleet_bucket(15, 45, 5.0)
-    assert bucket.share == pytest.approx(FLEET_HEADROOM / 4, rel=0.1)
+    assert bucket.fleet
+    assert bucket.share == pytest.approx(FLEET_HEADROOM / 4 * (1 - FLEET_EVEN / 4), rel=0.05)
+    # A larger part keeps less of itself.
+    assert fleet_bucket(30, 30, 5.0).share < 2 * bucket.share
     # Others far below the limit: we claim some of what is left, up to the whole.
     assert fleet_bucket(15, 5, 5.0).share > 0.5
     # Nobody else: the whole limit.
