@@ -237,8 +237,10 @@ def _client(args: argparse.Namespace) -> Any:
 def _shared_pacer(url: str | None) -> Any:
     if url is None:
         return None
+    from ._secret import SecretStr
     from ._shared_pacer import RedisPacer
 
+    url = SecretStr(url)  # it may hold a password; tracebacks may show locals
     try:
         return RedisPacer(url)
     except ValueError as exc:

@@ -25,7 +25,7 @@ import anyio.abc
 
 from ._pacing import _KINDS, Cost, Pacer
 from ._ratelimits import RateLimitInfo
-from ._secret import redact_url
+from ._secret import SecretStr, redact_url
 
 __all__ = ("RedisError", "RedisPacer", "SharedPacer")
 
@@ -212,6 +212,8 @@ class RedisPacer:
     """
 
     def __init__(self, url: str, *, name: str | None = None) -> None:
+        # Wrapped first thing: the URL may hold a password, and tracebacks may show locals.
+        url = SecretStr(url) if isinstance(url, str) else url
         if not isinstance(url, str) or urlsplit(url).scheme != "redis":
             shown = redact_url(url) if isinstance(url, str) else type(url).__name__
             raise ValueError(f"pacer: a Redis URL must start with redis://, got {shown!r}")
@@ -219,7 +221,9 @@ class RedisPacer:
         self.name = name
 
     def __repr__(self) -> str:
-        return f"RedisPacer({redact_url(self._url)!r}, name={self.name!r})"
+        # Also called on a half-made one, by tracebacks that show locals.
+        url = redact_url(getattr(self, "_url", ""))
+        return f"RedisPacer({url!r}, name={getattr(self, 'name', None)!r})"
 
     def _pacer(
         self,
