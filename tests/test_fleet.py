@@ -168,7 +168,9 @@ def test_a_bad_redis_url_is_refused_before_any_request() -> None:
     with pytest.raises(ValueError) as info:
         RedisPacer("http://user:hunter2@host:6379")
     shown = traceback.TracebackException.from_exception(info.value, capture_locals=True)
-    assert "hunter2" not in "".join(shown.format())
+    ours = [f for f in shown.stack if "/tests/" not in f.filename]
+    assert ours and all("hunter2" not in repr(f.locals) for f in ours)
+    assert "hunter2" not in str(info.value)
     assert "hunter2" not in repr(RedisPacer("redis://user:hunter2@host:6379/0"))
     command = [sys.executable, "-m", "anyio_claude", "batch", "run", __file__]
     done = subprocess.run(
