@@ -221,15 +221,17 @@ def test_the_summary_counts_tokens_errors_and_rates_exactly() -> None:
         RequestRecord(index=1, scheduled=0.0, sent=0.0, end=1.0, content=[0.5]),
         RequestRecord(index=2, scheduled=0.0, sent=0.0, error="APIConnectionError"),
         RequestRecord(index=3, scheduled=0.0, sent=0.0, error="OverloadedError"),
+        RequestRecord(index=4, scheduled=0.0, sent=0.0, error="OverloadedError"),
     ]
     records[0].output_tokens, records[0].input_tokens = 3, 4
     records[1].output_tokens = None
-    records[3].status = 529
+    records[3].status = records[4].status = 529
     summary = summarise(records)
     assert (summary["input_tokens"], summary["output_tokens"]) == (4, 3)
     assert summary["duration_s"] == 2.0
     assert summary["request_throughput"] == 1.0 and summary["output_token_throughput"] == 1.5
-    assert summary["errors"]["by_status"] == {"none": 1, "529": 1}
+    assert summary["errors"]["by_status"] == {"none": 1, "529": 2}
+    assert summary["errors"]["by_class"] == {"APIConnectionError": 1, "OverloadedError": 2}
     assert summarise([])["goodput"]["fraction"] is None
     assert summarise([])["duration_s"] == 0.0
     # Sent and ended within a duration under one second: rates are still given.
