@@ -221,3 +221,33 @@ def test_headers_moving_faster_than_our_use_show_the_rest_of_the_fleet() -> None
     assert fleet_bucket(15, 5, 5.0).share > 0.5
     # Nobody else: the whole limit.
     assert fleet_bucket(60, 0, 5.0).share == 1.0
+
+
+def test_a_share_scales_the_refill_the_wait_the_burst_and_the_level() -> None:
+    bucket = Bucket(600, share=0.25)  # the server refills 10 a second; ours is 2.5
+    assert bucket.level == 150
+    bucket.observe(600, 0, 0.0, 0.0)
+    assert bucket.level == 0
+    assert bucket.wait(1, 0.0) == pytest.approx(0.4)
+    bucket.take(1, 0.0)
+    assert bucket.wait(1, 0.0) == pytest.approx(0.8)
+    bucket.refill(0.8)
+    assert bucket.level == pytest.approx(1.0)
+    # In a fleet it holds at most half a second of its share.
+    bucket.fleet = True
+    bucket.refill(100.0)
+    assert bucket.level == pytest.approx(10 * 0.25 * 0.5)
+    # What it holds grows and shrinks with its share; a debt stays a debt.
+    bucket.set_share(0.5)
+    assert (bucket.share, bucket.level) == (0.5, pytest.approx(2.5))
+    bucket.set_share(2.0)
+    assert (bucket.share, bucket.level) == (1.0, pytest.approx(5.0))
+    bucket.level = -1.0
+    bucket.set_share(0.5)
+    assert bucket.level == -1.0
+    # A new limit moves the level by our share of the difference.
+    other = Bucket(share=0.5)
+    other.observe(1, None, 0.0, 0.0)
+    assert (other.capacity, other.level) == (1.0, 0.5)
+    other.observe(601, None, 0.0, 0.0)
+    assert (other.capacity, other.level) == (601.0, pytest.approx(300.5))
