@@ -72,12 +72,6 @@ from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
 from ._streams import AsyncTextStream as AsyncTextStream
-from .resources import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
-from .resources import AsyncFileDownload as AsyncFileDownload
-from .resources import AsyncPage as AsyncPage
-from .resources import AsyncPaginator as AsyncPaginator
-from .resources._batches import AsyncBatchResults as AsyncBatchResults
-from .resources._files import file_from_path as file_from_path
 from .types._base import BaseStruct as BaseModel
 
 if TYPE_CHECKING:
@@ -148,6 +142,12 @@ if TYPE_CHECKING:
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
     from ._tools import beta_async_tool as beta_async_tool
     from ._tools import beta_tool as beta_tool
+    from .resources import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
+    from .resources import AsyncFileDownload as AsyncFileDownload
+    from .resources import AsyncPage as AsyncPage
+    from .resources import AsyncPaginator as AsyncPaginator
+    from .resources._batches import AsyncBatchResults as AsyncBatchResults
+    from .resources._files import file_from_path as file_from_path
 
     Anthropic = Claude
 else:
@@ -157,6 +157,13 @@ else:
     # official SDK's error-code classes (~1 ms), which only an error reply needs.
     # (`benchmarks/import_time.py` re-measures what import costs.)
     _LAZY = {
+        # The resources load with the first request (`client.messages`, ...), not here.
+        "AsyncBinaryAPIResponse": ".resources",
+        "AsyncFileDownload": ".resources",
+        "AsyncPage": ".resources",
+        "AsyncPaginator": ".resources",
+        "AsyncBatchResults": ".resources._batches",
+        "file_from_path": ".resources._files",
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
         "beta_tool": "._tools",
         "beta_async_tool": "._tools",
