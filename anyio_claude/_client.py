@@ -7,7 +7,7 @@ import time
 import warnings
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from urllib.parse import urlencode, urlsplit
 
 import anyio
@@ -38,6 +38,12 @@ if TYPE_CHECKING:
     import logging
     import ssl
 
+    from ._tracing import (
+        CallTrace,
+        OpenTelemetryClientOption,
+        OpenTelemetryOptions,
+        ResolvedOpenTelemetryOptions,
+    )
     from ._transport import AsyncTransport, Response
     from .resources import (
         AsyncBeta,
@@ -142,7 +148,7 @@ def _configure_logging() -> None:
 class _Call:
     """One logical API call: what to send and how (timeouts, retries, streaming)."""
 
-    __slots__ = ("body", "extra_headers", "max_retries", "method", "target", "timeout")
+    __slots__ = ("body", "extra_headers", "max_retries", "method", "target", "timeout", "trace")
 
     def __init__(
         self,
@@ -160,6 +166,8 @@ class _Call:
         self.extra_headers = extra_headers
         self.timeout = timeout
         self.max_retries = max_retries
+        # Its span and measurements, when the client reports to OpenTelemetry.
+        self.trace: CallTrace | None = None
 
 
 def _env_headers() -> dict[str, str]:
@@ -182,7 +190,9 @@ class AsyncClaude:
     reported when the first request is made, as a `ClaudeError`. `proxy` is an
     `http://` or `https://` proxy URL; without one, `HTTPS_PROXY` / `HTTP_PROXY` /
     `ALL_PROXY` and `NO_PROXY` are honoured unless `trust_env=False`. A proxy URL that
-    is not http(s) raises `ValueError` here, before any I/O.
+    is not http(s) raises `ValueError` here, before any I/O. `open_telemetry` configures
+    the OpenTelemetry spans and metrics of every call (see docs/observability.md): on by
+    default once the application registers a provider, `False` turns spans off.
 
     Bad configuration raises before any request: `ValueError`/`TypeError` naming the
     argument, `ClaudeError` for an unusable `base_url`. Credentials are stripped of
@@ -212,6 +222,7 @@ class AsyncClaude:
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -252,6 +263,11 @@ class AsyncClaude:
         self._owns_transport = _transport is None
         self._closed = False
         self._base_headers = self._build_base_headers()
+        from ._tracing import Telemetry, resolve
+
+        self._telemetry = Telemetry(
+            resolve(open_telemetry), self._origin, _USER_AGENT.partition("/")[2]
+        )
         self._messages: AsyncMessages | None = None
         self._models: AsyncModels | None = None
         self._beta: AsyncBeta | None = None
@@ -294,6 +310,14 @@ class AsyncClaude:
         return dict(self._default_query)
 
     @property
+    def open_telemetry(self) -> ResolvedOpenTelemetryOptions:
+        """The `open_telemetry` option with every default filled in (a copy): spread it
+        into a copy's option to change one field."""
+        options = self._telemetry.options
+        copy: Any = {**options, "traces": {**options["traces"]}, "metrics": {**options["metrics"]}}
+        return copy  # type: ignore[no-any-return]
+
+    @property
     def auth_token(self) -> str | None:
         """The bearer token in use (never shown in `repr`)."""
         return self._auth_token
@@ -325,6 +349,7 @@ class AsyncClaude:
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
     ) -> AsyncClaude:
         """A copy with some settings changed; every constructor option can be given.
 
@@ -334,7 +359,9 @@ class AsyncClaude:
         (key, token, timeout, retries, headers, query, version) shares this client's
         connection pool, and must not outlive it; one that changes `base_url`,
         `max_connections`, `verify`, `proxy` or `trust_env` gets a pool of its own, which
-        its `close()` closes. Raises what the constructor raises for bad values.
+        its `close()` closes. `open_telemetry`, given, replaces the whole option; not
+        given, the copy has this client's resolved one (the environment is not read
+        again). Raises what the constructor raises for bad values.
         """
         api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         if default_headers is not None:
@@ -377,6 +404,9 @@ class AsyncClaude:
             verify=verify if verify is not None else self._verify,
             proxy=proxy if proxy is not None else self._proxy_option,
             trust_env=trust_env if trust_env is not None else self._trust_env,
+            open_telemetry=cast("OpenTelemetryOptions", self.open_telemetry)
+            if open_telemetry is None
+            else open_telemetry,
             _transport=None if new_pool else self._get_transport(),
         )
         copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
@@ -529,7 +559,7 @@ class AsyncClaude:
         items = [item for key, value in params.items() for item in _query_items(key, value)]
         if items:
             target += b"?" + urlencode(items).encode()
-        return _Call(
+        call = _Call(
             method,
             target,
             content,
@@ -537,6 +567,10 @@ class AsyncClaude:
             timeout=_coerce_timeout(timeout, self.timeout),
             max_retries=self.max_retries,
         )
+        if self._telemetry.active:
+            headers = [*self._base_headers, *call.extra_headers]
+            call.trace = self._telemetry.prepare(method, path, list(query or ()), content, headers)
+        return call
 
     def _timeout_given(self, timeout: object) -> bool:
         return self._explicit_timeout or not isinstance(timeout, NotGiven)
@@ -551,6 +585,8 @@ class AsyncClaude:
         extra = call.extra_headers
         if retries_taken:
             extra = [*extra, (b"x-stainless-retry-count", b"%d" % retries_taken)]
+        if call.trace is not None:
+            extra = [*extra, *call.trace.attempt(self._origin, call.target)]
         if extra:
             replaced = {name for name, _ in extra}
             headers = [h for h in headers if h[0] not in replaced] + extra
@@ -566,6 +602,29 @@ class AsyncClaude:
         read_body: bool = False,
         head_timeout: float | None = None,
         retries_taken: int = 0,
+    ) -> tuple[Response, int, bytes | None]:
+        """`_attempts`, ending the call's span when it fails, or when it succeeds and
+        the body is the caller's (the span of a stream ends with the stream, the span of
+        a read body when it has been decoded)."""
+        trace = call.trace
+        if trace is None:
+            return await self._attempts(call, deadline, read_body, head_timeout, retries_taken)
+        try:
+            sent = await self._attempts(call, deadline, read_body, head_timeout, retries_taken)
+        except BaseException as exc:
+            trace.fail(exc)
+            raise
+        if not read_body and not trace.stream:
+            trace.done_head(sent[0].status, sent[0].headers)
+        return sent
+
+    async def _attempts(
+        self,
+        call: _Call,
+        deadline: float | None,
+        read_body: bool,
+        head_timeout: float | None,
+        retries_taken: int,
     ) -> tuple[Response, int, bytes | None]:
         """Send `call`, retrying as the retry rules say; return a 2xx response.
 
@@ -661,7 +720,7 @@ class AsyncClaude:
         content = body or b""
         content_type = response.headers.get("content-type")
         if not content or (content_type is not None and "json" not in content_type.lower()):
-            raise APIResponseValidationError(
+            error = APIResponseValidationError(
                 f"expected a JSON body, got HTTP {response.status} with content-type "
                 f"{content_type or '(none)'} and "
                 + (f"{len(content)} bytes" if content else "an empty body"),
@@ -669,6 +728,11 @@ class AsyncClaude:
                 request_id=response.headers.get("request-id"),
                 body=content[:500].decode("utf-8", "replace"),
             )
+            if call.trace is not None:
+                call.trace.fail(error)
+            raise error
+        if call.trace is not None:
+            call.trace.done_json(response.status, response.headers, content)
         http_response = http_response_of(response, content)
         if raw:
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ._client import AsyncClaude, _Call
+    from ._tracing import CallTrace
     from ._transport import Response
     from .streaming import StreamEvent as ParsedEvent
     from .types import MessageStreamEvent
@@ -59,6 +60,7 @@ class _StreamBase:
         "_done",
         "_idle",
         "_last_progress",
+        "_observer",
         "_pos",
         "_response",
         "http_response",
@@ -87,6 +89,8 @@ class _StreamBase:
         self._done = False
         self._closed = False
         self._bad_event: ProtocolError | None = None
+        # The call's span, when it reports to OpenTelemetry (`_tracing.CallTrace.watch`).
+        self._observer: CallTrace | None = None
 
     def _snapshot_or_none(self) -> Message | None:
         return self._acc.snapshot if self._acc.started else None
@@ -160,6 +164,8 @@ class _StreamBase:
                 self._last_progress = anyio.current_time()
             self._batch = batch
             self._pos = 0
+            if self._observer is not None:
+                self._observer.events(batch)
             return True
 
     def _read_deadline(self) -> float | None:
@@ -199,6 +205,8 @@ class _StreamBase:
         error.partial_message = self._snapshot_or_none()
         if cause is not None:
             error.__cause__ = cause
+        if self._observer is not None:
+            self._observer.failed(error)
         return error
 
     def _error_from_event(self, event: ErrorEvent) -> APIStatusError:
@@ -268,6 +276,8 @@ class _StreamBase:
             self._closed = True
             with anyio.CancelScope(shield=True):
                 await self._response.aclose()
+            if self._observer is not None:
+                self._observer.closed(self)
 
     async def __aenter__(self: _S) -> _S:
         return self
@@ -475,6 +485,26 @@ class AsyncMessageStreamManager(Generic[_E]):
 
 
 async def open_stream(
+    client: AsyncClaude,
+    call: _Call,
+    factory: Callable[[Response, int], _S],
+    *,
+    deadline: float | None,
+) -> _S:
+    """`_open_stream`, the call's span (if it has one) ending with the stream."""
+    trace = call.trace
+    if trace is None:
+        return await _open_stream(client, call, factory, deadline=deadline)
+    try:
+        stream = await _open_stream(client, call, factory, deadline=deadline)
+    except BaseException as exc:
+        trace.fail(exc)
+        raise
+    trace.watch(stream)
+    return stream
+
+
+async def _open_stream(
     client: AsyncClaude,
     call: _Call,
     factory: Callable[[Response, int], _S],

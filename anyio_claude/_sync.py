@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ._http import Timeout
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
+    from ._tracing import OpenTelemetryClientOption, ResolvedOpenTelemetryOptions
     from .resources import (
         AsyncMessages,
         AsyncMessagesWithRawResponse,
@@ -172,6 +173,12 @@ class _Portal:
         self._portal, self._thread, self._pid = started, thread, os.getpid()
 
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
+        if "opentelemetry.context" in sys.modules:
+            # The loop thread has contexts of its own: spans started there get the
+            # caller's current span as their parent, as in a blocking official client.
+            from ._tracing import in_caller_context
+
+            return self.get().call(in_caller_context(func), *args)
         return self.get().call(func, *args)
 
     def call_soon(self, func: Callable[[], Awaitable[None]]) -> None:
@@ -405,6 +412,7 @@ class Claude:
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
         backend: str = "asyncio",
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -422,6 +430,7 @@ class Claude:
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
         )
         self._async._warn_unclosed = False
         self._portal = _Portal(backend, self._async.close)
@@ -482,6 +491,11 @@ class Claude:
         return self._async.max_retries
 
     @property
+    def open_telemetry(self) -> ResolvedOpenTelemetryOptions:
+        """`AsyncClaude.open_telemetry`."""
+        return self._async.open_telemetry
+
+    @property
     def timeout(self) -> Timeout:
         """The default `Timeout` of every call."""
         return self._async.timeout
@@ -513,6 +527,7 @@ class Claude:
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
     ) -> Claude:
         """A copy with some settings changed, sharing the background thread; see
         `AsyncClaude.with_options` for the options and which copies share the pool.
@@ -538,6 +553,7 @@ class Claude:
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
         )
         copy._async._warn_unclosed = False
         copy._portal = self._portal

@@ -100,16 +100,10 @@ PENDING: dict[str, str] = {
             "Middleware",
             "MiddlewareCallable",
             "MiddlewareInput",
-            "OpenTelemetryClientOption",
-            "OpenTelemetryOptions",
-            "OpenTelemetryTraces",
-            "ResolvedOpenTelemetryOptions",
-            "ResolvedOpenTelemetryTraces",
         )
     },
     "client:middleware": "issue 19",
     "client:with_middleware": "issue 19",
-    "client:open_telemetry": "issue 19",
     # issue 20 (agents)
     "top:beta_tool": "issue 20",
     "top:beta_async_tool": "issue 20",
