@@ -80,6 +80,13 @@ from .types._base import BaseStruct as BaseModel
 
 if TYPE_CHECKING:
     from ._gen_errors import *  # noqa: F403 - its __all__ is _error_code_classes
+    from ._middleware import APIRequest as APIRequest
+    from ._middleware import AsyncCallNext as AsyncCallNext
+    from ._middleware import AsyncMiddlewareCallable as AsyncMiddlewareCallable
+    from ._middleware import CallNext as CallNext
+    from ._middleware import Middleware as Middleware
+    from ._middleware import MiddlewareCallable as MiddlewareCallable
+    from ._middleware import MiddlewareInput as MiddlewareInput
     from ._runner import MapResult as MapResult
     from ._runner import MapRun as MapRun
     from ._runner import Progress as Progress
@@ -149,6 +156,13 @@ else:
         "Progress": "._runner",
         "Runner": "._runner",
         "SpendLimitError": "._runner",
+        "APIRequest": "._middleware",
+        "AsyncCallNext": "._middleware",
+        "AsyncMiddlewareCallable": "._middleware",
+        "CallNext": "._middleware",
+        "Middleware": "._middleware",
+        "MiddlewareCallable": "._middleware",
+        "MiddlewareInput": "._middleware",
         "OpenTelemetryClientOption": "._tracing",
         "OpenTelemetryMetrics": "._tracing",
         "OpenTelemetryOptions": "._tracing",
@@ -220,9 +234,16 @@ AsyncAnthropic = AsyncClaude
 __version__ = "0.1.0"
 
 __all__ = (
+    "APIRequest",
+    "AsyncCallNext",
+    "AsyncMiddlewareCallable",
     "BaseModel",
+    "CallNext",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "Middleware",
+    "MiddlewareCallable",
+    "MiddlewareInput",
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",

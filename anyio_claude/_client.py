@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from urllib.parse import urlencode, urlsplit
@@ -14,11 +14,11 @@ import anyio
 
 from ._errors import (
     APIConnectionError,
-    APIError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     ClaudeError,
+    RetryableError,
     error_body,
     make_status_error,
 )
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     import logging
     import ssl
 
+    from ._middleware import MiddlewareInput
+    from ._response import AsyncAPIResponse
     from ._tracing import (
         CallTrace,
         OpenTelemetryClientOption,
@@ -148,7 +150,16 @@ def _configure_logging() -> None:
 class _Call:
     """One logical API call: what to send and how (timeouts, retries, streaming)."""
 
-    __slots__ = ("body", "extra_headers", "max_retries", "method", "target", "timeout", "trace")
+    __slots__ = (
+        "body",
+        "extra_headers",
+        "max_retries",
+        "method",
+        "parse_as",
+        "target",
+        "timeout",
+        "trace",
+    )
 
     def __init__(
         self,
@@ -168,6 +179,8 @@ class _Call:
         self.max_retries = max_retries
         # Its span and measurements, when the client reports to OpenTelemetry.
         self.trace: CallTrace | None = None
+        # What `parse()` of a response gives, for a middleware (set by the resource).
+        self.parse_as: Callable[[AsyncAPIResponse[Any]], Awaitable[Any]] | None = None
 
 
 def _env_headers() -> dict[str, str]:
@@ -193,6 +206,8 @@ class AsyncClaude:
     is not http(s) raises `ValueError` here, before any I/O. `open_telemetry` configures
     the OpenTelemetry spans and metrics of every call (see docs/observability.md): on by
     default once the application registers a provider, `False` turns spans off.
+    `middleware` (async callables or `Middleware` objects, outermost first) sees every
+    attempt's request and response; see docs/observability.md.
 
     Bad configuration raises before any request: `ValueError`/`TypeError` naming the
     argument, `ClaudeError` for an unusable `base_url`. Credentials are stripped of
@@ -223,6 +238,7 @@ class AsyncClaude:
         proxy: str | None = None,
         trust_env: bool = True,
         open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -268,6 +284,11 @@ class AsyncClaude:
         self._telemetry = Telemetry(
             resolve(open_telemetry), self._origin, _USER_AGENT.partition("/")[2]
         )
+        self._middleware: tuple[Any, ...] = ()
+        if middleware is not None:
+            from ._middleware import checked
+
+            self._middleware = checked(middleware, blocking=False)
         self._messages: AsyncMessages | None = None
         self._models: AsyncModels | None = None
         self._beta: AsyncBeta | None = None
@@ -350,6 +371,7 @@ class AsyncClaude:
         proxy: str | None = None,
         trust_env: bool | None = None,
         open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
     ) -> AsyncClaude:
         """A copy with some settings changed; every constructor option can be given.
 
@@ -359,7 +381,8 @@ class AsyncClaude:
         (key, token, timeout, retries, headers, query, version) shares this client's
         connection pool, and must not outlive it; one that changes `base_url`,
         `max_connections`, `verify`, `proxy` or `trust_env` gets a pool of its own, which
-        its `close()` closes. `open_telemetry`, given, replaces the whole option; not
+        its `close()` closes. `middleware`, given, replaces the client's middleware.
+        `open_telemetry`, given, replaces the whole option; not
         given, the copy has this client's resolved one (the environment is not read
         again). Raises what the constructor raises for bad values.
         """
@@ -407,6 +430,7 @@ class AsyncClaude:
             open_telemetry=cast("OpenTelemetryOptions", self.open_telemetry)
             if open_telemetry is None
             else open_telemetry,
+            middleware=self._middleware if middleware is None else middleware,
             _transport=None if new_pool else self._get_transport(),
         )
         copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
@@ -414,6 +438,16 @@ class AsyncClaude:
         return copy
 
     copy = with_options
+
+    @property
+    def middleware(self) -> tuple[MiddlewareInput, ...]:
+        """The client's middleware, outermost first."""
+        return self._middleware
+
+    def with_middleware(self, *middleware: MiddlewareInput) -> AsyncClaude:
+        """A copy (sharing the pool, as `with_options`) running `middleware` after this
+        client's own. Raises `TypeError` for an entry the async client cannot run."""
+        return self.with_options(middleware=[*self._middleware, *middleware])
 
     @property
     def with_raw_response(self) -> AsyncClaudeWithRawResponse:
@@ -643,6 +677,7 @@ class AsyncClaude:
         from ._retry import retry_delay, should_retry
 
         transport = self._get_transport()
+        error: ClaudeError
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
@@ -650,15 +685,26 @@ class AsyncClaude:
             head: Mapping[str, str] | None = None  # the response's headers, once they came
             try:
                 with _deadline_scope(deadline):
-                    response = await transport.send(
-                        request, timeout=call.timeout, head_timeout=head_timeout
-                    )
+                    if self._middleware:
+                        response, content = await self._through_middleware(
+                            call, request, retries_taken, head_timeout
+                        )
+                    else:
+                        response = await transport.send(
+                            request, timeout=call.timeout, head_timeout=head_timeout
+                        )
                     head = response.headers
-                    if read_body or response.status >= 300:
+                    if content is None and (read_body or response.status >= 300):
                         try:
                             content = await response.aread()
                         finally:
                             await response.aclose()
+            except RetryableError as exc:
+                # A middleware asked for another attempt.
+                if retries_taken >= call.max_retries:
+                    raise
+                delay = retry_delay(retries_taken, None)
+                error = exc
             except APIConnectionError as exc:
                 if exc.request is None:
                     exc.request = HTTPRequest.redacted(request, self._origin)
@@ -672,7 +718,7 @@ class AsyncClaude:
                     type(exc).__name__,
                     delay,
                 )
-                error: APIError = exc
+                error = exc
             else:
                 status = response.status
                 log = _logger()
@@ -706,6 +752,18 @@ class AsyncClaude:
             await sleep_before_retry(delay, deadline, error)
             retries_taken += 1
 
+    async def _through_middleware(
+        self, call: _Call, request: Request, retries_taken: int, head_timeout: float | None
+    ) -> tuple[Response, bytes | None]:
+        from ._middleware import run_chain
+
+        transport = self._get_transport()
+
+        async def send(sent: Request) -> Response:
+            return await transport.send(sent, timeout=call.timeout, head_timeout=head_timeout)
+
+        return await run_chain(self, call, request, retries_taken, send)
+
     def _status_error(self, response: Response, content: bytes) -> APIStatusError:
         return make_status_error(http_response_of(response, content), error_body(content))
 
@@ -714,9 +772,14 @@ class AsyncClaude:
         `AsyncAPIResponse`."""
         from ._response import AsyncAPIResponse, decode_body
 
-        response, retries, body = await self._send(
-            call, deadline=_deadline_for(call.timeout), read_body=True
-        )
+        try:
+            response, retries, body = await self._send(
+                call, deadline=_deadline_for(call.timeout), read_body=True
+            )
+        except ClaudeError as exc:
+            if self._middleware and type(exc).__name__ == "ShortCircuit":
+                return exc.value  # type: ignore[attr-defined] # a middleware's own result
+            raise
         content = body or b""
         content_type = response.headers.get("content-type")
         if not content or (content_type is not None and "json" not in content_type.lower()):
@@ -823,7 +886,7 @@ def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool
     return not getattr(error, "_final", False) and should_retry_failure(head)
 
 
-async def sleep_before_retry(delay: float, deadline: float | None, error: APIError) -> None:
+async def sleep_before_retry(delay: float, deadline: float | None, error: ClaudeError) -> None:
     """Wait `delay` seconds before the next attempt, or raise `error` at once when that
     wait, or the wait the server asked for, would end past `deadline`."""
     if deadline is not None:

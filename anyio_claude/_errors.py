@@ -3,7 +3,7 @@
     ClaudeError (alias AnthropicError)
     ├── CredentialsError               (never raised here: no credential providers)
     │   └── IdentityTokenFileError
-    ├── RetryableError                 (never raised here: no middleware)
+    ├── RetryableError                 raised by a middleware: retry the attempt
     ├── ProtocolError                  the peer broke the wire protocol (sans-I/O layers)
     │   ├── SSEProtocolError           bad SSE framing, or an event over the size cap
     │   └── EventProtocolError         an event that is not valid JSON / out of order
@@ -149,8 +149,8 @@ class IdentityTokenFileError(CredentialsError):
 
 
 class RetryableError(ClaudeError):
-    """The official SDK retries a request whose middleware raises this; this client has
-    no middleware and never raises or catches it."""
+    """Raise it from a middleware to have the client retry the attempt, while
+    `max_retries` allows (then it reaches the caller as is)."""
 
 
 class APIConnectionError(APIError):

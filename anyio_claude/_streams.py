@@ -491,16 +491,21 @@ async def open_stream(
     *,
     deadline: float | None,
 ) -> _S:
-    """`_open_stream`, the call's span (if it has one) ending with the stream."""
+    """`_open_stream`, the call's span (if it has one) ending with the stream; what a
+    middleware returned in place of a response is returned as is."""
     trace = call.trace
-    if trace is None:
+    if trace is None and not client._middleware:
         return await _open_stream(client, call, factory, deadline=deadline)
     try:
         stream = await _open_stream(client, call, factory, deadline=deadline)
     except BaseException as exc:
-        trace.fail(exc)
+        if trace is not None:
+            trace.fail(exc)
+        if type(exc).__name__ == "ShortCircuit":
+            return exc.value  # type: ignore[attr-defined,no-any-return] # a middleware's result
         raise
-    trace.watch(stream)
+    if trace is not None:
+        trace.watch(stream)
     return stream
 
 

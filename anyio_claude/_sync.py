@@ -13,7 +13,7 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec, TypeVar, overload
 
 import anyio
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
     from ._http import Timeout
+    from ._middleware import MiddlewareInput
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
     from ._tracing import OpenTelemetryClientOption, ResolvedOpenTelemetryOptions
@@ -413,10 +414,16 @@ class Claude:
         proxy: str | None = None,
         trust_env: bool = True,
         open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         backend: str = "asyncio",
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
         api_key, auth_token = _secret(api_key), _secret(auth_token)
+        self._middleware: tuple[Any, ...] = ()
+        if middleware is not None:
+            from ._middleware import checked
+
+            self._middleware = checked(middleware, blocking=True)
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
@@ -431,6 +438,7 @@ class Claude:
             proxy=proxy,
             trust_env=trust_env,
             open_telemetry=open_telemetry,
+            middleware=self._async_middleware(),
         )
         self._async._warn_unclosed = False
         self._portal = _Portal(backend, self._async.close)
@@ -496,6 +504,41 @@ class Claude:
         return self._async.open_telemetry
 
     @property
+    def middleware(self) -> tuple[MiddlewareInput, ...]:
+        """The client's middleware, outermost first."""
+        return self._middleware
+
+    def with_middleware(self, *middleware: MiddlewareInput) -> Claude:
+        """A copy running `middleware` after this client's own (sync functions or
+        `Middleware` objects with `handle`; `TypeError` otherwise)."""
+        return self.with_options(middleware=[*self._middleware, *middleware])
+
+    def _async_middleware(self) -> list[Any] | None:
+        """Each blocking middleware as one the async core runs: in a worker thread, its
+        `call_next` sending through the loop and giving an `APIResponse`."""
+        if not self._middleware:
+            return None
+        from ._middleware import Middleware
+
+        def adapt(entry: Any) -> Any:
+            handler = entry.handle if isinstance(entry, Middleware) else entry
+
+            async def handle(request: Any, call_next: Any) -> Any:
+                def call_next_blocking(next_request: Any) -> Any:
+                    answer = anyio.from_thread.run(call_next, next_request)
+                    # An inner middleware's own value passes through as it is.
+                    if isinstance(answer, AsyncAPIResponse):
+                        return APIResponse(self._portal, answer)
+                    return answer
+
+                result = await anyio.to_thread.run_sync(handler, request, call_next_blocking)
+                return result._response if isinstance(result, APIResponse) else result
+
+            return handle
+
+        return [adapt(entry) for entry in self._middleware]
+
+    @property
     def timeout(self) -> Timeout:
         """The default `Timeout` of every call."""
         return self._async.timeout
@@ -528,6 +571,7 @@ class Claude:
         proxy: str | None = None,
         trust_env: bool | None = None,
         open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
     ) -> Claude:
         """A copy with some settings changed, sharing the background thread; see
         `AsyncClaude.with_options` for the options and which copies share the pool.
@@ -538,6 +582,12 @@ class Claude:
         # Wrapped: this frame's locals show up in tracebacks that capture them.
         api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         copy = object.__new__(Claude)
+        copy._middleware = self._middleware
+        if middleware is not None:
+            from ._middleware import checked
+
+            copy._middleware = checked(middleware, blocking=True)
+        copy._portal = self._portal
         copy._async = self._async.with_options(
             api_key=api_key,
             auth_token=auth_token,
@@ -554,9 +604,10 @@ class Claude:
             proxy=proxy,
             trust_env=trust_env,
             open_telemetry=open_telemetry,
+            # [] (not None, which keeps the wrapped client's) when the copy has none.
+            middleware=None if middleware is None else (copy._async_middleware() or []),
         )
         copy._async._warn_unclosed = False
-        copy._portal = self._portal
         copy._owns_portal = False
         return copy
 

@@ -710,6 +710,9 @@ class CallTrace:
 
     def fail(self, error: BaseException) -> None:
         """The call failed with `error` (or was cancelled)."""
+        if type(error).__name__ == "ShortCircuit":
+            self._end(None, None, None, None)  # a middleware answered: the call succeeded
+            return
         response = getattr(error, "response", None)
         status = getattr(response, "status_code", None)
         headers = getattr(response, "headers", None)

@@ -53,7 +53,6 @@ DELIBERATE: dict[str, str] = {
     "client:delete": "generic HTTP verb",
     "client:request": "generic HTTP verb",
     "client:get_api_list": "generic HTTP verb",
-    "top:APIRequest": "the generic-request options object of those verbs",
     "top:RequestOptions": "the generic-request options object of those verbs",
     # Product APIs outside the Messages surface (admin, managed agents, skills, webhooks).
     "client:organization": "Admin API",
@@ -92,18 +91,10 @@ PENDING: dict[str, str] = {
     **{
         f"top:{name}": "issue 19"
         for name in (
-            "AsyncCallNext",
-            "AsyncMiddlewareCallable",
             "BetaFallbackState",
             "BetaRefusalFallbackMiddleware",
-            "CallNext",
-            "Middleware",
-            "MiddlewareCallable",
-            "MiddlewareInput",
         )
     },
-    "client:middleware": "issue 19",
-    "client:with_middleware": "issue 19",
     # issue 20 (agents)
     "top:beta_tool": "issue 20",
     "top:beta_async_tool": "issue 20",
