@@ -8,14 +8,9 @@ from typing import TYPE_CHECKING
 
 from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
 from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
-from ._client import NOT_GIVEN as NOT_GIVEN
 from ._client import AsyncClaude as AsyncClaude
 from ._client import AsyncClaudeWithRawResponse as AsyncClaudeWithRawResponse
 from ._client import AsyncClaudeWithStreamedResponse as AsyncClaudeWithStreamedResponse
-from ._client import NotGiven as NotGiven
-from ._client import Omit as Omit
-from ._client import not_given as not_given
-from ._client import omit as omit
 from ._errors import AnthropicError as AnthropicError
 from ._errors import APIConnectionError as APIConnectionError
 from ._errors import APIError as APIError
@@ -56,16 +51,21 @@ from ._errors import ValidationError as ValidationError
 from ._fanout import fan_out as fan_out
 from ._gen_error_names import __all__ as _error_code_classes
 from ._http import Headers as Headers
+from ._http import HTTPRequest as HTTPRequest
+from ._http import HTTPResponse as HTTPResponse
 from ._http import Timeout as Timeout
 from ._parse import AsyncParsedMessageStream as AsyncParsedMessageStream
 from ._parse import OutputValidationError as OutputValidationError
 from ._parse import transform_schema as transform_schema
 from ._ratelimits import RateLimitInfo as RateLimitInfo
+from ._request import NOT_GIVEN as NOT_GIVEN
+from ._request import NotGiven as NotGiven
+from ._request import Omit as Omit
+from ._request import not_given as not_given
+from ._request import omit as omit
 from ._response import AsyncAPIResponse as AsyncAPIResponse
 from ._response import AsyncMessageStreamResponse as AsyncMessageStreamResponse
 from ._response import BodyIterator as BodyIterator
-from ._response import HTTPRequest as HTTPRequest
-from ._response import HTTPResponse as HTTPResponse
 from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
@@ -105,6 +105,7 @@ if TYPE_CHECKING:
     from ._sync import MessageStreamingResponse as MessageStreamingResponse
     from ._sync import MessageStreamManager as MessageStreamManager
     from ._sync import MessageStreamResponse as MessageStreamResponse
+    from ._sync import MessageStreamResponseManager as MessageStreamResponseManager
     from ._sync import MessagesWithRawResponse as MessagesWithRawResponse
     from ._sync import MessagesWithStreamingResponse as MessagesWithStreamingResponse
     from ._sync import Models as Models
@@ -114,6 +115,7 @@ if TYPE_CHECKING:
     from ._sync import ParsedMessageStreamManager as ParsedMessageStreamManager
     from ._sync import Stream as Stream
     from ._sync import StreamingResponse as StreamingResponse
+    from ._sync import StreamingResponseManager as StreamingResponseManager
     from ._sync import SyncPage as SyncPage
     from ._sync_beta import Beta as Beta
     from ._sync_beta import BetaBatches as BetaBatches
@@ -185,6 +187,7 @@ else:
         "BatchesWithStreamingResponse": "._sync",
         "BatchResults": "._sync",
         "MessageStreamingResponse": "._sync",
+        "MessageStreamResponseManager": "._sync",
         "Messages": "._sync",
         "MessagesWithRawResponse": "._sync",
         "MessagesWithStreamingResponse": "._sync",
@@ -192,6 +195,7 @@ else:
         "ModelsWithRawResponse": "._sync",
         "ModelsWithStreamingResponse": "._sync",
         "StreamingResponse": "._sync",
+        "StreamingResponseManager": "._sync",
         "SyncPage": "._sync",
         "BinaryAPIResponse": "._sync_files",
         "Beta": "._sync_beta",
@@ -320,6 +324,7 @@ __all__ = (
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamResponseManager",
     "MessageStreamingResponse",
     "Messages",
     "MessagesWithRawResponse",
@@ -358,6 +363,7 @@ __all__ = (
     "SpendLimitError",
     "Stream",
     "StreamingResponse",
+    "StreamingResponseManager",
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",

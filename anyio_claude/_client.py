@@ -6,7 +6,6 @@ import os
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from urllib.parse import urlencode, urlsplit
 
@@ -22,9 +21,18 @@ from ._errors import (
     error_body,
     make_status_error,
 )
-from ._http import Request, Timeout
+from ._http import HTTPRequest, Request, Timeout
 from ._proxy import resolve_proxy
-from ._response import HTTPRequest, http_response_of
+from ._request import (
+    NOT_GIVEN,
+    Call,
+    NotGiven,
+    coerce_timeout,
+    deadline_for,
+    env_headers,
+    query_items,
+)
+from ._response import http_response_of
 from ._secret import (
     SecretBytes,
     SecretHeaders,
@@ -39,9 +47,7 @@ if TYPE_CHECKING:
     import ssl
 
     from ._middleware import MiddlewareInput
-    from ._response import AsyncAPIResponse
     from ._tracing import (
-        CallTrace,
         OpenTelemetryClientOption,
         OpenTelemetryOptions,
         ResolvedOpenTelemetryOptions,
@@ -94,45 +100,6 @@ _USER_AGENT = "anyio-claude/0.1.0"
 T = TypeVar("T")
 
 
-class NotGiven:
-    """The type of `NOT_GIVEN`: "leave this at the client's setting" (unlike `None`)."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> NotGiven:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN = NotGiven()
-not_given = NOT_GIVEN  # the official SDK's lower-case name
-
-
-class Omit(NotGiven):
-    """The type of `omit`: "leave this parameter out of the request", as the official SDK
-    spells it. Parameters treat it as `NOT_GIVEN`; a header cannot be omitted with it."""
-
-    _instance: NotGiven | None = None
-
-    def __new__(cls) -> Omit:
-        if cls._instance is None:
-            cls._instance = object.__new__(cls)
-        return cls._instance  # type: ignore[return-value]
-
-    def __repr__(self) -> str:
-        return "omit"
-
-
-omit = Omit()
-
-
 def _configure_logging() -> None:
     level = os.environ.get("ANTHROPIC_LOG", "").lower()
     if level not in ("debug", "info"):
@@ -145,53 +112,6 @@ def _configure_logging() -> None:
         handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
-
-
-class _Call:
-    """One logical API call: what to send and how (timeouts, retries, streaming)."""
-
-    __slots__ = (
-        "body",
-        "extra_headers",
-        "max_retries",
-        "method",
-        "parse_as",
-        "target",
-        "timeout",
-        "trace",
-    )
-
-    def __init__(
-        self,
-        method: str,
-        target: bytes,
-        body: bytes | None,
-        *,
-        extra_headers: list[tuple[bytes, bytes]],
-        timeout: Timeout,
-        max_retries: int,
-    ) -> None:
-        self.method = method
-        self.target = target
-        self.body = body
-        self.extra_headers = extra_headers
-        self.timeout = timeout
-        self.max_retries = max_retries
-        # Its span and measurements, when the client reports to OpenTelemetry.
-        self.trace: CallTrace | None = None
-        # What `parse()` of a response gives, for a middleware (set by the resource).
-        self.parse_as: Callable[[AsyncAPIResponse[Any]], Awaitable[Any]] | None = None
-
-
-def _env_headers() -> dict[str, str]:
-    """`ANTHROPIC_CUSTOM_HEADERS`: one `Name: value` a line (lines without a colon are
-    skipped), sent under the `default_headers` given, as the official SDK does."""
-    headers: dict[str, str] = {}
-    for line in os.environ.get("ANTHROPIC_CUSTOM_HEADERS", "").split("\n"):
-        name, colon, value = line.partition(":")
-        if colon:
-            headers[name.strip()] = value.strip()
-    return headers
 
 
 class AsyncClaude:
@@ -246,7 +166,7 @@ class AsyncClaude:
         auth_token = _secret(
             auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
         )
-        default_headers = SecretHeaders({**_env_headers(), **(default_headers or {})})
+        default_headers = SecretHeaders({**env_headers(), **(default_headers or {})})
         proxy = _secret(proxy)
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)
@@ -267,7 +187,7 @@ class AsyncClaude:
         self._trust_env = trust_env
         self._proxy = resolve_proxy(proxy, base_url, os.environ if trust_env else None)
         self._explicit_timeout = not isinstance(timeout, NotGiven)
-        self.timeout = _coerce_timeout(timeout, DEFAULT_TIMEOUT)
+        self.timeout = coerce_timeout(timeout, DEFAULT_TIMEOUT)
         self.max_retries = _check_max_retries(max_retries)
         _check_max_connections(max_connections)
         self.anthropic_version = anthropic_version
@@ -339,6 +259,16 @@ class AsyncClaude:
         return copy  # type: ignore[no-any-return]
 
     @property
+    def middleware(self) -> tuple[MiddlewareInput, ...]:
+        """The client's middleware, outermost first."""
+        return self._middleware
+
+    def with_middleware(self, *middleware: MiddlewareInput) -> AsyncClaude:
+        """A copy (sharing the pool, as `with_options`) running `middleware` after this
+        client's own. Raises `TypeError` for an entry the async client cannot run."""
+        return self.with_options(middleware=[*self._middleware, *middleware])
+
+    @property
     def auth_token(self) -> str | None:
         """The bearer token in use (never shown in `repr`)."""
         return self._auth_token
@@ -382,9 +312,9 @@ class AsyncClaude:
         connection pool, and must not outlive it; one that changes `base_url`,
         `max_connections`, `verify`, `proxy` or `trust_env` gets a pool of its own, which
         its `close()` closes. `middleware`, given, replaces the client's middleware.
-        `open_telemetry`, given, replaces the whole option; not
-        given, the copy has this client's resolved one (the environment is not read
-        again). Raises what the constructor raises for bad values.
+        `open_telemetry`, given, replaces the whole option; not given, the copy has this
+        client's resolved one (the environment is not read again). Raises what the
+        constructor raises for bad values.
         """
         api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         if default_headers is not None:
@@ -438,16 +368,6 @@ class AsyncClaude:
         return copy
 
     copy = with_options
-
-    @property
-    def middleware(self) -> tuple[MiddlewareInput, ...]:
-        """The client's middleware, outermost first."""
-        return self._middleware
-
-    def with_middleware(self, *middleware: MiddlewareInput) -> AsyncClaude:
-        """A copy (sharing the pool, as `with_options`) running `middleware` after this
-        client's own. Raises `TypeError` for an entry the async client cannot run."""
-        return self.with_options(middleware=[*self._middleware, *middleware])
 
     @property
     def with_raw_response(self) -> AsyncClaudeWithRawResponse:
@@ -575,7 +495,7 @@ class AsyncClaude:
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> _Call:
+    ) -> Call:
         content: bytes | None = None
         if body is None and extra_body and method != "GET":
             body = {}  # as the official SDK, which sends `extra_body` alone on all but GET
@@ -590,15 +510,15 @@ class AsyncClaude:
             content = encode_json(payload)
         target = self._path_prefix + path.encode()
         params = {**self._default_query, **(query or {}), **(extra_query or {})}
-        items = [item for key, value in params.items() for item in _query_items(key, value)]
+        items = [item for key, value in params.items() for item in query_items(key, value)]
         if items:
             target += b"?" + urlencode(items).encode()
-        call = _Call(
+        call = Call(
             method,
             target,
             content,
             extra_headers=encode_headers("extra_headers", extra_headers or {}),
-            timeout=_coerce_timeout(timeout, self.timeout),
+            timeout=coerce_timeout(timeout, self.timeout),
             max_retries=self.max_retries,
         )
         if self._telemetry.active:
@@ -609,7 +529,7 @@ class AsyncClaude:
     def _timeout_given(self, timeout: object) -> bool:
         return self._explicit_timeout or not isinstance(timeout, NotGiven)
 
-    def _request_for(self, call: _Call, retries_taken: int) -> Request:
+    def _request_for(self, call: Call, retries_taken: int) -> Request:
         if not self._api_key and not self._auth_token:
             raise ClaudeError(
                 "no API key: pass api_key= to the client or set ANTHROPIC_API_KEY "
@@ -630,44 +550,45 @@ class AsyncClaude:
 
     async def _send(
         self,
-        call: _Call,
+        call: Call,
+        accept: Callable[[Response, int], Awaitable[T]],
         *,
         deadline: float | None,
-        read_body: bool = False,
         head_timeout: float | None = None,
-        retries_taken: int = 0,
-    ) -> tuple[Response, int, bytes | None]:
-        """`_attempts`, ending the call's span when it fails, or when it succeeds and
-        the body is the caller's (the span of a stream ends with the stream, the span of
-        a read body when it has been decoded)."""
+    ) -> T:
+        """`_attempts`, with the call's span (if it has one) told how it ended: failed,
+        or what `accept` made: a stream (watched to its end), an unread response (the
+        caller's to read), or a read body (recorded by `_request_json`)."""
         trace = call.trace
         if trace is None:
-            return await self._attempts(call, deadline, read_body, head_timeout, retries_taken)
+            return await self._attempts(call, accept, deadline, head_timeout)
         try:
-            sent = await self._attempts(call, deadline, read_body, head_timeout, retries_taken)
+            result = await self._attempts(call, accept, deadline, head_timeout)
         except BaseException as exc:
             trace.fail(exc)
             raise
-        if not read_body and not trace.stream:
-            trace.done_head(sent[0].status, sent[0].headers)
-        return sent
+        if not isinstance(result, tuple):
+            trace.watch(result)
+        elif len(result) == 2:
+            trace.done_head(result[0].status, result[0].headers)
+        return result
 
     async def _attempts(
         self,
-        call: _Call,
+        call: Call,
+        accept: Callable[[Response, int], Awaitable[T]],
         deadline: float | None,
-        read_body: bool,
         head_timeout: float | None,
-        retries_taken: int,
-    ) -> tuple[Response, int, bytes | None]:
-        """Send `call`, retrying as the retry rules say; return a 2xx response.
+    ) -> T:
+        """Send `call`, retrying as the retry rules say, and return what `accept` makes of
+        the first 2xx response: the one retry driver, for every request and stream.
 
-        With `read_body` the body is read (and the response closed) inside each attempt,
-        so a connection that breaks mid-body is retried too; the body is returned third.
-        Without it the response comes back unread and the caller must close it.
-        `head_timeout` bounds the wait for the response head (with `Timeout.read`).
-        `retries_taken` counts attempts already spent from `call.max_retries` (a stream
-        retried after its head); the count returned second includes them.
+        `accept(response, retries_taken)` runs inside the attempt (`_response.unread`
+        hands the response back unread, `_response.read_whole` reads and closes it,
+        `_streams.open_stream` waits for the first event), so an `APIConnectionError` it
+        raises (a connection that breaks mid-body) is retried like a failed send; if it
+        raises, it must close the response first. `head_timeout` bounds the wait for the
+        response head (with `Timeout.read`).
         Raises `APIStatusError` subclasses for error statuses and redirects (after
         retries), and `APIConnectionError`/`APITimeoutError` for transport failures.
         No wait between attempts goes past `deadline`: when the next wait would, the
@@ -677,12 +598,13 @@ class AsyncClaude:
         from ._retry import retry_delay, should_retry
 
         transport = self._get_transport()
+        retries_taken = 0
         error: ClaudeError
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
-            content: bytes | None = None
             head: Mapping[str, str] | None = None  # the response's headers, once they came
+            content: bytes | None = None  # the body, when a middleware read it
             try:
                 with _deadline_scope(deadline):
                     if self._middleware:
@@ -694,7 +616,12 @@ class AsyncClaude:
                             request, timeout=call.timeout, head_timeout=head_timeout
                         )
                     head = response.headers
-                    if content is None and (read_body or response.status >= 300):
+                    if response.status < 300:
+                        self._log_reply(call, response, started)
+                        if content is not None:
+                            return self._accept_read(accept, response, retries_taken, content)
+                        return await accept(response, retries_taken)
+                    if content is None:
                         try:
                             content = await response.aread()
                         finally:
@@ -720,19 +647,8 @@ class AsyncClaude:
                 )
                 error = exc
             else:
+                self._log_reply(call, response, started)
                 status = response.status
-                log = _logger()
-                if log.isEnabledFor(10):  # logging.DEBUG
-                    log.debug(
-                        "%s %s -> %d in %.1f ms (request-id %s)",
-                        call.method,
-                        call.target.decode(),
-                        status,
-                        (time.monotonic() - started) * 1000,
-                        response.headers.get("request-id"),
-                    )
-                if status < 300:
-                    return response, retries_taken, content
                 error = status_error = self._status_error(response, content or b"")
                 if (
                     status < 400
@@ -752,8 +668,21 @@ class AsyncClaude:
             await sleep_before_retry(delay, deadline, error)
             retries_taken += 1
 
+    @staticmethod
+    def _log_reply(call: Call, response: Response, started: float) -> None:
+        log = _logger()
+        if log.isEnabledFor(10):  # logging.DEBUG
+            log.debug(
+                "%s %s -> %d in %.1f ms (request-id %s)",
+                call.method,
+                call.target.decode(),
+                response.status,
+                (time.monotonic() - started) * 1000,
+                response.headers.get("request-id"),
+            )
+
     async def _through_middleware(
-        self, call: _Call, request: Request, retries_taken: int, head_timeout: float | None
+        self, call: Call, request: Request, retries_taken: int, head_timeout: float | None
     ) -> tuple[Response, bytes | None]:
         from ._middleware import run_chain
 
@@ -762,25 +691,44 @@ class AsyncClaude:
         async def send(sent: Request) -> Response:
             return await transport.send(sent, timeout=call.timeout, head_timeout=head_timeout)
 
-        return await run_chain(self, call, request, retries_taken, send)
+        return await run_chain(
+            self._middleware, self._path_prefix, call, request, retries_taken, send
+        )
+
+    @staticmethod
+    def _accept_read(
+        accept: Callable[[Response, int], Awaitable[T]],
+        response: Response,
+        retries_taken: int,
+        content: bytes,
+    ) -> T:
+        """What `accept` makes of a response whose body a middleware already read: the
+        body for `read_whole`; nothing else can take a read body."""
+        from ._response import read_whole
+
+        if accept is not read_whole:
+            raise ClaudeError(
+                "a middleware read the body of a response this call reads itself "
+                "(a stream, a download, or a streaming-response view)"
+            )
+        return cast(T, (response, retries_taken, content))
 
     def _status_error(self, response: Response, content: bytes) -> APIStatusError:
         return make_status_error(http_response_of(response, content), error_body(content))
 
-    async def _request_json(self, call: _Call, decode: Any, *, raw: bool = False) -> Any:
+    async def _request_json(self, call: Call, decode: Any, *, raw: bool = False) -> Any:
         """Send `call`, read the body and decode it; with `raw`, wrap it in an
         `AsyncAPIResponse`."""
-        from ._response import AsyncAPIResponse, decode_body
+        from ._response import AsyncAPIResponse, decode_body, read_whole
 
         try:
-            response, retries, body = await self._send(
-                call, deadline=_deadline_for(call.timeout), read_body=True
+            response, retries, content = await self._send(
+                call, read_whole, deadline=deadline_for(call.timeout)
             )
         except ClaudeError as exc:
             if self._middleware and type(exc).__name__ == "ShortCircuit":
                 return exc.value  # type: ignore[attr-defined] # a middleware's own result
             raise
-        content = body or b""
         content_type = response.headers.get("content-type")
         if not content or (content_type is not None and "json" not in content_type.lower()):
             error = APIResponseValidationError(
@@ -870,14 +818,6 @@ def _check_max_retries(value: object) -> int:
     return value
 
 
-def _coerce_timeout(value: float | Timeout | NotGiven | None, default: Timeout) -> Timeout:
-    if isinstance(value, NotGiven):
-        return default
-    if isinstance(value, Timeout):
-        return value
-    return Timeout.coerce(value)
-
-
 def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool:
     """False for failures another attempt cannot mend (see `_transport.final`), and for
     those after a response head (`head`, None before one came) that said not to retry."""
@@ -894,25 +834,6 @@ async def sleep_before_retry(delay: float, deadline: float | None, error: Claude
         if anyio.current_time() + max(delay, asked or 0.0) >= deadline:
             raise error
     await anyio.sleep(delay)
-
-
-def _deadline_for(timeout: Timeout) -> float | None:
-    return None if timeout.total is None else anyio.current_time() + timeout.total
-
-
-def _query_items(key: str, value: object) -> list[tuple[str, str]]:
-    """`key=value` as the official SDK writes it in a query: a list or tuple as repeated
-    `key[]`, a mapping as `key[name]`, booleans as `true`/`false`; None (and NOT_GIVEN)
-    left out."""
-    if isinstance(value, Mapping):
-        return [item for name, v in value.items() for item in _query_items(f"{key}[{name}]", v)]
-    if isinstance(value, list | tuple):
-        return [item for v in value for item in _query_items(f"{key}[]", v)]
-    if value is None or isinstance(value, NotGiven):
-        return []
-    if isinstance(value, bool):
-        return [(key, "true" if value else "false")]
-    return [(key, value.isoformat() if isinstance(value, date) else str(value))]
 
 
 class _deadline_scope:

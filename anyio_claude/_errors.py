@@ -51,49 +51,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+# The base classes live in _exceptions, below the wire types that raise them; they belong
+# to this tree, and everything above imports them from here.
+from ._exceptions import ClaudeError as ClaudeError
+from ._exceptions import CredentialsError as CredentialsError
+from ._exceptions import EventProtocolError as EventProtocolError
+from ._exceptions import IdentityTokenFileError as IdentityTokenFileError
+from ._exceptions import ProtocolError as ProtocolError
+from ._exceptions import RetryableError as RetryableError
+from ._exceptions import SSEProtocolError as SSEProtocolError
+from ._exceptions import ValidationError as ValidationError
+
 if TYPE_CHECKING:
-    import pathlib
-
+    from ._http import HTTPRequest, HTTPResponse
     from ._ratelimits import RateLimitInfo
-    from ._response import HTTPRequest, HTTPResponse
     from .types import Message
-
-
-class ClaudeError(Exception):
-    """Base class of every exception anyio-claude raises."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only constructor arguments would break the default pickling; rebuild
-        # without calling __init__ and restore the attributes (as the official SDK does).
-        return _new_error, (type(self), *self.args), self.__dict__
-
-
-def _new_error(cls: type[ClaudeError], *args: object) -> ClaudeError:
-    error = cls.__new__(cls)
-    error.args = args
-    return error
-
-
-class ProtocolError(ClaudeError):
-    """The peer sent bytes or events that break the wire protocol."""
-
-
-class SSEProtocolError(ProtocolError):
-    """The event stream broke the SSE framing rules or exceeded the buffered-size cap."""
-
-
-class EventProtocolError(ProtocolError):
-    """A stream event was not valid JSON of a known shape, or arrived out of order."""
-
-
-class ValidationError(ClaudeError, ValueError):
-    """`Model.model_validate` / `model_validate_json` got data that is not that type, or a
-    tagged type (`TextBlock`, ...) was given another `type`.
-
-    Also a `ValueError`, as pydantic's `ValidationError` is, so `except ValueError` written
-    around the official SDK's models catches it too. The message names the type and the
-    path to the value (`$.usage.input_tokens`).
-    """
 
 
 class APIError(ClaudeError):
@@ -131,26 +103,6 @@ class APIError(ClaudeError):
         if self.request_id:
             return f"{self.message} (request-id: {self.request_id})"
         return self.message
-
-
-class CredentialsError(ClaudeError):
-    """Credentials could not be loaded (the official SDK's credential providers; never
-    raised here, where the key or token is passed or read from the environment)."""
-
-
-class IdentityTokenFileError(CredentialsError):
-    """An identity token file could not be read (`path`; never raised here)."""
-
-    path: pathlib.Path | None
-
-    def __init__(self, message: str, *, path: pathlib.Path | None = None) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-class RetryableError(ClaudeError):
-    """Raise it from a middleware to have the client retry the attempt, while
-    `max_retries` allows (then it reaches the caller as is)."""
 
 
 class APIConnectionError(APIError):

@@ -1,12 +1,19 @@
-"""Small HTTP value types: `Headers`, `Timeout`, `Request`. No I/O here."""
+"""Small HTTP value types: `Headers`, `Timeout`, `Request`, and the public views of a
+request and a reply (`HTTPRequest`, `HTTPResponse`). No I/O here."""
 
 from __future__ import annotations
 
+import datetime
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ("DeadlineReached", "Headers", "Request", "Timeout")
+import msgspec
+
+from ._exceptions import ClaudeError
+
+__all__ = ("DeadlineReached", "HTTPRequest", "HTTPResponse", "Headers", "Request", "Timeout")
 
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization"})
 
@@ -161,3 +168,138 @@ class Request:
 
 class DeadlineReached(Exception):
     """A body read reached the deadline its caller gave before the read timeout."""
+
+
+class HTTPRequest:
+    """The request a response or an error belongs to: `method`, `url`, `headers`, `content`.
+
+    Credential headers (`x-api-key`, `authorization`, `proxy-authorization`) hold
+    `<redacted>` instead of their values, so the key never travels with an exception.
+    """
+
+    __slots__ = ("content", "headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: Headers, content: bytes = b"") -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.content = content
+
+    @classmethod
+    def redacted(cls, request: Request, origin: str) -> HTTPRequest:
+        """The public view of a request sent to `origin` (scheme://host[:port])."""
+        headers = Headers(
+            (name, b"<redacted>" if name.lower().decode("latin-1") in _SECRET_HEADERS else value)
+            for name, value in request.headers
+        )
+        return cls(
+            request.method, origin + request.target.decode("latin-1"), headers, request.content
+        )
+
+    def __repr__(self) -> str:
+        return f"<HTTPRequest {self.method} {self.url}>"
+
+
+class HTTPResponse:
+    """The HTTP side of a reply: `status_code`, `headers`, `request`, `url`, `elapsed` and,
+    once read, `content` / `text` / `json()`.
+
+    This is what `raw.http_response` and `error.response` are.
+    """
+
+    __slots__ = (
+        "_content",
+        "_finished",
+        "_origin",
+        "_raw_request",
+        "_request",
+        "_started",
+        "headers",
+        "http_version",
+        "status_code",
+    )
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Headers,
+        http_version: str = "HTTP/1.1",
+        content: bytes | None = None,
+        *,
+        request: Request | None = None,
+        origin: str = "",
+        started: float | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.http_version = http_version
+        self._raw_request = request
+        self._origin = origin
+        self._request: HTTPRequest | None = None
+        now = time.monotonic()
+        self._started = now if started is None else started
+        self._finished: float | None = None
+        self._content: bytes | None = None
+        if content is not None:
+            self.content = content
+
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        # Pickled (with an error, say) with the redacted request only: the raw one holds
+        # the credential headers.
+        _ = self.request
+        state = {name: getattr(self, name) for name in self.__slots__}
+        state["_raw_request"] = None
+        return None, state
+
+    @property
+    def content(self) -> bytes | None:
+        """The body, or None while it has not been read."""
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        self._content = value
+        self._finished = time.monotonic()
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8. Raises `ClaudeError` if it has not been read."""
+        return self._read().decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body decoded as JSON. Raises `ClaudeError` if it has not been read,
+        `msgspec.DecodeError` (a `ValueError`) if it is not JSON."""
+        return msgspec.json.decode(self._read())
+
+    def _read(self) -> bytes:
+        if self._content is None:
+            raise ClaudeError("the response body has not been read: read() it first")
+        return self._content
+
+    @property
+    def request(self) -> HTTPRequest | None:
+        """The request this answers (credentials redacted), if known."""
+        if self._request is None and self._raw_request is not None:
+            self._request = HTTPRequest.redacted(self._raw_request, self._origin)
+        return self._request
+
+    @property
+    def url(self) -> str | None:
+        """The URL that was requested."""
+        request = self.request
+        return None if request is None else request.url
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """The time from sending the request until the body was read (so far, while it
+        is still being read)."""
+        end = self._finished if self._finished is not None else time.monotonic()
+        return datetime.timedelta(seconds=end - self._started)
+
+    @property
+    def request_id(self) -> str | None:
+        """The `request-id` header, the id to quote when asking Anthropic about a request."""
+        return self.headers.get("request-id")
+
+    def __repr__(self) -> str:
+        return f"<HTTPResponse [{self.status_code}] request-id={self.request_id}>"

@@ -27,9 +27,12 @@ from ._secret import SecretBytes, SecretHeaders
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from ._client import AsyncClaude, _Call
     from ._http import Request, Timeout
+    from ._request import Call
     from ._response import AsyncAPIResponse
+
+    # Typing only (an `ignore_imports` entry of the layers contract): the blocking
+    # `CallNext` returns the blocking client's response.
     from ._sync import APIResponse
     from ._transport import Response
 
@@ -157,7 +160,7 @@ class APIRequest:
     ) -> APIRequest:
         """A request with these changed. `headers` go over the current ones (a value of
         `omit` removes one); `body` replaces the JSON body."""
-        from ._client import NotGiven
+        from ._request import NotGiven
         from .types import encode_json
 
         merged = SecretHeaders(self.headers)
@@ -232,19 +235,20 @@ def checked(middleware: Iterable[MiddlewareInput] | None, *, blocking: bool) -> 
 
 
 async def run_chain(
-    client: AsyncClaude,
-    call: _Call,
+    middleware: Sequence[MiddlewareInput],
+    path_prefix: bytes,
+    call: Call,
     request: Request,
     retries_taken: int,
     send: Callable[[Request], Awaitable[Response]],
 ) -> tuple[Response, bytes | None]:
-    """One attempt through the client's middleware: the response to go on with and its
-    body when the chain read it. Raises `ShortCircuit` when a middleware returned a value
-    of its own; closes every other response the chain made, whatever happens."""
+    """One attempt through `middleware`: the response to go on with and its body when
+    the chain read it. Raises `ShortCircuit` when a middleware returned a value of its
+    own; closes every other response the chain made, whatever happens."""
     from ._response import AsyncAPIResponse, http_response_of
 
     made: list[Response] = []
-    prefix = client._path_prefix.decode()
+    prefix = path_prefix.decode()
     path, _, query = call.target.decode("latin-1").partition("?")
     if prefix and path.startswith(prefix):
         path = path[len(prefix) :]
@@ -262,7 +266,7 @@ async def run_chain(
     )
 
     async def base(api_request: APIRequest) -> AsyncAPIResponse[Any]:
-        sent = request if api_request is first else _request_of(client, request, api_request)
+        sent = request if api_request is first else _request_of(path_prefix, api_request)
         response = await send(sent)
         made.append(response)
 
@@ -277,7 +281,7 @@ async def run_chain(
         )
 
     chain: AsyncCallNext = base
-    for entry in reversed(client._middleware):
+    for entry in reversed(middleware):
         chain = _wrap(entry, chain)
     kept: Response | None = None
     try:
@@ -316,10 +320,10 @@ def _headers_of(pairs: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
-def _request_of(client: AsyncClaude, original: Request, api_request: APIRequest) -> Request:
+def _request_of(path_prefix: bytes, api_request: APIRequest) -> Request:
     """The transport request a middleware's changed `APIRequest` stands for."""
-    from ._client import _query_items
     from ._http import Request
+    from ._request import query_items
     from ._secret import SECRET_HEADERS
 
     query = api_request._query
@@ -327,10 +331,10 @@ def _request_of(client: AsyncClaude, original: Request, api_request: APIRequest)
         items = [
             item
             for key, value in api_request.query_params.items()
-            for item in _query_items(key, value)
+            for item in query_items(key, value)
         ]
         query = urlencode(items)
-    target = client._path_prefix + api_request.url.encode()
+    target = path_prefix + api_request.url.encode()
     if query:
         target += b"?" + query.encode()
     headers: list[tuple[bytes, bytes]] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import datetime
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -12,10 +11,9 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import msgspec
 
 from ._errors import APIResponseValidationError, ClaudeError
-from ._http import _SECRET_HEADERS, Headers
+from ._http import Headers, HTTPRequest, HTTPResponse
 
 if TYPE_CHECKING:
-    from ._http import Request
     from ._ratelimits import RateLimitInfo
     from ._streams import AsyncMessageStream, AsyncTextStream
     from ._transport import Response
@@ -29,6 +27,8 @@ __all__ = (
     "HTTPResponse",
     "decode_body",
     "http_response_of",
+    "read_whole",
+    "unread",
 )
 
 T = TypeVar("T")
@@ -61,139 +61,20 @@ def decode_body(decode: Callable[[bytes], T], content: bytes, http_response: HTT
     return result
 
 
-class HTTPRequest:
-    """The request a response or an error belongs to: `method`, `url`, `headers`, `content`.
-
-    Credential headers (`x-api-key`, `authorization`, `proxy-authorization`) hold
-    `<redacted>` instead of their values, so the key never travels with an exception.
-    """
-
-    __slots__ = ("content", "headers", "method", "url")
-
-    def __init__(self, method: str, url: str, headers: Headers, content: bytes = b"") -> None:
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.content = content
-
-    @classmethod
-    def redacted(cls, request: Request, origin: str) -> HTTPRequest:
-        """The public view of a request sent to `origin` (scheme://host[:port])."""
-        headers = Headers(
-            (name, b"<redacted>" if name.lower().decode("latin-1") in _SECRET_HEADERS else value)
-            for name, value in request.headers
-        )
-        return cls(
-            request.method, origin + request.target.decode("latin-1"), headers, request.content
-        )
-
-    def __repr__(self) -> str:
-        return f"<HTTPRequest {self.method} {self.url}>"
+async def unread(response: Response, retries_taken: int) -> tuple[Response, int]:
+    """An `accept` for `AsyncClaude._send`: the response, unread (the caller closes it),
+    and the retries it took."""
+    return response, retries_taken
 
 
-class HTTPResponse:
-    """The HTTP side of a reply: `status_code`, `headers`, `request`, `url`, `elapsed` and,
-    once read, `content` / `text` / `json()`.
-
-    This is what `raw.http_response` and `error.response` are.
-    """
-
-    __slots__ = (
-        "_content",
-        "_finished",
-        "_origin",
-        "_raw_request",
-        "_request",
-        "_started",
-        "headers",
-        "http_version",
-        "status_code",
-    )
-
-    def __init__(
-        self,
-        status_code: int,
-        headers: Headers,
-        http_version: str = "HTTP/1.1",
-        content: bytes | None = None,
-        *,
-        request: Request | None = None,
-        origin: str = "",
-        started: float | None = None,
-    ) -> None:
-        self.status_code = status_code
-        self.headers = headers
-        self.http_version = http_version
-        self._raw_request = request
-        self._origin = origin
-        self._request: HTTPRequest | None = None
-        now = time.monotonic()
-        self._started = now if started is None else started
-        self._finished: float | None = None
-        self._content: bytes | None = None
-        if content is not None:
-            self.content = content
-
-    def __getstate__(self) -> tuple[None, dict[str, object]]:
-        # Pickled (with an error, say) with the redacted request only: the raw one holds
-        # the credential headers.
-        _ = self.request
-        state = {name: getattr(self, name) for name in self.__slots__}
-        state["_raw_request"] = None
-        return None, state
-
-    @property
-    def content(self) -> bytes | None:
-        """The body, or None while it has not been read."""
-        return self._content
-
-    @content.setter
-    def content(self, value: bytes) -> None:
-        self._content = value
-        self._finished = time.monotonic()
-
-    @property
-    def text(self) -> str:
-        """The body decoded as UTF-8. Raises `ClaudeError` if it has not been read."""
-        return self._read().decode("utf-8", "replace")
-
-    def json(self) -> Any:
-        """The body decoded as JSON. Raises `ClaudeError` if it has not been read,
-        `msgspec.DecodeError` (a `ValueError`) if it is not JSON."""
-        return msgspec.json.decode(self._read())
-
-    def _read(self) -> bytes:
-        if self._content is None:
-            raise ClaudeError("the response body has not been read: read() it first")
-        return self._content
-
-    @property
-    def request(self) -> HTTPRequest | None:
-        """The request this answers (credentials redacted), if known."""
-        if self._request is None and self._raw_request is not None:
-            self._request = HTTPRequest.redacted(self._raw_request, self._origin)
-        return self._request
-
-    @property
-    def url(self) -> str | None:
-        """The URL that was requested."""
-        request = self.request
-        return None if request is None else request.url
-
-    @property
-    def elapsed(self) -> datetime.timedelta:
-        """The time from sending the request until the body was read (so far, while it
-        is still being read)."""
-        end = self._finished if self._finished is not None else time.monotonic()
-        return datetime.timedelta(seconds=end - self._started)
-
-    @property
-    def request_id(self) -> str | None:
-        """The `request-id` header, the id to quote when asking Anthropic about a request."""
-        return self.headers.get("request-id")
-
-    def __repr__(self) -> str:
-        return f"<HTTPResponse [{self.status_code}] request-id={self.request_id}>"
+async def read_whole(response: Response, retries_taken: int) -> tuple[Response, int, bytes]:
+    """An `accept` for `AsyncClaude._send`: the response, its whole body (read inside the
+    attempt, so a body cut short is retried) and the retries it took. Closes it."""
+    try:
+        content = await response.aread()
+    finally:
+        await response.aclose()
+    return response, retries_taken, content
 
 
 def http_response_of(response: Response, content: bytes | None = None) -> HTTPResponse:

@@ -34,8 +34,8 @@ from ._retry import retry_delay, should_retry
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._client import AsyncClaude
     from ._ratelimits import RateLimitInfo
+    from ._requester import Requester
     from .types import Message, Usage
 
 __all__ = (
@@ -153,7 +153,7 @@ class MapOptions(TypedDict, total=False):
 _MAP_KEYS = frozenset({"ordered", "fail_fast", "total", "on_progress", "progress_interval"})
 
 
-def map_requests(client: AsyncClaude, requests: MapInput, options: MapOptions) -> MapRun:
+def map_requests(client: Requester, requests: MapInput, options: MapOptions) -> MapRun:
     """`client.messages.map`: a new `Runner` with `options`, mapping `requests`."""
     runner_options: dict[str, Any] = {k: v for k, v in options.items() if k not in _MAP_KEYS}
     map_options: dict[str, Any] = {k: v for k, v in options.items() if k in _MAP_KEYS}
@@ -184,7 +184,7 @@ class Runner:
 
     def __init__(
         self,
-        client: AsyncClaude,
+        client: Requester,
         *,
         concurrency: int = 64,
         max_retries: int = 8,
@@ -207,7 +207,10 @@ class Runner:
         ):
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be a positive int or None, got {value!r}")
-        self._client = client.with_options(max_retries=0)
+        from .resources._messages import AsyncMessages
+
+        # Retries are the runner's own (paced, counted), never the client's.
+        self._messages = AsyncMessages(client.with_options(max_retries=0))
         self.concurrency = concurrency
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
@@ -256,7 +259,7 @@ class Runner:
         return MapRun(self, requests, ordered, fail_fast, total, on_progress, progress_interval)
 
     async def _send(self, params: Mapping[str, Any]) -> tuple[Message, RateLimitInfo]:
-        raw = await self._client.messages.with_raw_response.create(**params)
+        raw = await self._messages.with_raw_response.create(**params)
         message: Message = await raw.parse()
         return message, raw.rate_limits
 
@@ -493,7 +496,7 @@ class MapRun:
                 raise ValueError("stream: map sends non-streaming requests; leave stream out")
             size, estimate = runner._estimate(params)
             if runner.count_tokens:
-                counted = await runner._client.messages.count_tokens(
+                counted = await runner._messages.count_tokens(
                     **{k: params[k] for k in _COUNT_KEYS if k in params}
                 )
                 estimate = counted.input_tokens

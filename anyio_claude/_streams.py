@@ -20,13 +20,14 @@ from ._errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    ClaudeError,
     IncompleteStreamError,
     ProtocolError,
     make_status_error,
     status_for_error_type,
 )
-from ._http import DeadlineReached
-from ._response import HTTPResponse, http_response_of
+from ._http import DeadlineReached, HTTPResponse
+from ._response import http_response_of
 from .sse import SSEDecoder
 from .streaming import MessageAccumulator, MessageStreamState, decode_event
 from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
@@ -34,7 +35,8 @@ from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._client import AsyncClaude, _Call
+    from ._request import Call
+    from ._requester import Requester
     from ._tracing import CallTrace
     from ._transport import Response
     from .streaming import StreamEvent as ParsedEvent
@@ -485,33 +487,8 @@ class AsyncMessageStreamManager(Generic[_E]):
 
 
 async def open_stream(
-    client: AsyncClaude,
-    call: _Call,
-    factory: Callable[[Response, int], _S],
-    *,
-    deadline: float | None,
-) -> _S:
-    """`_open_stream`, the call's span (if it has one) ending with the stream; what a
-    middleware returned in place of a response is returned as is."""
-    trace = call.trace
-    if trace is None and not client._middleware:
-        return await _open_stream(client, call, factory, deadline=deadline)
-    try:
-        stream = await _open_stream(client, call, factory, deadline=deadline)
-    except BaseException as exc:
-        if trace is not None:
-            trace.fail(exc)
-        if type(exc).__name__ == "ShortCircuit":
-            return exc.value  # type: ignore[attr-defined,no-any-return] # a middleware's result
-        raise
-    if trace is not None:
-        trace.watch(stream)
-    return stream
-
-
-async def _open_stream(
-    client: AsyncClaude,
-    call: _Call,
+    requester: Requester,
+    call: Call,
     factory: Callable[[Response, int], _S],
     *,
     deadline: float | None,
@@ -522,31 +499,27 @@ async def _open_stream(
     (within the same `max_retries` budget, never waiting past `deadline`, not after a
     head saying `x-should-retry: false`); after it, nothing is retried. A reply that is
     not an event stream raises `APIResponseValidationError` naming its status, content
-    type and request id.
+    type and request id. What a middleware returned in place of a response is returned.
     """
-    from ._client import retryable, sleep_before_retry
-    from ._retry import retry_delay
 
-    used = 0
-    while True:
-        response, used, _ = await client._send(
-            call, deadline=deadline, head_timeout=call.timeout.stream_idle, retries_taken=used
-        )
+    async def first_event(response: Response, retries_taken: int) -> _S:
         await _expect_event_stream(response)
-        stream = factory(response, used)
+        stream = factory(response, retries_taken)
         try:
             await stream._prime()
-        except APIConnectionError as exc:
-            await stream.close()
-            if used >= call.max_retries or not retryable(exc, response.headers):
-                raise
-            await sleep_before_retry(retry_delay(used, None), deadline, exc)
-            used += 1
         except BaseException:
             await stream.close()
             raise
-        else:
-            return stream
+        return stream
+
+    try:
+        return await requester._send(
+            call, first_event, deadline=deadline, head_timeout=call.timeout.stream_idle
+        )
+    except ClaudeError as exc:
+        if type(exc).__name__ == "ShortCircuit":
+            return exc.value  # type: ignore[attr-defined,no-any-return] # a middleware's own
+        raise
 
 
 async def _expect_event_stream(response: Response) -> None:

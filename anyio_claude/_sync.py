@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec,
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._client import NOT_GIVEN, AsyncClaude, NotGiven, _secret
+from ._client import AsyncClaude, _secret
 from ._errors import ClaudeError
+from ._http import HTTPResponse
 from ._model_warnings import collect_model_warnings, emit
-from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, HTTPResponse, _ResponseInfo
+from ._request import NOT_GIVEN, NotGiven
+from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, _ResponseInfo
 from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import (
     AsyncBatches,
@@ -51,10 +53,10 @@ if TYPE_CHECKING:
     from ._tracing import OpenTelemetryClientOption, ResolvedOpenTelemetryOptions
     from .resources import (
         AsyncMessages,
+        AsyncMessageStreamResponseManager,
         AsyncMessagesWithRawResponse,
         AsyncMessagesWithStreamingResponse,
-        MessageStreamResponseManager,
-        StreamingResponseManager,
+        AsyncStreamingResponseManager,
     )
     from .resources._args import (
         CountTokensArgs,
@@ -80,6 +82,7 @@ __all__ = (
     "MessageStream",
     "MessageStreamManager",
     "MessageStreamResponse",
+    "MessageStreamResponseManager",
     "MessageStreamingResponse",
     "Messages",
     "MessagesWithRawResponse",
@@ -91,6 +94,7 @@ __all__ = (
     "ParsedMessageStreamManager",
     "Stream",
     "StreamingResponse",
+    "StreamingResponseManager",
     "SyncPage",
 )
 
@@ -318,10 +322,10 @@ class _RawTwinMethod(_TwinMethod[_S, _P, _R]):
 
 
 class _StreamingTwinMethod(_TwinMethod[_S, _P, _R]):
-    """A method of a `with_streaming_response` twin: a `StreamingResponse` to enter."""
+    """A method of a `with_streaming_response` twin: a `StreamingResponseManager` to enter."""
 
     def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-        return StreamingResponse(portal, target(*args, **kwargs))
+        return StreamingResponseManager(portal, target(*args, **kwargs))
 
 
 def blocking(method: Callable[Concatenate[_S, _P], Awaitable[_R]]) -> _TwinMethod[_S, _P, _R]:
@@ -367,14 +371,14 @@ def blocking_raw_results(
 
 def blocking_streaming(
     method: Callable[Concatenate[_S, _P], Awaitable[_R]],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[_R]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[_R]]:
     """The blocking `with_streaming_response` twin of `method`."""
     return _StreamingTwinMethod(method)
 
 
 def blocking_streaming_pages(
     method: Callable[Concatenate[_S, _P], AsyncPaginator[T]],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[SyncPage[T]]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[SyncPage[T]]]:
     """The blocking `with_streaming_response` twin of a `list` method: `parse()` is a
     `SyncPage`."""
     return _StreamingTwinMethod(method)
@@ -382,7 +386,7 @@ def blocking_streaming_pages(
 
 def blocking_streaming_results(
     method: Callable[Concatenate[_S, _P], BatchResultsCall],
-) -> _StreamingTwinMethod[_S, _P, StreamingResponse[BatchResults]]:
+) -> _StreamingTwinMethod[_S, _P, StreamingResponseManager[BatchResults]]:
     """The blocking `with_streaming_response` twin of `batches.results`: `parse()` reads
     them, as `BatchResults`."""
     return _StreamingTwinMethod(method)
@@ -962,12 +966,12 @@ class MessageStreamResponse(APIResponse[MessageStream]):
         return self._stream.get_final_text()
 
 
-class StreamingResponse(Generic[T]):
+class StreamingResponseManager(Generic[T]):
     """What `with_streaming_response` calls return: use `with ... as response`."""
 
     __slots__ = ("_manager", "_portal")
 
-    def __init__(self, portal: _Portal, manager: StreamingResponseManager[Any]) -> None:
+    def __init__(self, portal: _Portal, manager: AsyncStreamingResponseManager[Any]) -> None:
         self._portal = portal
         self._manager = manager
 
@@ -983,18 +987,23 @@ class StreamingResponse(Generic[T]):
         self._portal.call(self._manager.__aexit__, exc_type, exc, tb)
 
 
-class MessageStreamingResponse(StreamingResponse[MessageStream]):
+class MessageStreamResponseManager(StreamingResponseManager[MessageStream]):
     """What `Claude.messages.with_streaming_response.stream(...)` returns: `with` it for a
     `MessageStreamResponse`."""
 
     __slots__ = ()
 
-    def __init__(self, portal: _Portal, manager: MessageStreamResponseManager) -> None:
+    def __init__(self, portal: _Portal, manager: AsyncMessageStreamResponseManager) -> None:
         super().__init__(portal, manager)
 
     def __enter__(self) -> MessageStreamResponse:
         response = self._portal.call(self._manager.__aenter__)
         return MessageStreamResponse(self._portal, response)
+
+
+# The names these twins had before they took their async twins' names; kept for a release.
+StreamingResponse = StreamingResponseManager
+MessageStreamingResponse = MessageStreamResponseManager
 
 
 class ClaudeWithRawResponse:
@@ -1191,29 +1200,29 @@ class MessagesWithStreamingResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Message]: ...
+    ) -> StreamingResponseManager[Message]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Stream]: ...
+    ) -> StreamingResponseManager[Stream]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[MessageArgs]
-    ) -> StreamingResponse[Message] | StreamingResponse[Stream]: ...
+    ) -> StreamingResponseManager[Message] | StreamingResponseManager[Stream]: ...
     def create(self, **args: Any) -> Any:
         """`messages.create` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.create(**args))
+        return StreamingResponseManager(self._portal, self._async.create(**args))
 
-    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamingResponse:
+    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamResponseManager:
         """`messages.stream` as `with ... as response:`: `response.text_stream`, `for event
         in response`, or `response.parse()` for the `MessageStream`."""
-        return MessageStreamingResponse(self._portal, self._async.stream(**args))
+        return MessageStreamResponseManager(self._portal, self._async.stream(**args))
 
     def count_tokens(
         self, **args: Unpack[CountTokensArgs]
-    ) -> StreamingResponse[MessageTokensCount]:
+    ) -> StreamingResponseManager[MessageTokensCount]:
         """`messages.count_tokens` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.count_tokens(**args))
+        return StreamingResponseManager(self._portal, self._async.count_tokens(**args))
 
 
 # -------------------------------------------------------------------------- batches

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from ._sync import (
     APIResponse,
     MessageStream,
-    MessageStreamingResponse,
     MessageStreamManager,
+    MessageStreamResponseManager,
     Stream,
-    StreamingResponse,
+    StreamingResponseManager,
     _blocking,
     _Portal,
     _raw,
@@ -390,38 +390,38 @@ class BetaMessagesWithStreamingResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponse[Message]: ...
+    ) -> StreamingResponseManager[Message]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponse[Stream]: ...
+    ) -> StreamingResponseManager[Stream]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponse[Message] | StreamingResponse[Stream]: ...
+    ) -> StreamingResponseManager[Message] | StreamingResponseManager[Stream]: ...
     def create(self, **args: Any) -> Any:
         """`beta.messages.create` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.create(**args))
+        return StreamingResponseManager(self._portal, self._async.create(**args))
 
-    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamingResponse:
+    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamResponseManager:
         """`beta.messages.stream` as `with ... as response:`: `response.text_stream`, `for
         event in response`, or `response.parse()` for the `MessageStream`."""
-        return MessageStreamingResponse(self._portal, self._async.stream(**args))
+        return MessageStreamResponseManager(self._portal, self._async.stream(**args))
 
     @overload
     def parse(
         self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponse[ParsedMessage[_F]]: ...
+    ) -> StreamingResponseManager[ParsedMessage[_F]]: ...
     @overload
     def parse(
         self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponse[ParsedMessage[None]]: ...
+    ) -> StreamingResponseManager[ParsedMessage[None]]: ...
     def parse(self, **args: Any) -> Any:
         """`beta.messages.parse` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.parse(**args))
+        return StreamingResponseManager(self._portal, self._async.parse(**args))
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]
-    ) -> StreamingResponse[MessageTokensCount]:
+    ) -> StreamingResponseManager[MessageTokensCount]:
         """`beta.messages.count_tokens` as `with ... as response:`."""
-        return StreamingResponse(self._portal, self._async.count_tokens(**args))
+        return StreamingResponseManager(self._portal, self._async.count_tokens(**args))

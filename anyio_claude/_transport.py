@@ -112,7 +112,7 @@ def _map(
     """Our exception for the transport failure `exc`, or None to let it propagate."""
     if not isinstance(exc, Exception) or isinstance(exc, APIConnectionError):
         return None
-    from ._response import HTTPRequest
+    from ._http import HTTPRequest
 
     core = _core()
     _scrub(exc)

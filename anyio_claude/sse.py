@@ -20,7 +20,7 @@ import re
 
 import msgspec
 
-from ._errors import SSEProtocolError
+from ._exceptions import SSEProtocolError
 
 __all__ = ("SSEDecoder", "SSEProtocolError", "ServerSentEvent")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 import msgspec
 
-from ._errors import EventProtocolError
+from ._exceptions import EventProtocolError
 from .types import (
     BetaCompactionBlock,
     BetaCompactionContentBlockDelta,

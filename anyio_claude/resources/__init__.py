@@ -21,16 +21,18 @@ from ._files import AsyncFiles as AsyncFiles
 from ._files import AsyncFilesWithRawResponse as AsyncFilesWithRawResponse
 from ._files import AsyncFilesWithStreamingResponse as AsyncFilesWithStreamingResponse
 from ._messages import AsyncMessages as AsyncMessages
+from ._messages import AsyncMessageStreamResponseManager as AsyncMessageStreamResponseManager
 from ._messages import AsyncMessagesWithRawResponse as AsyncMessagesWithRawResponse
 from ._messages import AsyncMessagesWithStreamingResponse as AsyncMessagesWithStreamingResponse
 from ._messages import MessageStreamResponseManager as MessageStreamResponseManager
-from ._messages import StreamingResponseManager as StreamingResponseManager
 from ._models import AsyncBetaModels as AsyncBetaModels
 from ._models import AsyncBetaModelsWithRawResponse as AsyncBetaModelsWithRawResponse
 from ._models import AsyncBetaModelsWithStreamingResponse as AsyncBetaModelsWithStreamingResponse
 from ._models import AsyncModels as AsyncModels
 from ._models import AsyncModelsWithRawResponse as AsyncModelsWithRawResponse
 from ._models import AsyncModelsWithStreamingResponse as AsyncModelsWithStreamingResponse
+from ._ops import AsyncStreamingResponseManager as AsyncStreamingResponseManager
+from ._ops import StreamingResponseManager as StreamingResponseManager
 from ._pagination import AsyncPage as AsyncPage
 from ._pagination import AsyncPaginator as AsyncPaginator
 
@@ -58,6 +60,7 @@ __all__ = (
     "AsyncFiles",
     "AsyncFilesWithRawResponse",
     "AsyncFilesWithStreamingResponse",
+    "AsyncMessageStreamResponseManager",
     "AsyncMessages",
     "AsyncMessagesWithRawResponse",
     "AsyncMessagesWithStreamingResponse",
@@ -66,6 +69,7 @@ __all__ = (
     "AsyncModelsWithStreamingResponse",
     "AsyncPage",
     "AsyncPaginator",
+    "AsyncStreamingResponseManager",
     "MessageStreamResponseManager",
     "StreamingResponseManager",
 )

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 
 import anyio
-import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, _Call
 from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
 from .._http import Timeout
+from .._request import NOT_GIVEN, Call, NotGiven
 from ..types import (
     DeletedMessageBatch,
     MessageBatch,
@@ -20,9 +19,9 @@ from ..types import (
     decode_batch_result_line,
 )
 from ..types._decode import LenientDecoder
-from ._beta import beta_headers
+from ._checks import beta_headers, option_headers
 from ._closing import ClosingCall
-from ._messages import _Op, option_headers
+from ._ops import Op
 from ._pagination import AsyncPaginator, id_cursor, list_op
 from ._views import Resource, View, raw, streaming
 
@@ -48,13 +47,6 @@ __all__ = (
 
 _batch_decoder = LenientDecoder(MessageBatch)
 _deleted_decoder = LenientDecoder(DeletedMessageBatch)
-
-
-class _BatchesPage(msgspec.Struct):
-    data: list[MessageBatch]
-    has_more: bool = False
-    first_id: str | None = None
-    last_id: str | None = None
 
 
 class AsyncBatchResults:
@@ -190,7 +182,7 @@ class AsyncBatches(Resource):
             extra_body=extra_body,
             timeout=timeout,
         )
-        return _Op(self._client, call, decode=decode).run(self._mode)
+        return Op(self._client, call, decode=decode).run(self._mode)
 
     def create(
         self,
@@ -248,7 +240,7 @@ class AsyncBatches(Resource):
             self._client,
             self._mode,
             "/v1/messages/batches",
-            _BatchesPage,
+            MessageBatch,
             {"after_id": after_id, "before_id": before_id, "limit": limit},
             id_cursor,
             extra_headers=option_headers(extra_headers, workspace_id=workspace_id),
@@ -303,7 +295,7 @@ class AsyncBatches(Resource):
         _batch_path(message_batch_id)  # checks the id before any I/O
         client = self._client
 
-        async def prepare() -> _Call:
+        async def prepare() -> Call:
             path = _batch_path(message_batch_id)
             batch: MessageBatch = await self._in("plain")._run(
                 "GET", path, _batch_decoder.decode, extra_headers=headers, timeout=timeout
@@ -326,8 +318,8 @@ class AsyncBatches(Resource):
                 timeout=timeout,
             )
 
-        def op() -> _Op:
-            return _Op(client, None, body_factory=AsyncBatchResults, prepare=prepare)
+        def op() -> Op:
+            return Op(client, None, body_factory=AsyncBatchResults, prepare=prepare)
 
         if self._mode == "plain":
             return BatchResultsCall(lambda: op().run("plain"))

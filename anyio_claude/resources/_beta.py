@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from .._client import NOT_GIVEN, NotGiven
+from .._request import NOT_GIVEN, NotGiven
 from ..types._gen_params import BETA_COUNT_TOKENS_PARAMS, BETA_MESSAGE_PARAMS, ParamShape
-from ._messages import Mode, _checked_shape, _Messages
+from ._checks import beta_headers
+from ._messages import _checked_shape, _Messages
+from ._ops import Mode
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .._client import AsyncClaude
+    from .._requester import Requester
     from .._response import AsyncAPIResponse
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from ..types import Message, MessageTokensCount, ParsedMessage
@@ -31,12 +33,13 @@ if TYPE_CHECKING:
         AsyncBetaFilesWithRawResponse,
         AsyncBetaFilesWithStreamingResponse,
     )
-    from ._messages import MessageStreamResponseManager, StreamingResponseManager
+    from ._messages import AsyncMessageStreamResponseManager
     from ._models import (
         AsyncBetaModels,
         AsyncBetaModelsWithRawResponse,
         AsyncBetaModelsWithStreamingResponse,
     )
+    from ._ops import AsyncStreamingResponseManager
 
     class BetaMessageArgs(MessageArgs, total=False):
         """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`
@@ -71,31 +74,10 @@ __all__ = (
     "AsyncBetaMessagesWithStreamingResponse",
     "AsyncBetaWithRawResponse",
     "AsyncBetaWithStreamingResponse",
-    "beta_headers",
 )
 
 # The official SDK sends this beta with every beta count_tokens call, after the caller's.
 _TOKEN_COUNTING_BETA = "token-counting-2024-11-01"
-
-
-def beta_headers(
-    betas: Sequence[str] | None,
-    extra_headers: Mapping[str, str] | None,
-    *always: str,
-) -> dict[str, str]:
-    """`extra_headers` plus `anthropic-beta` listing `betas` then `always` (no repeats).
-
-    As in the official SDK, an `anthropic-beta` given in `extra_headers` wins. Raises
-    `TypeError` naming `betas` if it is a string rather than a list of names.
-    """
-    if isinstance(betas, str | bytes):
-        raise TypeError(f"betas must be a list of beta names, not a string: use betas=[{betas!r}]")
-    names = list(dict.fromkeys([*(betas or ()), *always]))
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"betas must hold strings, got {type(name).__name__}: {name!r}")
-    headers = {"anthropic-beta": ",".join(names)} if names else {}
-    return {**headers, **(extra_headers or {})}
 
 
 class _BetaMessages:
@@ -104,7 +86,7 @@ class _BetaMessages:
 
     __slots__ = ("_client", "_messages", "_mode")
 
-    def __init__(self, client: AsyncClaude, mode: Mode) -> None:
+    def __init__(self, client: Requester, mode: Mode) -> None:
         self._client = client
         self._mode: Mode = mode
         self._messages = _Messages(client, mode)
@@ -142,7 +124,7 @@ class AsyncBeta:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @property
@@ -180,7 +162,7 @@ class AsyncBetaWithRawResponse:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @property
@@ -191,12 +173,16 @@ class AsyncBetaWithRawResponse:
     @property
     def files(self) -> AsyncBetaFilesWithRawResponse:
         """`beta.files`, returning `AsyncAPIResponse`s."""
-        return self._client.beta.files.with_raw_response
+        from ._files import AsyncBetaFiles
+
+        return AsyncBetaFiles(self._client).with_raw_response
 
     @property
     def models(self) -> AsyncBetaModelsWithRawResponse:
         """`beta.models`, returning `AsyncAPIResponse`s."""
-        return self._client.beta.models.with_raw_response
+        from ._models import AsyncBetaModels
+
+        return AsyncBetaModels(self._client).with_raw_response
 
 
 class AsyncBetaWithStreamingResponse:
@@ -204,7 +190,7 @@ class AsyncBetaWithStreamingResponse:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     @property
@@ -215,12 +201,16 @@ class AsyncBetaWithStreamingResponse:
     @property
     def files(self) -> AsyncBetaFilesWithStreamingResponse:
         """`beta.files`, as `async with` blocks."""
-        return self._client.beta.files.with_streaming_response
+        from ._files import AsyncBetaFiles
+
+        return AsyncBetaFiles(self._client).with_streaming_response
 
     @property
     def models(self) -> AsyncBetaModelsWithStreamingResponse:
         """`beta.models`, as `async with` blocks."""
-        return self._client.beta.models.with_streaming_response
+        from ._models import AsyncBetaModels
+
+        return AsyncBetaModels(self._client).with_streaming_response
 
 
 class AsyncBetaMessages:
@@ -233,7 +223,7 @@ class AsyncBetaMessages:
 
     __slots__ = ("_client", "_impl")
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._impl = _BetaMessages(client, "plain")
 
@@ -304,7 +294,7 @@ class AsyncBetaMessagesWithRawResponse:
 
     __slots__ = ("_impl",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._impl = _BetaMessages(client, "raw")
 
     @property
@@ -368,7 +358,7 @@ class AsyncBetaMessagesWithStreamingResponse:
 
     __slots__ = ("_impl",)
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._impl = _BetaMessages(client, "streaming")
 
     @property
@@ -381,33 +371,33 @@ class AsyncBetaMessagesWithStreamingResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[Message]: ...
+    ) -> AsyncStreamingResponseManager[Message]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[AsyncStream]: ...
+    ) -> AsyncStreamingResponseManager[AsyncStream]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[Message] | StreamingResponseManager[AsyncStream]: ...
+    ) -> AsyncStreamingResponseManager[Message] | AsyncStreamingResponseManager[AsyncStream]: ...
     def create(self, **args: Any) -> Any:
         """`beta.messages.create` as `async with ... as response:`."""
         return self._impl.create(**args)
 
-    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamResponseManager:
+    def stream(self, **args: Unpack[BetaMessageArgs]) -> AsyncMessageStreamResponseManager:
         """`beta.messages.stream` as `async with ... as response:`, giving the response with
         the stream's `text_stream`."""
-        result: MessageStreamResponseManager = self._impl.stream(**args)
+        result: AsyncMessageStreamResponseManager = self._impl.stream(**args)
         return result
 
     @overload
     def parse(
         self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[ParsedMessage[_F]]: ...
+    ) -> AsyncStreamingResponseManager[ParsedMessage[_F]]: ...
     @overload
     def parse(
         self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
-    ) -> StreamingResponseManager[ParsedMessage[None]]: ...
+    ) -> AsyncStreamingResponseManager[ParsedMessage[None]]: ...
     def parse(self, **args: Any) -> Any:
         """`beta.messages.parse` as `async with ... as response:`; `await response.parse()`
         is the `ParsedMessage`."""
@@ -415,7 +405,7 @@ class AsyncBetaMessagesWithStreamingResponse:
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]
-    ) -> StreamingResponseManager[MessageTokensCount]:
+    ) -> AsyncStreamingResponseManager[MessageTokensCount]:
         """`beta.messages.count_tokens` as `async with ... as response:`."""
-        result: StreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(**args)
+        result: AsyncStreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(**args)
         return result

@@ -18,16 +18,15 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeAlias, Union
 from urllib.parse import quote
 
 import anyio
-import msgspec
 
-from .._client import NOT_GIVEN, NotGiven, _deadline_for
-from .._http import Timeout
-from .._response import AsyncAPIResponse, HTTPResponse
+from .._http import HTTPResponse, Timeout
+from .._request import NOT_GIVEN, NotGiven, deadline_for
+from .._response import AsyncAPIResponse, unread
 from ..types import DeletedFile, FileMetadata
 from ..types._decode import LenientDecoder
-from ._beta import beta_headers
+from ._checks import beta_headers, checked_strings, option_headers
 from ._closing import ClosingCall
-from ._messages import StreamingResponseManager, _Op, checked_strings, option_headers
+from ._ops import AsyncStreamingResponseManager, Op
 from ._pagination import AsyncPaginator, id_cursor, list_op, page_cursor
 from ._views import Resource, View, as_is, raw, streaming
 
@@ -85,14 +84,6 @@ _FILE_ERROR = (
     "file must be bytes, a path (os.PathLike such as pathlib.Path), a binary file object, "
     "or a (filename, content[, mime_type[, headers]]) tuple"
 )
-
-
-class _FilesPage(msgspec.Struct):
-    data: list[FileMetadata]
-    has_more: bool = False
-    first_id: str | None = None
-    last_id: str | None = None
-    next_page: str | None = None
 
 
 # ----------------------------------------------------------------------------- upload
@@ -200,12 +191,12 @@ def encode_multipart(
     return f"multipart/form-data; boundary={boundary}", b"".join(chunks)
 
 
-class _UploadResponseManager(StreamingResponseManager[FileMetadata]):
+class _UploadResponseManager(AsyncStreamingResponseManager[FileMetadata]):
     """`with_streaming_response.upload`: reads the file on entering, then sends it."""
 
     __slots__ = ("_prepare",)
 
-    def __init__(self, prepare: Callable[[], Awaitable[_Op]]) -> None:
+    def __init__(self, prepare: Callable[[], Awaitable[Op]]) -> None:
         self._prepare = prepare
         self._response = None
 
@@ -390,7 +381,7 @@ class AsyncFiles(Resource):
         form += [(key, str(value)) for key, value in (extra_body or {}).items()]
         headers = self._headers(betas, workspace_id, extra_headers)
 
-        async def prepare() -> _Op:
+        async def prepare() -> Op:
             content_type, body = encode_multipart(
                 form,
                 "file",
@@ -408,7 +399,7 @@ class AsyncFiles(Resource):
             )
             # `_call` encodes JSON bodies; this one is multipart, so it is set here.
             call.body = body
-            return _Op(self._client, call, decode=_metadata_decoder.decode)
+            return Op(self._client, call, decode=_metadata_decoder.decode)
 
         if self._mode == "streaming":
             return _UploadResponseManager(prepare)
@@ -451,7 +442,7 @@ class AsyncFiles(Resource):
             self._client,
             self._mode,
             "/v1/files",
-            _FilesPage,
+            FileMetadata,
             {
                 "ids": ids,
                 "limit": limit,
@@ -488,7 +479,7 @@ class AsyncFiles(Resource):
             extra_body=extra_body,
             timeout=timeout,
         )
-        return _Op(self._client, call, decode=decode).run(self._mode)
+        return Op(self._client, call, decode=decode).run(self._mode)
 
     def _download(
         self,
@@ -514,8 +505,8 @@ class AsyncFiles(Resource):
         client = self._client
 
         async def open_response() -> AsyncBinaryAPIResponse:
-            deadline = _deadline_for(call.timeout)
-            response, retries, _ = await client._send(call, deadline=deadline)
+            deadline = deadline_for(call.timeout)
+            response, retries = await client._send(call, unread, deadline=deadline)
             http_response = HTTPResponse(response.status, response.headers, response.http_version)
             return AsyncBinaryAPIResponse(response, http_response, _read_all, retries_taken=retries)
 

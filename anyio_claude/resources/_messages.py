@@ -6,32 +6,29 @@ raises `TypeError`/`ValueError` naming the argument, with no request made.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from .._client import NOT_GIVEN, NotGiven, _Call, _deadline_for
-from .._http import Timeout
+from .._http import HTTPResponse, Timeout
 from .._model_warnings import warn_about_model
 from .._parse import AsyncParsedMessageStream, merge_output_config, parse_message
+from .._request import NOT_GIVEN, Call, NotGiven
 from .._response import (
     AsyncAPIResponse,
     AsyncMessageStreamResponse,
-    HTTPResponse,
-    decode_body,
-    http_response_of,
 )
-from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream, open_stream
+from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from ..types import MessageTokensCount, ParsedMessage, decode_message
 from ..types._decode import LenientDecoder
 from ..types._gen_models import MAX_NONSTREAMING_TOKENS
 from ..types._gen_params import ParamShape
+from ._checks import checked_strings, listed, option_headers, type_name
+from ._ops import AsyncStreamingResponseManager, Mode, Op
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from typing_extensions import Unpack
 
-    from .._client import AsyncClaude
+    from .._requester import Requester
     from .._runner import MapInput, MapOptions, MapRun
     from .._transport import Response
     from ..types import (
@@ -56,11 +53,11 @@ if TYPE_CHECKING:
     )
 
 __all__ = (
+    "AsyncMessageStreamResponseManager",
     "AsyncMessages",
     "AsyncMessagesWithRawResponse",
     "AsyncMessagesWithStreamingResponse",
-    "MessageStreamResponseManager",
-    "StreamingResponseManager",
+    "AsyncStreamingResponseManager",
     "checked_strings",
     "option_headers",
 )
@@ -73,161 +70,8 @@ _count_decoder = LenientDecoder(MessageTokensCount)
 # The official SDK's estimate: 128k output tokens take up to an hour to generate.
 _MAX_NONSTREAMING_SECONDS = 600.0
 
-Mode = Literal["plain", "raw", "streaming"]
 
-
-class _Op:
-    """A prepared call plus how to turn its response into a result.
-
-    `decode` turns a read body into the result; `stream_factory` wraps the unread
-    response in an event stream (primed to its first event, so early failures are
-    retried); `body_factory` wraps it in another reader (batch results). `prepare`, when
-    given, builds the call at send time (batch results first look up their URL).
-    """
-
-    __slots__ = ("body_factory", "call", "client", "decode", "prepare", "stream_factory")
-
-    def __init__(
-        self,
-        client: AsyncClaude,
-        call: _Call | None,
-        *,
-        decode: Callable[[bytes], Any] | None = None,
-        stream_factory: Callable[[Response, int, float | None], Any] | None = None,
-        body_factory: Callable[[Response, float | None], Any] | None = None,
-        prepare: Callable[[], Awaitable[_Call]] | None = None,
-    ) -> None:
-        self.client = client
-        self.call = call
-        self.decode = decode
-        self.stream_factory = stream_factory
-        self.body_factory = body_factory
-        self.prepare = prepare
-        if call is not None:
-            call.parse_as = self._parse_as
-
-    async def get_call(self) -> _Call:
-        if self.call is None:
-            assert self.prepare is not None
-            self.call = await self.prepare()
-            self.call.parse_as = self._parse_as
-        return self.call
-
-    async def _parse_as(self, wrapper: AsyncAPIResponse[Any]) -> Any:
-        """What `parse()` of one attempt's response gives a middleware: the plain call's
-        result (a stream unread)."""
-        if self.stream_factory is not None:
-            return self.stream_factory(wrapper._unread_body(), wrapper.retries_taken, None)
-        if self.body_factory is not None:
-            return self.body_factory(wrapper._unread_body(), None)
-        assert self.decode is not None
-        return decode_body(self.decode, await wrapper.read(), wrapper.http_response)
-
-    def run(self, mode: Mode) -> Any:
-        if mode == "streaming":
-            return StreamingResponseManager(self)
-        if self.stream_factory is not None:
-            return self._open_stream(raw=mode == "raw")
-        if self.body_factory is not None:
-            return self._open_body(raw=mode == "raw")
-        assert self.call is not None
-        return self.client._request_json(self.call, self.decode, raw=mode == "raw")
-
-    async def _open_stream(self, *, raw: bool) -> Any:
-        factory = self.stream_factory
-        assert factory is not None and self.call is not None
-        deadline = _deadline_for(self.call.timeout)
-        stream = await open_stream(
-            self.client,
-            self.call,
-            lambda response, retries: factory(response, retries, deadline),
-            deadline=deadline,
-        )
-        if raw:
-
-            async def parse(_: AsyncAPIResponse[Any]) -> Any:
-                return stream
-
-            return AsyncAPIResponse(
-                stream._response,
-                stream.http_response,
-                parse,
-                retries_taken=stream.retries_taken,
-                stream_only=True,
-            )
-        return stream
-
-    async def _open_body(self, *, raw: bool) -> Any:
-        factory = self.body_factory
-        assert factory is not None
-        call = await self.get_call()
-        deadline = _deadline_for(call.timeout)
-        response, retries, _ = await self.client._send(call, deadline=deadline)
-        result = factory(response, deadline)
-        if raw:
-
-            async def parse(_: AsyncAPIResponse[Any]) -> Any:
-                return result
-
-            return AsyncAPIResponse(
-                response, http_response_of(response), parse, retries_taken=retries
-            )
-        return result
-
-
-class StreamingResponseManager(Generic[T]):
-    """`async with` a response whose body is read only when you ask for it.
-
-    Entering sends the request (with retries) and returns an `AsyncAPIResponse` once the
-    head has arrived; leaving closes it, releasing or closing the connection. Raises what
-    the plain call raises; cancellation closes the connection.
-    """
-
-    __slots__ = ("_op", "_response")
-
-    def __init__(self, op: _Op) -> None:
-        self._op = op
-        self._response: AsyncAPIResponse[T] | None = None
-
-    async def __aenter__(self) -> AsyncAPIResponse[T]:
-        op = self._op
-        call = await op.get_call()
-        deadline = _deadline_for(call.timeout)
-        response, retries, _ = await op.client._send(call, deadline=deadline)
-        self._response = self._wrap(response, http_response_of(response), retries, deadline)
-        return self._response
-
-    def _wrap(
-        self,
-        response: Response,
-        http_response: HTTPResponse,
-        retries: int,
-        deadline: float | None,
-    ) -> AsyncAPIResponse[T]:
-        op = self._op
-
-        async def parse(wrapper: AsyncAPIResponse[T]) -> Any:
-            if op.stream_factory is not None:
-                return op.stream_factory(wrapper._unread_body(), retries, deadline)
-            if op.body_factory is not None:
-                return op.body_factory(wrapper._unread_body(), deadline)
-            content = await wrapper.read()
-            assert op.decode is not None
-            return decode_body(op.decode, content, http_response)
-
-        return AsyncAPIResponse(response, http_response, parse, retries_taken=retries)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._response is not None:
-            await self._response.close()
-
-
-class MessageStreamResponseManager(StreamingResponseManager[AsyncMessageStream]):
+class AsyncMessageStreamResponseManager(AsyncStreamingResponseManager[AsyncMessageStream]):
     """What `messages.with_streaming_response.stream(...)` returns: `async with` it for an
     `AsyncMessageStreamResponse` (the response, with the stream's `text_stream`)."""
 
@@ -251,6 +95,10 @@ class MessageStreamResponseManager(StreamingResponseManager[AsyncMessageStream])
         return AsyncMessageStreamResponse(response, http_response, stream, retries_taken=retries)
 
 
+# The name before the twin rename; kept for a release.
+MessageStreamResponseManager = AsyncMessageStreamResponseManager
+
+
 def _decode_count(content: bytes) -> MessageTokensCount:
     return _count_decoder.decode(content)
 
@@ -266,43 +114,23 @@ _MAPPING_ARGS = (
 _STR_ARGS = ("inference_geo", "service_tier", "speed", "user_profile_id", "workspace_id")
 
 
-def _type_name(value: object) -> str:
-    return type(value).__name__
-
-
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check_int(name: str, value: object, minimum: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {_type_name(value)}: {value!r}")
+        raise TypeError(f"{name} must be an int, got {type_name(value)}: {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
 
 
 def _check_unit(name: str, value: object) -> None:
     if not _is_number(value):
-        raise TypeError(f"{name} must be a float, got {_type_name(value)}: {value!r}")
+        raise TypeError(f"{name} must be a float, got {type_name(value)}: {value!r}")
     # NaN fails both comparisons, so it lands here too (JSON would send it as null).
     if not 0.0 <= value <= 1.0:  # type: ignore[operator]
         raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
-
-
-def _listed(name: str, value: object) -> list[Any]:
-    """`value` (any iterable but a string or a dict) as a list, so generators can be sent."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a list (any iterable), got {_type_name(value)}")
-    return value if type(value) is list else list(value)
-
-
-def checked_strings(name: str, value: object) -> list[str]:
-    """`value`, a list (any iterable but a string or a dict) of strings, as a list."""
-    items = _listed(name, value)
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError(f"{name} must hold strings, got {_type_name(item)}: {item!r}")
-    return items
 
 
 _KIND_NAMES = {"object": "a dict", "array": "a list", "string": "a str", "null": "None"}
@@ -324,19 +152,19 @@ def _checked_shape(name: str, value: object, shape: ParamShape) -> object:
         and isinstance(value, Iterable)
         and not isinstance(value, str | bytes | Mapping)
     ):
-        return _listed(name, value)
+        return listed(name, value)
     allowed = [_KIND_NAMES.get(kind, kind) for kind in kinds]
     allowed += [repr(literal) for literal in shape.literals]
-    raise TypeError(f"{name} must be {' or '.join(allowed)}, got {_type_name(value)}")
+    raise TypeError(f"{name} must be {' or '.join(allowed)}, got {type_name(value)}")
 
 
 def _checked_messages(messages: object) -> list[Any]:
-    turns = _listed("messages", messages)
+    turns = listed("messages", messages)
     checked = turns
     for i, turn in enumerate(turns):
         if not isinstance(turn, Mapping):
             raise TypeError(
-                f"messages[{i}] must be a dict with 'role' and 'content', got {_type_name(turn)}"
+                f"messages[{i}] must be a dict with 'role' and 'content', got {type_name(turn)}"
             )
         if not isinstance(turn.get("role"), str):
             raise TypeError(f"messages[{i}]['role'] must be a str such as 'user'")
@@ -344,7 +172,7 @@ def _checked_messages(messages: object) -> list[Any]:
         if not isinstance(content, str | list):
             if checked is turns:
                 checked = list(turns)  # the caller's list stays as it was
-            checked[i] = {**turn, "content": _listed(f"messages[{i}]['content']", content)}
+            checked[i] = {**turn, "content": listed(f"messages[{i}]['content']", content)}
     return checked
 
 
@@ -352,7 +180,7 @@ def _check_params(params: dict[str, Any]) -> None:
     """Reject what the API could never accept, in place, before anything is sent."""
     model = params["model"]
     if not isinstance(model, str):
-        raise TypeError(f"model must be a str, got {_type_name(model)}: {model!r}")
+        raise TypeError(f"model must be a str, got {type_name(model)}: {model!r}")
     params["messages"] = _checked_messages(params["messages"])
     # None means "not given" for every optional argument, as `_call` drops it.
     for name in ("temperature", "top_p"):
@@ -365,47 +193,24 @@ def _check_params(params: dict[str, Any]) -> None:
         params["stop_sequences"] = checked_strings("stop_sequences", stop)
     system = params.get("system")
     if system is not None and not isinstance(system, str):
-        params["system"] = _listed("system", system)
+        params["system"] = listed("system", system)
     tools = params.get("tools")
     if tools is not None:
-        params["tools"] = _listed("tools", tools)
+        params["tools"] = listed("tools", tools)
         for i, tool in enumerate(params["tools"]):
             if not isinstance(tool, Mapping):
-                raise TypeError(f"tools[{i}] must be a dict, got {_type_name(tool)}")
+                raise TypeError(f"tools[{i}] must be a dict, got {type_name(tool)}")
     for name in _MAPPING_ARGS:
         value = params.get(name)
         if value is not None and not isinstance(value, Mapping):
-            raise TypeError(f"{name} must be a dict, got {_type_name(value)}: {value!r}")
+            raise TypeError(f"{name} must be a dict, got {type_name(value)}: {value!r}")
     for name in _STR_ARGS:
         value = params.get(name)
         if value is not None and not isinstance(value, str):
-            raise TypeError(f"{name} must be a str, got {_type_name(value)}: {value!r}")
+            raise TypeError(f"{name} must be a str, got {type_name(value)}: {value!r}")
     container = params.get("container")
     if container is not None and not isinstance(container, str | Mapping):
-        raise TypeError(f"container must be a str or a dict, got {_type_name(container)}")
-
-
-# What the official SDK sends as headers rather than in the body or the query.
-_HEADER_ARGS = {
-    "user_profile_id": "anthropic-user-profile-id",
-    "workspace_id": "anthropic-workspace-id",
-}
-
-
-def option_headers(extra_headers: Mapping[str, str] | None, **args: object) -> dict[str, str]:
-    """The headers of the arguments `workspace_id` and `user_profile_id` (those given: not
-    None or NOT_GIVEN), then `extra_headers`, which win, as in the official SDK.
-
-    Raises `TypeError` naming an argument that is not a str.
-    """
-    headers: dict[str, str] = {}
-    for name, value in args.items():
-        if value is None or isinstance(value, NotGiven):
-            continue
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be a str, got {_type_name(value)}: {value!r}")
-        headers[_HEADER_ARGS[name]] = value
-    return {**headers, **(extra_headers or {})}
+        raise TypeError(f"container must be a str or a dict, got {type_name(container)}")
 
 
 class _Request:
@@ -474,7 +279,7 @@ def _message_request(
     missing or unexpected: Python's own TypeError)."""
     _check_int("max_tokens", max_tokens, 0)
     if not isinstance(stream, bool):
-        raise TypeError(f"stream must be a bool, got {_type_name(stream)}")
+        raise TypeError(f"stream must be a bool, got {type_name(stream)}")
     return _Request(
         {
             "model": model,
@@ -569,13 +374,13 @@ class _Messages:
     """
 
     def __init__(
-        self, client: AsyncClaude, mode: Mode, params: Mapping[str, object] | None = None
+        self, client: Requester, mode: Mode, params: Mapping[str, object] | None = None
     ) -> None:
         self._client = client
         self._mode: Mode = mode
         self._params = params
 
-    def _call(self, path: str, request: _Request, **headers: str) -> _Call:
+    def _call(self, path: str, request: _Request, **headers: str) -> Call:
         return self._client._call(
             "POST",
             path,
@@ -620,8 +425,8 @@ class _Messages:
                     response, deadline=deadline, idle_timeout=idle, retries_taken=retries
                 )
 
-            return _Op(self._client, call, stream_factory=factory).run(self._mode)
-        return _Op(self._client, call, decode=decode_message).run(self._mode)
+            return Op(self._client, call, stream_factory=factory).run(self._mode)
+        return Op(self._client, call, decode=decode_message).run(self._mode)
 
     def parse(self, *, output_format: object = None, **args: Any) -> Any:
         """The implementation of `AsyncMessages.parse`."""
@@ -638,7 +443,7 @@ class _Messages:
         def decode(body: bytes) -> ParsedMessage[Any]:
             return parse_message(decode_message(body), output_format)
 
-        return _Op(self._client, call, decode=decode).run(self._mode)
+        return Op(self._client, call, decode=decode).run(self._mode)
 
     def stream(self, *, output_format: object = None, **args: Any) -> Any:
         """The implementation of `AsyncMessages.stream`."""
@@ -664,18 +469,18 @@ class _Messages:
                 retries_taken=retries,
             )
 
-        op = _Op(self._client, call, stream_factory=factory)
+        op = Op(self._client, call, stream_factory=factory)
         if self._mode == "plain":
             return AsyncMessageStreamManager(lambda: op.run("plain"))
         if self._mode == "streaming":
-            return MessageStreamResponseManager(op)
+            return AsyncMessageStreamResponseManager(op)
         return op.run(self._mode)
 
     def count_tokens(self, **args: Any) -> Any:
         """The implementation of `AsyncMessages.count_tokens`."""
         request = _gather("count_tokens", _count_request, args)
         call = self._call("/v1/messages/count_tokens", request)
-        return _Op(self._client, call, decode=_decode_count).run(self._mode)
+        return Op(self._client, call, decode=_decode_count).run(self._mode)
 
 
 class AsyncMessages:
@@ -687,7 +492,7 @@ class AsyncMessages:
 
     __slots__ = ("_client", "_impl")
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._impl = _Messages(client, "plain")
 
@@ -802,7 +607,7 @@ class AsyncMessagesWithRawResponse:
 
     __slots__ = ("_client", "_impl")
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._impl = _Messages(client, "raw")
 
@@ -856,7 +661,7 @@ class AsyncMessagesWithStreamingResponse:
 
     __slots__ = ("_client", "_impl")
 
-    def __init__(self, client: AsyncClaude) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._impl = _Messages(client, "streaming")
 
@@ -870,30 +675,30 @@ class AsyncMessagesWithStreamingResponse:
     @overload
     def create(
         self, *, stream: Literal[False] = False, **args: Unpack[MessageArgs]
-    ) -> StreamingResponseManager[Message]: ...
+    ) -> AsyncStreamingResponseManager[Message]: ...
     @overload
     def create(
         self, *, stream: Literal[True], **args: Unpack[MessageArgs]
-    ) -> StreamingResponseManager[AsyncStream]: ...
+    ) -> AsyncStreamingResponseManager[AsyncStream]: ...
     @overload
     def create(
         self, *, stream: bool, **args: Unpack[MessageArgs]
-    ) -> StreamingResponseManager[Message] | StreamingResponseManager[AsyncStream]: ...
+    ) -> AsyncStreamingResponseManager[Message] | AsyncStreamingResponseManager[AsyncStream]: ...
     def create(self, **args: Any) -> Any:
         """`messages.create` as `async with ... as response:`. Raises as `create` does."""
         return self._impl.create(**args)
 
-    def stream(self, **args: Unpack[MessageArgs]) -> MessageStreamResponseManager:
+    def stream(self, **args: Unpack[MessageArgs]) -> AsyncMessageStreamResponseManager:
         """`messages.stream` as `async with ... as response:`: `response.text_stream`,
         `async for event in response`, or `await response.parse()` for the stream."""
-        result: MessageStreamResponseManager = self._impl.stream(**args)
+        result: AsyncMessageStreamResponseManager = self._impl.stream(**args)
         return result
 
     def count_tokens(
         self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
-    ) -> StreamingResponseManager[MessageTokensCount]:
+    ) -> AsyncStreamingResponseManager[MessageTokensCount]:
         """`messages.count_tokens` as `async with ... as response:`."""
-        result: StreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(
+        result: AsyncStreamingResponseManager[MessageTokensCount] = self._impl.count_tokens(
             output_format=output_format, **args
         )
         return result

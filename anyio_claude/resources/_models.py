@@ -6,14 +6,12 @@ from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any, Literal
 from urllib.parse import quote
 
-import msgspec
-
-from .._client import NOT_GIVEN, NotGiven
 from .._http import Timeout
+from .._request import NOT_GIVEN, NotGiven
 from ..types import ModelInfo
 from ..types._decode import LenientDecoder
-from ._beta import beta_headers
-from ._messages import _Op, checked_strings, option_headers
+from ._checks import beta_headers, checked_strings, option_headers
+from ._ops import Op
 from ._pagination import AsyncPaginator, id_cursor, list_op
 from ._views import Resource, View, raw, streaming
 
@@ -27,13 +25,6 @@ __all__ = (
 )
 
 _model_decoder = LenientDecoder(ModelInfo)
-
-
-class _ModelsPage(msgspec.Struct):
-    data: list[ModelInfo]
-    has_more: bool = False
-    first_id: str | None = None
-    last_id: str | None = None
 
 
 class AsyncModels(Resource):
@@ -74,7 +65,7 @@ class AsyncModels(Resource):
             extra_body=extra_body,
             timeout=timeout,
         )
-        result: Coroutine[Any, Any, ModelInfo] = _Op(
+        result: Coroutine[Any, Any, ModelInfo] = Op(
             self._client, call, decode=_model_decoder.decode
         ).run(self._mode)
         return result
@@ -102,7 +93,7 @@ class AsyncModels(Resource):
             self._client,
             self._mode,
             "/v1/models",
-            _ModelsPage,
+            ModelInfo,
             {"after_id": after_id, "before_id": before_id, "lifecycle": lifecycles, "limit": limit},
             id_cursor,
             extra_headers=option_headers(extra_headers, workspace_id=workspace_id),

@@ -13,19 +13,30 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
-from .._client import NotGiven
+from .._request import NotGiven
 from ..types._decode import LenientDecoder
-from ._messages import Mode, _Op
+from ._ops import Mode, Op
 
 if TYPE_CHECKING:
-    from .._client import AsyncClaude, _Call
     from .._http import Timeout
+    from .._request import Call
+    from .._requester import Requester
 
 __all__ = ("AsyncPage", "AsyncPaginator", "id_cursor", "list_op", "page_cursor")
 
 T = TypeVar("T")
 
 NextQuery = Callable[[Mapping[str, object], Any], "Mapping[str, object] | None"]
+
+
+class PageBody(msgspec.Struct, Generic[T]):
+    """A list endpoint's reply: `data` and whichever cursors the endpoint sends."""
+
+    data: list[T]
+    has_more: bool = False
+    first_id: str | None = None
+    last_id: str | None = None
+    next_page: str | None = None
 
 
 class AsyncPage(Generic[T]):
@@ -175,10 +186,10 @@ def page_cursor(query: Mapping[str, object], page: Any) -> Mapping[str, object] 
 
 
 def list_op(
-    client: AsyncClaude,
+    client: Requester,
     mode: Mode,
     path: str,
-    page_type: type[msgspec.Struct],
+    item_type: type[T],
     query: Mapping[str, object],
     next_query: NextQuery,
     *,
@@ -191,13 +202,14 @@ def list_op(
     raw or streaming response whose `parse()` is that `AsyncPage`.
 
     `query` is the first page's; a later page's is it with the cursor `next_query` finds
-    in the page before. `page_type` decodes a reply: `data`, `has_more` and whichever of
-    `first_id`, `last_id`, `next_page` the endpoint sends.
+    in the page before. A reply is a `PageBody` of `item_type`s.
     """
     query = {k: v for k, v in query.items() if v is not None and not isinstance(v, NotGiven)}
-    decoder = LenientDecoder(page_type)
+    # msgspec decodes `data` as `item_type` from the parametrized Struct; mypy does not
+    # take a type variable's value as a type argument.
+    decoder = LenientDecoder(PageBody[item_type])  # type: ignore[valid-type]
 
-    def call(cursor: Mapping[str, object] | None) -> _Call:
+    def call(cursor: Mapping[str, object] | None) -> Call:
         return client._call(
             "GET",
             path,
@@ -209,13 +221,13 @@ def list_op(
         )
 
     def decode(content: bytes) -> AsyncPage[Any]:
-        page: Any = decoder.decode(content)
+        page = decoder.decode(content)
         return AsyncPage(
             page.data,
             has_more=page.has_more,
-            first_id=getattr(page, "first_id", None),
-            last_id=getattr(page, "last_id", None),
-            next_page=getattr(page, "next_page", None),
+            first_id=page.first_id,
+            last_id=page.last_id,
+            next_page=page.next_page,
             next_query=next_query(query, page),
             fetch=fetch,
         )
@@ -224,8 +236,8 @@ def list_op(
         page: AsyncPage[Any] = await client._request_json(call(cursor), decode)
         return page
 
-    def op() -> _Op:
-        return _Op(client, call(None), decode=decode)
+    def op() -> Op:
+        return Op(client, call(None), decode=decode)
 
     if mode == "plain":
         return AsyncPaginator(lambda: op().run("plain"))

@@ -7,7 +7,7 @@ resource in another mode; its methods are descriptors naming the plain method
 in the view's mode. Only the return type changes, and the descriptor's type says how:
 a plain `Awaitable[R]` (a coroutine, or a paginator whose `R` is its first page) is a
 `Coroutine[..., AsyncAPIResponse[R]]` in the raw view (`raw`) and a
-`StreamingResponseManager[R]` (an `async with` block) in the streaming one (`streaming`).
+`AsyncStreamingResponseManager[R]` (an `async with` block) in the streaming one (`streaming`).
 
 The parameters carry through a `ParamSpec`, so type checkers see each view method with the
 plain method's parameters (overloads do not survive a `ParamSpec`: overloaded methods,
@@ -21,13 +21,13 @@ from types import MethodType
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from .._response import AsyncAPIResponse
-from ._messages import StreamingResponseManager
+from ._ops import AsyncStreamingResponseManager
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from .._client import AsyncClaude
-    from ._messages import Mode
+    from .._requester import Requester
+    from ._ops import Mode
 
 __all__ = ("Resource", "View", "as_is", "raw", "streaming")
 
@@ -42,7 +42,7 @@ class Resource:
 
     __slots__ = ("_client", "_mode")
 
-    def __init__(self, client: AsyncClaude, mode: Mode = "plain") -> None:
+    def __init__(self, client: Requester, mode: Mode = "plain") -> None:
         self._client = client
         self._mode: Mode = mode
 
@@ -87,7 +87,7 @@ class Raw(Derived[S, P, Coroutine[Any, Any, AsyncAPIResponse[R]]]):
     """A `with_raw_response` method: awaits to an `AsyncAPIResponse` (body read)."""
 
 
-class Streaming(Derived[S, P, StreamingResponseManager[R]]):
+class Streaming(Derived[S, P, AsyncStreamingResponseManager[R]]):
     """A `with_streaming_response` method: an `async with` block giving an unread
     `AsyncAPIResponse`."""
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import msgspec
 
-from .._errors import ValidationError
+from .._exceptions import ValidationError
 
 if sys.version_info >= (3, 11):
     from typing import dataclass_transform

@@ -25,7 +25,7 @@ from typing import Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-from .._errors import EventProtocolError, ProtocolError, ValidationError
+from .._exceptions import EventProtocolError, ProtocolError, ValidationError
 from ._base import Unknown, check_tag, encode_json, mark_drift
 from ._wire import (
     ContentBlock,
