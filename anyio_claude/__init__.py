@@ -143,6 +143,8 @@ if TYPE_CHECKING:
     from ._tracing import ResolvedOpenTelemetryMetrics as ResolvedOpenTelemetryMetrics
     from ._tracing import ResolvedOpenTelemetryOptions as ResolvedOpenTelemetryOptions
     from ._tracing import ResolvedOpenTelemetryTraces as ResolvedOpenTelemetryTraces
+    from .lib.middleware import BetaFallbackState as BetaFallbackState
+    from .lib.middleware import BetaRefusalFallbackMiddleware as BetaRefusalFallbackMiddleware
 
     Anthropic = Claude
 else:
@@ -158,6 +160,8 @@ else:
         "Progress": "._runner",
         "Runner": "._runner",
         "SpendLimitError": "._runner",
+        "BetaFallbackState": ".lib.middleware",
+        "BetaRefusalFallbackMiddleware": ".lib.middleware",
         "APIRequest": "._middleware",
         "AsyncCallNext": "._middleware",
         "AsyncMiddlewareCallable": "._middleware",
@@ -284,6 +288,7 @@ __all__ = (
     "BetaBatches",
     "BetaBatchesWithRawResponse",
     "BetaBatchesWithStreamingResponse",
+    "BetaFallbackState",
     "BetaFiles",
     "BetaFilesWithRawResponse",
     "BetaFilesWithStreamingResponse",
@@ -293,6 +298,7 @@ __all__ = (
     "BetaModels",
     "BetaModelsWithRawResponse",
     "BetaModelsWithStreamingResponse",
+    "BetaRefusalFallbackMiddleware",
     "BetaWithRawResponse",
     "BetaWithStreamingResponse",
     "BillingError",

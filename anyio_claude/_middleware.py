@@ -100,6 +100,7 @@ class APIRequest:
         "_body",
         "_json",
         "_query",
+        "beta",
         "headers",
         "max_retries",
         "method",
@@ -123,8 +124,11 @@ class APIRequest:
         retries_taken: int,
         stream: bool,
         query: str | None = None,
+        beta: bool = False,
     ) -> None:
         self.method = method
+        self.beta = beta
+        """Whether the call came from `client.beta.messages`."""
         self.url = url
         """The path, relative to the client's `base_url` (no query)."""
         self.headers: dict[str, str] = SecretHeaders(headers)
@@ -180,6 +184,7 @@ class APIRequest:
             retries_taken=self.retries_taken,
             stream=self.stream,
             query=self._query if params is None else None,
+            beta=self.beta,
         )
         if body is None:
             changed._json = self._json
@@ -263,6 +268,7 @@ async def run_chain(
         retries_taken=retries_taken,
         stream=call.trace.stream if call.trace is not None else _streams(call.body),
         query=query,
+        beta=call.beta,
     )
 
     async def base(api_request: APIRequest) -> AsyncAPIResponse[Any]:

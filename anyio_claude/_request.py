@@ -70,6 +70,7 @@ class Call:
     """One logical API call: what to send and how (timeouts, retries, streaming)."""
 
     __slots__ = (
+        "beta",
         "body",
         "extra_headers",
         "max_retries",
@@ -99,6 +100,8 @@ class Call:
         # Its span and measurements (`_tracing.CallTrace`), when the client reports to
         # OpenTelemetry. Typed `Any`: this layer sits below the one that defines it.
         self.trace: Any = None
+        # Made by `client.beta.messages` (a middleware may apply to those alone).
+        self.beta = False
         # What `parse()` of a response gives a middleware (set by the resource's `Op`).
         self.parse_as: Callable[[Any], Awaitable[Any]] | None = None
 

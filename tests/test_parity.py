@@ -87,14 +87,6 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
-    # issue 19 (observability and middleware)
-    **{
-        f"top:{name}": "issue 19"
-        for name in (
-            "BetaFallbackState",
-            "BetaRefusalFallbackMiddleware",
-        )
-    },
     # issue 20 (agents)
     "top:beta_tool": "issue 20",
     "top:beta_async_tool": "issue 20",

@@ -374,14 +374,20 @@ class _Messages:
     """
 
     def __init__(
-        self, client: Requester, mode: Mode, params: Mapping[str, object] | None = None
+        self,
+        client: Requester,
+        mode: Mode,
+        params: Mapping[str, object] | None = None,
+        *,
+        beta: bool = False,
     ) -> None:
         self._client = client
         self._mode: Mode = mode
         self._params = params
+        self._beta = beta
 
     def _call(self, path: str, request: _Request, **headers: str) -> Call:
-        return self._client._call(
+        call = self._client._call(
             "POST",
             path,
             body={**request.body, **self._params} if self._params else request.body,
@@ -390,6 +396,8 @@ class _Messages:
             extra_body=request.extra_body,
             timeout=request.timeout,
         )
+        call.beta = self._beta
+        return call
 
     def _check_duration(self, request: _Request) -> None:
         max_tokens = request.body["max_tokens"]
