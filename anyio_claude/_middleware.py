@@ -145,11 +145,15 @@ class APIRequest:
 
     @property
     def json(self) -> Any:
-        """The JSON body (a copy: change it through `copy(body=...)`), or None."""
+        """The JSON body (a copy: change it through `copy(body=...)`); None for a request
+        without one (a GET, a file upload)."""
         if self._json is _UNSET:
             import msgspec
 
-            self._json = None if not self._body else msgspec.json.decode(self._body)
+            try:
+                self._json = None if not self._body else msgspec.json.decode(self._body)
+            except msgspec.DecodeError:
+                self._json = None
         return _copy.deepcopy(self._json)
 
     def copy(

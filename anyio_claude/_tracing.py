@@ -550,6 +550,7 @@ class CallTrace:
         "_first_chunk",
         "_headers",
         "_instruments",
+        "_chunk_attributes",
         "_last_chunk",
         "_method",
         "_names",
@@ -602,6 +603,7 @@ class CallTrace:
         self.start_ns = 0
         self._started = 0.0
         self._first_chunk: float | None = None
+        self._chunk_attributes: dict[str, AttributeValue] = {}
         self._last_chunk = 0.0
         self._error: BaseException | None = None
         self.saw_delta = False
@@ -726,23 +728,28 @@ class CallTrace:
         self.events(stream._batch)
 
     def events(self, batch: Sequence[MessageStreamEvent]) -> None:
-        """A batch of events has arrived (called by the stream, only when watched)."""
+        """A batch of events, decoded from one network read, has arrived (called by the
+        stream, only when watched). Its content deltas are one output chunk: deltas that
+        arrive together have no time between them to measure."""
+        chunk = False
         for event in batch:
             kind = event.type
             if kind == "content_block_delta":
-                now = time.perf_counter()
-                if self._first_chunk is None:
-                    self._first_chunk = now
-                    self._chunk_first(now)
-                elif self._instruments is not None:
-                    self._instruments.time_per_chunk.record(
-                        now - self._last_chunk, self._metric_attributes(None, None)
-                    )
-                self._last_chunk = now
+                chunk = True
             elif kind == "message_delta":
                 self.saw_delta = True
             elif kind == "message_stop":
                 self.saw_stop = True
+        if not chunk:
+            return
+        now = time.perf_counter()
+        if self._first_chunk is None:
+            self._first_chunk = now
+            self._chunk_first(now)
+        elif self._instruments is not None:
+            # One attributes dict for every chunk of the stream (built at the first).
+            self._instruments.time_per_chunk.record(now - self._last_chunk, self._chunk_attributes)
+        self._last_chunk = now
 
     def _chunk_first(self, now: float) -> None:
         span = self.span
@@ -751,8 +758,9 @@ class CallTrace:
                 "gen_ai.response.time_to_first_chunk", (time.time_ns() - self.start_ns) / 1e9
             )
         if self._instruments is not None:
+            self._chunk_attributes = self._metric_attributes(None, None)
             self._instruments.time_to_first_chunk.record(
-                now - self._started, self._metric_attributes(None, None)
+                now - self._started, self._chunk_attributes
             )
 
     def failed(self, error: BaseException) -> None:

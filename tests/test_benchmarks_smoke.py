@@ -40,3 +40,9 @@ def test_live_streams_smoke() -> None:
         assert re.search(rf"anyio_claude, {name}: CPU per event +[\d.]+x .*met: (yes|no)", out)
         assert re.search(rf"anyio_claude, {name}: delivery p99 [\d.]+ ms .*met: (yes|no)", out)
     assert re.search(r"official anthropic +[\d.]+ ", out)
+
+
+def test_otel_cost_smoke() -> None:
+    out = run("otel_cost.py")
+    for mode in ("baseline", "disabled", "spans", "content", "spans\\+metrics"):
+        assert re.search(rf"^{mode} +[\d.]+ +[\d.]+x +[\d.]+ +[\d.]+x$", out, re.MULTILINE)

@@ -76,8 +76,10 @@ async def test_histograms_of_calls_and_streams(server: FakeClaude) -> None:
     (first,) = found["gen_ai.client.operation.time_to_first_chunk"]
     assert first.count == 1 and list(first.explicit_bounds) == DURATION
     (per_chunk,) = found["gen_ai.client.operation.time_per_output_chunk"]
-    # One per delta after the first (FakeClaude sends a token per delta).
-    assert per_chunk.count == streamed.usage.output_tokens - 1 > 1
+    # One per network read of deltas after the first: FakeClaude sends a token per delta,
+    # every 2 ms, so reads carry one each unless the machine is too busy to keep up.
+    tokens_out = streamed.usage.output_tokens
+    assert tokens_out // 2 <= per_chunk.count <= tokens_out - 1
     assert list(per_chunk.explicit_bounds) == CHUNKS
 
 

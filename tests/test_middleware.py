@@ -220,3 +220,18 @@ def test_blocking_middleware() -> None:
             assert short.messages.create(model=MODEL, max_tokens=5, messages=USER) == "cached"
     assert isinstance(message, Message)
     assert seen == [0, (529, "NoneType"), 1, (200, "Message")]
+
+
+async def test_requests_show_no_secrets_and_uploads_have_no_json(server: FakeClaude) -> None:
+    seen: list[APIRequest] = []
+
+    async def keep(request: APIRequest, call_next: AsyncCallNext) -> Response:
+        seen.append(request)
+        return await call_next(request)
+
+    async with client_for(server, keep) as client:
+        await client.files.upload(file=("a.txt", b"hello", "text/plain"))
+    (request,) = seen
+    assert request.json is None and request.method == "POST" and request.url == "/v1/files"
+    assert request.headers["x-api-key"] == "k"  # sent, but never shown
+    assert "'k'" not in repr(request.headers) and "<redacted>" in repr(request.headers)

@@ -12,7 +12,6 @@ from typing import Any
 import anthropic
 import anyio
 import pytest
-from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -297,30 +296,41 @@ def test_import_does_not_import_opentelemetry() -> None:
     assert result.stdout.strip() == "False"
 
 
-async def test_the_registered_provider_is_found_when_set_later(server: FakeClaude) -> None:
-    spans = Spans()
-    async with AsyncClaude(api_key=KEY, base_url=server.url) as client:
-        await client.messages.count_tokens(model=MODEL, messages=USER)
-        with _global_provider(spans.provider):
-            await client.messages.count_tokens(model=MODEL, messages=USER)
-    assert [s.name for s in spans.raw()] == ["anthropic.messages.count_tokens"]
-    assert "traceparent" not in server.requests[0].headers
-    assert "traceparent" in server.requests[1].headers
+LATER = """
+import sys
+import anyio
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from anyio_claude import AsyncClaude
+from anyio_claude.testing import FakeClaude
+
+async def main():
+    exporter = InMemorySpanExporter()
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        await client.messages.count_tokens(model="claude-sonnet-4-5", messages=[{"role": "user", "content": "x"}])
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        trace.set_tracer_provider(provider)
+        await client.messages.count_tokens(model="claude-sonnet-4-5", messages=[{"role": "user", "content": "x"}])
+        print([s.name for s in exporter.get_finished_spans()])
+        print(["traceparent" in r.headers for r in server.requests])
+
+anyio.run(main, backend=sys.argv[1])
+"""
 
 
-class _global_provider:
-    """Registers `provider` globally for a block (the API allows one `set` a process, so
-    the block swaps the private global and restores it)."""
-
-    def __init__(self, provider: TracerProvider) -> None:
-        self.provider = provider
-
-    def __enter__(self) -> None:
-        self.saved = trace._TRACER_PROVIDER
-        trace._TRACER_PROVIDER = self.provider
-
-    def __exit__(self, *exc_info: object) -> None:
-        trace._TRACER_PROVIDER = self.saved
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_registered_provider_is_found_when_set_later(backend: str) -> None:
+    # A fresh process: the API lets a process register its global provider only once.
+    done = subprocess.run(
+        [sys.executable, "-c", LATER, backend], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split("\n")[:2] == [
+        "['anthropic.messages.count_tokens']",
+        "[False, True]",
+    ]
 
 
 CACHED = {
@@ -367,3 +377,13 @@ async def test_usage_and_blocks_match_the_official_sdk(server: FakeClaude, spans
         assert attributes["gen_ai.usage.cache_read.input_tokens"] == 3
         assert attributes["anthropic.response.service_tier"] == "priority"
         assert '"type":"tool_call"' in attributes["gen_ai.output.messages"]
+
+
+async def test_no_credential_reaches_a_span(server: FakeClaude, spans: Spans) -> None:
+    option: Any = {"tracer_provider": spans.provider}
+    url = server.url.replace("http://", "http://user:hunter2@")
+    async with AsyncClaude(api_key=KEY, base_url=url, open_telemetry=option) as client:
+        await client.models.list(limit=1)
+    ((_, attributes, _),) = spans.take()
+    assert attributes["url.full"] == f"{server.url}/v1/models?limit=1"
+    assert "hunter2" not in str(attributes) and KEY not in str(attributes)
