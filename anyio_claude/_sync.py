@@ -178,9 +178,13 @@ class _Portal:
         self._portal, self._thread, self._pid = started, thread, os.getpid()
 
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
+        return self.get().call(func, *args)
+
+    def start_call(self, func: Callable[..., Any], *args: Any) -> Any:
+        """`call` for what may start an API call (and its span): the loop thread has
+        contexts of its own, so the caller's OpenTelemetry context goes along, and the
+        span's parent is the caller's current span, as in a blocking official client."""
         if "opentelemetry.context" in sys.modules:
-            # The loop thread has contexts of its own: spans started there get the
-            # caller's current span as their parent, as in a blocking official client.
             from ._tracing import in_caller_context
 
             return self.get().call(in_caller_context(func), *args)
@@ -242,7 +246,7 @@ def _run(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any)
     warnings are raised here, in the caller's thread."""
     warned: list[tuple[str, type[Warning]]] = []
     try:
-        return portal.call(_call_async_method, method, args, kwargs, warned)
+        return portal.start_call(_call_async_method, method, args, kwargs, warned)
     finally:
         emit(warned)
 
@@ -746,7 +750,7 @@ class MessageStreamManager:
         self._manager = manager
 
     def __enter__(self) -> MessageStream:
-        return MessageStream(self._portal, self._portal.call(self._manager.__aenter__))
+        return MessageStream(self._portal, self._portal.start_call(self._manager.__aenter__))
 
     def __exit__(
         self,
@@ -770,7 +774,7 @@ class ParsedMessageStreamManager(MessageStreamManager, Generic[T]):
     """What `Claude.messages.stream(..., output_format=T)` returns: `with ... as stream`."""
 
     def __enter__(self) -> ParsedMessageStream[T]:
-        return ParsedMessageStream(self._portal, self._portal.call(self._manager.__aenter__))
+        return ParsedMessageStream(self._portal, self._portal.start_call(self._manager.__aenter__))
 
 
 class _SyncIterator(Generic[T]):
@@ -847,7 +851,7 @@ class SyncPage(Generic[T]):
 
     def get_next_page(self) -> SyncPage[T]:
         """Fetch the page after this one. Raises `RuntimeError` if there is none."""
-        return SyncPage(self._portal, self._portal.call(self._page.get_next_page))
+        return SyncPage(self._portal, self._portal.start_call(self._page.get_next_page))
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         """This page, then each later one, fetched as the loop gets to it."""
@@ -976,7 +980,7 @@ class StreamingResponseManager(Generic[T]):
         self._manager = manager
 
     def __enter__(self) -> APIResponse[T]:
-        return APIResponse(self._portal, self._portal.call(self._manager.__aenter__))
+        return APIResponse(self._portal, self._portal.start_call(self._manager.__aenter__))
 
     def __exit__(
         self,
@@ -997,7 +1001,7 @@ class MessageStreamResponseManager(StreamingResponseManager[MessageStream]):
         super().__init__(portal, manager)
 
     def __enter__(self) -> MessageStreamResponse:
-        response = self._portal.call(self._manager.__aenter__)
+        response = self._portal.start_call(self._manager.__aenter__)
         return MessageStreamResponse(self._portal, response)
 
 

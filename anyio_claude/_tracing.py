@@ -546,11 +546,11 @@ class CallTrace:
 
     __slots__ = (
         "_body",
+        "_chunk_attributes",
         "_error",
         "_first_chunk",
         "_headers",
         "_instruments",
-        "_chunk_attributes",
         "_last_chunk",
         "_method",
         "_names",
