@@ -28,6 +28,7 @@ from ._errors import ContentTooLargeError as ContentTooLargeError
 from ._errors import CredentialsError as CredentialsError
 from ._errors import DeadlineExceededError as DeadlineExceededError
 from ._errors import EventProtocolError as EventProtocolError
+from ._errors import EventStreamProtocolError as EventStreamProtocolError
 from ._errors import GatewayTimeoutError as GatewayTimeoutError
 from ._errors import HTTPNotImplementedError as HTTPNotImplementedError
 from ._errors import IdentityTokenFileError as IdentityTokenFileError
@@ -48,6 +49,7 @@ from ._errors import ServiceUnavailableError as ServiceUnavailableError
 from ._errors import SSEProtocolError as SSEProtocolError
 from ._errors import UnprocessableEntityError as UnprocessableEntityError
 from ._errors import ValidationError as ValidationError
+from ._errors import WorkloadIdentityError as WorkloadIdentityError
 from ._fanout import fan_out as fan_out
 from ._gen_error_names import __all__ as _error_code_classes
 from ._http import Headers as Headers
@@ -79,6 +81,21 @@ from .resources._files import file_from_path as file_from_path
 from .types._base import BaseStruct as BaseModel
 
 if TYPE_CHECKING:
+    from ._credentials import AccessToken as AccessToken
+    from ._credentials import AccessTokenProvider as AccessTokenProvider
+    from ._credentials import AsyncAccessTokenProvider as AsyncAccessTokenProvider
+    from ._credentials import BaseURLBoundProvider as BaseURLBoundProvider
+    from ._credentials import CredentialResult as CredentialResult
+    from ._credentials import CredentialsFile as CredentialsFile
+    from ._credentials import EnvToken as EnvToken
+    from ._credentials import IdentityTokenFile as IdentityTokenFile
+    from ._credentials import IdentityTokenProvider as IdentityTokenProvider
+    from ._credentials import InMemoryConfig as InMemoryConfig
+    from ._credentials import StaticToken as StaticToken
+    from ._credentials import TokenCache as TokenCache
+    from ._credentials import WorkloadIdentityCredentials as WorkloadIdentityCredentials
+    from ._credentials import default_credentials as default_credentials
+    from ._credentials import exchange_federation_assertion as exchange_federation_assertion
     from ._gen_errors import *  # noqa: F403 - its __all__ is _error_code_classes
     from ._middleware import APIRequest as APIRequest
     from ._middleware import AsyncCallNext as AsyncCallNext
@@ -155,6 +172,22 @@ else:
     # the `open_telemetry` option's types (~0.7 ms with the module that reads them).
     _LAZY = {
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
+        # Credential providers: only clients given credentials= or a profile need them.
+        "AccessToken": "._credentials",
+        "AccessTokenProvider": "._credentials",
+        "AsyncAccessTokenProvider": "._credentials",
+        "BaseURLBoundProvider": "._credentials",
+        "CredentialResult": "._credentials",
+        "CredentialsFile": "._credentials",
+        "EnvToken": "._credentials",
+        "IdentityTokenFile": "._credentials",
+        "IdentityTokenProvider": "._credentials",
+        "InMemoryConfig": "._credentials",
+        "StaticToken": "._credentials",
+        "TokenCache": "._credentials",
+        "WorkloadIdentityCredentials": "._credentials",
+        "default_credentials": "._credentials",
+        "exchange_federation_assertion": "._credentials",
         "MapResult": "._runner",
         "MapRun": "._runner",
         "Progress": "._runner",
@@ -247,6 +280,22 @@ __all__ = (
     "AsyncMiddlewareCallable",
     "BaseModel",
     "CallNext",
+    "AccessToken",
+    "AccessTokenProvider",
+    "AsyncAccessTokenProvider",
+    "BaseURLBoundProvider",
+    "CredentialResult",
+    "CredentialsFile",
+    "EnvToken",
+    "IdentityTokenFile",
+    "IdentityTokenProvider",
+    "InMemoryConfig",
+    "StaticToken",
+    "TokenCache",
+    "WorkloadIdentityCredentials",
+    "WorkloadIdentityError",
+    "default_credentials",
+    "exchange_federation_assertion",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "Middleware",
@@ -365,6 +414,7 @@ __all__ = (
     "RetryableError",
     "Runner",
     "SSEProtocolError",
+    "EventStreamProtocolError",
     "ServiceUnavailableError",
     "SpendLimitError",
     "Stream",

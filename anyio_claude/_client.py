@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     import logging
     import ssl
 
+    from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider, RequestAuth
     from ._middleware import MiddlewareInput
     from ._tracing import (
         OpenTelemetryClientOption,
@@ -119,8 +120,11 @@ class AsyncClaude:
 
     Configuration comes from the arguments, then the environment (`ANTHROPIC_API_KEY`,
     `ANTHROPIC_AUTH_TOKEN`, `ANTHROPIC_BASE_URL`, `ANTHROPIC_LOG`, and
-    `ANTHROPIC_CUSTOM_HEADERS`: `Name: value` lines under `default_headers`). A missing key is
-    reported when the first request is made, as a `ClaudeError`. `proxy` is an
+    `ANTHROPIC_CUSTOM_HEADERS`: `Name: value` lines under `default_headers`). Instead of a key,
+    `credentials=` (a token provider), `config=` or `profile=`, or the profile and workload
+    identity variables, give tokens that are cached and refreshed (docs/credentials.md); more
+    than one credential raises `ValueError`, a broken profile `CredentialsError`. A missing
+    key is reported when the first request is made, as a `ClaudeError`. `proxy` is an
     `http://` or `https://` proxy URL; without one, `HTTPS_PROXY` / `HTTP_PROXY` /
     `ALL_PROXY` and `NO_PROXY` are honoured unless `trust_env=False`. A proxy URL that
     is not http(s) raises `ValueError` here, before any I/O. `open_telemetry` configures
@@ -147,6 +151,9 @@ class AsyncClaude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        credentials: AccessTokenProvider | AsyncAccessTokenProvider | None = None,
+        config: Mapping[str, Any] | None = None,
+        profile: str | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -162,17 +169,33 @@ class AsyncClaude:
         _transport: AsyncTransport | None = None,
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
-        api_key = _secret(api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY"))
-        auth_token = _secret(
-            auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
-        )
-        default_headers = SecretHeaders({**env_headers(), **(default_headers or {})})
-        proxy = _secret(proxy)
+        api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
+        if all(v is None for v in (api_key, auth_token, credentials, config, profile)):
+            # As the official SDK: an explicit credential shuts the environment's out,
+            # and ANTHROPIC_API_KEY shadows ANTHROPIC_AUTH_TOKEN.
+            api_key = _secret(os.environ.get("ANTHROPIC_API_KEY") or None)
+            if api_key is None:
+                auth_token = _secret(os.environ.get("ANTHROPIC_AUTH_TOKEN") or None)
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)
         self._auth_token = _checked_secret("auth_token", auth_token)
+        base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL")
+        from ._credentials import resolve_credentials
+
+        credentials, credential_headers, pinned_url = resolve_credentials(
+            api_key=self._api_key,
+            auth_token=self._auth_token,
+            credentials=credentials,
+            config=config,
+            profile=profile,
+            base_url=redact_url(base_url or DEFAULT_BASE_URL),
+            discover=self._discover_credentials,
+        )
+        default_headers = SecretHeaders(
+            {**credential_headers, **env_headers(), **(default_headers or {})}
+        )
         raw_url = self._raw_base_url = _secret(
-            (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+            (base_url or pinned_url or DEFAULT_BASE_URL).rstrip("/")
         )
         # The URL may hold a password: from here on this frame keeps the redacted form.
         base_url = self.base_url = redact_url(raw_url)
@@ -199,6 +222,7 @@ class AsyncClaude:
         self._owns_transport = _transport is None
         self._closed = False
         self._base_headers = self._build_base_headers()
+        self._use_credentials(credentials)
         from ._tracing import Telemetry, resolve
 
         self._telemetry = Telemetry(
@@ -215,6 +239,21 @@ class AsyncClaude:
         self._files: AsyncFiles | None = None
 
     # ------------------------------------------------------------------ configuration
+
+    # Whether a client given no credential looks for one (default_credentials); the
+    # platform clients authenticate their own way.
+    _discover_credentials = True
+
+    def _use_credentials(
+        self, provider: AccessTokenProvider | AsyncAccessTokenProvider | None
+    ) -> None:
+        """Authenticate every request with `provider`'s tokens (None: with the key)."""
+        from ._credentials import TokenAuth, TokenCache, bind_provider
+
+        self.credentials = None if provider is None else bind_provider(provider, self.base_url)
+        self._auth: RequestAuth | None = (
+            None if self.credentials is None else TokenAuth(TokenCache(self.credentials))
+        )
 
     def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
         headers: dict[bytes, bytes] = {
@@ -365,6 +404,13 @@ class AsyncClaude:
         )
         copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
         copy._owns_transport = new_pool
+        if api_key is None and auth_token is None and self.credentials is not None:
+            # Tokens belong to the deployment that minted them: the cache is shared only
+            # when the copy talks to the same one.
+            if base_url is None:
+                copy.credentials, copy._auth = self.credentials, self._auth
+            else:
+                copy._use_credentials(self.credentials)
         return copy
 
     copy = with_options
@@ -444,6 +490,10 @@ class AsyncClaude:
         self._closed = True
         if self._transport is not None and self._owns_transport:
             await self._transport.aclose()
+        if self.credentials is not None and self._owns_transport:
+            from ._credentials import close_provider
+
+            await close_provider(self.credentials)
 
     def is_closed(self) -> bool:
         """Whether this client's connection pool was closed (`close()`, or leaving the
@@ -530,7 +580,7 @@ class AsyncClaude:
         return self._explicit_timeout or not isinstance(timeout, NotGiven)
 
     def _request_for(self, call: Call, retries_taken: int) -> Request:
-        if not self._api_key and not self._auth_token:
+        if not self._api_key and not self._auth_token and self._auth is None:
             raise ClaudeError(
                 "no API key: pass api_key= to the client or set ANTHROPIC_API_KEY "
                 "(or auth_token= / ANTHROPIC_AUTH_TOKEN)"
@@ -605,13 +655,16 @@ class AsyncClaude:
             started = time.monotonic()
             head: Mapping[str, str] | None = None  # the response's headers, once they came
             content: bytes | None = None  # the body, when a middleware read it
+            sent: object = None  # what the auth hook put on the request (a token)
             try:
                 with _deadline_scope(deadline):
                     if self._middleware:
-                        response, content = await self._through_middleware(
+                        response, content, sent = await self._through_middleware(
                             call, request, retries_taken, head_timeout
                         )
                     else:
+                        if self._auth is not None:
+                            sent = await self._auth.apply(request)
                         response = await transport.send(
                             request, timeout=call.timeout, head_timeout=head_timeout
                         )
@@ -650,10 +703,18 @@ class AsyncClaude:
                 self._log_reply(call, response, started)
                 status = response.status
                 error = status_error = self._status_error(response, content or b"")
+                # A 401 for a token drops that token; the first attempt is retried once
+                # with a fresh one (as the official SDK).
+                refreshed = (
+                    status == 401
+                    and self._auth is not None
+                    and self._auth.rejected(sent)
+                    and retries_taken == 0
+                )
                 if (
                     status < 400
                     or retries_taken >= call.max_retries
-                    or not should_retry(status, response.headers)
+                    or not (refreshed or should_retry(status, response.headers))
                 ):
                     raise status_error
                 delay = retry_delay(retries_taken, response.headers)
@@ -683,17 +744,24 @@ class AsyncClaude:
 
     async def _through_middleware(
         self, call: Call, request: Request, retries_taken: int, head_timeout: float | None
-    ) -> tuple[Response, bytes | None]:
+    ) -> tuple[Response, bytes | None, object]:
+        """One attempt through the middleware chain: the response kept, its body if the
+        chain read it, and what the auth hook last put on a request (as `_attempts`)."""
         from ._middleware import run_chain
 
         transport = self._get_transport()
+        applied: list[object] = [None]
 
-        async def send(sent: Request) -> Response:
-            return await transport.send(sent, timeout=call.timeout, head_timeout=head_timeout)
+        async def send(prepared: Request) -> Response:
+            # Credentials (a token, a signature) go on the request the chain sends.
+            if self._auth is not None:
+                applied[0] = await self._auth.apply(prepared)
+            return await transport.send(prepared, timeout=call.timeout, head_timeout=head_timeout)
 
-        return await run_chain(
+        response, content = await run_chain(
             self._middleware, self._path_prefix, call, request, retries_taken, send
         )
+        return response, content, applied[0]
 
     @staticmethod
     def _accept_read(

@@ -1,11 +1,13 @@
 """The exception tree. Every exception anyio-claude raises on purpose is one of these.
 
     ClaudeError (alias AnthropicError)
-    ├── CredentialsError               (never raised here: no credential providers)
-    │   └── IdentityTokenFileError
+    ├── CredentialsError               credentials could not be loaded (a profile, a provider)
+    │   └── IdentityTokenFileError     an identity token file could not be read
+    ├── WorkloadIdentityError          a token exchange or refresh at /v1/oauth/token failed
     ├── RetryableError                 raised by a middleware: retry the attempt
     ├── ProtocolError                  the peer broke the wire protocol (sans-I/O layers)
     │   ├── SSEProtocolError           bad SSE framing, or an event over the size cap
+    │   ├── EventStreamProtocolError   bad AWS event-stream framing (a CRC, a length, a header)
     │   └── EventProtocolError         an event that is not valid JSON / out of order
     ├── ValidationError                `Model.model_validate(...)` got data it cannot accept
     │                                  (also a ValueError, as pydantic's is)
@@ -56,11 +58,13 @@ from urllib.parse import urlsplit
 from ._exceptions import ClaudeError as ClaudeError
 from ._exceptions import CredentialsError as CredentialsError
 from ._exceptions import EventProtocolError as EventProtocolError
+from ._exceptions import EventStreamProtocolError as EventStreamProtocolError
 from ._exceptions import IdentityTokenFileError as IdentityTokenFileError
 from ._exceptions import ProtocolError as ProtocolError
 from ._exceptions import RetryableError as RetryableError
 from ._exceptions import SSEProtocolError as SSEProtocolError
 from ._exceptions import ValidationError as ValidationError
+from ._exceptions import WorkloadIdentityError as WorkloadIdentityError
 
 if TYPE_CHECKING:
     from ._http import HTTPRequest, HTTPResponse

@@ -17,11 +17,13 @@ __all__ = (
     "ClaudeError",
     "CredentialsError",
     "EventProtocolError",
+    "EventStreamProtocolError",
     "IdentityTokenFileError",
     "ProtocolError",
     "RetryableError",
     "SSEProtocolError",
     "ValidationError",
+    "WorkloadIdentityError",
 )
 
 
@@ -48,6 +50,11 @@ class SSEProtocolError(ProtocolError):
     """The event stream broke the SSE framing rules or exceeded the buffered-size cap."""
 
 
+class EventStreamProtocolError(ProtocolError):
+    """An AWS event stream (Bedrock's streaming framing) had a bad CRC, an impossible
+    length or broken headers."""
+
+
 class EventProtocolError(ProtocolError):
     """A stream event was not valid JSON of a known shape, or arrived out of order."""
 
@@ -63,12 +70,39 @@ class ValidationError(ClaudeError, ValueError):
 
 
 class CredentialsError(ClaudeError):
-    """Credentials could not be loaded (the official SDK's credential providers; never
-    raised here, where the key or token is passed or read from the environment)."""
+    """Credentials could not be loaded: a broken profile, a provider that failed, an
+    http:// token endpoint."""
+
+
+class WorkloadIdentityError(ClaudeError):
+    """The token exchange or refresh at `/v1/oauth/token` failed: `status_code` (None
+    when no reply came), `body` (only the OAuth error fields, never echoed secrets),
+    `request_id`."""
+
+    status_code: int | None
+    body: object
+    request_id: str | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        body: object = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base} [request_id={self.request_id}]" if self.request_id else base
 
 
 class IdentityTokenFileError(CredentialsError):
-    """An identity token file could not be read (`path`; never raised here)."""
+    """An identity token file could not be read (`path`)."""
 
     path: pathlib.Path | None
 

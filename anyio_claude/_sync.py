@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self, Unpack
 
+    from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider
     from ._http import Timeout
     from ._middleware import MiddlewareInput
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
@@ -411,6 +412,9 @@ class Claude:
         *,
         api_key: str | None = None,
         auth_token: str | None = None,
+        credentials: AccessTokenProvider | AsyncAccessTokenProvider | None = None,
+        config: Mapping[str, Any] | None = None,
+        profile: str | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = 2,
@@ -435,6 +439,9 @@ class Claude:
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
+            credentials=credentials,
+            config=config,
+            profile=profile,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,

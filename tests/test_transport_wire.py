@@ -22,7 +22,8 @@ import pytest
 import trustme
 from anyio.abc import SocketStream
 
-import anyio_claude._transport
+import anyio_claude._transport._reply
+import anyio_claude._transport._tls
 from anyio_claude import (
     APIConnectionError,
     APITimeoutError,
@@ -451,7 +452,7 @@ async def test_a_dropped_response_is_closed_by_the_next_request() -> None:
         # The warning names the response and this library's line, not whichever code
         # happened to trigger the garbage collection.
         assert type(warning.source).__name__ == "Response"
-        assert warning.filename == anyio_claude._transport.__file__
+        assert warning.filename == anyio_claude._transport._reply.__file__
         del caught, warning
         assert await get(transport, Timeout(connect=2, read=2, write=2, pool=0.5))
         assert await settled(lambda: srv.closed == 1, seconds=2)
@@ -595,7 +596,7 @@ def test_the_system_bundle_file_then_the_distribution_files_then_certifi(
 
     def loaded(cafile: str, capath: str, *candidates: str) -> list[Any]:
         monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: verify_paths(cafile, capath))
-        monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", candidates)
+        monkeypatch.setattr(anyio_claude._transport._tls, "_CA_FILE_CANDIDATES", candidates)
         return default_ssl_context().get_ca_certs()
 
     ours = ssl.create_default_context(cafile=ca_file).get_ca_certs()
@@ -619,7 +620,7 @@ async def test_the_system_ca_directory(
     monkeypatch.setattr(
         ssl, "get_default_verify_paths", lambda: verify_paths("/nonexistent", str(directory))
     )
-    monkeypatch.setattr(anyio_claude._transport, "_CA_FILE_CANDIDATES", ())
+    monkeypatch.setattr(anyio_claude._transport._tls, "_CA_FILE_CANDIDATES", ())
     async with serving(ca) as fake:
         await accepted(AsyncTransport(fake.url, ssl_context=default_ssl_context()))
 

@@ -33,6 +33,7 @@ from ._limits import RateLimiter, RateLimits
 from ._messages import ErrorReply, MessagesRoute
 from ._model import DEFAULT_MODELS, ModelSpec, RequestError
 from ._models import ModelsRoute
+from ._oauth import OAUTH_BETA, FakeTokenEndpoint
 from ._recording import RecordedRequest, RequestLog
 from ._routing import INVALID, MAX_DEPTH, ApiRequest, error_response, parse_json, too_deep
 
@@ -104,6 +105,7 @@ class FakeClaude:
         self._started_wall = datetime.now(timezone.utc)
         self.files = FakeFiles(lambda: self._id("file_011C"))
         self._messages = MessagesRoute(self)
+        self.oauth = FakeTokenEndpoint()
         # Longest prefix first: a path is served by the first route it falls under.
         self.routes: list[tuple[str, Route]] = [
             ("/v1/messages/batches", BatchesRoute(self)),
@@ -263,12 +265,30 @@ class FakeClaude:
         self.requests.append(
             RecordedRequest(method, target, headers, None if parsed is INVALID else parsed)
         )
+        if path == "/v1/oauth/token":  # authenticated by what it is sent, not a key
+            return await self.oauth.handle(
+                ApiRequest(method, path, {}, headers, parsed, body, request_id)
+            )
         key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
-        if not key:
+        if self.oauth.knows(key):
+            # A token from the token endpoint: valid until revoked, and only with the
+            # OAuth beta flag (as the API wants it).
+            if not self.oauth.accepts(key):
+                return error_response(
+                    401, "authentication_error", "Invalid bearer token", request_id
+                )
+            if OAUTH_BETA not in headers.get("anthropic-beta", ""):
+                return error_response(
+                    401,
+                    "authentication_error",
+                    "OAuth authentication is currently not supported.",
+                    request_id,
+                )
+        elif not key:
             return error_response(
                 401, "authentication_error", "x-api-key header is required", request_id
             )
-        if self.api_keys is not None and key not in self.api_keys:
+        elif self.api_keys is not None and key not in self.api_keys:
             return error_response(401, "authentication_error", "invalid x-api-key", request_id)
         if parsed is INVALID:
             return error_response(

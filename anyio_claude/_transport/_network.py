@@ -1,0 +1,252 @@
+"""The network streams httpcore reads and writes through: one `_Exchange` per connection
+bounding each operation with one cancel scope, the asyncio read `_Watchdog`, and the
+`_Backend` that hands httpcore our `_Stream`s."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import socket
+import ssl
+import sys
+from contextlib import suppress
+from typing import Any
+
+import anyio
+
+from ._mapping import load_httpcore
+
+
+class _Exchange:
+    """What one connection's network streams need to know about the request in flight.
+
+    httpcore bounds each read and write with a fresh `fail_after` scope; here the
+    exchange has one cancel scope (`scope`, entered by `AsyncTransport.send`) whose
+    deadline each operation re-arms, which costs a fraction of a new scope. `op` names
+    the operation in progress, for the timeout error. The response head as a whole must
+    also arrive within `limit` of the first read (a server can trickle it in byte by
+    byte, and the per-read timeout would never fire). `held` keeps the request head
+    until its body is written, so both leave in one write.
+    """
+
+    __slots__ = ("head_deadline", "held", "hold", "limit", "op", "scope", "watchdog")
+
+    def __init__(self) -> None:
+        self.watchdog: _Watchdog | None = None
+        self.scope: anyio.CancelScope | None = None
+        self.op = "read"
+        self.limit: float | None = None
+        self.head_deadline: float | None = None
+        self.hold = False
+        self.held = b""
+
+    def arm(self, op: str, timeout: float | None) -> None:
+        scope = self.scope
+        assert scope is not None, "network I/O outside AsyncTransport.send"
+        now = anyio.current_time()
+        deadline = math.inf if timeout is None else now + timeout
+        if op == "read" and self.limit is not None:
+            if self.head_deadline is None:
+                self.head_deadline = now + self.limit
+            if self.head_deadline <= deadline:
+                deadline = self.head_deadline
+                op = "head"
+        self.op = op
+        scope.deadline = deadline
+
+    def timeout_error(self) -> Exception:
+        core = load_httpcore()
+        error: Exception
+        if self.op == "head":
+            error = core.ReadTimeout(f"the response head took longer than {self.limit:g}s")
+        else:
+            error = core.WriteTimeout() if self.op == "write" else core.ReadTimeout()
+        return error
+
+
+class _Watchdog:
+    """Bounds the body reads of one connection under asyncio, without a cancel scope.
+
+    A scope per read costs ~6 us (its timer is created and cancelled each time); here a
+    read only records the time it must end by (`until`), and one timer per connection
+    checks it, re-arming itself for the latest `until` when it fires early. So the timer
+    moves only when a deadline comes closer (a short `stream_idle`), or once per read
+    timeout. An overdue read is ended by shutting the socket down, which wakes it with
+    end-of-file; `fired` tells the reader that this was a timeout. The connection is
+    discarded afterwards, as after any timeout.
+    """
+
+    __slots__ = ("_at", "_handle", "_loop", "_socket", "fired", "until")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+        self._loop = loop
+        self._socket = sock
+        self._handle: asyncio.TimerHandle | None = None
+        self._at = math.inf
+        self.until = math.inf
+        self.fired = False
+
+    def watch(self, until: float) -> None:
+        """Bound the read about to start by `until` (a loop time)."""
+        self.until = until
+        if until < self._at:
+            self._arm(until)
+
+    def _arm(self, when: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._at = when
+        self._handle = self._loop.call_at(when, self._check)
+
+    def _check(self) -> None:
+        self._handle, self._at = None, math.inf
+        until = self.until
+        if until == math.inf:
+            return  # no read in progress; the next one arms the timer again
+        if self._loop.time() < until:
+            self._arm(until)
+            return
+        self.fired = True
+        with suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
+class _Stream:
+    """A connection's socket (or TLS stream), given to httpcore as its network stream.
+
+    Reads and writes go straight to the anyio or trio stream under the exchange's
+    re-armed cancel scope, skipping httpcore's per-operation scope and exception
+    mapping (its errors are raised here instead). A TLS handshake that is cancelled
+    closes the socket (httpcore closes it when the handshake fails with an `Exception`
+    only).
+    """
+
+    __slots__ = ("_errors", "_exchange", "_recv", "_send", "_stream")
+
+    def __init__(self, stream: Any, exchange: _Exchange) -> None:
+        from httpcore._backends.anyio import AnyIOStream
+
+        self._stream = stream
+        self._exchange = exchange
+        raw = stream._stream
+        if isinstance(stream, AnyIOStream):
+            self._recv = raw.receive
+            self._send = raw.send
+            errors: tuple[type[Exception], ...] = (
+                anyio.BrokenResourceError,
+                anyio.ClosedResourceError,
+            )
+        else:
+            import trio
+
+            self._recv = raw.receive_some
+            self._send = raw.send_all
+            errors = (trio.BrokenResourceError, trio.ClosedResourceError)
+        self._errors = errors
+
+    async def receive(self, max_bytes: int = 65536) -> bytes:
+        """One read, unbounded in time (b"" once the peer closed): the caller bounds it."""
+        try:
+            data: bytes = await self._recv(max_bytes)
+        except anyio.EndOfStream:
+            return b""
+        except self._errors as exc:
+            raise load_httpcore().ReadError(exc) from exc
+        return data
+
+    def watchdog(self) -> _Watchdog | None:
+        """The connection's `_Watchdog` under asyncio (None under trio)."""
+        exchange = self._exchange
+        if exchange.watchdog is None:
+            loop = asyncio._get_running_loop()
+            if loop is None:
+                return None
+            raw = self._stream._stream
+            exchange.watchdog = _Watchdog(loop, raw.extra(anyio.abc.SocketAttribute.raw_socket))
+        return exchange.watchdog
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        exchange = self._exchange
+        if exchange.held:
+            # What was held for a body that did not follow (a proxy's CONNECT) goes now.
+            await self._write(b"", timeout)
+        exchange.arm("read", timeout)
+        return await self.receive(max_bytes)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        exchange = self._exchange
+        if exchange.hold:
+            exchange.hold, exchange.held = False, buffer
+            return
+        await self._write(buffer, timeout)
+
+    async def _write(self, buffer: bytes, timeout: float | None) -> None:
+        exchange = self._exchange
+        if exchange.held:
+            buffer, exchange.held = exchange.held + buffer, b""
+        exchange.arm("write", timeout)
+        try:
+            await self._send(buffer)
+        except self._errors as exc:
+            raise load_httpcore().WriteError(exc) from exc
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> _Stream:
+        try:
+            tls = await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._stream.aclose()
+            raise
+        return _Stream(tls, self._exchange)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend:
+    """httpcore's automatic network backend, giving each connection's streams one `_Exchange`."""
+
+    __slots__ = ("_backend", "_exchange")
+
+    def __init__(self, exchange: _Exchange) -> None:
+        from httpcore._backends.auto import AutoBackend
+
+        self._backend = AutoBackend()
+        self._exchange = exchange
+
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(await self._backend.connect_tcp(*args, **kwargs), self._exchange)
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(await self._backend.connect_unix_socket(*args, **kwargs), self._exchange)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def _trio() -> Any:
+    return sys.modules["trio"]
+
+
+def _http11(connection: Any) -> Any:
+    """The HTTP/1.1 connection inside an httpcore connection (or proxy connection)."""
+    from httpcore._async.http11 import AsyncHTTP11Connection
+
+    while not isinstance(connection, AsyncHTTP11Connection):
+        connection = connection._connection
+    return connection

@@ -1,0 +1,232 @@
+"""The AWS event-stream decoder: chunking never changes the messages, every broken frame
+raises only `EventStreamProtocolError`, and it agrees with botocore's `EventStreamBuffer`."""
+
+from __future__ import annotations
+
+import itertools
+import struct
+from zlib import crc32
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anyio_claude import EventStreamProtocolError
+from anyio_claude._eventstream import (
+    EventStreamDecoder,
+    EventStreamMessage,
+    HeaderValue,
+    encode_message,
+)
+
+names = st.text(min_size=1, max_size=12).filter(lambda s: len(s.encode()) < 256)
+values: st.SearchStrategy[HeaderValue] = (
+    st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.binary(max_size=20)
+    | st.text(max_size=20)
+)
+messages = st.builds(
+    EventStreamMessage, st.dictionaries(names, values, max_size=4), st.binary(max_size=64)
+)
+
+
+def decode_in(chunks: list[bytes]) -> list[EventStreamMessage]:
+    decoder = EventStreamDecoder()
+    out: list[EventStreamMessage] = []
+    for chunk in chunks:
+        out += decoder.feed(chunk)
+    assert decoder.buffered == 0
+    return out
+
+
+@st.composite
+def chunked(draw: st.DrawFn, data: bytes) -> list[bytes]:
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=10)))
+    bounds = [0, *cuts, len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+@settings(max_examples=200)
+@given(st.lists(messages, max_size=5), st.data())
+def test_any_chunking_gives_the_encoded_messages(
+    sent: list[EventStreamMessage], data: st.DataObject
+) -> None:
+    wire = b"".join(encode_message(m.headers, m.payload) for m in sent)
+    assert decode_in([wire]) == sent
+    assert decode_in([wire[i : i + 1] for i in range(len(wire))]) == sent
+    assert decode_in(data.draw(chunked(wire))) == sent
+
+
+def test_known_frame_bytes() -> None:
+    # The layout written out: prelude, one string header, the payload, the CRCs.
+    head = b"\x0d:message-type\x07\x00\x05event"
+    payload = b'{"bytes":"e30="}'
+    total = 16 + len(head) + len(payload)
+    prelude = struct.pack("!II", total, len(head))
+    prelude += struct.pack("!I", crc32(prelude))
+    frame = prelude + head + payload
+    frame += struct.pack("!I", crc32(frame))
+    assert encode_message({":message-type": "event"}, payload) == frame
+    assert EventStreamDecoder().feed(frame) == [
+        EventStreamMessage({":message-type": "event"}, payload)
+    ]
+
+
+def typed_header(kind: int, value: bytes) -> bytes:
+    return b"\x01h" + bytes((kind,)) + value
+
+
+def frame_of(head: bytes, payload: bytes = b"") -> bytes:
+    total = 16 + len(head) + len(payload)
+    prelude = struct.pack("!II", total, len(head))
+    prelude += struct.pack("!I", crc32(prelude))
+    body = prelude + head + payload
+    return body + struct.pack("!I", crc32(body))
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "value"),
+    [
+        (0, b"", True),
+        (1, b"", False),
+        (2, b"\xff", -1),
+        (3, b"\x80\x00", -32768),
+        (4, b"\x00\x00\x01\x00", 256),
+        (5, b"\xff" * 8, -1),
+        (6, b"\x00\x02ab", b"ab"),
+        (7, b"\x00\x02\xc3\xa9", "é"),
+        (8, struct.pack("!q", 1_700_000_000_000), 1_700_000_000_000),
+        (9, bytes(range(16)), bytes(range(16))),
+    ],
+)
+def test_every_header_type(kind: int, raw: bytes, value: HeaderValue) -> None:
+    [message] = EventStreamDecoder().feed(frame_of(typed_header(kind, raw)))
+    assert message.headers == {"h": value}
+    assert type(message.headers["h"]) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("frame", "match"),
+    [
+        (frame_of(b"", b"x")[:-1] + b"\x00", "message CRC"),
+        (b"\x00\x00\x00\x10\x00\x00\x00\x00" + b"\x00\x00\x00\x00" + b"\x00" * 4, "prelude CRC"),
+        (frame_of(typed_header(10, b"")), "unknown header value type 10"),
+        (frame_of(typed_header(7, b"\x00\x05ab")), "runs past"),
+        (frame_of(typed_header(9, b"\x00" * 3)), "UUID"),
+        (frame_of(typed_header(4, b"\x00")), "runs past"),
+        (frame_of(b"\x05ab"), "runs past"),
+        (frame_of(b"\x01\xff\x00"), "not UTF-8"),
+        (frame_of(typed_header(0, b"") + typed_header(1, b"")), "duplicate header 'h'"),
+    ],
+)
+def test_broken_frames(frame: bytes, match: str) -> None:
+    decoder = EventStreamDecoder()
+    with pytest.raises(EventStreamProtocolError, match=match):
+        decoder.feed(frame)
+    with pytest.raises(EventStreamProtocolError, match="unusable after an earlier error"):
+        decoder.feed(frame_of(b""))
+
+
+def test_impossible_lengths_are_refused_at_the_prelude() -> None:
+    def prelude(total: int, headers: int) -> bytes:
+        head = struct.pack("!II", total, headers)
+        return head + struct.pack("!I", crc32(head))
+
+    with pytest.raises(EventStreamProtocolError, match="cannot hold 5 bytes"):
+        EventStreamDecoder().feed(prelude(20, 5))
+    with pytest.raises(EventStreamProtocolError, match="headers length 131073"):
+        EventStreamDecoder().feed(prelude(200_000, 128 * 1024 + 1))
+    # Refused from the prelude alone, before the payload is buffered.
+    with pytest.raises(EventStreamProtocolError, match="payload length 101 exceeds 100"):
+        EventStreamDecoder(max_payload_size=100).feed(prelude(117, 0))
+    assert EventStreamDecoder(max_payload_size=100).feed(prelude(116, 0)) == []
+    with pytest.raises(ValueError, match="max_payload_size"):
+        EventStreamDecoder(max_payload_size=-1)
+
+
+def test_a_cut_message_stays_buffered_and_close_ends_the_decoder() -> None:
+    frame = frame_of(typed_header(0, b""), b"payload")
+    decoder = EventStreamDecoder()
+    assert decoder.feed(frame + frame[:-3]) == [EventStreamMessage({"h": True}, b"payload")]
+    assert decoder.buffered == len(frame) - 3
+    decoder.close()
+    decoder.close()
+    assert decoder.buffered == 0
+    with pytest.raises(EventStreamProtocolError, match="closed"):
+        decoder.feed(b"")
+
+
+def test_encoder_refuses_what_the_framing_cannot_carry() -> None:
+    with pytest.raises(ValueError, match="1 to 255 bytes"):
+        encode_message({"": 1}, b"")
+    with pytest.raises(ValueError, match="1 to 255 bytes"):
+        encode_message({"x" * 256: 1}, b"")
+    with pytest.raises(ValueError, match="longer than 65535"):
+        encode_message({"h": "x" * 65536}, b"")
+    assert EventStreamDecoder().feed(encode_message({"h": 2**31}, b"")) == [
+        EventStreamMessage({"h": 2**31}, b"")
+    ]
+
+
+# Random bytes rarely pass the prelude CRC, so garbage headers are also framed with valid CRCs.
+garbage = st.binary(max_size=200) | st.builds(
+    frame_of, st.binary(max_size=40), st.binary(max_size=8)
+)
+
+
+@settings(max_examples=500)
+@given(garbage, st.data())
+def test_garbage_raises_only_our_error(garbage: bytes, data: st.DataObject) -> None:
+    decoder = EventStreamDecoder()
+    try:
+        for chunk in data.draw(chunked(garbage)):
+            decoder.feed(chunk)
+    except EventStreamProtocolError:
+        pass
+
+
+@settings(max_examples=300)
+@given(st.lists(messages, min_size=1, max_size=3), st.integers(0, 10_000), st.integers(0, 255))
+def test_a_flipped_byte_is_caught(sent: list[EventStreamMessage], where: int, flip: int) -> None:
+    wire = bytearray(b"".join(encode_message(m.headers, m.payload) for m in sent))
+    where %= len(wire)
+    wire[where] ^= flip or 1
+    decoder = EventStreamDecoder()
+    # CRC-32 catches every single-byte error, so a flipped byte never yields wrong messages:
+    # the stream fails, or (a flipped length) waits for bytes that never come.
+    try:
+        got = decoder.feed(bytes(wire))
+    except EventStreamProtocolError:
+        return
+    assert got == sent[: len(got)]
+    assert len(got) < len(sent)
+
+
+botocore_eventstream = pytest.importorskip("botocore.eventstream")
+
+
+def botocore_decode(wire: bytes) -> list[EventStreamMessage]:
+    buffer = botocore_eventstream.EventStreamBuffer()
+    buffer.add_data(wire)
+    return [EventStreamMessage(m.headers, m.payload) for m in buffer]
+
+
+@settings(max_examples=200)
+@given(st.lists(messages, max_size=5), st.data())
+def test_same_messages_as_botocore(sent: list[EventStreamMessage], data: st.DataObject) -> None:
+    wire = b"".join(encode_message(m.headers, m.payload) for m in sent)
+    assert decode_in(data.draw(chunked(wire))) == botocore_decode(wire) == sent
+
+
+@settings(max_examples=500)
+@given(garbage)
+def test_what_we_accept_botocore_accepts_alike(garbage: bytes) -> None:
+    try:
+        ours = EventStreamDecoder().feed(garbage)
+    except EventStreamProtocolError:
+        return
+    buffer = botocore_eventstream.EventStreamBuffer()
+    buffer.add_data(garbage)
+    theirs = [EventStreamMessage(m.headers, m.payload) for m in buffer]
+    assert ours == theirs
