@@ -235,3 +235,26 @@ async def test_requests_show_no_secrets_and_uploads_have_no_json(server: FakeCla
     assert request.json is None and request.method == "POST" and request.url == "/v1/files"
     assert request.headers["x-api-key"] == "k"  # sent, but never shown
     assert "'k'" not in repr(request.headers) and "<redacted>" in repr(request.headers)
+
+
+async def test_credentials_go_on_what_the_chain_sends(server: FakeClaude) -> None:
+    from anyio_claude import WorkloadIdentityCredentials
+
+    from .test_credentials import JWT, ORG, RULE
+
+    credentials = WorkloadIdentityCredentials(
+        identity_token_provider=lambda: JWT, federation_rule_id=RULE, organization_id=ORG
+    )
+    async with AsyncClaude(
+        credentials=credentials, base_url=server.url, middleware=[Rewrite()]
+    ) as client:
+        await client.models.list()
+        server.oauth.revoke(server.oauth.issued[0])
+        await client.models.list()  # a 401: the token is dropped and the attempt retried
+    models = [r for r in server.requests if r.path.startswith("/v1/models")]
+    assert [r.headers["authorization"] for r in models] == [
+        f"Bearer {server.oauth.issued[0]}",
+        f"Bearer {server.oauth.issued[0]}",
+        f"Bearer {server.oauth.issued[1]}",
+    ]
+    assert all(r.headers["x-tag"] == "t" for r in models)
