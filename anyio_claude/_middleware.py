@@ -277,6 +277,8 @@ async def run_chain(
 
     async def base(api_request: APIRequest) -> AsyncAPIResponse[Any]:
         sent = request if api_request is first else _request_of(path_prefix, api_request)
+        if made and call.trace is not None:
+            call.trace.attempts += 1  # a resend within the attempt (a fallback hop)
         response = await send(sent)
         made.append(response)
 

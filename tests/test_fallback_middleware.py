@@ -167,3 +167,34 @@ def test_a_hop_patches_the_body_as_the_official_sdk_does(
 
     assert ours._apply_hop(body, entry) == official._apply_hop(body, entry)  # type: ignore[arg-type]
     assert ours._strip_seam_blocks(body) == official._strip_seam_blocks(body)
+
+
+async def test_the_span_of_a_fallback_matches_the_official_one(server: FakeClaude) -> None:
+    from .test_tracing import Spans, assert_same
+
+    spans = Spans()
+    option: Any = {"tracer_provider": spans.provider}
+    taken = []
+    for make in (
+        lambda: AsyncClaude(
+            api_key="k",
+            base_url=server.url,
+            open_telemetry=option,
+            middleware=[BetaRefusalFallbackMiddleware(CHAIN)],
+        ),
+        lambda: anthropic.AsyncAnthropic(
+            api_key="k",
+            base_url=server.url,
+            open_telemetry=option,
+            middleware=[anthropic.BetaRefusalFallbackMiddleware(CHAIN)],
+        ),
+    ):
+        server.script(refusal(MODEL, "tok-1"))
+        client: Any = make()
+        await client.beta.messages.create(model=MODEL, max_tokens=20, messages=USER)
+        await client.close()
+        taken.append(spans.take())
+    assert_same(*taken)
+    ((_, attributes, _),) = taken[0]
+    assert attributes["http.request.resend_count"] == 1
+    assert attributes["gen_ai.response.model"].startswith("claude-opus-4-5")
