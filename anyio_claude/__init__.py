@@ -153,6 +153,8 @@ if TYPE_CHECKING:
     from ._sync_files import Files as Files
     from ._sync_files import FilesWithRawResponse as FilesWithRawResponse
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
+    from ._tools import beta_async_tool as beta_async_tool
+    from ._tools import beta_tool as beta_tool
     from ._tracing import OpenTelemetryClientOption as OpenTelemetryClientOption
     from ._tracing import OpenTelemetryMetrics as OpenTelemetryMetrics
     from ._tracing import OpenTelemetryOptions as OpenTelemetryOptions
@@ -170,8 +172,11 @@ else:
     # (anyio's memory streams and synchronisation primitives, ~10 ms). So are the
     # official SDK's error-code classes (~1 ms), which only an error reply needs. So are
     # the `open_telemetry` option's types (~0.7 ms with the module that reads them).
+    # (`benchmarks/import_time.py` re-measures what import costs.)
     _LAZY = {
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
+        "beta_tool": "._tools",
+        "beta_async_tool": "._tools",
         # Credential providers: only clients given credentials= or a profile need them.
         "AccessToken": "._credentials",
         "AccessTokenProvider": "._credentials",
@@ -424,6 +429,8 @@ __all__ = (
     "Timeout",
     "UnprocessableEntityError",
     "ValidationError",
+    "beta_async_tool",
+    "beta_tool",
     "fan_out",
     "file_from_path",
     "not_given",

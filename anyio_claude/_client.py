@@ -15,7 +15,6 @@ from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
-    APITimeoutError,
     ClaudeError,
     RetryableError,
     error_body,
@@ -29,6 +28,7 @@ from ._request import (
     NotGiven,
     coerce_timeout,
     deadline_for,
+    deadline_scope,
     env_headers,
     query_items,
 )
@@ -83,7 +83,8 @@ _log: logging.Logger | None = None
 
 
 def _logger() -> logging.Logger:
-    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up)."""
+    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up;
+    `benchmarks/import_time.py` measures start-up)."""
     global _log
     if _log is None:
         import logging
@@ -657,7 +658,7 @@ class AsyncClaude:
             content: bytes | None = None  # the body, when a middleware read it
             sent: object = None  # what the auth hook put on the request (a token)
             try:
-                with _deadline_scope(deadline):
+                with deadline_scope(deadline, "the request's overall timeout expired"):
                     if self._middleware:
                         response, content, sent = await self._through_middleware(
                             call, request, retries_taken, head_timeout
@@ -902,27 +903,6 @@ async def sleep_before_retry(delay: float, deadline: float | None, error: Claude
         if anyio.current_time() + max(delay, asked or 0.0) >= deadline:
             raise error
     await anyio.sleep(delay)
-
-
-class _deadline_scope:
-    """A cancel scope up to an absolute deadline (none without one) that raises our timeout."""
-
-    __slots__ = ("_scope",)
-
-    def __init__(self, deadline: float | None) -> None:
-        self._scope = None if deadline is None else anyio.CancelScope(deadline=deadline)
-
-    def __enter__(self) -> None:
-        if self._scope is not None:
-            self._scope.__enter__()
-
-    def __exit__(self, *exc_info: Any) -> bool:
-        if self._scope is None:
-            return False
-        suppressed = self._scope.__exit__(*exc_info)
-        if self._scope.cancelled_caught:
-            raise APITimeoutError("the request's overall timeout expired")
-        return bool(suppressed)
 
 
 class AsyncClaudeWithRawResponse:
