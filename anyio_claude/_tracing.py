@@ -1204,3 +1204,196 @@ def in_caller_context(func: Callable[..., Any]) -> Callable[..., Any]:
             context.detach(token)
 
     return run
+
+
+# ------------------------------------------------------------------ the tool runner
+
+
+class ToolRun:
+    """What one tool run gave the model (`result`), for the run's span."""
+
+    __slots__ = ("result",)
+
+    def __init__(self) -> None:
+        self.result: Mapping[str, Any] | None = None
+
+
+class RunnerTrace:
+    """The `anthropic.messages.tool_runner` span of one run of the tool runner (an
+    `INTERNAL` span, as the official SDK's), current while the runner's own code runs, and
+    the spans of its tool runs. Without a tracer it does nothing. Never raises."""
+
+    __slots__ = ("_span", "_telemetry", "_tracer")
+
+    def __init__(self, telemetry: Telemetry | None, params: Mapping[str, Any]) -> None:
+        self._telemetry = telemetry
+        self._tracer = telemetry.tracer() if telemetry is not None and telemetry.active else None
+        self._span: Span | None = None
+        if self._tracer is None or telemetry is None:
+            return
+        try:
+            from opentelemetry.trace import SpanKind
+
+            attributes: dict[str, AttributeValue] = {
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.provider.name": "anthropic",
+            }
+            if isinstance(params.get("model"), str):
+                attributes["gen_ai.request.model"] = params["model"]
+            conversation = telemetry.options.get("conversation_id")
+            if conversation is not None:
+                attributes["gen_ai.conversation.id"] = conversation
+            output_format = _get(params.get("output_config"), "format")
+            if _get(output_format, "type") == "json_schema" or isinstance(
+                params.get("output_format"), type
+            ):
+                attributes["gen_ai.output.type"] = "json"
+            self._span = self._tracer.start_span(
+                "anthropic.messages.tool_runner", kind=SpanKind.INTERNAL, attributes=attributes
+            )
+        except Exception:
+            self._span = None
+
+    def current(self) -> _Current:
+        """The runner's span made current for a block (its requests' spans its children)."""
+        return _Current(self._span)
+
+    def end(self, error: BaseException | None, *, finished: bool) -> None:
+        """End the span: `OK` when the loop `finished`, `ERROR` for an `Exception`, unset
+        when it was closed early or cancelled."""
+        span, self._span = self._span, None
+        if span is None:
+            return
+        try:
+            from opentelemetry.trace import Status, StatusCode
+
+            if isinstance(error, Exception):
+                span.set_status(Status(StatusCode.ERROR))
+                span.set_attribute("error.type", error_type(error))
+            elif error is None and finished:
+                span.set_status(Status(StatusCode.OK))
+            span.end()
+        except Exception:
+            pass
+
+    def tool(self, tool: object, tool_use: Any) -> _ToolSpan:
+        """The span of one run of `tool` for the `tool_use` block: set `result` on what
+        the block yields."""
+        return _ToolSpan(self, tool, tool_use)
+
+
+class _Current:
+    __slots__ = ("_span", "_token")
+
+    def __init__(self, span: Span | None) -> None:
+        self._span = span
+        self._token: object = None
+
+    def __enter__(self) -> None:
+        if self._span is not None:
+            from opentelemetry import context, trace
+
+            self._token = context.attach(trace.set_span_in_context(self._span))
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            from opentelemetry import context
+
+            context.detach(self._token)  # type: ignore[arg-type]
+            self._token = None
+
+
+class _ToolSpan:
+    """`anthropic.custom_tool_use <name>` (or `anthropic.mcp_tool_use <name>`), ended with
+    the run's result: `ERROR` with `tool_error` for an error result, unset without one."""
+
+    __slots__ = ("_current", "_run", "_runner", "_span", "_tool", "_use")
+
+    def __init__(self, runner: RunnerTrace, tool: object, tool_use: Any) -> None:
+        self._runner = runner
+        self._tool = tool
+        self._use = tool_use
+        self._run = ToolRun()
+        self._span: Span | None = None
+        self._current = _Current(None)
+
+    def __enter__(self) -> ToolRun:
+        tracer = self._runner._tracer
+        telemetry = self._runner._telemetry
+        if tracer is None or telemetry is None:
+            return self._run
+        try:
+            from opentelemetry.trace import SpanKind
+
+            use = self._use
+            name = use.name if isinstance(use.name, str) else ""
+            mcp = (
+                type(self._tool).__name__.lower().startswith("mcp")
+                or "mcp" in type(self._tool).__module__.rpartition(".")[2]
+            )
+            operation = "anthropic.mcp_tool_use" if mcp else "anthropic.custom_tool_use"
+            attributes: dict[str, AttributeValue] = {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.provider.name": "anthropic",
+                "gen_ai.tool.name": name,
+                "gen_ai.tool.call.id": use.id,
+                "gen_ai.tool.type": "function",
+            }
+            toolset = getattr(use, "toolset_name", None)
+            if isinstance(toolset, str):
+                attributes["anthropic.toolset.name"] = toolset
+            description = _tool_description(self._tool)
+            if description:
+                attributes["gen_ai.tool.description"] = description
+            conversation = telemetry.options.get("conversation_id")
+            if conversation is not None:
+                attributes["gen_ai.conversation.id"] = conversation
+            self._span = tracer.start_span(
+                f"{operation} {name}" if name else operation,
+                kind=SpanKind.INTERNAL,
+                attributes=attributes,
+            )
+            self._current = _Current(self._span)
+            self._current.__enter__()
+        except Exception:
+            self._span = None
+        return self._run
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._current.__exit__()
+        span, self._span = self._span, None
+        telemetry = self._runner._telemetry
+        if span is None or telemetry is None:
+            return
+        try:
+            from opentelemetry.trace import Status, StatusCode
+
+            result = self._run.result
+            traces = telemetry.options["traces"]
+            if traces["content_mode"] == "content" and span.is_recording():
+                arguments = _json(self._use.input)
+                values: dict[str, str] = {}
+                if _size(arguments) <= traces["max_content_bytes"]:
+                    values["gen_ai.tool.call.arguments"] = arguments
+                if result is not None:
+                    blocks = _result_blocks(result.get("content"), ("text", "search_result"))
+                    values["anthropic.tool_result.content"] = _json(blocks)
+                for key, value in values.items():
+                    span.set_attribute(key, value)
+            if result is not None and result.get("is_error") is True:
+                span.set_status(Status(StatusCode.ERROR))
+                span.set_attribute("error.type", "tool_error")
+            elif result is not None:
+                span.set_status(Status(StatusCode.OK))
+            span.end()
+        except Exception:
+            pass
+
+
+def _tool_description(tool: object) -> str | None:
+    to_dict = getattr(tool, "to_dict", None)
+    try:
+        description = to_dict().get("description") if callable(to_dict) else None
+    except Exception:
+        return None
+    return description if isinstance(description, str) and description else None

@@ -32,6 +32,7 @@ PER_CALL = {
     "anthropic.request.id",
     "gen_ai.response.time_to_first_chunk",
     "anthropic.message.batch.id",
+    "gen_ai.tool.call.id",
 }
 
 Span = tuple[str, dict[str, Any], StatusCode]
@@ -387,3 +388,50 @@ async def test_no_credential_reaches_a_span(server: FakeClaude, spans: Spans) ->
     ((_, attributes, _),) = spans.take()
     assert attributes["url.full"] == f"{server.url}/v1/models?limit=1"
     assert "hunter2" not in str(attributes) and KEY not in str(attributes)
+
+
+async def test_tool_runner_spans_match_the_official_sdk(server: FakeClaude, spans: Spans) -> None:
+    from anyio_claude import beta_async_tool
+
+    async def get_weather(location: str) -> str:
+        """Look up the weather in a city.
+
+        Args:
+            location: The city.
+        """
+        return f"Sunny in {location}"
+
+    option: Any = {"tracer_provider": spans.provider, "traces": {"content_mode": "content"}}
+    results: list[list[ReadableSpan]] = []
+    for client, tool in (
+        (
+            AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option),
+            beta_async_tool(get_weather),
+        ),
+        (
+            anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option),
+            anthropic.beta_async_tool(get_weather),
+        ),
+    ):
+        runner: Any = client.beta.messages.tool_runner(
+            model=MODEL,
+            max_tokens=200,
+            tools=[tool],
+            messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        )
+        async for _ in runner:
+            pass
+        await client.close()
+        results.append(spans.raw())
+    taken = [[(s.name, dict(s.attributes or {}), s.status.status_code) for s in r] for r in results]
+    assert [s[0] for s in taken[0]] == [
+        "anthropic.messages.create",
+        "anthropic.custom_tool_use get_weather",
+        "anthropic.messages.create",
+        "anthropic.messages.tool_runner",
+    ]
+    # The request spans are compared where both clients send the same requests.
+    assert_same(taken[0][1:2] + taken[0][3:], taken[1][1:2] + taken[1][3:])
+    for ours in results[0][:3]:
+        # Requests and tool runs are children of the runner's span.
+        assert ours.parent is not None and ours.parent.span_id == results[0][3].context.span_id
