@@ -621,7 +621,9 @@ class AsyncClaude:
         if not isinstance(result, tuple):
             trace.watch(result)
         elif len(result) == 2:
-            trace.done_head(result[0].status, result[0].headers)
+            # The caller reads the body: the span ends when the response is closed.
+            response = result[0]
+            response.on_close = lambda: trace.done_head(response.status, response.headers)
         return result
 
     async def _attempts(

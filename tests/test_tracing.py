@@ -435,3 +435,17 @@ async def test_tool_runner_spans_match_the_official_sdk(server: FakeClaude, span
     for ours in results[0][:3]:
         # Requests and tool runs are children of the runner's span.
         assert ours.parent is not None and ours.parent.span_id == results[0][3].context.span_id
+
+
+async def test_a_body_read_by_the_caller_ends_the_span_when_closed(
+    server: FakeClaude, spans: Spans
+) -> None:
+    option: Any = {"tracer_provider": spans.provider}
+    async with AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option) as client:
+        async with client.models.with_streaming_response.list() as response:
+            assert spans.raw() == []  # still open: the body is unread
+            await response.read()
+        (span,) = spans.raw()
+    assert span.name == "anthropic.models.list"
+    assert span.status.status_code is StatusCode.OK
+    assert span.attributes is not None and span.attributes["http.response.status_code"] == 200
