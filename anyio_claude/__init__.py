@@ -97,6 +97,11 @@ if TYPE_CHECKING:
     from ._credentials import default_credentials as default_credentials
     from ._credentials import exchange_federation_assertion as exchange_federation_assertion
     from ._gen_errors import *  # noqa: F403 - its __all__ is _error_code_classes
+    from ._platforms._aws import AsyncAnthropicAWS as AsyncAnthropicAWS
+    from ._platforms._aws import AsyncAnthropicBedrockMantle as AsyncAnthropicBedrockMantle
+    from ._platforms._bedrock import AsyncAnthropicBedrock as AsyncAnthropicBedrock
+    from ._platforms._foundry import AsyncAnthropicFoundry as AsyncAnthropicFoundry
+    from ._platforms._vertex import AsyncAnthropicVertex as AsyncAnthropicVertex
     from ._runner import MapResult as MapResult
     from ._runner import MapRun as MapRun
     from ._runner import Progress as Progress
@@ -146,6 +151,11 @@ if TYPE_CHECKING:
     from ._sync_files import Files as Files
     from ._sync_files import FilesWithRawResponse as FilesWithRawResponse
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
+    from ._sync_platforms import AnthropicAWS as AnthropicAWS
+    from ._sync_platforms import AnthropicBedrock as AnthropicBedrock
+    from ._sync_platforms import AnthropicBedrockMantle as AnthropicBedrockMantle
+    from ._sync_platforms import AnthropicFoundry as AnthropicFoundry
+    from ._sync_platforms import AnthropicVertex as AnthropicVertex
 
     Anthropic = Claude
 else:
@@ -171,6 +181,17 @@ else:
         "WorkloadIdentityCredentials": "._credentials",
         "default_credentials": "._credentials",
         "exchange_federation_assertion": "._credentials",
+        # The platform clients: their extras (botocore, google-auth) load on first use.
+        "AnthropicBedrock": "._sync_platforms",
+        "AnthropicBedrockMantle": "._sync_platforms",
+        "AnthropicVertex": "._sync_platforms",
+        "AnthropicFoundry": "._sync_platforms",
+        "AnthropicAWS": "._sync_platforms",
+        "AsyncAnthropicBedrock": "._platforms._bedrock",
+        "AsyncAnthropicBedrockMantle": "._platforms._aws",
+        "AsyncAnthropicAWS": "._platforms._aws",
+        "AsyncAnthropicVertex": "._platforms._vertex",
+        "AsyncAnthropicFoundry": "._platforms._foundry",
         "MapResult": "._runner",
         "MapRun": "._runner",
         "Progress": "._runner",
@@ -243,6 +264,16 @@ __version__ = "0.1.0"
 
 __all__ = (
     "BaseModel",
+    "AnthropicAWS",
+    "AnthropicBedrock",
+    "AnthropicBedrockMantle",
+    "AnthropicFoundry",
+    "AnthropicVertex",
+    "AsyncAnthropicAWS",
+    "AsyncAnthropicBedrock",
+    "AsyncAnthropicBedrockMantle",
+    "AsyncAnthropicFoundry",
+    "AsyncAnthropicVertex",
     "AccessToken",
     "AccessTokenProvider",
     "AsyncAccessTokenProvider",

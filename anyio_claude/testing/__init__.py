@@ -18,11 +18,13 @@ from ._model import DEFAULT_MODELS as DEFAULT_MODELS
 from ._model import ModelSpec as ModelSpec
 from ._model import count_request_tokens as count_request_tokens
 from ._model import message_events as message_events
+from ._platforms import AwsTestCredentials as AwsTestCredentials
 from ._recording import RecordedRequest as RecordedRequest
 from ._server import FakeClaude as FakeClaude
 
 __all__ = (
     "DEFAULT_MODELS",
+    "AwsTestCredentials",
     "ErrorReply",
     "FakeClaude",
     "FakeFiles",
