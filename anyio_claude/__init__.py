@@ -156,6 +156,8 @@ if TYPE_CHECKING:
     from ._sync_platforms import AnthropicBedrockMantle as AnthropicBedrockMantle
     from ._sync_platforms import AnthropicFoundry as AnthropicFoundry
     from ._sync_platforms import AnthropicVertex as AnthropicVertex
+    from ._tools import beta_async_tool as beta_async_tool
+    from ._tools import beta_tool as beta_tool
 
     Anthropic = Claude
 else:
@@ -163,8 +165,11 @@ else:
     # ~14 ms of start-up that async code never needs. So is the runner of `map()`
     # (anyio's memory streams and synchronisation primitives, ~10 ms). So are the
     # official SDK's error-code classes (~1 ms), which only an error reply needs.
+    # (`benchmarks/import_time.py` re-measures what import costs.)
     _LAZY = {
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
+        "beta_tool": "._tools",
+        "beta_async_tool": "._tools",
         # Credential providers: only clients given credentials= or a profile need them.
         "AccessToken": "._credentials",
         "AccessTokenProvider": "._credentials",
@@ -406,6 +411,8 @@ __all__ = (
     "Timeout",
     "UnprocessableEntityError",
     "ValidationError",
+    "beta_async_tool",
+    "beta_tool",
     "fan_out",
     "file_from_path",
     "not_given",

@@ -16,7 +16,6 @@ from ._errors import (
     APIError,
     APIResponseValidationError,
     APIStatusError,
-    APITimeoutError,
     ClaudeError,
     error_body,
     make_status_error,
@@ -29,6 +28,7 @@ from ._request import (
     NotGiven,
     coerce_timeout,
     deadline_for,
+    deadline_scope,
     env_headers,
     query_items,
 )
@@ -77,7 +77,8 @@ _log: logging.Logger | None = None
 
 
 def _logger() -> logging.Logger:
-    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up)."""
+    """The `anyio_claude` logger; `logging` is imported on first use (~6 ms of start-up;
+    `benchmarks/import_time.py` measures start-up)."""
     global _log
     if _log is None:
         import logging
@@ -625,7 +626,7 @@ class AsyncClaude:
             head: Mapping[str, str] | None = None  # the response's headers, once they came
             sent: object = None  # what the auth hook put on the request (a token)
             try:
-                with _deadline_scope(deadline):
+                with deadline_scope(deadline, "the request's overall timeout expired"):
                     if self._auth is not None:
                         sent = await self._auth.apply(request)
                     response = await transport.send(
@@ -807,27 +808,6 @@ async def sleep_before_retry(delay: float, deadline: float | None, error: APIErr
         if anyio.current_time() + max(delay, asked or 0.0) >= deadline:
             raise error
     await anyio.sleep(delay)
-
-
-class _deadline_scope:
-    """A cancel scope up to an absolute deadline (none without one) that raises our timeout."""
-
-    __slots__ = ("_scope",)
-
-    def __init__(self, deadline: float | None) -> None:
-        self._scope = None if deadline is None else anyio.CancelScope(deadline=deadline)
-
-    def __enter__(self) -> None:
-        if self._scope is not None:
-            self._scope.__enter__()
-
-    def __exit__(self, *exc_info: Any) -> bool:
-        if self._scope is None:
-            return False
-        suppressed = self._scope.__exit__(*exc_info)
-        if self._scope.cancelled_caught:
-            raise APITimeoutError("the request's overall timeout expired")
-        return bool(suppressed)
 
 
 class AsyncClaudeWithRawResponse:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import anyio
 
+from ._errors import APITimeoutError
 from ._http import Timeout
 
 __all__ = (
@@ -19,6 +21,7 @@ __all__ = (
     "Omit",
     "coerce_timeout",
     "deadline_for",
+    "deadline_scope",
     "env_headers",
     "not_given",
     "omit",
@@ -125,3 +128,28 @@ def query_items(key: str, value: object) -> list[tuple[str, str]]:
     if isinstance(value, bool):
         return [(key, "true" if value else "false")]
     return [(key, value.isoformat() if isinstance(value, date) else str(value))]
+
+
+class deadline_scope:
+    """A cancel scope up to the absolute `deadline` (none without one) that raises
+    `APITimeoutError(message)` when the deadline cancelled what it wraps: the one place a
+    `Timeout.total` becomes our timeout error (streams tell idle from overall themselves)."""
+
+    __slots__ = ("_message", "_request_id", "_scope")
+
+    def __init__(self, deadline: float | None, message: str, *, request_id: str | None = None):
+        self._scope = None if deadline is None else anyio.CancelScope(deadline=deadline)
+        self._message = message
+        self._request_id = request_id
+
+    def __enter__(self) -> None:
+        if self._scope is not None:
+            self._scope.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> bool:
+        if self._scope is None:
+            return False
+        suppressed = self._scope.__exit__(*exc_info)
+        if self._scope.cancelled_caught:
+            raise APITimeoutError(self._message, request_id=self._request_id)
+        return bool(suppressed)

@@ -57,7 +57,8 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
     try:
         seconds = float(text)
     except ValueError:
-        # Imported here: email.utils costs ~12 ms of start-up, and HTTP dates are rare.
+        # Imported here: email.utils costs ~12 ms of start-up (benchmarks/import_time.py),
+        # and HTTP dates are rare.
         import email.utils
 
         try:

@@ -230,7 +230,7 @@ async def _call_async_method(method: Any, args: Any, kwargs: Any, warned: Any) -
     return await call
 
 
-def _run(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _await_in_loop(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call an async resource method in the loop thread and wait for its result; its
     warnings are raised here, in the caller's thread."""
     warned: list[tuple[str, type[Warning]]] = []
@@ -255,7 +255,7 @@ def _blocking(portal: _Portal, value: Any) -> Any:
 
 def _raw(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call an async `with_raw_response` method and wrap its reply for blocking use."""
-    response: AsyncAPIResponse[Any] = _run(portal, method, *args, **kwargs)
+    response: AsyncAPIResponse[Any] = _await_in_loop(portal, method, *args, **kwargs)
     return APIResponse(portal, response)
 
 
@@ -278,11 +278,16 @@ class _Twin(Generic[_A]):
 class _TwinMethod(Generic[_S, _P, _R]):
     """A blocking twin's method: the async method of the same name on the twin's async
     resource or view, called through the portal. Looked up on the class, it is itself,
-    so tests can check which plain method it derives from (`method`)."""
+    so tests can check which plain method it derives from (`method`). Its docstring is
+    the async method's, under a line saying what the blocking call returns instead."""
+
+    _returns = "what awaiting it gives"
 
     def __init__(self, method: Callable[Concatenate[_S, _P], Any]) -> None:
         self.method = method
-        self.__doc__ = method.__doc__
+        self.__doc__ = (
+            f"Blocking `{method.__qualname__}`: returns {self._returns}.\n\n{method.__doc__}"
+        )
         self.__name__ = method.__name__
 
     @overload
@@ -295,29 +300,33 @@ class _TwinMethod(Generic[_S, _P, _R]):
         portal, target = twin._portal, getattr(twin._async, self.__name__)
 
         def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            result: _R = self._call(portal, target, args, kwargs)
+            result: _R = self._invoke(portal, target, args, kwargs)
             return result
 
         call.__name__ = self.__name__
         call.__doc__ = self.__doc__
         return call
 
-    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    def _invoke(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         """The plain call: its result, live results (pages...) as their blocking twins."""
-        return _blocking(portal, _run(portal, target, *args, **kwargs))
+        return _blocking(portal, _await_in_loop(portal, target, *args, **kwargs))
 
 
 class _RawTwinMethod(_TwinMethod[_S, _P, _R]):
     """A method of a `with_raw_response` twin: an `APIResponse`."""
 
-    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    _returns = "an `APIResponse` (the body read)"
+
+    def _invoke(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         return _raw(portal, target, *args, **kwargs)
 
 
 class _StreamingTwinMethod(_TwinMethod[_S, _P, _R]):
     """A method of a `with_streaming_response` twin: a `StreamingResponseManager` to enter."""
 
-    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    _returns = "a `StreamingResponseManager`: `with` it for an unread `APIResponse`"
+
+    def _invoke(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         return StreamingResponseManager(portal, target(*args, **kwargs))
 
 
@@ -1039,7 +1048,7 @@ class Messages:
     def create(self, *, stream: bool, **args: Unpack[MessageArgs]) -> Message | Stream: ...
     def create(self, **args: Any) -> Any:
         """`AsyncMessages.create`, blocking: the `Message`, or with `stream=True` a `Stream`."""
-        return _blocking(self._portal, _run(self._portal, self._async.create, **args))
+        return _blocking(self._portal, _await_in_loop(self._portal, self._async.create, **args))
 
     @overload
     def parse(
@@ -1051,7 +1060,7 @@ class Messages:
     ) -> ParsedMessage[None]: ...
     def parse(self, *, output_format: Any = None, **args: Any) -> Any:
         """`AsyncMessages.parse`, blocking: the `ParsedMessage`."""
-        return _run(self._portal, self._async.parse, output_format=output_format, **args)
+        return _await_in_loop(self._portal, self._async.parse, output_format=output_format, **args)
 
     @overload
     def stream(
@@ -1073,7 +1082,7 @@ class Messages:
         self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
     ) -> MessageTokensCount:
         """Count the input tokens of a conversation."""
-        count: MessageTokensCount = _run(
+        count: MessageTokensCount = _await_in_loop(
             self._portal, self._async.count_tokens, output_format=output_format, **args
         )
         return count
@@ -1115,10 +1124,12 @@ class MessagesWithRawResponse:
         result: APIResponse[MessageStream] = _raw(self._portal, self._async.stream, **args)
         return result
 
-    def count_tokens(self, **args: Unpack[CountTokensArgs]) -> APIResponse[MessageTokensCount]:
+    def count_tokens(
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
+    ) -> APIResponse[MessageTokensCount]:
         """`messages.count_tokens`, returning an `APIResponse`."""
         result: APIResponse[MessageTokensCount] = _raw(
-            self._portal, self._async.count_tokens, **args
+            self._portal, self._async.count_tokens, output_format=output_format, **args
         )
         return result
 
@@ -1159,10 +1170,12 @@ class MessagesWithStreamingResponse:
         return MessageStreamResponseManager(self._portal, self._async.stream(**args))
 
     def count_tokens(
-        self, **args: Unpack[CountTokensArgs]
+        self, *, output_format: type[Any] | None = None, **args: Unpack[CountTokensArgs]
     ) -> StreamingResponseManager[MessageTokensCount]:
         """`messages.count_tokens` as `with ... as response:`."""
-        return StreamingResponseManager(self._portal, self._async.count_tokens(**args))
+        return StreamingResponseManager(
+            self._portal, self._async.count_tokens(output_format=output_format, **args)
+        )
 
 
 # -------------------------------------------------------------------------- batches

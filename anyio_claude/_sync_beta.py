@@ -7,6 +7,7 @@ loop thread (see `_sync`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from ._sync import (
@@ -14,12 +15,13 @@ from ._sync import (
     MessageStream,
     MessageStreamManager,
     MessageStreamResponseManager,
+    ParsedMessageStreamManager,
     Stream,
     StreamingResponseManager,
+    _await_in_loop,
     _blocking,
     _Portal,
     _raw,
-    _run,
     _Twin,
     blocking,
     blocking_pages,
@@ -46,6 +48,9 @@ _F = TypeVar("_F")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
+    from ._tool_runner import ToolRunnerArgs
+    from ._tools import AnyRunnableTool
     from .resources import (
         AsyncBeta,
         AsyncBetaMessages,
@@ -292,7 +297,7 @@ class BetaMessages:
     def create(self, **args: Any) -> Any:
         """`AsyncBetaMessages.create`, blocking: the `Message`, or with `stream=True` a
         `Stream`."""
-        return _blocking(self._portal, _run(self._portal, self._async.create, **args))
+        return _blocking(self._portal, _await_in_loop(self._portal, self._async.create, **args))
 
     @overload
     def parse(
@@ -304,16 +309,75 @@ class BetaMessages:
     ) -> ParsedMessage[None]: ...
     def parse(self, **args: Any) -> Any:
         """`AsyncBetaMessages.parse`, blocking: the `ParsedMessage`."""
-        return _run(self._portal, self._async.parse, **args)
+        return _await_in_loop(self._portal, self._async.parse, **args)
 
-    def stream(self, **args: Unpack[BetaMessageArgs]) -> MessageStreamManager:
-        """`with client.beta.messages.stream(...) as stream:`."""
-        return MessageStreamManager(self._portal, self._async.stream(**args))
+    @overload
+    def stream(
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> ParsedMessageStreamManager[_F]: ...
+    @overload
+    def stream(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> MessageStreamManager: ...
+    def stream(self, *, output_format: Any = None, **args: Any) -> Any:
+        """`with client.beta.messages.stream(...) as stream:` (with `output_format`,
+        `get_final_message()` gives a `ParsedMessage`)."""
+        manager = self._async.stream(output_format=output_format, **args)
+        if output_format is None:
+            return MessageStreamManager(self._portal, manager)
+        return ParsedMessageStreamManager(self._portal, manager)
 
     def count_tokens(self, **args: Unpack[BetaCountTokensArgs]) -> MessageTokensCount:
         """Count the input tokens of a conversation."""
-        count: MessageTokensCount = _run(self._portal, self._async.count_tokens, **args)
+        count: MessageTokensCount = _await_in_loop(self._portal, self._async.count_tokens, **args)
         return count
+
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[False] = False,
+        output_format: type[_F],
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaToolRunner[_F]: ...
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[False] = False,
+        output_format: None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaToolRunner[None]: ...
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[True],
+        output_format: type[Any] | None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaStreamingToolRunner: ...
+    def tool_runner(self, **args: Any) -> BetaToolRunner[Any] | BetaStreamingToolRunner:
+        """`AsyncBetaMessages.tool_runner`, blocking: `for message in runner` (or, with
+        `stream=True`, `for stream in runner`). Blocking and async tools both run, in the
+        client's loop thread (blocking ones in its worker threads)."""
+        from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
+
+        runner = self._async.tool_runner(**args)
+        if args.get("stream"):
+            return BetaStreamingToolRunner(self._portal, runner)
+        return BetaToolRunner(self._portal, runner)
 
 
 class BetaMessagesWithRawResponse:

@@ -83,7 +83,9 @@ def _download(portal: _Portal, download: AsyncFileDownload) -> BinaryAPIResponse
 class _DownloadTwinMethod(_TwinMethod[_S, _P, BinaryAPIResponse]):
     """`download` in every blocking files twin: the response, once its head is in."""
 
-    def _call(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    _returns = "the `BinaryAPIResponse` once its head is in (close it, or `with` it)"
+
+    def _invoke(self, portal: _Portal, target: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         return _download(portal, target(*args, **kwargs))
 
 

@@ -40,3 +40,10 @@ def test_live_streams_smoke() -> None:
         assert re.search(rf"anyio_claude, {name}: CPU per event +[\d.]+x .*met: (yes|no)", out)
         assert re.search(rf"anyio_claude, {name}: delivery p99 [\d.]+ ms .*met: (yes|no)", out)
     assert re.search(r"official anthropic +[\d.]+ ", out)
+
+
+def test_tool_runner_smoke() -> None:
+    out = run("tool_runner.py")
+    assert "one turn of 3 tool calls" in out
+    for baseline in ("ours, max_concurrency=1", "official SDK"):
+        assert re.search(rf"speed-up over {re.escape(baseline)} +[\d.]+x", out)

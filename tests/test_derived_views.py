@@ -155,7 +155,12 @@ def test_every_view_method_is_derived_from_the_plain_one(surface: tuple[type[Any
                 kinds = (ONE_KIND[surface[0].__name__, name][index >= 3],)
             assert isinstance(derived, kinds), f"{view.__name__}.{name}: {derived!r}"
             assert derived.method is method, f"{view.__name__}.{name} derives another method"
-            assert derived.__doc__ == method.__doc__
+            if index < 3:
+                assert derived.__doc__ == method.__doc__
+            else:  # blocking: the async docstring under a line of its own
+                blocking_line, _, rest = derived.__doc__.partition("\n\n")
+                assert blocking_line.startswith(f"Blocking `{method.__qualname__}`: returns ")
+                assert rest == method.__doc__
         extra = sorted(set(members) - set(plain))
         assert not extra, f"{view.__name__} has methods the plain resource lacks: {extra}"
 
@@ -184,11 +189,18 @@ def test_the_views_run_the_plain_function_in_their_mode(path: str) -> None:
 
 
 def test_blocking_twins_keep_the_name_and_docstring() -> None:
+    # The async docstring, under a first line saying what the blocking call returns.
     with Claude(api_key="k") as client:
-        for method in (
-            client.models.retrieve,
-            client.models.with_raw_response.list,
-            client.models.with_streaming_response.retrieve,
+        for method, returns in (
+            (client.models.retrieve, "returns what awaiting it gives."),
+            (client.models.with_raw_response.list, "returns an `APIResponse` (the body read)."),
+            (
+                client.models.with_streaming_response.retrieve,
+                "returns a `StreamingResponseManager`: `with` it for an unread `APIResponse`.",
+            ),
         ):
             original = getattr(AsyncModels, method.__name__)
-            assert method.__doc__ == original.__doc__
+            assert method.__name__ == original.__name__
+            assert method.__doc__ == (
+                f"Blocking `AsyncModels.{method.__name__}`: {returns}\n\n{original.__doc__}"
+            )

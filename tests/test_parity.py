@@ -110,10 +110,8 @@ PENDING: dict[str, str] = {
     "client:middleware": "issue 19",
     "client:with_middleware": "issue 19",
     "client:open_telemetry": "issue 19",
-    # issue 20 (agents)
-    "top:beta_tool": "issue 20",
-    "top:beta_async_tool": "issue 20",
-    "method:beta.messages.tool_runner": "issue 20",
+    # issue 20 (agents): running each tool while the reply still streams
+    "param:beta.messages.tool_runner(run_tools_eagerly)": "issue 20",
     # issue 21 (credentials and platforms)
     "client:credentials": "issue 21",
     "client:auth_headers": "issue 21",
@@ -221,6 +219,7 @@ VALUES: dict[str, Any] = {
     "output_config": {},
     "output_format": Answer,
     "page": "page_1",
+    "run_tools_eagerly": False,
     "requests": [{"custom_id": "a", "params": {"model": MODEL, "max_tokens": 5, "messages": USER}}],
     "scope_id": "s",
     "service_tier": "auto",

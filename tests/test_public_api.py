@@ -16,6 +16,10 @@ PUBLIC_MODULES = [
     "anyio_claude.resources",
     "anyio_claude.pagination",
     "anyio_claude.lib.streaming",
+    "anyio_claude.lib.tools",
+    "anyio_claude.lib.tools.mcp",
+    "anyio_claude.tools",
+    "anyio_claude.tools.memory",
 ]
 
 

@@ -684,3 +684,64 @@ async def official_type_paths(client: AsyncClaude) -> None:
     assert_type(batch.id, str)
     uploaded: BetaFileMetadata = await client.beta.files.upload(file=b"x")
     assert_type(uploaded.id, str)
+
+
+async def tool_runners(client: AsyncClaude, sync: Claude) -> None:
+    from anyio_claude import beta_async_tool, beta_tool
+    from anyio_claude.lib.tools import (
+        BetaAsyncFunctionTool,
+        BetaFunctionTool,
+        BetaFunctionToolResultType,
+    )
+    from anyio_claude.types import UserMessageParam
+
+    @beta_tool
+    def get_weather(location: str) -> str:
+        return location
+
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        return location
+
+    weather_tool: BetaFunctionTool[Any] = get_weather
+    time_tool: BetaAsyncFunctionTool[Any] = get_time
+    assert_type(get_weather("Paris"), str)
+    assert_type(weather_tool.call({}), BetaFunctionToolResultType)
+    assert_type(await time_tool.call({}), BetaFunctionToolResultType)
+    messages: list[MessageParam] = [{"role": "user", "content": "hi"}]
+    runner = client.beta.messages.tool_runner(
+        model="claude-sonnet-4-5", max_tokens=10, messages=messages, tools=[get_time]
+    )
+    async for message in runner:
+        assert_type(message, ParsedMessage[None])
+        assert_type(await runner.generate_tool_call_response(), UserMessageParam | None)
+    streaming = client.beta.messages.tool_runner(
+        model="claude-sonnet-4-5",
+        max_tokens=10,
+        messages=messages,
+        tools=[get_weather],
+        stream=True,
+        max_concurrency=4,
+        tool_timeout=30,
+    )
+    async for stream in streaming:
+        assert_type(stream, AsyncMessageStream)
+    assert_type(await streaming.until_done(), ParsedMessage[Any])
+
+    parsed = client.beta.messages.tool_runner(
+        model="claude-sonnet-4-5",
+        max_tokens=10,
+        messages=messages,
+        tools=[get_time],
+        output_format=Answer,
+    )
+    assert_type(await parsed.until_done(), ParsedMessage[Answer])
+    blocking = sync.beta.messages.tool_runner(
+        model="claude-sonnet-4-5", max_tokens=10, messages=messages, tools=[get_weather]
+    )
+    for reply in blocking:
+        assert_type(reply, ParsedMessage[None])
+    for turn in sync.beta.messages.tool_runner(
+        model="claude-sonnet-4-5", max_tokens=10, messages=messages, tools=[], stream=True
+    ):
+        assert_type(turn, MessageStream)

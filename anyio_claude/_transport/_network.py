@@ -67,7 +67,8 @@ class _Exchange:
 class _Watchdog:
     """Bounds the body reads of one connection under asyncio, without a cancel scope.
 
-    A scope per read costs ~6 us (its timer is created and cancelled each time); here a
+    A scope per read costs ~6 us (its timer is created and cancelled each time;
+    `benchmarks/live_streams.py` measures the read path); here a
     read only records the time it must end by (`until`), and one timer per connection
     checks it, re-arming itself for the latest `until` when it fires early. So the timer
     moves only when a deadline comes closer (a short `stream_idle`), or once per read

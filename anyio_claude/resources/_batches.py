@@ -9,9 +9,9 @@ from urllib.parse import quote, urlsplit
 
 import anyio
 
-from .._errors import APIResponseValidationError, APITimeoutError, ClaudeError, ProtocolError
+from .._errors import APIResponseValidationError, ClaudeError, ProtocolError
 from .._http import Timeout
-from .._request import NOT_GIVEN, Call, NotGiven
+from .._request import NOT_GIVEN, Call, NotGiven, deadline_scope
 from ..types import (
     DeletedMessageBatch,
     MessageBatch,
@@ -77,16 +77,12 @@ class AsyncBatchResults:
             if self._closed:
                 raise StopAsyncIteration
             try:
-                if self._deadline is None:
+                with deadline_scope(
+                    self._deadline,
+                    "the request's overall timeout expired while reading batch results",
+                    request_id=self._response.headers.get("request-id"),
+                ):
                     chunk = await self._chunks.__anext__()
-                else:
-                    with anyio.CancelScope(deadline=self._deadline) as scope:
-                        chunk = await self._chunks.__anext__()
-                    if scope.cancelled_caught:
-                        raise APITimeoutError(
-                            "the request's overall timeout expired while reading batch results",
-                            request_id=self._response.headers.get("request-id"),
-                        )
             except StopAsyncIteration:
                 await self.close()
                 if self._pending.strip():
@@ -160,7 +156,7 @@ class AsyncBatches(Resource):
         """The same methods as `async with` blocks giving an unread `AsyncAPIResponse`."""
         return AsyncBatchesWithStreamingResponse(self._in("streaming"))
 
-    def _run(
+    def _operation(
         self,
         method: str,
         path: str,
@@ -200,7 +196,7 @@ class AsyncBatches(Resource):
         `user_profile_id` goes out as the `anthropic-user-profile-id` header. Raises
         `BadRequestError` for invalid requests (e.g. a bad `custom_id`).
         """
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "POST",
             "/v1/messages/batches",
             _batch_decoder.decode,
@@ -218,7 +214,7 @@ class AsyncBatches(Resource):
     ) -> Coroutine[Any, Any, MessageBatch]:
         """Get a batch's current state; `await` it for a `MessageBatch`."""
         path = _batch_path(message_batch_id)
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "GET", path, _batch_decoder.decode, **options
         )
         return result
@@ -255,7 +251,7 @@ class AsyncBatches(Resource):
     ) -> Coroutine[Any, Any, MessageBatch]:
         """Ask to cancel a batch; `await` it for the `MessageBatch` (status `canceling`)."""
         path = _batch_path(message_batch_id, "/cancel")
-        result: Coroutine[Any, Any, MessageBatch] = self._run(
+        result: Coroutine[Any, Any, MessageBatch] = self._operation(
             "POST", path, _batch_decoder.decode, **options
         )
         return result
@@ -268,7 +264,7 @@ class AsyncBatches(Resource):
         Raises `BadRequestError` while the batch is still processing.
         """
         path = _batch_path(message_batch_id)
-        result: Coroutine[Any, Any, DeletedMessageBatch] = self._run(
+        result: Coroutine[Any, Any, DeletedMessageBatch] = self._operation(
             "DELETE", path, _deleted_decoder.decode, **options
         )
         return result
@@ -297,7 +293,7 @@ class AsyncBatches(Resource):
 
         async def prepare() -> Call:
             path = _batch_path(message_batch_id)
-            batch: MessageBatch = await self._in("plain")._run(
+            batch: MessageBatch = await self._in("plain")._operation(
                 "GET", path, _batch_decoder.decode, extra_headers=headers, timeout=timeout
             )
             if batch.results_url is None:
@@ -355,7 +351,7 @@ class AsyncBatches(Resource):
         interval = poll_interval
         with anyio.fail_after(timeout):
             while True:
-                batch: MessageBatch = await self._in("plain")._run(
+                batch: MessageBatch = await self._in("plain")._operation(
                     "GET", path, _batch_decoder.decode, workspace_id=workspace_id
                 )
                 if on_poll is not None:

@@ -18,9 +18,12 @@ from ._ops import Mode
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .._parse import AsyncParsedMessageStream
     from .._requester import Requester
     from .._response import AsyncAPIResponse
     from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
+    from .._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner, ToolRunnerArgs
+    from .._tools import AnyRunnableTool
     from ..types import Message, MessageTokensCount, ParsedMessage
     from ._args import CountTokensArgs, MessageArgs
     from ._batches import (
@@ -273,12 +276,18 @@ class AsyncBetaMessages:
         `ParsedMessage`."""
         return self._impl.parse(**args)
 
+    @overload
     def stream(
-        self, **args: Unpack[BetaMessageArgs]
-    ) -> AsyncMessageStreamManager[AsyncMessageStream]:
-        """`messages.stream` with `betas`: `async with client.beta.messages.stream(...) as s:`."""
-        result: AsyncMessageStreamManager[AsyncMessageStream] = self._impl.stream(**args)
-        return result
+        self, *, output_format: type[_F], **args: Unpack[BetaMessageArgs]
+    ) -> AsyncMessageStreamManager[AsyncParsedMessageStream[_F]]: ...
+    @overload
+    def stream(
+        self, *, output_format: None = None, **args: Unpack[BetaMessageArgs]
+    ) -> AsyncMessageStreamManager[AsyncMessageStream]: ...
+    def stream(self, *, output_format: Any = None, **args: Any) -> Any:
+        """`messages.stream` with `betas`: `async with client.beta.messages.stream(...) as s:`
+        (with `output_format`, `get_final_message()` gives a `ParsedMessage`)."""
+        return self._impl.stream(output_format=output_format, **args)
 
     def count_tokens(
         self, **args: Unpack[BetaCountTokensArgs]
@@ -287,6 +296,80 @@ class AsyncBetaMessages:
         official SDK sends)."""
         result: Coroutine[Any, Any, MessageTokensCount] = self._impl.count_tokens(**args)
         return result
+
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[False] = False,
+        output_format: type[_F],
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaAsyncToolRunner[_F]: ...
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[False] = False,
+        output_format: None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaAsyncToolRunner[None]: ...
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: Literal[True],
+        output_format: type[Any] | None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Unpack[ToolRunnerArgs],
+    ) -> BetaAsyncStreamingToolRunner: ...
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        stream: bool = False,
+        output_format: type[Any] | None = None,
+        max_iterations: int | None = None,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        **args: Any,
+    ) -> BetaAsyncToolRunner[Any] | BetaAsyncStreamingToolRunner:
+        """The agent loop: `async for message in client.beta.messages.tool_runner(...)`
+        sends the conversation, runs the tools each reply calls and sends their results,
+        until a reply calls none (or `max_iterations` requests were sent).
+
+        `tools` are `beta_tool` / `beta_async_tool` tools (or builtin tools) the runner
+        runs, and tool definitions it only sends. One reply's calls run concurrently, at
+        most `max_concurrency` at once, blocking tools in worker threads, each within
+        `tool_timeout` seconds; results go back in the order of the calls. With
+        `stream=True` each reply is an open `AsyncMessageStream`. Every other argument is
+        sent with each request as `beta.messages.create` sends it.
+
+        Raises `TypeError` / `ValueError` naming a wrong argument before any I/O; a
+        request's errors are raised from the iteration. Cancelling an iteration cancels
+        its request and running tools. See docs/agents.md."""
+        from .._tool_runner import make_async_runner
+
+        if output_format is not None:
+            args["output_format"] = output_format
+        return make_async_runner(
+            self,
+            stream=stream,
+            max_iterations=max_iterations,
+            max_concurrency=max_concurrency,
+            tool_timeout=tool_timeout,
+            params={"tools": tools, **args},
+        )
 
 
 class AsyncBetaMessagesWithRawResponse:

@@ -324,7 +324,7 @@ class AsyncFiles(Resource):
         self, file_id: str, **options: Unpack[WorkspaceOptions]
     ) -> Coroutine[Any, Any, FileMetadata]:
         """A file's `FileMetadata`. Raises `NotFoundError` for an unknown id."""
-        result: Coroutine[Any, Any, FileMetadata] = self._run(
+        result: Coroutine[Any, Any, FileMetadata] = self._operation(
             "GET", _path(file_id), _metadata_decoder.decode, **options
         )
         return result
@@ -344,7 +344,7 @@ class AsyncFiles(Resource):
     ) -> Coroutine[Any, Any, DeletedFile]:
         """Delete a file; `await` it for a `DeletedFile`. Raises `NotFoundError` for an
         unknown id."""
-        result: Coroutine[Any, Any, DeletedFile] = self._run(
+        result: Coroutine[Any, Any, DeletedFile] = self._operation(
             "DELETE", _path(file_id), _deleted_decoder.decode, **options
         )
         return result
@@ -458,7 +458,7 @@ class AsyncFiles(Resource):
             timeout=timeout,
         )
 
-    def _run(
+    def _operation(
         self,
         method: str,
         path: str,

@@ -213,7 +213,7 @@ def _check_params(params: dict[str, Any]) -> None:
         raise TypeError(f"container must be a str or a dict, got {type_name(container)}")
 
 
-class _Request:
+class _MessageRequest:
     """A validated messages request: its body and the per-call options."""
 
     __slots__ = ("body", "extra_body", "extra_headers", "extra_query", "timeout")
@@ -274,13 +274,13 @@ def _message_request(
     extra_query: Mapping[str, object] | None = None,
     extra_body: Mapping[str, object] | None = None,
     timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-) -> _Request:
+) -> _MessageRequest:
     """Check and gather the arguments of create/stream/parse (the names say what is
     missing or unexpected: Python's own TypeError)."""
     _check_int("max_tokens", max_tokens, 0)
     if not isinstance(stream, bool):
         raise TypeError(f"stream must be a bool, got {type_name(stream)}")
-    return _Request(
+    return _MessageRequest(
         {
             "model": model,
             "max_tokens": max_tokens,
@@ -331,9 +331,9 @@ def _count_request(
     extra_query: Mapping[str, object] | None = None,
     extra_body: Mapping[str, object] | None = None,
     timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-) -> _Request:
+) -> _MessageRequest:
     """Check and gather the arguments of count_tokens."""
-    return _Request(
+    return _MessageRequest(
         {
             "model": model,
             "messages": messages,
@@ -355,7 +355,9 @@ def _count_request(
     )
 
 
-def _gather(method: str, gather: Callable[..., _Request], args: dict[str, Any]) -> _Request:
+def _gather(
+    method: str, gather: Callable[..., _MessageRequest], args: dict[str, Any]
+) -> _MessageRequest:
     try:
         return gather(**args)
     except TypeError as exc:
@@ -380,7 +382,7 @@ class _Messages:
         self._mode: Mode = mode
         self._params = params
 
-    def _call(self, path: str, request: _Request, **headers: str) -> Call:
+    def _message_call(self, path: str, request: _MessageRequest, **headers: str) -> Call:
         return self._client._call(
             "POST",
             path,
@@ -391,7 +393,7 @@ class _Messages:
             timeout=request.timeout,
         )
 
-    def _check_duration(self, request: _Request) -> None:
+    def _check_duration(self, request: _MessageRequest) -> None:
         max_tokens = request.body["max_tokens"]
         if not self._client._timeout_given(request.timeout):
             model_limit = MAX_NONSTREAMING_TOKENS.get(request.body["model"])
@@ -416,7 +418,7 @@ class _Messages:
         stream = "stream" in request.body
         if not stream:
             self._check_duration(request)
-        call = self._call("/v1/messages", request)
+        call = self._message_call("/v1/messages", request)
         if stream:
             idle = call.timeout.stream_idle
 
@@ -438,7 +440,9 @@ class _Messages:
         request = _gather("parse", _message_request, {"output_format": output_format, **args})
         warn_about_model(request.body["model"], request.body.get("thinking"))
         self._check_duration(request)
-        call = self._call("/v1/messages", request, **{"x-stainless-helper": "messages.parse"})
+        call = self._message_call(
+            "/v1/messages", request, **{"x-stainless-helper": "messages.parse"}
+        )
 
         def decode(body: bytes) -> ParsedMessage[Any]:
             return parse_message(decode_message(body), output_format)
@@ -453,7 +457,7 @@ class _Messages:
         request = _gather("stream", _message_request, args)
         warn_about_model(request.body["model"], request.body.get("thinking"))
         helper = {"x-stainless-helper-method": "stream", "x-stainless-stream-helper": "messages"}
-        call = self._call("/v1/messages", request, **helper)
+        call = self._message_call("/v1/messages", request, **helper)
         idle = call.timeout.stream_idle
 
         def factory(response: Response, retries: int, deadline: float | None) -> AsyncMessageStream:
@@ -479,7 +483,7 @@ class _Messages:
     def count_tokens(self, **args: Any) -> Any:
         """The implementation of `AsyncMessages.count_tokens`."""
         request = _gather("count_tokens", _count_request, args)
-        call = self._call("/v1/messages/count_tokens", request)
+        call = self._message_call("/v1/messages/count_tokens", request)
         return Op(self._client, call, decode=_decode_count).run(self._mode)
 
 

@@ -20,9 +20,11 @@ from typing import Any, Literal
 
 from ..types import (
     Message,
+    ServerToolUseBlock,
     StopReason,
     TextBlock,
     ThinkingBlock,
+    ToolSearchToolResultBlock,
     ToolUseBlock,
     Usage,
     encode_json,
@@ -482,12 +484,6 @@ def _tool_results(body: Mapping[str, Any]) -> str:
     return " ".join(found)
 
 
-def _place(prompt: str) -> str:
-    """The place a prompt asks about ("... in Paris?" gives "Paris"), or San Francisco."""
-    found = _PLACE.search(prompt)
-    return found.group(1) if found else "San Francisco, CA"
-
-
 _PLACE = re.compile(r"\b(?:in|at|for) ([A-Z][\w'-]*(?:,? [A-Z][\w'-]*)*)")
 
 
@@ -595,26 +591,127 @@ def _example(
     return f"{rng.choice(VOCABULARY)} {rng.choice(VOCABULARY)}"
 
 
-def _pick_tool(body: Mapping[str, Any], prompt: str) -> dict[str, Any] | None:
-    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+def _runs_here(tool: Mapping[str, Any]) -> bool:
+    """Whether the caller runs `tool` (a custom tool, or the memory tool, whose schema the
+    API defines), so the model answers it with a `tool_use` block. Server tools (web
+    search, code execution, ...) are run by the API and never called this way."""
+    return "input_schema" in tool or str(tool.get("type", "")).startswith("memory_")
+
+
+def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, Any], str]]:
+    """The tool calls of the reply, in order: (tool, the place its input names).
+
+    With `tool_choice` auto the model calls each tool the prompt names (the first tool when
+    it only asks for "a tool" or the weather), once for each place the prompt names ("in
+    Paris and Rome" gives two calls), and answers in text once the last user turn holds
+    tool results. `any` calls even then; `tool` calls the one named; `none` calls nothing;
+    `disable_parallel_tool_use` keeps the first call.
+    """
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and _runs_here(t)]
     if not tools:
-        return None
+        return []
     choice = body.get("tool_choice") or {"type": "auto"}
     kind = choice.get("type") if isinstance(choice, dict) else "auto"
     if kind == "none" or (kind == "auto" and _tool_results(body)):
         # With a tool's result in hand the model answers, which ends an agent's loop.
-        return None
-    if kind == "tool":
-        return next((t for t in tools if t.get("name") == choice.get("name")), tools[0])
-    if kind == "any":
-        return tools[0]
+        return []
     lowered = prompt.lower()
-    for tool in tools:
-        if str(tool.get("name", "")).lower() in lowered:
-            return tool
-    if "tool" in lowered or "weather" in lowered or "use " in lowered:
-        return tools[0]
-    return None
+    named = [t for t in tools if str(t.get("name", "")).lower() in lowered]
+    if kind == "tool":
+        named = [next((t for t in tools if t.get("name") == choice.get("name")), tools[0])]
+    elif not named and (
+        kind == "any" or "tool" in lowered or "weather" in lowered or "use " in lowered
+    ):
+        named = [tools[0]]
+    places = _places(prompt)
+    calls = [(tool, place) for tool in named for place in places]
+    if isinstance(choice, dict) and choice.get("disable_parallel_tool_use"):
+        calls = calls[:1]
+    return calls
+
+
+def _tool_searches(
+    body: Mapping[str, Any], calls: list[tuple[dict[str, Any], str]], message_id: str
+) -> tuple[list[Any], list[tuple[dict[str, Any], str]]]:
+    """The tool searches the reply makes first, and the calls it can then make.
+
+    A tool with `defer_loading` is hidden from the model until a tool search (the server
+    tool `tool_search_tool_regex` / `_bm25`) has found it: the reply searches for each such
+    tool it wants (a `server_tool_use` block and its `tool_search_tool_result`, naming the
+    tool) unless an earlier turn already found it; without a search tool it cannot call it.
+    """
+    search = next(
+        (
+            t
+            for t in body.get("tools") or []
+            if isinstance(t, dict) and str(t.get("type", "")).startswith("tool_search_tool_")
+        ),
+        None,
+    )
+    found = {
+        str(reference.get("tool_name"))
+        for message in body.get("messages") or []
+        if isinstance(message, dict) and isinstance(message.get("content"), list)
+        for block in message["content"]
+        if isinstance(block, dict) and block.get("type") == "tool_search_tool_result"
+        for reference in (block.get("content") or {}).get("tool_references") or []
+        if isinstance(reference, dict)
+    }
+    blocks: list[Any] = []
+    kept: list[tuple[dict[str, Any], str]] = []
+    for tool, place in calls:
+        name = str(tool.get("name"))
+        if tool.get("defer_loading") is True and name not in found:
+            if search is None:
+                continue
+            search_id = (
+                "srvtoolu_" + hashlib.sha256(f"{message_id}:{name}".encode()).hexdigest()[:24]
+            )
+            key = "pattern" if "regex" in str(search.get("type")) else "query"
+            blocks += [
+                ServerToolUseBlock(id=search_id, name=str(search.get("name")), input={key: name}),
+                ToolSearchToolResultBlock(
+                    tool_use_id=search_id,
+                    content={
+                        "type": "tool_search_tool_search_result",
+                        "tool_references": [{"type": "tool_reference", "tool_name": name}],
+                    },
+                ),
+            ]
+            found.add(name)
+        kept.append((tool, place))
+    return blocks, kept
+
+
+def _places(prompt: str) -> list[str]:
+    """The places a prompt asks about ("... in Paris, Lima and Rome?" gives all three, "in
+    San Francisco, CA" one), or San Francisco."""
+    found = _PLACE.search(prompt)
+    if not found:
+        return ["San Francisco, CA"]
+    places: list[str] = []
+    parts = found.group(1).split(", ")
+    while more := _MORE_PLACES.match(prompt, found.end()):
+        parts.append(more.group(1))
+        found = more
+    for part in parts:
+        if places and re.fullmatch(r"[A-Z]{2}", part):
+            places[-1] += f", {part}"  # a state: "San Francisco, CA"
+        else:
+            places.append(part)
+    return places
+
+
+_MORE_PLACES = re.compile(r",? (?:and )?([A-Z][\w'-]*(?: [A-Z][\w'-]*)*)")
+
+
+def _tool_input(tool: Mapping[str, Any], rng: random.Random, place: str, budget: int) -> Any:
+    """The input of one call of `tool`."""
+    if str(tool.get("type", "")).startswith("memory_"):
+        # A model given the memory tool looks at its memory directory first.
+        return {"command": "view", "path": "/memories"}
+    value = _example(tool.get("input_schema", {}), rng, place=place, budget=[budget])
+    return value if isinstance(value, dict) else {"value": value}
 
 
 @dataclass
@@ -638,8 +735,9 @@ def generate_reply(
     Text: "You said: <the prompt's first words>." then seeded words; a `tool_use` block
     when a tool is requested; a thinking block first when thinking is enabled or
     adaptive. With `output_config.format` the text is instead JSON matching its schema
-    (and no tool is called). After a `tool_result` (with `tool_choice` auto) it answers in
-    text, "The tool returned: ...". Honours `max_tokens` and `stop_sequences`.
+    (and no tool is called). Tool calls as `_pick_calls` says, each input made to fit its
+    tool's schema. After a `tool_result` (with `tool_choice` auto) it answers in text, "The
+    tool returned: ...". Honours `max_tokens` and `stop_sequences`.
     """
     prompt = _last_user_text(body)
     rng = random.Random(f"{seed}:{prompt}")
@@ -666,21 +764,21 @@ def generate_reply(
 
     schema = output_schema(body)
     if schema is not None:
-        tool = None
+        calls: list[tuple[dict[str, Any], str]] = []
         try:
-            value = _example(schema, rng, place=_place(prompt), budget=[max_tokens - used])
+            value = _example(schema, rng, place=_places(prompt)[0], budget=[max_tokens - used])
             answer = json.dumps(value, ensure_ascii=False)
             words = _split_json(answer, max(1, len(answer) // 12))
         except _OutOfTokens:
             # More than fits: the JSON breaks off at `max_tokens`, as a real model's would.
             words = ['{"'] + ["x"] * (max_tokens - used)
     else:
-        tool = _pick_tool(body, prompt)
+        calls = _pick_calls(body, prompt)
         results = _tool_results(body)
         echo = " ".join((results or prompt).split()[:8])
         opening = "The tool returned" if results else "You said"
         words = [f"{opening}: {echo}." if echo else "Hello!"] + [
-            " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if tool is None else 6)
+            " " + rng.choice(VOCABULARY) for _ in range(rng.randint(12, 40) if not calls else 6)
         ]
     budget_left = max_tokens - used
     if len(words) > budget_left:
@@ -708,23 +806,26 @@ def generate_reply(
         chunks[len(blocks)] = words
         blocks.append(TextBlock(text=text))
     used += len(words)
-    if tool is not None and stop_reason == "end_turn":
-        schema = tool.get("input_schema", {})
+    searches, calls = _tool_searches(body, calls, message_id)
+    uses: list[ToolUseBlock] = []
+    for i, (tool, place) in enumerate(calls if stop_reason == "end_turn" else []):
         try:
-            tool_input = _example(schema, rng, place=_place(prompt), budget=[max_tokens - used])
+            tool_input = _tool_input(tool, rng, place, max_tokens - used)
         except _OutOfTokens:
-            tool, used, stop_reason = None, max_tokens, "max_tokens"
-    if tool is not None and stop_reason == "end_turn":
-        if not isinstance(tool_input, dict):
-            tool_input = {"value": tool_input}
-        blocks.append(
+            # The call breaks off at `max_tokens`, so it is not sent.
+            used, stop_reason = max_tokens, "max_tokens"
+            break
+        key = message_id if i == 0 else f"{message_id}:{i}"
+        uses.append(
             ToolUseBlock(
-                id="toolu_" + hashlib.sha256(f"{message_id}".encode()).hexdigest()[:24],
+                id="toolu_" + hashlib.sha256(key.encode()).hexdigest()[:24],
                 name=str(tool.get("name")),
                 input=tool_input,
             )
         )
         used += text_tokens(json.dumps(tool_input))
+    if uses and stop_reason == "end_turn":
+        blocks += [*searches, *uses]
         stop_reason = "tool_use"
     usage = Usage(
         input_tokens=usage.input_tokens,

@@ -1,8 +1,9 @@
 """The public names of `_params`, without the cost of building its TypedDicts.
 
 `anyio_claude.types` lists them in its `__all__` and imports `_params` on first access to
-one of them: creating the TypedDicts takes ~5 ms, which a program that never builds a
-request from them (or builds them as plain dicts) need not pay at import. The list equals
+one of them: creating the TypedDicts takes ~5 ms (`benchmarks/import_time.py`), which a
+program that never builds a request from them (or builds them as plain dicts) need not pay
+at import. The list equals
 `_params.__all__` (a test checks it); that one stays literal for type checkers.
 """
 

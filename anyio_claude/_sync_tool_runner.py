@@ -1,0 +1,106 @@
+"""`Claude.beta.messages.tool_runner(...)`: the blocking twins of the async tool runners.
+
+Each step runs in the client's loop thread, as every blocking call does: the request, and
+the tool calls of a reply, concurrently (blocking tools in worker threads, so a tool does
+not run in the thread that iterates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._sync import MessageStream, _Portal, _run
+from ._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from .types import Message, MessageParam, ParsedMessage, UserMessageParam
+
+__all__ = ("BetaStreamingToolRunner", "BetaToolRunner")
+
+_F = TypeVar("_F")
+_ItemT = TypeVar("_ItemT")
+_RunnerT = TypeVar("_RunnerT", BetaAsyncToolRunner[Any], BetaAsyncStreamingToolRunner)
+
+
+class _BlockingRunner(Generic[_RunnerT]):
+    def __init__(self, portal: _Portal, runner: _RunnerT) -> None:
+        self._portal = portal
+        self._async: _RunnerT = runner
+
+    def _next(self) -> Any:
+        try:
+            return _run(self._portal, self._async.__anext__)
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def set_messages_params(
+        self,
+        params: Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any]],
+    ) -> None:
+        """Replace the parameters of the next requests (see the async runner's)."""
+        self._async.set_messages_params(params)
+
+    def append_messages(self, *messages: MessageParam | Message) -> None:
+        """Add messages to the conversation (see the async runner's)."""
+        self._async.append_messages(*messages)
+
+    def generate_tool_call_response(self) -> UserMessageParam | None:
+        """Run the last reply's tool calls and return the user turn of their results, or
+        None if it called none (see the async runner's)."""
+        response: UserMessageParam | None = _run(
+            self._portal, self._async.generate_tool_call_response
+        )
+        return response
+
+    def until_done(self) -> ParsedMessage[Any]:
+        """Run the loop to its end and return the last reply."""
+        message: ParsedMessage[Any] = _run(self._portal, self._async.until_done)
+        return message
+
+    def close(self) -> None:
+        """Stop the loop, closing an open streamed turn."""
+        _run(self._portal, self._async.close)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class BetaToolRunner(_BlockingRunner[BetaAsyncToolRunner[Any]], Generic[_F]):
+    """What `Claude.beta.messages.tool_runner(...)` returns: `for message in runner`
+    gives each reply, the tools it called run before the next."""
+
+    def __iter__(self) -> Iterator[ParsedMessage[_F]]:
+        return self
+
+    def __next__(self) -> ParsedMessage[_F]:
+        message: ParsedMessage[_F] = self._next()
+        return message
+
+    def until_done(self) -> ParsedMessage[_F]:
+        """Run the loop to its end and return the last reply."""
+        message: ParsedMessage[_F] = _run(self._portal, self._async.until_done)
+        return message
+
+
+class BetaStreamingToolRunner(_BlockingRunner[BetaAsyncStreamingToolRunner]):
+    """What `tool_runner(..., stream=True)` returns: `for stream in runner` gives each
+    reply as an open `MessageStream`, read and closed by the runner before the next."""
+
+    def __iter__(self) -> Iterator[MessageStream]:
+        return self
+
+    def __next__(self) -> MessageStream:
+        return MessageStream(self._portal, self._next())

@@ -1,0 +1,738 @@
+"""`client.beta.messages.tool_runner(...)` against FakeClaude playing a tool-using model:
+the official SDK's API and behaviour (written as its docs use it, only the import
+changed), and what the structured runner adds: concurrent tool calls under a limit,
+per-tool timeouts, ordered results, and cancellation that leaves nothing running."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+import pytest
+
+from anyio_claude import AsyncAnthropic, beta_async_tool, beta_tool
+from anyio_claude.lib.tools import ToolError
+from anyio_claude.testing import FakeClaude
+
+pytestmark = pytest.mark.anyio
+
+MODEL = "claude-sonnet-4-5"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeClaude]:
+    async with FakeClaude() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def client(server: FakeClaude) -> AsyncIterator[AsyncAnthropic]:
+    async with AsyncAnthropic(api_key="k", base_url=server.url, max_retries=0) as c:
+        yield c
+
+
+@beta_async_tool
+async def get_weather(location: str, unit: str = "fahrenheit") -> str:
+    """Lookup the weather for a given city in either celsius or fahrenheit
+
+    Args:
+        location: The city and state, e.g. San Francisco, CA
+        unit: Temperature unit, either 'celsius' or 'fahrenheit'
+    Returns:
+        A dictionary containing the location, temperature, and weather condition.
+    """
+    return json.dumps(
+        {"location": location, "temperature": "68°F", "condition": "Sunny", "unit": unit}
+    )
+
+
+def _tool_results(server: FakeClaude, request: int = -1) -> list[dict[str, Any]]:
+    """The tool_result blocks of the last user turn of a recorded request."""
+    last = server.requests[request].json["messages"][-1]
+    assert last["role"] == "user"
+    return [b for b in last["content"] if b["type"] == "tool_result"]
+
+
+async def test_the_official_async_example(client: AsyncAnthropic, server: FakeClaude) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in San Francisco?"}],
+    )
+    messages = [message async for message in runner]
+    assert [m.stop_reason for m in messages] == ["tool_use", "end_turn"]
+    call = messages[0].content[-1]
+    assert call.type == "tool_use" and call.input["location"] == "San Francisco"
+    assert messages[1].content[0].type == "text"
+    assert messages[1].content[0].text.startswith("The tool returned:")
+
+    sent = server.requests[-1].json
+    assert sent["tools"] == [get_weather.to_dict()]
+    assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
+    [result] = _tool_results(server)
+    assert result["tool_use_id"] == call.id
+    assert json.loads(result["content"])["location"] == "San Francisco"
+    assert "is_error" not in result
+
+
+async def test_streaming_turns(client: AsyncAnthropic) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Paris and Rome?"}],
+        stream=True,
+    )
+    seen: list[list[str]] = []
+    async for message_stream in runner:
+        kinds = [event.type async for event in message_stream]
+        seen.append(kinds)
+        message = await message_stream.get_final_message()
+        assert message.content
+    assert len(seen) == 2
+    assert seen[0].count("input_json") > 0
+    final = await runner.until_done()
+    assert final.stop_reason == "end_turn"
+    assert "Paris" in final.content[0].text  # type: ignore[union-attr]
+
+
+async def test_streams_left_unread_are_read_by_the_runner(client: AsyncAnthropic) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "weather in Oslo?"}],
+        stream=True,
+    )
+    count = 0
+    async for _ in runner:
+        count += 1
+    assert count == 2
+    assert (await runner.until_done()).stop_reason == "end_turn"
+
+
+async def test_until_done(client: AsyncAnthropic, server: FakeClaude) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Lima?"}],
+    )
+    final = await runner.until_done()
+    assert final.stop_reason == "end_turn"
+    assert len(server.requests) == 2
+    # Done is done: asking again sends nothing.
+    assert await runner.until_done() is final
+    assert len(server.requests) == 2
+
+
+async def test_calls_of_one_turn_run_concurrently_in_order(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    running = 0
+    peak = 0
+    all_started = anyio.Event()
+    romes_done = anyio.Event()
+    finish_order: list[str] = []
+
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """The local time somewhere."""
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        if peak == 4:
+            all_started.set()
+        with anyio.fail_after(5):
+            # Each call waits for all four to have started: only concurrent calls finish.
+            await all_started.wait()
+            # ... and they finish out of their order: the Paris calls after the Rome ones.
+            if location == "Paris":
+                await romes_done.wait()
+        running -= 1
+        finish_order.append(location)
+        if finish_order.count("Rome") == 2:
+            romes_done.set()
+        return f"noon in {location}"
+
+    @beta_async_tool
+    async def get_rain(location: str) -> str:
+        """The rain somewhere."""
+        return await get_time.func(location)
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_time, get_rain],
+        messages=[{"role": "user", "content": "Use get_time and get_rain in Paris and Rome"}],
+    )
+    first = await runner.__anext__()
+    calls = [b for b in first.content if b.type == "tool_use"]
+    assert len(calls) == 4
+    await runner.until_done()
+    assert peak == 4
+    assert finish_order == ["Rome", "Rome", "Paris", "Paris"]
+    results = _tool_results(server)
+    assert [r["tool_use_id"] for r in results] == [c.id for c in calls]
+    assert [r["content"] for r in results] == [
+        "noon in Paris",
+        "noon in Rome",
+        "noon in Paris",
+        "noon in Rome",
+    ]
+
+
+async def test_max_concurrency_limits_the_calls(client: AsyncAnthropic) -> None:
+    running = 0
+    peak = 0
+
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """The local time somewhere."""
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await anyio.sleep(0.01)
+        running -= 1
+        return "noon"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_time],
+        messages=[{"role": "user", "content": "use get_time in Paris, Rome, Oslo and Lima"}],
+        max_concurrency=2,
+    )
+    await runner.until_done()
+    assert peak == 2
+
+
+async def test_blocking_tools_run_in_worker_threads(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    barrier = threading.Barrier(3, timeout=5)
+    threads: set[int] = set()
+
+    @beta_tool
+    def lookup(location: str) -> str:
+        """Look a place up (blocking)."""
+        threads.add(threading.get_ident())
+        # Passes only if all three calls are in their threads at once.
+        barrier.wait()
+        return f"found {location}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[lookup],
+        messages=[{"role": "user", "content": "use lookup in Paris, Rome and Oslo"}],
+    )
+    await runner.until_done()
+    assert len(threads) == 3 and threading.get_ident() not in threads
+    assert [r["content"] for r in _tool_results(server)] == [
+        "found Paris",
+        "found Rome",
+        "found Oslo",
+    ]
+
+
+async def test_raising_tools_become_error_results(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    @beta_async_tool
+    async def broken(location: str) -> str:
+        """Always fails."""
+        raise RuntimeError(f"no data for {location}")
+
+    @beta_tool
+    def refusing(location: str) -> str:
+        """Refuses with structured content."""
+        raise ToolError([{"type": "text", "text": f"{location} is off limits"}])
+
+    @beta_async_tool(
+        input_schema={"type": "object", "properties": {"location": {"type": "string"}}}
+    )
+    async def strict(location: int) -> str:
+        """Its schema says string, its signature int: the input fails validation."""
+        return "unreachable"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[broken, refusing, strict],
+        messages=[{"role": "user", "content": "use broken, refusing and strict in Paris"}],
+    )
+    final = await runner.until_done()
+    assert final.stop_reason == "end_turn"
+    results = _tool_results(server)
+    assert all(r["is_error"] is True for r in results)
+    assert results[0]["content"] == "RuntimeError('no data for Paris')"
+    assert results[1]["content"] == [{"type": "text", "text": "Paris is off limits"}]
+    assert results[2]["content"].startswith(
+        "ValueError('Invalid arguments for function strict: Expected `int`, got `str`"
+    )
+
+
+async def test_a_tool_timeout(client: AsyncAnthropic, server: FakeClaude) -> None:
+    cancelled = anyio.Event()
+
+    @beta_async_tool
+    async def slow(location: str) -> str:
+        """Never answers."""
+        try:
+            await anyio.sleep_forever()
+        finally:
+            cancelled.set()
+        return "unreachable"  # pragma: no cover
+
+    @beta_async_tool
+    async def fast(location: str) -> str:
+        """Answers at once."""
+        return "quick"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[slow, fast],
+        messages=[{"role": "user", "content": "use slow and fast in Paris"}],
+        tool_timeout=0.05,
+    )
+    await runner.until_done()
+    assert cancelled.is_set()
+    slow_result, fast_result = _tool_results(server)
+    assert slow_result == {
+        "type": "tool_result",
+        "tool_use_id": slow_result["tool_use_id"],
+        "content": "Error: Tool 'slow' timed out after 0.05 seconds",
+        "is_error": True,
+    }
+    assert fast_result["content"] == "quick" and "is_error" not in fast_result
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_cancelling_the_runner_leaves_nothing_running(
+    client: AsyncAnthropic, server: FakeClaude, stream: bool
+) -> None:
+    started = anyio.Event()
+    async_done = anyio.Event()
+    thread_started = threading.Event()
+    thread_done = threading.Event()
+
+    @beta_async_tool
+    async def waits(location: str) -> str:
+        """Waits for ever."""
+        try:
+            started.set()
+            await anyio.sleep_forever()
+        finally:
+            async_done.set()
+        return "unreachable"  # pragma: no cover
+
+    @beta_tool
+    def polls(location: str) -> str:
+        """A blocking tool that checks for cancellation."""
+        thread_started.set()
+        try:
+            while True:
+                anyio.from_thread.check_cancelled()
+                threading.Event().wait(0.01)
+        finally:
+            thread_done.set()
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[waits, polls],
+        messages=[{"role": "user", "content": "use waits and polls in Paris"}],
+        stream=stream,  # type: ignore[call-overload]
+    )
+    async with anyio.create_task_group() as group:
+
+        async def iterate() -> None:
+            async for _ in runner:
+                pass
+
+        group.start_soon(iterate)
+        with anyio.fail_after(5):
+            await started.wait()
+            await anyio.to_thread.run_sync(thread_started.wait)
+        group.cancel_scope.cancel()
+    # By the time the cancelled runner returned, every tool had stopped.
+    assert async_done.is_set() and thread_done.is_set()
+    transport = client._transport
+    assert transport is not None and transport.num_active == 0
+    await runner.close()
+    assert [m async for m in runner] == []
+    assert len(server.requests) == 1
+
+
+async def test_cancelling_mid_stream_closes_the_connection(client: AsyncAnthropic) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "weather in Paris?"}],
+        stream=True,
+    )
+    with anyio.move_on_after(5) as scope:
+        async for message_stream in runner:
+            async for _ in message_stream:
+                scope.cancel()
+                await anyio.sleep(1)
+    assert scope.cancelled_caught
+    await runner.close()
+    transport = client._transport
+    assert transport is not None and transport.num_active == 0
+
+
+async def test_leaving_early_and_closing(client: AsyncAnthropic, server: FakeClaude) -> None:
+    async with client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "weather in Paris?"}],
+        stream=True,
+    ) as runner:
+        async for _ in runner:
+            break
+    transport = client._transport
+    assert transport is not None and transport.num_active == 0
+    assert [s async for s in runner] == []
+    assert len(server.requests) == 1
+
+
+async def test_max_iterations(client: AsyncAnthropic, server: FakeClaude) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        tool_choice={"type": "any"},
+        messages=[{"role": "user", "content": "weather in Paris?"}],
+        max_iterations=3,
+    )
+    messages = [m async for m in runner]
+    # `any` makes the model call a tool every turn: only the limit ends the loop.
+    assert [m.stop_reason for m in messages] == ["tool_use"] * 3
+    assert len(server.requests) == 3
+    assert all(r.json["tool_choice"] == {"type": "any"} for r in server.requests)
+
+
+async def test_tool_choice_none_runs_nothing(client: AsyncAnthropic) -> None:
+    calls = 0
+
+    @beta_async_tool
+    async def counted(location: str) -> str:
+        """Counts its calls."""
+        nonlocal calls
+        calls += 1
+        return ""
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[counted],
+        tool_choice={"type": "none"},
+        messages=[{"role": "user", "content": "use counted in Paris"}],
+    )
+    assert [m.stop_reason async for m in runner] == ["end_turn"]
+    assert calls == 0
+
+
+async def test_generate_tool_call_response_and_append_messages(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    calls = 0
+
+    @beta_async_tool
+    async def counted(location: str) -> str:
+        """Counts its calls."""
+        nonlocal calls
+        calls += 1
+        return f"call {calls}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[counted],
+        messages=[{"role": "user", "content": "use counted in Paris"}],
+    )
+    async for message in runner:
+        tool_response = await runner.generate_tool_call_response()
+        if tool_response is not None:
+            # Cached for the turn: the tool ran once.
+            assert await runner.generate_tool_call_response() is tool_response
+            assert tool_response["content"][0]["content"] == "call 1"  # type: ignore[index]
+            runner.append_messages(message, tool_response)
+            runner.append_messages({"role": "user", "content": "and thanks"})
+    assert calls == 1
+    sent = server.requests[-1].json["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user", "user"]
+    assert sent[-1]["content"] == "and thanks"
+
+
+async def test_set_messages_params(client: AsyncAnthropic, server: FakeClaude) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        betas=["context-management-2025-06-27"],
+        context_management={"edits": [{"type": "clear_tool_uses_20250919"}]},
+        system="Be brief.",
+        messages=[{"role": "user", "content": "weather in Paris?"}],
+    )
+    async for _ in runner:
+        runner.set_messages_params(lambda params: {**params, "max_tokens": 2048})
+    first, second = server.requests[0], server.requests[1]
+    assert (first.json["max_tokens"], second.json["max_tokens"]) == (1024, 2048)
+    for request in (first, second):
+        assert request.headers["anthropic-beta"] == "context-management-2025-06-27"
+        assert request.json["context_management"] == {
+            "edits": [{"type": "clear_tool_uses_20250919"}]
+        }
+        assert request.json["system"] == "Be brief."
+        assert request.json["tools"] == [get_weather.to_dict()]
+
+
+async def test_an_unknown_tool_is_an_error_result(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    definition = {
+        "name": "lookup",
+        "description": "Run elsewhere",
+        "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}},
+    }
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[definition],
+        messages=[{"role": "user", "content": "use lookup please"}],
+    )
+    with pytest.warns(UserWarning, match="Tool 'lookup' not found in tool runner"):
+        await runner.until_done()
+    [result] = _tool_results(server)
+    assert result["content"] == "Error: Tool 'lookup' not found" and result["is_error"]
+
+
+async def test_output_format_is_parsed(client: AsyncAnthropic) -> None:
+    import msgspec
+
+    class Answer(msgspec.Struct):
+        summary: str
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        output_format=Answer,
+        messages=[{"role": "user", "content": "Summarise the weather"}],
+    )
+    final = await runner.until_done()
+    assert isinstance(final.parsed_output, Answer)
+
+
+async def test_wrong_arguments_are_refused_before_any_request(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    base: dict[str, Any] = {
+        "max_tokens": 10,
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    runner: Any = client.beta.messages.tool_runner
+    with pytest.raises(TypeError, match=r"tools\[1\] must be a tool made by beta_tool"):
+        runner(tools=[get_weather, "get_time"], **base)
+    with pytest.raises(TypeError, match="tools must be a list of tools, not str"):
+        runner(tools="get_weather", **base)
+    with pytest.raises(TypeError, match="messages must be a list of messages, not str"):
+        runner(tools=[], **{**base, "messages": "hi"})
+    with pytest.raises(ValueError, match="max_concurrency must be an int >= 1"):
+        runner(tools=[], max_concurrency=0, **base)
+    with pytest.raises(ValueError, match="max_iterations must be an int >= 0"):
+        runner(tools=[], max_iterations=True, **base)
+    with pytest.raises(ValueError, match="tool_timeout must be a positive number"):
+        runner(tools=[], tool_timeout=float("nan"), **base)
+    with pytest.raises(ValueError, match="compaction cannot be set on a tool runner"):
+        runner(tools=[], compaction={"type": "summarize"}, **base)
+    with pytest.raises(ValueError, match="thread must be False or None"):
+        runner(tools=[], thread={"id": "t"}, **base)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'temprature'"):
+        runner(tools=[], temprature=1, **base)
+    with pytest.raises(TypeError, match="stream must be a bool"):
+        runner(tools=[], stream="yes", **base)
+    assert len(server.requests) == 0
+    # `thread=False` is what the runner does anyway.
+    final = await runner(tools=[], thread=False, **base).until_done()
+    assert "thread" not in server.requests[-1].json and final.stop_reason
+
+
+def test_the_official_blocking_example() -> None:
+    from anyio_claude import Anthropic
+
+    @beta_tool
+    def get_weather(location: str) -> str:
+        """Lookup the weather for a given city
+
+        Args:
+            location: The city and state, e.g. San Francisco, CA
+        """
+        return json.dumps({"location": location, "temperature": "68°F"})
+
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_weather],
+            messages=[{"role": "user", "content": "What is the weather in SF?"}],
+        )
+        stop_reasons = [message.stop_reason for message in runner]
+        assert stop_reasons == ["tool_use", "end_turn"]
+        assert runner.until_done().stop_reason == "end_turn"
+
+        streaming = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_weather],
+            messages=[{"role": "user", "content": "What is the weather in SF?"}],
+            stream=True,
+        )
+        turns = 0
+        for message_stream in streaming:
+            kinds = [event.type for event in message_stream]
+            assert kinds[-1] == "message_stop"
+            assert message_stream.get_final_message().content
+            turns += 1
+        assert turns == 2
+        final = streaming.until_done()
+        assert final.content[0].text.startswith("The tool returned:")  # type: ignore[union-attr]
+
+        with client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_weather],
+            messages=[{"role": "user", "content": "What is the weather in SF?"}],
+        ) as manual:
+            for message in manual:
+                response = manual.generate_tool_call_response()
+                if response is not None:
+                    manual.append_messages(message, response)
+                    manual.set_messages_params(lambda p: {**p, "max_tokens": 512})
+        assert manual.until_done().stop_reason == "end_turn"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tool_search_finds_deferred_tools(
+    client: AsyncAnthropic, server: FakeClaude, stream: bool
+) -> None:
+    @beta_async_tool(defer_loading=True)
+    async def get_forecast(location: str) -> str:
+        """The forecast for a city."""
+        return f"Rain in {location}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[
+            {"type": "tool_search_tool_regex_20251119", "name": "tool_search_tool_regex"},
+            get_forecast,
+        ],
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        stream=stream,  # type: ignore[call-overload]
+    )
+    replies = []
+    async for item in runner:
+        replies.append(item if not stream else await item.get_final_message())
+    first, last = replies
+    assert [block.type for block in first.content] == [
+        "text",
+        "server_tool_use",
+        "tool_search_tool_result",
+        "tool_use",
+    ]
+    search, found, call = first.content[1:]
+    assert search.input == {"pattern": "get_forecast"}  # type: ignore[union-attr]
+    assert found.content["tool_references"] == [  # type: ignore[union-attr]
+        {"type": "tool_reference", "tool_name": "get_forecast"}
+    ]
+    assert call.name == "get_forecast"  # type: ignore[union-attr]
+    assert last.stop_reason == "end_turn"
+    assert _tool_results(server)[0]["content"] == "Rain in Paris"
+    # The search went back with the history, and the tool stayed deferred.
+    history = server.requests[-1].json["messages"][1]["content"]
+    assert [b["type"] for b in history][1:3] == ["server_tool_use", "tool_search_tool_result"]
+    assert server.requests[-1].json["tools"][1]["defer_loading"] is True
+
+
+async def test_deferred_tools_need_a_search(client: AsyncAnthropic) -> None:
+    @beta_async_tool(defer_loading=True)
+    async def get_forecast(location: str) -> str:
+        """The forecast for a city."""
+        return "unreachable"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_forecast],
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+    )
+    assert [m.stop_reason async for m in runner] == ["end_turn"]
+
+
+async def test_a_cancelled_turn_is_taken_up_again(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    attempts = 0
+
+    @beta_async_tool
+    async def flaky(location: str) -> str:
+        """Hangs the first time."""
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            await anyio.sleep_forever()
+        return f"fine in {location}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[flaky],
+        messages=[{"role": "user", "content": "use flaky in Paris"}],
+    )
+    await runner.__anext__()
+    with anyio.move_on_after(0.05) as scope:
+        await runner.__anext__()  # runs the tools: cancelled while the first call hangs
+    assert scope.cancelled_caught
+    final = await runner.until_done()
+    assert final.stop_reason == "end_turn" and attempts == 2
+    sent = server.requests[-1].json["messages"]
+    # The reply and its results are in the history once.
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[-1]["content"][0]["content"] == "fine in Paris"
+
+
+async def test_a_raising_tool_is_logged(
+    client: AsyncAnthropic, caplog: pytest.LogCaptureFixture
+) -> None:
+    @beta_async_tool
+    async def broken(location: str) -> str:
+        """Always fails."""
+        raise KeyError(location)
+
+    caplog.set_level("INFO", logger="anyio_claude")
+    await client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[broken],
+        messages=[{"role": "user", "content": "use broken in Paris"}],
+    ).until_done()
+    [record] = [r for r in caplog.records if r.getMessage().startswith("tool ")]
+    assert record.getMessage() == "tool broken raised KeyError('Paris')"
+    assert record.levelname == "INFO" and record.exc_info is not None
