@@ -189,6 +189,17 @@ def test_configuration_is_checked_before_any_io(monkeypatch: pytest.MonkeyPatch)
     assert (client.aws_region, client.base_url) == ("ca-central-1", "https://proxy.example/bedrock")
 
 
+def test_the_region_of_an_aws_profile(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nregion = sa-east-1\n[profile dev]\nregion = ap-northeast-2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert AsyncAnthropicBedrock().aws_region == "sa-east-1"
+    client = AsyncAnthropicBedrock(aws_profile="dev")
+    assert client.base_url == "https://bedrock-runtime.ap-northeast-2.amazonaws.com"
+    monkeypatch.setenv("AWS_REGION", "us-west-1")
+    assert AsyncAnthropicBedrock(aws_profile="dev").aws_region == "us-west-1"
+
+
 async def test_bedrock_streams_over_the_event_stream_framing(server: FakeClaude) -> None:
     server.write_size = 7  # frames cut across network writes
     async with bedrock(server) as client:
