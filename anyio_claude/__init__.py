@@ -101,6 +101,7 @@ if TYPE_CHECKING:
     from ._platforms._aws import AsyncAnthropicBedrockMantle as AsyncAnthropicBedrockMantle
     from ._platforms._bedrock import AsyncAnthropicBedrock as AsyncAnthropicBedrock
     from ._platforms._foundry import AsyncAnthropicFoundry as AsyncAnthropicFoundry
+    from ._platforms._google_cloud import AsyncAnthropicGoogleCloud as AsyncAnthropicGoogleCloud
     from ._platforms._vertex import AsyncAnthropicVertex as AsyncAnthropicVertex
     from ._runner import MapResult as MapResult
     from ._runner import MapRun as MapRun
@@ -155,6 +156,7 @@ if TYPE_CHECKING:
     from ._sync_platforms import AnthropicBedrock as AnthropicBedrock
     from ._sync_platforms import AnthropicBedrockMantle as AnthropicBedrockMantle
     from ._sync_platforms import AnthropicFoundry as AnthropicFoundry
+    from ._sync_platforms import AnthropicGoogleCloud as AnthropicGoogleCloud
     from ._sync_platforms import AnthropicVertex as AnthropicVertex
     from ._tools import beta_async_tool as beta_async_tool
     from ._tools import beta_tool as beta_tool
@@ -197,6 +199,8 @@ else:
         "AsyncAnthropicAWS": "._platforms._aws",
         "AsyncAnthropicVertex": "._platforms._vertex",
         "AsyncAnthropicFoundry": "._platforms._foundry",
+        "AnthropicGoogleCloud": "._sync_platforms",
+        "AsyncAnthropicGoogleCloud": "._platforms._google_cloud",
         "MapResult": "._runner",
         "MapRun": "._runner",
         "Progress": "._runner",
@@ -273,11 +277,13 @@ __all__ = (
     "AnthropicBedrock",
     "AnthropicBedrockMantle",
     "AnthropicFoundry",
+    "AnthropicGoogleCloud",
     "AnthropicVertex",
     "AsyncAnthropicAWS",
     "AsyncAnthropicBedrock",
     "AsyncAnthropicBedrockMantle",
     "AsyncAnthropicFoundry",
+    "AsyncAnthropicGoogleCloud",
     "AsyncAnthropicVertex",
     "AccessToken",
     "AccessTokenProvider",

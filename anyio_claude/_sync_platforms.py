@@ -21,6 +21,7 @@ __all__ = (
     "AnthropicBedrock",
     "AnthropicBedrockMantle",
     "AnthropicFoundry",
+    "AnthropicGoogleCloud",
     "AnthropicVertex",
 )
 
@@ -234,6 +235,16 @@ class AnthropicBedrockMantle(_PlatformTwin):
         from ._platforms._aws import AsyncAnthropicBedrockMantle
 
         self._start(AsyncAnthropicBedrockMantle(**options), backend)
+
+
+class AnthropicGoogleCloud(_PlatformTwin):
+    """The blocking twin of `AsyncAnthropicGoogleCloud` (same arguments, plus `backend`:
+    the background event loop's, asyncio or trio). Raises what it raises."""
+
+    def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
+        from ._platforms._google_cloud import AsyncAnthropicGoogleCloud
+
+        self._start(AsyncAnthropicGoogleCloud(**options), backend)
 
 
 def _secrets(options: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from anyio_claude.lib.bedrock import (
     AsyncAnthropicBedrockMantle,
 )
 from anyio_claude.lib.foundry import AnthropicFoundry, AsyncAnthropicFoundry
+from anyio_claude.lib.google_cloud import AnthropicGoogleCloud, AsyncAnthropicGoogleCloud
 from anyio_claude.lib.vertex import AnthropicVertex, AsyncAnthropicVertex
 from anyio_claude.testing import AwsTestCredentials, ErrorReply, FakeClaude, Fault
 from anyio_claude.testing._messages import bedrock_chunk
@@ -651,6 +652,101 @@ def test_the_blocking_vertex_client(server_in_thread: FakeClaude) -> None:
         assert (client.region, client.project_id) == ("us-east5", "p")
 
 
+# ------------------------------------------------------------------- Google Cloud
+
+
+def service_account_file(tmp_path: Any, server: FakeClaude) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    path = tmp_path / "service-account.json"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "sa-project",
+                "private_key_id": "k1",
+                "private_key": pem,
+                "client_email": "claude@sa-project.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": f"{server.url}/google/token",
+            }
+        )
+    )
+    return path
+
+
+def gateway(server: FakeClaude, project: str, workspace: str, location: str = "global") -> str:
+    return f"/v1/projects/{project}/locations/{location}/workspaces/{workspace}/invoke"
+
+
+async def test_google_cloud_serves_the_whole_api_under_the_workspace(server: FakeClaude) -> None:
+    async def provider() -> str:
+        return GOOGLE_TOKEN
+
+    client = AsyncAnthropicGoogleCloud(
+        project="my-project", workspace_id="wrkspc_1", token_provider=provider
+    )
+    assert client.base_url == "https://claude.googleapis.com" + gateway(
+        server, "my-project", "wrkspc_1"
+    )
+    await client.close()
+    async with AsyncAnthropicGoogleCloud(
+        workspace_id="wrkspc_1",
+        token_provider=provider,
+        base_url=server.url + gateway(server, "my-project", "wrkspc_1"),
+    ) as client:
+        await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+        assert (await client.models.list()).data
+        sent = server.requests[-1]
+        assert sent.path.startswith(gateway(server, "my-project", "wrkspc_1") + "/v1/models")
+        assert sent.headers["authorization"] == f"Bearer {GOOGLE_TOKEN}"
+        await client.with_options(default_headers={"Authorization": "Bearer mine"}).messages.create(
+            model="claude-sonnet-5-5", max_tokens=5, messages=USER
+        )
+        assert server.requests[-1].headers["authorization"] == "Bearer mine"
+
+
+async def test_google_cloud_takes_the_project_from_application_default_credentials(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv(
+        "GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, server))
+    )
+    monkeypatch.setenv("ANTHROPIC_GOOGLE_CLOUD_WORKSPACE_ID", "wrkspc_env")
+    server.google_tokens = frozenset()  # only what the token endpoint issues
+    async with AsyncAnthropicGoogleCloud(location="us-east5") as client:
+        assert client.project is None and client.base_url == "https://claude.googleapis.com"
+        # The derived gateway's host is Google's: the pool is pointed at the fake instead
+        # (before the first request builds it); the path is still derived.
+        client.base_url = server.url
+        await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+        assert client.project == "sa-project"
+    sent = server.requests[-1]
+    assert sent.path == gateway(server, "sa-project", "wrkspc_env", "us-east5") + "/v1/messages"
+    assert sent.headers["authorization"] == "Bearer ya29.fake-1"
+
+
+async def test_google_cloud_configuration() -> None:
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        AsyncAnthropicGoogleCloud(skip_auth=True, credentials=object())
+    with pytest.raises(ValueError, match="No `project` was provided"):
+        AsyncAnthropicGoogleCloud(skip_auth=True, workspace_id="w")
+    async with AsyncAnthropicGoogleCloud(project="p", token_provider=lambda: "t") as client:
+        with pytest.raises(ClaudeError, match="No workspace ID found"):
+            await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+    with AnthropicGoogleCloud(
+        project="p", workspace_id="w", token_provider=lambda: "t"
+    ) as blocking:
+        assert blocking.base_url.endswith("/v1/projects/p/locations/global/workspaces/w/invoke")
+
+
 # ------------------------------------------------------------------------------ Foundry
 
 
@@ -777,6 +873,8 @@ def test_the_official_import_paths() -> None:
         "AsyncAnthropicFoundry",
         "AnthropicAWS",
         "AsyncAnthropicAWS",
+        "AnthropicGoogleCloud",
+        "AsyncAnthropicGoogleCloud",
     ):
         assert hasattr(anthropic, name)
         assert getattr(anyio_claude, name).__name__ == name

@@ -9,7 +9,8 @@ a SigV4 signature that is recomputed here with botocore from the known test cred
 
 Vertex AI: `POST /v1/projects/{p}/locations/{r}/publishers/anthropic/models/{m}:rawPredict`
 (`:streamRawPredict` for streams, `count-tokens:rawPredict` for token counting), with a
-bearer token.
+bearer token; Claude on Google Cloud: the API's own routes under
+`/v1/projects/{p}/locations/{l}/workspaces/{w}/invoke`, with a bearer token.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ _BEDROCK_ID = re.compile(r"^(?:[a-z]{2,6}\.)?anthropic\.(?P<name>.+?)(?:-v\d+(?:
 _VERTEX_PATH = re.compile(
     r"/v1/projects/(?P<project>[^/]+)/locations/(?P<region>[^/]+)/publishers/anthropic/"
     r"models/(?P<model>[^/:]+):(?P<action>rawPredict|streamRawPredict)"
+)
+_GATEWAY_PATH = re.compile(
+    r"/v1/projects/[^/]+/locations/[^/]+/workspaces/[^/]+/invoke(?P<rest>/v1/.*)"
 )
 _SIGV4 = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
@@ -273,6 +277,10 @@ class VertexRoute:
             return _google_error(
                 401, "UNAUTHENTICATED", "Request had invalid authentication credentials."
             )
+        gateway = _GATEWAY_PATH.fullmatch(request.path)
+        if gateway is not None:
+            # Claude on Google Cloud: the API itself, under the workspace's path.
+            return await self.server._route(replace(request, path=gateway["rest"]))
         route = _VERTEX_PATH.fullmatch(request.path)
         if route is None or request.method != "POST":
             return error_response(

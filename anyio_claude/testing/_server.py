@@ -339,10 +339,15 @@ class FakeClaude:
                 f"The request body is nested more than {MAX_DEPTH} levels deep",
                 request_id,
             )
+        return await self._route(api_request)
+
+    async def _route(self, request: ApiRequest) -> Response:
+        """The answer of the route `request.path` falls under (404 for none)."""
+        method, path, request_id = request.method, request.path, request.request_id
         try:
             for prefix, route in self.routes:
                 if path == prefix or path.startswith(prefix + "/"):
-                    return await route(api_request)
+                    return await route(request)
             raise RequestError(404, "not_found_error", f"Not found: {method} {path}")
         except RequestError as exc:
             return error_response(exc.status, exc.error_type, exc.message, request_id)
