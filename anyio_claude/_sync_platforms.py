@@ -4,7 +4,7 @@ platform's (same resources, streams, errors and background thread)."""
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, AsyncClaude, _secret
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._http import Timeout
+    from ._middleware import MiddlewareInput
+    from ._tracing import OpenTelemetryClientOption
 
 __all__ = (
     "AnthropicAWS",
@@ -29,6 +31,16 @@ __all__ = (
 class _PlatformTwin(Claude):
     """A `Claude` over a platform client built by the subclass."""
 
+    def _blocking_middleware(self, middleware: Sequence[MiddlewareInput] | None) -> Any:
+        """Check the blocking `middleware` (as `Claude` does) and return what the async
+        client runs for it. Call before `_start`."""
+        self._middleware: tuple[Any, ...] = ()
+        if middleware is not None:
+            from ._middleware import checked
+
+            self._middleware = checked(middleware, blocking=True)
+        return self._async_middleware()
+
     def _start(self, client: AsyncClaude, backend: str) -> None:
         self._async = client
         client._warn_unclosed = False
@@ -37,12 +49,20 @@ class _PlatformTwin(Claude):
 
     def with_options(self, **options: Any) -> Self:
         """A copy with some settings changed, sharing the background thread; the options
-        are the async client's `with_options`. Raises what it raises."""
+        are the async client's `with_options` (`middleware` the blocking kind, as for
+        `Claude`). Raises what it raises."""
         options = _secrets(options)  # first: this frame's locals show up in tracebacks
         copy = object.__new__(type(self))
+        copy._portal = self._portal
+        copy._middleware = self._middleware
+        middleware = options.pop("middleware", None)
+        if middleware is not None:
+            from ._middleware import checked
+
+            copy._middleware = checked(middleware, blocking=True)
+            options["middleware"] = copy._async_middleware() or []
         copy._async = self._async.with_options(**options)
         copy._async._warn_unclosed = False
-        copy._portal = self._portal
         copy._owns_portal = False
         return copy
 
@@ -77,6 +97,8 @@ class AnthropicBedrock(_PlatformTwin):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         backend: str = "asyncio",
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -102,6 +124,8 @@ class AnthropicBedrock(_PlatformTwin):
                 verify=verify,
                 proxy=proxy,
                 trust_env=trust_env,
+                open_telemetry=open_telemetry,
+                middleware=self._blocking_middleware(middleware),
             ),
             backend,
         )
@@ -133,6 +157,8 @@ class AnthropicVertex(_PlatformTwin):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         backend: str = "asyncio",
     ) -> None:
         access_token = _secret(access_token)
@@ -154,6 +180,8 @@ class AnthropicVertex(_PlatformTwin):
                 verify=verify,
                 proxy=proxy,
                 trust_env=trust_env,
+                open_telemetry=open_telemetry,
+                middleware=self._blocking_middleware(middleware),
             ),
             backend,
         )
@@ -190,6 +218,8 @@ class AnthropicFoundry(_PlatformTwin):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         backend: str = "asyncio",
     ) -> None:
         api_key = _secret(api_key)
@@ -210,6 +240,8 @@ class AnthropicFoundry(_PlatformTwin):
                 verify=verify,
                 proxy=proxy,
                 trust_env=trust_env,
+                open_telemetry=open_telemetry,
+                middleware=self._blocking_middleware(middleware),
             ),
             backend,
         )
@@ -223,6 +255,7 @@ class AnthropicAWS(_PlatformTwin):
         options = _secrets(options)  # first: this frame's locals show up in tracebacks
         from ._platforms._aws import AsyncAnthropicAWS
 
+        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
         self._start(AsyncAnthropicAWS(**options), backend)
 
 
@@ -234,6 +267,7 @@ class AnthropicBedrockMantle(_PlatformTwin):
         options = _secrets(options)  # first: this frame's locals show up in tracebacks
         from ._platforms._aws import AsyncAnthropicBedrockMantle
 
+        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
         self._start(AsyncAnthropicBedrockMantle(**options), backend)
 
 
@@ -244,6 +278,7 @@ class AnthropicGoogleCloud(_PlatformTwin):
     def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
         from ._platforms._google_cloud import AsyncAnthropicGoogleCloud
 
+        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
         self._start(AsyncAnthropicGoogleCloud(**options), backend)
 
 

@@ -891,3 +891,39 @@ def test_importing_the_package_loads_no_platform_extra() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+async def test_platform_clients_run_middleware(server: FakeClaude) -> None:
+    seen: list[str] = []
+
+    async def record(request: Any, call_next: Any) -> Any:
+        seen.append(request.url)
+        return await call_next(request)
+
+    async with bedrock(server, middleware=[record]) as client:
+        await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+        copy = client.with_middleware(record)
+        assert isinstance(copy, AsyncAnthropicBedrock) and len(copy.middleware) == 2
+        await copy.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+    assert len(seen) == 3 and all("/invoke" in url for url in seen)
+
+
+def test_blocking_platform_clients_run_blocking_middleware(server_in_thread: FakeClaude) -> None:
+    seen: list[str] = []
+
+    def record(request: Any, call_next: Any) -> Any:
+        seen.append(request.url)
+        return call_next(request)
+
+    with AnthropicBedrock(
+        aws_access_key=AK,
+        aws_secret_key=SK,
+        aws_region="us-east-1",
+        base_url=server_in_thread.url,
+        middleware=[record],
+    ) as client:
+        client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+        client.with_middleware(record).messages.create(
+            model=BEDROCK_MODEL, max_tokens=5, messages=USER
+        )
+    assert len(seen) == 3

@@ -17,7 +17,9 @@ from ._common import PlatformClient, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from .._http import Timeout
+    from .._middleware import MiddlewareInput
     from .._secret import SecretStr
+    from .._tracing import OpenTelemetryClientOption
     from .._transport import AsyncTransport
 
 __all__ = ("AsyncAnthropicAWS", "AsyncAnthropicBedrockMantle")
@@ -132,6 +134,8 @@ class _AwsClient(PlatformClient):
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         **platform: Any,
     ) -> Any:
         """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
@@ -164,6 +168,8 @@ class _AwsClient(PlatformClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
         )
 
     copy = with_options
@@ -207,6 +213,8 @@ class AsyncAnthropicAWS(_AwsClient):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
@@ -260,6 +268,8 @@ class AsyncAnthropicAWS(_AwsClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
             _transport=_transport,
         )
         if sigv4:
@@ -312,6 +322,8 @@ class AsyncAnthropicBedrockMantle(_AwsClient):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
@@ -351,6 +363,8 @@ class AsyncAnthropicBedrockMantle(_AwsClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
             _transport=_transport,
         )
         if sigv4:

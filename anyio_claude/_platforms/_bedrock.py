@@ -11,7 +11,7 @@ the `anthropic-beta` header) join it. Streams arrive in AWS's event-stream frami
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -23,6 +23,8 @@ from ._common import PlatformClient, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from .._http import Timeout
+    from .._middleware import MiddlewareInput
+    from .._tracing import OpenTelemetryClientOption
     from .._transport import AsyncTransport
 
 __all__ = ("AsyncAnthropicBedrock", "check_aws_keys", "infer_region", "platform_body")
@@ -109,6 +111,8 @@ class AsyncAnthropicBedrock(PlatformClient):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -155,6 +159,8 @@ class AsyncAnthropicBedrock(PlatformClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
             _transport=_transport,
         )
         if api_key is None:
@@ -188,6 +194,8 @@ class AsyncAnthropicBedrock(PlatformClient):
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
     ) -> AsyncAnthropicBedrock:
         """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
         options given replace this client's. Raises what the constructor raises."""
@@ -217,6 +225,8 @@ class AsyncAnthropicBedrock(PlatformClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
         )
         assert isinstance(copy, AsyncAnthropicBedrock)
         return copy

@@ -4,7 +4,7 @@ serves the API's own paths under `https://{resource}.services.ai.azure.com/anthr
 from __future__ import annotations
 
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
@@ -16,7 +16,9 @@ from ._common import PlatformClient, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from .._http import Timeout
+    from .._middleware import MiddlewareInput
     from .._request import NotGiven
+    from .._tracing import OpenTelemetryClientOption
     from .._transport import AsyncTransport
 
 __all__ = ("AsyncAnthropicFoundry", "AsyncAzureADTokenProvider", "AzureADTokenProvider")
@@ -56,6 +58,8 @@ class AsyncAnthropicFoundry(PlatformClient):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         api_key = secret_or_none(
@@ -96,6 +100,8 @@ class AsyncAnthropicFoundry(PlatformClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
             _transport=_transport,
             timeout=timeout,
         )
@@ -128,6 +134,8 @@ class AsyncAnthropicFoundry(PlatformClient):
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
     ) -> AsyncAnthropicFoundry:
         """A copy with some settings changed (see `AsyncClaude.with_options`). Raises
         what the constructor raises."""
@@ -145,6 +153,8 @@ class AsyncAnthropicFoundry(PlatformClient):
             trust_env=trust_env,
             timeout=timeout,
             max_connections=max_connections,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
         )
         assert isinstance(copy, AsyncAnthropicFoundry)
         return copy

@@ -6,7 +6,7 @@ bodies are the API's own."""
 from __future__ import annotations
 
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
@@ -18,6 +18,8 @@ from ._common import PlatformClient, env, given, path_segment
 
 if TYPE_CHECKING:
     from .._http import Request, Timeout
+    from .._middleware import MiddlewareInput
+    from .._tracing import OpenTelemetryClientOption
     from .._transport import AsyncTransport
 
 __all__ = ("AsyncAnthropicGoogleCloud", "AsyncTokenProvider", "TokenProvider")
@@ -121,6 +123,8 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         if skip_auth and (token_provider is not None or credentials is not None):
@@ -169,6 +173,8 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
             _transport=_transport,
         )
         self._google = GoogleAuth(access_token=None, credentials=credentials)
@@ -208,6 +214,8 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
     ) -> AsyncAnthropicGoogleCloud:
         """A copy with some settings changed (see `AsyncClaude.with_options`); it shares
         this client's Google credentials unless given others. Raises what the constructor
@@ -237,6 +245,8 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
         )
         assert isinstance(copy, AsyncAnthropicGoogleCloud)
         return copy

@@ -10,7 +10,7 @@ joins it. Streams are SSE, as from the API. Authentication is a Google access to
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
@@ -22,6 +22,8 @@ from ._common import PlatformClient, env, given, path_segment, secret_or_none
 
 if TYPE_CHECKING:
     from .._http import Timeout
+    from .._middleware import MiddlewareInput
+    from .._tracing import OpenTelemetryClientOption
     from .._transport import AsyncTransport
 
 __all__ = ("AsyncAnthropicVertex", "vertex_base_url")
@@ -74,6 +76,8 @@ class AsyncAnthropicVertex(PlatformClient):
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         access_token = secret_or_none(access_token)  # out of this frame's locals' reprs
@@ -108,6 +112,8 @@ class AsyncAnthropicVertex(PlatformClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
             _transport=_transport,
         )
         self._google = GoogleAuth(access_token=access_token, credentials=credentials)
@@ -148,6 +154,8 @@ class AsyncAnthropicVertex(PlatformClient):
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
     ) -> AsyncAnthropicVertex:
         """A copy with some settings changed (see `AsyncClaude.with_options`); it shares
         this client's Google credentials unless given others. Raises what the constructor
@@ -175,6 +183,8 @@ class AsyncAnthropicVertex(PlatformClient):
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
         )
         assert isinstance(copy, AsyncAnthropicVertex)
         return copy
