@@ -177,6 +177,17 @@ async def test_a_bedrock_api_key_is_a_bearer_token(
         AsyncAnthropicBedrock(aws_region="us-west-2", aws_profile="dev")
 
 
+def test_a_bad_platform_key_is_named_as_the_platform_names_it() -> None:
+    for make in (
+        lambda: AsyncAnthropicBedrock(api_key=" ", aws_region="us-east-1"),
+        lambda: AsyncAnthropicBedrockMantle(api_key=" ", aws_region="us-east-1"),
+        lambda: AsyncAnthropicAWS(api_key=" ", aws_region="us-east-1", workspace_id="w"),
+        lambda: AsyncAnthropicFoundry(api_key=" ", resource="r"),
+    ):
+        with pytest.raises(ValueError, match=r"^api_key is empty"):
+            make()
+
+
 def test_configuration_is_checked_before_any_io(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="No AWS region"):
         AsyncAnthropicBedrock()

@@ -13,7 +13,7 @@ from .._errors import ClaudeError
 from .._platform_auth import AwsCredentials, SigV4Auth
 from .._request import NOT_GIVEN, NotGiven
 from ._bedrock import check_aws_keys
-from ._common import PlatformClient, env, given, secret_or_none
+from ._common import PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from .._http import Timeout
@@ -93,9 +93,8 @@ class _AwsClient(PlatformClient):
         )
         if sigv4:
             return True, None
-        return False, api_key if api_key is not None else secret_or_none(
-            _first_env(self._key_variables)
-        )
+        key = api_key if api_key is not None else secret_or_none(_first_env(self._key_variables))
+        return False, checked_key("api_key", key)
 
     def _sign(
         self,

@@ -19,7 +19,7 @@ from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import AwsCredentials, SigV4Auth, aws_profile_region
 from .._request import NOT_GIVEN, Call, NotGiven
-from ._common import PlatformClient, env, given, secret_or_none
+from ._common import PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from .._http import Timeout
@@ -123,6 +123,7 @@ class AsyncAnthropicBedrock(PlatformClient):
         aws_session_token, api_key = secret_or_none(aws_session_token), secret_or_none(api_key)
         if api_key is None:
             api_key = secret_or_none(env("AWS_BEARER_TOKEN_BEDROCK"))
+        api_key = checked_key("api_key", api_key)
         has_aws = any(
             v is not None for v in (aws_access_key, aws_secret_key, aws_session_token, aws_profile)
         )

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from .._client import AsyncClaude
+from .._client import AsyncClaude, _checked_secret
 from .._secret import SecretStr
 
-__all__ = ("PlatformClient", "env", "path_segment", "secret_or_none")
+__all__ = ("PlatformClient", "checked_key", "env", "given", "path_segment", "secret_or_none")
 
 _DOT_SEGMENT = re.compile(r"^(?:\.|%2[eE]){1,2}$")
 
@@ -43,6 +43,12 @@ def env(name: str) -> str | None:
 
 def secret_or_none(value: str | None) -> SecretStr | None:
     return None if value is None else SecretStr(value)
+
+
+def checked_key(argument: str, value: SecretStr | None) -> SecretStr | None:
+    """`value` stripped, or `ValueError`/`TypeError` naming `argument` (never showing the
+    value): the check `AsyncClaude` makes of its own key, under the platform's name."""
+    return _checked_secret(argument, value)
 
 
 def path_segment(name: str, value: object) -> str:

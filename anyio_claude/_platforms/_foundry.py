@@ -12,7 +12,7 @@ from .._errors import ClaudeError
 from .._platform_auth import BearerProviderAuth
 from .._request import NOT_GIVEN
 from .._secret import SecretBytes
-from ._common import PlatformClient, env, given, secret_or_none
+from ._common import PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from .._http import Timeout
@@ -65,6 +65,7 @@ class AsyncAnthropicFoundry(PlatformClient):
         api_key = secret_or_none(
             api_key if api_key is not None else env("ANTHROPIC_FOUNDRY_API_KEY")
         )
+        api_key = checked_key("api_key", api_key)
         if resource is None and base_url is None:
             resource = env("ANTHROPIC_FOUNDRY_RESOURCE")
         base_url = base_url if base_url is not None else env("ANTHROPIC_FOUNDRY_BASE_URL")
