@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from ._fake_model import ModelSpec, RequestError
 from ._http import Response
 from ._messages import Framing
-from ._model import ModelSpec, RequestError
 from ._routing import ApiRequest, error_response, json_response
 
 if TYPE_CHECKING:
