@@ -98,6 +98,12 @@ if TYPE_CHECKING:
     from ._middleware import Middleware as Middleware
     from ._middleware import MiddlewareCallable as MiddlewareCallable
     from ._middleware import MiddlewareInput as MiddlewareInput
+    from ._platforms._aws import AsyncAnthropicAWS as AsyncAnthropicAWS
+    from ._platforms._aws import AsyncAnthropicBedrockMantle as AsyncAnthropicBedrockMantle
+    from ._platforms._bedrock import AsyncAnthropicBedrock as AsyncAnthropicBedrock
+    from ._platforms._foundry import AsyncAnthropicFoundry as AsyncAnthropicFoundry
+    from ._platforms._google_cloud import AsyncAnthropicGoogleCloud as AsyncAnthropicGoogleCloud
+    from ._platforms._vertex import AsyncAnthropicVertex as AsyncAnthropicVertex
     from ._runner import MapResult as MapResult
     from ._runner import MapRun as MapRun
     from ._runner import Progress as Progress
@@ -148,6 +154,12 @@ if TYPE_CHECKING:
     from ._sync_files import Files as Files
     from ._sync_files import FilesWithRawResponse as FilesWithRawResponse
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
+    from ._sync_platforms import AnthropicAWS as AnthropicAWS
+    from ._sync_platforms import AnthropicBedrock as AnthropicBedrock
+    from ._sync_platforms import AnthropicBedrockMantle as AnthropicBedrockMantle
+    from ._sync_platforms import AnthropicFoundry as AnthropicFoundry
+    from ._sync_platforms import AnthropicGoogleCloud as AnthropicGoogleCloud
+    from ._sync_platforms import AnthropicVertex as AnthropicVertex
     from ._tools import beta_async_tool as beta_async_tool
     from ._tools import beta_tool as beta_tool
     from ._tracing import OpenTelemetryClientOption as OpenTelemetryClientOption
@@ -201,6 +213,19 @@ else:
         "WorkloadIdentityCredentials": "._credentials",
         "default_credentials": "._credentials",
         "exchange_federation_assertion": "._credentials",
+        # The platform clients: their extras (botocore, google-auth) load on first use.
+        "AnthropicBedrock": "._sync_platforms",
+        "AnthropicBedrockMantle": "._sync_platforms",
+        "AnthropicVertex": "._sync_platforms",
+        "AnthropicFoundry": "._sync_platforms",
+        "AnthropicAWS": "._sync_platforms",
+        "AsyncAnthropicBedrock": "._platforms._bedrock",
+        "AsyncAnthropicBedrockMantle": "._platforms._aws",
+        "AsyncAnthropicAWS": "._platforms._aws",
+        "AsyncAnthropicVertex": "._platforms._vertex",
+        "AsyncAnthropicFoundry": "._platforms._foundry",
+        "AnthropicGoogleCloud": "._sync_platforms",
+        "AsyncAnthropicGoogleCloud": "._platforms._google_cloud",
         "MapResult": "._runner",
         "MapRun": "._runner",
         "Progress": "._runner",
@@ -293,6 +318,18 @@ __all__ = (
     "AsyncCallNext",
     "AsyncMiddlewareCallable",
     "BaseModel",
+    "AnthropicAWS",
+    "AnthropicBedrock",
+    "AnthropicBedrockMantle",
+    "AnthropicFoundry",
+    "AnthropicGoogleCloud",
+    "AnthropicVertex",
+    "AsyncAnthropicAWS",
+    "AsyncAnthropicBedrock",
+    "AsyncAnthropicBedrockMantle",
+    "AsyncAnthropicFoundry",
+    "AsyncAnthropicGoogleCloud",
+    "AsyncAnthropicVertex",
     "CallNext",
     "AccessToken",
     "AccessTokenProvider",
