@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._sync import MessageStream, _Portal, _run
+from ._sync import MessageStream, _await_in_loop, _Portal
 from ._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class _BlockingRunner(Generic[_RunnerT]):
 
     def _next(self) -> Any:
         try:
-            return _run(self._portal, self._async.__anext__)
+            return _await_in_loop(self._portal, self._async.__anext__)
         except StopAsyncIteration:
             raise StopIteration from None
 
@@ -52,19 +52,19 @@ class _BlockingRunner(Generic[_RunnerT]):
     def generate_tool_call_response(self) -> UserMessageParam | None:
         """Run the last reply's tool calls and return the user turn of their results, or
         None if it called none (see the async runner's)."""
-        response: UserMessageParam | None = _run(
+        response: UserMessageParam | None = _await_in_loop(
             self._portal, self._async.generate_tool_call_response
         )
         return response
 
     def until_done(self) -> ParsedMessage[Any]:
         """Run the loop to its end and return the last reply."""
-        message: ParsedMessage[Any] = _run(self._portal, self._async.until_done)
+        message: ParsedMessage[Any] = _await_in_loop(self._portal, self._async.until_done)
         return message
 
     def close(self) -> None:
         """Stop the loop, closing an open streamed turn."""
-        _run(self._portal, self._async.close)
+        _await_in_loop(self._portal, self._async.close)
 
     def __enter__(self) -> Self:
         return self
@@ -91,7 +91,7 @@ class BetaToolRunner(_BlockingRunner[BetaAsyncToolRunner[Any]], Generic[_F]):
 
     def until_done(self) -> ParsedMessage[_F]:
         """Run the loop to its end and return the last reply."""
-        message: ParsedMessage[_F] = _run(self._portal, self._async.until_done)
+        message: ParsedMessage[_F] = _await_in_loop(self._portal, self._async.until_done)
         return message
 
 

@@ -341,6 +341,9 @@ _USAGE_FIELDS = (
     "cache_creation",
     "server_tool_use",
     "output_tokens_details",
+    # Beta usage, replaced as a whole when sent (as the official beta accumulator does).
+    "iterations",
+    "fallback_credit",
 )
 
 

@@ -235,7 +235,8 @@ def _ours(official: str) -> str:
 @functools.cache
 def type_mirrors() -> dict[str, list[str]]:
     """The official `anthropic.types` modules (not the error-code ones) whose every name
-    `anyio_claude.types` has, with those names: each gets a module of ours at its path.
+    we have, with those names: each gets a module of ours at its path. A name is one of
+    `anyio_claude.types`, or one the mirror defines (`_mirror_locals`).
 
     This depends on our types as well as on the pin: a type added here adds the modules
     that now have all their names (tests/test_generated.py asks to regenerate then)."""
@@ -244,17 +245,30 @@ def type_mirrors() -> dict[str, list[str]]:
 
     import anthropic.types
 
-    import anyio_claude.types as ours
+    from scripts import sync_wire
 
     found: dict[str, list[str]] = {}
     errors = error_facts().modules
     for info in pkgutil.walk_packages(anthropic.types.__path__, "anthropic.types."):
         if info.ispkg or info.name in errors:
             continue
-        names = list(getattr(importlib.import_module(info.name), "__all__", ()))
-        if names and all(hasattr(ours, name) for name in names):
+        module = importlib.import_module(info.name)
+        names = list(getattr(module, "__all__", ()))
+        local = sync_wire.mirror_locals(module) if names else None
+        # A module of `Literal`s alone is left out: equal values do not make it ours.
+        if local is not None and (len(local) < len(names) or sync_wire.names_models(local)):
             found[info.name] = names
     return found
+
+
+@functools.cache
+def _mirror_locals(official: str) -> dict[str, tuple[str, set[str], set[str]]]:
+    """The names of a mirrored module that are its own (a `Content` union, ...)."""
+    import importlib
+
+    from scripts import sync_wire
+
+    return sync_wire.mirror_locals(importlib.import_module(official)) or {}
 
 
 def _exported(module: types.ModuleType) -> list[str]:
@@ -295,7 +309,15 @@ def render_type_mirror(official: str) -> str:
     if official in type_mirrors():
         names = type_mirrors()[official]
         doc = _docstring(f"The names of `{official}`.")
-        return f"{doc}\n\n{_imports(root, names)}\n{_all(names)}"
+        local = _mirror_locals(official)
+        if not local:
+            return f"{doc}\n\n{_imports(root, names)}\n{_all(names)}"
+        flat = {n for n in names if n not in local}.union(*(used for _, used, _ in local.values()))
+        typing_names = set().union(*(t for _, _, t in local.values()))
+        imports = _imports("typing", typing_names) + "\n" if typing_names else ""
+        imports += _imports(root, flat) if flat else ""
+        body = "".join(source for source, _, _ in local.values())
+        return f"{doc}\n\n{imports}\n{body}\n{_all(names)}"
     if official in facts.modules:  # an error-code class's own module
         (name,) = coded = [facts.modules[official]]
         doc = f"`{name}`, where the official SDK defines it."
@@ -437,12 +459,87 @@ def _error_outputs() -> dict[str, Callable[[], str]]:
     return outputs
 
 
+def render_wire() -> str:
+    """`anyio_claude/types/_gen_wire.py`: the Structs the non-beta responses reach that we
+    do not write by hand (the hand-written `_wire.py` imports them)."""
+    from scripts import sync_wire
+
+    intro = (
+        '"""Response types generated from the official schema: the parts of the non-beta\n'
+        "responses (server tool results, callers, cache-miss reasons, ...) that `_wire.py`\n"
+        "does not write by hand, and the beta parts its types use. See scripts/sync_wire.py.\n"
+        '"""\n'
+    )
+    return sync_wire.render_module("eager", intro)
+
+
+def render_beta() -> str:
+    """`anyio_claude/types/_gen_beta.py`: the `anthropic.types.beta` response types, ours
+    where the beta type is a non-beta one we have, generated otherwise, and the non-beta
+    ones `_wire.py` does not use (the official error objects, ...)."""
+    from scripts import sync_wire
+
+    intro = (
+        '"""The beta response types of the official schema (each one of ours where the beta\n'
+        "type has the fields of a non-beta one we have, else generated), and the non-beta ones\n"
+        "our types do not use. Loaded on first use of one of its names (`_gen_beta_names.py`).\n"
+        "See scripts/sync_wire.py.\n"
+        '"""\n'
+    )
+    return sync_wire.render_module("lazy", intro)
+
+
+def render_beta_names() -> str:
+    """`anyio_claude/types/_gen_beta_names.py`: the names `_gen_beta` defines."""
+    from scripts import sync_wire
+
+    return (
+        '"""The names `_gen_beta` defines, by name only.\n'
+        "\n"
+        "`anyio_claude.types` lists them in its `__all__` and imports `_gen_beta` on first\n"
+        "access to one of them.\n"
+        '"""\n'
+        "\n"
+        "__all__ = (  # noqa: F822 - the names live in `_gen_beta`\n"
+        f"{_str_tuple(sorted(sync_wire.names('lazy'), key=_ruf022))})\n"
+    )
+
+
+def _response_types_docs() -> str:
+    from scripts import sync_wire
+
+    return sync_wire.render_docs()
+
+
 # Each generated file: its path from the repository root, and what writes its body.
 OUTPUTS: dict[str, Callable[[], str]] = {
     "anyio_claude/types/_gen_models.py": render_models,
     "anyio_claude/types/_gen_params.py": render_params,
+    "anyio_claude/types/_gen_wire.py": render_wire,
+    "anyio_claude/types/_gen_beta.py": render_beta,
+    "anyio_claude/types/_gen_beta_names.py": render_beta_names,
+    "docs/response-types.md": _response_types_docs,
     **_error_outputs(),
 }
+
+
+# Too varied to lay out by hand as ruff would: these go through `ruff format` (pinned in
+# pyproject.toml, so the output is the same everywhere).
+RUFF_FORMATTED = {"anyio_claude/types/_gen_wire.py", "anyio_claude/types/_gen_beta.py"}
+
+
+def _ruff_format(path: str, text: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", path, "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return done.stdout
 
 
 def generate(path: str) -> str:
@@ -450,7 +547,14 @@ def generate(path: str) -> str:
     header = HEADER.format(version=_official_version())
     if path.endswith(".md"):
         header = f"<!--\n{header}-->\n"
-    return header + "\n" + OUTPUTS[path]()
+    text = header + "\n" + OUTPUTS[path]()
+    return _ruff_format(path, text) if path in _ruff_formatted() else text
+
+
+@functools.cache
+def _ruff_formatted() -> set[str]:
+    """`RUFF_FORMATTED`, and the mirrors that define names of their own."""
+    return RUFF_FORMATTED | {_ours(m) for m in type_mirrors() if _mirror_locals(m)}
 
 
 def main(argv: list[str] | None = None) -> int:

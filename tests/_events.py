@@ -240,12 +240,21 @@ input_transformations_st = st.lists(
     ),
     max_size=2,
 )
+# With every field the official schema requires (ours reads a missing count as 0, the
+# official accumulator keeps the object as sent).
 iterations_st = st.lists(
     st.builds(
-        lambda kind, i, o: {"type": kind, "input_tokens": i, "output_tokens": o},
+        lambda kind, i, o, c: {
+            "type": kind,
+            "input_tokens": i,
+            "output_tokens": o,
+            "cache_creation_input_tokens": c,
+            "cache_read_input_tokens": 0,
+        },
         st.sampled_from(["message", "compaction"]),
         st.integers(0, 10**5),
         st.integers(0, 10**4),
+        st.integers(0, 10),
     ),
     min_size=1,
     max_size=3,

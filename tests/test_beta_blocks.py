@@ -30,6 +30,7 @@ from anyio_claude.types import (
     BetaMCPToolListingBlock,
     BetaMCPToolResultBlock,
     BetaMCPToolUseBlock,
+    BetaThinkingDroppedInputTransformation,
     ContentBlock,
     ContentBlockDeltaEvent,
     MessageDeltaEvent,
@@ -195,6 +196,12 @@ TRANSFORMATIONS = [
         "reason": "model_binding_mismatch",
     }
 ]
+# As decoded: typed, as in the official SDK.
+TRANSFORMED = [
+    BetaThinkingDroppedInputTransformation(
+        path="messages[1].content[0]", reason="model_binding_mismatch"
+    )
+]
 
 
 def test_message_and_message_delta_carry_context_management_and_input_transformations() -> None:
@@ -214,7 +221,7 @@ def test_message_and_message_delta_carry_context_management_and_input_transforma
     assert [type(b) for b in message.content] == [cls for cls, _ in BETA_BLOCKS.values()]
     assert not any(isinstance(b, UnknownBlock) for b in message.content)
     assert message.context_management == BetaContextManagementResponse(**EDITS)
-    assert message.input_transformations == TRANSFORMATIONS
+    assert message.input_transformations == TRANSFORMED
     assert message.model_extra == {}
 
     from anthropic._models import construct_type
@@ -338,7 +345,7 @@ def test_a_fallback_block_makes_its_target_the_message_model() -> None:
 def test_message_delta_context_management_and_input_transformations() -> None:
     acc = feed(message_delta()).accumulator
     assert acc.snapshot.context_management is None
-    assert acc.snapshot.input_transformations == TRANSFORMATIONS  # message_start's stands
+    assert acc.snapshot.input_transformations == TRANSFORMED  # message_start's stands
     acc = feed(message_delta(context_management=EDITS, input_transformations=[])).accumulator
     assert acc.snapshot.context_management == BetaContextManagementResponse(**EDITS)
     assert acc.snapshot.input_transformations == []  # replaced after a fallback
@@ -393,7 +400,7 @@ async def test_beta_stream_through_the_client_keeps_compaction_mcp_input_and_edi
         decode_content_block(json.dumps(BETA_BLOCKS["mcp_tool_use"][1])),
     ]
     assert message.context_management == BetaContextManagementResponse(**EDITS)
-    assert message.input_transformations == TRANSFORMATIONS
+    assert message.input_transformations == TRANSFORMED
     assert strip_none(message.to_dict()) == official_beta_snapshots(STREAM)[-1]
     assert [r.headers["anthropic-beta"] for r in server.requests] == [",".join(betas)] * 2
     assert server.requests[1].json["messages"][1]["content"] == [

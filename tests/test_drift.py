@@ -19,6 +19,7 @@ from anyio_claude import AsyncClaude, BadRequestError
 from anyio_claude.streaming import MessageAccumulator, decode_event
 from anyio_claude.testing import FakeClaude
 from anyio_claude.types import (
+    CacheMissModelChanged,
     Container,
     Diagnostics,
     Message,
@@ -102,7 +103,9 @@ def check_text_without_text(message: Message) -> None:
 
 
 def check_new_fields(message: Message) -> None:
-    assert message.diagnostics == Diagnostics(cache_miss_reason={"type": "model_changed"})
+    # A required count the API left out reads as 0.
+    reason = CacheMissModelChanged(cache_missed_input_tokens=0)
+    assert message.diagnostics == Diagnostics(cache_miss_reason=reason)
     assert isinstance(message.container, Container)
     assert message.container.id == "container_1"
     assert message.stop_details == RefusalStopDetails(category="cyber", explanation=None)

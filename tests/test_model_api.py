@@ -36,6 +36,7 @@ from anyio_claude.types import (
     ThinkingBlock,
     ToolUseBlock,
     UnknownBlock,
+    WebSearchToolResultBlock,
     _wire,
     decode_message,
     encode_json,
@@ -362,9 +363,7 @@ def test_exclude_unset_also_drops_the_nulls_the_api_sent() -> None:
     assert theirs.model_dump(exclude_unset=True)["archived_at"] is None
 
 
-def test_exclude_none_keeps_the_nulls_inside_server_tool_results() -> None:
-    # Documented difference: a server tool result's `content` is the JSON as sent here, and
-    # typed models in the official SDK.
+def test_server_tool_results_are_typed_and_dump_as_the_official_sdk_dumps() -> None:
     result = {
         "type": "web_search_result",
         "url": "u",
@@ -381,8 +380,10 @@ def test_exclude_none_keeps_the_nulls_inside_server_tool_results() -> None:
     ours = Message.model_validate(data)
     theirs = official("Message").model_validate(data)
     assert ours.model_dump() == theirs.model_dump()
-    assert ours.model_dump(exclude_none=True)["content"][0]["content"] == [result]
-    assert "page_age" not in theirs.model_dump(exclude_none=True)["content"][0]["content"][0]
+    assert ours.model_dump(exclude_none=True) == theirs.model_dump(exclude_none=True)
+    block = ours.content[0]
+    assert isinstance(block, WebSearchToolResultBlock) and isinstance(block.content, list)
+    assert block.content[0].url == "u"
 
 
 def test_nested_include_and_exclude_are_refused() -> None:

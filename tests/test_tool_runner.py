@@ -659,9 +659,10 @@ async def test_tool_search_finds_deferred_tools(
     ]
     search, found, call = first.content[1:]
     assert search.input == {"pattern": "get_forecast"}  # type: ignore[union-attr]
-    assert found.content["tool_references"] == [  # type: ignore[union-attr]
-        {"type": "tool_reference", "tool_name": "get_forecast"}
-    ]
+    assert found.content.model_dump() == {  # type: ignore[union-attr]
+        "type": "tool_search_tool_search_result",
+        "tool_references": [{"type": "tool_reference", "tool_name": "get_forecast"}],
+    }
     assert call.name == "get_forecast"  # type: ignore[union-attr]
     assert last.stop_reason == "end_turn"
     assert _tool_results(server)[0]["content"] == "Rain in Paris"

@@ -24,7 +24,9 @@ from ..types import (
     StopReason,
     TextBlock,
     ThinkingBlock,
+    ToolReferenceBlock,
     ToolSearchToolResultBlock,
+    ToolSearchToolSearchResultBlock,
     ToolUseBlock,
     Usage,
     encode_json,
@@ -672,10 +674,9 @@ def _tool_searches(
                 ServerToolUseBlock(id=search_id, name=str(search.get("name")), input={key: name}),
                 ToolSearchToolResultBlock(
                     tool_use_id=search_id,
-                    content={
-                        "type": "tool_search_tool_search_result",
-                        "tool_references": [{"type": "tool_reference", "tool_name": name}],
-                    },
+                    content=ToolSearchToolSearchResultBlock(
+                        tool_references=[ToolReferenceBlock(tool_name=name)]
+                    ),
                 ),
             ]
             found.add(name)

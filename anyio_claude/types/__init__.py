@@ -14,7 +14,10 @@ from ._decode import decode_content_block as decode_content_block
 from ._decode import decode_message as decode_message
 from ._files import *  # noqa: F403
 from ._files import __all__ as _files_all
+from ._gen_beta_names import __all__ as _beta_all
 from ._gen_error_names import __all__ as _error_code_classes
+from ._gen_wire import *  # noqa: F403
+from ._gen_wire import __all__ as _gen_wire_all
 from ._param_names import __all__ as _params_all
 from ._parsed import ParsedMessage as ParsedMessage
 from ._parsed import ParsedTextBlock as ParsedTextBlock
@@ -22,14 +25,18 @@ from ._wire import *  # noqa: F403
 from ._wire import __all__ as _wire_all
 
 if TYPE_CHECKING:
+    from ._gen_beta import *  # noqa: F403
     from ._gen_errors import *  # noqa: F403
     from ._params import *  # noqa: F403
 else:
     # The request TypedDicts are built on first access (see `_param_names`), and the
-    # official SDK's error-code classes `anthropic.types` exports are loaded then.
+    # official SDK's error-code classes `anthropic.types` exports and the beta response
+    # types are loaded then.
     def __getattr__(name: str) -> object:
         if name in _params_all:
             from . import _params as source
+        elif name in _beta_all:
+            from . import _gen_beta as source
         elif name in _error_code_classes:
             from . import _gen_errors as source
         else:
@@ -39,7 +46,7 @@ else:
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*globals(), *_params_all, *_error_code_classes})
+        return sorted({*globals(), *_params_all, *_error_code_classes, *_beta_all})
 
 
 RawMessageStartEvent = MessageStartEvent  # noqa: F405
@@ -65,8 +72,10 @@ __all__ = (
     "decode_content_block",
     "decode_message",
     "encode_json",
+    *_beta_all,
     *_error_code_classes,
     *_files_all,
+    *_gen_wire_all,
     *_params_all,
     *_wire_all,
 )

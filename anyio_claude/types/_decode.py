@@ -150,7 +150,9 @@ def _slow(
 def _slow_union(
     raw: bytes | str | msgspec.Raw, members: tuple[Any, ...], exc: msgspec.ValidationError
 ) -> tuple[Any, bool]:
-    tags, unknown, other = _union_plan(members)
+    tags, unknown, array, other = _union_plan(members)
+    if array is not None and _is_array(raw):
+        return _slow(raw, array, exc)
     if tags:
         try:
             kind = _head_decoder.decode(raw).type
@@ -165,12 +167,12 @@ def _slow_union(
     raise _Invalid(str(exc))
 
 
-_unions: dict[tuple[Any, ...], tuple[dict[str, Any], type[Unknown], Any]] = {}
+_unions: dict[tuple[Any, ...], tuple[dict[str, Any], type[Unknown], Any, Any]] = {}
 
 
-def _union_plan(members: tuple[Any, ...]) -> tuple[dict[str, Any], type[Unknown], Any]:
-    """For a union: its tagged Structs by tag, the class of unknown tags, else its one
-    non-None member (or None)."""
+def _union_plan(members: tuple[Any, ...]) -> tuple[dict[str, Any], type[Unknown], Any, Any]:
+    """For a union: its tagged Structs by tag, the class of unknown tags, its list member
+    (or None: msgspec allows one), else its one other non-None member (or None)."""
     plan = _unions.get(members)
     if plan is None:
         tags: dict[str, Any] = {
@@ -179,9 +181,27 @@ def _union_plan(members: tuple[Any, ...]) -> tuple[dict[str, Any], type[Unknown]
             if isinstance(m, type) and issubclass(m, msgspec.Struct) and m.__struct_config__.tag
         }
         unknown = next((_UNKNOWN[m] for m in tags.values() if m in _UNKNOWN), Unknown)
-        others = [m for m in members if m is not type(None)]
-        plan = _unions[members] = (tags, unknown, others[0] if len(others) == 1 else None)
+        arrays = [m for m in members if get_origin(m) is list]
+        others = [m for m in members if m is not type(None) and get_origin(m) is not list]
+        # Several `Literal`s (`StopReason | BetaStopReason`) are one enumeration.
+        values = [v for m in others if get_origin(m) is Literal for v in get_args(m)]
+        others = [m for m in others if get_origin(m) is not Literal]
+        if values:
+            others.append(Literal[tuple(dict.fromkeys(values))])
+        plan = _unions[members] = (
+            tags,
+            unknown,
+            arrays[0] if arrays else None,
+            others[0] if len(others) == 1 else None,
+        )
     return plan
+
+
+def _is_array(raw: bytes | str | msgspec.Raw) -> bool:
+    """Whether the JSON `raw` is an array (the union member to try is then the list)."""
+    if isinstance(raw, str):
+        return raw.lstrip().startswith("[")
+    return bytes(raw).lstrip().startswith(b"[")
 
 
 class _Field:

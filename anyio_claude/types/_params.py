@@ -83,9 +83,7 @@ class FileDocumentSourceParam(TypedDict):
 
 Base64ImageSource = Base64ImageSourceParam
 URLImageSource = URLImageSourceParam
-Base64PDFSource = Base64PDFSourceParam
 URLPDFSource = URLPDFSourceParam
-PlainTextSource = PlainTextSourceParam
 
 # ------------------------------------------------------------------------ content blocks
 
@@ -809,7 +807,6 @@ __all__ = (
     "AssistantMessageParam",
     "Base64ImageSource",
     "Base64ImageSourceParam",
-    "Base64PDFSource",
     "Base64PDFSourceParam",
     "BatchRequestParam",
     "BetaFileDocumentSourceParam",
@@ -844,7 +841,6 @@ __all__ = (
     "MetadataParam",
     "ModelParam",
     "OutputConfigParam",
-    "PlainTextSource",
     "PlainTextSourceParam",
     "RedactedThinkingBlockParam",
     "SearchResultBlockParam",

@@ -15,6 +15,27 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Union
 import msgspec
 
 from ._base import BaseStruct, TaggedStruct, Unknown
+from ._gen_wire import (
+    BashCodeExecutionResultBlock,
+    BashCodeExecutionToolResultErrorObject,
+    BetaCountTokensContextManagementResponse,
+    BetaFallbackCreditUsage,
+    BetaInputTransformation,
+    BetaIterationsUsage,
+    CacheCreation,
+    CacheMissReason,
+    CodeExecutionToolResultBlockContent,
+    TextEditorCodeExecutionCreateResultBlock,
+    TextEditorCodeExecutionStrReplaceResultBlock,
+    TextEditorCodeExecutionToolResultErrorObject,
+    TextEditorCodeExecutionViewResultBlock,
+    ToolSearchToolResultErrorObject,
+    ToolSearchToolSearchResultBlock,
+    ToolUseCaller,
+    WebFetchBlock,
+    WebFetchToolResultErrorBlock,
+    WebSearchToolResultBlockContent,
+)
 
 if TYPE_CHECKING:
     from ._params import MessageParam
@@ -127,7 +148,7 @@ class ToolUseBlock(TaggedStruct, tag="tool_use"):
     id: str
     name: str
     input: Any
-    caller: Any = None
+    caller: ToolUseCaller | None = None
     toolset_name: str | None = None
 
 
@@ -138,61 +159,66 @@ class ServerToolUseBlock(TaggedStruct, tag="server_tool_use"):
     id: str
     name: str
     input: Any
-    caller: Any = None
+    caller: ToolUseCaller | None = None
 
 
 class WebSearchToolResultBlock(TaggedStruct, tag="web_search_tool_result"):
-    """The result of a `web_search` server tool call (`content` as sent)."""
+    """The result of a `web_search` server tool call: the results, or an error."""
 
     type: Final[Literal["web_search_tool_result"]] = "web_search_tool_result"
     tool_use_id: str
-    content: Any
-    caller: Any = None
+    content: WebSearchToolResultBlockContent
+    caller: ToolUseCaller | None = None
 
 
 class WebFetchToolResultBlock(TaggedStruct, tag="web_fetch_tool_result"):
-    """The result of a `web_fetch` server tool call (`content` as sent)."""
+    """The result of a `web_fetch` server tool call: the fetched document, or an error."""
 
     type: Final[Literal["web_fetch_tool_result"]] = "web_fetch_tool_result"
     tool_use_id: str
-    content: Any
-    caller: Any = None
+    content: WebFetchToolResultErrorBlock | WebFetchBlock
+    caller: ToolUseCaller | None = None
 
 
 class CodeExecutionToolResultBlock(TaggedStruct, tag="code_execution_tool_result"):
-    """The result of a `code_execution` server tool call (`content` as sent)."""
+    """The result of a `code_execution` server tool call: the output, or an error."""
 
     type: Final[Literal["code_execution_tool_result"]] = "code_execution_tool_result"
     tool_use_id: str
-    content: Any
+    content: CodeExecutionToolResultBlockContent
 
 
 class BashCodeExecutionToolResultBlock(TaggedStruct, tag="bash_code_execution_tool_result"):
-    """The result of a `bash_code_execution` server tool call (`content` as sent)."""
+    """The result of a `bash_code_execution` server tool call: the output, or an error."""
 
     type: Final[Literal["bash_code_execution_tool_result"]] = "bash_code_execution_tool_result"
     tool_use_id: str
-    content: Any
+    content: BashCodeExecutionToolResultErrorObject | BashCodeExecutionResultBlock
 
 
 class TextEditorCodeExecutionToolResultBlock(
     TaggedStruct, tag="text_editor_code_execution_tool_result"
 ):
-    """The result of a `text_editor_code_execution` server tool call (`content` as sent)."""
+    """The result of a `text_editor_code_execution` server tool call, or an error."""
 
     type: Final[Literal["text_editor_code_execution_tool_result"]] = (
         "text_editor_code_execution_tool_result"
     )
     tool_use_id: str
-    content: Any
+    content: (
+        TextEditorCodeExecutionToolResultErrorObject
+        | TextEditorCodeExecutionViewResultBlock
+        | TextEditorCodeExecutionCreateResultBlock
+        | TextEditorCodeExecutionStrReplaceResultBlock
+    )
 
 
 class ToolSearchToolResultBlock(TaggedStruct, tag="tool_search_tool_result"):
-    """The result of a tool search server tool call (`content` as sent)."""
+    """The result of a tool search server tool call: the tools found, or an error."""
 
     type: Final[Literal["tool_search_tool_result"]] = "tool_search_tool_result"
     tool_use_id: str
-    content: Any
+    content: ToolSearchToolResultErrorObject | ToolSearchToolSearchResultBlock
 
 
 class ContainerUploadBlock(TaggedStruct, tag="container_upload"):
@@ -315,13 +341,6 @@ StopReason = Literal[
 """The documented stop reasons. A newer reason arrives as its string, kept as it is."""
 
 
-class CacheCreation(BaseStruct):
-    """Cache-creation input tokens by time to live (a missing one reads as 0)."""
-
-    ephemeral_5m_input_tokens: int
-    ephemeral_1h_input_tokens: int
-
-
 class ServerToolUsage(BaseStruct):
     """How many server tool requests a message made (a missing count reads as 0)."""
 
@@ -336,7 +355,10 @@ class OutputTokensDetails(BaseStruct):
 
 
 class Usage(BaseStruct):
-    """Token usage of a message (a missing or null count reads as 0)."""
+    """Token usage of a message (a missing or null count reads as 0).
+
+    `iterations` and `fallback_credit` come only with the betas that enable them.
+    """
 
     input_tokens: int
     output_tokens: int
@@ -348,16 +370,30 @@ class Usage(BaseStruct):
     inference_geo: str | None = None
     speed: Literal["standard", "fast"] | None = None
     output_tokens_details: OutputTokensDetails | None = None
+    iterations: BetaIterationsUsage | None = None
+    fallback_credit: BetaFallbackCreditUsage | None = None
+
+    _BETA_ONLY: ClassVar[frozenset[str]] = frozenset({"iterations", "fallback_credit"})
 
 
 class RefusalStopDetails(TaggedStruct, tag="refusal"):
-    """Why the model refused: a policy `category` and a human-readable `explanation`."""
+    """Why the model refused: a policy `category` and a human-readable `explanation`.
+
+    The fallback fields come only with the betas that enable them.
+    """
 
     type: Final[Literal["refusal"]] = "refusal"
     category: (
         Literal["cyber", "bio", "frontier_llm", "reasoning_extraction", "general_harms"] | None
     ) = None
     explanation: str | None = None
+    recommended_model: str | None = None
+    fallback_credit_token: str | None = None
+    fallback_has_prefill_claim: bool | None = None
+
+    _BETA_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {"recommended_model", "fallback_credit_token", "fallback_has_prefill_claim"}
+    )
 
 
 StopDetails = RefusalStopDetails
@@ -381,12 +417,10 @@ class Container(BaseStruct):
 
 
 class Diagnostics(BaseStruct):
-    """Request-level diagnostics: why the prompt cache could not reuse a prefix.
+    """Request-level diagnostics: why the prompt cache could not reuse a prefix (None while
+    the diagnosis is pending)."""
 
-    `cache_miss_reason` is the JSON object the API sent (its `type` says which reason).
-    """
-
-    cache_miss_reason: Any = None
+    cache_miss_reason: CacheMissReason | None = None
 
 
 class BetaContextManagementResponse(BaseStruct):
@@ -414,7 +448,7 @@ class Message(BaseStruct):
     container: Container | None = None
     diagnostics: Diagnostics | None = None
     context_management: BetaContextManagementResponse | None = None
-    input_transformations: list[Any] | None = None
+    input_transformations: list[BetaInputTransformation] | None = None
 
     # The official (non-beta) Message lacks these: a model_dump shows them only when set.
     _BETA_ONLY: ClassVar[frozenset[str]] = frozenset(
@@ -427,9 +461,12 @@ class Message(BaseStruct):
 
 
 class MessageTokensCount(BaseStruct):
-    """The reply of `count_tokens`."""
+    """The reply of `count_tokens` (`context_management` with the betas that enable it)."""
 
     input_tokens: int
+    context_management: BetaCountTokensContextManagementResponse | None = None
+
+    _BETA_ONLY: ClassVar[frozenset[str]] = frozenset({"context_management"})
 
 
 class ErrorObject(BaseStruct):
@@ -469,6 +506,9 @@ class ThinkingDelta(TaggedStruct, tag="thinking_delta"):
 
     type: Final[Literal["thinking_delta"]] = "thinking_delta"
     thinking: str
+    estimated_tokens: int | None = None
+
+    _BETA_ONLY: ClassVar[frozenset[str]] = frozenset({"estimated_tokens"})
 
 
 class SignatureDelta(TaggedStruct, tag="signature_delta"):
@@ -535,6 +575,10 @@ class MessageDeltaUsage(BaseStruct):
     cache_creation: CacheCreation | None = None
     server_tool_use: ServerToolUsage | None = None
     output_tokens_details: OutputTokensDetails | None = None
+    iterations: BetaIterationsUsage | None = None
+    fallback_credit: BetaFallbackCreditUsage | None = None
+
+    _BETA_ONLY: ClassVar[frozenset[str]] = Usage._BETA_ONLY
 
 
 class MessageStartEvent(TaggedStruct, tag="message_start"):
@@ -578,7 +622,7 @@ class MessageDeltaEvent(TaggedStruct, tag="message_delta"):
     delta: MessageDelta
     usage: MessageDeltaUsage
     context_management: BetaContextManagementResponse | None = None
-    input_transformations: list[Any] | None = None
+    input_transformations: list[BetaInputTransformation] | None = None
 
     _BETA_ONLY: ClassVar[frozenset[str]] = Message._BETA_ONLY
 
@@ -754,6 +798,13 @@ class ContextManagementCapability(BaseStruct):
     compact_20260112: CapabilitySupport | None = None
 
 
+class BetaCompactionCapability(BaseStruct):
+    """Whether a model accepts `compaction`, and can `summarize` (beta)."""
+
+    summarize: CapabilitySupport
+    supported: bool
+
+
 class ModelCapabilities(BaseStruct):
     """What a model supports, capability by capability."""
 
@@ -767,6 +818,9 @@ class ModelCapabilities(BaseStruct):
     server_tools: ServerToolsCapability
     structured_outputs: CapabilitySupport
     thinking: ThinkingCapability
+    compaction: BetaCompactionCapability | None = None
+
+    _BETA_ONLY: ClassVar[frozenset[str]] = frozenset({"compaction"})
 
 
 class ModelInfo(BaseStruct):
@@ -786,6 +840,9 @@ class ModelInfo(BaseStruct):
     line: Literal["haiku", "sonnet", "opus", "fable", "mythos"] | None = None
     deprecated_at: datetime | None = None
     retires_at: datetime | None = None
+    allowed_fallback_models: list[str] | None = None
+
+    _BETA_ONLY: ClassVar[frozenset[str]] = frozenset({"allowed_fallback_models"})
 
 
 class Page(BaseStruct):
@@ -801,6 +858,7 @@ __all__ = (
     "BashCodeExecutionToolResultBlock",
     "BetaAdvisorToolResultBlock",
     "BetaCompactionBlock",
+    "BetaCompactionCapability",
     "BetaCompactionContentBlockDelta",
     "BetaContextManagementResponse",
     "BetaFallbackBlock",
@@ -808,7 +866,6 @@ __all__ = (
     "BetaMCPToolListingBlock",
     "BetaMCPToolResultBlock",
     "BetaMCPToolUseBlock",
-    "CacheCreation",
     "CapabilitySupport",
     "CitationCharLocation",
     "CitationContentBlockLocation",
