@@ -2,7 +2,7 @@
 
     python benchmarks/live_streams.py [--streams 200,500] [--deltas 40] [--interval 50]
                                       [--ttft 500] [--rounds 30] [--quick | --smoke]
-                                      [--baseline TREE]
+                                      [--baseline TREE ...]
 
 Bulk benchmarks (`e2e.py`) read 64 KiB at a time, each read carrying hundreds of events.
 A service streaming to its users sees the opposite: hundreds of concurrent streams, each
@@ -37,10 +37,10 @@ per-round ratios against the official SDK (median, p10-p90), and whether the tar
 met: CPU per event <= 0.3x the official SDK's (<= 0.2x on uvloop) at every stream count, and
 delivery p99 <= 10 ms at 200 streams, on both backends.
 
-`--baseline TREE` adds ours as imported from another source tree (say a worktree of the
-last release, or of main before a change) on asyncio and trio, as two more contenders of
-the same rounds: a before/after comparison under the same machine load, rather than two
-runs minutes apart.
+`--baseline TREE` (repeatable) adds ours as imported from another source tree (say a
+worktree of main before a change, or one with a single change left out), on asyncio and
+trio, named after the tree's directory, as more contenders of the same rounds: before and
+after compared under the same machine load, rather than in two runs minutes apart.
 """
 
 from __future__ import annotations
@@ -83,17 +83,14 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*deprec
 OURS_ASYNCIO = "anyio_claude, asyncio"
 OURS_TRIO = "anyio_claude, trio"
 OURS_UVLOOP = "anyio_claude, uvloop"
-BEFORE_ASYNCIO = "baseline tree, asyncio"
-BEFORE_TRIO = "baseline tree, trio"
 OFFICIAL = "official anthropic"
-BACKEND = {
-    OURS_ASYNCIO: "asyncio",
-    OURS_TRIO: "trio",
-    OURS_UVLOOP: "asyncio",
-    BEFORE_ASYNCIO: "asyncio",
-    BEFORE_TRIO: "trio",
-    OFFICIAL: "asyncio",
-}
+
+
+def _backend(name: str) -> str:
+    """The anyio backend a contender runs on (uvloop is asyncio with an option)."""
+    return "asyncio" if name in (OFFICIAL, OURS_UVLOOP) else name.rpartition(", ")[2]
+
+
 TARGET_STREAMS = 200
 CPU_RATIO_TARGET = {OURS_ASYNCIO: 0.3, OURS_TRIO: 0.3, OURS_UVLOOP: 0.2}
 P99_TARGET_MS = 10.0
@@ -156,7 +153,7 @@ def child(
     deltas: int,
     interval: float,
     ttft: float,
-    baseline: str | None,
+    tree: str | None,
 ) -> None:
     pin(CLIENT_CPU)
     client: Any
@@ -165,9 +162,8 @@ def child(
 
         client = anthropic.AsyncAnthropic(api_key=KEY, base_url=url, max_retries=0)
     else:
-        if name in (BEFORE_ASYNCIO, BEFORE_TRIO):
-            assert baseline is not None
-            sys.path.insert(0, baseline)
+        if tree is not None:
+            sys.path.insert(0, tree)
         from anyio_claude import AsyncClaude
 
         client = AsyncClaude(api_key=KEY, base_url=url, max_retries=0)
@@ -179,7 +175,7 @@ def child(
         deltas,
         interval,
         ttft,
-        backend=BACKEND[name],
+        backend=_backend(name),
         backend_options=options,
     )
     emit(result)
@@ -192,13 +188,14 @@ def _run(
     deltas: int,
     interval: float,
     ttft: float,
-    baseline: str | None,
+    trees: dict[str, str],
 ) -> dict[str, Any]:
     server_stats(url)  # zero the server's counters
+    tree = trees.get(name.rpartition(", ")[0])
     result = run_child(
         [
             __file__,
-            *(["--baseline", baseline] if baseline else []),
+            *(["--tree", tree] if tree else []),
             "--child",
             name,
             "--url",
@@ -236,8 +233,9 @@ def report(
         f"to first token ({streams * (deltas + EVENTS_AROUND_DELTAS):,} events per client run)"
     )
     print(noise.note)
+    width = max(24, *map(len, contenders))
     print(
-        f"{'client (medians)':24} {'CPU us/event':>13} {'CPU share':>10} {'CPU wait':>9} "
+        f"{'client (medians)':{width}} {'CPU us/event':>13} {'CPU share':>10} {'CPU wait':>9} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'RSS KiB/stream':>15} {'GC ms/stream':>13} "
         f"{'full GCs':>9}"
     )
@@ -252,7 +250,7 @@ def report(
             return statistics.median(float(r[key]) for r in runs)
 
         print(
-            f"{name:24} {statistics.median(map(us_per_event, runs)):13.1f} "
+            f"{name:{width}} {statistics.median(map(us_per_event, runs)):13.1f} "
             f"{statistics.median(r['cpu'] / r['wall'] for r in runs):10.2f} "
             f"{statistics.median(r['cpu_wait'] / r['wall'] for r in runs):9.1%} "
             f"{med('p50_ms'):8.1f} {med('p99_ms'):8.1f} "
@@ -271,7 +269,8 @@ def report(
         f"-{max(s['most_active'] for s in server):.0f}"
     )
 
-    print(f"\n{'per-round ratio to the official SDK':42} {'median':>8} {'p10':>7} {'p90':>7}")
+    label = width + 18
+    print(f"\n{'per-round ratio to the official SDK':{label}} {'median':>8} {'p10':>7} {'p90':>7}")
     met = True
     for name in contenders:
         if name == OFFICIAL:
@@ -283,10 +282,9 @@ def report(
         if target is not None:
             verdict = f"   target <= {target}x met: {_yes(cpu[0] <= target)}"
             met = met and cpu[0] <= target
-        print(
-            f"{name + ': CPU per event':42} {cpu[0]:7.2f}x {cpu[1]:6.2f}x {cpu[2]:6.2f}x{verdict}"
-        )
-        print(f"{name + ': delivery p99':42} {p99[0]:7.2f}x {p99[1]:6.2f}x {p99[2]:6.2f}x")
+        what = f"{name}: CPU per event"
+        print(f"{what:{label}} {cpu[0]:7.2f}x {cpu[1]:6.2f}x {cpu[2]:6.2f}x{verdict}")
+        print(f"{name + ': delivery p99':{label}} {p99[0]:7.2f}x {p99[1]:6.2f}x {p99[2]:6.2f}x")
     for name in (OURS_ASYNCIO, OURS_TRIO):
         p99 = spread([r[name]["p99_ms"] for r in kept])
         ok = p99[0] <= P99_TARGET_MS
@@ -322,9 +320,12 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         metavar="TREE",
-        help="also run ours as imported from this source tree (before/after in the same rounds)",
+        action="append",
+        default=[],
+        help="also run ours as imported from this source tree (repeatable)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     defaults = ("200,500", 40, 50.0, 500.0, 30)
@@ -338,15 +339,20 @@ def main() -> None:
     ttft = defaults[3] if args.ttft is None else args.ttft
     rounds = args.rounds or defaults[4]
     if args.child:
-        child(args.child, args.url, counts[0], deltas, interval, ttft, args.baseline)
+        child(args.child, args.url, counts[0], deltas, interval, ttft, args.tree)
         return
     contenders = [OURS_ASYNCIO, OURS_TRIO]
     if HAVE_UVLOOP:
         contenders.append(OURS_UVLOOP)
-    if args.baseline:
-        if not (Path(args.baseline) / "anyio_claude" / "__init__.py").is_file():
-            parser.error(f"--baseline {args.baseline}: no anyio_claude package there")
-        contenders += [BEFORE_ASYNCIO, BEFORE_TRIO]
+    trees: dict[str, str] = {}
+    for tree in args.baseline:
+        path = Path(tree).resolve()
+        if not (path / "anyio_claude" / "__init__.py").is_file():
+            parser.error(f"--baseline {tree}: no anyio_claude package there")
+        if path.name in trees or path.name in ("anyio_claude", "official anthropic"):
+            parser.error(f"--baseline {tree}: another contender has the name {path.name!r}")
+        trees[path.name] = str(path)
+        contenders += [f"{path.name}, asyncio", f"{path.name}, trio"]
     contenders.append(OFFICIAL)
 
     pin(SERVER_CPU)
@@ -369,7 +375,7 @@ def main() -> None:
                     deltas=deltas,
                     interval=interval,
                     ttft=ttft,
-                    baseline=args.baseline,
+                    trees=trees,
                 ),
                 label=f"{streams} streams, ",
             )

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ssl
 
 import anyio
 import pytest
+import trustme
 from anyio.abc import SocketStream
 
+from anyio_claude import APITimeoutError, AsyncClaude
 from anyio_claude._http import Request, Timeout
 from anyio_claude._transport import AsyncTransport, Response
 from anyio_claude._transport._chunked import ChunkedDecoder
@@ -22,6 +25,7 @@ from anyio_claude._transport._readers import (
     _SocketReader,
     _TrioWatchdog,
 )
+from anyio_claude.testing import FakeClaude, Fault
 
 from ._servers import raw_server, response, settled
 
@@ -152,6 +156,37 @@ async def test_the_read_watchdog_timer_or_task_ends_with_the_connections() -> No
             assert await reply.aread() == b"xx"
         await transport.aclose()
         assert await settled(lambda: _watchdog_timers() == 0)
+
+
+async def test_a_stalled_stream_over_tls_times_out_through_the_tls_layer() -> None:
+    # TLS keeps anyio's or trio's stream under the TLS layer: the watchdog still ends the
+    # read by shutting the socket down, and it is reported as the read timeout.
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    faults = [Fault("stall", after_events=3)]
+    async with FakeClaude(ssl_context=server_context, faults=faults) as fake:
+        async with AsyncClaude(
+            api_key="sk-test",
+            base_url=fake.url,
+            max_retries=0,
+            timeout=Timeout(read=0.3),
+            verify=trusting,
+        ) as client:
+            started = anyio.current_time()
+            with pytest.raises(APITimeoutError) as info:
+                async with client.messages.stream(
+                    model="claude-sonnet-5-5",
+                    max_tokens=50,
+                    messages=[{"role": "user", "content": "hi"}],
+                ) as stream:
+                    await stream.until_done()
+            assert anyio.current_time() - started < 3
+            assert info.value.partial_message is not None
+            transport = client._transport
+            assert transport is not None and transport.num_connections == 0
 
 
 def test_the_queue_reader_works_on_uvloop_too() -> None:
