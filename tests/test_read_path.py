@@ -13,7 +13,7 @@ import pytest
 import trustme
 from anyio.abc import SocketStream
 
-from anyio_claude import APITimeoutError, AsyncClaude
+from anyio_claude import APIConnectionError, APITimeoutError, AsyncClaude
 from anyio_claude._http import Request, Timeout
 from anyio_claude._transport import AsyncTransport, Response
 from anyio_claude._transport._chunked import ChunkedDecoder
@@ -156,6 +156,17 @@ async def test_the_read_watchdog_timer_or_task_ends_with_the_connections() -> No
             assert await reply.aread() == b"xx"
         await transport.aclose()
         assert await settled(lambda: _watchdog_timers() == 0)
+
+
+async def test_reading_a_closed_response_is_a_connection_error() -> None:
+    async with raw_server(slow_chunks) as srv:
+        transport = AsyncTransport(srv.url)
+        reply = await transport.send(GET, timeout=FAST)
+        assert await reply.next_chunk() == b"x"
+        await reply.aclose()
+        with pytest.raises(APIConnectionError, match="reading the response failed"):
+            await reply.next_chunk()
+        await transport.aclose()
 
 
 async def test_a_stalled_stream_over_tls_times_out_through_the_tls_layer() -> None:

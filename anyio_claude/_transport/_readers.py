@@ -172,7 +172,8 @@ class _SocketReader:
                     continue  # a spurious wakeup
                 self._full = len(data) == max_bytes
                 return data
-        except (OSError, sys.modules["trio"].ClosedResourceError) as exc:
+        except (OSError, ValueError, sys.modules["trio"].ClosedResourceError) as exc:
+            # ValueError: wait_readable on a socket closed already (its fileno is -1).
             raise load_httpcore().ReadError(exc) from exc
 
 
