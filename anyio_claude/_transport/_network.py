@@ -132,7 +132,6 @@ class _Stream:
     __slots__ = ("_errors", "_exchange", "_reader", "_recv", "_send", "_stream", "receive")
 
     def __init__(self, stream: Any, exchange: _Exchange) -> None:
-        from anyio._backends._asyncio import SocketStream
         from httpcore._backends.anyio import AnyIOStream
 
         self._stream = stream
@@ -146,6 +145,8 @@ class _Stream:
                 anyio.BrokenResourceError,
                 anyio.ClosedResourceError,
             )
+            from anyio._backends._asyncio import SocketStream
+
             if type(raw) is SocketStream:
                 reader = _QueueReader(raw)
         else:

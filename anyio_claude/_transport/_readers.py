@@ -21,6 +21,7 @@ return b"" at end-of-file and raise httpcore's `ReadError` on failure.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import math
@@ -29,6 +30,8 @@ import sys
 from collections import deque
 from contextlib import suppress
 from typing import Any
+
+import anyio
 
 from ._mapping import load_httpcore
 
@@ -43,35 +46,73 @@ per read)."""
 class _QueueReader:
     """Reads an anyio asyncio socket stream from its protocol's queue.
 
-    Relies on anyio's `SocketStream._transport`/`_protocol` and the protocol's
+    Relies on anyio's `SocketStream._transport`/`_protocol`/`_closed` and the protocol's
     `read_queue`, `read_event`, `is_at_eof` and `exception` (pinned by
     `tests/test_read_path.py`). The protocol's `data_received` is replaced by ours, which
-    counts queued bytes for flow control; `set_protocol` makes uvloop, which caches the
-    protocol's methods, call it too.
+    counts queued bytes for flow control and wakes the reader through a future of its
+    own (an `asyncio.Event` costs more per read); its `eof_received` and
+    `connection_lost` wake the reader too. `set_protocol` makes uvloop, which caches
+    the protocol's methods, call them.
     """
 
-    __slots__ = ("_event", "_protocol", "_queue", "_queued", "_reading", "_stream", "_transport")
+    __slots__ = (
+        "_eof_received",
+        "_loop",
+        "_lost",
+        "_protocol",
+        "_queue",
+        "_queued",
+        "_reading",
+        "_stream",
+        "_transport",
+        "_waiter",
+    )
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
         transport = self._transport = stream._transport
         protocol = self._protocol = stream._protocol
         self._queue: deque[bytes] = protocol.read_queue
-        self._event = protocol.read_event
         self._queued = 0
         self._reading = transport.is_reading()
+        self._loop = asyncio.get_running_loop()
+        self._waiter: asyncio.Future[None] | None = None
+        self._eof_received = protocol.eof_received
+        self._lost = protocol.connection_lost
         if hasattr(transport, "max_size"):
             transport.max_size = RECV_SIZE
         protocol.data_received = self._data_received
+        protocol.eof_received = self._on_eof
+        protocol.connection_lost = self._on_lost
         transport.set_protocol(protocol)
 
     def _data_received(self, data: bytes) -> None:
         self._queue.append(data if type(data) is bytes else bytes(data))
-        self._event.set()
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
         self._queued += len(data)
         if self._queued > HIGH_WATER and self._reading:
             self._reading = False
             self._transport.pause_reading()
+
+    def _on_eof(self) -> bool | None:
+        keep_open: bool | None = self._eof_received()
+        self._wake()
+        return keep_open
+
+    def _on_lost(self, exc: Exception | None) -> None:
+        self._lost(exc)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     def readable(self) -> bool:
         """Whether a read would return at once (data, end-of-file or an error is in)."""
@@ -86,14 +127,12 @@ class _QueueReader:
         """
         queue = self._queue
         if not queue:
-            protocol = self._protocol
-            if not (protocol.is_at_eof or self._transport.is_closing()):
+            if not (self._protocol.is_at_eof or self._transport.is_closing()):
                 if not self._reading:
                     self._reading = True
                     self._transport.resume_reading()
-                event = self._event
-                event.clear()
-                await event.wait()
+                waiter = self._waiter = self._loop.create_future()
+                await waiter
             if not queue:
                 return self._ended()
         if len(queue) == 1:
@@ -108,19 +147,18 @@ class _QueueReader:
         """Hand the stream back to anyio as it expects it (before a TLS layer reads
         through it): its own `data_received`, reading paused between its reads."""
         protocol = self._protocol
-        del protocol.data_received
+        del protocol.data_received, protocol.eof_received, protocol.connection_lost
         self._transport.set_protocol(protocol)
         if self._reading:
             self._reading = False
             self._transport.pause_reading()
-        if self._queue:
-            self._event.set()
+        # anyio's receive waits for read_event unless it is set.
+        if self._queue or protocol.is_at_eof:
+            protocol.read_event.set()
         else:
-            self._event.clear()
+            protocol.read_event.clear()
 
     def _ended(self) -> bytes:
-        import anyio
-
         protocol = self._protocol
         if self._stream._closed:
             error: Exception = anyio.ClosedResourceError()
