@@ -72,12 +72,6 @@ from ._streams import AsyncMessageStream as AsyncMessageStream
 from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
 from ._streams import AsyncStream as AsyncStream
 from ._streams import AsyncTextStream as AsyncTextStream
-from .resources import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
-from .resources import AsyncFileDownload as AsyncFileDownload
-from .resources import AsyncPage as AsyncPage
-from .resources import AsyncPaginator as AsyncPaginator
-from .resources._batches import AsyncBatchResults as AsyncBatchResults
-from .resources._files import file_from_path as file_from_path
 from .types._base import BaseStruct as BaseModel
 
 if TYPE_CHECKING:
@@ -97,6 +91,13 @@ if TYPE_CHECKING:
     from ._credentials import default_credentials as default_credentials
     from ._credentials import exchange_federation_assertion as exchange_federation_assertion
     from ._gen_errors import *  # noqa: F403 - its __all__ is _error_code_classes
+    from ._middleware import APIRequest as APIRequest
+    from ._middleware import AsyncCallNext as AsyncCallNext
+    from ._middleware import AsyncMiddlewareCallable as AsyncMiddlewareCallable
+    from ._middleware import CallNext as CallNext
+    from ._middleware import Middleware as Middleware
+    from ._middleware import MiddlewareCallable as MiddlewareCallable
+    from ._middleware import MiddlewareInput as MiddlewareInput
     from ._runner import MapResult as MapResult
     from ._runner import MapRun as MapRun
     from ._runner import Progress as Progress
@@ -148,15 +149,38 @@ if TYPE_CHECKING:
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
     from ._tools import beta_async_tool as beta_async_tool
     from ._tools import beta_tool as beta_tool
+    from ._tracing import OpenTelemetryClientOption as OpenTelemetryClientOption
+    from ._tracing import OpenTelemetryMetrics as OpenTelemetryMetrics
+    from ._tracing import OpenTelemetryOptions as OpenTelemetryOptions
+    from ._tracing import OpenTelemetryTraces as OpenTelemetryTraces
+    from ._tracing import ResolvedOpenTelemetryMetrics as ResolvedOpenTelemetryMetrics
+    from ._tracing import ResolvedOpenTelemetryOptions as ResolvedOpenTelemetryOptions
+    from ._tracing import ResolvedOpenTelemetryTraces as ResolvedOpenTelemetryTraces
+    from .lib.middleware import BetaFallbackState as BetaFallbackState
+    from .lib.middleware import BetaRefusalFallbackMiddleware as BetaRefusalFallbackMiddleware
+    from .resources import AsyncBinaryAPIResponse as AsyncBinaryAPIResponse
+    from .resources import AsyncFileDownload as AsyncFileDownload
+    from .resources import AsyncPage as AsyncPage
+    from .resources import AsyncPaginator as AsyncPaginator
+    from .resources._batches import AsyncBatchResults as AsyncBatchResults
+    from .resources._files import file_from_path as file_from_path
 
     Anthropic = Claude
 else:
     # The blocking facade is imported on first use: it pulls in anyio.from_thread,
     # ~14 ms of start-up that async code never needs. So is the runner of `map()`
     # (anyio's memory streams and synchronisation primitives, ~10 ms). So are the
-    # official SDK's error-code classes (~1 ms), which only an error reply needs.
+    # official SDK's error-code classes (~1 ms), which only an error reply needs. So are
+    # the `open_telemetry` option's types (~0.7 ms with the module that reads them).
     # (`benchmarks/import_time.py` re-measures what import costs.)
     _LAZY = {
+        # The resources load with the first request (`client.messages`, ...), not here.
+        "AsyncBinaryAPIResponse": ".resources",
+        "AsyncFileDownload": ".resources",
+        "AsyncPage": ".resources",
+        "AsyncPaginator": ".resources",
+        "AsyncBatchResults": ".resources._batches",
+        "file_from_path": ".resources._files",
         **dict.fromkeys(_error_code_classes, "._gen_errors"),
         "beta_tool": "._tools",
         "beta_async_tool": "._tools",
@@ -181,6 +205,22 @@ else:
         "Progress": "._runner",
         "Runner": "._runner",
         "SpendLimitError": "._runner",
+        "BetaFallbackState": ".lib.middleware",
+        "BetaRefusalFallbackMiddleware": ".lib.middleware",
+        "APIRequest": "._middleware",
+        "AsyncCallNext": "._middleware",
+        "AsyncMiddlewareCallable": "._middleware",
+        "CallNext": "._middleware",
+        "Middleware": "._middleware",
+        "MiddlewareCallable": "._middleware",
+        "MiddlewareInput": "._middleware",
+        "OpenTelemetryClientOption": "._tracing",
+        "OpenTelemetryMetrics": "._tracing",
+        "OpenTelemetryOptions": "._tracing",
+        "OpenTelemetryTraces": "._tracing",
+        "ResolvedOpenTelemetryMetrics": "._tracing",
+        "ResolvedOpenTelemetryOptions": "._tracing",
+        "ResolvedOpenTelemetryTraces": "._tracing",
         "APIResponse": "._sync",
         "Claude": "._sync",
         "ClaudeWithRawResponse": "._sync",
@@ -247,7 +287,11 @@ AsyncAnthropic = AsyncClaude
 __version__ = "0.1.0"
 
 __all__ = (
+    "APIRequest",
+    "AsyncCallNext",
+    "AsyncMiddlewareCallable",
     "BaseModel",
+    "CallNext",
     "AccessToken",
     "AccessTokenProvider",
     "AsyncAccessTokenProvider",
@@ -266,6 +310,9 @@ __all__ = (
     "exchange_federation_assertion",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "Middleware",
+    "MiddlewareCallable",
+    "MiddlewareInput",
     "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
@@ -302,6 +349,7 @@ __all__ = (
     "BetaBatches",
     "BetaBatchesWithRawResponse",
     "BetaBatchesWithStreamingResponse",
+    "BetaFallbackState",
     "BetaFiles",
     "BetaFilesWithRawResponse",
     "BetaFilesWithStreamingResponse",
@@ -311,6 +359,7 @@ __all__ = (
     "BetaModels",
     "BetaModelsWithRawResponse",
     "BetaModelsWithStreamingResponse",
+    "BetaRefusalFallbackMiddleware",
     "BetaWithRawResponse",
     "BetaWithStreamingResponse",
     "BillingError",
@@ -353,6 +402,10 @@ __all__ = (
     "NotFoundError",
     "NotGiven",
     "Omit",
+    "OpenTelemetryClientOption",
+    "OpenTelemetryMetrics",
+    "OpenTelemetryOptions",
+    "OpenTelemetryTraces",
     "OutputValidationError",
     "OverloadedError",
     "ParsedMessageStream",
@@ -367,6 +420,9 @@ __all__ = (
     "RequestHeaderFieldsTooLargeError",
     "RequestTimeoutError",
     "RequestTooLargeError",
+    "ResolvedOpenTelemetryMetrics",
+    "ResolvedOpenTelemetryOptions",
+    "ResolvedOpenTelemetryTraces",
     "RetryableError",
     "Runner",
     "SSEProtocolError",

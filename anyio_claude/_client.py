@@ -5,18 +5,18 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from urllib.parse import urlencode, urlsplit
 
 import anyio
 
 from ._errors import (
     APIConnectionError,
-    APIError,
     APIResponseValidationError,
     APIStatusError,
     ClaudeError,
+    RetryableError,
     error_body,
     make_status_error,
 )
@@ -47,6 +47,12 @@ if TYPE_CHECKING:
     import ssl
 
     from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider, RequestAuth
+    from ._middleware import MiddlewareInput
+    from ._tracing import (
+        OpenTelemetryClientOption,
+        OpenTelemetryOptions,
+        ResolvedOpenTelemetryOptions,
+    )
     from ._transport import AsyncTransport, Response
     from .resources import (
         AsyncBeta,
@@ -122,7 +128,11 @@ class AsyncClaude:
     key is reported when the first request is made, as a `ClaudeError`. `proxy` is an
     `http://` or `https://` proxy URL; without one, `HTTPS_PROXY` / `HTTP_PROXY` /
     `ALL_PROXY` and `NO_PROXY` are honoured unless `trust_env=False`. A proxy URL that
-    is not http(s) raises `ValueError` here, before any I/O.
+    is not http(s) raises `ValueError` here, before any I/O. `open_telemetry` configures
+    the OpenTelemetry spans and metrics of every call (see docs/observability.md): on by
+    default once the application registers a provider, `False` turns spans off.
+    `middleware` (async callables or `Middleware` objects, outermost first) sees every
+    attempt's request and response; see docs/observability.md.
 
     Bad configuration raises before any request: `ValueError`/`TypeError` naming the
     argument, `ClaudeError` for an unusable `base_url`. Credentials are stripped of
@@ -155,6 +165,8 @@ class AsyncClaude:
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         _transport: AsyncTransport | None = None,
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -212,6 +224,16 @@ class AsyncClaude:
         self._closed = False
         self._base_headers = self._build_base_headers()
         self._use_credentials(credentials)
+        from ._tracing import Telemetry, resolve
+
+        self._telemetry = Telemetry(
+            resolve(open_telemetry), self._origin, _USER_AGENT.partition("/")[2]
+        )
+        self._middleware: tuple[Any, ...] = ()
+        if middleware is not None:
+            from ._middleware import checked
+
+            self._middleware = checked(middleware, blocking=False)
         self._messages: AsyncMessages | None = None
         self._models: AsyncModels | None = None
         self._beta: AsyncBeta | None = None
@@ -269,6 +291,24 @@ class AsyncClaude:
         return dict(self._default_query)
 
     @property
+    def open_telemetry(self) -> ResolvedOpenTelemetryOptions:
+        """The `open_telemetry` option with every default filled in (a copy): spread it
+        into a copy's option to change one field."""
+        options = self._telemetry.options
+        copy: Any = {**options, "traces": {**options["traces"]}, "metrics": {**options["metrics"]}}
+        return copy  # type: ignore[no-any-return]
+
+    @property
+    def middleware(self) -> tuple[MiddlewareInput, ...]:
+        """The client's middleware, outermost first."""
+        return self._middleware
+
+    def with_middleware(self, *middleware: MiddlewareInput) -> AsyncClaude:
+        """A copy (sharing the pool, as `with_options`) running `middleware` after this
+        client's own. Raises `TypeError` for an entry the async client cannot run."""
+        return self.with_options(middleware=[*self._middleware, *middleware])
+
+    @property
     def auth_token(self) -> str | None:
         """The bearer token in use (never shown in `repr`)."""
         return self._auth_token
@@ -300,6 +340,8 @@ class AsyncClaude:
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
     ) -> AsyncClaude:
         """A copy with some settings changed; every constructor option can be given.
 
@@ -309,7 +351,10 @@ class AsyncClaude:
         (key, token, timeout, retries, headers, query, version) shares this client's
         connection pool, and must not outlive it; one that changes `base_url`,
         `max_connections`, `verify`, `proxy` or `trust_env` gets a pool of its own, which
-        its `close()` closes. Raises what the constructor raises for bad values.
+        its `close()` closes. `middleware`, given, replaces the client's middleware.
+        `open_telemetry`, given, replaces the whole option; not given, the copy has this
+        client's resolved one (the environment is not read again). Raises what the
+        constructor raises for bad values.
         """
         api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         if default_headers is not None:
@@ -352,6 +397,10 @@ class AsyncClaude:
             verify=verify if verify is not None else self._verify,
             proxy=proxy if proxy is not None else self._proxy_option,
             trust_env=trust_env if trust_env is not None else self._trust_env,
+            open_telemetry=cast("OpenTelemetryOptions", self.open_telemetry)
+            if open_telemetry is None
+            else open_telemetry,
+            middleware=self._middleware if middleware is None else middleware,
             _transport=None if new_pool else self._get_transport(),
         )
         copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
@@ -515,7 +564,7 @@ class AsyncClaude:
         items = [item for key, value in params.items() for item in query_items(key, value)]
         if items:
             target += b"?" + urlencode(items).encode()
-        return Call(
+        call = Call(
             method,
             target,
             content,
@@ -523,6 +572,10 @@ class AsyncClaude:
             timeout=coerce_timeout(timeout, self.timeout),
             max_retries=self.max_retries,
         )
+        if self._telemetry.active:
+            headers = [*self._base_headers, *call.extra_headers]
+            call.trace = self._telemetry.prepare(method, path, list(query or ()), content, headers)
+        return call
 
     def _timeout_given(self, timeout: object) -> bool:
         return self._explicit_timeout or not isinstance(timeout, NotGiven)
@@ -537,6 +590,8 @@ class AsyncClaude:
         extra = call.extra_headers
         if retries_taken:
             extra = [*extra, (b"x-stainless-retry-count", b"%d" % retries_taken)]
+        if call.trace is not None:
+            extra = [*extra, *call.trace.attempt(self._origin, call.target)]
         if extra:
             replaced = {name for name, _ in extra}
             headers = [h for h in headers if h[0] not in replaced] + extra
@@ -551,6 +606,32 @@ class AsyncClaude:
         *,
         deadline: float | None,
         head_timeout: float | None = None,
+    ) -> T:
+        """`_attempts`, with the call's span (if it has one) told how it ended: failed,
+        or what `accept` made: a stream (watched to its end), an unread response (the
+        caller's to read), or a read body (recorded by `_request_json`)."""
+        trace = call.trace
+        if trace is None:
+            return await self._attempts(call, accept, deadline, head_timeout)
+        try:
+            result = await self._attempts(call, accept, deadline, head_timeout)
+        except BaseException as exc:
+            trace.fail(exc)
+            raise
+        if not isinstance(result, tuple):
+            trace.watch(result)
+        elif len(result) == 2:
+            # The caller reads the body: the span ends when the response is closed.
+            response = result[0]
+            response.on_close = lambda: trace.done_head(response.status, response.headers)
+        return result
+
+    async def _attempts(
+        self,
+        call: Call,
+        accept: Callable[[Response, int], Awaitable[T]],
+        deadline: float | None,
+        head_timeout: float | None,
     ) -> T:
         """Send `call`, retrying as the retry rules say, and return what `accept` makes of
         the first 2xx response: the one retry driver, for every request and stream.
@@ -571,26 +652,42 @@ class AsyncClaude:
 
         transport = self._get_transport()
         retries_taken = 0
+        error: ClaudeError
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
             head: Mapping[str, str] | None = None  # the response's headers, once they came
+            content: bytes | None = None  # the body, when a middleware read it
             sent: object = None  # what the auth hook put on the request (a token)
             try:
                 with deadline_scope(deadline, "the request's overall timeout expired"):
-                    if self._auth is not None:
-                        sent = await self._auth.apply(request)
-                    response = await transport.send(
-                        request, timeout=call.timeout, head_timeout=head_timeout
-                    )
+                    if self._middleware:
+                        response, content, sent = await self._through_middleware(
+                            call, request, retries_taken, head_timeout
+                        )
+                    else:
+                        if self._auth is not None:
+                            sent = await self._auth.apply(request)
+                        response = await transport.send(
+                            request, timeout=call.timeout, head_timeout=head_timeout
+                        )
                     head = response.headers
                     if response.status < 300:
                         self._log_reply(call, response, started)
+                        if content is not None:
+                            return self._accept_read(accept, response, retries_taken, content)
                         return await accept(response, retries_taken)
-                    try:
-                        content = await response.aread()
-                    finally:
-                        await response.aclose()
+                    if content is None:
+                        try:
+                            content = await response.aread()
+                        finally:
+                            await response.aclose()
+            except RetryableError as exc:
+                # A middleware asked for another attempt.
+                if retries_taken >= call.max_retries:
+                    raise
+                delay = retry_delay(retries_taken, None)
+                error = exc
             except APIConnectionError as exc:
                 if exc.request is None:
                     exc.request = HTTPRequest.redacted(request, self._origin)
@@ -604,11 +701,11 @@ class AsyncClaude:
                     type(exc).__name__,
                     delay,
                 )
-                error: APIError = exc
+                error = exc
             else:
                 self._log_reply(call, response, started)
                 status = response.status
-                error = status_error = self._status_error(response, content)
+                error = status_error = self._status_error(response, content or b"")
                 # A 401 for a token drops that token; the first attempt is retried once
                 # with a fresh one (as the official SDK).
                 refreshed = (
@@ -648,6 +745,45 @@ class AsyncClaude:
                 response.headers.get("request-id"),
             )
 
+    async def _through_middleware(
+        self, call: Call, request: Request, retries_taken: int, head_timeout: float | None
+    ) -> tuple[Response, bytes | None, object]:
+        """One attempt through the middleware chain: the response kept, its body if the
+        chain read it, and what the auth hook last put on a request (as `_attempts`)."""
+        from ._middleware import run_chain
+
+        transport = self._get_transport()
+        applied: list[object] = [None]
+
+        async def send(prepared: Request) -> Response:
+            # Credentials (a token, a signature) go on the request the chain sends.
+            if self._auth is not None:
+                applied[0] = await self._auth.apply(prepared)
+            return await transport.send(prepared, timeout=call.timeout, head_timeout=head_timeout)
+
+        response, content = await run_chain(
+            self._middleware, self._path_prefix, call, request, retries_taken, send
+        )
+        return response, content, applied[0]
+
+    @staticmethod
+    def _accept_read(
+        accept: Callable[[Response, int], Awaitable[T]],
+        response: Response,
+        retries_taken: int,
+        content: bytes,
+    ) -> T:
+        """What `accept` makes of a response whose body a middleware already read: the
+        body for `read_whole`; nothing else can take a read body."""
+        from ._response import read_whole
+
+        if accept is not read_whole:
+            raise ClaudeError(
+                "a middleware read the body of a response this call reads itself "
+                "(a stream, a download, or a streaming-response view)"
+            )
+        return cast(T, (response, retries_taken, content))
+
     def _status_error(self, response: Response, content: bytes) -> APIStatusError:
         return make_status_error(http_response_of(response, content), error_body(content))
 
@@ -656,12 +792,17 @@ class AsyncClaude:
         `AsyncAPIResponse`."""
         from ._response import AsyncAPIResponse, decode_body, read_whole
 
-        response, retries, content = await self._send(
-            call, read_whole, deadline=deadline_for(call.timeout)
-        )
+        try:
+            response, retries, content = await self._send(
+                call, read_whole, deadline=deadline_for(call.timeout)
+            )
+        except ClaudeError as exc:
+            if self._middleware and type(exc).__name__ == "ShortCircuit":
+                return exc.value  # type: ignore[attr-defined] # a middleware's own result
+            raise
         content_type = response.headers.get("content-type")
         if not content or (content_type is not None and "json" not in content_type.lower()):
-            raise APIResponseValidationError(
+            error = APIResponseValidationError(
                 f"expected a JSON body, got HTTP {response.status} with content-type "
                 f"{content_type or '(none)'} and "
                 + (f"{len(content)} bytes" if content else "an empty body"),
@@ -669,6 +810,11 @@ class AsyncClaude:
                 request_id=response.headers.get("request-id"),
                 body=content[:500].decode("utf-8", "replace"),
             )
+            if call.trace is not None:
+                call.trace.fail(error)
+            raise error
+        if call.trace is not None:
+            call.trace.done_json(response.status, response.headers, content)
         http_response = http_response_of(response, content)
         if raw:
 
@@ -751,7 +897,7 @@ def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool
     return not getattr(error, "_final", False) and should_retry_failure(head)
 
 
-async def sleep_before_retry(delay: float, deadline: float | None, error: APIError) -> None:
+async def sleep_before_retry(delay: float, deadline: float | None, error: ClaudeError) -> None:
     """Wait `delay` seconds before the next attempt, or raise `error` at once when that
     wait, or the wait the server asked for, would end past `deadline`."""
     if deadline is not None:

@@ -4,7 +4,7 @@
     ├── CredentialsError               credentials could not be loaded (a profile, a provider)
     │   └── IdentityTokenFileError     an identity token file could not be read
     ├── WorkloadIdentityError          a token exchange or refresh at /v1/oauth/token failed
-    ├── RetryableError                 (never raised here: no middleware)
+    ├── RetryableError                 raised by a middleware: retry the attempt
     ├── ProtocolError                  the peer broke the wire protocol (sans-I/O layers)
     │   ├── SSEProtocolError           bad SSE framing, or an event over the size cap
     │   ├── EventStreamProtocolError   bad AWS event-stream framing (a CRC, a length, a header)

@@ -112,5 +112,5 @@ class IdentityTokenFileError(CredentialsError):
 
 
 class RetryableError(ClaudeError):
-    """The official SDK retries a request whose middleware raises this; this client has
-    no middleware and never raises or catches it."""
+    """Raise it from a middleware to have the client retry the attempt, while
+    `max_retries` allows (then it reaches the caller as is)."""

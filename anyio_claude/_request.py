@@ -5,7 +5,7 @@ the event loop's clock."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -71,7 +71,17 @@ omit = Omit()
 class Call:
     """One logical API call: what to send and how (timeouts, retries, streaming)."""
 
-    __slots__ = ("body", "extra_headers", "max_retries", "method", "target", "timeout")
+    __slots__ = (
+        "beta",
+        "body",
+        "extra_headers",
+        "max_retries",
+        "method",
+        "parse_as",
+        "target",
+        "timeout",
+        "trace",
+    )
 
     def __init__(
         self,
@@ -89,6 +99,13 @@ class Call:
         self.extra_headers = extra_headers
         self.timeout = timeout
         self.max_retries = max_retries
+        # Its span and measurements (`_tracing.CallTrace`), when the client reports to
+        # OpenTelemetry. Typed `Any`: this layer sits below the one that defines it.
+        self.trace: Any = None
+        # Made by `client.beta.messages` (a middleware may apply to those alone).
+        self.beta = False
+        # What `parse()` of a response gives a middleware (set by the resource's `Op`).
+        self.parse_as: Callable[[Any], Awaitable[Any]] | None = None
 
 
 def env_headers() -> dict[str, str]:

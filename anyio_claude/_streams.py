@@ -20,6 +20,7 @@ from ._errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    ClaudeError,
     IncompleteStreamError,
     ProtocolError,
     make_status_error,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from ._request import Call
     from ._requester import Requester
+    from ._tracing import CallTrace
     from ._transport import Response
     from .streaming import StreamEvent as ParsedEvent
     from .types import MessageStreamEvent
@@ -60,6 +62,7 @@ class _StreamBase:
         "_done",
         "_idle",
         "_last_progress",
+        "_observer",
         "_pos",
         "_response",
         "http_response",
@@ -88,6 +91,8 @@ class _StreamBase:
         self._done = False
         self._closed = False
         self._bad_event: ProtocolError | None = None
+        # The call's span, when it reports to OpenTelemetry (`_tracing.CallTrace.watch`).
+        self._observer: CallTrace | None = None
 
     def _snapshot_or_none(self) -> Message | None:
         return self._acc.snapshot if self._acc.started else None
@@ -162,6 +167,8 @@ class _StreamBase:
                 self._last_progress = self._response.clock()
             self._batch = batch
             self._pos = 0
+            if self._observer is not None:
+                self._observer.events(batch)
             return True
 
     def _read_deadline(self) -> float | None:
@@ -201,6 +208,8 @@ class _StreamBase:
         error.partial_message = self._snapshot_or_none()
         if cause is not None:
             error.__cause__ = cause
+        if self._observer is not None:
+            self._observer.failed(error)
         return error
 
     def _error_from_event(self, event: ErrorEvent) -> APIStatusError:
@@ -270,6 +279,8 @@ class _StreamBase:
             self._closed = True
             with anyio.CancelScope(shield=True):
                 await self._response.aclose()
+            if self._observer is not None:
+                self._observer.closed(self)
 
     async def __aenter__(self: _S) -> _S:
         return self
@@ -509,7 +520,7 @@ async def open_stream(
     (within the same `max_retries` budget, never waiting past `deadline`, not after a
     head saying `x-should-retry: false`); after it, nothing is retried. A reply that is
     not an event stream raises `APIResponseValidationError` naming its status, content
-    type and request id.
+    type and request id. What a middleware returned in place of a response is returned.
     """
 
     async def first_event(response: Response, retries_taken: int) -> _S:
@@ -522,9 +533,14 @@ async def open_stream(
             raise
         return stream
 
-    return await requester._send(
-        call, first_event, deadline=deadline, head_timeout=call.timeout.stream_idle
-    )
+    try:
+        return await requester._send(
+            call, first_event, deadline=deadline, head_timeout=call.timeout.stream_idle
+        )
+    except ClaudeError as exc:
+        if type(exc).__name__ == "ShortCircuit":
+            return exc.value  # type: ignore[attr-defined,no-any-return] # a middleware's own
+        raise
 
 
 async def _expect_event_stream(response: Response) -> None:

@@ -13,7 +13,7 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, ParamSpec, TypeVar, overload
 
 import anyio
@@ -48,8 +48,10 @@ if TYPE_CHECKING:
 
     from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider
     from ._http import Timeout
+    from ._middleware import MiddlewareInput
     from ._sync_beta import Beta, BetaWithRawResponse, BetaWithStreamingResponse
     from ._sync_files import Files, FilesWithRawResponse, FilesWithStreamingResponse
+    from ._tracing import OpenTelemetryClientOption, ResolvedOpenTelemetryOptions
     from .resources import (
         AsyncMessages,
         AsyncMessageStreamResponseManager,
@@ -179,6 +181,16 @@ class _Portal:
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
         return self.get().call(func, *args)
 
+    def start_call(self, func: Callable[..., Any], *args: Any) -> Any:
+        """`call` for what may start an API call (and its span): the loop thread has
+        contexts of its own, so the caller's OpenTelemetry context goes along, and the
+        span's parent is the caller's current span, as in a blocking official client."""
+        if "opentelemetry.context" in sys.modules:
+            from ._tracing import in_caller_context
+
+            return self.get().call(in_caller_context(func), *args)
+        return self.get().call(func, *args)
+
     def call_soon(self, func: Callable[[], Awaitable[None]]) -> None:
         """Start `func` in the loop, if it runs, without waiting for it."""
         portal = self._portal
@@ -235,7 +247,7 @@ def _await_in_loop(portal: _Portal, method: Callable[..., Any], *args: Any, **kw
     warnings are raised here, in the caller's thread."""
     warned: list[tuple[str, type[Warning]]] = []
     try:
-        return portal.call(_call_async_method, method, args, kwargs, warned)
+        return portal.start_call(_call_async_method, method, args, kwargs, warned)
     finally:
         emit(warned)
 
@@ -422,10 +434,17 @@ class Claude:
         verify: bool | ssl.SSLContext = True,
         proxy: str | None = None,
         trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
         backend: str = "asyncio",
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
         api_key, auth_token = _secret(api_key), _secret(auth_token)
+        self._middleware: tuple[Any, ...] = ()
+        if middleware is not None:
+            from ._middleware import checked
+
+            self._middleware = checked(middleware, blocking=True)
         self._async = AsyncClaude(
             api_key=api_key,
             auth_token=auth_token,
@@ -442,6 +461,8 @@ class Claude:
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=self._async_middleware(),
         )
         self._async._warn_unclosed = False
         self._portal = _Portal(backend, self._async.close)
@@ -502,6 +523,46 @@ class Claude:
         return self._async.max_retries
 
     @property
+    def open_telemetry(self) -> ResolvedOpenTelemetryOptions:
+        """`AsyncClaude.open_telemetry`."""
+        return self._async.open_telemetry
+
+    @property
+    def middleware(self) -> tuple[MiddlewareInput, ...]:
+        """The client's middleware, outermost first."""
+        return self._middleware
+
+    def with_middleware(self, *middleware: MiddlewareInput) -> Claude:
+        """A copy running `middleware` after this client's own (sync functions or
+        `Middleware` objects with `handle`; `TypeError` otherwise)."""
+        return self.with_options(middleware=[*self._middleware, *middleware])
+
+    def _async_middleware(self) -> list[Any] | None:
+        """Each blocking middleware as one the async core runs: in a worker thread, its
+        `call_next` sending through the loop and giving an `APIResponse`."""
+        if not self._middleware:
+            return None
+        from ._middleware import Middleware
+
+        def adapt(entry: Any) -> Any:
+            handler = entry.handle if isinstance(entry, Middleware) else entry
+
+            async def handle(request: Any, call_next: Any) -> Any:
+                def call_next_blocking(next_request: Any) -> Any:
+                    answer = anyio.from_thread.run(call_next, next_request)
+                    # An inner middleware's own value passes through as it is.
+                    if isinstance(answer, AsyncAPIResponse):
+                        return APIResponse(self._portal, answer)
+                    return answer
+
+                result = await anyio.to_thread.run_sync(handler, request, call_next_blocking)
+                return result._response if isinstance(result, APIResponse) else result
+
+            return handle
+
+        return [adapt(entry) for entry in self._middleware]
+
+    @property
     def timeout(self) -> Timeout:
         """The default `Timeout` of every call."""
         return self._async.timeout
@@ -533,6 +594,8 @@ class Claude:
         verify: bool | ssl.SSLContext | None = None,
         proxy: str | None = None,
         trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
     ) -> Claude:
         """A copy with some settings changed, sharing the background thread; see
         `AsyncClaude.with_options` for the options and which copies share the pool.
@@ -543,6 +606,12 @@ class Claude:
         # Wrapped: this frame's locals show up in tracebacks that capture them.
         api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         copy = object.__new__(Claude)
+        copy._middleware = self._middleware
+        if middleware is not None:
+            from ._middleware import checked
+
+            copy._middleware = checked(middleware, blocking=True)
+        copy._portal = self._portal
         copy._async = self._async.with_options(
             api_key=api_key,
             auth_token=auth_token,
@@ -558,9 +627,11 @@ class Claude:
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            # [] (not None, which keeps the wrapped client's) when the copy has none.
+            middleware=None if middleware is None else (copy._async_middleware() or []),
         )
         copy._async._warn_unclosed = False
-        copy._portal = self._portal
         copy._owns_portal = False
         return copy
 
@@ -695,7 +766,7 @@ class MessageStreamManager:
         self._manager = manager
 
     def __enter__(self) -> MessageStream:
-        return MessageStream(self._portal, self._portal.call(self._manager.__aenter__))
+        return MessageStream(self._portal, self._portal.start_call(self._manager.__aenter__))
 
     def __exit__(
         self,
@@ -719,7 +790,7 @@ class ParsedMessageStreamManager(MessageStreamManager, Generic[T]):
     """What `Claude.messages.stream(..., output_format=T)` returns: `with ... as stream`."""
 
     def __enter__(self) -> ParsedMessageStream[T]:
-        return ParsedMessageStream(self._portal, self._portal.call(self._manager.__aenter__))
+        return ParsedMessageStream(self._portal, self._portal.start_call(self._manager.__aenter__))
 
 
 class _SyncIterator(Generic[T]):
@@ -796,7 +867,7 @@ class SyncPage(Generic[T]):
 
     def get_next_page(self) -> SyncPage[T]:
         """Fetch the page after this one. Raises `RuntimeError` if there is none."""
-        return SyncPage(self._portal, self._portal.call(self._page.get_next_page))
+        return SyncPage(self._portal, self._portal.start_call(self._page.get_next_page))
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         """This page, then each later one, fetched as the loop gets to it."""
@@ -925,7 +996,7 @@ class StreamingResponseManager(Generic[T]):
         self._manager = manager
 
     def __enter__(self) -> APIResponse[T]:
-        return APIResponse(self._portal, self._portal.call(self._manager.__aenter__))
+        return APIResponse(self._portal, self._portal.start_call(self._manager.__aenter__))
 
     def __exit__(
         self,
@@ -946,7 +1017,7 @@ class MessageStreamResponseManager(StreamingResponseManager[MessageStream]):
         super().__init__(portal, manager)
 
     def __enter__(self) -> MessageStreamResponse:
-        response = self._portal.call(self._manager.__aenter__)
+        response = self._portal.start_call(self._manager.__aenter__)
         return MessageStreamResponse(self._portal, response)
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from ._http import Timeout
     from ._streams import AsyncMessageStream
+    from ._tracing import RunnerTrace
     from .resources._beta import AsyncBetaMessages
     from .types import (
         CacheControlEphemeralParam,
@@ -235,6 +236,8 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._closed = False
         self._modified = False
         self._cached_response: UserMessageParam | None = None
+        # The run's OpenTelemetry span, started by the first step (`_tracing`).
+        self._trace: RunnerTrace | None = None
 
     def _checked_params(self, params: dict[str, Any]) -> dict[str, Any]:
         params = dict(params)
@@ -327,7 +330,12 @@ class _BaseToolRunner(Generic[_ItemT]):
         """Stop the loop: iterating yields nothing more, and an open streamed turn is
         closed. Closing a finished runner does nothing."""
         self._closed = True
-        await self._close_turn()
+        if self._trace is None:
+            await self._close_turn()
+            return
+        with self._trace.current():
+            await self._close_turn()
+        self._trace.end(None, finished=False)
 
     async def __aenter__(self) -> Self:
         return self
@@ -346,6 +354,24 @@ class _BaseToolRunner(Generic[_ItemT]):
     async def __anext__(self) -> _ItemT:
         if self._closed:
             raise StopAsyncIteration
+        if self._trace is None:
+            from ._tracing import RunnerTrace
+
+            telemetry = getattr(self._api._client, "_telemetry", None)
+            self._trace = RunnerTrace(telemetry, self._params)
+        # The runner's own steps run with its span current; the caller's code between
+        # iterations keeps its own context.
+        with self._trace.current():
+            try:
+                return await self._step()
+            except StopAsyncIteration:
+                self._trace.end(None, finished=True)
+                raise
+            except BaseException as exc:
+                self._trace.end(exc, finished=False)
+                raise
+
+    async def _step(self) -> _ItemT:
         if self._turn_open:
             await self._finish_turn()
         if self._done or (
@@ -438,6 +464,15 @@ class _BaseToolRunner(Generic[_ItemT]):
         return [result for result in results if result is not None]
 
     async def _run_tool(self, tool: AnyRunnableTool, use: ToolUseBlock) -> ToolResultBlockParam:
+        if self._trace is None:
+            return await self._run_tool_untraced(tool, use)
+        with self._trace.tool(tool, use) as run:
+            run.result = result = await self._run_tool_untraced(tool, use)
+        return result
+
+    async def _run_tool_untraced(
+        self, tool: AnyRunnableTool, use: ToolUseBlock
+    ) -> ToolResultBlockParam:
         result: ToolResultBlockParam = {"type": "tool_result", "tool_use_id": use.id}
         timeout = self._tool_timeout
         with anyio.move_on_after(math.inf if timeout is None else timeout) as scope:

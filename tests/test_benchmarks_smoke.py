@@ -42,6 +42,12 @@ def test_live_streams_smoke() -> None:
     assert re.search(r"official anthropic +[\d.]+ ", out)
 
 
+def test_otel_cost_smoke() -> None:
+    out = run("otel_cost.py")
+    for mode in ("baseline", "disabled", "spans", "content", "spans\\+metrics"):
+        assert re.search(rf"^{mode} +[\d.]+ +[\d.]+x +[\d.]+ +[\d.]+x$", out, re.MULTILINE)
+
+
 def test_tool_runner_smoke() -> None:
     out = run("tool_runner.py")
     assert "one turn of 3 tool calls" in out

@@ -21,7 +21,7 @@ from anyio_claude.testing import (
     ModelSpec,
     RateLimits,
 )
-from anyio_claude.testing._model import RequestError, validate_message_request
+from anyio_claude.testing._fake_model import RequestError, validate_message_request
 from anyio_claude.types import Message, TextBlock, Usage
 
 pytestmark = pytest.mark.anyio

@@ -53,7 +53,6 @@ DELIBERATE: dict[str, str] = {
     "client:delete": "generic HTTP verb",
     "client:request": "generic HTTP verb",
     "client:get_api_list": "generic HTTP verb",
-    "top:APIRequest": "the generic-request options object of those verbs",
     "top:RequestOptions": "the generic-request options object of those verbs",
     # Product APIs outside the Messages surface (admin, managed agents, skills, webhooks).
     "client:organization": "Admin API",
@@ -88,28 +87,6 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
-    # issue 19 (observability and middleware)
-    **{
-        f"top:{name}": "issue 19"
-        for name in (
-            "AsyncCallNext",
-            "AsyncMiddlewareCallable",
-            "BetaFallbackState",
-            "BetaRefusalFallbackMiddleware",
-            "CallNext",
-            "Middleware",
-            "MiddlewareCallable",
-            "MiddlewareInput",
-            "OpenTelemetryClientOption",
-            "OpenTelemetryOptions",
-            "OpenTelemetryTraces",
-            "ResolvedOpenTelemetryOptions",
-            "ResolvedOpenTelemetryTraces",
-        )
-    },
-    "client:middleware": "issue 19",
-    "client:with_middleware": "issue 19",
-    "client:open_telemetry": "issue 19",
     # issue 20 (agents): running each tool while the reply still streams
     "param:beta.messages.tool_runner(run_tools_eagerly)": "issue 20",
     # issue 21 (credentials and platforms)

@@ -20,6 +20,8 @@ from ._mapping import _map, load_httpcore
 from ._network import _http11, _trio
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import httpcore
 
     from ._pool import AsyncTransport
@@ -50,6 +52,7 @@ class Response:
         "headers",
         "http_version",
         "is_closed",
+        "on_close",
         "request",
         "started",
         "status",
@@ -96,6 +99,8 @@ class Response:
         self._read_timeout = read_timeout
         self._complete = False
         self.is_closed = False
+        # Called once, when closing starts (a call's span ends with its body).
+        self.on_close: Callable[[], None] | None = None
         self.status: int = core_response.status
         self.headers = Headers(core_response.headers)
         version: Any = core_response.extensions.get("http_version", b"HTTP/1.1")
@@ -229,6 +234,8 @@ class Response:
         if self.is_closed:
             return
         self.is_closed = True
+        if self.on_close is not None:
+            self.on_close()
         if self._complete:
             # The exchange is over: closing only updates httpcore's state, with no I/O
             # to shield. If it is interrupted the connection is discarded, not reused.

@@ -92,7 +92,7 @@ class _BetaMessages:
     def __init__(self, client: Requester, mode: Mode) -> None:
         self._client = client
         self._mode: Mode = mode
-        self._messages = _Messages(client, mode)
+        self._messages = _Messages(client, mode, beta=True)
 
     def _with(
         self, args: dict[str, Any], shapes: Mapping[str, ParamShape], *always: str
@@ -106,7 +106,7 @@ class _BetaMessages:
             value = args.pop(name, NOT_GIVEN)
             if not isinstance(value, NotGiven):
                 params[name] = _checked_shape(name, value, shape)
-        return _Messages(self._client, self._mode, params) if params else self._messages
+        return _Messages(self._client, self._mode, params, beta=True) if params else self._messages
 
     def create(self, **args: Any) -> Any:
         return self._with(args, BETA_MESSAGE_PARAMS).create(**args)

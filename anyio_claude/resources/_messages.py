@@ -376,14 +376,20 @@ class _Messages:
     """
 
     def __init__(
-        self, client: Requester, mode: Mode, params: Mapping[str, object] | None = None
+        self,
+        client: Requester,
+        mode: Mode,
+        params: Mapping[str, object] | None = None,
+        *,
+        beta: bool = False,
     ) -> None:
         self._client = client
         self._mode: Mode = mode
         self._params = params
+        self._beta = beta
 
     def _message_call(self, path: str, request: _MessageRequest, **headers: str) -> Call:
-        return self._client._call(
+        call = self._client._call(
             "POST",
             path,
             body={**request.body, **self._params} if self._params else request.body,
@@ -392,6 +398,8 @@ class _Messages:
             extra_body=request.extra_body,
             timeout=request.timeout,
         )
+        call.beta = self._beta
+        return call
 
     def _check_duration(self, request: _MessageRequest) -> None:
         max_tokens = request.body["max_tokens"]

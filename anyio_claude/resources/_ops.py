@@ -52,12 +52,25 @@ class Op:
         self.stream_factory = stream_factory
         self.body_factory = body_factory
         self.prepare = prepare
+        if call is not None:
+            call.parse_as = self._parse_as
 
     async def get_call(self) -> Call:
         if self.call is None:
             assert self.prepare is not None
             self.call = await self.prepare()
+            self.call.parse_as = self._parse_as
         return self.call
+
+    async def _parse_as(self, wrapper: AsyncAPIResponse[Any]) -> Any:
+        """What `parse()` of one attempt's response gives a middleware: the plain call's
+        result (a stream unread)."""
+        if self.stream_factory is not None:
+            return self.stream_factory(wrapper._unread_body(), wrapper.retries_taken, None)
+        if self.body_factory is not None:
+            return self.body_factory(wrapper._unread_body(), None)
+        assert self.decode is not None
+        return decode_body(self.decode, await wrapper.read(), wrapper.http_response)
 
     def run(self, mode: Mode) -> Any:
         if mode == "streaming":

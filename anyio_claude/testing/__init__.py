@@ -10,14 +10,14 @@ It speaks real HTTP/1.1 over real sockets (TLS optional), answers deterministica
 can add latency, rate limits, scripted replies and faults. See docs/testing.md.
 """
 
+from ._fake_model import DEFAULT_MODELS as DEFAULT_MODELS
+from ._fake_model import ModelSpec as ModelSpec
+from ._fake_model import count_request_tokens as count_request_tokens
+from ._fake_model import message_events as message_events
 from ._faults import Fault as Fault
 from ._files import FakeFiles as FakeFiles
 from ._limits import RateLimits as RateLimits
 from ._messages import ErrorReply as ErrorReply
-from ._model import DEFAULT_MODELS as DEFAULT_MODELS
-from ._model import ModelSpec as ModelSpec
-from ._model import count_request_tokens as count_request_tokens
-from ._model import message_events as message_events
 from ._recording import RecordedRequest as RecordedRequest
 from ._server import FakeClaude as FakeClaude
 

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..types import Usage, encode_json
-from ._http import Response
-from ._model import (
+from ._fake_model import (
     ModelSpec,
     RequestError,
     count_request_tokens,
     generate_reply,
     validate_message_request,
 )
+from ._http import Response
 from ._routing import ApiRequest, json_response, page
 
 if TYPE_CHECKING:

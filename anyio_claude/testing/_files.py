@@ -21,8 +21,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..types import encode_json
+from ._fake_model import RequestError
 from ._http import Response
-from ._model import RequestError
 from ._routing import ApiRequest, json_response
 
 __all__ = ("FILES_BETA", "FakeFiles")

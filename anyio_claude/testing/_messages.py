@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from ..streaming import MessageAccumulator, decode_event
 from ..types import Message, Usage, encode_json
-from ._faults import STATUS_FAULTS, Fault
-from ._http import Ending, Response
-from ._model import (
+from ._fake_model import (
     RequestError,
     cache_split,
     count_request_tokens,
@@ -21,6 +19,8 @@ from ._model import (
     message_events,
     validate_message_request,
 )
+from ._faults import STATUS_FAULTS, Fault
+from ._http import Ending, Response
 from ._routing import ApiRequest, error_response, json_response
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..types import encode_json
+from ._fake_model import ModelSpec, RequestError
 from ._http import Response
-from ._model import ModelSpec, RequestError
 from ._routing import ApiRequest, json_response, page
 
 __all__ = ("ModelsRoute",)

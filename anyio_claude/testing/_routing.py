@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..types import encode_json
+from ._fake_model import RequestError
 from ._http import Response, error_body
-from ._model import RequestError
 
 __all__ = (
     "INVALID",

@@ -1,7 +1,7 @@
 """`FakeClaude`: the Claude API on 127.0.0.1 — options, lifetime, and the routing table.
 
 The work is done elsewhere: `_http` speaks HTTP/1.1, `_messages`, `_batches` and `_models`
-answer their endpoints (with `_model`, the fake model), and `_faults`, `_limits` and
+answer their endpoints (with `_fake_model`), and `_faults`, `_limits` and
 `_latency` are the realism knobs. A new endpoint is one entry in `FakeClaude.routes`.
 """
 
@@ -25,13 +25,13 @@ import h11
 
 from ..types import Message
 from ._batches import BatchesRoute
+from ._fake_model import DEFAULT_MODELS, ModelSpec, RequestError
 from ._faults import Fault
 from ._files import FakeFiles
 from ._http import Response, serve_connection
 from ._latency import Latency
 from ._limits import RateLimiter, RateLimits
 from ._messages import ErrorReply, MessagesRoute
-from ._model import DEFAULT_MODELS, ModelSpec, RequestError
 from ._models import ModelsRoute
 from ._oauth import OAUTH_BETA, FakeTokenEndpoint
 from ._recording import RecordedRequest, RequestLog
