@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import math
 import warnings
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
