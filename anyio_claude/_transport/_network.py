@@ -193,6 +193,9 @@ class _Stream:
             # What was held for a body that did not follow (a proxy's CONNECT) goes now.
             await self._write(b"", timeout)
         exchange.arm("read", timeout)
+        if type(self._reader) is _SocketReader:
+            # A response head is often in already (a busy client, a quick server).
+            return await self._reader.receive_ready(max_bytes)
         return await self.receive(max_bytes)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:

@@ -185,6 +185,12 @@ class _SocketReader:
         self._checkpoint = trio.lowlevel.checkpoint
         self._full = False
 
+    async def receive_ready(self, max_bytes: int = RECV_SIZE) -> bytes:
+        """As `receive`, trying the `recv` before waiting (for reads likely to find data
+        in: a response head; trio's own `recv` always tries first)."""
+        self._full = True
+        return await self.receive(max_bytes)
+
     def readable(self) -> bool:
         return False  # nothing is buffered here: httpcore polls the socket itself
 
