@@ -30,7 +30,7 @@ from ._errors import (
 from ._http import DeadlineReached, HTTPResponse
 from ._response import http_response_of
 from .sse import SSEDecoder
-from .streaming import MessageAccumulator, MessageStreamState, decode_event
+from .streaming import MessageAccumulator, MessageStreamState, TextEvent, decode_event
 from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class _StreamBase:
             self._decoder = SSEDecoder()
         self._deadline = deadline
         self._idle = idle_timeout
-        self._last_progress = anyio.current_time()
+        self._last_progress = response.clock()
         self._batch: list[MessageStreamEvent] = []
         self._pos = 0
         self._done = False
@@ -130,8 +130,9 @@ class _StreamBase:
         decoder = self._decoder
         while True:
             try:
-                # The read timeout and this stream's deadlines share one cancel scope.
-                chunk = await next_chunk(self._read_deadline())
+                # The read timeout and this stream's deadlines share one watchdog.
+                deadline = self._deadline if self._idle is None else self._read_deadline()
+                chunk = await next_chunk(deadline)
                 if chunk is None:
                     decoder.close()
                     self._done = True
@@ -174,7 +175,7 @@ class _StreamBase:
                     raise self._framing_error(self._broken) from self._broken
                 continue  # nothing but pings: they do not count as progress
             if self._idle is not None:
-                self._last_progress = anyio.current_time()
+                self._last_progress = self._response.clock()
             self._batch = batch
             self._pos = 0
             if self._observer is not None:
@@ -203,7 +204,7 @@ class _StreamBase:
         )
 
     def _timeout_error(self) -> APITimeoutError:
-        now = anyio.current_time()
+        now = self._response.clock()
         if self._idle is not None and now >= self._last_progress + self._idle:
             message = f"the stream sent no event but pings for {self._idle:g}s (stream_idle)"
         else:
@@ -260,17 +261,17 @@ class _StreamBase:
             raise self._framing_error(self._broken) from self._broken
         return not (self._done or self._closed) and await self._read_batch()
 
-    async def _next_raw(self) -> MessageStreamEvent:
-        if self._pos >= len(self._batch) and not await self._more():
-            raise StopAsyncIteration
-        event = self._batch[self._pos]
-        self._pos += 1
-        return event
-
     async def _read_on(self) -> MessageStreamEvent:
         """The next event once the batch is used up; a failure closes the stream."""
         try:
-            return await self._next_raw()
+            # _more, inlined: this runs once per network read.
+            if self._bad_event is not None:
+                raise self._bad_event_error()
+            if self._done or self._closed or not await self._read_batch():
+                raise StopAsyncIteration
+            event = self._batch[self._pos]
+            self._pos += 1
+            return event
         except BaseException:
             await self.close()
             raise
@@ -473,12 +474,32 @@ class AsyncTextStream:
         return self
 
     async def __anext__(self) -> str:
+        # The stream's own loop (AsyncMessageStream.__anext__), driven here: one call per
+        # text delta, not one per raw and one per derived event.
         stream = self._stream
+        derived, dpos = stream._derived, stream._dpos
         while True:
-            event = await stream.__anext__()
-            if event.type == "text":
-                text: str = event.text
-                return text
+            while dpos < len(derived):
+                event = derived[dpos]
+                dpos += 1
+                if type(event) is TextEvent:
+                    stream._dpos = dpos
+                    return event.text
+            stream._dpos = dpos
+            batch = stream._batch
+            if stream._pos < len(batch):
+                raw = batch[stream._pos]
+                stream._pos += 1
+            else:
+                raw = await stream._read_on()
+            if type(raw) is ErrorEvent:
+                await stream._fail(stream._error_from_event(raw))
+            try:
+                derived = stream._state.feed(raw)
+            except ProtocolError as exc:
+                await stream._fail(stream._order_error(exc))
+            dpos = 0
+            stream._derived, stream._dpos = derived, 0
 
 
 class AsyncMessageStreamManager(Generic[_E]):

@@ -2,6 +2,7 @@
 
     python benchmarks/live_streams.py [--streams 200,500] [--deltas 40] [--interval 50]
                                       [--ttft 500] [--rounds 30] [--quick | --smoke]
+                                      [--baseline TREE ...]
 
 Bulk benchmarks (`e2e.py`) read 64 KiB at a time, each read carrying hundreds of events.
 A service streaming to its users sees the opposite: hundreds of concurrent streams, each
@@ -15,11 +16,11 @@ start-up burst instead).
 The client iterates `stream.text_stream`, notes each delta's delivery latency (receive
 time minus send time; same machine, same clock), then takes the final message.
 
-Each client (ours on asyncio, ours on trio, the official `anthropic` SDK on asyncio) runs
-in a fresh process per round, after a warm-up of N short streams (so its pool holds the
-connections it keeps, as a long-running service's does), with the scheme of `_stable.py`
-(random order per round, pinned CPUs, canary, scheduler wait, GC timed). Per stream count it
-prints, as medians over the kept rounds:
+Each client (ours on asyncio, ours on trio, ours on uvloop when uvloop is installed, the
+official `anthropic` SDK on asyncio) runs in a fresh process per round, after a warm-up
+of N short streams (so its pool holds the connections it keeps, as a long-running
+service's does), with the scheme of `_stable.py` (random order per round, pinned CPUs,
+canary, scheduler wait, GC timed). Per stream count it prints, as medians over the kept rounds:
 
 - CPU us/event: the client process's CPU time over the whole run (connecting, requests,
   every SSE event, the final messages) divided by the SSE events received (deltas + 6
@@ -33,13 +34,19 @@ prints, as medians over the kept rounds:
 
 then the server's own CPU share and timer lateness (it must not be the bottleneck), the
 per-round ratios against the official SDK (median, p10-p90), and whether the targets are
-met: CPU per event <= 0.5x the official SDK's and delivery p99 <= 20 ms, on both
-backends, at 200 streams.
+met: CPU per event <= 0.3x the official SDK's (<= 0.2x on uvloop) at every stream count, and
+delivery p99 <= 10 ms at 200 streams, on both backends.
+
+`--baseline TREE` (repeatable) adds ours as imported from another source tree (say a
+worktree of main before a change, or one with a single change left out), on asyncio and
+trio, named after the tree's directory, as more contenders of the same rounds: before and
+after compared under the same machine load, rather than in two runs minutes apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import resource
 import statistics
 import sys
@@ -75,11 +82,19 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*deprec
 
 OURS_ASYNCIO = "anyio_claude, asyncio"
 OURS_TRIO = "anyio_claude, trio"
+OURS_UVLOOP = "anyio_claude, uvloop"
 OFFICIAL = "official anthropic"
-BACKEND = {OURS_ASYNCIO: "asyncio", OURS_TRIO: "trio", OFFICIAL: "asyncio"}
+
+
+def _backend(name: str) -> str:
+    """The anyio backend a contender runs on (uvloop is asyncio with an option)."""
+    return "asyncio" if name in (OFFICIAL, OURS_UVLOOP) else name.rpartition(", ")[2]
+
+
 TARGET_STREAMS = 200
-CPU_RATIO_TARGET = 0.5
-P99_TARGET_MS = 20.0
+CPU_RATIO_TARGET = {OURS_ASYNCIO: 0.3, OURS_TRIO: 0.3, OURS_UVLOOP: 0.2}
+P99_TARGET_MS = 10.0
+HAVE_UVLOOP = importlib.util.find_spec("uvloop") is not None
 
 
 async def _streams(
@@ -131,7 +146,15 @@ async def _measure(
     }
 
 
-def child(name: str, url: str, streams: int, deltas: int, interval: float, ttft: float) -> None:
+def child(
+    name: str,
+    url: str,
+    streams: int,
+    deltas: int,
+    interval: float,
+    ttft: float,
+    tree: str | None,
+) -> None:
     pin(CLIENT_CPU)
     client: Any
     if name == OFFICIAL:
@@ -139,20 +162,40 @@ def child(name: str, url: str, streams: int, deltas: int, interval: float, ttft:
 
         client = anthropic.AsyncAnthropic(api_key=KEY, base_url=url, max_retries=0)
     else:
+        if tree is not None:
+            sys.path.insert(0, tree)
         from anyio_claude import AsyncClaude
 
         client = AsyncClaude(api_key=KEY, base_url=url, max_retries=0)
-    result = anyio.run(_measure, client, streams, deltas, interval, ttft, backend=BACKEND[name])
+    options = {"use_uvloop": True} if name == OURS_UVLOOP else {}
+    result = anyio.run(
+        _measure,
+        client,
+        streams,
+        deltas,
+        interval,
+        ttft,
+        backend=_backend(name),
+        backend_options=options,
+    )
     emit(result)
 
 
 def _run(
-    name: str, url: str, streams: int, deltas: int, interval: float, ttft: float
+    name: str,
+    url: str,
+    streams: int,
+    deltas: int,
+    interval: float,
+    ttft: float,
+    trees: dict[str, str],
 ) -> dict[str, Any]:
     server_stats(url)  # zero the server's counters
+    tree = trees.get(name.rpartition(", ")[0])
     result = run_child(
         [
             __file__,
+            *(["--tree", tree] if tree else []),
             "--child",
             name,
             "--url",
@@ -175,7 +218,12 @@ def _yes(ok: bool) -> str:
 
 
 def report(
-    streams: int, deltas: int, interval: float, ttft: float, rounds: list[dict[str, Any]]
+    streams: int,
+    deltas: int,
+    interval: float,
+    ttft: float,
+    rounds: list[dict[str, Any]],
+    contenders: list[str],
 ) -> bool:
     """Print the tables for one stream count; True if every target is met."""
     noise = drop_noisy(rounds)
@@ -185,8 +233,9 @@ def report(
         f"to first token ({streams * (deltas + EVENTS_AROUND_DELTAS):,} events per client run)"
     )
     print(noise.note)
+    width = max(24, *map(len, contenders))
     print(
-        f"{'client (medians)':24} {'CPU us/event':>13} {'CPU share':>10} {'CPU wait':>9} "
+        f"{'client (medians)':{width}} {'CPU us/event':>13} {'CPU share':>10} {'CPU wait':>9} "
         f"{'p50 ms':>8} {'p99 ms':>8} {'RSS KiB/stream':>15} {'GC ms/stream':>13} "
         f"{'full GCs':>9}"
     )
@@ -194,14 +243,14 @@ def report(
     def us_per_event(r: dict[str, Any]) -> float:
         return float(1e6 * r["cpu"] / r["events"])
 
-    for name in BACKEND:
+    for name in contenders:
         runs = [r[name] for r in kept]
 
         def med(key: str, runs: list[dict[str, Any]] = runs) -> float:
             return statistics.median(float(r[key]) for r in runs)
 
         print(
-            f"{name:24} {statistics.median(map(us_per_event, runs)):13.1f} "
+            f"{name:{width}} {statistics.median(map(us_per_event, runs)):13.1f} "
             f"{statistics.median(r['cpu'] / r['wall'] for r in runs):10.2f} "
             f"{statistics.median(r['cpu_wait'] / r['wall'] for r in runs):9.1%} "
             f"{med('p50_ms'):8.1f} {med('p99_ms'):8.1f} "
@@ -220,22 +269,27 @@ def report(
         f"-{max(s['most_active'] for s in server):.0f}"
     )
 
-    print(f"\n{'per-round ratio to the official SDK':42} {'median':>8} {'p10':>7} {'p90':>7}")
+    label = width + 18
+    print(f"\n{'per-round ratio to the official SDK':{label}} {'median':>8} {'p10':>7} {'p90':>7}")
     met = True
-    for name in (OURS_ASYNCIO, OURS_TRIO):
+    for name in contenders:
+        if name == OFFICIAL:
+            continue
         cpu = spread([us_per_event(r[name]) / us_per_event(r[OFFICIAL]) for r in kept])
         p99 = spread([r[name]["p99_ms"] / r[OFFICIAL]["p99_ms"] for r in kept])
-        cpu_ok = cpu[0] <= CPU_RATIO_TARGET
-        print(
-            f"{name + ': CPU per event':42} {cpu[0]:7.2f}x {cpu[1]:6.2f}x {cpu[2]:6.2f}x"
-            f"   target <= {CPU_RATIO_TARGET}x met: {_yes(cpu_ok)}"
-        )
-        print(f"{name + ': delivery p99':42} {p99[0]:7.2f}x {p99[1]:6.2f}x {p99[2]:6.2f}x")
-        met = met and cpu_ok
+        target = CPU_RATIO_TARGET.get(name)
+        verdict = ""
+        if target is not None:
+            verdict = f"   target <= {target}x met: {_yes(cpu[0] <= target)}"
+            met = met and cpu[0] <= target
+        what = f"{name}: CPU per event"
+        print(f"{what:{label}} {cpu[0]:7.2f}x {cpu[1]:6.2f}x {cpu[2]:6.2f}x{verdict}")
+        print(f"{name + ': delivery p99':{label}} {p99[0]:7.2f}x {p99[1]:6.2f}x {p99[2]:6.2f}x")
     for name in (OURS_ASYNCIO, OURS_TRIO):
         p99 = spread([r[name]["p99_ms"] for r in kept])
         ok = p99[0] <= P99_TARGET_MS
-        met = met and ok
+        # The delivery target is set at TARGET_STREAMS; other counts show it for reference.
+        met = met and (ok or streams != TARGET_STREAMS)
         print(
             f"{name}: delivery p99 {p99[0]:.1f} ms (p10-p90 of rounds {p99[1]:.1f}-{p99[2]:.1f})"
             f"   target <= {P99_TARGET_MS:g} ms met: {_yes(ok)}"
@@ -263,7 +317,15 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help="does it run: 5 streams, 5 deltas, 1 round"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="TREE",
+        action="append",
+        default=[],
+        help="also run ours as imported from this source tree (repeatable)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     defaults = ("200,500", 40, 50.0, 500.0, 30)
@@ -277,8 +339,21 @@ def main() -> None:
     ttft = defaults[3] if args.ttft is None else args.ttft
     rounds = args.rounds or defaults[4]
     if args.child:
-        child(args.child, args.url, counts[0], deltas, interval, ttft)
+        child(args.child, args.url, counts[0], deltas, interval, ttft, args.tree)
         return
+    contenders = [OURS_ASYNCIO, OURS_TRIO]
+    if HAVE_UVLOOP:
+        contenders.append(OURS_UVLOOP)
+    trees: dict[str, str] = {}
+    for tree in args.baseline:
+        path = Path(tree).resolve()
+        if not (path / "anyio_claude" / "__init__.py").is_file():
+            parser.error(f"--baseline {tree}: no anyio_claude package there")
+        if path.name in trees or path.name in ("anyio_claude", "official anthropic"):
+            parser.error(f"--baseline {tree}: another contender has the name {path.name!r}")
+        trees[path.name] = str(path)
+        contenders += [f"{path.name}, asyncio", f"{path.name}, trio"]
+    contenders.append(OFFICIAL)
 
     pin(SERVER_CPU)
     print(
@@ -291,17 +366,23 @@ def main() -> None:
     with paced_server() as url:
         for streams in counts:
             results = run_rounds(
-                list(BACKEND),
+                contenders,
                 rounds,
                 partial(
-                    _run, url=url, streams=streams, deltas=deltas, interval=interval, ttft=ttft
+                    _run,
+                    url=url,
+                    streams=streams,
+                    deltas=deltas,
+                    interval=interval,
+                    ttft=ttft,
+                    trees=trees,
                 ),
                 label=f"{streams} streams, ",
             )
-            verdicts[streams] = report(streams, deltas, interval, ttft, results)
+            verdicts[streams] = report(streams, deltas, interval, ttft, results, contenders)
     print(f"\n({time.perf_counter() - start:.0f} s)")
     if TARGET_STREAMS in verdicts:
-        print(f"all targets met at {TARGET_STREAMS} streams: {_yes(verdicts[TARGET_STREAMS])}")
+        print(f"all targets met: {_yes(all(verdicts.values()))}")
     else:
         print(f"(the targets are set at {TARGET_STREAMS} streams, which this run did not measure)")
 

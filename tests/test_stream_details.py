@@ -332,3 +332,24 @@ async def test_a_reply_that_is_no_event_stream_says_what_it_was(
                     pass
     assert info.value.message == message
     assert info.value.body == kept
+
+
+async def test_text_stream_and_the_stream_share_one_position(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    # text_stream drives the stream's loop itself; taken in turns with the stream's own
+    # events, nothing is lost or seen twice (text_stream passes over what is not text).
+    server.script([START, *text_block(0, "one"), *text_block(1, "two"), *text_block(2, "3"), *END])
+    seen: list[str] = []
+    async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as stream:
+        texts = stream.text_stream
+        while True:
+            try:
+                seen.append("text " + await texts.__anext__())
+                seen.append((await stream.__anext__()).type)
+            except StopAsyncIteration:
+                break
+        message = await stream.get_final_message()
+    stop = "content_block_stop"
+    assert seen == ["text one", stop, "text two", stop, "text 3", stop]
+    assert [block.text for block in message.content] == ["one", "two", "3"]  # type: ignore[union-attr]

@@ -1,6 +1,6 @@
 """The network streams httpcore reads and writes through: one `_Exchange` per connection
-bounding each operation with one cancel scope, the asyncio read `_Watchdog`, and the
-`_Backend` that hands httpcore our `_Stream`s."""
+bounding each operation with one cancel scope, the asyncio read `_Watchdog` (trio's is in
+`_readers`), and the `_Backend` that hands httpcore our `_Stream`s."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 
 from ._mapping import load_httpcore
+from ._readers import _QueueReader, _SocketReader, _TrioWatchdog, trio_sweeper
 
 
 class _Exchange:
@@ -32,7 +33,7 @@ class _Exchange:
     __slots__ = ("head_deadline", "held", "hold", "limit", "op", "scope", "watchdog")
 
     def __init__(self) -> None:
-        self.watchdog: _Watchdog | None = None
+        self.watchdog: _Watchdog | _TrioWatchdog | None = None
         self.scope: anyio.CancelScope | None = None
         self.op = "read"
         self.limit: float | None = None
@@ -122,12 +123,13 @@ class _Stream:
 
     Reads and writes go straight to the anyio or trio stream under the exchange's
     re-armed cancel scope, skipping httpcore's per-operation scope and exception
-    mapping (its errors are raised here instead). A TLS handshake that is cancelled
-    closes the socket (httpcore closes it when the handshake fails with an `Exception`
-    only).
+    mapping (its errors are raised here instead). A plain TCP connection is read by
+    `_readers`' fast reader for its backend, head and body alike. A TLS handshake that
+    is cancelled closes the socket (httpcore closes it when the handshake fails with an
+    `Exception` only).
     """
 
-    __slots__ = ("_errors", "_exchange", "_recv", "_send", "_stream")
+    __slots__ = ("_errors", "_exchange", "_reader", "_recv", "_send", "_stream", "receive")
 
     def __init__(self, stream: Any, exchange: _Exchange) -> None:
         from httpcore._backends.anyio import AnyIOStream
@@ -135,6 +137,7 @@ class _Stream:
         self._stream = stream
         self._exchange = exchange
         raw = stream._stream
+        reader: _QueueReader | _SocketReader | None = None
         if isinstance(stream, AnyIOStream):
             self._recv = raw.receive
             self._send = raw.send
@@ -142,16 +145,25 @@ class _Stream:
                 anyio.BrokenResourceError,
                 anyio.ClosedResourceError,
             )
+            from anyio._backends._asyncio import SocketStream
+
+            if type(raw) is SocketStream:
+                reader = _QueueReader(raw)
         else:
             import trio
 
             self._recv = raw.receive_some
             self._send = raw.send_all
             errors = (trio.BrokenResourceError, trio.ClosedResourceError)
+            if type(raw) is trio.SocketStream:
+                reader = _SocketReader(raw)
         self._errors = errors
+        self._reader = reader
+        # One read, unbounded in time (b"" once the peer closed): the caller bounds it.
+        # Raises httpcore's ReadError on failure.
+        self.receive = self._receive if reader is None else reader.receive
 
-    async def receive(self, max_bytes: int = 65536) -> bytes:
-        """One read, unbounded in time (b"" once the peer closed): the caller bounds it."""
+    async def _receive(self, max_bytes: int = 65536) -> bytes:
         try:
             data: bytes = await self._recv(max_bytes)
         except anyio.EndOfStream:
@@ -160,16 +172,20 @@ class _Stream:
             raise load_httpcore().ReadError(exc) from exc
         return data
 
-    def watchdog(self) -> _Watchdog | None:
-        """The connection's `_Watchdog` under asyncio (None under trio)."""
+    def watchdog(self) -> _Watchdog | _TrioWatchdog:
+        """The connection's read watchdog."""
         exchange = self._exchange
-        if exchange.watchdog is None:
+        watchdog = exchange.watchdog
+        if watchdog is None:
             loop = asyncio._get_running_loop()
             if loop is None:
-                return None
-            raw = self._stream._stream
-            exchange.watchdog = _Watchdog(loop, raw.extra(anyio.abc.SocketAttribute.raw_socket))
-        return exchange.watchdog
+                sock = self._stream.get_extra_info("socket")
+                watchdog = _TrioWatchdog(trio_sweeper(), sock)
+            else:
+                raw = self._stream._stream
+                watchdog = _Watchdog(loop, raw.extra(anyio.abc.SocketAttribute.raw_socket))
+            exchange.watchdog = watchdog
+        return watchdog
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         exchange = self._exchange
@@ -177,6 +193,9 @@ class _Stream:
             # What was held for a body that did not follow (a proxy's CONNECT) goes now.
             await self._write(b"", timeout)
         exchange.arm("read", timeout)
+        if type(self._reader) is _SocketReader:
+            # A response head is often in already (a busy client, a quick server).
+            return await self._reader.receive_ready(max_bytes)
         return await self.receive(max_bytes)
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -207,6 +226,10 @@ class _Stream:
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> _Stream:
+        if isinstance(self._reader, _QueueReader):
+            self._reader.detach()
+            self._reader = None
+            self.receive = self._receive
         try:
             tls = await self._stream.start_tls(ssl_context, server_hostname, timeout)
         except BaseException:
@@ -216,6 +239,9 @@ class _Stream:
         return _Stream(tls, self._exchange)
 
     def get_extra_info(self, info: str) -> Any:
+        # Data or an end-of-file already taken in by the reader is not in the socket.
+        if info == "is_readable" and self._reader is not None and self._reader.readable():
+            return True
         return self._stream.get_extra_info(info)
 
 
