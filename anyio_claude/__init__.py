@@ -56,6 +56,10 @@ from ._http import Headers as Headers
 from ._http import HTTPRequest as HTTPRequest
 from ._http import HTTPResponse as HTTPResponse
 from ._http import Timeout as Timeout
+from ._live_streams import AsyncMessageStream as AsyncMessageStream
+from ._live_streams import AsyncMessageStreamManager as AsyncMessageStreamManager
+from ._live_streams import AsyncStream as AsyncStream
+from ._live_streams import AsyncTextStream as AsyncTextStream
 from ._parse import AsyncParsedMessageStream as AsyncParsedMessageStream
 from ._parse import OutputValidationError as OutputValidationError
 from ._parse import transform_schema as transform_schema
@@ -68,10 +72,6 @@ from ._request import omit as omit
 from ._response import AsyncAPIResponse as AsyncAPIResponse
 from ._response import AsyncMessageStreamResponse as AsyncMessageStreamResponse
 from ._response import BodyIterator as BodyIterator
-from ._streams import AsyncMessageStream as AsyncMessageStream
-from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
-from ._streams import AsyncStream as AsyncStream
-from ._streams import AsyncTextStream as AsyncTextStream
 from .types._base import BaseStruct as BaseModel
 
 if TYPE_CHECKING:

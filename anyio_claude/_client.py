@@ -691,7 +691,7 @@ class AsyncClaude:
 
         `accept(response, retries_taken)` runs inside the attempt (`_response.unread`
         hands the response back unread, `_response.read_whole` reads and closes it,
-        `_streams.open_stream` waits for the first event), so an `APIConnectionError` it
+        `_live_streams.open_stream` waits for the first event), so an `APIConnectionError` it
         raises (a connection that breaks mid-body) is retried like a failed send; if it
         raises, it must close the response first. `head_timeout` bounds the wait for the
         response head (with `Timeout.read`).

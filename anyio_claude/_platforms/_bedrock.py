@@ -4,7 +4,7 @@ Requests are the first-party ones rerouted as the official SDK does: `POST /v1/m
 becomes `POST /model/{model}/invoke` (or `/invoke-with-response-stream` for a stream),
 the model and `stream` leave the body, `anthropic_version` (and `anthropic_beta`, from
 the `anthropic-beta` header) join it. Streams arrive in AWS's event-stream framing, which
-`_streams` reads by its content type. Authentication is a Bedrock API key
+`_live_streams` reads by its content type. Authentication is a Bedrock API key
 (`Authorization: Bearer`) or SigV4 from the AWS credential chain.
 """
 
