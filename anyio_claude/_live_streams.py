@@ -267,6 +267,8 @@ class _StreamBase:
             # _more, inlined: this runs once per network read.
             if self._bad_event is not None:
                 raise self._bad_event_error()
+            if self._broken is not None:
+                raise self._framing_error(self._broken) from self._broken
             if self._done or self._closed or not await self._read_batch():
                 raise StopAsyncIteration
             event = self._batch[self._pos]
