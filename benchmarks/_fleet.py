@@ -52,6 +52,15 @@ class FleetResult:
         return sum(s == 429 for _, s, _ in self.answered) / max(len(self.answered), 1)
 
     @property
+    def steady_share_429(self) -> float:
+        """The share of requests answered 429 from the moment every process was working: the
+        fleet's rate once it runs, without the one-off probe of the first requests, which
+        all go out before any process has heard of the limit (the buckets start empty)."""
+        start = self.window[0]
+        steady = [s for t, s, _ in self.answered if t >= start]
+        return sum(s == 429 for s in steady) / max(len(steady), 1)
+
+    @property
     def utilisation(self) -> float:
         """Requests admitted per second while every process was working, over the limit."""
         start, end = self.window

@@ -52,7 +52,11 @@ async def test_eight_processes_on_redis_keep_to_the_limit(
     with redis_server() as redis:
         args = ("--redis", redis.url, "--backend", backend_of(anyio_backend))
         result = await run_fleet(8, seconds=12.0, extra_args=args)
-    assert_fleet(result, utilisation=0.85, share_429=0.01)
+    # <= 1 % once the fleet runs. The first requests of eight processes started together
+    # all go out before any of them has heard of the limit, so on a loaded machine a few
+    # more of those probes land than the steady rate allows: the whole run stays <= 3 %.
+    assert_fleet(result, utilisation=0.85, share_429=0.03)
+    assert result.steady_share_429 <= 0.01, describe(result)
 
 
 async def test_a_redis_outage_mid_run_falls_back_with_a_warning(
