@@ -56,6 +56,10 @@ from ._http import Headers as Headers
 from ._http import HTTPRequest as HTTPRequest
 from ._http import HTTPResponse as HTTPResponse
 from ._http import Timeout as Timeout
+from ._live_streams import AsyncMessageStream as AsyncMessageStream
+from ._live_streams import AsyncMessageStreamManager as AsyncMessageStreamManager
+from ._live_streams import AsyncStream as AsyncStream
+from ._live_streams import AsyncTextStream as AsyncTextStream
 from ._parse import AsyncParsedMessageStream as AsyncParsedMessageStream
 from ._parse import OutputValidationError as OutputValidationError
 from ._parse import transform_schema as transform_schema
@@ -68,10 +72,6 @@ from ._request import omit as omit
 from ._response import AsyncAPIResponse as AsyncAPIResponse
 from ._response import AsyncMessageStreamResponse as AsyncMessageStreamResponse
 from ._response import BodyIterator as BodyIterator
-from ._streams import AsyncMessageStream as AsyncMessageStream
-from ._streams import AsyncMessageStreamManager as AsyncMessageStreamManager
-from ._streams import AsyncStream as AsyncStream
-from ._streams import AsyncTextStream as AsyncTextStream
 from .types._base import BaseStruct as BaseModel
 
 if TYPE_CHECKING:
@@ -98,11 +98,18 @@ if TYPE_CHECKING:
     from ._middleware import Middleware as Middleware
     from ._middleware import MiddlewareCallable as MiddlewareCallable
     from ._middleware import MiddlewareInput as MiddlewareInput
+    from ._platforms._aws import AsyncAnthropicAWS as AsyncAnthropicAWS
+    from ._platforms._aws import AsyncAnthropicBedrockMantle as AsyncAnthropicBedrockMantle
+    from ._platforms._bedrock import AsyncAnthropicBedrock as AsyncAnthropicBedrock
+    from ._platforms._foundry import AsyncAnthropicFoundry as AsyncAnthropicFoundry
+    from ._platforms._google_cloud import AsyncAnthropicGoogleCloud as AsyncAnthropicGoogleCloud
+    from ._platforms._vertex import AsyncAnthropicVertex as AsyncAnthropicVertex
     from ._runner import MapResult as MapResult
     from ._runner import MapRun as MapRun
     from ._runner import Progress as Progress
     from ._runner import Runner as Runner
     from ._runner import SpendLimitError as SpendLimitError
+    from ._shared_pacer import RedisPacer as RedisPacer
     from ._sync import APIResponse as APIResponse
     from ._sync import Batches as Batches
     from ._sync import BatchesWithRawResponse as BatchesWithRawResponse
@@ -147,6 +154,12 @@ if TYPE_CHECKING:
     from ._sync_files import Files as Files
     from ._sync_files import FilesWithRawResponse as FilesWithRawResponse
     from ._sync_files import FilesWithStreamingResponse as FilesWithStreamingResponse
+    from ._sync_platforms import AnthropicAWS as AnthropicAWS
+    from ._sync_platforms import AnthropicBedrock as AnthropicBedrock
+    from ._sync_platforms import AnthropicBedrockMantle as AnthropicBedrockMantle
+    from ._sync_platforms import AnthropicFoundry as AnthropicFoundry
+    from ._sync_platforms import AnthropicGoogleCloud as AnthropicGoogleCloud
+    from ._sync_platforms import AnthropicVertex as AnthropicVertex
     from ._tools import beta_async_tool as beta_async_tool
     from ._tools import beta_tool as beta_tool
     from ._tracing import OpenTelemetryClientOption as OpenTelemetryClientOption
@@ -200,11 +213,25 @@ else:
         "WorkloadIdentityCredentials": "._credentials",
         "default_credentials": "._credentials",
         "exchange_federation_assertion": "._credentials",
+        # The platform clients: their extras (botocore, google-auth) load on first use.
+        "AnthropicBedrock": "._sync_platforms",
+        "AnthropicBedrockMantle": "._sync_platforms",
+        "AnthropicVertex": "._sync_platforms",
+        "AnthropicFoundry": "._sync_platforms",
+        "AnthropicAWS": "._sync_platforms",
+        "AsyncAnthropicBedrock": "._platforms._bedrock",
+        "AsyncAnthropicBedrockMantle": "._platforms._aws",
+        "AsyncAnthropicAWS": "._platforms._aws",
+        "AsyncAnthropicVertex": "._platforms._vertex",
+        "AsyncAnthropicFoundry": "._platforms._foundry",
+        "AnthropicGoogleCloud": "._sync_platforms",
+        "AsyncAnthropicGoogleCloud": "._platforms._google_cloud",
         "MapResult": "._runner",
         "MapRun": "._runner",
         "Progress": "._runner",
         "Runner": "._runner",
         "SpendLimitError": "._runner",
+        "RedisPacer": "._shared_pacer",
         "BetaFallbackState": ".lib.middleware",
         "BetaRefusalFallbackMiddleware": ".lib.middleware",
         "APIRequest": "._middleware",
@@ -291,6 +318,18 @@ __all__ = (
     "AsyncCallNext",
     "AsyncMiddlewareCallable",
     "BaseModel",
+    "AnthropicAWS",
+    "AnthropicBedrock",
+    "AnthropicBedrockMantle",
+    "AnthropicFoundry",
+    "AnthropicGoogleCloud",
+    "AnthropicVertex",
+    "AsyncAnthropicAWS",
+    "AsyncAnthropicBedrock",
+    "AsyncAnthropicBedrockMantle",
+    "AsyncAnthropicFoundry",
+    "AsyncAnthropicGoogleCloud",
+    "AsyncAnthropicVertex",
     "CallNext",
     "AccessToken",
     "AccessTokenProvider",
@@ -417,6 +456,7 @@ __all__ = (
     "ProtocolError",
     "RateLimitError",
     "RateLimitInfo",
+    "RedisPacer",
     "RequestHeaderFieldsTooLargeError",
     "RequestTimeoutError",
     "RequestTooLargeError",

@@ -128,6 +128,12 @@ class _Summary:
         self.cache_read += usage.get("cache_read_input_tokens") or 0
         self.cache_write += usage.get("cache_creation_input_tokens") or 0
 
+    def status(self) -> int:
+        """1 when a request did not succeed (errored, expired, canceled) or a line was
+        invalid, else 0."""
+        failed = any(kind != "succeeded" for kind in self.counts)
+        return 1 if failed or self.invalid else 0
+
     def report(self, out: IO[str]) -> None:
         prompt = self.input_tokens + self.cache_read + self.cache_write
         hit = self.cache_read / prompt if prompt else 0.0
@@ -228,6 +234,19 @@ def _client(args: argparse.Namespace) -> Any:
     return AsyncClaude(api_key=args.api_key, base_url=args.base_url)
 
 
+def _shared_pacer(url: str | None) -> Any:
+    if url is None:
+        return None
+    from ._secret import SecretStr
+    from ._shared_pacer import RedisPacer
+
+    url = SecretStr(url)  # it may hold a password; tracebacks may show locals
+    try:
+        return RedisPacer(url)
+    except ValueError as exc:
+        raise SystemExit(f"--redis: {exc}") from None
+
+
 def _dry_run(requests: Iterable[dict[str, Any]], batches: int | None) -> int:
     count = size = output = 0
     for request in requests:
@@ -278,6 +297,7 @@ async def _run(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 max_retries=args.max_retries,
                 max_retry_wait=args.max_retry_wait,
+                pacer=_shared_pacer(args.redis),
             )
             async with runner.map(
                 remember(),
@@ -301,7 +321,7 @@ async def _run(args: argparse.Namespace) -> int:
         output.close()
         bar.finish()
     summary.report(sys.stdout)
-    return 1 if summary.counts.get("errored") or summary.invalid else 0
+    return summary.status()
 
 
 def _split(
@@ -375,7 +395,8 @@ async def _submit(args: argparse.Namespace) -> int:
                 def poll(batch: Any, bar: _Bar = bar) -> None:
                     counts = batch.request_counts
                     finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
-                    bar.show(finished, counts.errored, counts.processing, 0.0, f" ({batch.id})")
+                    failed = counts.errored + counts.canceled + counts.expired
+                    bar.show(finished, failed, counts.processing, 0.0, f" ({batch.id})")
 
                 if args.wait:
                     batch = await client.messages.batches.wait(
@@ -408,7 +429,7 @@ async def _submit(args: argparse.Namespace) -> int:
     summary.report(sys.stdout)
     if any(not entry["done"] for entry in state["batches"]):
         return 3
-    return 1 if summary.counts.get("errored") or summary.invalid else 0
+    return summary.status()
 
 
 def add_batch_parser(commands: Any) -> argparse.ArgumentParser:
@@ -432,6 +453,13 @@ def add_batch_parser(commands: Any) -> argparse.ArgumentParser:
         "--max-retry-wait", type=float, default=300.0, help="longest pause for a 429, seconds"
     )
     run.add_argument("--progress-interval", type=float, default=1.0, help="seconds")
+    run.add_argument(
+        "--redis",
+        metavar="URL",
+        help="share the rate limits with every process given the same Redis "
+        "(redis://host:6379/0); without it, processes on one key still share them, "
+        "each inferring the others from the reply headers",
+    )
     submit.add_argument(
         "--max-batch-requests",
         type=int,
@@ -452,7 +480,7 @@ def add_batch_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run_batch_command(args: argparse.Namespace) -> int:
     """Run `batch run` or `batch submit`; returns the exit status (1: some requests
-    failed or input lines were invalid, 3: batches still processing)."""
+    did not succeed or input lines were invalid, 3: batches still processing)."""
     if not os.path.exists(args.input):
         raise SystemExit(f"input: no such file {args.input!r}")
     if args.batch_command == "run" and args.concurrency < 1:

@@ -171,7 +171,9 @@ class AsyncClaude:
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
         api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
-        if all(v is None for v in (api_key, auth_token, credentials, config, profile)):
+        if self._discover_credentials and all(
+            v is None for v in (api_key, auth_token, credentials, config, profile)
+        ):
             # As the official SDK: an explicit credential shuts the environment's out,
             # and ANTHROPIC_API_KEY shadows ANTHROPIC_AUTH_TOKEN.
             api_key = _secret(os.environ.get("ANTHROPIC_API_KEY") or None)
@@ -241,8 +243,9 @@ class AsyncClaude:
 
     # ------------------------------------------------------------------ configuration
 
-    # Whether a client given no credential looks for one (default_credentials); the
-    # platform clients authenticate their own way.
+    # Whether a client given no credential looks for one (ANTHROPIC_API_KEY,
+    # ANTHROPIC_AUTH_TOKEN, default_credentials); the platform clients authenticate their
+    # own way.
     _discover_credentials = True
 
     def _use_credentials(
@@ -356,6 +359,52 @@ class AsyncClaude:
         client's resolved one (the environment is not read again). Raises what the
         constructor raises for bad values.
         """
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
+        return self._with_options(
+            {},
+            api_key=api_key,
+            auth_token=auth_token,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
+            default_query=default_query,
+            set_default_query=set_default_query,
+            max_connections=max_connections,
+            anthropic_version=anthropic_version,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
+        )
+
+    copy = with_options
+
+    def _with_options(
+        self,
+        platform: Mapping[str, Any],
+        *,
+        api_key: str | None = None,
+        auth_token: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        max_connections: int | NotGiven | None = NOT_GIVEN,
+        anthropic_version: str | None = None,
+        verify: bool | ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+    ) -> AsyncClaude:
+        """`with_options`, with a platform client's own options changed (`platform`)."""
         api_key, auth_token, proxy = _secret(api_key), _secret(auth_token), _secret(proxy)
         if default_headers is not None:
             default_headers = SecretHeaders(default_headers)
@@ -382,7 +431,8 @@ class AsyncClaude:
             or proxy is not None
             or trust_env is not None
         )
-        copy = type(self)(
+        copy = self._construct(
+            platform,
             api_key=api_key if api_key is not None else self._api_key,
             auth_token=auth_token if auth_token is not None else self._auth_token,
             base_url=base_url if base_url is not None else self._raw_base_url,
@@ -414,7 +464,10 @@ class AsyncClaude:
                 copy._use_credentials(self.credentials)
         return copy
 
-    copy = with_options
+    def _construct(self, platform: Mapping[str, Any], **options: Any) -> AsyncClaude:
+        """A client of this class built from constructor `options` (`with_options`'s
+        copy); a platform client adds its own, with those in `platform` changed."""
+        return type(self)(**options)
 
     @property
     def with_raw_response(self) -> AsyncClaudeWithRawResponse:
@@ -638,7 +691,7 @@ class AsyncClaude:
 
         `accept(response, retries_taken)` runs inside the attempt (`_response.unread`
         hands the response back unread, `_response.read_whole` reads and closes it,
-        `_streams.open_stream` waits for the first event), so an `APIConnectionError` it
+        `_live_streams.open_stream` waits for the first event), so an `APIConnectionError` it
         raises (a connection that breaks mid-body) is retried like a failed send; if it
         raises, it must close the response first. `head_timeout` bounds the wait for the
         response head (with `Timeout.read`).

@@ -329,6 +329,14 @@ _STATUS_BY_TYPE: dict[str, int] = {
     "api_error": 500,
     "timeout_error": 504,
     "overloaded_error": 529,
+    # The exceptions a Bedrock stream reports mid-body, with the HTTP status botocore's
+    # bedrock-runtime model gives each (tests/test_platforms.py checks them against it).
+    "internalServerException": 500,
+    "modelStreamErrorException": 424,
+    "validationException": 400,
+    "throttlingException": 429,
+    "modelTimeoutException": 408,
+    "serviceUnavailableException": 503,
 }
 
 

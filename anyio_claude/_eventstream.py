@@ -16,6 +16,10 @@ timestamp too), `bytes` (the UUID too) and `str`, as botocore's `EventStreamBuff
 
 Like `sse.SSEDecoder`, it takes bytes and returns the messages they complete; it never does
 I/O. Any broken framing raises `EventStreamProtocolError` and leaves the decoder unusable.
+
+`BedrockEventDecoder` goes one step further, to what the streams consume: Bedrock wraps each
+API event's JSON, base64-encoded, in the `bytes` member of a `chunk` event's JSON payload,
+and reports failures as `exception` (or `error`) messages, which become `error` events.
 """
 
 from __future__ import annotations
@@ -27,7 +31,13 @@ import msgspec
 
 from ._exceptions import EventStreamProtocolError
 
-__all__ = ("EventStreamDecoder", "EventStreamMessage", "EventStreamProtocolError", "encode_message")
+__all__ = (
+    "BedrockEventDecoder",
+    "EventStreamDecoder",
+    "EventStreamMessage",
+    "EventStreamProtocolError",
+    "encode_message",
+)
 
 HeaderValue = bool | int | bytes | str
 
@@ -164,6 +174,7 @@ class EventStreamDecoder:
         except EventStreamProtocolError as exc:
             self._error = str(exc)
             self._buf = bytearray()
+            exc.decoded = out
             raise
         if start:
             del buf[:start]
@@ -178,6 +189,92 @@ class EventStreamDecoder:
         """End of stream: an incomplete message is discarded. Idempotent."""
         self._closed = True
         self._buf = bytearray()
+
+
+class _Chunk(msgspec.Struct, gc=False):
+    data: bytes = msgspec.field(name="bytes")  # base64 in the JSON, decoded by msgspec
+
+
+class _Exception(msgspec.Struct, gc=False):
+    message: str | None = None
+    Message: str | None = None
+
+
+_decode_chunk = msgspec.json.Decoder(_Chunk).decode
+_decode_exception = msgspec.json.Decoder(_Exception).decode
+_encode_json = msgspec.json.Encoder().encode
+
+
+class BedrockEventDecoder:
+    """Bedrock's `invoke-with-response-stream` body to the JSON of each API event, with the
+    interface of `sse.SSEDecoder.feed_data` (so the streams read either).
+
+    A `chunk` event gives the JSON its `bytes` member holds; an `exception` message (its
+    `:exception-type` header and payload `message`) or an `error` message (`:error-code`
+    and `:error-message` headers) gives an `{"type": "error", ...}` event with that type
+    and message, as the official SDK turns them; other messages are skipped. Broken
+    framing or a chunk payload that is not `{"bytes": base64}` raises
+    `EventStreamProtocolError`.
+    """
+
+    __slots__ = ("_frames",)
+
+    def __init__(self) -> None:
+        self._frames = EventStreamDecoder()
+
+    def feed_data(self, data: bytes) -> list[bytes]:
+        """Take the next bytes of the body; return the event JSON they complete, in order."""
+        try:
+            messages = self._frames.feed(data)
+        except EventStreamProtocolError as exc:
+            exc.decoded = self._events(exc.decoded)
+            raise
+        return self._events(messages)
+
+    def _events(self, messages: list[EventStreamMessage]) -> list[bytes]:
+        out: list[bytes] = []
+        for message in messages:
+            headers = message.headers
+            kind = headers.get(":message-type")
+            if kind == "event":
+                if headers.get(":event-type") == "chunk":
+                    try:
+                        out.append(_decode_chunk(message.payload).data)
+                    except msgspec.DecodeError as exc:  # ValidationError included
+                        raise EventStreamProtocolError(
+                            f'a chunk payload is not {{"bytes": base64}}: {exc}'
+                        ) from None
+            elif kind == "exception":
+                try:
+                    body = _decode_exception(message.payload)
+                except msgspec.DecodeError:
+                    body = _Exception()
+                text = body.message if body.message is not None else body.Message
+                out.append(_error_event(headers.get(":exception-type"), text))
+            elif kind == "error":
+                out.append(_error_event(headers.get(":error-code"), headers.get(":error-message")))
+        return out
+
+    @property
+    def buffered(self) -> int:
+        """How many bytes of an incomplete message are held."""
+        return self._frames.buffered
+
+    def close(self) -> None:
+        """End of the body: an incomplete message is discarded. Idempotent."""
+        self._frames.close()
+
+
+def _error_event(error_type: HeaderValue | None, message: HeaderValue | None) -> bytes:
+    return _encode_json(
+        {
+            "type": "error",
+            "error": {
+                "type": error_type if isinstance(error_type, str) else "",
+                "message": message if isinstance(message, str) else "",
+            },
+        }
+    )
 
 
 def encode_message(headers: dict[str, HeaderValue], payload: bytes) -> bytes:

@@ -52,7 +52,14 @@ class SSEProtocolError(ProtocolError):
 
 class EventStreamProtocolError(ProtocolError):
     """An AWS event stream (Bedrock's streaming framing) had a bad CRC, an impossible
-    length or broken headers."""
+    length or broken headers.
+
+    `decoded` holds what the same feed completed before the break (the streams deliver
+    it before raising): messages from `EventStreamDecoder.feed`, event JSON from
+    `BedrockEventDecoder.feed_data`.
+    """
+
+    decoded: list[Any] = []  # noqa: RUF012 - replaced per instance, never mutated
 
 
 class EventProtocolError(ProtocolError):

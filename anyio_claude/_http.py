@@ -15,7 +15,9 @@ from ._exceptions import ClaudeError
 
 __all__ = ("DeadlineReached", "HTTPRequest", "HTTPResponse", "Headers", "Request", "Timeout")
 
-_SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization"})
+_SECRET_HEADERS = frozenset(
+    {"x-api-key", "authorization", "proxy-authorization", "api-key", "x-amz-security-token"}
+)
 
 
 class Headers(Mapping[str, str]):

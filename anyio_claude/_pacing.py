@@ -41,42 +41,108 @@ class Cost:
         return float(self.input_tokens + self.output_tokens)
 
 
+# The fleet estimate: what the rest of the fleet took, as a sum decaying with this time
+# constant (seconds), long enough to average a few dozen replies, short enough to follow a
+# process that starts or stops.
+FLEET_WINDOW = 0.5
+# Others' share of the server's bucket below which this process counts itself alone
+# (noise: replies, and the server's own counting, do not line up with our takes exactly).
+FLEET_NOISE = 0.05
+# A process in a fleet takes this much of its measured share: the fleet as a whole leaves
+# this margin of the limit unused, so that estimates that are off do not overdraw it.
+FLEET_HEADROOM = 0.8
+FLEET_CLAIM_BELOW = 0.97
+FLEET_CLAIM_RATE = 6.0
+MIN_SHARE = 1 / 64
+START_SHARE = 1 / 8
+FLEET_RAMP = 0.2
+FLEET_IDLE = 0.5
+FLEET_BURST = 0.5
+FLEET_EVEN = 0.5
+
+
 class Bucket:
-    """The local estimate of one server bucket; unlimited until a limit is known."""
+    """The local estimate of one server bucket; unlimited until a limit is known.
 
-    __slots__ = ("capacity", "level", "updated")
+    Several processes may draw on one server bucket. Each reply's `remaining` shows what
+    the whole fleet took since the last reply; what this process did not take itself, the
+    others did. `share` is this process's part of the server's bucket (1: alone): it
+    refills at that part of the limit and `level` holds that part of what remains.
+    """
 
-    def __init__(self, per_minute: int | None = None) -> None:
+    __slots__ = (
+        "_full",
+        "_others",
+        "_own",
+        "_seen",
+        "_seen_at",
+        "_taken",
+        "capacity",
+        "fleet",
+        "level",
+        "share",
+        "updated",
+    )
+
+    def __init__(self, per_minute: int | None = None, share: float = 1.0) -> None:
         self.capacity: float | None = None if per_minute is None else float(per_minute)
-        self.level = self.capacity or 0.0
+        self.level = (self.capacity or 0.0) * share
         self.updated: float | None = None
+        self.share = share
+        # Whether the last replies showed others drawing on the same bucket.
+        self.fleet = False
+        # Since the last reply: what this process took (net of what it gave back). Sums
+        # decaying over FLEET_WINDOW: its own takes, the others', and what the whole limit
+        # would have added. The last `remaining` seen, and when.
+        self._taken = 0.0
+        self._own = self._others = self._full = 0.0
+        self._seen: float | None = None
+        self._seen_at = 0.0
+
+    def _ceiling(self) -> float:
+        # Alone, the whole bucket; in a fleet, a short burst of our share: what we saved
+        # while paused or idle, the others may well have used.
+        assert self.capacity is not None
+        if not self.fleet:
+            return self.capacity * self.share
+        return self.capacity / 60.0 * self.share * FLEET_BURST
+
+    def set_share(self, share: float) -> None:
+        """Take `share` of the server's bucket (clamped to [MIN_SHARE, 1]); what we hold
+        of what remains grows or shrinks with it."""
+        share = min(1.0, max(MIN_SHARE, share))
+        if self.level > 0:
+            self.level *= share / self.share
+        self.share = share
 
     def refill(self, now: float) -> None:
         if self.capacity is not None and self.updated is not None:
-            rate = self.capacity / 60.0
-            self.level = min(self.capacity, self.level + (now - self.updated) * rate)
+            rate = self.capacity / 60.0 * self.share
+            self.level = min(self._ceiling(), self.level + (now - self.updated) * rate)
         self.updated = now
 
     def wait(self, amount: float, now: float) -> float:
-        """Seconds until `amount` can be taken (0: now). An amount over the capacity
-        waits for a full bucket."""
+        """Seconds until `amount` can be taken (0: now). An amount over what the bucket
+        can hold (our share of it; in a fleet, a short burst) waits for a full one."""
         self.refill(now)
         if self.capacity is None or self.capacity <= 0:
             return 0.0
-        amount = min(amount, self.capacity)
+        amount = min(amount, self._ceiling())
         if self.level >= amount:
             return 0.0
-        return (amount - self.level) / (self.capacity / 60.0)
+        return (amount - self.level) / (self.capacity / 60.0 * self.share)
 
     def take(self, amount: float, now: float) -> None:
         self.refill(now)
         self.level -= amount
+        self._taken += amount
 
     def give(self, amount: float, now: float) -> None:
         self.refill(now)
         self.level += amount
+        self._taken -= amount
         if self.capacity is not None:
-            self.level = min(self.level, self.capacity)
+            self.level = min(self.level, self._ceiling())
 
     def observe(self, limit: int | None, remaining: int | None, pending: float, now: float) -> None:
         """Correct from a reply's headers; `pending` is what other requests still in
@@ -86,12 +152,56 @@ class Bucket:
         self.refill(now)
         if self.capacity is None:
             self.capacity = float(limit)
-            self.level = float(limit)
+            self.level = float(limit) * self.share
         elif self.capacity != limit:
-            self.level += limit - self.capacity
+            self.level += (limit - self.capacity) * self.share
             self.capacity = float(limit)
         if remaining is not None:
-            self.level = min(self.level, remaining - pending)
+            self._infer_fleet(float(remaining), now)
+            self.level = min(self.level, self.share * remaining - pending)
+
+    def _infer_fleet(self, remaining: float, now: float) -> None:
+        assert self.capacity is not None
+        if self._seen is not None:
+            elapsed = max(now - self._seen_at, 0.0)
+            rate = self.capacity / 60.0
+            # Alone, the server's bucket would hold this now.
+            alone = min(self.capacity, self._seen + elapsed * rate - self._taken)
+            decay = math.exp(-elapsed / FLEET_WINDOW)
+            self._own = self._own * decay + self._taken
+            self._others = self._others * decay + (alone - remaining)
+            self._full = self._full * decay + elapsed * rate
+            own, others = max(self._own, 0.0), max(self._others, 0.0)
+            total = own + others
+            self.fleet = total > 0 and others > FLEET_NOISE * total
+            if self.fleet:
+                used = total / self._full if self._full > 0 else 1.0
+                step = min(elapsed / FLEET_WINDOW, 1.0)
+                share = self.share
+                # Towards our part of what the fleet uses, scaled to leave a margin, the
+                # more so the larger our part: large shares shrink faster than small ones
+                # (unless we used much less than our share: paused by a 429, or short of
+                # work, which says nothing about what the others need)...
+                part = own / total
+                if own >= FLEET_IDLE * self.share * self._full:
+                    target = FLEET_HEADROOM * part * (1.0 - FLEET_EVEN * part)
+                    share += step * (target - share)
+                # ...and, while the fleet leaves some of the limit unused, up by one
+                # amount for every process, which evens them out over time.
+                if used < FLEET_CLAIM_BELOW:
+                    gap = FLEET_CLAIM_BELOW - used
+                    share += FLEET_CLAIM_RATE * gap * min(elapsed, 2 * FLEET_WINDOW)
+                # One reply halves or doubles it at most: one noisy estimate cannot
+                # starve a process.
+                self.set_share(min(2 * self.share, max(self.share / 2, share)))
+            else:
+                # Alone so far: back to the whole limit, doubling every FLEET_RAMP seconds,
+                # and ours the same part more of what remains.
+                before = self.share
+                self.share = min(1.0, before * 2.0 ** min(elapsed / FLEET_RAMP, 4.0))
+                self.level += (self.share - before) * max(remaining, 0.0)
+        self._taken = 0.0
+        self._seen, self._seen_at = remaining, now
 
 
 class Pacer:
@@ -112,7 +222,10 @@ class Pacer:
         self.max_concurrency = concurrency
         self.limit = float(concurrency)
         self.max_wait = max_wait
-        self.buckets = {kind: Bucket((limits or {}).get(kind)) for kind in _KINDS}
+        # A process starting among others cannot tell them from itself until a few
+        # replies have come back: it starts at a part of each limit and doubles it while
+        # it sees nobody else.
+        self.buckets = {kind: Bucket((limits or {}).get(kind), START_SHARE) for kind in _KINDS}
         self.seeded = any(b.capacity is not None for b in self.buckets.values())
         self.in_flight = 0
         self.waiting = 0
@@ -140,10 +253,7 @@ class Pacer:
                     if self.in_flight >= self.allowed():
                         await self._changed.wait()
                         continue
-                    now = self._clock()
-                    delay = self.paused_until - now
-                    if delay <= 0:
-                        delay = max(b.wait(cost.of(k), now) for k, b in self.buckets.items())
+                    delay = await self._admit(cost)
                     if delay <= 0:
                         break
                     with anyio.move_on_after(delay):
@@ -155,6 +265,17 @@ class Pacer:
             bucket.take(cost.of(kind), now)
             self.pending[kind] += cost.of(kind)
         self.in_flight += 1
+
+    async def _admit(self, cost: Cost) -> float:
+        """Seconds until `cost` may be taken by the pause and the buckets (0: now)."""
+        now = self._clock()
+        delay = self.paused_until - now
+        if delay <= 0:
+            delay = max(b.wait(cost.of(k), now) for k, b in self.buckets.items())
+        return delay
+
+    async def aclose(self) -> None:
+        """Release what the pacer holds outside this process (nothing here)."""
 
     def release(
         self,
@@ -197,6 +318,9 @@ class Pacer:
         (capped at `max_wait`) or, without one, for an exponential backoff. Returns the
         pause in seconds."""
         self.limit = max(1.0, self.limit / 2.0)
+        # Overdrawn: our share of every bucket was too large (alone, it doubles back).
+        for bucket in self.buckets.values():
+            bucket.set_share(bucket.share / 2.0)
         if retry_after is not None and math.isfinite(retry_after):
             pause = min(max(retry_after, 0.0), self.max_wait)
         else:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 
 from ._errors import APIResponseValidationError
-from ._streams import AsyncMessageStream
+from ._live_streams import AsyncMessageStream
 from .types import Message, ParsedMessage, ParsedTextBlock, TextBlock
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from ._errors import APIResponseValidationError, ClaudeError
 from ._http import Headers, HTTPRequest, HTTPResponse
 
 if TYPE_CHECKING:
+    from ._live_streams import AsyncMessageStream, AsyncTextStream
     from ._ratelimits import RateLimitInfo
-    from ._streams import AsyncMessageStream, AsyncTextStream
     from ._transport import Response
     from .types import Message
 

@@ -7,6 +7,7 @@ the block (by `break`, an error or cancellation) cancels every request still in 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import time
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from ._ratelimits import RateLimitInfo
     from ._requester import Requester
+    from ._shared_pacer import RedisPacer
     from .types import Message, Usage
 
 __all__ = (
@@ -143,6 +145,7 @@ class MapOptions(TypedDict, total=False):
     requests_per_minute: int | None
     input_tokens_per_minute: int | None
     output_tokens_per_minute: int | None
+    pacer: RedisPacer | None
     ordered: bool
     fail_fast: bool
     total: int | None
@@ -179,7 +182,9 @@ class Runner:
     each request's input tokens exactly with `messages.count_tokens` (one more call per
     request) instead of estimating them from its size. Raises `ValueError` naming a bad
     option at once, before any request. Maps running at once on one `Runner` share its
-    limits.
+    limits. Processes running at once on one organisation's limits each take their part
+    of what the headers show the fleet uses; `pacer=RedisPacer(url)` instead keeps the
+    buckets in Redis, one budget for every process using it (see docs/fanout.md).
     """
 
     def __init__(
@@ -193,6 +198,7 @@ class Runner:
         requests_per_minute: int | None = None,
         input_tokens_per_minute: int | None = None,
         output_tokens_per_minute: int | None = None,
+        pacer: RedisPacer | None = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int of at least 1, got {concurrency!r}")
@@ -207,6 +213,10 @@ class Runner:
         ):
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+        if pacer is not None and not hasattr(pacer, "_pacer"):
+            raise ValueError(f"pacer must be a RedisPacer or None, got {pacer!r}")
+        self._shared = pacer
+        self._fleet_name = _fleet_name(client) if pacer is not None else ""
         from .resources._messages import AsyncMessages
 
         # Retries are the runner's own (paced, counted), never the client's.
@@ -226,7 +236,17 @@ class Runner:
 
     def _get_pacer(self) -> Pacer:
         if self._pacer is None:
-            self._pacer = Pacer(self.concurrency, max_wait=self.max_retry_wait, limits=self._limits)
+            if self._shared is not None:
+                self._pacer = self._shared._pacer(
+                    self.concurrency,
+                    max_wait=self.max_retry_wait,
+                    limits=self._limits,
+                    default_name=self._fleet_name,
+                )
+            else:
+                self._pacer = Pacer(
+                    self.concurrency, max_wait=self.max_retry_wait, limits=self._limits
+                )
         return self._pacer
 
     def map(
@@ -275,6 +295,18 @@ class Runner:
             + (usage.cache_creation_input_tokens or 0)
             + (usage.cache_read_input_tokens or 0)
         )
+
+
+def _fleet_name(client: object) -> str:
+    """The Redis key prefix of the processes sharing `client`'s credential and API: a
+    hash, so neither the key nor a frame holding it in a local shows up anywhere."""
+    return (
+        "anyio-claude:"
+        + hashlib.sha256(
+            f"{getattr(client, 'api_key', None) or getattr(client, 'auth_token', None) or ''}"
+            f"@{getattr(client, 'base_url', '')}".encode()
+        ).hexdigest()[:16]
+    )
 
 
 def _split(item: object) -> tuple[str | None, Mapping[str, Any]]:
@@ -387,6 +419,7 @@ class MapRun:
         finally:
             self._send.close()
             self._receive.close()
+            await self._pacer.aclose()
         if self._on_progress is not None:
             self._on_progress(self.progress)
         if self._failure is not None:
@@ -533,7 +566,8 @@ class MapRun:
                     if status == 429 and exc.retry_after is None and _SPEND.search(exc.message):
                         raise _spend_limit(exc) from exc
                     pacer.overloaded(exc.retry_after)
-                    if attempts <= runner.max_retries:
+                    # The server's x-should-retry: false holds for 429/529 too.
+                    if attempts <= runner.max_retries and should_retry(status, _headers(exc)):
                         continue
                 elif attempts <= runner.max_retries and should_retry(status, _headers(exc)):
                     await anyio.sleep(retry_delay(attempts - 1, _headers(exc)))

@@ -22,7 +22,15 @@ __all__ = (
     "secret_problem",
 )
 
-SECRET_HEADERS = frozenset({b"x-api-key", b"authorization", b"proxy-authorization"})
+SECRET_HEADERS = frozenset(
+    {
+        b"x-api-key",
+        b"authorization",
+        b"proxy-authorization",
+        b"api-key",  # Foundry's second key header
+        b"x-amz-security-token",  # an AWS session token, next to a SigV4 signature
+    }
+)
 
 # RFC 9110 token characters, and field values: visible characters, spaces and tabs inside.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")

@@ -22,10 +22,10 @@ from anyio.from_thread import BlockingPortal
 from ._client import AsyncClaude, _secret
 from ._errors import ClaudeError
 from ._http import HTTPResponse
+from ._live_streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from ._model_warnings import collect_model_warnings, emit
 from ._request import NOT_GIVEN, NotGiven
 from ._response import AsyncAPIResponse, AsyncMessageStreamResponse, _ResponseInfo
-from ._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .resources import (
     AsyncBatches,
     AsyncBatchesWithRawResponse,

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._http import Timeout
-    from ._streams import AsyncMessageStream
+    from ._live_streams import AsyncMessageStream
     from ._tracing import RunnerTrace
     from .resources._beta import AsyncBetaMessages
     from .types import (

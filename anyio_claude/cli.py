@@ -13,7 +13,7 @@ import anyio
 from ._bench._cli import add_commands, run_command
 
 if TYPE_CHECKING:
-    from .testing import FakeClaude
+    from .testing import AwsTestCredentials, FakeClaude
 
 __all__ = ("main",)
 
@@ -213,6 +213,10 @@ def _fake_server_options(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.api_key:
         options["api_keys"] = args.api_key
+    if args.aws_credentials:
+        options["aws_credentials"] = [_aws_credentials(spec) for spec in args.aws_credentials]
+    if args.google_token:
+        options["google_tokens"] = args.google_token
     if args.model:
         options["models"] = [_model(spec) for spec in args.model]
     if args.rpm is not None or args.tpm is not None:
@@ -224,6 +228,16 @@ def _fake_server_options(args: argparse.Namespace) -> dict[str, Any]:
     elif args.tls_key:
         raise SystemExit("--tls-key needs --tls-cert")
     return options
+
+
+def _aws_credentials(spec: str) -> AwsTestCredentials:
+    """`ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]` (a secret key may not hold a colon)."""
+    from .testing import AwsTestCredentials
+
+    parts = spec.split(":")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise SystemExit("--aws-credentials takes ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]")
+    return AwsTestCredentials(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
 
 def _fake_server_files(server: FakeClaude, args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -276,6 +290,18 @@ def _add_fake_server_flags(fake: argparse.ArgumentParser) -> None:
         action="append",
         metavar="KEY",
         help="accept only this key (repeat for several; default: any non-empty key)",
+    )
+    fake.add_argument(
+        "--aws-credentials",
+        action="append",
+        metavar="ACCESS_KEY:SECRET_KEY[:SESSION_TOKEN]",
+        help="accept Bedrock SigV4 signatures made with these (repeat for several)",
+    )
+    fake.add_argument(
+        "--google-token",
+        action="append",
+        metavar="TOKEN",
+        help="accept only this Vertex AI bearer token (repeat; default: any non-empty token)",
     )
     fake.add_argument(
         "--model",

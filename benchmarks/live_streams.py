@@ -97,7 +97,7 @@ P99_TARGET_MS = 10.0
 HAVE_UVLOOP = importlib.util.find_spec("uvloop") is not None
 
 
-async def _streams(
+async def _live_streams(
     client: Any, streams: int, deltas: int, interval: float, ttft: float
 ) -> list[float]:
     """Run `streams` paced streams at once; the delivery latency of every delta, seconds."""
@@ -128,14 +128,14 @@ async def _measure(
     async with client:
         # One stream first, so that what the client imports on first use is not counted
         # as memory per stream.
-        await _streams(client, 1, 3, 1.0, 0.0)
+        await _live_streams(client, 1, 3, 1.0, 0.0)
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         # Warm up as a long-running service is: heap grown, code paths met, and the
         # connection pool holding what the client keeps of `streams` connections.
-        await _streams(client, streams, 3, 1.0, 0.0)
+        await _live_streams(client, streams, 3, 1.0, 0.0)
         probe = Probe()
         probe.start()
-        latencies = await _streams(client, streams, deltas, interval, ttft)
+        latencies = await _live_streams(client, streams, deltas, interval, ttft)
         result = probe.stop()
     return {
         **result,

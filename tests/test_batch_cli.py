@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -109,6 +110,57 @@ async def test_run_writes_every_result_and_reports_bad_lines(tmp_path: Path) -> 
     summary = done.stdout.decode()
     assert "results: errored 1, succeeded 120" in summary
     assert "invalid input lines: 2" in summary and "cache hit rate" in summary
+
+
+async def test_invalid_lines_alone_make_the_exit_status_1(tmp_path: Path) -> None:
+    requests, out = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    params = {"model": MODEL, "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+    # The pattern must match the whole custom_id, not a prefix of it.
+    bad = [json.dumps({"custom_id": cid, "params": params}) for cid in ("ok-id!", "a" * 65)]
+    ids = write_input(requests, 5, bad)
+    async with FakeClaude() as server:
+        done = await cli(server, "run", str(requests), "-o", str(out))
+        assert len([r for r in server.requests if r.path == "/v1/messages"]) == 5
+    stderr = done.stderr.decode()
+    assert done.returncode == 1, stderr
+    assert f"{requests}:6: invalid request: custom_id 'ok-id!' must match" in stderr
+    assert f"{requests}:7: invalid request: custom_id '{'a' * 65}' must match" in stderr
+    assert output_ids(out) == Counter(ids)
+    assert "results: succeeded 5" in done.stdout.decode()
+    assert "invalid input lines: 2" in done.stdout.decode()
+
+
+async def test_expired_and_canceled_results_are_failures_to_retry(tmp_path: Path) -> None:
+    requests, out = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    ids = write_input(requests, 6)
+    outcomes = {"q-1": {"type": "expired"}, "q-4": {"type": "canceled"}}
+    async with FakeClaude(batch_seconds=0.05) as server:
+        index = next(i for i, (p, _) in enumerate(server.routes) if p == "/v1/messages/batches")
+        route = server.routes[index][1]
+
+        async def some_expire(request: ApiRequest) -> Any:
+            # As the API ends a batch whose requests expired or were canceled.
+            response = await route(request)
+            if request.path.endswith("/results"):
+                lines = [json.loads(line) for line in response.body.splitlines()]
+                for line in lines:
+                    line["result"] = outcomes.get(line["custom_id"], line["result"])
+                body = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+                headers = [(k, v) for k, v in response.headers if k != "content-length"]
+                headers.append(("content-length", str(len(body))))
+                return dataclasses.replace(response, headers=headers, body=body)
+            return response
+
+        server.routes[index] = ("/v1/messages/batches", some_expire)
+        done = await cli(
+            server, "submit", str(requests), "-o", str(out), "--wait", "--poll-interval", "0.05"
+        )
+    assert done.returncode == 1, done.stderr.decode()
+    assert output_ids(out) == Counter(ids)
+    failed = {record["custom_id"]: record for record in records(f"{out}.failed.jsonl")}
+    assert {cid: record["result"] for cid, record in failed.items()} == outcomes
+    assert failed["q-1"]["params"]["messages"][0]["content"] == "question 1"
+    assert "results: canceled 1, expired 1, succeeded 4" in done.stdout.decode()
 
 
 async def test_dry_run_validates_and_estimates_without_sending(tmp_path: Path) -> None:

@@ -170,3 +170,70 @@ def test_sweep_saturation_rules() -> None:
     assert "twice the first step" in str(_saturation(step(run([250.0] * 40)), baseline))
     assert "5 %" in str(_saturation(step(run([100.0] * 40, failed=3)), baseline))
     assert "schedule delay p50 20.0" in str(_saturation(step(run([100.0] * 40, delay=0.02)), None))
+
+
+def test_a_record_as_its_jsonl_line() -> None:
+    record = RequestRecord(
+        index=3, scheduled=1.0, sent=1.5, end=2.5, content=[1.75, 2.0, 2.25], step=2
+    )
+    record.input_tokens, record.output_tokens, record.status = 12, 5, 200
+    record.request_id = "req_1"
+    assert record.to_json() == {
+        "index": 3,
+        "step": 2,
+        "warmup": False,
+        "scheduled_s": 1.0,
+        "sent_s": 1.5,
+        "end_s": 2.5,
+        "schedule_delay_ms": 500.0,
+        "ttft_ms": 250.0,
+        "ttst_ms": 250.0,
+        "itl_ms": [250.0, 250.0],
+        "tpot_ms": 187.5,
+        "normalised_tpot_ms": 200.0,
+        "e2e_ms": 1000.0,
+        "input_tokens": 12,
+        "output_tokens": 5,
+        "status": 200,
+        "error": None,
+        "request_id": "req_1",
+    }
+    unsent = RequestRecord(index=0, scheduled=0.0, sent=math.inf)
+    assert unsent.to_json()["sent_s"] is None and unsent.to_json()["end_s"] is None
+
+
+def test_slo_limits_parse_meet_at_the_boundary_and_serialise() -> None:
+    slo = SLO.parse("ttft:0.5, e2e:1000")
+    assert slo == SLO(ttft_ms=0.5, e2e_ms=1000.0)
+    assert slo.to_json() == {"ttft_ms": 0.5, "e2e_ms": 1000.0}
+    assert SLO(tpot_ms=2.0).to_json() == {"tpot_ms": 2.0}
+    for bad in ("ttft:0", "e2e:-1", "ttft=5", "ttft:5:6"):
+        with pytest.raises(ValueError):
+            SLO.parse(bad)
+    exact = RequestRecord(index=0, scheduled=0.0, sent=0.0, end=1.0, content=[0.5])
+    assert SLO(e2e_ms=1000.0).met(exact) and SLO(ttft_ms=500.0).met(exact)
+    assert not SLO(e2e_ms=999.0).met(exact)
+
+
+def test_the_summary_counts_tokens_errors_and_rates_exactly() -> None:
+    records = [
+        RequestRecord(index=0, scheduled=0.0, sent=0.0, end=2.0, content=[0.5]),
+        RequestRecord(index=1, scheduled=0.0, sent=0.0, end=1.0, content=[0.5]),
+        RequestRecord(index=2, scheduled=0.0, sent=0.0, error="APIConnectionError"),
+        RequestRecord(index=3, scheduled=0.0, sent=0.0, error="OverloadedError"),
+        RequestRecord(index=4, scheduled=0.0, sent=0.0, error="OverloadedError"),
+    ]
+    records[0].output_tokens, records[0].input_tokens = 3, 4
+    records[1].output_tokens = None
+    records[3].status = records[4].status = 529
+    summary = summarise(records)
+    assert (summary["input_tokens"], summary["output_tokens"]) == (4, 3)
+    assert summary["duration_s"] == 2.0
+    assert summary["request_throughput"] == 1.0 and summary["output_token_throughput"] == 1.5
+    assert summary["errors"]["by_status"] == {"none": 1, "529": 2}
+    assert summary["errors"]["by_class"] == {"APIConnectionError": 1, "OverloadedError": 2}
+    assert summarise([])["goodput"]["fraction"] is None
+    assert summarise([])["duration_s"] == 0.0
+    # Sent and ended within a duration under one second: rates are still given.
+    quick = RequestRecord(index=0, scheduled=0.0, sent=0.0, end=0.5, content=[0.1])
+    assert summarise([quick])["request_throughput"] == 2.0

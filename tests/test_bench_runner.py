@@ -224,6 +224,69 @@ async def test_error_codes_pick_the_same_classes_for_both_clients() -> None:
         assert errors["by_status"] == {"529": 2}, client
 
 
+async def test_a_thinking_delta_is_the_first_token_for_both_clients() -> None:
+    # Extended thinking streams thinking deltas long before any text: time to first token
+    # is the first thinking delta's arrival.
+    def event(data: dict[str, Any]) -> bytes:
+        return b"event: %s\ndata: %s\n\n" % (data["type"].encode(), json.dumps(data).encode())
+
+    usage = {"input_tokens": 1, "output_tokens": 0}
+    message = {"id": "msg_1", "type": "message", "role": "assistant", "content": []}
+    message |= {"model": MODEL, "stop_reason": None, "stop_sequence": None, "usage": usage}
+    thinking = {"type": "thinking", "thinking": "", "signature": ""}
+    first = b"".join(
+        event(e)
+        for e in (
+            {"type": "message_start", "message": message},
+            {"type": "content_block_start", "index": 0, "content_block": thinking},
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "thinking_delta", "thinking": "Hmm"},
+            },
+        )
+    )
+    rest = b"".join(
+        event(e)
+        for e in (
+            {"type": "content_block_stop", "index": 0},
+            {
+                "type": "content_block_start",
+                "index": 1,
+                "content_block": {"type": "text", "text": ""},
+            },
+            {
+                "type": "content_block_delta",
+                "index": 1,
+                "delta": {"type": "text_delta", "text": "A"},
+            },
+            {"type": "content_block_stop", "index": 1},
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": 2},
+            },
+            {"type": "message_stop"},
+        )
+    )
+    whole = response(first + rest, headers={"content-type": "text/event-stream"})
+
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        split = len(whole) - len(rest)
+        await stream.send(whole[:split])
+        await anyio.sleep(0.2)
+        await stream.send(whole[split:])
+
+    for client in ("anyio-claude", "official"):
+        async with raw_server(handler) as server:
+            result = await run_bench(config(server.url, concurrency=1, requests=1, client=client))
+        (record,) = result.records
+        assert record.error is None, client
+        # Both deltas stamped, the thinking one a pause before the text.
+        assert len(record.content) == 2, client
+        assert record.content[1] - record.content[0] >= 0.15, client
+
+
 async def test_self_check_flags_a_blocked_event_loop() -> None:
     check = SelfCheck()
     async with anyio.create_task_group() as tg:

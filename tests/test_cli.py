@@ -114,6 +114,9 @@ def test_every_python_knob_has_a_flag() -> None:
             "--max-header-size", "2000",
             "--max-recorded", "5",
             "--faults", "stall:nth=2",
+            "--aws-credentials", "AKIAX:secret",
+            "--aws-credentials", "AKIAY:secret2:token",
+            "--google-token", "ya29.t",
         ]
     )  # fmt: skip
     options = _fake_server_options(args)
@@ -127,11 +130,17 @@ def test_every_python_knob_has_a_flag() -> None:
     assert server.models["claude-x-1"].display_name == "Claude X"
     assert (server.max_body_size, server.max_header_size) == (1000, 2000)
     assert server.faults[0].kind == "stall" and server.faults[0].nth == 2
+    assert [(c.access_key, c.session_token) for c in server.aws_credentials] == [
+        ("AKIAX", None),
+        ("AKIAY", "token"),
+    ]
+    assert server.google_tokens == {"ya29.t"}
     # Every FakeClaude option is reachable from the command line.
     import inspect
 
     knobs = set(inspect.signature(FakeClaude).parameters) - {"ssl_context"}
-    assert knobs <= set(options) | {"api_keys", "models", "rate_limits"}
+    optional = {"api_keys", "models", "rate_limits", "aws_credentials", "google_tokens"}
+    assert knobs <= set(options) | optional
 
 
 def test_fake_server_tls_keys_and_script(tmp_path: Path) -> None:

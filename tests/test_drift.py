@@ -400,3 +400,27 @@ def test_every_module_decodes_wire_types_leniently() -> None:
                 if isinstance(target, type) and issubclass(target, BaseStruct):
                     strict.append(f"{info.name}.{name}")
     assert not strict, f"use types._decode.LenientDecoder for {strict}"
+
+
+@pytest.mark.parametrize("position", [0, 1])
+def test_unknown_keys_of_a_block_that_is_not_the_last_survive_to_dict(position: int) -> None:
+    content: list[dict[str, Any]] = [
+        {"type": "text", "text": "one"},
+        {"type": "text", "text": "two"},
+        {"type": "text", "text": "three"},
+    ]
+    content[position]["glow"] = {"level": 3}
+    data = reply(content=content)
+    message = decode_message(json.dumps(data))
+    assert message.content[position]["glow"] == {"level": 3}  # type: ignore[index]
+    assert message.to_dict()["content"] == content
+    assert json.loads(message.to_json())["content"] == content
+    assert json.loads(encode_json(message))["content"] == content
+    assert message.model_dump(mode="json")["content"][position]["glow"] == {"level": 3}
+    # Replacing a later block keeps the earlier block's unknown keys.
+    changed = message.model_copy(update={"stop_reason": "max_tokens"})
+    assert changed.to_dict()["content"] == content
+    # A clean message given the drifted blocks (a list whose last block is clean).
+    clean = decode_message(json.dumps(reply()))
+    moved = clean.model_copy(update={"content": message.content})
+    assert moved.to_dict()["content"] == content

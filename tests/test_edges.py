@@ -210,6 +210,54 @@ async def test_base_url_credentials_are_redacted_and_sent_as_basic_auth(
     assert_hidden(info.value, PASSWORD)
 
 
+async def test_credential_headers_with_capitalised_names_are_hidden_too(
+    server: FakeClaude,
+) -> None:
+    # Header names are case-insensitive: `Authorization` and `X-Api-Key` as users spell
+    # them are as secret as the lower-case names.
+    headers = {"Authorization": f"Bearer {KEY}", "X-Api-Key": KEY, "Proxy-Authorization": KEY}
+    server.script(ErrorReply(401, "authentication_error", "invalid x-api-key"))
+    async with AsyncClaude(
+        api_key="sk-placeholder", base_url=server.url, default_headers=headers, max_retries=0
+    ) as client:
+        assert KEY not in repr(client.default_headers)
+        for copy in (client, client.with_options(default_headers={"X-Api-Key": KEY})):
+            assert KEY not in repr(copy.default_headers)
+        with pytest.raises(APIStatusError) as info:
+            await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        assert_hidden(info.value, KEY)
+        assert KEY not in repr(info.value.response.request.headers)
+    assert server.requests[-1].headers["x-api-key"] == KEY
+    assert server.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    # A refused connection: the request's headers are in the frames of the transport.
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    await listener.aclose()
+    async with AsyncClaude(
+        api_key="sk-placeholder",
+        base_url=f"http://127.0.0.1:{port}",
+        default_headers=headers,
+        max_retries=0,
+    ) as client:
+        with pytest.raises(APIConnectionError) as refused:
+            await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        assert_hidden(refused.value, KEY)
+
+
+async def test_a_password_holding_an_at_sign_is_redacted_whole(server: FakeClaude) -> None:
+    password = "hunter2@pass-word"
+    url = server.url.replace("http://", f"http://user:{password}@")
+    async with AsyncClaude(api_key=KEY, base_url=url) as client:
+        assert client.base_url == server.url.replace("http://", "http://***@")
+        assert "pass-word" not in repr(client)
+        await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        basic = "Basic " + base64.b64encode(f"user:{password}".encode()).decode()
+        assert server.requests[-1].headers["authorization"] == basic
+    with pytest.raises(ClaudeError, match="port") as info:
+        AsyncClaude(api_key=KEY, base_url=f"http://user:{password}@127.0.0.1:99999")
+    assert_hidden(info.value, "pass-word")
+
+
 # ------------------------------------------------------------------- deadlines, retries
 
 

@@ -4,7 +4,9 @@ raises only `EventStreamProtocolError`, and it agrees with botocore's `EventStre
 from __future__ import annotations
 
 import itertools
+import json
 import struct
+from typing import Any
 from zlib import crc32
 
 import pytest
@@ -13,11 +15,13 @@ from hypothesis import strategies as st
 
 from anyio_claude import EventStreamProtocolError
 from anyio_claude._eventstream import (
+    BedrockEventDecoder,
     EventStreamDecoder,
     EventStreamMessage,
     HeaderValue,
     encode_message,
 )
+from anyio_claude.testing._messages import bedrock_chunk
 
 names = st.text(min_size=1, max_size=12).filter(lambda s: len(s.encode()) < 256)
 values: st.SearchStrategy[HeaderValue] = (
@@ -230,3 +234,100 @@ def test_what_we_accept_botocore_accepts_alike(garbage: bytes) -> None:
     buffer.add_data(garbage)
     theirs = [EventStreamMessage(m.headers, m.payload) for m in buffer]
     assert ours == theirs
+
+
+# ------------------------------------------------------------------- Bedrock payloads
+
+event_json = st.dictionaries(
+    st.sampled_from(["index", "text", "x"]), st.integers() | st.text(max_size=10), max_size=3
+).map(lambda d: json.dumps({"type": "content_block_delta", **d}).encode())
+bedrock_messages = st.lists(
+    st.one_of(
+        event_json.map(lambda e: ("chunk", e)),
+        st.tuples(
+            st.sampled_from(["throttlingException", "validationException"]),
+            st.text(max_size=20),
+        ).map(lambda t: ("exception", t)),
+        st.tuples(st.text(max_size=8), st.text(max_size=20)).map(lambda t: ("error", t)),
+        st.just(("other", b"")),
+    ),
+    max_size=6,
+)
+
+
+def bedrock_wire(items: list[tuple[str, Any]]) -> bytes:
+    out = []
+    for kind, value in items:
+        if kind == "chunk":
+            out.append(bedrock_chunk(value))
+        elif kind == "exception":
+            headers = {":message-type": "exception", ":exception-type": value[0]}
+            out.append(encode_message(dict(headers), json.dumps({"message": value[1]}).encode()))
+        elif kind == "error":
+            headers = {
+                ":message-type": "error",
+                ":error-code": value[0],
+                ":error-message": value[1],
+            }
+            out.append(encode_message(dict(headers), b""))
+        else:  # a message type the decoder does not know: skipped
+            out.append(encode_message({":message-type": "event", ":event-type": "other"}, b"{}"))
+    return b"".join(out)
+
+
+def expected_events(items: list[tuple[str, Any]]) -> list[Any]:
+    out: list[Any] = []
+    for kind, value in items:
+        if kind == "chunk":
+            out.append(json.loads(value))
+        elif kind in ("exception", "error"):
+            out.append({"type": "error", "error": {"type": value[0], "message": value[1]}})
+    return out
+
+
+@settings(max_examples=200)
+@given(bedrock_messages, st.data())
+def test_bedrock_events_under_any_chunking(
+    items: list[tuple[str, Any]], data: st.DataObject
+) -> None:
+    wire = bedrock_wire(items)
+    decoder = BedrockEventDecoder()
+    got = [json.loads(e) for chunk in data.draw(chunked(wire)) for e in decoder.feed_data(chunk)]
+    assert got == expected_events(items)
+    assert decoder.buffered == 0
+
+
+@settings(max_examples=200, deadline=None)  # the first call loads botocore's service model
+@given(bedrock_messages)
+def test_bedrock_events_match_the_official_decoder(items: list[tuple[str, Any]]) -> None:
+    from anthropic.lib.bedrock._stream_decoder import AWSEventStreamDecoder
+
+    wire = bedrock_wire(items)
+    official = [json.loads(sse.data) for sse in AWSEventStreamDecoder().iter_bytes(iter([wire]))]
+    ours = [json.loads(e) for e in BedrockEventDecoder().feed_data(wire)]
+    assert ours == official
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=60), st.data())
+def test_bedrock_garbage_payloads_raise_only_our_error(payload: bytes, data: st.DataObject) -> None:
+    headers = {":message-type": "event", ":event-type": "chunk"}
+    wire = encode_message(dict(headers), payload) + data.draw(st.binary(max_size=40))
+    decoder = BedrockEventDecoder()
+    try:
+        for chunk in data.draw(chunked(wire)):
+            decoder.feed_data(chunk)
+    except EventStreamProtocolError:
+        pass
+
+
+def test_the_events_before_a_broken_frame_come_with_the_error() -> None:
+    good = bedrock_chunk(b'{"type":"ping"}')
+    decoder = BedrockEventDecoder()
+    with pytest.raises(EventStreamProtocolError, match="message CRC") as info:
+        decoder.feed_data(good + good[:-1] + b"\x00")
+    assert info.value.decoded == [b'{"type":"ping"}']
+    chunk = {":message-type": "event", ":event-type": "chunk"}
+    for payload in (b"not json", b'{"bytes": 1}', b'{"bytes": "!!"}', b"{}"):
+        with pytest.raises(EventStreamProtocolError, match="chunk payload"):
+            BedrockEventDecoder().feed_data(encode_message(dict(chunk), payload))

@@ -27,6 +27,7 @@ from anyio_claude import (
 )
 from anyio_claude.resources._files import _FilePart, encode_multipart
 from anyio_claude.testing import FakeClaude
+from anyio_claude.testing._routing import ApiRequest
 from anyio_claude.types import DeletedFile, FileMetadata
 
 pytestmark = pytest.mark.anyio
@@ -92,6 +93,31 @@ async def test_upload_accepts_every_form_the_official_sdk_does(
         assert metadata._request_id and metadata._request_id.startswith("req_")
         if isinstance(file, io.BufferedReader):
             file.close()
+
+
+async def test_a_path_is_sent_by_its_file_name_only(
+    client: AsyncClaude, server: FakeClaude, tmp_path: Path
+) -> None:
+    # The local directory is the user's business: only the name goes on the wire.
+    bodies: list[bytes] = []
+    index = next(i for i, (p, _) in enumerate(server.routes) if p == "/v1/files")
+    route = server.routes[index][1]
+
+    async def recording(request: ApiRequest) -> Any:
+        bodies.append(request.body)
+        return await route(request)
+
+    server.routes[index] = ("/v1/files", recording)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4 content")
+    for file in (pdf, (None, pdf)):
+        metadata = await client.beta.files.upload(file=file)
+        assert metadata.filename == "report.pdf"
+        assert b'filename="report.pdf"' in bodies[-1]
+        assert str(tmp_path).encode() not in bodies[-1]
+    with pdf.open("rb") as opened:
+        await client.beta.files.upload(file=opened)
+    assert b'filename="report.pdf"' in bodies[-1] and str(tmp_path).encode() not in bodies[-1]
 
 
 async def test_upload_sends_one_multipart_request_with_the_beta_header(

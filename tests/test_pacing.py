@@ -6,7 +6,15 @@ import anyio
 import pytest
 
 from anyio_claude import RateLimitInfo
-from anyio_claude._pacing import Bucket, Cost, Pacer
+from anyio_claude._pacing import (
+    FLEET_EVEN,
+    FLEET_HEADROOM,
+    FLEET_RAMP,
+    START_SHARE,
+    Bucket,
+    Cost,
+    Pacer,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -75,6 +83,42 @@ def test_long_retry_after_is_honoured_up_to_the_cap() -> None:
     assert pacer.overloaded(10_000.0) == 300.0
 
 
+def test_a_shorter_retry_after_never_cuts_a_longer_pause_short() -> None:
+    clock = Clock()
+    pacer = Pacer(8, max_wait=300.0, clock=clock)
+    pacer.overloaded(30.0)
+    clock.now += 1.0
+    assert pacer.overloaded(2.0) == 2.0
+    assert pacer.paused_until == clock.now - 1.0 + 30.0
+    pacer.overloaded(None)
+    assert pacer.paused_until == clock.now - 1.0 + 30.0
+    # A longer one extends it.
+    pacer.overloaded(45.0)
+    assert pacer.paused_until == clock.now + 45.0
+
+
+def test_a_429_gives_back_all_it_reserved_other_failures_only_the_output() -> None:
+    clock = Clock()
+    limits: dict[str, int | None] = {
+        "requests": 60,
+        "input_tokens": 6000,
+        "output_tokens": 6000,
+        "tokens": 12_000,
+    }
+    cost = Cost(input_tokens=1000, output_tokens=2000)
+    for refund, expected in ((True, (60, 6000, 6000, 12_000)), (False, (59, 5000, 6000, 11_000))):
+        pacer = Pacer(8, max_wait=1.0, limits=limits, clock=clock)
+        for kind, bucket in pacer.buckets.items():
+            bucket.share, bucket.level = 1.0, bucket.capacity or 0.0  # alone, full
+            bucket.take(cost.of(kind), clock.now)
+        pacer.in_flight = 1
+        pacer.release(cost, info=None, used=None, refund_request=refund)
+        levels = tuple(
+            pacer.buckets[k].level for k in ("requests", "input_tokens", "output_tokens", "tokens")
+        )
+        assert levels == expected
+
+
 def test_overloads_without_retry_after_back_off_exponentially() -> None:
     pacer = Pacer(8, max_wait=300.0, clock=Clock())
     pauses = [pacer.overloaded(None) for _ in range(4)]
@@ -128,8 +172,82 @@ async def test_acquire_waits_for_the_bucket_seeded_from_headers() -> None:
     info = RateLimitInfo(requests_limit=600, requests_remaining=0)
     await pacer.acquire(Cost(1, 1))
     pacer.release(Cost(1, 1), info=info, used=Cost(1, 1), refund_request=False)
+    pacer.buckets["requests"].share = 1.0  # known to be alone
     started = anyio.current_time()
     for _ in range(3):
         await pacer.acquire(Cost(1, 1))
     # 600 a minute from empty: the third request is 0.3 s away.
     assert anyio.current_time() - started == pytest.approx(0.3, abs=0.08)
+
+
+def test_a_new_pacer_starts_at_a_part_of_the_limit_and_doubles_it_while_alone() -> None:
+    assert Pacer(8, max_wait=1.0).buckets["requests"].share == START_SHARE
+    bucket = Bucket(600, share=START_SHARE)
+    now = 0.0
+    bucket.observe(600, 0, 0.0, now)
+    shares = []
+    for _ in range(4):
+        # Alone: the server's bucket moves by exactly what this process takes.
+        now += FLEET_RAMP
+        bucket.take(10 * FLEET_RAMP, now)
+        bucket.observe(600, 0, 0.0, now)
+        shares.append(bucket.share)
+    assert shares == [2 * START_SHARE, 4 * START_SHARE, 8 * START_SHARE, 1.0]
+
+
+def fleet_bucket(own_per_second: float, others_per_second: float, seconds: float) -> Bucket:
+    """A bucket of 60 a second, fed replies every 0.1 s while this process takes
+    `own_per_second` and the others `others_per_second` from a server bucket kept at 0."""
+    bucket = Bucket(3600, share=0.25)
+    now, server = 0.0, 0.0
+    bucket.observe(3600, 0, 0.0, now)
+    while now < seconds:
+        now += 0.1
+        bucket.take(own_per_second * 0.1, now)
+        server = max(server + 6.0 - (own_per_second + others_per_second) * 0.1, 0.0)
+        bucket.observe(3600, int(server), 0.0, now)
+    return bucket
+
+
+def test_headers_moving_faster_than_our_use_show_the_rest_of_the_fleet() -> None:
+    # Three others at our rate, the fleet at the limit: we take our part of it, with the
+    # margin the fleet leaves unused (larger for larger parts).
+    bucket = fleet_bucket(15, 45, 5.0)
+    assert bucket.fleet
+    assert bucket.share == pytest.approx(FLEET_HEADROOM / 4 * (1 - FLEET_EVEN / 4), rel=0.05)
+    # A larger part keeps less of itself.
+    assert fleet_bucket(30, 30, 5.0).share < 2 * bucket.share
+    # Others far below the limit: we claim some of what is left, up to the whole.
+    assert fleet_bucket(15, 5, 5.0).share > 0.5
+    # Nobody else: the whole limit.
+    assert fleet_bucket(60, 0, 5.0).share == 1.0
+
+
+def test_a_share_scales_the_refill_the_wait_the_burst_and_the_level() -> None:
+    bucket = Bucket(600, share=0.25)  # the server refills 10 a second; ours is 2.5
+    assert bucket.level == 150
+    bucket.observe(600, 0, 0.0, 0.0)
+    assert bucket.level == 0
+    assert bucket.wait(1, 0.0) == pytest.approx(0.4)
+    bucket.take(1, 0.0)
+    assert bucket.wait(1, 0.0) == pytest.approx(0.8)
+    bucket.refill(0.8)
+    assert bucket.level == pytest.approx(1.0)
+    # In a fleet it holds at most half a second of its share.
+    bucket.fleet = True
+    bucket.refill(100.0)
+    assert bucket.level == pytest.approx(10 * 0.25 * 0.5)
+    # What it holds grows and shrinks with its share; a debt stays a debt.
+    bucket.set_share(0.5)
+    assert (bucket.share, bucket.level) == (0.5, pytest.approx(2.5))
+    bucket.set_share(2.0)
+    assert (bucket.share, bucket.level) == (1.0, pytest.approx(5.0))
+    bucket.level = -1.0
+    bucket.set_share(0.5)
+    assert bucket.level == -1.0
+    # A new limit moves the level by our share of the difference.
+    other = Bucket(share=0.5)
+    other.observe(1, None, 0.0, 0.0)
+    assert (other.capacity, other.level) == (1.0, 0.5)
+    other.observe(601, None, 0.0, 0.0)
+    assert (other.capacity, other.level) == (601.0, pytest.approx(300.5))

@@ -462,3 +462,29 @@ def test_transform_schema_takes_a_pydantic_model_as_the_official_sdk_does() -> N
 def test_transform_schema_rejects_a_schema_without_a_type() -> None:
     with pytest.raises(ValueError, match="type"):
         transform_schema({"description": "anything"})
+
+
+def test_a_parsed_reply_keeps_the_unknown_keys_of_the_message_and_its_blocks() -> None:
+    from anyio_claude._parse import parse_message
+    from anyio_claude.types import decode_message
+
+    text = json.dumps({"hour": 3, "temperature": 11.5})
+    data = {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "content": [
+            {"type": "text", "text": text, "glow": 1},
+            {"type": "text", "text": text},
+        ],
+        "model": MODEL,
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 12, "output_tokens": 7},
+        "aura": {"new": True},
+    }
+    parsed = parse_message(decode_message(json.dumps(data)), Reading)
+    assert parsed.parsed_output == Reading(hour=3, temperature=11.5)
+    assert parsed["aura"] == {"new": True} and parsed.content[0]["glow"] == 1  # type: ignore[index]
+    assert parsed.to_dict() == data
+    assert json.loads(parsed.to_json()) == data

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from anyio_claude import (
+    APIStatusError,
     AsyncClaude,
     MapResult,
     NotFoundError,
@@ -93,17 +94,45 @@ async def test_5000_requests_under_faults_each_result_exactly_once() -> None:
     assert sum(r.attempts > 1 for r in results) >= 40
 
 
+class Gate(Watch):
+    """Holds requests until `size` are in flight at once (at most `patience` seconds), so
+    the peak does not depend on how fast a loaded machine sends them; then each request
+    takes `hold` seconds, time for one beyond `size` to arrive. The first request, the
+    pacer's probe for the limits, is answered at once."""
+
+    def __init__(self, server: FakeClaude, size: int, hold: float, patience: float = 10) -> None:
+        super().__init__(server)
+        self.size, self.hold, self.patience = size, hold, patience
+        self.full = anyio.Event()
+
+    async def __call__(self, request: ApiRequest) -> Any:
+        self.arrivals.append(anyio.current_time())
+        self.current += 1
+        self.peak = max(self.peak, self.current)
+        if self.current >= self.size:
+            self.full.set()
+        try:
+            if len(self.arrivals) > 1:
+                with anyio.move_on_after(self.patience):
+                    await self.full.wait()
+                await anyio.sleep(self.hold)
+            return await self.route(request)
+        finally:
+            self.current -= 1
+
+
 async def test_in_flight_reaches_but_never_exceeds_the_concurrency() -> None:
     async with (
         FakeClaude() as server,
         AsyncClaude(api_key=KEY, base_url=server.url) as client,
     ):
-        watch = Watch(server, delay=0.3)
-        results = await collect(
-            client.messages.map([params(i) for i in range(200)], concurrency=40)
-        )
+        gate = Gate(server, 40, hold=0.2)
+        with anyio.fail_after(30):
+            results = await collect(
+                client.messages.map([params(i) for i in range(200)], concurrency=40)
+            )
     assert len(results) == 200 and all(r.error is None for r in results)
-    assert watch.peak == 40
+    assert gate.peak == 40
 
 
 async def test_throughput_is_held_at_the_output_token_limit_with_few_429s() -> None:
@@ -401,3 +430,103 @@ async def test_an_input_iterable_that_raises_stops_the_map_with_its_error() -> N
     ):
         with pytest.raises(RuntimeError, match="the input broke"):
             await collect(client.messages.map(broken(), concurrency=2))
+
+
+@pytest.mark.parametrize("kind", ["rate_limited", "overloaded"])
+async def test_429_and_529_are_retried_max_retries_times_then_a_result(kind: str) -> None:
+    async with (
+        FakeClaude(faults=[Fault(kind)]) as server,  # type: ignore[arg-type]
+        AsyncClaude(api_key=KEY, base_url=server.url) as client,
+    ):
+        watch = Watch(server)
+        with anyio.fail_after(10):
+            (result,) = await collect(
+                Runner(client, max_retries=2, max_retry_wait=0.01).map([params(0)])
+            )
+    assert result.error is not None and result.attempts == 3 and len(watch.arrivals) == 3
+    assert isinstance(result.error, APIStatusError)
+    assert result.error.status_code == (429 if kind == "rate_limited" else 529)
+
+
+@pytest.mark.parametrize(
+    ("status", "hint", "attempts"),
+    [
+        (500, "false", 1),
+        (529, "false", 1),
+        (429, "false", 1),
+        (400, "true", 3),
+        (500, None, 3),
+        (400, None, 1),
+    ],
+)
+async def test_the_server_decides_with_x_should_retry(
+    status: int, hint: str | None, attempts: int
+) -> None:
+    kinds = {400: "invalid_request_error", 429: "rate_limit_error", 500: "api_error"}
+    headers = {"retry-after": "0"} | ({} if hint is None else {"x-should-retry": hint})
+    async with (
+        FakeClaude() as server,
+        AsyncClaude(api_key=KEY, base_url=server.url) as client,
+    ):
+        watch = Watch(server)
+        for _ in range(3):
+            server.script(ErrorReply(status, kinds.get(status, "overloaded_error"), "no", headers))
+        with anyio.fail_after(10):
+            (result,) = await collect(
+                Runner(client, max_retries=2, max_retry_wait=0.01).map([params(0)])
+            )
+    assert result.attempts == attempts and len(watch.arrivals) == attempts
+    assert isinstance(result.error, APIStatusError) and result.error.status_code == status
+
+
+async def test_the_learnt_input_estimate_follows_the_replies() -> None:
+    # Reservations after the first reply are the request's size at the bytes-per-token
+    # ratio the replies showed: close to the input tokens the server counts.
+    reserved: list[float] = []
+
+    class Recording(Runner):
+        async def _send(self, params: Mapping[str, Any]) -> tuple[Message, RateLimitInfo]:
+            assert self._pacer is not None
+            reserved.append(self._pacer.pending["input_tokens"])
+            return await super()._send(params)
+
+    def wordy(i: int) -> dict[str, Any]:
+        text = " ".join(f"word{i}x{j}" for j in range(300 + 50 * i))
+        return {**params(i), "messages": [{"role": "user", "content": text}]}
+
+    async with (
+        FakeClaude() as server,
+        AsyncClaude(api_key=KEY, base_url=server.url) as client,
+    ):
+        results = await collect(Recording(client, concurrency=1).map([wordy(i) for i in range(6)]))
+    used = {r.index: r.usage.input_tokens for r in results if r.usage is not None}
+    assert len(used) == 6
+    for index in range(1, 6):
+        assert 0.8 * used[index] <= reserved[index] <= 1.25 * used[index]
+
+
+@pytest.mark.parametrize("kind", ["rate_limited", "overloaded"])
+async def test_a_429_or_529_gives_back_what_the_request_reserved(kind: str) -> None:
+    text = "lorem ipsum " * 2000
+    request = {**params(0), "messages": [{"role": "user", "content": text}]}
+    limits = {
+        "requests_per_minute": 60,
+        "input_tokens_per_minute": 100_000,
+        "output_tokens_per_minute": 100_000,
+    }
+    async with (
+        FakeClaude(faults=[Fault(kind)], rate_limits=RateLimits(**limits)) as server,  # type: ignore[arg-type]
+        AsyncClaude(api_key=KEY, base_url=server.url) as client,
+    ):
+        runner = Runner(client, max_retries=0, **limits)
+        (result,) = await collect(runner.map([request]))
+    assert result.error is not None
+    pacer = runner._pacer
+    assert pacer is not None
+    # Each bucket holds this process's share of the server's (halved by the 429) in full
+    # again. The estimate was thousands of tokens; the refill in the few ms the request
+    # took is a few. A request bucket refills one a second: the one taken came back.
+    for kind in ("input_tokens", "output_tokens", "requests"):
+        bucket = pacer.buckets[kind]
+        assert bucket.capacity is not None
+        assert bucket.level >= bucket.capacity * bucket.share - 0.1, kind

@@ -8,9 +8,9 @@ import inspect
 from types import ModuleType
 
 import anyio_claude
+import anyio_claude._live_streams
 import anyio_claude._parse
 import anyio_claude._response
-import anyio_claude._streams
 import anyio_claude._sync
 import anyio_claude._sync_beta
 import anyio_claude._sync_files
@@ -19,7 +19,7 @@ import anyio_claude.resources
 ASYNC_MODULES = (
     anyio_claude,
     anyio_claude.resources,
-    anyio_claude._streams,
+    anyio_claude._live_streams,
     anyio_claude._response,
     anyio_claude._parse,
 )

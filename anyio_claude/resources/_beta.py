@@ -18,10 +18,10 @@ from ._ops import Mode
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .._live_streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from .._parse import AsyncParsedMessageStream
     from .._requester import Requester
     from .._response import AsyncAPIResponse
-    from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from .._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner, ToolRunnerArgs
     from .._tools import AnyRunnableTool
     from ..types import Message, MessageTokensCount, ParsedMessage

@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._http import HTTPResponse, Timeout
+from .._live_streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .._model_warnings import warn_about_model
 from .._parse import AsyncParsedMessageStream, merge_output_config, parse_message
 from .._request import NOT_GIVEN, Call, NotGiven
@@ -17,7 +18,6 @@ from .._response import (
     AsyncAPIResponse,
     AsyncMessageStreamResponse,
 )
-from .._streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from ..types import MessageTokensCount, ParsedMessage, decode_message
 from ..types._decode import LenientDecoder
 from ..types._gen_models import MAX_NONSTREAMING_TOKENS

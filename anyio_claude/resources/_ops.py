@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from .._live_streams import open_stream
 from .._request import Call, deadline_for
 from .._response import AsyncAPIResponse, decode_body, http_response_of, unread
-from .._streams import open_stream
 
 if TYPE_CHECKING:
     from types import TracebackType

@@ -18,11 +18,13 @@ from ._faults import Fault as Fault
 from ._files import FakeFiles as FakeFiles
 from ._limits import RateLimits as RateLimits
 from ._messages import ErrorReply as ErrorReply
+from ._platforms import AwsTestCredentials as AwsTestCredentials
 from ._recording import RecordedRequest as RecordedRequest
 from ._server import FakeClaude as FakeClaude
 
 __all__ = (
     "DEFAULT_MODELS",
+    "AwsTestCredentials",
     "ErrorReply",
     "FakeClaude",
     "FakeFiles",

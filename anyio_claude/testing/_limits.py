@@ -112,6 +112,16 @@ class RateLimiter:
             taken.append((bucket, amount))
         return 0.0, ""
 
+    def unadmit(self, input_tokens: int, max_tokens: int, now: float) -> None:
+        """Give back all an admitted request took: it was answered 429/529 after all,
+        which the API does not count against the limits."""
+        self.requests.refund(1, now)
+        self.tokens.refund(input_tokens, now)
+        if self.input_tokens.enforced:
+            self.input_tokens.refund(input_tokens, now)
+        if self.output_tokens.enforced:
+            self.output_tokens.refund(max_tokens, now)
+
     def produced(self, output_tokens: int, max_tokens: int, now: float) -> None:
         """Count a reply's output: the combined bucket pays it, the output bucket gets
         back what `max_tokens` reserved beyond it."""

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from ..streaming import MessageAccumulator, decode_event
 from ..types import Message, Usage, encode_json
@@ -26,7 +26,27 @@ from ._routing import ApiRequest, error_response, json_response
 if TYPE_CHECKING:
     from ._server import FakeClaude
 
-__all__ = ("ErrorReply", "MessagesRoute", "ScriptedReply")
+__all__ = ("ErrorReply", "Framing", "MessagesRoute", "ScriptedReply", "bedrock_chunk")
+
+# How a stream's events are framed: SSE (the API, Vertex AI) or AWS's event stream (Bedrock).
+Framing = Literal["sse", "eventstream"]
+EVENTSTREAM_TYPE = "application/vnd.amazon.eventstream"
+
+
+def bedrock_chunk(data: bytes) -> bytes:
+    """One Bedrock `chunk` message carrying `data` (an event's JSON), as Bedrock frames it:
+    the JSON `{"bytes": base64}` payload, padded with a `p` member as Bedrock pads it."""
+    import base64
+
+    from .._eventstream import encode_message
+
+    payload = encode_json({"bytes": base64.b64encode(data).decode(), "p": "abcdefghijklmnop"})
+    headers = {
+        ":event-type": "chunk",
+        ":content-type": "application/json",
+        ":message-type": "event",
+    }
+    return encode_message(dict(headers), payload)
 
 
 @dataclass(frozen=True)
@@ -58,9 +78,9 @@ class MessagesRoute:
         self.server.files.check_references(request.json, request.headers)
         return json_response(encode_json({"input_tokens": count_request_tokens(request.json)}))
 
-    async def create(self, request: ApiRequest) -> Response:
-        """`POST /v1/messages`."""
-        if request.method != "POST" or request.path != "/v1/messages":
+    async def create(self, request: ApiRequest, framing: Framing = "sse") -> Response:
+        """`POST /v1/messages` (and the platforms' routes to it, with their `framing`)."""
+        if framing == "sse" and (request.method != "POST" or request.path != "/v1/messages"):
             raise _not_found(request)
         server, body, request_id = self.server, request.json, request.request_id
         limiter = server._limiter
@@ -83,9 +103,13 @@ class MessagesRoute:
         if fault is not None and fault.kind in STATUS_FAULTS:
             status, error_type, error_message = STATUS_FAULTS[fault.kind]
             extra = [("retry-after", "1")] if status == 429 else []
+            if status in (429, 529):
+                limiter.unadmit(input_tokens, max_tokens, now)
             return error_response(status, error_type, error_message, request_id, extra)
         scripted = self.scripted.popleft() if self.scripted else None
         if isinstance(scripted, ErrorReply):
+            if scripted.status in (429, 529):
+                limiter.unadmit(input_tokens, max_tokens, now)
             return error_response(
                 scripted.status,
                 scripted.type,
@@ -139,8 +163,13 @@ class MessagesRoute:
             if events is None:
                 assert message is not None
                 events = message_events(message, chunks, ping_every=server.ping_every)
-            return self._stream(events, request_id, fault)
-        return self._sse_response([("", raw)])
+            return self._stream(events, request_id, fault, framing)
+        return self._sse_response([("", raw)], framing=framing)
+
+    def _frame(self, event: dict[str, Any], framing: Framing) -> bytes:
+        if framing == "eventstream":
+            return bedrock_chunk(encode_json(event))
+        return self._sse(event)
 
     def _sse(self, event: dict[str, Any]) -> bytes:
         end = self.server.line_ending.encode()
@@ -153,30 +182,48 @@ class MessagesRoute:
         )
 
     def _stream(
-        self, events: list[dict[str, Any]], request_id: str, fault: Fault | None
+        self,
+        events: list[dict[str, Any]],
+        request_id: str,
+        fault: Fault | None,
+        framing: Framing = "sse",
     ) -> Response:
-        pieces = [(str(e.get("type")), self._sse(e)) for e in events]
+        pieces = [(str(e.get("type")), self._frame(e, framing)) for e in events]
         if fault is None:
-            return self._sse_response(pieces)
+            return self._sse_response(pieces, framing=framing)
+        rest = pieces[min(fault.after_events, len(pieces)) :]
         pieces = pieces[: min(fault.after_events, len(pieces))]
         if fault.kind == "mid_stream_error":
             error = {"type": "overloaded_error", "message": "Overloaded"}
             event = {"type": "error", "error": error, "request_id": request_id}
-            pieces.append(("error", self._sse(event)))
+            pieces.append(("error", self._frame(event, framing)))
         elif fault.kind == "malformed_sse":
-            garbage = b"event: content_block_delta\ndata: {not json at all\n\n"
+            garbage = (
+                bedrock_chunk(b"{not json at all")
+                if framing == "eventstream"
+                else b"event: content_block_delta\ndata: {not json at all\n\n"
+            )
             pieces.append(("content_block_delta", garbage))
         if fault.kind == "stall":
-            return self._sse_response(pieces, "stall")
+            return self._sse_response(pieces, "stall", framing)
         if fault.kind == "reset_mid_body":
-            return self._sse_response(pieces, "reset")
-        return self._sse_response(pieces)
+            if framing == "eventstream" and rest:
+                # Cut inside a frame: the half of the next one goes out before the reset.
+                kind, frame = rest[0]
+                pieces.append((kind, frame[: len(frame) // 2]))
+            return self._sse_response(pieces, "reset", framing)
+        return self._sse_response(pieces, framing=framing)
 
     def _sse_response(
-        self, pieces: list[tuple[str, bytes]], ending: Ending = "complete"
+        self, pieces: list[tuple[str, bytes]], ending: Ending = "complete", framing: Framing = "sse"
     ) -> Response:
         headers = [
-            ("content-type", "text/event-stream; charset=utf-8"),
+            (
+                "content-type",
+                EVENTSTREAM_TYPE
+                if framing == "eventstream"
+                else "text/event-stream; charset=utf-8",
+            ),
             ("cache-control", "no-cache"),
         ]
         return Response(200, headers, self.server._latency.paced(pieces), ending)

@@ -34,6 +34,7 @@ from ._limits import RateLimiter, RateLimits
 from ._messages import ErrorReply, MessagesRoute
 from ._models import ModelsRoute
 from ._oauth import OAUTH_BETA, FakeTokenEndpoint
+from ._platforms import AwsTestCredentials, BedrockRoute, VertexRoute
 from ._recording import RecordedRequest, RequestLog
 from ._routing import INVALID, MAX_DEPTH, ApiRequest, error_response, parse_json, too_deep
 
@@ -56,6 +57,11 @@ class FakeClaude:
     `max_recorded` requests (a ring buffer, so a long benchmark does not eat memory). A bad
     request never takes the server down: it gets the error the real API would give
     (400/401/404/413/431/...) or its connection is closed.
+
+    It serves Amazon Bedrock's and Google Vertex AI's routes too (docs/platforms.md):
+    Bedrock requests are SigV4-verified against `aws_credentials` (or take a Bedrock API
+    key, checked against `api_keys` when given); Vertex requests take a bearer token, any
+    unless `google_tokens` is given.
     """
 
     def __init__(
@@ -80,6 +86,8 @@ class FakeClaude:
         max_body_size: int = 32 * 1024 * 1024,
         max_header_size: int = 16 * 1024,
         max_recorded: int = 1000,
+        aws_credentials: Sequence[AwsTestCredentials] = (),
+        google_tokens: Sequence[str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -106,6 +114,10 @@ class FakeClaude:
         self.files = FakeFiles(lambda: self._id("file_011C"))
         self._messages = MessagesRoute(self)
         self.oauth = FakeTokenEndpoint()
+        self.aws_credentials = list(aws_credentials)
+        self.google_tokens = None if google_tokens is None else frozenset(google_tokens)
+        self._bedrock = BedrockRoute(self)
+        self._vertex = VertexRoute(self)
         # Longest prefix first: a path is served by the first route it falls under.
         self.routes: list[tuple[str, Route]] = [
             ("/v1/messages/batches", BatchesRoute(self)),
@@ -269,7 +281,30 @@ class FakeClaude:
             return await self.oauth.handle(
                 ApiRequest(method, path, {}, headers, parsed, body, request_id)
             )
-        key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
+        items = tuple(parse_qsl(query, keep_blank_values=True))
+        api_request = ApiRequest(
+            method, path, dict(items), headers, parsed, body, request_id, query_items=items
+        )
+        # The platforms authenticate their own way, and answer malformed bodies their way.
+        if path.startswith("/model/"):
+            return await self._bedrock.handle(api_request, target)
+        if path.startswith("/v1/projects/"):
+            return await self._vertex.handle(api_request)
+        if path == "/google/token":
+            return await self._vertex.token(api_request)
+        signed = headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 ")
+        if signed:
+            # AnthropicAWS and Bedrock Mantle sign the API's own routes.
+            problem = self._bedrock.check_signature(
+                api_request, target, ("aws-external-anthropic", "bedrock-mantle")
+            )
+            if problem is not None:
+                return error_response(403, "permission_error", problem, request_id)
+            key = "sigv4"  # verified above: no API key to check
+        else:
+            key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix(
+                "Bearer "
+            )
         if self.oauth.knows(key):
             # A token from the token endpoint: valid until revoked, and only with the
             # OAuth beta flag (as the API wants it).
@@ -288,7 +323,7 @@ class FakeClaude:
             return error_response(
                 401, "authentication_error", "x-api-key header is required", request_id
             )
-        elif self.api_keys is not None and key not in self.api_keys:
+        elif self.api_keys is not None and key not in self.api_keys and not signed:
             return error_response(401, "authentication_error", "invalid x-api-key", request_id)
         if parsed is INVALID:
             return error_response(
@@ -304,14 +339,15 @@ class FakeClaude:
                 f"The request body is nested more than {MAX_DEPTH} levels deep",
                 request_id,
             )
-        items = tuple(parse_qsl(query, keep_blank_values=True))
-        api_request = ApiRequest(
-            method, path, dict(items), headers, parsed, body, request_id, query_items=items
-        )
+        return await self._route(api_request)
+
+    async def _route(self, request: ApiRequest) -> Response:
+        """The answer of the route `request.path` falls under (404 for none)."""
+        method, path, request_id = request.method, request.path, request.request_id
         try:
             for prefix, route in self.routes:
                 if path == prefix or path.startswith(prefix + "/"):
-                    return await route(api_request)
+                    return await route(request)
             raise RequestError(404, "not_found_error", f"Not found: {method} {path}")
         except RequestError as exc:
             return error_response(exc.status, exc.error_type, exc.message, request_id)

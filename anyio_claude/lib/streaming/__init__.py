@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..._streams import AsyncMessageStream, AsyncMessageStreamManager
+from ..._live_streams import AsyncMessageStream, AsyncMessageStreamManager
 from ...streaming import (
     InputJsonEvent,
     ParsedContentBlockStopEvent,

@@ -21,6 +21,7 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     ClaudeError,
+    EventStreamProtocolError,
     IncompleteStreamError,
     ProtocolError,
     make_status_error,
@@ -35,6 +36,7 @@ from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from ._eventstream import BedrockEventDecoder
     from ._request import Call
     from ._requester import Requester
     from ._tracing import CallTrace
@@ -56,6 +58,7 @@ class _StreamBase:
         "_acc",
         "_bad_event",
         "_batch",
+        "_broken",
         "_closed",
         "_deadline",
         "_decoder",
@@ -82,7 +85,13 @@ class _StreamBase:
         self._response = response
         self.http_response = http_response_of(response)
         self.retries_taken = retries_taken
-        self._decoder = SSEDecoder()
+        self._decoder: SSEDecoder | BedrockEventDecoder
+        if _kind(response) == _EVENTSTREAM:
+            from ._eventstream import BedrockEventDecoder  # Bedrock only: not at start-up
+
+            self._decoder = BedrockEventDecoder()
+        else:
+            self._decoder = SSEDecoder()
         self._deadline = deadline
         self._idle = idle_timeout
         self._last_progress = response.clock()
@@ -91,6 +100,7 @@ class _StreamBase:
         self._done = False
         self._closed = False
         self._bad_event: ProtocolError | None = None
+        self._broken: ProtocolError | None = None  # framing broke after `_batch`
         # The call's span, when it reports to OpenTelemetry (`_tracing.CallTrace.watch`).
         self._observer: CallTrace | None = None
 
@@ -133,14 +143,11 @@ class _StreamBase:
             except DeadlineReached:
                 raise self._timeout_error() from None
             except ProtocolError as exc:
-                raise self._attach(
-                    APIResponseValidationError(
-                        f"malformed event stream: {exc}",
-                        status_code=self.http_response.status_code,
-                        request_id=self.request_id,
-                    ),
-                    exc,
-                ) from exc
+                # What came before the break in the same chunk is delivered first.
+                datas = exc.decoded if isinstance(exc, EventStreamProtocolError) else []
+                if not datas:
+                    raise self._framing_error(exc) from exc
+                self._broken = exc
             except APIConnectionError as exc:
                 raise self._attach(exc, None) from exc.__cause__
             if not datas:
@@ -159,9 +166,13 @@ class _StreamBase:
                 # them, so code matching every event type ports unchanged.
                 if type(event) is not PingEvent:
                     batch.append(event)
+            if self._broken is not None:
+                self._done = True
             if not batch:
-                if self._done:
+                if self._bad_event is not None:
                     raise self._bad_event_error()
+                if self._broken is not None:
+                    raise self._framing_error(self._broken) from self._broken
                 continue  # nothing but pings: they do not count as progress
             if self._idle is not None:
                 self._last_progress = self._response.clock()
@@ -220,6 +231,16 @@ class _StreamBase:
         error.request_id = event.request_id or error.request_id
         return self._attach(error, None)
 
+    def _framing_error(self, exc: ProtocolError) -> APIResponseValidationError:
+        return self._attach(
+            APIResponseValidationError(
+                f"malformed event stream: {exc}",
+                status_code=self.http_response.status_code,
+                request_id=self.request_id,
+            ),
+            exc,
+        )
+
     def _bad_event_error(self) -> APIResponseValidationError:
         exc = self._bad_event
         assert exc is not None
@@ -236,6 +257,8 @@ class _StreamBase:
         """Once the batch is used up: read the next one; False at the end of the stream."""
         if self._bad_event is not None:
             raise self._bad_event_error()
+        if self._broken is not None:
+            raise self._framing_error(self._broken) from self._broken
         return not (self._done or self._closed) and await self._read_batch()
 
     async def _read_on(self) -> MessageStreamEvent:
@@ -543,12 +566,24 @@ async def open_stream(
         raise
 
 
+# Bedrock's binary framing: the streams read it when the response says so.
+_EVENTSTREAM = "application/vnd.amazon.eventstream"
+
+
+def _kind(response: Response) -> str:
+    """The media type of `response`, lower-case, without parameters."""
+    return (response.headers.get("content-type") or "").partition(";")[0].strip().lower()
+
+
 async def _expect_event_stream(response: Response) -> None:
     """Raise `APIResponseValidationError` (after closing `response`) unless it is a
-    non-empty `text/event-stream`."""
+    non-empty `text/event-stream` (or Bedrock's `application/vnd.amazon.eventstream`)."""
     content_type = response.headers.get("content-type")
-    kind = (content_type or "").partition(";")[0].strip().lower()
-    if kind == "text/event-stream" and response.headers.get("content-length") != "0":
+    kind = _kind(response)
+    if (
+        kind in ("text/event-stream", _EVENTSTREAM)
+        and response.headers.get("content-length") != "0"
+    ):
         return
     head = b""
     try:

@@ -1,0 +1,385 @@
+"""`AsyncAnthropicAWS` (Claude Platform on AWS) and `AsyncAnthropicBedrockMantle` (Bedrock's
+Anthropic-compatible endpoint): the API's own paths, authenticated with an API key or a
+SigV4 signature from the AWS credential chain, as the official SDK resolves them."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
+from .._errors import ClaudeError
+from .._platform_auth import AwsCredentials, SigV4Auth
+from .._request import NOT_GIVEN, NotGiven
+from ._bedrock import check_aws_keys
+from ._common import PlatformClient, checked_key, env, given, secret_or_none
+
+if TYPE_CHECKING:
+    from .._http import Timeout
+    from .._middleware import MiddlewareInput
+    from .._secret import SecretStr
+    from .._tracing import OpenTelemetryClientOption
+    from .._transport import AsyncTransport
+
+__all__ = ("AsyncAnthropicAWS", "AsyncAnthropicBedrockMantle")
+
+_NO_REGION = (
+    "No AWS region was provided. Set the `aws_region` argument or the "
+    "`AWS_REGION`/`AWS_DEFAULT_REGION` environment variable."
+)
+
+
+def _first_env(names: Sequence[str]) -> str | None:
+    return next((value for name in names if (value := env(name)) is not None), None)
+
+
+def _uses_sigv4(
+    api_key: str | None,
+    aws_access_key: str | None,
+    aws_secret_key: str | None,
+    aws_profile: str | None,
+    key_variables: Sequence[str],
+) -> bool:
+    """SigV4 unless an API key is given, or none of the AWS arguments is and one of
+    `key_variables` is set (the official precedence)."""
+    if api_key is not None:
+        return False
+    if aws_access_key is not None or aws_secret_key is not None or aws_profile is not None:
+        return True
+    return _first_env(key_variables) is None
+
+
+def _region(aws_region: str | None) -> str | None:
+    return aws_region if aws_region is not None else env("AWS_REGION") or env("AWS_DEFAULT_REGION")
+
+
+class _AwsClient(PlatformClient):
+    """What the two share: the credential resolution, the signer, copies."""
+
+    _service: str
+    _key_variables: Sequence[str]
+    aws_region: str | None
+
+    def _resolve_aws(
+        self,
+        *,
+        api_key: SecretStr | None,
+        aws_access_key: SecretStr | None,
+        aws_secret_key: SecretStr | None,
+        aws_region: str | None,
+        aws_profile: str | None,
+        aws_session_token: SecretStr | None,
+        skip_auth: bool,
+    ) -> tuple[bool, SecretStr | None]:
+        """Whether to sign, and the API key otherwise (from the environment if not given)."""
+        self.aws_region = _region(aws_region)
+        self.aws_profile = aws_profile
+        self._skip_auth = skip_auth
+        self._platform_options = {
+            "api_key": api_key,
+            "aws_access_key": aws_access_key,
+            "aws_secret_key": aws_secret_key,
+            "aws_region": aws_region,
+            "aws_profile": aws_profile,
+            "aws_session_token": aws_session_token,
+            "skip_auth": skip_auth,
+        }
+        if skip_auth:
+            return False, None
+        check_aws_keys(aws_access_key, aws_secret_key)
+        sigv4 = _uses_sigv4(
+            api_key, aws_access_key, aws_secret_key, aws_profile, self._key_variables
+        )
+        if sigv4:
+            return True, None
+        key = api_key if api_key is not None else secret_or_none(_first_env(self._key_variables))
+        return False, checked_key("api_key", key)
+
+    def _sign(
+        self,
+        aws_access_key: SecretStr | None,
+        aws_secret_key: SecretStr | None,
+        aws_session_token: SecretStr | None,
+    ) -> None:
+        assert self.aws_region is not None
+        credentials = AwsCredentials(
+            access_key=aws_access_key,
+            secret_key=aws_secret_key,
+            session_token=aws_session_token,
+            profile=self.aws_profile,
+        )
+        self._auth = SigV4Auth(
+            credentials, service=self._service, region=self.aws_region, origin=self._origin
+        )
+
+    def with_options(  # the platform's credentials, not api keys
+        self,
+        *,
+        api_key: str | None = None,
+        aws_access_key: str | None = None,
+        aws_secret_key: str | None = None,
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        aws_session_token: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        max_connections: int | NotGiven | None = NOT_GIVEN,
+        verify: bool | ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        **platform: Any,
+    ) -> Any:
+        """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
+        options given replace this client's, and a base URL derived from the region
+        follows a new region. Raises what the constructor raises."""
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
+        aws_secret_key = secret_or_none(aws_secret_key)
+        aws_session_token = secret_or_none(aws_session_token)
+        return self._with_options(
+            {
+                **given(
+                    api_key=secret_or_none(api_key),
+                    aws_access_key=secret_or_none(aws_access_key),
+                    aws_secret_key=secret_or_none(aws_secret_key),
+                    aws_region=aws_region,
+                    aws_profile=aws_profile,
+                    aws_session_token=secret_or_none(aws_session_token),
+                ),
+                **given(**platform),
+            },
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
+            default_query=default_query,
+            set_default_query=set_default_query,
+            max_connections=max_connections,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
+        )
+
+    copy = with_options
+
+
+class AsyncAnthropicAWS(_AwsClient):
+    """An async client for the Claude Platform on AWS (asyncio and trio).
+
+    Credentials, as the official SDK resolves them: `api_key`; else SigV4 with
+    `aws_access_key`/`aws_secret_key` or `aws_profile`; else `ANTHROPIC_AWS_API_KEY`;
+    else SigV4 from the AWS credential chain (botocore, the `bedrock` extra, in a worker
+    thread). `skip_auth` sends none (for a gateway that adds its own). `workspace_id`
+    (else `ANTHROPIC_AWS_WORKSPACE_ID`) goes in `anthropic-workspace-id`. `base_url`
+    defaults to `ANTHROPIC_AWS_BASE_URL`, else `https://aws-external-anthropic.{region}.api.aws`.
+
+    Raises `ClaudeError` before any I/O without a workspace, or without a region where one
+    is needed; `ValueError` for one AWS key without the other.
+    """
+
+    _service = "aws-external-anthropic"
+    _key_variables = ("ANTHROPIC_AWS_API_KEY",)
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        aws_access_key: str | None = None,
+        aws_secret_key: str | None = None,
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        aws_session_token: str | None = None,
+        workspace_id: str | None = None,
+        skip_auth: bool = False,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        anthropic_version: str = "2023-06-01",
+        verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        _transport: AsyncTransport | None = None,
+    ) -> None:
+        api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
+        aws_secret_key = secret_or_none(aws_secret_key)
+        aws_session_token = secret_or_none(aws_session_token)
+        sigv4, key = self._resolve_aws(
+            api_key=api_key,
+            aws_access_key=aws_access_key,
+            aws_secret_key=aws_secret_key,
+            aws_region=aws_region,
+            aws_profile=aws_profile,
+            aws_session_token=aws_session_token,
+            skip_auth=skip_auth,
+        )
+        if sigv4 and self.aws_region is None:
+            raise ClaudeError(_NO_REGION)
+        if not skip_auth:
+            workspace_id = (
+                workspace_id if workspace_id is not None else env("ANTHROPIC_AWS_WORKSPACE_ID")
+            )
+            if workspace_id is None:
+                raise ClaudeError(
+                    "No workspace ID found. Set the `workspace_id` argument or the "
+                    "`ANTHROPIC_AWS_WORKSPACE_ID` environment variable."
+                )
+        self.workspace_id = workspace_id
+        self._platform_options["workspace_id"] = workspace_id
+        if base_url is None:
+            base_url = env("ANTHROPIC_AWS_BASE_URL")
+        self._derived_url = base_url is None
+        if base_url is None:
+            if self.aws_region is None:
+                raise ClaudeError(
+                    "No AWS region was provided and no base_url was given. Set the "
+                    "`aws_region` argument, the `AWS_REGION`/`AWS_DEFAULT_REGION` environment "
+                    "variable, or provide a `base_url` directly."
+                )
+            base_url = f"https://aws-external-anthropic.{self.aws_region}.api.aws"
+        headers = dict(default_headers or {})
+        if workspace_id is not None:
+            headers = {"anthropic-workspace-id": workspace_id, **headers}
+        super().__init__(
+            api_key=key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=headers,
+            default_query=default_query,
+            max_connections=max_connections,
+            anthropic_version=anthropic_version,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
+            _transport=_transport,
+        )
+        if sigv4:
+            self._sign(aws_access_key, aws_secret_key, aws_session_token)
+        elif skip_auth:
+            self._auth = _NoAuth()
+
+    def _construct(self, platform: Mapping[str, Any], **options: Any) -> Any:
+        # The workspace header is the constructor's to add, not a default header to copy.
+        headers = dict(options["default_headers"])
+        headers.pop("anthropic-workspace-id", None)
+        options["default_headers"] = headers
+        return super()._construct(platform, **options)
+
+
+class AsyncAnthropicBedrockMantle(_AwsClient):
+    """An async client for Bedrock Mantle, Bedrock's endpoint serving the API's own
+    paths (asyncio and trio): `messages` and `beta.messages`.
+
+    Credentials, as the official SDK resolves them: `api_key`; else SigV4 with
+    `aws_access_key`/`aws_secret_key` or `aws_profile`; else `AWS_BEARER_TOKEN_BEDROCK`
+    or `ANTHROPIC_AWS_API_KEY` (sent as `Authorization: Bearer`); else SigV4 from the AWS
+    credential chain. `base_url` defaults to `ANTHROPIC_BEDROCK_MANTLE_BASE_URL`, else
+    `https://bedrock-mantle.{region}.api.aws/anthropic`.
+
+    Raises `ClaudeError` before any I/O without a region or base URL (or without a
+    region to sign for); `ValueError` for one AWS key without the other.
+    """
+
+    _service = "bedrock-mantle"
+    _key_variables = ("AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_AWS_API_KEY")
+
+    def __init__(
+        self,
+        *,
+        aws_access_key: str | None = None,
+        aws_secret_key: str | None = None,
+        aws_session_token: str | None = None,
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        api_key: str | None = None,
+        skip_auth: bool = False,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        anthropic_version: str = "2023-06-01",
+        verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        _transport: AsyncTransport | None = None,
+    ) -> None:
+        api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
+        aws_secret_key = secret_or_none(aws_secret_key)
+        aws_session_token = secret_or_none(aws_session_token)
+        sigv4, key = self._resolve_aws(
+            api_key=api_key,
+            aws_access_key=aws_access_key,
+            aws_secret_key=aws_secret_key,
+            aws_region=aws_region,
+            aws_profile=aws_profile,
+            aws_session_token=aws_session_token,
+            skip_auth=skip_auth,
+        )
+        if base_url is None:
+            base_url = env("ANTHROPIC_BEDROCK_MANTLE_BASE_URL")
+        self._derived_url = base_url is None
+        if base_url is None:
+            if self.aws_region is None:
+                raise ClaudeError(
+                    "No AWS region or base URL found. Set `aws_region` in the constructor, "
+                    "the `AWS_REGION` / `AWS_DEFAULT_REGION` environment variable, or provide "
+                    "a `base_url` / `ANTHROPIC_BEDROCK_MANTLE_BASE_URL` environment variable."
+                )
+            base_url = f"https://bedrock-mantle.{self.aws_region}.api.aws/anthropic"
+        if sigv4 and self.aws_region is None:
+            raise ClaudeError(_NO_REGION)
+        super().__init__(
+            auth_token=key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            max_connections=max_connections,
+            anthropic_version=anthropic_version,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
+            _transport=_transport,
+        )
+        if sigv4:
+            self._sign(aws_access_key, aws_secret_key, aws_session_token)
+        elif skip_auth:
+            self._auth = _NoAuth()
+
+
+class _NoAuth:
+    """`skip_auth`: nothing is added (a gateway in front authenticates)."""
+
+    __slots__ = ()
+
+    async def apply(self, request: object) -> None:
+        """Leave the request as it is."""
+
+    def rejected(self, sent: object) -> bool:
+        """Nothing to refresh."""
+        return False

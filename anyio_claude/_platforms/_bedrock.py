@@ -1,0 +1,274 @@
+"""`AsyncAnthropicBedrock`: Claude through Amazon Bedrock's runtime API.
+
+Requests are the first-party ones rerouted as the official SDK does: `POST /v1/messages`
+becomes `POST /model/{model}/invoke` (or `/invoke-with-response-stream` for a stream),
+the model and `stream` leave the body, `anthropic_version` (and `anthropic_beta`, from
+the `anthropic-beta` header) join it. Streams arrive in AWS's event-stream framing, which
+`_live_streams` reads by its content type. Authentication is a Bedrock API key
+(`Authorization: Bearer`) or SigV4 from the AWS credential chain.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
+from .._errors import ClaudeError
+from .._platform_auth import AwsCredentials, SigV4Auth, aws_profile_region
+from .._request import NOT_GIVEN, Call, NotGiven
+from ._common import PlatformClient, checked_key, env, given, secret_or_none
+
+if TYPE_CHECKING:
+    from .._http import Timeout
+    from .._middleware import MiddlewareInput
+    from .._tracing import OpenTelemetryClientOption
+    from .._transport import AsyncTransport
+
+__all__ = ("AsyncAnthropicBedrock", "check_aws_keys", "infer_region", "platform_body")
+
+
+def infer_region(aws_profile: str | None) -> str:
+    """`AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's configured region (read
+    with botocore when installed). Raises `ValueError` without one."""
+    region = env("AWS_REGION") or env("AWS_DEFAULT_REGION") or aws_profile_region(aws_profile)
+    if not region:
+        raise ValueError(
+            "No AWS region was provided. Set the `aws_region` argument, the `AWS_REGION` / "
+            "`AWS_DEFAULT_REGION` environment variable, or configure a region for your "
+            "AWS profile."
+        )
+    return region
+
+
+def check_aws_keys(aws_access_key: str | None, aws_secret_key: str | None) -> None:
+    """Raise `ValueError` when only one of the two keys is given."""
+    if (aws_access_key is None) != (aws_secret_key is None):
+        given_one, missing = (
+            ("aws_access_key", "aws_secret_key")
+            if aws_access_key is not None
+            else ("aws_secret_key", "aws_access_key")
+        )
+        raise ValueError(
+            f"`{given_one}` was provided without `{missing}`. Both must be provided "
+            "together, or neither (to use the default credential chain)."
+        )
+
+
+def platform_body(
+    body: Mapping[str, Any] | None, extra_headers: Mapping[str, str] | None, version: str
+) -> dict[str, Any] | None:
+    """`body` with `anthropic_version` (and `anthropic_beta`, the list the request's
+    `anthropic-beta` header names) unless it has them, as Bedrock and Vertex want."""
+    if body is None:
+        return None
+    out = {"anthropic_version": version, **body}
+    betas = next(
+        (v for k, v in (extra_headers or {}).items() if k.lower() == "anthropic-beta"), None
+    )
+    if betas and "anthropic_beta" not in out:
+        out["anthropic_beta"] = [beta.strip() for beta in betas.split(",")]
+    return out
+
+
+class AsyncAnthropicBedrock(PlatformClient):
+    """An async client for Claude on Amazon Bedrock (asyncio and trio).
+
+    Credentials, as the official SDK resolves them: `api_key` (else
+    `AWS_BEARER_TOKEN_BEDROCK`) is a Bedrock API key sent as a bearer token; otherwise
+    each request is SigV4-signed with `aws_access_key`/`aws_secret_key` (and
+    `aws_session_token`), else the AWS credential chain for `aws_profile` (environment,
+    shared files, SSO, container or instance metadata), resolved and refreshed by botocore
+    (the `bedrock` extra) in a worker thread. `aws_region` defaults to `AWS_REGION`,
+    `AWS_DEFAULT_REGION` or the profile's region; `base_url` to
+    `ANTHROPIC_BEDROCK_BASE_URL`, else `https://bedrock-runtime.{region}.amazonaws.com`.
+
+    Raises `ValueError` before any I/O for an API key next to AWS credentials, one AWS
+    key without the other, or no region; a request raises `CredentialsError` when the
+    chain has no credentials, and `ClaudeError` for the APIs Bedrock lacks (batches,
+    token counting). The transport options, errors, retries, timeouts and lifetime are
+    `AsyncClaude`'s.
+    """
+
+    def __init__(
+        self,
+        aws_secret_key: str | None = None,
+        aws_access_key: str | None = None,
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        aws_session_token: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        *,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        anthropic_version: str = "2023-06-01",
+        verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        _transport: AsyncTransport | None = None,
+    ) -> None:
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        aws_secret_key, aws_access_key = (
+            secret_or_none(aws_secret_key),
+            secret_or_none(aws_access_key),
+        )
+        aws_session_token, api_key = secret_or_none(aws_session_token), secret_or_none(api_key)
+        if api_key is None:
+            api_key = secret_or_none(env("AWS_BEARER_TOKEN_BEDROCK"))
+        api_key = checked_key("api_key", api_key)
+        has_aws = any(
+            v is not None for v in (aws_access_key, aws_secret_key, aws_session_token, aws_profile)
+        )
+        if api_key is not None and has_aws:
+            raise ValueError(
+                "Cannot specify both `api_key` and AWS credentials (`aws_access_key`, "
+                "`aws_secret_key`, `aws_session_token`, `aws_profile`)"
+            )
+        check_aws_keys(aws_access_key, aws_secret_key)
+        self.aws_region = infer_region(aws_profile) if aws_region is None else aws_region
+        self.aws_profile = aws_profile
+        self._platform_options = {
+            "aws_secret_key": aws_secret_key,
+            "aws_access_key": aws_access_key,
+            "aws_region": self.aws_region,
+            "aws_profile": aws_profile,
+            "aws_session_token": aws_session_token,
+            "api_key": api_key,
+        }
+        if base_url is None:
+            base_url = env("ANTHROPIC_BEDROCK_BASE_URL")
+        self._derived_url = base_url is None
+        if base_url is None:
+            base_url = f"https://bedrock-runtime.{self.aws_region}.amazonaws.com"
+        super().__init__(
+            auth_token=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            max_connections=max_connections,
+            anthropic_version=anthropic_version,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
+            _transport=_transport,
+        )
+        if api_key is None:
+            credentials = AwsCredentials(
+                access_key=aws_access_key,
+                secret_key=aws_secret_key,
+                session_token=aws_session_token,
+                profile=aws_profile,
+            )
+            self._auth = SigV4Auth(
+                credentials, service="bedrock", region=self.aws_region, origin=self._origin
+            )
+
+    def with_options(  # type: ignore[override]  # the platform's credentials, not api keys
+        self,
+        *,
+        aws_secret_key: str | None = None,
+        aws_access_key: str | None = None,
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        aws_session_token: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        max_connections: int | NotGiven | None = NOT_GIVEN,
+        verify: bool | ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+    ) -> AsyncAnthropicBedrock:
+        """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
+        options given replace this client's. Raises what the constructor raises."""
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        aws_secret_key, aws_access_key = (
+            secret_or_none(aws_secret_key),
+            secret_or_none(aws_access_key),
+        )
+        aws_session_token, api_key = secret_or_none(aws_session_token), secret_or_none(api_key)
+        copy = self._with_options(
+            given(
+                aws_secret_key=secret_or_none(aws_secret_key),
+                aws_access_key=secret_or_none(aws_access_key),
+                aws_region=aws_region,
+                aws_profile=aws_profile,
+                aws_session_token=secret_or_none(aws_session_token),
+                api_key=secret_or_none(api_key),
+            ),
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
+            default_query=default_query,
+            set_default_query=set_default_query,
+            max_connections=max_connections,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
+        )
+        assert isinstance(copy, AsyncAnthropicBedrock)
+        return copy
+
+    copy = with_options  # type: ignore[assignment]
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Call:
+        if path.startswith("/v1/messages/batches"):
+            raise ClaudeError("The Batch API is not supported in Bedrock yet")
+        if path == "/v1/messages/count_tokens":
+            raise ClaudeError("Token counting is not supported in Bedrock yet")
+        payload = platform_body(body, extra_headers, self.anthropic_version)
+        if path == "/v1/messages" and method == "POST" and payload is not None:
+            model = payload.pop("model", None)
+            # A server that drops ";params" from a segment routes on what precedes it.
+            before_params = str(model or "").partition(";")[0]
+            if not before_params:
+                raise ValueError(f"Expected a non-empty value for `model` but received {model!r}")
+            if before_params in (".", ".."):
+                raise ValueError(f"`model` {model!r} cannot be a path segment")
+            stream = payload.pop("stream", False)
+            action = "invoke-with-response-stream" if stream is True else "invoke"
+            path = f"/model/{quote(str(model), safe=':;')}/{action}"
+        return super()._call(
+            method,
+            path,
+            body=payload,
+            query=query,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )

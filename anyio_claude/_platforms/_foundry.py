@@ -1,0 +1,163 @@
+"""`AsyncAnthropicFoundry`: Claude through Microsoft Foundry (Azure AI), whose endpoint
+serves the API's own paths under `https://{resource}.services.ai.azure.com/anthropic/`."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
+from .._errors import ClaudeError
+from .._platform_auth import BearerProviderAuth
+from .._request import NOT_GIVEN
+from .._secret import SecretBytes
+from ._common import PlatformClient, checked_key, env, given, secret_or_none
+
+if TYPE_CHECKING:
+    from .._http import Timeout
+    from .._middleware import MiddlewareInput
+    from .._request import NotGiven
+    from .._tracing import OpenTelemetryClientOption
+    from .._transport import AsyncTransport
+
+__all__ = ("AsyncAnthropicFoundry", "AsyncAzureADTokenProvider", "AzureADTokenProvider")
+
+AzureADTokenProvider = Callable[[], str]
+AsyncAzureADTokenProvider = Callable[[], "str | Awaitable[str]"]
+
+
+class AsyncAnthropicFoundry(PlatformClient):
+    """An async client for Claude on Microsoft Foundry (asyncio and trio).
+
+    `api_key` (else `ANTHROPIC_FOUNDRY_API_KEY`) is sent as `x-api-key` and `api-key`;
+    an `azure_ad_token_provider` (an Entra ID token provider, e.g. azure-identity's
+    `get_bearer_token_provider(...)`, sync or async) wins over it and is called for each
+    attempt, as `Authorization: Bearer` (a sync one in a worker thread). `resource`
+    (else `ANTHROPIC_FOUNDRY_RESOURCE`) names the endpoint, unless `base_url` (else
+    `ANTHROPIC_FOUNDRY_BASE_URL`) gives it.
+
+    Raises before any I/O: `ClaudeError` without credentials, `ValueError` without a
+    resource or base URL, or with both. The transport options, errors, retries, timeouts
+    and lifetime are `AsyncClaude`'s.
+    """
+
+    def __init__(
+        self,
+        *,
+        resource: str | None = None,
+        api_key: str | None = None,
+        azure_ad_token_provider: AsyncAzureADTokenProvider | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        anthropic_version: str = "2023-06-01",
+        verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        _transport: AsyncTransport | None = None,
+    ) -> None:
+        api_key = secret_or_none(
+            api_key if api_key is not None else env("ANTHROPIC_FOUNDRY_API_KEY")
+        )
+        api_key = checked_key("api_key", api_key)
+        if resource is None and base_url is None:
+            resource = env("ANTHROPIC_FOUNDRY_RESOURCE")
+        base_url = base_url if base_url is not None else env("ANTHROPIC_FOUNDRY_BASE_URL")
+        if api_key is None and azure_ad_token_provider is None:
+            raise ClaudeError(
+                "Missing credentials. Please pass one of `api_key`, `azure_ad_token_provider`, "
+                "or the `ANTHROPIC_FOUNDRY_API_KEY` environment variable."
+            )
+        if base_url is None:
+            if resource is None:
+                raise ValueError(
+                    "Must provide one of the `base_url` or `resource` arguments, or the "
+                    "`ANTHROPIC_FOUNDRY_RESOURCE` environment variable"
+                )
+            base_url = f"https://{resource}.services.ai.azure.com/anthropic/"
+        elif resource is not None:
+            raise ValueError("base_url and resource are mutually exclusive")
+        self._platform_options = {
+            "api_key": api_key,
+            "azure_ad_token_provider": azure_ad_token_provider,
+        }
+        self._derived_url = False
+        # The provider wins: the key is then not sent at all.
+        self._foundry_key = api_key if azure_ad_token_provider is None else None
+        super().__init__(
+            api_key=self._foundry_key,
+            base_url=base_url,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            max_connections=max_connections,
+            anthropic_version=anthropic_version,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
+            _transport=_transport,
+            timeout=timeout,
+        )
+        if azure_ad_token_provider is not None:
+            self._auth = BearerProviderAuth(
+                azure_ad_token_provider, argument="azure_ad_token_provider"
+            )
+
+    def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
+        headers = super()._build_base_headers()
+        key = getattr(self, "_foundry_key", None)
+        if key is not None:
+            # Foundry reads `x-api-key`; `api-key` is sent too, for older deployments.
+            headers.append((b"api-key", SecretBytes(key.encode())))
+        return headers
+
+    def with_options(  # type: ignore[override]  # the platform's credentials, not api keys
+        self,
+        *,
+        api_key: str | None = None,
+        azure_ad_token_provider: AsyncAzureADTokenProvider | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        max_connections: int | NotGiven | None = NOT_GIVEN,
+        verify: bool | ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+    ) -> AsyncAnthropicFoundry:
+        """A copy with some settings changed (see `AsyncClaude.with_options`). Raises
+        what the constructor raises."""
+        api_key = secret_or_none(api_key)  # out of this frame's locals' reprs
+        copy = self._with_options(
+            given(api_key=secret_or_none(api_key), azure_ad_token_provider=azure_ad_token_provider),
+            base_url=base_url,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
+            default_query=default_query,
+            set_default_query=set_default_query,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            timeout=timeout,
+            max_connections=max_connections,
+            open_telemetry=open_telemetry,
+            middleware=middleware,
+        )
+        assert isinstance(copy, AsyncAnthropicFoundry)
+        return copy
+
+    copy = with_options  # type: ignore[assignment]

@@ -1,0 +1,288 @@
+"""The blocking twins of the platform clients: a `Claude` whose async client is the
+platform's (same resources, streams, errors and background thread)."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, AsyncClaude, _secret
+from ._request import NOT_GIVEN, NotGiven
+from ._sync import Claude, _Portal
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._http import Timeout
+    from ._middleware import MiddlewareInput
+    from ._tracing import OpenTelemetryClientOption
+
+__all__ = (
+    "AnthropicAWS",
+    "AnthropicBedrock",
+    "AnthropicBedrockMantle",
+    "AnthropicFoundry",
+    "AnthropicGoogleCloud",
+    "AnthropicVertex",
+)
+
+
+class _PlatformTwin(Claude):
+    """A `Claude` over a platform client built by the subclass."""
+
+    def _blocking_middleware(self, middleware: Sequence[MiddlewareInput] | None) -> Any:
+        """Check the blocking `middleware` (as `Claude` does) and return what the async
+        client runs for it. Call before `_start`."""
+        self._middleware: tuple[Any, ...] = ()
+        if middleware is not None:
+            from ._middleware import checked
+
+            self._middleware = checked(middleware, blocking=True)
+        return self._async_middleware()
+
+    def _start(self, client: AsyncClaude, backend: str) -> None:
+        self._async = client
+        client._warn_unclosed = False
+        self._portal = _Portal(backend, client.close)
+        self._owns_portal = True
+
+    def with_options(self, **options: Any) -> Self:
+        """A copy with some settings changed, sharing the background thread; the options
+        are the async client's `with_options` (`middleware` the blocking kind, as for
+        `Claude`). Raises what it raises."""
+        options = _secrets(options)  # first: this frame's locals show up in tracebacks
+        copy = object.__new__(type(self))
+        copy._portal = self._portal
+        copy._middleware = self._middleware
+        middleware = options.pop("middleware", None)
+        if middleware is not None:
+            from ._middleware import checked
+
+            copy._middleware = checked(middleware, blocking=True)
+            options["middleware"] = copy._async_middleware() or []
+        copy._async = self._async.with_options(**options)
+        copy._async._warn_unclosed = False
+        copy._owns_portal = False
+        return copy
+
+    copy = with_options
+
+    def __repr__(self) -> str:
+        inner = self.__dict__.get("_async")
+        name = type(self).__name__
+        return f"{name}()" if inner is None else repr(inner).replace(type(inner).__name__, name, 1)
+
+
+class AnthropicBedrock(_PlatformTwin):
+    """The blocking twin of `AsyncAnthropicBedrock` (same arguments, plus `backend`: the
+    background event loop's, asyncio or trio). Raises what it raises."""
+
+    def __init__(
+        self,
+        aws_secret_key: str | None = None,
+        aws_access_key: str | None = None,
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        aws_session_token: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        *,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        anthropic_version: str = "2023-06-01",
+        verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        backend: str = "asyncio",
+    ) -> None:
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        aws_secret_key, aws_access_key = _secret(aws_secret_key), _secret(aws_access_key)
+        aws_session_token, api_key = _secret(aws_session_token), _secret(api_key)
+        from ._platforms._bedrock import AsyncAnthropicBedrock
+
+        self._start(
+            AsyncAnthropicBedrock(
+                aws_secret_key,
+                aws_access_key,
+                aws_region,
+                aws_profile,
+                aws_session_token,
+                api_key,
+                base_url,
+                timeout,
+                max_retries,
+                default_headers,
+                default_query,
+                max_connections=max_connections,
+                anthropic_version=anthropic_version,
+                verify=verify,
+                proxy=proxy,
+                trust_env=trust_env,
+                open_telemetry=open_telemetry,
+                middleware=self._blocking_middleware(middleware),
+            ),
+            backend,
+        )
+
+    @property
+    def aws_region(self) -> str:
+        """The AWS region requests are signed for."""
+        return self._async.aws_region  # type: ignore[attr-defined,no-any-return]
+
+
+class AnthropicVertex(_PlatformTwin):
+    """The blocking twin of `AsyncAnthropicVertex` (same arguments, plus `backend`: the
+    background event loop's, asyncio or trio). Raises what it raises."""
+
+    def __init__(
+        self,
+        *,
+        region: str | NotGiven = NOT_GIVEN,
+        project_id: str | NotGiven = NOT_GIVEN,
+        access_token: str | None = None,
+        credentials: Any = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        anthropic_version: str = "2023-06-01",
+        verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        backend: str = "asyncio",
+    ) -> None:
+        access_token = _secret(access_token)
+        from ._platforms._vertex import AsyncAnthropicVertex
+
+        self._start(
+            AsyncAnthropicVertex(
+                region=region,
+                project_id=project_id,
+                access_token=access_token,
+                credentials=credentials,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                default_query=default_query,
+                max_connections=max_connections,
+                anthropic_version=anthropic_version,
+                verify=verify,
+                proxy=proxy,
+                trust_env=trust_env,
+                open_telemetry=open_telemetry,
+                middleware=self._blocking_middleware(middleware),
+            ),
+            backend,
+        )
+
+    @property
+    def region(self) -> str:
+        """The Vertex AI region."""
+        return self._async.region  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def project_id(self) -> str | None:
+        """The Google Cloud project."""
+        return self._async.project_id  # type: ignore[attr-defined,no-any-return]
+
+
+class AnthropicFoundry(_PlatformTwin):
+    """The blocking twin of `AsyncAnthropicFoundry` (same arguments, plus `backend`: the
+    background event loop's, asyncio or trio). `azure_ad_token_provider` is called in a
+    worker thread. Raises what it raises."""
+
+    def __init__(
+        self,
+        *,
+        resource: str | None = None,
+        api_key: str | None = None,
+        azure_ad_token_provider: Callable[[], str] | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
+        anthropic_version: str = "2023-06-01",
+        verify: bool | ssl.SSLContext = True,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        open_telemetry: OpenTelemetryClientOption = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        backend: str = "asyncio",
+    ) -> None:
+        api_key = _secret(api_key)
+        from ._platforms._foundry import AsyncAnthropicFoundry
+
+        self._start(
+            AsyncAnthropicFoundry(
+                resource=resource,
+                api_key=api_key,
+                azure_ad_token_provider=azure_ad_token_provider,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                default_query=default_query,
+                max_connections=max_connections,
+                anthropic_version=anthropic_version,
+                verify=verify,
+                proxy=proxy,
+                trust_env=trust_env,
+                open_telemetry=open_telemetry,
+                middleware=self._blocking_middleware(middleware),
+            ),
+            backend,
+        )
+
+
+class AnthropicAWS(_PlatformTwin):
+    """The blocking twin of `AsyncAnthropicAWS` (same arguments, plus `backend`: the
+    background event loop's, asyncio or trio). Raises what it raises."""
+
+    def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
+        options = _secrets(options)  # first: this frame's locals show up in tracebacks
+        from ._platforms._aws import AsyncAnthropicAWS
+
+        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
+        self._start(AsyncAnthropicAWS(**options), backend)
+
+
+class AnthropicBedrockMantle(_PlatformTwin):
+    """The blocking twin of `AsyncAnthropicBedrockMantle` (same arguments, plus `backend`:
+    the background event loop's, asyncio or trio). Raises what it raises."""
+
+    def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
+        options = _secrets(options)  # first: this frame's locals show up in tracebacks
+        from ._platforms._aws import AsyncAnthropicBedrockMantle
+
+        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
+        self._start(AsyncAnthropicBedrockMantle(**options), backend)
+
+
+class AnthropicGoogleCloud(_PlatformTwin):
+    """The blocking twin of `AsyncAnthropicGoogleCloud` (same arguments, plus `backend`:
+    the background event loop's, asyncio or trio). Raises what it raises."""
+
+    def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
+        from ._platforms._google_cloud import AsyncAnthropicGoogleCloud
+
+        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
+        self._start(AsyncAnthropicGoogleCloud(**options), backend)
+
+
+def _secrets(options: dict[str, Any]) -> dict[str, Any]:
+    """`options` with the credential arguments wrapped, so no repr shows them."""
+    names = ("api_key", "aws_access_key", "aws_secret_key", "aws_session_token", "access_token")
+    return {k: _secret(v) if k in names else v for k, v in options.items()}
