@@ -253,24 +253,22 @@ class _StreamBase:
             exc,
         )
 
-    def _raise_held(self) -> None:
-        """Raise the error held back until the events before it were taken, if any."""
+    async def _more(self) -> bool:
+        """Once the batch is used up: read the next one; False at the end of the stream."""
         if self._bad_event is not None:
             raise self._bad_event_error()
         if self._broken is not None:
             raise self._framing_error(self._broken) from self._broken
-
-    async def _more(self) -> bool:
-        """Once the batch is used up: read the next one; False at the end of the stream."""
-        self._raise_held()
         return not (self._done or self._closed) and await self._read_batch()
 
     async def _read_on(self) -> MessageStreamEvent:
         """The next event once the batch is used up; a failure closes the stream."""
         try:
             # _more, inlined: this runs once per network read.
-            if self._bad_event is not None or self._broken is not None:
-                self._raise_held()
+            if self._bad_event is not None:
+                raise self._bad_event_error()
+            if self._broken is not None:
+                raise self._framing_error(self._broken) from self._broken
             if self._done or self._closed or not await self._read_batch():
                 raise StopAsyncIteration
             event = self._batch[self._pos]
