@@ -10,7 +10,8 @@ fails with EAGAIN (an exception) on every read of a slow stream. Here:
 - `_QueueReader` (asyncio, uvloop) keeps the transport reading and takes what anyio's
   protocol queued, 64 KiB per `recv`; flow control only above `HIGH_WATER` queued bytes.
 - `_SocketReader` (trio) waits for the socket to be readable, then `recv`s once; it tries
-  the `recv` first only after a read that filled its buffer (a bulk body).
+  the `recv` first only for a response head and after a read that filled its buffer (a
+  bulk body), where data is likely in already.
 - `_TrioWatchdog` bounds reads under trio as `_network._Watchdog` does under asyncio: a
   read records when it must end, one sweeper task per trio run checks, and an overdue read
   is ended by shutting the socket down.
