@@ -342,6 +342,7 @@ class BetaMessages:
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: Literal[False] = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaToolRunner[_F]: ...
     @overload
@@ -354,6 +355,7 @@ class BetaMessages:
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: Literal[False] = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaToolRunner[None]: ...
     @overload
@@ -366,6 +368,7 @@ class BetaMessages:
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: bool = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaStreamingToolRunner: ...
     def tool_runner(self, **args: Any) -> BetaToolRunner[Any] | BetaStreamingToolRunner:

@@ -8,6 +8,7 @@ not run in the thread that iterates).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._sync import MessageStream, _await_in_loop, _Portal
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from .types import Message, MessageParam, ParsedMessage, UserMessageParam
+    from .types import Message, MessageParam, ParsedMessage, ToolUseBlock, UserMessageParam
 
 __all__ = ("BetaStreamingToolRunner", "BetaToolRunner")
 
@@ -31,6 +32,8 @@ class _BlockingRunner(Generic[_RunnerT]):
     def __init__(self, portal: _Portal, runner: _RunnerT) -> None:
         self._portal = portal
         self._async: _RunnerT = runner
+        # The async runner's `async with`, held open by a task in the loop thread.
+        self._context: AbstractContextManager[Any] | None = None
 
     def _next(self) -> Any:
         try:
@@ -67,6 +70,11 @@ class _BlockingRunner(Generic[_RunnerT]):
         _await_in_loop(self._portal, self._async.close)
 
     def __enter__(self) -> Self:
+        """Open the runner's task group in the loop thread (where `run_tools_eagerly`
+        calls run beside the reply)."""
+        context = self._portal.get().wrap_async_context_manager(self._async)
+        context.__enter__()
+        self._context = context
         return self
 
     def __exit__(
@@ -75,7 +83,12 @@ class _BlockingRunner(Generic[_RunnerT]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        """Close the runner; tool calls still running are cancelled."""
+        context, self._context = self._context, None
+        if context is None:
+            self.close()
+        else:
+            context.__exit__(exc_type, exc, tb)
 
 
 class BetaToolRunner(_BlockingRunner[BetaAsyncToolRunner[Any]], Generic[_F]):
@@ -104,3 +117,14 @@ class BetaStreamingToolRunner(_BlockingRunner[BetaAsyncStreamingToolRunner]):
 
     def __next__(self) -> MessageStream:
         return MessageStream(self._portal, self._next())
+
+    def defer_tool_call(self, tool_use: ToolUseBlock | str) -> None:
+        """Hold a call of the reply being read until the tool response (see the async
+        runner's)."""
+        self._async.defer_tool_call(tool_use)
+
+    @property
+    def deferred_tool_calls(self) -> list[ToolUseBlock]:
+        """The calls `defer_tool_call()` holds, in the model's order (see the async
+        runner's)."""
+        return self._async.deferred_tool_calls

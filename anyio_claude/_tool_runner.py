@@ -6,32 +6,42 @@ back in the order of the calls. Nothing runs between steps, so cancelling the ta
 iterates cancels the request and every running tool, and leaves nothing behind; a streamed
 turn's connection is the one thing held between steps, closed by the next step or by
 `close()`.
+
+With `run_tools_eagerly` (streamed turns) a tool call starts while the reply still streams,
+as soon as the model has moved on from it. Inside `async with runner:` it starts in the
+runner's own task group and runs alongside the rest of the reply (still within
+`max_concurrency`); without one it runs inside the read that moved on, as the official SDK
+runs it. Either way its result is kept for the turn, so no call runs twice.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, cast
 
 import anyio
 import anyio.to_thread
 
+from ._live_streams import AsyncMessageStream, AsyncTextStream
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
+from .streaming import TextEvent
 from .types import Message, ToolUseBlock
 
 if TYPE_CHECKING:
     import logging
     from types import TracebackType
 
+    from anyio.abc import TaskGroup
     from typing_extensions import Self
 
     from ._http import Timeout
-    from ._live_streams import AsyncMessageStream
     from ._tracing import RunnerTrace
     from .resources._beta import AsyncBetaMessages
+    from .streaming import StreamEvent
     from .types import (
         CacheControlEphemeralParam,
         DiagnosticsParam,
@@ -238,6 +248,12 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._cached_response: UserMessageParam | None = None
         # The run's OpenTelemetry span, started by the first step (`_tracing`).
         self._trace: RunnerTrace | None = None
+        # The tool calls of the streamed reply being handled, with `run_tools_eagerly`.
+        self._eager: _EagerCalls | None = None
+        # The task group of `async with runner:`, where eager calls run beside the reply.
+        self._task_group: TaskGroup | None = None
+        # One limiter per turn, shared by its eager calls and the rest.
+        self._limiter: anyio.CapacityLimiter | None = None
 
     def _checked_params(self, params: dict[str, Any]) -> dict[str, Any]:
         params = dict(params)
@@ -338,6 +354,13 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._trace.end(None, finished=False)
 
     async def __aenter__(self) -> Self:
+        """Open the runner's task group, where `run_tools_eagerly` calls run beside the
+        reply that streams them."""
+        if self._task_group is not None:
+            raise RuntimeError("this tool runner is already in an `async with` block")
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._task_group = group
         return self
 
     async def __aexit__(
@@ -345,8 +368,18 @@ class _BaseToolRunner(Generic[_ItemT]):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+    ) -> bool | None:
+        """Close the runner: an open streamed turn is closed and tool calls still running
+        are cancelled; nothing runs once it returns."""
+        group, self._task_group = self._task_group, None
+        try:
+            await self.close()
+        finally:
+            if group is not None:
+                # Calls still running were left behind by a loop that did not finish.
+                group.cancel_scope.cancel()
+                await group.__aexit__(exc_type, exc, tb)
+        return None
 
     def __aiter__(self) -> Self:
         return self
@@ -411,6 +444,10 @@ class _BaseToolRunner(Generic[_ItemT]):
         response = None
         if step == "run_tools" and not self._modified:
             response = await self.generate_tool_call_response()
+        if self._eager is not None:
+            # Calls started early that no tool response waited for (the reply stopped, or
+            # the caller took the history over) end with their turn.
+            await self._eager.settled()
         # Nothing below awaits: a step cancelled or failed above changed no history, and
         # the next iteration takes the turn up again (its tools run again).
         history: list[Any] = self._params["messages"]
@@ -427,6 +464,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._turn_open = False
         self._modified = False
         self._cached_response = None
+        self._limiter = None
 
     async def _run_tools(self, uses: list[ToolUseBlock]) -> list[ToolResultBlockParam]:
         results: list[ToolResultBlockParam | None] = [None] * len(uses)
@@ -449,19 +487,75 @@ class _BaseToolRunner(Generic[_ItemT]):
                 }
             else:
                 found.append((i, use, tool))
-        limiter = anyio.CapacityLimiter(self._max_concurrency) if self._max_concurrency else None
+        eager = self._eager
 
         async def run(i: int, use: ToolUseBlock, tool: AnyRunnableTool) -> None:
-            if limiter is None:
-                results[i] = await self._run_tool(tool, use)
+            if eager is not None:
+                results[i] = await self._eager_result(eager, use, tool)
             else:
-                async with limiter:
-                    results[i] = await self._run_tool(tool, use)
+                results[i] = await self._limited_run(tool, use)
 
         async with anyio.create_task_group() as group:
             for i, use, tool in found:
                 group.start_soon(run, i, use, tool)
         return [result for result in results if result is not None]
+
+    def _turn_limiter(self) -> anyio.CapacityLimiter | None:
+        if self._max_concurrency is None:
+            return None
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._max_concurrency)
+        return self._limiter
+
+    async def _limited_run(self, tool: AnyRunnableTool, use: ToolUseBlock) -> ToolResultBlockParam:
+        limiter = self._turn_limiter()
+        if limiter is None:
+            return await self._run_tool(tool, use)
+        async with limiter:
+            return await self._run_tool(tool, use)
+
+    async def _eager_result(
+        self, eager: _EagerCalls, use: ToolUseBlock, tool: AnyRunnableTool
+    ) -> ToolResultBlockParam:
+        """The result of a call of a streamed reply: the one it got running early, or
+        (held, or never started) a run now, kept so that it runs once."""
+        running = eager.running.get(use.id)
+        if running is not None:
+            await running.wait()
+        result = eager.results.get(use.id)
+        if result is None:
+            result = await self._limited_run(tool, use)
+            eager.record(use, result)
+        return result
+
+    async def _start_eager(self, eager: _EagerCalls, use: ToolUseBlock) -> None:
+        """Start the call the model has moved on from: in the runner's task group if it
+        has one, else here (the read waits for it). A held, unknown or started call is
+        left to the tool response."""
+        tool = self._tools.get(use.name)
+        if tool is None or eager.is_held(use) or use.id in eager.results or use.id in eager.running:
+            return
+        done = eager.running[use.id] = anyio.Event()
+        if self._task_group is None:
+            await self._eager_run(eager, tool, use, done)
+        else:
+            self._task_group.start_soon(self._eager_run, eager, tool, use, done)
+
+    async def _eager_run(
+        self, eager: _EagerCalls, tool: AnyRunnableTool, use: ToolUseBlock, done: anyio.Event
+    ) -> None:
+        try:
+            if self._trace is None:
+                result = await self._limited_run(tool, use)
+            else:
+                # A task of the runner's group starts in the context that entered it.
+                with self._trace.current():
+                    result = await self._limited_run(tool, use)
+            eager.record(use, result)
+        finally:
+            # Cancelled, it leaves no result: the tool response runs the call again.
+            del eager.running[use.id]
+            done.set()
 
     async def _run_tool(self, tool: AnyRunnableTool, use: ToolUseBlock) -> ToolResultBlockParam:
         if self._trace is None:
@@ -524,7 +618,8 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
 
     A stream is open between iterations; `close()` (or `async with runner`) closes it if
     the loop is left early. Cancelling an iteration closes its stream and cancels the
-    tools."""
+    tools. With `run_tools_eagerly`, each call starts as soon as the model has moved on
+    from it (see `defer_tool_call()`)."""
 
     def __init__(
         self,
@@ -534,6 +629,7 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
         max_iterations: int | None,
         max_concurrency: int | None,
         tool_timeout: float | None,
+        run_tools_eagerly: bool = False,
     ) -> None:
         super().__init__(
             api,
@@ -543,11 +639,34 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
             tool_timeout=tool_timeout,
         )
         self._stream: AsyncMessageStream | None = None
+        self._run_tools_eagerly = run_tools_eagerly
+
+    def defer_tool_call(self, tool_use: ToolUseBlock | str) -> None:
+        """Hold a call of the reply being read (its `tool_use` block, or its id) until the
+        tool response: the end of the loop body, or `generate_tool_call_response()`.
+
+        With `run_tools_eagerly` a call otherwise starts when you ask for the event after
+        the one showing the model has moved on from it (the next block's start, or the
+        reply stopping with `tool_use`), so you can hold it up to and including that
+        event. Does nothing for a call that has started, outside the loop body, or without
+        `run_tools_eagerly`."""
+        if self._eager is not None:
+            self._eager.hold(tool_use)
+
+    @property
+    def deferred_tool_calls(self) -> list[ToolUseBlock]:
+        """The calls of the reply being handled that `defer_tool_call()` holds, in the
+        model's order, once their blocks have finished streaming; empty without
+        `run_tools_eagerly`."""
+        return [] if self._eager is None else self._eager.held()
 
     async def _open_turn(self) -> AsyncMessageStream:
         stream: AsyncMessageStream = await self._api.stream(**self._request_params()).__aenter__()
-        self._stream = stream
         self._last_message = None
+        if self._run_tools_eagerly:
+            self._eager = eager = _EagerCalls()
+            stream = _EagerMessageStream(stream, functools.partial(self._start_eager, eager), eager)
+        self._stream = stream
         return stream
 
     async def _final_message(self) -> Message | None:
@@ -560,6 +679,151 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
         if stream is not None:
             await stream.close()
 
+    async def _finish_turn(self) -> None:
+        try:
+            await super()._finish_turn()
+        finally:
+            if not self._turn_open:
+                self._eager = None
+
+
+class _EagerCalls:
+    """The tool calls of one streamed reply, for `run_tools_eagerly`: which blocks have
+    finished, which call the model has moved on from, which started, their results, and
+    which `defer_tool_call()` holds."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, ToolResultBlockParam] = {}
+        self.running: dict[str, anyio.Event] = {}
+        self._finished: list[ToolUseBlock] = []
+        self._held: set[str] = set()
+        # The last call whose block closed, until the model moves on from it: its own
+        # `content_block_stop` is not enough, a reply cut off closes its last call too.
+        self._closed: ToolUseBlock | None = None
+        # After a fallback block (a refusal handed the reply on) no call is moved on
+        # from: the one before may have been cut off.
+        self._fallback = False
+
+    def hold(self, tool_use: ToolUseBlock | str) -> None:
+        tool_use_id = tool_use if isinstance(tool_use, str) else tool_use.id
+        if tool_use_id not in self.results and tool_use_id not in self.running:
+            self._held.add(tool_use_id)
+
+    def is_held(self, tool_use: ToolUseBlock) -> bool:
+        return tool_use.id in self._held
+
+    def held(self) -> list[ToolUseBlock]:
+        return [use for use in self._finished if use.id in self._held]
+
+    def record(self, tool_use: ToolUseBlock, result: ToolResultBlockParam) -> None:
+        self._held.discard(tool_use.id)
+        self.results[tool_use.id] = result
+
+    async def settled(self) -> None:
+        """Wait for the calls still running."""
+        while self.running:
+            await next(iter(self.running.values())).wait()
+
+    def track(self, event: object) -> ToolUseBlock | None:
+        """Follow the reply; the call `event` shows the model has moved on from, if any."""
+        kind = getattr(event, "type", None)
+        if kind == "content_block_stop":
+            block = getattr(event, "content_block", None)
+            if isinstance(block, ToolUseBlock):
+                self._finished.append(block)
+                self._closed = None if self._fallback else block
+            return None
+        if kind == "content_block_start":
+            if getattr(getattr(event, "content_block", None), "type", None) == "fallback":
+                self._fallback, self._closed = True, None
+                return None
+        elif not (
+            kind == "message_delta"
+            and getattr(getattr(event, "delta", None), "stop_reason", None) == "tool_use"
+        ):
+            return None
+        moved_on_from, self._closed = self._closed, None
+        return moved_on_from
+
+
+class _EagerText(AsyncTextStream):
+    """`text_stream` of an eager reply: read through its `__anext__`."""
+
+    __slots__ = ()
+
+    async def __anext__(self) -> str:
+        while True:
+            event = await self._stream.__anext__()
+            if type(event) is TextEvent:
+                return event.text
+
+
+class _EagerMessageStream(AsyncMessageStream):
+    """The reply of a turn with `run_tools_eagerly`: the turn's `AsyncMessageStream`,
+    whose reads start each tool call the model has moved on from. Every way of reading it
+    (events, `text_stream`, `until_done`, `get_final_message`) reads through
+    `__anext__`."""
+
+    # Its own state only: the stream read is `_inner`, whose state this never touches.
+    __slots__ = ("_eager", "_inner", "_moved_on_from", "_start")
+    # Set from `_inner`; the base's reading state (`_batch`, `_acc`, ...) stays unset.
+
+    def __init__(
+        self,
+        inner: AsyncMessageStream,
+        start: Callable[[ToolUseBlock], Awaitable[None]],
+        eager: _EagerCalls,
+    ) -> None:
+        # Not the base's __init__: this stream reads nothing itself.
+        self._inner = inner
+        self._start = start
+        self._eager = eager
+        self._moved_on_from: ToolUseBlock | None = None
+        # The response's own, which `response` and `request_id` read.
+        self.http_response = inner.http_response
+        self.retries_taken = inner.retries_taken
+
+    def __aiter__(self) -> _EagerMessageStream:
+        return self
+
+    async def __anext__(self) -> StreamEvent:
+        # The next event is read first: no call starts once reading the reply has failed.
+        event = await self._inner.__anext__()
+        moved_on_from, self._moved_on_from = self._moved_on_from, None
+        if moved_on_from is not None:
+            await self._start(moved_on_from)
+        self._moved_on_from = self._eager.track(event)
+        return event
+
+    @property
+    def text_stream(self) -> AsyncTextStream:
+        """An async iterator over just the text of the text deltas (it drives this stream)."""
+        return _EagerText(self)
+
+    async def until_done(self) -> None:
+        """Read the stream to its end, starting the calls as they finish."""
+        async for _ in self:
+            pass
+
+    async def get_final_message(self) -> Message:
+        """Read to the end and return the complete message."""
+        await self.until_done()
+        return await self._inner.get_final_message()
+
+    async def get_final_text(self) -> str:
+        """Read to the end and return the text of all text blocks, joined."""
+        await self.until_done()
+        return await self._inner.get_final_text()
+
+    async def close(self) -> None:
+        """Close the response (see `AsyncMessageStream.close`)."""
+        await self._inner.close()
+
+    @property
+    def current_message_snapshot(self) -> Message:
+        """The message as streamed so far."""
+        return self._inner.current_message_snapshot
+
 
 def make_async_runner(
     api: AsyncBetaMessages,
@@ -568,14 +832,26 @@ def make_async_runner(
     max_iterations: int | None,
     max_concurrency: int | None,
     tool_timeout: float | None,
+    run_tools_eagerly: bool = False,
     params: dict[str, Any],
 ) -> BetaAsyncToolRunner[Any] | BetaAsyncStreamingToolRunner:
     """The runner `tool_runner` returns; raises before any I/O for arguments that cannot
     work (naming them)."""
-    if not isinstance(stream, bool):
-        raise TypeError(f"stream must be a bool, not {type(stream).__name__}")
-    kind = BetaAsyncStreamingToolRunner if stream else BetaAsyncToolRunner
-    return kind(
+    for name, value in (("stream", stream), ("run_tools_eagerly", run_tools_eagerly)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    if run_tools_eagerly and not stream:
+        raise ValueError("`run_tools_eagerly=True` and `stream=False` are mutually exclusive")
+    if stream:
+        return BetaAsyncStreamingToolRunner(
+            api,
+            params,
+            max_iterations=max_iterations,
+            max_concurrency=max_concurrency,
+            tool_timeout=tool_timeout,
+            run_tools_eagerly=run_tools_eagerly,
+        )
+    return BetaAsyncToolRunner(
         api,
         params,
         max_iterations=max_iterations,

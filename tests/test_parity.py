@@ -87,8 +87,6 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
-    # issue 20 (agents): running each tool while the reply still streams
-    "param:beta.messages.tool_runner(run_tools_eagerly)": "issue 20",
     # issue 21 (credentials and platforms)
     "client:credentials": "issue 21",
     "client:auth_headers": "issue 21",

@@ -307,6 +307,7 @@ class AsyncBetaMessages:
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: Literal[False] = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaAsyncToolRunner[_F]: ...
     @overload
@@ -319,6 +320,7 @@ class AsyncBetaMessages:
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: Literal[False] = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaAsyncToolRunner[None]: ...
     @overload
@@ -331,6 +333,7 @@ class AsyncBetaMessages:
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: bool = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaAsyncStreamingToolRunner: ...
     def tool_runner(
@@ -342,6 +345,7 @@ class AsyncBetaMessages:
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: bool = False,
         **args: Any,
     ) -> BetaAsyncToolRunner[Any] | BetaAsyncStreamingToolRunner:
         """The agent loop: `async for message in client.beta.messages.tool_runner(...)`
@@ -352,8 +356,11 @@ class AsyncBetaMessages:
         runs, and tool definitions it only sends. One reply's calls run concurrently, at
         most `max_concurrency` at once, blocking tools in worker threads, each within
         `tool_timeout` seconds; results go back in the order of the calls. With
-        `stream=True` each reply is an open `AsyncMessageStream`. Every other argument is
-        sent with each request as `beta.messages.create` sends it.
+        `stream=True` each reply is an open `AsyncMessageStream`; `run_tools_eagerly`
+        (streaming only) starts each call while the reply still streams, as soon as the
+        model has moved on from it (in the runner's task group inside `async with
+        runner:`, else inside the read). Every other argument is sent with each request as
+        `beta.messages.create` sends it.
 
         Raises `TypeError` / `ValueError` naming a wrong argument before any I/O; a
         request's errors are raised from the iteration. Cancelling an iteration cancels
@@ -368,6 +375,7 @@ class AsyncBetaMessages:
             max_iterations=max_iterations,
             max_concurrency=max_concurrency,
             tool_timeout=tool_timeout,
+            run_tools_eagerly=run_tools_eagerly,
             params={"tools": tools, **args},
         )
 
