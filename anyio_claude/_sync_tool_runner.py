@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._tools import AnyRunnableTool
     from .types import Message, MessageParam, ParsedMessage, ToolUseBlock, UserMessageParam
 
 __all__ = ("BetaStreamingToolRunner", "BetaToolRunner")
@@ -51,6 +52,14 @@ class _BlockingRunner(Generic[_RunnerT]):
     def append_messages(self, *messages: MessageParam | Message) -> None:
         """Add messages to the conversation (see the async runner's)."""
         self._async.append_messages(*messages)
+
+    def add_tools(self, *tools: AnyRunnableTool | Mapping[str, Any]) -> None:
+        """Give the model more tools with the next request (see the async runner's)."""
+        self._async.add_tools(*tools)
+
+    def remove_tools(self, *tools: AnyRunnableTool | str) -> None:
+        """Take tools away from the model at once (see the async runner's)."""
+        self._async.remove_tools(*tools)
 
     def generate_tool_call_response(self) -> UserMessageParam | None:
         """Run the last reply's tool calls and return the user turn of their results, or

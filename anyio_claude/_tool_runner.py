@@ -235,6 +235,10 @@ class _BaseToolRunner(Generic[_ItemT]):
                 "compact again; use context_management's compaction edit instead"
             )
         self._api = api
+        self._added: dict[str, AnyRunnableTool] = {}
+        self._removed: set[str] = set()
+        # `tool_addition` / `tool_removal` blocks for the next request's history.
+        self._tool_changes: list[dict[str, Any]] = []
         self._params = self._checked_params(params)
         self._max_iterations = max_iterations
         self._max_concurrency = max_concurrency
@@ -266,7 +270,11 @@ class _BaseToolRunner(Generic[_ItemT]):
                 "thread must be False or None: the tool runner sends the whole conversation "
                 "with every request"
             )
-        self._given_tools, self._tools, params["tools"] = _split_tools(params.get("tools", ()))
+        self._given_tools, given, params["tools"] = _split_tools(params.get("tools", ()))
+        # What `add_tools()` / `remove_tools()` changed outlives new params.
+        self._tools = {**given, **getattr(self, "_added", {})}
+        for name in getattr(self, "_removed", ()):
+            self._tools.pop(name, None)
         messages = params.get("messages")
         if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
             raise TypeError(f"messages must be a list of messages, not {type(messages).__name__}")
@@ -304,6 +312,69 @@ class _BaseToolRunner(Generic[_ItemT]):
         if self._turn_open:
             self._modified = True
         self._cached_response = None
+
+    def add_tools(self, *tools: AnyRunnableTool | Mapping[str, Any]) -> None:
+        """Give the model more tools without changing the `tools` param (which would miss
+        the prompt cache): their definitions go in `tool_addition` blocks of a system
+        message with the next request (the `inline-tools-2026-09-15` beta).
+
+        A runnable tool runs at once under its name, in place of any tool of that name,
+        even for a call of the reply being handled; a definition (a server tool, say) is
+        only sent, and stops a runnable tool of its name from running. Raises `TypeError`
+        for anything else, adding nothing."""
+        _split_tools(tools)
+        for tool in tools:
+            if isinstance(tool, Mapping):
+                definition: Mapping[str, Any] = dict(tool)
+                name = tool.get("name")
+                if isinstance(name, str):
+                    self._drop_tool(name)
+            else:
+                definition = tool.to_dict()
+                self._tools[tool.name] = self._added[tool.name] = tool
+                self._removed.discard(tool.name)
+            self._tool_changes.append(
+                {
+                    "type": "tool_addition",
+                    "tool": {"type": "tool_definition", "definition": definition},
+                }
+            )
+
+    def remove_tools(self, *tools: AnyRunnableTool | str) -> None:
+        """Take tools (or tool names) away from the model without changing the `tools`
+        param: they stop running at once (a later call of one gets the unknown-tool error
+        result), and the next request tells the model in `tool_removal` blocks. Raises
+        `TypeError` for anything else, removing nothing."""
+        names = []
+        for i, tool in enumerate(tools):
+            if isinstance(tool, str):
+                names.append(tool)
+            elif is_sync_tool(tool) or is_async_tool(tool):
+                names.append(tool.name)
+            else:
+                raise TypeError(
+                    f"tools[{i}] must be a runnable tool or a tool name, not {type(tool).__name__}"
+                )
+        for name in names:
+            self._drop_tool(name)
+            self._tool_changes.append(
+                {"type": "tool_removal", "tool": {"type": "tool_reference", "name": name}}
+            )
+
+    def _drop_tool(self, name: str) -> None:
+        self._tools.pop(name, None)
+        self._added.pop(name, None)
+        self._removed.add(name)
+
+    def _send_tool_changes(self) -> None:
+        """Put the pending tool changes in the history, unless the last reply paused: a
+        paused turn is sent back as it is, to be continued, so it stays last."""
+        last = self._last_message
+        if not self._tool_changes or (last is not None and _step(last.stop_reason) == "resume"):
+            return
+        history: list[Any] = self._params["messages"]
+        history.append({"role": "system", "content": self._tool_changes})
+        self._tool_changes = []
 
     async def generate_tool_call_response(self) -> UserMessageParam | None:
         """Run the tool calls of the last reply and return the user turn holding their
@@ -411,6 +482,7 @@ class _BaseToolRunner(Generic[_ItemT]):
             self._max_iterations is not None and self._iteration_count >= self._max_iterations
         ):
             raise StopAsyncIteration
+        self._send_tool_changes()
         item = await self._open_turn()
         self._iteration_count += 1
         self._turn_open = True

@@ -737,3 +737,75 @@ async def test_a_raising_tool_is_logged(
     [record] = [r for r in caplog.records if r.getMessage().startswith("tool ")]
     assert record.getMessage() == "tool broken raised KeyError('Paris')"
     assert record.levelname == "INFO" and record.exc_info is not None
+
+
+async def test_add_tools_and_remove_tools(client: AsyncAnthropic, server: FakeClaude) -> None:
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """The local time somewhere."""
+        return f"noon in {location}"
+
+    @beta_async_tool
+    async def get_rain(location: str) -> str:
+        """The rain somewhere."""
+        return f"rain in {location}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_time],
+        tool_choice={"type": "any"},
+        messages=[{"role": "user", "content": "use get_rain in Paris"}],
+        betas=["inline-tools-2026-09-15"],
+        max_iterations=2,
+    )
+    message = await runner.__anext__()
+    # The model has only get_time so far, and called it.
+    assert [b.name for b in message.content if b.type == "tool_use"] == ["get_time"]
+    runner.add_tools(get_rain)
+    await runner.generate_tool_call_response()  # get_time runs (and its result is kept)
+    runner.remove_tools("get_time")
+    message = await runner.__anext__()
+    assert [b.name for b in message.content if b.type == "tool_use"] == ["get_rain"]
+    response = await runner.generate_tool_call_response()
+    assert response is not None
+    assert [r["content"] for r in response["content"]] == ["rain in Paris"]  # type: ignore[index]
+    first, second = server.requests[0].json, server.requests[1].json
+    # The `tools` param stays as sent (the prompt cache holds); the changes follow the
+    # results in a system message.
+    assert first["tools"] == second["tools"] == [get_time.to_dict()]
+    assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user", "system"]
+    assert second["messages"][-1]["content"] == [
+        {
+            "type": "tool_addition",
+            "tool": {"type": "tool_definition", "definition": get_rain.to_dict()},
+        },
+        {"type": "tool_removal", "tool": {"type": "tool_reference", "name": "get_time"}},
+    ]
+    # get_time ran before it was removed; a call of it now is an unknown tool's.
+    assert second["messages"][2]["content"][0]["content"] == "noon in Paris"
+    with pytest.raises(TypeError, match="must be a runnable tool or a tool name"):
+        runner.remove_tools(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"tools\[0\] must be a tool"):
+        runner.add_tools("get_time")  # type: ignore[arg-type]
+
+
+async def test_a_definition_added_stops_a_runnable_tool_of_its_name(
+    client: AsyncAnthropic,
+) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Oslo?"}],
+    )
+    await runner.__anext__()
+    runner.add_tools({"name": "get_weather", "input_schema": {"type": "object"}})
+    with pytest.warns(UserWarning, match="Tool 'get_weather' not found"):
+        response = await runner.generate_tool_call_response()
+    assert response is not None and response["content"][0]["is_error"] is True  # type: ignore[index]
+    # Added back as a runnable tool, it runs again, even for the reply being handled.
+    runner.add_tools(get_weather)
+    runner.append_messages()  # drops the cached response
+    response = await runner.generate_tool_call_response()
+    assert response is not None and "is_error" not in response["content"][0]  # type: ignore[operator]

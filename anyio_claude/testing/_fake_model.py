@@ -600,6 +600,25 @@ def _runs_here(tool: Mapping[str, Any]) -> bool:
     return "input_schema" in tool or str(tool.get("type", "")).startswith("memory_")
 
 
+def _tools_in_view(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The `tools` param as the history's system messages change it: `tool_addition`
+    blocks add a definition (in place of one of its name), `tool_removal` blocks remove
+    one, in the order of the history."""
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    for message in body.get("messages") or []:
+        content = message.get("content") if message.get("role") == "system" else None
+        for block in content if isinstance(content, list) else []:
+            tool = block.get("tool") if isinstance(block, dict) else None
+            if not isinstance(tool, dict):
+                continue
+            if block.get("type") == "tool_addition" and isinstance(tool.get("definition"), dict):
+                added: dict[str, Any] = tool["definition"]
+                tools = [t for t in tools if t.get("name") != added.get("name")] + [added]
+            elif block.get("type") == "tool_removal":
+                tools = [t for t in tools if t.get("name") != tool.get("name")]
+    return tools
+
+
 def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, Any], str]]:
     """The tool calls of the reply, in order: (tool, the place its input names).
 
@@ -609,7 +628,7 @@ def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, An
     tool results. `any` calls even then; `tool` calls the one named; `none` calls nothing;
     `disable_parallel_tool_use` keeps the first call.
     """
-    tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and _runs_here(t)]
+    tools = [t for t in _tools_in_view(body) if _runs_here(t)]
     if not tools:
         return []
     choice = body.get("tool_choice") or {"type": "auto"}
