@@ -21,6 +21,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Generic,
+    Protocol,
     TypeAlias,
     TypedDict,
     TypeVar,
@@ -28,6 +29,7 @@ from typing import (
     cast,
     get_type_hints,
     overload,
+    runtime_checkable,
 )
 
 import anyio
@@ -39,7 +41,12 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
-    from .types._params import AllowedCaller, CacheControlEphemeralParam, ToolParam
+    from .types._params import (
+        AllowedCaller,
+        CacheControlEphemeralParam,
+        ToolParam,
+        ToolUnionParam,
+    )
 
 __all__ = (
     "BetaAsyncBuiltinFunctionTool",
@@ -49,6 +56,8 @@ __all__ = (
     "BetaFunctionTool",
     "BetaFunctionToolResultType",
     "BetaRunnableTool",
+    "BetaToolLike",
+    "SupportsToDict",
     "ToolError",
     "beta_async_tool",
     "beta_tool",
@@ -56,6 +65,18 @@ __all__ = (
 
 BetaFunctionToolResultType: TypeAlias = Union[str, Iterable[Mapping[str, Any]]]
 """What a tool returns: a string, or content blocks (text, image, document, search result)."""
+
+
+@runtime_checkable
+class SupportsToDict(Protocol):
+    """An object whose `to_dict()` is its entry in a request's `tools` (function tools,
+    builtin tools, and anything else with such a `to_dict()`)."""
+
+    def to_dict(self) -> Mapping[str, Any]: ...
+
+
+BetaToolLike: TypeAlias = Union["ToolUnionParam", Mapping[str, Any], SupportsToDict]
+"""A `tools` entry, or an object that gives one through `to_dict()`."""
 
 
 class ToolError(Exception):

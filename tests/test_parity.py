@@ -87,6 +87,19 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
+    # issue 20 (agents): the browser and computer toolsets (a toolset is one `tools` entry
+    # of a family of member tools, run in the model's order)
+    "path:lib.tools.BetaRunnableToolset": "issue 20: toolsets",
+    "path:lib.tools.BetaAsyncRunnableToolset": "issue 20: toolsets",
+    **{
+        f"member:lib.tools.{runner}.compact_before_next_turn": "issue 20: runner compaction"
+        for runner in (
+            "BetaToolRunner",
+            "BetaAsyncToolRunner",
+            "BetaStreamingToolRunner",
+            "BetaAsyncStreamingToolRunner",
+        )
+    },
     # issue 21 (credentials and platforms)
     "client:credentials": "issue 21",
     "client:auth_headers": "issue 21",
@@ -453,7 +466,7 @@ def test_official_type_names_importable_from_ours() -> None:
     assert len(missing) == MISSING_TYPE_NAMES, f"{len(missing)} now: lower MISSING_TYPE_NAMES"
 
 
-@pytest.mark.parametrize("module", ["pagination", "lib.streaming"])
+@pytest.mark.parametrize("module", ["pagination", "lib.streaming", "lib.tools", "lib.tools.mcp"])
 def test_official_module_paths(module: str) -> None:
     """`anthropic.X` names are importable from `anyio_claude.X`."""
     theirs = importlib.import_module(f"anthropic.{module}")
@@ -472,6 +485,46 @@ def test_official_module_paths(module: str) -> None:
     listed = {
         key for key in DELIBERATE.keys() | PENDING.keys() if key.startswith(f"path:{module}.")
     }
+    assert gaps == listed, (sorted(gaps - listed), sorted(listed - gaps))
+
+
+def _accepts(ours: Callable[..., Any], theirs: Callable[..., Any]) -> list[str]:
+    """The parameters of `theirs` that `ours` has no place for."""
+    try:
+        mine = inspect.signature(ours).parameters
+        official = inspect.signature(theirs).parameters
+    except (TypeError, ValueError):
+        return []
+    if any(p.kind is p.VAR_KEYWORD for p in mine.values()):
+        return []
+    rest = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    return [name for name, p in official.items() if name not in mine and p.kind not in rest]
+
+
+def test_tool_helper_members() -> None:
+    """Each public method, property and attribute of the official tool helpers (the tool
+    runners, function and builtin tools, the memory tools, `ToolError`) is ours too, and
+    each method takes every parameter the official one takes."""
+    import anthropic.lib.tools as theirs
+
+    import anyio_claude.lib.tools as ours
+
+    gaps: set[str] = set()
+    for name in theirs.__all__:
+        official, mine = getattr(theirs, name), getattr(ours, name, None)
+        if not isinstance(official, type) or mine is None:
+            continue
+        for member in dir(official):
+            if member.startswith("_"):
+                continue
+            key = f"member:lib.tools.{name}.{member}"
+            if not hasattr(mine, member):
+                gaps.add(key)
+                continue
+            their_member, my_member = getattr(official, member), getattr(mine, member)
+            if callable(their_member) and callable(my_member):
+                gaps |= {f"{key}({p})" for p in _accepts(my_member, their_member)}
+    listed = {key for key in DELIBERATE.keys() | PENDING.keys() if key.startswith("member:")}
     assert gaps == listed, (sorted(gaps - listed), sorted(listed - gaps))
 
 

@@ -12,6 +12,7 @@ from ..._tools import BetaAsyncFunctionTool as BetaAsyncFunctionTool
 from ..._tools import BetaBuiltinFunctionTool as BetaBuiltinFunctionTool
 from ..._tools import BetaFunctionTool as BetaFunctionTool
 from ..._tools import BetaFunctionToolResultType as BetaFunctionToolResultType
+from ..._tools import BetaToolLike as BetaToolLike
 from ..._tools import ToolError as ToolError
 from ..._tools import beta_async_tool as beta_async_tool
 from ..._tools import beta_tool as beta_tool
@@ -31,6 +32,7 @@ __all__ = (
     "BetaFunctionTool",
     "BetaFunctionToolResultType",
     "BetaStreamingToolRunner",
+    "BetaToolLike",
     "BetaToolRunner",
     "ToolError",
     "beta_async_tool",
