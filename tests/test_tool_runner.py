@@ -809,3 +809,34 @@ async def test_a_definition_added_stops_a_runnable_tool_of_its_name(
     runner.append_messages()  # drops the cached response
     response = await runner.generate_tool_call_response()
     assert response is not None and "is_error" not in response["content"][0]  # type: ignore[operator]
+
+
+def test_tool_search_with_the_blocking_client() -> None:
+    from anyio_claude import Anthropic
+
+    @beta_tool(defer_loading=True)
+    def get_forecast(location: str) -> str:
+        """The forecast for a city."""
+        return f"Rain in {location}"
+
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[
+                {"type": "tool_search_tool_bm25_20251119", "name": "tool_search_tool_bm25"},
+                get_forecast,
+            ],
+            messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        )
+        first, last = list(runner)
+    assert [block.type for block in first.content][1:] == [
+        "server_tool_use",
+        "tool_search_tool_result",
+        "tool_use",
+    ]
+    assert last.stop_reason == "end_turn"
+    assert _tool_results(server)[0]["content"] == "Rain in Paris"

@@ -266,3 +266,32 @@ def test_the_blocking_runner_runs_calls_beside_the_reply() -> None:
                     reply_read.set()
         assert runner.until_done().stop_reason == "end_turn"
     assert sorted(finished) == ["Oslo", "Paris", "Rome"]
+
+
+async def test_every_way_of_reading_starts_the_calls(client: AsyncAnthropic) -> None:
+    calls: list[str] = []
+
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """The local time somewhere."""
+        calls.append(location)
+        return f"noon in {location}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_time],
+        messages=QUESTION,  # type: ignore[arg-type]
+        stream=True,
+        run_tools_eagerly=True,
+    )
+    stream = await runner.__anext__()
+    assert stream.request_id and stream.response.status_code == 200
+    assert [text async for text in stream.text_stream]
+    assert calls == ["Paris", "Rome", "Oslo"]
+    assert stream.current_message_snapshot.stop_reason == "tool_use"
+    stream = await runner.__anext__()
+    assert (await stream.get_final_text()).startswith("The tool returned:")
+    assert (await stream.get_final_message()).stop_reason == "end_turn"
+    assert calls == ["Paris", "Rome", "Oslo"]
+    await runner.close()
