@@ -53,6 +53,11 @@ class _BlockingRunner(Generic[_RunnerT]):
         """Add messages to the conversation (see the async runner's)."""
         self._async.append_messages(*messages)
 
+    def compact_before_next_turn(self, compaction: Mapping[str, Any] | None = None) -> None:
+        """Compact the conversation before the model's next turn (see the async
+        runner's)."""
+        self._async.compact_before_next_turn(compaction)
+
     def add_tools(self, *tools: AnyRunnableTool | Mapping[str, Any]) -> None:
         """Give the model more tools with the next request (see the async runner's)."""
         self._async.add_tools(*tools)

@@ -29,7 +29,7 @@ import anyio.to_thread
 from ._live_streams import AsyncMessageStream, AsyncTextStream
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
 from .streaming import TextEvent
-from .types import Message, ToolUseBlock
+from .types import BetaCompactionBlock, Message, ToolUseBlock
 
 if TYPE_CHECKING:
     import logging
@@ -170,6 +170,54 @@ def _error_text(exc: BaseException) -> str:
     return _well_formed(repr(exc))[:_ERROR_TEXT_MAX]
 
 
+_COMPACTING = (
+    "Message params can't be changed while the conversation is being compacted, because "
+    "the compaction response replaces them. Make the change on the next iteration."
+)
+
+
+def _check_can_compact(params: Mapping[str, Any]) -> None:
+    """Raises `ValueError` if `params` have a compaction edit: sent without it, the
+    compaction would run (and be billed) and the next request refused."""
+    management = params.get("context_management")
+    edits = management.get("edits") if isinstance(management, Mapping) else None
+    if any(str(edit.get("type", "")).startswith("compact_") for edit in edits or ()):
+        raise ValueError(
+            "compact_before_next_turn() can't be used while context_management has a "
+            "compaction edit, because the API doesn't accept a compaction block together "
+            "with one. Remove the edit first."
+        )
+
+
+def _without_format(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in config.items() if key != "format"}
+
+
+def _without_reply_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` without what only shapes a reply, which a compaction request (answered by
+    the compaction block alone) may not carry; the later requests keep them."""
+    trimmed = {
+        key: value
+        for key, value in params.items()
+        if key not in ("context_management", "stop_sequences", "output_format")
+    }
+    choice = params.get("tool_choice")
+    if isinstance(choice, Mapping) and choice.get("type") in ("any", "tool"):
+        del trimmed["tool_choice"]
+    config = params.get("output_config")
+    if isinstance(config, Mapping):
+        trimmed["output_config"] = _without_format(config)
+    fallbacks = params.get("fallbacks")
+    if isinstance(fallbacks, list | tuple):
+        trimmed["fallbacks"] = [
+            {**fallback, "output_config": _without_format(fallback["output_config"])}
+            if isinstance(fallback, Mapping) and isinstance(fallback.get("output_config"), Mapping)
+            else fallback
+            for fallback in cast(Iterable[Any], fallbacks)
+        ]
+    return trimmed
+
+
 def _split_tools(tools: object) -> tuple[list[Any], dict[str, AnyRunnableTool], list[Any]]:
     """`tools` as a list, the runnable tools by name, and every tool's entry for the
     request's `tools`.
@@ -239,6 +287,13 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._removed: set[str] = set()
         # `tool_addition` / `tool_removal` blocks for the next request's history.
         self._tool_changes: list[dict[str, Any]] = []
+        # `compact_before_next_turn()`: the compaction to request before the next turn,
+        # the request while it is out, and the reply it replaces if it sums up nothing.
+        self._pending_compaction: dict[str, Any] | None = None
+        self._compaction_request: dict[str, Any] | None = None
+        self._compacting = False
+        self._before_compaction: Message | None = None
+        self._final_turn_taken_over = False
         self._params = self._checked_params(params)
         self._max_iterations = max_iterations
         self._max_concurrency = max_concurrency
@@ -298,6 +353,10 @@ class _BaseToolRunner(Generic[_ItemT]):
         new = dict(params(current) if callable(params) else params)
         if "betas" in self._params and "betas" not in new:
             new["betas"] = self._params["betas"]
+        if self._compacting and list(new.get("messages", ())) != self._params["messages"]:
+            raise ValueError(_COMPACTING)
+        if self._pending_compaction is not None or self._compacting:
+            _check_can_compact(new)
         self._params = self._checked_params(new)
         self._cached_response = None
 
@@ -306,12 +365,32 @@ class _BaseToolRunner(Generic[_ItemT]):
 
         Called while a reply is being handled (inside the loop body), the history becomes
         yours for that turn: the runner adds neither the reply nor its tool results, so
-        append them if the conversation needs them. Drops the cached tool results."""
+        append them if the conversation needs them. Drops the cached tool results. Raises
+        `ValueError` while the reply being handled is a compaction, which replaces the
+        history."""
+        if self._compacting:
+            raise ValueError(_COMPACTING)
         history: list[Any] = self._params["messages"]
         history += [m.to_param() if isinstance(m, Message) else m for m in messages]
         if self._turn_open:
             self._modified = True
         self._cached_response = None
+
+    def compact_before_next_turn(self, compaction: Mapping[str, Any] | None = None) -> None:
+        """Compact the conversation before the model's next turn (the `compact-2026-09-04`
+        beta).
+
+        Once the current turn is done, its tool calls included, the runner sends the whole
+        conversation with `compaction` (default `{"type": "summarize"}`), yields the reply
+        (`stop_reason == "compaction"`) like any other, and goes on from it: its summary
+        replaces the history. A later call before then replaces the pending compaction;
+        a call while the compaction is being handled does nothing. Raises `ValueError`
+        while `context_management` has a compaction edit (the API refuses the two
+        together)."""
+        if self._compacting:
+            return
+        _check_can_compact(self._params)
+        self._pending_compaction = {"type": "summarize"} if compaction is None else dict(compaction)
 
     def add_tools(self, *tools: AnyRunnableTool | Mapping[str, Any]) -> None:
         """Give the model more tools without changing the `tools` param (which would miss
@@ -477,20 +556,90 @@ class _BaseToolRunner(Generic[_ItemT]):
 
     async def _step(self) -> _ItemT:
         if self._turn_open:
-            await self._finish_turn()
-        if self._done or (
-            self._max_iterations is not None and self._iteration_count >= self._max_iterations
-        ):
+            if self._compacting:
+                await self._finish_compaction()
+            else:
+                await self._finish_turn()
+        if self._max_iterations is not None and self._iteration_count >= self._max_iterations:
             raise StopAsyncIteration
+        if self._done:
+            compaction = self._compaction_after_final_turn()
+            if compaction is None:
+                raise StopAsyncIteration
+            return await self._open_compaction(compaction)
         self._send_tool_changes()
+        last = self._last_message
+        # A paused turn is resumed first: the API cannot compact a turn cut in two.
+        if self._pending_compaction is not None and (
+            last is None or _step(last.stop_reason) != "resume"
+        ):
+            return await self._open_compaction(self._pending_compaction)
         item = await self._open_turn()
         self._iteration_count += 1
         self._turn_open = True
         return item
 
+    def _compaction_after_final_turn(self) -> dict[str, Any] | None:
+        compaction, last = self._pending_compaction, self._last_message
+        if (
+            compaction is not None
+            and last is not None
+            and not self._final_turn_taken_over
+            and any(isinstance(block, ToolUseBlock) for block in last.content)
+        ):
+            # The API cannot compact a conversation whose last turn has unanswered calls.
+            _log().warning(
+                "The pending compaction was skipped: the last turn (stop_reason=%r) ended "
+                "with tool calls whose results were not sent. Call "
+                "compact_before_next_turn() again if you continue the conversation.",
+                last.stop_reason,
+            )
+            self._pending_compaction = None
+            return None
+        return compaction
+
+    async def _open_compaction(self, compaction: dict[str, Any]) -> _ItemT:
+        """Send the whole conversation with `compaction`, without what only shapes a
+        reply (the API refuses it on a compaction request)."""
+        _check_can_compact(self._params)
+        self._compaction_request = {
+            **_without_reply_params(self._request_params()),
+            "compaction": compaction,
+        }
+        self._before_compaction = self._last_message
+        try:
+            item = await self._open_turn()
+        finally:
+            self._compaction_request = None
+        # Only once it is out: a failed request leaves the compaction pending.
+        self._pending_compaction = None
+        self._compacting = True
+        self._turn_open = True
+        return item
+
+    async def _finish_compaction(self) -> None:
+        try:
+            message = await self._final_message()
+        finally:
+            await self._close_turn()
+        assert message is not None
+        self._compacting = False
+        self._turn_open = False
+        self._cached_response = None
+        self._limiter = None
+        if any(
+            isinstance(block, BetaCompactionBlock) and block.content for block in message.content
+        ):
+            self._params["messages"] = [message.to_param()]
+        else:
+            _log().warning("Compaction produced no summary; keeping the conversation as it is.")
+            self._last_message = self._before_compaction
+
     # ------------------------------------------------------------------- the loop's steps
 
     def _request_params(self) -> dict[str, Any]:
+        if self._compaction_request is not None:
+            return self._compaction_request
         return {**self._params, "messages": list(self._params["messages"])}
 
     async def _open_turn(self) -> _ItemT:
@@ -534,6 +683,7 @@ class _BaseToolRunner(Generic[_ItemT]):
                 history.append(response)
             self._done = step == "stop" or (step == "run_tools" and response is None)
         self._turn_open = False
+        self._final_turn_taken_over = self._modified
         self._modified = False
         self._cached_response = None
         self._limiter = None

@@ -91,15 +91,6 @@ PENDING: dict[str, str] = {
     # of a family of member tools, run in the model's order)
     "path:lib.tools.BetaRunnableToolset": "issue 20: toolsets",
     "path:lib.tools.BetaAsyncRunnableToolset": "issue 20: toolsets",
-    **{
-        f"member:lib.tools.{runner}.compact_before_next_turn": "issue 20: runner compaction"
-        for runner in (
-            "BetaToolRunner",
-            "BetaAsyncToolRunner",
-            "BetaStreamingToolRunner",
-            "BetaAsyncStreamingToolRunner",
-        )
-    },
     # issue 21 (credentials and platforms)
     "client:credentials": "issue 21",
     "client:auth_headers": "issue 21",

@@ -840,3 +840,98 @@ def test_tool_search_with_the_blocking_client() -> None:
     ]
     assert last.stop_reason == "end_turn"
     assert _tool_results(server)[0]["content"] == "Rain in Paris"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_compact_before_next_turn(
+    client: AsyncAnthropic, server: FakeClaude, stream: bool
+) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        betas=["compact-2026-09-04"],
+        stop_sequences=["never said"],
+        stream=stream,  # type: ignore[call-overload]
+    )
+    replies = []
+    async for item in runner:
+        message = item if not stream else await item.get_final_message()
+        replies.append(message)
+        if len(replies) == 1:
+            runner.compact_before_next_turn()
+        if message.stop_reason == "compaction":
+            with pytest.raises(ValueError, match="being compacted"):
+                runner.append_messages({"role": "user", "content": "more"})
+            runner.compact_before_next_turn()  # nothing: this one is being handled
+    assert [m.stop_reason for m in replies] == ["tool_use", "compaction", "end_turn"]
+    first, compaction, after = (r.json for r in server.requests)
+    # The whole conversation, the tool results included, went out with `compaction` and
+    # without what only shapes a reply; the next turn went on from the summary.
+    assert compaction["compaction"] == {"type": "summarize"}
+    assert [m["role"] for m in compaction["messages"]] == ["user", "assistant", "user"]
+    assert "stop_sequences" not in compaction and after["stop_sequences"] == ["never said"]
+    summary = replies[1].content[0]
+    assert summary.type == "compaction" and summary.content.startswith("Summary of 3")  # type: ignore[union-attr]
+    assert after["messages"] == [
+        {"role": "assistant", "content": [{"type": "compaction", "content": summary.content}]}  # type: ignore[union-attr]
+    ]
+    assert "compaction" not in first and "compaction" not in after
+
+
+async def test_compaction_after_the_final_turn(client: AsyncAnthropic, server: FakeClaude) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        betas=["compact-2026-09-04"],
+    )
+    stop_reasons = []
+    async for message in runner:
+        stop_reasons.append(message.stop_reason)
+        if message.stop_reason == "end_turn":
+            runner.compact_before_next_turn({"type": "summarize"})
+    assert stop_reasons == ["tool_use", "end_turn", "compaction"]
+    assert (await runner.until_done()).stop_reason == "compaction"
+    assert len(server.requests) == 3
+
+
+async def test_compaction_is_refused_beside_a_compaction_edit(client: AsyncAnthropic) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        context_management={"edits": [{"type": "compact_20260112"}]},
+    )
+    with pytest.raises(ValueError, match="compaction edit"):
+        runner.compact_before_next_turn()
+    runner.set_messages_params(lambda p: {**p, "context_management": None})
+    runner.compact_before_next_turn()
+    with pytest.raises(ValueError, match="compaction edit"):
+        runner.set_messages_params(
+            lambda p: {**p, "context_management": {"edits": [{"type": "compact_20260112"}]}}
+        )
+
+
+def test_compaction_with_the_blocking_client() -> None:
+    from anyio_claude import Anthropic
+
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_weather],
+            messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        )
+        # Before the first turn: the summary is all the model gets.
+        runner.compact_before_next_turn()
+        assert [m.stop_reason for m in runner] == ["compaction", "end_turn"]
+    assert server.requests[0].json["compaction"] == {"type": "summarize"}
+    [summary] = server.requests[1].json["messages"]
+    assert summary["role"] == "assistant" and summary["content"][0]["type"] == "compaction"

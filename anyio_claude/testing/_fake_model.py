@@ -16,9 +16,10 @@ import random
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ..types import (
+    BetaCompactionBlock,
     Message,
     ServerToolUseBlock,
     StopReason,
@@ -153,7 +154,7 @@ def validate_message_request(
         if role not in ("user", "assistant", "system"):
             raise _bad(f"messages.{i}.role: Input should be 'user', 'assistant' or 'system'")
         if role != "system":
-            if not seen_turn and role != "user":
+            if not seen_turn and role != "user" and not _compacted(message):
                 raise _bad('messages: first message must use the "user" role')
             seen_turn = True
         content = message.get("content")
@@ -233,6 +234,19 @@ _BLOCK_STRINGS = {
     "tool_use": ("id", "name"),
     "tool_result": ("tool_use_id",),
 }
+
+
+def _compacted(message: Mapping[str, Any]) -> bool:
+    """Whether `message` is an assistant turn opening with a compaction block: a compacted
+    history starts with it."""
+    content = message.get("content")
+    return (
+        message.get("role") == "assistant"
+        and isinstance(content, list)
+        and bool(content)
+        and isinstance(content[0], dict)
+        and content[0].get("type") == "compaction"
+    )
 
 
 def _check_block(block: object, where: str) -> None:
@@ -760,6 +774,8 @@ def generate_reply(
     tool returned: ...". Honours `max_tokens` and `stop_sequences`.
     """
     prompt = _last_user_text(body)
+    if isinstance(body.get("compaction"), dict):
+        return _compaction_reply(body, message_id, usage, model)
     rng = random.Random(f"{seed}:{prompt}")
     max_tokens = int(body["max_tokens"])
     blocks: list[Any] = []
@@ -867,6 +883,34 @@ def generate_reply(
     return Reply(message, chunks)
 
 
+def _compaction_reply(
+    body: Mapping[str, Any], message_id: str, usage: Usage, model: str | None
+) -> Reply:
+    """The answer to a request with `compaction`: one compaction block summing up the
+    conversation (how many messages, and the first words of each user text), stopping
+    with `compaction`."""
+    messages = [m for m in body.get("messages") or [] if m.get("role") != "system"]
+    texts = [m["content"] for m in messages if isinstance(m.get("content"), str)]
+    summary = f"Summary of {len(messages)} messages: " + " / ".join(
+        " ".join(t.split()[:6]) for t in texts
+    )
+    message = Message(
+        id=message_id,
+        type="message",
+        role="assistant",
+        content=[BetaCompactionBlock(content=summary)],
+        model=model if model is not None else str(body["model"]),
+        stop_reason=cast(StopReason, "compaction"),
+        stop_sequence=None,
+        usage=Usage(
+            input_tokens=usage.input_tokens,
+            output_tokens=max(1, text_tokens(summary)),
+            service_tier="standard",
+        ),
+    )
+    return Reply(message, {})
+
+
 def _split_json(text: str, pieces: int) -> list[str]:
     size = max(1, math.ceil(len(text) / pieces))
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
@@ -903,6 +947,16 @@ def message_events(
                 for p in _split_json(encoded, max(1, len(encoded) // 12))
             ]
             data["input"] = {}
+        elif data["type"] == "compaction":
+            # Whole, in one delta, as the API sends it.
+            deltas = [
+                {
+                    "type": "compaction_delta",
+                    "content": data.get("content"),
+                    "encrypted_content": data.get("encrypted_content"),
+                }
+            ]
+            data["content"] = None
         events.append({"type": "content_block_start", "index": index, "content_block": data})
         events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
         events.append({"type": "content_block_stop", "index": index})
