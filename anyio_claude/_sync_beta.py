@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
     from ._tool_runner import ToolRunnerArgs
     from ._tools import AnyRunnableTool
+    from ._toolsets import AnyRunnableToolset
     from .resources import (
         AsyncBeta,
         AsyncBetaMessages,
@@ -336,7 +337,7 @@ class BetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[False] = False,
         output_format: type[_F],
         max_iterations: int | None = None,
@@ -349,7 +350,7 @@ class BetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[False] = False,
         output_format: None = None,
         max_iterations: int | None = None,
@@ -362,7 +363,7 @@ class BetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[True],
         output_format: type[Any] | None = None,
         max_iterations: int | None = None,

@@ -28,6 +28,14 @@ import anyio.to_thread
 
 from ._live_streams import AsyncMessageStream, AsyncTextStream
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
+from ._toolsets import (
+    AnyRunnableToolset,
+    BetaAsyncRunnableToolset,
+    BetaRunnableToolset,
+    not_executed_result,
+    toolset_family,
+    toolset_result_block,
+)
 from .streaming import TextEvent
 from .types import BetaCompactionBlock, Message, ToolUseBlock
 
@@ -218,30 +226,51 @@ def _without_reply_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return trimmed
 
 
-def _split_tools(tools: object) -> tuple[list[Any], dict[str, AnyRunnableTool], list[Any]]:
-    """`tools` as a list, the runnable tools by name, and every tool's entry for the
-    request's `tools`.
+def _split_tools(
+    tools: object,
+) -> tuple[list[Any], dict[str, AnyRunnableTool], dict[str, AnyRunnableToolset], list[Any]]:
+    """`tools` as a list, the runnable tools by name, the runnable toolsets by family, and
+    every entry for the request's `tools`.
 
-    Raises `TypeError` naming `tools` for anything that is neither a runnable tool nor a
-    tool definition (a dict)."""
+    Raises `TypeError` naming `tools` for anything that is neither a runnable tool or
+    toolset nor a tool definition (a dict), `ValueError` for two toolsets of a family."""
     if isinstance(tools, str | bytes | Mapping) or not isinstance(tools, Iterable):
         raise TypeError(f"tools must be a list of tools, not {type(tools).__name__}")
     given = list(cast(Iterable[object], tools))
     runnable: dict[str, AnyRunnableTool] = {}
+    toolsets: dict[str, AnyRunnableToolset] = {}
     definitions: list[Any] = []
     for i, tool in enumerate(given):
         if is_sync_tool(tool) or is_async_tool(tool):
             known = cast(AnyRunnableTool, tool)
             runnable[known.name] = known
             definitions.append(known.to_dict())
+        elif isinstance(tool, BetaRunnableToolset | BetaAsyncRunnableToolset):
+            if tool.toolset_name in toolsets:
+                raise ValueError(f"tools[{i}]: a second {tool.toolset_name!r} toolset")
+            toolsets[tool.toolset_name] = tool
+            definitions.append(tool.to_dict())
         elif isinstance(tool, Mapping):
             definitions.append(tool)
         else:
             raise TypeError(
                 f"tools[{i}] must be a tool made by beta_tool / beta_async_tool, a builtin "
-                f"tool, or a tool definition dict, not {type(tool).__name__}"
+                f"tool, a runnable toolset, or a tool definition dict, not "
+                f"{type(tool).__name__}"
             )
-    return given, runnable, definitions
+    return given, runnable, toolsets, definitions
+
+
+def _malformed_toolset_call(use: ToolUseBlock) -> ToolResultBlockParam:
+    """The answer to a call named like one of the runner's toolsets but without a
+    `toolset_name`: its input holds the toolset's actions in a form the runner cannot run."""
+    return {
+        "type": "tool_result",
+        "tool_use_id": use.id,
+        "content": f"Error: the '{use.name}' toolset could not run this call: it has no "
+        "toolset_name; nothing in the batch was executed",
+        "is_error": True,
+    }
 
 
 def _check_limits(max_iterations: object, max_concurrency: object, tool_timeout: object) -> None:
@@ -325,7 +354,9 @@ class _BaseToolRunner(Generic[_ItemT]):
                 "thread must be False or None: the tool runner sends the whole conversation "
                 "with every request"
             )
-        self._given_tools, given, params["tools"] = _split_tools(params.get("tools", ()))
+        self._given_tools, given, self._toolsets, params["tools"] = _split_tools(
+            params.get("tools", ())
+        )
         # What `add_tools()` / `remove_tools()` changed outlives new params.
         self._tools = {**given, **getattr(self, "_added", {})}
         for name in getattr(self, "_removed", ()):
@@ -403,6 +434,19 @@ class _BaseToolRunner(Generic[_ItemT]):
         for anything else, adding nothing."""
         _split_tools(tools)
         for tool in tools:
+            name = tool.get("name") if isinstance(tool, Mapping) else getattr(tool, "name", None)
+            family = toolset_family(tool) if isinstance(tool, Mapping) else None
+            if isinstance(tool, BetaRunnableToolset | BetaAsyncRunnableToolset):
+                raise ValueError(
+                    f"add_tools() can't add the {tool.toolset_name!r} toolset: a runner's "
+                    "toolsets are fixed when it is made"
+                )
+            if family in self._toolsets or name in self._toolsets:
+                raise ValueError(
+                    f"add_tools() can't add {name or family!r}: the runner's "
+                    f"{name or family!r} toolset has that name"
+                )
+        for tool in tools:
             if isinstance(tool, Mapping):
                 definition: Mapping[str, Any] = dict(tool)
                 name = tool.get("name")
@@ -426,6 +470,14 @@ class _BaseToolRunner(Generic[_ItemT]):
         `TypeError` for anything else, removing nothing."""
         names = []
         for i, tool in enumerate(tools):
+            if isinstance(tool, BetaRunnableToolset | BetaAsyncRunnableToolset) or tool in (
+                self._toolsets
+            ):
+                family = tool if isinstance(tool, str) else tool.toolset_name
+                raise ValueError(
+                    f"remove_tools() can't remove the {family!r} toolset: a runner's "
+                    "toolsets are fixed when it is made"
+                )
             if isinstance(tool, str):
                 names.append(tool)
             elif is_sync_tool(tool) or is_async_tool(tool):
@@ -691,8 +743,17 @@ class _BaseToolRunner(Generic[_ItemT]):
     async def _run_tools(self, uses: list[ToolUseBlock]) -> list[ToolResultBlockParam]:
         results: list[ToolResultBlockParam | None] = [None] * len(uses)
         found: list[tuple[int, ToolUseBlock, AnyRunnableTool]] = []
+        # Each toolset's calls, in the model's order: a call named like one of the
+        # runner's toolsets but without `toolset_name` is a malformed call of it.
+        members: dict[str, list[tuple[int, ToolUseBlock]]] = {}
         for i, use in enumerate(uses):
-            tool = self._tools.get(use.name)
+            family = use.toolset_name
+            tool = self._tools.get(use.name) if family is None else None
+            if family is None and tool is None and use.name in self._toolsets:
+                family = use.name
+            if family is not None:
+                members.setdefault(family, []).append((i, use))
+                continue
             if tool is None:
                 warnings.warn(
                     f"Tool '{use.name}' not found in tool runner. Available tools: "
@@ -717,9 +778,40 @@ class _BaseToolRunner(Generic[_ItemT]):
             else:
                 results[i] = await self._limited_run(tool, use)
 
+        async def run_members(family: str, calls: list[tuple[int, ToolUseBlock]]) -> None:
+            toolset = self._toolsets.get(family)
+            failed = False
+            for i, use in calls:
+                if failed:
+                    results[i] = not_executed_result(use)
+                elif use.toolset_name is None:
+                    results[i] = _malformed_toolset_call(use)
+                elif toolset is None:
+                    warnings.warn(
+                        f"Toolset '{family}' (member '{use.name}') not found in tool runner. "
+                        f"Registered toolsets: {list(self._toolsets)}. If using a raw "
+                        "toolset definition, handle the tool call manually and use "
+                        "`append_messages()` to add the result.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                    results[i] = toolset_result_block(
+                        use,
+                        f"Error: Toolset '{family}' member '{use.name}' not found",
+                        is_error=True,
+                    )
+                    continue
+                else:
+                    results[i] = await self._limited_run(toolset, use)
+                # The model planned a toolset's calls as a sequence: after a failed one,
+                # the later ones rarely make sense.
+                failed = toolset is not None and bool(results[i].get("is_error"))  # type: ignore[union-attr]
+
         async with anyio.create_task_group() as group:
             for i, use, tool in found:
                 group.start_soon(run, i, use, tool)
+            for family, calls in members.items():
+                group.start_soon(run_members, family, calls)
         return [result for result in results if result is not None]
 
     def _turn_limiter(self) -> anyio.CapacityLimiter | None:
@@ -729,7 +821,9 @@ class _BaseToolRunner(Generic[_ItemT]):
             self._limiter = anyio.CapacityLimiter(self._max_concurrency)
         return self._limiter
 
-    async def _limited_run(self, tool: AnyRunnableTool, use: ToolUseBlock) -> ToolResultBlockParam:
+    async def _limited_run(
+        self, tool: AnyRunnableTool | AnyRunnableToolset, use: ToolUseBlock
+    ) -> ToolResultBlockParam:
         limiter = self._turn_limiter()
         if limiter is None:
             return await self._run_tool(tool, use)
@@ -754,7 +848,8 @@ class _BaseToolRunner(Generic[_ItemT]):
         """Start the call the model has moved on from: in the runner's task group if it
         has one, else here (the read waits for it). A held, unknown or started call is
         left to the tool response."""
-        tool = self._tools.get(use.name)
+        # A toolset's calls run in order, with the tool response.
+        tool = self._tools.get(use.name) if use.toolset_name is None else None
         if tool is None or eager.is_held(use) or use.id in eager.results or use.id in eager.running:
             return
         done = eager.running[use.id] = anyio.Event()
@@ -779,7 +874,9 @@ class _BaseToolRunner(Generic[_ItemT]):
             del eager.running[use.id]
             done.set()
 
-    async def _run_tool(self, tool: AnyRunnableTool, use: ToolUseBlock) -> ToolResultBlockParam:
+    async def _run_tool(
+        self, tool: AnyRunnableTool | AnyRunnableToolset, use: ToolUseBlock
+    ) -> ToolResultBlockParam:
         if self._trace is None:
             return await self._run_tool_untraced(tool, use)
         with self._trace.tool(tool, use) as run:
@@ -787,8 +884,10 @@ class _BaseToolRunner(Generic[_ItemT]):
         return result
 
     async def _run_tool_untraced(
-        self, tool: AnyRunnableTool, use: ToolUseBlock
+        self, tool: AnyRunnableTool | AnyRunnableToolset, use: ToolUseBlock
     ) -> ToolResultBlockParam:
+        if isinstance(tool, BetaRunnableToolset | BetaAsyncRunnableToolset):
+            return await self._run_member(tool, use)
         result: ToolResultBlockParam = {"type": "tool_result", "tool_use_id": use.id}
         timeout = self._tool_timeout
         with anyio.move_on_after(math.inf if timeout is None else timeout) as scope:
@@ -809,6 +908,20 @@ class _BaseToolRunner(Generic[_ItemT]):
             result["content"] = f"Error: Tool '{use.name}' timed out after {timeout} seconds"
             result["is_error"] = True
         return result
+
+    async def _run_member(
+        self, toolset: AnyRunnableToolset, use: ToolUseBlock
+    ) -> ToolResultBlockParam:
+        """A toolset's member call; a closed toolset raises (at your code, not the
+        model's), a member's exception is its error result."""
+        timeout = self._tool_timeout
+        with anyio.move_on_after(math.inf if timeout is None else timeout):
+            if isinstance(toolset, BetaRunnableToolset):
+                return await anyio.to_thread.run_sync(toolset.tool_result, use)
+            return await toolset.tool_result(use)
+        return toolset_result_block(
+            use, f"Error: Tool '{use.name}' timed out after {timeout} seconds", is_error=True
+        )
 
 
 class BetaAsyncToolRunner(_BaseToolRunner["ParsedMessage[_F]"], Generic[_F]):

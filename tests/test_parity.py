@@ -87,10 +87,6 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
-    # issue 20 (agents): the browser and computer toolsets (a toolset is one `tools` entry
-    # of a family of member tools, run in the model's order)
-    "path:lib.tools.BetaRunnableToolset": "issue 20: toolsets",
-    "path:lib.tools.BetaAsyncRunnableToolset": "issue 20: toolsets",
     # issue 21 (credentials and platforms)
     "client:credentials": "issue 21",
     "client:auth_headers": "issue 21",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .._response import AsyncAPIResponse
     from .._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner, ToolRunnerArgs
     from .._tools import AnyRunnableTool
+    from .._toolsets import AnyRunnableToolset
     from ..types import Message, MessageTokensCount, ParsedMessage
     from ._args import CountTokensArgs, MessageArgs
     from ._batches import (
@@ -301,7 +302,7 @@ class AsyncBetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[False] = False,
         output_format: type[_F],
         max_iterations: int | None = None,
@@ -314,7 +315,7 @@ class AsyncBetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[False] = False,
         output_format: None = None,
         max_iterations: int | None = None,
@@ -327,7 +328,7 @@ class AsyncBetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[True],
         output_format: type[Any] | None = None,
         max_iterations: int | None = None,
@@ -339,7 +340,7 @@ class AsyncBetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: bool = False,
         output_format: type[Any] | None = None,
         max_iterations: int | None = None,

@@ -288,7 +288,12 @@ def _check_tools(tools: object, choice: object) -> None:
         if not isinstance(tools, list):
             raise _bad("tools: Input should be a valid list")
         for i, tool in enumerate(tools):
-            if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+            if not isinstance(tool, dict):
+                raise _bad(f"tools.{i}: each tool needs a `name` and an `input_schema`")
+            # A toolset is the one nameless entry: its type names its family.
+            if not isinstance(tool.get("name"), str) and not _TOOLSET_TYPE.fullmatch(
+                str(tool.get("type", ""))
+            ):
                 raise _bad(f"tools.{i}: each tool needs a `name` and an `input_schema`")
             if "input_schema" in tool:
                 schema = tool["input_schema"]
@@ -633,6 +638,39 @@ def _tools_in_view(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     return tools
 
 
+_TOOLSET_TYPE = re.compile(r"([a-z]+)_toolset_\d+")
+# The members of the API's toolset families the fake model calls.
+_TOOLSET_MEMBERS = {
+    "browser": ("navigate", "read_page", "find", "screenshot", "left_click", "type", "scroll"),
+    "computer": ("screenshot", "left_click", "type", "key", "scroll", "mouse_move"),
+}
+
+
+def _toolset_members(body: Mapping[str, Any], prompt: str) -> list[dict[str, Any]]:
+    """The member calls of the toolsets in `tools` ("... the browser to navigate, then
+    screenshot"): each member the prompt names, in its order, once the prompt names the
+    family; a pseudo tool with its `toolset_name`, whose input is empty."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    for tool in body.get("tools") or []:
+        match = _TOOLSET_TYPE.fullmatch(str(tool.get("type", "")))
+        family = match.group(1) if match else None
+        if family is None or not re.search(rf"\b{family}\b", prompt, re.IGNORECASE):
+            continue
+        for member in _TOOLSET_MEMBERS.get(family, ()):
+            for at in re.finditer(rf"\b{member}\b", prompt):
+                found.append(
+                    (
+                        at.start(),
+                        {
+                            "name": member,
+                            "toolset_name": family,
+                            "input_schema": {"type": "object"},
+                        },
+                    )
+                )
+    return [member for _, member in sorted(found, key=lambda pair: pair[0])]
+
+
 def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, Any], str]]:
     """The tool calls of the reply, in order: (tool, the place its input names).
 
@@ -643,7 +681,8 @@ def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, An
     `disable_parallel_tool_use` keeps the first call.
     """
     tools = [t for t in _tools_in_view(body) if _runs_here(t)]
-    if not tools:
+    members = _toolset_members(body, prompt)
+    if not tools and not members:
         return []
     choice = body.get("tool_choice") or {"type": "auto"}
     kind = choice.get("type") if isinstance(choice, dict) else "auto"
@@ -654,12 +693,16 @@ def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, An
     named = [t for t in tools if str(t.get("name", "")).lower() in lowered]
     if kind == "tool":
         named = [next((t for t in tools if t.get("name") == choice.get("name")), tools[0])]
-    elif not named and (
-        kind == "any" or "tool" in lowered or "weather" in lowered or "use " in lowered
+    elif (
+        not named
+        and tools
+        and not members
+        and (kind == "any" or "tool" in lowered or "weather" in lowered or "use " in lowered)
     ):
         named = [tools[0]]
     places = _places(prompt)
     calls = [(tool, place) for tool in named for place in places]
+    calls += [(member, places[0]) for member in members]
     if isinstance(choice, dict) and choice.get("disable_parallel_tool_use"):
         calls = calls[:1]
     return calls
@@ -857,6 +900,7 @@ def generate_reply(
                 id="toolu_" + hashlib.sha256(key.encode()).hexdigest()[:24],
                 name=str(tool.get("name")),
                 input=tool_input,
+                toolset_name=tool.get("toolset_name"),
             )
         )
         used += text_tokens(json.dumps(tool_input))
