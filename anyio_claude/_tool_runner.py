@@ -309,7 +309,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         if params.get("compaction") is not None:
             raise ValueError(
                 "compaction cannot be set on a tool runner: every request in the loop would "
-                "compact again; use context_management's compaction edit instead"
+                "compact again; call runner.compact_before_next_turn() to compact once"
             )
         self._api = api
         self._added: dict[str, AnyRunnableTool] = {}
