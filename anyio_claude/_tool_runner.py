@@ -580,7 +580,12 @@ class _BaseToolRunner(Generic[_ItemT]):
             if group is not None:
                 # Calls still running were left behind by a loop that did not finish.
                 group.cancel_scope.cancel()
-                await group.__aexit__(exc_type, exc, tb)
+                if isinstance(exc, anyio.get_cancelled_exc_class()):
+                    # Perhaps the group's own: it takes it back.
+                    await group.__aexit__(exc_type, exc, tb)
+                else:
+                    # The block's own error goes on as it is, not in an exception group.
+                    await group.__aexit__(None, None, None)
         return None
 
     def __aiter__(self) -> Self:
@@ -801,6 +806,8 @@ class _BaseToolRunner(Generic[_ItemT]):
                         is_error=True,
                     )
                     continue
+                elif self._eager is not None:
+                    results[i] = await self._eager_result(self._eager, use, toolset)
                 else:
                     results[i] = await self._limited_run(toolset, use)
                 # The model planned a toolset's calls as a sequence: after a failed one,
@@ -831,7 +838,7 @@ class _BaseToolRunner(Generic[_ItemT]):
             return await self._run_tool(tool, use)
 
     async def _eager_result(
-        self, eager: _EagerCalls, use: ToolUseBlock, tool: AnyRunnableTool
+        self, eager: _EagerCalls, use: ToolUseBlock, tool: AnyRunnableTool | AnyRunnableToolset
     ) -> ToolResultBlockParam:
         """The result of a call of a streamed reply: the one it got running early, or
         (held, or never started) a run now, kept so that it runs once."""
@@ -847,21 +854,51 @@ class _BaseToolRunner(Generic[_ItemT]):
     async def _start_eager(self, eager: _EagerCalls, use: ToolUseBlock) -> None:
         """Start the call the model has moved on from: in the runner's task group if it
         has one, else here (the read waits for it). A held, unknown or started call is
-        left to the tool response."""
-        # A toolset's calls run in order, with the tool response.
-        tool = self._tools.get(use.name) if use.toolset_name is None else None
-        if tool is None or eager.is_held(use) or use.id in eager.results or use.id in eager.running:
+        left to the tool response; so are a toolset's calls after one that is held or
+        failed, which run in the model's order."""
+        if use.id in eager.results or use.id in eager.running:
+            return
+        family = use.toolset_name
+        runnable: AnyRunnableTool | AnyRunnableToolset | None
+        if family is None:
+            runnable = self._tools.get(use.name)
+            if runnable is None and use.name in self._toolsets:
+                # A malformed call of a toolset: its later calls wait for the response.
+                eager.waiting_toolsets.add(use.name)
+        else:
+            runnable = self._toolsets.get(family)
+            if eager.is_held(use):
+                eager.waiting_toolsets.add(family)
+            if family in eager.waiting_toolsets:
+                return
+        if runnable is None or eager.is_held(use):
             return
         done = eager.running[use.id] = anyio.Event()
+        after = None
+        if family is not None:
+            after, eager.family_tail[family] = eager.family_tail.get(family), (use.id, done)
         if self._task_group is None:
-            await self._eager_run(eager, tool, use, done)
+            await self._eager_run(eager, runnable, use, done, after)
         else:
-            self._task_group.start_soon(self._eager_run, eager, tool, use, done)
+            self._task_group.start_soon(self._eager_run, eager, runnable, use, done, after)
 
     async def _eager_run(
-        self, eager: _EagerCalls, tool: AnyRunnableTool, use: ToolUseBlock, done: anyio.Event
+        self,
+        eager: _EagerCalls,
+        tool: AnyRunnableTool | AnyRunnableToolset,
+        use: ToolUseBlock,
+        done: anyio.Event,
+        after: tuple[str, anyio.Event] | None = None,
     ) -> None:
         try:
+            if after is not None:
+                # A toolset's calls run one after the other; after one that did not
+                # succeed, the rest are left to the tool response.
+                await after[1].wait()
+                previous = eager.results.get(after[0])
+                if previous is None or previous.get("is_error"):
+                    eager.waiting_toolsets.add(cast(str, use.toolset_name))
+                    return
             if self._trace is None:
                 result = await self._limited_run(tool, use)
             else:
@@ -869,6 +906,8 @@ class _BaseToolRunner(Generic[_ItemT]):
                 with self._trace.current():
                     result = await self._limited_run(tool, use)
             eager.record(use, result)
+            if use.toolset_name is not None and result.get("is_error"):
+                eager.waiting_toolsets.add(use.toolset_name)
         finally:
             # Cancelled, it leaves no result: the tool response runs the call again.
             del eager.running[use.id]
@@ -1030,6 +1069,10 @@ class _EagerCalls:
     def __init__(self) -> None:
         self.results: dict[str, ToolResultBlockParam] = {}
         self.running: dict[str, anyio.Event] = {}
+        # Toolsets whose later calls wait for the tool response (one was held or failed),
+        # and the last call of each toolset started early, which the next one follows.
+        self.waiting_toolsets: set[str] = set()
+        self.family_tail: dict[str, tuple[str, anyio.Event]] = {}
         self._finished: list[ToolUseBlock] = []
         self._held: set[str] = set()
         # The last call whose block closed, until the model moves on from it: its own

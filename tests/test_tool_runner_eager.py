@@ -295,3 +295,36 @@ async def test_every_way_of_reading_starts_the_calls(client: AsyncAnthropic) -> 
     assert (await stream.get_final_message()).stop_reason == "end_turn"
     assert calls == ["Paris", "Rome", "Oslo"]
     await runner.close()
+
+
+async def test_an_error_in_the_block_is_not_wrapped(client: AsyncAnthropic) -> None:
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """Waits for ever."""
+        await anyio.sleep_forever()
+        return "unreachable"  # pragma: no cover
+
+    with pytest.raises(KeyError, match="mine"):
+        async with client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_time],
+            messages=QUESTION,  # type: ignore[arg-type]
+            stream=True,
+            run_tools_eagerly=True,
+        ) as runner:
+            async for stream in runner:
+                await stream.until_done()
+                raise KeyError("mine")
+    # And a cancelled scope around it is the scope's, as without a runner.
+    with anyio.move_on_after(0.05) as scope:
+        async with client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_time],
+            messages=QUESTION,  # type: ignore[arg-type]
+            stream=True,
+            run_tools_eagerly=True,
+        ) as runner:
+            await runner.until_done()
+    assert scope.cancelled_caught

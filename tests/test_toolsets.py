@@ -5,10 +5,13 @@ official SDK's results."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import pytest
 
 from anyio_claude import Anthropic, AsyncAnthropic, beta_async_tool
@@ -29,6 +32,7 @@ class Browser(BetaRunnableToolset):
     def __init__(self, fail: str | None = None) -> None:
         self.calls: list[tuple[str, str | None, int]] = []
         self.fail = fail
+        self.third_call = threading.Event()
 
     def to_dict(self) -> Any:
         return {"type": "browser_toolset_20260801"}
@@ -36,6 +40,8 @@ class Browser(BetaRunnableToolset):
     def call(self, context: Any, name: str, input: Mapping[str, object]) -> str:
         assert context.tool_use is not None and context.tool_use.name == name
         self.calls.append((name, context.tool_use.toolset_name, threading.get_ident()))
+        if len(self.calls) == 3:
+            self.third_call.set()
         if name == self.fail:
             raise ValueError("the page is gone")
         return f"{name} done"
@@ -222,3 +228,68 @@ def test_a_blocking_toolset_with_the_blocking_client() -> None:
         assert [m.stop_reason for m in runner] == ["tool_use", "end_turn"]
     assert [name for name, _, _ in browser.calls] == ["navigate", "read_page"]
     assert [r["content"] for r in _results(server)] == ["navigate done", "read_page done"]
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+async def test_members_run_early_in_order(
+    client: AsyncAnthropic, server: FakeClaude, grouped: bool
+) -> None:
+    browser = Browser()
+    runner = client.beta.messages.tool_runner(
+        model=MODEL,
+        max_tokens=1024,
+        tools=[browser],
+        messages=[{"role": "user", "content": "Use the browser to navigate, find, then scroll"}],
+        stream=True,
+        run_tools_eagerly=True,
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        if grouped:
+            await stack.enter_async_context(runner)
+        stream = await runner.__anext__()
+        await stream.until_done()
+        # Worker threads, in the group when there is one.
+        assert await anyio.to_thread.run_sync(browser.third_call.wait, 5)
+        # All three ran while the reply streamed, one after the other.
+        assert [name for name, _, _ in browser.calls] == ["navigate", "find", "scroll"]
+        await runner.until_done()
+    assert [name for name, _, _ in browser.calls] == ["navigate", "find", "scroll"]
+    assert [r["content"] for r in _results(server)] == ["navigate done", "find done", "scroll done"]
+
+
+@pytest.mark.parametrize("fail", [False, True])
+async def test_a_held_or_failed_member_holds_the_rest(
+    client: AsyncAnthropic, server: FakeClaude, fail: bool
+) -> None:
+    browser = Browser(fail="navigate" if fail else None)
+    runner = client.beta.messages.tool_runner(
+        model=MODEL,
+        max_tokens=1024,
+        tools=[browser],
+        messages=[{"role": "user", "content": "Use the browser to navigate, find, then scroll"}],
+        stream=True,
+        run_tools_eagerly=True,
+    )
+    stream = await runner.__anext__()
+    async for event in stream:
+        if (
+            not fail
+            and event.type == "content_block_start"
+            and event.content_block.type == "tool_use"
+        ):
+            if event.content_block.name == "find":
+                runner.defer_tool_call(event.content_block)
+    # Held: find and what follows it wait; failed: nothing after navigate runs.
+    assert [name for name, _, _ in browser.calls] == ["navigate"]
+    await runner.until_done()
+    results = [r["content"] for r in _results(server)]
+    if fail:
+        assert [name for name, _, _ in browser.calls] == ["navigate"]
+        assert results == [
+            "ValueError: the page is gone",
+            "Not executed: an earlier action in this turn failed.",
+            "Not executed: an earlier action in this turn failed.",
+        ]
+    else:
+        assert [name for name, _, _ in browser.calls] == ["navigate", "find", "scroll"]
+        assert results == ["navigate done", "find done", "scroll done"]
