@@ -449,3 +449,53 @@ async def test_a_body_read_by_the_caller_ends_the_span_when_closed(
     assert span.name == "anthropic.models.list"
     assert span.status.status_code is StatusCode.OK
     assert span.attributes is not None and span.attributes["http.response.status_code"] == 200
+
+
+@pytest.mark.parametrize("limit", [100_000, 160, 75, 20])
+async def test_tool_run_content_is_trimmed_as_the_official_sdk(
+    server: FakeClaude, spans: Spans, limit: int
+) -> None:
+    """Content mode on a tool run's span: the arguments are left out whole when over
+    `max_content_bytes` by themselves, then the result loses whole blocks, last first, and
+    the span says `anthropic.content.truncated`: the same attributes as the official's."""
+    from anyio_claude import beta_async_tool
+
+    async def get_weather(location: str) -> list[dict[str, str]]:
+        """Look up the weather in a city."""
+        return [{"type": "text", "text": f"{word} in {location}"} for word in ("Sunny", "Warm")]
+
+    option: Any = {
+        "tracer_provider": spans.provider,
+        "traces": {"content_mode": "content", "max_content_bytes": limit},
+    }
+    tool_spans: list[dict[str, Any]] = []
+    for client, tool in (
+        (
+            AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option),
+            beta_async_tool(get_weather),
+        ),
+        (
+            anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option),
+            anthropic.beta_async_tool(get_weather),
+        ),
+    ):
+        runner: Any = client.beta.messages.tool_runner(
+            model=MODEL,
+            max_tokens=200,
+            tools=[tool],
+            messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        )
+        async for _ in runner:
+            pass
+        await client.close()
+        (tool_span,) = [s for s in spans.raw() if s.name.startswith("anthropic.custom_tool_use")]
+        attributes = dict(tool_span.attributes or {})
+        tool_spans.append(
+            {k: v for k, v in attributes.items() if k.startswith(("anthropic.", "gen_ai.tool.c"))}
+        )
+    ours, official = tool_spans
+    ours.pop("gen_ai.tool.call.id")
+    official.pop("gen_ai.tool.call.id")
+    assert ours == official
+    truncated = official.get("anthropic.content.truncated", False)
+    assert truncated is (limit < 160)
