@@ -303,8 +303,10 @@ async def run_chain(
         kept = result._response
         return kept, result.http_response.content
     finally:
+        # A response the kept one reads on (a spliced stream's first) stays open with it.
+        held: tuple[Response, ...] = getattr(kept, "held", ())
         for response in made:
-            if response is not kept and not response.is_closed:
+            if response is not kept and response not in held and not response.is_closed:
                 import anyio
 
                 with anyio.CancelScope(shield=True):
