@@ -177,7 +177,13 @@ def test_a_hop_patches_the_body_as_the_official_sdk_does(
     assert ours._strip_seam_blocks(body) == official._strip_seam_blocks(body)
 
 
-async def test_the_span_of_a_fallback_matches_the_official_one(server: FakeClaude) -> None:
+@pytest.mark.filterwarnings(
+    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
+)
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_the_span_of_a_fallback_matches_the_official_one(
+    server: FakeClaude, streaming: bool
+) -> None:
     from .test_tracing import Spans, assert_same
 
     spans = Spans()
@@ -199,7 +205,13 @@ async def test_the_span_of_a_fallback_matches_the_official_one(server: FakeClaud
     ):
         server.script(refusal(MODEL, "tok-1"))
         client: Any = make()
-        await client.beta.messages.create(model=MODEL, max_tokens=20, messages=USER)
+        if streaming:
+            async with client.beta.messages.stream(
+                model=MODEL, max_tokens=20, messages=USER
+            ) as stream:
+                await stream.get_final_message()
+        else:
+            await client.beta.messages.create(model=MODEL, max_tokens=20, messages=USER)
         await client.close()
         taken.append(spans.take())
     assert_same(*taken)
