@@ -4,6 +4,7 @@ client; trace context on every attempt; the option and its environment."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -499,3 +500,116 @@ async def test_tool_run_content_is_trimmed_as_the_official_sdk(
     assert ours == official
     truncated = official.get("anthropic.content.truncated", False)
     assert truncated is (limit < 160)
+
+
+async def more_calls(client: Any) -> None:
+    """The rest of the traced methods, through either client: parse, files, batches."""
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        answer: str
+
+    await client.messages.parse(model=MODEL, max_tokens=50, messages=USER, output_format=Answer)
+    uploaded = await client.beta.files.upload(file=("a.txt", b"hello", "text/plain"))
+    await client.beta.files.list(limit=1)
+    await client.beta.files.retrieve_metadata(uploaded.id)
+    with pytest.raises((anthropic.BadRequestError, anyio_claude.BadRequestError)):
+        await client.beta.files.download(uploaded.id)  # an upload is not downloadable
+    await client.beta.files.delete(uploaded.id)
+    batch = await client.messages.batches.create(
+        requests=[{"custom_id": "a", "params": {"model": MODEL, "max_tokens": 5, "messages": USER}}]
+    )
+    await anyio.sleep(0.3)  # FakeClaude ends it in batch_seconds
+    async for _ in await client.messages.batches.results(batch.id):
+        pass
+    await client.messages.batches.cancel(batch.id)
+    await client.messages.batches.delete(batch.id)
+
+
+async def test_files_batches_and_parse_spans_match_the_official_sdk(
+    server: FakeClaude, spans: Spans
+) -> None:
+    server.batch_seconds = 0.01
+    option: Any = {"tracer_provider": spans.provider, "traces": {"content_mode": "content"}}
+    async with AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option) as ours:
+        await more_calls(ours)
+    mine = spans.take()
+    official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option)
+    await more_calls(official)
+    await official.close()
+    theirs = spans.take()
+    assert [name for name, _, _ in mine] == [
+        "anthropic.messages.create",
+        *(f"anthropic.files.{m}" for m in ("upload", "list", "retrieve_metadata", "download")),
+        "anthropic.files.delete",
+        *(
+            f"anthropic.messages.batches.{m}"
+            for m in ("create", "retrieve", "results", "cancel", "delete")
+        ),
+    ]
+    PER_CALL.add("anthropic.file.id")
+    try:
+        assert_same(mine, theirs)
+    finally:
+        PER_CALL.discard("anthropic.file.id")
+    assert mine[4][2] is StatusCode.ERROR
+
+
+async def test_connection_failures_match_the_official_sdk(spans: Spans) -> None:
+    """`error.type` and the status of a call that got no response, as the official's."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"  # nothing listens there
+        option: Any = {"tracer_provider": spans.provider}
+        results: list[list[Span]] = []
+        for client in (
+            AsyncClaude(api_key=KEY, base_url=url, open_telemetry=option, max_retries=0),
+            anthropic.AsyncAnthropic(
+                api_key=KEY, base_url=url, open_telemetry=option, max_retries=0
+            ),
+        ):
+            with pytest.raises((anthropic.APIConnectionError, anyio_claude.APIConnectionError)):
+                await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+            await client.close()
+            results.append(spans.take())
+    assert_same(*results)
+    ((_, attributes, status),) = results[0]
+    assert status is StatusCode.ERROR
+    assert attributes["error.type"] == "connection_error"
+
+
+PROPAGATOR = """
+import sys
+import anyio
+from opentelemetry import propagate, trace
+from opentelemetry.baggage import set_baggage
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.context import attach
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from anyio_claude import AsyncClaude
+from anyio_claude.testing import FakeClaude
+
+async def main():
+    trace.set_tracer_provider(TracerProvider())
+    propagate.set_global_textmap(
+        CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
+    )
+    attach(set_baggage("tenant", "acme"))
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        await client.messages.count_tokens(model="claude-sonnet-4-5", messages=[{"role": "user", "content": "x"}])
+        (request,) = server.requests
+        print(request.headers.get("baggage"), "traceparent" in request.headers)
+
+anyio.run(main, backend=sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_registered_propagator_injects_the_context(backend: str) -> None:
+    # A fresh process: the propagator and provider are process-wide.
+    done = subprocess.run(
+        [sys.executable, "-c", PROPAGATOR, backend], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "tenant=acme True"
