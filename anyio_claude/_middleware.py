@@ -303,8 +303,13 @@ async def run_chain(
         kept = result._response
         return kept, result.http_response.content
     finally:
-        # A response the kept one reads on (a spliced stream's first) stays open with it.
+        # A response the kept one reads on (a spliced stream's first) stays open with it,
+        # and one that sends more requests as it is read closes, when it closes, those the
+        # chain made after this (`adopt`).
         held: tuple[Response, ...] = getattr(kept, "held", ())
+        adopt: Callable[[list[Response]], None] | None = getattr(kept, "adopt", None)
+        if adopt is not None:
+            adopt(made)
         for response in made:
             if response is not kept and response not in held and not response.is_closed:
                 import anyio

@@ -399,9 +399,12 @@ async def test_a_spliced_stream_closed_early_leaks_nothing(server: FakeClaude) -
 
     async def slow_hops(request: APIRequest, call_next: AsyncCallNext) -> Any:
         sent_hops.append(request.json["model"])
-        if len(sent_hops) == 4:  # the second call's fallback
+        if len(sent_hops) == 4:  # the second call's fallback: before it is sent
             await anyio.sleep(10)
-        return await call_next(request)
+        response = await call_next(request)
+        if len(sent_hops) == 6:  # the third's: after its response came, dropping it
+            await anyio.sleep(10)
+        return response
 
     middleware = [BetaRefusalFallbackMiddleware(CHAIN), slow_hops]
     async with AsyncClaude(api_key="k", base_url=server.url, middleware=middleware) as client:
@@ -413,19 +416,20 @@ async def test_a_spliced_stream_closed_early_leaks_nothing(server: FakeClaude) -
                     break
         assert transport.num_active == 0
 
-        server.script(refused_midway(MODEL, "Sure", "tok-1"))
-        seen: list[str] = []
-        with anyio.move_on_after(1) as scope:
-            stream = await client.beta.messages.create(
-                model=MODEL, max_tokens=50, messages=USER, stream=True
-            )
-            async with stream:
-                async for event in stream:
-                    seen.append(event.type)
-        assert scope.cancelled_caught
-        assert "content_block_delta" in seen  # the refused output was read
-        assert transport.num_active == 0
-    assert sent_hops == [MODEL, "claude-opus-4-5", MODEL, "claude-opus-4-5"]
+        for _ in range(2):
+            server.script(refused_midway(MODEL, "Sure", "tok-1"))
+            seen: list[str] = []
+            with anyio.move_on_after(1) as scope:
+                stream = await client.beta.messages.create(
+                    model=MODEL, max_tokens=50, messages=USER, stream=True
+                )
+                async with stream:
+                    async for event in stream:
+                        seen.append(event.type)
+            assert scope.cancelled_caught
+            assert "content_block_delta" in seen  # the refused output was read
+            assert transport.num_active == 0
+    assert sent_hops == [MODEL, "claude-opus-4-5"] * 3
 
 
 def test_the_blocking_client_splices_streams() -> None:

@@ -579,6 +579,7 @@ class SplicedStream:
         self.is_closed = False
         self.on_close: Callable[[], None] | None = None
         self.held: tuple[Response, ...] = (source,)
+        self._made: list[Response] = []
         self._request = request
         self._body = body
         self._initial_model = initial_model
@@ -699,6 +700,11 @@ class SplicedStream:
         self._done = True
         return []
 
+    def adopt(self, made: list[Response]) -> None:
+        """Close, when this closes, every response in `made`: the list the middleware
+        chain adds the response of each request it sends to, those sent for hops too."""
+        self._made = made
+
     async def aread(self) -> bytes:
         """The rest of the spliced body."""
         chunks = []
@@ -721,6 +727,10 @@ class SplicedStream:
         current, self._current = self._current, None
         if current is not None:
             await current.aclose()
+        # Any a middleware after this one dropped (a hop cancelled after its response).
+        for response in self._made:
+            if not response.is_closed:
+                await response.aclose()
 
 
 async def _error_body(response: AsyncAPIResponse[Any]) -> str:
