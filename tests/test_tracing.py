@@ -613,3 +613,111 @@ def test_the_registered_propagator_injects_the_context(backend: str) -> None:
         [sys.executable, "-c", PROPAGATOR, backend], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "tenant=acme True"
+
+
+IMAGE = {
+    "type": "image",
+    "source": {"type": "base64", "media_type": "image/png", "data": "BASE64IMAGEDATA"},
+}
+PDF = {
+    "type": "document",
+    "source": {"type": "base64", "media_type": "application/pdf", "data": "PDFDATA"},
+}
+RICH_HISTORY = [
+    {"role": "user", "content": [IMAGE, PDF, {"type": "text", "text": "look"}]},
+    {
+        "role": "assistant",
+        "content": [
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}},
+            {
+                "type": "web_search_tool_result",
+                "tool_use_id": "srvtoolu_1",
+                "content": [
+                    {
+                        "type": "web_search_result",
+                        "url": "https://example.com",
+                        "title": "t",
+                        "encrypted_content": "ENCRYPTED",
+                        "page_age": None,
+                    }
+                ],
+            },
+            {"type": "tool_use", "id": "toolu_1", "name": "shot", "input": {}},
+        ],
+    },
+    {
+        "role": "user",
+        "content": [
+            {
+                "type": "tool_result",
+                "tool_use_id": "toolu_1",
+                "content": [IMAGE, {"type": "text", "text": "a shot"}],
+            }
+        ],
+    },
+]
+COMPACTED = [
+    {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": MODEL,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 10, "output_tokens": 1},
+        },
+    },
+    {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {"type": "redacted_thinking", "data": "SECRETDATA"},
+    },
+    {"type": "content_block_stop", "index": 0},
+    {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "ok"}},
+    {"type": "content_block_stop", "index": 1},
+    {
+        "type": "message_delta",
+        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+        "usage": {
+            "output_tokens": 12,
+            "iterations": [
+                {"type": "compaction", "input_tokens": 100, "output_tokens": 20,
+                 "cache_read_input_tokens": 1, "cache_creation_input_tokens": 2},
+                {"type": "message", "input_tokens": 10, "output_tokens": 12},
+            ],
+        },
+    },
+    {"type": "message_stop"},
+]  # fmt: skip
+
+
+async def test_binary_and_encrypted_data_stay_out_of_content(
+    server: FakeClaude, spans: Spans
+) -> None:
+    """Content mode leaves out images, documents (in tool results too), `encrypted_*`
+    fields and redacted thinking as the official SDK does; compaction usage is summed."""
+    option: Any = {"tracer_provider": spans.provider, "traces": {"content_mode": "content"}}
+    results: list[list[Span]] = []
+    for client in (
+        AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option),
+        anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option),
+    ):
+        server.script(COMPACTED, COMPACTED)
+        await client.beta.messages.create(model=MODEL, max_tokens=50, messages=RICH_HISTORY)
+        async with client.beta.messages.stream(
+            model=MODEL, max_tokens=50, messages=RICH_HISTORY
+        ) as stream:
+            await stream.get_final_message()
+        await client.close()
+        results.append(spans.take())
+    assert_same(*results)
+    for _, attributes, _ in results[0]:
+        assert attributes["anthropic.usage.compaction.input_tokens"] == 103
+        assert attributes["anthropic.usage.compaction.output_tokens"] == 20
+        assert '"type":"anthropic_image"' in attributes["gen_ai.input.messages"]
+        for secret in ("BASE64IMAGEDATA", "PDFDATA", "ENCRYPTED", "SECRETDATA"):
+            assert secret not in str(attributes)
