@@ -7,7 +7,9 @@ for the middleware to look at; the client raises its typed error after the chain
 raises `APIConnectionError`/`APITimeoutError` when no response came. A middleware may
 rewrite the request (`request.copy(...)`), call `call_next` again (its own retry), return
 a value of its own (a short-circuit: the call returns it), or raise `RetryableError` to
-have the client retry the attempt while `max_retries` allows.
+have the client retry the attempt while `max_retries` allows. An `APIStatusError` or
+`APIConnectionError` it raises (or raises another error from) is retried as the response
+or failure would be, as the official SDK does; anything else propagates.
 
 Every response `call_next` made that the chain does not return is closed when the chain
 ends, however it ends (cancellation included), so no connection outlives it.
