@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, AsyncClaude, _secret
 from ._request import NOT_GIVEN, NotGiven
-from ._sync import Claude, _Portal
+from ._sync import Claude, Messages, _Portal
+from ._sync_beta import Beta, BetaMessages
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -245,6 +246,48 @@ class AnthropicFoundry(_PlatformTwin):
             ),
             backend,
         )
+
+    @property
+    def models(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Models API (as the official SDK)."""
+        return None
+
+    @property
+    def messages(self) -> _FoundryMessages:
+        """`create`, `stream` and `count_tokens`, blocking (`batches` is None)."""
+        return _FoundryMessages(self._portal, self._async.messages)
+
+    @property
+    def beta(self) -> _FoundryBeta:
+        """Beta features, blocking (`messages.batches` is None)."""
+        return _FoundryBeta(self._portal, self._async.beta)
+
+
+class _FoundryMessages(Messages):
+    __slots__ = ()
+
+    @property
+    def batches(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Batch API (as the official SDK)."""
+        return None
+
+
+class _FoundryBetaMessages(BetaMessages):
+    __slots__ = ()
+
+    @property
+    def batches(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Batch API (as the official SDK)."""
+        return None
+
+
+class _FoundryBeta(Beta):
+    __slots__ = ()
+
+    @property
+    def messages(self) -> _FoundryBetaMessages:
+        """`create`, `stream` and `count_tokens`, taking `betas=[...]` (no `batches`)."""
+        return _FoundryBetaMessages(self._portal, self._async.messages)
 
 
 class AnthropicAWS(_PlatformTwin):

@@ -816,6 +816,23 @@ async def test_foundry_configuration_and_a_bad_provider(server: FakeClaude) -> N
         assert blocking.with_options(max_retries=1).max_retries == 1
 
 
+def test_foundry_serves_no_models_or_batches_as_the_official(server_in_thread: FakeClaude) -> None:
+    import anthropic
+
+    official = anthropic.AsyncAnthropicFoundry(api_key="k", resource="r")
+    client = AsyncAnthropicFoundry(api_key="k", resource="r")
+    for ours, theirs in ((client, official), (client.with_options(max_retries=1), official)):
+        assert ours.models is None is theirs.models
+        assert ours.messages.batches is None is theirs.messages.batches
+        assert ours.beta.messages.batches is None is theirs.beta.messages.batches
+        assert ours.messages.create and ours.beta.messages.count_tokens and ours.beta.files
+    with AnthropicFoundry(api_key="k", base_url=server_in_thread.url) as blocking:
+        assert blocking.models is None
+        assert blocking.messages.batches is None and blocking.beta.messages.batches is None
+        message = blocking.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+        assert message.content and blocking.beta.models is not None
+
+
 # ------------------------------------------------------------------------------ secrets
 
 

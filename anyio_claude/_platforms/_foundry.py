@@ -12,6 +12,7 @@ from .._errors import ClaudeError
 from .._platform_auth import BearerProviderAuth
 from .._request import NOT_GIVEN
 from .._secret import SecretBytes
+from ..resources import AsyncBeta, AsyncBetaMessages, AsyncMessages
 from ._common import PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
@@ -21,10 +22,51 @@ if TYPE_CHECKING:
     from .._tracing import OpenTelemetryClientOption
     from .._transport import AsyncTransport
 
-__all__ = ("AsyncAnthropicFoundry", "AsyncAzureADTokenProvider", "AzureADTokenProvider")
+__all__ = (
+    "AsyncAnthropicFoundry",
+    "AsyncAzureADTokenProvider",
+    "AzureADTokenProvider",
+    "FoundryBeta",
+    "FoundryBetaMessages",
+    "FoundryMessages",
+)
 
 AzureADTokenProvider = Callable[[], str]
 AsyncAzureADTokenProvider = Callable[[], "str | Awaitable[str]"]
+
+
+class FoundryMessages(AsyncMessages):
+    """`client.messages` on Foundry: `batches` is None (Foundry serves no Batch API),
+    as in the official SDK."""
+
+    __slots__ = ()
+
+    @property
+    def batches(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Batch API."""
+        return None
+
+
+class FoundryBetaMessages(AsyncBetaMessages):
+    """`client.beta.messages` on Foundry: `batches` is None, as in the official SDK."""
+
+    __slots__ = ()
+
+    @property
+    def batches(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Batch API."""
+        return None
+
+
+class FoundryBeta(AsyncBeta):
+    """`client.beta` on Foundry, whose `messages` has no `batches`."""
+
+    __slots__ = ()
+
+    @property
+    def messages(self) -> FoundryBetaMessages:
+        """`create`, `stream` and `count_tokens`, taking `betas=[...]` (no `batches`)."""
+        return FoundryBetaMessages(self._client)
 
 
 class AsyncAnthropicFoundry(PlatformClient):
@@ -37,8 +79,9 @@ class AsyncAnthropicFoundry(PlatformClient):
     (else `ANTHROPIC_FOUNDRY_RESOURCE`) names the endpoint, unless `base_url` (else
     `ANTHROPIC_FOUNDRY_BASE_URL`) gives it.
 
-    Raises before any I/O: `ClaudeError` without credentials, `ValueError` without a
-    resource or base URL, or with both. The transport options, errors, retries, timeouts
+    As in the official SDK, `models` and `messages.batches` (and `beta.messages.batches`)
+    are None: Foundry serves neither. Raises before any I/O: `ClaudeError` without
+    credentials, `ValueError` without a resource or base URL, or with both. The transport options, errors, retries, timeouts
     and lifetime are `AsyncClaude`'s.
     """
 
@@ -110,6 +153,27 @@ class AsyncAnthropicFoundry(PlatformClient):
             self._auth = BearerProviderAuth(
                 azure_ad_token_provider, argument="azure_ad_token_provider"
             )
+
+    @property
+    def models(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Models API (as the official SDK)."""
+        return None
+
+    @property
+    def messages(self) -> FoundryMessages:
+        """`create`, `stream` and `count_tokens` (`batches` is None)."""
+        resource = self._messages
+        if not isinstance(resource, FoundryMessages):
+            resource = self._messages = FoundryMessages(self)
+        return resource
+
+    @property
+    def beta(self) -> FoundryBeta:
+        """Beta features: `messages` with `betas=[...]` (no `batches`), `models`, `files`."""
+        resource = self._beta
+        if not isinstance(resource, FoundryBeta):
+            resource = self._beta = FoundryBeta(self)
+        return resource
 
     def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
         headers = super()._build_base_headers()
