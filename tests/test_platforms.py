@@ -500,6 +500,58 @@ async def test_bedrock_mantle(server: FakeClaude, monkeypatch: pytest.MonkeyPatc
         assert blocking.base_url.startswith("https://bedrock-mantle.us-west-2.")
 
 
+async def test_bedrock_and_mantle_read_the_user_profile_id_from_the_body(
+    server: FakeClaude,
+) -> None:
+    """As the official SDK: Bedrock (messages) and Mantle (messages and token counts)
+    take the `anthropic-user-profile-id` header, per request or default, in the body as
+    `user_profile_id` (a body's own wins); other routes keep the header."""
+    header = "anthropic-user-profile-id"
+    async with bedrock(
+        server, default_headers={"Anthropic-User-Profile-Id": "up_default"}
+    ) as client:
+        await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+        assert server.requests[-1].json["user_profile_id"] == "up_default"
+        assert header not in server.requests[-1].headers
+        await client.messages.create(
+            model=BEDROCK_MODEL, max_tokens=5, messages=USER, user_profile_id="up_call"
+        )
+        assert server.requests[-1].json["user_profile_id"] == "up_call"
+        assert header not in server.requests[-1].headers
+        await client.beta.messages.create(
+            model=BEDROCK_MODEL,
+            max_tokens=5,
+            messages=USER,
+            extra_headers={header: "up_extra"},
+            extra_body={"user_profile_id": "up_body"},
+        )
+        assert server.requests[-1].json["user_profile_id"] == "up_body"
+        assert header not in server.requests[-1].headers
+        assert "authorization" in server.requests[-1].headers  # signed without the header
+    async with bedrock(server) as client:
+        await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+        assert "user_profile_id" not in server.requests[-1].json
+    async with AsyncAnthropicBedrockMantle(
+        aws_access_key=AK,
+        aws_secret_key=SK,
+        aws_region="us-east-1",
+        base_url=server.url,
+        default_headers={header: "up_default"},
+    ) as mantle:
+        await mantle.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+        assert server.requests[-1].json["user_profile_id"] == "up_default"
+        assert header not in server.requests[-1].headers
+        await mantle.beta.messages.count_tokens(
+            model="claude-sonnet-5-5", messages=USER, user_profile_id="up_count"
+        )
+        assert server.requests[-1].path == "/v1/messages/count_tokens"
+        assert server.requests[-1].json["user_profile_id"] == "up_count"
+        assert header not in server.requests[-1].headers
+        await mantle.models.list()
+        assert server.requests[-1].headers[header] == "up_default"
+        assert server.requests[-1].json is None or "user_profile_id" not in server.requests[-1].json
+
+
 # ------------------------------------------------------------------------------ Vertex
 
 

@@ -294,12 +294,15 @@ class AsyncAnthropicBedrockMantle(_AwsClient):
     credential chain. `base_url` defaults to `ANTHROPIC_BEDROCK_MANTLE_BASE_URL`, else
     `https://bedrock-mantle.{region}.api.aws/anthropic`.
 
-    Raises `ClaudeError` before any I/O without a region or base URL (or without a
-    region to sign for); `ValueError` for one AWS key without the other.
+    A user profile ID (`user_profile_id=`, or the `anthropic-user-profile-id` header)
+    goes in the body of a message or token count, where Mantle reads it. Raises
+    `ClaudeError` before any I/O without a region or base URL (or without a region to
+    sign for); `ValueError` for one AWS key without the other.
     """
 
     _service = "bedrock-mantle"
     _key_variables = ("AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_AWS_API_KEY")
+    _profile_in_body = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import AwsCredentials, SigV4Auth, aws_profile_region
-from .._request import NOT_GIVEN, Call, NotGiven
+from .._request import NOT_GIVEN, NotGiven
 from ._common import PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
@@ -89,8 +89,12 @@ class AsyncAnthropicBedrock(PlatformClient):
     key without the other, or no region; a request raises `CredentialsError` when the
     chain has no credentials, and `ClaudeError` for the APIs Bedrock lacks (batches,
     token counting). The transport options, errors, retries, timeouts and lifetime are
-    `AsyncClaude`'s.
+    `AsyncClaude`'s. A user profile ID (`user_profile_id=`, or the
+    `anthropic-user-profile-id` header) goes in the body of a message, where Bedrock
+    reads it.
     """
+
+    _profile_in_body = frozenset({"/v1/messages"})
 
     def __init__(
         self,
@@ -234,18 +238,13 @@ class AsyncAnthropicBedrock(PlatformClient):
 
     copy = with_options  # type: ignore[assignment]
 
-    def _call(
+    def _route(
         self,
         method: str,
         path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        query: Mapping[str, object] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Call:
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[str, Mapping[str, Any] | None]:
         if path.startswith("/v1/messages/batches"):
             raise ClaudeError("The Batch API is not supported in Bedrock yet")
         if path == "/v1/messages/count_tokens":
@@ -262,13 +261,4 @@ class AsyncAnthropicBedrock(PlatformClient):
             stream = payload.pop("stream", False)
             action = "invoke-with-response-stream" if stream is True else "invoke"
             path = f"/model/{quote(str(model), safe=':;')}/{action}"
-        return super()._call(
-            method,
-            path,
-            body=payload,
-            query=query,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        return path, payload

@@ -1,20 +1,35 @@
 """What every platform client shares: no credential read from the Anthropic environment,
-copies built from the platform's own constructor options, and the path checks."""
+copies built from the platform's own constructor options, the request rerouting hook,
+the user profile ID moved into the body where the platform reads it there, and the
+path checks."""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .._client import AsyncClaude, _checked_secret
+from .._request import NOT_GIVEN, Call, NotGiven
 from .._secret import SecretStr
 
-__all__ = ("PlatformClient", "checked_key", "env", "given", "path_segment", "secret_or_none")
+if TYPE_CHECKING:
+    from .._http import Timeout
+
+__all__ = (
+    "USER_PROFILE_HEADER",
+    "PlatformClient",
+    "checked_key",
+    "env",
+    "given",
+    "path_segment",
+    "secret_or_none",
+)
 
 _DOT_SEGMENT = re.compile(r"^(?:\.|%2[eE]){1,2}$")
+USER_PROFILE_HEADER = "anthropic-user-profile-id"
 
 
 class PlatformClient(AsyncClaude):
@@ -33,6 +48,85 @@ class PlatformClient(AsyncClaude):
         if self._derived_url and options["base_url"] == self._raw_base_url:
             options["base_url"] = None
         return type(self)(**{**self._platform_options, **platform}, **options)
+
+    # The API routes (POST paths, as the resources call them) on which the platform reads
+    # the user profile ID from the body instead of the `anthropic-user-profile-id` header:
+    # the header (per request, or a default one) moves there, as the official SDK moves it.
+    _profile_in_body: frozenset[str] = frozenset()
+
+    def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
+        headers = super()._build_base_headers()
+        if self._profile_in_body:
+            # A default user profile header is placed per request, by `_call`.
+            headers = [h for h in headers if h[0] != USER_PROFILE_HEADER.encode()]
+        return headers
+
+    def _route(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[str, Mapping[str, Any] | None]:
+        """The platform's path and body for an API call (the API's own by default).
+        Raises `ClaudeError` for what the platform lacks, `ValueError` for what cannot be
+        a path segment, before any I/O."""
+        return path, body
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Mapping[str, object] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Call:
+        if self._profile_in_body:
+            body, extra_headers = self._place_user_profile(method, path, body, extra_headers)
+        path, body = self._route(method, path, body, extra_headers)
+        return super()._call(
+            method,
+            path,
+            body=body,
+            query=query,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+
+    def _place_user_profile(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[Mapping[str, Any] | None, Mapping[str, str] | None]:
+        """The request's user profile ID (its header, else the default one) as
+        `user_profile_id` in the body on `_profile_in_body` routes (a body's own wins),
+        else as the header."""
+        headers = dict(extra_headers or {})
+        named = [name for name in headers if name.lower() == USER_PROFILE_HEADER]
+        value = headers.pop(named[-1]) if named else None
+        for name in named:
+            headers.pop(name, None)
+        if value is None:
+            value = next(
+                (v for k, v in self._default_headers.items() if k.lower() == USER_PROFILE_HEADER),
+                None,
+            )
+            if value is None:
+                return body, extra_headers
+        if method == "POST" and path in self._profile_in_body and body is not None:
+            own = body.get("user_profile_id")
+            if own is None or isinstance(own, NotGiven):
+                body = {**body, "user_profile_id": value}
+            return body, headers
+        return body, {**headers, USER_PROFILE_HEADER: value}
 
 
 def env(name: str) -> str | None:

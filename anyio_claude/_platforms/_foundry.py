@@ -81,8 +81,8 @@ class AsyncAnthropicFoundry(PlatformClient):
 
     As in the official SDK, `models` and `messages.batches` (and `beta.messages.batches`)
     are None: Foundry serves neither. Raises before any I/O: `ClaudeError` without
-    credentials, `ValueError` without a resource or base URL, or with both. The transport options, errors, retries, timeouts
-    and lifetime are `AsyncClaude`'s.
+    credentials, `ValueError` without a resource or base URL, or with both. The
+    transport options, errors, retries, timeouts and lifetime are `AsyncClaude`'s.
     """
 
     def __init__(

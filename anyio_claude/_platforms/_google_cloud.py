@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import BearerProviderAuth, GoogleAuth
-from .._request import NOT_GIVEN, Call, NotGiven
+from .._request import NOT_GIVEN, NotGiven
 from ._aws import _NoAuth
 from ._common import PlatformClient, env, given, path_segment
 
@@ -253,30 +253,16 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
 
     copy = with_options  # type: ignore[assignment]
 
-    def _call(
+    def _route(
         self,
         method: str,
         path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        query: Mapping[str, object] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Call:
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[str, Mapping[str, Any] | None]:
         if self._derived_url and self.workspace_id is None:
             raise ClaudeError(_NO_WORKSPACE)
-        return super()._call(
-            method,
-            path,
-            body=body,
-            query=query,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        return path, body
 
 
 class _KeepAuthorization:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import GoogleAuth
-from .._request import NOT_GIVEN, Call, NotGiven
+from .._request import NOT_GIVEN, NotGiven
 from ._bedrock import platform_body
 from ._common import PlatformClient, env, given, path_segment, secret_or_none
 
@@ -191,18 +191,13 @@ class AsyncAnthropicVertex(PlatformClient):
 
     copy = with_options  # type: ignore[assignment]
 
-    def _call(
+    def _route(
         self,
         method: str,
         path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        query: Mapping[str, object] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Call:
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[str, Mapping[str, Any] | None]:
         if path.startswith("/v1/messages/batches"):
             raise ClaudeError("The Batch API is not supported in the Vertex client yet")
         payload = platform_body(body, None, self.anthropic_version)
@@ -225,13 +220,4 @@ class AsyncAnthropicVertex(PlatformClient):
                 # A server that drops `;` and the rest of its segment would drop the specifier.
                 segment = path_segment("model", f"{model}:{specifier}").replace(";", "%3B")
                 path = f"{prefix}/{segment}"
-        return super()._call(
-            method,
-            path,
-            body=payload,
-            query=query,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        return path, payload
