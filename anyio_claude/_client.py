@@ -229,7 +229,11 @@ class AsyncClaude:
         from ._tracing import Telemetry, resolve
 
         self._telemetry = Telemetry(
-            resolve(open_telemetry), self._origin, _USER_AGENT.partition("/")[2]
+            resolve(open_telemetry),
+            self._origin,
+            _USER_AGENT.partition("/")[2],
+            provider_name=self._gen_ai_provider_name,
+            platform=self._otel_platform,
         )
         self._middleware: tuple[Any, ...] = ()
         if middleware is not None:
@@ -247,6 +251,10 @@ class AsyncClaude:
     # ANTHROPIC_AUTH_TOKEN, default_credentials); the platform clients authenticate their
     # own way.
     _discover_credentials = True
+    # What the spans say: `gen_ai.provider.name`, and the platform that names the tracer's
+    # instrumentation scope (a platform client sets both, as the official SDK's do).
+    _gen_ai_provider_name = "anthropic"
+    _otel_platform: str | None = None
 
     def _use_credentials(
         self, provider: AccessTokenProvider | AsyncAccessTokenProvider | None

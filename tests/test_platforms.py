@@ -885,6 +885,90 @@ def test_foundry_serves_no_models_or_batches_as_the_official(server_in_thread: F
         assert message.content and blocking.beta.models is not None
 
 
+async def test_spans_name_the_platform_as_the_official_clients(server: FakeClaude) -> None:
+    """`gen_ai.provider.name` and the tracer's instrumentation scope of each platform
+    client's spans (through the OpenTelemetry SDK), against the official clients'."""
+    import anthropic
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    option: Any = {"tracer_provider": provider}
+    url = server.url
+
+    def token() -> str:
+        return "gcp-token"
+
+    def both(name: str, **kw: Any) -> tuple[Any, Any]:
+        return getattr(anyio_claude, name)(**kw), getattr(anthropic, name)(**kw)
+
+    clients = {
+        "AsyncAnthropicBedrock": both(
+            "AsyncAnthropicBedrock", api_key="k", aws_region="us-east-1", base_url=url
+        ),
+        "AsyncAnthropicBedrockMantle": both(
+            "AsyncAnthropicBedrockMantle", api_key="k", base_url=url
+        ),
+        "AsyncAnthropicAWS": both("AsyncAnthropicAWS", api_key="k", workspace_id="w", base_url=url),
+        "AsyncAnthropicVertex": both(
+            "AsyncAnthropicVertex",
+            region="us-east5",
+            project_id="p",
+            access_token="t",
+            base_url=f"{url}/v1",
+        ),
+        "AsyncAnthropicGoogleCloud": both(
+            "AsyncAnthropicGoogleCloud", token_provider=token, base_url=url
+        ),
+        "AsyncAnthropicFoundry": both("AsyncAnthropicFoundry", api_key="k", base_url=url),
+    }
+    seen: dict[str, list[tuple[object, str]]] = {}
+    # The span is the API call's (its route, the request as given), its URL the platform's.
+    compared = ("http.route", "url.path", "gen_ai.request.model", "gen_ai.request.max_tokens")
+    shown: dict[str, list[tuple[object, ...]]] = {}
+    model = {"AsyncAnthropicBedrock": BEDROCK_MODEL}
+    for name, pair in clients.items():
+        for client in pair:
+            traced = (
+                client.with_options(open_telemetry=option)
+                if client.__module__.startswith("anyio_claude")
+                else client.copy(open_telemetry=option)
+            )
+            await traced.messages.create(
+                model=model.get(name, "claude-sonnet-5-5"), max_tokens=5, messages=USER
+            )
+            await client.close()
+            (span,) = exporter.get_finished_spans()
+            exporter.clear()
+            assert span.instrumentation_scope is not None
+            scope = span.instrumentation_scope.name
+            attributes = dict(span.attributes or {})
+            seen.setdefault(name, []).append((attributes.get("gen_ai.provider.name"), scope))
+            shown.setdefault(name, []).append(
+                (span.name, *(attributes.get(key) for key in compared))
+            )
+    assert {name: ours for name, (ours, _) in seen.items()} == {
+        "AsyncAnthropicBedrock": ("aws.bedrock", "com.anthropic.sdk.python.bedrock"),
+        "AsyncAnthropicBedrockMantle": ("aws.bedrock", "com.anthropic.sdk.python.bedrock"),
+        "AsyncAnthropicAWS": ("anthropic", "com.anthropic.sdk.python.aws"),
+        "AsyncAnthropicVertex": ("gcp.vertex_ai", "com.anthropic.sdk.python.vertex"),
+        "AsyncAnthropicGoogleCloud": ("anthropic", "com.anthropic.sdk.python.google_cloud"),
+        "AsyncAnthropicFoundry": ("anthropic", "com.anthropic.sdk.python.foundry"),
+    }
+    assert all(ours == theirs for ours, theirs in seen.values()), seen
+    assert all(ours == theirs for ours, theirs in shown.values()), shown
+    assert shown["AsyncAnthropicBedrock"][0] == (
+        "anthropic.messages.create",
+        "/v1/messages",
+        f"/model/{BEDROCK_MODEL}/invoke",
+        BEDROCK_MODEL,
+        5,
+    )
+
+
 # ------------------------------------------------------------------------------ secrets
 
 

@@ -188,6 +188,8 @@ class AsyncAnthropicAWS(_AwsClient):
     is needed; `ValueError` for one AWS key without the other.
     """
 
+    _otel_platform = "aws"
+
     _service = "aws-external-anthropic"
     _key_variables = ("ANTHROPIC_AWS_API_KEY",)
 
@@ -299,6 +301,10 @@ class AsyncAnthropicBedrockMantle(_AwsClient):
     `ClaudeError` before any I/O without a region or base URL (or without a region to
     sign for); `ValueError` for one AWS key without the other.
     """
+
+    # Mantle is an Amazon Bedrock endpoint.
+    _gen_ai_provider_name = "aws.bedrock"
+    _otel_platform = "bedrock"
 
     _service = "bedrock-mantle"
     _key_variables = ("AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_AWS_API_KEY")

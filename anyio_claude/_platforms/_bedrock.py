@@ -94,6 +94,9 @@ class AsyncAnthropicBedrock(PlatformClient):
     reads it.
     """
 
+    _gen_ai_provider_name = "aws.bedrock"
+    _otel_platform = "bedrock"
+
     _profile_in_body = frozenset({"/v1/messages"})
 
     def __init__(

@@ -87,17 +87,35 @@ class PlatformClient(AsyncClaude):
     ) -> Call:
         if self._profile_in_body:
             body, extra_headers = self._place_user_profile(method, path, body, extra_headers)
-        path, body = self._route(method, path, body, extra_headers)
-        return super()._call(
+        route, payload = self._route(method, path, body, extra_headers)
+        call = super()._call(
             method,
-            path,
-            body=body,
+            route,
+            body=payload,
             query=query,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
         )
+        if route != path and self._telemetry.active:
+            # The span is the API call's (its route, the body as the caller gave it), as
+            # the official SDK's; its URL is the platform's, set per attempt.
+            content = None
+            if body is not None:
+                from ..types import encode_json
+
+                given_body = {**body, **(extra_body or {})}
+                content = encode_json(
+                    {
+                        k: v
+                        for k, v in given_body.items()
+                        if v is not None and not isinstance(v, NotGiven)
+                    }
+                )
+            headers = [*self._base_headers, *call.extra_headers]
+            call.trace = self._telemetry.prepare(method, path, list(query or ()), content, headers)
+        return call
 
     def _place_user_profile(
         self,

@@ -85,6 +85,8 @@ class AsyncAnthropicFoundry(PlatformClient):
     transport options, errors, retries, timeouts and lifetime are `AsyncClaude`'s.
     """
 
+    _otel_platform = "foundry"
+
     def __init__(
         self,
         *,

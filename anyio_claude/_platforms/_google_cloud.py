@@ -104,6 +104,8 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
     derived URL raises `ClaudeError` without a workspace, or without a project.
     """
 
+    _otel_platform = "google_cloud"
+
     def __init__(
         self,
         *,

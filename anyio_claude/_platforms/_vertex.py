@@ -59,6 +59,9 @@ class AsyncAnthropicVertex(PlatformClient):
     retries, timeouts and lifetime are `AsyncClaude`'s.
     """
 
+    _gen_ai_provider_name = "gcp.vertex_ai"
+    _otel_platform = "vertex"
+
     def __init__(
         self,
         *,
