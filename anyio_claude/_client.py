@@ -177,8 +177,13 @@ class AsyncClaude:
             # As the official SDK: an explicit credential shuts the environment's out,
             # and ANTHROPIC_API_KEY shadows ANTHROPIC_AUTH_TOKEN.
             api_key = _secret(os.environ.get("ANTHROPIC_API_KEY") or None)
+            env_token = _secret(os.environ.get("ANTHROPIC_AUTH_TOKEN") or None)
             if api_key is None:
-                auth_token = _secret(os.environ.get("ANTHROPIC_AUTH_TOKEN") or None)
+                auth_token = env_token
+            if api_key is not None or env_token is not None:
+                from ._credentials import warn_shadowed_by_env
+
+                warn_shadowed_by_env(api_key=api_key is not None, auth_token=env_token is not None)
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)
         self._auth_token = _checked_secret("auth_token", auth_token)
@@ -439,6 +444,10 @@ class AsyncClaude:
             or proxy is not None
             or trust_env is not None
         )
+        # The provider goes on, bound by the copy's constructor to the copy's deployment
+        # (`for_base_url`), as the official SDK's `copy` passes it: the constructor given
+        # no credential would look in the environment again.
+        inherits = api_key is None and auth_token is None and self.credentials is not None
         copy = self._construct(
             platform,
             api_key=api_key if api_key is not None else self._api_key,
@@ -460,16 +469,14 @@ class AsyncClaude:
             else open_telemetry,
             middleware=self._middleware if middleware is None else middleware,
             _transport=None if new_pool else self._get_transport(),
+            **({"credentials": self.credentials} if inherits else {}),
         )
         copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
         copy._owns_transport = new_pool
-        if api_key is None and auth_token is None and self.credentials is not None:
+        if inherits and base_url is None:
             # Tokens belong to the deployment that minted them: the cache is shared only
             # when the copy talks to the same one.
-            if base_url is None:
-                copy.credentials, copy._auth = self.credentials, self._auth
-            else:
-                copy._use_credentials(self.credentials)
+            copy.credentials, copy._auth = self.credentials, self._auth
         return copy
 
     def _construct(self, platform: Mapping[str, Any], **options: Any) -> AsyncClaude:

@@ -418,7 +418,9 @@ class Telemetry:
         # `gen_ai.provider.name`, and the tracer's scope: a platform client's (as the
         # official SDK's: "aws.bedrock", and the scope with ".bedrock" after it).
         self.provider_name = provider_name
-        self.scope = INSTRUMENTATION_SCOPE if platform is None else f"{INSTRUMENTATION_SCOPE}.{platform}"
+        self.scope = (
+            INSTRUMENTATION_SCOPE if platform is None else f"{INSTRUMENTATION_SCOPE}.{platform}"
+        )
         from urllib.parse import urlsplit
 
         parts = urlsplit(origin)
