@@ -10,24 +10,29 @@ the `anthropic-beta` header) join it. Streams arrive in AWS's event-stream frami
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
+from .._client import DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import AwsCredentials, SigV4Auth, aws_profile_region
 from .._request import NOT_GIVEN, NotGiven
 from ._common import PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
-    from .._http import Timeout
-    from .._middleware import MiddlewareInput
-    from .._tracing import OpenTelemetryClientOption
-    from .._transport import AsyncTransport
+    from typing_extensions import Self, Unpack
 
-__all__ = ("AsyncAnthropicBedrock", "check_aws_keys", "infer_region", "platform_body")
+    from .._http import Timeout
+    from ._common import AsyncTransportOptions, CopyOptions
+
+__all__ = (
+    "AsyncAnthropicBedrock",
+    "aws_signer",
+    "check_aws_keys",
+    "infer_region",
+    "platform_body",
+)
 
 
 def infer_region(aws_profile: str | None) -> str:
@@ -73,6 +78,24 @@ def platform_body(
     return out
 
 
+def aws_signer(
+    service: str,
+    region: str,
+    origin: str,
+    *,
+    access_key: str | None,
+    secret_key: str | None,
+    session_token: str | None,
+    profile: str | None,
+) -> SigV4Auth:
+    """SigV4 for `service` in `region` with the keys given, else the AWS credential
+    chain of `profile` (resolved on the first request)."""
+    credentials = AwsCredentials(
+        access_key=access_key, secret_key=secret_key, session_token=session_token, profile=profile
+    )
+    return SigV4Auth(credentials, service=service, region=region, origin=origin)
+
+
 class AsyncAnthropicBedrock(PlatformClient):
     """An async client for Claude on Amazon Bedrock (asyncio and trio).
 
@@ -112,15 +135,7 @@ class AsyncAnthropicBedrock(PlatformClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
-        *,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-        _transport: AsyncTransport | None = None,
+        **options: Unpack[AsyncTransportOptions],
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
         aws_secret_key, aws_access_key = (
@@ -162,24 +177,17 @@ class AsyncAnthropicBedrock(PlatformClient):
             max_retries=max_retries,
             default_headers=default_headers,
             default_query=default_query,
-            max_connections=max_connections,
-            anthropic_version=anthropic_version,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
-            _transport=_transport,
+            **options,
         )
         if api_key is None:
-            credentials = AwsCredentials(
+            self._auth = aws_signer(
+                "bedrock",
+                self.aws_region,
+                self._origin,
                 access_key=aws_access_key,
                 secret_key=aws_secret_key,
                 session_token=aws_session_token,
                 profile=aws_profile,
-            )
-            self._auth = SigV4Auth(
-                credentials, service="bedrock", region=self.aws_region, origin=self._origin
             )
 
     def with_options(  # type: ignore[override]  # the platform's credentials, not api keys
@@ -191,20 +199,8 @@ class AsyncAnthropicBedrock(PlatformClient):
         aws_profile: str | None = None,
         aws_session_token: str | None = None,
         api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        set_default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        set_default_query: Mapping[str, object] | None = None,
-        max_connections: int | NotGiven | None = NOT_GIVEN,
-        verify: bool | ssl.SSLContext | None = None,
-        proxy: str | None = None,
-        trust_env: bool | None = None,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-    ) -> AsyncAnthropicBedrock:
+        **options: Unpack[CopyOptions],
+    ) -> Self:
         """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
         options given replace this client's. Raises what the constructor raises."""
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -213,31 +209,17 @@ class AsyncAnthropicBedrock(PlatformClient):
             secret_or_none(aws_access_key),
         )
         aws_session_token, api_key = secret_or_none(aws_session_token), secret_or_none(api_key)
-        copy = self._with_options(
+        return self._copy(
             given(
-                aws_secret_key=secret_or_none(aws_secret_key),
-                aws_access_key=secret_or_none(aws_access_key),
+                aws_secret_key=aws_secret_key,
+                aws_access_key=aws_access_key,
                 aws_region=aws_region,
                 aws_profile=aws_profile,
-                aws_session_token=secret_or_none(aws_session_token),
-                api_key=secret_or_none(api_key),
+                aws_session_token=aws_session_token,
+                api_key=api_key,
             ),
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            set_default_headers=set_default_headers,
-            default_query=default_query,
-            set_default_query=set_default_query,
-            max_connections=max_connections,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
+            options,
         )
-        assert isinstance(copy, AsyncAnthropicBedrock)
-        return copy
 
     copy = with_options  # type: ignore[assignment]
 

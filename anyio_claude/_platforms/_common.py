@@ -16,7 +16,64 @@ from .._request import NOT_GIVEN, Call, NotGiven
 from .._secret import SecretStr
 
 if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Sequence
+    from typing import TypedDict
+
+    from typing_extensions import Self
+
     from .._http import Timeout
+    from .._middleware import MiddlewareInput
+    from .._tracing import OpenTelemetryClientOption
+    from .._transport import AsyncTransport
+
+    class TransportOptions(TypedDict, total=False):
+        """The keyword-only options every client takes as `AsyncClaude` does."""
+
+        max_connections: int | None
+        anthropic_version: str
+        verify: bool | ssl.SSLContext
+        proxy: str | None
+        trust_env: bool
+        open_telemetry: OpenTelemetryClientOption
+        middleware: Sequence[MiddlewareInput] | None
+
+    class ClientOptions(TransportOptions, total=False):
+        """`TransportOptions`, and the four the official SDK's clients also take."""
+
+        timeout: float | Timeout | NotGiven | None
+        max_retries: int
+        default_headers: Mapping[str, str] | None
+        default_query: Mapping[str, object] | None
+
+    class _Shared(TypedDict, total=False):
+        # A copy's pool, shared with the client it came from (`with_options`).
+        _transport: AsyncTransport | None
+
+    class AsyncTransportOptions(TransportOptions, _Shared, total=False):
+        """`TransportOptions` of an async client."""
+
+    class AsyncClientOptions(ClientOptions, _Shared, total=False):
+        """`ClientOptions` of an async client."""
+
+    class CopyOptions(TypedDict, total=False):
+        """What `with_options` changes besides the platform's own options (see
+        `AsyncClaude.with_options`)."""
+
+        base_url: str | None
+        timeout: float | Timeout | NotGiven | None
+        max_retries: int | None
+        default_headers: Mapping[str, str] | None
+        set_default_headers: Mapping[str, str] | None
+        default_query: Mapping[str, object] | None
+        set_default_query: Mapping[str, object] | None
+        max_connections: int | NotGiven | None
+        verify: bool | ssl.SSLContext | None
+        proxy: str | None
+        trust_env: bool | None
+        open_telemetry: OpenTelemetryClientOption
+        middleware: Sequence[MiddlewareInput] | None
+
 
 __all__ = (
     "USER_PROFILE_HEADER",
@@ -48,6 +105,13 @@ class PlatformClient(AsyncClaude):
         if self._derived_url and options["base_url"] == self._raw_base_url:
             options["base_url"] = None
         return type(self)(**{**self._platform_options, **platform}, **options)
+
+    def _copy(self, platform: Mapping[str, Any], options: CopyOptions) -> Self:
+        """`with_options`: a copy with the `platform` options (those given) and `options`
+        changed. Raises what the constructor raises."""
+        copy = self._with_options(platform, **options)
+        assert isinstance(copy, type(self))
+        return copy
 
     # The API routes (POST paths, as the resources call them) on which the platform reads
     # the user profile ID from the body instead of the `anthropic-user-profile-id` header:
