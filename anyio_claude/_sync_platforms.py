@@ -27,6 +27,21 @@ __all__ = (
 )
 
 
+class _Forwarded:
+    """An attribute of a blocking twin that is its async client's (the platform's region,
+    project, keys, ...: the official clients have them)."""
+
+    __slots__ = ("_name",)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, client: Claude | None, owner: type | None = None) -> Any:
+        if client is None:
+            return self
+        return getattr(client._async, self._name)
+
+
 class _PlatformTwin(Claude):
     """A `Claude` over a platform client built by the subclass."""
 
@@ -116,10 +131,11 @@ class AnthropicBedrock(_PlatformTwin):
             **options,
         )
 
-    @property
-    def aws_region(self) -> str:
-        """The AWS region requests are signed for."""
-        return self._async.aws_region  # type: ignore[attr-defined,no-any-return]
+    aws_access_key = _Forwarded()
+    aws_secret_key = _Forwarded()
+    aws_session_token = _Forwarded()
+    aws_region = _Forwarded()
+    aws_profile = _Forwarded()
 
 
 class AnthropicVertex(_PlatformTwin):
@@ -151,15 +167,10 @@ class AnthropicVertex(_PlatformTwin):
             **options,
         )
 
-    @property
-    def region(self) -> str:
-        """The Vertex AI region."""
-        return self._async.region  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def project_id(self) -> str | None:
-        """The Google Cloud project."""
-        return self._async.project_id  # type: ignore[attr-defined,no-any-return]
+    region = _Forwarded()
+    project_id = _Forwarded()
+    access_token = _Forwarded()
+    google_credentials = _Forwarded()
 
 
 class AnthropicFoundry(_PlatformTwin):
@@ -237,6 +248,14 @@ class AnthropicAWS(_PlatformTwin):
     """The blocking twin of `AsyncAnthropicAWS` (same arguments, plus `backend`: the
     background event loop's, asyncio or trio). Raises what it raises."""
 
+    aws_access_key = _Forwarded()
+    aws_secret_key = _Forwarded()
+    aws_session_token = _Forwarded()
+    aws_region = _Forwarded()
+    aws_profile = _Forwarded()
+    skip_auth = _Forwarded()
+    workspace_id = _Forwarded()
+
     def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
         options = _secrets(options)  # first: this frame's locals show up in tracebacks
         from ._platforms._aws import AsyncAnthropicAWS
@@ -248,6 +267,13 @@ class AnthropicBedrockMantle(_PlatformTwin):
     """The blocking twin of `AsyncAnthropicBedrockMantle` (same arguments, plus `backend`:
     the background event loop's, asyncio or trio). Raises what it raises."""
 
+    aws_access_key = _Forwarded()
+    aws_secret_key = _Forwarded()
+    aws_session_token = _Forwarded()
+    aws_region = _Forwarded()
+    aws_profile = _Forwarded()
+    skip_auth = _Forwarded()
+
     def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
         options = _secrets(options)  # first: this frame's locals show up in tracebacks
         from ._platforms._aws import AsyncAnthropicBedrockMantle
@@ -258,6 +284,11 @@ class AnthropicBedrockMantle(_PlatformTwin):
 class AnthropicGoogleCloud(_PlatformTwin):
     """The blocking twin of `AsyncAnthropicGoogleCloud` (same arguments, plus `backend`:
     the background event loop's, asyncio or trio). Raises what it raises."""
+
+    project = _Forwarded()
+    location = _Forwarded()
+    workspace_id = _Forwarded()
+    google_credentials = _Forwarded()
 
     def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
         from ._platforms._google_cloud import AsyncAnthropicGoogleCloud

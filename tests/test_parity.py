@@ -313,6 +313,46 @@ def test_client_attributes() -> None:
     _assert_tables_hold("client:", gaps)
 
 
+PLATFORM_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "AnthropicBedrock": {"api_key": "k", "aws_region": "us-east-1"},
+    "AnthropicBedrockMantle": {"api_key": "k", "aws_region": "us-east-1"},
+    "AnthropicAWS": {"api_key": "k", "workspace_id": "w", "aws_region": "us-east-1"},
+    "AnthropicVertex": {"region": "us-east5", "project_id": "p", "access_token": "t"},
+    "AnthropicGoogleCloud": {"token_provider": str, "project": "p", "workspace_id": "w"},
+    "AnthropicFoundry": {"api_key": "k", "resource": "r"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLATFORM_ARGUMENTS))
+def test_platform_client_attributes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each platform client, async and blocking, has what the official one has (but
+    the client gaps the tables list), its `beta` too."""
+    for variable in ("AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_AWS_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    arguments = PLATFORM_ARGUMENTS[name]
+    listed = DELIBERATE.keys() | PENDING.keys()
+    gaps: set[str] = set()
+    with getattr(anyio_claude, name)(**arguments) as blocking:
+        for theirs, ours in (
+            (
+                getattr(anthropic, f"Async{name}")(**arguments),
+                getattr(anyio_claude, f"Async{name}")(**arguments),
+            ),
+            (getattr(anthropic, name)(**arguments), blocking),
+        ):
+            gaps |= {
+                f"client:{attr}"
+                for attr in dir(theirs)
+                if not attr.startswith("_") and not hasattr(ours, attr)
+            }
+            gaps |= {
+                f"resource:beta.{attr}"
+                for attr in dir(theirs.beta)
+                if not attr.startswith("_") and not hasattr(ours.beta, attr)
+            }
+    assert not gaps - listed, sorted(gaps - listed)
+
+
 def _methods(official: object, ours: object) -> Iterator[tuple[str, Callable[..., Any], Any]]:
     """(path, official method, ours or None) for every official method in scope, in every
     view (`messages.with_raw_response.create`, `with_raw_response.messages.create`, ...)."""

@@ -980,6 +980,8 @@ async def test_platform_credentials_are_never_shown(
         server, aws_access_key="AKIASESSION", aws_session_token=TOKEN, max_retries=0
     ) as client:
         assert SK not in repr(client) and TOKEN not in repr(client)
+        # Attributes, as on the official client (the value given, never in a repr).
+        assert (client.aws_secret_key, client.aws_session_token) == (SK, TOKEN)
         server.script(ErrorReply(500, "api_error", "boom"))
         with pytest.raises(APIStatusError) as info:
             await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
@@ -996,6 +998,9 @@ async def test_platform_credentials_are_never_shown(
         with pytest.raises(ValueError) as info2:
             client.with_options(aws_secret_key=SK, aws_session_token=TOKEN, max_retries=-1)
         assert_hidden(info2.value, SK, TOKEN)
+    with AnthropicBedrock(aws_region="x", aws_access_key=AK, aws_secret_key=SK) as blocking:
+        assert (blocking.aws_region, blocking.aws_secret_key) == ("x", SK)
+        assert SK not in repr(blocking)
     with AnthropicBedrock(aws_region="x") as blocking, pytest.raises(ValueError) as info2:
         blocking.with_options(aws_secret_key=SK, aws_access_key=AK, max_retries=-1)
     assert_hidden(info2.value, SK)
@@ -1015,6 +1020,38 @@ async def test_platform_credentials_are_never_shown(
             await fclient.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
         assert info4.value.response.request.headers["api-key"] == "<redacted>"
         assert_hidden(info4.value, "foundry-SECRET-key-0123456789")
+    # AnthropicAWS and Bedrock Mantle: constructors, copies and the blocking twins.
+    for cls, extra in (
+        (AsyncAnthropicAWS, {"workspace_id": "w"}),
+        (AsyncAnthropicBedrockMantle, {}),
+    ):
+        aws_client = cls(api_key=SK, aws_region="us-east-1", base_url=server.url, **extra)
+        assert SK not in repr(aws_client)
+        with pytest.raises(ValueError) as info5:
+            cls(api_key=SK, aws_region="x", max_retries=-1, **extra)
+        assert_hidden(info5.value, SK)
+        with pytest.raises(ValueError) as info5:
+            aws_client.with_options(
+                aws_access_key=AK, aws_secret_key=SK, aws_session_token=TOKEN, max_retries=-1
+            )
+        assert_hidden(info5.value, SK, TOKEN)
+        await aws_client.close()
+    for twin, extra in ((AnthropicAWS, {"workspace_id": "w"}), (AnthropicBedrockMantle, {})):
+        with pytest.raises(ValueError) as info5:
+            twin(api_key=SK, aws_session_token=TOKEN, aws_region="x", max_retries=-1, **extra)
+        assert_hidden(info5.value, SK, TOKEN)
+
+    async def google_token() -> str:
+        return GOOGLE_TOKEN
+
+    async with AsyncAnthropicGoogleCloud(
+        token_provider=google_token, base_url=server.url, max_retries=0
+    ) as gclient:
+        server.script(ErrorReply(500, "api_error", "boom"))
+        with pytest.raises(APIStatusError) as info6:
+            await gclient.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+        assert info6.value.response.request.headers["authorization"] == "<redacted>"
+        assert_hidden(info6.value, GOOGLE_TOKEN)
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (SK, TOKEN, GOOGLE_TOKEN, "foundry-SECRET-key-0123456789"):
         assert secret not in logged

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ClaudeError
-from ._bedrock import aws_signer, check_aws_keys
-from ._common import PlatformClient, checked_key, env, given, secret_or_none
+from ._bedrock import AwsPlatformClient, aws_signer, check_aws_keys
+from ._common import checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -49,7 +49,7 @@ def _region(aws_region: str | None) -> str | None:
     return aws_region if aws_region is not None else env("AWS_REGION") or env("AWS_DEFAULT_REGION")
 
 
-class _AwsClient(PlatformClient):
+class _AwsClient(AwsPlatformClient):
     """What the two share: the credential resolution, the signer, copies."""
 
     _service: str
@@ -90,6 +90,11 @@ class _AwsClient(PlatformClient):
             return True, None
         key = api_key if api_key is not None else secret_or_none(_first_env(self._key_variables))
         return False, checked_key("api_key", key)
+
+    @property
+    def skip_auth(self) -> bool:
+        """Whether no credentials are sent (a gateway in front adds its own)."""
+        return self._skip_auth
 
     def _start_auth(
         self,

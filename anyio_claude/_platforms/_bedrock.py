@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = (
     "AsyncAnthropicBedrock",
+    "AwsPlatformClient",
     "aws_signer",
     "check_aws_keys",
     "infer_region",
@@ -96,7 +97,29 @@ def aws_signer(
     return SigV4Auth(credentials, service=service, region=region, origin=origin)
 
 
-class AsyncAnthropicBedrock(PlatformClient):
+class AwsPlatformClient(PlatformClient):
+    """A platform client that authenticates with AWS keys: they are attributes, as on the
+    official SDK's clients (never shown in `repr`)."""
+
+    _platform_options: dict[str, Any]
+
+    @property
+    def aws_access_key(self) -> str | None:
+        """The AWS access key given (None: the credential chain's, or an API key)."""
+        return self._platform_options.get("aws_access_key")
+
+    @property
+    def aws_secret_key(self) -> str | None:
+        """The AWS secret key given (never shown in `repr`)."""
+        return self._platform_options.get("aws_secret_key")
+
+    @property
+    def aws_session_token(self) -> str | None:
+        """The AWS session token given (never shown in `repr`)."""
+        return self._platform_options.get("aws_session_token")
+
+
+class AsyncAnthropicBedrock(AwsPlatformClient):
     """An async client for Claude on Amazon Bedrock (asyncio and trio).
 
     Credentials, as the official SDK resolves them: `api_key` (else
