@@ -329,6 +329,19 @@ class AsyncClaude:
         """The bearer token in use (never shown in `repr`)."""
         return self._auth_token
 
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """The credential headers every request carries (a copy, whose repr hides their
+        values): `Authorization` for a bearer token, `X-Api-Key` for an API key. Empty
+        when tokens come from `credentials=` or a platform signs each request: those are
+        added per attempt."""
+        headers = SecretHeaders()
+        if self._auth_token:
+            headers["Authorization"] = f"Bearer {self._auth_token}"
+        if self._api_key:
+            headers["X-Api-Key"] = self._api_key
+        return headers
+
     def __repr__(self) -> str:
         # getattr: tracebacks that capture locals call this on half-built clients too.
         key = "<set>" if getattr(self, "_api_key", None) else None

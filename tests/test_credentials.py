@@ -541,6 +541,34 @@ def test_a_shadowing_environment_credential_is_warned_once(
         assert secret not in out
 
 
+async def test_auth_headers_are_what_requests_carry(server: FakeClaude) -> None:
+    """`auth_headers` (the official clients' attribute) names the credential headers
+    every request carries, hides their values in its repr; a provider's tokens are per
+    attempt, so none. The blocking client has them and `credentials` too."""
+    from anyio_claude import AsyncAnthropicFoundry, Claude
+
+    key, token = "sk-ant-auth-headers-KEY", "bearer-auth-headers-TOKEN"
+    async with AsyncClaude(api_key=key, base_url=server.url) as client:
+        assert client.auth_headers == {"X-Api-Key": key}
+        await client.models.list()
+        assert server.requests[-1].headers["x-api-key"] == key
+        assert key not in repr(client.auth_headers)
+    async with AsyncClaude(auth_token=token, base_url=server.url) as client:
+        assert client.auth_headers == {"Authorization": f"Bearer {token}"}
+        await client.models.list()
+        assert server.requests[-1].headers["authorization"] == f"Bearer {token}"
+        assert token not in repr(client.auth_headers)
+    provider = StaticToken(token)
+    async with AsyncClaude(credentials=provider, base_url=server.url) as client:
+        assert client.auth_headers == {} and client.credentials is provider
+    foundry = AsyncAnthropicFoundry(api_key=key, resource="r")
+    assert foundry.auth_headers == {"X-Api-Key": key, "api-key": key}
+    with Claude(credentials=provider, base_url=server.url) as blocking:
+        assert blocking.credentials is provider and blocking.auth_headers == {}
+    with Claude(api_key=key, base_url=server.url) as blocking:
+        assert blocking.credentials is None and blocking.auth_headers == {"X-Api-Key": key}
+
+
 async def test_simple_providers(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
     assert StaticToken("abc")() == AccessToken("abc", None)
     with pytest.raises(CredentialsError, match="MY_TOKEN is not set"):

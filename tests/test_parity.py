@@ -45,6 +45,7 @@ DELIBERATE: dict[str, str] = {
     "client:custom_auth": "an httpx.Auth hook",
     "client:qs": "the official query-string encoder object",
     "client:user_agent": "our User-Agent names this client",
+    "client:platform_headers": "the X-Stainless-* OS/runtime headers, which we do not send",
     # Generic HTTP verbs of the official base client: requests go through the resources.
     "client:get": "generic HTTP verb",
     "client:post": "generic HTTP verb",
@@ -89,10 +90,6 @@ DELIBERATE: dict[str, str] = {
 PENDING: dict[str, str] = {
     # issue 20 (agents): running each tool while the reply still streams
     "param:beta.messages.tool_runner(run_tools_eagerly)": "issue 20",
-    # issue 21 (credentials and platforms)
-    "client:credentials": "issue 21",
-    "client:auth_headers": "issue 21",
-    "client:platform_headers": "issue 21",
     # issue 17 (this generated surface), still open
     "method:beta.messages.thread": "issue 17: server-held message threads",
     # issue 17: beta twins, to be derived once issue 18 derives views from one signature

@@ -146,6 +146,14 @@ class AsyncAnthropicFoundry(PlatformClient):
             resource = self._beta = FoundryBeta(self)
         return resource
 
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """`AsyncClaude.auth_headers`, with the key's `api-key` twin."""
+        headers = super().auth_headers
+        if self._foundry_key is not None:
+            headers["api-key"] = self._foundry_key
+        return headers
+
     def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
         headers = super()._build_base_headers()
         key = getattr(self, "_foundry_key", None)
