@@ -156,6 +156,52 @@ async def test_the_aws_credential_chain_is_resolved_in_a_worker_thread(
     assert "/eu-west-3/bedrock/" in server.requests[-1].headers["authorization"]
 
 
+async def test_expiring_aws_credentials_are_refreshed_in_a_worker_thread(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Credentials from a `credential_process` that expire within botocore's refresh
+    window are refreshed (the process run again) before signing, off the event loop."""
+    import sys
+    from datetime import datetime, timedelta, timezone
+
+    import botocore.credentials
+
+    count = tmp_path / "runs"
+    expiry = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    script = tmp_path / "creds.py"
+    script.write_text(
+        "import json, pathlib\n"
+        f"p = pathlib.Path({str(count)!r}); p.write_text(p.read_text() + 'x' if p.exists() else 'x')\n"
+        f"print(json.dumps({{'Version': 1, 'AccessKeyId': {AK!r}, "
+        f"'SecretAccessKey': {SK!r}, 'Expiration': {expiry!r}}}))\n"
+    )
+    (tmp_path / "aws-config").write_text(
+        f"[profile proc]\ncredential_process = {sys.executable} {script}\n"
+    )
+    threads: list[str] = []
+    original = botocore.credentials.RefreshableCredentials.get_frozen_credentials
+
+    def recording(self: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return original(self)
+
+    monkeypatch.setattr(
+        botocore.credentials.RefreshableCredentials, "get_frozen_credentials", recording
+    )
+    async with AsyncAnthropicBedrock(
+        aws_profile="proc", aws_region="us-east-1", base_url=server.url
+    ) as client:
+        for _ in range(3):
+            await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+            assert (
+                server.requests[-1]
+                .headers["authorization"]
+                .startswith(f"AWS4-HMAC-SHA256 Credential={AK}/")
+            )
+    assert len(count.read_text()) >= 3  # the first load, then refreshes
+    assert threads and threading.current_thread().name not in threads
+
+
 async def test_no_aws_credentials_is_a_credentials_error(server: FakeClaude) -> None:
     async with AsyncAnthropicBedrock(aws_region="us-east-1", base_url=server.url) as client:
         with pytest.raises(CredentialsError, match="could not resolve AWS credentials"):
