@@ -1013,6 +1013,29 @@ async def test_spans_name_the_platform_as_the_official_clients(server: FakeClaud
         BEDROCK_MODEL,
         5,
     )
+    # A Bedrock stream (event-stream framing) is traced as the official one is.
+    streamed: list[tuple[object, ...]] = []
+    for module in (anyio_claude, anthropic):
+        client = module.AsyncAnthropicBedrock(
+            api_key="k", aws_region="us-east-1", base_url=url, open_telemetry=option
+        )
+        async with client.messages.stream(
+            model=BEDROCK_MODEL, max_tokens=5, messages=USER
+        ) as stream:
+            await stream.get_final_message()
+        await client.close()
+        (span,) = exporter.get_finished_spans()
+        exporter.clear()
+        attributes = dict(span.attributes or {})
+        keys = (
+            "gen_ai.provider.name",
+            "gen_ai.request.stream",
+            "gen_ai.usage.output_tokens",
+            "http.route",
+            "url.path",
+        )
+        streamed.append((span.name, span.status.status_code, *map(attributes.get, keys)))
+    assert streamed[0] == streamed[1] and streamed[0][2:4] == ("aws.bedrock", True), streamed
 
 
 # ------------------------------------------------------------------------------ secrets
