@@ -398,13 +398,29 @@ class Telemetry:
         "_tracer",
         "_tracer_for",
         "options",
+        "provider_name",
+        "scope",
         "server",
         "version",
     )
 
-    def __init__(self, options: ResolvedOpenTelemetryOptions, origin: str, version: str) -> None:
+    def __init__(
+        self,
+        options: ResolvedOpenTelemetryOptions,
+        origin: str,
+        version: str,
+        *,
+        provider_name: str = "anthropic",
+        platform: str | None = None,
+    ) -> None:
         self.options = options
         self.version = version
+        # `gen_ai.provider.name`, and the tracer's scope: a platform client's (as the
+        # official SDK's: "aws.bedrock", and the scope with ".bedrock" after it).
+        self.provider_name = provider_name
+        self.scope = (
+            INSTRUMENTATION_SCOPE if platform is None else f"{INSTRUMENTATION_SCOPE}.{platform}"
+        )
         from urllib.parse import urlsplit
 
         parts = urlsplit(origin)
@@ -449,7 +465,7 @@ class Telemetry:
                 if isinstance(provider, trace.ProxyTracerProvider):
                     return None  # nothing registered: spans would go nowhere
             if provider is not self._tracer_for:
-                self._tracer = provider.get_tracer(INSTRUMENTATION_SCOPE, self.version)
+                self._tracer = provider.get_tracer(self.scope, self.version)
                 self._tracer_for = provider
         except Exception:
             return None
@@ -637,7 +653,7 @@ class CallTrace:
         telemetry = self._telemetry
         body = self._body
         attributes: dict[str, AttributeValue] = {**telemetry.server}
-        attributes["gen_ai.provider.name"] = "anthropic"
+        attributes["gen_ai.provider.name"] = telemetry.provider_name
         if name == "anthropic.messages.create":
             attributes["gen_ai.operation.name"] = "chat"
         for key, (path, kind) in _REQUEST.get(name, {}).items():
@@ -871,7 +887,7 @@ class CallTrace:
     ) -> dict[str, AttributeValue]:
         attributes: dict[str, AttributeValue] = {
             "gen_ai.operation.name": "chat",
-            "gen_ai.provider.name": "anthropic",
+            "gen_ai.provider.name": self._telemetry.provider_name,
             **self._telemetry.server,
         }
         model = self._body.get("model")
@@ -1236,7 +1252,7 @@ class RunnerTrace:
 
             attributes: dict[str, AttributeValue] = {
                 "gen_ai.operation.name": "invoke_agent",
-                "gen_ai.provider.name": "anthropic",
+                "gen_ai.provider.name": telemetry.provider_name,
             }
             if isinstance(params.get("model"), str):
                 attributes["gen_ai.request.model"] = params["model"]
@@ -1334,7 +1350,7 @@ class _ToolSpan:
             operation = "anthropic.mcp_tool_use" if mcp else "anthropic.custom_tool_use"
             attributes: dict[str, AttributeValue] = {
                 "gen_ai.operation.name": "execute_tool",
-                "gen_ai.provider.name": "anthropic",
+                "gen_ai.provider.name": telemetry.provider_name,
                 "gen_ai.tool.name": name,
                 "gen_ai.tool.call.id": use.id,
                 "gen_ai.tool.type": "function",

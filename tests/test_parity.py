@@ -45,6 +45,7 @@ DELIBERATE: dict[str, str] = {
     "client:custom_auth": "an httpx.Auth hook",
     "client:qs": "the official query-string encoder object",
     "client:user_agent": "our User-Agent names this client",
+    "client:platform_headers": "the X-Stainless-* OS/runtime headers, which we do not send",
     # Generic HTTP verbs of the official base client: requests go through the resources.
     "client:get": "generic HTTP verb",
     "client:post": "generic HTTP verb",
@@ -87,10 +88,6 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
-    # issue 21 (credentials and platforms)
-    "client:credentials": "issue 21",
-    "client:auth_headers": "issue 21",
-    "client:platform_headers": "issue 21",
     # issue 17 (this generated surface), still open
     "method:beta.messages.thread": "issue 17: server-held message threads",
     # issue 17: beta twins, to be derived once issue 18 derives views from one signature
@@ -309,6 +306,46 @@ def test_client_attributes() -> None:
                 if not name.startswith("_") and not hasattr(ours, name)
             }
     _assert_tables_hold("client:", gaps)
+
+
+PLATFORM_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "AnthropicBedrock": {"api_key": "k", "aws_region": "us-east-1"},
+    "AnthropicBedrockMantle": {"api_key": "k", "aws_region": "us-east-1"},
+    "AnthropicAWS": {"api_key": "k", "workspace_id": "w", "aws_region": "us-east-1"},
+    "AnthropicVertex": {"region": "us-east5", "project_id": "p", "access_token": "t"},
+    "AnthropicGoogleCloud": {"token_provider": str, "project": "p", "workspace_id": "w"},
+    "AnthropicFoundry": {"api_key": "k", "resource": "r"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLATFORM_ARGUMENTS))
+def test_platform_client_attributes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each platform client, async and blocking, has what the official one has (but
+    the client gaps the tables list), its `beta` too."""
+    for variable in ("AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_AWS_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    arguments = PLATFORM_ARGUMENTS[name]
+    listed = DELIBERATE.keys() | PENDING.keys()
+    gaps: set[str] = set()
+    with getattr(anyio_claude, name)(**arguments) as blocking:
+        for theirs, ours in (
+            (
+                getattr(anthropic, f"Async{name}")(**arguments),
+                getattr(anyio_claude, f"Async{name}")(**arguments),
+            ),
+            (getattr(anthropic, name)(**arguments), blocking),
+        ):
+            gaps |= {
+                f"client:{attr}"
+                for attr in dir(theirs)
+                if not attr.startswith("_") and not hasattr(ours, attr)
+            }
+            gaps |= {
+                f"resource:beta.{attr}"
+                for attr in dir(theirs.beta)
+                if not attr.startswith("_") and not hasattr(ours.beta, attr)
+            }
+    assert not gaps - listed, sorted(gaps - listed)
 
 
 def _methods(official: object, ours: object) -> Iterator[tuple[str, Callable[..., Any], Any]]:
