@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._client import DEFAULT_MAX_RETRIES, AsyncClaude, _secret
+from ._platforms._common import Unserved
 from ._request import NOT_GIVEN, NotGiven
 from ._sync import Claude, Messages, _Portal
 from ._sync_beta import Beta, BetaMessages
@@ -136,6 +137,9 @@ class AnthropicBedrock(_PlatformTwin):
     aws_session_token = _Forwarded()
     aws_region = _Forwarded()
     aws_profile = _Forwarded()
+    # As the official client: the platform serves neither.
+    models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
 
 
 class AnthropicVertex(_PlatformTwin):
@@ -171,6 +175,9 @@ class AnthropicVertex(_PlatformTwin):
     project_id = _Forwarded()
     access_token = _Forwarded()
     google_credentials = _Forwarded()
+    # As the official client: the platform serves neither.
+    models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
 
 
 class AnthropicFoundry(_PlatformTwin):
@@ -273,6 +280,9 @@ class AnthropicBedrockMantle(_PlatformTwin):
     aws_region = _Forwarded()
     aws_profile = _Forwarded()
     skip_auth = _Forwarded()
+    # As the official client: the platform serves neither.
+    models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
 
     def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
         options = _secrets(options)  # first: this frame's locals show up in tracebacks

@@ -593,7 +593,7 @@ async def test_bedrock_and_mantle_read_the_user_profile_id_from_the_body(
         assert server.requests[-1].path == "/v1/messages/count_tokens"
         assert server.requests[-1].json["user_profile_id"] == "up_count"
         assert header not in server.requests[-1].headers
-        await mantle.models.list()
+        await mantle.messages.batches.list()
         assert server.requests[-1].headers[header] == "up_default"
         assert server.requests[-1].json is None or "user_profile_id" not in server.requests[-1].json
 
@@ -929,6 +929,84 @@ def test_foundry_serves_no_models_or_batches_as_the_official(server_in_thread: F
         assert blocking.messages.batches is None and blocking.beta.messages.batches is None
         message = blocking.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
         assert message.content and blocking.beta.models is not None
+
+
+# Each platform client with the arguments both SDKs take (no I/O at construction).
+PLATFORM_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "Bedrock": {"aws_region": "us-east-1", "aws_access_key": AK, "aws_secret_key": SK},
+    "BedrockMantle": {"aws_region": "us-east-1", "aws_access_key": AK, "aws_secret_key": SK},
+    "AWS": {
+        "aws_region": "us-east-1",
+        "aws_access_key": AK,
+        "aws_secret_key": SK,
+        "workspace_id": "wrkspc_1",
+    },
+    "Vertex": {"region": "us-east5", "project_id": "p", "access_token": GOOGLE_TOKEN},
+    "GoogleCloud": {
+        "project": "p",
+        "location": "us-east5",
+        "workspace_id": "wrkspc_1",
+        "skip_auth": True,
+    },
+    "Foundry": {"resource": "r", "api_key": "k"},
+}
+# The resources a platform may lack; beta's own resources are compared in full.
+RESOURCE_PATHS = ("models", "files", "messages.batches", "beta.messages.batches")
+RESPONSE_WRAPPERS = ("with_raw_response", "with_streaming_response")
+
+
+def _shape(obj: object, path: str) -> str:
+    """'absent', 'None' or 'present': what `path` is on `obj`, as `hasattr` sees it."""
+    for part in path.split("."):
+        if not hasattr(obj, part):
+            return "absent"
+        obj = getattr(obj, part)
+    return "None" if obj is None else "present"
+
+
+def _public(obj: object) -> set[str]:
+    names = {n for n in dir(obj) if not n.startswith("_") and n not in RESPONSE_WRAPPERS}
+    return {n for n in names if hasattr(obj, n)}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORM_ARGUMENTS))
+@pytest.mark.parametrize("prefix", ["Async", ""])
+def test_platform_clients_have_the_official_surface(platform: str, prefix: str) -> None:
+    """models, files, messages.batches and beta as the official platform client has
+    them: what it lacks is absent on ours too (reading it names the client and says the
+    platform does not serve that API), async and blocking."""
+    import anthropic
+
+    name = f"{prefix}Anthropic{platform}"
+    theirs = getattr(anthropic, name)(**PLATFORM_ARGUMENTS[platform])
+    ours = getattr(anyio_claude, name)(**PLATFORM_ARGUMENTS[platform])
+    try:
+        for client in (ours, ours.with_options(max_retries=1)):
+            for path in RESOURCE_PATHS:
+                assert _shape(client, path) == _shape(theirs, path), (name, path)
+            # Beta serves nothing the official beta lacks (ours may lack some it has).
+            assert _public(client.beta) <= _public(theirs.beta), name
+            assert "messages" in _public(client.beta)
+            for wrapper in RESPONSE_WRAPPERS:
+                # The response wrappers offer only what the plain resources offer.
+                for path in ("models", "files", "beta.models", "beta.files"):
+                    if _shape(theirs, path) == "absent":
+                        shape = _shape(getattr(client, wrapper), path)
+                        assert shape == "absent", (name, wrapper, path)
+                beta = getattr(client.beta, wrapper)
+                assert _public(beta) <= _public(client.beta), (name, wrapper)
+                if _shape(theirs, "beta.messages.batches") == "absent":
+                    assert _shape(beta, "messages.batches") == "absent", (name, wrapper)
+                    assert _shape(client.beta.messages, f"{wrapper}.batches") == "absent"
+            for path, api in (("models", "Models API"), ("files", "Files API")):
+                if _shape(theirs, path) == "absent":
+                    with pytest.raises(AttributeError, match=f"{name} has no `{path}`: .* {api}"):
+                        getattr(client, path)
+                    with pytest.raises(AttributeError, match=f"`beta.{path}`: .* {api}"):
+                        getattr(client.beta, path)
+    finally:
+        if not prefix:
+            ours.close()
 
 
 async def test_spans_name_the_platform_as_the_official_clients(server: FakeClaude) -> None:

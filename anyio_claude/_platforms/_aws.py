@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import ClaudeError
 from ._bedrock import AwsPlatformClient, aws_signer, check_aws_keys
-from ._common import checked_key, env, given, secret_or_none
+from ._common import MessagesOnlyClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -241,7 +241,7 @@ class AsyncAnthropicAWS(_AwsClient):
         return super()._construct(platform, **options)
 
 
-class AsyncAnthropicBedrockMantle(_AwsClient):
+class AsyncAnthropicBedrockMantle(MessagesOnlyClient, _AwsClient):
     """An async client for Bedrock Mantle, Bedrock's endpoint serving the API's own
     paths (asyncio and trio): `messages` and `beta.messages`.
 
@@ -260,6 +260,9 @@ class AsyncAnthropicBedrockMantle(_AwsClient):
     # Mantle is an Amazon Bedrock endpoint.
     _gen_ai_provider_name = "aws.bedrock"
     _otel_platform = "bedrock"
+    _platform_name = "Bedrock Mantle"
+    # Its official client's `beta.messages` has `batches`.
+    _beta_batches = True
 
     _service = "bedrock-mantle"
     _key_variables = ("AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_AWS_API_KEY")

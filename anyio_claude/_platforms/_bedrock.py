@@ -18,7 +18,7 @@ from .._client import DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import AwsCredentials, SigV4Auth, aws_profile_region
 from .._request import NOT_GIVEN, NotGiven
-from ._common import PlatformClient, checked_key, env, given, secret_or_none
+from ._common import MessagesOnlyClient, PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -119,7 +119,7 @@ class AwsPlatformClient(PlatformClient):
         return self._platform_options.get("aws_session_token")
 
 
-class AsyncAnthropicBedrock(AwsPlatformClient):
+class AsyncAnthropicBedrock(MessagesOnlyClient, AwsPlatformClient):
     """An async client for Claude on Amazon Bedrock (asyncio and trio).
 
     Credentials, as the official SDK resolves them: `api_key` (else
@@ -142,6 +142,7 @@ class AsyncAnthropicBedrock(AwsPlatformClient):
 
     _gen_ai_provider_name = "aws.bedrock"
     _otel_platform = "bedrock"
+    _platform_name = "Amazon Bedrock"
 
     _profile_in_body = frozenset({"/v1/messages"})
 

@@ -8,12 +8,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
 from .._client import AsyncClaude, _checked_secret
 from .._request import NOT_GIVEN, Call, NotGiven
 from .._secret import SecretStr
+from ..resources import (
+    AsyncBeta,
+    AsyncBetaMessages,
+    AsyncBetaMessagesWithRawResponse,
+    AsyncBetaMessagesWithStreamingResponse,
+    AsyncBetaWithRawResponse,
+    AsyncBetaWithStreamingResponse,
+)
 
 if TYPE_CHECKING:
     import ssl
@@ -77,7 +85,10 @@ if TYPE_CHECKING:
 
 __all__ = (
     "USER_PROFILE_HEADER",
+    "MessagesOnlyBeta",
+    "MessagesOnlyClient",
     "PlatformClient",
+    "Unserved",
     "checked_key",
     "env",
     "given",
@@ -95,6 +106,8 @@ class PlatformClient(AsyncClaude):
     (`with_options`) are built from its own constructor options."""
 
     _discover_credentials = False
+    # The platform, as error messages name it.
+    _platform_name = "this platform"
     # The platform constructor's own arguments (credentials as SecretStr), for copies.
     _platform_options: dict[str, Any]
     # Whether the base URL was derived (from a region): a copy derives its own.
@@ -209,6 +222,153 @@ class PlatformClient(AsyncClaude):
                 body = {**body, "user_profile_id": value}
             return body, headers
         return body, {**headers, USER_PROFILE_HEADER: value}
+
+
+class Unserved:
+    """An API the platform does not serve, absent as on the official client: reading the
+    attribute raises `AttributeError` (so `hasattr` is False) naming the client and the
+    API."""
+
+    __slots__ = ("_api", "_name", "_under")
+
+    def __init__(self, api: str, *, under: str = "") -> None:
+        self._api = api
+        self._under = under
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> NoReturn:
+        path = f"{self._under}.{self._name}" if self._under else self._name
+        if obj is None:
+            raise AttributeError(
+                f"type object {getattr(owner, '__name__', owner)!r} has no `{path}`"
+            )
+        named, client = obj, obj
+        # A resource holds its client (`_client`, or its implementation's); a blocking
+        # twin its async client (`_async`): the twin is named, the async client tells the
+        # platform.
+        for _ in range(3):
+            if isinstance(client, PlatformClient):
+                break
+            client = (
+                getattr(client, "_client", None)
+                or getattr(client, "_impl", None)
+                or getattr(client, "_async", None)
+            )
+        if isinstance(client, PlatformClient) and getattr(named, "_async", None) is not client:
+            named = client
+        platform = getattr(client, "_platform_name", "this platform")
+        raise AttributeError(
+            f"{type(named).__name__} has no `{path}`: {platform} does not serve the {self._api}",
+            name=self._name,
+            obj=obj,
+        )
+
+
+class _BatchlessBetaMessagesWithRawResponse(AsyncBetaMessagesWithRawResponse):
+    __slots__ = ()
+
+    batches = Unserved("Batch API", under="beta.messages.with_raw_response")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+
+
+class _BatchlessBetaMessagesWithStreamingResponse(AsyncBetaMessagesWithStreamingResponse):
+    __slots__ = ()
+
+    batches = Unserved("Batch API", under="beta.messages.with_streaming_response")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+
+
+class BatchlessBetaMessages(AsyncBetaMessages):
+    """`client.beta.messages` without `batches`, as the official client of a platform
+    whose beta Messages API has no Batch API."""
+
+    __slots__ = ()
+
+    batches = Unserved("Batch API", under="beta.messages")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+
+    @property
+    def with_raw_response(self) -> AsyncBetaMessagesWithRawResponse:
+        """The same methods, returning an `AsyncAPIResponse` (no `batches`)."""
+        return _BatchlessBetaMessagesWithRawResponse(self._client)
+
+    @property
+    def with_streaming_response(self) -> AsyncBetaMessagesWithStreamingResponse:
+        """The same methods as `async with` blocks (no `batches`)."""
+        return _BatchlessBetaMessagesWithStreamingResponse(self._client)
+
+
+def _beta_messages(client: object) -> type[AsyncBetaMessages]:
+    return AsyncBetaMessages if getattr(client, "_beta_batches", True) else BatchlessBetaMessages
+
+
+class _MessagesOnlyBetaWithRawResponse(AsyncBetaWithRawResponse):
+    __slots__ = ()
+
+    files = Unserved("Files API", under="beta.with_raw_response")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    models = Unserved("Models API", under="beta.with_raw_response")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+
+    @property
+    def messages(self) -> AsyncBetaMessagesWithRawResponse:
+        """`beta.messages`, returning `AsyncAPIResponse`s."""
+        return _beta_messages(self._client)(self._client).with_raw_response
+
+
+class _MessagesOnlyBetaWithStreamingResponse(AsyncBetaWithStreamingResponse):
+    __slots__ = ()
+
+    files = Unserved("Files API", under="beta.with_streaming_response")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    models = Unserved("Models API", under="beta.with_streaming_response")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+
+    @property
+    def messages(self) -> AsyncBetaMessagesWithStreamingResponse:
+        """`beta.messages`, as `async with` blocks."""
+        return _beta_messages(self._client)(self._client).with_streaming_response
+
+
+class MessagesOnlyBeta(AsyncBeta):
+    """`client.beta` on a platform serving only the Messages API: `messages` (with
+    `batches` where the platform's official client has them), no `files` or `models`."""
+
+    __slots__ = ()
+
+    files = Unserved("Files API", under="beta")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    models = Unserved("Models API", under="beta")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+
+    @property
+    def messages(self) -> AsyncBetaMessages:
+        """`create`, `stream` and `count_tokens`, taking `betas=[...]`."""
+        return _beta_messages(self._client)(self._client)
+
+    @property
+    def with_raw_response(self) -> AsyncBetaWithRawResponse:
+        """`messages` returning an `AsyncAPIResponse` (headers, status, `parse()`)."""
+        return _MessagesOnlyBetaWithRawResponse(self._client)
+
+    @property
+    def with_streaming_response(self) -> AsyncBetaWithStreamingResponse:
+        """`messages` as `async with` blocks giving an unread response."""
+        return _MessagesOnlyBetaWithStreamingResponse(self._client)
+
+
+class MessagesOnlyClient(PlatformClient):
+    """A platform client serving the Messages API alone, as the official SDK's: no
+    `models` or `files` (nor `beta.models`/`beta.files`; `beta.messages.batches` only
+    where `_beta_batches`). Reading one raises `AttributeError`."""
+
+    # Whether `beta.messages` has `batches` (the official client's shape).
+    _beta_batches = False
+
+    models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+
+    @property
+    def beta(self) -> MessagesOnlyBeta:
+        """Beta features: `messages` with `betas=[...]` (no `models` or `files`)."""
+        resource = self._beta
+        if not isinstance(resource, MessagesOnlyBeta):
+            resource = self._beta = MessagesOnlyBeta(self)
+        return resource
 
 
 def env(name: str) -> str | None:

@@ -16,7 +16,7 @@ from .._errors import ClaudeError
 from .._platform_auth import GoogleAuth
 from .._request import NOT_GIVEN, NotGiven
 from ._bedrock import platform_body
-from ._common import PlatformClient, env, given, path_segment, secret_or_none
+from ._common import MessagesOnlyClient, env, given, path_segment, secret_or_none
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -41,7 +41,7 @@ def vertex_base_url(region: str) -> str:
     return f"https://{region}-aiplatform.googleapis.com/v1"
 
 
-class AsyncAnthropicVertex(PlatformClient):
+class AsyncAnthropicVertex(MessagesOnlyClient):
     """An async client for Claude on Google Cloud Vertex AI (asyncio and trio).
 
     `region` defaults to `CLOUD_ML_REGION`, `project_id` to `ANTHROPIC_VERTEX_PROJECT_ID`,
@@ -58,6 +58,7 @@ class AsyncAnthropicVertex(PlatformClient):
 
     _gen_ai_provider_name = "gcp.vertex_ai"
     _otel_platform = "vertex"
+    _platform_name = "Vertex AI"
 
     def __init__(
         self,
