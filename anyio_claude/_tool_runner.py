@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, cas
 import anyio
 import anyio.to_thread
 
+from ._errors import ClaudeError
 from ._live_streams import AsyncMessageStream, AsyncTextStream
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
 from ._toolsets import (
@@ -330,6 +331,9 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._iteration_count = 0
         self._last_message: Message | None = None
         self._turn_open = False
+        # The read at the end of a streamed turn was cancelled or failed: the reply went
+        # with its stream, so the loop cannot go on from it.
+        self._reply_lost = False
         self._done = False
         self._closed = False
         self._modified = False
@@ -612,6 +616,17 @@ class _BaseToolRunner(Generic[_ItemT]):
                 raise
 
     async def _step(self) -> _ItemT:
+        if self._reply_lost:
+            # Each step says so until `close()`, rather than ending as if the conversation
+            # were done (`until_done()` would give an earlier turn's reply as the last).
+            self._turn_open = False
+            self._eager = None
+            raise ClaudeError(
+                "The tool runner cannot go on: the reply of its last turn was lost (reading "
+                "it to its end was cancelled or failed, which closed its stream). The "
+                "history holds the turns before it; close this runner and start a new one "
+                "to continue."
+            )
         if self._turn_open:
             if self._compacting:
                 await self._finish_compaction()
@@ -675,11 +690,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         return item
 
     async def _finish_compaction(self) -> None:
-        try:
-            message = await self._final_message()
-        finally:
-            await self._close_turn()
-        assert message is not None
+        message = await self._read_reply()
         self._compacting = False
         self._turn_open = False
         self._cached_response = None
@@ -709,15 +720,25 @@ class _BaseToolRunner(Generic[_ItemT]):
     async def _close_turn(self) -> None:
         """Release what the turn being handled holds."""
 
+    async def _read_reply(self) -> Message:
+        """The reply of the turn being handled, its stream closed. Raises what reading
+        it raises (cancellation included): the reply is then lost with the stream, and
+        every later step raises `ClaudeError`."""
+        try:
+            message = await self._final_message()
+        except BaseException:
+            self._reply_lost = True
+            raise
+        finally:
+            await self._close_turn()
+        assert message is not None  # a turn is open: its reply was read or is being read
+        return message
+
     async def _finish_turn(self) -> None:
         """Move the conversation past the turn being handled: the reply and the tool
         results join the history (unless the caller took it over), and the loop stops if
         the reply asks for nothing more."""
-        try:
-            message = await self._final_message()
-        finally:
-            await self._close_turn()
-        assert message is not None
+        message = await self._read_reply()
         step = _step(message.stop_reason)
         response = None
         if step == "run_tools" and not self._modified:
@@ -992,8 +1013,9 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
 
     A stream is open between iterations; `close()` (or `async with runner`) closes it if
     the loop is left early. Cancelling an iteration closes its stream and cancels the
-    tools. With `run_tools_eagerly`, each call starts as soon as the model has moved on
-    from it (see `defer_tool_call()`)."""
+    tools; a reply whose read was cancelled or failed is lost with its stream, and every
+    later iteration raises `ClaudeError` until `close()`. With `run_tools_eagerly`, each
+    call starts as soon as the model has moved on from it (see `defer_tool_call()`)."""
 
     def __init__(
         self,

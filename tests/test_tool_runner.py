@@ -15,9 +15,15 @@ import anyio.from_thread
 import anyio.to_thread
 import pytest
 
-from anyio_claude import AsyncAnthropic, beta_async_tool, beta_tool
+from anyio_claude import (
+    APIConnectionError,
+    AsyncAnthropic,
+    ClaudeError,
+    beta_async_tool,
+    beta_tool,
+)
 from anyio_claude.lib.tools import ToolError
-from anyio_claude.testing import FakeClaude
+from anyio_claude.testing import FakeClaude, Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -935,3 +941,60 @@ def test_compaction_with_the_blocking_client() -> None:
     assert server.requests[0].json["compaction"] == {"type": "summarize"}
     [summary] = server.requests[1].json["messages"]
     assert summary["role"] == "assistant" and summary["content"][0]["type"] == "compaction"
+
+
+@pytest.mark.parametrize("compacting", [False, True])
+async def test_a_turn_whose_read_was_cancelled_ends_the_runner_with_a_clear_error(
+    client: AsyncAnthropic, server: FakeClaude, compacting: bool
+) -> None:
+    """The reply of a streamed turn (or compaction) whose read at the end of the turn is
+    cancelled is lost with its stream: the next step says so with `ClaudeError`, the
+    runner ends, and no connection is left open."""
+    server.faults.append(Fault("stall", after_events=2, nth=1))
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        stream=True,
+    )
+    if compacting:
+        runner.compact_before_next_turn()
+    await runner.__anext__()  # the turn's stream, left unread
+    with anyio.move_on_after(0.2) as scope:
+        await runner.__anext__()  # reads the rest of the stalled reply: cancelled
+    assert scope.cancelled_caught
+    # Each step says so, rather than ending as if the conversation were done.
+    with pytest.raises(ClaudeError, match="reply of its last turn was lost"):
+        await runner.__anext__()
+    with pytest.raises(ClaudeError, match="reply of its last turn was lost"):
+        await runner.until_done()
+    await runner.close()
+    assert [stream async for stream in runner] == []
+    assert len(server.requests) == 1
+    transport = client._transport
+    assert transport is not None and transport.num_active == 0
+
+
+async def test_a_turn_whose_read_failed_ends_the_runner_with_a_clear_error(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    server.faults.append(Fault("reset_mid_body", nth=1))
+    async with client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        stream=True,
+    ) as runner:
+        await runner.__anext__()
+        with pytest.raises(APIConnectionError):
+            await runner.__anext__()  # the read at the end of the turn fails
+        with pytest.raises(ClaudeError, match="reply of its last turn was lost"):
+            await runner.__anext__()
+        with pytest.raises(ClaudeError, match="reply of its last turn was lost"):
+            async for _ in runner:
+                pass
+    assert len(server.requests) == 1
+    transport = client._transport
+    assert transport is not None and transport.num_active == 0
