@@ -39,6 +39,9 @@ __all__ = (
     "BetaStopReason",
     "BetaThinkingDroppedInputTransformation",
     "BetaThinkingMismatchAllowedInputTransformation",
+    "BrowserFormInputValue",
+    "BrowserReadPageFilter",
+    "BrowserScrollDirection",
     "CacheCreation",
     "CacheMissMessagesChanged",
     "CacheMissModelChanged",
@@ -54,6 +57,7 @@ __all__ = (
     "CodeExecutionToolResultError",
     "CodeExecutionToolResultErrorCode",
     "CodeExecutionToolResultErrorObject",
+    "ComputerScrollDirection",
     "DirectCaller",
     "DocumentBlock",
     "EncryptedCodeExecutionResultBlock",
@@ -68,6 +72,7 @@ __all__ = (
     "TextEditorCodeExecutionToolResultErrorCode",
     "TextEditorCodeExecutionToolResultErrorObject",
     "TextEditorCodeExecutionViewResultBlock",
+    "ThreadUnsupportedFeatureName",
     "ToolReferenceBlock",
     "ToolSearchToolResultError",
     "ToolSearchToolResultErrorCode",
@@ -548,6 +553,9 @@ BetaStopReason = Literal[
     "refusal",
     "model_context_window_exceeded",
 ]
+BrowserFormInputValue = Union[str, float, bool]
+BrowserReadPageFilter = Literal["all", "interactive"]
+BrowserScrollDirection = Literal["up", "down", "left", "right"]
 CacheMissReason = Union[
     CacheMissModelChanged,
     CacheMissSystemChanged,
@@ -563,6 +571,7 @@ CodeExecutionToolResultError = CodeExecutionToolResultErrorObject
 CodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input", "unavailable", "too_many_requests", "execution_time_exceeded"
 ]
+ComputerScrollDirection = Literal["up", "down", "left", "right"]
 Model = Union[
     Literal[
         "claude-fable-5-2",
@@ -596,6 +605,9 @@ TextEditorCodeExecutionToolResultErrorCode = Literal[
     "too_many_requests",
     "execution_time_exceeded",
     "file_not_found",
+]
+ThreadUnsupportedFeatureName = Literal[
+    "cache_control", "context_management", "fallbacks", "hipaa", "inference_hooks", "thinking"
 ]
 ToolSearchToolResultError = ToolSearchToolResultErrorObject
 ToolSearchToolResultErrorCode = Literal[
