@@ -46,6 +46,10 @@ TWINS = {
 
 # Beta models the hand-written types use (so they are in the eagerly loaded module).
 EAGER_BETA = (
+    "BetaAdvisorRedactedResultBlock",
+    "BetaAdvisorResultBlock",
+    "BetaAdvisorToolResultErrorObject",
+    "BetaMCPTool",
     "BetaThinkingDroppedInputTransformation",
     "BetaThinkingMismatchAllowedInputTransformation",
     "BetaAdvisorMessageIterationUsage",

@@ -28,6 +28,7 @@ from ._gen_wire import (
     BashCodeExecutionOutputBlock,
     BashCodeExecutionResultBlock,
     BashCodeExecutionToolResultErrorObject,
+    BetaAdvisorToolResultErrorObject,
     CacheCreation,
     CacheMissMessagesChanged,
     CacheMissModelChanged,
@@ -132,11 +133,8 @@ __all__ = (
     "BetaAPIError",
     "BetaAPIErrorObject",
     "BetaAPIKeyScopeMissingErrorDetails",
-    "BetaAdvisorRedactedResultBlock",
-    "BetaAdvisorResultBlock",
     "BetaAdvisorTool20260301",
     "BetaAdvisorToolResultError",
-    "BetaAdvisorToolResultErrorObject",
     "BetaApprovalRequiredErrorDetails",
     "BetaAuthenticationError",
     "BetaAuthenticationErrorObject",
@@ -391,7 +389,6 @@ __all__ = (
     "BetaInvalidRequestError",
     "BetaInvalidRequestErrorObject",
     "BetaInvalidStorageARNErrorDetails",
-    "BetaMCPTool",
     "BetaMCPToolConfig",
     "BetaMCPToolDefaultConfig",
     "BetaMCPToolParam",
@@ -881,22 +878,6 @@ class BetaAPIKeyScopeMissingErrorDetails(BaseStruct):
     error_code: Literal["api_key_scope_missing"]
 
 
-class BetaAdvisorRedactedResultBlock(TaggedStruct, tag="advisor_redacted_result"):
-    """`anthropic.types.beta.beta_advisor_redacted_result_block.BetaAdvisorRedactedResultBlock`."""
-
-    type: Final[Literal["advisor_redacted_result"]] = "advisor_redacted_result"
-    encrypted_content: str
-    stop_reason: str | None = None
-
-
-class BetaAdvisorResultBlock(TaggedStruct, tag="advisor_result"):
-    """`anthropic.types.beta.beta_advisor_result_block.BetaAdvisorResultBlock`."""
-
-    type: Final[Literal["advisor_result"]] = "advisor_result"
-    text: str
-    stop_reason: str | None = None
-
-
 class BetaAdvisorTool20260301(TaggedStruct, tag="advisor_20260301"):
     """`anthropic.types.beta.beta_advisor_tool_20260301.BetaAdvisorTool20260301`."""
 
@@ -920,23 +901,6 @@ class BetaAdvisorTool20260301(TaggedStruct, tag="advisor_20260301"):
     max_tokens: int | None = None
     max_uses: int | None = None
     strict: bool | None = None
-
-
-class BetaAdvisorToolResultErrorObject(TaggedStruct, tag="advisor_tool_result_error"):
-    """
-    `anthropic.types.beta.beta_advisor_tool_result_error_object.BetaAdvisorToolResultErrorObject`.
-    """
-
-    type: Final[Literal["advisor_tool_result_error"]] = "advisor_tool_result_error"
-    error_code: Literal[
-        "max_uses_exceeded",
-        "prompt_too_long",
-        "too_many_requests",
-        "overloaded",
-        "unavailable",
-        "execution_time_exceeded",
-        "model_not_found",
-    ]
 
 
 class BetaApprovalRequiredErrorDetails(BaseStruct):
@@ -2736,14 +2700,6 @@ class BetaInvalidStorageARNErrorDetails(BaseStruct):
     """
 
     error_code: Literal["invalid_storage_arn"]
-
-
-class BetaMCPTool(BaseStruct):
-    """`anthropic.types.beta.beta_mcp_tool.BetaMCPTool`."""
-
-    input_schema: dict[str, Any]
-    name: str
-    description: str | None = None
 
 
 class BetaMCPToolConfig(BaseStruct):
