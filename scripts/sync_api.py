@@ -289,15 +289,20 @@ def _mirror_packages() -> dict[str, list[str]]:
     """Every package above a mirrored module or an error-code class, with the names of its
     official `__all__` that `anyio_claude.types` has (error-code classes apart)."""
     import anyio_claude.types as ours
+    from scripts import sync_requests
 
     errors = set(error_facts().top_level) | set(error_facts().modules.values())
     packages: dict[str, list[str]] = {}
-    for module in [*type_mirrors(), *error_facts().modules]:
+    for module in [*type_mirrors(), *error_facts().modules, *sync_requests.modules()]:
         parts = module.split(".")
         for depth in range(3, len(parts)):  # below anthropic.types
             package = ".".join(parts[:depth])
             official = _exported(sys.modules[package])
-            packages[package] = sorted(n for n in official if n not in errors and hasattr(ours, n))
+            packages[package] = sorted(
+                n
+                for n in official
+                if n not in errors and n in sync_requests._ours_static() and hasattr(ours, n)
+            )
     return dict(sorted(packages.items()))
 
 
@@ -322,18 +327,47 @@ def render_type_mirror(official: str) -> str:
         (name,) = coded = [facts.modules[official]]
         doc = f"`{name}`, where the official SDK defines it."
         own: list[str] = []
+    elif official == "anthropic.types":  # and those of `anthropic.types.beta`, flat as ours
+        coded = sorted({*facts.packages[official], *facts.packages["anthropic.types.beta"]})
+        own = []
+        doc = f"The error-code classes `{official}` and `{official}.beta` export."
     else:
         coded = facts.packages.get(official, [])
-        # `anthropic.types` itself: only its error-code classes (the rest are ours already).
-        own = [] if official == "anthropic.types" else _mirror_packages()[official]
+        own = _mirror_packages()[official]
         doc = f"What `{official}` exports that this version has (more as it grows)."
-        if official == "anthropic.types":
-            doc = f"The error-code classes `{official}` exports."
     imports = _imports(dots + "_gen_errors", coded) if coded else ""
     imports += _imports(root, own) if own else ""
-    names = [*coded, *own]
+    requests = {} if official == "anthropic.types" else _package_requests(official)
+    names = [*coded, *own, *requests]
     listing = _all(names) if names else "__all__ = ()\n"
-    return f"{_docstring(doc)}\n\n{imports}{chr(10) if imports else ''}{listing}"
+    lazy = ""
+    if requests:  # the request TypedDicts: each module loaded on first use of its names
+        imports = "from typing import TYPE_CHECKING\n\n" + imports
+        package = official.replace("anthropic", "anyio_claude", 1)
+        requests = {n: m.replace(package, "", 1) for n, m in requests.items()}
+        checking = "".join(
+            f"    from {module} import {name} as {name}\n"
+            for name, module in sorted(requests.items(), key=lambda nm: (nm[1], nm[0]))
+        )
+        table = "".join(f"    {_q(name)}: {_q(module)},\n" for name, module in requests.items())
+        lazy = (
+            f"\nif TYPE_CHECKING:\n{checking}else:\n"
+            "    import importlib\n\n"
+            f"    _REQUESTS = {{\n{textwrap.indent(table, '    ')}    }}\n\n"
+            "    def __getattr__(name: str) -> object:\n"
+            "        if name not in _REQUESTS:\n"
+            '            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n'
+            "        value = getattr(importlib.import_module(_REQUESTS[name], __name__), name)\n"
+            "        globals()[name] = value\n"
+            "        return value\n"
+        )
+    return f"{_docstring(doc)}\n\n{imports}{lazy}{chr(10) if imports or lazy else ''}{listing}"
+
+
+def _package_requests(official: str) -> dict[str, str]:
+    from scripts import sync_requests
+
+    return sync_requests.package_requests(official)
 
 
 def _docstring(text: str) -> str:
@@ -406,6 +440,8 @@ def render_error_names(official: str) -> str:
     (for `anthropic.types`): the error-code classes the official package exports, by name."""
     facts = error_facts()
     names = facts.top_level if official == "anthropic" else facts.packages[official]
+    if official == "anthropic.types":  # ours is flat: the beta ones too
+        names = sorted({*names, *facts.packages["anthropic.types.beta"]})
     ours = official.replace("anthropic", "anyio_claude", 1)
     return (
         f'"""The error-code classes `{official}` exports, by name only.\n'
@@ -511,6 +547,62 @@ def _response_types_docs() -> str:
     return sync_wire.render_docs()
 
 
+def render_request_names() -> str:
+    """`anyio_claude/types/_gen_request_names.py`: where each generated request type that
+    `anthropic.types[.beta]` exports lives here."""
+    from scripts import sync_requests
+
+    table: dict[str, str] = {}
+    for package in ("anthropic.types", "anthropic.types.beta"):
+        table.update(sync_requests.package_requests(package))
+    rows = "".join(
+        f"    {_q(n)}: {_q(m.replace('anyio_claude.types', '', 1))},\n"
+        for n, m in sorted(table.items())
+    )
+    return (
+        '"""The generated request types `anyio_claude.types` exports, and their modules.\n'
+        "\n"
+        "`anyio_claude.types` lists them in its `__all__` and imports the module of one on\n"
+        "first access to it (`_gen_requests.py` imports them all, for type checkers only).\n"
+        '"""\n'
+        "\n"
+        f"__all__ = (  # noqa: F822 - the names live in their modules\n"
+        f"{_str_tuple(sorted(table, key=_ruf022))})\n"
+        "\n"
+        f"MODULES: dict[str, str] = {{\n{rows}}}\n"
+    )
+
+
+def render_requests() -> str:
+    """`anyio_claude/types/_gen_requests.py`: the generated request types, imported from
+    their modules, for type checkers (`anyio_claude.types` imports it only then)."""
+    from scripts import sync_requests
+
+    table: dict[str, str] = {}
+    for package in ("anthropic.types", "anthropic.types.beta"):
+        table.update(sync_requests.package_requests(package))
+    lines = "".join(
+        f"from {m.replace('anyio_claude.types', '', 1) or '.'} import {n} as {n}\n"
+        for n, m in sorted(table.items(), key=lambda kv: (kv[1], kv[0].lower()))
+    )
+    return (
+        '"""The generated request types, for type checkers: `anyio_claude.types` imports\n'
+        "this module under `TYPE_CHECKING` only, and each module on first use at run time.\n"
+        '"""\n'
+        "\n"
+        f"{lines}"
+    )
+
+
+def _request_outputs() -> dict[str, Callable[[], str]]:
+    from scripts import sync_requests
+
+    return {
+        sync_requests.path_of(m): functools.partial(sync_requests.render, m)
+        for m in sync_requests.modules()
+    }
+
+
 # Each generated file: its path from the repository root, and what writes its body.
 OUTPUTS: dict[str, Callable[[], str]] = {
     "anyio_claude/types/_gen_models.py": render_models,
@@ -519,7 +611,10 @@ OUTPUTS: dict[str, Callable[[], str]] = {
     "anyio_claude/types/_gen_beta.py": render_beta,
     "anyio_claude/types/_gen_beta_names.py": render_beta_names,
     "docs/response-types.md": _response_types_docs,
+    "anyio_claude/types/_gen_request_names.py": render_request_names,
+    "anyio_claude/types/_gen_requests.py": render_requests,
     **_error_outputs(),
+    **_request_outputs(),
 }
 
 
@@ -544,17 +639,63 @@ def _ruff_format(path: str, text: str) -> str:
 
 def generate(path: str) -> str:
     """The full text `path` must have for the installed (pinned) official SDK."""
+    if path in _request_outputs():
+        return _formatted_requests()[path]
+    return _raw(path)
+
+
+def _raw(path: str) -> str:
     header = HEADER.format(version=_official_version())
     if path.endswith(".md"):
         header = f"<!--\n{header}-->\n"
     text = header + "\n" + OUTPUTS[path]()
-    return _ruff_format(path, text) if path in _ruff_formatted() else text
+    return _long_lines_allowed(_ruff_format(path, text)) if path in _ruff_formatted() else text
+
+
+def _long_lines_allowed(text: str) -> str:
+    """A generated union, `Literal` or table can be longer than a line, and nothing can
+    wrap it: the file says so to ruff."""
+    # ruff lets a line of one word (no space inside) be longer.
+    if not any(len(line) > 100 and " " in line.strip() for line in text.splitlines()):
+        return text
+    return text.replace("\n\n", "\n\n# ruff: noqa: E501\n", 1)
+
+
+@functools.cache
+def _formatted_requests() -> dict[str, str]:
+    """The request modules, their imports sorted and the code formatted by `ruff` (pinned
+    in pyproject.toml), in one run for all of them."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in _request_outputs():
+            target = Path(tmp) / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_raw(path), encoding="utf-8")
+        config = str(ROOT / "pyproject.toml")
+        ruff = [sys.executable, "-m", "ruff"]
+        subprocess.run(
+            [*ruff, "check", "--config", config, "--select", "I,F401", "--fix", "-q", tmp],
+            check=False,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        subprocess.run([*ruff, "format", "--config", config, "-q", tmp], check=True, cwd=ROOT)
+        return {
+            p: _long_lines_allowed((Path(tmp) / p).read_text(encoding="utf-8"))
+            for p in _request_outputs()
+        }
 
 
 @functools.cache
 def _ruff_formatted() -> set[str]:
     """`RUFF_FORMATTED`, and the mirrors that define names of their own."""
-    return RUFF_FORMATTED | {_ours(m) for m in type_mirrors() if _mirror_locals(m)}
+    packages = {_ours(m) for m in _mirror_packages() if _package_requests(m)}
+    tables = {"anyio_claude/types/_gen_request_names.py", "anyio_claude/types/_gen_requests.py"}
+    return (
+        RUFF_FORMATTED | tables | packages | {_ours(m) for m in type_mirrors() if _mirror_locals(m)}
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,6 +46,10 @@ TWINS = {
 
 # Beta models the hand-written types use (so they are in the eagerly loaded module).
 EAGER_BETA = (
+    "BetaAdvisorRedactedResultBlock",
+    "BetaAdvisorResultBlock",
+    "BetaAdvisorToolResultErrorObject",
+    "BetaMCPTool",
     "BetaThinkingDroppedInputTransformation",
     "BetaThinkingMismatchAllowedInputTransformation",
     "BetaAdvisorMessageIterationUsage",
@@ -66,13 +70,26 @@ EAGER_BETA_ALIASES = (
 )
 
 
-def _roots() -> tuple[list[Any], list[Any]]:
-    """The response types of the in-scope methods: the non-beta ones, then the beta ones."""
+def _roots() -> tuple[list[Any], list[Any], list[Any]]:
+    """The response types of the in-scope methods (the non-beta ones, then the beta ones),
+    and the other in-scope models (scripts/sync_scope.py), which none of them reaches."""
     import anthropic.types as ga
     import anthropic.types.beta as beta
     import anthropic.types.beta.messages as beta_batches
     import anthropic.types.messages as batches
 
+    from scripts.sync_scope import scope
+
+    # The in-scope models no response reaches (error details, tool inputs, ...); the
+    # generic ones (`ParsedBetaMessage[T]`, ...) are `ParsedMessage` here, written by hand.
+    others = sorted(
+        (
+            v
+            for v in scope()[0].values()
+            if _is_model(v) and not v.__pydantic_generic_metadata__["parameters"]
+        ),
+        key=_qualname,
+    )
     return (
         [
             ga.Message,
@@ -96,6 +113,7 @@ def _roots() -> tuple[list[Any], list[Any]]:
             beta_batches.BetaMessageBatchIndividualResponse,
             beta_batches.BetaDeletedMessageBatch,
         ],
+        others,
     )
 
 
@@ -275,7 +293,11 @@ def _generated_names() -> set[str]:
     """The names the generated modules on disk define (so that what we have by hand does
     not depend on what was generated last time)."""
     names: set[str] = set()
-    for module in ("anyio_claude.types._gen_wire", "anyio_claude.types._gen_beta_names"):
+    for module in (
+        "anyio_claude.types._gen_wire",
+        "anyio_claude.types._gen_beta_names",
+        "anyio_claude.types._gen_request_names",
+    ):
         try:
             names |= set(importlib.import_module(module).__all__)
         except ImportError:
@@ -325,10 +347,11 @@ def plan() -> Plan:
     import anthropic.types.beta as beta
 
     ours_by_name = hand_written()
-    ga_roots, beta_roots = _roots()
+    ga_roots, beta_roots, others = _roots()
     ga_models = _reach(ga_roots)
     eager_beta = [getattr(beta, n) for n in EAGER_BETA]
     beta_models = [m for m in _reach([*beta_roots, *eager_beta]) if m not in ga_models]
+    beta_models += [m for m in _reach(others) if m not in ga_models and m not in beta_models]
     eager_set = set(_reach_used(ga_roots, ours_by_name)) | set(_reach(eager_beta))
     result = Plan()
     for model in [*ga_models, *beta_models]:
@@ -391,9 +414,9 @@ def _plan_aliases(result: Plan, ours: dict[str, Any]) -> None:
                 continue
             elif _strip(value) not in seen and not any(True for _ in _models_in(value)):
                 continue  # a Literal no response type uses
-            loaded = {*result.eager, *result.ours}
+            # The eager module names no hand-written type: an alias of one is lazy.
             if all(
-                m in loaded or result.aliases.get(m) in result.eager.values()
+                m in result.eager or result.aliases.get(m) in result.eager.values()
                 for m in _models_in(value)
             ) and (module is ga or name in EAGER_BETA_ALIASES):
                 result.eager_aliases[name] = value
@@ -676,6 +699,12 @@ def render_docs() -> str:
         f"| `{name}` | {f'`{source}`' if source else ''} | {what} |\n"
         for name, source, what in sorted(rows)
     )
+    from scripts import sync_requests
+
+    requests: dict[str, str] = {}
+    for package in ("anthropic.types", "anthropic.types.beta"):
+        requests.update(sync_requests.package_requests(package))
+    request_rows = "".join(f"| `{n}` | `{m}` |\n" for n, m in sorted(requests.items()))
     return (
         "# Response types\n"
         "\n"
@@ -686,9 +715,24 @@ def render_docs() -> str:
         "it). `alias` rows are unions and `Literal`s of these. Import them from\n"
         "`anyio_claude.types`, or from the official module path under `anyio_claude.types`.\n"
         "\n"
+        "The request TypedDicts (`*Param`, `*Params`) that `types/_params.py` does not write\n"
+        "by hand are generated too, each at its official module path\n"
+        "(`anyio_claude.types.beta.beta_text_block_param`, ...), and importable from\n"
+        "`anyio_claude.types` and the packages above their module; see\n"
+        "[Contributing](contributing.md#the-official-sdk-pinned-and-what-is-generated-from-it).\n"
+        "\n"
         "| name | official | here |\n"
         "|---|---|---|\n"
         f"{table}"
+        "\n"
+        "## Request types\n"
+        "\n"
+        "The generated request TypedDicts and unions `anyio_claude.types` exports, and the\n"
+        "module of ours that defines each.\n"
+        "\n"
+        "| name | module |\n"
+        "|---|---|\n"
+        f"{request_rows}"
     )
 
 
@@ -703,8 +747,10 @@ def mirror_locals(module: Any) -> dict[str, tuple[str, set[str], set[str]]] | No
     result = plan()
     seen = _components(result)
     found: dict[str, tuple[str, set[str], set[str]]] = {}
+    from scripts.sync_requests import _ours_static
+
     for name in getattr(module, "__all__", ()):
-        if hasattr(ours, name):
+        if name in _ours_static() or (name not in ours.__all__ and hasattr(ours, name)):
             continue
         value = getattr(module, name)
         if not _renderable(value, result) or (isinstance(value, type) and not _is_model(value)):

@@ -21,7 +21,9 @@ from anyio_claude.streaming import (
 )
 from anyio_claude.testing import FakeClaude
 from anyio_claude.types import (
+    BetaAdvisorResultBlock,
     BetaAdvisorToolResultBlock,
+    BetaAdvisorToolResultErrorObject,
     BetaCompactionBlock,
     BetaCompactionContentBlockDelta,
     BetaContextManagementResponse,
@@ -142,6 +144,23 @@ def test_beta_block_decodes_typed_and_round_trips(kind: str) -> None:
     assert block.to_dict() == data
     assert json.loads(encode_json(block)) == data
     assert official_block(data) == data  # the example is what the official SDK parses
+
+
+def test_advisor_result_content_and_mcp_listing_tools_are_typed() -> None:
+    advisor = decode_content_block(json.dumps(BETA_BLOCKS["advisor_tool_result"][1]))
+    assert isinstance(advisor, BetaAdvisorToolResultBlock)
+    assert isinstance(advisor.content, BetaAdvisorResultBlock)
+    assert advisor.content.text == "Check the timeout first."
+    error = {**BETA_BLOCKS["advisor_tool_result"][1]}
+    error["content"] = {"type": "advisor_tool_result_error", "error_code": "unavailable"}
+    failed = decode_content_block(json.dumps(error))
+    assert isinstance(failed, BetaAdvisorToolResultBlock)
+    assert isinstance(failed.content, BetaAdvisorToolResultErrorObject)
+    listing = decode_content_block(json.dumps(BETA_BLOCKS["mcp_tool_listing"][1]))
+    assert isinstance(listing, BetaMCPToolListingBlock)
+    assert [(t.name, t.input_schema) for t in listing.tools] == [
+        ("search_issues", {"type": "object"})
+    ]
 
 
 def test_beta_blocks_keep_unknown_keys_and_default_missing_ones() -> None:

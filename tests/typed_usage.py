@@ -745,3 +745,60 @@ async def tool_runners(client: AsyncClaude, sync: Claude) -> None:
         model="claude-sonnet-4-5", max_tokens=10, messages=messages, tools=[], stream=True
     ):
         assert_type(turn, MessageStream)
+
+
+async def generated_request_types(client: AsyncClaude, data: dict[str, Any]) -> None:
+    # The official request TypedDicts, from the official paths and from `types`, build the
+    # requests a port already writes; the memory tool's commands and beta blocks are typed.
+    from anyio_claude.types import BetaMessageParam, BetaTextBlockParam, BetaToolParam
+    from anyio_claude.types.beta import (
+        BetaCacheControlEphemeralParam,
+        BetaMemoryTool20250818Command,
+        BetaMemoryTool20250818CreateCommand,
+        BetaMessage,
+    )
+    from anyio_claude.types.beta.message_create_params import MessageCreateParamsNonStreaming
+    from anyio_claude.types.messages.batch_create_params import Request
+
+    text: BetaTextBlockParam = {"type": "text", "text": "hi", "cache_control": None}
+    cache: BetaCacheControlEphemeralParam = {"type": "ephemeral", "ttl": "1h"}
+    text["cache_control"] = cache
+    turn: BetaMessageParam = {"role": "user", "content": [text]}
+    tool: BetaToolParam = {"name": "lookup", "input_schema": {"type": "object"}}
+    params: MessageCreateParamsNonStreaming = {
+        "model": MODEL,
+        "max_tokens": 10,
+        "messages": [turn],
+        "tools": [tool],
+    }
+    assert_type(params["max_tokens"], int)
+    request: Request = {
+        "custom_id": "a",
+        "params": {"model": MODEL, "max_tokens": 5, "messages": []},
+    }
+    assert_type(request["custom_id"], str)
+    print(params)
+    # beta.messages takes our `MessageParam` (hand-written): a list typed as the generated
+    # `BetaMessageParam` is not accepted by the checkers yet; a literal list is.
+    reply = await client.beta.messages.create(
+        model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+    )
+    assert_type(reply, BetaMessage)
+    for block in reply.content:
+        if block.type == "advisor_tool_result":
+            assert_type(
+                block.content.type,
+                Literal["advisor_tool_result_error", "advisor_result", "advisor_redacted_result"],
+            )
+        elif block.type == "mcp_tool_listing":
+            assert_type(block.tools[0].name, str)
+    command = BetaMemoryTool20250818CreateCommand.model_validate(data)
+    assert_type(command.path, str)
+    assert_type(command.file_text, str)
+    some: BetaMemoryTool20250818Command = command
+    if some.command == "create":
+        assert_type(some, BetaMemoryTool20250818CreateCommand)
+    assert_type(BetaMessage.model_validate(data), BetaMessage)
+    # A TypedDict rejects a misspelt key and a wrong literal, as the official ones do.
+    bad: BetaTextBlockParam = {"type": "txt", "text": "hi"}  # type: ignore[typeddict-item]
+    print(bad)

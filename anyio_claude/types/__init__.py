@@ -16,6 +16,8 @@ from ._files import *  # noqa: F403
 from ._files import __all__ as _files_all
 from ._gen_beta_names import __all__ as _beta_all
 from ._gen_error_names import __all__ as _error_code_classes
+from ._gen_request_names import MODULES as _request_modules
+from ._gen_request_names import __all__ as _requests_all
 from ._gen_wire import *  # noqa: F403
 from ._gen_wire import __all__ as _gen_wire_all
 from ._param_names import __all__ as _params_all
@@ -27,9 +29,11 @@ from ._wire import __all__ as _wire_all
 if TYPE_CHECKING:
     from ._gen_beta import *  # noqa: F403
     from ._gen_errors import *  # noqa: F403
+    from ._gen_requests import *  # noqa: F403
     from ._params import *  # noqa: F403
 else:
-    # The request TypedDicts are built on first access (see `_param_names`), and the
+    # The request TypedDicts are built on first access (see `_param_names`; the generated
+    # ones: `_gen_request_names`, one module each), and the
     # official SDK's error-code classes `anthropic.types` exports and the beta response
     # types are loaded then.
     def __getattr__(name: str) -> object:
@@ -39,6 +43,10 @@ else:
             from . import _gen_beta as source
         elif name in _error_code_classes:
             from . import _gen_errors as source
+        elif name in _request_modules:
+            import importlib
+
+            source = importlib.import_module(_request_modules[name], __name__)
         else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         value = getattr(source, name)
@@ -46,7 +54,7 @@ else:
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*globals(), *_params_all, *_error_code_classes, *_beta_all})
+        return sorted({*globals(), *_params_all, *_error_code_classes, *_beta_all, *_requests_all})
 
 
 RawMessageStartEvent = MessageStartEvent  # noqa: F405
@@ -77,5 +85,6 @@ __all__ = (
     *_files_all,
     *_gen_wire_all,
     *_params_all,
+    *_requests_all,
     *_wire_all,
 )

@@ -16,6 +16,8 @@ from typing import (
     Union,
 )
 
+import msgspec
+
 from ._base import (
     BaseStruct,
     TaggedStruct,
@@ -26,6 +28,7 @@ from ._gen_wire import (
     BashCodeExecutionOutputBlock,
     BashCodeExecutionResultBlock,
     BashCodeExecutionToolResultErrorObject,
+    BetaAdvisorToolResultErrorObject,
     CacheCreation,
     CacheMissMessagesChanged,
     CacheMissModelChanged,
@@ -122,17 +125,20 @@ from ._wire import (
 
 __all__ = (
     "APIErrorObject",
+    "APIKeyRequesterUnconfirmedErrorDetails",
+    "AlreadyMemberErrorDetails",
     "AuthenticationError",
     "AuthenticationErrorObject",
+    "AvailableToolsLimitExceededErrorDetails",
     "BetaAPIError",
     "BetaAPIErrorObject",
-    "BetaAdvisorRedactedResultBlock",
-    "BetaAdvisorResultBlock",
+    "BetaAPIKeyScopeMissingErrorDetails",
     "BetaAdvisorTool20260301",
     "BetaAdvisorToolResultError",
-    "BetaAdvisorToolResultErrorObject",
+    "BetaApprovalRequiredErrorDetails",
     "BetaAuthenticationError",
     "BetaAuthenticationErrorObject",
+    "BetaAuthorizationCheckUnavailableErrorDetails",
     "BetaBase64PDFSource",
     "BetaBashCodeExecutionOutputBlock",
     "BetaBashCodeExecutionResultBlock",
@@ -141,39 +147,113 @@ __all__ = (
     "BetaBashCodeExecutionToolResultErrorObject",
     "BetaBillingError",
     "BetaBillingErrorObject",
+    "BetaBrowserClickTarget",
     "BetaBrowserCloseTabConfig",
+    "BetaBrowserCloseTabInput",
+    "BetaBrowserCloseTabToolUseBlock",
+    "BetaBrowserCoordinateTarget",
     "BetaBrowserDoubleClickConfig",
+    "BetaBrowserDoubleClickInput",
+    "BetaBrowserDoubleClickToolUseBlock",
     "BetaBrowserFileUploadConfig",
+    "BetaBrowserFileUploadInput",
+    "BetaBrowserFileUploadToolUseBlock",
     "BetaBrowserFindConfig",
+    "BetaBrowserFindInput",
+    "BetaBrowserFindToolUseBlock",
     "BetaBrowserFormInputConfig",
+    "BetaBrowserFormInputInput",
+    "BetaBrowserFormInputToolUseBlock",
+    "BetaBrowserFormInputValue",
     "BetaBrowserGetPageTextConfig",
+    "BetaBrowserGetPageTextInput",
+    "BetaBrowserGetPageTextToolUseBlock",
     "BetaBrowserHoldKeyConfig",
+    "BetaBrowserHoldKeyInput",
+    "BetaBrowserHoldKeyToolUseBlock",
     "BetaBrowserHoverConfig",
+    "BetaBrowserHoverInput",
+    "BetaBrowserHoverToolUseBlock",
     "BetaBrowserJavascriptExecConfig",
+    "BetaBrowserJavascriptExecInput",
+    "BetaBrowserJavascriptExecToolUseBlock",
     "BetaBrowserKeyConfig",
+    "BetaBrowserKeyInput",
+    "BetaBrowserKeyToolUseBlock",
     "BetaBrowserLeftClickConfig",
     "BetaBrowserLeftClickDragConfig",
+    "BetaBrowserLeftClickDragInput",
+    "BetaBrowserLeftClickDragToolUseBlock",
+    "BetaBrowserLeftClickInput",
+    "BetaBrowserLeftClickToolUseBlock",
     "BetaBrowserLeftMouseDownConfig",
+    "BetaBrowserLeftMouseDownInput",
+    "BetaBrowserLeftMouseDownToolUseBlock",
     "BetaBrowserLeftMouseUpConfig",
+    "BetaBrowserLeftMouseUpInput",
+    "BetaBrowserLeftMouseUpToolUseBlock",
     "BetaBrowserListTabsConfig",
+    "BetaBrowserListTabsInput",
+    "BetaBrowserListTabsToolUseBlock",
+    "BetaBrowserMemberInput",
     "BetaBrowserMiddleClickConfig",
+    "BetaBrowserMiddleClickInput",
+    "BetaBrowserMiddleClickToolUseBlock",
     "BetaBrowserMouseMoveConfig",
+    "BetaBrowserMouseMoveInput",
+    "BetaBrowserMouseMoveToolUseBlock",
     "BetaBrowserNavigateConfig",
+    "BetaBrowserNavigateInput",
+    "BetaBrowserNavigateToolUseBlock",
     "BetaBrowserNewTabConfig",
+    "BetaBrowserNewTabInput",
+    "BetaBrowserNewTabToolUseBlock",
     "BetaBrowserReadConsoleConfig",
+    "BetaBrowserReadConsoleInput",
+    "BetaBrowserReadConsoleToolUseBlock",
     "BetaBrowserReadNetworkConfig",
+    "BetaBrowserReadNetworkInput",
+    "BetaBrowserReadNetworkToolUseBlock",
     "BetaBrowserReadPageConfig",
+    "BetaBrowserReadPageFilter",
+    "BetaBrowserReadPageInput",
+    "BetaBrowserReadPageToolUseBlock",
+    "BetaBrowserRefTarget",
     "BetaBrowserRightClickConfig",
+    "BetaBrowserRightClickInput",
+    "BetaBrowserRightClickToolUseBlock",
     "BetaBrowserScreenshotConfig",
+    "BetaBrowserScreenshotInput",
+    "BetaBrowserScreenshotToolUseBlock",
     "BetaBrowserScrollConfig",
+    "BetaBrowserScrollDirection",
+    "BetaBrowserScrollInput",
     "BetaBrowserScrollToConfig",
+    "BetaBrowserScrollToInput",
+    "BetaBrowserScrollToToolUseBlock",
+    "BetaBrowserScrollToolUseBlock",
     "BetaBrowserSwitchTabConfig",
+    "BetaBrowserSwitchTabInput",
+    "BetaBrowserSwitchTabToolUseBlock",
+    "BetaBrowserToolUseBlock",
     "BetaBrowserToolset20260801",
     "BetaBrowserToolsetConfigs",
     "BetaBrowserTripleClickConfig",
+    "BetaBrowserTripleClickInput",
+    "BetaBrowserTripleClickToolUseBlock",
     "BetaBrowserTypeConfig",
+    "BetaBrowserTypeInput",
+    "BetaBrowserTypeToolUseBlock",
     "BetaBrowserWaitConfig",
+    "BetaBrowserWaitInput",
+    "BetaBrowserWaitToolUseBlock",
     "BetaBrowserZoomConfig",
+    "BetaBrowserZoomInput",
+    "BetaBrowserZoomToolUseBlock",
+    "BetaBundleAttachmentNotSupportedErrorDetails",
+    "BetaBundleOnCallErrorDetails",
+    "BetaCMEKFeatureUnsupportedErrorDetails",
+    "BetaCMEKNotApprovedErrorDetails",
     "BetaCacheControlEphemeral",
     "BetaCacheCreation",
     "BetaCacheMissMessagesChanged",
@@ -183,6 +263,12 @@ __all__ = (
     "BetaCacheMissSystemChanged",
     "BetaCacheMissToolsChanged",
     "BetaCacheMissUnavailable",
+    "BetaCannotSignOutManagedMemberErrorDetails",
+    "BetaCannotSignOutMembershipAdminErrorDetails",
+    "BetaCannotSignOutOwnerErrorDetails",
+    "BetaCannotSignOutPrimaryOwnerErrorDetails",
+    "BetaCannotSignOutPrivilegedMemberErrorDetails",
+    "BetaCannotSignOutSelfErrorDetails",
     "BetaCapabilitySupport",
     "BetaCitationCharLocation",
     "BetaCitationConfig",
@@ -192,6 +278,7 @@ __all__ = (
     "BetaCitationsConfigParam",
     "BetaCitationsDelta",
     "BetaCitationsWebSearchResultLocation",
+    "BetaClaudeTagWritesNotEnabledErrorDetails",
     "BetaClearThinking20251015EditResponse",
     "BetaClearToolUses20250919EditResponse",
     "BetaCodeExecutionOutputBlock",
@@ -205,25 +292,63 @@ __all__ = (
     "BetaCodeExecutionToolResultError",
     "BetaCodeExecutionToolResultErrorCode",
     "BetaCodeExecutionToolResultErrorObject",
+    "BetaComplianceConfigurationRestrictedErrorDetails",
     "BetaComputerCursorPositionConfig",
+    "BetaComputerCursorPositionInput",
+    "BetaComputerCursorPositionToolUseBlock",
     "BetaComputerDoubleClickConfig",
+    "BetaComputerDoubleClickInput",
+    "BetaComputerDoubleClickToolUseBlock",
     "BetaComputerHoldKeyConfig",
+    "BetaComputerHoldKeyInput",
+    "BetaComputerHoldKeyToolUseBlock",
     "BetaComputerKeyConfig",
+    "BetaComputerKeyInput",
+    "BetaComputerKeyToolUseBlock",
     "BetaComputerLeftClickConfig",
     "BetaComputerLeftClickDragConfig",
+    "BetaComputerLeftClickDragInput",
+    "BetaComputerLeftClickDragToolUseBlock",
+    "BetaComputerLeftClickInput",
+    "BetaComputerLeftClickToolUseBlock",
     "BetaComputerLeftMouseDownConfig",
+    "BetaComputerLeftMouseDownInput",
+    "BetaComputerLeftMouseDownToolUseBlock",
     "BetaComputerLeftMouseUpConfig",
+    "BetaComputerLeftMouseUpInput",
+    "BetaComputerLeftMouseUpToolUseBlock",
+    "BetaComputerMemberInput",
     "BetaComputerMiddleClickConfig",
+    "BetaComputerMiddleClickInput",
+    "BetaComputerMiddleClickToolUseBlock",
     "BetaComputerMouseMoveConfig",
+    "BetaComputerMouseMoveInput",
+    "BetaComputerMouseMoveToolUseBlock",
     "BetaComputerRightClickConfig",
+    "BetaComputerRightClickInput",
+    "BetaComputerRightClickToolUseBlock",
     "BetaComputerScreenshotConfig",
+    "BetaComputerScreenshotInput",
+    "BetaComputerScreenshotToolUseBlock",
     "BetaComputerScrollConfig",
+    "BetaComputerScrollDirection",
+    "BetaComputerScrollInput",
+    "BetaComputerScrollToolUseBlock",
+    "BetaComputerToolUseBlock",
     "BetaComputerToolset20260801",
     "BetaComputerToolsetConfigs",
     "BetaComputerTripleClickConfig",
+    "BetaComputerTripleClickInput",
+    "BetaComputerTripleClickToolUseBlock",
     "BetaComputerTypeConfig",
+    "BetaComputerTypeInput",
+    "BetaComputerTypeToolUseBlock",
     "BetaComputerWaitConfig",
+    "BetaComputerWaitInput",
+    "BetaComputerWaitToolUseBlock",
     "BetaComputerZoomConfig",
+    "BetaComputerZoomInput",
+    "BetaComputerZoomToolUseBlock",
     "BetaContainer",
     "BetaContainerSkill",
     "BetaContainerUploadBlock",
@@ -235,22 +360,47 @@ __all__ = (
     "BetaDocumentBlock",
     "BetaEffortCapability",
     "BetaEncryptedCodeExecutionResultBlock",
+    "BetaEnvironmentArchivedErrorDetails",
+    "BetaEnvironmentCreateDisabledErrorDetails",
+    "BetaEnvironmentNotFoundErrorDetails",
+    "BetaEnvironmentUpdateDisabledErrorDetails",
     "BetaError",
     "BetaErrorObject",
     "BetaErrorResponse",
+    "BetaExternalKeyNotFoundErrorDetails",
+    "BetaExternalKeyProviderMismatchErrorDetails",
+    "BetaExternalStorageFailedCheck",
+    "BetaExternalStorageInUseErrorDetails",
+    "BetaExternalStorageInWorkspacePolicyErrorDetails",
+    "BetaExternalStorageNotAvailableErrorDetails",
     "BetaFallbackRefusalTrigger",
     "BetaFileScope",
+    "BetaGCPProjectControlledByAnotherOrganizationErrorDetails",
+    "BetaGCPProjectNotVerifiedErrorDetails",
     "BetaGatewayTimeoutError",
     "BetaGatewayTimeoutErrorObject",
+    "BetaGrantRequiredErrorDetails",
+    "BetaHeartbeatPreconditionFailedErrorDetails",
+    "BetaHumanReviewNotAvailableErrorDetails",
+    "BetaHumanReviewOnWithExternalStorageErrorDetails",
     "BetaInputJSONDelta",
+    "BetaInvalidConfigTypeChangeErrorDetails",
+    "BetaInvalidMetadataErrorDetails",
     "BetaInvalidRequestError",
     "BetaInvalidRequestErrorObject",
-    "BetaMCPTool",
+    "BetaInvalidStorageARNErrorDetails",
     "BetaMCPToolConfig",
     "BetaMCPToolDefaultConfig",
     "BetaMCPToolParam",
     "BetaMCPToolset",
     "BetaMemoryTool20250818",
+    "BetaMemoryTool20250818Command",
+    "BetaMemoryTool20250818CreateCommand",
+    "BetaMemoryTool20250818DeleteCommand",
+    "BetaMemoryTool20250818InsertCommand",
+    "BetaMemoryTool20250818RenameCommand",
+    "BetaMemoryTool20250818StrReplaceCommand",
+    "BetaMemoryTool20250818ViewCommand",
     "BetaMessage",
     "BetaMessageBatch",
     "BetaMessageBatchCanceledResult",
@@ -266,12 +416,20 @@ __all__ = (
     "BetaModelLine",
     "BetaNotFoundError",
     "BetaNotFoundErrorObject",
+    "BetaOrganizationLevelScopedAPIKeyRequiredErrorDetails",
+    "BetaOrganizationNotEligibleErrorDetails",
+    "BetaOrganizationNotEnrolledInBetaErrorDetails",
     "BetaOutputTokensDetails",
     "BetaOverloadedError",
     "BetaOverloadedErrorObject",
     "BetaPermissionError",
     "BetaPermissionErrorObject",
     "BetaPlainTextSource",
+    "BetaPluginNameTakenErrorDetails",
+    "BetaProviderNotAllowedErrorDetails",
+    "BetaRBACGroupManagedSettingsNotFoundErrorDetails",
+    "BetaRBACGroupNotFoundErrorDetails",
+    "BetaRBACGroupOrderLimitExceededErrorDetails",
     "BetaRateLimitError",
     "BetaRateLimitErrorObject",
     "BetaRawContentBlockDelta",
@@ -284,6 +442,60 @@ __all__ = (
     "BetaRawMessageStreamEvent",
     "BetaRedactedThinkingBlock",
     "BetaRefusalStopDetails",
+    "BetaRegionNotSupportedErrorDetails",
+    "BetaRegistrationPendingErrorDetails",
+    "BetaReportPageTooLargeErrorDetails",
+    "BetaRequestBodyTimeoutErrorDetails",
+    "BetaResponseBrowserCloseTabToolUseBlock",
+    "BetaResponseBrowserDoubleClickToolUseBlock",
+    "BetaResponseBrowserFileUploadToolUseBlock",
+    "BetaResponseBrowserFindToolUseBlock",
+    "BetaResponseBrowserFormInputToolUseBlock",
+    "BetaResponseBrowserGetPageTextToolUseBlock",
+    "BetaResponseBrowserHoldKeyToolUseBlock",
+    "BetaResponseBrowserHoverToolUseBlock",
+    "BetaResponseBrowserJavascriptExecToolUseBlock",
+    "BetaResponseBrowserKeyToolUseBlock",
+    "BetaResponseBrowserLeftClickDragToolUseBlock",
+    "BetaResponseBrowserLeftClickToolUseBlock",
+    "BetaResponseBrowserLeftMouseDownToolUseBlock",
+    "BetaResponseBrowserLeftMouseUpToolUseBlock",
+    "BetaResponseBrowserListTabsToolUseBlock",
+    "BetaResponseBrowserMiddleClickToolUseBlock",
+    "BetaResponseBrowserMouseMoveToolUseBlock",
+    "BetaResponseBrowserNavigateToolUseBlock",
+    "BetaResponseBrowserNewTabToolUseBlock",
+    "BetaResponseBrowserReadConsoleToolUseBlock",
+    "BetaResponseBrowserReadNetworkToolUseBlock",
+    "BetaResponseBrowserReadPageToolUseBlock",
+    "BetaResponseBrowserRightClickToolUseBlock",
+    "BetaResponseBrowserScreenshotToolUseBlock",
+    "BetaResponseBrowserScrollToToolUseBlock",
+    "BetaResponseBrowserScrollToolUseBlock",
+    "BetaResponseBrowserSwitchTabToolUseBlock",
+    "BetaResponseBrowserToolUseBlock",
+    "BetaResponseBrowserTripleClickToolUseBlock",
+    "BetaResponseBrowserTypeToolUseBlock",
+    "BetaResponseBrowserWaitToolUseBlock",
+    "BetaResponseBrowserZoomToolUseBlock",
+    "BetaResponseComputerCursorPositionToolUseBlock",
+    "BetaResponseComputerDoubleClickToolUseBlock",
+    "BetaResponseComputerHoldKeyToolUseBlock",
+    "BetaResponseComputerKeyToolUseBlock",
+    "BetaResponseComputerLeftClickDragToolUseBlock",
+    "BetaResponseComputerLeftClickToolUseBlock",
+    "BetaResponseComputerLeftMouseDownToolUseBlock",
+    "BetaResponseComputerLeftMouseUpToolUseBlock",
+    "BetaResponseComputerMiddleClickToolUseBlock",
+    "BetaResponseComputerMouseMoveToolUseBlock",
+    "BetaResponseComputerRightClickToolUseBlock",
+    "BetaResponseComputerScreenshotToolUseBlock",
+    "BetaResponseComputerScrollToolUseBlock",
+    "BetaResponseComputerToolUseBlock",
+    "BetaResponseComputerTripleClickToolUseBlock",
+    "BetaResponseComputerTypeToolUseBlock",
+    "BetaResponseComputerWaitToolUseBlock",
+    "BetaResponseComputerZoomToolUseBlock",
     "BetaResponseTool",
     "BetaResponseToolAdditionBlock",
     "BetaResponseToolChangeMCPToolReference",
@@ -292,12 +504,30 @@ __all__ = (
     "BetaResponseToolInputSchema",
     "BetaResponseToolRemovalBlock",
     "BetaResponseToolUnion",
+    "BetaResponseToolUseBlockUnion",
+    "BetaScanFailedErrorDetails",
+    "BetaScanPendingErrorDetails",
     "BetaServerToolCaller",
     "BetaServerToolCaller20260120",
     "BetaServerToolUsage",
     "BetaServerToolUseBlock",
     "BetaServerToolsCapability",
+    "BetaSettingsDocumentLimitExceededErrorDetails",
+    "BetaSettingsHistoryLimitExceededErrorDetails",
     "BetaSignatureDelta",
+    "BetaSkillNameTakenErrorDetails",
+    "BetaSlackChannelSetUpEnvironmentNotFoundErrorDetails",
+    "BetaSlackChannelSetUpSettingsConflictErrorDetails",
+    "BetaSlackChannelSetUpSettingsRefusedErrorDetails",
+    "BetaSpendLimitsAdminAPIWritesNotEnabledErrorDetails",
+    "BetaStorageAlreadyRegisteredErrorDetails",
+    "BetaStorageAttachLimitReachedErrorDetails",
+    "BetaStorageChangedConcurrentlyErrorDetails",
+    "BetaStorageInUseErrorDetails",
+    "BetaStorageNotApprovedErrorDetails",
+    "BetaStorageNotAttachableErrorDetails",
+    "BetaStorageProfileStillRequiredErrorDetails",
+    "BetaStorageVerificationFailedErrorDetails",
     "BetaTextBlock",
     "BetaTextCitation",
     "BetaTextDelta",
@@ -311,6 +541,7 @@ __all__ = (
     "BetaThinkingCapability",
     "BetaThinkingDelta",
     "BetaThinkingTypes",
+    "BetaTooManyReportGroupsErrorDetails",
     "BetaToolBash20241022",
     "BetaToolBash20250124",
     "BetaToolChangeToolDefinition",
@@ -330,6 +561,10 @@ __all__ = (
     "BetaToolTextEditor20250728",
     "BetaToolUseBlock",
     "BetaToolUseCaller",
+    "BetaToolsetToolUseBlock",
+    "BetaTranscriptsStorageRequiredErrorDetails",
+    "BetaUnsupportedCharsetErrorDetails",
+    "BetaUnsupportedRegionErrorDetails",
     "BetaUsage",
     "BetaUserLocation",
     "BetaWebFetchBlock",
@@ -355,20 +590,247 @@ __all__ = (
     "BetaWebSearchToolResultError",
     "BetaWebSearchToolResultErrorCode",
     "BetaWebSearchToolResultErrorObject",
+    "BetaWorkLeaseState",
+    "BetaWorkspaceChangedConcurrentlyErrorDetails",
     "BillingError",
     "BillingErrorObject",
+    "BrowserClickTarget",
+    "BrowserCloseTabInput",
+    "BrowserCloseTabToolUseBlock",
+    "BrowserCoordinateTarget",
+    "BrowserDoubleClickInput",
+    "BrowserDoubleClickToolUseBlock",
+    "BrowserFileUploadInput",
+    "BrowserFileUploadToolUseBlock",
+    "BrowserFindInput",
+    "BrowserFindToolUseBlock",
+    "BrowserFormInputInput",
+    "BrowserFormInputToolUseBlock",
+    "BrowserGetPageTextInput",
+    "BrowserGetPageTextToolUseBlock",
+    "BrowserHoldKeyInput",
+    "BrowserHoldKeyToolUseBlock",
+    "BrowserHoverInput",
+    "BrowserHoverToolUseBlock",
+    "BrowserJavascriptExecInput",
+    "BrowserJavascriptExecToolUseBlock",
+    "BrowserKeyInput",
+    "BrowserKeyToolUseBlock",
+    "BrowserLeftClickDragInput",
+    "BrowserLeftClickDragToolUseBlock",
+    "BrowserLeftClickInput",
+    "BrowserLeftClickToolUseBlock",
+    "BrowserLeftMouseDownInput",
+    "BrowserLeftMouseDownToolUseBlock",
+    "BrowserLeftMouseUpInput",
+    "BrowserLeftMouseUpToolUseBlock",
+    "BrowserListTabsInput",
+    "BrowserListTabsToolUseBlock",
+    "BrowserMemberInput",
+    "BrowserMiddleClickInput",
+    "BrowserMiddleClickToolUseBlock",
+    "BrowserMouseMoveInput",
+    "BrowserMouseMoveToolUseBlock",
+    "BrowserNavigateInput",
+    "BrowserNavigateToolUseBlock",
+    "BrowserNewTabInput",
+    "BrowserNewTabToolUseBlock",
+    "BrowserReadConsoleInput",
+    "BrowserReadConsoleToolUseBlock",
+    "BrowserReadNetworkInput",
+    "BrowserReadNetworkToolUseBlock",
+    "BrowserReadPageInput",
+    "BrowserReadPageToolUseBlock",
+    "BrowserRefTarget",
+    "BrowserRightClickInput",
+    "BrowserRightClickToolUseBlock",
+    "BrowserScreenshotInput",
+    "BrowserScreenshotToolUseBlock",
+    "BrowserScrollInput",
+    "BrowserScrollToInput",
+    "BrowserScrollToToolUseBlock",
+    "BrowserScrollToolUseBlock",
+    "BrowserSwitchTabInput",
+    "BrowserSwitchTabToolUseBlock",
+    "BrowserToolUseBlock",
+    "BrowserTripleClickInput",
+    "BrowserTripleClickToolUseBlock",
+    "BrowserTypeInput",
+    "BrowserTypeToolUseBlock",
+    "BrowserWaitInput",
+    "BrowserWaitToolUseBlock",
+    "BrowserZoomInput",
+    "BrowserZoomToolUseBlock",
+    "CMEKContextUnavailableErrorDetails",
+    "CMEKKeyDisabledErrorDetails",
+    "CMEKKeyNetworkBlockedErrorDetails",
+    "CMEKKeyUnreachableErrorDetails",
+    "CannotInviteEmailsWithUnverifiedDomainsErrorDetails",
+    "CannotRemoveLastMemberErrorDetails",
+    "ChangeOutcomeUnknownErrorDetails",
+    "ClaudeCodeKeyCreatorNotMemberErrorDetails",
+    "ClaudeCodeVersionTooOldErrorDetails",
+    "CompactionBlockAmbiguousErrorDetails",
+    "CompactionBlockMisplacedErrorDetails",
+    "CompactionContentMismatchErrorDetails",
+    "CompactionIncompleteTurnErrorDetails",
+    "CompactionNothingToSummarizeErrorDetails",
+    "CompactionSignatureInvalidErrorDetails",
+    "CompactionTooManyToolReferencesErrorDetails",
+    "CompactionToolChangesMismatchErrorDetails",
+    "CompactionUnavailableErrorDetails",
+    "ComputerCursorPositionInput",
+    "ComputerCursorPositionToolUseBlock",
+    "ComputerDoubleClickInput",
+    "ComputerDoubleClickToolUseBlock",
+    "ComputerHoldKeyInput",
+    "ComputerHoldKeyToolUseBlock",
+    "ComputerKeyInput",
+    "ComputerKeyToolUseBlock",
+    "ComputerLeftClickDragInput",
+    "ComputerLeftClickDragToolUseBlock",
+    "ComputerLeftClickInput",
+    "ComputerLeftClickToolUseBlock",
+    "ComputerLeftMouseDownInput",
+    "ComputerLeftMouseDownToolUseBlock",
+    "ComputerLeftMouseUpInput",
+    "ComputerLeftMouseUpToolUseBlock",
+    "ComputerMemberInput",
+    "ComputerMiddleClickInput",
+    "ComputerMiddleClickToolUseBlock",
+    "ComputerMouseMoveInput",
+    "ComputerMouseMoveToolUseBlock",
+    "ComputerRightClickInput",
+    "ComputerRightClickToolUseBlock",
+    "ComputerScreenshotInput",
+    "ComputerScreenshotToolUseBlock",
+    "ComputerScrollInput",
+    "ComputerScrollToolUseBlock",
+    "ComputerToolUseBlock",
+    "ComputerTripleClickInput",
+    "ComputerTripleClickToolUseBlock",
+    "ComputerTypeInput",
+    "ComputerTypeToolUseBlock",
+    "ComputerWaitInput",
+    "ComputerWaitToolUseBlock",
+    "ComputerZoomInput",
+    "ComputerZoomToolUseBlock",
+    "ConcurrentMembershipChangeErrorDetails",
+    "ContractSpendLimitReachedErrorDetails",
+    "EmailDomainNotAllowedErrorDetails",
+    "EnforcedSpendLimitReachedErrorDetails",
+    "ErrorDetails",
+    "ExternalKeyChangedErrorDetails",
+    "ExternalKeyInWorkspacePolicyErrorDetails",
+    "ExternalKeyValidationFailedErrorDetails",
+    "ExternalKeyValidationTimedOutErrorDetails",
+    "FileExpiredErrorDetails",
+    "FileNotDownloadableErrorDetails",
     "GatewayTimeoutError",
     "GatewayTimeoutErrorObject",
+    "ImageDimensionsTooLargeErrorDetails",
     "InvalidRequestError",
     "InvalidRequestErrorObject",
+    "InviteAlreadyExistsErrorDetails",
+    "KeyProfileMismatchErrorDetails",
+    "LinkedOrganizationBillingUnavailableErrorDetails",
+    "LinkedOrganizationSpendLimitReachedErrorDetails",
     "NotFoundError",
     "NotFoundErrorObject",
+    "OrgAPIKeyLimitExceededErrorDetails",
+    "OrgMemberLimitExceededErrorDetails",
+    "OrganizationOnHoldErrorDetails",
+    "OrganizationTypeNotSupportedErrorDetails",
+    "OrganizationURLFetchDisabledErrorDetails",
     "OverloadedError",
     "OverloadedErrorObject",
+    "ParentOrganizationRequiredErrorDetails",
     "PermissionError",
     "PermissionErrorObject",
+    "RBACGroupGrantsOwnerAccessErrorDetails",
+    "RBACGroupOwnerAccessUnconfirmedErrorDetails",
+    "RBACRoleNotFoundErrorDetails",
+    "RampLimitExceededErrorDetails",
     "RateLimitError",
     "RateLimitErrorObject",
+    "RequestBodyEncodingInvalidErrorDetails",
+    "RequestBodyEncodingUnsupportedErrorDetails",
+    "RequestBodyTooLargeAfterDecodingErrorDetails",
+    "ResponseBrowserCloseTabToolUseBlock",
+    "ResponseBrowserDoubleClickToolUseBlock",
+    "ResponseBrowserFileUploadToolUseBlock",
+    "ResponseBrowserFindToolUseBlock",
+    "ResponseBrowserFormInputToolUseBlock",
+    "ResponseBrowserGetPageTextToolUseBlock",
+    "ResponseBrowserHoldKeyToolUseBlock",
+    "ResponseBrowserHoverToolUseBlock",
+    "ResponseBrowserJavascriptExecToolUseBlock",
+    "ResponseBrowserKeyToolUseBlock",
+    "ResponseBrowserLeftClickDragToolUseBlock",
+    "ResponseBrowserLeftClickToolUseBlock",
+    "ResponseBrowserLeftMouseDownToolUseBlock",
+    "ResponseBrowserLeftMouseUpToolUseBlock",
+    "ResponseBrowserListTabsToolUseBlock",
+    "ResponseBrowserMiddleClickToolUseBlock",
+    "ResponseBrowserMouseMoveToolUseBlock",
+    "ResponseBrowserNavigateToolUseBlock",
+    "ResponseBrowserNewTabToolUseBlock",
+    "ResponseBrowserReadConsoleToolUseBlock",
+    "ResponseBrowserReadNetworkToolUseBlock",
+    "ResponseBrowserReadPageToolUseBlock",
+    "ResponseBrowserRightClickToolUseBlock",
+    "ResponseBrowserScreenshotToolUseBlock",
+    "ResponseBrowserScrollToToolUseBlock",
+    "ResponseBrowserScrollToolUseBlock",
+    "ResponseBrowserSwitchTabToolUseBlock",
+    "ResponseBrowserToolUseBlock",
+    "ResponseBrowserTripleClickToolUseBlock",
+    "ResponseBrowserTypeToolUseBlock",
+    "ResponseBrowserWaitToolUseBlock",
+    "ResponseBrowserZoomToolUseBlock",
+    "ResponseComputerCursorPositionToolUseBlock",
+    "ResponseComputerDoubleClickToolUseBlock",
+    "ResponseComputerHoldKeyToolUseBlock",
+    "ResponseComputerKeyToolUseBlock",
+    "ResponseComputerLeftClickDragToolUseBlock",
+    "ResponseComputerLeftClickToolUseBlock",
+    "ResponseComputerLeftMouseDownToolUseBlock",
+    "ResponseComputerLeftMouseUpToolUseBlock",
+    "ResponseComputerMiddleClickToolUseBlock",
+    "ResponseComputerMouseMoveToolUseBlock",
+    "ResponseComputerRightClickToolUseBlock",
+    "ResponseComputerScreenshotToolUseBlock",
+    "ResponseComputerScrollToolUseBlock",
+    "ResponseComputerToolUseBlock",
+    "ResponseComputerTripleClickToolUseBlock",
+    "ResponseComputerTypeToolUseBlock",
+    "ResponseComputerWaitToolUseBlock",
+    "ResponseComputerZoomToolUseBlock",
+    "ResponseToolUseBlockUnion",
+    "SandboxEgressRestrictedErrorDetails",
+    "SkillReadBlockedUndecryptableErrorDetails",
+    "StorageAttachedDuringArchiveErrorDetails",
+    "StorageNotReadyErrorDetails",
+    "StorageProfileMismatchErrorDetails",
+    "StorageQuotaExceededErrorDetails",
+    "ThreadAlreadyContinuedErrorDetails",
+    "ThreadContinueInFlightErrorDetails",
+    "ThreadFingerprintMismatchErrorDetails",
+    "ThreadNotFoundErrorDetails",
+    "ThreadUnsupportedRequestErrorDetails",
+    "ToolNameConflictErrorDetails",
+    "ToolReferenceUnresolvedErrorDetails",
+    "ToolsetToolUseBlock",
+    "UserProfileBillingNotAuthorizedErrorDetails",
+    "UserProfileClearedErrorDetails",
+    "UserProfileNotBillableErrorDetails",
+    "UserProfileNotFoundErrorDetails",
+    "UserProfileRequiredErrorDetails",
+    "WorkspaceAPIKeyLimitExceededErrorDetails",
+    "WorkspaceCreatedIncompleteErrorDetails",
+    "WorkspaceHumanReviewDisabledErrorDetails",
+    "WorkspaceMemberLimitExceededErrorDetails",
+    "WorkspacePolicyViolationErrorDetails",
 )
 
 
@@ -379,6 +841,20 @@ class APIErrorObject(TaggedStruct, tag="api_error"):
     message: str
 
 
+class APIKeyRequesterUnconfirmedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.api_key_requester_unconfirmed_error_details.APIKeyRequesterUnconfirmedErrorDetails`.
+    """
+
+    error_code: Literal["api_key_requester_unconfirmed"]
+
+
+class AlreadyMemberErrorDetails(BaseStruct):
+    """`anthropic.types.organization.already_member_error_details.AlreadyMemberErrorDetails`."""
+
+    error_code: Literal["already_member"]
+
+
 class AuthenticationErrorObject(TaggedStruct, tag="authentication_error"):
     """`anthropic.types.shared.authentication_error_object.AuthenticationErrorObject`."""
 
@@ -386,20 +862,20 @@ class AuthenticationErrorObject(TaggedStruct, tag="authentication_error"):
     message: str
 
 
-class BetaAdvisorRedactedResultBlock(TaggedStruct, tag="advisor_redacted_result"):
-    """`anthropic.types.beta.beta_advisor_redacted_result_block.BetaAdvisorRedactedResultBlock`."""
+class AvailableToolsLimitExceededErrorDetails(BaseStruct):
+    """
+    `anthropic.types.available_tools_limit_exceeded_error_details.AvailableToolsLimitExceededErrorDetails`.
+    """
 
-    type: Final[Literal["advisor_redacted_result"]] = "advisor_redacted_result"
-    encrypted_content: str
-    stop_reason: str | None = None
+    error_code: Literal["available_tools_limit_exceeded"]
 
 
-class BetaAdvisorResultBlock(TaggedStruct, tag="advisor_result"):
-    """`anthropic.types.beta.beta_advisor_result_block.BetaAdvisorResultBlock`."""
+class BetaAPIKeyScopeMissingErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_api_key_scope_missing_error_details.BetaAPIKeyScopeMissingErrorDetails`.
+    """
 
-    type: Final[Literal["advisor_result"]] = "advisor_result"
-    text: str
-    stop_reason: str | None = None
+    error_code: Literal["api_key_scope_missing"]
 
 
 class BetaAdvisorTool20260301(TaggedStruct, tag="advisor_20260301"):
@@ -427,21 +903,21 @@ class BetaAdvisorTool20260301(TaggedStruct, tag="advisor_20260301"):
     strict: bool | None = None
 
 
-class BetaAdvisorToolResultErrorObject(TaggedStruct, tag="advisor_tool_result_error"):
+class BetaApprovalRequiredErrorDetails(BaseStruct):
     """
-    `anthropic.types.beta.beta_advisor_tool_result_error_object.BetaAdvisorToolResultErrorObject`.
+    `anthropic.types.beta.beta_approval_required_error_details.BetaApprovalRequiredErrorDetails`.
     """
 
-    type: Final[Literal["advisor_tool_result_error"]] = "advisor_tool_result_error"
-    error_code: Literal[
-        "max_uses_exceeded",
-        "prompt_too_long",
-        "too_many_requests",
-        "overloaded",
-        "unavailable",
-        "execution_time_exceeded",
-        "model_not_found",
-    ]
+    error_code: Literal["approval_required"]
+    field: str
+
+
+class BetaAuthorizationCheckUnavailableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_authorization_check_unavailable_error_details.BetaAuthorizationCheckUnavailableErrorDetails`.
+    """
+
+    error_code: Literal["authorization_check_unavailable"]
 
 
 class BetaBrowserCloseTabConfig(BaseStruct):
@@ -451,11 +927,59 @@ class BetaBrowserCloseTabConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserCloseTabInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_close_tab_input.BetaBrowserCloseTabInput`."""
+
+    tab_id: str
+
+
+class BetaBrowserCloseTabToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_close_tab_tool_use_block.BetaBrowserCloseTabToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserCloseTabInput
+    name: Literal["close_tab"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
+class BetaBrowserCoordinateTarget(TaggedStruct, tag="coordinate"):
+    """`anthropic.types.beta.beta_browser_coordinate_target.BetaBrowserCoordinateTarget`."""
+
+    type: Final[Literal["coordinate"]] = "coordinate"
+    x: int
+    y: int
+
+
 class BetaBrowserDoubleClickConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_double_click_config.BetaBrowserDoubleClickConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserDoubleClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_double_click_input.BetaBrowserDoubleClickInput`."""
+
+    target: BetaBrowserCoordinateTarget | BetaBrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BetaBrowserDoubleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_double_click_tool_use_block.BetaBrowserDoubleClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserDoubleClickInput
+    name: Literal["double_click"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserFileUploadConfig(BaseStruct):
@@ -465,11 +989,51 @@ class BetaBrowserFileUploadConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserFileUploadInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_file_upload_input.BetaBrowserFileUploadInput`."""
+
+    target: BetaBrowserRefTarget
+    document_ids: list[str] | None = None
+    paths: list[str] | None = None
+    tab_id: str | None = None
+
+
+class BetaBrowserFileUploadToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_file_upload_tool_use_block.BetaBrowserFileUploadToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserFileUploadInput
+    name: Literal["file_upload"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserFindConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_find_config.BetaBrowserFindConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserFindInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_find_input.BetaBrowserFindInput`."""
+
+    query: str
+    tab_id: str | None = None
+
+
+class BetaBrowserFindToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_browser_find_tool_use_block.BetaBrowserFindToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserFindInput
+    name: Literal["find"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserFormInputConfig(BaseStruct):
@@ -479,11 +1043,51 @@ class BetaBrowserFormInputConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserFormInputInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_form_input_input.BetaBrowserFormInputInput`."""
+
+    target: BetaBrowserRefTarget
+    value: str | float | bool
+    tab_id: str | None = None
+
+
+class BetaBrowserFormInputToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_form_input_tool_use_block.BetaBrowserFormInputToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserFormInputInput
+    name: Literal["form_input"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserGetPageTextConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_get_page_text_config.BetaBrowserGetPageTextConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserGetPageTextInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_get_page_text_input.BetaBrowserGetPageTextInput`."""
+
+    tab_id: str | None = None
+
+
+class BetaBrowserGetPageTextToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_get_page_text_tool_use_block.BetaBrowserGetPageTextToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserGetPageTextInput
+    name: Literal["get_page_text"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserHoldKeyConfig(BaseStruct):
@@ -493,11 +1097,50 @@ class BetaBrowserHoldKeyConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserHoldKeyInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_hold_key_input.BetaBrowserHoldKeyInput`."""
+
+    duration: float
+    text: str
+    tab_id: str | None = None
+
+
+class BetaBrowserHoldKeyToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_hold_key_tool_use_block.BetaBrowserHoldKeyToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserHoldKeyInput
+    name: Literal["hold_key"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserHoverConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_hover_config.BetaBrowserHoverConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserHoverInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_hover_input.BetaBrowserHoverInput`."""
+
+    target: BetaBrowserCoordinateTarget | BetaBrowserRefTarget
+    tab_id: str | None = None
+
+
+class BetaBrowserHoverToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_browser_hover_tool_use_block.BetaBrowserHoverToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserHoverInput
+    name: Literal["hover"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserJavascriptExecConfig(BaseStruct):
@@ -509,11 +1152,50 @@ class BetaBrowserJavascriptExecConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserJavascriptExecInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_javascript_exec_input.BetaBrowserJavascriptExecInput`."""
+
+    text: str
+    tab_id: str | None = None
+
+
+class BetaBrowserJavascriptExecToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_javascript_exec_tool_use_block.BetaBrowserJavascriptExecToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserJavascriptExecInput
+    name: Literal["javascript_exec"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserKeyConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_key_config.BetaBrowserKeyConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserKeyInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_key_input.BetaBrowserKeyInput`."""
+
+    text: str
+    repeat: int | None = None
+    tab_id: str | None = None
+
+
+class BetaBrowserKeyToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_browser_key_tool_use_block.BetaBrowserKeyToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserKeyInput
+    name: Literal["key"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserLeftClickConfig(BaseStruct):
@@ -530,11 +1212,73 @@ class BetaBrowserLeftClickDragConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserLeftClickDragInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_left_click_drag_input.BetaBrowserLeftClickDragInput`."""
+
+    from_: BetaBrowserCoordinateTarget = msgspec.field(name="from")
+    target: BetaBrowserCoordinateTarget
+    tab_id: str | None = None
+
+
+class BetaBrowserLeftClickDragToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_left_click_drag_tool_use_block.BetaBrowserLeftClickDragToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserLeftClickDragInput
+    name: Literal["left_click_drag"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
+class BetaBrowserLeftClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_left_click_input.BetaBrowserLeftClickInput`."""
+
+    target: BetaBrowserCoordinateTarget | BetaBrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BetaBrowserLeftClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_left_click_tool_use_block.BetaBrowserLeftClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserLeftClickInput
+    name: Literal["left_click"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserLeftMouseDownConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_left_mouse_down_config.BetaBrowserLeftMouseDownConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserLeftMouseDownInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_left_mouse_down_input.BetaBrowserLeftMouseDownInput`."""
+
+    target: BetaBrowserCoordinateTarget
+    tab_id: str | None = None
+
+
+class BetaBrowserLeftMouseDownToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_left_mouse_down_tool_use_block.BetaBrowserLeftMouseDownToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserLeftMouseDownInput
+    name: Literal["left_mouse_down"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserLeftMouseUpConfig(BaseStruct):
@@ -544,11 +1288,48 @@ class BetaBrowserLeftMouseUpConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserLeftMouseUpInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_left_mouse_up_input.BetaBrowserLeftMouseUpInput`."""
+
+    target: BetaBrowserCoordinateTarget
+    tab_id: str | None = None
+
+
+class BetaBrowserLeftMouseUpToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_left_mouse_up_tool_use_block.BetaBrowserLeftMouseUpToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserLeftMouseUpInput
+    name: Literal["left_mouse_up"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserListTabsConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_list_tabs_config.BetaBrowserListTabsConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserListTabsInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_list_tabs_input.BetaBrowserListTabsInput`."""
+
+
+class BetaBrowserListTabsToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_list_tabs_tool_use_block.BetaBrowserListTabsToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserListTabsInput
+    name: Literal["list_tabs"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserMiddleClickConfig(BaseStruct):
@@ -558,11 +1339,52 @@ class BetaBrowserMiddleClickConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserMiddleClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_middle_click_input.BetaBrowserMiddleClickInput`."""
+
+    target: BetaBrowserCoordinateTarget | BetaBrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BetaBrowserMiddleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_middle_click_tool_use_block.BetaBrowserMiddleClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserMiddleClickInput
+    name: Literal["middle_click"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserMouseMoveConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_mouse_move_config.BetaBrowserMouseMoveConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserMouseMoveInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_mouse_move_input.BetaBrowserMouseMoveInput`."""
+
+    target: BetaBrowserCoordinateTarget
+    tab_id: str | None = None
+
+
+class BetaBrowserMouseMoveToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_mouse_move_tool_use_block.BetaBrowserMouseMoveToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserMouseMoveInput
+    name: Literal["mouse_move"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserNavigateConfig(BaseStruct):
@@ -572,11 +1394,46 @@ class BetaBrowserNavigateConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserNavigateInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_navigate_input.BetaBrowserNavigateInput`."""
+
+    url: str
+    tab_id: str | None = None
+
+
+class BetaBrowserNavigateToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_navigate_tool_use_block.BetaBrowserNavigateToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserNavigateInput
+    name: Literal["navigate"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserNewTabConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_new_tab_config.BetaBrowserNewTabConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserNewTabInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_new_tab_input.BetaBrowserNewTabInput`."""
+
+
+class BetaBrowserNewTabToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_browser_new_tab_tool_use_block.BetaBrowserNewTabToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserNewTabInput
+    name: Literal["new_tab"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserReadConsoleConfig(BaseStruct):
@@ -586,11 +1443,49 @@ class BetaBrowserReadConsoleConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserReadConsoleInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_read_console_input.BetaBrowserReadConsoleInput`."""
+
+    tab_id: str | None = None
+
+
+class BetaBrowserReadConsoleToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_read_console_tool_use_block.BetaBrowserReadConsoleToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserReadConsoleInput
+    name: Literal["read_console"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserReadNetworkConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_read_network_config.BetaBrowserReadNetworkConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserReadNetworkInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_read_network_input.BetaBrowserReadNetworkInput`."""
+
+    tab_id: str | None = None
+
+
+class BetaBrowserReadNetworkToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_read_network_tool_use_block.BetaBrowserReadNetworkToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserReadNetworkInput
+    name: Literal["read_network"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserReadPageConfig(BaseStruct):
@@ -600,11 +1495,61 @@ class BetaBrowserReadPageConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserReadPageInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_read_page_input.BetaBrowserReadPageInput`."""
+
+    depth: int | None = None
+    filter: Literal["all", "interactive"] | None = None
+    ref: str | None = None
+    tab_id: str | None = None
+
+
+class BetaBrowserReadPageToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_read_page_tool_use_block.BetaBrowserReadPageToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserReadPageInput
+    name: Literal["read_page"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
+class BetaBrowserRefTarget(TaggedStruct, tag="ref"):
+    """`anthropic.types.beta.beta_browser_ref_target.BetaBrowserRefTarget`."""
+
+    type: Final[Literal["ref"]] = "ref"
+    ref: str
+
+
 class BetaBrowserRightClickConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_right_click_config.BetaBrowserRightClickConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserRightClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_right_click_input.BetaBrowserRightClickInput`."""
+
+    target: BetaBrowserCoordinateTarget | BetaBrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BetaBrowserRightClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_right_click_tool_use_block.BetaBrowserRightClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserRightClickInput
+    name: Literal["right_click"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserScreenshotConfig(BaseStruct):
@@ -614,11 +1559,39 @@ class BetaBrowserScreenshotConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserScreenshotInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_screenshot_input.BetaBrowserScreenshotInput`."""
+
+    tab_id: str | None = None
+
+
+class BetaBrowserScreenshotToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_screenshot_tool_use_block.BetaBrowserScreenshotToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserScreenshotInput
+    name: Literal["screenshot"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserScrollConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_scroll_config.BetaBrowserScrollConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserScrollInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_scroll_input.BetaBrowserScrollInput`."""
+
+    scroll_direction: Literal["up", "down", "left", "right"]
+    target: BetaBrowserCoordinateTarget
+    scroll_amount: int | None = None
+    tab_id: str | None = None
 
 
 class BetaBrowserScrollToConfig(BaseStruct):
@@ -628,11 +1601,61 @@ class BetaBrowserScrollToConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserScrollToInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_scroll_to_input.BetaBrowserScrollToInput`."""
+
+    target: BetaBrowserRefTarget
+    tab_id: str | None = None
+
+
+class BetaBrowserScrollToToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_scroll_to_tool_use_block.BetaBrowserScrollToToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserScrollToInput
+    name: Literal["scroll_to"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
+class BetaBrowserScrollToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_browser_scroll_tool_use_block.BetaBrowserScrollToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserScrollInput
+    name: Literal["scroll"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserSwitchTabConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_switch_tab_config.BetaBrowserSwitchTabConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserSwitchTabInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_switch_tab_input.BetaBrowserSwitchTabInput`."""
+
+    tab_id: str
+
+
+class BetaBrowserSwitchTabToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_switch_tab_tool_use_block.BetaBrowserSwitchTabToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserSwitchTabInput
+    name: Literal["switch_tab"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserToolset20260801(TaggedStruct, tag="browser_toolset_20260801"):
@@ -686,11 +1709,50 @@ class BetaBrowserTripleClickConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserTripleClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_triple_click_input.BetaBrowserTripleClickInput`."""
+
+    target: BetaBrowserCoordinateTarget | BetaBrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BetaBrowserTripleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_browser_triple_click_tool_use_block.BetaBrowserTripleClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserTripleClickInput
+    name: Literal["triple_click"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserTypeConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_type_config.BetaBrowserTypeConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserTypeInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_type_input.BetaBrowserTypeInput`."""
+
+    text: str
+    tab_id: str | None = None
+
+
+class BetaBrowserTypeToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_browser_type_tool_use_block.BetaBrowserTypeToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserTypeInput
+    name: Literal["type"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaBrowserWaitConfig(BaseStruct):
@@ -700,11 +1762,77 @@ class BetaBrowserWaitConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaBrowserWaitInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_wait_input.BetaBrowserWaitInput`."""
+
+    duration: float
+    tab_id: str | None = None
+
+
+class BetaBrowserWaitToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_browser_wait_tool_use_block.BetaBrowserWaitToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserWaitInput
+    name: Literal["wait"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaBrowserZoomConfig(BaseStruct):
     """`anthropic.types.beta.beta_browser_zoom_config.BetaBrowserZoomConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaBrowserZoomInput(BaseStruct):
+    """`anthropic.types.beta.beta_browser_zoom_input.BetaBrowserZoomInput`."""
+
+    region: list[int]
+    tab_id: str | None = None
+
+
+class BetaBrowserZoomToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_browser_zoom_tool_use_block.BetaBrowserZoomToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaBrowserZoomInput
+    name: Literal["zoom"]
+    toolset_name: Literal["browser"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
+class BetaBundleAttachmentNotSupportedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_bundle_attachment_not_supported_error_details.BetaBundleAttachmentNotSupportedErrorDetails`.
+    """
+
+    error_code: Literal["bundle_attachment_not_supported"]
+
+
+class BetaBundleOnCallErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_bundle_on_call_error_details.BetaBundleOnCallErrorDetails`.
+    """
+
+    error_code: Literal["bundle_on_call"]
+
+
+class BetaCMEKFeatureUnsupportedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.claude_code.beta_cmek_feature_unsupported_error_details.BetaCMEKFeatureUnsupportedErrorDetails`.
+    """
+
+    error_code: Literal["cmek_feature_unsupported"]
+
+
+class BetaCMEKNotApprovedErrorDetails(BaseStruct):
+    """`anthropic.types.beta_cmek_not_approved_error_details.BetaCMEKNotApprovedErrorDetails`."""
+
+    error_code: Literal["cmek_not_approved"]
 
 
 class BetaCacheControlEphemeral(TaggedStruct, tag="ephemeral"):
@@ -714,10 +1842,66 @@ class BetaCacheControlEphemeral(TaggedStruct, tag="ephemeral"):
     ttl: Literal["5m", "1h"] | None = None
 
 
+class BetaCannotSignOutManagedMemberErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_cannot_sign_out_managed_member_error_details.BetaCannotSignOutManagedMemberErrorDetails`.
+    """
+
+    error_code: Literal["cannot_sign_out_managed_member"]
+
+
+class BetaCannotSignOutMembershipAdminErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_cannot_sign_out_membership_admin_error_details.BetaCannotSignOutMembershipAdminErrorDetails`.
+    """
+
+    error_code: Literal["cannot_sign_out_membership_admin"]
+
+
+class BetaCannotSignOutOwnerErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_cannot_sign_out_owner_error_details.BetaCannotSignOutOwnerErrorDetails`.
+    """
+
+    error_code: Literal["cannot_sign_out_owner"]
+
+
+class BetaCannotSignOutPrimaryOwnerErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_cannot_sign_out_primary_owner_error_details.BetaCannotSignOutPrimaryOwnerErrorDetails`.
+    """
+
+    error_code: Literal["cannot_sign_out_primary_owner"]
+
+
+class BetaCannotSignOutPrivilegedMemberErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_cannot_sign_out_privileged_member_error_details.BetaCannotSignOutPrivilegedMemberErrorDetails`.
+    """
+
+    error_code: Literal["cannot_sign_out_privileged_member"]
+
+
+class BetaCannotSignOutSelfErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_cannot_sign_out_self_error_details.BetaCannotSignOutSelfErrorDetails`.
+    """
+
+    error_code: Literal["cannot_sign_out_self"]
+
+
 class BetaCitationsConfigParam(BaseStruct):
     """`anthropic.types.beta.beta_citations_config_param.BetaCitationsConfigParam`."""
 
     enabled: bool | None = None
+
+
+class BetaClaudeTagWritesNotEnabledErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_claude_tag_writes_not_enabled_error_details.BetaClaudeTagWritesNotEnabledErrorDetails`.
+    """
+
+    error_code: Literal["claude_tag_writes_not_enabled"]
 
 
 class BetaClearThinking20251015EditResponse(TaggedStruct, tag="clear_thinking_20251015"):
@@ -824,6 +2008,14 @@ class BetaCodeExecutionTool20260521(TaggedStruct, tag="code_execution_20260521")
     strict: bool | None = None
 
 
+class BetaComplianceConfigurationRestrictedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_compliance_configuration_restricted_error_details.BetaComplianceConfigurationRestrictedErrorDetails`.
+    """
+
+    error_code: Literal["compliance_configuration_restricted"]
+
+
 class BetaComputerCursorPositionConfig(BaseStruct):
     """
     `anthropic.types.beta.beta_computer_cursor_position_config.BetaComputerCursorPositionConfig`.
@@ -833,11 +2025,50 @@ class BetaComputerCursorPositionConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerCursorPositionInput(BaseStruct):
+    """
+    `anthropic.types.beta.beta_computer_cursor_position_input.BetaComputerCursorPositionInput`.
+    """
+
+
+class BetaComputerCursorPositionToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_cursor_position_tool_use_block.BetaComputerCursorPositionToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerCursorPositionInput
+    name: Literal["cursor_position"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerDoubleClickConfig(BaseStruct):
     """`anthropic.types.beta.beta_computer_double_click_config.BetaComputerDoubleClickConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaComputerDoubleClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_double_click_input.BetaComputerDoubleClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class BetaComputerDoubleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_double_click_tool_use_block.BetaComputerDoubleClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerDoubleClickInput
+    name: Literal["double_click"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaComputerHoldKeyConfig(BaseStruct):
@@ -847,11 +2078,49 @@ class BetaComputerHoldKeyConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerHoldKeyInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_hold_key_input.BetaComputerHoldKeyInput`."""
+
+    duration: int
+    text: str
+
+
+class BetaComputerHoldKeyToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_hold_key_tool_use_block.BetaComputerHoldKeyToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerHoldKeyInput
+    name: Literal["hold_key"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerKeyConfig(BaseStruct):
     """`anthropic.types.beta.beta_computer_key_config.BetaComputerKeyConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaComputerKeyInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_key_input.BetaComputerKeyInput`."""
+
+    text: str
+    repeat: int | None = None
+
+
+class BetaComputerKeyToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_computer_key_tool_use_block.BetaComputerKeyToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerKeyInput
+    name: Literal["key"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaComputerLeftClickConfig(BaseStruct):
@@ -870,6 +2139,47 @@ class BetaComputerLeftClickDragConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerLeftClickDragInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_left_click_drag_input.BetaComputerLeftClickDragInput`."""
+
+    coordinate: list[int]
+    start_coordinate: list[int]
+    text: str | None = None
+
+
+class BetaComputerLeftClickDragToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_left_click_drag_tool_use_block.BetaComputerLeftClickDragToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerLeftClickDragInput
+    name: Literal["left_click_drag"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
+class BetaComputerLeftClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_left_click_input.BetaComputerLeftClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class BetaComputerLeftClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_left_click_tool_use_block.BetaComputerLeftClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerLeftClickInput
+    name: Literal["left_click"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerLeftMouseDownConfig(BaseStruct):
     """
     `anthropic.types.beta.beta_computer_left_mouse_down_config.BetaComputerLeftMouseDownConfig`.
@@ -879,11 +2189,45 @@ class BetaComputerLeftMouseDownConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerLeftMouseDownInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_left_mouse_down_input.BetaComputerLeftMouseDownInput`."""
+
+
+class BetaComputerLeftMouseDownToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_left_mouse_down_tool_use_block.BetaComputerLeftMouseDownToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerLeftMouseDownInput
+    name: Literal["left_mouse_down"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerLeftMouseUpConfig(BaseStruct):
     """`anthropic.types.beta.beta_computer_left_mouse_up_config.BetaComputerLeftMouseUpConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaComputerLeftMouseUpInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_left_mouse_up_input.BetaComputerLeftMouseUpInput`."""
+
+
+class BetaComputerLeftMouseUpToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_left_mouse_up_tool_use_block.BetaComputerLeftMouseUpToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerLeftMouseUpInput
+    name: Literal["left_mouse_up"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaComputerMiddleClickConfig(BaseStruct):
@@ -893,11 +2237,50 @@ class BetaComputerMiddleClickConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerMiddleClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_middle_click_input.BetaComputerMiddleClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class BetaComputerMiddleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_middle_click_tool_use_block.BetaComputerMiddleClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerMiddleClickInput
+    name: Literal["middle_click"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerMouseMoveConfig(BaseStruct):
     """`anthropic.types.beta.beta_computer_mouse_move_config.BetaComputerMouseMoveConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaComputerMouseMoveInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_mouse_move_input.BetaComputerMouseMoveInput`."""
+
+    coordinate: list[int]
+
+
+class BetaComputerMouseMoveToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_mouse_move_tool_use_block.BetaComputerMouseMoveToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerMouseMoveInput
+    name: Literal["mouse_move"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaComputerRightClickConfig(BaseStruct):
@@ -907,6 +2290,26 @@ class BetaComputerRightClickConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerRightClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_right_click_input.BetaComputerRightClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class BetaComputerRightClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_right_click_tool_use_block.BetaComputerRightClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerRightClickInput
+    name: Literal["right_click"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerScreenshotConfig(BaseStruct):
     """`anthropic.types.beta.beta_computer_screenshot_config.BetaComputerScreenshotConfig`."""
 
@@ -914,11 +2317,48 @@ class BetaComputerScreenshotConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerScreenshotInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_screenshot_input.BetaComputerScreenshotInput`."""
+
+
+class BetaComputerScreenshotToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_screenshot_tool_use_block.BetaComputerScreenshotToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerScreenshotInput
+    name: Literal["screenshot"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerScrollConfig(BaseStruct):
     """`anthropic.types.beta.beta_computer_scroll_config.BetaComputerScrollConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaComputerScrollInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_scroll_input.BetaComputerScrollInput`."""
+
+    scroll_amount: int
+    scroll_direction: Literal["up", "down", "left", "right"]
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class BetaComputerScrollToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_computer_scroll_tool_use_block.BetaComputerScrollToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerScrollInput
+    name: Literal["scroll"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaComputerToolset20260801(TaggedStruct, tag="computer_toolset_20260801"):
@@ -958,11 +2398,48 @@ class BetaComputerTripleClickConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerTripleClickInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_triple_click_input.BetaComputerTripleClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class BetaComputerTripleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.beta.beta_computer_triple_click_tool_use_block.BetaComputerTripleClickToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerTripleClickInput
+    name: Literal["triple_click"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerTypeConfig(BaseStruct):
     """`anthropic.types.beta.beta_computer_type_config.BetaComputerTypeConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaComputerTypeInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_type_input.BetaComputerTypeInput`."""
+
+    text: str
+
+
+class BetaComputerTypeToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_computer_type_tool_use_block.BetaComputerTypeToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerTypeInput
+    name: Literal["type"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
 
 
 class BetaComputerWaitConfig(BaseStruct):
@@ -972,11 +2449,175 @@ class BetaComputerWaitConfig(BaseStruct):
     enabled: bool | None = None
 
 
+class BetaComputerWaitInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_wait_input.BetaComputerWaitInput`."""
+
+    duration: int
+
+
+class BetaComputerWaitToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_computer_wait_tool_use_block.BetaComputerWaitToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerWaitInput
+    name: Literal["wait"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
 class BetaComputerZoomConfig(BaseStruct):
     """`anthropic.types.beta.beta_computer_zoom_config.BetaComputerZoomConfig`."""
 
     defer_loading: bool | None = None
     enabled: bool | None = None
+
+
+class BetaComputerZoomInput(BaseStruct):
+    """`anthropic.types.beta.beta_computer_zoom_input.BetaComputerZoomInput`."""
+
+    region: list[int]
+
+
+class BetaComputerZoomToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.beta.beta_computer_zoom_tool_use_block.BetaComputerZoomToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    input: BetaComputerZoomInput
+    name: Literal["zoom"]
+    toolset_name: Literal["computer"]
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120 | None = None
+
+
+class BetaEnvironmentArchivedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_environment_archived_error_details.BetaEnvironmentArchivedErrorDetails`.
+    """
+
+    error_code: Literal["environment_archived"]
+
+
+class BetaEnvironmentCreateDisabledErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_environment_create_disabled_error_details.BetaEnvironmentCreateDisabledErrorDetails`.
+    """
+
+    error_code: Literal["environment_create_disabled"]
+
+
+class BetaEnvironmentNotFoundErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_environment_not_found_error_details.BetaEnvironmentNotFoundErrorDetails`.
+    """
+
+    error_code: Literal["environment_not_found"]
+
+
+class BetaEnvironmentUpdateDisabledErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_environment_update_disabled_error_details.BetaEnvironmentUpdateDisabledErrorDetails`.
+    """
+
+    error_code: Literal["environment_update_disabled"]
+
+
+class BetaExternalKeyNotFoundErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_external_key_not_found_error_details.BetaExternalKeyNotFoundErrorDetails`.
+    """
+
+    error_code: Literal["external_key_not_found"]
+
+
+class BetaExternalKeyProviderMismatchErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_external_key_provider_mismatch_error_details.BetaExternalKeyProviderMismatchErrorDetails`.
+    """
+
+    error_code: Literal["external_key_provider_mismatch"]
+
+
+class BetaExternalStorageFailedCheck(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_external_storage_failed_check.BetaExternalStorageFailedCheck`.
+    """
+
+    check: Literal[
+        "already_registered",
+        "assume_role",
+        "bucket_empty",
+        "bucket_not_confirmed",
+        "bucket_policy",
+        "bucket_settings",
+        "default_encryption",
+        "deletion_policy",
+        "encryption",
+        "grant_mismatch",
+        "key_usable",
+        "kms_key_refused",
+        "lifecycle_no_archive",
+        "lifecycle_rules",
+        "lifecycle_template",
+        "location_mismatch",
+        "object_lock",
+        "other",
+        "ownership_enforced",
+        "probe_failed",
+        "probe_object",
+        "probe_storage_class",
+        "public_access_block",
+        "region",
+        "replication",
+        "request_metrics",
+        "request_payment",
+        "transcripts_support",
+        "trust_ingest_role",
+        "trust_maintenance_role",
+        "trust_media_erasure_role",
+        "trust_read_role",
+        "trust_transcripts_role",
+        "trust_transcripts_verify_role",
+        "trust_verify_role",
+        "versioning",
+    ]
+    message: str
+    role: (
+        Literal[
+            "ingest",
+            "maintenance",
+            "media_erasure",
+            "read",
+            "transcripts",
+            "transcripts_verify",
+            "verify",
+        ]
+        | None
+    ) = None
+
+
+class BetaExternalStorageInUseErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_external_storage_in_use_error_details.BetaExternalStorageInUseErrorDetails`.
+    """
+
+    error_code: Literal["external_storage_in_use"]
+
+
+class BetaExternalStorageInWorkspacePolicyErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_external_storage_in_workspace_policy_error_details.BetaExternalStorageInWorkspacePolicyErrorDetails`.
+    """
+
+    error_code: Literal["external_storage_in_workspace_policy"]
+
+
+class BetaExternalStorageNotAvailableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_external_storage_not_available_error_details.BetaExternalStorageNotAvailableErrorDetails`.
+    """
+
+    error_code: Literal["external_storage_not_available"]
 
 
 class BetaFallbackRefusalTrigger(TaggedStruct, tag="refusal"):
@@ -988,12 +2629,77 @@ class BetaFallbackRefusalTrigger(TaggedStruct, tag="refusal"):
     ) = None
 
 
-class BetaMCPTool(BaseStruct):
-    """`anthropic.types.beta.beta_mcp_tool.BetaMCPTool`."""
+class BetaGCPProjectControlledByAnotherOrganizationErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_gcp_project_controlled_by_another_organization_error_details.BetaGCPProjectControlledByAnotherOrganizationErrorDetails`.
+    """
 
-    input_schema: dict[str, Any]
-    name: str
-    description: str | None = None
+    error_code: Literal["gcp_project_controlled_by_another_organization"]
+
+
+class BetaGCPProjectNotVerifiedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_gcp_project_not_verified_error_details.BetaGCPProjectNotVerifiedErrorDetails`.
+    """
+
+    error_code: Literal["gcp_project_not_verified"]
+
+
+class BetaGrantRequiredErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_grant_required_error_details.BetaGrantRequiredErrorDetails`.
+    """
+
+    error_code: Literal["grant_required"]
+
+
+class BetaHeartbeatPreconditionFailedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.environments.beta_heartbeat_precondition_failed_error_details.BetaHeartbeatPreconditionFailedErrorDetails`.
+    """
+
+    current_state: BetaWorkLeaseState
+    error_code: Literal["heartbeat_precondition_failed"]
+
+
+class BetaHumanReviewNotAvailableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_human_review_not_available_error_details.BetaHumanReviewNotAvailableErrorDetails`.
+    """
+
+    error_code: Literal["human_review_not_available"]
+
+
+class BetaHumanReviewOnWithExternalStorageErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_human_review_on_with_external_storage_error_details.BetaHumanReviewOnWithExternalStorageErrorDetails`.
+    """
+
+    error_code: Literal["human_review_on_with_external_storage"]
+
+
+class BetaInvalidConfigTypeChangeErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_invalid_config_type_change_error_details.BetaInvalidConfigTypeChangeErrorDetails`.
+    """
+
+    error_code: Literal["invalid_config_type_change"]
+
+
+class BetaInvalidMetadataErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_invalid_metadata_error_details.BetaInvalidMetadataErrorDetails`.
+    """
+
+    error_code: Literal["invalid_metadata"]
+
+
+class BetaInvalidStorageARNErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_invalid_storage_arn_error_details.BetaInvalidStorageARNErrorDetails`.
+    """
+
+    error_code: Literal["invalid_storage_arn"]
 
 
 class BetaMCPToolConfig(BaseStruct):
@@ -1049,6 +2755,166 @@ class BetaMemoryTool20250818(TaggedStruct, tag="memory_20250818"):
     defer_loading: bool | None = None
     input_examples: list[dict[str, Any]] | None = None
     strict: bool | None = None
+
+
+class BetaMemoryTool20250818CreateCommand(BaseStruct):
+    """
+    `anthropic.types.beta.beta_memory_tool_20250818_create_command.BetaMemoryTool20250818CreateCommand`.
+    """
+
+    command: Literal["create"]
+    file_text: str
+    path: str
+
+
+class BetaMemoryTool20250818DeleteCommand(BaseStruct):
+    """
+    `anthropic.types.beta.beta_memory_tool_20250818_delete_command.BetaMemoryTool20250818DeleteCommand`.
+    """
+
+    command: Literal["delete"]
+    path: str
+
+
+class BetaMemoryTool20250818InsertCommand(BaseStruct):
+    """
+    `anthropic.types.beta.beta_memory_tool_20250818_insert_command.BetaMemoryTool20250818InsertCommand`.
+    """
+
+    command: Literal["insert"]
+    insert_line: int
+    insert_text: str
+    path: str
+
+
+class BetaMemoryTool20250818RenameCommand(BaseStruct):
+    """
+    `anthropic.types.beta.beta_memory_tool_20250818_rename_command.BetaMemoryTool20250818RenameCommand`.
+    """
+
+    command: Literal["rename"]
+    new_path: str
+    old_path: str
+
+
+class BetaMemoryTool20250818StrReplaceCommand(BaseStruct):
+    """
+    `anthropic.types.beta.beta_memory_tool_20250818_str_replace_command.BetaMemoryTool20250818StrReplaceCommand`.
+    """
+
+    command: Literal["str_replace"]
+    new_str: str
+    old_str: str
+    path: str
+
+
+class BetaMemoryTool20250818ViewCommand(BaseStruct):
+    """
+    `anthropic.types.beta.beta_memory_tool_20250818_view_command.BetaMemoryTool20250818ViewCommand`.
+    """
+
+    command: Literal["view"]
+    path: str
+    view_range: list[int] | None = None
+
+
+class BetaOrganizationLevelScopedAPIKeyRequiredErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_organization_level_scoped_api_key_required_error_details.BetaOrganizationLevelScopedAPIKeyRequiredErrorDetails`.
+    """
+
+    error_code: Literal["organization_level_scoped_api_key_required"]
+
+
+class BetaOrganizationNotEligibleErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_organization_not_eligible_error_details.BetaOrganizationNotEligibleErrorDetails`.
+    """
+
+    error_code: Literal["organization_not_eligible"]
+
+
+class BetaOrganizationNotEnrolledInBetaErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_organization_not_enrolled_in_beta_error_details.BetaOrganizationNotEnrolledInBetaErrorDetails`.
+    """
+
+    error_code: Literal["organization_not_enrolled_in_beta"]
+
+
+class BetaPluginNameTakenErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_plugin_name_taken_error_details.BetaPluginNameTakenErrorDetails`.
+    """
+
+    error_code: Literal["plugin_name_taken"]
+    plugin_id: str | None = None
+
+
+class BetaProviderNotAllowedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_provider_not_allowed_error_details.BetaProviderNotAllowedErrorDetails`.
+    """
+
+    error_code: Literal["provider_not_allowed"]
+
+
+class BetaRBACGroupManagedSettingsNotFoundErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.claude_code.beta_rbac_group_managed_settings_not_found_error_details.BetaRBACGroupManagedSettingsNotFoundErrorDetails`.
+    """
+
+    error_code: Literal["rbac_group_managed_settings_not_found"]
+
+
+class BetaRBACGroupNotFoundErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_rbac_group_not_found_error_details.BetaRBACGroupNotFoundErrorDetails`.
+    """
+
+    error_code: Literal["rbac_group_not_found"]
+
+
+class BetaRBACGroupOrderLimitExceededErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.claude_code.beta_rbac_group_order_limit_exceeded_error_details.BetaRBACGroupOrderLimitExceededErrorDetails`.
+    """
+
+    error_code: Literal["rbac_group_order_limit_exceeded"]
+
+
+class BetaRegionNotSupportedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_region_not_supported_error_details.BetaRegionNotSupportedErrorDetails`.
+    """
+
+    error_code: Literal["region_not_supported"]
+
+
+class BetaRegistrationPendingErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_registration_pending_error_details.BetaRegistrationPendingErrorDetails`.
+    """
+
+    error_code: Literal["registration_pending"]
+    plugin_id: str
+    plugin_version_id: str
+
+
+class BetaReportPageTooLargeErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_report_page_too_large_error_details.BetaReportPageTooLargeErrorDetails`.
+    """
+
+    error_code: Literal["report_page_too_large"]
+
+
+class BetaRequestBodyTimeoutErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_request_body_timeout_error_details.BetaRequestBodyTimeoutErrorDetails`.
+    """
+
+    error_code: Literal["request_body_timeout"]
 
 
 class BetaResponseTool(BaseStruct):
@@ -1132,6 +2998,158 @@ class BetaResponseToolRemovalBlock(TaggedStruct, tag="tool_removal"):
         | BetaResponseToolChangeMCPToolReference
         | BetaResponseToolChangeMCPToolsetReference
     )
+
+
+class BetaScanFailedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_scan_failed_error_details.BetaScanFailedErrorDetails`.
+    """
+
+    error_code: Literal["scan_failed"]
+    plugin_version_id: str
+
+
+class BetaScanPendingErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_scan_pending_error_details.BetaScanPendingErrorDetails`.
+    """
+
+    error_code: Literal["scan_pending"]
+    plugin_version_id: str
+
+
+class BetaSettingsDocumentLimitExceededErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.claude_code.beta_settings_document_limit_exceeded_error_details.BetaSettingsDocumentLimitExceededErrorDetails`.
+    """
+
+    error_code: Literal["settings_document_limit_exceeded"]
+
+
+class BetaSettingsHistoryLimitExceededErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.claude_code.beta_settings_history_limit_exceeded_error_details.BetaSettingsHistoryLimitExceededErrorDetails`.
+    """
+
+    error_code: Literal["settings_history_limit_exceeded"]
+
+
+class BetaSkillNameTakenErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_skill_name_taken_error_details.BetaSkillNameTakenErrorDetails`.
+    """
+
+    error_code: Literal["skill_name_taken"]
+    skill_name: str
+
+
+class BetaSlackChannelSetUpEnvironmentNotFoundErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_slack_channel_set_up_environment_not_found_error_details.BetaSlackChannelSetUpEnvironmentNotFoundErrorDetails`.
+    """
+
+    error_code: Literal["slack_channel_set_up_environment_not_found"]
+    slack_channel_id: str
+
+
+class BetaSlackChannelSetUpSettingsConflictErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_slack_channel_set_up_settings_conflict_error_details.BetaSlackChannelSetUpSettingsConflictErrorDetails`.
+    """
+
+    error_code: Literal["slack_channel_set_up_settings_conflict"]
+    slack_channel_id: str
+
+
+class BetaSlackChannelSetUpSettingsRefusedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_slack_channel_set_up_settings_refused_error_details.BetaSlackChannelSetUpSettingsRefusedErrorDetails`.
+    """
+
+    error_code: Literal["slack_channel_set_up_settings_refused"]
+    slack_channel_id: str
+
+
+class BetaSpendLimitsAdminAPIWritesNotEnabledErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_spend_limits_admin_api_writes_not_enabled_error_details.BetaSpendLimitsAdminAPIWritesNotEnabledErrorDetails`.
+    """
+
+    error_code: Literal["spend_limits_admin_api_writes_not_enabled"]
+
+
+class BetaStorageAlreadyRegisteredErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_storage_already_registered_error_details.BetaStorageAlreadyRegisteredErrorDetails`.
+    """
+
+    error_code: Literal["storage_already_registered"]
+
+
+class BetaStorageAttachLimitReachedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_storage_attach_limit_reached_error_details.BetaStorageAttachLimitReachedErrorDetails`.
+    """
+
+    error_code: Literal["storage_attach_limit_reached"]
+
+
+class BetaStorageChangedConcurrentlyErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_storage_changed_concurrently_error_details.BetaStorageChangedConcurrentlyErrorDetails`.
+    """
+
+    error_code: Literal["storage_changed_concurrently"]
+    field: str
+
+
+class BetaStorageInUseErrorDetails(BaseStruct):
+    """`anthropic.types.beta_storage_in_use_error_details.BetaStorageInUseErrorDetails`."""
+
+    error_code: Literal["storage_in_use"]
+
+
+class BetaStorageNotApprovedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_storage_not_approved_error_details.BetaStorageNotApprovedErrorDetails`.
+    """
+
+    error_code: Literal["storage_not_approved"]
+
+
+class BetaStorageNotAttachableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_storage_not_attachable_error_details.BetaStorageNotAttachableErrorDetails`.
+    """
+
+    error_code: Literal["storage_not_attachable"]
+    field: str
+
+
+class BetaStorageProfileStillRequiredErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_storage_profile_still_required_error_details.BetaStorageProfileStillRequiredErrorDetails`.
+    """
+
+    error_code: Literal["storage_profile_still_required"]
+
+
+class BetaStorageVerificationFailedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_storage_verification_failed_error_details.BetaStorageVerificationFailedErrorDetails`.
+    """
+
+    error_code: Literal["storage_verification_failed"]
+    failed_checks: list[BetaExternalStorageFailedCheck]
+    field: str | None = None
+
+
+class BetaTooManyReportGroupsErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.beta_too_many_report_groups_error_details.BetaTooManyReportGroupsErrorDetails`.
+    """
+
+    error_code: Literal["too_many_report_groups"]
 
 
 class BetaToolBash20241022(TaggedStruct, tag="bash_20241022"):
@@ -1396,6 +3414,30 @@ class BetaToolTextEditor20250728(TaggedStruct, tag="text_editor_20250728"):
     strict: bool | None = None
 
 
+class BetaTranscriptsStorageRequiredErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_transcripts_storage_required_error_details.BetaTranscriptsStorageRequiredErrorDetails`.
+    """
+
+    error_code: Literal["transcripts_storage_required"]
+
+
+class BetaUnsupportedCharsetErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta_unsupported_charset_error_details.BetaUnsupportedCharsetErrorDetails`.
+    """
+
+    error_code: Literal["unsupported_charset"]
+
+
+class BetaUnsupportedRegionErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_unsupported_region_error_details.BetaUnsupportedRegionErrorDetails`.
+    """
+
+    error_code: Literal["unsupported_region"]
+
+
 class BetaUserLocation(TaggedStruct, tag="approximate"):
     """`anthropic.types.beta.beta_user_location.BetaUserLocation`."""
 
@@ -1648,11 +3690,1120 @@ class BetaWebSearchTool20260318(TaggedStruct, tag="web_search_20260318"):
     user_location: BetaUserLocation | None = None
 
 
+class BetaWorkLeaseState(BaseStruct):
+    """`anthropic.types.beta.environments.beta_work_lease_state.BetaWorkLeaseState`."""
+
+    lease_extended: bool
+    state: Literal["queued", "starting", "active", "stopping", "stopped"]
+    ttl_seconds: int
+    last_heartbeat: str | None = None
+
+
+class BetaWorkspaceChangedConcurrentlyErrorDetails(BaseStruct):
+    """
+    `anthropic.types.beta.organization.beta_workspace_changed_concurrently_error_details.BetaWorkspaceChangedConcurrentlyErrorDetails`.
+    """
+
+    error_code: Literal["workspace_changed_concurrently"]
+    field: Literal["inference_data_privacy.human_review"]
+
+
 class BillingErrorObject(TaggedStruct, tag="billing_error"):
     """`anthropic.types.shared.billing_error_object.BillingErrorObject`."""
 
     type: Final[Literal["billing_error"]] = "billing_error"
     message: str
+
+
+class BrowserCloseTabInput(BaseStruct):
+    """`anthropic.types.browser_close_tab_input.BrowserCloseTabInput`."""
+
+    tab_id: str
+
+
+class BrowserCloseTabToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_close_tab_tool_use_block.BrowserCloseTabToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserCloseTabInput
+    name: Literal["close_tab"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserCoordinateTarget(TaggedStruct, tag="coordinate"):
+    """`anthropic.types.browser_coordinate_target.BrowserCoordinateTarget`."""
+
+    type: Final[Literal["coordinate"]] = "coordinate"
+    x: int
+    y: int
+
+
+class BrowserDoubleClickInput(BaseStruct):
+    """`anthropic.types.browser_double_click_input.BrowserDoubleClickInput`."""
+
+    target: BrowserCoordinateTarget | BrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BrowserDoubleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_double_click_tool_use_block.BrowserDoubleClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserDoubleClickInput
+    name: Literal["double_click"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserFileUploadInput(BaseStruct):
+    """`anthropic.types.browser_file_upload_input.BrowserFileUploadInput`."""
+
+    target: BrowserRefTarget
+    document_ids: list[str] | None = None
+    paths: list[str] | None = None
+    tab_id: str | None = None
+
+
+class BrowserFileUploadToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_file_upload_tool_use_block.BrowserFileUploadToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserFileUploadInput
+    name: Literal["file_upload"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserFindInput(BaseStruct):
+    """`anthropic.types.browser_find_input.BrowserFindInput`."""
+
+    query: str
+    tab_id: str | None = None
+
+
+class BrowserFindToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_find_tool_use_block.BrowserFindToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserFindInput
+    name: Literal["find"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserFormInputInput(BaseStruct):
+    """`anthropic.types.browser_form_input_input.BrowserFormInputInput`."""
+
+    target: BrowserRefTarget
+    value: str | float | bool
+    tab_id: str | None = None
+
+
+class BrowserFormInputToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_form_input_tool_use_block.BrowserFormInputToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserFormInputInput
+    name: Literal["form_input"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserGetPageTextInput(BaseStruct):
+    """`anthropic.types.browser_get_page_text_input.BrowserGetPageTextInput`."""
+
+    tab_id: str | None = None
+
+
+class BrowserGetPageTextToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_get_page_text_tool_use_block.BrowserGetPageTextToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserGetPageTextInput
+    name: Literal["get_page_text"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserHoldKeyInput(BaseStruct):
+    """`anthropic.types.browser_hold_key_input.BrowserHoldKeyInput`."""
+
+    duration: float
+    text: str
+    tab_id: str | None = None
+
+
+class BrowserHoldKeyToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_hold_key_tool_use_block.BrowserHoldKeyToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserHoldKeyInput
+    name: Literal["hold_key"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserHoverInput(BaseStruct):
+    """`anthropic.types.browser_hover_input.BrowserHoverInput`."""
+
+    target: BrowserCoordinateTarget | BrowserRefTarget
+    tab_id: str | None = None
+
+
+class BrowserHoverToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_hover_tool_use_block.BrowserHoverToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserHoverInput
+    name: Literal["hover"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserJavascriptExecInput(BaseStruct):
+    """`anthropic.types.browser_javascript_exec_input.BrowserJavascriptExecInput`."""
+
+    text: str
+    tab_id: str | None = None
+
+
+class BrowserJavascriptExecToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.browser_javascript_exec_tool_use_block.BrowserJavascriptExecToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserJavascriptExecInput
+    name: Literal["javascript_exec"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserKeyInput(BaseStruct):
+    """`anthropic.types.browser_key_input.BrowserKeyInput`."""
+
+    text: str
+    repeat: int | None = None
+    tab_id: str | None = None
+
+
+class BrowserKeyToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_key_tool_use_block.BrowserKeyToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserKeyInput
+    name: Literal["key"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserLeftClickDragInput(BaseStruct):
+    """`anthropic.types.browser_left_click_drag_input.BrowserLeftClickDragInput`."""
+
+    from_: BrowserCoordinateTarget = msgspec.field(name="from")
+    target: BrowserCoordinateTarget
+    tab_id: str | None = None
+
+
+class BrowserLeftClickDragToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_left_click_drag_tool_use_block.BrowserLeftClickDragToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserLeftClickDragInput
+    name: Literal["left_click_drag"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserLeftClickInput(BaseStruct):
+    """`anthropic.types.browser_left_click_input.BrowserLeftClickInput`."""
+
+    target: BrowserCoordinateTarget | BrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BrowserLeftClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_left_click_tool_use_block.BrowserLeftClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserLeftClickInput
+    name: Literal["left_click"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserLeftMouseDownInput(BaseStruct):
+    """`anthropic.types.browser_left_mouse_down_input.BrowserLeftMouseDownInput`."""
+
+    target: BrowserCoordinateTarget
+    tab_id: str | None = None
+
+
+class BrowserLeftMouseDownToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_left_mouse_down_tool_use_block.BrowserLeftMouseDownToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserLeftMouseDownInput
+    name: Literal["left_mouse_down"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserLeftMouseUpInput(BaseStruct):
+    """`anthropic.types.browser_left_mouse_up_input.BrowserLeftMouseUpInput`."""
+
+    target: BrowserCoordinateTarget
+    tab_id: str | None = None
+
+
+class BrowserLeftMouseUpToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_left_mouse_up_tool_use_block.BrowserLeftMouseUpToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserLeftMouseUpInput
+    name: Literal["left_mouse_up"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserListTabsInput(BaseStruct):
+    """`anthropic.types.browser_list_tabs_input.BrowserListTabsInput`."""
+
+
+class BrowserListTabsToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_list_tabs_tool_use_block.BrowserListTabsToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserListTabsInput
+    name: Literal["list_tabs"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserMiddleClickInput(BaseStruct):
+    """`anthropic.types.browser_middle_click_input.BrowserMiddleClickInput`."""
+
+    target: BrowserCoordinateTarget | BrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BrowserMiddleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_middle_click_tool_use_block.BrowserMiddleClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserMiddleClickInput
+    name: Literal["middle_click"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserMouseMoveInput(BaseStruct):
+    """`anthropic.types.browser_mouse_move_input.BrowserMouseMoveInput`."""
+
+    target: BrowserCoordinateTarget
+    tab_id: str | None = None
+
+
+class BrowserMouseMoveToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_mouse_move_tool_use_block.BrowserMouseMoveToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserMouseMoveInput
+    name: Literal["mouse_move"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserNavigateInput(BaseStruct):
+    """`anthropic.types.browser_navigate_input.BrowserNavigateInput`."""
+
+    url: str
+    tab_id: str | None = None
+
+
+class BrowserNavigateToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_navigate_tool_use_block.BrowserNavigateToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserNavigateInput
+    name: Literal["navigate"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserNewTabInput(BaseStruct):
+    """`anthropic.types.browser_new_tab_input.BrowserNewTabInput`."""
+
+
+class BrowserNewTabToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_new_tab_tool_use_block.BrowserNewTabToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserNewTabInput
+    name: Literal["new_tab"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserReadConsoleInput(BaseStruct):
+    """`anthropic.types.browser_read_console_input.BrowserReadConsoleInput`."""
+
+    tab_id: str | None = None
+
+
+class BrowserReadConsoleToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_read_console_tool_use_block.BrowserReadConsoleToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserReadConsoleInput
+    name: Literal["read_console"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserReadNetworkInput(BaseStruct):
+    """`anthropic.types.browser_read_network_input.BrowserReadNetworkInput`."""
+
+    tab_id: str | None = None
+
+
+class BrowserReadNetworkToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_read_network_tool_use_block.BrowserReadNetworkToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserReadNetworkInput
+    name: Literal["read_network"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserReadPageInput(BaseStruct):
+    """`anthropic.types.browser_read_page_input.BrowserReadPageInput`."""
+
+    depth: int | None = None
+    filter: Literal["all", "interactive"] | None = None
+    ref: str | None = None
+    tab_id: str | None = None
+
+
+class BrowserReadPageToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_read_page_tool_use_block.BrowserReadPageToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserReadPageInput
+    name: Literal["read_page"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserRefTarget(TaggedStruct, tag="ref"):
+    """`anthropic.types.browser_ref_target.BrowserRefTarget`."""
+
+    type: Final[Literal["ref"]] = "ref"
+    ref: str
+
+
+class BrowserRightClickInput(BaseStruct):
+    """`anthropic.types.browser_right_click_input.BrowserRightClickInput`."""
+
+    target: BrowserCoordinateTarget | BrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BrowserRightClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_right_click_tool_use_block.BrowserRightClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserRightClickInput
+    name: Literal["right_click"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserScreenshotInput(BaseStruct):
+    """`anthropic.types.browser_screenshot_input.BrowserScreenshotInput`."""
+
+    tab_id: str | None = None
+
+
+class BrowserScreenshotToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_screenshot_tool_use_block.BrowserScreenshotToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserScreenshotInput
+    name: Literal["screenshot"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserScrollInput(BaseStruct):
+    """`anthropic.types.browser_scroll_input.BrowserScrollInput`."""
+
+    scroll_direction: Literal["up", "down", "left", "right"]
+    target: BrowserCoordinateTarget
+    scroll_amount: int | None = None
+    tab_id: str | None = None
+
+
+class BrowserScrollToInput(BaseStruct):
+    """`anthropic.types.browser_scroll_to_input.BrowserScrollToInput`."""
+
+    target: BrowserRefTarget
+    tab_id: str | None = None
+
+
+class BrowserScrollToToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_scroll_to_tool_use_block.BrowserScrollToToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserScrollToInput
+    name: Literal["scroll_to"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserScrollToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_scroll_tool_use_block.BrowserScrollToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserScrollInput
+    name: Literal["scroll"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserSwitchTabInput(BaseStruct):
+    """`anthropic.types.browser_switch_tab_input.BrowserSwitchTabInput`."""
+
+    tab_id: str
+
+
+class BrowserSwitchTabToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_switch_tab_tool_use_block.BrowserSwitchTabToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserSwitchTabInput
+    name: Literal["switch_tab"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserTripleClickInput(BaseStruct):
+    """`anthropic.types.browser_triple_click_input.BrowserTripleClickInput`."""
+
+    target: BrowserCoordinateTarget | BrowserRefTarget
+    modifiers: str | None = None
+    tab_id: str | None = None
+
+
+class BrowserTripleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_triple_click_tool_use_block.BrowserTripleClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserTripleClickInput
+    name: Literal["triple_click"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserTypeInput(BaseStruct):
+    """`anthropic.types.browser_type_input.BrowserTypeInput`."""
+
+    text: str
+    tab_id: str | None = None
+
+
+class BrowserTypeToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_type_tool_use_block.BrowserTypeToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserTypeInput
+    name: Literal["type"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserWaitInput(BaseStruct):
+    """`anthropic.types.browser_wait_input.BrowserWaitInput`."""
+
+    duration: float
+    tab_id: str | None = None
+
+
+class BrowserWaitToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_wait_tool_use_block.BrowserWaitToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserWaitInput
+    name: Literal["wait"]
+    toolset_name: Literal["browser"]
+
+
+class BrowserZoomInput(BaseStruct):
+    """`anthropic.types.browser_zoom_input.BrowserZoomInput`."""
+
+    region: list[int]
+    tab_id: str | None = None
+
+
+class BrowserZoomToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.browser_zoom_tool_use_block.BrowserZoomToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: BrowserZoomInput
+    name: Literal["zoom"]
+    toolset_name: Literal["browser"]
+
+
+class CMEKContextUnavailableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.cmek_context_unavailable_error_details.CMEKContextUnavailableErrorDetails`.
+    """
+
+    error_code: Literal["cmek_context_unavailable"]
+
+
+class CMEKKeyDisabledErrorDetails(BaseStruct):
+    """`anthropic.types.shared.cmek_key_disabled_error_details.CMEKKeyDisabledErrorDetails`."""
+
+    error_code: Literal["cmek_key_disabled"]
+
+
+class CMEKKeyNetworkBlockedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.cmek_key_network_blocked_error_details.CMEKKeyNetworkBlockedErrorDetails`.
+    """
+
+    error_code: Literal["cmek_key_network_blocked"]
+
+
+class CMEKKeyUnreachableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.cmek_key_unreachable_error_details.CMEKKeyUnreachableErrorDetails`.
+    """
+
+    error_code: Literal["cmek_key_unreachable"]
+
+
+class CannotInviteEmailsWithUnverifiedDomainsErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.cannot_invite_emails_with_unverified_domains_error_details.CannotInviteEmailsWithUnverifiedDomainsErrorDetails`.
+    """
+
+    error_code: Literal["cannot_invite_emails_with_unverified_domains"]
+
+
+class CannotRemoveLastMemberErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.cannot_remove_last_member_error_details.CannotRemoveLastMemberErrorDetails`.
+    """
+
+    error_code: Literal["cannot_remove_last_member"]
+
+
+class ChangeOutcomeUnknownErrorDetails(BaseStruct):
+    """`anthropic.types.change_outcome_unknown_error_details.ChangeOutcomeUnknownErrorDetails`."""
+
+    error_code: Literal["change_outcome_unknown"]
+
+
+class ClaudeCodeKeyCreatorNotMemberErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.claude_code_key_creator_not_member_error_details.ClaudeCodeKeyCreatorNotMemberErrorDetails`.
+    """
+
+    error_code: Literal["claude_code_key_creator_not_member"]
+
+
+class ClaudeCodeVersionTooOldErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.claude_code_version_too_old_error_details.ClaudeCodeVersionTooOldErrorDetails`.
+    """
+
+    error_code: Literal["claude_code_version_too_old"]
+
+
+class CompactionBlockAmbiguousErrorDetails(BaseStruct):
+    """
+    `anthropic.types.compaction_block_ambiguous_error_details.CompactionBlockAmbiguousErrorDetails`.
+    """
+
+    error_code: Literal["compaction_block_ambiguous"]
+
+
+class CompactionBlockMisplacedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.compaction_block_misplaced_error_details.CompactionBlockMisplacedErrorDetails`.
+    """
+
+    error_code: Literal["compaction_block_misplaced"]
+
+
+class CompactionContentMismatchErrorDetails(BaseStruct):
+    """
+    `anthropic.types.compaction_content_mismatch_error_details.CompactionContentMismatchErrorDetails`.
+    """
+
+    error_code: Literal["compaction_content_mismatch"]
+
+
+class CompactionIncompleteTurnErrorDetails(BaseStruct):
+    """
+    `anthropic.types.compaction_incomplete_turn_error_details.CompactionIncompleteTurnErrorDetails`.
+    """
+
+    error_code: Literal["compaction_incomplete_turn"]
+
+
+class CompactionNothingToSummarizeErrorDetails(BaseStruct):
+    """
+    `anthropic.types.compaction_nothing_to_summarize_error_details.CompactionNothingToSummarizeErrorDetails`.
+    """
+
+    error_code: Literal["compaction_nothing_to_summarize"]
+
+
+class CompactionSignatureInvalidErrorDetails(BaseStruct):
+    """
+    `anthropic.types.compaction_signature_invalid_error_details.CompactionSignatureInvalidErrorDetails`.
+    """
+
+    error_code: Literal["compaction_signature_invalid"]
+
+
+class CompactionTooManyToolReferencesErrorDetails(BaseStruct):
+    """
+    `anthropic.types.compaction_too_many_tool_references_error_details.CompactionTooManyToolReferencesErrorDetails`.
+    """
+
+    error_code: Literal["compaction_too_many_tool_references"]
+
+
+class CompactionToolChangesMismatchErrorDetails(BaseStruct):
+    """
+    `anthropic.types.compaction_tool_changes_mismatch_error_details.CompactionToolChangesMismatchErrorDetails`.
+    """
+
+    error_code: Literal["compaction_tool_changes_mismatch"]
+
+
+class CompactionUnavailableErrorDetails(BaseStruct):
+    """`anthropic.types.compaction_unavailable_error_details.CompactionUnavailableErrorDetails`."""
+
+    error_code: Literal["compaction_unavailable"]
+
+
+class ComputerCursorPositionInput(BaseStruct):
+    """`anthropic.types.computer_cursor_position_input.ComputerCursorPositionInput`."""
+
+
+class ComputerCursorPositionToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.computer_cursor_position_tool_use_block.ComputerCursorPositionToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerCursorPositionInput
+    name: Literal["cursor_position"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerDoubleClickInput(BaseStruct):
+    """`anthropic.types.computer_double_click_input.ComputerDoubleClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class ComputerDoubleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_double_click_tool_use_block.ComputerDoubleClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerDoubleClickInput
+    name: Literal["double_click"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerHoldKeyInput(BaseStruct):
+    """`anthropic.types.computer_hold_key_input.ComputerHoldKeyInput`."""
+
+    duration: int
+    text: str
+
+
+class ComputerHoldKeyToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_hold_key_tool_use_block.ComputerHoldKeyToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerHoldKeyInput
+    name: Literal["hold_key"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerKeyInput(BaseStruct):
+    """`anthropic.types.computer_key_input.ComputerKeyInput`."""
+
+    text: str
+    repeat: int | None = None
+
+
+class ComputerKeyToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_key_tool_use_block.ComputerKeyToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerKeyInput
+    name: Literal["key"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerLeftClickDragInput(BaseStruct):
+    """`anthropic.types.computer_left_click_drag_input.ComputerLeftClickDragInput`."""
+
+    coordinate: list[int]
+    start_coordinate: list[int]
+    text: str | None = None
+
+
+class ComputerLeftClickDragToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.computer_left_click_drag_tool_use_block.ComputerLeftClickDragToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerLeftClickDragInput
+    name: Literal["left_click_drag"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerLeftClickInput(BaseStruct):
+    """`anthropic.types.computer_left_click_input.ComputerLeftClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class ComputerLeftClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_left_click_tool_use_block.ComputerLeftClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerLeftClickInput
+    name: Literal["left_click"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerLeftMouseDownInput(BaseStruct):
+    """`anthropic.types.computer_left_mouse_down_input.ComputerLeftMouseDownInput`."""
+
+
+class ComputerLeftMouseDownToolUseBlock(TaggedStruct, tag="tool_use"):
+    """
+    `anthropic.types.computer_left_mouse_down_tool_use_block.ComputerLeftMouseDownToolUseBlock`.
+    """
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerLeftMouseDownInput
+    name: Literal["left_mouse_down"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerLeftMouseUpInput(BaseStruct):
+    """`anthropic.types.computer_left_mouse_up_input.ComputerLeftMouseUpInput`."""
+
+
+class ComputerLeftMouseUpToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_left_mouse_up_tool_use_block.ComputerLeftMouseUpToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerLeftMouseUpInput
+    name: Literal["left_mouse_up"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerMiddleClickInput(BaseStruct):
+    """`anthropic.types.computer_middle_click_input.ComputerMiddleClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class ComputerMiddleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_middle_click_tool_use_block.ComputerMiddleClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerMiddleClickInput
+    name: Literal["middle_click"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerMouseMoveInput(BaseStruct):
+    """`anthropic.types.computer_mouse_move_input.ComputerMouseMoveInput`."""
+
+    coordinate: list[int]
+
+
+class ComputerMouseMoveToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_mouse_move_tool_use_block.ComputerMouseMoveToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerMouseMoveInput
+    name: Literal["mouse_move"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerRightClickInput(BaseStruct):
+    """`anthropic.types.computer_right_click_input.ComputerRightClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class ComputerRightClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_right_click_tool_use_block.ComputerRightClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerRightClickInput
+    name: Literal["right_click"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerScreenshotInput(BaseStruct):
+    """`anthropic.types.computer_screenshot_input.ComputerScreenshotInput`."""
+
+
+class ComputerScreenshotToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_screenshot_tool_use_block.ComputerScreenshotToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerScreenshotInput
+    name: Literal["screenshot"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerScrollInput(BaseStruct):
+    """`anthropic.types.computer_scroll_input.ComputerScrollInput`."""
+
+    scroll_amount: int
+    scroll_direction: Literal["up", "down", "left", "right"]
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class ComputerScrollToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_scroll_tool_use_block.ComputerScrollToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerScrollInput
+    name: Literal["scroll"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerTripleClickInput(BaseStruct):
+    """`anthropic.types.computer_triple_click_input.ComputerTripleClickInput`."""
+
+    coordinate: list[int] | None = None
+    text: str | None = None
+
+
+class ComputerTripleClickToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_triple_click_tool_use_block.ComputerTripleClickToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerTripleClickInput
+    name: Literal["triple_click"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerTypeInput(BaseStruct):
+    """`anthropic.types.computer_type_input.ComputerTypeInput`."""
+
+    text: str
+
+
+class ComputerTypeToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_type_tool_use_block.ComputerTypeToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerTypeInput
+    name: Literal["type"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerWaitInput(BaseStruct):
+    """`anthropic.types.computer_wait_input.ComputerWaitInput`."""
+
+    duration: int
+
+
+class ComputerWaitToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_wait_tool_use_block.ComputerWaitToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerWaitInput
+    name: Literal["wait"]
+    toolset_name: Literal["computer"]
+
+
+class ComputerZoomInput(BaseStruct):
+    """`anthropic.types.computer_zoom_input.ComputerZoomInput`."""
+
+    region: list[int]
+
+
+class ComputerZoomToolUseBlock(TaggedStruct, tag="tool_use"):
+    """`anthropic.types.computer_zoom_tool_use_block.ComputerZoomToolUseBlock`."""
+
+    type: Final[Literal["tool_use"]] = "tool_use"
+    id: str
+    caller: DirectCaller | ServerToolCaller | ServerToolCaller20260120
+    input: ComputerZoomInput
+    name: Literal["zoom"]
+    toolset_name: Literal["computer"]
+
+
+class ConcurrentMembershipChangeErrorDetails(BaseStruct):
+    """
+    `anthropic.types.concurrent_membership_change_error_details.ConcurrentMembershipChangeErrorDetails`.
+    """
+
+    error_code: Literal["concurrent_membership_change"]
+
+
+class ContractSpendLimitReachedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.contract_spend_limit_reached_error_details.ContractSpendLimitReachedErrorDetails`.
+    """
+
+    error_code: Literal["contract_spend_limit_reached"]
+
+
+class EmailDomainNotAllowedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.email_domain_not_allowed_error_details.EmailDomainNotAllowedErrorDetails`.
+    """
+
+    error_code: Literal["email_domain_not_allowed"]
+
+
+class EnforcedSpendLimitReachedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.enforced_spend_limit_reached_error_details.EnforcedSpendLimitReachedErrorDetails`.
+    """
+
+    error_code: Literal["enforced_spend_limit_reached"]
+
+
+class ExternalKeyChangedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.external_key_changed_error_details.ExternalKeyChangedErrorDetails`.
+    """
+
+    error_code: Literal["external_key_changed"]
+
+
+class ExternalKeyInWorkspacePolicyErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.external_key_in_workspace_policy_error_details.ExternalKeyInWorkspacePolicyErrorDetails`.
+    """
+
+    error_code: Literal["external_key_in_workspace_policy"]
+
+
+class ExternalKeyValidationFailedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.external_key_validation_failed_error_details.ExternalKeyValidationFailedErrorDetails`.
+    """
+
+    error_code: Literal["external_key_validation_failed"]
+
+
+class ExternalKeyValidationTimedOutErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.external_key_validation_timed_out_error_details.ExternalKeyValidationTimedOutErrorDetails`.
+    """
+
+    error_code: Literal["external_key_validation_timed_out"]
+
+
+class FileExpiredErrorDetails(BaseStruct):
+    """`anthropic.types.file_expired_error_details.FileExpiredErrorDetails`."""
+
+    error_code: Literal["file_expired"]
+
+
+class FileNotDownloadableErrorDetails(BaseStruct):
+    """`anthropic.types.file_not_downloadable_error_details.FileNotDownloadableErrorDetails`."""
+
+    error_code: Literal["file_not_downloadable"]
 
 
 class GatewayTimeoutErrorObject(TaggedStruct, tag="timeout_error"):
@@ -1662,11 +4813,53 @@ class GatewayTimeoutErrorObject(TaggedStruct, tag="timeout_error"):
     message: str
 
 
+class ImageDimensionsTooLargeErrorDetails(BaseStruct):
+    """
+    `anthropic.types.image_dimensions_too_large_error_details.ImageDimensionsTooLargeErrorDetails`.
+    """
+
+    error_code: Literal["image_dimensions_too_large"]
+    max_side_length_pixels: int
+    paths: list[str]
+
+
 class InvalidRequestErrorObject(TaggedStruct, tag="invalid_request_error"):
     """`anthropic.types.shared.invalid_request_error_object.InvalidRequestErrorObject`."""
 
     type: Final[Literal["invalid_request_error"]] = "invalid_request_error"
     message: str
+
+
+class InviteAlreadyExistsErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.invite_already_exists_error_details.InviteAlreadyExistsErrorDetails`.
+    """
+
+    error_code: Literal["invite_already_exists"]
+
+
+class KeyProfileMismatchErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.key_profile_mismatch_error_details.KeyProfileMismatchErrorDetails`.
+    """
+
+    error_code: Literal["key_profile_mismatch"]
+
+
+class LinkedOrganizationBillingUnavailableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.linked_organization_billing_unavailable_error_details.LinkedOrganizationBillingUnavailableErrorDetails`.
+    """
+
+    error_code: Literal["linked_organization_billing_unavailable"]
+
+
+class LinkedOrganizationSpendLimitReachedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.linked_organization_spend_limit_reached_error_details.LinkedOrganizationSpendLimitReachedErrorDetails`.
+    """
+
+    error_code: Literal["linked_organization_spend_limit_reached"]
 
 
 class NotFoundErrorObject(TaggedStruct, tag="not_found_error"):
@@ -1676,11 +4869,60 @@ class NotFoundErrorObject(TaggedStruct, tag="not_found_error"):
     message: str
 
 
+class OrgAPIKeyLimitExceededErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.org_api_key_limit_exceeded_error_details.OrgAPIKeyLimitExceededErrorDetails`.
+    """
+
+    error_code: Literal["org_api_key_limit_exceeded"]
+
+
+class OrgMemberLimitExceededErrorDetails(BaseStruct):
+    """
+    `anthropic.types.org_member_limit_exceeded_error_details.OrgMemberLimitExceededErrorDetails`.
+    """
+
+    error_code: Literal["org_member_limit_exceeded"]
+
+
+class OrganizationOnHoldErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.organization_on_hold_error_details.OrganizationOnHoldErrorDetails`.
+    """
+
+    error_code: Literal["organization_on_hold"]
+    appeal_url: str | None = None
+
+
+class OrganizationTypeNotSupportedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.organization_type_not_supported_error_details.OrganizationTypeNotSupportedErrorDetails`.
+    """
+
+    error_code: Literal["organization_type_not_supported"]
+
+
+class OrganizationURLFetchDisabledErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.organization_url_fetch_disabled_error_details.OrganizationURLFetchDisabledErrorDetails`.
+    """
+
+    error_code: Literal["organization_url_fetch_disabled"]
+
+
 class OverloadedErrorObject(TaggedStruct, tag="overloaded_error"):
     """`anthropic.types.shared.overloaded_error_object.OverloadedErrorObject`."""
 
     type: Final[Literal["overloaded_error"]] = "overloaded_error"
     message: str
+
+
+class ParentOrganizationRequiredErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.parent_organization_required_error_details.ParentOrganizationRequiredErrorDetails`.
+    """
+
+    error_code: Literal["parent_organization_required"]
 
 
 class PermissionErrorObject(TaggedStruct, tag="permission_error"):
@@ -1690,11 +4932,251 @@ class PermissionErrorObject(TaggedStruct, tag="permission_error"):
     message: str
 
 
+class RBACGroupGrantsOwnerAccessErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.rbac_group_grants_owner_access_error_details.RBACGroupGrantsOwnerAccessErrorDetails`.
+    """
+
+    error_code: Literal["rbac_group_grants_owner_access"]
+
+
+class RBACGroupOwnerAccessUnconfirmedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.rbac_group_owner_access_unconfirmed_error_details.RBACGroupOwnerAccessUnconfirmedErrorDetails`.
+    """
+
+    error_code: Literal["rbac_group_owner_access_unconfirmed"]
+
+
+class RBACRoleNotFoundErrorDetails(BaseStruct):
+    """`anthropic.types.rbac_role_not_found_error_details.RBACRoleNotFoundErrorDetails`."""
+
+    error_code: Literal["rbac_role_not_found"]
+
+
+class RampLimitExceededErrorDetails(BaseStruct):
+    """`anthropic.types.shared.ramp_limit_exceeded_error_details.RampLimitExceededErrorDetails`."""
+
+    error_code: Literal["ramp_limit_exceeded"]
+
+
 class RateLimitErrorObject(TaggedStruct, tag="rate_limit_error"):
     """`anthropic.types.shared.rate_limit_error_object.RateLimitErrorObject`."""
 
     type: Final[Literal["rate_limit_error"]] = "rate_limit_error"
     message: str
+
+
+class RequestBodyEncodingInvalidErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.request_body_encoding_invalid_error_details.RequestBodyEncodingInvalidErrorDetails`.
+    """
+
+    error_code: Literal["request_body_encoding_invalid"]
+
+
+class RequestBodyEncodingUnsupportedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.request_body_encoding_unsupported_error_details.RequestBodyEncodingUnsupportedErrorDetails`.
+    """
+
+    error_code: Literal["request_body_encoding_unsupported"]
+
+
+class RequestBodyTooLargeAfterDecodingErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.request_body_too_large_after_decoding_error_details.RequestBodyTooLargeAfterDecodingErrorDetails`.
+    """
+
+    error_code: Literal["request_body_too_large_after_decoding"]
+
+
+class SandboxEgressRestrictedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.sandbox_egress_restricted_error_details.SandboxEgressRestrictedErrorDetails`.
+    """
+
+    error_code: Literal["sandbox_egress_restricted"]
+
+
+class SkillReadBlockedUndecryptableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.skill_read_blocked_undecryptable_error_details.SkillReadBlockedUndecryptableErrorDetails`.
+    """
+
+    error_code: Literal["skill_read_blocked_undecryptable"]
+
+
+class StorageAttachedDuringArchiveErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.storage_attached_during_archive_error_details.StorageAttachedDuringArchiveErrorDetails`.
+    """
+
+    error_code: Literal["storage_attached_during_archive"]
+
+
+class StorageNotReadyErrorDetails(BaseStruct):
+    """`anthropic.types.shared.storage_not_ready_error_details.StorageNotReadyErrorDetails`."""
+
+    error_code: Literal["storage_not_ready"]
+
+
+class StorageProfileMismatchErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.storage_profile_mismatch_error_details.StorageProfileMismatchErrorDetails`.
+    """
+
+    error_code: Literal["storage_profile_mismatch"]
+    field: str
+
+
+class StorageQuotaExceededErrorDetails(BaseStruct):
+    """`anthropic.types.storage_quota_exceeded_error_details.StorageQuotaExceededErrorDetails`."""
+
+    error_code: Literal["storage_quota_exceeded"]
+
+
+class ThreadAlreadyContinuedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.thread_already_continued_error_details.ThreadAlreadyContinuedErrorDetails`.
+    """
+
+    error_code: Literal["thread_already_continued"]
+
+
+class ThreadContinueInFlightErrorDetails(BaseStruct):
+    """
+    `anthropic.types.thread_continue_in_flight_error_details.ThreadContinueInFlightErrorDetails`.
+    """
+
+    error_code: Literal["thread_continue_in_flight"]
+
+
+class ThreadFingerprintMismatchErrorDetails(BaseStruct):
+    """
+    `anthropic.types.thread_fingerprint_mismatch_error_details.ThreadFingerprintMismatchErrorDetails`.
+    """
+
+    error_code: Literal["thread_fingerprint_mismatch"]
+
+
+class ThreadNotFoundErrorDetails(BaseStruct):
+    """`anthropic.types.thread_not_found_error_details.ThreadNotFoundErrorDetails`."""
+
+    error_code: Literal["thread_not_found"]
+
+
+class ThreadUnsupportedRequestErrorDetails(BaseStruct):
+    """
+    `anthropic.types.thread_unsupported_request_error_details.ThreadUnsupportedRequestErrorDetails`.
+    """
+
+    error_code: Literal["thread_unsupported_request"]
+    unsupported: (
+        list[
+            Literal[
+                "cache_control",
+                "context_management",
+                "fallbacks",
+                "hipaa",
+                "inference_hooks",
+                "thinking",
+            ]
+        ]
+        | None
+    ) = None
+
+
+class ToolNameConflictErrorDetails(BaseStruct):
+    """`anthropic.types.tool_name_conflict_error_details.ToolNameConflictErrorDetails`."""
+
+    error_code: Literal["tool_name_conflict"]
+
+
+class ToolReferenceUnresolvedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.tool_reference_unresolved_error_details.ToolReferenceUnresolvedErrorDetails`.
+    """
+
+    error_code: Literal["tool_reference_unresolved"]
+
+
+class UserProfileBillingNotAuthorizedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.user_profile_billing_not_authorized_error_details.UserProfileBillingNotAuthorizedErrorDetails`.
+    """
+
+    error_code: Literal["user_profile_billing_not_authorized"]
+
+
+class UserProfileClearedErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.user_profile_cleared_error_details.UserProfileClearedErrorDetails`.
+    """
+
+    error_code: Literal["user_profile_cleared"]
+
+
+class UserProfileNotBillableErrorDetails(BaseStruct):
+    """
+    `anthropic.types.user_profile_not_billable_error_details.UserProfileNotBillableErrorDetails`.
+    """
+
+    error_code: Literal["user_profile_not_billable"]
+
+
+class UserProfileNotFoundErrorDetails(BaseStruct):
+    """`anthropic.types.user_profile_not_found_error_details.UserProfileNotFoundErrorDetails`."""
+
+    error_code: Literal["user_profile_not_found"]
+
+
+class UserProfileRequiredErrorDetails(BaseStruct):
+    """`anthropic.types.user_profile_required_error_details.UserProfileRequiredErrorDetails`."""
+
+    error_code: Literal["user_profile_required"]
+
+
+class WorkspaceAPIKeyLimitExceededErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.workspace_api_key_limit_exceeded_error_details.WorkspaceAPIKeyLimitExceededErrorDetails`.
+    """
+
+    error_code: Literal["workspace_api_key_limit_exceeded"]
+
+
+class WorkspaceCreatedIncompleteErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.workspace_created_incomplete_error_details.WorkspaceCreatedIncompleteErrorDetails`.
+    """
+
+    error_code: Literal["workspace_created_incomplete"]
+    workspace_id: str
+
+
+class WorkspaceHumanReviewDisabledErrorDetails(BaseStruct):
+    """
+    `anthropic.types.shared.workspace_human_review_disabled_error_details.WorkspaceHumanReviewDisabledErrorDetails`.
+    """
+
+    error_code: Literal["workspace_human_review_disabled"]
+
+
+class WorkspaceMemberLimitExceededErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.workspace_member_limit_exceeded_error_details.WorkspaceMemberLimitExceededErrorDetails`.
+    """
+
+    error_code: Literal["workspace_member_limit_exceeded"]
+
+
+class WorkspacePolicyViolationErrorDetails(BaseStruct):
+    """
+    `anthropic.types.organization.workspace_policy_violation_error_details.WorkspacePolicyViolationErrorDetails`.
+    """
+
+    error_code: Literal["workspace_policy_violation"]
+    field: Literal["external_key_id"]
 
 
 AuthenticationError = AuthenticationErrorObject
@@ -1703,6 +5185,76 @@ BetaAdvisorToolResultError = BetaAdvisorToolResultErrorObject
 BetaAuthenticationError = AuthenticationErrorObject
 BetaBashCodeExecutionToolResultError = BashCodeExecutionToolResultErrorObject
 BetaBillingError = BillingErrorObject
+BetaBrowserClickTarget = Union[BetaBrowserCoordinateTarget, BetaBrowserRefTarget]
+BetaBrowserFormInputValue = Union[str, float, bool]
+BetaBrowserMemberInput = Union[
+    BetaBrowserNavigateInput,
+    BetaBrowserListTabsInput,
+    BetaBrowserNewTabInput,
+    BetaBrowserSwitchTabInput,
+    BetaBrowserCloseTabInput,
+    BetaBrowserReadPageInput,
+    BetaBrowserGetPageTextInput,
+    BetaBrowserReadConsoleInput,
+    BetaBrowserReadNetworkInput,
+    BetaBrowserFindInput,
+    BetaBrowserFormInputInput,
+    BetaBrowserFileUploadInput,
+    BetaBrowserScrollToInput,
+    BetaBrowserScreenshotInput,
+    BetaBrowserZoomInput,
+    BetaBrowserLeftClickInput,
+    BetaBrowserRightClickInput,
+    BetaBrowserMiddleClickInput,
+    BetaBrowserDoubleClickInput,
+    BetaBrowserTripleClickInput,
+    BetaBrowserHoverInput,
+    BetaBrowserLeftClickDragInput,
+    BetaBrowserLeftMouseDownInput,
+    BetaBrowserLeftMouseUpInput,
+    BetaBrowserMouseMoveInput,
+    BetaBrowserScrollInput,
+    BetaBrowserTypeInput,
+    BetaBrowserKeyInput,
+    BetaBrowserHoldKeyInput,
+    BetaBrowserWaitInput,
+    BetaBrowserJavascriptExecInput,
+]
+BetaBrowserReadPageFilter = Literal["all", "interactive"]
+BetaBrowserScrollDirection = Literal["up", "down", "left", "right"]
+BetaBrowserToolUseBlock = Union[
+    BetaBrowserNavigateToolUseBlock,
+    BetaBrowserListTabsToolUseBlock,
+    BetaBrowserNewTabToolUseBlock,
+    BetaBrowserSwitchTabToolUseBlock,
+    BetaBrowserCloseTabToolUseBlock,
+    BetaBrowserReadPageToolUseBlock,
+    BetaBrowserGetPageTextToolUseBlock,
+    BetaBrowserReadConsoleToolUseBlock,
+    BetaBrowserReadNetworkToolUseBlock,
+    BetaBrowserFindToolUseBlock,
+    BetaBrowserFormInputToolUseBlock,
+    BetaBrowserFileUploadToolUseBlock,
+    BetaBrowserScrollToToolUseBlock,
+    BetaBrowserScreenshotToolUseBlock,
+    BetaBrowserZoomToolUseBlock,
+    BetaBrowserLeftClickToolUseBlock,
+    BetaBrowserRightClickToolUseBlock,
+    BetaBrowserMiddleClickToolUseBlock,
+    BetaBrowserDoubleClickToolUseBlock,
+    BetaBrowserTripleClickToolUseBlock,
+    BetaBrowserHoverToolUseBlock,
+    BetaBrowserLeftClickDragToolUseBlock,
+    BetaBrowserLeftMouseDownToolUseBlock,
+    BetaBrowserLeftMouseUpToolUseBlock,
+    BetaBrowserMouseMoveToolUseBlock,
+    BetaBrowserScrollToolUseBlock,
+    BetaBrowserTypeToolUseBlock,
+    BetaBrowserKeyToolUseBlock,
+    BetaBrowserHoldKeyToolUseBlock,
+    BetaBrowserWaitToolUseBlock,
+    BetaBrowserJavascriptExecToolUseBlock,
+]
 BetaCacheMissReason = Union[
     CacheMissModelChanged,
     CacheMissSystemChanged,
@@ -1717,6 +5269,45 @@ BetaCodeExecutionToolResultBlockContent = Union[
 BetaCodeExecutionToolResultError = CodeExecutionToolResultErrorObject
 BetaCodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input", "unavailable", "too_many_requests", "execution_time_exceeded"
+]
+BetaComputerMemberInput = Union[
+    BetaComputerKeyInput,
+    BetaComputerHoldKeyInput,
+    BetaComputerTypeInput,
+    BetaComputerCursorPositionInput,
+    BetaComputerMouseMoveInput,
+    BetaComputerLeftMouseDownInput,
+    BetaComputerLeftMouseUpInput,
+    BetaComputerLeftClickInput,
+    BetaComputerLeftClickDragInput,
+    BetaComputerRightClickInput,
+    BetaComputerMiddleClickInput,
+    BetaComputerDoubleClickInput,
+    BetaComputerTripleClickInput,
+    BetaComputerScrollInput,
+    BetaComputerWaitInput,
+    BetaComputerScreenshotInput,
+    BetaComputerZoomInput,
+]
+BetaComputerScrollDirection = Literal["up", "down", "left", "right"]
+BetaComputerToolUseBlock = Union[
+    BetaComputerKeyToolUseBlock,
+    BetaComputerHoldKeyToolUseBlock,
+    BetaComputerTypeToolUseBlock,
+    BetaComputerCursorPositionToolUseBlock,
+    BetaComputerMouseMoveToolUseBlock,
+    BetaComputerLeftMouseDownToolUseBlock,
+    BetaComputerLeftMouseUpToolUseBlock,
+    BetaComputerLeftClickToolUseBlock,
+    BetaComputerLeftClickDragToolUseBlock,
+    BetaComputerRightClickToolUseBlock,
+    BetaComputerMiddleClickToolUseBlock,
+    BetaComputerDoubleClickToolUseBlock,
+    BetaComputerTripleClickToolUseBlock,
+    BetaComputerScrollToolUseBlock,
+    BetaComputerWaitToolUseBlock,
+    BetaComputerScreenshotToolUseBlock,
+    BetaComputerZoomToolUseBlock,
 ]
 BetaContentBlock = Union[
     TextBlock,
@@ -1762,6 +5353,14 @@ BetaErrorObject = Union[
 ]
 BetaGatewayTimeoutError = GatewayTimeoutErrorObject
 BetaInvalidRequestError = InvalidRequestErrorObject
+BetaMemoryTool20250818Command = Union[
+    BetaMemoryTool20250818ViewCommand,
+    BetaMemoryTool20250818CreateCommand,
+    BetaMemoryTool20250818StrReplaceCommand,
+    BetaMemoryTool20250818InsertCommand,
+    BetaMemoryTool20250818DeleteCommand,
+    BetaMemoryTool20250818RenameCommand,
+]
 BetaModelLine = Literal["haiku", "sonnet", "opus", "fable", "mythos"]
 BetaNotFoundError = NotFoundErrorObject
 BetaOverloadedError = OverloadedErrorObject
@@ -1783,6 +5382,106 @@ BetaRawMessageStreamEvent = Union[
     ContentBlockDeltaEvent,
     ContentBlockStopEvent,
 ]
+BetaResponseBrowserCloseTabToolUseBlock = BetaBrowserCloseTabToolUseBlock
+BetaResponseBrowserDoubleClickToolUseBlock = BetaBrowserDoubleClickToolUseBlock
+BetaResponseBrowserFileUploadToolUseBlock = BetaBrowserFileUploadToolUseBlock
+BetaResponseBrowserFindToolUseBlock = BetaBrowserFindToolUseBlock
+BetaResponseBrowserFormInputToolUseBlock = BetaBrowserFormInputToolUseBlock
+BetaResponseBrowserGetPageTextToolUseBlock = BetaBrowserGetPageTextToolUseBlock
+BetaResponseBrowserHoldKeyToolUseBlock = BetaBrowserHoldKeyToolUseBlock
+BetaResponseBrowserHoverToolUseBlock = BetaBrowserHoverToolUseBlock
+BetaResponseBrowserJavascriptExecToolUseBlock = BetaBrowserJavascriptExecToolUseBlock
+BetaResponseBrowserKeyToolUseBlock = BetaBrowserKeyToolUseBlock
+BetaResponseBrowserLeftClickDragToolUseBlock = BetaBrowserLeftClickDragToolUseBlock
+BetaResponseBrowserLeftClickToolUseBlock = BetaBrowserLeftClickToolUseBlock
+BetaResponseBrowserLeftMouseDownToolUseBlock = BetaBrowserLeftMouseDownToolUseBlock
+BetaResponseBrowserLeftMouseUpToolUseBlock = BetaBrowserLeftMouseUpToolUseBlock
+BetaResponseBrowserListTabsToolUseBlock = BetaBrowserListTabsToolUseBlock
+BetaResponseBrowserMiddleClickToolUseBlock = BetaBrowserMiddleClickToolUseBlock
+BetaResponseBrowserMouseMoveToolUseBlock = BetaBrowserMouseMoveToolUseBlock
+BetaResponseBrowserNavigateToolUseBlock = BetaBrowserNavigateToolUseBlock
+BetaResponseBrowserNewTabToolUseBlock = BetaBrowserNewTabToolUseBlock
+BetaResponseBrowserReadConsoleToolUseBlock = BetaBrowserReadConsoleToolUseBlock
+BetaResponseBrowserReadNetworkToolUseBlock = BetaBrowserReadNetworkToolUseBlock
+BetaResponseBrowserReadPageToolUseBlock = BetaBrowserReadPageToolUseBlock
+BetaResponseBrowserRightClickToolUseBlock = BetaBrowserRightClickToolUseBlock
+BetaResponseBrowserScreenshotToolUseBlock = BetaBrowserScreenshotToolUseBlock
+BetaResponseBrowserScrollToToolUseBlock = BetaBrowserScrollToToolUseBlock
+BetaResponseBrowserScrollToolUseBlock = BetaBrowserScrollToolUseBlock
+BetaResponseBrowserSwitchTabToolUseBlock = BetaBrowserSwitchTabToolUseBlock
+BetaResponseBrowserToolUseBlock = Union[
+    BetaBrowserNavigateToolUseBlock,
+    BetaBrowserListTabsToolUseBlock,
+    BetaBrowserNewTabToolUseBlock,
+    BetaBrowserSwitchTabToolUseBlock,
+    BetaBrowserCloseTabToolUseBlock,
+    BetaBrowserReadPageToolUseBlock,
+    BetaBrowserGetPageTextToolUseBlock,
+    BetaBrowserReadConsoleToolUseBlock,
+    BetaBrowserReadNetworkToolUseBlock,
+    BetaBrowserFindToolUseBlock,
+    BetaBrowserFormInputToolUseBlock,
+    BetaBrowserFileUploadToolUseBlock,
+    BetaBrowserScrollToToolUseBlock,
+    BetaBrowserScreenshotToolUseBlock,
+    BetaBrowserZoomToolUseBlock,
+    BetaBrowserLeftClickToolUseBlock,
+    BetaBrowserRightClickToolUseBlock,
+    BetaBrowserMiddleClickToolUseBlock,
+    BetaBrowserDoubleClickToolUseBlock,
+    BetaBrowserTripleClickToolUseBlock,
+    BetaBrowserHoverToolUseBlock,
+    BetaBrowserLeftClickDragToolUseBlock,
+    BetaBrowserLeftMouseDownToolUseBlock,
+    BetaBrowserLeftMouseUpToolUseBlock,
+    BetaBrowserMouseMoveToolUseBlock,
+    BetaBrowserScrollToolUseBlock,
+    BetaBrowserTypeToolUseBlock,
+    BetaBrowserKeyToolUseBlock,
+    BetaBrowserHoldKeyToolUseBlock,
+    BetaBrowserWaitToolUseBlock,
+    BetaBrowserJavascriptExecToolUseBlock,
+]
+BetaResponseBrowserTripleClickToolUseBlock = BetaBrowserTripleClickToolUseBlock
+BetaResponseBrowserTypeToolUseBlock = BetaBrowserTypeToolUseBlock
+BetaResponseBrowserWaitToolUseBlock = BetaBrowserWaitToolUseBlock
+BetaResponseBrowserZoomToolUseBlock = BetaBrowserZoomToolUseBlock
+BetaResponseComputerCursorPositionToolUseBlock = BetaComputerCursorPositionToolUseBlock
+BetaResponseComputerDoubleClickToolUseBlock = BetaComputerDoubleClickToolUseBlock
+BetaResponseComputerHoldKeyToolUseBlock = BetaComputerHoldKeyToolUseBlock
+BetaResponseComputerKeyToolUseBlock = BetaComputerKeyToolUseBlock
+BetaResponseComputerLeftClickDragToolUseBlock = BetaComputerLeftClickDragToolUseBlock
+BetaResponseComputerLeftClickToolUseBlock = BetaComputerLeftClickToolUseBlock
+BetaResponseComputerLeftMouseDownToolUseBlock = BetaComputerLeftMouseDownToolUseBlock
+BetaResponseComputerLeftMouseUpToolUseBlock = BetaComputerLeftMouseUpToolUseBlock
+BetaResponseComputerMiddleClickToolUseBlock = BetaComputerMiddleClickToolUseBlock
+BetaResponseComputerMouseMoveToolUseBlock = BetaComputerMouseMoveToolUseBlock
+BetaResponseComputerRightClickToolUseBlock = BetaComputerRightClickToolUseBlock
+BetaResponseComputerScreenshotToolUseBlock = BetaComputerScreenshotToolUseBlock
+BetaResponseComputerScrollToolUseBlock = BetaComputerScrollToolUseBlock
+BetaResponseComputerToolUseBlock = Union[
+    BetaComputerKeyToolUseBlock,
+    BetaComputerHoldKeyToolUseBlock,
+    BetaComputerTypeToolUseBlock,
+    BetaComputerCursorPositionToolUseBlock,
+    BetaComputerMouseMoveToolUseBlock,
+    BetaComputerLeftMouseDownToolUseBlock,
+    BetaComputerLeftMouseUpToolUseBlock,
+    BetaComputerLeftClickToolUseBlock,
+    BetaComputerLeftClickDragToolUseBlock,
+    BetaComputerRightClickToolUseBlock,
+    BetaComputerMiddleClickToolUseBlock,
+    BetaComputerDoubleClickToolUseBlock,
+    BetaComputerTripleClickToolUseBlock,
+    BetaComputerScrollToolUseBlock,
+    BetaComputerWaitToolUseBlock,
+    BetaComputerScreenshotToolUseBlock,
+    BetaComputerZoomToolUseBlock,
+]
+BetaResponseComputerTripleClickToolUseBlock = BetaComputerTripleClickToolUseBlock
+BetaResponseComputerTypeToolUseBlock = BetaComputerTypeToolUseBlock
+BetaResponseComputerWaitToolUseBlock = BetaComputerWaitToolUseBlock
+BetaResponseComputerZoomToolUseBlock = BetaComputerZoomToolUseBlock
 BetaResponseToolUnion = Union[
     BetaResponseTool,
     BetaToolBash20241022,
@@ -1813,6 +5512,7 @@ BetaResponseToolUnion = Union[
     BetaToolSearchToolRegex20251119,
     BetaMCPToolset,
 ]
+BetaResponseToolUseBlockUnion = Union[Any, Any, ToolUseBlock]
 BetaTextCitation = Union[
     CitationCharLocation,
     CitationPageLocation,
@@ -1823,6 +5523,7 @@ BetaTextCitation = Union[
 BetaTextEditorCodeExecutionToolResultError = TextEditorCodeExecutionToolResultErrorObject
 BetaToolSearchToolResultError = ToolSearchToolResultErrorObject
 BetaToolUseCaller = Union[DirectCaller, ServerToolCaller, ServerToolCaller20260120]
+BetaToolsetToolUseBlock = Union[Any, Any, ToolUseBlock]
 BetaWebFetchToolResultErrorCode = Literal[
     "invalid_tool_input",
     "url_too_long",
@@ -1848,12 +5549,360 @@ BetaWebSearchToolResultErrorCode = Literal[
     "request_too_large",
 ]
 BillingError = BillingErrorObject
+BrowserClickTarget = Union[BrowserCoordinateTarget, BrowserRefTarget]
+BrowserMemberInput = Union[
+    BrowserNavigateInput,
+    BrowserListTabsInput,
+    BrowserNewTabInput,
+    BrowserSwitchTabInput,
+    BrowserCloseTabInput,
+    BrowserReadPageInput,
+    BrowserGetPageTextInput,
+    BrowserReadConsoleInput,
+    BrowserReadNetworkInput,
+    BrowserFindInput,
+    BrowserFormInputInput,
+    BrowserFileUploadInput,
+    BrowserScrollToInput,
+    BrowserScreenshotInput,
+    BrowserZoomInput,
+    BrowserLeftClickInput,
+    BrowserRightClickInput,
+    BrowserMiddleClickInput,
+    BrowserDoubleClickInput,
+    BrowserTripleClickInput,
+    BrowserHoverInput,
+    BrowserLeftClickDragInput,
+    BrowserLeftMouseDownInput,
+    BrowserLeftMouseUpInput,
+    BrowserMouseMoveInput,
+    BrowserScrollInput,
+    BrowserTypeInput,
+    BrowserKeyInput,
+    BrowserHoldKeyInput,
+    BrowserWaitInput,
+    BrowserJavascriptExecInput,
+]
+BrowserToolUseBlock = Union[
+    BrowserNavigateToolUseBlock,
+    BrowserListTabsToolUseBlock,
+    BrowserNewTabToolUseBlock,
+    BrowserSwitchTabToolUseBlock,
+    BrowserCloseTabToolUseBlock,
+    BrowserReadPageToolUseBlock,
+    BrowserGetPageTextToolUseBlock,
+    BrowserReadConsoleToolUseBlock,
+    BrowserReadNetworkToolUseBlock,
+    BrowserFindToolUseBlock,
+    BrowserFormInputToolUseBlock,
+    BrowserFileUploadToolUseBlock,
+    BrowserScrollToToolUseBlock,
+    BrowserScreenshotToolUseBlock,
+    BrowserZoomToolUseBlock,
+    BrowserLeftClickToolUseBlock,
+    BrowserRightClickToolUseBlock,
+    BrowserMiddleClickToolUseBlock,
+    BrowserDoubleClickToolUseBlock,
+    BrowserTripleClickToolUseBlock,
+    BrowserHoverToolUseBlock,
+    BrowserLeftClickDragToolUseBlock,
+    BrowserLeftMouseDownToolUseBlock,
+    BrowserLeftMouseUpToolUseBlock,
+    BrowserMouseMoveToolUseBlock,
+    BrowserScrollToolUseBlock,
+    BrowserTypeToolUseBlock,
+    BrowserKeyToolUseBlock,
+    BrowserHoldKeyToolUseBlock,
+    BrowserWaitToolUseBlock,
+    BrowserJavascriptExecToolUseBlock,
+]
+ComputerMemberInput = Union[
+    ComputerKeyInput,
+    ComputerHoldKeyInput,
+    ComputerTypeInput,
+    ComputerCursorPositionInput,
+    ComputerMouseMoveInput,
+    ComputerLeftMouseDownInput,
+    ComputerLeftMouseUpInput,
+    ComputerLeftClickInput,
+    ComputerLeftClickDragInput,
+    ComputerRightClickInput,
+    ComputerMiddleClickInput,
+    ComputerDoubleClickInput,
+    ComputerTripleClickInput,
+    ComputerScrollInput,
+    ComputerWaitInput,
+    ComputerScreenshotInput,
+    ComputerZoomInput,
+]
+ComputerToolUseBlock = Union[
+    ComputerKeyToolUseBlock,
+    ComputerHoldKeyToolUseBlock,
+    ComputerTypeToolUseBlock,
+    ComputerCursorPositionToolUseBlock,
+    ComputerMouseMoveToolUseBlock,
+    ComputerLeftMouseDownToolUseBlock,
+    ComputerLeftMouseUpToolUseBlock,
+    ComputerLeftClickToolUseBlock,
+    ComputerLeftClickDragToolUseBlock,
+    ComputerRightClickToolUseBlock,
+    ComputerMiddleClickToolUseBlock,
+    ComputerDoubleClickToolUseBlock,
+    ComputerTripleClickToolUseBlock,
+    ComputerScrollToolUseBlock,
+    ComputerWaitToolUseBlock,
+    ComputerScreenshotToolUseBlock,
+    ComputerZoomToolUseBlock,
+]
+ErrorDetails = Union[
+    AvailableToolsLimitExceededErrorDetails,
+    ClaudeCodeKeyCreatorNotMemberErrorDetails,
+    ClaudeCodeVersionTooOldErrorDetails,
+    CMEKKeyDisabledErrorDetails,
+    CMEKKeyNetworkBlockedErrorDetails,
+    CompactionBlockAmbiguousErrorDetails,
+    CompactionBlockMisplacedErrorDetails,
+    CompactionContentMismatchErrorDetails,
+    CompactionIncompleteTurnErrorDetails,
+    CompactionNothingToSummarizeErrorDetails,
+    CompactionSignatureInvalidErrorDetails,
+    CompactionTooManyToolReferencesErrorDetails,
+    CompactionToolChangesMismatchErrorDetails,
+    ImageDimensionsTooLargeErrorDetails,
+    OrganizationOnHoldErrorDetails,
+    OrganizationURLFetchDisabledErrorDetails,
+    RequestBodyEncodingInvalidErrorDetails,
+    RequestBodyEncodingUnsupportedErrorDetails,
+    ThreadAlreadyContinuedErrorDetails,
+    ThreadContinueInFlightErrorDetails,
+    ThreadFingerprintMismatchErrorDetails,
+    ThreadUnsupportedRequestErrorDetails,
+    ToolNameConflictErrorDetails,
+    ToolReferenceUnresolvedErrorDetails,
+    UserProfileRequiredErrorDetails,
+    LinkedOrganizationBillingUnavailableErrorDetails,
+    LinkedOrganizationSpendLimitReachedErrorDetails,
+    UserProfileBillingNotAuthorizedErrorDetails,
+    UserProfileNotBillableErrorDetails,
+    ThreadNotFoundErrorDetails,
+    SkillReadBlockedUndecryptableErrorDetails,
+    RequestBodyTooLargeAfterDecodingErrorDetails,
+    ContractSpendLimitReachedErrorDetails,
+    EnforcedSpendLimitReachedErrorDetails,
+    RampLimitExceededErrorDetails,
+    CMEKKeyUnreachableErrorDetails,
+    StorageNotReadyErrorDetails,
+    CompactionUnavailableErrorDetails,
+    WorkspaceHumanReviewDisabledErrorDetails,
+    StorageQuotaExceededErrorDetails,
+    FileNotDownloadableErrorDetails,
+    FileExpiredErrorDetails,
+    CMEKContextUnavailableErrorDetails,
+    OrgAPIKeyLimitExceededErrorDetails,
+    WorkspaceAPIKeyLimitExceededErrorDetails,
+    APIKeyRequesterUnconfirmedErrorDetails,
+    SandboxEgressRestrictedErrorDetails,
+    UserProfileNotFoundErrorDetails,
+    ExternalKeyInWorkspacePolicyErrorDetails,
+    AlreadyMemberErrorDetails,
+    CannotInviteEmailsWithUnverifiedDomainsErrorDetails,
+    EmailDomainNotAllowedErrorDetails,
+    InviteAlreadyExistsErrorDetails,
+    OrgMemberLimitExceededErrorDetails,
+    RBACGroupGrantsOwnerAccessErrorDetails,
+    RBACGroupOwnerAccessUnconfirmedErrorDetails,
+    CannotRemoveLastMemberErrorDetails,
+    ConcurrentMembershipChangeErrorDetails,
+    ExternalKeyValidationFailedErrorDetails,
+    ExternalKeyValidationTimedOutErrorDetails,
+    KeyProfileMismatchErrorDetails,
+    WorkspacePolicyViolationErrorDetails,
+    ExternalKeyChangedErrorDetails,
+    WorkspaceCreatedIncompleteErrorDetails,
+    StorageProfileMismatchErrorDetails,
+    UserProfileClearedErrorDetails,
+    ChangeOutcomeUnknownErrorDetails,
+    StorageAttachedDuringArchiveErrorDetails,
+    WorkspaceMemberLimitExceededErrorDetails,
+    OrganizationTypeNotSupportedErrorDetails,
+    ParentOrganizationRequiredErrorDetails,
+    RBACRoleNotFoundErrorDetails,
+    BetaEnvironmentCreateDisabledErrorDetails,
+    BetaEnvironmentArchivedErrorDetails,
+    BetaInvalidConfigTypeChangeErrorDetails,
+    BetaEnvironmentUpdateDisabledErrorDetails,
+    BetaHeartbeatPreconditionFailedErrorDetails,
+    BetaInvalidMetadataErrorDetails,
+    BetaGrantRequiredErrorDetails,
+    BetaOrganizationNotEligibleErrorDetails,
+    BetaProviderNotAllowedErrorDetails,
+    BetaUnsupportedRegionErrorDetails,
+    BetaStorageAlreadyRegisteredErrorDetails,
+    BetaAuthorizationCheckUnavailableErrorDetails,
+    BetaInvalidStorageARNErrorDetails,
+    BetaExternalStorageInUseErrorDetails,
+    BetaExternalStorageInWorkspacePolicyErrorDetails,
+    BetaStorageVerificationFailedErrorDetails,
+    BetaCMEKNotApprovedErrorDetails,
+    BetaExternalKeyNotFoundErrorDetails,
+    BetaExternalKeyProviderMismatchErrorDetails,
+    BetaGCPProjectNotVerifiedErrorDetails,
+    BetaRegionNotSupportedErrorDetails,
+    BetaStorageNotApprovedErrorDetails,
+    BetaGCPProjectControlledByAnotherOrganizationErrorDetails,
+    BetaStorageInUseErrorDetails,
+    BetaCannotSignOutPrimaryOwnerErrorDetails,
+    BetaCannotSignOutSelfErrorDetails,
+    BetaOrganizationNotEnrolledInBetaErrorDetails,
+    BetaCannotSignOutManagedMemberErrorDetails,
+    BetaCannotSignOutMembershipAdminErrorDetails,
+    BetaCannotSignOutOwnerErrorDetails,
+    BetaCannotSignOutPrivilegedMemberErrorDetails,
+    BetaApprovalRequiredErrorDetails,
+    BetaExternalStorageNotAvailableErrorDetails,
+    BetaHumanReviewNotAvailableErrorDetails,
+    BetaHumanReviewOnWithExternalStorageErrorDetails,
+    BetaStorageNotAttachableErrorDetails,
+    BetaTranscriptsStorageRequiredErrorDetails,
+    BetaStorageAttachLimitReachedErrorDetails,
+    BetaStorageProfileStillRequiredErrorDetails,
+    BetaStorageChangedConcurrentlyErrorDetails,
+    BetaWorkspaceChangedConcurrentlyErrorDetails,
+    BetaReportPageTooLargeErrorDetails,
+    BetaTooManyReportGroupsErrorDetails,
+    BetaSpendLimitsAdminAPIWritesNotEnabledErrorDetails,
+    BetaUnsupportedCharsetErrorDetails,
+    BetaPluginNameTakenErrorDetails,
+    BetaSkillNameTakenErrorDetails,
+    BetaRegistrationPendingErrorDetails,
+    BetaScanFailedErrorDetails,
+    BetaScanPendingErrorDetails,
+    BetaRequestBodyTimeoutErrorDetails,
+    BetaSettingsDocumentLimitExceededErrorDetails,
+    BetaSettingsHistoryLimitExceededErrorDetails,
+    BetaCMEKFeatureUnsupportedErrorDetails,
+    BetaRBACGroupManagedSettingsNotFoundErrorDetails,
+    BetaRBACGroupOrderLimitExceededErrorDetails,
+    BetaRBACGroupNotFoundErrorDetails,
+    BetaSlackChannelSetUpSettingsRefusedErrorDetails,
+    BetaAPIKeyScopeMissingErrorDetails,
+    BetaClaudeTagWritesNotEnabledErrorDetails,
+    BetaComplianceConfigurationRestrictedErrorDetails,
+    BetaOrganizationLevelScopedAPIKeyRequiredErrorDetails,
+    BetaEnvironmentNotFoundErrorDetails,
+    BetaSlackChannelSetUpEnvironmentNotFoundErrorDetails,
+    BetaSlackChannelSetUpSettingsConflictErrorDetails,
+    BetaBundleAttachmentNotSupportedErrorDetails,
+    BetaBundleOnCallErrorDetails,
+]
 GatewayTimeoutError = GatewayTimeoutErrorObject
 InvalidRequestError = InvalidRequestErrorObject
 NotFoundError = NotFoundErrorObject
 OverloadedError = OverloadedErrorObject
 PermissionError = PermissionErrorObject
 RateLimitError = RateLimitErrorObject
+ResponseBrowserCloseTabToolUseBlock = BrowserCloseTabToolUseBlock
+ResponseBrowserDoubleClickToolUseBlock = BrowserDoubleClickToolUseBlock
+ResponseBrowserFileUploadToolUseBlock = BrowserFileUploadToolUseBlock
+ResponseBrowserFindToolUseBlock = BrowserFindToolUseBlock
+ResponseBrowserFormInputToolUseBlock = BrowserFormInputToolUseBlock
+ResponseBrowserGetPageTextToolUseBlock = BrowserGetPageTextToolUseBlock
+ResponseBrowserHoldKeyToolUseBlock = BrowserHoldKeyToolUseBlock
+ResponseBrowserHoverToolUseBlock = BrowserHoverToolUseBlock
+ResponseBrowserJavascriptExecToolUseBlock = BrowserJavascriptExecToolUseBlock
+ResponseBrowserKeyToolUseBlock = BrowserKeyToolUseBlock
+ResponseBrowserLeftClickDragToolUseBlock = BrowserLeftClickDragToolUseBlock
+ResponseBrowserLeftClickToolUseBlock = BrowserLeftClickToolUseBlock
+ResponseBrowserLeftMouseDownToolUseBlock = BrowserLeftMouseDownToolUseBlock
+ResponseBrowserLeftMouseUpToolUseBlock = BrowserLeftMouseUpToolUseBlock
+ResponseBrowserListTabsToolUseBlock = BrowserListTabsToolUseBlock
+ResponseBrowserMiddleClickToolUseBlock = BrowserMiddleClickToolUseBlock
+ResponseBrowserMouseMoveToolUseBlock = BrowserMouseMoveToolUseBlock
+ResponseBrowserNavigateToolUseBlock = BrowserNavigateToolUseBlock
+ResponseBrowserNewTabToolUseBlock = BrowserNewTabToolUseBlock
+ResponseBrowserReadConsoleToolUseBlock = BrowserReadConsoleToolUseBlock
+ResponseBrowserReadNetworkToolUseBlock = BrowserReadNetworkToolUseBlock
+ResponseBrowserReadPageToolUseBlock = BrowserReadPageToolUseBlock
+ResponseBrowserRightClickToolUseBlock = BrowserRightClickToolUseBlock
+ResponseBrowserScreenshotToolUseBlock = BrowserScreenshotToolUseBlock
+ResponseBrowserScrollToToolUseBlock = BrowserScrollToToolUseBlock
+ResponseBrowserScrollToolUseBlock = BrowserScrollToolUseBlock
+ResponseBrowserSwitchTabToolUseBlock = BrowserSwitchTabToolUseBlock
+ResponseBrowserToolUseBlock = Union[
+    BrowserNavigateToolUseBlock,
+    BrowserListTabsToolUseBlock,
+    BrowserNewTabToolUseBlock,
+    BrowserSwitchTabToolUseBlock,
+    BrowserCloseTabToolUseBlock,
+    BrowserReadPageToolUseBlock,
+    BrowserGetPageTextToolUseBlock,
+    BrowserReadConsoleToolUseBlock,
+    BrowserReadNetworkToolUseBlock,
+    BrowserFindToolUseBlock,
+    BrowserFormInputToolUseBlock,
+    BrowserFileUploadToolUseBlock,
+    BrowserScrollToToolUseBlock,
+    BrowserScreenshotToolUseBlock,
+    BrowserZoomToolUseBlock,
+    BrowserLeftClickToolUseBlock,
+    BrowserRightClickToolUseBlock,
+    BrowserMiddleClickToolUseBlock,
+    BrowserDoubleClickToolUseBlock,
+    BrowserTripleClickToolUseBlock,
+    BrowserHoverToolUseBlock,
+    BrowserLeftClickDragToolUseBlock,
+    BrowserLeftMouseDownToolUseBlock,
+    BrowserLeftMouseUpToolUseBlock,
+    BrowserMouseMoveToolUseBlock,
+    BrowserScrollToolUseBlock,
+    BrowserTypeToolUseBlock,
+    BrowserKeyToolUseBlock,
+    BrowserHoldKeyToolUseBlock,
+    BrowserWaitToolUseBlock,
+    BrowserJavascriptExecToolUseBlock,
+]
+ResponseBrowserTripleClickToolUseBlock = BrowserTripleClickToolUseBlock
+ResponseBrowserTypeToolUseBlock = BrowserTypeToolUseBlock
+ResponseBrowserWaitToolUseBlock = BrowserWaitToolUseBlock
+ResponseBrowserZoomToolUseBlock = BrowserZoomToolUseBlock
+ResponseComputerCursorPositionToolUseBlock = ComputerCursorPositionToolUseBlock
+ResponseComputerDoubleClickToolUseBlock = ComputerDoubleClickToolUseBlock
+ResponseComputerHoldKeyToolUseBlock = ComputerHoldKeyToolUseBlock
+ResponseComputerKeyToolUseBlock = ComputerKeyToolUseBlock
+ResponseComputerLeftClickDragToolUseBlock = ComputerLeftClickDragToolUseBlock
+ResponseComputerLeftClickToolUseBlock = ComputerLeftClickToolUseBlock
+ResponseComputerLeftMouseDownToolUseBlock = ComputerLeftMouseDownToolUseBlock
+ResponseComputerLeftMouseUpToolUseBlock = ComputerLeftMouseUpToolUseBlock
+ResponseComputerMiddleClickToolUseBlock = ComputerMiddleClickToolUseBlock
+ResponseComputerMouseMoveToolUseBlock = ComputerMouseMoveToolUseBlock
+ResponseComputerRightClickToolUseBlock = ComputerRightClickToolUseBlock
+ResponseComputerScreenshotToolUseBlock = ComputerScreenshotToolUseBlock
+ResponseComputerScrollToolUseBlock = ComputerScrollToolUseBlock
+ResponseComputerToolUseBlock = Union[
+    ComputerKeyToolUseBlock,
+    ComputerHoldKeyToolUseBlock,
+    ComputerTypeToolUseBlock,
+    ComputerCursorPositionToolUseBlock,
+    ComputerMouseMoveToolUseBlock,
+    ComputerLeftMouseDownToolUseBlock,
+    ComputerLeftMouseUpToolUseBlock,
+    ComputerLeftClickToolUseBlock,
+    ComputerLeftClickDragToolUseBlock,
+    ComputerRightClickToolUseBlock,
+    ComputerMiddleClickToolUseBlock,
+    ComputerDoubleClickToolUseBlock,
+    ComputerTripleClickToolUseBlock,
+    ComputerScrollToolUseBlock,
+    ComputerWaitToolUseBlock,
+    ComputerScreenshotToolUseBlock,
+    ComputerZoomToolUseBlock,
+]
+ResponseComputerTripleClickToolUseBlock = ComputerTripleClickToolUseBlock
+ResponseComputerTypeToolUseBlock = ComputerTypeToolUseBlock
+ResponseComputerWaitToolUseBlock = ComputerWaitToolUseBlock
+ResponseComputerZoomToolUseBlock = ComputerZoomToolUseBlock
+ResponseToolUseBlockUnion = Union[Any, Any, ToolUseBlock]
+ToolsetToolUseBlock = Union[Any, Any, ToolUseBlock]
 
 BetaAPIErrorObject = APIErrorObject
 BetaAuthenticationErrorObject = AuthenticationErrorObject

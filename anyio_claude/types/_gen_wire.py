@@ -9,6 +9,7 @@ does not write by hand, and the beta parts its types use. See scripts/sync_wire.
 from __future__ import annotations
 
 from typing import (
+    Any,
     Final,
     Literal,
     Union,
@@ -27,6 +28,9 @@ __all__ = (
     "BashCodeExecutionToolResultErrorCode",
     "BashCodeExecutionToolResultErrorObject",
     "BetaAdvisorMessageIterationUsage",
+    "BetaAdvisorRedactedResultBlock",
+    "BetaAdvisorResultBlock",
+    "BetaAdvisorToolResultErrorObject",
     "BetaCompactionIterationUsage",
     "BetaCountTokensContextManagementResponse",
     "BetaFallbackCreditNotApplied",
@@ -35,10 +39,14 @@ __all__ = (
     "BetaFallbackMessageIterationUsage",
     "BetaInputTransformation",
     "BetaIterationsUsage",
+    "BetaMCPTool",
     "BetaMessageIterationUsage",
     "BetaStopReason",
     "BetaThinkingDroppedInputTransformation",
     "BetaThinkingMismatchAllowedInputTransformation",
+    "BrowserFormInputValue",
+    "BrowserReadPageFilter",
+    "BrowserScrollDirection",
     "CacheCreation",
     "CacheMissMessagesChanged",
     "CacheMissModelChanged",
@@ -54,6 +62,7 @@ __all__ = (
     "CodeExecutionToolResultError",
     "CodeExecutionToolResultErrorCode",
     "CodeExecutionToolResultErrorObject",
+    "ComputerScrollDirection",
     "DirectCaller",
     "DocumentBlock",
     "EncryptedCodeExecutionResultBlock",
@@ -68,6 +77,7 @@ __all__ = (
     "TextEditorCodeExecutionToolResultErrorCode",
     "TextEditorCodeExecutionToolResultErrorObject",
     "TextEditorCodeExecutionViewResultBlock",
+    "ThreadUnsupportedFeatureName",
     "ToolReferenceBlock",
     "ToolSearchToolResultError",
     "ToolSearchToolResultErrorCode",
@@ -143,6 +153,39 @@ class BetaAdvisorMessageIterationUsage(TaggedStruct, tag="advisor_message"):
     cache_creation: CacheCreation | None = None
 
 
+class BetaAdvisorRedactedResultBlock(TaggedStruct, tag="advisor_redacted_result"):
+    """`anthropic.types.beta.beta_advisor_redacted_result_block.BetaAdvisorRedactedResultBlock`."""
+
+    type: Final[Literal["advisor_redacted_result"]] = "advisor_redacted_result"
+    encrypted_content: str
+    stop_reason: str | None = None
+
+
+class BetaAdvisorResultBlock(TaggedStruct, tag="advisor_result"):
+    """`anthropic.types.beta.beta_advisor_result_block.BetaAdvisorResultBlock`."""
+
+    type: Final[Literal["advisor_result"]] = "advisor_result"
+    text: str
+    stop_reason: str | None = None
+
+
+class BetaAdvisorToolResultErrorObject(TaggedStruct, tag="advisor_tool_result_error"):
+    """
+    `anthropic.types.beta.beta_advisor_tool_result_error_object.BetaAdvisorToolResultErrorObject`.
+    """
+
+    type: Final[Literal["advisor_tool_result_error"]] = "advisor_tool_result_error"
+    error_code: Literal[
+        "max_uses_exceeded",
+        "prompt_too_long",
+        "too_many_requests",
+        "overloaded",
+        "unavailable",
+        "execution_time_exceeded",
+        "model_not_found",
+    ]
+
+
 class BetaCompactionIterationUsage(TaggedStruct, tag="compaction"):
     """`anthropic.types.beta.beta_compaction_iteration_usage.BetaCompactionIterationUsage`."""
 
@@ -207,6 +250,14 @@ class BetaFallbackMessageIterationUsage(TaggedStruct, tag="fallback_message"):
     model: str
     output_tokens: int
     cache_creation: CacheCreation | None = None
+
+
+class BetaMCPTool(BaseStruct):
+    """`anthropic.types.beta.beta_mcp_tool.BetaMCPTool`."""
+
+    input_schema: dict[str, Any]
+    name: str
+    description: str | None = None
 
 
 class BetaMessageIterationUsage(TaggedStruct, tag="message"):
@@ -548,6 +599,9 @@ BetaStopReason = Literal[
     "refusal",
     "model_context_window_exceeded",
 ]
+BrowserFormInputValue = Union[str, float, bool]
+BrowserReadPageFilter = Literal["all", "interactive"]
+BrowserScrollDirection = Literal["up", "down", "left", "right"]
 CacheMissReason = Union[
     CacheMissModelChanged,
     CacheMissSystemChanged,
@@ -563,6 +617,7 @@ CodeExecutionToolResultError = CodeExecutionToolResultErrorObject
 CodeExecutionToolResultErrorCode = Literal[
     "invalid_tool_input", "unavailable", "too_many_requests", "execution_time_exceeded"
 ]
+ComputerScrollDirection = Literal["up", "down", "left", "right"]
 Model = Union[
     Literal[
         "claude-fable-5-2",
@@ -596,6 +651,9 @@ TextEditorCodeExecutionToolResultErrorCode = Literal[
     "too_many_requests",
     "execution_time_exceeded",
     "file_not_found",
+]
+ThreadUnsupportedFeatureName = Literal[
+    "cache_control", "context_management", "fallbacks", "hipaa", "inference_hooks", "thinking"
 ]
 ToolSearchToolResultError = ToolSearchToolResultErrorObject
 ToolSearchToolResultErrorCode = Literal[

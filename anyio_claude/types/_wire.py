@@ -18,10 +18,14 @@ from ._base import BaseStruct, TaggedStruct, Unknown
 from ._gen_wire import (
     BashCodeExecutionResultBlock,
     BashCodeExecutionToolResultErrorObject,
+    BetaAdvisorRedactedResultBlock,
+    BetaAdvisorResultBlock,
+    BetaAdvisorToolResultErrorObject,
     BetaCountTokensContextManagementResponse,
     BetaFallbackCreditUsage,
     BetaInputTransformation,
     BetaIterationsUsage,
+    BetaMCPTool,
     CacheCreation,
     CacheMissReason,
     CodeExecutionToolResultBlockContent,
@@ -261,19 +265,21 @@ class BetaMCPToolResultBlock(TaggedStruct, tag="mcp_tool_result"):
 
 
 class BetaMCPToolListingBlock(TaggedStruct, tag="mcp_tool_listing"):
-    """The tools an MCP server listed (beta; each as sent); send it back unchanged."""
+    """The tools an MCP server listed (beta); send it back unchanged."""
 
     type: Final[Literal["mcp_tool_listing"]] = "mcp_tool_listing"
     mcp_server_name: str
-    tools: list[Any]
+    tools: list[BetaMCPTool]
 
 
 class BetaAdvisorToolResultBlock(TaggedStruct, tag="advisor_tool_result"):
-    """The result of an `advisor` server tool call (beta; `content` as sent)."""
+    """The result of an `advisor` server tool call (beta)."""
 
     type: Final[Literal["advisor_tool_result"]] = "advisor_tool_result"
     tool_use_id: str
-    content: Any
+    content: (
+        BetaAdvisorToolResultErrorObject | BetaAdvisorResultBlock | BetaAdvisorRedactedResultBlock
+    )
 
 
 class BetaFallbackInfo(BaseStruct):

@@ -3,6 +3,8 @@
 
 """What `anthropic.types.organization` exports that this version has (more as it grows)."""
 
+from typing import TYPE_CHECKING
+
 from ..._gen_errors import (
     AlreadyMemberError,
     CannotInviteEmailsWithUnverifiedDomainsError,
@@ -25,26 +27,86 @@ from ..._gen_errors import (
     WorkspaceMemberLimitExceededError,
     WorkspacePolicyViolationError,
 )
+from .. import (
+    AlreadyMemberErrorDetails,
+    CannotInviteEmailsWithUnverifiedDomainsErrorDetails,
+    CannotRemoveLastMemberErrorDetails,
+    EmailDomainNotAllowedErrorDetails,
+    ExternalKeyChangedErrorDetails,
+    ExternalKeyInWorkspacePolicyErrorDetails,
+    ExternalKeyValidationFailedErrorDetails,
+    ExternalKeyValidationTimedOutErrorDetails,
+    InviteAlreadyExistsErrorDetails,
+    KeyProfileMismatchErrorDetails,
+    OrgAPIKeyLimitExceededErrorDetails,
+    RBACGroupGrantsOwnerAccessErrorDetails,
+    RBACGroupOwnerAccessUnconfirmedErrorDetails,
+    StorageAttachedDuringArchiveErrorDetails,
+    StorageProfileMismatchErrorDetails,
+    UserProfileClearedErrorDetails,
+    WorkspaceAPIKeyLimitExceededErrorDetails,
+    WorkspaceCreatedIncompleteErrorDetails,
+    WorkspaceMemberLimitExceededErrorDetails,
+    WorkspacePolicyViolationErrorDetails,
+)
+
+if TYPE_CHECKING:
+    from .workspace_policy_field import WorkspacePolicyField as WorkspacePolicyField
+else:
+    import importlib
+
+    _REQUESTS = {
+        "WorkspacePolicyField": ".workspace_policy_field",
+    }
+
+    def __getattr__(name: str) -> object:
+        if name not in _REQUESTS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(_REQUESTS[name], __name__), name)
+        globals()[name] = value
+        return value
+
 
 __all__ = (
     "AlreadyMemberError",
+    "AlreadyMemberErrorDetails",
     "CannotInviteEmailsWithUnverifiedDomainsError",
+    "CannotInviteEmailsWithUnverifiedDomainsErrorDetails",
     "CannotRemoveLastMemberError",
+    "CannotRemoveLastMemberErrorDetails",
     "EmailDomainNotAllowedError",
+    "EmailDomainNotAllowedErrorDetails",
     "ExternalKeyChangedError",
+    "ExternalKeyChangedErrorDetails",
     "ExternalKeyInWorkspacePolicyError",
+    "ExternalKeyInWorkspacePolicyErrorDetails",
     "ExternalKeyValidationFailedError",
+    "ExternalKeyValidationFailedErrorDetails",
     "ExternalKeyValidationTimedOutError",
+    "ExternalKeyValidationTimedOutErrorDetails",
     "InviteAlreadyExistsError",
+    "InviteAlreadyExistsErrorDetails",
     "KeyProfileMismatchError",
+    "KeyProfileMismatchErrorDetails",
     "OrgAPIKeyLimitExceededError",
+    "OrgAPIKeyLimitExceededErrorDetails",
     "RBACGroupGrantsOwnerAccessError",
+    "RBACGroupGrantsOwnerAccessErrorDetails",
     "RBACGroupOwnerAccessUnconfirmedError",
+    "RBACGroupOwnerAccessUnconfirmedErrorDetails",
     "StorageAttachedDuringArchiveError",
+    "StorageAttachedDuringArchiveErrorDetails",
     "StorageProfileMismatchError",
+    "StorageProfileMismatchErrorDetails",
     "UserProfileClearedError",
+    "UserProfileClearedErrorDetails",
     "WorkspaceAPIKeyLimitExceededError",
+    "WorkspaceAPIKeyLimitExceededErrorDetails",
     "WorkspaceCreatedIncompleteError",
+    "WorkspaceCreatedIncompleteErrorDetails",
     "WorkspaceMemberLimitExceededError",
+    "WorkspaceMemberLimitExceededErrorDetails",
+    "WorkspacePolicyField",
     "WorkspacePolicyViolationError",
+    "WorkspacePolicyViolationErrorDetails",
 )

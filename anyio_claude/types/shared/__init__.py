@@ -3,6 +3,8 @@
 
 """What `anthropic.types.shared` exports that this version has (more as it grows)."""
 
+from typing import TYPE_CHECKING
+
 from ..._gen_errors import (
     ClaudeCodeKeyCreatorNotMemberError,
     ClaudeCodeVersionTooOldError,
@@ -32,21 +34,60 @@ from .. import (
     AuthenticationErrorObject,
     BillingError,
     BillingErrorObject,
+    ClaudeCodeKeyCreatorNotMemberErrorDetails,
+    ClaudeCodeVersionTooOldErrorDetails,
+    CMEKContextUnavailableErrorDetails,
+    CMEKKeyDisabledErrorDetails,
+    CMEKKeyNetworkBlockedErrorDetails,
+    CMEKKeyUnreachableErrorDetails,
+    ContractSpendLimitReachedErrorDetails,
+    EnforcedSpendLimitReachedErrorDetails,
+    ErrorDetails,
     ErrorObject,
     ErrorResponse,
     GatewayTimeoutError,
     GatewayTimeoutErrorObject,
     InvalidRequestError,
     InvalidRequestErrorObject,
+    LinkedOrganizationBillingUnavailableErrorDetails,
+    LinkedOrganizationSpendLimitReachedErrorDetails,
     NotFoundError,
     NotFoundErrorObject,
+    OrganizationOnHoldErrorDetails,
+    OrganizationTypeNotSupportedErrorDetails,
+    OrganizationURLFetchDisabledErrorDetails,
     OverloadedError,
     OverloadedErrorObject,
+    ParentOrganizationRequiredErrorDetails,
     PermissionError,
     PermissionErrorObject,
+    RampLimitExceededErrorDetails,
     RateLimitError,
     RateLimitErrorObject,
+    RequestBodyEncodingInvalidErrorDetails,
+    RequestBodyEncodingUnsupportedErrorDetails,
+    RequestBodyTooLargeAfterDecodingErrorDetails,
+    SandboxEgressRestrictedErrorDetails,
+    StorageNotReadyErrorDetails,
+    WorkspaceHumanReviewDisabledErrorDetails,
 )
+
+if TYPE_CHECKING:
+    from .error_type import ErrorType as ErrorType
+else:
+    import importlib
+
+    _REQUESTS = {
+        "ErrorType": ".error_type",
+    }
+
+    def __getattr__(name: str) -> object:
+        if name not in _REQUESTS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(_REQUESTS[name], __name__), name)
+        globals()[name] = value
+        return value
+
 
 __all__ = (
     "APIErrorObject",
@@ -55,38 +96,61 @@ __all__ = (
     "BillingError",
     "BillingErrorObject",
     "CMEKContextUnavailableError",
+    "CMEKContextUnavailableErrorDetails",
     "CMEKKeyDisabledError",
+    "CMEKKeyDisabledErrorDetails",
     "CMEKKeyNetworkBlockedError",
+    "CMEKKeyNetworkBlockedErrorDetails",
     "CMEKKeyUnreachableError",
+    "CMEKKeyUnreachableErrorDetails",
     "ClaudeCodeKeyCreatorNotMemberError",
+    "ClaudeCodeKeyCreatorNotMemberErrorDetails",
     "ClaudeCodeVersionTooOldError",
+    "ClaudeCodeVersionTooOldErrorDetails",
     "ContractSpendLimitReachedError",
+    "ContractSpendLimitReachedErrorDetails",
     "EnforcedSpendLimitReachedError",
+    "EnforcedSpendLimitReachedErrorDetails",
+    "ErrorDetails",
     "ErrorObject",
     "ErrorResponse",
+    "ErrorType",
     "GatewayTimeoutError",
     "GatewayTimeoutErrorObject",
     "InvalidRequestError",
     "InvalidRequestErrorObject",
     "LinkedOrganizationBillingUnavailableError",
+    "LinkedOrganizationBillingUnavailableErrorDetails",
     "LinkedOrganizationSpendLimitReachedError",
+    "LinkedOrganizationSpendLimitReachedErrorDetails",
     "NotFoundError",
     "NotFoundErrorObject",
     "OrganizationOnHoldError",
+    "OrganizationOnHoldErrorDetails",
     "OrganizationTypeNotSupportedError",
+    "OrganizationTypeNotSupportedErrorDetails",
     "OrganizationURLFetchDisabledError",
+    "OrganizationURLFetchDisabledErrorDetails",
     "OverloadedError",
     "OverloadedErrorObject",
     "ParentOrganizationRequiredError",
+    "ParentOrganizationRequiredErrorDetails",
     "PermissionError",
     "PermissionErrorObject",
     "RampLimitExceededError",
+    "RampLimitExceededErrorDetails",
     "RateLimitError",
     "RateLimitErrorObject",
     "RequestBodyEncodingInvalidError",
+    "RequestBodyEncodingInvalidErrorDetails",
     "RequestBodyEncodingUnsupportedError",
+    "RequestBodyEncodingUnsupportedErrorDetails",
     "RequestBodyTooLargeAfterDecodingError",
+    "RequestBodyTooLargeAfterDecodingErrorDetails",
     "SandboxEgressRestrictedError",
+    "SandboxEgressRestrictedErrorDetails",
     "StorageNotReadyError",
+    "StorageNotReadyErrorDetails",
     "WorkspaceHumanReviewDisabledError",
+    "WorkspaceHumanReviewDisabledErrorDetails",
 )

@@ -4,5 +4,13 @@
 """What `anthropic.types.beta.environments` exports that this version has (more as it grows)."""
 
 from ...._gen_errors import BetaHeartbeatPreconditionFailedError
+from ... import (
+    BetaHeartbeatPreconditionFailedErrorDetails,
+    BetaWorkLeaseState,
+)
 
-__all__ = ("BetaHeartbeatPreconditionFailedError",)
+__all__ = (
+    "BetaHeartbeatPreconditionFailedError",
+    "BetaHeartbeatPreconditionFailedErrorDetails",
+    "BetaWorkLeaseState",
+)

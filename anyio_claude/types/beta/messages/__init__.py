@@ -3,6 +3,8 @@
 
 """What `anthropic.types.beta.messages` exports that this version has (more as it grows)."""
 
+from typing import TYPE_CHECKING
+
 from ... import (
     BetaDeletedMessageBatch,
     BetaMessageBatch,
@@ -14,7 +16,28 @@ from ... import (
     BetaMessageBatchSucceededResult,
 )
 
+if TYPE_CHECKING:
+    from .batch_create_params import BatchCreateParams as BatchCreateParams
+    from .batch_list_params import BatchListParams as BatchListParams
+else:
+    import importlib
+
+    _REQUESTS = {
+        "BatchCreateParams": ".batch_create_params",
+        "BatchListParams": ".batch_list_params",
+    }
+
+    def __getattr__(name: str) -> object:
+        if name not in _REQUESTS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(_REQUESTS[name], __name__), name)
+        globals()[name] = value
+        return value
+
+
 __all__ = (
+    "BatchCreateParams",
+    "BatchListParams",
     "BetaDeletedMessageBatch",
     "BetaMessageBatch",
     "BetaMessageBatchCanceledResult",

@@ -3,6 +3,8 @@
 
 """What `anthropic.types.beta.organization` exports that this version has (more as it grows)."""
 
+from typing import TYPE_CHECKING
+
 from ...._gen_errors import (
     BetaAPIKeyScopeMissingError,
     BetaBundleAttachmentNotSupportedError,
@@ -43,44 +45,144 @@ from ...._gen_errors import (
     BetaUnsupportedRegionError,
     BetaWorkspaceChangedConcurrentlyError,
 )
+from ... import (
+    BetaAPIKeyScopeMissingErrorDetails,
+    BetaBundleAttachmentNotSupportedErrorDetails,
+    BetaBundleOnCallErrorDetails,
+    BetaCannotSignOutManagedMemberErrorDetails,
+    BetaCannotSignOutMembershipAdminErrorDetails,
+    BetaCannotSignOutOwnerErrorDetails,
+    BetaCannotSignOutPrimaryOwnerErrorDetails,
+    BetaCannotSignOutPrivilegedMemberErrorDetails,
+    BetaCannotSignOutSelfErrorDetails,
+    BetaClaudeTagWritesNotEnabledErrorDetails,
+    BetaComplianceConfigurationRestrictedErrorDetails,
+    BetaExternalStorageFailedCheck,
+    BetaExternalStorageInUseErrorDetails,
+    BetaExternalStorageInWorkspacePolicyErrorDetails,
+    BetaExternalStorageNotAvailableErrorDetails,
+    BetaGrantRequiredErrorDetails,
+    BetaHumanReviewOnWithExternalStorageErrorDetails,
+    BetaInvalidStorageARNErrorDetails,
+    BetaOrganizationLevelScopedAPIKeyRequiredErrorDetails,
+    BetaPluginNameTakenErrorDetails,
+    BetaProviderNotAllowedErrorDetails,
+    BetaRBACGroupNotFoundErrorDetails,
+    BetaRegistrationPendingErrorDetails,
+    BetaScanFailedErrorDetails,
+    BetaScanPendingErrorDetails,
+    BetaSkillNameTakenErrorDetails,
+    BetaSlackChannelSetUpEnvironmentNotFoundErrorDetails,
+    BetaSlackChannelSetUpSettingsConflictErrorDetails,
+    BetaSlackChannelSetUpSettingsRefusedErrorDetails,
+    BetaSpendLimitsAdminAPIWritesNotEnabledErrorDetails,
+    BetaStorageAlreadyRegisteredErrorDetails,
+    BetaStorageAttachLimitReachedErrorDetails,
+    BetaStorageChangedConcurrentlyErrorDetails,
+    BetaStorageNotAttachableErrorDetails,
+    BetaStorageProfileStillRequiredErrorDetails,
+    BetaStorageVerificationFailedErrorDetails,
+    BetaTranscriptsStorageRequiredErrorDetails,
+    BetaUnsupportedRegionErrorDetails,
+    BetaWorkspaceChangedConcurrentlyErrorDetails,
+)
+
+if TYPE_CHECKING:
+    from .beta_workspace_changed_concurrently_field import (
+        BetaWorkspaceChangedConcurrentlyField as BetaWorkspaceChangedConcurrentlyField,
+    )
+else:
+    import importlib
+
+    _REQUESTS = {
+        "BetaWorkspaceChangedConcurrentlyField": ".beta_workspace_changed_concurrently_field",
+    }
+
+    def __getattr__(name: str) -> object:
+        if name not in _REQUESTS:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(_REQUESTS[name], __name__), name)
+        globals()[name] = value
+        return value
+
 
 __all__ = (
     "BetaAPIKeyScopeMissingError",
+    "BetaAPIKeyScopeMissingErrorDetails",
     "BetaBundleAttachmentNotSupportedError",
+    "BetaBundleAttachmentNotSupportedErrorDetails",
     "BetaBundleOnCallError",
+    "BetaBundleOnCallErrorDetails",
     "BetaCannotSignOutManagedMemberError",
+    "BetaCannotSignOutManagedMemberErrorDetails",
     "BetaCannotSignOutMembershipAdminError",
+    "BetaCannotSignOutMembershipAdminErrorDetails",
     "BetaCannotSignOutOwnerError",
+    "BetaCannotSignOutOwnerErrorDetails",
     "BetaCannotSignOutPrimaryOwnerError",
+    "BetaCannotSignOutPrimaryOwnerErrorDetails",
     "BetaCannotSignOutPrivilegedMemberError",
+    "BetaCannotSignOutPrivilegedMemberErrorDetails",
     "BetaCannotSignOutSelfError",
+    "BetaCannotSignOutSelfErrorDetails",
     "BetaClaudeTagWritesNotEnabledError",
+    "BetaClaudeTagWritesNotEnabledErrorDetails",
     "BetaComplianceConfigurationRestrictedError",
+    "BetaComplianceConfigurationRestrictedErrorDetails",
+    "BetaExternalStorageFailedCheck",
     "BetaExternalStorageInUseError",
+    "BetaExternalStorageInUseErrorDetails",
     "BetaExternalStorageInWorkspacePolicyError",
+    "BetaExternalStorageInWorkspacePolicyErrorDetails",
     "BetaExternalStorageNotAvailableError",
+    "BetaExternalStorageNotAvailableErrorDetails",
     "BetaGrantRequiredError",
+    "BetaGrantRequiredErrorDetails",
     "BetaHumanReviewOnWithExternalStorageError",
+    "BetaHumanReviewOnWithExternalStorageErrorDetails",
     "BetaInvalidStorageARNError",
+    "BetaInvalidStorageARNErrorDetails",
     "BetaOrganizationLevelScopedAPIKeyRequiredError",
+    "BetaOrganizationLevelScopedAPIKeyRequiredErrorDetails",
     "BetaPluginNameTakenError",
+    "BetaPluginNameTakenErrorDetails",
     "BetaProviderNotAllowedError",
+    "BetaProviderNotAllowedErrorDetails",
     "BetaRBACGroupNotFoundError",
+    "BetaRBACGroupNotFoundErrorDetails",
     "BetaRegistrationPendingError",
+    "BetaRegistrationPendingErrorDetails",
     "BetaScanFailedError",
+    "BetaScanFailedErrorDetails",
     "BetaScanPendingError",
+    "BetaScanPendingErrorDetails",
     "BetaSkillNameTakenError",
+    "BetaSkillNameTakenErrorDetails",
     "BetaSlackChannelSetUpEnvironmentNotFoundError",
+    "BetaSlackChannelSetUpEnvironmentNotFoundErrorDetails",
     "BetaSlackChannelSetUpSettingsConflictError",
+    "BetaSlackChannelSetUpSettingsConflictErrorDetails",
     "BetaSlackChannelSetUpSettingsRefusedError",
+    "BetaSlackChannelSetUpSettingsRefusedErrorDetails",
     "BetaSpendLimitsAdminAPIWritesNotEnabledError",
+    "BetaSpendLimitsAdminAPIWritesNotEnabledErrorDetails",
     "BetaStorageAlreadyRegisteredError",
+    "BetaStorageAlreadyRegisteredErrorDetails",
     "BetaStorageAttachLimitReachedError",
+    "BetaStorageAttachLimitReachedErrorDetails",
     "BetaStorageChangedConcurrentlyError",
+    "BetaStorageChangedConcurrentlyErrorDetails",
     "BetaStorageNotAttachableError",
+    "BetaStorageNotAttachableErrorDetails",
     "BetaStorageProfileStillRequiredError",
+    "BetaStorageProfileStillRequiredErrorDetails",
     "BetaStorageVerificationFailedError",
+    "BetaStorageVerificationFailedErrorDetails",
     "BetaTranscriptsStorageRequiredError",
+    "BetaTranscriptsStorageRequiredErrorDetails",
     "BetaUnsupportedRegionError",
+    "BetaUnsupportedRegionErrorDetails",
     "BetaWorkspaceChangedConcurrentlyError",
+    "BetaWorkspaceChangedConcurrentlyErrorDetails",
+    "BetaWorkspaceChangedConcurrentlyField",
 )

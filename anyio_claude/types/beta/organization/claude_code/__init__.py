@@ -13,11 +13,23 @@ from ....._gen_errors import (
     BetaSettingsDocumentLimitExceededError,
     BetaSettingsHistoryLimitExceededError,
 )
+from .... import (
+    BetaCMEKFeatureUnsupportedErrorDetails,
+    BetaRBACGroupManagedSettingsNotFoundErrorDetails,
+    BetaRBACGroupOrderLimitExceededErrorDetails,
+    BetaSettingsDocumentLimitExceededErrorDetails,
+    BetaSettingsHistoryLimitExceededErrorDetails,
+)
 
 __all__ = (
     "BetaCMEKFeatureUnsupportedError",
+    "BetaCMEKFeatureUnsupportedErrorDetails",
     "BetaRBACGroupManagedSettingsNotFoundError",
+    "BetaRBACGroupManagedSettingsNotFoundErrorDetails",
     "BetaRBACGroupOrderLimitExceededError",
+    "BetaRBACGroupOrderLimitExceededErrorDetails",
     "BetaSettingsDocumentLimitExceededError",
+    "BetaSettingsDocumentLimitExceededErrorDetails",
     "BetaSettingsHistoryLimitExceededError",
+    "BetaSettingsHistoryLimitExceededErrorDetails",
 )
