@@ -336,7 +336,9 @@ def _outcome(run: Any) -> tuple[Any, ...]:
     except EventProtocolError as exc:
         stopped, error = None, str(exc)
     snapshot = ours(acc.snapshot) if acc.started else None
-    return snapshot, stopped, error
+    # What the derived events of later deltas measure their snapshots by.
+    lengths = [block.length for block in acc._blocks]
+    return snapshot, lengths, stopped, error
 
 
 @settings(max_examples=200, deadline=None)
