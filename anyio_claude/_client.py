@@ -177,8 +177,13 @@ class AsyncClaude:
             # As the official SDK: an explicit credential shuts the environment's out,
             # and ANTHROPIC_API_KEY shadows ANTHROPIC_AUTH_TOKEN.
             api_key = _secret(os.environ.get("ANTHROPIC_API_KEY") or None)
+            env_token = _secret(os.environ.get("ANTHROPIC_AUTH_TOKEN") or None)
             if api_key is None:
-                auth_token = _secret(os.environ.get("ANTHROPIC_AUTH_TOKEN") or None)
+                auth_token = env_token
+            if api_key is not None or env_token is not None:
+                from ._credentials import warn_shadowed_by_env
+
+                warn_shadowed_by_env(api_key=api_key is not None, auth_token=env_token is not None)
         _configure_logging()
         self._api_key = _checked_secret("api_key", api_key)
         self._auth_token = _checked_secret("auth_token", auth_token)
@@ -229,7 +234,11 @@ class AsyncClaude:
         from ._tracing import Telemetry, resolve
 
         self._telemetry = Telemetry(
-            resolve(open_telemetry), self._origin, _USER_AGENT.partition("/")[2]
+            resolve(open_telemetry),
+            self._origin,
+            _USER_AGENT.partition("/")[2],
+            provider_name=self._gen_ai_provider_name,
+            platform=self._otel_platform,
         )
         self._middleware: tuple[Any, ...] = ()
         if middleware is not None:
@@ -247,6 +256,10 @@ class AsyncClaude:
     # ANTHROPIC_AUTH_TOKEN, default_credentials); the platform clients authenticate their
     # own way.
     _discover_credentials = True
+    # What the spans say: `gen_ai.provider.name`, and the platform that names the tracer's
+    # instrumentation scope (a platform client sets both, as the official SDK's do).
+    _gen_ai_provider_name = "anthropic"
+    _otel_platform: str | None = None
 
     def _use_credentials(
         self, provider: AccessTokenProvider | AsyncAccessTokenProvider | None
@@ -315,6 +328,19 @@ class AsyncClaude:
     def auth_token(self) -> str | None:
         """The bearer token in use (never shown in `repr`)."""
         return self._auth_token
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """The credential headers every request carries (a copy, whose repr hides their
+        values): `Authorization` for a bearer token, `X-Api-Key` for an API key. Empty
+        when tokens come from `credentials=` or a platform signs each request: those are
+        added per attempt."""
+        headers = SecretHeaders()
+        if self._auth_token:
+            headers["Authorization"] = f"Bearer {self._auth_token}"
+        if self._api_key:
+            headers["X-Api-Key"] = self._api_key
+        return headers
 
     def __repr__(self) -> str:
         # getattr: tracebacks that capture locals call this on half-built clients too.
@@ -431,6 +457,10 @@ class AsyncClaude:
             or proxy is not None
             or trust_env is not None
         )
+        # The provider goes on, bound by the copy's constructor to the copy's deployment
+        # (`for_base_url`), as the official SDK's `copy` passes it: the constructor given
+        # no credential would look in the environment again.
+        inherits = api_key is None and auth_token is None and self.credentials is not None
         copy = self._construct(
             platform,
             api_key=api_key if api_key is not None else self._api_key,
@@ -452,16 +482,14 @@ class AsyncClaude:
             else open_telemetry,
             middleware=self._middleware if middleware is None else middleware,
             _transport=None if new_pool else self._get_transport(),
+            **({"credentials": self.credentials} if inherits else {}),
         )
         copy._explicit_timeout = self._explicit_timeout or not isinstance(timeout, NotGiven)
         copy._owns_transport = new_pool
-        if api_key is None and auth_token is None and self.credentials is not None:
+        if inherits and base_url is None:
             # Tokens belong to the deployment that minted them: the cache is shared only
             # when the copy talks to the same one.
-            if base_url is None:
-                copy.credentials, copy._auth = self.credentials, self._auth
-            else:
-                copy._use_credentials(self.credentials)
+            copy.credentials, copy._auth = self.credentials, self._auth
         return copy
 
     def _construct(self, platform: Mapping[str, Any], **options: Any) -> AsyncClaude:
@@ -705,19 +733,22 @@ class AsyncClaude:
 
         transport = self._get_transport()
         retries_taken = 0
-        error: ClaudeError
+        error: Exception
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
             head: Mapping[str, str] | None = None  # the response's headers, once they came
             content: bytes | None = None  # the body, when a middleware read it
             sent: object = None  # what the auth hook put on the request (a token)
+            in_chain = False  # an error now was raised by (or through) the middleware
             try:
                 with deadline_scope(deadline, "the request's overall timeout expired"):
                     if self._middleware:
+                        in_chain = True
                         response, content, sent = await self._through_middleware(
                             call, request, retries_taken, head_timeout
                         )
+                        in_chain = False
                     else:
                         if self._auth is not None:
                             sent = await self._auth.apply(request)
@@ -754,6 +785,22 @@ class AsyncClaude:
                     type(exc).__name__,
                     delay,
                 )
+                error = exc
+            except Exception as exc:
+                # Any other error out of the middleware chain is retried as the official SDK
+                # retries it: by the type of the error or of one in its `__cause__` chain
+                # (an `APIStatusError` by its status, a connection failure, `RetryableError`).
+                cause = _retry_cause(exc) if in_chain else None
+                if cause is None or retries_taken >= call.max_retries:
+                    raise
+                headers = None
+                if isinstance(cause, APIStatusError):
+                    headers = cause.response.headers if cause.response is not None else {}
+                    if not should_retry(cause.status_code, headers):
+                        raise
+                elif isinstance(cause, APIConnectionError) and not retryable(cause, None):
+                    raise
+                delay = retry_delay(retries_taken, headers)
                 error = exc
             else:
                 self._log_reply(call, response, started)
@@ -942,6 +989,20 @@ def _check_max_retries(value: object) -> int:
     return value
 
 
+def _retry_cause(error: BaseException) -> ClaudeError | None:
+    """The first `RetryableError`, `APIStatusError` or `APIConnectionError` in `error`'s
+    `__cause__` chain (itself included), which decides whether a middleware's error is
+    retried; None when there is none."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (RetryableError, APIStatusError, APIConnectionError)):
+            return current
+        current = current.__cause__
+    return None
+
+
 def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool:
     """False for failures another attempt cannot mend (see `_transport.final`), and for
     those after a response head (`head`, None before one came) that said not to retry."""
@@ -950,7 +1011,7 @@ def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool
     return not getattr(error, "_final", False) and should_retry_failure(head)
 
 
-async def sleep_before_retry(delay: float, deadline: float | None, error: ClaudeError) -> None:
+async def sleep_before_retry(delay: float, deadline: float | None, error: Exception) -> None:
     """Wait `delay` seconds before the next attempt, or raise `error` at once when that
     wait, or the wait the server asked for, would end past `deadline`."""
     if deadline is not None:

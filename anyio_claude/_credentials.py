@@ -28,6 +28,7 @@ import pathlib
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -660,6 +661,7 @@ class CredentialsFile:
         self._delegate: WorkloadIdentityCredentials | None = None
         self._last_served: str | None = None
         self._http = _ExchangeClient()
+        self._owns_http = True
 
     @property
     def profile(self) -> str:
@@ -693,9 +695,29 @@ class CredentialsFile:
         self._bound_base_url = bound
 
     def for_base_url(self, base_url: str) -> CredentialsFile:
-        """Bound in place (the profile's own `base_url` still wins)."""
-        self.bind_base_url(base_url)
-        return self
+        """The provider a client on `base_url` exchanges through: this one, bound in place,
+        unless another client bound it elsewhere (a copy's parent). Then a profile that
+        pins its own `base_url`, or a `user_oauth` one (its refresh token belongs to the
+        deployment that issued it), is returned as is, and an `oidc_federation` one is
+        copied and bound to `base_url`: the copy shares the identity token and the
+        connections, not the on-disk token cache, whose tokens are the other deployment's.
+        Raises `CredentialsError` for a base URL that is not https, or a broken profile."""
+        import copy
+
+        bound = base_url.rstrip("/")
+        if self._bound_base_url is None or self._bound_base_url == bound:
+            self.bind_base_url(bound)
+            return self
+        if self._load_config().get("base_url") or self._auth().get("type") != (
+            AUTH_TYPE_OIDC_FEDERATION
+        ):
+            return self
+        provider = copy.copy(self)
+        provider._owns_http = False
+        provider._delegate = None
+        provider._credentials_path = None
+        provider.bind_base_url(bound)
+        return provider
 
     def reload(self) -> None:
         """Read the config again on the next call."""
@@ -917,8 +939,10 @@ class CredentialsFile:
         return token
 
     async def aclose(self) -> None:
-        """Close the token endpoint's connections. Idempotent."""
-        await self._http.aclose()
+        """Close the token endpoint's connections (unless borrowed: a `for_base_url`
+        copy's are its original's). Idempotent."""
+        if self._owns_http:
+            await self._http.aclose()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(profile={self._profile!r})"
@@ -968,6 +992,7 @@ class InMemoryConfig(CredentialsFile):
         self._delegate = None
         self._last_served = None
         self._http = _ExchangeClient()
+        self._owns_http = True
         self._identity_override = identity_token_provider
         self._base_url()  # https only, checked now
 
@@ -1059,6 +1084,61 @@ def default_credentials(*, base_url: str = DEFAULT_BASE_URL) -> CredentialResult
             if configured:
                 raise
     return None
+
+
+# What `warn_shadowed_by_env` has logged, once per process each (clients are made in
+# many threads: the blocking twins').
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(key: str, message: str, *args: object) -> None:
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    logger.warning(message, *args)
+
+
+def _auto_discoverable() -> bool:
+    """Whether the profile or federation steps of `default_credentials` would find
+    something: `ANTHROPIC_PROFILE`/`ANTHROPIC_CONFIG_DIR`, an `active_config` pointer, or
+    the workload identity variables (the official SDK's test)."""
+    environ = os.environ
+    if environ.get("ANTHROPIC_PROFILE") or environ.get("ANTHROPIC_CONFIG_DIR"):
+        return True
+    if _active_config_pointer() is not None:
+        return True
+    return bool(
+        environ.get("ANTHROPIC_FEDERATION_RULE_ID")
+        and environ.get("ANTHROPIC_ORGANIZATION_ID")
+        and (
+            environ.get("ANTHROPIC_IDENTITY_TOKEN_FILE") or environ.get("ANTHROPIC_IDENTITY_TOKEN")
+        )
+    )
+
+
+def warn_shadowed_by_env(*, api_key: bool, auth_token: bool) -> None:
+    """Log a warning (once per process each, never a value) when a static credential a
+    client took from the environment shadows another: `ANTHROPIC_AUTH_TOKEN` when
+    `ANTHROPIC_API_KEY` is set too, or a profile or workload identity configuration the
+    client would otherwise have used, as the official SDK warns. Reads the
+    `active_config` pointer file until the second warning has been logged."""
+    if api_key and auth_token:
+        _warn_once(
+            "ANTHROPIC_API_KEY:ANTHROPIC_AUTH_TOKEN",
+            "ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are both set: the client uses "
+            "ANTHROPIC_API_KEY",
+        )
+    name = "ANTHROPIC_API_KEY" if api_key else "ANTHROPIC_AUTH_TOKEN"
+    if name not in _warned and (api_key or auth_token) and _auto_discoverable():
+        _warn_once(
+            name,
+            "%s is set, so the client uses it instead of the profile or workload identity "
+            "credentials configured in the environment; unset %s to use those",
+            name,
+            name,
+        )
 
 
 # ------------------------------------------------------------------------------ cache

@@ -508,6 +508,16 @@ class Claude:
         return self._async.auth_token
 
     @property
+    def auth_headers(self) -> dict[str, str]:
+        """`AsyncClaude.auth_headers`."""
+        return self._async.auth_headers
+
+    @property
+    def credentials(self) -> AccessTokenProvider | AsyncAccessTokenProvider | None:
+        """The token provider in use, bound to this client's base URL (None: a key)."""
+        return self._async.credentials
+
+    @property
     def default_headers(self) -> dict[str, str]:
         """`AsyncClaude.default_headers`."""
         return self._async.default_headers

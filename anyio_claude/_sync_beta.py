@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
     from ._tool_runner import ToolRunnerArgs
     from ._tools import AnyRunnableTool
+    from ._toolsets import AnyRunnableToolset
     from .resources import (
         AsyncBeta,
         AsyncBetaMessages,
@@ -336,36 +337,39 @@ class BetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[False] = False,
         output_format: type[_F],
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: Literal[False] = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaToolRunner[_F]: ...
     @overload
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[False] = False,
         output_format: None = None,
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: Literal[False] = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaToolRunner[None]: ...
     @overload
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[True],
         output_format: type[Any] | None = None,
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: bool = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaStreamingToolRunner: ...
     def tool_runner(self, **args: Any) -> BetaToolRunner[Any] | BetaStreamingToolRunner:

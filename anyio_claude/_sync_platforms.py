@@ -3,20 +3,20 @@ platform's (same resources, streams, errors and background thread)."""
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES, AsyncClaude, _secret
+from ._client import DEFAULT_MAX_RETRIES, AsyncClaude, _secret
+from ._platforms._common import Unserved
 from ._request import NOT_GIVEN, NotGiven
-from ._sync import Claude, _Portal
+from ._sync import Claude, Messages, _Portal
+from ._sync_beta import Beta, BetaMessages
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
     from ._http import Timeout
-    from ._middleware import MiddlewareInput
-    from ._tracing import OpenTelemetryClientOption
+    from ._platforms._common import ClientOptions, TransportOptions
 
 __all__ = (
     "AnthropicAWS",
@@ -28,21 +28,36 @@ __all__ = (
 )
 
 
+class _Forwarded:
+    """An attribute of a blocking twin that is its async client's (the platform's region,
+    project, keys, ...: the official clients have them)."""
+
+    __slots__ = ("_name",)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, client: Claude | None, owner: type | None = None) -> Any:
+        if client is None:
+            return self
+        return getattr(client._async, self._name)
+
+
 class _PlatformTwin(Claude):
     """A `Claude` over a platform client built by the subclass."""
 
-    def _blocking_middleware(self, middleware: Sequence[MiddlewareInput] | None) -> Any:
-        """Check the blocking `middleware` (as `Claude` does) and return what the async
-        client runs for it. Call before `_start`."""
+    def _start(
+        self, client_class: type[AsyncClaude], backend: str, *args: Any, **options: Any
+    ) -> None:
+        """Build the async client from the blocking twin's arguments (the blocking
+        `middleware` checked as `Claude` checks it) and its background event loop."""
         self._middleware: tuple[Any, ...] = ()
+        middleware = options.pop("middleware", None)
         if middleware is not None:
             from ._middleware import checked
 
             self._middleware = checked(middleware, blocking=True)
-        return self._async_middleware()
-
-    def _start(self, client: AsyncClaude, backend: str) -> None:
-        self._async = client
+        client = self._async = client_class(*args, middleware=self._async_middleware(), **options)
         client._warn_unclosed = False
         self._portal = _Portal(backend, client.close)
         self._owns_portal = True
@@ -92,14 +107,8 @@ class AnthropicBedrock(_PlatformTwin):
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
         *,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
         backend: str = "asyncio",
+        **options: Unpack[TransportOptions],
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
         aws_secret_key, aws_access_key = _secret(aws_secret_key), _secret(aws_access_key)
@@ -107,33 +116,30 @@ class AnthropicBedrock(_PlatformTwin):
         from ._platforms._bedrock import AsyncAnthropicBedrock
 
         self._start(
-            AsyncAnthropicBedrock(
-                aws_secret_key,
-                aws_access_key,
-                aws_region,
-                aws_profile,
-                aws_session_token,
-                api_key,
-                base_url,
-                timeout,
-                max_retries,
-                default_headers,
-                default_query,
-                max_connections=max_connections,
-                anthropic_version=anthropic_version,
-                verify=verify,
-                proxy=proxy,
-                trust_env=trust_env,
-                open_telemetry=open_telemetry,
-                middleware=self._blocking_middleware(middleware),
-            ),
+            AsyncAnthropicBedrock,
             backend,
+            aws_secret_key,
+            aws_access_key,
+            aws_region,
+            aws_profile,
+            aws_session_token,
+            api_key,
+            base_url,
+            timeout,
+            max_retries,
+            default_headers,
+            default_query,
+            **options,
         )
 
-    @property
-    def aws_region(self) -> str:
-        """The AWS region requests are signed for."""
-        return self._async.aws_region  # type: ignore[attr-defined,no-any-return]
+    aws_access_key = _Forwarded()
+    aws_secret_key = _Forwarded()
+    aws_session_token = _Forwarded()
+    aws_region = _Forwarded()
+    aws_profile = _Forwarded()
+    # As the official client: the platform serves neither.
+    models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
 
 
 class AnthropicVertex(_PlatformTwin):
@@ -148,53 +154,30 @@ class AnthropicVertex(_PlatformTwin):
         access_token: str | None = None,
         credentials: Any = None,
         base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
         backend: str = "asyncio",
+        **options: Unpack[ClientOptions],
     ) -> None:
         access_token = _secret(access_token)
         from ._platforms._vertex import AsyncAnthropicVertex
 
         self._start(
-            AsyncAnthropicVertex(
-                region=region,
-                project_id=project_id,
-                access_token=access_token,
-                credentials=credentials,
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=default_headers,
-                default_query=default_query,
-                max_connections=max_connections,
-                anthropic_version=anthropic_version,
-                verify=verify,
-                proxy=proxy,
-                trust_env=trust_env,
-                open_telemetry=open_telemetry,
-                middleware=self._blocking_middleware(middleware),
-            ),
+            AsyncAnthropicVertex,
             backend,
+            region=region,
+            project_id=project_id,
+            access_token=access_token,
+            credentials=credentials,
+            base_url=base_url,
+            **options,
         )
 
-    @property
-    def region(self) -> str:
-        """The Vertex AI region."""
-        return self._async.region  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def project_id(self) -> str | None:
-        """The Google Cloud project."""
-        return self._async.project_id  # type: ignore[attr-defined,no-any-return]
+    region = _Forwarded()
+    project_id = _Forwarded()
+    access_token = _Forwarded()
+    google_credentials = _Forwarded()
+    # As the official client: the platform serves neither.
+    models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
 
 
 class AnthropicFoundry(_PlatformTwin):
@@ -209,77 +192,118 @@ class AnthropicFoundry(_PlatformTwin):
         api_key: str | None = None,
         azure_ad_token_provider: Callable[[], str] | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
         backend: str = "asyncio",
+        **options: Unpack[ClientOptions],
     ) -> None:
         api_key = _secret(api_key)
         from ._platforms._foundry import AsyncAnthropicFoundry
 
         self._start(
-            AsyncAnthropicFoundry(
-                resource=resource,
-                api_key=api_key,
-                azure_ad_token_provider=azure_ad_token_provider,
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=default_headers,
-                default_query=default_query,
-                max_connections=max_connections,
-                anthropic_version=anthropic_version,
-                verify=verify,
-                proxy=proxy,
-                trust_env=trust_env,
-                open_telemetry=open_telemetry,
-                middleware=self._blocking_middleware(middleware),
-            ),
+            AsyncAnthropicFoundry,
             backend,
+            resource=resource,
+            api_key=api_key,
+            azure_ad_token_provider=azure_ad_token_provider,
+            base_url=base_url,
+            **options,
         )
+
+    @property
+    def models(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Models API (as the official SDK)."""
+        return None
+
+    @property
+    def messages(self) -> _FoundryMessages:
+        """`create`, `stream` and `count_tokens`, blocking (`batches` is None)."""
+        return _FoundryMessages(self._portal, self._async.messages)
+
+    @property
+    def beta(self) -> _FoundryBeta:
+        """Beta features, blocking (`messages.batches` is None)."""
+        return _FoundryBeta(self._portal, self._async.beta)
+
+
+class _FoundryMessages(Messages):
+    __slots__ = ()
+
+    @property
+    def batches(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Batch API (as the official SDK)."""
+        return None
+
+
+class _FoundryBetaMessages(BetaMessages):
+    __slots__ = ()
+
+    @property
+    def batches(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Batch API (as the official SDK)."""
+        return None
+
+
+class _FoundryBeta(Beta):
+    __slots__ = ()
+
+    @property
+    def messages(self) -> _FoundryBetaMessages:
+        """`create`, `stream` and `count_tokens`, taking `betas=[...]` (no `batches`)."""
+        return _FoundryBetaMessages(self._portal, self._async.messages)
 
 
 class AnthropicAWS(_PlatformTwin):
     """The blocking twin of `AsyncAnthropicAWS` (same arguments, plus `backend`: the
     background event loop's, asyncio or trio). Raises what it raises."""
 
+    aws_access_key = _Forwarded()
+    aws_secret_key = _Forwarded()
+    aws_session_token = _Forwarded()
+    aws_region = _Forwarded()
+    aws_profile = _Forwarded()
+    skip_auth = _Forwarded()
+    workspace_id = _Forwarded()
+
     def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
         options = _secrets(options)  # first: this frame's locals show up in tracebacks
         from ._platforms._aws import AsyncAnthropicAWS
 
-        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
-        self._start(AsyncAnthropicAWS(**options), backend)
+        self._start(AsyncAnthropicAWS, backend, **options)
 
 
 class AnthropicBedrockMantle(_PlatformTwin):
     """The blocking twin of `AsyncAnthropicBedrockMantle` (same arguments, plus `backend`:
     the background event loop's, asyncio or trio). Raises what it raises."""
 
+    aws_access_key = _Forwarded()
+    aws_secret_key = _Forwarded()
+    aws_session_token = _Forwarded()
+    aws_region = _Forwarded()
+    aws_profile = _Forwarded()
+    skip_auth = _Forwarded()
+    # As the official client: the platform serves neither.
+    models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+    files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
+
     def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
         options = _secrets(options)  # first: this frame's locals show up in tracebacks
         from ._platforms._aws import AsyncAnthropicBedrockMantle
 
-        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
-        self._start(AsyncAnthropicBedrockMantle(**options), backend)
+        self._start(AsyncAnthropicBedrockMantle, backend, **options)
 
 
 class AnthropicGoogleCloud(_PlatformTwin):
     """The blocking twin of `AsyncAnthropicGoogleCloud` (same arguments, plus `backend`:
     the background event loop's, asyncio or trio). Raises what it raises."""
 
+    project = _Forwarded()
+    location = _Forwarded()
+    workspace_id = _Forwarded()
+    google_credentials = _Forwarded()
+
     def __init__(self, *, backend: str = "asyncio", **options: Any) -> None:
         from ._platforms._google_cloud import AsyncAnthropicGoogleCloud
 
-        options["middleware"] = self._blocking_middleware(options.pop("middleware", None))
-        self._start(AsyncAnthropicGoogleCloud(**options), backend)
+        self._start(AsyncAnthropicGoogleCloud, backend, **options)
 
 
 def _secrets(options: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ not run in the thread that iterates).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._sync import MessageStream, _await_in_loop, _Portal
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from .types import Message, MessageParam, ParsedMessage, UserMessageParam
+    from ._tools import AnyRunnableTool
+    from .types import Message, MessageParam, ParsedMessage, ToolUseBlock, UserMessageParam
 
 __all__ = ("BetaStreamingToolRunner", "BetaToolRunner")
 
@@ -31,6 +33,8 @@ class _BlockingRunner(Generic[_RunnerT]):
     def __init__(self, portal: _Portal, runner: _RunnerT) -> None:
         self._portal = portal
         self._async: _RunnerT = runner
+        # The async runner's `async with`, held open by a task in the loop thread.
+        self._context: AbstractContextManager[Any] | None = None
 
     def _next(self) -> Any:
         try:
@@ -48,6 +52,19 @@ class _BlockingRunner(Generic[_RunnerT]):
     def append_messages(self, *messages: MessageParam | Message) -> None:
         """Add messages to the conversation (see the async runner's)."""
         self._async.append_messages(*messages)
+
+    def compact_before_next_turn(self, compaction: Mapping[str, Any] | None = None) -> None:
+        """Compact the conversation before the model's next turn (see the async
+        runner's)."""
+        self._async.compact_before_next_turn(compaction)
+
+    def add_tools(self, *tools: AnyRunnableTool | Mapping[str, Any]) -> None:
+        """Give the model more tools with the next request (see the async runner's)."""
+        self._async.add_tools(*tools)
+
+    def remove_tools(self, *tools: AnyRunnableTool | str) -> None:
+        """Take tools away from the model at once (see the async runner's)."""
+        self._async.remove_tools(*tools)
 
     def generate_tool_call_response(self) -> UserMessageParam | None:
         """Run the last reply's tool calls and return the user turn of their results, or
@@ -67,6 +84,11 @@ class _BlockingRunner(Generic[_RunnerT]):
         _await_in_loop(self._portal, self._async.close)
 
     def __enter__(self) -> Self:
+        """Open the runner's task group in the loop thread (where `run_tools_eagerly`
+        calls run beside the reply)."""
+        context = self._portal.get().wrap_async_context_manager(self._async)
+        context.__enter__()
+        self._context = context
         return self
 
     def __exit__(
@@ -75,7 +97,12 @@ class _BlockingRunner(Generic[_RunnerT]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        """Close the runner; tool calls still running are cancelled."""
+        context, self._context = self._context, None
+        if context is None:
+            self.close()
+        else:
+            context.__exit__(exc_type, exc, tb)
 
 
 class BetaToolRunner(_BlockingRunner[BetaAsyncToolRunner[Any]], Generic[_F]):
@@ -104,3 +131,14 @@ class BetaStreamingToolRunner(_BlockingRunner[BetaAsyncStreamingToolRunner]):
 
     def __next__(self) -> MessageStream:
         return MessageStream(self._portal, self._next())
+
+    def defer_tool_call(self, tool_use: ToolUseBlock | str) -> None:
+        """Hold a call of the reply being read until the tool response (see the async
+        runner's)."""
+        self._async.defer_tool_call(tool_use)
+
+    @property
+    def deferred_tool_calls(self) -> list[ToolUseBlock]:
+        """The calls `defer_tool_call()` holds, in the model's order (see the async
+        runner's)."""
+        return self._async.deferred_tool_calls

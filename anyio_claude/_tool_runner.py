@@ -6,32 +6,51 @@ back in the order of the calls. Nothing runs between steps, so cancelling the ta
 iterates cancels the request and every running tool, and leaves nothing behind; a streamed
 turn's connection is the one thing held between steps, closed by the next step or by
 `close()`.
+
+With `run_tools_eagerly` (streamed turns) a tool call starts while the reply still streams,
+as soon as the model has moved on from it. Inside `async with runner:` it starts in the
+runner's own task group and runs alongside the rest of the reply (still within
+`max_concurrency`); without one it runs inside the read that moved on, as the official SDK
+runs it. Either way its result is kept for the turn, so no call runs twice.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, cast
 
 import anyio
 import anyio.to_thread
 
+from ._errors import ClaudeError
+from ._live_streams import AsyncMessageStream, AsyncTextStream
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
-from .types import Message, ToolUseBlock
+from ._toolsets import (
+    AnyRunnableToolset,
+    BetaAsyncRunnableToolset,
+    BetaRunnableToolset,
+    not_executed_result,
+    toolset_family,
+    toolset_result_block,
+)
+from .streaming import TextEvent
+from .types import BetaCompactionBlock, Message, ToolUseBlock
 
 if TYPE_CHECKING:
     import logging
     from types import TracebackType
 
+    from anyio.abc import TaskGroup
     from typing_extensions import Self
 
     from ._http import Timeout
-    from ._live_streams import AsyncMessageStream
     from ._tracing import RunnerTrace
     from .resources._beta import AsyncBetaMessages
+    from .streaming import StreamEvent
     from .types import (
         CacheControlEphemeralParam,
         DiagnosticsParam,
@@ -160,30 +179,99 @@ def _error_text(exc: BaseException) -> str:
     return _well_formed(repr(exc))[:_ERROR_TEXT_MAX]
 
 
-def _split_tools(tools: object) -> tuple[list[Any], dict[str, AnyRunnableTool], list[Any]]:
-    """`tools` as a list, the runnable tools by name, and every tool's entry for the
-    request's `tools`.
+_COMPACTING = (
+    "Message params can't be changed while the conversation is being compacted, because "
+    "the compaction response replaces them. Make the change on the next iteration."
+)
 
-    Raises `TypeError` naming `tools` for anything that is neither a runnable tool nor a
-    tool definition (a dict)."""
+
+def _check_can_compact(params: Mapping[str, Any]) -> None:
+    """Raises `ValueError` if `params` have a compaction edit: sent without it, the
+    compaction would run (and be billed) and the next request refused."""
+    management = params.get("context_management")
+    edits = management.get("edits") if isinstance(management, Mapping) else None
+    if any(str(edit.get("type", "")).startswith("compact_") for edit in edits or ()):
+        raise ValueError(
+            "compact_before_next_turn() can't be used while context_management has a "
+            "compaction edit, because the API doesn't accept a compaction block together "
+            "with one. Remove the edit first."
+        )
+
+
+def _without_format(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in config.items() if key != "format"}
+
+
+def _without_reply_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` without what only shapes a reply, which a compaction request (answered by
+    the compaction block alone) may not carry; the later requests keep them."""
+    trimmed = {
+        key: value
+        for key, value in params.items()
+        if key not in ("context_management", "stop_sequences", "output_format")
+    }
+    choice = params.get("tool_choice")
+    if isinstance(choice, Mapping) and choice.get("type") in ("any", "tool"):
+        del trimmed["tool_choice"]
+    config = params.get("output_config")
+    if isinstance(config, Mapping):
+        trimmed["output_config"] = _without_format(config)
+    fallbacks = params.get("fallbacks")
+    if isinstance(fallbacks, list | tuple):
+        trimmed["fallbacks"] = [
+            {**fallback, "output_config": _without_format(fallback["output_config"])}
+            if isinstance(fallback, Mapping) and isinstance(fallback.get("output_config"), Mapping)
+            else fallback
+            for fallback in cast(Iterable[Any], fallbacks)
+        ]
+    return trimmed
+
+
+def _split_tools(
+    tools: object,
+) -> tuple[list[Any], dict[str, AnyRunnableTool], dict[str, AnyRunnableToolset], list[Any]]:
+    """`tools` as a list, the runnable tools by name, the runnable toolsets by family, and
+    every entry for the request's `tools`.
+
+    Raises `TypeError` naming `tools` for anything that is neither a runnable tool or
+    toolset nor a tool definition (a dict), `ValueError` for two toolsets of a family."""
     if isinstance(tools, str | bytes | Mapping) or not isinstance(tools, Iterable):
         raise TypeError(f"tools must be a list of tools, not {type(tools).__name__}")
     given = list(cast(Iterable[object], tools))
     runnable: dict[str, AnyRunnableTool] = {}
+    toolsets: dict[str, AnyRunnableToolset] = {}
     definitions: list[Any] = []
     for i, tool in enumerate(given):
         if is_sync_tool(tool) or is_async_tool(tool):
             known = cast(AnyRunnableTool, tool)
             runnable[known.name] = known
             definitions.append(known.to_dict())
+        elif isinstance(tool, BetaRunnableToolset | BetaAsyncRunnableToolset):
+            if tool.toolset_name in toolsets:
+                raise ValueError(f"tools[{i}]: a second {tool.toolset_name!r} toolset")
+            toolsets[tool.toolset_name] = tool
+            definitions.append(tool.to_dict())
         elif isinstance(tool, Mapping):
             definitions.append(tool)
         else:
             raise TypeError(
                 f"tools[{i}] must be a tool made by beta_tool / beta_async_tool, a builtin "
-                f"tool, or a tool definition dict, not {type(tool).__name__}"
+                f"tool, a runnable toolset, or a tool definition dict, not "
+                f"{type(tool).__name__}"
             )
-    return given, runnable, definitions
+    return given, runnable, toolsets, definitions
+
+
+def _malformed_toolset_call(use: ToolUseBlock) -> ToolResultBlockParam:
+    """The answer to a call named like one of the runner's toolsets but without a
+    `toolset_name`: its input holds the toolset's actions in a form the runner cannot run."""
+    return {
+        "type": "tool_result",
+        "tool_use_id": use.id,
+        "content": f"Error: the '{use.name}' toolset could not run this call: it has no "
+        "toolset_name; nothing in the batch was executed",
+        "is_error": True,
+    }
 
 
 def _check_limits(max_iterations: object, max_concurrency: object, tool_timeout: object) -> None:
@@ -222,9 +310,20 @@ class _BaseToolRunner(Generic[_ItemT]):
         if params.get("compaction") is not None:
             raise ValueError(
                 "compaction cannot be set on a tool runner: every request in the loop would "
-                "compact again; use context_management's compaction edit instead"
+                "compact again; call runner.compact_before_next_turn() to compact once"
             )
         self._api = api
+        self._added: dict[str, AnyRunnableTool] = {}
+        self._removed: set[str] = set()
+        # `tool_addition` / `tool_removal` blocks for the next request's history.
+        self._tool_changes: list[dict[str, Any]] = []
+        # `compact_before_next_turn()`: the compaction to request before the next turn,
+        # the request while it is out, and the reply it replaces if it sums up nothing.
+        self._pending_compaction: dict[str, Any] | None = None
+        self._compaction_request: dict[str, Any] | None = None
+        self._compacting = False
+        self._before_compaction: Message | None = None
+        self._final_turn_taken_over = False
         self._params = self._checked_params(params)
         self._max_iterations = max_iterations
         self._max_concurrency = max_concurrency
@@ -232,12 +331,21 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._iteration_count = 0
         self._last_message: Message | None = None
         self._turn_open = False
+        # The read at the end of a streamed turn was cancelled or failed: the reply went
+        # with its stream, so the loop cannot go on from it.
+        self._reply_lost = False
         self._done = False
         self._closed = False
         self._modified = False
         self._cached_response: UserMessageParam | None = None
         # The run's OpenTelemetry span, started by the first step (`_tracing`).
         self._trace: RunnerTrace | None = None
+        # The tool calls of the streamed reply being handled, with `run_tools_eagerly`.
+        self._eager: _EagerCalls | None = None
+        # The task group of `async with runner:`, where eager calls run beside the reply.
+        self._task_group: TaskGroup | None = None
+        # One limiter per turn, shared by its eager calls and the rest.
+        self._limiter: anyio.CapacityLimiter | None = None
 
     def _checked_params(self, params: dict[str, Any]) -> dict[str, Any]:
         params = dict(params)
@@ -250,7 +358,13 @@ class _BaseToolRunner(Generic[_ItemT]):
                 "thread must be False or None: the tool runner sends the whole conversation "
                 "with every request"
             )
-        self._given_tools, self._tools, params["tools"] = _split_tools(params.get("tools", ()))
+        self._given_tools, given, self._toolsets, params["tools"] = _split_tools(
+            params.get("tools", ())
+        )
+        # What `add_tools()` / `remove_tools()` changed outlives new params.
+        self._tools = {**given, **getattr(self, "_added", {})}
+        for name in getattr(self, "_removed", ()):
+            self._tools.pop(name, None)
         messages = params.get("messages")
         if isinstance(messages, str | bytes | Mapping) or not isinstance(messages, Iterable):
             raise TypeError(f"messages must be a list of messages, not {type(messages).__name__}")
@@ -274,6 +388,10 @@ class _BaseToolRunner(Generic[_ItemT]):
         new = dict(params(current) if callable(params) else params)
         if "betas" in self._params and "betas" not in new:
             new["betas"] = self._params["betas"]
+        if self._compacting and list(new.get("messages", ())) != self._params["messages"]:
+            raise ValueError(_COMPACTING)
+        if self._pending_compaction is not None or self._compacting:
+            _check_can_compact(new)
         self._params = self._checked_params(new)
         self._cached_response = None
 
@@ -282,12 +400,116 @@ class _BaseToolRunner(Generic[_ItemT]):
 
         Called while a reply is being handled (inside the loop body), the history becomes
         yours for that turn: the runner adds neither the reply nor its tool results, so
-        append them if the conversation needs them. Drops the cached tool results."""
+        append them if the conversation needs them. Drops the cached tool results. Raises
+        `ValueError` while the reply being handled is a compaction, which replaces the
+        history."""
+        if self._compacting:
+            raise ValueError(_COMPACTING)
         history: list[Any] = self._params["messages"]
         history += [m.to_param() if isinstance(m, Message) else m for m in messages]
         if self._turn_open:
             self._modified = True
         self._cached_response = None
+
+    def compact_before_next_turn(self, compaction: Mapping[str, Any] | None = None) -> None:
+        """Compact the conversation before the model's next turn (the `compact-2026-09-04`
+        beta).
+
+        Once the current turn is done, its tool calls included, the runner sends the whole
+        conversation with `compaction` (default `{"type": "summarize"}`), yields the reply
+        (`stop_reason == "compaction"`) like any other, and goes on from it: its summary
+        replaces the history. A later call before then replaces the pending compaction;
+        a call while the compaction is being handled does nothing. Raises `ValueError`
+        while `context_management` has a compaction edit (the API refuses the two
+        together)."""
+        if self._compacting:
+            return
+        _check_can_compact(self._params)
+        self._pending_compaction = {"type": "summarize"} if compaction is None else dict(compaction)
+
+    def add_tools(self, *tools: AnyRunnableTool | Mapping[str, Any]) -> None:
+        """Give the model more tools without changing the `tools` param (which would miss
+        the prompt cache): their definitions go in `tool_addition` blocks of a system
+        message with the next request (the `inline-tools-2026-09-15` beta).
+
+        A runnable tool runs at once under its name, in place of any tool of that name,
+        even for a call of the reply being handled; a definition (a server tool, say) is
+        only sent, and stops a runnable tool of its name from running. Raises `TypeError`
+        for anything else, adding nothing."""
+        _split_tools(tools)
+        for tool in tools:
+            name = tool.get("name") if isinstance(tool, Mapping) else getattr(tool, "name", None)
+            family = toolset_family(tool) if isinstance(tool, Mapping) else None
+            if isinstance(tool, BetaRunnableToolset | BetaAsyncRunnableToolset):
+                raise ValueError(
+                    f"add_tools() can't add the {tool.toolset_name!r} toolset: a runner's "
+                    "toolsets are fixed when it is made"
+                )
+            if family in self._toolsets or name in self._toolsets:
+                raise ValueError(
+                    f"add_tools() can't add {name or family!r}: the runner's "
+                    f"{name or family!r} toolset has that name"
+                )
+        for tool in tools:
+            if isinstance(tool, Mapping):
+                definition: Mapping[str, Any] = dict(tool)
+                name = tool.get("name")
+                if isinstance(name, str):
+                    self._drop_tool(name)
+            else:
+                definition = tool.to_dict()
+                self._tools[tool.name] = self._added[tool.name] = tool
+                self._removed.discard(tool.name)
+            self._tool_changes.append(
+                {
+                    "type": "tool_addition",
+                    "tool": {"type": "tool_definition", "definition": definition},
+                }
+            )
+
+    def remove_tools(self, *tools: AnyRunnableTool | str) -> None:
+        """Take tools (or tool names) away from the model without changing the `tools`
+        param: they stop running at once (a later call of one gets the unknown-tool error
+        result), and the next request tells the model in `tool_removal` blocks. Raises
+        `TypeError` for anything else, removing nothing."""
+        names = []
+        for i, tool in enumerate(tools):
+            if isinstance(tool, BetaRunnableToolset | BetaAsyncRunnableToolset) or tool in (
+                self._toolsets
+            ):
+                family = tool if isinstance(tool, str) else tool.toolset_name
+                raise ValueError(
+                    f"remove_tools() can't remove the {family!r} toolset: a runner's "
+                    "toolsets are fixed when it is made"
+                )
+            if isinstance(tool, str):
+                names.append(tool)
+            elif is_sync_tool(tool) or is_async_tool(tool):
+                names.append(tool.name)
+            else:
+                raise TypeError(
+                    f"tools[{i}] must be a runnable tool or a tool name, not {type(tool).__name__}"
+                )
+        for name in names:
+            self._drop_tool(name)
+            self._tool_changes.append(
+                {"type": "tool_removal", "tool": {"type": "tool_reference", "name": name}}
+            )
+
+    def _drop_tool(self, name: str) -> None:
+        self._tools.pop(name, None)
+        self._added.pop(name, None)
+        self._removed.add(name)
+
+    def _send_tool_changes(self) -> None:
+        """Put the pending tool changes in the history, unless the last reply paused: a
+        paused turn is sent back as it is, to be continued, so it stays last."""
+        last = self._last_message
+        if not self._tool_changes or (last is not None and _step(last.stop_reason) == "resume"):
+            return
+        history: list[Any] = self._params["messages"]
+        history.append({"role": "system", "content": self._tool_changes})
+        self._tool_changes = []
 
     async def generate_tool_call_response(self) -> UserMessageParam | None:
         """Run the tool calls of the last reply and return the user turn holding their
@@ -338,6 +560,13 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._trace.end(None, finished=False)
 
     async def __aenter__(self) -> Self:
+        """Open the runner's task group, where `run_tools_eagerly` calls run beside the
+        reply that streams them."""
+        if self._task_group is not None:
+            raise RuntimeError("this tool runner is already in an `async with` block")
+        group = anyio.create_task_group()
+        await group.__aenter__()
+        self._task_group = group
         return self
 
     async def __aexit__(
@@ -345,8 +574,23 @@ class _BaseToolRunner(Generic[_ItemT]):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+    ) -> bool | None:
+        """Close the runner: an open streamed turn is closed and tool calls still running
+        are cancelled; nothing runs once it returns."""
+        group, self._task_group = self._task_group, None
+        try:
+            await self.close()
+        finally:
+            if group is not None:
+                # Calls still running were left behind by a loop that did not finish.
+                group.cancel_scope.cancel()
+                if isinstance(exc, anyio.get_cancelled_exc_class()):
+                    # Perhaps the group's own: it takes it back.
+                    await group.__aexit__(exc_type, exc, tb)
+                else:
+                    # The block's own error goes on as it is, not in an exception group.
+                    await group.__aexit__(None, None, None)
+        return None
 
     def __aiter__(self) -> Self:
         return self
@@ -372,20 +616,98 @@ class _BaseToolRunner(Generic[_ItemT]):
                 raise
 
     async def _step(self) -> _ItemT:
+        if self._reply_lost:
+            # Each step says so until `close()`, rather than ending as if the conversation
+            # were done (`until_done()` would give an earlier turn's reply as the last).
+            self._turn_open = False
+            self._eager = None
+            raise ClaudeError(
+                "The tool runner cannot go on: the reply of its last turn was lost (reading "
+                "it to its end was cancelled or failed, which closed its stream). The "
+                "history holds the turns before it; close this runner and start a new one "
+                "to continue."
+            )
         if self._turn_open:
-            await self._finish_turn()
-        if self._done or (
-            self._max_iterations is not None and self._iteration_count >= self._max_iterations
-        ):
+            if self._compacting:
+                await self._finish_compaction()
+            else:
+                await self._finish_turn()
+        if self._max_iterations is not None and self._iteration_count >= self._max_iterations:
             raise StopAsyncIteration
+        if self._done:
+            compaction = self._compaction_after_final_turn()
+            if compaction is None:
+                raise StopAsyncIteration
+            return await self._open_compaction(compaction)
+        self._send_tool_changes()
+        last = self._last_message
+        # A paused turn is resumed first: the API cannot compact a turn cut in two.
+        if self._pending_compaction is not None and (
+            last is None or _step(last.stop_reason) != "resume"
+        ):
+            return await self._open_compaction(self._pending_compaction)
         item = await self._open_turn()
         self._iteration_count += 1
         self._turn_open = True
         return item
 
+    def _compaction_after_final_turn(self) -> dict[str, Any] | None:
+        compaction, last = self._pending_compaction, self._last_message
+        if (
+            compaction is not None
+            and last is not None
+            and not self._final_turn_taken_over
+            and any(isinstance(block, ToolUseBlock) for block in last.content)
+        ):
+            # The API cannot compact a conversation whose last turn has unanswered calls.
+            _log().warning(
+                "The pending compaction was skipped: the last turn (stop_reason=%r) ended "
+                "with tool calls whose results were not sent. Call "
+                "compact_before_next_turn() again if you continue the conversation.",
+                last.stop_reason,
+            )
+            self._pending_compaction = None
+            return None
+        return compaction
+
+    async def _open_compaction(self, compaction: dict[str, Any]) -> _ItemT:
+        """Send the whole conversation with `compaction`, without what only shapes a
+        reply (the API refuses it on a compaction request)."""
+        _check_can_compact(self._params)
+        self._compaction_request = {
+            **_without_reply_params(self._request_params()),
+            "compaction": compaction,
+        }
+        self._before_compaction = self._last_message
+        try:
+            item = await self._open_turn()
+        finally:
+            self._compaction_request = None
+        # Only once it is out: a failed request leaves the compaction pending.
+        self._pending_compaction = None
+        self._compacting = True
+        self._turn_open = True
+        return item
+
+    async def _finish_compaction(self) -> None:
+        message = await self._read_reply()
+        self._compacting = False
+        self._turn_open = False
+        self._cached_response = None
+        self._limiter = None
+        if any(
+            isinstance(block, BetaCompactionBlock) and block.content for block in message.content
+        ):
+            self._params["messages"] = [message.to_param()]
+        else:
+            _log().warning("Compaction produced no summary; keeping the conversation as it is.")
+            self._last_message = self._before_compaction
+
     # ------------------------------------------------------------------- the loop's steps
 
     def _request_params(self) -> dict[str, Any]:
+        if self._compaction_request is not None:
+            return self._compaction_request
         return {**self._params, "messages": list(self._params["messages"])}
 
     async def _open_turn(self) -> _ItemT:
@@ -398,19 +720,33 @@ class _BaseToolRunner(Generic[_ItemT]):
     async def _close_turn(self) -> None:
         """Release what the turn being handled holds."""
 
+    async def _read_reply(self) -> Message:
+        """The reply of the turn being handled, its stream closed. Raises what reading
+        it raises (cancellation included): the reply is then lost with the stream, and
+        every later step raises `ClaudeError`."""
+        try:
+            message = await self._final_message()
+        except BaseException:
+            self._reply_lost = True
+            raise
+        finally:
+            await self._close_turn()
+        assert message is not None  # a turn is open: its reply was read or is being read
+        return message
+
     async def _finish_turn(self) -> None:
         """Move the conversation past the turn being handled: the reply and the tool
         results join the history (unless the caller took it over), and the loop stops if
         the reply asks for nothing more."""
-        try:
-            message = await self._final_message()
-        finally:
-            await self._close_turn()
-        assert message is not None
+        message = await self._read_reply()
         step = _step(message.stop_reason)
         response = None
         if step == "run_tools" and not self._modified:
             response = await self.generate_tool_call_response()
+        if self._eager is not None:
+            # Calls started early that no tool response waited for (the reply stopped, or
+            # the caller took the history over) end with their turn.
+            await self._eager.settled()
         # Nothing below awaits: a step cancelled or failed above changed no history, and
         # the next iteration takes the turn up again (its tools run again).
         history: list[Any] = self._params["messages"]
@@ -425,14 +761,25 @@ class _BaseToolRunner(Generic[_ItemT]):
                 history.append(response)
             self._done = step == "stop" or (step == "run_tools" and response is None)
         self._turn_open = False
+        self._final_turn_taken_over = self._modified
         self._modified = False
         self._cached_response = None
+        self._limiter = None
 
     async def _run_tools(self, uses: list[ToolUseBlock]) -> list[ToolResultBlockParam]:
         results: list[ToolResultBlockParam | None] = [None] * len(uses)
         found: list[tuple[int, ToolUseBlock, AnyRunnableTool]] = []
+        # Each toolset's calls, in the model's order: a call named like one of the
+        # runner's toolsets but without `toolset_name` is a malformed call of it.
+        members: dict[str, list[tuple[int, ToolUseBlock]]] = {}
         for i, use in enumerate(uses):
-            tool = self._tools.get(use.name)
+            family = use.toolset_name
+            tool = self._tools.get(use.name) if family is None else None
+            if family is None and tool is None and use.name in self._toolsets:
+                family = use.name
+            if family is not None:
+                members.setdefault(family, []).append((i, use))
+                continue
             if tool is None:
                 warnings.warn(
                     f"Tool '{use.name}' not found in tool runner. Available tools: "
@@ -449,21 +796,147 @@ class _BaseToolRunner(Generic[_ItemT]):
                 }
             else:
                 found.append((i, use, tool))
-        limiter = anyio.CapacityLimiter(self._max_concurrency) if self._max_concurrency else None
+        eager = self._eager
 
         async def run(i: int, use: ToolUseBlock, tool: AnyRunnableTool) -> None:
-            if limiter is None:
-                results[i] = await self._run_tool(tool, use)
+            if eager is not None:
+                results[i] = await self._eager_result(eager, use, tool)
             else:
-                async with limiter:
-                    results[i] = await self._run_tool(tool, use)
+                results[i] = await self._limited_run(tool, use)
+
+        async def run_members(family: str, calls: list[tuple[int, ToolUseBlock]]) -> None:
+            toolset = self._toolsets.get(family)
+            failed = False
+            for i, use in calls:
+                if failed:
+                    results[i] = not_executed_result(use)
+                elif use.toolset_name is None:
+                    results[i] = _malformed_toolset_call(use)
+                elif toolset is None:
+                    warnings.warn(
+                        f"Toolset '{family}' (member '{use.name}') not found in tool runner. "
+                        f"Registered toolsets: {list(self._toolsets)}. If using a raw "
+                        "toolset definition, handle the tool call manually and use "
+                        "`append_messages()` to add the result.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                    results[i] = toolset_result_block(
+                        use,
+                        f"Error: Toolset '{family}' member '{use.name}' not found",
+                        is_error=True,
+                    )
+                    continue
+                elif self._eager is not None:
+                    results[i] = await self._eager_result(self._eager, use, toolset)
+                else:
+                    results[i] = await self._limited_run(toolset, use)
+                # The model planned a toolset's calls as a sequence: after a failed one,
+                # the later ones rarely make sense.
+                failed = toolset is not None and bool(results[i].get("is_error"))  # type: ignore[union-attr]
 
         async with anyio.create_task_group() as group:
             for i, use, tool in found:
                 group.start_soon(run, i, use, tool)
+            for family, calls in members.items():
+                group.start_soon(run_members, family, calls)
         return [result for result in results if result is not None]
 
-    async def _run_tool(self, tool: AnyRunnableTool, use: ToolUseBlock) -> ToolResultBlockParam:
+    def _turn_limiter(self) -> anyio.CapacityLimiter | None:
+        if self._max_concurrency is None:
+            return None
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._max_concurrency)
+        return self._limiter
+
+    async def _limited_run(
+        self, tool: AnyRunnableTool | AnyRunnableToolset, use: ToolUseBlock
+    ) -> ToolResultBlockParam:
+        limiter = self._turn_limiter()
+        if limiter is None:
+            return await self._run_tool(tool, use)
+        async with limiter:
+            return await self._run_tool(tool, use)
+
+    async def _eager_result(
+        self, eager: _EagerCalls, use: ToolUseBlock, tool: AnyRunnableTool | AnyRunnableToolset
+    ) -> ToolResultBlockParam:
+        """The result of a call of a streamed reply: the one it got running early, or
+        (held, or never started) a run now, kept so that it runs once."""
+        running = eager.running.get(use.id)
+        if running is not None:
+            await running.wait()
+        result = eager.results.get(use.id)
+        if result is None:
+            result = await self._limited_run(tool, use)
+            eager.record(use, result)
+        return result
+
+    async def _start_eager(self, eager: _EagerCalls, use: ToolUseBlock) -> None:
+        """Start the call the model has moved on from: in the runner's task group if it
+        has one, else here (the read waits for it). A held, unknown or started call is
+        left to the tool response; so are a toolset's calls after one that is held or
+        failed, which run in the model's order."""
+        if use.id in eager.results or use.id in eager.running:
+            return
+        family = use.toolset_name
+        runnable: AnyRunnableTool | AnyRunnableToolset | None
+        if family is None:
+            runnable = self._tools.get(use.name)
+            if runnable is None and use.name in self._toolsets:
+                # A malformed call of a toolset: its later calls wait for the response.
+                eager.waiting_toolsets.add(use.name)
+        else:
+            runnable = self._toolsets.get(family)
+            if eager.is_held(use):
+                eager.waiting_toolsets.add(family)
+            if family in eager.waiting_toolsets:
+                return
+        if runnable is None or eager.is_held(use):
+            return
+        done = eager.running[use.id] = anyio.Event()
+        after = None
+        if family is not None:
+            after, eager.family_tail[family] = eager.family_tail.get(family), (use.id, done)
+        if self._task_group is None:
+            await self._eager_run(eager, runnable, use, done, after)
+        else:
+            self._task_group.start_soon(self._eager_run, eager, runnable, use, done, after)
+
+    async def _eager_run(
+        self,
+        eager: _EagerCalls,
+        tool: AnyRunnableTool | AnyRunnableToolset,
+        use: ToolUseBlock,
+        done: anyio.Event,
+        after: tuple[str, anyio.Event] | None = None,
+    ) -> None:
+        try:
+            if after is not None:
+                # A toolset's calls run one after the other; after one that did not
+                # succeed, the rest are left to the tool response.
+                await after[1].wait()
+                previous = eager.results.get(after[0])
+                if previous is None or previous.get("is_error"):
+                    eager.waiting_toolsets.add(cast(str, use.toolset_name))
+                    return
+            if self._trace is None:
+                result = await self._limited_run(tool, use)
+            else:
+                # A task of the runner's group starts in the context that entered it.
+                with self._trace.current():
+                    result = await self._limited_run(tool, use)
+            eager.record(use, result)
+            if use.toolset_name is not None and result.get("is_error"):
+                eager.waiting_toolsets.add(use.toolset_name)
+        finally:
+            # Cancelled, it leaves no result: the tool response runs the call again.
+            del eager.running[use.id]
+            done.set()
+
+    async def _run_tool(
+        self, tool: AnyRunnableTool | AnyRunnableToolset, use: ToolUseBlock
+    ) -> ToolResultBlockParam:
         if self._trace is None:
             return await self._run_tool_untraced(tool, use)
         with self._trace.tool(tool, use) as run:
@@ -471,8 +944,10 @@ class _BaseToolRunner(Generic[_ItemT]):
         return result
 
     async def _run_tool_untraced(
-        self, tool: AnyRunnableTool, use: ToolUseBlock
+        self, tool: AnyRunnableTool | AnyRunnableToolset, use: ToolUseBlock
     ) -> ToolResultBlockParam:
+        if isinstance(tool, BetaRunnableToolset | BetaAsyncRunnableToolset):
+            return await self._run_member(tool, use)
         result: ToolResultBlockParam = {"type": "tool_result", "tool_use_id": use.id}
         timeout = self._tool_timeout
         with anyio.move_on_after(math.inf if timeout is None else timeout) as scope:
@@ -493,6 +968,20 @@ class _BaseToolRunner(Generic[_ItemT]):
             result["content"] = f"Error: Tool '{use.name}' timed out after {timeout} seconds"
             result["is_error"] = True
         return result
+
+    async def _run_member(
+        self, toolset: AnyRunnableToolset, use: ToolUseBlock
+    ) -> ToolResultBlockParam:
+        """A toolset's member call; a closed toolset raises (at your code, not the
+        model's), a member's exception is its error result."""
+        timeout = self._tool_timeout
+        with anyio.move_on_after(math.inf if timeout is None else timeout):
+            if isinstance(toolset, BetaRunnableToolset):
+                return await anyio.to_thread.run_sync(toolset.tool_result, use)
+            return await toolset.tool_result(use)
+        return toolset_result_block(
+            use, f"Error: Tool '{use.name}' timed out after {timeout} seconds", is_error=True
+        )
 
 
 class BetaAsyncToolRunner(_BaseToolRunner["ParsedMessage[_F]"], Generic[_F]):
@@ -524,7 +1013,9 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
 
     A stream is open between iterations; `close()` (or `async with runner`) closes it if
     the loop is left early. Cancelling an iteration closes its stream and cancels the
-    tools."""
+    tools; a reply whose read was cancelled or failed is lost with its stream, and every
+    later iteration raises `ClaudeError` until `close()`. With `run_tools_eagerly`, each
+    call starts as soon as the model has moved on from it (see `defer_tool_call()`)."""
 
     def __init__(
         self,
@@ -534,6 +1025,7 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
         max_iterations: int | None,
         max_concurrency: int | None,
         tool_timeout: float | None,
+        run_tools_eagerly: bool = False,
     ) -> None:
         super().__init__(
             api,
@@ -543,11 +1035,34 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
             tool_timeout=tool_timeout,
         )
         self._stream: AsyncMessageStream | None = None
+        self._run_tools_eagerly = run_tools_eagerly
+
+    def defer_tool_call(self, tool_use: ToolUseBlock | str) -> None:
+        """Hold a call of the reply being read (its `tool_use` block, or its id) until the
+        tool response: the end of the loop body, or `generate_tool_call_response()`.
+
+        With `run_tools_eagerly` a call otherwise starts when you ask for the event after
+        the one showing the model has moved on from it (the next block's start, or the
+        reply stopping with `tool_use`), so you can hold it up to and including that
+        event. Does nothing for a call that has started, outside the loop body, or without
+        `run_tools_eagerly`."""
+        if self._eager is not None:
+            self._eager.hold(tool_use)
+
+    @property
+    def deferred_tool_calls(self) -> list[ToolUseBlock]:
+        """The calls of the reply being handled that `defer_tool_call()` holds, in the
+        model's order, once their blocks have finished streaming; empty without
+        `run_tools_eagerly`."""
+        return [] if self._eager is None else self._eager.held()
 
     async def _open_turn(self) -> AsyncMessageStream:
         stream: AsyncMessageStream = await self._api.stream(**self._request_params()).__aenter__()
-        self._stream = stream
         self._last_message = None
+        if self._run_tools_eagerly:
+            self._eager = eager = _EagerCalls()
+            stream = _EagerMessageStream(stream, functools.partial(self._start_eager, eager), eager)
+        self._stream = stream
         return stream
 
     async def _final_message(self) -> Message | None:
@@ -560,6 +1075,155 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
         if stream is not None:
             await stream.close()
 
+    async def _finish_turn(self) -> None:
+        try:
+            await super()._finish_turn()
+        finally:
+            if not self._turn_open:
+                self._eager = None
+
+
+class _EagerCalls:
+    """The tool calls of one streamed reply, for `run_tools_eagerly`: which blocks have
+    finished, which call the model has moved on from, which started, their results, and
+    which `defer_tool_call()` holds."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, ToolResultBlockParam] = {}
+        self.running: dict[str, anyio.Event] = {}
+        # Toolsets whose later calls wait for the tool response (one was held or failed),
+        # and the last call of each toolset started early, which the next one follows.
+        self.waiting_toolsets: set[str] = set()
+        self.family_tail: dict[str, tuple[str, anyio.Event]] = {}
+        self._finished: list[ToolUseBlock] = []
+        self._held: set[str] = set()
+        # The last call whose block closed, until the model moves on from it: its own
+        # `content_block_stop` is not enough, a reply cut off closes its last call too.
+        self._closed: ToolUseBlock | None = None
+        # After a fallback block (a refusal handed the reply on) no call is moved on
+        # from: the one before may have been cut off.
+        self._fallback = False
+
+    def hold(self, tool_use: ToolUseBlock | str) -> None:
+        tool_use_id = tool_use if isinstance(tool_use, str) else tool_use.id
+        if tool_use_id not in self.results and tool_use_id not in self.running:
+            self._held.add(tool_use_id)
+
+    def is_held(self, tool_use: ToolUseBlock) -> bool:
+        return tool_use.id in self._held
+
+    def held(self) -> list[ToolUseBlock]:
+        return [use for use in self._finished if use.id in self._held]
+
+    def record(self, tool_use: ToolUseBlock, result: ToolResultBlockParam) -> None:
+        self._held.discard(tool_use.id)
+        self.results[tool_use.id] = result
+
+    async def settled(self) -> None:
+        """Wait for the calls still running."""
+        while self.running:
+            await next(iter(self.running.values())).wait()
+
+    def track(self, event: object) -> ToolUseBlock | None:
+        """Follow the reply; the call `event` shows the model has moved on from, if any."""
+        kind = getattr(event, "type", None)
+        if kind == "content_block_stop":
+            block = getattr(event, "content_block", None)
+            if isinstance(block, ToolUseBlock):
+                self._finished.append(block)
+                self._closed = None if self._fallback else block
+            return None
+        if kind == "content_block_start":
+            if getattr(getattr(event, "content_block", None), "type", None) == "fallback":
+                self._fallback, self._closed = True, None
+                return None
+        elif not (
+            kind == "message_delta"
+            and getattr(getattr(event, "delta", None), "stop_reason", None) == "tool_use"
+        ):
+            return None
+        moved_on_from, self._closed = self._closed, None
+        return moved_on_from
+
+
+class _EagerText(AsyncTextStream):
+    """`text_stream` of an eager reply: read through its `__anext__`."""
+
+    __slots__ = ()
+
+    async def __anext__(self) -> str:
+        while True:
+            event = await self._stream.__anext__()
+            if type(event) is TextEvent:
+                return event.text
+
+
+class _EagerMessageStream(AsyncMessageStream):
+    """The reply of a turn with `run_tools_eagerly`: the turn's `AsyncMessageStream`,
+    whose reads start each tool call the model has moved on from. Every way of reading it
+    (events, `text_stream`, `until_done`, `get_final_message`) reads through
+    `__anext__`."""
+
+    # Its own state only: the stream read is `_inner`, whose state this never touches.
+    __slots__ = ("_eager", "_inner", "_moved_on_from", "_start")
+    # Set from `_inner`; the base's reading state (`_batch`, `_acc`, ...) stays unset.
+
+    def __init__(
+        self,
+        inner: AsyncMessageStream,
+        start: Callable[[ToolUseBlock], Awaitable[None]],
+        eager: _EagerCalls,
+    ) -> None:
+        # Not the base's __init__: this stream reads nothing itself.
+        self._inner = inner
+        self._start = start
+        self._eager = eager
+        self._moved_on_from: ToolUseBlock | None = None
+        # The response's own, which `response` and `request_id` read.
+        self.http_response = inner.http_response
+        self.retries_taken = inner.retries_taken
+
+    def __aiter__(self) -> _EagerMessageStream:
+        return self
+
+    async def __anext__(self) -> StreamEvent:
+        # The next event is read first: no call starts once reading the reply has failed.
+        event = await self._inner.__anext__()
+        moved_on_from, self._moved_on_from = self._moved_on_from, None
+        if moved_on_from is not None:
+            await self._start(moved_on_from)
+        self._moved_on_from = self._eager.track(event)
+        return event
+
+    @property
+    def text_stream(self) -> AsyncTextStream:
+        """An async iterator over just the text of the text deltas (it drives this stream)."""
+        return _EagerText(self)
+
+    async def until_done(self) -> None:
+        """Read the stream to its end, starting the calls as they finish."""
+        async for _ in self:
+            pass
+
+    async def get_final_message(self) -> Message:
+        """Read to the end and return the complete message."""
+        await self.until_done()
+        return await self._inner.get_final_message()
+
+    async def get_final_text(self) -> str:
+        """Read to the end and return the text of all text blocks, joined."""
+        await self.until_done()
+        return await self._inner.get_final_text()
+
+    async def close(self) -> None:
+        """Close the response (see `AsyncMessageStream.close`)."""
+        await self._inner.close()
+
+    @property
+    def current_message_snapshot(self) -> Message:
+        """The message as streamed so far."""
+        return self._inner.current_message_snapshot
+
 
 def make_async_runner(
     api: AsyncBetaMessages,
@@ -568,14 +1232,26 @@ def make_async_runner(
     max_iterations: int | None,
     max_concurrency: int | None,
     tool_timeout: float | None,
+    run_tools_eagerly: bool = False,
     params: dict[str, Any],
 ) -> BetaAsyncToolRunner[Any] | BetaAsyncStreamingToolRunner:
     """The runner `tool_runner` returns; raises before any I/O for arguments that cannot
     work (naming them)."""
-    if not isinstance(stream, bool):
-        raise TypeError(f"stream must be a bool, not {type(stream).__name__}")
-    kind = BetaAsyncStreamingToolRunner if stream else BetaAsyncToolRunner
-    return kind(
+    for name, value in (("stream", stream), ("run_tools_eagerly", run_tools_eagerly)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    if run_tools_eagerly and not stream:
+        raise ValueError("`run_tools_eagerly=True` and `stream=False` are mutually exclusive")
+    if stream:
+        return BetaAsyncStreamingToolRunner(
+            api,
+            params,
+            max_iterations=max_iterations,
+            max_concurrency=max_concurrency,
+            tool_timeout=tool_timeout,
+            run_tools_eagerly=run_tools_eagerly,
+        )
+    return BetaAsyncToolRunner(
         api,
         params,
         max_iterations=max_iterations,

@@ -12,25 +12,41 @@ the annotated types before the function runs.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
     Generic,
+    Protocol,
     TypeAlias,
+    TypedDict,
     TypeVar,
     Union,
     cast,
     get_type_hints,
     overload,
+    runtime_checkable,
 )
 
+import anyio
 import msgspec
 
 if TYPE_CHECKING:
-    from .types._params import AllowedCaller, CacheControlEphemeralParam, ToolParam
+    from collections.abc import Awaitable
+    from contextlib import AbstractAsyncContextManager, AbstractContextManager
+
+    from typing_extensions import Unpack
+
+    from .types._params import (
+        AllowedCaller,
+        CacheControlEphemeralParam,
+        ToolParam,
+        ToolUnionParam,
+    )
 
 __all__ = (
     "BetaAsyncBuiltinFunctionTool",
@@ -40,6 +56,8 @@ __all__ = (
     "BetaFunctionTool",
     "BetaFunctionToolResultType",
     "BetaRunnableTool",
+    "BetaToolLike",
+    "SupportsToDict",
     "ToolError",
     "beta_async_tool",
     "beta_tool",
@@ -47,6 +65,18 @@ __all__ = (
 
 BetaFunctionToolResultType: TypeAlias = Union[str, Iterable[Mapping[str, Any]]]
 """What a tool returns: a string, or content blocks (text, image, document, search result)."""
+
+
+@runtime_checkable
+class SupportsToDict(Protocol):
+    """An object whose `to_dict()` is its entry in a request's `tools` (function tools,
+    builtin tools, and anything else with such a `to_dict()`)."""
+
+    def to_dict(self) -> Mapping[str, Any]: ...
+
+
+BetaToolLike: TypeAlias = Union["ToolUnionParam", Mapping[str, Any], SupportsToDict]
+"""A `tools` entry, or an object that gives one through `to_dict()`."""
 
 
 class ToolError(Exception):
@@ -72,39 +102,34 @@ class ToolError(Exception):
         self.content = content
 
 
-class BetaBuiltinFunctionTool(ABC):
-    """A tool whose definition is the API's own (the memory tool, say) and whose calls run
-    here: subclasses give `to_dict()` (the `tools` entry) and a blocking `call(input)`."""
+class _BuiltinTool(ABC):
+    """What a builtin tool of either kind has: its definition, and the name in it."""
 
     @abstractmethod
     def to_dict(self) -> Mapping[str, Any]:
         """The tool's entry in the request's `tools`."""
+
+    @property
+    def name(self) -> str:
+        """The name the model calls the tool by."""
+        return _definition_name(self.to_dict())
+
+
+class BetaBuiltinFunctionTool(_BuiltinTool):
+    """A tool whose definition is the API's own (the memory tool, say) and whose calls run
+    here: subclasses give `to_dict()` (the `tools` entry) and a blocking `call(input)`."""
 
     @abstractmethod
     def call(self, input: object) -> BetaFunctionToolResultType:
         """Run one call; what it returns (or raises) is the tool result."""
 
-    @property
-    def name(self) -> str:
-        """The name the model calls the tool by."""
-        return _definition_name(self.to_dict())
 
-
-class BetaAsyncBuiltinFunctionTool(ABC):
+class BetaAsyncBuiltinFunctionTool(_BuiltinTool):
     """`BetaBuiltinFunctionTool` whose `call` is a coroutine."""
-
-    @abstractmethod
-    def to_dict(self) -> Mapping[str, Any]:
-        """The tool's entry in the request's `tools`."""
 
     @abstractmethod
     async def call(self, input: object) -> BetaFunctionToolResultType:
         """Run one call; what it returns (or raises) is the tool result."""
-
-    @property
-    def name(self) -> str:
-        """The name the model calls the tool by."""
-        return _definition_name(self.to_dict())
 
 
 def _definition_name(raw: Mapping[str, Any]) -> str:
@@ -279,6 +304,9 @@ class BaseFunctionTool(Generic[CallableT]):
     """The tool's name, as sent to the API."""
     description: str
     input_schema: InputSchema
+    close: Callable[[], Awaitable[None] | None] | None = None
+    """Releases what the tool holds (set for a context-manager tool: its exit); the
+    tool runner never calls it, so one tool serves many runs."""
 
     def __init__(
         self,
@@ -376,83 +404,89 @@ BetaRunnableTool = Union[BetaFunctionTool[Any], BetaBuiltinFunctionTool]
 BetaAsyncRunnableTool = Union[BetaAsyncFunctionTool[Any], BetaAsyncBuiltinFunctionTool]
 
 
+class ToolOptions(TypedDict, total=False):
+    """What `beta_tool` / `beta_async_tool` take besides the function."""
+
+    name: str | None
+    description: str | None
+    input_schema: InputSchema | type | None
+    defer_loading: bool | None
+    cache_control: CacheControlEphemeralParam | None
+    allowed_callers: list[AllowedCaller] | None
+    eager_input_streaming: bool | None
+    input_examples: Iterable[dict[str, object]] | None
+    strict: bool | None
+
+
+def _is_context_manager(fn: object, *, asynchronous: bool) -> bool:
+    """Whether `fn` was made by `contextlib.(async)contextmanager`: it wraps the generator
+    function it was given (never called to find out)."""
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is None:
+        return False
+    return (
+        inspect.isasyncgenfunction(wrapped)
+        if asynchronous
+        else inspect.isgeneratorfunction(wrapped)
+    )
+
+
 @overload
-def beta_tool(func: FunctionT) -> BetaFunctionTool[FunctionT]: ...
+def beta_tool(func: FunctionT, **options: Unpack[ToolOptions]) -> BetaFunctionTool[FunctionT]: ...
 @overload
 def beta_tool(
-    func: FunctionT,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    input_schema: InputSchema | type | None = None,
-    defer_loading: bool | None = None,
-    cache_control: CacheControlEphemeralParam | None = None,
-    allowed_callers: list[AllowedCaller] | None = None,
-    eager_input_streaming: bool | None = None,
-    input_examples: Iterable[dict[str, object]] | None = None,
-    strict: bool | None = None,
+    func: Callable[[], AbstractContextManager[FunctionT]], **options: Unpack[ToolOptions]
 ) -> BetaFunctionTool[FunctionT]: ...
 @overload
 def beta_tool(
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    input_schema: InputSchema | type | None = None,
-    defer_loading: bool | None = None,
-    cache_control: CacheControlEphemeralParam | None = None,
-    allowed_callers: list[AllowedCaller] | None = None,
-    eager_input_streaming: bool | None = None,
-    input_examples: Iterable[dict[str, object]] | None = None,
-    strict: bool | None = None,
+    func: None = None, **options: Unpack[ToolOptions]
 ) -> Callable[[FunctionT], BetaFunctionTool[FunctionT]]: ...
 def beta_tool(
-    func: FunctionT | None = None, **options: Any
+    func: FunctionT | Callable[[], AbstractContextManager[FunctionT]] | None = None,
+    **options: Unpack[ToolOptions],
 ) -> BetaFunctionTool[FunctionT] | Callable[[FunctionT], BetaFunctionTool[FunctionT]]:
     """A blocking function as a tool: `@beta_tool`, `@beta_tool(name=...)` or
     `beta_tool(func)`.
 
-    Raises `TypeError` for a coroutine function (use `beta_async_tool`) or a parameter
-    that has no JSON Schema (`*args`, an unsupported annotation)."""
+    A `@contextmanager` function is entered here and the function it yields is the tool
+    (the runner never exits it; its `__exit__` is the tool's `close`). Raises `TypeError`
+    for a coroutine function or `@asynccontextmanager` (use `beta_async_tool`) or a
+    parameter that has no JSON Schema (`*args`, an unsupported annotation)."""
 
     def make(fn: FunctionT) -> BetaFunctionTool[FunctionT]:
-        if inspect.iscoroutinefunction(fn):
+        if inspect.iscoroutinefunction(fn) or _is_context_manager(fn, asynchronous=True):
             raise TypeError(f"{fn.__name__} is a coroutine function: use beta_async_tool")
-        return BetaFunctionTool(fn, **options)
+        if not _is_context_manager(fn, asynchronous=False):
+            return BetaFunctionTool(fn, **options)
+        manager = cast(Any, fn)()
+        inner = manager.__enter__()
+        try:
+            tool: BetaFunctionTool[FunctionT] = BetaFunctionTool(inner, **options)
+        except BaseException:
+            # Nothing will ever exit it otherwise.
+            manager.__exit__(*sys.exc_info())
+            raise
+        tool.close = functools.partial(manager.__exit__, None, None, None)
+        return tool
 
-    return make if func is None else make(func)
+    return make if func is None else make(cast(Any, func))
 
 
-@overload
-def beta_async_tool(func: AsyncFunctionT) -> BetaAsyncFunctionTool[AsyncFunctionT]: ...
 @overload
 def beta_async_tool(
-    func: AsyncFunctionT,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    input_schema: InputSchema | type | None = None,
-    defer_loading: bool | None = None,
-    cache_control: CacheControlEphemeralParam | None = None,
-    allowed_callers: list[AllowedCaller] | None = None,
-    eager_input_streaming: bool | None = None,
-    input_examples: Iterable[dict[str, object]] | None = None,
-    strict: bool | None = None,
+    func: AsyncFunctionT, **options: Unpack[ToolOptions]
 ) -> BetaAsyncFunctionTool[AsyncFunctionT]: ...
 @overload
 def beta_async_tool(
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    input_schema: InputSchema | type | None = None,
-    defer_loading: bool | None = None,
-    cache_control: CacheControlEphemeralParam | None = None,
-    allowed_callers: list[AllowedCaller] | None = None,
-    eager_input_streaming: bool | None = None,
-    input_examples: Iterable[dict[str, object]] | None = None,
-    strict: bool | None = None,
+    func: Callable[[], AbstractAsyncContextManager[AsyncFunctionT]], **options: Unpack[ToolOptions]
+) -> BetaAsyncFunctionTool[AsyncFunctionT]: ...
+@overload
+def beta_async_tool(
+    func: None = None, **options: Unpack[ToolOptions]
 ) -> Callable[[AsyncFunctionT], BetaAsyncFunctionTool[AsyncFunctionT]]: ...
 def beta_async_tool(
-    func: AsyncFunctionT | None = None, **options: Any
+    func: AsyncFunctionT | Callable[[], AbstractAsyncContextManager[AsyncFunctionT]] | None = None,
+    **options: Unpack[ToolOptions],
 ) -> (
     BetaAsyncFunctionTool[AsyncFunctionT]
     | Callable[[AsyncFunctionT], BetaAsyncFunctionTool[AsyncFunctionT]]
@@ -460,15 +494,61 @@ def beta_async_tool(
     """A coroutine function as a tool: `@beta_async_tool`, `@beta_async_tool(name=...)` or
     `beta_async_tool(func)`.
 
-    Raises `TypeError` for a function that is not a coroutine function (use `beta_tool`)
-    or a parameter that has no JSON Schema."""
+    An `@asynccontextmanager` function is entered on the tool's first call (under a lock)
+    and the function it yields runs each call; it needs an explicit `input_schema`, and
+    the tool's `close()` exits it. Raises `TypeError` for a function that is not a
+    coroutine function (use `beta_tool`) or a parameter that has no JSON Schema."""
 
     def make(fn: AsyncFunctionT) -> BetaAsyncFunctionTool[AsyncFunctionT]:
+        if _is_context_manager(fn, asynchronous=True):
+            return _async_context_manager_tool(fn, options)
         if not inspect.iscoroutinefunction(fn):
             raise TypeError(f"{fn.__name__} is not a coroutine function: use beta_tool")
         return BetaAsyncFunctionTool(fn, **options)
 
-    return make if func is None else make(func)
+    return make if func is None else make(cast(Any, func))
+
+
+def _async_context_manager_tool(
+    factory: Callable[..., Any], options: ToolOptions
+) -> BetaAsyncFunctionTool[Any]:
+    """A tool over the function an `@asynccontextmanager` yields: entering needs an await,
+    so it happens on the first call; `close()` exits what was entered."""
+    if options.get("input_schema") is None:
+        raise TypeError(
+            f"{factory.__name__}: an @asynccontextmanager tool needs an explicit input_schema "
+            "(its parameters are known only once it is entered)"
+        )
+    entered: list[tuple[Any, Callable[..., Any], _Parameters]] = []
+    lock: list[anyio.Lock] = []
+
+    async def call(**kwargs: Any) -> BetaFunctionToolResultType:
+        if not entered:
+            if not lock:
+                lock.append(anyio.Lock())
+            async with lock[0]:
+                if not entered:
+                    manager = factory()
+                    inner = await manager.__aenter__()
+                    entered.append((manager, inner, _Parameters(inner, {})))
+        _, inner, parameters = entered[0]
+        try:
+            args, values = parameters.arguments(kwargs)
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"Invalid arguments for function {tool.name}: {exc}") from exc
+        result: BetaFunctionToolResultType = await inner(*args, **values)
+        return result
+
+    async def close() -> None:
+        if entered:
+            manager = entered.pop()[0]
+            await manager.__aexit__(None, None, None)
+
+    call.__name__ = factory.__name__
+    call.__doc__ = factory.__doc__
+    tool = BetaAsyncFunctionTool(call, **options)
+    tool.close = close
+    return tool
 
 
 def is_sync_tool(tool: object) -> bool:

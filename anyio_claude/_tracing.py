@@ -398,13 +398,29 @@ class Telemetry:
         "_tracer",
         "_tracer_for",
         "options",
+        "provider_name",
+        "scope",
         "server",
         "version",
     )
 
-    def __init__(self, options: ResolvedOpenTelemetryOptions, origin: str, version: str) -> None:
+    def __init__(
+        self,
+        options: ResolvedOpenTelemetryOptions,
+        origin: str,
+        version: str,
+        *,
+        provider_name: str = "anthropic",
+        platform: str | None = None,
+    ) -> None:
         self.options = options
         self.version = version
+        # `gen_ai.provider.name`, and the tracer's scope: a platform client's (as the
+        # official SDK's: "aws.bedrock", and the scope with ".bedrock" after it).
+        self.provider_name = provider_name
+        self.scope = (
+            INSTRUMENTATION_SCOPE if platform is None else f"{INSTRUMENTATION_SCOPE}.{platform}"
+        )
         from urllib.parse import urlsplit
 
         parts = urlsplit(origin)
@@ -449,7 +465,7 @@ class Telemetry:
                 if isinstance(provider, trace.ProxyTracerProvider):
                     return None  # nothing registered: spans would go nowhere
             if provider is not self._tracer_for:
-                self._tracer = provider.get_tracer(INSTRUMENTATION_SCOPE, self.version)
+                self._tracer = provider.get_tracer(self.scope, self.version)
                 self._tracer_for = provider
         except Exception:
             return None
@@ -637,7 +653,7 @@ class CallTrace:
         telemetry = self._telemetry
         body = self._body
         attributes: dict[str, AttributeValue] = {**telemetry.server}
-        attributes["gen_ai.provider.name"] = "anthropic"
+        attributes["gen_ai.provider.name"] = telemetry.provider_name
         if name == "anthropic.messages.create":
             attributes["gen_ai.operation.name"] = "chat"
         for key, (path, kind) in _REQUEST.get(name, {}).items():
@@ -871,7 +887,7 @@ class CallTrace:
     ) -> dict[str, AttributeValue]:
         attributes: dict[str, AttributeValue] = {
             "gen_ai.operation.name": "chat",
-            "gen_ai.provider.name": "anthropic",
+            "gen_ai.provider.name": self._telemetry.provider_name,
             **self._telemetry.server,
         }
         model = self._body.get("model")
@@ -1236,7 +1252,7 @@ class RunnerTrace:
 
             attributes: dict[str, AttributeValue] = {
                 "gen_ai.operation.name": "invoke_agent",
-                "gen_ai.provider.name": "anthropic",
+                "gen_ai.provider.name": telemetry.provider_name,
             }
             if isinstance(params.get("model"), str):
                 attributes["gen_ai.request.model"] = params["model"]
@@ -1334,7 +1350,7 @@ class _ToolSpan:
             operation = "anthropic.mcp_tool_use" if mcp else "anthropic.custom_tool_use"
             attributes: dict[str, AttributeValue] = {
                 "gen_ai.operation.name": "execute_tool",
-                "gen_ai.provider.name": "anthropic",
+                "gen_ai.provider.name": telemetry.provider_name,
                 "gen_ai.tool.name": name,
                 "gen_ai.tool.call.id": use.id,
                 "gen_ai.tool.type": "function",
@@ -1371,15 +1387,18 @@ class _ToolSpan:
             result = self._run.result
             traces = telemetry.options["traces"]
             if traces["content_mode"] == "content" and span.is_recording():
-                arguments = _json(self._use.input)
-                values: dict[str, str] = {}
-                if _size(arguments) <= traces["max_content_bytes"]:
-                    values["gen_ai.tool.call.arguments"] = arguments
-                if result is not None:
-                    blocks = _result_blocks(result.get("content"), ("text", "search_result"))
-                    values["anthropic.tool_result.content"] = _json(blocks)
+                blocks = (
+                    None
+                    if result is None
+                    else _result_blocks(result.get("content"), ("text", "search_result"))
+                )
+                values, truncated = fit_tool_content(
+                    _json(self._use.input), blocks, traces["max_content_bytes"]
+                )
                 for key, value in values.items():
                     span.set_attribute(key, value)
+                if truncated:
+                    span.set_attribute("anthropic.content.truncated", True)
             if result is not None and result.get("is_error") is True:
                 span.set_status(Status(StatusCode.ERROR))
                 span.set_attribute("error.type", "tool_error")
@@ -1388,6 +1407,35 @@ class _ToolSpan:
             span.end()
         except Exception:
             pass
+
+
+def fit_tool_content(
+    arguments: str, blocks: list[object] | None, limit: int
+) -> tuple[dict[str, str], bool]:
+    """A tool run's content attributes within `limit` UTF-8 bytes in total, and whether
+    any content was left out, as the official SDK fits them: arguments over `limit` by
+    themselves are left out whole, then the result loses whole blocks, last first."""
+    values: dict[str, str] = {}
+    arguments_removed = _size(arguments) > limit
+    if not arguments_removed:
+        values["gen_ai.tool.call.arguments"] = arguments
+    if blocks is None:
+        return values, arguments_removed
+    result = _json(blocks)
+    others = sum(map(_size, values.values()))
+    if others + _size(result) <= limit:
+        values["anthropic.tool_result.content"] = result
+        return values, arguments_removed
+    kept: list[str] = []
+    total = 2  # the brackets
+    for block in blocks:
+        item = _json(block)
+        total += _size(item) + (1 if kept else 0)
+        if others + total > limit:
+            break
+        kept.append(item)
+    values["anthropic.tool_result.content"] = f"[{','.join(kept)}]"
+    return values, arguments_removed or len(kept) < len(blocks)
 
 
 def _tool_description(tool: object) -> str | None:

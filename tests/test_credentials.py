@@ -424,6 +424,151 @@ async def test_federation_profile_caches_on_disk(
     assert server.oauth.exchanges == 2
 
 
+async def test_a_copy_on_another_deployment_exchanges_there(
+    server: FakeClaude, clean_env: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    """`with_options(base_url=...)` binds a federation profile's copy to the new
+    deployment (`for_base_url`, as the official SDK): its exchange goes there and its
+    token stays out of the disk cache, while the original keeps exchanging where it was
+    bound. A user_oauth profile is shared as is."""
+    token_file = write(tmp_path / "jwt", JWT)
+    federation = {
+        "organization_id": ORG,
+        "authentication": {
+            "type": "oidc_federation",
+            "federation_rule_id": RULE,
+            "identity_token": {"source": "file", "path": str(token_file)},
+        },
+    }
+    write(clean_env / "configs" / "ci.json", federation, 0o644)
+    async with FakeClaude() as other, AsyncClaude(profile="ci", base_url=server.url) as client:
+        await client.models.list()
+        assert (server.oauth.exchanges, other.oauth.exchanges) == (1, 0)
+        cached = (clean_env / "credentials" / "ci.json").read_text()
+        async with client.with_options(base_url=other.url) as copy:
+            assert copy.credentials is not client.credentials
+            await copy.models.list()
+            assert (server.oauth.exchanges, other.oauth.exchanges) == (1, 1)
+            assert other.requests[-1].headers["authorization"] == f"Bearer {other.oauth.issued[0]}"
+        assert (clean_env / "credentials" / "ci.json").read_text() == cached
+        assert client.with_options(max_retries=0).credentials is client.credentials
+        assert client.credentials is not None
+        await client.credentials(force_refresh=True)  # type: ignore[misc]
+        assert (server.oauth.exchanges, other.oauth.exchanges) == (2, 1)
+        await client.models.list()
+        assert server.requests[-1].headers["authorization"] == f"Bearer {server.oauth.issued[0]}"
+    write(clean_env / "configs" / "pinned.json", {**federation, "base_url": server.url}, 0o644)
+    oauth = {"authentication": {"type": "user_oauth"}}
+    write(clean_env / "configs" / "user.json", oauth, 0o644)
+    for profile in ("pinned", "user"):
+        client = AsyncClaude(profile=profile, base_url=server.url)
+        assert client.with_options(base_url="https://elsewhere.example").credentials is (
+            client.credentials
+        )
+
+
+SHADOW_SCRIPT = """
+import logging, sys
+logging.basicConfig(level=logging.WARNING, stream=sys.stdout, format="%(name)s %(message)s")
+from anyio_claude import AsyncClaude, AsyncAnthropicFoundry
+for _ in range(3):
+    AsyncClaude()
+AsyncClaude(api_key="sk-explicit-key")
+AsyncAnthropicFoundry(api_key="k", resource="r")
+print("done")
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        (
+            {"ANTHROPIC_API_KEY": "sk-env-key", "ANTHROPIC_AUTH_TOKEN": "env-token"},
+            ["ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are both set"],
+        ),
+        (
+            {
+                "ANTHROPIC_API_KEY": "sk-env-key",
+                "ANTHROPIC_AUTH_TOKEN": "env-token",
+                "ANTHROPIC_PROFILE": "ci",
+            },
+            ["both set", "ANTHROPIC_API_KEY is set, so the client uses it instead"],
+        ),
+        (
+            {
+                "ANTHROPIC_AUTH_TOKEN": "env-token",
+                "ANTHROPIC_FEDERATION_RULE_ID": RULE,
+                "ANTHROPIC_ORGANIZATION_ID": ORG,
+                "ANTHROPIC_IDENTITY_TOKEN": JWT,
+            },
+            ["ANTHROPIC_AUTH_TOKEN is set, so the client uses it instead"],
+        ),
+        ({"ANTHROPIC_API_KEY": "sk-env-key", "ANTHROPIC_FEDERATION_RULE_ID": RULE}, []),
+        ({"ANTHROPIC_API_KEY": "sk-env-key"}, []),
+        ({"ANTHROPIC_API_KEY": "sk-env-key", "ACTIVE_CONFIG": "ci"}, ["ANTHROPIC_API_KEY is set"]),
+    ],
+)
+def test_a_shadowing_environment_credential_is_warned_once(
+    clean_env: pathlib.Path, environment: dict[str, str], expected: list[str]
+) -> None:
+    """As the official SDK: a static credential from the environment that shadows
+    ANTHROPIC_AUTH_TOKEN, or a profile / workload identity configuration, logs one
+    warning per process (a fresh interpreter each case), naming variables, never
+    values; an explicit credential or a platform client logs none."""
+    import subprocess
+    import sys
+
+    environment = dict(environment)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    # No ANTHROPIC_CONFIG_DIR (alone a configuration): ~/.config/anthropic, empty unless
+    # the case writes an active_config pointer there.
+    home = clean_env / "home"
+    env["HOME"] = str(home)
+    pointer = environment.pop("ACTIVE_CONFIG", None)
+    if pointer is not None:
+        write(home / ".config" / "anthropic" / "active_config", pointer, 0o644)
+    env.update(environment)
+    out = subprocess.run(
+        [sys.executable, "-c", SHADOW_SCRIPT], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    lines = out.splitlines()
+    assert lines[-1] == "done"
+    warnings = lines[:-1]
+    assert len(warnings) == len(expected), out
+    for line, text in zip(warnings, expected, strict=True):
+        assert line.startswith("anyio_claude ") and text in line
+    for secret in ("sk-env-key", "env-token", JWT, "sk-explicit-key"):
+        assert secret not in out
+
+
+async def test_auth_headers_are_what_requests_carry(server: FakeClaude) -> None:
+    """`auth_headers` (the official clients' attribute) names the credential headers
+    every request carries, hides their values in its repr; a provider's tokens are per
+    attempt, so none. The blocking client has them and `credentials` too."""
+    from anyio_claude import AsyncAnthropicFoundry, Claude
+
+    key, token = "sk-ant-auth-headers-KEY", "bearer-auth-headers-TOKEN"
+    async with AsyncClaude(api_key=key, base_url=server.url) as client:
+        assert client.auth_headers == {"X-Api-Key": key}
+        await client.models.list()
+        assert server.requests[-1].headers["x-api-key"] == key
+        assert key not in repr(client.auth_headers)
+    async with AsyncClaude(auth_token=token, base_url=server.url) as client:
+        assert client.auth_headers == {"Authorization": f"Bearer {token}"}
+        await client.models.list()
+        assert server.requests[-1].headers["authorization"] == f"Bearer {token}"
+        assert token not in repr(client.auth_headers)
+    provider = StaticToken(token)
+    async with AsyncClaude(credentials=provider, base_url=server.url) as client:
+        assert client.auth_headers == {} and client.credentials is provider
+    foundry = AsyncAnthropicFoundry(api_key=key, resource="r")
+    assert foundry.auth_headers == {"X-Api-Key": key, "api-key": key}
+    with Claude(credentials=provider, base_url=server.url) as blocking:
+        assert blocking.credentials is provider and blocking.auth_headers == {}
+    with Claude(api_key=key, base_url=server.url) as blocking:
+        assert blocking.credentials is None and blocking.auth_headers == {"X-Api-Key": key}
+
+
 async def test_simple_providers(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
     assert StaticToken("abc")() == AccessToken("abc", None)
     with pytest.raises(CredentialsError, match="MY_TOKEN is not set"):

@@ -59,7 +59,10 @@ def _results(server: FakeClaude) -> list[dict[str, Any]]:
     return list(server.requests[-1].json["messages"][-1]["content"])
 
 
-async def test_mcp_tools_in_the_runner(mcp_client: ClientSession, server: FakeClaude) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+async def test_mcp_tools_in_the_runner(
+    mcp_client: ClientSession, server: FakeClaude, stream: bool
+) -> None:
     tools_result = await mcp_client.list_tools()
     async with AsyncAnthropic(api_key="k", base_url=server.url) as client:
         runner = client.beta.messages.tool_runner(
@@ -67,7 +70,12 @@ async def test_mcp_tools_in_the_runner(mcp_client: ClientSession, server: FakeCl
             max_tokens=1024,
             tools=[async_mcp_tool(t, mcp_client) for t in tools_result.tools],
             messages=[{"role": "user", "content": "Use get_weather and get_alerts in Paris"}],
+            stream=stream,  # type: ignore[call-overload]
         )
+        if stream:
+            async for message_stream in runner:
+                async for text in message_stream.text_stream:
+                    assert text
         final = await runner.until_done()
     assert final.stop_reason == "end_turn"
     sent = {tool["name"]: tool for tool in server.requests[0].json["tools"]}

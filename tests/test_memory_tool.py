@@ -221,3 +221,51 @@ async def test_in_a_tool_runner(tmp_path: Path) -> None:
     assert server.requests[0].json["tools"] == [{"type": "memory_20250818", "name": "memory"}]
     result = server.requests[-1].json["messages"][-1]["content"][0]
     assert result["type"] == "tool_result" and "/memories/user.md" in result["content"]
+
+
+def test_in_a_blocking_tool_runner(tmp_path: Path) -> None:
+    """As the official SDK's docs use it: a blocking client, the filesystem tool."""
+    from anyio_claude import Anthropic
+
+    memory = BetaLocalFilesystemMemoryTool(str(tmp_path))
+    memory.call({"command": "create", "path": "/memories/user.md", "file_text": "likes tea"})
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            model="claude-sonnet-4-5",
+            max_tokens=1024,
+            tools=[memory],
+            betas=["context-management-2025-06-27"],
+            messages=[{"role": "user", "content": "What do you remember? Use the memory."}],
+        )
+        replies = list(runner)
+    assert [m.stop_reason for m in replies] == ["tool_use", "end_turn"]
+    call = next(b for b in replies[0].content if b.type == "tool_use")
+    assert call.name == "memory" and call.input["command"] == "view"
+    result = server.requests[-1].json["messages"][-1]["content"][0]
+    assert result["tool_use_id"] == call.id and "/memories/user.md" in result["content"]
+
+
+@pytest.mark.anyio
+async def test_in_a_streaming_tool_runner(tmp_path: Path) -> None:
+    memory = BetaAsyncLocalFilesystemMemoryTool(tmp_path)
+    await memory.call({"command": "create", "path": "/memories/user.md", "file_text": "Ada"})
+    async with FakeClaude() as server, AsyncAnthropic(api_key="k", base_url=server.url) as client:
+        runner = client.beta.messages.tool_runner(
+            model="claude-sonnet-4-5",
+            max_tokens=1024,
+            tools=[memory],
+            betas=["context-management-2025-06-27"],
+            messages=[{"role": "user", "content": "What do you remember? Use the memory."}],
+            stream=True,
+        )
+        kinds = []
+        async for stream in runner:
+            kinds.append([event.type async for event in stream])
+        final = await runner.until_done()
+    assert len(kinds) == 2 and "input_json" in kinds[0]
+    assert final.stop_reason == "end_turn"
+    result = server.requests[-1].json["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result" and "/memories/user.md" in result["content"]

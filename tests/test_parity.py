@@ -45,6 +45,7 @@ DELIBERATE: dict[str, str] = {
     "client:custom_auth": "an httpx.Auth hook",
     "client:qs": "the official query-string encoder object",
     "client:user_agent": "our User-Agent names this client",
+    "client:platform_headers": "the X-Stainless-* OS/runtime headers, which we do not send",
     # Generic HTTP verbs of the official base client: requests go through the resources.
     "client:get": "generic HTTP verb",
     "client:post": "generic HTTP verb",
@@ -87,12 +88,6 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
-    # issue 20 (agents): running each tool while the reply still streams
-    "param:beta.messages.tool_runner(run_tools_eagerly)": "issue 20",
-    # issue 21 (credentials and platforms)
-    "client:credentials": "issue 21",
-    "client:auth_headers": "issue 21",
-    "client:platform_headers": "issue 21",
     # issue 17 (this generated surface), still open
     "method:beta.messages.thread": "issue 17: server-held message threads",
     # issue 17: beta twins, to be derived once issue 18 derives views from one signature
@@ -313,6 +308,46 @@ def test_client_attributes() -> None:
     _assert_tables_hold("client:", gaps)
 
 
+PLATFORM_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "AnthropicBedrock": {"api_key": "k", "aws_region": "us-east-1"},
+    "AnthropicBedrockMantle": {"api_key": "k", "aws_region": "us-east-1"},
+    "AnthropicAWS": {"api_key": "k", "workspace_id": "w", "aws_region": "us-east-1"},
+    "AnthropicVertex": {"region": "us-east5", "project_id": "p", "access_token": "t"},
+    "AnthropicGoogleCloud": {"token_provider": str, "project": "p", "workspace_id": "w"},
+    "AnthropicFoundry": {"api_key": "k", "resource": "r"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLATFORM_ARGUMENTS))
+def test_platform_client_attributes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each platform client, async and blocking, has what the official one has (but
+    the client gaps the tables list), its `beta` too."""
+    for variable in ("AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_AWS_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    arguments = PLATFORM_ARGUMENTS[name]
+    listed = DELIBERATE.keys() | PENDING.keys()
+    gaps: set[str] = set()
+    with getattr(anyio_claude, name)(**arguments) as blocking:
+        for theirs, ours in (
+            (
+                getattr(anthropic, f"Async{name}")(**arguments),
+                getattr(anyio_claude, f"Async{name}")(**arguments),
+            ),
+            (getattr(anthropic, name)(**arguments), blocking),
+        ):
+            gaps |= {
+                f"client:{attr}"
+                for attr in dir(theirs)
+                if not attr.startswith("_") and not hasattr(ours, attr)
+            }
+            gaps |= {
+                f"resource:beta.{attr}"
+                for attr in dir(theirs.beta)
+                if not attr.startswith("_") and not hasattr(ours.beta, attr)
+            }
+    assert not gaps - listed, sorted(gaps - listed)
+
+
 def _methods(official: object, ours: object) -> Iterator[tuple[str, Callable[..., Any], Any]]:
     """(path, official method, ours or None) for every official method in scope, in every
     view (`messages.with_raw_response.create`, `with_raw_response.messages.create`, ...)."""
@@ -455,7 +490,7 @@ def test_official_type_names_importable_from_ours() -> None:
     assert len(missing) == MISSING_TYPE_NAMES, f"{len(missing)} now: lower MISSING_TYPE_NAMES"
 
 
-@pytest.mark.parametrize("module", ["pagination", "lib.streaming"])
+@pytest.mark.parametrize("module", ["pagination", "lib.streaming", "lib.tools", "lib.tools.mcp"])
 def test_official_module_paths(module: str) -> None:
     """`anthropic.X` names are importable from `anyio_claude.X`."""
     theirs = importlib.import_module(f"anthropic.{module}")
@@ -474,6 +509,46 @@ def test_official_module_paths(module: str) -> None:
     listed = {
         key for key in DELIBERATE.keys() | PENDING.keys() if key.startswith(f"path:{module}.")
     }
+    assert gaps == listed, (sorted(gaps - listed), sorted(listed - gaps))
+
+
+def _accepts(ours: Callable[..., Any], theirs: Callable[..., Any]) -> list[str]:
+    """The parameters of `theirs` that `ours` has no place for."""
+    try:
+        mine = inspect.signature(ours).parameters
+        official = inspect.signature(theirs).parameters
+    except (TypeError, ValueError):
+        return []
+    if any(p.kind is p.VAR_KEYWORD for p in mine.values()):
+        return []
+    rest = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+    return [name for name, p in official.items() if name not in mine and p.kind not in rest]
+
+
+def test_tool_helper_members() -> None:
+    """Each public method, property and attribute of the official tool helpers (the tool
+    runners, function and builtin tools, the memory tools, `ToolError`) is ours too, and
+    each method takes every parameter the official one takes."""
+    import anthropic.lib.tools as theirs
+
+    import anyio_claude.lib.tools as ours
+
+    gaps: set[str] = set()
+    for name in theirs.__all__:
+        official, mine = getattr(theirs, name), getattr(ours, name, None)
+        if not isinstance(official, type) or mine is None:
+            continue
+        for member in dir(official):
+            if member.startswith("_"):
+                continue
+            key = f"member:lib.tools.{name}.{member}"
+            if not hasattr(mine, member):
+                gaps.add(key)
+                continue
+            their_member, my_member = getattr(official, member), getattr(mine, member)
+            if callable(their_member) and callable(my_member):
+                gaps |= {f"{key}({p})" for p in _accepts(my_member, their_member)}
+    listed = {key for key in DELIBERATE.keys() | PENDING.keys() if key.startswith("member:")}
     assert gaps == listed, (sorted(gaps - listed), sorted(listed - gaps))
 
 

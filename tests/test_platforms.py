@@ -156,6 +156,52 @@ async def test_the_aws_credential_chain_is_resolved_in_a_worker_thread(
     assert "/eu-west-3/bedrock/" in server.requests[-1].headers["authorization"]
 
 
+async def test_expiring_aws_credentials_are_refreshed_in_a_worker_thread(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Credentials from a `credential_process` that expire within botocore's refresh
+    window are refreshed (the process run again) before signing, off the event loop."""
+    import sys
+    from datetime import datetime, timedelta, timezone
+
+    import botocore.credentials
+
+    count = tmp_path / "runs"
+    expiry = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    script = tmp_path / "creds.py"
+    script.write_text(
+        "import json, pathlib\n"
+        f"p = pathlib.Path({str(count)!r}); p.write_text(p.read_text() + 'x' if p.exists() else 'x')\n"
+        f"print(json.dumps({{'Version': 1, 'AccessKeyId': {AK!r}, "
+        f"'SecretAccessKey': {SK!r}, 'Expiration': {expiry!r}}}))\n"
+    )
+    (tmp_path / "aws-config").write_text(
+        f"[profile proc]\ncredential_process = {sys.executable} {script}\n"
+    )
+    threads: list[str] = []
+    original = botocore.credentials.RefreshableCredentials.get_frozen_credentials
+
+    def recording(self: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return original(self)
+
+    monkeypatch.setattr(
+        botocore.credentials.RefreshableCredentials, "get_frozen_credentials", recording
+    )
+    async with AsyncAnthropicBedrock(
+        aws_profile="proc", aws_region="us-east-1", base_url=server.url
+    ) as client:
+        for _ in range(3):
+            await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+            assert (
+                server.requests[-1]
+                .headers["authorization"]
+                .startswith(f"AWS4-HMAC-SHA256 Credential={AK}/")
+            )
+    assert len(count.read_text()) >= 3  # the first load, then refreshes
+    assert threads and threading.current_thread().name not in threads
+
+
 async def test_no_aws_credentials_is_a_credentials_error(server: FakeClaude) -> None:
     async with AsyncAnthropicBedrock(aws_region="us-east-1", base_url=server.url) as client:
         with pytest.raises(CredentialsError, match="could not resolve AWS credentials"):
@@ -500,6 +546,58 @@ async def test_bedrock_mantle(server: FakeClaude, monkeypatch: pytest.MonkeyPatc
         assert blocking.base_url.startswith("https://bedrock-mantle.us-west-2.")
 
 
+async def test_bedrock_and_mantle_read_the_user_profile_id_from_the_body(
+    server: FakeClaude,
+) -> None:
+    """As the official SDK: Bedrock (messages) and Mantle (messages and token counts)
+    take the `anthropic-user-profile-id` header, per request or default, in the body as
+    `user_profile_id` (a body's own wins); other routes keep the header."""
+    header = "anthropic-user-profile-id"
+    async with bedrock(
+        server, default_headers={"Anthropic-User-Profile-Id": "up_default"}
+    ) as client:
+        await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+        assert server.requests[-1].json["user_profile_id"] == "up_default"
+        assert header not in server.requests[-1].headers
+        await client.messages.create(
+            model=BEDROCK_MODEL, max_tokens=5, messages=USER, user_profile_id="up_call"
+        )
+        assert server.requests[-1].json["user_profile_id"] == "up_call"
+        assert header not in server.requests[-1].headers
+        await client.beta.messages.create(
+            model=BEDROCK_MODEL,
+            max_tokens=5,
+            messages=USER,
+            extra_headers={header: "up_extra"},
+            extra_body={"user_profile_id": "up_body"},
+        )
+        assert server.requests[-1].json["user_profile_id"] == "up_body"
+        assert header not in server.requests[-1].headers
+        assert "authorization" in server.requests[-1].headers  # signed without the header
+    async with bedrock(server) as client:
+        await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+        assert "user_profile_id" not in server.requests[-1].json
+    async with AsyncAnthropicBedrockMantle(
+        aws_access_key=AK,
+        aws_secret_key=SK,
+        aws_region="us-east-1",
+        base_url=server.url,
+        default_headers={header: "up_default"},
+    ) as mantle:
+        await mantle.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+        assert server.requests[-1].json["user_profile_id"] == "up_default"
+        assert header not in server.requests[-1].headers
+        await mantle.beta.messages.count_tokens(
+            model="claude-sonnet-5-5", messages=USER, user_profile_id="up_count"
+        )
+        assert server.requests[-1].path == "/v1/messages/count_tokens"
+        assert server.requests[-1].json["user_profile_id"] == "up_count"
+        assert header not in server.requests[-1].headers
+        await mantle.messages.batches.list()
+        assert server.requests[-1].headers[header] == "up_default"
+        assert server.requests[-1].json is None or "user_profile_id" not in server.requests[-1].json
+
+
 # ------------------------------------------------------------------------------ Vertex
 
 
@@ -816,6 +914,208 @@ async def test_foundry_configuration_and_a_bad_provider(server: FakeClaude) -> N
         assert blocking.with_options(max_retries=1).max_retries == 1
 
 
+def test_foundry_serves_no_models_or_batches_as_the_official(server_in_thread: FakeClaude) -> None:
+    import anthropic
+
+    official = anthropic.AsyncAnthropicFoundry(api_key="k", resource="r")
+    client = AsyncAnthropicFoundry(api_key="k", resource="r")
+    for ours, theirs in ((client, official), (client.with_options(max_retries=1), official)):
+        assert ours.models is None is theirs.models
+        assert ours.messages.batches is None is theirs.messages.batches
+        assert ours.beta.messages.batches is None is theirs.beta.messages.batches
+        assert ours.messages.create and ours.beta.messages.count_tokens and ours.beta.files
+    with AnthropicFoundry(api_key="k", base_url=server_in_thread.url) as blocking:
+        assert blocking.models is None
+        assert blocking.messages.batches is None and blocking.beta.messages.batches is None
+        message = blocking.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+        assert message.content and blocking.beta.models is not None
+
+
+# Each platform client with the arguments both SDKs take (no I/O at construction).
+PLATFORM_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "Bedrock": {"aws_region": "us-east-1", "aws_access_key": AK, "aws_secret_key": SK},
+    "BedrockMantle": {"aws_region": "us-east-1", "aws_access_key": AK, "aws_secret_key": SK},
+    "AWS": {
+        "aws_region": "us-east-1",
+        "aws_access_key": AK,
+        "aws_secret_key": SK,
+        "workspace_id": "wrkspc_1",
+    },
+    "Vertex": {"region": "us-east5", "project_id": "p", "access_token": GOOGLE_TOKEN},
+    "GoogleCloud": {
+        "project": "p",
+        "location": "us-east5",
+        "workspace_id": "wrkspc_1",
+        "skip_auth": True,
+    },
+    "Foundry": {"resource": "r", "api_key": "k"},
+}
+# The resources a platform may lack; beta's own resources are compared in full.
+RESOURCE_PATHS = ("models", "files", "messages.batches", "beta.messages.batches")
+RESPONSE_WRAPPERS = ("with_raw_response", "with_streaming_response")
+
+
+def _shape(obj: object, path: str) -> str:
+    """'absent', 'None' or 'present': what `path` is on `obj`, as `hasattr` sees it."""
+    for part in path.split("."):
+        if not hasattr(obj, part):
+            return "absent"
+        obj = getattr(obj, part)
+    return "None" if obj is None else "present"
+
+
+def _public(obj: object) -> set[str]:
+    names = {n for n in dir(obj) if not n.startswith("_") and n not in RESPONSE_WRAPPERS}
+    return {n for n in names if hasattr(obj, n)}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORM_ARGUMENTS))
+@pytest.mark.parametrize("prefix", ["Async", ""])
+def test_platform_clients_have_the_official_surface(platform: str, prefix: str) -> None:
+    """models, files, messages.batches and beta as the official platform client has
+    them: what it lacks is absent on ours too (reading it names the client and says the
+    platform does not serve that API), async and blocking."""
+    import anthropic
+
+    name = f"{prefix}Anthropic{platform}"
+    theirs = getattr(anthropic, name)(**PLATFORM_ARGUMENTS[platform])
+    ours = getattr(anyio_claude, name)(**PLATFORM_ARGUMENTS[platform])
+    try:
+        for client in (ours, ours.with_options(max_retries=1)):
+            for path in RESOURCE_PATHS:
+                assert _shape(client, path) == _shape(theirs, path), (name, path)
+            # Beta serves nothing the official beta lacks (ours may lack some it has).
+            assert _public(client.beta) <= _public(theirs.beta), name
+            assert "messages" in _public(client.beta)
+            for wrapper in RESPONSE_WRAPPERS:
+                # The response wrappers offer only what the plain resources offer.
+                for path in ("models", "files", "beta.models", "beta.files"):
+                    if _shape(theirs, path) == "absent":
+                        shape = _shape(getattr(client, wrapper), path)
+                        assert shape == "absent", (name, wrapper, path)
+                beta = getattr(client.beta, wrapper)
+                assert _public(beta) <= _public(client.beta), (name, wrapper)
+                if _shape(theirs, "beta.messages.batches") == "absent":
+                    assert _shape(beta, "messages.batches") == "absent", (name, wrapper)
+                    assert _shape(client.beta.messages, f"{wrapper}.batches") == "absent"
+            for path, api in (("models", "Models API"), ("files", "Files API")):
+                if _shape(theirs, path) == "absent":
+                    with pytest.raises(AttributeError, match=f"{name} has no `{path}`: .* {api}"):
+                        getattr(client, path)
+                    with pytest.raises(AttributeError, match=f"`beta.{path}`: .* {api}"):
+                        getattr(client.beta, path)
+    finally:
+        if not prefix:
+            ours.close()
+
+
+async def test_spans_name_the_platform_as_the_official_clients(server: FakeClaude) -> None:
+    """`gen_ai.provider.name` and the tracer's instrumentation scope of each platform
+    client's spans (through the OpenTelemetry SDK), against the official clients'."""
+    import anthropic
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    option: Any = {"tracer_provider": provider}
+    url = server.url
+
+    def token() -> str:
+        return "gcp-token"
+
+    def both(name: str, **kw: Any) -> tuple[Any, Any]:
+        return getattr(anyio_claude, name)(**kw), getattr(anthropic, name)(**kw)
+
+    clients = {
+        "AsyncAnthropicBedrock": both(
+            "AsyncAnthropicBedrock", api_key="k", aws_region="us-east-1", base_url=url
+        ),
+        "AsyncAnthropicBedrockMantle": both(
+            "AsyncAnthropicBedrockMantle", api_key="k", base_url=url
+        ),
+        "AsyncAnthropicAWS": both("AsyncAnthropicAWS", api_key="k", workspace_id="w", base_url=url),
+        "AsyncAnthropicVertex": both(
+            "AsyncAnthropicVertex",
+            region="us-east5",
+            project_id="p",
+            access_token="t",
+            base_url=f"{url}/v1",
+        ),
+        "AsyncAnthropicGoogleCloud": both(
+            "AsyncAnthropicGoogleCloud", token_provider=token, base_url=url
+        ),
+        "AsyncAnthropicFoundry": both("AsyncAnthropicFoundry", api_key="k", base_url=url),
+    }
+    seen: dict[str, list[tuple[object, str]]] = {}
+    # The span is the API call's (its route, the request as given), its URL the platform's.
+    compared = ("http.route", "url.path", "gen_ai.request.model", "gen_ai.request.max_tokens")
+    shown: dict[str, list[tuple[object, ...]]] = {}
+    model = {"AsyncAnthropicBedrock": BEDROCK_MODEL}
+    for name, pair in clients.items():
+        for client in pair:
+            traced = (
+                client.with_options(open_telemetry=option)
+                if client.__module__.startswith("anyio_claude")
+                else client.copy(open_telemetry=option)
+            )
+            await traced.messages.create(
+                model=model.get(name, "claude-sonnet-5-5"), max_tokens=5, messages=USER
+            )
+            await client.close()
+            (span,) = exporter.get_finished_spans()
+            exporter.clear()
+            assert span.instrumentation_scope is not None
+            scope = span.instrumentation_scope.name
+            attributes = dict(span.attributes or {})
+            seen.setdefault(name, []).append((attributes.get("gen_ai.provider.name"), scope))
+            shown.setdefault(name, []).append(
+                (span.name, *(attributes.get(key) for key in compared))
+            )
+    assert {name: ours for name, (ours, _) in seen.items()} == {
+        "AsyncAnthropicBedrock": ("aws.bedrock", "com.anthropic.sdk.python.bedrock"),
+        "AsyncAnthropicBedrockMantle": ("aws.bedrock", "com.anthropic.sdk.python.bedrock"),
+        "AsyncAnthropicAWS": ("anthropic", "com.anthropic.sdk.python.aws"),
+        "AsyncAnthropicVertex": ("gcp.vertex_ai", "com.anthropic.sdk.python.vertex"),
+        "AsyncAnthropicGoogleCloud": ("anthropic", "com.anthropic.sdk.python.google_cloud"),
+        "AsyncAnthropicFoundry": ("anthropic", "com.anthropic.sdk.python.foundry"),
+    }
+    assert all(ours == theirs for ours, theirs in seen.values()), seen
+    assert all(ours == theirs for ours, theirs in shown.values()), shown
+    assert shown["AsyncAnthropicBedrock"][0] == (
+        "anthropic.messages.create",
+        "/v1/messages",
+        f"/model/{BEDROCK_MODEL}/invoke",
+        BEDROCK_MODEL,
+        5,
+    )
+    # A Bedrock stream (event-stream framing) is traced as the official one is.
+    streamed: list[tuple[object, ...]] = []
+    for module in (anyio_claude, anthropic):
+        client = module.AsyncAnthropicBedrock(
+            api_key="k", aws_region="us-east-1", base_url=url, open_telemetry=option
+        )
+        async with client.messages.stream(
+            model=BEDROCK_MODEL, max_tokens=5, messages=USER
+        ) as stream:
+            await stream.get_final_message()
+        await client.close()
+        (span,) = exporter.get_finished_spans()
+        exporter.clear()
+        attributes = dict(span.attributes or {})
+        keys = (
+            "gen_ai.provider.name",
+            "gen_ai.request.stream",
+            "gen_ai.usage.output_tokens",
+            "http.route",
+            "url.path",
+        )
+        streamed.append((span.name, span.status.status_code, *map(attributes.get, keys)))
+    assert streamed[0] == streamed[1] and streamed[0][2:4] == ("aws.bedrock", True), streamed
+
+
 # ------------------------------------------------------------------------------ secrets
 
 
@@ -827,6 +1127,8 @@ async def test_platform_credentials_are_never_shown(
         server, aws_access_key="AKIASESSION", aws_session_token=TOKEN, max_retries=0
     ) as client:
         assert SK not in repr(client) and TOKEN not in repr(client)
+        # Attributes, as on the official client (the value given, never in a repr).
+        assert (client.aws_secret_key, client.aws_session_token) == (SK, TOKEN)
         server.script(ErrorReply(500, "api_error", "boom"))
         with pytest.raises(APIStatusError) as info:
             await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
@@ -843,6 +1145,9 @@ async def test_platform_credentials_are_never_shown(
         with pytest.raises(ValueError) as info2:
             client.with_options(aws_secret_key=SK, aws_session_token=TOKEN, max_retries=-1)
         assert_hidden(info2.value, SK, TOKEN)
+    with AnthropicBedrock(aws_region="x", aws_access_key=AK, aws_secret_key=SK) as blocking:
+        assert (blocking.aws_region, blocking.aws_secret_key) == ("x", SK)
+        assert SK not in repr(blocking)
     with AnthropicBedrock(aws_region="x") as blocking, pytest.raises(ValueError) as info2:
         blocking.with_options(aws_secret_key=SK, aws_access_key=AK, max_retries=-1)
     assert_hidden(info2.value, SK)
@@ -862,6 +1167,38 @@ async def test_platform_credentials_are_never_shown(
             await fclient.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
         assert info4.value.response.request.headers["api-key"] == "<redacted>"
         assert_hidden(info4.value, "foundry-SECRET-key-0123456789")
+    # AnthropicAWS and Bedrock Mantle: constructors, copies and the blocking twins.
+    for cls, extra in (
+        (AsyncAnthropicAWS, {"workspace_id": "w"}),
+        (AsyncAnthropicBedrockMantle, {}),
+    ):
+        aws_client = cls(api_key=SK, aws_region="us-east-1", base_url=server.url, **extra)
+        assert SK not in repr(aws_client)
+        with pytest.raises(ValueError) as info5:
+            cls(api_key=SK, aws_region="x", max_retries=-1, **extra)
+        assert_hidden(info5.value, SK)
+        with pytest.raises(ValueError) as info5:
+            aws_client.with_options(
+                aws_access_key=AK, aws_secret_key=SK, aws_session_token=TOKEN, max_retries=-1
+            )
+        assert_hidden(info5.value, SK, TOKEN)
+        await aws_client.close()
+    for twin, extra in ((AnthropicAWS, {"workspace_id": "w"}), (AnthropicBedrockMantle, {})):
+        with pytest.raises(ValueError) as info5:
+            twin(api_key=SK, aws_session_token=TOKEN, aws_region="x", max_retries=-1, **extra)
+        assert_hidden(info5.value, SK, TOKEN)
+
+    async def google_token() -> str:
+        return GOOGLE_TOKEN
+
+    async with AsyncAnthropicGoogleCloud(
+        token_provider=google_token, base_url=server.url, max_retries=0
+    ) as gclient:
+        server.script(ErrorReply(500, "api_error", "boom"))
+        with pytest.raises(APIStatusError) as info6:
+            await gclient.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+        assert info6.value.response.request.headers["authorization"] == "<redacted>"
+        assert_hidden(info6.value, GOOGLE_TOKEN)
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for secret in (SK, TOKEN, GOOGLE_TOKEN, "foundry-SECRET-key-0123456789"):
         assert secret not in logged

@@ -15,9 +15,15 @@ import anyio.from_thread
 import anyio.to_thread
 import pytest
 
-from anyio_claude import AsyncAnthropic, beta_async_tool, beta_tool
+from anyio_claude import (
+    APIConnectionError,
+    AsyncAnthropic,
+    ClaudeError,
+    beta_async_tool,
+    beta_tool,
+)
 from anyio_claude.lib.tools import ToolError
-from anyio_claude.testing import FakeClaude
+from anyio_claude.testing import FakeClaude, Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -737,3 +743,258 @@ async def test_a_raising_tool_is_logged(
     [record] = [r for r in caplog.records if r.getMessage().startswith("tool ")]
     assert record.getMessage() == "tool broken raised KeyError('Paris')"
     assert record.levelname == "INFO" and record.exc_info is not None
+
+
+async def test_add_tools_and_remove_tools(client: AsyncAnthropic, server: FakeClaude) -> None:
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """The local time somewhere."""
+        return f"noon in {location}"
+
+    @beta_async_tool
+    async def get_rain(location: str) -> str:
+        """The rain somewhere."""
+        return f"rain in {location}"
+
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_time],
+        tool_choice={"type": "any"},
+        messages=[{"role": "user", "content": "use get_rain in Paris"}],
+        betas=["inline-tools-2026-09-15"],
+        max_iterations=2,
+    )
+    message = await runner.__anext__()
+    # The model has only get_time so far, and called it.
+    assert [b.name for b in message.content if b.type == "tool_use"] == ["get_time"]
+    runner.add_tools(get_rain)
+    await runner.generate_tool_call_response()  # get_time runs (and its result is kept)
+    runner.remove_tools("get_time")
+    message = await runner.__anext__()
+    assert [b.name for b in message.content if b.type == "tool_use"] == ["get_rain"]
+    response = await runner.generate_tool_call_response()
+    assert response is not None
+    assert [r["content"] for r in response["content"]] == ["rain in Paris"]  # type: ignore[index]
+    first, second = server.requests[0].json, server.requests[1].json
+    # The `tools` param stays as sent (the prompt cache holds); the changes follow the
+    # results in a system message.
+    assert first["tools"] == second["tools"] == [get_time.to_dict()]
+    assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user", "system"]
+    assert second["messages"][-1]["content"] == [
+        {
+            "type": "tool_addition",
+            "tool": {"type": "tool_definition", "definition": get_rain.to_dict()},
+        },
+        {"type": "tool_removal", "tool": {"type": "tool_reference", "name": "get_time"}},
+    ]
+    # get_time ran before it was removed; a call of it now is an unknown tool's.
+    assert second["messages"][2]["content"][0]["content"] == "noon in Paris"
+    with pytest.raises(TypeError, match="must be a runnable tool or a tool name"):
+        runner.remove_tools(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"tools\[0\] must be a tool"):
+        runner.add_tools("get_time")  # type: ignore[arg-type]
+
+
+async def test_a_definition_added_stops_a_runnable_tool_of_its_name(
+    client: AsyncAnthropic,
+) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Oslo?"}],
+    )
+    await runner.__anext__()
+    runner.add_tools({"name": "get_weather", "input_schema": {"type": "object"}})
+    with pytest.warns(UserWarning, match="Tool 'get_weather' not found"):
+        response = await runner.generate_tool_call_response()
+    assert response is not None and response["content"][0]["is_error"] is True  # type: ignore[index]
+    # Added back as a runnable tool, it runs again, even for the reply being handled.
+    runner.add_tools(get_weather)
+    runner.append_messages()  # drops the cached response
+    response = await runner.generate_tool_call_response()
+    assert response is not None and "is_error" not in response["content"][0]  # type: ignore[operator]
+
+
+def test_tool_search_with_the_blocking_client() -> None:
+    from anyio_claude import Anthropic
+
+    @beta_tool(defer_loading=True)
+    def get_forecast(location: str) -> str:
+        """The forecast for a city."""
+        return f"Rain in {location}"
+
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[
+                {"type": "tool_search_tool_bm25_20251119", "name": "tool_search_tool_bm25"},
+                get_forecast,
+            ],
+            messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        )
+        first, last = list(runner)
+    assert [block.type for block in first.content][1:] == [
+        "server_tool_use",
+        "tool_search_tool_result",
+        "tool_use",
+    ]
+    assert last.stop_reason == "end_turn"
+    assert _tool_results(server)[0]["content"] == "Rain in Paris"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_compact_before_next_turn(
+    client: AsyncAnthropic, server: FakeClaude, stream: bool
+) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        betas=["compact-2026-09-04"],
+        stop_sequences=["never said"],
+        stream=stream,  # type: ignore[call-overload]
+    )
+    replies = []
+    async for item in runner:
+        message = item if not stream else await item.get_final_message()
+        replies.append(message)
+        if len(replies) == 1:
+            runner.compact_before_next_turn()
+        if message.stop_reason == "compaction":
+            with pytest.raises(ValueError, match="being compacted"):
+                runner.append_messages({"role": "user", "content": "more"})
+            runner.compact_before_next_turn()  # nothing: this one is being handled
+    assert [m.stop_reason for m in replies] == ["tool_use", "compaction", "end_turn"]
+    first, compaction, after = (r.json for r in server.requests)
+    # The whole conversation, the tool results included, went out with `compaction` and
+    # without what only shapes a reply; the next turn went on from the summary.
+    assert compaction["compaction"] == {"type": "summarize"}
+    assert [m["role"] for m in compaction["messages"]] == ["user", "assistant", "user"]
+    assert "stop_sequences" not in compaction and after["stop_sequences"] == ["never said"]
+    summary = replies[1].content[0]
+    assert summary.type == "compaction" and summary.content.startswith("Summary of 3")  # type: ignore[union-attr]
+    assert after["messages"] == [
+        {"role": "assistant", "content": [{"type": "compaction", "content": summary.content}]}  # type: ignore[union-attr]
+    ]
+    assert "compaction" not in first and "compaction" not in after
+
+
+async def test_compaction_after_the_final_turn(client: AsyncAnthropic, server: FakeClaude) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        betas=["compact-2026-09-04"],
+    )
+    stop_reasons = []
+    async for message in runner:
+        stop_reasons.append(message.stop_reason)
+        if message.stop_reason == "end_turn":
+            runner.compact_before_next_turn({"type": "summarize"})
+    assert stop_reasons == ["tool_use", "end_turn", "compaction"]
+    assert (await runner.until_done()).stop_reason == "compaction"
+    assert len(server.requests) == 3
+
+
+async def test_compaction_is_refused_beside_a_compaction_edit(client: AsyncAnthropic) -> None:
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        context_management={"edits": [{"type": "compact_20260112"}]},
+    )
+    with pytest.raises(ValueError, match="compaction edit"):
+        runner.compact_before_next_turn()
+    runner.set_messages_params(lambda p: {**p, "context_management": None})
+    runner.compact_before_next_turn()
+    with pytest.raises(ValueError, match="compaction edit"):
+        runner.set_messages_params(
+            lambda p: {**p, "context_management": {"edits": [{"type": "compact_20260112"}]}}
+        )
+
+
+def test_compaction_with_the_blocking_client() -> None:
+    from anyio_claude import Anthropic
+
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_weather],
+            messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        )
+        # Before the first turn: the summary is all the model gets.
+        runner.compact_before_next_turn()
+        assert [m.stop_reason for m in runner] == ["compaction", "end_turn"]
+    assert server.requests[0].json["compaction"] == {"type": "summarize"}
+    [summary] = server.requests[1].json["messages"]
+    assert summary["role"] == "assistant" and summary["content"][0]["type"] == "compaction"
+
+
+@pytest.mark.parametrize("compacting", [False, True])
+async def test_a_turn_whose_read_was_cancelled_ends_the_runner_with_a_clear_error(
+    client: AsyncAnthropic, server: FakeClaude, compacting: bool
+) -> None:
+    """The reply of a streamed turn (or compaction) whose read at the end of the turn is
+    cancelled is lost with its stream: the next step says so with `ClaudeError`, the
+    runner ends, and no connection is left open."""
+    server.faults.append(Fault("stall", after_events=2, nth=1))
+    runner = client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        stream=True,
+    )
+    if compacting:
+        runner.compact_before_next_turn()
+    await runner.__anext__()  # the turn's stream, left unread
+    with anyio.move_on_after(0.2) as scope:
+        await runner.__anext__()  # reads the rest of the stalled reply: cancelled
+    assert scope.cancelled_caught
+    # Each step says so, rather than ending as if the conversation were done.
+    with pytest.raises(ClaudeError, match="reply of its last turn was lost"):
+        await runner.__anext__()
+    with pytest.raises(ClaudeError, match="reply of its last turn was lost"):
+        await runner.until_done()
+    await runner.close()
+    assert [stream async for stream in runner] == []
+    assert len(server.requests) == 1
+    transport = client._transport
+    assert transport is not None and transport.num_active == 0
+
+
+async def test_a_turn_whose_read_failed_ends_the_runner_with_a_clear_error(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    server.faults.append(Fault("reset_mid_body", nth=1))
+    async with client.beta.messages.tool_runner(
+        max_tokens=1024,
+        model=MODEL,
+        tools=[get_weather],
+        messages=[{"role": "user", "content": "What is the weather in Rome?"}],
+        stream=True,
+    ) as runner:
+        await runner.__anext__()
+        with pytest.raises(APIConnectionError):
+            await runner.__anext__()  # the read at the end of the turn fails
+        with pytest.raises(ClaudeError, match="reply of its last turn was lost"):
+            await runner.__anext__()
+        with pytest.raises(ClaudeError, match="reply of its last turn was lost"):
+            async for _ in runner:
+                pass
+    assert len(server.requests) == 1
+    transport = client._transport
+    assert transport is not None and transport.num_active == 0

@@ -3,11 +3,14 @@ validated and converted before the call, and the official SDK's names and import
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated, Any, Literal, TypedDict
 
 import anthropic
+import anyio
 import msgspec
 import pydantic
 import pytest
@@ -335,6 +338,92 @@ async def test_async_tool() -> None:
     with pytest.raises(ValueError, match="Invalid arguments for function fetch"):
         await fetch.call({"url": 3})
     assert await fetch("v") == "v 0"
+
+
+def test_a_context_manager_tool() -> None:
+    events: list[str] = []
+
+    @beta_tool
+    @contextlib.contextmanager
+    def database() -> Iterator[Callable[[str], str]]:
+        events.append("open")
+
+        def query(sql: str) -> str:
+            """Run a query.
+
+            Args:
+                sql: The statement
+            """
+            return f"rows of {sql}"
+
+        yield query
+        events.append("closed")
+
+    # Entered when it is made; the schema is the yielded function's.
+    assert events == ["open"]
+    assert database.name == "query"
+    assert database.input_schema["properties"]["sql"]["description"] == "The statement"
+    assert database.call({"sql": "select 1"}) == "rows of select 1"
+    assert database.close is not None
+    database.close()
+    assert events == ["open", "closed"]
+    # A plain tool has nothing to close.
+    assert get_weather.close is None
+
+
+@pytest.mark.anyio
+async def test_an_async_context_manager_tool() -> None:
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def session() -> AsyncIterator[Callable[..., Awaitable[str]]]:
+        events.append("open")
+        await anyio.sleep(0.01)
+
+        async def fetch(url: str, retries: int = 0) -> str:
+            return f"{url} {retries}"
+
+        yield fetch
+        events.append("closed")
+
+    schema = {"type": "object", "properties": {"url": {"type": "string"}}}
+    with pytest.raises(TypeError, match="needs an explicit input_schema"):
+        beta_async_tool(session)
+    tool = beta_async_tool(session, name="fetch", input_schema=schema)
+    assert isinstance(tool, BetaAsyncFunctionTool) and events == []
+    # Entered once, on the first call, however many calls come at once.
+    results: list[str] = []
+    async with anyio.create_task_group() as group:
+        for url in ("a", "b", "c"):
+            group.start_soon(lambda u: _append(results, tool.call({"url": u, "retries": "1"})), url)
+    assert sorted(results) == ["a 1", "b 1", "c 1"] and events == ["open"]
+    with pytest.raises(ValueError, match="Invalid arguments"):
+        await tool.call({"url": 3})
+    assert tool.close is not None
+    await tool.close()  # type: ignore[misc]
+    assert events == ["open", "closed"]
+
+
+async def _append(results: list[str], result: Awaitable[object]) -> None:
+    results.append(str(await result))
+
+
+def test_context_managers_of_the_other_kind_are_refused() -> None:
+    @contextlib.contextmanager
+    def blocking() -> Iterator[Callable[[], str]]:
+        yield lambda: ""
+
+    @contextlib.asynccontextmanager
+    async def asynchronous() -> AsyncIterator[Callable[[], Awaitable[str]]]:
+        async def f() -> str:
+            return ""
+
+        yield f
+
+    with pytest.raises(TypeError, match="is not a coroutine function: use beta_tool"):
+        beta_async_tool(blocking)  # type: ignore[type-var]
+    with pytest.raises(TypeError, match="use beta_async_tool"):
+        beta_tool(asynchronous)  # type: ignore[type-var]
 
 
 def test_sync_and_async_tools_are_not_mixed_up() -> None:

@@ -4,23 +4,18 @@ SigV4 signature from the AWS credential chain, as the official SDK resolves them
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
-from .._platform_auth import AwsCredentials, SigV4Auth
-from .._request import NOT_GIVEN, NotGiven
-from ._bedrock import check_aws_keys
-from ._common import PlatformClient, checked_key, env, given, secret_or_none
+from ._bedrock import AwsPlatformClient, aws_signer, check_aws_keys
+from ._common import MessagesOnlyClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
-    from .._http import Timeout
-    from .._middleware import MiddlewareInput
+    from typing_extensions import Self, Unpack
+
     from .._secret import SecretStr
-    from .._tracing import OpenTelemetryClientOption
-    from .._transport import AsyncTransport
+    from ._common import AsyncClientOptions, CopyOptions
 
 __all__ = ("AsyncAnthropicAWS", "AsyncAnthropicBedrockMantle")
 
@@ -54,7 +49,7 @@ def _region(aws_region: str | None) -> str | None:
     return aws_region if aws_region is not None else env("AWS_REGION") or env("AWS_DEFAULT_REGION")
 
 
-class _AwsClient(PlatformClient):
+class _AwsClient(AwsPlatformClient):
     """What the two share: the credential resolution, the signer, copies."""
 
     _service: str
@@ -96,82 +91,33 @@ class _AwsClient(PlatformClient):
         key = api_key if api_key is not None else secret_or_none(_first_env(self._key_variables))
         return False, checked_key("api_key", key)
 
-    def _sign(
+    @property
+    def skip_auth(self) -> bool:
+        """Whether no credentials are sent (a gateway in front adds its own)."""
+        return self._skip_auth
+
+    def _start_auth(
         self,
+        sigv4: bool,
         aws_access_key: SecretStr | None,
         aws_secret_key: SecretStr | None,
         aws_session_token: SecretStr | None,
     ) -> None:
-        assert self.aws_region is not None
-        credentials = AwsCredentials(
-            access_key=aws_access_key,
-            secret_key=aws_secret_key,
-            session_token=aws_session_token,
-            profile=self.aws_profile,
-        )
-        self._auth = SigV4Auth(
-            credentials, service=self._service, region=self.aws_region, origin=self._origin
-        )
-
-    def with_options(  # the platform's credentials, not api keys
-        self,
-        *,
-        api_key: str | None = None,
-        aws_access_key: str | None = None,
-        aws_secret_key: str | None = None,
-        aws_region: str | None = None,
-        aws_profile: str | None = None,
-        aws_session_token: str | None = None,
-        base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        set_default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        set_default_query: Mapping[str, object] | None = None,
-        max_connections: int | NotGiven | None = NOT_GIVEN,
-        verify: bool | ssl.SSLContext | None = None,
-        proxy: str | None = None,
-        trust_env: bool | None = None,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-        **platform: Any,
-    ) -> Any:
-        """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
-        options given replace this client's, and a base URL derived from the region
-        follows a new region. Raises what the constructor raises."""
-        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
-        api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
-        aws_secret_key = secret_or_none(aws_secret_key)
-        aws_session_token = secret_or_none(aws_session_token)
-        return self._with_options(
-            {
-                **given(
-                    api_key=secret_or_none(api_key),
-                    aws_access_key=secret_or_none(aws_access_key),
-                    aws_secret_key=secret_or_none(aws_secret_key),
-                    aws_region=aws_region,
-                    aws_profile=aws_profile,
-                    aws_session_token=secret_or_none(aws_session_token),
-                ),
-                **given(**platform),
-            },
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            set_default_headers=set_default_headers,
-            default_query=default_query,
-            set_default_query=set_default_query,
-            max_connections=max_connections,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
-        )
-
-    copy = with_options
+        """Sign each request (SigV4), or send nothing with `skip_auth`; the API key, if
+        any, went to `AsyncClaude`."""
+        if sigv4:
+            assert self.aws_region is not None
+            self._auth = aws_signer(
+                self._service,
+                self.aws_region,
+                self._origin,
+                access_key=aws_access_key,
+                secret_key=aws_secret_key,
+                session_token=aws_session_token,
+                profile=self.aws_profile,
+            )
+        elif self._skip_auth:
+            self._auth = _NoAuth()
 
 
 class AsyncAnthropicAWS(_AwsClient):
@@ -188,6 +134,8 @@ class AsyncAnthropicAWS(_AwsClient):
     is needed; `ValueError` for one AWS key without the other.
     """
 
+    _otel_platform = "aws"
+
     _service = "aws-external-anthropic"
     _key_variables = ("ANTHROPIC_AWS_API_KEY",)
 
@@ -203,18 +151,7 @@ class AsyncAnthropicAWS(_AwsClient):
         workspace_id: str | None = None,
         skip_auth: bool = False,
         base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-        _transport: AsyncTransport | None = None,
+        **options: Unpack[AsyncClientOptions],
     ) -> None:
         api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
         aws_secret_key = secret_or_none(aws_secret_key)
@@ -252,29 +189,49 @@ class AsyncAnthropicAWS(_AwsClient):
                     "variable, or provide a `base_url` directly."
                 )
             base_url = f"https://aws-external-anthropic.{self.aws_region}.api.aws"
-        headers = dict(default_headers or {})
         if workspace_id is not None:
-            headers = {"anthropic-workspace-id": workspace_id, **headers}
-        super().__init__(
-            api_key=key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=headers,
-            default_query=default_query,
-            max_connections=max_connections,
-            anthropic_version=anthropic_version,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
-            _transport=_transport,
+            options["default_headers"] = {
+                "anthropic-workspace-id": workspace_id,
+                **(options.get("default_headers") or {}),
+            }
+        super().__init__(api_key=key, base_url=base_url, **options)
+        self._start_auth(sigv4, aws_access_key, aws_secret_key, aws_session_token)
+
+    def with_options(  # type: ignore[override]  # the platform's credentials, not api keys
+        self,
+        *,
+        api_key: str | None = None,
+        aws_access_key: str | None = None,
+        aws_secret_key: str | None = None,
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        aws_session_token: str | None = None,
+        workspace_id: str | None = None,
+        skip_auth: bool | None = None,
+        **options: Unpack[CopyOptions],
+    ) -> Self:
+        """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
+        options given replace this client's, and a base URL derived from the region
+        follows a new region. Raises what the constructor raises."""
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
+        aws_secret_key = secret_or_none(aws_secret_key)
+        aws_session_token = secret_or_none(aws_session_token)
+        return self._copy(
+            given(
+                api_key=api_key,
+                aws_access_key=aws_access_key,
+                aws_secret_key=aws_secret_key,
+                aws_region=aws_region,
+                aws_profile=aws_profile,
+                aws_session_token=aws_session_token,
+                workspace_id=workspace_id,
+                skip_auth=skip_auth,
+            ),
+            options,
         )
-        if sigv4:
-            self._sign(aws_access_key, aws_secret_key, aws_session_token)
-        elif skip_auth:
-            self._auth = _NoAuth()
+
+    copy = with_options  # type: ignore[assignment]
 
     def _construct(self, platform: Mapping[str, Any], **options: Any) -> Any:
         # The workspace header is the constructor's to add, not a default header to copy.
@@ -284,7 +241,7 @@ class AsyncAnthropicAWS(_AwsClient):
         return super()._construct(platform, **options)
 
 
-class AsyncAnthropicBedrockMantle(_AwsClient):
+class AsyncAnthropicBedrockMantle(MessagesOnlyClient, _AwsClient):
     """An async client for Bedrock Mantle, Bedrock's endpoint serving the API's own
     paths (asyncio and trio): `messages` and `beta.messages`.
 
@@ -294,12 +251,22 @@ class AsyncAnthropicBedrockMantle(_AwsClient):
     credential chain. `base_url` defaults to `ANTHROPIC_BEDROCK_MANTLE_BASE_URL`, else
     `https://bedrock-mantle.{region}.api.aws/anthropic`.
 
-    Raises `ClaudeError` before any I/O without a region or base URL (or without a
-    region to sign for); `ValueError` for one AWS key without the other.
+    A user profile ID (`user_profile_id=`, or the `anthropic-user-profile-id` header)
+    goes in the body of a message or token count, where Mantle reads it. Raises
+    `ClaudeError` before any I/O without a region or base URL (or without a region to
+    sign for); `ValueError` for one AWS key without the other.
     """
+
+    # Mantle is an Amazon Bedrock endpoint.
+    _gen_ai_provider_name = "aws.bedrock"
+    _otel_platform = "bedrock"
+    _platform_name = "Bedrock Mantle"
+    # Its official client's `beta.messages` has `batches`.
+    _beta_batches = True
 
     _service = "bedrock-mantle"
     _key_variables = ("AWS_BEARER_TOKEN_BEDROCK", "ANTHROPIC_AWS_API_KEY")
+    _profile_in_body = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
 
     def __init__(
         self,
@@ -312,18 +279,7 @@ class AsyncAnthropicBedrockMantle(_AwsClient):
         api_key: str | None = None,
         skip_auth: bool = False,
         base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-        _transport: AsyncTransport | None = None,
+        **options: Unpack[AsyncClientOptions],
     ) -> None:
         api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
         aws_secret_key = secret_or_none(aws_secret_key)
@@ -350,26 +306,42 @@ class AsyncAnthropicBedrockMantle(_AwsClient):
             base_url = f"https://bedrock-mantle.{self.aws_region}.api.aws/anthropic"
         if sigv4 and self.aws_region is None:
             raise ClaudeError(_NO_REGION)
-        super().__init__(
-            auth_token=key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            default_query=default_query,
-            max_connections=max_connections,
-            anthropic_version=anthropic_version,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
-            _transport=_transport,
+        super().__init__(auth_token=key, base_url=base_url, **options)
+        self._start_auth(sigv4, aws_access_key, aws_secret_key, aws_session_token)
+
+    def with_options(  # type: ignore[override]  # the platform's credentials, not api keys
+        self,
+        *,
+        api_key: str | None = None,
+        aws_access_key: str | None = None,
+        aws_secret_key: str | None = None,
+        aws_region: str | None = None,
+        aws_profile: str | None = None,
+        aws_session_token: str | None = None,
+        skip_auth: bool | None = None,
+        **options: Unpack[CopyOptions],
+    ) -> Self:
+        """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
+        options given replace this client's, and a base URL derived from the region
+        follows a new region. Raises what the constructor raises."""
+        # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
+        api_key, aws_access_key = secret_or_none(api_key), secret_or_none(aws_access_key)
+        aws_secret_key = secret_or_none(aws_secret_key)
+        aws_session_token = secret_or_none(aws_session_token)
+        return self._copy(
+            given(
+                api_key=api_key,
+                aws_access_key=aws_access_key,
+                aws_secret_key=aws_secret_key,
+                aws_region=aws_region,
+                aws_profile=aws_profile,
+                aws_session_token=aws_session_token,
+                skip_auth=skip_auth,
+            ),
+            options,
         )
-        if sigv4:
-            self._sign(aws_access_key, aws_secret_key, aws_session_token)
-        elif skip_auth:
-            self._auth = _NoAuth()
+
+    copy = with_options  # type: ignore[assignment]
 
 
 class _NoAuth:

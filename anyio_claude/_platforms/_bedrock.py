@@ -10,24 +10,30 @@ the `anthropic-beta` header) join it. Streams arrive in AWS's event-stream frami
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
+from .._client import DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import AwsCredentials, SigV4Auth, aws_profile_region
-from .._request import NOT_GIVEN, Call, NotGiven
-from ._common import PlatformClient, checked_key, env, given, secret_or_none
+from .._request import NOT_GIVEN, NotGiven
+from ._common import MessagesOnlyClient, PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
-    from .._http import Timeout
-    from .._middleware import MiddlewareInput
-    from .._tracing import OpenTelemetryClientOption
-    from .._transport import AsyncTransport
+    from typing_extensions import Self, Unpack
 
-__all__ = ("AsyncAnthropicBedrock", "check_aws_keys", "infer_region", "platform_body")
+    from .._http import Timeout
+    from ._common import AsyncTransportOptions, CopyOptions
+
+__all__ = (
+    "AsyncAnthropicBedrock",
+    "AwsPlatformClient",
+    "aws_signer",
+    "check_aws_keys",
+    "infer_region",
+    "platform_body",
+)
 
 
 def infer_region(aws_profile: str | None) -> str:
@@ -73,7 +79,47 @@ def platform_body(
     return out
 
 
-class AsyncAnthropicBedrock(PlatformClient):
+def aws_signer(
+    service: str,
+    region: str,
+    origin: str,
+    *,
+    access_key: str | None,
+    secret_key: str | None,
+    session_token: str | None,
+    profile: str | None,
+) -> SigV4Auth:
+    """SigV4 for `service` in `region` with the keys given, else the AWS credential
+    chain of `profile` (resolved on the first request)."""
+    credentials = AwsCredentials(
+        access_key=access_key, secret_key=secret_key, session_token=session_token, profile=profile
+    )
+    return SigV4Auth(credentials, service=service, region=region, origin=origin)
+
+
+class AwsPlatformClient(PlatformClient):
+    """A platform client that authenticates with AWS keys: they are attributes, as on the
+    official SDK's clients (never shown in `repr`)."""
+
+    _platform_options: dict[str, Any]
+
+    @property
+    def aws_access_key(self) -> str | None:
+        """The AWS access key given (None: the credential chain's, or an API key)."""
+        return self._platform_options.get("aws_access_key")
+
+    @property
+    def aws_secret_key(self) -> str | None:
+        """The AWS secret key given (never shown in `repr`)."""
+        return self._platform_options.get("aws_secret_key")
+
+    @property
+    def aws_session_token(self) -> str | None:
+        """The AWS session token given (never shown in `repr`)."""
+        return self._platform_options.get("aws_session_token")
+
+
+class AsyncAnthropicBedrock(MessagesOnlyClient, AwsPlatformClient):
     """An async client for Claude on Amazon Bedrock (asyncio and trio).
 
     Credentials, as the official SDK resolves them: `api_key` (else
@@ -89,8 +135,16 @@ class AsyncAnthropicBedrock(PlatformClient):
     key without the other, or no region; a request raises `CredentialsError` when the
     chain has no credentials, and `ClaudeError` for the APIs Bedrock lacks (batches,
     token counting). The transport options, errors, retries, timeouts and lifetime are
-    `AsyncClaude`'s.
+    `AsyncClaude`'s. A user profile ID (`user_profile_id=`, or the
+    `anthropic-user-profile-id` header) goes in the body of a message, where Bedrock
+    reads it.
     """
+
+    _gen_ai_provider_name = "aws.bedrock"
+    _otel_platform = "bedrock"
+    _platform_name = "Amazon Bedrock"
+
+    _profile_in_body = frozenset({"/v1/messages"})
 
     def __init__(
         self,
@@ -105,15 +159,7 @@ class AsyncAnthropicBedrock(PlatformClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, object] | None = None,
-        *,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-        _transport: AsyncTransport | None = None,
+        **options: Unpack[AsyncTransportOptions],
     ) -> None:
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
         aws_secret_key, aws_access_key = (
@@ -155,24 +201,17 @@ class AsyncAnthropicBedrock(PlatformClient):
             max_retries=max_retries,
             default_headers=default_headers,
             default_query=default_query,
-            max_connections=max_connections,
-            anthropic_version=anthropic_version,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
-            _transport=_transport,
+            **options,
         )
         if api_key is None:
-            credentials = AwsCredentials(
+            self._auth = aws_signer(
+                "bedrock",
+                self.aws_region,
+                self._origin,
                 access_key=aws_access_key,
                 secret_key=aws_secret_key,
                 session_token=aws_session_token,
                 profile=aws_profile,
-            )
-            self._auth = SigV4Auth(
-                credentials, service="bedrock", region=self.aws_region, origin=self._origin
             )
 
     def with_options(  # type: ignore[override]  # the platform's credentials, not api keys
@@ -184,20 +223,8 @@ class AsyncAnthropicBedrock(PlatformClient):
         aws_profile: str | None = None,
         aws_session_token: str | None = None,
         api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        set_default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        set_default_query: Mapping[str, object] | None = None,
-        max_connections: int | NotGiven | None = NOT_GIVEN,
-        verify: bool | ssl.SSLContext | None = None,
-        proxy: str | None = None,
-        trust_env: bool | None = None,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-    ) -> AsyncAnthropicBedrock:
+        **options: Unpack[CopyOptions],
+    ) -> Self:
         """A copy with some settings changed (see `AsyncClaude.with_options`); the AWS
         options given replace this client's. Raises what the constructor raises."""
         # Wrapped first thing: this frame's locals show up in tracebacks that capture them.
@@ -206,46 +233,27 @@ class AsyncAnthropicBedrock(PlatformClient):
             secret_or_none(aws_access_key),
         )
         aws_session_token, api_key = secret_or_none(aws_session_token), secret_or_none(api_key)
-        copy = self._with_options(
+        return self._copy(
             given(
-                aws_secret_key=secret_or_none(aws_secret_key),
-                aws_access_key=secret_or_none(aws_access_key),
+                aws_secret_key=aws_secret_key,
+                aws_access_key=aws_access_key,
                 aws_region=aws_region,
                 aws_profile=aws_profile,
-                aws_session_token=secret_or_none(aws_session_token),
-                api_key=secret_or_none(api_key),
+                aws_session_token=aws_session_token,
+                api_key=api_key,
             ),
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            set_default_headers=set_default_headers,
-            default_query=default_query,
-            set_default_query=set_default_query,
-            max_connections=max_connections,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
+            options,
         )
-        assert isinstance(copy, AsyncAnthropicBedrock)
-        return copy
 
     copy = with_options  # type: ignore[assignment]
 
-    def _call(
+    def _route(
         self,
         method: str,
         path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        query: Mapping[str, object] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Call:
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[str, Mapping[str, Any] | None]:
         if path.startswith("/v1/messages/batches"):
             raise ClaudeError("The Batch API is not supported in Bedrock yet")
         if path == "/v1/messages/count_tokens":
@@ -262,13 +270,4 @@ class AsyncAnthropicBedrock(PlatformClient):
             stream = payload.pop("stream", False)
             action = "invoke-with-response-stream" if stream is True else "invoke"
             path = f"/model/{quote(str(model), safe=':;')}/{action}"
-        return super()._call(
-            method,
-            path,
-            body=payload,
-            query=query,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        return path, payload

@@ -3,28 +3,65 @@ serves the API's own paths under `https://{resource}.services.ai.azure.com/anthr
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import BearerProviderAuth
-from .._request import NOT_GIVEN
 from .._secret import SecretBytes
+from ..resources import AsyncBeta, AsyncBetaMessages, AsyncMessages
 from ._common import PlatformClient, checked_key, env, given, secret_or_none
 
 if TYPE_CHECKING:
-    from .._http import Timeout
-    from .._middleware import MiddlewareInput
-    from .._request import NotGiven
-    from .._tracing import OpenTelemetryClientOption
-    from .._transport import AsyncTransport
+    from typing_extensions import Self, Unpack
 
-__all__ = ("AsyncAnthropicFoundry", "AsyncAzureADTokenProvider", "AzureADTokenProvider")
+    from ._common import AsyncClientOptions, CopyOptions
+
+__all__ = (
+    "AsyncAnthropicFoundry",
+    "AsyncAzureADTokenProvider",
+    "AzureADTokenProvider",
+    "FoundryBeta",
+    "FoundryBetaMessages",
+    "FoundryMessages",
+)
 
 AzureADTokenProvider = Callable[[], str]
 AsyncAzureADTokenProvider = Callable[[], "str | Awaitable[str]"]
+
+
+class FoundryMessages(AsyncMessages):
+    """`client.messages` on Foundry: `batches` is None (Foundry serves no Batch API),
+    as in the official SDK."""
+
+    __slots__ = ()
+
+    @property
+    def batches(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Batch API."""
+        return None
+
+
+class FoundryBetaMessages(AsyncBetaMessages):
+    """`client.beta.messages` on Foundry: `batches` is None, as in the official SDK."""
+
+    __slots__ = ()
+
+    @property
+    def batches(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Batch API."""
+        return None
+
+
+class FoundryBeta(AsyncBeta):
+    """`client.beta` on Foundry, whose `messages` has no `batches`."""
+
+    __slots__ = ()
+
+    @property
+    def messages(self) -> FoundryBetaMessages:
+        """`create`, `stream` and `count_tokens`, taking `betas=[...]` (no `batches`)."""
+        return FoundryBetaMessages(self._client)
 
 
 class AsyncAnthropicFoundry(PlatformClient):
@@ -37,10 +74,13 @@ class AsyncAnthropicFoundry(PlatformClient):
     (else `ANTHROPIC_FOUNDRY_RESOURCE`) names the endpoint, unless `base_url` (else
     `ANTHROPIC_FOUNDRY_BASE_URL`) gives it.
 
-    Raises before any I/O: `ClaudeError` without credentials, `ValueError` without a
-    resource or base URL, or with both. The transport options, errors, retries, timeouts
-    and lifetime are `AsyncClaude`'s.
+    As in the official SDK, `models` and `messages.batches` (and `beta.messages.batches`)
+    are None: Foundry serves neither. Raises before any I/O: `ClaudeError` without
+    credentials, `ValueError` without a resource or base URL, or with both. The
+    transport options, errors, retries, timeouts and lifetime are `AsyncClaude`'s.
     """
+
+    _otel_platform = "foundry"
 
     def __init__(
         self,
@@ -49,18 +89,7 @@ class AsyncAnthropicFoundry(PlatformClient):
         api_key: str | None = None,
         azure_ad_token_provider: AsyncAzureADTokenProvider | None = None,
         base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-        _transport: AsyncTransport | None = None,
+        **options: Unpack[AsyncClientOptions],
     ) -> None:
         api_key = secret_or_none(
             api_key if api_key is not None else env("ANTHROPIC_FOUNDRY_API_KEY")
@@ -90,26 +119,40 @@ class AsyncAnthropicFoundry(PlatformClient):
         self._derived_url = False
         # The provider wins: the key is then not sent at all.
         self._foundry_key = api_key if azure_ad_token_provider is None else None
-        super().__init__(
-            api_key=self._foundry_key,
-            base_url=base_url,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            default_query=default_query,
-            max_connections=max_connections,
-            anthropic_version=anthropic_version,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
-            _transport=_transport,
-            timeout=timeout,
-        )
+        super().__init__(api_key=self._foundry_key, base_url=base_url, **options)
         if azure_ad_token_provider is not None:
             self._auth = BearerProviderAuth(
                 azure_ad_token_provider, argument="azure_ad_token_provider"
             )
+
+    @property
+    def models(self) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        """None: Foundry serves no Models API (as the official SDK)."""
+        return None
+
+    @property
+    def messages(self) -> FoundryMessages:
+        """`create`, `stream` and `count_tokens` (`batches` is None)."""
+        resource = self._messages
+        if not isinstance(resource, FoundryMessages):
+            resource = self._messages = FoundryMessages(self)
+        return resource
+
+    @property
+    def beta(self) -> FoundryBeta:
+        """Beta features: `messages` with `betas=[...]` (no `batches`), `models`, `files`."""
+        resource = self._beta
+        if not isinstance(resource, FoundryBeta):
+            resource = self._beta = FoundryBeta(self)
+        return resource
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """`AsyncClaude.auth_headers`, with the key's `api-key` twin."""
+        headers = super().auth_headers
+        if self._foundry_key is not None:
+            headers["api-key"] = self._foundry_key
+        return headers
 
     def _build_base_headers(self) -> list[tuple[bytes, bytes]]:
         headers = super()._build_base_headers()
@@ -124,40 +167,13 @@ class AsyncAnthropicFoundry(PlatformClient):
         *,
         api_key: str | None = None,
         azure_ad_token_provider: AsyncAzureADTokenProvider | None = None,
-        base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        set_default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        set_default_query: Mapping[str, object] | None = None,
-        max_connections: int | NotGiven | None = NOT_GIVEN,
-        verify: bool | ssl.SSLContext | None = None,
-        proxy: str | None = None,
-        trust_env: bool | None = None,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-    ) -> AsyncAnthropicFoundry:
+        **options: Unpack[CopyOptions],
+    ) -> Self:
         """A copy with some settings changed (see `AsyncClaude.with_options`). Raises
         what the constructor raises."""
         api_key = secret_or_none(api_key)  # out of this frame's locals' reprs
-        copy = self._with_options(
-            given(api_key=secret_or_none(api_key), azure_ad_token_provider=azure_ad_token_provider),
-            base_url=base_url,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            set_default_headers=set_default_headers,
-            default_query=default_query,
-            set_default_query=set_default_query,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            timeout=timeout,
-            max_connections=max_connections,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
+        return self._copy(
+            given(api_key=api_key, azure_ad_token_provider=azure_ad_token_provider), options
         )
-        assert isinstance(copy, AsyncAnthropicFoundry)
-        return copy
 
     copy = with_options  # type: ignore[assignment]

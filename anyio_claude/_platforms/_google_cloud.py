@@ -5,22 +5,19 @@ bodies are the API's own."""
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import BearerProviderAuth, GoogleAuth
-from .._request import NOT_GIVEN, Call, NotGiven
 from ._aws import _NoAuth
 from ._common import PlatformClient, env, given, path_segment
 
 if TYPE_CHECKING:
-    from .._http import Request, Timeout
-    from .._middleware import MiddlewareInput
-    from .._tracing import OpenTelemetryClientOption
-    from .._transport import AsyncTransport
+    from typing_extensions import Self, Unpack
+
+    from .._http import Request
+    from ._common import AsyncClientOptions, CopyOptions
 
 __all__ = ("AsyncAnthropicGoogleCloud", "AsyncTokenProvider", "TokenProvider")
 
@@ -104,6 +101,8 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
     derived URL raises `ClaudeError` without a workspace, or without a project.
     """
 
+    _otel_platform = "google_cloud"
+
     def __init__(
         self,
         *,
@@ -114,18 +113,7 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
         credentials: Any = None,
         skip_auth: bool = False,
         base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-        _transport: AsyncTransport | None = None,
+        **options: Unpack[AsyncClientOptions],
     ) -> None:
         if skip_auth and (token_provider is not None or credentials is not None):
             raise ValueError(
@@ -162,21 +150,7 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
             else:
                 # The path waits for the project (or the workspace, which `_call` asks for).
                 base_url, deferred = _ORIGIN, project is None
-        super().__init__(
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            default_query=default_query,
-            max_connections=max_connections,
-            anthropic_version=anthropic_version,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
-            _transport=_transport,
-        )
+        super().__init__(base_url=base_url, **options)
         self._google = GoogleAuth(access_token=None, credentials=credentials)
         if skip_auth:
             self._auth = _NoAuth()
@@ -203,27 +177,15 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
         workspace_id: str | None = None,
         token_provider: AsyncTokenProvider | None = None,
         credentials: Any = None,
-        base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        set_default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        set_default_query: Mapping[str, object] | None = None,
-        max_connections: int | NotGiven | None = NOT_GIVEN,
-        verify: bool | ssl.SSLContext | None = None,
-        proxy: str | None = None,
-        trust_env: bool | None = None,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-    ) -> AsyncAnthropicGoogleCloud:
+        **options: Unpack[CopyOptions],
+    ) -> Self:
         """A copy with some settings changed (see `AsyncClaude.with_options`); it shares
         this client's Google credentials unless given others. Raises what the constructor
         raises."""
         inherited: dict[str, Any] = {}
         if self._google.credentials is not None and not self._platform_options["skip_auth"]:
             inherited["credentials"] = self._google.credentials
-        copy = self._with_options(
+        return self._copy(
             {
                 **inherited,
                 **given(
@@ -234,49 +196,21 @@ class AsyncAnthropicGoogleCloud(PlatformClient):
                     credentials=credentials,
                 ),
             },
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            set_default_headers=set_default_headers,
-            default_query=default_query,
-            set_default_query=set_default_query,
-            max_connections=max_connections,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
+            options,
         )
-        assert isinstance(copy, AsyncAnthropicGoogleCloud)
-        return copy
 
     copy = with_options  # type: ignore[assignment]
 
-    def _call(
+    def _route(
         self,
         method: str,
         path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        query: Mapping[str, object] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Call:
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[str, Mapping[str, Any] | None]:
         if self._derived_url and self.workspace_id is None:
             raise ClaudeError(_NO_WORKSPACE)
-        return super()._call(
-            method,
-            path,
-            body=body,
-            query=query,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        return path, body
 
 
 class _KeepAuthorization:

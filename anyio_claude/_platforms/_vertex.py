@@ -9,22 +9,19 @@ joins it. Streams are SSE, as from the API. Authentication is a Google access to
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._client import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RETRIES
 from .._errors import ClaudeError
 from .._platform_auth import GoogleAuth
-from .._request import NOT_GIVEN, Call, NotGiven
+from .._request import NOT_GIVEN, NotGiven
 from ._bedrock import platform_body
-from ._common import PlatformClient, env, given, path_segment, secret_or_none
+from ._common import MessagesOnlyClient, env, given, path_segment, secret_or_none
 
 if TYPE_CHECKING:
-    from .._http import Timeout
-    from .._middleware import MiddlewareInput
-    from .._tracing import OpenTelemetryClientOption
-    from .._transport import AsyncTransport
+    from typing_extensions import Self, Unpack
+
+    from ._common import AsyncClientOptions, CopyOptions
 
 __all__ = ("AsyncAnthropicVertex", "vertex_base_url")
 
@@ -44,7 +41,7 @@ def vertex_base_url(region: str) -> str:
     return f"https://{region}-aiplatform.googleapis.com/v1"
 
 
-class AsyncAnthropicVertex(PlatformClient):
+class AsyncAnthropicVertex(MessagesOnlyClient):
     """An async client for Claude on Google Cloud Vertex AI (asyncio and trio).
 
     `region` defaults to `CLOUD_ML_REGION`, `project_id` to `ANTHROPIC_VERTEX_PROJECT_ID`,
@@ -59,6 +56,10 @@ class AsyncAnthropicVertex(PlatformClient):
     retries, timeouts and lifetime are `AsyncClaude`'s.
     """
 
+    _gen_ai_provider_name = "gcp.vertex_ai"
+    _otel_platform = "vertex"
+    _platform_name = "Vertex AI"
+
     def __init__(
         self,
         *,
@@ -67,18 +68,7 @@ class AsyncAnthropicVertex(PlatformClient):
         access_token: str | None = None,
         credentials: Any = None,
         base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        max_connections: int | None = DEFAULT_MAX_CONNECTIONS,
-        anthropic_version: str = "2023-06-01",
-        verify: bool | ssl.SSLContext = True,
-        proxy: str | None = None,
-        trust_env: bool = True,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-        _transport: AsyncTransport | None = None,
+        **options: Unpack[AsyncClientOptions],
     ) -> None:
         access_token = secret_or_none(access_token)  # out of this frame's locals' reprs
         if isinstance(region, NotGiven):
@@ -101,21 +91,7 @@ class AsyncAnthropicVertex(PlatformClient):
         self._derived_url = base_url is None
         if base_url is None:
             base_url = vertex_base_url(region)
-        super().__init__(
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            default_query=default_query,
-            max_connections=max_connections,
-            anthropic_version=anthropic_version,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
-            _transport=_transport,
-        )
+        super().__init__(base_url=base_url, **options)
         self._google = GoogleAuth(access_token=access_token, credentials=credentials)
         self._auth = self._google
         self._platform_options = {
@@ -143,66 +119,36 @@ class AsyncAnthropicVertex(PlatformClient):
         project_id: str | None = None,
         access_token: str | None = None,
         credentials: Any = None,
-        base_url: str | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        set_default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, object] | None = None,
-        set_default_query: Mapping[str, object] | None = None,
-        max_connections: int | NotGiven | None = NOT_GIVEN,
-        verify: bool | ssl.SSLContext | None = None,
-        proxy: str | None = None,
-        trust_env: bool | None = None,
-        open_telemetry: OpenTelemetryClientOption = None,
-        middleware: Sequence[MiddlewareInput] | None = None,
-    ) -> AsyncAnthropicVertex:
+        **options: Unpack[CopyOptions],
+    ) -> Self:
         """A copy with some settings changed (see `AsyncClaude.with_options`); it shares
         this client's Google credentials unless given others. Raises what the constructor
         raises."""
         access_token = secret_or_none(access_token)  # out of this frame's locals' reprs
-        copy = self._with_options(
+        # Loaded credentials are shared, so a copy does not load its own.
+        inherited = {"credentials": self._google.credentials}
+        return self._copy(
             {
-                # Loaded credentials are shared, so a copy does not load its own.
-                "credentials": self._google.credentials,
+                **inherited,
                 **given(
                     region=region,
                     project_id=project_id,
-                    access_token=secret_or_none(access_token),
+                    access_token=access_token,
                     credentials=credentials,
                 ),
             },
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            set_default_headers=set_default_headers,
-            default_query=default_query,
-            set_default_query=set_default_query,
-            max_connections=max_connections,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            open_telemetry=open_telemetry,
-            middleware=middleware,
+            options,
         )
-        assert isinstance(copy, AsyncAnthropicVertex)
-        return copy
 
     copy = with_options  # type: ignore[assignment]
 
-    def _call(
+    def _route(
         self,
         method: str,
         path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        query: Mapping[str, object] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> Call:
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> tuple[str, Mapping[str, Any] | None]:
         if path.startswith("/v1/messages/batches"):
             raise ClaudeError("The Batch API is not supported in the Vertex client yet")
         payload = platform_body(body, None, self.anthropic_version)
@@ -225,13 +171,4 @@ class AsyncAnthropicVertex(PlatformClient):
                 # A server that drops `;` and the rest of its segment would drop the specifier.
                 segment = path_segment("model", f"{model}:{specifier}").replace(";", "%3B")
                 path = f"{prefix}/{segment}"
-        return super()._call(
-            method,
-            path,
-            body=payload,
-            query=query,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-        )
+        return path, payload

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .._response import AsyncAPIResponse
     from .._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner, ToolRunnerArgs
     from .._tools import AnyRunnableTool
+    from .._toolsets import AnyRunnableToolset
     from ..types import Message, MessageTokensCount, ParsedMessage
     from ._args import CountTokensArgs, MessageArgs
     from ._batches import (
@@ -301,47 +302,51 @@ class AsyncBetaMessages:
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[False] = False,
         output_format: type[_F],
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: Literal[False] = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaAsyncToolRunner[_F]: ...
     @overload
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[False] = False,
         output_format: None = None,
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: Literal[False] = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaAsyncToolRunner[None]: ...
     @overload
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: Literal[True],
         output_format: type[Any] | None = None,
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: bool = False,
         **args: Unpack[ToolRunnerArgs],
     ) -> BetaAsyncStreamingToolRunner: ...
     def tool_runner(
         self,
         *,
-        tools: Iterable[AnyRunnableTool | Mapping[str, Any]],
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]],
         stream: bool = False,
         output_format: type[Any] | None = None,
         max_iterations: int | None = None,
         max_concurrency: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: bool = False,
         **args: Any,
     ) -> BetaAsyncToolRunner[Any] | BetaAsyncStreamingToolRunner:
         """The agent loop: `async for message in client.beta.messages.tool_runner(...)`
@@ -352,8 +357,11 @@ class AsyncBetaMessages:
         runs, and tool definitions it only sends. One reply's calls run concurrently, at
         most `max_concurrency` at once, blocking tools in worker threads, each within
         `tool_timeout` seconds; results go back in the order of the calls. With
-        `stream=True` each reply is an open `AsyncMessageStream`. Every other argument is
-        sent with each request as `beta.messages.create` sends it.
+        `stream=True` each reply is an open `AsyncMessageStream`; `run_tools_eagerly`
+        (streaming only) starts each call while the reply still streams, as soon as the
+        model has moved on from it (in the runner's task group inside `async with
+        runner:`, else inside the read). Every other argument is sent with each request as
+        `beta.messages.create` sends it.
 
         Raises `TypeError` / `ValueError` naming a wrong argument before any I/O; a
         request's errors are raised from the iteration. Cancelling an iteration cancels
@@ -368,6 +376,7 @@ class AsyncBetaMessages:
             max_iterations=max_iterations,
             max_concurrency=max_concurrency,
             tool_timeout=tool_timeout,
+            run_tools_eagerly=run_tools_eagerly,
             params={"tools": tools, **args},
         )
 

@@ -16,9 +16,10 @@ import random
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ..types import (
+    BetaCompactionBlock,
     Message,
     ServerToolUseBlock,
     StopReason,
@@ -153,7 +154,7 @@ def validate_message_request(
         if role not in ("user", "assistant", "system"):
             raise _bad(f"messages.{i}.role: Input should be 'user', 'assistant' or 'system'")
         if role != "system":
-            if not seen_turn and role != "user":
+            if not seen_turn and role != "user" and not _compacted(message):
                 raise _bad('messages: first message must use the "user" role')
             seen_turn = True
         content = message.get("content")
@@ -235,6 +236,19 @@ _BLOCK_STRINGS = {
 }
 
 
+def _compacted(message: Mapping[str, Any]) -> bool:
+    """Whether `message` is an assistant turn opening with a compaction block: a compacted
+    history starts with it."""
+    content = message.get("content")
+    return (
+        message.get("role") == "assistant"
+        and isinstance(content, list)
+        and bool(content)
+        and isinstance(content[0], dict)
+        and content[0].get("type") == "compaction"
+    )
+
+
 def _check_block(block: object, where: str) -> None:
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
         raise _bad(f"{where}: each block needs a string `type`")
@@ -274,7 +288,12 @@ def _check_tools(tools: object, choice: object) -> None:
         if not isinstance(tools, list):
             raise _bad("tools: Input should be a valid list")
         for i, tool in enumerate(tools):
-            if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
+            if not isinstance(tool, dict):
+                raise _bad(f"tools.{i}: each tool needs a `name` and an `input_schema`")
+            # A toolset is the one nameless entry: its type names its family.
+            if not isinstance(tool.get("name"), str) and not _TOOLSET_TYPE.fullmatch(
+                str(tool.get("type", ""))
+            ):
                 raise _bad(f"tools.{i}: each tool needs a `name` and an `input_schema`")
             if "input_schema" in tool:
                 schema = tool["input_schema"]
@@ -600,6 +619,58 @@ def _runs_here(tool: Mapping[str, Any]) -> bool:
     return "input_schema" in tool or str(tool.get("type", "")).startswith("memory_")
 
 
+def _tools_in_view(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The `tools` param as the history's system messages change it: `tool_addition`
+    blocks add a definition (in place of one of its name), `tool_removal` blocks remove
+    one, in the order of the history."""
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    for message in body.get("messages") or []:
+        content = message.get("content") if message.get("role") == "system" else None
+        for block in content if isinstance(content, list) else []:
+            tool = block.get("tool") if isinstance(block, dict) else None
+            if not isinstance(tool, dict):
+                continue
+            if block.get("type") == "tool_addition" and isinstance(tool.get("definition"), dict):
+                added: dict[str, Any] = tool["definition"]
+                tools = [t for t in tools if t.get("name") != added.get("name")] + [added]
+            elif block.get("type") == "tool_removal":
+                tools = [t for t in tools if t.get("name") != tool.get("name")]
+    return tools
+
+
+_TOOLSET_TYPE = re.compile(r"([a-z]+)_toolset_\d+")
+# The members of the API's toolset families the fake model calls.
+_TOOLSET_MEMBERS = {
+    "browser": ("navigate", "read_page", "find", "screenshot", "left_click", "type", "scroll"),
+    "computer": ("screenshot", "left_click", "type", "key", "scroll", "mouse_move"),
+}
+
+
+def _toolset_members(body: Mapping[str, Any], prompt: str) -> list[dict[str, Any]]:
+    """The member calls of the toolsets in `tools` ("... the browser to navigate, then
+    screenshot"): each member the prompt names, in its order, once the prompt names the
+    family; a pseudo tool with its `toolset_name`, whose input is empty."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    for tool in body.get("tools") or []:
+        match = _TOOLSET_TYPE.fullmatch(str(tool.get("type", "")))
+        family = match.group(1) if match else None
+        if family is None or not re.search(rf"\b{family}\b", prompt, re.IGNORECASE):
+            continue
+        for member in _TOOLSET_MEMBERS.get(family, ()):
+            for at in re.finditer(rf"\b{member}\b", prompt):
+                found.append(
+                    (
+                        at.start(),
+                        {
+                            "name": member,
+                            "toolset_name": family,
+                            "input_schema": {"type": "object"},
+                        },
+                    )
+                )
+    return [member for _, member in sorted(found, key=lambda pair: pair[0])]
+
+
 def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, Any], str]]:
     """The tool calls of the reply, in order: (tool, the place its input names).
 
@@ -609,8 +680,9 @@ def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, An
     tool results. `any` calls even then; `tool` calls the one named; `none` calls nothing;
     `disable_parallel_tool_use` keeps the first call.
     """
-    tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and _runs_here(t)]
-    if not tools:
+    tools = [t for t in _tools_in_view(body) if _runs_here(t)]
+    members = _toolset_members(body, prompt)
+    if not tools and not members:
         return []
     choice = body.get("tool_choice") or {"type": "auto"}
     kind = choice.get("type") if isinstance(choice, dict) else "auto"
@@ -621,12 +693,16 @@ def _pick_calls(body: Mapping[str, Any], prompt: str) -> list[tuple[dict[str, An
     named = [t for t in tools if str(t.get("name", "")).lower() in lowered]
     if kind == "tool":
         named = [next((t for t in tools if t.get("name") == choice.get("name")), tools[0])]
-    elif not named and (
-        kind == "any" or "tool" in lowered or "weather" in lowered or "use " in lowered
+    elif (
+        not named
+        and tools
+        and not members
+        and (kind == "any" or "tool" in lowered or "weather" in lowered or "use " in lowered)
     ):
         named = [tools[0]]
     places = _places(prompt)
     calls = [(tool, place) for tool in named for place in places]
+    calls += [(member, places[0]) for member in members]
     if isinstance(choice, dict) and choice.get("disable_parallel_tool_use"):
         calls = calls[:1]
     return calls
@@ -741,6 +817,8 @@ def generate_reply(
     tool returned: ...". Honours `max_tokens` and `stop_sequences`.
     """
     prompt = _last_user_text(body)
+    if isinstance(body.get("compaction"), dict):
+        return _compaction_reply(body, message_id, usage, model)
     rng = random.Random(f"{seed}:{prompt}")
     max_tokens = int(body["max_tokens"])
     blocks: list[Any] = []
@@ -822,6 +900,7 @@ def generate_reply(
                 id="toolu_" + hashlib.sha256(key.encode()).hexdigest()[:24],
                 name=str(tool.get("name")),
                 input=tool_input,
+                toolset_name=tool.get("toolset_name"),
             )
         )
         used += text_tokens(json.dumps(tool_input))
@@ -846,6 +925,34 @@ def generate_reply(
         usage=usage,
     )
     return Reply(message, chunks)
+
+
+def _compaction_reply(
+    body: Mapping[str, Any], message_id: str, usage: Usage, model: str | None
+) -> Reply:
+    """The answer to a request with `compaction`: one compaction block summing up the
+    conversation (how many messages, and the first words of each user text), stopping
+    with `compaction`."""
+    messages = [m for m in body.get("messages") or [] if m.get("role") != "system"]
+    texts = [m["content"] for m in messages if isinstance(m.get("content"), str)]
+    summary = f"Summary of {len(messages)} messages: " + " / ".join(
+        " ".join(t.split()[:6]) for t in texts
+    )
+    message = Message(
+        id=message_id,
+        type="message",
+        role="assistant",
+        content=[BetaCompactionBlock(content=summary)],
+        model=model if model is not None else str(body["model"]),
+        stop_reason=cast(StopReason, "compaction"),
+        stop_sequence=None,
+        usage=Usage(
+            input_tokens=usage.input_tokens,
+            output_tokens=max(1, text_tokens(summary)),
+            service_tier="standard",
+        ),
+    )
+    return Reply(message, {})
 
 
 def _split_json(text: str, pieces: int) -> list[str]:
@@ -884,6 +991,16 @@ def message_events(
                 for p in _split_json(encoded, max(1, len(encoded) // 12))
             ]
             data["input"] = {}
+        elif data["type"] == "compaction":
+            # Whole, in one delta, as the API sends it.
+            deltas = [
+                {
+                    "type": "compaction_delta",
+                    "content": data.get("content"),
+                    "encrypted_content": data.get("encrypted_content"),
+                }
+            ]
+            data["content"] = None
         events.append({"type": "content_block_start", "index": index, "content_block": data})
         events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
         events.append({"type": "content_block_stop", "index": index})

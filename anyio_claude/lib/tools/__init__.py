@@ -1,5 +1,5 @@
 """Tool helpers under the official SDK's module path (`anthropic.lib.tools`): function tools,
-the tool runners and the memory tool's base classes."""
+runnable toolsets, the tool runners and the memory tool's base classes."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +12,12 @@ from ..._tools import BetaAsyncFunctionTool as BetaAsyncFunctionTool
 from ..._tools import BetaBuiltinFunctionTool as BetaBuiltinFunctionTool
 from ..._tools import BetaFunctionTool as BetaFunctionTool
 from ..._tools import BetaFunctionToolResultType as BetaFunctionToolResultType
+from ..._tools import BetaToolLike as BetaToolLike
 from ..._tools import ToolError as ToolError
 from ..._tools import beta_async_tool as beta_async_tool
 from ..._tools import beta_tool as beta_tool
+from ..._toolsets import BetaAsyncRunnableToolset as BetaAsyncRunnableToolset
+from ..._toolsets import BetaRunnableToolset as BetaRunnableToolset
 
 if TYPE_CHECKING:
     from ..._sync_tool_runner import BetaStreamingToolRunner as BetaStreamingToolRunner
@@ -25,12 +28,15 @@ __all__ = (
     "BetaAsyncAbstractMemoryTool",
     "BetaAsyncBuiltinFunctionTool",
     "BetaAsyncFunctionTool",
+    "BetaAsyncRunnableToolset",
     "BetaAsyncStreamingToolRunner",
     "BetaAsyncToolRunner",
     "BetaBuiltinFunctionTool",
     "BetaFunctionTool",
     "BetaFunctionToolResultType",
+    "BetaRunnableToolset",
     "BetaStreamingToolRunner",
+    "BetaToolLike",
     "BetaToolRunner",
     "ToolError",
     "beta_async_tool",
