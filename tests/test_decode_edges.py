@@ -71,6 +71,8 @@ def test_data_no_api_could_send_names_what_and_where(binary: bool) -> None:
         EventProtocolError, match=r"^invalid stream event: Expected `object`, got `str`$"
     ):
         decode_event(data("ping"))
+    with pytest.raises(ValidationError, match=r"^invalid TextBlock: Expected `object`, got `str`$"):
+        validate(TextBlock, data("text"))
 
 
 @pytest.mark.parametrize("data", ['{"type": "ping", "new": 1, oops}', "{"])
@@ -96,6 +98,10 @@ def test_a_union_with_a_list_member_decodes_arrays_after_whitespace(data: str) -
         assert isinstance(value, list)
         assert [block.text for block in value] == [b["text"] for b in json.loads(data)]
     assert decoder.decode('"plain"') == "plain"
+    # A new value of a Literal beside a list member is kept, as for a Literal alone.
+    choices: LenientDecoder[Any] = LenientDecoder(Literal["a", "b"] | list[int])  # type: ignore[arg-type]
+    assert choices.decode('"c"') == "c"
+    assert choices.decode(" [1, 2]") == [1, 2]
 
 
 class _Inner(msgspec.Struct):
