@@ -12,7 +12,7 @@ import pytest
 
 from anyio_claude import EventProtocolError, ProtocolError, ValidationError
 from anyio_claude.streaming import MessageAccumulator
-from anyio_claude.types import Diagnostics, TextBlock
+from anyio_claude.types import Diagnostics, TextBlock, Unknown
 from anyio_claude.types._decode import (
     LenientDecoder,
     decode_batch_result_line,
@@ -158,3 +158,28 @@ def test_a_message_delta_key_with_an_impossible_value_is_an_event_error() -> Non
         match=r"^invalid 'service_tier': Expected `str | null`, got `int`$",
     ):
         _accumulated({"stop_reason": "end_turn"}, {"output_tokens": 5, "service_tier": 5})
+
+
+def test_errors_deep_inside_name_the_type_expected() -> None:
+    drifted = {**MESSAGE, "content": "oops", "new": 1}
+    with pytest.raises(
+        ProtocolError,
+        match=r"^invalid message: Expected `array`, got `str` - at `\$.content`$",
+    ):
+        decode_message(json.dumps(drifted))
+    either: LenientDecoder[Any] = LenientDecoder(int | str)  # type: ignore[arg-type]
+    with pytest.raises(msgspec.ValidationError, match=r"^Expected `int \| str`, got `object`$"):
+        either.decode("{}")
+
+
+def test_an_unknown_tag_of_any_tagged_union_is_kept() -> None:
+    # Batch results are a tagged union of their own (not a content block or an event).
+    line = decode_batch_result_line('{"custom_id": "a", "result": {"type": "later", "n": 1}}')
+    assert isinstance(line.result, Unknown)
+    assert line.result.type == "later" and line.result["n"] == 1
+
+
+def test_the_tag_of_a_drifted_object_is_not_an_unknown_key() -> None:
+    block = decode_content_block('{"type": "text", "text": "a", "new": 1}')
+    assert block.model_extra == {"new": 1}
+    assert block.to_dict() == {"type": "text", "text": "a", "new": 1}
