@@ -134,7 +134,7 @@ async def test_retries_reprs_and_the_errors_of_a_body_read_twice() -> None:
         async with client.messages.with_streaming_response.stream(
             model=MODEL, max_tokens=10, messages=USER
         ) as response:
-            assert response.retries_taken == 1
+            assert response.retries_taken == 1 and not response.is_closed
             with pytest.raises(
                 ClaudeError,
                 match=r"^this response's body is read through its stream: parse\(\)$",
@@ -152,3 +152,14 @@ async def test_retries_reprs_and_the_errors_of_a_body_read_twice() -> None:
                 r"before iterating, or keep what the iteration gives$",
             ):
                 plain.iter_text()
+
+
+async def test_a_body_ending_cleanly_gives_no_empty_text() -> None:
+    async with (
+        raw_server(in_pieces([b'{"a": 1}\n', b'{"b": 2}'])) as server,
+        AsyncClaude(api_key=KEY, base_url=server.url, max_retries=0) as client,
+    ):
+        streaming = client.with_streaming_response.messages
+        async with streaming.create(model=MODEL, max_tokens=10, messages=USER) as response:
+            texts = [text async for text in response.iter_text()]
+    assert "".join(texts) == '{"a": 1}\n{"b": 2}' and all(texts)
