@@ -4,6 +4,7 @@ unpinned by mutation testing, docs/contributing.md)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import AsyncIterator
 
 import anyio
@@ -163,3 +164,17 @@ async def test_a_body_ending_cleanly_gives_no_empty_text() -> None:
         async with streaming.create(model=MODEL, max_tokens=10, messages=USER) as response:
             texts = [text async for text in response.iter_text()]
     assert "".join(texts) == '{"a": 1}\n{"b": 2}' and all(texts)
+
+
+async def test_elapsed_counts_from_sending_the_request() -> None:
+    async def slow(stream: SocketStream, request: bytes) -> None:
+        await anyio.sleep(0.3)
+        await in_pieces([b"{}"])(stream, request)
+
+    async with (
+        raw_server(slow) as server,
+        AsyncClaude(api_key=KEY, base_url=server.url, max_retries=0) as client,
+    ):
+        streaming = client.with_streaming_response.messages
+        async with streaming.create(model=MODEL, max_tokens=10, messages=USER) as response:
+            assert response.elapsed >= datetime.timedelta(seconds=0.3)  # sleeps never end early
