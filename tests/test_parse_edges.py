@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import msgspec
 import pytest
 from anthropic.lib._parse._transform import transform_schema as official_transform_schema
 
-from anyio_claude import AsyncClaude, OutputValidationError
+from anyio_claude import APITimeoutError, AsyncClaude, OutputValidationError, Timeout
 from anyio_claude._parse import output_format_param, transform_schema
-from anyio_claude.testing import FakeClaude
+from anyio_claude.testing import FakeClaude, Fault
 from anyio_claude.types import Message, TextBlock, Usage
 
 pytestmark = pytest.mark.anyio
@@ -162,3 +163,44 @@ async def test_a_mismatch_is_a_200_error_naming_what_did_not_decode(
         "the reply does not match Temperature (stop_reason='end_turn'): "
         "Expected `int`, got `str` - at `$.celsius`"
     )
+
+
+async def test_a_union_output_format_is_named_in_a_mismatch(
+    client: AsyncClaude, fake: FakeClaude
+) -> None:
+    fake.script(reply("[1]"))
+    with pytest.raises(OutputValidationError, match=r"^the reply does not match int \| str "):
+        await client.messages.parse(
+            model=MODEL,
+            max_tokens=50,
+            messages=USER,  # type: ignore[arg-type]
+            output_format=int | str,  # type: ignore[arg-type]
+        )
+
+
+async def test_a_structured_stream_keeps_its_retries_and_timeouts() -> None:
+    faults = [Fault("overloaded", nth=1), Fault("stall", nth=3, after_events=2)]
+    async with (
+        FakeClaude(faults=faults) as fake,
+        AsyncClaude(api_key=KEY, base_url=fake.url) as client,
+    ):
+        fake.script(reply('{"celsius": 21}'))
+        async with client.messages.stream(
+            model=MODEL,
+            max_tokens=50,
+            messages=USER,  # type: ignore[arg-type]
+            output_format=Temperature,
+        ) as stream:
+            assert stream.retries_taken == 1
+            assert (await stream.get_final_message()).parsed_output == Temperature(21)
+        for timeout in (Timeout(60, stream_idle=0.3), Timeout(60, total=1.0)):
+            fake.faults[1] = Fault("stall", after_events=2)
+            with anyio.fail_after(20), pytest.raises(APITimeoutError):
+                async with client.messages.stream(
+                    model=MODEL,
+                    max_tokens=50,
+                    messages=USER,  # type: ignore[arg-type]
+                    output_format=Temperature,
+                    timeout=timeout,
+                ) as stream:
+                    await stream.get_final_message()
