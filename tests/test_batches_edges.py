@@ -135,7 +135,7 @@ async def test_reading_results_keeps_to_the_overall_timeout() -> None:
                 await results.__anext__()
             with pytest.raises(StopAsyncIteration):
                 await results.__anext__()
-    assert "overall timeout expired while reading batch results" in str(info.value)
+    assert info.value.message == "the request's overall timeout expired while reading batch results"
     assert info.value.request_id == "req_results"
 
 
@@ -252,3 +252,14 @@ async def test_wait_polls_ever_longer_up_to_the_maximum() -> None:
     # up to the maximum).
     for gap, interval in zip(gaps, [0.05, 0.075, 0.1125, 0.1125], strict=True):
         assert gap >= interval * 0.95, (gaps, interval)
+
+
+async def test_delete_gives_the_deleted_batch() -> None:
+    deleted = json.dumps({"id": BATCH_ID, "type": "message_batch_deleted"}).encode()
+    async with (
+        raw_server(fixed(deleted)) as server,
+        AsyncClaude(api_key=KEY, base_url=server.url) as client,
+    ):
+        gone = await client.messages.batches.delete(BATCH_ID)
+    assert (gone.id, gone.type) == (BATCH_ID, "message_batch_deleted")
+    assert server.requests[0].startswith(f"DELETE /v1/messages/batches/{BATCH_ID} ".encode())
