@@ -69,7 +69,9 @@ async def test_every_call_sends_its_headers_query_and_workspace(
     generated = server.files.add(b"made by a tool")["id"]
     async with client.files.download(generated, **options("download")) as response:
         assert await response.read() == b"made by a tool"
-    await client.beta.files.delete(uploaded.id, betas=["x-beta"], **options("delete"))
+    await client.beta.files.delete(
+        uploaded.id, betas=["x-beta"], extra_body={"reason": "tests"}, **options("delete")
+    )
     async with client.beta.files.download(generated, betas=["d-beta"]):
         pass
     names = ["upload", "list", "retrieve", "download", "delete"]
@@ -79,6 +81,7 @@ async def test_every_call_sends_its_headers_query_and_workspace(
         assert request.headers["anthropic-workspace-id"] == "wrkspc_1", request
     assert server.requests[3].headers["accept"] == "application/binary"
     assert server.requests[4].headers["anthropic-beta"] == f"x-beta,{FILES_BETA}"
+    assert server.requests[4].json == {"reason": "tests"}  # a DELETE sends extra_body
     assert server.requests[5].headers["anthropic-beta"] == f"d-beta,{FILES_BETA}"
 
 
