@@ -188,3 +188,35 @@ def test_file_from_path_gives_the_name_and_content(tmp_path: Path) -> None:
     path.write_bytes(b"some notes")
     assert file_from_path(path) == ("notes.txt", b"some notes")
     assert file_from_path(str(path)) == ("notes.txt", b"some notes")
+
+
+async def test_upload_sends_every_form_field(client: AsyncClaude, server: FakeClaude) -> None:
+    bodies = upload_bodies(server)
+    await client.files.upload(file=b"hi", expires_in_seconds=3600, extra_body={"note": "x"})
+    assert b'name="expires_in_seconds"\r\n\r\n3600\r\n' in bodies[-1]
+    assert b'name="note"\r\n\r\nx\r\n' in bodies[-1]
+
+
+async def test_list_sends_page_and_scope_and_pages_by_token_or_id(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    ids = [server.files.add(b"x", scope_id="sesn_1")["id"] for _ in range(3)]
+    first = await client.files.list(limit=2)
+    following = await first.get_next_page()
+    assert "page=" in server.requests[-1].path and "after_id" not in server.requests[-1].path
+    assert [f.id for f in following.data] == [ids[0]]
+    await client.beta.files.list(page="token_1", scope_id="sesn_1")
+    assert "page=token_1" in server.requests[-1].path
+    assert "scope_id=sesn_1" in server.requests[-1].path
+    before = await client.beta.files.list(before_id=ids[0], limit=1)
+    assert [f.id for f in before.data] == [ids[1]]
+    await before.get_next_page()
+    assert f"before_id={ids[1]}" in server.requests[-1].path
+
+
+async def test_a_download_parses_to_its_content(client: AsyncClaude, server: FakeClaude) -> None:
+    generated = server.files.add(b"tool output")["id"]
+    async with client.files.download(generated) as response:
+        assert response.retries_taken == 0
+        assert response.http_version == "HTTP/1.1"
+        assert await response.parse() == b"tool output"
