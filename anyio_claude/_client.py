@@ -705,19 +705,22 @@ class AsyncClaude:
 
         transport = self._get_transport()
         retries_taken = 0
-        error: ClaudeError
+        error: Exception
         while True:
             request = self._request_for(call, retries_taken)
             started = time.monotonic()
             head: Mapping[str, str] | None = None  # the response's headers, once they came
             content: bytes | None = None  # the body, when a middleware read it
             sent: object = None  # what the auth hook put on the request (a token)
+            in_chain = False  # an error now was raised by (or through) the middleware
             try:
                 with deadline_scope(deadline, "the request's overall timeout expired"):
                     if self._middleware:
+                        in_chain = True
                         response, content, sent = await self._through_middleware(
                             call, request, retries_taken, head_timeout
                         )
+                        in_chain = False
                     else:
                         if self._auth is not None:
                             sent = await self._auth.apply(request)
@@ -754,6 +757,22 @@ class AsyncClaude:
                     type(exc).__name__,
                     delay,
                 )
+                error = exc
+            except Exception as exc:
+                # Any other error out of the middleware chain is retried as the official SDK
+                # retries it: by the type of the error or of one in its `__cause__` chain
+                # (an `APIStatusError` by its status, a connection failure, `RetryableError`).
+                cause = _retry_cause(exc) if in_chain else None
+                if cause is None or retries_taken >= call.max_retries:
+                    raise
+                headers = None
+                if isinstance(cause, APIStatusError):
+                    headers = cause.response.headers if cause.response is not None else {}
+                    if not should_retry(cause.status_code, headers):
+                        raise
+                elif isinstance(cause, APIConnectionError) and not retryable(cause, None):
+                    raise
+                delay = retry_delay(retries_taken, headers)
                 error = exc
             else:
                 self._log_reply(call, response, started)
@@ -942,6 +961,20 @@ def _check_max_retries(value: object) -> int:
     return value
 
 
+def _retry_cause(error: BaseException) -> ClaudeError | None:
+    """The first `RetryableError`, `APIStatusError` or `APIConnectionError` in `error`'s
+    `__cause__` chain (itself included), which decides whether a middleware's error is
+    retried; None when there is none."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (RetryableError, APIStatusError, APIConnectionError)):
+            return current
+        current = current.__cause__
+    return None
+
+
 def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool:
     """False for failures another attempt cannot mend (see `_transport.final`), and for
     those after a response head (`head`, None before one came) that said not to retry."""
@@ -950,7 +983,7 @@ def retryable(error: APIConnectionError, head: Mapping[str, str] | None) -> bool
     return not getattr(error, "_final", False) and should_retry_failure(head)
 
 
-async def sleep_before_retry(delay: float, deadline: float | None, error: ClaudeError) -> None:
+async def sleep_before_retry(delay: float, deadline: float | None, error: Exception) -> None:
     """Wait `delay` seconds before the next attempt, or raise `error` at once when that
     wait, or the wait the server asked for, would end past `deadline`."""
     if deadline is not None:

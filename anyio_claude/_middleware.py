@@ -7,7 +7,9 @@ for the middleware to look at; the client raises its typed error after the chain
 raises `APIConnectionError`/`APITimeoutError` when no response came. A middleware may
 rewrite the request (`request.copy(...)`), call `call_next` again (its own retry), return
 a value of its own (a short-circuit: the call returns it), or raise `RetryableError` to
-have the client retry the attempt while `max_retries` allows.
+have the client retry the attempt while `max_retries` allows. An `APIStatusError` or
+`APIConnectionError` it raises (or raises another error from) is retried as the response
+or failure would be, as the official SDK does; anything else propagates.
 
 Every response `call_next` made that the chain does not return is closed when the chain
 ends, however it ends (cancellation included), so no connection outlives it.
@@ -303,8 +305,15 @@ async def run_chain(
         kept = result._response
         return kept, result.http_response.content
     finally:
+        # A response the kept one reads on (a spliced stream's first) stays open with it,
+        # and one that sends more requests as it is read closes, when it closes, those the
+        # chain made after this (`adopt`).
+        held: tuple[Response, ...] = getattr(kept, "held", ())
+        adopt: Callable[[list[Response]], None] | None = getattr(kept, "adopt", None)
+        if adopt is not None:
+            adopt(made)
         for response in made:
-            if response is not kept and not response.is_closed:
+            if response is not kept and response not in held and not response.is_closed:
                 import anyio
 
                 with anyio.CancelScope(shield=True):

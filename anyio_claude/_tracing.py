@@ -1371,15 +1371,18 @@ class _ToolSpan:
             result = self._run.result
             traces = telemetry.options["traces"]
             if traces["content_mode"] == "content" and span.is_recording():
-                arguments = _json(self._use.input)
-                values: dict[str, str] = {}
-                if _size(arguments) <= traces["max_content_bytes"]:
-                    values["gen_ai.tool.call.arguments"] = arguments
-                if result is not None:
-                    blocks = _result_blocks(result.get("content"), ("text", "search_result"))
-                    values["anthropic.tool_result.content"] = _json(blocks)
+                blocks = (
+                    None
+                    if result is None
+                    else _result_blocks(result.get("content"), ("text", "search_result"))
+                )
+                values, truncated = fit_tool_content(
+                    _json(self._use.input), blocks, traces["max_content_bytes"]
+                )
                 for key, value in values.items():
                     span.set_attribute(key, value)
+                if truncated:
+                    span.set_attribute("anthropic.content.truncated", True)
             if result is not None and result.get("is_error") is True:
                 span.set_status(Status(StatusCode.ERROR))
                 span.set_attribute("error.type", "tool_error")
@@ -1388,6 +1391,35 @@ class _ToolSpan:
             span.end()
         except Exception:
             pass
+
+
+def fit_tool_content(
+    arguments: str, blocks: list[object] | None, limit: int
+) -> tuple[dict[str, str], bool]:
+    """A tool run's content attributes within `limit` UTF-8 bytes in total, and whether
+    any content was left out, as the official SDK fits them: arguments over `limit` by
+    themselves are left out whole, then the result loses whole blocks, last first."""
+    values: dict[str, str] = {}
+    arguments_removed = _size(arguments) > limit
+    if not arguments_removed:
+        values["gen_ai.tool.call.arguments"] = arguments
+    if blocks is None:
+        return values, arguments_removed
+    result = _json(blocks)
+    others = sum(map(_size, values.values()))
+    if others + _size(result) <= limit:
+        values["anthropic.tool_result.content"] = result
+        return values, arguments_removed
+    kept: list[str] = []
+    total = 2  # the brackets
+    for block in blocks:
+        item = _json(block)
+        total += _size(item) + (1 if kept else 0)
+        if others + total > limit:
+            break
+        kept.append(item)
+    values["anthropic.tool_result.content"] = f"[{','.join(kept)}]"
+    return values, arguments_removed or len(kept) < len(blocks)
 
 
 def _tool_description(tool: object) -> str | None:

@@ -11,7 +11,9 @@ import anyio
 import pytest
 
 from anyio_claude import (
+    APIConnectionError,
     APIRequest,
+    APIStatusError,
     AsyncAPIResponse,
     AsyncCallNext,
     AsyncClaude,
@@ -139,6 +141,55 @@ async def test_retryable_error_retries_the_attempt(server: FakeClaude) -> None:
                 model=MODEL, max_tokens=5, messages=USER
             )
     assert calls == [0, 1, 0]
+
+
+async def test_errors_a_middleware_raises_retry_by_their_type(server: FakeClaude) -> None:
+    """As the official SDK: an `APIStatusError` raised by a middleware is retried by its
+    status (and `x-should-retry`), a connection error as one, either also as the cause of
+    another error; any other error propagates at once."""
+    raised: list[BaseException] = []
+    calls: list[int] = []
+
+    async def failing(request: APIRequest, call_next: AsyncCallNext) -> Response:
+        calls.append(request.retries_taken)
+        if raised:
+            raise raised.pop(0)
+        return await call_next(request)
+
+    def wrapped(cause: BaseException) -> BaseException:
+        try:
+            raise cause
+        except BaseException as exc:
+            try:
+                raise ValueError("wrapped") from exc
+            except ValueError as outer:
+                return outer
+
+    async with client_for(server, failing, max_retries=1) as client:
+        cases: list[tuple[BaseException, int]] = [
+            (APIStatusError("busy", status_code=529), 2),
+            (wrapped(APIStatusError("unavailable", status_code=503)), 2),
+            (wrapped(APIConnectionError("reset")), 2),
+            (wrapped(RetryableError("again")), 2),
+            (APIStatusError("bad", status_code=400), 1),
+            (ValueError("a bug"), 1),
+        ]
+        for error, attempts in cases:
+            calls.clear()
+            raised[:] = [error]
+            if attempts == 2:
+                await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+            else:
+                with pytest.raises(type(error)):
+                    await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+            assert calls == list(range(attempts)), error
+        # Out of retries, the middleware's own error is raised as it is.
+        calls.clear()
+        raised[:] = [APIStatusError("busy", status_code=529), APIStatusError("x", status_code=529)]
+        with pytest.raises(APIStatusError, match="x"):
+            await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        assert calls == [0, 1]
+        assert client._get_transport().num_active == 0
 
 
 async def test_responses_a_middleware_drops_are_closed(server: FakeClaude) -> None:

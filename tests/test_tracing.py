@@ -4,6 +4,7 @@ client; trace context on every attempt; the option and its environment."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -449,3 +450,274 @@ async def test_a_body_read_by_the_caller_ends_the_span_when_closed(
     assert span.name == "anthropic.models.list"
     assert span.status.status_code is StatusCode.OK
     assert span.attributes is not None and span.attributes["http.response.status_code"] == 200
+
+
+@pytest.mark.parametrize("limit", [100_000, 160, 75, 20])
+async def test_tool_run_content_is_trimmed_as_the_official_sdk(
+    server: FakeClaude, spans: Spans, limit: int
+) -> None:
+    """Content mode on a tool run's span: the arguments are left out whole when over
+    `max_content_bytes` by themselves, then the result loses whole blocks, last first, and
+    the span says `anthropic.content.truncated`: the same attributes as the official's."""
+    from anyio_claude import beta_async_tool
+
+    async def get_weather(location: str) -> list[dict[str, str]]:
+        """Look up the weather in a city."""
+        return [{"type": "text", "text": f"{word} in {location}"} for word in ("Sunny", "Warm")]
+
+    option: Any = {
+        "tracer_provider": spans.provider,
+        "traces": {"content_mode": "content", "max_content_bytes": limit},
+    }
+    tool_spans: list[dict[str, Any]] = []
+    for client, tool in (
+        (
+            AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option),
+            beta_async_tool(get_weather),
+        ),
+        (
+            anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option),
+            anthropic.beta_async_tool(get_weather),
+        ),
+    ):
+        runner: Any = client.beta.messages.tool_runner(
+            model=MODEL,
+            max_tokens=200,
+            tools=[tool],
+            messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        )
+        async for _ in runner:
+            pass
+        await client.close()
+        (tool_span,) = [s for s in spans.raw() if s.name.startswith("anthropic.custom_tool_use")]
+        attributes = dict(tool_span.attributes or {})
+        tool_spans.append(
+            {k: v for k, v in attributes.items() if k.startswith(("anthropic.", "gen_ai.tool.c"))}
+        )
+    ours, official = tool_spans
+    ours.pop("gen_ai.tool.call.id")
+    official.pop("gen_ai.tool.call.id")
+    assert ours == official
+    truncated = official.get("anthropic.content.truncated", False)
+    assert truncated is (limit < 160)
+
+
+async def more_calls(client: Any) -> None:
+    """The rest of the traced methods, through either client: parse, files, batches."""
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        answer: str
+
+    await client.messages.parse(model=MODEL, max_tokens=50, messages=USER, output_format=Answer)
+    uploaded = await client.beta.files.upload(file=("a.txt", b"hello", "text/plain"))
+    await client.beta.files.list(limit=1)
+    await client.beta.files.retrieve_metadata(uploaded.id)
+    with pytest.raises((anthropic.BadRequestError, anyio_claude.BadRequestError)):
+        await client.beta.files.download(uploaded.id)  # an upload is not downloadable
+    await client.beta.files.delete(uploaded.id)
+    batch = await client.messages.batches.create(
+        requests=[{"custom_id": "a", "params": {"model": MODEL, "max_tokens": 5, "messages": USER}}]
+    )
+    await anyio.sleep(0.3)  # FakeClaude ends it in batch_seconds
+    async for _ in await client.messages.batches.results(batch.id):
+        pass
+    await client.messages.batches.cancel(batch.id)
+    await client.messages.batches.delete(batch.id)
+
+
+async def test_files_batches_and_parse_spans_match_the_official_sdk(
+    server: FakeClaude, spans: Spans
+) -> None:
+    server.batch_seconds = 0.01
+    option: Any = {"tracer_provider": spans.provider, "traces": {"content_mode": "content"}}
+    async with AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option) as ours:
+        await more_calls(ours)
+    mine = spans.take()
+    official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option)
+    await more_calls(official)
+    await official.close()
+    theirs = spans.take()
+    assert [name for name, _, _ in mine] == [
+        "anthropic.messages.create",
+        *(f"anthropic.files.{m}" for m in ("upload", "list", "retrieve_metadata", "download")),
+        "anthropic.files.delete",
+        *(
+            f"anthropic.messages.batches.{m}"
+            for m in ("create", "retrieve", "results", "cancel", "delete")
+        ),
+    ]
+    PER_CALL.add("anthropic.file.id")
+    try:
+        assert_same(mine, theirs)
+    finally:
+        PER_CALL.discard("anthropic.file.id")
+    assert mine[4][2] is StatusCode.ERROR
+
+
+async def test_connection_failures_match_the_official_sdk(spans: Spans) -> None:
+    """`error.type` and the status of a call that got no response, as the official's."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"  # nothing listens there
+        option: Any = {"tracer_provider": spans.provider}
+        results: list[list[Span]] = []
+        for client in (
+            AsyncClaude(api_key=KEY, base_url=url, open_telemetry=option, max_retries=0),
+            anthropic.AsyncAnthropic(
+                api_key=KEY, base_url=url, open_telemetry=option, max_retries=0
+            ),
+        ):
+            with pytest.raises((anthropic.APIConnectionError, anyio_claude.APIConnectionError)):
+                await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+            await client.close()
+            results.append(spans.take())
+    assert_same(*results)
+    ((_, attributes, status),) = results[0]
+    assert status is StatusCode.ERROR
+    assert attributes["error.type"] == "connection_error"
+
+
+PROPAGATOR = """
+import sys
+import anyio
+from opentelemetry import propagate, trace
+from opentelemetry.baggage import set_baggage
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.context import attach
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from anyio_claude import AsyncClaude
+from anyio_claude.testing import FakeClaude
+
+async def main():
+    trace.set_tracer_provider(TracerProvider())
+    propagate.set_global_textmap(
+        CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
+    )
+    attach(set_baggage("tenant", "acme"))
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        await client.messages.count_tokens(model="claude-sonnet-4-5", messages=[{"role": "user", "content": "x"}])
+        (request,) = server.requests
+        print(request.headers.get("baggage"), "traceparent" in request.headers)
+
+anyio.run(main, backend=sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_registered_propagator_injects_the_context(backend: str) -> None:
+    # A fresh process: the propagator and provider are process-wide.
+    done = subprocess.run(
+        [sys.executable, "-c", PROPAGATOR, backend], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "tenant=acme True"
+
+
+IMAGE = {
+    "type": "image",
+    "source": {"type": "base64", "media_type": "image/png", "data": "BASE64IMAGEDATA"},
+}
+PDF = {
+    "type": "document",
+    "source": {"type": "base64", "media_type": "application/pdf", "data": "PDFDATA"},
+}
+RICH_HISTORY = [
+    {"role": "user", "content": [IMAGE, PDF, {"type": "text", "text": "look"}]},
+    {
+        "role": "assistant",
+        "content": [
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}},
+            {
+                "type": "web_search_tool_result",
+                "tool_use_id": "srvtoolu_1",
+                "content": [
+                    {
+                        "type": "web_search_result",
+                        "url": "https://example.com",
+                        "title": "t",
+                        "encrypted_content": "ENCRYPTED",
+                        "page_age": None,
+                    }
+                ],
+            },
+            {"type": "tool_use", "id": "toolu_1", "name": "shot", "input": {}},
+        ],
+    },
+    {
+        "role": "user",
+        "content": [
+            {
+                "type": "tool_result",
+                "tool_use_id": "toolu_1",
+                "content": [IMAGE, {"type": "text", "text": "a shot"}],
+            }
+        ],
+    },
+]
+COMPACTED = [
+    {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": MODEL,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 10, "output_tokens": 1},
+        },
+    },
+    {
+        "type": "content_block_start",
+        "index": 0,
+        "content_block": {"type": "redacted_thinking", "data": "SECRETDATA"},
+    },
+    {"type": "content_block_stop", "index": 0},
+    {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "ok"}},
+    {"type": "content_block_stop", "index": 1},
+    {
+        "type": "message_delta",
+        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+        "usage": {
+            "output_tokens": 12,
+            "iterations": [
+                {"type": "compaction", "input_tokens": 100, "output_tokens": 20,
+                 "cache_read_input_tokens": 1, "cache_creation_input_tokens": 2},
+                {"type": "message", "input_tokens": 10, "output_tokens": 12},
+            ],
+        },
+    },
+    {"type": "message_stop"},
+]  # fmt: skip
+
+
+async def test_binary_and_encrypted_data_stay_out_of_content(
+    server: FakeClaude, spans: Spans
+) -> None:
+    """Content mode leaves out images, documents (in tool results too), `encrypted_*`
+    fields and redacted thinking as the official SDK does; compaction usage is summed."""
+    option: Any = {"tracer_provider": spans.provider, "traces": {"content_mode": "content"}}
+    results: list[list[Span]] = []
+    for client in (
+        AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option),
+        anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option),
+    ):
+        server.script(COMPACTED, COMPACTED)
+        await client.beta.messages.create(model=MODEL, max_tokens=50, messages=RICH_HISTORY)
+        async with client.beta.messages.stream(
+            model=MODEL, max_tokens=50, messages=RICH_HISTORY
+        ) as stream:
+            await stream.get_final_message()
+        await client.close()
+        results.append(spans.take())
+    assert_same(*results)
+    for _, attributes, _ in results[0]:
+        assert attributes["anthropic.usage.compaction.input_tokens"] == 103
+        assert attributes["anthropic.usage.compaction.output_tokens"] == 20
+        assert '"type":"anthropic_image"' in attributes["gen_ai.input.messages"]
+        for secret in ("BASE64IMAGEDATA", "PDFDATA", "ENCRYPTED", "SECRETDATA"):
+            assert secret not in str(attributes)

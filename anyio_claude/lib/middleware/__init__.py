@@ -8,24 +8,29 @@ deep), the refusal's `fallback_credit_token` goes along, and the served message 
 with one `fallback` block per model boundary. Requests run inside a shared
 `BetaFallbackState` (`with state:`) start at the model that last accepted.
 
-Streams pass through unchanged here: the official SDK's splicing of a fallback's events
-into a refused stream is not implemented yet (a streamed refusal reaches the caller as is).
+A refused stream goes on with the fallbacks' streams, spliced into one message as the
+server-side `fallbacks` would send it (`_splice`).
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..._errors import ClaudeError
 from ..._middleware import APIRequest, AsyncCallNext, CallNext, Middleware
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from ..._response import AsyncAPIResponse
     from ..._sync import APIResponse
+    from ..._transport import Response
+
+    _Sent: TypeAlias = tuple[AsyncAPIResponse[Any], dict[str, Any]]
 
 __all__ = ("DEFAULT_BETAS", "BetaFallbackState", "BetaRefusalFallbackMiddleware")
 
@@ -73,14 +78,23 @@ _tokens: ContextVar[tuple[Token[BetaFallbackState | None], ...]] = ContextVar(
 
 class BetaRefusalFallbackMiddleware(Middleware):
     """Retries refused `client.beta.messages` requests down `fallbacks`, as the official
-    SDK's middleware of this name does for non-streaming requests (streams pass through).
+    SDK's middleware of this name does.
+
+    A refused message is replaced by the first fallback that accepts, with a `fallback`
+    block per model boundary before its content. A refused stream goes on with the next
+    entry's stream (the refused output sent along as a prefill when the refusal allows),
+    read as one message: `fallback` blocks at the boundaries, rising block indices, per-hop
+    `usage.iterations` on the final `message_delta`; when every entry left fails over HTTP,
+    the refusal is passed on with `recommended_model` set. Closing or cancelling the stream
+    closes the response being read.
 
     `betas` are added to the `anthropic-beta` header of every request it handles
     (default `DEFAULT_BETAS`; `()` sends none). An empty chain disables it. A request that
     sets `fallbacks` itself raises `ClaudeError` (use one or the other). A fallback whose
     request fails over HTTP ends the chain with that response; a `speed: "fast"` request
     rejected for capacity (429/529) on an entry that does not set `speed` is sent once
-    more without it.
+    more without it; a stream's fallback rejected with a 400 with the prefill appended is
+    sent once more without it, and one that fails otherwise is skipped.
     """
 
     def __init__(
@@ -94,14 +108,25 @@ class BetaRefusalFallbackMiddleware(Middleware):
         self, request: APIRequest, call_next: AsyncCallNext
     ) -> AsyncAPIResponse[Any]:
         body = self._applicable_body(request)
-        if body is None or request.stream:
-            return await call_next(request if body is None else self._tagged(request))
+        if body is None:
+            return await call_next(request)
         state = _state.get()
         index = self._start_index(state)
         request = self._tagged(request)
         body = _strip_seam_blocks(body)
         first = body if index == -1 else _apply_hop(body, self._fallbacks[index])
-        response = await self._send_hop_async(request.copy(body=first), index, call_next)
+        initial = request.copy(body=first)
+        response, _ = await self._send_hop_async(initial, self._entry(index), call_next)
+        if response.status_code >= 300:
+            return response
+        if request.stream:
+            if index + 1 >= len(self._fallbacks):
+                return response  # no entry left to splice in
+
+            async def send(hop: APIRequest, entry: dict[str, Any]) -> _Sent:
+                return await self._send_hop_async(hop, entry, call_next)
+
+            return self._spliced(initial, body, first, response, index + 1, state, send)
         from_model = str(first.get("model") or "")
         seams: list[dict[str, Any]] = []
         while response.status_code < 300 and index < len(self._fallbacks) - 1:
@@ -112,9 +137,9 @@ class BetaRefusalFallbackMiddleware(Middleware):
             self._pin(state, index)
             await response.close()
             entry = self._fallbacks[index]
-            response = await self._send_hop_async(
+            response, _ = await self._send_hop_async(
                 request.copy(body=_merged_body(body, entry, _credit_token(message))),
-                index,
+                entry,
                 call_next,
             )
             if response.status_code < 300:
@@ -125,15 +150,36 @@ class BetaRefusalFallbackMiddleware(Middleware):
         return response
 
     def handle(self, request: APIRequest, call_next: CallNext) -> APIResponse[Any]:
+        from ..._sync import APIResponse
+
         body = self._applicable_body(request)
-        if body is None or request.stream:
-            return call_next(request if body is None else self._tagged(request))
+        if body is None:
+            return call_next(request)
         state = _state.get()
         index = self._start_index(state)
         request = self._tagged(request)
         body = _strip_seam_blocks(body)
         first = body if index == -1 else _apply_hop(body, self._fallbacks[index])
-        response = self._send_hop(request.copy(body=first), index, call_next)
+        initial = request.copy(body=first)
+        response, _ = self._send_hop(initial, self._entry(index), call_next)
+        if response.status_code >= 300:
+            return response
+        if request.stream:
+            if index + 1 >= len(self._fallbacks):
+                return response
+
+            # The spliced stream is read on the client's loop; each hop is sent from a
+            # worker thread, as this blocking middleware sends.
+            async def send(hop: APIRequest, entry: dict[str, Any]) -> _Sent:
+                import anyio
+
+                sent, entry = await anyio.to_thread.run_sync(self._send_hop, hop, entry, call_next)
+                return sent._response, entry
+
+            spliced = self._spliced(
+                initial, body, first, response._response, index + 1, state, send
+            )
+            return APIResponse(response._portal, spliced)
         from_model = str(first.get("model") or "")
         seams: list[dict[str, Any]] = []
         while response.status_code < 300 and index < len(self._fallbacks) - 1:
@@ -144,9 +190,9 @@ class BetaRefusalFallbackMiddleware(Middleware):
             self._pin(state, index)
             response.close()
             entry = self._fallbacks[index]
-            response = self._send_hop(
+            response, _ = self._send_hop(
                 request.copy(body=_merged_body(body, entry, _credit_token(message))),
-                index,
+                entry,
                 call_next,
             )
             if response.status_code < 300:
@@ -156,10 +202,40 @@ class BetaRefusalFallbackMiddleware(Middleware):
             served = response.json()
             seamed = _with_seams(response._response, served, seams)
             if seamed is not response._response:
-                from ..._sync import APIResponse
-
                 return APIResponse(response._portal, seamed)
         return response
+
+    def _spliced(
+        self,
+        initial: APIRequest,
+        body: dict[str, Any],
+        first: dict[str, Any],
+        response: AsyncAPIResponse[Any],
+        first_hop: int,
+        state: BetaFallbackState | None,
+        send: Callable[[APIRequest, dict[str, Any]], Awaitable[_Sent]],
+    ) -> AsyncAPIResponse[Any]:
+        """`response`, a stream, as one that goes on down the chain from a refusal."""
+        from ..._response import http_response_of
+        from ._splice import SplicedStream
+
+        spliced = SplicedStream(
+            request=initial,
+            body=body,
+            initial_model=str(first.get("model") or ""),
+            first=response,
+            fallbacks=self._fallbacks,
+            first_hop=first_hop,
+            send=send,
+            pin=lambda index: self._pin(state, index),
+        )
+        transport = cast("Response", spliced)
+        return type(response)(
+            transport,
+            http_response_of(transport),
+            response._parse,
+            retries_taken=response.retries_taken,
+        )
 
     # ----------------------------------------------------------------------- parts
 
@@ -218,43 +294,52 @@ class BetaRefusalFallbackMiddleware(Middleware):
                 "shared `with BetaFallbackState():` block to pin them to the accepted model."
             )
 
+    def _entry(self, index: int) -> dict[str, Any] | None:
+        return self._fallbacks[index] if index >= 0 else None
+
     async def _send_hop_async(
-        self, request: APIRequest, index: int, call_next: AsyncCallNext
-    ) -> AsyncAPIResponse[Any]:
+        self, request: APIRequest, entry: dict[str, Any] | None, call_next: AsyncCallNext
+    ) -> tuple[AsyncAPIResponse[Any], Any]:
+        """The hop's response, sent once more without `speed` when it inherited `fast`
+        and hit capacity; and the entry a later resend of the hop builds on."""
         response = await call_next(request)
-        resend = self._without_fast(request, index, response.status_code)
-        if resend is None:
-            return response
+        resend = _without_fast(request, entry, response.status_code)
+        if resend is None or entry is None:
+            return response, entry
         await response.close()
-        return await call_next(resend)
+        return await call_next(resend), {**entry, "speed": None}
 
-    def _send_hop(self, request: APIRequest, index: int, call_next: CallNext) -> APIResponse[Any]:
+    def _send_hop(
+        self, request: APIRequest, entry: dict[str, Any] | None, call_next: CallNext
+    ) -> tuple[APIResponse[Any], Any]:
         response = call_next(request)
-        resend = self._without_fast(request, index, response.status_code)
-        if resend is None:
-            return response
+        resend = _without_fast(request, entry, response.status_code)
+        if resend is None or entry is None:
+            return response, entry
         response.close()
-        return call_next(resend)
+        return call_next(resend), {**entry, "speed": None}
 
-    def _without_fast(self, request: APIRequest, index: int, status: int) -> APIRequest | None:
-        """The hop resent without `speed`, when it inherited `fast` and hit capacity."""
-        body = request.json
-        entry = self._fallbacks[index] if index >= 0 else None
-        if (
-            entry is None
-            or status not in _CAPACITY_ERROR_STATUSES
-            or "speed" in entry
-            or not isinstance(body, dict)
-            or body.get("speed") != "fast"
-        ):
-            return None
-        log.warning(
-            "BetaRefusalFallbackMiddleware: fast fallback request to %s was rejected (HTTP %s); "
-            "retrying without `speed`",
-            entry.get("model"),
-            status,
-        )
-        return request.copy(body=_patch(body, {"speed": None}))
+
+def _without_fast(
+    request: APIRequest, entry: dict[str, Any] | None, status: int
+) -> APIRequest | None:
+    """The hop resent without `speed`, when it inherited `fast` and hit capacity."""
+    body = request.json
+    if (
+        entry is None
+        or status not in _CAPACITY_ERROR_STATUSES
+        or "speed" in entry
+        or not isinstance(body, dict)
+        or body.get("speed") != "fast"
+    ):
+        return None
+    log.warning(
+        "BetaRefusalFallbackMiddleware: fast fallback request to %s was rejected (HTTP %s); "
+        "retrying without `speed`",
+        entry.get("model"),
+        status,
+    )
+    return request.copy(body=_patch(body, {"speed": None}))
 
 
 def _credit_token(message: dict[str, Any]) -> dict[str, str] | None:
