@@ -42,13 +42,15 @@ class Cost:
 
 
 # Telling a fleet from a process alone: what this process and the others took, as sums
-# decaying with this time constant (seconds), long enough to average a few dozen replies,
-# short enough to follow a process that starts or stops.
-FLEET_WINDOW = 0.5
+# decaying with this time constant (seconds), long enough that replies read late (which
+# show others where there are none, then fewer) average out; a fleet share follows the
+# server's bucket anyway, so noticing late that the others left costs little.
+FLEET_WINDOW = 2.0
 # Others' part of what the server's bucket lost below which this process counts itself
 # alone (noise: replies, and the server's own counting, do not line up with our takes
-# exactly). Below MIN_SHARE: a process held at the smallest share by one that believes
-# itself alone still shows, and the other backs off.
+# exactly, the less so the more we have in flight). Below MIN_SHARE: a process held at
+# the smallest share by one that believes itself alone still shows, and the other backs
+# off.
 FLEET_NOISE = 0.02
 # In a fleet, every process takes the same share of each limit, worked out from what every
 # process sees alike: the server's `remaining`, as (remaining / FLEET_RESERVE seconds of the
@@ -173,10 +175,10 @@ class Bucket:
             self.level += (limit - self.capacity) * self.share
             self.capacity = float(limit)
         if remaining is not None:
-            self._infer_fleet(float(remaining), now)
+            self._infer_fleet(float(remaining), pending, now)
             self.level = min(self.level, self.share * remaining - pending)
 
-    def _infer_fleet(self, remaining: float, now: float) -> None:
+    def _infer_fleet(self, remaining: float, pending: float, now: float) -> None:
         assert self.capacity is not None
         if self._seen is not None:
             elapsed = max(now - self._seen_at, 0.0)
@@ -188,7 +190,8 @@ class Bucket:
             self._others = self._others * decay + (alone - remaining)
             own, others = max(self._own, 0.0), max(self._others, 0.0)
             total = own + others
-            self.fleet = total > 0 and others > FLEET_NOISE * total
+            # The more in flight, the further our takes and the server's count are apart.
+            self.fleet = total > 0 and others > FLEET_NOISE * (total + pending)
             if self.fleet:
                 # Not our part of what the fleet took: that would keep whatever part each
                 # process happened to start with.
