@@ -41,24 +41,42 @@ class Cost:
         return float(self.input_tokens + self.output_tokens)
 
 
-# The fleet estimate: what the rest of the fleet took, as a sum decaying with this time
-# constant (seconds), long enough to average a few dozen replies, short enough to follow a
-# process that starts or stops.
-FLEET_WINDOW = 0.5
-# Others' share of the server's bucket below which this process counts itself alone
-# (noise: replies, and the server's own counting, do not line up with our takes exactly).
-FLEET_NOISE = 0.05
-# A process in a fleet takes this much of its measured share: the fleet as a whole leaves
-# this margin of the limit unused, so that estimates that are off do not overdraw it.
-FLEET_HEADROOM = 0.8
-FLEET_CLAIM_BELOW = 0.97
-FLEET_CLAIM_RATE = 6.0
-MIN_SHARE = 1 / 64
+# Telling a fleet from a process alone: what this process and the others took, as sums
+# decaying with this time constant (seconds), long enough that replies read late (which
+# show others where there are none, then fewer) average out; a fleet share follows the
+# server's bucket anyway, so noticing late that the others left costs little.
+FLEET_WINDOW = 2.0
+# Others' part of what the server's bucket lost below which this process counts itself
+# alone (noise: replies, and the server's own counting, do not line up with our takes
+# exactly, the less so the more we have in flight). Below MIN_SHARE: a process held at
+# the smallest share by one that believes itself alone still shows, and the other backs
+# off.
+FLEET_NOISE = 0.02
+# In a fleet, every process takes the same share of each limit, worked out from what every
+# process sees alike: the server's `remaining`, as (remaining / FLEET_RESERVE seconds of the
+# limit)^2. While the bucket holds more than the fleet's shares sustain, they drain it;
+# below, they leave it to refill: n processes settle with FLEET_RESERVE / sqrt(n) seconds of
+# the limit in the bucket, between them the whole limit, evenly (whatever each took before),
+# and that reserve absorbs their bursts and the lag of their estimates instead of a 429.
+FLEET_RESERVE = 1.0
+# A fleet share halves or doubles at most every FLEET_STEP seconds: one stale reply (a
+# process held up a moment reads an old `remaining` late) cannot starve a process alone.
+FLEET_STEP = 0.1
+# The smallest share (so a fleet of up to 1 / MIN_SHARE processes can leave the bucket to
+# refill), the share a new pacer starts at, and how fast it doubles while alone (seconds).
+MIN_SHARE = 1 / 32
 START_SHARE = 1 / 8
 FLEET_RAMP = 0.2
-FLEET_IDLE = 0.5
+# In a fleet, a process holds at most this many seconds of its share: what it saved while
+# paused or idle, the others may well have used.
 FLEET_BURST = 0.5
-FLEET_EVEN = 0.5
+
+
+def fleet_share(remaining: float, per_second: float) -> float:
+    """The share of a limit every process of a fleet takes while the server's bucket
+    holds `remaining` of it (refilling at `per_second`)."""
+    full = max(remaining, 0.0) / (per_second * FLEET_RESERVE)
+    return min(1.0, full * full)
 
 
 class Bucket:
@@ -66,12 +84,12 @@ class Bucket:
 
     Several processes may draw on one server bucket. Each reply's `remaining` shows what
     the whole fleet took since the last reply; what this process did not take itself, the
-    others did. `share` is this process's part of the server's bucket (1: alone): it
-    refills at that part of the limit and `level` holds that part of what remains.
+    others did. `share` is this process's part of the server's bucket (1: alone; in a
+    fleet, `fleet_share` of what remains): it refills at that part of the limit and
+    `level` holds that part of what remains.
     """
 
     __slots__ = (
-        "_full",
         "_others",
         "_own",
         "_seen",
@@ -92,10 +110,10 @@ class Bucket:
         # Whether the last replies showed others drawing on the same bucket.
         self.fleet = False
         # Since the last reply: what this process took (net of what it gave back). Sums
-        # decaying over FLEET_WINDOW: its own takes, the others', and what the whole limit
-        # would have added. The last `remaining` seen, and when.
+        # decaying over FLEET_WINDOW: its own takes and the others'. The last `remaining`
+        # seen, and when.
         self._taken = 0.0
-        self._own = self._others = self._full = 0.0
+        self._own = self._others = 0.0
         self._seen: float | None = None
         self._seen_at = 0.0
 
@@ -157,10 +175,10 @@ class Bucket:
             self.level += (limit - self.capacity) * self.share
             self.capacity = float(limit)
         if remaining is not None:
-            self._infer_fleet(float(remaining), now)
+            self._infer_fleet(float(remaining), pending, now)
             self.level = min(self.level, self.share * remaining - pending)
 
-    def _infer_fleet(self, remaining: float, now: float) -> None:
+    def _infer_fleet(self, remaining: float, pending: float, now: float) -> None:
         assert self.capacity is not None
         if self._seen is not None:
             elapsed = max(now - self._seen_at, 0.0)
@@ -170,30 +188,16 @@ class Bucket:
             decay = math.exp(-elapsed / FLEET_WINDOW)
             self._own = self._own * decay + self._taken
             self._others = self._others * decay + (alone - remaining)
-            self._full = self._full * decay + elapsed * rate
             own, others = max(self._own, 0.0), max(self._others, 0.0)
             total = own + others
-            self.fleet = total > 0 and others > FLEET_NOISE * total
+            # The more in flight, the further our takes and the server's count are apart.
+            self.fleet = total > 0 and others > FLEET_NOISE * (total + pending)
             if self.fleet:
-                used = total / self._full if self._full > 0 else 1.0
-                step = min(elapsed / FLEET_WINDOW, 1.0)
-                share = self.share
-                # Towards our part of what the fleet uses, scaled to leave a margin, the
-                # more so the larger our part: large shares shrink faster than small ones
-                # (unless we used much less than our share: paused by a 429, or short of
-                # work, which says nothing about what the others need)...
-                part = own / total
-                if own >= FLEET_IDLE * self.share * self._full:
-                    target = FLEET_HEADROOM * part * (1.0 - FLEET_EVEN * part)
-                    share += step * (target - share)
-                # ...and, while the fleet leaves some of the limit unused, up by one
-                # amount for every process, which evens them out over time.
-                if used < FLEET_CLAIM_BELOW:
-                    gap = FLEET_CLAIM_BELOW - used
-                    share += FLEET_CLAIM_RATE * gap * min(elapsed, 2 * FLEET_WINDOW)
-                # One reply halves or doubles it at most: one noisy estimate cannot
-                # starve a process.
-                self.set_share(min(2 * self.share, max(self.share / 2, share)))
+                # Not our part of what the fleet took: that would keep whatever part each
+                # process happened to start with.
+                step = 2.0 ** (elapsed / FLEET_STEP)
+                target = fleet_share(remaining, rate)
+                self.set_share(min(self.share * step, max(self.share / step, target)))
             else:
                 # Alone so far: back to the whole limit, doubling every FLEET_RAMP seconds,
                 # and ours the same part more of what remains.

@@ -7,13 +7,15 @@ import pytest
 
 from anyio_claude import RateLimitInfo
 from anyio_claude._pacing import (
-    FLEET_EVEN,
-    FLEET_HEADROOM,
     FLEET_RAMP,
+    FLEET_RESERVE,
+    FLEET_STEP,
+    MIN_SHARE,
     START_SHARE,
     Bucket,
     Cost,
     Pacer,
+    fleet_share,
 )
 
 pytestmark = pytest.mark.anyio
@@ -210,17 +212,90 @@ def fleet_bucket(own_per_second: float, others_per_second: float, seconds: float
 
 
 def test_headers_moving_faster_than_our_use_show_the_rest_of_the_fleet() -> None:
-    # Three others at our rate, the fleet at the limit: we take our part of it, with the
-    # margin the fleet leaves unused (larger for larger parts).
-    bucket = fleet_bucket(15, 45, 5.0)
-    assert bucket.fleet
-    assert bucket.share == pytest.approx(FLEET_HEADROOM / 4 * (1 - FLEET_EVEN / 4), rel=0.05)
-    # A larger part keeps less of itself.
-    assert fleet_bucket(30, 30, 5.0).share < 2 * bucket.share
-    # Others far below the limit: we claim some of what is left, up to the whole.
-    assert fleet_bucket(15, 5, 5.0).share > 0.5
     # Nobody else: the whole limit.
-    assert fleet_bucket(60, 0, 5.0).share == 1.0
+    alone = fleet_bucket(60, 0, 5.0)
+    assert not alone.fleet and alone.share == 1.0
+    # Others at the limit with us: a fleet, whose share follows what the server's bucket
+    # holds (nothing: the smallest share), not our part of the fleet's use.
+    for own in (10, 30):
+        bucket = fleet_bucket(own, 60 - own, 5.0)
+        assert bucket.fleet and bucket.share == MIN_SHARE
+    # One process held at the smallest share by another that believes itself alone and
+    # takes the rest shows to that other, which then backs off.
+    hog = fleet_bucket(60 * (1 - MIN_SHARE), 60 * MIN_SHARE, 5.0)
+    assert hog.fleet and hog.share < 0.1
+
+
+def test_a_fleet_share_is_the_same_for_all_a_function_of_what_remains() -> None:
+    per_second = 40.0
+    reserve = per_second * FLEET_RESERVE
+    assert fleet_share(0, per_second) == 0.0
+    assert fleet_share(reserve / 2, per_second) == pytest.approx(1 / 4)
+    assert fleet_share(reserve, per_second) == fleet_share(10 * reserve, per_second) == 1.0
+    # n processes at one share f(R) take the limit when n f(R) = 1: R = reserve / sqrt(n).
+    for n in (2, 4, 8):
+        assert n * fleet_share(reserve / n**0.5, per_second) == pytest.approx(1.0)
+
+
+def test_a_fleet_share_halves_at_most_every_step() -> None:
+    # A stale reply showing others where there are none moves a share a little, not to
+    # the bottom at once.
+    bucket = Bucket(3600, share=1.0)
+    bucket.observe(3600, 0, 0.0, 0.0)
+    # In 0.2 s we took 2 and the server's bucket, refilling 12, lost 10 more: a fleet.
+    bucket.take(2, 0.2)
+    bucket.observe(3600, 0, 0.0, 0.2)
+    assert bucket.fleet
+    assert bucket.share == pytest.approx(2 ** (-0.2 / FLEET_STEP))
+    bucket.set_share(1.0)
+    bucket.observe(3600, 0, 0.0, 0.2 + FLEET_STEP / 2)
+    assert bucket.fleet
+    assert bucket.share == pytest.approx(2**-0.5)
+
+
+def run_fleet_model(shares: list[float], seconds: float) -> tuple[list[Bucket], list[int], int]:
+    """Processes with these starting shares on one server bucket of 60 a second starting
+    empty: every 10 ms each (in turn, starting with a different one) sends what its bucket
+    admits and reads the reply. Returns the buckets, what each had admitted in the last
+    half of the run, and the requests answered 429 in that half."""
+    buckets = [Bucket(3600, share=s) for s in shares]
+    server, now, step = 0.0, 0.0, 0.01
+    admitted = [0] * len(shares)
+    refused = 0
+    for bucket in buckets:
+        bucket.observe(3600, 0, 0.0, now)
+    ticks = round(seconds / step)
+    for tick in range(ticks):
+        now += step
+        server = min(3600.0, server + 60 * step)
+        for k in range(len(buckets)):
+            k = (k + tick) % len(buckets)
+            bucket = buckets[k]
+            while bucket.wait(1, now) == 0:
+                bucket.take(1, now)
+                late = tick >= ticks // 2
+                if server >= 1:
+                    server -= 1
+                    admitted[k] += late
+                else:
+                    bucket.give(1, now)
+                    refused += late
+                    break
+            bucket.observe(3600, int(server), 0.0, now)
+    return buckets, admitted, refused
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_a_fleet_settles_on_even_shares_of_the_whole_limit(n: int) -> None:
+    # Whatever they start at (one alone at the whole limit, the others at the smallest
+    # share), the processes end with equal shares, together at the limit, without 429s.
+    shares = [1.0] + [MIN_SHARE] * (n - 1)
+    buckets, admitted, refused = run_fleet_model(shares, 20.0)
+    assert all(b.fleet for b in buckets)
+    assert max(b.share for b in buckets) <= 1.25 * min(b.share for b in buckets)
+    assert sum(admitted) >= 0.97 * 60 * 10
+    assert min(admitted) >= 0.8 * sum(admitted) / n
+    assert refused <= 0.01 * sum(admitted)
 
 
 def test_a_share_scales_the_refill_the_wait_the_burst_and_the_level() -> None:
