@@ -8,7 +8,6 @@ through `sse.SSEDecoder.feed_data` (the `data:` bytes of each event, undecoded),
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
@@ -30,8 +29,9 @@ from ._errors import (
 from ._http import DeadlineReached, HTTPResponse
 from ._response import http_response_of
 from .sse import SSEDecoder
-from .streaming import MessageAccumulator, MessageStreamState, TextEvent, decode_event
+from .streaming import MessageAccumulator, MessageStreamState, TextEvent
 from .types import ErrorEvent, Message, MessageStopEvent, PingEvent, TextBlock
+from .types._decode import decode_events
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -152,20 +152,16 @@ class _StreamBase:
                 raise self._attach(exc, None) from exc.__cause__
             if not datas:
                 continue
-            batch: list[MessageStreamEvent] = []
-            for data in datas:
-                try:
-                    event = decode_event(data)
-                except ProtocolError as exc:
-                    # The good events before it are still delivered; the error comes
-                    # when iteration reaches it, with the snapshot of what came before.
-                    self._bad_event = exc
-                    self._done = True
-                    break
+            batch, bad_event = decode_events(datas)
+            if bad_event is not None:
+                # The good events before it are still delivered; the error comes when
+                # iteration reaches it, with the snapshot of what came before.
+                self._bad_event = bad_event
+                self._done = True
+            if PingEvent in map(type, batch):
                 # Pings only keep the connection alive: the official SDK's streams drop
                 # them, so code matching every event type ports unchanged.
-                if type(event) is not PingEvent:
-                    batch.append(event)
+                batch = [event for event in batch if type(event) is not PingEvent]
             if self._broken is not None:
                 self._done = True
             if not batch:
@@ -425,19 +421,23 @@ class AsyncMessageStream(_StreamBase):
         Raises what iteration raises; cancellation closes the stream.
         """
         self._derived, self._dpos = [], 0
-        update = self._acc.update
+        update_many = self._acc.update_many
         while True:
             batch = self._batch
             try:
                 # The accumulator alone, with no derived events: the cheapest way to the end.
-                for event in itertools.islice(batch, self._pos, None):
-                    self._pos += 1
-                    if type(event) is ErrorEvent:
-                        await self._fail(self._error_from_event(event))
-                    update(event)
+                pos = update_many(batch, self._pos)
+                self._pos = pos
+                if pos < len(batch):
+                    self._pos = pos + 1
+                    error_event = batch[pos]
+                    assert type(error_event) is ErrorEvent  # where update_many stops
+                    await self._fail(self._error_from_event(error_event))
                 if not await self._more():
                     return
             except ProtocolError as exc:
+                # A failed stream yields nothing more of this batch.
+                self._pos = len(batch)
                 await self._fail(self._order_error(exc))
             except BaseException:
                 await self.close()

@@ -11,6 +11,7 @@ costs no more than the official SDK's per-event work.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
@@ -26,6 +27,7 @@ from .types import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
     ContentBlockStopEvent,
+    ErrorEvent,
     InputJSONDelta,
     Message,
     MessageDeltaEvent,
@@ -519,6 +521,59 @@ class MessageAccumulator:
         elif kind is MessageStopEvent:
             if self._message is None:
                 raise EventProtocolError("message_stop event before message_start")
+
+    def update_many(self, events: list[MessageStreamEvent], start: int = 0) -> int:
+        """Apply `events[start:]` in order, as `update` would, up to the first `error` event.
+
+        Returns the index of that `ErrorEvent` (not applied: raising it is the caller's
+        business), or `len(events)`. Raises what `update` raises; the events before the
+        failing one are applied.
+        """
+        # The bulk path (a stream read to its end): the text, thinking and tool-input
+        # deltas that make up nearly every event are applied here without a call each.
+        blocks = self._blocks
+        for event in itertools.islice(events, start, None):
+            kind = type(event)
+            if kind is ContentBlockDeltaEvent:
+                ev: Any = event
+                index = ev.index
+                if 0 <= index < len(blocks):
+                    delta = ev.delta
+                    delta_kind = type(delta)
+                    block = blocks[index]
+                    if delta_kind is TextDelta:
+                        if block.kind == _TEXT:
+                            text: str = delta.text
+                            block.chunks.append(text)
+                            block.length += len(text)
+                            block.cached = None
+                            self._snapshot = None
+                        continue
+                    if delta_kind is InputJSONDelta:
+                        if block.kind == _TOOL:
+                            part: str = delta.partial_json
+                            block.json.append(part)
+                            block.length += len(part)
+                            block.cached = None
+                            self._snapshot = None
+                        continue
+                    if delta_kind is ThinkingDelta:
+                        if block.kind == _THINKING:
+                            thinking: str = delta.thinking
+                            block.chunks.append(thinking)
+                            block.length += len(thinking)
+                            block.cached = None
+                            self._snapshot = None
+                        continue
+            elif kind is ErrorEvent:
+                # The first error event from `start` on (an equal one earlier would have
+                # stopped the loop there), found without counting every event.
+                return events.index(event, start)
+            self.update(event)
+            # message_start replaces the list. Not mutated: a stale list only sends the
+            # deltas of this call through `update`, which gives the same result.
+            blocks = self._blocks  # pragma: no mutate
+        return len(events)
 
     @property
     def snapshot(self) -> Message:

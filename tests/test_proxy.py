@@ -17,7 +17,10 @@ from anyio.abc import ByteStream, SocketStream
 
 import anyio_claude
 from anyio_claude import APIConnectionError, AsyncClaude
+from anyio_claude._http import Request, Timeout
+from anyio_claude._proxy import Proxy as ResolvedProxy
 from anyio_claude._proxy import _bypassed, resolve_proxy
+from anyio_claude._transport import AsyncTransport
 from anyio_claude.testing import FakeClaude
 
 from ._servers import read_request
@@ -27,6 +30,8 @@ pytestmark = pytest.mark.anyio
 MODEL = "claude-sonnet-5-5"
 USER = [{"role": "user", "content": "Hello there"}]
 KEY = "sk-ant-secret-1234567890"
+GET = Request("GET", b"/v1/models", [], b"")
+FAST = Timeout(connect=5, read=5, write=5, pool=5)
 PROXY_VARS = ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
 
 
@@ -252,6 +257,41 @@ async def test_proxy_credentials_are_sent_and_never_shown(
     assert KEY not in repr(error.request.headers) and KEY not in str(error)
 
 
+async def test_forwarding_proxy_credentials_are_sent() -> None:
+    async with FakeClaude() as fake, loopback_proxy(credentials="user:p@ss") as proxy:
+        url = proxy.url("user:p%40ss@")
+        async with AsyncClaude(api_key=KEY, base_url=fake.url, proxy=url) as client:
+            await client.messages.create(model=MODEL, max_tokens=20, messages=USER)
+    assert proxy.auth == ["Basic " + base64.b64encode(b"user:p@ss").decode()]
+    assert proxy.seen == [f"POST {fake.url}/v1/messages"]
+
+
+async def test_an_expired_tunnel_is_not_reused(tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:
+    server_context, trusting = tls
+    async with (
+        FakeClaude(ssl_context=server_context) as fake,
+        loopback_proxy() as proxy,
+    ):
+        transport = AsyncTransport(
+            fake.url,
+            proxy=ResolvedProxy(proxy.url()),
+            keepalive_expiry=0.1,
+            ssl_context=trusting,
+        )
+        try:
+            for _ in range(2):
+                async with await transport.send(GET, timeout=FAST) as reply:
+                    await reply.aread()
+            assert proxy.connections == 1  # kept alive while fresh
+            await anyio.sleep(0.3)
+            async with await transport.send(GET, timeout=FAST) as reply:
+                await reply.aread()
+        finally:
+            await transport.aclose()
+    assert proxy.connections == 2
+    assert proxy.seen == [f"CONNECT {fake.url.removeprefix('https://')}"] * 2
+
+
 async def test_unreachable_proxy_is_a_connection_error() -> None:
     async with loopback_proxy() as proxy:
         port = proxy.port
@@ -353,6 +393,16 @@ def test_unsupported_proxies_fail_at_construction(monkeypatch: pytest.MonkeyPatc
         ("11.1.2.3", 443, "10.0.0.0/8", False),
         ("::1", 443, "::1", True),
         ("api.anthropic.com", 443, "", False),
+        # Found unpinned by mutation testing (docs/contributing.md):
+        ("api.anthropic.com", 443, "example.com,api.anthropic.com", True),  # no spaces
+        ("api.anthropic.com", 443, "example.com,,api.anthropic.com", True),  # an empty entry
+        ("api.anthropic.com", 443, "http://anthropic.com", True),  # an entry with a scheme
+        ("api.anthropic.com", 443, "api.anthropic.com:8443, anthropic.com", True),
+        ("api.anthropic.com", 443, "10.0.0.0/8, anthropic.com", True),  # a network, a name
+        ("11.1.2.3", 443, "10.0.0.0/8, 11.0.0.0/8", True),  # the second network
+        ("10.9.9.9", 443, "10.1.2.3/8", True),  # host bits set, as curl allows
+        ("[::1]", 443, "::1", True),  # a bracketed IPv6 host
+        ("api.anthropic.com", 80, "api.anthropic.com:443", False),
     ],
 )
 def test_no_proxy_matching(host: str, port: int, no_proxy: str, bypass: bool) -> None:
@@ -368,3 +418,26 @@ def test_proxy_resolution() -> None:
     assert resolve_proxy(None, "https://api.anthropic.com", None) is None
     given = resolve_proxy("https://u:p@h", "http://x", env)
     assert given is not None and given.port == 443 and repr(given) == "Proxy('https://***@h')"
+
+
+def test_no_proxy_ports_default_to_the_scheme_s() -> None:
+    # A base URL without a port is on 443 (https) or 80 (http) for NO_PROXY's `host:port`.
+    https = {"HTTPS_PROXY": "proxy:3128", "NO_PROXY": "api.anthropic.com:443"}
+    assert resolve_proxy(None, "https://api.anthropic.com", https) is None
+    assert resolve_proxy(None, "https://api.anthropic.com:8443", https) is not None
+    plain = {"HTTP_PROXY": "proxy:3128", "NO_PROXY": "api.example.com:80"}
+    assert resolve_proxy(None, "http://api.example.com", plain) is None
+    plain["NO_PROXY"] = "api.example.com:443"
+    assert resolve_proxy(None, "http://api.example.com", plain) is not None
+
+
+def test_proxy_urls_default_ports_and_credentials() -> None:
+    assert ResolvedProxy("http://h").port == 80
+    assert ResolvedProxy("h").port == 80
+    assert ResolvedProxy("https://h").port == 443
+    # A user without a password sends an empty one, as curl does.
+    user_only = ResolvedProxy("http://user@h:1")
+    assert user_only.headers == [(b"proxy-authorization", b"Basic " + base64.b64encode(b"user:"))]
+    assert ResolvedProxy("http://h:1").headers == []
+    with pytest.raises(ValueError, match=r"proxy has no host: 'http://:8080'"):
+        ResolvedProxy("http://:8080")

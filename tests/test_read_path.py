@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ssl
+from typing import Any
 
 import anyio
 import pytest
 import trustme
 from anyio.abc import SocketStream
+from anyio.streams.tls import TLSStream
 
 from anyio_claude import APIConnectionError, APITimeoutError, AsyncClaude
 from anyio_claude._http import Request, Timeout
@@ -23,6 +25,7 @@ from anyio_claude._transport._readers import (
     RECV_SIZE,
     _QueueReader,
     _SocketReader,
+    _TLSReader,
     _TrioWatchdog,
 )
 from anyio_claude.testing import FakeClaude, Fault
@@ -135,6 +138,12 @@ async def slow_chunks(stream: SocketStream, request: bytes) -> None:
     await stream.send(b"0\r\n\r\n")
 
 
+def _timers_visible() -> bool:
+    # uvloop keeps its timers in C: only trio's tasks and asyncio's heap can be counted.
+    loop = asyncio._get_running_loop()
+    return loop is None or hasattr(loop, "_scheduled")
+
+
 def _watchdog_timers() -> int:
     loop = asyncio._get_running_loop()
     if loop is None:
@@ -169,14 +178,125 @@ async def test_reading_a_closed_response_is_a_connection_error() -> None:
         await transport.aclose()
 
 
-async def test_a_stalled_stream_over_tls_times_out_through_the_tls_layer() -> None:
-    # TLS keeps anyio's or trio's stream under the TLS layer: the watchdog still ends the
-    # read by shutting the socket down, and it is reported as the read timeout.
+def tls_contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a certificate for 127.0.0.1, and a client context trusting it."""
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_context)
     trusting = ssl.create_default_context()
     ca.configure_trust(trusting)
+    return server_context, trusting
+
+
+STREAM_ARGS: dict[str, Any] = {
+    "model": "claude-sonnet-5-5",
+    "max_tokens": 50,
+    "messages": [{"role": "user", "content": "hi"}],
+}
+
+
+async def test_a_tls_connection_reads_through_its_ssl_object_from_the_fast_reader() -> None:
+    server_context, trusting = tls_contexts()
+    async with FakeClaude(ssl_context=server_context) as fake:
+        transport = AsyncTransport(fake.url, ssl_context=trusting)
+        get = Request("GET", b"/v1/models", [(b"x-api-key", b"sk-test")], b"")
+        bodies = []
+        for _ in range(2):
+            async with await transport.send(get, timeout=FAST) as reply:
+                stream = network_stream(reply)
+                # Relies on anyio's TLSStream (`_ssl_object`, `_read_bio`, `_write_bio`)
+                # and trio's SSLStream (`_ssl_object`, `_incoming`, `_outgoing`).
+                assert type(stream._reader) is _TLSReader
+                expected = _SocketReader if on_trio() else _QueueReader
+                assert type(stream._reader._raw) is expected
+                bodies.append(await reply.aread())
+        assert bodies[0] == bodies[1] and b'"data"' in bodies[0]
+        assert transport.num_connections == 1  # kept alive and reused
+        await transport.aclose()
+        if _timers_visible():
+            assert await settled(lambda: _watchdog_timers() == 0)
+
+        # A whole streamed message (many TLS records, written as they come) and a
+        # request body that takes more than one TLS record.
+        async with AsyncClaude(api_key="sk-test", base_url=fake.url, verify=trusting) as client:
+            long_text = "x" * 100_000
+            async with client.messages.stream(
+                **{**STREAM_ARGS, "messages": [{"role": "user", "content": long_text}]}
+            ) as live:
+                text = "".join([t async for t in live.text_stream])
+                final = await live.get_final_message()
+            assert text and text == "".join(
+                block.text for block in final.content if block.type == "text"
+            )
+
+
+async def test_a_tls_stream_cancelled_mid_read_leaves_no_connection_or_watchdog() -> None:
+    server_context, trusting = tls_contexts()
+    async with FakeClaude(ssl_context=server_context, itl=0.05) as fake:
+        async with AsyncClaude(
+            api_key="sk-test", base_url=fake.url, verify=trusting, max_retries=0
+        ) as client:
+            got = []
+            with anyio.move_on_after(0.4) as scope:
+                async with client.messages.stream(**STREAM_ARGS) as live:
+                    async for text in live.text_stream:
+                        got.append(text)
+            assert scope.cancelled_caught and got  # cancelled mid-stream, after some text
+            transport = client._transport
+            assert transport is not None and transport.num_connections == 0
+            if _timers_visible():
+                assert await settled(lambda: _watchdog_timers() == 0)
+
+
+async def test_a_tls_connection_reset_mid_body_is_a_connection_error_with_the_partial() -> None:
+    server_context, trusting = tls_contexts()
+    faults = [Fault("reset_mid_body", after_events=3)]
+    async with FakeClaude(ssl_context=server_context, faults=faults) as fake:
+        async with AsyncClaude(
+            api_key="sk-test", base_url=fake.url, verify=trusting, max_retries=0
+        ) as client:
+            with pytest.raises(APIConnectionError) as info:
+                async with client.messages.stream(**STREAM_ARGS) as live:
+                    await live.until_done()
+            assert info.value.partial_message is not None
+            transport = client._transport
+            assert transport is not None and transport.num_connections == 0
+
+
+async def test_a_tls_body_ended_by_a_close_without_close_notify_is_read_to_its_end() -> None:
+    # A body delimited by the connection's end, the server closing TCP without TLS's
+    # close_notify: as anyio's and trio's streams do in httpcore's modes, that is the end.
+    server_context, trusting = tls_contexts()
+
+    async def serve(client: SocketStream) -> None:
+        async with client:
+            tls = await TLSStream.wrap(
+                client, server_side=True, ssl_context=server_context, standard_compatible=False
+            )
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += await tls.receive()
+            await tls.send(b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nhello ")
+            await anyio.sleep(0.02)
+            await tls.send(b"world")
+            await anyio.sleep(0.02)
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, serve)
+        transport = AsyncTransport(f"https://127.0.0.1:{port}", ssl_context=trusting)
+        async with await transport.send(GET, timeout=FAST) as reply:
+            assert type(network_stream(reply)._reader) is _TLSReader
+            assert await reply.aread() == b"hello world"
+        await transport.aclose()
+        tg.cancel_scope.cancel()
+
+
+async def test_a_stalled_stream_over_tls_times_out_through_the_tls_layer() -> None:
+    # The TLS reader's socket reader is under the watchdog too: it ends the read by
+    # shutting the socket down, and it is reported as the read timeout.
+    server_context, trusting = tls_contexts()
     faults = [Fault("stall", after_events=3)]
     async with FakeClaude(ssl_context=server_context, faults=faults) as fake:
         async with AsyncClaude(
@@ -210,5 +330,7 @@ def test_the_queue_reader_works_on_uvloop_too() -> None:
         await test_a_plain_connection_gets_the_fast_reader_and_a_chunked_body_our_decoder()
         await test_a_body_not_being_read_stays_in_the_kernel_past_the_high_water_mark()
         await test_bytes_arriving_on_an_idle_connection_keep_it_from_being_reused()
+        await test_a_tls_connection_reads_through_its_ssl_object_from_the_fast_reader()
+        await test_a_tls_stream_cancelled_mid_read_leaves_no_connection_or_watchdog()
 
     anyio.run(main, backend="asyncio", backend_options={"use_uvloop": True})

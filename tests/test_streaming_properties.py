@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from typing import Any
 
 import jiter
 import msgspec
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from anyio_claude._errors import EventProtocolError
 from anyio_claude.streaming import MessageAccumulator, decode_event, parse_partial_json
+from anyio_claude.types import ErrorEvent, MessageStreamEvent
+from anyio_claude.types._decode import decode_events
 
 from ._events import event_streams, json_object, json_value
 
@@ -289,3 +292,125 @@ def test_broken_streams_raise_only_our_error(events: list[dict[str, Any]]) -> No
                 acc.snapshot.to_dict()
     except EventProtocolError:
         pass
+
+
+_CROSSED: list[dict[str, Any]] = [
+    {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": "claude-sonnet-5-5",
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        },
+    },
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    {
+        "type": "content_block_start",
+        "index": 1,
+        "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+    },
+    *(
+        {"type": "content_block_delta", "index": index, "delta": delta}
+        for index in (0, 1)
+        for delta in (
+            {"type": "text_delta", "text": "t"},
+            {"type": "thinking_delta", "thinking": "k"},
+            {"type": "input_json_delta", "partial_json": "{"},
+        )
+    ),
+]
+_ERROR_EVENT = {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}
+
+
+def _outcome(run: Any) -> tuple[Any, ...]:
+    """What a run of the accumulator ended in: its snapshot (or none) and its error."""
+    acc = MessageAccumulator()
+    try:
+        stopped = run(acc)
+        error = None
+    except EventProtocolError as exc:
+        stopped, error = None, str(exc)
+    snapshot = ours(acc.snapshot) if acc.started else None
+    # What the derived events of later deltas measure their snapshots by.
+    lengths = [block.length for block in acc._blocks]
+    return snapshot, lengths, stopped, error
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(event_streams(), event_streams(drift=True), broken_streams()),
+    st.lists(st.integers(0, 60), max_size=40),
+    st.lists(st.integers(0, 60), max_size=2),
+)
+@example(_CROSSED, [], [])  # a delta of another block kind is ignored, not applied
+@example(_CROSSED, [3], [])
+def test_update_many_equals_update_one_by_one(
+    events: list[dict[str, Any]], cuts: list[int], errors_at: list[int]
+) -> None:
+    # Error events anywhere (`update_many` stops at each, as the stream raises them), the
+    # events cut into batches anywhere, and `update_many` resumed after each stop.
+    raw = list(events)
+    for at in sorted(errors_at, reverse=True):
+        raw.insert(min(at, len(raw)), _ERROR_EVENT)
+    decoded: list[MessageStreamEvent] = []
+    for event in raw:
+        try:
+            decoded.append(decode_event(msgspec.json.encode(event)))
+        except EventProtocolError:
+            pass  # the stream stops at one (decode_events' test): not this test's business
+    bounds = sorted({0, len(decoded), *(min(c, len(decoded)) for c in cuts)})
+    batches = [decoded[a:b] for a, b in itertools.pairwise(bounds)]
+
+    def one_by_one(acc: MessageAccumulator) -> list[Any]:
+        seen: list[Any] = []
+        for batch in batches:
+            for i, event in enumerate(batch):
+                if type(event) is ErrorEvent:
+                    seen.append(i)
+                else:
+                    acc.update(event)
+            # The snapshot between batches too: a stale cached one must not survive.
+            seen.append(ours(acc.snapshot) if acc.started else None)
+        return seen
+
+    def many(acc: MessageAccumulator) -> list[Any]:
+        seen: list[Any] = []
+        for batch in batches:
+            pos = 0
+            while (pos := acc.update_many(batch, pos)) < len(batch):
+                assert type(batch[pos]) is ErrorEvent
+                seen.append(pos)
+                pos += 1
+            seen.append(ours(acc.snapshot) if acc.started else None)
+        return seen
+
+    assert _outcome(many) == _outcome(one_by_one)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.binary(max_size=60)
+        | st.text(max_size=60)
+        | json_texts()
+        | event_streams().map(lambda events: json.dumps(events[0]))
+        | event_streams(drift=True).map(lambda events: json.dumps(events[-2]).encode()),
+        max_size=6,
+    )
+)
+def test_decode_events_equals_decode_event_one_by_one(datas: list[bytes | str]) -> None:
+    expected: list[Any] = []
+    error = None
+    for data in datas:
+        try:
+            expected.append(decode_event(data))
+        except EventProtocolError as exc:
+            error = str(exc)
+            break
+    events, exc = decode_events(datas)
+    assert (events, None if exc is None else str(exc)) == (expected, error)

@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 
 from ._mapping import load_httpcore
-from ._readers import _QueueReader, _SocketReader, _TrioWatchdog, trio_sweeper
+from ._readers import _QueueReader, _SocketReader, _TLSReader, _TrioWatchdog, trio_sweeper
 
 
 class _Exchange:
@@ -124,9 +124,10 @@ class _Stream:
     Reads and writes go straight to the anyio or trio stream under the exchange's
     re-armed cancel scope, skipping httpcore's per-operation scope and exception
     mapping (its errors are raised here instead). A plain TCP connection is read by
-    `_readers`' fast reader for its backend, head and body alike. A TLS handshake that
-    is cancelled closes the socket (httpcore closes it when the handshake fails with an
-    `Exception` only).
+    `_readers`' fast reader for its backend, head and body alike; a TLS connection, once
+    its handshake is done, through its `SSLObject` over that reader (`_TLSReader`). A
+    TLS handshake that is cancelled closes the socket (httpcore closes it when the
+    handshake fails with an `Exception` only).
     """
 
     __slots__ = ("_errors", "_exchange", "_reader", "_recv", "_send", "_stream", "receive")
@@ -137,7 +138,7 @@ class _Stream:
         self._stream = stream
         self._exchange = exchange
         raw = stream._stream
-        reader: _QueueReader | _SocketReader | None = None
+        reader: _QueueReader | _SocketReader | _TLSReader | None = None
         if isinstance(stream, AnyIOStream):
             self._recv = raw.receive
             self._send = raw.send
@@ -146,9 +147,18 @@ class _Stream:
                 anyio.ClosedResourceError,
             )
             from anyio._backends._asyncio import SocketStream
+            from anyio.streams.tls import TLSStream
 
             if type(raw) is SocketStream:
                 reader = _QueueReader(raw)
+            elif type(raw) is TLSStream and type(raw.transport_stream) is SocketStream:
+                reader = _TLSReader(
+                    _QueueReader(raw.transport_stream),
+                    raw.transport_stream.send,
+                    raw._ssl_object,
+                    raw._read_bio,
+                    raw._write_bio,
+                )
         else:
             import trio
 
@@ -157,6 +167,17 @@ class _Stream:
             errors = (trio.BrokenResourceError, trio.ClosedResourceError)
             if type(raw) is trio.SocketStream:
                 reader = _SocketReader(raw)
+            elif type(raw) is trio.SSLStream and type(raw.transport_stream) is trio.SocketStream:
+                reader = _TLSReader(
+                    _SocketReader(raw.transport_stream),
+                    raw.transport_stream.send_all,
+                    raw._ssl_object,
+                    raw._incoming,
+                    raw._outgoing,
+                )
+        if type(reader) is _TLSReader:
+            self._send = reader.send
+            errors = (*errors, ssl.SSLError)
         self._errors = errors
         self._reader = reader
         # One read, unbounded in time (b"" once the peer closed): the caller bounds it.
@@ -226,7 +247,8 @@ class _Stream:
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> _Stream:
-        if isinstance(self._reader, _QueueReader):
+        if isinstance(self._reader, (_QueueReader, _TLSReader)):
+            # The TLS layer about to be started reads through this stream's own receive.
             self._reader.detach()
             self._reader = None
             self.receive = self._receive

@@ -16,8 +16,10 @@ fails with EAGAIN (an exception) on every read of a slow stream. Here:
   read records when it must end, one sweeper task per trio run checks, and an overdue read
   is ended by shutting the socket down.
 
-TLS connections keep the anyio/trio stream (the TLS layer reads through it). Both readers
-return b"" at end-of-file and raise httpcore's `ReadError` on failure.
+- `_TLSReader` (both) reads and writes a TLS connection through its `SSLObject` once
+  anyio or trio has done the handshake, fed by one of the readers above.
+
+All return b"" at end-of-file and raise httpcore's `ReadError` on failure.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import heapq
 import itertools
 import math
 import socket
+import ssl
 import sys
 from collections import deque
 from contextlib import suppress
@@ -220,6 +223,84 @@ class _SocketReader:
         except (OSError, ValueError, sys.modules["trio"].ClosedResourceError) as exc:
             # ValueError: wait_readable on a socket closed already (its fileno is -1).
             raise load_httpcore().ReadError(exc) from exc
+
+
+class _TLSReader:
+    """Reads and writes a TLS connection through its `ssl.SSLObject`, the encrypted bytes
+    coming from the fast reader of the socket stream under the TLS stream.
+
+    The handshake is anyio's or trio's; afterwards this takes over their
+    `SSLObject` and `MemoryBIO`s (anyio's `TLSStream._ssl_object`/`_read_bio`/`_write_bio`,
+    trio's `SSLStream._ssl_object`/`_incoming`/`_outgoing`, pinned by
+    `tests/test_read_path.py`). That is safe in the modes httpcore opens them in (anyio's
+    `standard_compatible=False`, trio's `https_compatible=True`): closing either only
+    closes the socket stream, and httpcore never reads and writes one connection at once.
+    An end of file without `close_notify` ends the body, as both streams do in these modes.
+    """
+
+    __slots__ = ("_incoming", "_outgoing", "_raw", "_send", "_ssl")
+
+    def __init__(
+        self,
+        raw: _QueueReader | _SocketReader,
+        send: Any,
+        ssl_object: ssl.SSLObject,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+    ) -> None:
+        self._raw = raw
+        self._send = send
+        self._ssl = ssl_object
+        self._incoming = incoming
+        self._outgoing = outgoing
+
+    def readable(self) -> bool:
+        return bool(self._ssl.pending() or self._incoming.pending or self._raw.readable())
+
+    def detach(self) -> None:
+        """Hand the socket stream back before another TLS layer reads through this one."""
+        if isinstance(self._raw, _QueueReader):
+            self._raw.detach()
+
+    async def _fill(self) -> None:
+        # Whatever the TLS layer has to say first (a KeyUpdate reply, a renegotiation
+        # message) goes out before we wait for the peer.
+        if self._outgoing.pending:
+            await self._send(self._outgoing.read())
+        data = await self._raw.receive(RECV_SIZE)
+        if data:
+            self._incoming.write(data)
+        else:
+            self._incoming.write_eof()
+
+    async def receive(self, max_bytes: int = RECV_SIZE) -> bytes:
+        """The next decrypted bytes (one TLS record at most), b"" at the end of the stream."""
+        ssl_object = self._ssl
+        while True:
+            try:
+                data = ssl_object.read(max_bytes)
+            except ssl.SSLWantReadError:
+                await self._fill()
+                continue
+            except ssl.SSLError as exc:
+                if isinstance(exc, ssl.SSLEOFError) or "UNEXPECTED_EOF" in (exc.strerror or ""):
+                    return b""  # the peer closed without close_notify
+                raise load_httpcore().ReadError(exc) from exc
+            if self._outgoing.pending:
+                await self._send(self._outgoing.read())
+            return data
+
+    async def send(self, data: bytes) -> None:
+        """Encrypt and send `data`. Raises `ssl.SSLError` or the socket stream's errors."""
+        while True:
+            try:
+                self._ssl.write(data)
+            except ssl.SSLWantReadError:
+                await self._fill()  # renegotiation (TLS 1.2): the peer's part first
+                continue
+            break
+        if self._outgoing.pending:
+            await self._send(self._outgoing.read())
 
 
 class _Sweeper:
