@@ -60,7 +60,7 @@ if TYPE_CHECKING:
         AsyncBetaWithRawResponse,
         AsyncBetaWithStreamingResponse,
     )
-    from .resources._beta import BetaCountTokensArgs, BetaMessageArgs
+    from .resources._args import BetaCountTokensArgs, BetaMessageArgs
     from .types import Message, MessageTokensCount, ParsedMessage
 
 __all__ = (

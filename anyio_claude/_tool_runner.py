@@ -52,6 +52,14 @@ if TYPE_CHECKING:
     from .resources._beta import AsyncBetaMessages
     from .streaming import StreamEvent
     from .types import (
+        BetaCacheControlEphemeralParam,
+        BetaDiagnosticsParam,
+        BetaMessageParam,
+        BetaMetadataParam,
+        BetaOutputConfigParam,
+        BetaTextBlockParam,
+        BetaThinkingConfigParam,
+        BetaToolChoiceParam,
         CacheControlEphemeralParam,
         DiagnosticsParam,
         MessageCreateParamsContainerParam,
@@ -66,6 +74,7 @@ if TYPE_CHECKING:
         ToolResultBlockParam,
         UserMessageParam,
     )
+    from .types.beta.beta_container_params import BetaContainerParams
 
 __all__ = (
     "BetaAsyncStreamingToolRunner",
@@ -99,13 +108,14 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 class _RunnerArgsBase(TypedDict):
     max_tokens: int
-    messages: Iterable[MessageParam]
+    messages: Iterable[BetaMessageParam | MessageParam]
     model: ModelParam
 
 
 class ToolRunnerArgs(_RunnerArgsBase, total=False):
     """What `tool_runner` passes on to every request: `beta.messages.create`'s parameters
-    but `tools` and `stream`, which the runner takes itself."""
+    (`resources/_args.BetaMessageArgs`, typed alike) but `tools` and `stream`, which the
+    runner takes itself."""
 
     extra_headers: Mapping[str, str] | None
     extra_query: Mapping[str, object] | None
@@ -113,24 +123,24 @@ class ToolRunnerArgs(_RunnerArgsBase, total=False):
     timeout: float | Timeout | None
     betas: Sequence[str]
     billing_policy: Mapping[str, Any] | None
-    cache_control: CacheControlEphemeralParam | None
-    container: MessageCreateParamsContainerParam | None
+    cache_control: BetaCacheControlEphemeralParam | CacheControlEphemeralParam | None
+    container: BetaContainerParams | MessageCreateParamsContainerParam | None
     context_management: Mapping[str, Any] | None
-    diagnostics: DiagnosticsParam | None
+    diagnostics: BetaDiagnosticsParam | DiagnosticsParam | None
     fallback_credit_token: str | Mapping[str, Any] | None
     fallbacks: Iterable[Mapping[str, Any]] | Literal["default"] | None
     inference_geo: str | None
     mcp_servers: Iterable[Mapping[str, Any]]
-    metadata: MetadataParam
-    output_config: OutputConfigParam
+    metadata: BetaMetadataParam | MetadataParam
+    output_config: BetaOutputConfigParam | OutputConfigParam
     service_tier: Literal["auto", "standard_only"]
     speed: Literal["standard", "fast"] | None
     stop_sequences: Sequence[str]
-    system: str | Iterable[TextBlockParam]
+    system: str | Iterable[BetaTextBlockParam | TextBlockParam]
     temperature: float
-    thinking: ThinkingConfigParam
+    thinking: BetaThinkingConfigParam | ThinkingConfigParam
     thread: Literal[False] | None
-    tool_choice: ToolChoiceParam
+    tool_choice: BetaToolChoiceParam | ToolChoiceParam
     top_k: int
     top_p: float
     user_profile_id: str

@@ -747,17 +747,29 @@ async def tool_runners(client: AsyncClaude, sync: Claude) -> None:
         assert_type(turn, MessageStream)
 
 
-async def generated_request_types(client: AsyncClaude, data: dict[str, Any]) -> None:
+async def generated_request_types(client: AsyncClaude, sync: Claude, data: dict[str, Any]) -> None:
     # The official request TypedDicts, from the official paths and from `types`, build the
     # requests a port already writes; the memory tool's commands and beta blocks are typed.
-    from anyio_claude.types import BetaMessageParam, BetaTextBlockParam, BetaToolParam
+    from anyio_claude.types import (
+        BetaMessageParam,
+        BetaMetadataParam,
+        BetaOutputConfigParam,
+        BetaTextBlockParam,
+        BetaThinkingConfigParam,
+        BetaToolChoiceParam,
+        BetaToolParam,
+        BetaToolUnionParam,
+    )
     from anyio_claude.types.beta import (
         BetaCacheControlEphemeralParam,
+        BetaContextManagementConfigParam,
         BetaMemoryTool20250818Command,
         BetaMemoryTool20250818CreateCommand,
         BetaMessage,
+        BetaRequestMCPServerURLDefinitionParam,
     )
     from anyio_claude.types.beta.message_create_params import MessageCreateParamsNonStreaming
+    from anyio_claude.types.beta.messages.batch_create_params import Request as BetaRequest
     from anyio_claude.types.messages.batch_create_params import Request
 
     text: BetaTextBlockParam = {"type": "text", "text": "hi", "cache_control": None}
@@ -778,12 +790,99 @@ async def generated_request_types(client: AsyncClaude, data: dict[str, Any]) -> 
     }
     assert_type(request["custom_id"], str)
     print(params)
-    # beta.messages takes our `MessageParam` (hand-written): a list typed as the generated
-    # `BetaMessageParam` is not accepted by the checkers yet; a literal list is.
+    # beta.messages takes what the official beta methods are typed with (the generated
+    # `Beta…Param`s) as well as our non-beta params, lists typed with either, or literals.
+    turns: list[BetaMessageParam] = [turn]
+    tools: list[BetaToolUnionParam] = [tool]
+    system: list[BetaTextBlockParam] = [text]
+    choice: BetaToolChoiceParam = {"type": "auto"}
+    thinking: BetaThinkingConfigParam = {"type": "enabled", "budget_tokens": 1024}
+    output: BetaOutputConfigParam = {"effort": "low"}
+    metadata: BetaMetadataParam = {"user_id": "u"}
+    reply = await client.beta.messages.create(
+        model=MODEL,
+        max_tokens=10,
+        messages=turns,
+        tools=tools,
+        system=system,
+        cache_control=cache,
+        metadata=metadata,
+        output_config=output,
+        thinking=thinking,
+        tool_choice=choice,
+    )
+    assert_type(reply, BetaMessage)
     reply = await client.beta.messages.create(
         model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "hi"}]
     )
-    assert_type(reply, BetaMessage)
+    ours: list[MessageParam] = [{"role": "user", "content": "hi"}]
+    our_tools: list[ToolUnionParam] = [{"name": "lookup", "input_schema": {"type": "object"}}]
+    reply = await client.beta.messages.create(
+        model=MODEL,
+        max_tokens=10,
+        messages=ours,
+        tools=our_tools,
+        system=[{"type": "text", "text": "be brief", "cache_control": {"type": "ephemeral"}}],
+        thinking={"type": "adaptive"},
+    )
+    parsed = await client.beta.messages.parse(
+        model=MODEL, max_tokens=10, messages=turns, tools=tools, system=system
+    )
+    assert_type(parsed, ParsedMessage[None])
+    async with client.beta.messages.stream(
+        model=MODEL, max_tokens=10, messages=turns, tools=tools, system=system
+    ) as stream:
+        print(await stream.get_final_message())
+    servers: list[BetaRequestMCPServerURLDefinitionParam] = [
+        {"type": "url", "url": "https://mcp.example", "name": "m"}
+    ]
+    management: BetaContextManagementConfigParam = {"edits": []}
+    counted = await client.beta.messages.count_tokens(
+        model=MODEL,
+        messages=turns,
+        tools=tools,
+        system=system,
+        tool_choice=choice,
+        mcp_servers=servers,
+        context_management=management,
+    )
+    assert_type(counted, MessageTokensCount)
+    async with client.beta.messages.with_streaming_response.count_tokens(
+        model=MODEL, messages=turns, system=system
+    ) as counted_response:
+        print(counted_response)
+    raw = await client.beta.messages.with_raw_response.create(
+        model=MODEL, max_tokens=10, messages=turns, tools=tools, system=system
+    )
+    print(
+        raw,
+        client.beta.messages.tool_runner(
+            model=MODEL, max_tokens=10, messages=turns, tools=tools, system=system
+        ),
+    )
+    assert_type(
+        sync.beta.messages.create(
+            model=MODEL, max_tokens=10, messages=turns, tools=tools, system=system
+        ),
+        BetaMessage,
+    )
+    with sync.beta.messages.stream(
+        model=MODEL, max_tokens=10, messages=turns, tools=tools, system=system
+    ) as blocking_stream:
+        print(blocking_stream.get_final_message())
+    assert_type(
+        sync.beta.messages.count_tokens(model=MODEL, messages=turns, system=system, tools=tools),
+        MessageTokensCount,
+    )
+    print(
+        sync.beta.messages.tool_runner(
+            model=MODEL, max_tokens=10, messages=turns, tools=tools, system=system
+        )
+    )
+    beta_requests: list[BetaRequest] = [
+        {"custom_id": "a", "params": {"model": MODEL, "max_tokens": 5, "messages": turns}}
+    ]
+    print(await client.beta.messages.batches.create(requests=beta_requests))
     for block in reply.content:
         if block.type == "advisor_tool_result":
             assert_type(

@@ -11,6 +11,15 @@ from typing import Any, Literal, TypedDict
 
 from .._http import Timeout
 from ..types import (
+    BetaCacheControlEphemeralParam,
+    BetaDiagnosticsParam,
+    BetaMessageParam,
+    BetaMetadataParam,
+    BetaOutputConfigParam,
+    BetaTextBlockParam,
+    BetaThinkingConfigParam,
+    BetaToolChoiceParam,
+    BetaToolUnionParam,
     CacheControlEphemeralParam,
     DiagnosticsParam,
     MessageCreateParamsContainerParam,
@@ -23,6 +32,7 @@ from ..types import (
     ToolChoiceParam,
     ToolUnionParam,
 )
+from ..types.beta.beta_container_params import BetaContainerParams
 
 
 class RequestOptions(TypedDict, total=False):
@@ -48,28 +58,68 @@ class _MessageArgsBase(TypedDict):
     model: ModelParam
 
 
-class MessageArgs(_MessageArgsBase, RequestOptions, total=False):
+class _SharedMessageArgs(RequestOptions, total=False):
+    """What `messages` and `beta.messages` take typed alike."""
+
+    inference_geo: str | None
+    service_tier: Literal["auto", "standard_only"]
+    speed: Literal["standard", "fast"] | None
+    stop_sequences: Sequence[str]
+    temperature: float
+    top_k: int
+    top_p: float
+    user_profile_id: str
+    workspace_id: str
+
+
+class MessageArgs(_MessageArgsBase, _SharedMessageArgs, total=False):
     """`messages.create` / `messages.stream` / `messages.parse`, without `stream` and
     `output_format`."""
 
     cache_control: CacheControlEphemeralParam | None
     container: MessageCreateParamsContainerParam | None
     diagnostics: DiagnosticsParam | None
-    inference_geo: str | None
     metadata: MetadataParam
     output_config: OutputConfigParam
-    service_tier: Literal["auto", "standard_only"]
-    speed: Literal["standard", "fast"] | None
-    stop_sequences: Sequence[str]
     system: str | Iterable[TextBlockParam]
-    temperature: float
     thinking: ThinkingConfigParam
     tool_choice: ToolChoiceParam
     tools: Iterable[ToolUnionParam | Mapping[str, Any]]
-    top_k: int
-    top_p: float
-    user_profile_id: str
-    workspace_id: str
+
+
+# The beta methods take the official beta signature's `Beta…Param`s (as the official SDK
+# types them) and, for code that builds a request once for both, the non-beta ones. A
+# TypedDict's fields are invariant, so neither kind is assignable to the other: a union.
+
+
+class _BetaMessageArgsBase(TypedDict):
+    max_tokens: int
+    messages: Iterable[BetaMessageParam | MessageParam]
+    model: ModelParam
+
+
+class BetaMessageArgs(_BetaMessageArgsBase, _SharedMessageArgs, total=False):
+    """`beta.messages.create` / `stream` / `parse`, without `stream` and `output_format`:
+    `messages.create`'s plus `betas` and the beta body parameters (`types/_gen_params.py`
+    lists them for the checks)."""
+
+    betas: Sequence[str]
+    billing_policy: Mapping[str, Any] | None
+    cache_control: BetaCacheControlEphemeralParam | CacheControlEphemeralParam | None
+    compaction: Mapping[str, Any] | None
+    container: BetaContainerParams | MessageCreateParamsContainerParam | None
+    context_management: Mapping[str, Any] | None
+    diagnostics: BetaDiagnosticsParam | DiagnosticsParam | None
+    fallback_credit_token: str | Mapping[str, Any] | None
+    fallbacks: Iterable[Mapping[str, Any]] | Literal["default"] | None
+    mcp_servers: Iterable[Mapping[str, Any]]
+    metadata: BetaMetadataParam | MetadataParam
+    output_config: BetaOutputConfigParam | OutputConfigParam
+    system: str | Iterable[BetaTextBlockParam | TextBlockParam]
+    thinking: BetaThinkingConfigParam | ThinkingConfigParam
+    thread: Mapping[str, Any] | None
+    tool_choice: BetaToolChoiceParam | ToolChoiceParam
+    tools: Iterable[BetaToolUnionParam | ToolUnionParam | Mapping[str, Any]]
 
 
 class _CountTokensArgsBase(TypedDict):
@@ -87,6 +137,31 @@ class CountTokensArgs(_CountTokensArgsBase, RequestOptions, total=False):
     thinking: ThinkingConfigParam
     tool_choice: ToolChoiceParam
     tools: Iterable[ToolUnionParam | Mapping[str, Any]]
+    user_profile_id: str
+    workspace_id: str
+
+
+class _BetaCountTokensArgsBase(TypedDict):
+    messages: Iterable[BetaMessageParam | MessageParam]
+    model: ModelParam
+
+
+class BetaCountTokensArgs(_BetaCountTokensArgsBase, RequestOptions, total=False):
+    """`beta.messages.count_tokens`, without `output_format`: `messages.count_tokens`'s
+    plus `betas` and the beta body parameters."""
+
+    betas: Sequence[str]
+    billing_policy: Mapping[str, Any] | None
+    cache_control: BetaCacheControlEphemeralParam | CacheControlEphemeralParam | None
+    compaction: Mapping[str, Any] | None
+    context_management: Mapping[str, Any] | None
+    mcp_servers: Iterable[Mapping[str, Any]]
+    output_config: BetaOutputConfigParam | OutputConfigParam
+    speed: Literal["standard", "fast"] | None
+    system: str | Iterable[BetaTextBlockParam | TextBlockParam]
+    thinking: BetaThinkingConfigParam | ThinkingConfigParam
+    tool_choice: BetaToolChoiceParam | ToolChoiceParam
+    tools: Iterable[BetaToolUnionParam | ToolUnionParam | Mapping[str, Any]]
     user_profile_id: str
     workspace_id: str
 

@@ -6,7 +6,7 @@ resource's own code, so both accept the same parameters and return the same type
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._request import NOT_GIVEN, NotGiven
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .._tools import AnyRunnableTool
     from .._toolsets import AnyRunnableToolset
     from ..types import Message, MessageTokensCount, ParsedMessage
-    from ._args import CountTokensArgs, MessageArgs
+    from ._args import BetaCountTokensArgs, BetaMessageArgs
     from ._batches import (
         AsyncBetaBatches,
         AsyncBetaBatchesWithRawResponse,
@@ -44,29 +44,6 @@ if TYPE_CHECKING:
         AsyncBetaModelsWithStreamingResponse,
     )
     from ._ops import AsyncStreamingResponseManager
-
-    class BetaMessageArgs(MessageArgs, total=False):
-        """`beta.messages.create` / `beta.messages.stream`: `messages.create`'s plus `betas`
-        and the beta body parameters (`types/_gen_params.py` lists them for the checks)."""
-
-        betas: Sequence[str]
-        billing_policy: Mapping[str, Any] | None
-        compaction: Mapping[str, Any] | None
-        context_management: Mapping[str, Any] | None
-        fallback_credit_token: str | Mapping[str, Any] | None
-        fallbacks: Iterable[Mapping[str, Any]] | Literal["default"] | None
-        mcp_servers: Iterable[Mapping[str, Any]]
-        thread: Mapping[str, Any] | None
-
-    class BetaCountTokensArgs(CountTokensArgs, total=False):
-        """`beta.messages.count_tokens`: `messages.count_tokens`'s plus `betas` and the beta
-        body parameters."""
-
-        betas: Sequence[str]
-        billing_policy: Mapping[str, Any] | None
-        compaction: Mapping[str, Any] | None
-        context_management: Mapping[str, Any] | None
-        mcp_servers: Iterable[Mapping[str, Any]]
 
 
 _F = TypeVar("_F")
