@@ -182,8 +182,8 @@ class Runner:
     each request's input tokens exactly with `messages.count_tokens` (one more call per
     request) instead of estimating them from its size. Raises `ValueError` naming a bad
     option at once, before any request. Maps running at once on one `Runner` share its
-    limits. Processes running at once on one organisation's limits each take their part
-    of what the headers show the fleet uses; `pacer=RedisPacer(url)` instead keeps the
+    limits. Processes running at once on one organisation's limits each take an even share,
+    read from what the headers say the server's buckets hold; `pacer=RedisPacer(url)` keeps the
     buckets in Redis, one budget for every process using it (see docs/fanout.md).
     """
 

@@ -96,7 +96,9 @@ def modules() -> dict[str, dict[str, Def]]:
                 if n not in _ours_static():
                     break
                 defs[n] = Def("root", "")
-            elif n in _ours_static():
+            elif n in _ours_static() and not _root_is_class(n):
+                # The same alias at our root; a class there of that name is another thing
+                # (beta `message_create_params.Container` is a union, ours a response Struct).
                 defs[n] = Def("root", "")
             else:
                 defs[n] = Def("alias", "")
@@ -107,6 +109,12 @@ def modules() -> dict[str, dict[str, Def]]:
                     defs[n] = Def("hidden", "")
             found[name] = defs
     return found
+
+
+def _root_is_class(name: str) -> bool:
+    import anyio_claude.types
+
+    return isinstance(getattr(anyio_claude.types, name, None), type)
 
 
 def _constant(value: Any) -> bool:

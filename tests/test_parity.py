@@ -664,3 +664,34 @@ def test_official_type_module_paths_importable_from_ours() -> None:
     assert sorted(missing - out) == sorted(MISSING_TYPE_MODULES)
     # What we have of those: the error-code classes, which any API can raise.
     assert out - missing <= set(error_facts().modules)
+
+
+# Hand-written classes where the official has a union, by design.
+CLASS_FOR_UNION: dict[str, str] = {
+    "anthropic.types.message_param.MessageParam": (
+        "one TypedDict with the role a Literal: a turn literal type-checks without naming "
+        "which of the three message shapes it is"
+    ),
+    "anthropic.types.shared.error_object.ErrorObject": (
+        "one Struct with `type` a string: an error type the API adds later still decodes"
+    ),
+}
+
+
+def test_each_mirrored_name_is_a_class_where_the_official_is_one() -> None:
+    """At every official module path we have, a name is a class (a model or a TypedDict)
+    exactly where the official one is, and an alias where the official is an alias: beta
+    `message_create_params.Container` is the union `BetaContainerParams | str`, not the
+    response `Container` of our root."""
+    wrong = []
+    for official in _official_type_modules():
+        try:
+            ours = importlib.import_module(official.replace("anthropic", "anyio_claude", 1))
+        except ImportError:
+            continue
+        theirs = importlib.import_module(official)
+        for name in getattr(theirs, "__all__", ()):
+            expected = isinstance(getattr(theirs, name), type)
+            if isinstance(getattr(ours, name), type) != expected:
+                wrong.append(f"{official}.{name}")
+    assert sorted(wrong) == sorted(CLASS_FOR_UNION)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypedDict
 
-from anyio_claude.types import Container
-
 if TYPE_CHECKING:
     import sys
     from collections.abc import Iterable, Sequence
@@ -100,6 +98,9 @@ class MessageCreateParamsBase(TypedDict, total=False):
     betas: list[_anthropic_beta_param.AnthropicBetaParam]
     user_profile_id: str
     workspace_id: str
+
+
+Container: TypeAlias = "_beta_container_params.BetaContainerParams | str"
 
 
 FallbackCreditToken: TypeAlias = (
