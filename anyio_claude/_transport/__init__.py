@@ -24,7 +24,8 @@ from ._mapping import _mapped as _mapped
 from ._mapping import _scrub as _scrub
 from ._mapping import final as final
 from ._pool import AsyncTransport as AsyncTransport
+from ._reply import ChunkIterator as ChunkIterator
 from ._reply import Response as Response
 from ._tls import default_ssl_context as default_ssl_context
 
-__all__ = ("AsyncTransport", "Response", "default_ssl_context", "final")
+__all__ = ("AsyncTransport", "ChunkIterator", "Response", "default_ssl_context", "final")

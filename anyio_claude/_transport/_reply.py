@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import math
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -212,9 +212,9 @@ class Response:
         transport = self._transport
         return _map(exc, "reading the response", transport._where, self.request, transport.origin)
 
-    def aiter_bytes(self) -> _Body:
+    def aiter_bytes(self) -> ChunkIterator:
         """The body, chunk by chunk as it arrives (each read bounded by the read timeout)."""
-        return _Body(self)
+        return ChunkIterator(self)
 
     @property
     def origin(self) -> str:
@@ -279,17 +279,23 @@ class Response:
         await self.aclose()
 
 
-class _Body:
+class ChunkSource(Protocol):
+    """What `ChunkIterator` reads: a body's next chunk, `None` at its end."""
+
+    async def next_chunk(self) -> bytes | None: ...
+
+
+class ChunkIterator:
     """An async iterator over a response body (a class, not an async generator, so that
     abandoning it half-read leaves nothing for the event loop to finalise later).
     """
 
     __slots__ = ("_response",)
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: ChunkSource) -> None:
         self._response = response
 
-    def __aiter__(self) -> _Body:
+    def __aiter__(self) -> ChunkIterator:
         return self
 
     async def __anext__(self) -> bytes:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from ..._transport import ChunkIterator
 from ...sse import ServerSentEvent, SSEDecoder
 from . import _apply_hop, _seam_block, log
 
@@ -712,9 +713,9 @@ class SplicedStream:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def aiter_bytes(self) -> _Body:
+    def aiter_bytes(self) -> ChunkIterator:
         """The spliced body, chunk by chunk."""
-        return _Body(self)
+        return ChunkIterator(self)
 
     async def aclose(self) -> None:
         """Close the response being read. Idempotent."""
@@ -741,19 +742,3 @@ async def _error_body(response: AsyncAPIResponse[Any]) -> str:
         return ""
     finally:
         await response.close()
-
-
-class _Body:
-    __slots__ = ("_response",)
-
-    def __init__(self, response: SplicedStream) -> None:
-        self._response = response
-
-    def __aiter__(self) -> _Body:
-        return self
-
-    async def __anext__(self) -> bytes:
-        chunk = await self._response.next_chunk()
-        if chunk is None:
-            raise StopAsyncIteration
-        return chunk
