@@ -98,6 +98,7 @@ class Bucket:
         "capacity",
         "fleet",
         "level",
+        "resumed",
         "share",
         "updated",
     )
@@ -116,6 +117,8 @@ class Bucket:
         self._own = self._others = 0.0
         self._seen: float | None = None
         self._seen_at = 0.0
+        # When the last pause ends (Pacer.overloaded).
+        self.resumed = 0.0
 
     def _ceiling(self) -> float:
         # Alone, the whole bucket; in a fleet, a short burst of our share: what we saved
@@ -201,8 +204,12 @@ class Bucket:
             else:
                 # Alone so far: back to the whole limit, doubling every FLEET_RAMP seconds,
                 # and ours the same part more of what remains.
+                # The time since the last reply counts only from the end of a pause: the
+                # server's refill during one is no sign of being alone (every process of a
+                # fleet paused by the same 429s resumes at once, and each would take it all).
+                active = max(now - max(self._seen_at, self.resumed), 0.0)
                 before = self.share
-                self.share = min(1.0, before * 2.0 ** min(elapsed / FLEET_RAMP, 4.0))
+                self.share = min(1.0, before * 2.0 ** min(active / FLEET_RAMP, 4.0))
                 self.level += (self.share - before) * max(remaining, 0.0)
         self._taken = 0.0
         self._seen, self._seen_at = remaining, now
@@ -331,5 +338,7 @@ class Pacer:
             pause = min(retry_delay(self.overloads, None), self.max_wait)
             self.overloads += 1
         self.paused_until = max(self.paused_until, self._clock() + pause)
+        for bucket in self.buckets.values():
+            bucket.resumed = self.paused_until
         self._notify()
         return pause
