@@ -197,6 +197,24 @@ def test_a_new_pacer_starts_at_a_part_of_the_limit_and_doubles_it_while_alone() 
     assert shares == [2 * START_SHARE, 4 * START_SHARE, 8 * START_SHARE, 1.0]
 
 
+def test_a_pause_is_no_sign_of_being_alone() -> None:
+    # A 429 (the server's bucket empty) pauses the process for a second; the first reply
+    # after it shows the second's refill untouched, as it would to every process of a fleet
+    # paused by the same limit. Doubling for the whole second would take the refill as
+    # ours (each process of the fleet at once); only the time since the pause ended counts.
+    clock = Clock()
+    pacer = Pacer(8, max_wait=5.0, clock=clock)
+    bucket = pacer.buckets["requests"]
+    bucket.observe(600, 0, 0.0, clock())
+    pacer.overloaded(1.0)
+    share = bucket.share
+    clock.now += 1.0 + FLEET_RAMP / 10
+    bucket.take(1.0, clock())
+    bucket.observe(600, 10, 0.0, clock())
+    assert not bucket.fleet
+    assert share < bucket.share <= share * 2 ** (1 / 10) * 1.01
+
+
 def fleet_bucket(own_per_second: float, others_per_second: float, seconds: float) -> Bucket:
     """A bucket of 60 a second, fed replies every 0.1 s while this process takes
     `own_per_second` and the others `others_per_second` from a server bucket kept at 0."""
