@@ -136,6 +136,17 @@ class Bucket:
             self.level *= share / self.share
         self.share = share
 
+    def restart(self, now: float) -> None:
+        """Start over as a process just started: at START_SHARE, nothing saved, nothing
+        known of a fleet. For a process whose takes were paced by something else (a
+        shared pacer that failed): its own estimate of its part is meaningless."""
+        self.share = START_SHARE
+        self.fleet = False
+        self.level = 0.0
+        self.updated = now
+        self._taken = self._own = self._others = 0.0
+        self._seen = None
+
     def refill(self, now: float) -> None:
         if self.capacity is not None and self.updated is not None:
             rate = self.capacity / 60.0 * self.share

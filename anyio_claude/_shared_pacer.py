@@ -310,6 +310,11 @@ class SharedPacer(Pacer):
     async def _give_up(self, exc: BaseException) -> None:
         self._failed = True
         self._outbox.clear()
+        # Redis paced the takes so far, not these buckets: what they say of our part of
+        # the limit (overdrawn, a fleet seen in noise) would stall us; start as a new process.
+        now = self._clock()
+        for bucket in self.buckets.values():
+            bucket.restart(now)
         _log.warning(
             "Redis at %s failed (%s: %s): pacing this process by itself from now on",
             redact_url(self._url),

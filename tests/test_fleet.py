@@ -87,6 +87,31 @@ async def test_a_redis_outage_mid_run_falls_back_with_a_warning(
     assert str(redis.port) in warnings[0].getMessage()
 
 
+async def test_falling_back_starts_over_at_a_new_process_share(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # While Redis paced it, a process's own buckets were taken from at the fleet's pace:
+    # overdrawn, their share at the floor, a fleet seen in the noise. Falling back on them
+    # as they are stalled the outage test for 45 s (a share of 1/32 refilling 28 requests'
+    # overdraft); it must start over as a new process would, the next request soon.
+    from anyio_claude._pacing import START_SHARE, Cost
+
+    with redis_server() as redis:
+        url = redis.url
+    now = [100.0]
+    pacer = SharedPacer(url, "fallback-test", 8, max_wait=5.0, clock=lambda: now[0])
+    requests = pacer.buckets["requests"]
+    requests.capacity, requests.level, requests.updated = 1200.0, -28.0, now[0]
+    requests.set_share(1 / 32)
+    requests.fleet = True
+    wait = await pacer._admit(Cost(0, 0))
+    assert not pacer.shared
+    assert requests.share == START_SHARE and not requests.fleet
+    # One request at a new process's share of 20 a second: 0.4 s.
+    assert 0 < wait <= 1 / (20 * START_SHARE) + 1e-9
+    assert any("pacing this process by itself" in r.getMessage() for r in caplog.records)
+
+
 async def test_an_unreachable_redis_is_a_warning_not_an_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
