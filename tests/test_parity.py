@@ -638,12 +638,7 @@ def _spelled(annotation: object) -> str:
 
 
 # Official `anthropic.types` modules in scope that have no mirror here, and why.
-MISSING_TYPE_MODULES: dict[str, str] = {
-    "anthropic.types.beta.parsed_beta_message": (
-        "generic pydantic models (`ParsedBetaMessage[T]`); ours is the generic `ParsedMessage`"
-        " (`anyio_claude.types.parsed_message`), the beta names are not bound to it yet"
-    ),
-}
+MISSING_TYPE_MODULES: dict[str, str] = {}
 
 
 def test_official_type_module_paths_importable_from_ours() -> None:

@@ -49,6 +49,11 @@ from anyio_claude.types import (
     Unknown,
     UnknownBlock,
 )
+from anyio_claude.types.beta.parsed_beta_message import (
+    ParsedBetaContentBlock,
+    ParsedBetaMessage,
+    ParsedBetaTextBlock,
+)
 
 MODEL = "claude-sonnet-5-5"
 
@@ -402,6 +407,12 @@ async def structured(client: AsyncClaude, blocking_client: Claude) -> None:
     )
 
 
+def parsed_beta_blocks(text: ParsedBetaTextBlock[Answer], block: ParsedBetaContentBlock) -> None:
+    assert_type(text.parsed_output, Answer)
+    if block.type == "text":  # the official idiom: the tag narrows the union
+        assert_type(block, ParsedBetaTextBlock[Any])
+
+
 async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
     from pathlib import Path
 
@@ -445,6 +456,9 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
         model=MODEL, max_tokens=10, messages=user, output_format=Answer, betas=["b"]
     )
     assert_type(parsed, ParsedMessage[Answer])
+    # The official module's names, as code ported from `anthropic` annotates the reply.
+    ported: ParsedBetaMessage[Answer] = parsed
+    assert_type(ported.parsed_output, Answer | None)
     assert_type(
         sync.beta.messages.parse(model=MODEL, max_tokens=10, messages=user), ParsedMessage[None]
     )

@@ -2,7 +2,7 @@
 # Regenerate with `python -m scripts.sync_api` (tests/test_generated.py checks it).
 
 # ruff: noqa: E501
-"""The request types of `anthropic.types.parsed_message`."""
+"""The names of `anthropic.types.parsed_message`."""
 
 from __future__ import annotations
 
