@@ -214,6 +214,7 @@ class Renderer:
         self.typing: set[str] = set()
         self.abc: set[str] = set()
         self.local = set(modules()[official])
+        self.typevars: set[Any] = set()  # the TypeVars a generic alias is generic in
         self.twins = {n: d.source for n, d in modules()[official].items() if d.kind == "twin"}
 
     def _other(self, official: str, name: str) -> str:
@@ -251,8 +252,11 @@ class Renderer:
                 mine = tp.__name__
                 self.root.add(mine)
             if getattr(getattr(ours, mine), "__parameters__", ()):  # `ParsedTextBlock`
-                self.typing.add("Any")
-                return f"{tp.__name__}[Any]"
+                # Generic in the official model's own TypeVars (pydantic keeps no
+                # `ParsedTextBlock[ResponseFormatT]` apart from the bare class).
+                params = tp.__pydantic_generic_metadata__["parameters"]
+                self.typevars.update(params)
+                return f"{tp.__name__}[{', '.join(p.__name__ for p in params)}]"
             return str(tp.__name__)
         if tp is os.PathLike:
             return "os.PathLike[str]"
@@ -406,6 +410,14 @@ def render(official: str) -> str:
             "if sys.version_info >= (3, 11):\n    from typing import Required\nelse:\n"
             "    from typing_extensions import Required"
         )
+    if renderer.typevars:  # typing_extensions' for PEP 696 defaults (type checkers only)
+        checking.append("from typing_extensions import TypeVar")
+    for var in sorted(renderer.typevars, key=lambda v: v.__name__):
+        default = getattr(var, "__default__", typing_extensions.NoDefault)
+        if default not in (None, typing_extensions.NoDefault):
+            raise SystemExit(f"no rendering for the default of {var!r}: teach sync_requests")
+        shown = "" if default is typing_extensions.NoDefault else ", default=None"
+        checking.append(f'{var.__name__} = TypeVar("{var.__name__}"{shown})')
     if "os.PathLike" in "".join(body):
         checking.insert(0, "import os")
     # `parsed_message` holds response types only (ours, bound at its names).

@@ -407,10 +407,21 @@ async def structured(client: AsyncClaude, blocking_client: Claude) -> None:
     )
 
 
-def parsed_beta_blocks(text: ParsedBetaTextBlock[Answer], block: ParsedBetaContentBlock) -> None:
+def parsed_beta_blocks(
+    text: ParsedBetaTextBlock[Answer],
+    block: ParsedBetaContentBlock[Answer],
+    bare: ParsedBetaContentBlock,
+    message: ParsedMessage[Answer],
+) -> None:
     assert_type(text.parsed_output, Answer)
     if block.type == "text":  # the official idiom: the tag narrows the union
-        assert_type(block, ParsedBetaTextBlock[Any])
+        assert_type(block, ParsedBetaTextBlock[Answer])
+    if bare.type == "text":  # generic with the official default, None
+        assert_type(bare, ParsedBetaTextBlock[None])
+    for part in message.content:
+        if part.type == "text":
+            assert_type(part.parsed_output, Answer)
+    assert_type(message.content[0], ParsedBetaContentBlock[Answer])
 
 
 async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:

@@ -12,7 +12,9 @@ from anyio_claude.types import ParsedMessage as ParsedBetaMessage
 from anyio_claude.types import ParsedTextBlock as ParsedBetaTextBlock
 
 if TYPE_CHECKING:
-    from typing import Any, TypeAlias
+    from typing import TypeAlias
+
+    from typing_extensions import TypeVar
 
     from anyio_claude.types import (
         BetaAdvisorToolResultBlock,
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
         BetaWebSearchToolResultBlock,
     )
 
+    ResponseFormatT = TypeVar("ResponseFormatT", default=None)
+
 __all__ = (
     "ParsedBetaContentBlock",
     "ParsedBetaMessage",
@@ -41,4 +45,4 @@ __all__ = (
 )
 
 
-ParsedBetaContentBlock: TypeAlias = "ParsedBetaTextBlock[Any] | BetaThinkingBlock | BetaRedactedThinkingBlock | BetaToolUseBlock | BetaServerToolUseBlock | BetaWebSearchToolResultBlock | BetaWebFetchToolResultBlock | BetaAdvisorToolResultBlock | BetaCodeExecutionToolResultBlock | BetaBashCodeExecutionToolResultBlock | BetaTextEditorCodeExecutionToolResultBlock | BetaToolSearchToolResultBlock | BetaMCPToolUseBlock | BetaMCPToolResultBlock | BetaContainerUploadBlock | BetaCompactionBlock | BetaMCPToolListingBlock | BetaFallbackBlock"
+ParsedBetaContentBlock: TypeAlias = "ParsedBetaTextBlock[ResponseFormatT] | BetaThinkingBlock | BetaRedactedThinkingBlock | BetaToolUseBlock | BetaServerToolUseBlock | BetaWebSearchToolResultBlock | BetaWebFetchToolResultBlock | BetaAdvisorToolResultBlock | BetaCodeExecutionToolResultBlock | BetaBashCodeExecutionToolResultBlock | BetaTextEditorCodeExecutionToolResultBlock | BetaToolSearchToolResultBlock | BetaMCPToolUseBlock | BetaMCPToolResultBlock | BetaContainerUploadBlock | BetaCompactionBlock | BetaMCPToolListingBlock | BetaFallbackBlock"
