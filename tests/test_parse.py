@@ -225,6 +225,7 @@ async def test_stream_with_output_format_parses_the_final_message(
         assert isinstance(stream, AsyncParsedMessageStream)
         text = "".join([piece async for piece in stream.text_stream])
         message = await stream.get_final_message()
+        assert await stream.get_final_text() == text  # the parsed blocks are text blocks
     assert isinstance(message.parsed_output, Weather)
     assert message.parsed_output == msgspec.json.decode(text, type=Weather)
     assert message._request_id == stream.request_id
