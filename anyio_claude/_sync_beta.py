@@ -46,9 +46,9 @@ from .resources import (
 _F = TypeVar("_F")
 
 if TYPE_CHECKING:
-    from ._sync_threads import BetaMessageThread
     from typing_extensions import Unpack
 
+    from ._sync_threads import BetaMessageThread
     from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
     from ._tool_runner import ToolRunnerArgs
     from ._tools import AnyRunnableTool

@@ -43,12 +43,12 @@ class BetaMessageThread(Generic[_F]):
         model: str,
         messages: Iterable[BetaMessageParam] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        output_format: type[_F] | None | NotGiven = NOT_GIVEN,
+        output_format: type[_F] | NotGiven | None = NOT_GIVEN,
         unsupported_request_behavior: UnsupportedRequestBehavior = "error",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadCreateParams],
     ) -> None:
         """Start a thread on `client`; sends nothing (raises as the async one does)."""

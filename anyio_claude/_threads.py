@@ -74,9 +74,10 @@ _THREAD_FIELDS = frozenset(
 _CREATE_KEYWORDS = _THREAD_FIELDS - {"max_tokens", "model", "tools"}
 # A turn may change any field for itself but `output_config` (the thread's output format
 # owns it), and the request options.
-_TURN_KEYWORDS = frozenset(
-    {"tools"} | ThreadSendParams.__required_keys__ | ThreadSendParams.__optional_keys__
-) | _OPTIONS
+_TURN_KEYWORDS = (
+    frozenset({"tools"} | ThreadSendParams.__required_keys__ | ThreadSendParams.__optional_keys__)
+    | _OPTIONS
+)
 # Only these keys hold blocks: a tool's free-form `input` keeps its `cache_control` key.
 _BLOCK_KEYS = frozenset({"content", "source", "tool", "definition", "tool_references"})
 
@@ -123,7 +124,7 @@ def _without_cache_control(value: Any) -> Any:
             if key != "cache_control"
         }
     if isinstance(value, list):
-        return [_without_cache_control(item) for item in cast("list[Any]", value)]
+        return [_without_cache_control(item) for item in value]
     return value
 
 
@@ -242,9 +243,7 @@ class ThreadState:
     ) -> None:
         self.options: dict[str, Any] = dict(options)
         self._helper = {"x-stainless-helper": "message-thread"} if threading else {}
-        self.unsupported_request_behavior: UnsupportedRequestBehavior = (
-            unsupported_request_behavior
-        )
+        self.unsupported_request_behavior: UnsupportedRequestBehavior = unsupported_request_behavior
         self.tools: list[Any] | None = None
         self.runnable_tools: dict[str, Any] = {}
         self.fields: dict[str, Any] = {}
@@ -384,8 +383,8 @@ class ThreadState:
             self._position.for_the_turn = {}
         self.update({}, tools=params.get("tools"))
         self.output_type = params.get("output_format")
-        self._format = None if self.output_type is None else dict(
-            output_format_param(self.output_type)
+        self._format = (
+            None if self.output_type is None else dict(output_format_param(self.output_type))
         )
         self.set_messages(list(params.get("messages", ())))
 
@@ -511,7 +510,10 @@ class ThreadState:
         if container is None:
             self.fields["container"] = reply.container.id
         elif isinstance(container, dict) and not container.get("id"):
-            self.fields["container"] = {**cast("dict[str, Any]", container), "id": reply.container.id}
+            self.fields["container"] = {
+                **cast("dict[str, Any]", container),
+                "id": reply.container.id,
+            }
 
     def record_partial_reply(self, snapshot: Message, completed_blocks: int) -> None:
         """Record a turn whose stream ended after `message_start` and before `message_stop`:
@@ -683,12 +685,12 @@ class BetaAsyncMessageThread(Generic[_F]):
         model: str,
         messages: Iterable[BetaMessageParam] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        output_format: type[_F] | None | NotGiven = NOT_GIVEN,
+        output_format: type[_F] | NotGiven | None = NOT_GIVEN,
         unsupported_request_behavior: UnsupportedRequestBehavior = "error",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadCreateParams],
     ) -> None:
         """Start a thread on `client`; sends nothing. Raises `ClaudeError` on a client
@@ -776,7 +778,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadSendParams],
     ) -> None:
         """Change the request fields and options of every later turn; sends nothing.
@@ -804,7 +806,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadSendParams],
     ) -> Message:
         """Send what is staged and `messages` as one turn and return the reply; keyword
@@ -830,7 +832,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadSendParams],
     ) -> ParsedMessage[_F]:
         """`send()`, with the reply parsed against the thread's `output_format`; raises
@@ -857,7 +859,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadSendParams],
     ) -> ThreadStreamManager:
         """`send()` as a stream: `async with thread.stream(...) as stream:`. The turn is in
@@ -884,7 +886,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
     ) -> BetaAsyncToolRunner[_F] | BetaAsyncStreamingToolRunner:
         """The tool loop over this thread: runs its runnable tools for each reply that
         calls them, until one calls none. Replies and tool results join the thread's

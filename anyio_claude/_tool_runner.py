@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._http import Timeout
-    from ._tracing import RunnerTrace
     from ._threads import BetaAsyncMessageThread
+    from ._tracing import RunnerTrace
     from .resources._beta import AsyncBetaMessages
     from .streaming import StreamEvent
     from .types import (
@@ -744,9 +744,7 @@ class _BaseToolRunner(Generic[_ItemT]):
     async def _open_turn(self) -> _ItemT:
         raise NotImplementedError
 
-    async def _send(
-        self, send: Callable[[dict[str, Any]], Awaitable[_T]], *, stream: bool
-    ) -> _T:
+    async def _send(self, send: Callable[[dict[str, Any]], Awaitable[_T]], *, stream: bool) -> _T:
         """Send this turn's request: over the thread (the new messages only, a lost thread
         replayed, an unthreadable one sent without a thread from then on), or as it is.
         Over a thread the turn stays open until `_record` (a reply) or `_abandon`."""

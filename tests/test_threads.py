@@ -163,9 +163,7 @@ async def test_the_server_errors_of_threads(server: FakeClaude) -> None:
         assert lost.value.status_code == 404 and lost.value.error_code == "thread_not_found"
         with pytest.raises(anthropic_like_bad_request(), match=BETA):
             await client.beta.messages.create(**base, thread={"type": "create"})
-        reply = await client.beta.messages.create(
-            **base, betas=[BETA], thread={"type": "create"}
-        )
+        reply = await client.beta.messages.create(**base, betas=[BETA], thread={"type": "create"})
         with pytest.raises(ClaudeError, match="system: cannot be sent"):
             await client.beta.messages.create(
                 **base,
@@ -187,7 +185,11 @@ async def test_an_unthreadable_request_raises_or_continues_unthreaded() -> None:
         strict = client.beta.messages.thread(
             model=MODEL, max_tokens=2000, thinking={"type": "enabled", "budget_tokens": 1024}
         )
-        with pytest.raises(anthropic.BadRequestError if not isinstance(client, AsyncClaude) else ThreadUnsupportedRequestError):
+        with pytest.raises(
+            anthropic.BadRequestError
+            if not isinstance(client, AsyncClaude)
+            else ThreadUnsupportedRequestError
+        ):
             await strict.send(user("one"))
         assert strict.messages == ()  # the failed turn took its message back
         lenient = client.beta.messages.thread(

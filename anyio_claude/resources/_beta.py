@@ -18,6 +18,7 @@ from ._ops import Mode
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .._http import Timeout
     from .._live_streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from .._parse import AsyncParsedMessageStream
     from .._requester import Requester
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from .._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner, ToolRunnerArgs
     from .._tools import AnyRunnableTool
     from .._toolsets import AnyRunnableToolset
-    from .._http import Timeout
     from ..types import Message, MessageTokensCount, ParsedMessage
     from ..types.beta.thread_create_params import ThreadCreateParams
     from ._args import BetaCountTokensArgs, BetaMessageArgs
@@ -286,12 +286,12 @@ class AsyncBetaMessages:
         messages: Iterable[Any] | NotGiven = NOT_GIVEN,
         tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]]
         | NotGiven = NOT_GIVEN,
-        output_format: type[_F] | None | NotGiven = NOT_GIVEN,
+        output_format: type[_F] | NotGiven | None = NOT_GIVEN,
         unsupported_request_behavior: UnsupportedRequestBehavior = "error",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadCreateParams],
     ) -> BetaAsyncMessageThread[_F]:
         """Start a message thread: a conversation the server holds between turns, so each

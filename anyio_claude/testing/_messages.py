@@ -171,8 +171,10 @@ class MessagesRoute:
             message, chunks = reply.message, reply.chunks
         if hold is not None:
             held = message
-            if held is None and events is not None and any(
-                e.get("type") == "message_stop" for e in events
+            if (
+                held is None
+                and events is not None
+                and any(e.get("type") == "message_stop" for e in events)
             ):
                 held = _accumulate(events)
             hold(held)

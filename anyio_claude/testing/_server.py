@@ -36,8 +36,8 @@ from ._models import ModelsRoute
 from ._oauth import OAUTH_BETA, FakeTokenEndpoint
 from ._platforms import AwsTestCredentials, BedrockRoute, VertexRoute
 from ._recording import RecordedRequest, RequestLog
-from ._threads import FakeThreads
 from ._routing import INVALID, MAX_DEPTH, ApiRequest, error_response, parse_json, too_deep
+from ._threads import FakeThreads
 
 __all__ = ("FakeClaude",)
 

@@ -7,4 +7,9 @@ from ..._threads import BetaAsyncMessageThread as BetaAsyncMessageThread
 from ..._threads import ThreadParams as ThreadParams
 from ..._threads import UnsupportedRequestBehavior as UnsupportedRequestBehavior
 
-__all__ = ("BetaAsyncMessageThread", "BetaMessageThread", "ThreadParams", "UnsupportedRequestBehavior")
+__all__ = (
+    "BetaAsyncMessageThread",
+    "BetaMessageThread",
+    "ThreadParams",
+    "UnsupportedRequestBehavior",
+)
