@@ -96,7 +96,8 @@ async def test_turns_send_only_the_new_messages_as_the_official_sdk() -> None:
 async def test_a_fork_and_a_lost_thread_replay_the_whole_history() -> None:
     async def scenario(client: Any, server: FakeClaude) -> Any:
         thread = client.beta.messages.thread(model=MODEL, max_tokens=40)
-        await thread.send(user("one"))
+        cached = {"type": "text", "text": "one", "cache_control": {"type": "ephemeral"}}
+        await thread.send({"role": "user", "content": [cached]})
         fork = thread.fork()
         assert fork.previous_message_id is None
         reply = await fork.send(user("fork"))
