@@ -4,13 +4,15 @@ Each in-scope official module (scripts/sync_scope.py) that defines request types
 the response mirrors do not cover gets a module at the same path under `anyio_claude.types`,
 defining the same TypedDicts (keys, `Required`, `Literal`s, unions) and unions. The names
 it takes from elsewhere are ours: the hand-written TypedDicts of `_params.py` and the
-response Structs from `anyio_claude.types`, the other generated TypedDicts from their own
-modules. Those imports are for type checkers only (`from __future__ import annotations`
-keeps the annotations as strings), so loading one module builds its own TypedDicts and no
-other: `anyio_claude.types` and the mirror packages import a module on first access to one
-of its names (`_gen_request_names.py`). At run time a TypedDict with both required and
-optional keys reports them all in `__optional_keys__` (the `Required[...]` markers are
-strings then); type checkers see them exactly.
+response Structs from `anyio_claude.types` (a generic beta model, `ParsedBetaMessage`, is
+our generic class of its non-beta name: `sync_wire.generic_twin`), the other generated
+TypedDicts from their own modules. Those imports are for type checkers only
+(`from __future__ import annotations` keeps the annotations as strings), so loading one
+module builds its own TypedDicts and no other: `anyio_claude.types` and the mirror
+packages import a module on first access to one of its names (`_gen_request_names.py`).
+At run time a TypedDict with both required and optional keys reports them all in
+`__optional_keys__` (the `Required[...]` markers are strings then); type checkers see them
+exactly.
 """
 
 from __future__ import annotations
