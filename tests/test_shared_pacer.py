@@ -38,11 +38,15 @@ def fresh_name() -> str:
 
 @asynccontextmanager
 async def raw_server(
-    replies: list[bytes], received: list[bytes], closed: anyio.Event | None = None
+    replies: list[bytes],
+    received: list[bytes],
+    closed: anyio.Event | None = None,
+    *,
+    hang: bool = False,
 ) -> AsyncIterator[str]:
     """A server answering each command (one RESP array, read whole) with the next of
-    `replies`, a byte at a time; what it read is appended to `received`, and b"" once the
-    client closed the connection."""
+    `replies`, a byte at a time (then, with `hang`, nothing more); what it read is appended
+    to `received`, and b"" once the client closed the connection (`closed` is set then)."""
 
     async def handle(stream: anyio.abc.SocketStream) -> None:
         buffer = b""
@@ -61,6 +65,8 @@ async def raw_server(
                 for i in range(len(reply)):
                     await stream.send(reply[i : i + 1])
                     await anyio.sleep(0.001)
+            if hang:
+                await anyio.sleep_forever()
             try:
                 await stream.receive()
             except (anyio.EndOfStream, anyio.BrokenResourceError):
@@ -101,6 +107,9 @@ async def test_every_kind_of_reply_is_read_whatever_its_chunks() -> None:
         b"*-1\r\n",
         b"-ERR wrong number of arguments\r\n",
         b"?what is this\r\n",
+        b"-ERR \xff\r\n",
+        b"\r\n",
+        b"!" + b"x" * 60 + b"\r\n",
     ]
     received: list[bytes] = []
     async with raw_server(replies, received) as url:
@@ -114,6 +123,15 @@ async def test_every_kind_of_reply_is_read_whatever_its_chunks() -> None:
                 with pytest.raises(RedisError) as error:
                     await redis.call("PING")
                 assert str(error.value) == "not a RESP reply: b'?what is this'"
+                with pytest.raises(RedisError) as error:
+                    await redis.call("PING")
+                assert str(error.value) == "ERR \ufffd"
+                with pytest.raises(RedisError) as error:
+                    await redis.call("PING")
+                assert str(error.value) == "not a RESP reply: b''"
+                with pytest.raises(RedisError) as error:
+                    await redis.call("PING")
+                assert str(error.value) == "not a RESP reply: b'!" + "x" * 39 + "'"
             finally:
                 await redis.aclose()
     assert got == ["OK", 42, b"hello", b"a\r\nb", b"", None, [b"a", -7, ["x"]], [], None]
@@ -202,9 +220,14 @@ async def test_redis_pacer_checks_its_url_and_names_its_budget() -> None:
     )
     pacer = RedisPacer("redis://u:hunter2@host:1/0", name="team")
     assert repr(pacer) == "RedisPacer('redis://***@host:1/0', name='team')"
+    # Kept wrapped, so that tracebacks showing locals do not show the password.
+    assert "hunter2" not in repr(pacer._url)
+    # Half-made (a traceback's locals during __init__).
+    assert repr(RedisPacer.__new__(RedisPacer)) == "RedisPacer('', name=None)"
     limits: dict[str, int | None] = {"requests": 60}
     shared = pacer._pacer(3, max_wait=2.0, limits=limits, default_name="derived")
     assert shared._keys[0] == "team:pause" and shared.max_concurrency == 3
+    assert shared._url == "redis://u:hunter2@host:1/0"
     assert shared.max_wait == 2.0 and shared.buckets["requests"].capacity == 60
     unnamed = RedisPacer("redis://host")._pacer(1, max_wait=1.0, limits={}, default_name="derived")
     assert unnamed._keys == [
@@ -360,19 +383,28 @@ async def test_a_full_bucket_in_redis_makes_every_pacer_wait(redis: RedisServer)
 async def test_redis_failing_mid_run_is_a_warning_and_local_pacing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    now = [1000.0]
     with redis_server() as server:
-        pacer = SharedPacer(server.url, fresh_name(), 4, max_wait=5.0, limits=LIMITS)
+        pacer = SharedPacer(
+            server.url, fresh_name(), 4, max_wait=5.0, limits=LIMITS, clock=lambda: now[0]
+        )
         with anyio.fail_after(10):
             assert await pacer._admit(Cost(1, 1)) == 0.0
         server.stop()
         pacer.overloaded(0.2)
+        assert pacer.paused_until == 1000.2
         with anyio.fail_after(10):
             wait = await pacer._admit(Cost(1, 1))
     # The local pause still holds; Redis is no longer asked, nor told anything.
-    assert wait == pytest.approx(0.2, abs=0.1)
+    assert wait == pytest.approx(0.2)
     assert not pacer.shared and pacer._redis is None and pacer._outbox == []
     for bucket in pacer.buckets.values():
         assert bucket.share == START_SHARE and not bucket.fleet
+        assert (bucket.level, bucket.updated) == (0.0, 1000.0)
+    # From now on the process's own buckets, from empty at a new process's share of one
+    # request a second: a second later, the first request is 1 / START_SHARE - 1 s away.
+    now[0] += 1.0
+    assert await pacer._admit(Cost(0, 0)) == pytest.approx(1 / START_SHARE - 1)
     pacer.release(Cost(1, 1), info=None, used=None, refund_request=True)
     pacer.overloaded(1.0)
     assert pacer._outbox == []
@@ -411,7 +443,10 @@ async def test_every_way_redis_can_fail_falls_back(
         with anyio.fail_after(10):
             assert await pacer._admit(Cost(1, 1)) >= 0.0
     assert not pacer.shared
-    assert any("pacing this process by itself" in r.getMessage() for r in caplog.records)
+    messages = [r.getMessage() for r in caplog.records if r.name == "anyio_claude"]
+    assert len(messages) == 1 and "pacing this process by itself" in messages[0]
+    if failure == "error reply":
+        assert "(RedisError: ERR no)" in messages[0]
 
 
 async def test_a_redis_that_never_answers_is_given_up_after_its_timeout(
@@ -478,3 +513,78 @@ async def test_a_pause_is_sent_in_whole_milliseconds_rounded_up() -> None:
     pacer = SharedPacer("redis://127.0.0.1:9", "x", 1, max_wait=10.0)
     pacer.overloaded(1.2341)
     assert pacer._outbox == [["pause", math.ceil(1234.1)]]
+
+
+async def test_a_redis_pause_is_read_in_milliseconds(redis: RedisServer) -> None:
+    name = fresh_name()
+    first = SharedPacer(redis.url, name, 4, max_wait=200.0, limits=LIMITS)
+    second = SharedPacer(redis.url, name, 4, max_wait=200.0, limits=LIMITS)
+    with anyio.fail_after(10):
+        first.overloaded(100.0)
+        await first._admit(Cost(0, 0))
+        assert await second._admit(Cost(0, 0)) == pytest.approx(100.0, abs=0.05)
+        for pacer in (first, second):
+            await pacer.aclose()
+
+
+async def test_a_pacer_leaves_alone_a_bucket_it_does_not_know_the_limit_of(
+    redis: RedisServer,
+) -> None:
+    name = fresh_name()
+    knows = SharedPacer(redis.url, name, 4, max_wait=5.0, limits=LIMITS)
+    new = SharedPacer(redis.url, name, 4, max_wait=5.0)
+    zero = Cost(0, 0)
+    with anyio.fail_after(10):
+        await knows.acquire(zero)
+        knows.release(zero, info=full_info({"requests": 50}), used=zero, refund_request=False)
+        await knows.aclose()
+        assert await new._admit(Cost(1, 1)) == 0.0
+        await new.acquire(Cost(1, 1))
+        await new.aclose()
+    assert (await stored(redis, name))["requests"] == (pytest.approx(50, abs=0.5), 0)
+
+
+async def test_a_shared_pacer_keeps_its_own_buckets_as_a_plain_one_would(
+    redis: RedisServer,
+) -> None:
+    # Its fallback: the same local estimate as a pacer without Redis, reply after reply.
+    from anyio_claude._pacing import Pacer
+
+    now = [500.0]
+    shared = SharedPacer(redis.url, fresh_name(), 4, max_wait=5.0, clock=lambda: now[0])
+    plain = Pacer(4, max_wait=5.0, clock=lambda: now[0])
+    cost = Cost(input_tokens=1000, output_tokens=2000)
+    steps: list[tuple[Cost | None, bool, dict[str, int | None]]] = [
+        (Cost(1000, 500), False, {"requests": 50, "output_tokens": 50_000}),
+        (None, True, {"requests": 40}),
+        (None, False, {}),
+    ]
+    with anyio.fail_after(10):
+        for used, refund, remaining in steps:
+            for pacer in (shared, plain):
+                await pacer.acquire(cost)
+                pacer.release(cost, info=full_info(remaining), used=used, refund_request=refund)
+            now[0] += 0.25
+            assert shared.seeded
+            for kind in _KINDS:
+                assert shared.buckets[kind].capacity == LIMITS[kind]
+                assert shared.buckets[kind].level == plain.buckets[kind].level
+        await shared.aclose()
+
+
+async def test_aclose_gives_up_on_a_redis_that_stops_answering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from anyio_claude import _shared_pacer
+
+    monkeypatch.setattr(_shared_pacer, "_TIMEOUT", 0.3)
+    received: list[bytes] = []
+    async with raw_server([b":0\r\n"], received, hang=True) as url:
+        pacer = SharedPacer(url, fresh_name(), 4, max_wait=5.0)
+        with anyio.fail_after(10):
+            assert await pacer._admit(Cost(0, 0)) == 0.0
+            pacer.overloaded(1.0)
+            started = anyio.current_time()
+            await pacer.aclose()
+        assert anyio.current_time() - started < 2.0
+    assert pacer._redis is None
