@@ -245,3 +245,34 @@ async def test_the_requests_limit_refuses_before_the_token_limits() -> None:
     assert "rate limit of requests per minute" in info.value.message
     # Empty at a request a minute: a minute to wait.
     assert info.value.response.headers["retry-after"] == "60"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("requests_per_minute", 0, "requests_per_minute must be a positive whole number"),
+        ("tokens_per_minute", -5, "tokens_per_minute must be a positive whole number"),
+        ("input_tokens_per_minute", 1.5, "input_tokens_per_minute must be a positive"),
+        ("output_tokens_per_minute", True, "output_tokens_per_minute must be a positive"),
+        ("spend_limit", -1, "spend_limit must be a whole number >= 0"),
+    ],
+)
+def test_a_limit_that_cannot_refill_is_refused_naming_it(
+    field: str, value: object, message: str
+) -> None:
+    # A limit of 0 made every request a 500 (ZeroDivisionError computing the wait).
+    with pytest.raises(ValueError, match=message) as error:
+        RateLimits(**{field: value})  # type: ignore[arg-type]
+    assert str(error.value).endswith(f"or None, got {value!r}")
+    # The smallest of each is accepted.
+    assert RateLimits(**{field: 0 if field == "spend_limit" else 1})  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_a_spend_limit_of_zero_refuses_the_first_request() -> None:
+    async with (
+        FakeClaude(rate_limits=RateLimits(spend_limit=0)) as server,
+        AsyncClaude(api_key="k", base_url=server.url, max_retries=0) as client,
+    ):
+        with anyio.fail_after(10), pytest.raises(RateLimitError, match="usage limits"):
+            await client.messages.create(**params())  # type: ignore[arg-type]
