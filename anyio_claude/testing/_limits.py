@@ -19,7 +19,8 @@ class RateLimits:
     one). The output bucket is charged `max_tokens` on arrival and refunded what the
     reply did not use, as the API does. `start_empty` starts every bucket at zero, so
     the steady rate shows at once. After `spend_limit` answered requests, every request
-    gets a 429 without `retry-after` saying the usage limit is reached.
+    gets a 429 without `retry-after` saying the usage limit is reached. A limit that is not
+    a positive whole number, or a negative `spend_limit`, raises `ValueError` naming it.
     """
 
     requests_per_minute: int | None = None
