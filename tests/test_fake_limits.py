@@ -112,6 +112,10 @@ def test_the_limiter_defaults_and_start_empty() -> None:
     empty = RateLimiter(RateLimits(requests_per_minute=10, tokens_per_minute=100, start_empty=True))
     assert levels(empty) == (0.0, 0.0, 400_000.0, 80_000.0)
     assert empty.requests.enforced and empty.tokens.enforced
+    split = RateLimiter(
+        RateLimits(input_tokens_per_minute=10, output_tokens_per_minute=20, start_empty=True)
+    )
+    assert levels(split) == (4000.0, 400_000.0, 0.0, 0.0)
 
 
 def test_the_spend_limit_counts_answered_requests() -> None:
@@ -159,14 +163,14 @@ def test_unadmit_gives_back_everything_an_admission_took() -> None:
         RateLimits(input_tokens_per_minute=1000, output_tokens_per_minute=1000),
     ):
         limiter = RateLimiter(limits)
-        limiter.requests.take(1, 1.0)
+        limiter.requests.take(3, 1.0)
         assert limiter.admit_tokens(300, 200, 1.0) == (0.0, "")
         for bucket in (limiter.tokens, limiter.input_tokens, limiter.output_tokens):
             bucket.take(5, 1.0)
         limiter.unadmit(300, 200, 1.0)
-        # The unenforced ones, never charged, are not credited either.
+        # One request back; the unenforced buckets, never charged, are not credited either.
         assert levels(limiter) == tuple(
-            b.capacity - (5 if b is not limiter.requests else 0)
+            b.capacity - (5 if b is not limiter.requests else 2)
             for b in (limiter.requests, limiter.tokens, limiter.input_tokens, limiter.output_tokens)
         )
 

@@ -558,13 +558,15 @@ async def test_a_shared_pacer_keeps_its_own_buckets_as_a_plain_one_would(
         (Cost(1000, 500), False, {"requests": 50, "output_tokens": 50_000}),
         (None, True, {"requests": 40}),
         (None, False, {}),
+        # Given back with no `remaining` to lower it again.
+        (Cost(1000, 500), False, {}),
     ]
     with anyio.fail_after(10):
         for used, refund, remaining in steps:
             for pacer in (shared, plain):
                 await pacer.acquire(cost)
                 pacer.release(cost, info=full_info(remaining), used=used, refund_request=refund)
-            now[0] += 0.25
+            now[0] += 100.0  # refilled: the next acquire never waits
             assert shared.seeded
             for kind in _KINDS:
                 assert shared.buckets[kind].capacity == LIMITS[kind]
