@@ -120,8 +120,8 @@ class BetaMessageThread(Generic[_F]):
     def stream(
         self, *messages: BetaMessageParam | Message, **params: Unpack[ThreadSendParams]
     ) -> MessageStreamManager:
-        """`send()` as a stream: `with thread.stream(...) as stream:`; the reply joins the
-        history when the block is left."""
+        """`send()` as a stream: `with thread.stream(...) as stream:`; the turn ends (the
+        reply joins the history) when the events run out, or when the block is left."""
         return MessageStreamManager(self._portal, self._async.stream(*messages, **params))
 
     def tool_runner(self, **args: Any) -> BetaToolRunner[_F] | BetaStreamingToolRunner:

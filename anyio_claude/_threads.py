@@ -862,9 +862,10 @@ class BetaAsyncMessageThread(Generic[_F]):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadSendParams],
     ) -> ThreadStreamManager:
-        """`send()` as a stream: `async with thread.stream(...) as stream:`. The turn is in
-        progress until the block is left; then the reply (or, if the stream ended or was
-        closed early, its finished part) joins the history."""
+        """`send()` as a stream: `async with thread.stream(...) as stream:`. The turn ends
+        as soon as the events run out (read to the end, failed, or the stream closed), and
+        when the block is left at the latest; then the reply (or, if the stream ended
+        early, its finished part) joins the history."""
         overrides = _overrides(
             "stream",
             {**params, "tools": tools},
@@ -941,11 +942,13 @@ def _overrides(where: str, params: Mapping[str, Any], **options: Any) -> dict[st
 class ThreadStreamManager(AsyncMessageStreamManager[AsyncMessageStream]):
     """What `thread.stream(...)` returns: `async with` it for the reply's stream.
 
-    Entering starts the turn and opens the stream (replaying a lost thread first);
-    leaving closes it and records the reply: whole if `message_stop` arrived, else its
-    finished blocks (and an unfinished text block), with a new thread on the next turn."""
+    Entering starts the turn and opens the stream (replaying a lost thread first). The
+    turn ends as soon as the events run out (read to the end, failed or closed), and on
+    leaving the block at the latest: the reply joins the history, whole if
+    `message_stop` arrived, else its finished blocks (and an unfinished text block), with
+    a new thread on the next turn."""
 
-    __slots__ = ("_messages", "_overrides", "_thread")
+    __slots__ = ("_messages", "_overrides", "_thread", "_turn_open")
 
     def __init__(
         self,
@@ -957,6 +960,7 @@ class ThreadStreamManager(AsyncMessageStreamManager[AsyncMessageStream]):
         self._thread = thread
         self._messages = messages
         self._overrides = overrides
+        self._turn_open = False
 
     async def _open_turn(self) -> AsyncMessageStream:
         thread = self._thread
@@ -980,10 +984,30 @@ class ThreadStreamManager(AsyncMessageStreamManager[AsyncMessageStream]):
                     if state.recovers_from(error):
                         continue
                     raise
+                self._turn_open = True
+                stream._on_end = self._end_turn
                 return stream
         except BaseException:
             state.end_turn()
             raise
+
+    def _end_turn(self) -> None:
+        """Record the stream's reply (or its finished part) and free the thread; once."""
+        stream = self._stream
+        if not self._turn_open or stream is None:
+            return
+        self._turn_open = False
+        stream._on_end = None
+        state = self._thread._state
+        try:
+            snapshot = stream._snapshot_or_none()
+            if snapshot is not None:
+                if stream._acc.stopped:
+                    state.record_reply(snapshot)
+                else:
+                    state.record_partial_reply(snapshot, stream._acc.completed_blocks)
+        finally:
+            state.end_turn()
 
     async def __aexit__(
         self,
@@ -994,16 +1018,5 @@ class ThreadStreamManager(AsyncMessageStreamManager[AsyncMessageStream]):
         try:
             await super().__aexit__(exc_type, exc, tb)
         finally:
-            stream = self._stream
-            if stream is not None:
-                self._stream = None
-                state = self._thread._state
-                try:
-                    snapshot = stream._snapshot_or_none()
-                    if snapshot is not None:
-                        if stream._acc.stopped:
-                            state.record_reply(snapshot)
-                        else:
-                            state.record_partial_reply(snapshot, stream._acc.completed_blocks)
-                finally:
-                    state.end_turn()
+            self._end_turn()
+            self._stream = None

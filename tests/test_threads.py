@@ -246,6 +246,47 @@ async def test_a_stream_closed_early_keeps_its_finished_part() -> None:
     await both(scenario)
 
 
+# The official stream's event generators are left unclosed (its own warnings).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+async def test_a_streamed_turn_ends_when_its_events_run_out() -> None:
+    """As the official SDK's: read to the end (each way) or failed, the stream has ended
+    its turn, so the next one may go inside the same block."""
+
+    async def scenario(client: Any, server: FakeClaude) -> Any:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=60)
+        async with thread.stream(user("final message")) as stream:
+            reply = await stream.get_final_message()
+            assert thread.previous_message_id == reply.id
+            await thread.send(user("inside the block"))
+        async with thread.stream(user("iterated")) as stream:
+            async for _event in stream:
+                pass
+            await thread.send(user("after iterating"))
+        async with thread.stream(user("text")) as stream:
+            async for _text in stream.text_stream:
+                pass
+            await thread.send(user("after the text"))
+        # Closed, not read: the turn ends with the block (with the official SDK as well).
+        async with thread.stream(user("closed")) as stream:
+            await stream.close()
+            with pytest.raises((ClaudeError, anthropic.AnthropicError), match="in progress"):
+                await thread.send(user("after closing"))
+        server.faults = [Fault("mid_stream_error", times=1, after_events=4)]
+        async with thread.stream(user("failed")) as stream:
+            with pytest.raises(Exception, match="verloaded"):
+                await stream.get_final_message()
+            await thread.send(user("after the failure"))
+        # Not read to the end: the turn is still in progress inside the block.
+        async with thread.stream(user("unread")) as stream:
+            with pytest.raises((ClaudeError, anthropic.AnthropicError), match="in progress"):
+                await thread.send(user("too early"))
+        await thread.send(user("after the block"))
+        return thread.messages
+
+    await both(scenario)
+
+
 async def test_a_cancelled_turn_leaves_the_thread_as_it_was(server: FakeClaude) -> None:
     async with AsyncClaude(api_key="k", base_url=server.url) as client:
         transport = client._get_transport()
