@@ -565,10 +565,21 @@ class ThreadState:
 
     # ------------------------------------------------------------------ requests
 
-    def check_next_turn(self, overrides: Mapping[str, Any]) -> None:
-        """Raise what the next turn with `overrides` would raise before it is sent."""
-        if isinstance(self._position, _Continue):
-            self._position.check(self._turn_params(overrides))
+    def check_next_turn(
+        self, overrides: Mapping[str, Any], *, params: Mapping[str, Any] | None = None
+    ) -> None:
+        """Raise what the next turn with `overrides` would raise before it is sent; with
+        `params`, once the thread took them (`set_params`), without taking them."""
+        position = self._position
+        if not isinstance(position, _Continue):
+            return
+        if params is None:
+            position.check(self._turn_params(overrides))
+            return
+        fields = {k: v for k, v in _given(params).items() if k in _THREAD_FIELDS}
+        if fields.get("tools") is not None:
+            fields["tools"] = split_tools(fields["tools"])[1]
+        position.check({**fields, **{k: v for k, v in overrides.items() if k in _THREAD_FIELDS}})
 
     def _turn_params(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         self._read_tools()
@@ -639,22 +650,45 @@ class ThreadState:
         options = {**self.options, **{k: v for k, v in overrides.items() if k in _OPTIONS}}
         headers = {k.lower(): v for k, v in (options.get("extra_headers") or {}).items()}
         if stream:
-            headers = {
-                "x-stainless-helper-method": "stream",
-                "x-stainless-stream-helper": "beta.messages",
-                **headers,
-            }
+            headers = stream_headers(headers)
         if self.threading and "anthropic-beta" in headers:
             # A caller's `anthropic-beta` replaces the one `betas` builds: append ours.
-            names = [n.strip() for n in str(headers["anthropic-beta"]).split(",") if n.strip()]
-            if MESSAGE_THREADS_BETA not in names:
-                headers["anthropic-beta"] = ", ".join([*names, MESSAGE_THREADS_BETA])
+            headers["anthropic-beta"] = _append_tokens(
+                str(headers["anthropic-beta"]), MESSAGE_THREADS_BETA
+            )
         if self._helper:
-            given = headers.get("x-stainless-helper")
-            helper = self._helper["x-stainless-helper"]
-            headers["x-stainless-helper"] = f"{given}, {helper}" if given else helper
+            headers = with_helper(headers, self._helper["x-stainless-helper"])
         options["extra_headers"] = headers
         return options
+
+
+def _append_tokens(existing: str, addition: str) -> str:
+    """`addition`'s comma-separated tokens after `existing`'s, each once."""
+    tokens = [token for token in (raw.strip() for raw in existing.split(",")) if token]
+    for token in (raw.strip() for raw in addition.split(",")):
+        if token and token not in tokens:
+            tokens.append(token)
+    return ", ".join(tokens)
+
+
+def with_helper(headers: Mapping[str, str], helper: str, *, first: bool = False) -> dict[str, str]:
+    """`headers` (lower-cased) with `helper` added to `x-stainless-helper`: after the
+    helpers there (`first`: before them), each named once, as the official SDK merges."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    given = lowered.get("x-stainless-helper", "")
+    lowered["x-stainless-helper"] = (
+        _append_tokens(helper, given) if first else _append_tokens(given, helper)
+    )
+    return lowered
+
+
+def stream_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """`headers` (lower-cased) under the stream helper's tags of `beta.messages`."""
+    return {
+        "x-stainless-helper-method": "stream",
+        "x-stainless-stream-helper": "beta.messages",
+        **{k.lower(): v for k, v in headers.items()},
+    }
 
 
 def _same_messages(a: Sequence[BetaMessageParam], b: Sequence[BetaMessageParam]) -> bool:

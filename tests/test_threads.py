@@ -370,6 +370,96 @@ async def test_the_tool_runner_goes_over_a_thread(server: FakeClaude) -> None:
         ]
 
 
+# One schema for both clients' tools: the official derives property `title`s from pydantic.
+WEATHER_SCHEMA: Any = {
+    "type": "object",
+    "properties": {"location": {"type": "string", "description": "the city"}},
+    "required": ["location"],
+}
+
+
+async def weather(location: str) -> str:
+    """The weather somewhere."""
+    return f"sunny in {location}"
+
+
+def weather_tool(client: Any) -> Any:
+    if isinstance(client, AsyncClaude):
+        return beta_async_tool(weather, input_schema=WEATHER_SCHEMA)
+    return anthropic.beta_async_tool(weather, input_schema=WEATHER_SCHEMA)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+@pytest.mark.parametrize("threaded", [True, False], ids=["threaded", "unthreaded"])
+async def test_the_tool_runner_as_the_official_sdk(threaded: bool, stream: bool) -> None:
+    """`client.beta.messages.tool_runner(...)` against the official's on the same-seed
+    FakeClaude: the same bodies, betas and helper tags (`BetaToolRunner`, then
+    `message-thread` over a thread), the same replies; and over `thread.tool_runner()`."""
+
+    async def scenario(client: Any, server: FakeClaude) -> Any:
+        extra: Any = {} if threaded else {"thread": False}
+        runner = client.beta.messages.tool_runner(
+            model=MODEL,
+            max_tokens=200,
+            tools=[weather_tool(client)],
+            messages=[user("What is the weather in Paris?")],
+            stream=stream,
+            **extra,
+        )
+        replies = []
+        async for item in runner:
+            replies.append(await item.get_final_message() if stream else item)
+        final = await runner.until_done()
+        assert [m.stop_reason for m in replies] == ["tool_use", "end_turn"]
+        assert final.id == replies[-1].id
+        history = [m.model_dump(mode="json", exclude_none=True) for m in replies]
+        if threaded:
+            thread = client.beta.messages.thread(
+                model=MODEL, max_tokens=200, tools=[weather_tool(client)]
+            )
+            thread.append(user("And in Rome?"))
+            await thread.tool_runner(stream=stream).until_done()
+            await thread.send(user("thanks"))
+            history.extend(thread.messages)
+        return history
+
+    await both(scenario)
+
+
+async def test_a_tool_runner_changing_system_on_a_thread_runs_no_tool() -> None:
+    """As the official runner: a `system` changed for a thread that continues raises
+    before the reply's tools run (the next turn could not be sent)."""
+    calls: list[str] = []
+
+    async def scenario(client: Any, server: FakeClaude) -> Any:
+        async def counted(location: str) -> str:
+            """The weather somewhere."""
+            calls.append(location)
+            return "sunny"
+
+        tool = (
+            beta_async_tool(counted, input_schema=WEATHER_SCHEMA)
+            if isinstance(client, AsyncClaude)
+            else anthropic.beta_async_tool(counted, input_schema=WEATHER_SCHEMA)
+        )
+        runner = client.beta.messages.tool_runner(
+            model=MODEL,
+            max_tokens=200,
+            system="one",
+            tools=[tool],
+            messages=[user("What is the weather in Paris?")],
+        )
+        with pytest.raises((ClaudeError, anthropic.AnthropicError), match="Cannot change `system`"):
+            async for _reply in runner:
+                runner.set_messages_params(lambda params: {**params, "system": "two"})
+        assert calls == []
+        return []
+
+    await both(scenario)
+
+
 async def test_thread_tool_runner_keeps_the_history_in_the_thread(server: FakeClaude) -> None:
     async with AsyncClaude(api_key="k", base_url=server.url) as client:
         thread = client.beta.messages.thread(model=MODEL, max_tokens=200, tools=[get_weather])
