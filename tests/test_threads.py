@@ -333,6 +333,44 @@ async def test_what_is_refused_before_any_io(server: FakeClaude) -> None:
     assert isinstance(thread, BetaAsyncMessageThread)
 
 
+def _declared(params: type) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A TypedDict's keys as it reports them at run time (required, optional), and the
+    keys it declares `Required[...]`: in both packages the annotations are strings
+    (`from __future__ import annotations`), so `__required_keys__` is empty in both and
+    the declarations say which keys are required."""
+    required = frozenset(
+        key
+        for key, hint in params.__annotations__.items()
+        if getattr(hint, "__forward_arg__", hint).startswith("Required[")
+    )
+    return params.__required_keys__, params.__optional_keys__, required
+
+
+def test_the_thread_params_keys_are_the_official_ones() -> None:
+    from anthropic.lib.threads import _params as official
+
+    from anyio_claude import _threads
+    from anyio_claude.types.beta import thread_create_params, thread_send_params
+
+    pairs: list[tuple[type, type]] = [
+        (_threads.ThreadParams, official.ThreadParams),
+        (thread_create_params.ThreadCreateParams, official.ThreadCreateParams),
+        (thread_send_params.ThreadSendParams, official.ThreadSendParams),
+    ]
+    for ours, theirs in pairs:
+        assert _declared(ours) == _declared(theirs), ours.__name__
+    assert _declared(_threads.ThreadParams)[2] == {
+        "max_tokens",
+        "model",
+        "messages",
+        "unsupported_request_behavior",
+    }
+    # The fields a thread holds and a turn may override, as the official's.
+    assert official.THREAD_FIELDS == _threads._THREAD_FIELDS
+    turn_keys = official.TurnOverrides.__required_keys__ | official.TurnOverrides.__optional_keys__
+    assert turn_keys == _threads._TURN_KEYWORDS
+
+
 @beta_async_tool
 async def get_weather(location: str) -> str:
     """The weather somewhere.
