@@ -48,7 +48,15 @@ __all__ = (
     "UnsupportedRequestBehavior",
 )
 
-_F = TypeVar("_F")
+if TYPE_CHECKING:
+    # A thread made without `output_format` parses to `None`, as the official's
+    # (`ResponseFormatT` defaults to `None`): a default type checkers read, so
+    # `thread = client.beta.messages.thread(...)` needs no annotation.
+    from typing_extensions import TypeVar as _DefaultedTypeVar
+
+    FormatT = _DefaultedTypeVar("FormatT", default=None)
+else:
+    FormatT = TypeVar("FormatT")
 
 log = logging.getLogger("anyio_claude")
 
@@ -82,14 +90,14 @@ _TURN_KEYWORDS = (
 _BLOCK_KEYS = frozenset({"content", "source", "tool", "definition", "tool_references"})
 
 
-class ThreadParams(ThreadCreateParams, Generic[_F], total=False):
+class ThreadParams(ThreadCreateParams, Generic[FormatT], total=False):
     """The thread as the arguments of one `thread()` call for the whole conversation."""
 
     max_tokens: Required[int]
     model: Required[str]
     messages: Required[list[BetaMessageParam]]
     tools: Iterable[Any]
-    output_format: type[_F]
+    output_format: type[FormatT]
     unsupported_request_behavior: Required[UnsupportedRequestBehavior]
 
 
@@ -699,7 +707,7 @@ def _supports_threads(client: Requester) -> bool:
     return bool(getattr(client, "_supports_message_threads", False))
 
 
-class BetaAsyncMessageThread(Generic[_F]):
+class BetaAsyncMessageThread(Generic[FormatT]):
     """A conversation the server holds between turns, so each turn sends only the new
     messages. Make one with `client.beta.messages.thread(...)`; it runs one turn at a
     time.
@@ -719,7 +727,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         model: str,
         messages: Iterable[BetaMessageParam] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        output_format: type[_F] | NotGiven | None = NOT_GIVEN,
+        output_format: type[FormatT] | NotGiven | None = NOT_GIVEN,
         unsupported_request_behavior: UnsupportedRequestBehavior = "error",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -797,9 +805,9 @@ class BetaAsyncMessageThread(Generic[_F]):
         return self._state.previous_message_id
 
     @property
-    def params(self) -> ThreadParams[_F]:
+    def params(self) -> ThreadParams[FormatT]:
         """The arguments of a `thread()` call for the whole conversation (a new dict)."""
-        return cast("ThreadParams[_F]", self._state.params)
+        return cast("ThreadParams[FormatT]", self._state.params)
 
     def append(self, *messages: BetaMessageParam | Message) -> None:
         """Stage messages for the next turn; sends nothing."""
@@ -868,7 +876,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadSendParams],
-    ) -> ParsedMessage[_F]:
+    ) -> ParsedMessage[FormatT]:
         """`send()`, with the reply parsed against the thread's `output_format`; raises
         what `send()` raises, and `OutputValidationError` for a reply that does not
         match."""
@@ -883,7 +891,7 @@ class BetaAsyncMessageThread(Generic[_F]):
             timeout=timeout,
         )
         reply = await self._send(messages, overrides)
-        parsed: ParsedMessage[_F] = parse_message(reply, self._state.output_type)
+        parsed: ParsedMessage[FormatT] = parse_message(reply, self._state.output_type)
         return parsed
 
     def stream(
@@ -922,7 +930,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> BetaAsyncToolRunner[_F] | BetaAsyncStreamingToolRunner:
+    ) -> BetaAsyncToolRunner[FormatT] | BetaAsyncStreamingToolRunner:
         """The tool loop over this thread: runs its runnable tools for each reply that
         calls them, until one calls none. Replies and tool results join the thread's
         history (see `beta.messages.tool_runner` for the rest)."""
@@ -945,7 +953,7 @@ class BetaAsyncMessageThread(Generic[_F]):
                 }
             ),
         )
-        return cast("BetaAsyncToolRunner[_F] | BetaAsyncStreamingToolRunner", runner)
+        return cast("BetaAsyncToolRunner[FormatT] | BetaAsyncStreamingToolRunner", runner)
 
     async def _send(
         self, messages: Iterable[BetaMessageParam | Message], overrides: Mapping[str, Any]
