@@ -518,14 +518,17 @@ def test_the_blocking_client() -> None:
         reply = thread.send(user("one"))
         with thread.stream(user("two")) as stream:
             text = "".join(stream.text_stream)
+            # The events ran out: the turn has ended inside the block.
+            assert thread.previous_message_id not in (None, reply.id)
+            thread.send(user("two and a half"))
         assert text
-        assert isinstance(reply, Message) and thread.previous_message_id not in (None, reply.id)
+        assert isinstance(reply, Message) and len(thread.messages) == 6
         direct = BetaMessageThread(client, model=MODEL, max_tokens=40)
         direct.send(user("three"))
         assert len(direct.messages) == 2
         client.close()
     kinds = [r.json["thread"]["type"] for r in server.requests]
-    assert kinds == ["create", "continue", "create"]
+    assert kinds == ["create", "continue", "continue", "create"]
 
 
 @pytest.fixture
