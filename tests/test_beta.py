@@ -389,11 +389,22 @@ async def test_beta_parse_sends_what_the_official_beta_parse_sends(
         "output_format": Answer,
     }
     theirs = await official.beta.messages.parse(**args)
-    await official.close()
     ours = await client.beta.messages.parse(**args)
     sent_theirs, sent_ours = server.requests[0], server.requests[1]
     assert sent_ours.json == sent_theirs.json
-    assert sent_ours.headers["anthropic-beta"] == sent_theirs.headers["anthropic-beta"]
+    for header in ("anthropic-beta", "x-stainless-helper"):
+        assert sent_ours.headers[header] == sent_theirs.headers[header]
+    # The helper tags of the beta stream, as the official's.
+    async with official.beta.messages.stream(**args) as official_stream:
+        await official_stream.get_final_message()
+    async with client.beta.messages.stream(**args) as stream:
+        await stream.get_final_message()
+    tags = [
+        (r.headers.get("x-stainless-helper-method"), r.headers.get("x-stainless-stream-helper"))
+        for r in server.requests[2:]
+    ]
+    assert tags == [("stream", "beta.messages")] * 2
+    await official.close()
     assert isinstance(ours.parsed_output, Answer)
     assert ours.parsed_output == theirs.parsed_output
 
