@@ -354,6 +354,7 @@ def test_split_fits_each_batch_to_the_limits() -> None:
             "--redis: pacer: a Redis URL must start with redis://, got 'http://***@nope'",
         ),
     ],
+    ids=["no-input", "concurrency", "batch-requests", "batch-bytes", "redis-url"],
 )
 def test_wrong_arguments_are_refused_before_any_request(
     server: FakeClaude, tmp_path: Path, argv: list[str], message: str
