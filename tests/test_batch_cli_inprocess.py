@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,17 @@ import anyio.from_thread
 import pytest
 
 from anyio_claude import APIStatusError, ClaudeError, NotFoundError
-from anyio_claude._batch_cli import _Bar, _error_result, _split, run_batch_command
+from anyio_claude._batch_cli import (
+    _Bar,
+    _error_result,
+    _Output,
+    _split,
+    _Summary,
+    run_batch_command,
+)
 from anyio_claude.cli import _parser
-from anyio_claude.testing import FakeClaude
+from anyio_claude.testing import FakeClaude, Fault
+from anyio_claude.testing._routing import ApiRequest, error_response, json_response
 
 MODEL = "claude-sonnet-5-5"
 BACKENDS = ["asyncio", "trio"]
@@ -33,7 +43,7 @@ def portal() -> Iterator[anyio.from_thread.BlockingPortal]:
 
 @pytest.fixture
 def server(portal: anyio.from_thread.BlockingPortal) -> Iterator[FakeClaude]:
-    with portal.wrap_async_context_manager(FakeClaude(batch_seconds=0.05)) as fake:
+    with portal.wrap_async_context_manager(FakeClaude(batch_seconds=0.3)) as fake:
         yield fake
 
 
@@ -436,3 +446,176 @@ def test_the_bar_on_a_terminal_and_on_a_pipe() -> None:
         zero.getvalue()
         == "\r[------------------------] 0/0 done, 0 failed, 0 in flight, 1.0 req/s\x1b[K"
     )
+
+
+Route = Callable[[ApiRequest], Awaitable[Any]]
+
+
+def wrap_route(server: FakeClaude, path: str, wrapper: Callable[[Route], Route]) -> None:
+    index = next(i for i, (p, _) in enumerate(server.routes) if p == path)
+    server.routes[index] = (path, wrapper(server.routes[index][1]))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_run_keeps_to_its_concurrency_retries_and_progress_interval(
+    server: FakeClaude, backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requests, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    requests.write_text("\n".join(request(f"q-{i}") for i in range(8)) + "\n")
+    in_flight = peak = 0
+
+    def slow(route: Route) -> Route:
+        async def handler(request: ApiRequest) -> Any:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            try:
+                await anyio.sleep(0.05)
+                return await route(request)
+            finally:
+                in_flight -= 1
+
+        return handler
+
+    wrap_route(server, "/v1/messages", slow)
+    server.faults.append(Fault("overloaded", nth=1))
+    argv = ["run", str(requests), "-o", str(out), "--concurrency", "2", "--max-retries", "0"]
+    status = batch(server, backend, *argv, "--progress-interval", "0.02")
+    captured = capsys.readouterr()
+    assert status == 1, captured.err
+    assert peak == 2
+    # Not retried: one errored result.
+    assert captured.out.splitlines()[0] == "results: errored 1, succeeded 7"
+    # A line every 0.02 s of a run of 4 x 0.05 s at the least.
+    progress = [line for line in captured.err.splitlines() if " done, " in line]
+    assert len(progress) >= 5, progress
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_run_waits_for_a_429_no_longer_than_max_retry_wait(
+    server: FakeClaude, backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requests, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    requests.write_text(request("q-0") + "\n")
+    calls = 0
+
+    def limited_once(route: Route) -> Route:
+        async def handler(request: ApiRequest) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                return error_response(
+                    429, "rate_limit_error", "slow down", "req_429", [("retry-after", "60")]
+                )
+            return await route(request)
+
+        return handler
+
+    wrap_route(server, "/v1/messages", limited_once)
+    started = time.monotonic()
+    argv = ["run", str(requests), "-o", str(out), "--max-retry-wait", "0.1"]
+    assert batch(server, backend, *argv) == 0, capsys.readouterr().err
+    # The server asked for 60 s; the cap is 0.1 s (the default cap is 300 s).
+    assert time.monotonic() - started < 30
+    assert calls == 2
+
+
+def test_the_summary_and_the_output_files(tmp_path: Path) -> None:
+    summary = _Summary()
+    out = _Flushes()
+    summary.report(out)
+    lines = out.flushed.splitlines()
+    assert lines[:3] == [
+        "results: nothing new",
+        "tokens: 0 in, 0 out, 0 cache read, 0 cache write (cache hit rate 0.0%)",
+        "invalid input lines: 0",
+    ]
+    found = re.fullmatch(r"wall time: (\d+\.\d)s", lines[3])
+    assert found and float(found[1]) < 30, lines
+    assert summary.status() == 0
+    summary.invalid = 1
+    assert summary.status() == 1
+    path = tmp_path / "out.jsonl"
+    output = _Output(str(path), {"old"}, _Summary())
+    ok = {"type": "succeeded", "message": {"usage": {"input_tokens": 3}}}
+    output.write("old", ok, None)  # done by an earlier run
+    output.write("new", ok, {"p": 1})
+    output.write("new", {"type": "errored"}, {"p": 1})  # a repeat: the first result stays
+    output.write("x", {"type": "expired"}, None)
+    # Each line is written out (flushed) at once, before closing.
+    assert path.read_text() == (
+        '{"custom_id":"new","result":{"type":"succeeded","message":{"usage":'
+        '{"input_tokens":3}}}}\n{"custom_id":"x","result":{"type":"expired"}}\n'
+    )
+    assert Path(f"{path}.failed.jsonl").read_text() == (
+        '{"custom_id":"x","result":{"type":"expired"}}\n'
+    )
+    output.close()
+    assert output.summary.counts == {"succeeded": 1, "expired": 1}
+    assert output.summary.input_tokens == 3
+    assert output.summary.status() == 1
+
+
+class _Flushes(io.StringIO):
+    """What had been flushed when each flush came."""
+
+    flushed = ""
+
+    def flush(self) -> None:
+        self.flushed = self.getvalue()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_submit_collects_later_batches_after_done_ones(
+    server: FakeClaude, backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requests, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    argv = ["submit", str(requests), "-o", str(out), "--max-batch-requests", "1"]
+    requests.write_text(request("q-0") + "\n" + request("q-1") + "\n")
+    assert batch(server, backend, *argv) == 3
+    time.sleep(0.5)  # both batches end (batch_seconds=0.3)
+    with requests.open("a") as more:
+        more.write(request("q-2") + "\n")
+    assert batch(server, backend, *argv) == 3  # the first two collected, the third new
+    assert sorted(r["custom_id"] for r in records(out)) == ["q-0", "q-1"]
+    time.sleep(0.5)
+    capsys.readouterr()
+    assert batch(server, backend, *argv) == 0  # past the two done ones to the third
+    assert sorted(r["custom_id"] for r in records(out)) == ["q-0", "q-1", "q-2"]
+    assert capsys.readouterr().out.splitlines()[0] == "results: succeeded 1"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_submit_polls_at_the_given_intervals_and_shows_the_counts(
+    server: FakeClaude, backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requests, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    requests.write_text(request("q-0") + "\n")
+    polls = 0
+    counts = {"processing": 16, "succeeded": 1, "errored": 2, "canceled": 4, "expired": 8}
+
+    def processing(route: Route) -> Route:
+        async def handler(request: ApiRequest) -> Any:
+            nonlocal polls
+            reply = await route(request)
+            if request.method != "GET" or request.path.endswith("/results"):
+                return reply
+            polls += 1
+            if polls > 12:
+                return reply
+            body = json.loads(reply.body)
+            body |= {"processing_status": "in_progress", "request_counts": counts}
+            return json_response(json.dumps(body).encode())
+
+        return handler
+
+    wrap_route(server, "/v1/messages/batches", processing)
+    argv = ["submit", str(requests), "-o", str(out), "--wait", "--poll-interval", "0.01"]
+    started = time.monotonic()
+    assert batch(server, backend, *argv, "--max-poll-interval", "0.01") == 0
+    # 12 polls 0.01 s apart (the defaults would take 12 s; growing 1.5 times, 2.6 s).
+    assert time.monotonic() - started < 1.0
+    bars = [line for line in capsys.readouterr().err.splitlines() if "in flight" in line]
+    assert len(bars) >= 13
+    assert set(bars[:12]) == {bars[0]}
+    assert bars[0].startswith("15/1 done, 14 failed, 16 in flight, 0.0 req/s (msgbatch_"), bars
