@@ -186,6 +186,10 @@ def test_run_counts_cache_tokens_and_resumes_after_a_torn_line(
     assert progress[-1].startswith("4/4 done, 0 failed, 0 in flight, "), progress
     assert progress[-1].endswith(" out tokens"), progress
     assert not Path(f"{out}.failed.jsonl").exists()
+    # Nothing left: a total of 0, not 1.
+    assert batch(server, backend, "run", str(requests), "-o", str(out)) == 0
+    progress = [line for line in capsys.readouterr().err.splitlines() if " done, " in line]
+    assert progress and all(line.startswith("0/0 done, ") for line in progress), progress
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -223,22 +227,23 @@ def test_dry_runs_estimate_without_sending(
 ) -> None:
     requests, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     lines = [request(f"q-{i}", max_tokens=10 + i) for i in range(5)]
+    lines.append(request("null", max_tokens=None))  # counts no output tokens
     lines.append(json.dumps({"custom_id": "z", "params": {"model": MODEL}}))
     requests.write_text("\n".join(lines) + "\n")
     size = sum(
-        len(json.dumps(json.loads(line)["params"], separators=(",", ":"))) for line in lines[:5]
+        len(json.dumps(json.loads(line)["params"], separators=(",", ":"))) for line in lines[:6]
     )
     tokens = math.ceil(size / 3.5)
     assert batch(server, backend, "run", str(requests), "-o", str(out), "--dry-run") == 0
     captured = capsys.readouterr()
     assert captured.out == (
-        f"dry run: 5 requests to send, about {tokens} input tokens, at most 60 output tokens\n"
+        f"dry run: 6 requests to send, about {tokens} input tokens, at most 60 output tokens\n"
     )
-    assert f"{requests}:6: invalid request: params.messages is required" in captured.err
+    assert f"{requests}:7: invalid request: params.messages is required" in captured.err
     argv = ["submit", str(requests), "-o", str(out), "--dry-run", "--max-batch-requests", "2"]
     assert batch(server, backend, *argv) == 0
     assert capsys.readouterr().out == (
-        f"dry run: 5 requests to send, about {tokens} input tokens, at most 60 output tokens, "
+        f"dry run: 6 requests to send, about {tokens} input tokens, at most 60 output tokens, "
         "in 3 batch(es)\n"
     )
     assert server.requests == [] and not out.exists()
