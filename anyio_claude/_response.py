@@ -381,7 +381,8 @@ class BodyIterator(Generic[_I]):
     __slots__ = ("_chunks", "_deadline", "_ended", "_ready", "_response", "_splitter")
 
     def __init__(self, response: AsyncAPIResponse[Any], splitter: _Splitter[_I]) -> None:
-        self._deadline = response._body_deadline
+        # Only with a deadline: most bodies have none, and this runs once a chunk.
+        self._deadline = None if response._deadline is None else response._body_deadline
         content = response.http_response.content
         self._response = response._unread_body() if content is None else None
         self._chunks: AsyncIterator[bytes] | None = (
@@ -403,8 +404,11 @@ class BodyIterator(Generic[_I]):
                 raise StopAsyncIteration
             assert self._chunks is not None
             try:
-                with self._deadline():
+                if self._deadline is None:
                     chunk = await self._chunks.__anext__()
+                else:
+                    with self._deadline():
+                        chunk = await self._chunks.__anext__()
             except StopAsyncIteration:
                 self._ended = True
                 assert self._response is not None
