@@ -43,7 +43,7 @@ class _Input:
     already_done: int = 0
 
 
-def _validate(line: str, number: int, seen: set[str]) -> dict[str, Any] | str:
+def _validate(line: str, seen: set[str]) -> dict[str, Any] | str:
     """The request on one input line, or why it is invalid."""
     try:
         item = json.loads(line)
@@ -77,7 +77,7 @@ def _read_input(
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            checked = _validate(line, number, seen)
+            checked = _validate(line, seen)
             if isinstance(checked, str):
                 print(f"{path}:{number}: invalid request: {checked}", file=err, flush=True)
                 summary.invalid += 1
