@@ -5,15 +5,26 @@ prefix (found unpinned by mutation testing, docs/contributing.md)."""
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
 import anyio
 import pytest
 
-from anyio_claude import AsyncClaude, MapResult, Progress, RateLimitInfo, SpendLimitError
+from anyio_claude import (
+    APIStatusError,
+    AsyncClaude,
+    MapResult,
+    Progress,
+    RateLimitInfo,
+    Runner,
+    SpendLimitError,
+)
 from anyio_claude._runner import _fleet_name
 from anyio_claude.testing import FakeClaude, RateLimits
+from anyio_claude.types import Message, Usage
 
 pytestmark = pytest.mark.anyio
 
@@ -103,3 +114,39 @@ def test_the_fleet_key_prefix_hashes_the_credential_and_the_api() -> None:
     assert _fleet_name(neither) == expected("", "https://b")
     assert _fleet_name(object()) == expected("", "")
     assert "sk-ant-1" not in _fleet_name(keyed)
+
+
+async def test_the_learnt_ratio_counts_cache_tokens_as_input() -> None:
+    async with AsyncClaude(api_key="k", base_url="http://127.0.0.1:9") as client:
+        runner = Runner(client)
+        request = {"model": MODEL, "messages": [{"role": "user", "content": "x" * 4000}]}
+        size, estimate = runner._estimate(request)
+        assert estimate == math.ceil(size / 3.0)  # before any reply
+        runner._learn(1000, Usage(input_tokens=100, output_tokens=1))
+        runner._learn(
+            1000,
+            Usage(
+                input_tokens=100,
+                output_tokens=1,
+                cache_creation_input_tokens=300,
+                cache_read_input_tokens=500,
+            ),
+        )
+        # 2000 bytes for 1000 input tokens: 2 bytes a token.
+        assert runner._estimate(request) == (size, math.ceil(size / 2.0))
+
+
+async def test_a_status_error_without_a_response_is_retried_by_its_status() -> None:
+    class Failing(Runner):
+        calls = 0
+
+        async def _send(self, params: Mapping[str, Any]) -> tuple[Message, RateLimitInfo]:
+            self.calls += 1
+            if self.calls == 1:
+                raise APIStatusError("no reply object", status_code=500)
+            return await super()._send(params)
+
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        async with Failing(client, max_retries=1).map([PARAMS]) as results:
+            (result,) = [r async for r in results]
+    assert result.error is None and result.attempts == 2
