@@ -260,6 +260,8 @@ class AsyncClaude:
     # instrumentation scope (a platform client sets both, as the official SDK's do).
     _gen_ai_provider_name = "anthropic"
     _otel_platform: str | None = None
+    # Whether `beta.messages.thread()` works here: Bedrock and Vertex AI hold no threads.
+    _supports_message_threads = True
 
     def _use_credentials(
         self, provider: AccessTokenProvider | AsyncAccessTokenProvider | None

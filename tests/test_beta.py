@@ -286,8 +286,12 @@ async def test_beta_body_parameters_are_sent_as_the_official_sdk_sends_them(
     official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, max_retries=0)
     for sender in (client, official):
         beta: Any = sender.beta.messages
-        await beta.create(model=MODEL, max_tokens=5, messages=USER, betas=["b"], **BETA_PARAMS)
-        async with beta.stream(model=MODEL, max_tokens=5, messages=USER, **BETA_PARAMS) as s:
+        # `thread` needs its beta (FakeClaude refuses it without, as the API does).
+        betas = ["b", "message-threads-2026-08-12"]
+        await beta.create(model=MODEL, max_tokens=5, messages=USER, betas=betas, **BETA_PARAMS)
+        async with beta.stream(
+            model=MODEL, max_tokens=5, messages=USER, betas=betas[1:], **BETA_PARAMS
+        ) as s:
             await s.get_final_message()
         await beta.count_tokens(model=MODEL, messages=USER, **counted)
     await official.close()

@@ -88,8 +88,6 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
-    # issue 17 (this generated surface), still open
-    "method:beta.messages.thread": "issue 17: server-held message threads",
     # issue 17: beta twins, to be derived once issue 18 derives views from one signature
 }
 
@@ -204,6 +202,7 @@ VALUES: dict[str, Any] = {
     "timeout": 5.0,
     "tool_choice": {"type": "auto"},
     "tools": [],
+    "unsupported_request_behavior": "continue_unthreaded",
     "user_profile_id": "u",
     "workspace_id": "w",
 }

@@ -358,6 +358,8 @@ class MessagesOnlyClient(PlatformClient):
 
     # Whether `beta.messages` has `batches` (the official client's shape).
     _beta_batches = False
+    # The official SDK's message threads need the Claude API's own thread store.
+    _supports_message_threads = False
 
     models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
     files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
