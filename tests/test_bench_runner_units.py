@@ -212,13 +212,14 @@ def timed(ttft: float, sent: float, *, ok: bool = True, warmup: bool = False) ->
 
 
 def test_ttft_trend_compares_the_last_quarter_with_the_first() -> None:
-    # 32 in order of sending: the first 8 at 1.0, the middle at 5.0, the last 8 at 3.0;
+    # 32 in order of sending: the first 8 at 2.0, the middle at 9.0, the last 8 at 6.0;
     # handed over shuffled, with failures and warm-ups that do not count.
-    records = [timed(1.0, i) for i in range(8)]
-    records += [timed(5.0, i) for i in range(8, 24)]
-    records += [timed(3.0, i) for i in range(24, 32)]
-    noise = [timed(100.0, 40, ok=False), timed(100.0, -1, warmup=True), timed(0.001, 50, ok=False)]
-    shuffled = records[::-1] + noise
+    records = [timed(2.0, i) for i in range(8)]
+    records += [timed(9.0, i) for i in range(8, 24)]
+    records += [timed(6.0, i) for i in range(24, 32)]
+    failed = [timed(100.0, 40 + i, ok=False) for i in range(8)]
+    warmups = [timed(100.0, -1 - i, warmup=True) for i in range(8)]
+    shuffled = records[::-1] + failed + warmups
     assert _ttft_trend(shuffled) == pytest.approx(3.0)
     # One fewer: a quarter of 7, no trend.
     assert _ttft_trend(records[1:]) == 1.0
@@ -280,24 +281,33 @@ async def test_the_progress_line_on_a_pipe(monkeypatch: pytest.MonkeyPatch) -> N
     assert -5.1 <= float(found[1]) <= -4.3, line
 
 
+def burn(seconds: float) -> None:
+    """Use `seconds` of CPU time."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
 def test_spinning_counts_the_union_of_overlapping_waits() -> None:
+    burn(0.05)  # CPU time used before the first wait is not counted
     check = SelfCheck()
     begun = time.perf_counter()
     check.spin_started()
-    check.spin_started()
+    time.sleep(0.02)
+    second = time.perf_counter()
+    check.spin_started()  # overlaps the first: counted once, from the first's start
     time.sleep(0.02)
     check.spin_stopped()
     assert check.spinning == 0.0  # one still waits
-    end = time.process_time() + 0.02
-    while time.process_time() < end:  # busy: CPU time too
-        pass
+    burn(0.02)
     check.spin_stopped()
-    whole = time.perf_counter() - begun
-    assert 0.04 <= check.spinning <= whole
-    assert 0.02 <= check.spinning_cpu <= check.spinning + 0.01
+    now = time.perf_counter()
+    assert now - second + 0.01 <= check.spinning <= now - begun
+    assert 0.02 <= check.spinning_cpu <= check.spinning
     # A second wait adds to the first.
-    first = check.spinning
+    first, first_cpu = check.spinning, check.spinning_cpu
     check.spin_started()
-    time.sleep(0.01)
+    burn(0.02)
     check.spin_stopped()
-    assert first + 0.01 <= check.spinning <= first + (time.perf_counter() - begun)
+    assert first + 0.02 <= check.spinning <= first + (time.perf_counter() - begun)
+    assert first_cpu + 0.02 <= check.spinning_cpu <= check.spinning
