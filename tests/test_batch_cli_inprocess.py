@@ -10,6 +10,7 @@ import io
 import json
 import math
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from anyio_claude import APIStatusError, ClaudeError, NotFoundError
 from anyio_claude._batch_cli import (
     _Bar,
     _error_result,
+    _interrupted,
     _Output,
     _split,
     _Summary,
@@ -30,7 +32,7 @@ from anyio_claude._batch_cli import (
 )
 from anyio_claude.cli import _parser
 from anyio_claude.testing import FakeClaude, Fault
-from anyio_claude.testing._routing import ApiRequest, error_response, json_response
+from anyio_claude.testing._routing import ApiRequest, error_response
 
 MODEL = "claude-sonnet-5-5"
 BACKENDS = ["asyncio", "trio"]
@@ -528,7 +530,7 @@ def test_the_bar_on_a_terminal_and_on_a_pipe() -> None:
         unknown.getvalue()
         == "\r[------------------------] 3 done, 0 failed, 1 in flight, 2.0 req/s\x1b[K"
     )
-    pipe = io.StringIO()
+    pipe = _Flushes()
     bar = _Bar(pipe, 10)
     bar.show(12, 0, 0, 0.0)
     bar.show(4, 0, 0, 2.0)
@@ -539,6 +541,7 @@ def test_the_bar_on_a_terminal_and_on_a_pipe() -> None:
         "4/10 done, 0 failed, 0 in flight, 2.0 req/s ETA 3s\n"
         "12/10 done, 0 failed, 0 in flight, 0.5 req/s ETA 0s\n"
     )
+    assert pipe.held == [] and pipe.flushed == pipe.getvalue()
     zero = _Terminal()
     _Bar(zero, 0).show(0, 0, 0, 1.0)
     assert (
@@ -656,66 +659,61 @@ def test_the_summary_and_the_output_files(tmp_path: Path) -> None:
 
 
 class _Flushes(io.StringIO):
-    """What had been flushed when each flush came."""
+    """Records what had been flushed, and each line written before the last was
+    flushed (a live log on a pipe would hold it back)."""
 
     flushed = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[str] = []
+
+    def write(self, text: str) -> int:
+        pending = self.getvalue()[len(self.flushed) :]
+        if text != "\n" and pending.endswith("\n"):
+            self.held.append(pending)
+        return super().write(text)
 
     def flush(self) -> None:
         self.flushed = self.getvalue()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_submit_collects_later_batches_after_done_ones(
-    server: FakeClaude, backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_every_line_is_flushed_as_it_is_written(
+    server: FakeClaude, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     requests, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    requests.write_text(request("q-0") + "\n" + request("q-1") + "\nnot json\n")
+    stdout, stderr = _Flushes(), _Flushes()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stderr", stderr)
     argv = ["submit", str(requests), "-o", str(out), "--max-batch-requests", "1"]
-    requests.write_text(request("q-0") + "\n" + request("q-1") + "\n")
-    assert batch(server, backend, *argv) == 3
-    time.sleep(1.2)  # both batches end (batch_seconds=1.0)
-    with requests.open("a") as more:
-        more.write(request("q-2") + "\n")
-    assert batch(server, backend, *argv) == 3  # the first two collected, the third new
-    assert sorted(r["custom_id"] for r in records(out)) == ["q-0", "q-1"]
-    time.sleep(1.2)
-    capsys.readouterr()
-    assert batch(server, backend, *argv) == 0  # past the two done ones to the third
-    assert sorted(r["custom_id"] for r in records(out)) == ["q-0", "q-1", "q-2"]
-    assert capsys.readouterr().out.splitlines()[0] == "results: succeeded 1"
+    assert batch(server, backend, *argv, "--dry-run") == 0
+    assert batch(server, backend, *argv) == 3  # submitted, still processing
+    assert batch(server, backend, *argv, "--wait", "--poll-interval", "0.05") == 1
+    for stream in (stdout, stderr):
+        assert stream.held == [] and stream.flushed == stream.getvalue()
+    assert "dry run: 2 requests" in stdout.getvalue()
+    assert "submitted msgbatch_" in stderr.getvalue() and "is in_progress" in stderr.getvalue()
+    assert " in flight, 0.0 req/s (msgbatch_" in stderr.getvalue()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_submit_polls_at_the_given_intervals_and_shows_the_counts(
-    server: FakeClaude, backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    requests, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    requests.write_text(request("q-0") + "\n")
-    polls = 0
-    times: list[float] = []
-    counts = {"processing": 16, "succeeded": 1, "errored": 2, "canceled": 4, "expired": 8}
+def test_an_interrupt_inside_a_task_group_is_an_interrupt(backend: str) -> None:
+    async def failing(error: BaseException) -> None:
+        async def child() -> None:
+            raise error
 
-    def processing(route: Route) -> Route:
-        async def handler(request: ApiRequest) -> Any:
-            nonlocal polls
-            reply = await route(request)
-            if request.method != "GET" or request.path.endswith("/results"):
-                return reply
-            polls += 1
-            times.append(time.monotonic())
-            if polls > 12:
-                return reply
-            body = json.loads(reply.body)
-            body |= {"processing_status": "in_progress", "request_counts": counts}
-            return json_response(json.dumps(body).encode())
+        async with anyio.create_task_group() as group:
+            group.start_soon(child)
+            await anyio.sleep_forever()
 
-        return handler
-
-    wrap_route(server, "/v1/messages/batches", processing)
-    argv = ["submit", str(requests), "-o", str(out), "--wait", "--poll-interval", "0.01"]
-    assert batch(server, backend, *argv, "--max-poll-interval", "0.01") == 0
-    # 12 polls 0.01 s apart (the defaults would take 11 s; growing 1.5 times, 2.6 s).
-    assert times[11] - times[0] < 1.0
-    bars = [line for line in capsys.readouterr().err.splitlines() if "in flight" in line]
-    assert len(bars) >= 13
-    assert set(bars[:12]) == {bars[0]}
-    assert bars[0].startswith("15/1 done, 14 failed, 16 in flight, 0.0 req/s (msgbatch_"), bars
+    caught: list[BaseException] = []
+    for error in (KeyboardInterrupt(), ValueError("not an interrupt")):
+        try:
+            anyio.run(failing, error, backend=backend)
+        except BaseException as exc:
+            caught.append(exc)
+    interrupt, other = caught
+    assert _interrupted(interrupt) and not _interrupted(other)
+    assert _interrupted(KeyboardInterrupt()) and not _interrupted(ValueError())
