@@ -150,3 +150,28 @@ async def test_a_status_error_without_a_response_is_retried_by_its_status() -> N
         async with Failing(client, max_retries=1).map([PARAMS]) as results:
             (result,) = [r async for r in results]
     assert result.error is None and result.attempts == 2
+
+
+async def test_the_final_progress_adds_up_every_result() -> None:
+    cached = {
+        "type": "text",
+        "text": "a long cached system prompt " * 300,
+        "cache_control": {"type": "ephemeral"},
+    }
+    items: list[Any] = [{**PARAMS, "system": [cached]} for _ in range(3)]
+    items += [{**PARAMS, "stream": True}, ["not a mapping"]]
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        async with client.messages.map(items, concurrency=1) as run:
+            results = [r async for r in run]
+        progress = run.progress
+    usages = [r.usage for r in results if r.usage is not None]
+    assert len(usages) == 3 and progress.succeeded == 3 and progress.failed == 2
+    assert progress.input_tokens == sum(u.input_tokens for u in usages)
+    assert progress.output_tokens == sum(u.output_tokens for u in usages)
+    read = sum(u.cache_read_input_tokens or 0 for u in usages)
+    created = sum(u.cache_creation_input_tokens or 0 for u in usages)
+    assert read > 0 and created > 0
+    assert progress.cache_read_input_tokens == read
+    assert progress.cache_creation_input_tokens == created
+    assert min(u.input_tokens for u in usages) > 1 and min(u.output_tokens for u in usages) > 1
+    assert progress.total == 5 and progress.done == 5
