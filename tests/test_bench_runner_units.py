@@ -311,3 +311,26 @@ def test_spinning_counts_the_union_of_overlapping_waits() -> None:
     check.spin_stopped()
     assert first + 0.02 <= check.spinning <= first + (time.perf_counter() - begun)
     assert first_cpu + 0.02 <= check.spinning_cpu <= check.spinning
+
+
+@pytestmark_official
+@pytest.mark.parametrize("which", ["ours", "official"])
+async def test_a_connection_failure_has_no_status(which: str) -> None:
+    async def closing(stream: SocketStream, request: bytes) -> None:
+        await stream.aclose()
+
+    record, check = RequestRecord(index=0, scheduled=0.0), SelfCheck()
+    async with raw_server(closing) as server:
+        if which == "ours":
+            async with AsyncClaude(api_key="k", base_url=server.url, max_retries=0) as client:
+                await _ours(client, anyio.current_time, check)(record, dict(PARAMS))
+        else:
+            import anthropic
+
+            async with anthropic.AsyncAnthropic(
+                api_key="k", base_url=server.url, max_retries=0
+            ) as official:
+                await _official(official, anyio.current_time, check)(record, dict(PARAMS))
+    assert record.error == "APIConnectionError", which
+    assert record.status is None and record.request_id is None, which
+    assert math.isfinite(record.end) and not record.ok, which
