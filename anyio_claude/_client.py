@@ -304,6 +304,11 @@ class AsyncClaude:
         return SecretHeaders({"anthropic-version": self.anthropic_version, **self._default_headers})
 
     @property
+    def user_agent(self) -> str:
+        """The `User-Agent` this client sends (unless `default_headers` replaces it)."""
+        return _USER_AGENT
+
+    @property
     def default_query(self) -> dict[str, object]:
         """The query parameters added to every request (a copy)."""
         return dict(self._default_query)

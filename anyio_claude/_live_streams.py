@@ -66,6 +66,7 @@ class _StreamBase:
         "_idle",
         "_last_progress",
         "_observer",
+        "_on_end",
         "_pos",
         "_response",
         "http_response",
@@ -103,6 +104,14 @@ class _StreamBase:
         self._broken: ProtocolError | None = None  # framing broke after `_batch`
         # The call's span, when it reports to OpenTelemetry (`_tracing.CallTrace.watch`).
         self._observer: CallTrace | None = None
+        # Called once when the events run out: the body ended or the stream failed (a
+        # thread's turn ends then, as the official SDK's does; not on a mere `close()`).
+        self._on_end: Callable[[], None] | None = None
+
+    def _ended(self) -> None:
+        on_end, self._on_end = self._on_end, None
+        if on_end is not None:
+            on_end()
 
     def _snapshot_or_none(self) -> Message | None:
         return self._acc.snapshot if self._acc.started else None
@@ -138,6 +147,7 @@ class _StreamBase:
                     self._done = True
                     if not any(type(event) is MessageStopEvent for event in self._batch):
                         raise self._incomplete_error()
+                    self._ended()
                     return False
                 datas = decoder.feed_data(chunk)
             except DeadlineReached:
@@ -271,11 +281,11 @@ class _StreamBase:
             self._pos += 1
             return event
         except BaseException:
-            await self.close()
+            await self._close_failed()
             raise
 
     async def _fail(self, error: BaseException) -> NoReturn:
-        await self.close()
+        await self._close_failed()
         raise error
 
     def _order_error(self, exc: ProtocolError) -> APIResponseValidationError:
@@ -302,6 +312,11 @@ class _StreamBase:
                 await self._response.aclose()
             if self._observer is not None:
                 self._observer.closed(self)
+
+    async def _close_failed(self) -> None:
+        """Close a stream whose events ran out on an error or a cancellation."""
+        await self.close()
+        self._ended()
 
     async def __aenter__(self: _S) -> _S:
         return self
@@ -440,7 +455,7 @@ class AsyncMessageStream(_StreamBase):
                 self._pos = len(batch)
                 await self._fail(self._order_error(exc))
             except BaseException:
-                await self.close()
+                await self._close_failed()
                 raise
 
     async def get_final_message(self) -> Message:
@@ -458,7 +473,8 @@ class AsyncMessageStream(_StreamBase):
         Raises `RuntimeError` if the message has no text block.
         """
         message = await self.get_final_message()
-        texts = [block.text for block in message.content if type(block) is TextBlock]
+        # isinstance: a structured-output stream's blocks are `ParsedTextBlock`s.
+        texts = [block.text for block in message.content if isinstance(block, TextBlock)]
         if not texts:
             raise RuntimeError("the message has no text content block")
         return "".join(texts)

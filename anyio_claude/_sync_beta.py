@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from ._request import NOT_GIVEN, NotGiven
 from ._sync import (
     APIResponse,
     MessageStream,
@@ -48,8 +49,10 @@ _F = TypeVar("_F")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._http import Timeout
     from ._sync_threads import BetaMessageThread
     from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
+    from ._threads import FormatT, UnsupportedRequestBehavior
     from ._tool_runner import ToolRunnerArgs
     from ._tools import AnyRunnableTool
     from ._toolsets import AnyRunnableToolset
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
     )
     from .resources._args import BetaCountTokensArgs, BetaMessageArgs
     from .types import Message, MessageTokensCount, ParsedMessage
+    from .types.beta.thread_create_params import ThreadCreateParams
 
 __all__ = (
     "Beta",
@@ -334,12 +338,40 @@ class BetaMessages:
         count: MessageTokensCount = _await_in_loop(self._portal, self._async.count_tokens, **args)
         return count
 
-    def thread(self, **args: Any) -> BetaMessageThread[Any]:
+    def thread(
+        self,
+        *,
+        max_tokens: int,
+        model: str,
+        messages: Iterable[Any] | NotGiven = NOT_GIVEN,
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]]
+        | NotGiven = NOT_GIVEN,
+        output_format: type[FormatT] | NotGiven | None = NOT_GIVEN,
+        unsupported_request_behavior: UnsupportedRequestBehavior = "error",
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        **params: Unpack[ThreadCreateParams],
+    ) -> BetaMessageThread[FormatT]:
         """`AsyncBetaMessages.thread`, blocking: a `BetaMessageThread` whose turns run in
-        the client's loop thread. Sends nothing."""
+        the client's loop thread. Sends nothing; raises as the async one does."""
         from ._sync_threads import BetaMessageThread
 
-        return BetaMessageThread._wrap(self._portal, self._async.thread(**args))
+        thread = self._async.thread(
+            max_tokens=max_tokens,
+            model=model,
+            messages=messages,
+            tools=tools,
+            output_format=output_format,
+            unsupported_request_behavior=unsupported_request_behavior,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            **params,
+        )
+        return BetaMessageThread._wrap(self._portal, thread)
 
     @overload
     def tool_runner(

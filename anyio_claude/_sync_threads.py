@@ -6,11 +6,11 @@ does; the thread's state is the async one's, so both behave alike."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic
 
 from ._request import NOT_GIVEN, NotGiven
 from ._sync import MessageStreamManager, _await_in_loop, _Portal
-from ._threads import BetaAsyncMessageThread
+from ._threads import BetaAsyncMessageThread, FormatT
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -25,15 +25,13 @@ if TYPE_CHECKING:
 
 __all__ = ("BetaMessageThread",)
 
-_F = TypeVar("_F")
 
-
-class BetaMessageThread(Generic[_F]):
+class BetaMessageThread(Generic[FormatT]):
     """A conversation the server holds between turns (see `BetaAsyncMessageThread`),
     blocking. Make one with `Claude.beta.messages.thread(...)`."""
 
     _portal: _Portal
-    _async: BetaAsyncMessageThread[_F]
+    _async: BetaAsyncMessageThread[FormatT]
 
     def __init__(
         self,
@@ -43,7 +41,7 @@ class BetaMessageThread(Generic[_F]):
         model: str,
         messages: Iterable[BetaMessageParam] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        output_format: type[_F] | NotGiven | None = NOT_GIVEN,
+        output_format: type[FormatT] | NotGiven | None = NOT_GIVEN,
         unsupported_request_behavior: UnsupportedRequestBehavior = "error",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -69,7 +67,7 @@ class BetaMessageThread(Generic[_F]):
         )
 
     @classmethod
-    def _wrap(cls, portal: _Portal, thread: BetaAsyncMessageThread[_F]) -> Self:
+    def _wrap(cls, portal: _Portal, thread: BetaAsyncMessageThread[FormatT]) -> Self:
         blocking = cls.__new__(cls)
         blocking._portal, blocking._async = portal, thread
         return blocking
@@ -85,7 +83,7 @@ class BetaMessageThread(Generic[_F]):
         return self._async.previous_message_id
 
     @property
-    def params(self) -> ThreadParams[_F]:
+    def params(self) -> ThreadParams[FormatT]:
         """The arguments of a `thread()` call for the whole conversation (a new dict)."""
         return self._async.params
 
@@ -93,42 +91,129 @@ class BetaMessageThread(Generic[_F]):
         """Stage messages for the next turn; sends nothing."""
         self._async.append(*messages)
 
-    def update(self, **params: Any) -> None:
-        """Change the fields and options of every later turn (see the async thread's)."""
-        self._async.update(**params)
+    def update(
+        self,
+        *,
+        tools: Iterable[Any] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        **params: Unpack[ThreadSendParams],
+    ) -> None:
+        """Change the fields and options of every later turn; sends nothing (see the async
+        thread's)."""
+        self._async.update(
+            tools=tools,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            **params,
+        )
 
     def fork(self) -> Self:
         """A new, independent thread with a copy of this one (see the async thread's)."""
         return self._wrap(self._portal, self._async.fork())
 
     def send(
-        self, *messages: BetaMessageParam | Message, **params: Unpack[ThreadSendParams]
+        self,
+        *messages: BetaMessageParam | Message,
+        tools: Iterable[Any] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        **params: Unpack[ThreadSendParams],
     ) -> Message:
         """Send one turn and return the reply (see the async thread's `send`)."""
-        reply: Message = _await_in_loop(self._portal, self._async.send, *messages, **params)
+        reply: Message = _await_in_loop(
+            self._portal,
+            self._async.send,
+            *messages,
+            tools=tools,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            **params,
+        )
         return reply
 
     def parse(
-        self, *messages: BetaMessageParam | Message, **params: Unpack[ThreadSendParams]
-    ) -> ParsedMessage[_F]:
+        self,
+        *messages: BetaMessageParam | Message,
+        tools: Iterable[Any] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        **params: Unpack[ThreadSendParams],
+    ) -> ParsedMessage[FormatT]:
         """`send()`, the reply parsed against the thread's `output_format`."""
-        parsed: ParsedMessage[_F] = _await_in_loop(
-            self._portal, self._async.parse, *messages, **params
+        parsed: ParsedMessage[FormatT] = _await_in_loop(
+            self._portal,
+            self._async.parse,
+            *messages,
+            tools=tools,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            **params,
         )
         return parsed
 
     def stream(
-        self, *messages: BetaMessageParam | Message, **params: Unpack[ThreadSendParams]
+        self,
+        *messages: BetaMessageParam | Message,
+        tools: Iterable[Any] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        **params: Unpack[ThreadSendParams],
     ) -> MessageStreamManager:
-        """`send()` as a stream: `with thread.stream(...) as stream:`; the reply joins the
-        history when the block is left."""
-        return MessageStreamManager(self._portal, self._async.stream(*messages, **params))
+        """`send()` as a stream: `with thread.stream(...) as stream:`; the turn ends (the
+        reply joins the history) when the events run out, or when the block is left."""
+        manager = self._async.stream(
+            *messages,
+            tools=tools,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            **params,
+        )
+        return MessageStreamManager(self._portal, manager)
 
-    def tool_runner(self, **args: Any) -> BetaToolRunner[_F] | BetaStreamingToolRunner:
+    def tool_runner(
+        self,
+        *,
+        max_iterations: int | None = None,
+        stream: bool = False,
+        max_concurrency: int | None = None,
+        tool_timeout: float | None = None,
+        run_tools_eagerly: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> BetaToolRunner[FormatT] | BetaStreamingToolRunner:
         """The tool loop over this thread (see the async thread's `tool_runner`)."""
         from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
 
-        runner: Any = self._async.tool_runner(**args)
-        if args.get("stream"):
+        runner: Any = self._async.tool_runner(
+            max_iterations=max_iterations,
+            stream=stream,
+            max_concurrency=max_concurrency,
+            tool_timeout=tool_timeout,
+            run_tools_eagerly=run_tools_eagerly,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+        )
+        if stream:
             return BetaStreamingToolRunner(self._portal, runner)
         return BetaToolRunner(self._portal, runner)

@@ -48,7 +48,15 @@ __all__ = (
     "UnsupportedRequestBehavior",
 )
 
-_F = TypeVar("_F")
+if TYPE_CHECKING:
+    # A thread made without `output_format` parses to `None`, as the official's
+    # (`ResponseFormatT` defaults to `None`): a default type checkers read, so
+    # `thread = client.beta.messages.thread(...)` needs no annotation.
+    from typing_extensions import TypeVar as _DefaultedTypeVar
+
+    FormatT = _DefaultedTypeVar("FormatT", default=None)
+else:
+    FormatT = TypeVar("FormatT")
 
 log = logging.getLogger("anyio_claude")
 
@@ -82,14 +90,14 @@ _TURN_KEYWORDS = (
 _BLOCK_KEYS = frozenset({"content", "source", "tool", "definition", "tool_references"})
 
 
-class ThreadParams(ThreadCreateParams, Generic[_F], total=False):
+class ThreadParams(ThreadCreateParams, Generic[FormatT], total=False):
     """The thread as the arguments of one `thread()` call for the whole conversation."""
 
     max_tokens: Required[int]
     model: Required[str]
     messages: Required[list[BetaMessageParam]]
     tools: Iterable[Any]
-    output_format: type[_F]
+    output_format: type[FormatT]
     unsupported_request_behavior: Required[UnsupportedRequestBehavior]
 
 
@@ -565,10 +573,21 @@ class ThreadState:
 
     # ------------------------------------------------------------------ requests
 
-    def check_next_turn(self, overrides: Mapping[str, Any]) -> None:
-        """Raise what the next turn with `overrides` would raise before it is sent."""
-        if isinstance(self._position, _Continue):
-            self._position.check(self._turn_params(overrides))
+    def check_next_turn(
+        self, overrides: Mapping[str, Any], *, params: Mapping[str, Any] | None = None
+    ) -> None:
+        """Raise what the next turn with `overrides` would raise before it is sent; with
+        `params`, once the thread took them (`set_params`), without taking them."""
+        position = self._position
+        if not isinstance(position, _Continue):
+            return
+        if params is None:
+            position.check(self._turn_params(overrides))
+            return
+        fields = {k: v for k, v in _given(params).items() if k in _THREAD_FIELDS}
+        if fields.get("tools") is not None:
+            fields["tools"] = split_tools(fields["tools"])[1]
+        position.check({**fields, **{k: v for k, v in overrides.items() if k in _THREAD_FIELDS}})
 
     def _turn_params(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         self._read_tools()
@@ -639,22 +658,45 @@ class ThreadState:
         options = {**self.options, **{k: v for k, v in overrides.items() if k in _OPTIONS}}
         headers = {k.lower(): v for k, v in (options.get("extra_headers") or {}).items()}
         if stream:
-            headers = {
-                "x-stainless-helper-method": "stream",
-                "x-stainless-stream-helper": "beta.messages",
-                **headers,
-            }
+            headers = stream_headers(headers)
         if self.threading and "anthropic-beta" in headers:
             # A caller's `anthropic-beta` replaces the one `betas` builds: append ours.
-            names = [n.strip() for n in str(headers["anthropic-beta"]).split(",") if n.strip()]
-            if MESSAGE_THREADS_BETA not in names:
-                headers["anthropic-beta"] = ", ".join([*names, MESSAGE_THREADS_BETA])
+            headers["anthropic-beta"] = _append_tokens(
+                str(headers["anthropic-beta"]), MESSAGE_THREADS_BETA
+            )
         if self._helper:
-            given = headers.get("x-stainless-helper")
-            helper = self._helper["x-stainless-helper"]
-            headers["x-stainless-helper"] = f"{given}, {helper}" if given else helper
+            headers = with_helper(headers, self._helper["x-stainless-helper"])
         options["extra_headers"] = headers
         return options
+
+
+def _append_tokens(existing: str, addition: str) -> str:
+    """`addition`'s comma-separated tokens after `existing`'s, each once."""
+    tokens = [token for token in (raw.strip() for raw in existing.split(",")) if token]
+    for token in (raw.strip() for raw in addition.split(",")):
+        if token and token not in tokens:
+            tokens.append(token)
+    return ", ".join(tokens)
+
+
+def with_helper(headers: Mapping[str, str], helper: str, *, first: bool = False) -> dict[str, str]:
+    """`headers` (lower-cased) with `helper` added to `x-stainless-helper`: after the
+    helpers there (`first`: before them), each named once, as the official SDK merges."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    given = lowered.get("x-stainless-helper", "")
+    lowered["x-stainless-helper"] = (
+        _append_tokens(helper, given) if first else _append_tokens(given, helper)
+    )
+    return lowered
+
+
+def stream_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """`headers` (lower-cased) under the stream helper's tags of `beta.messages`."""
+    return {
+        "x-stainless-helper-method": "stream",
+        "x-stainless-stream-helper": "beta.messages",
+        **{k.lower(): v for k, v in headers.items()},
+    }
 
 
 def _same_messages(a: Sequence[BetaMessageParam], b: Sequence[BetaMessageParam]) -> bool:
@@ -665,7 +707,7 @@ def _supports_threads(client: Requester) -> bool:
     return bool(getattr(client, "_supports_message_threads", False))
 
 
-class BetaAsyncMessageThread(Generic[_F]):
+class BetaAsyncMessageThread(Generic[FormatT]):
     """A conversation the server holds between turns, so each turn sends only the new
     messages. Make one with `client.beta.messages.thread(...)`; it runs one turn at a
     time.
@@ -685,7 +727,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         model: str,
         messages: Iterable[BetaMessageParam] | NotGiven = NOT_GIVEN,
         tools: Iterable[Any] | NotGiven = NOT_GIVEN,
-        output_format: type[_F] | NotGiven | None = NOT_GIVEN,
+        output_format: type[FormatT] | NotGiven | None = NOT_GIVEN,
         unsupported_request_behavior: UnsupportedRequestBehavior = "error",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -763,9 +805,9 @@ class BetaAsyncMessageThread(Generic[_F]):
         return self._state.previous_message_id
 
     @property
-    def params(self) -> ThreadParams[_F]:
+    def params(self) -> ThreadParams[FormatT]:
         """The arguments of a `thread()` call for the whole conversation (a new dict)."""
-        return cast("ThreadParams[_F]", self._state.params)
+        return cast("ThreadParams[FormatT]", self._state.params)
 
     def append(self, *messages: BetaMessageParam | Message) -> None:
         """Stage messages for the next turn; sends nothing."""
@@ -834,7 +876,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadSendParams],
-    ) -> ParsedMessage[_F]:
+    ) -> ParsedMessage[FormatT]:
         """`send()`, with the reply parsed against the thread's `output_format`; raises
         what `send()` raises, and `OutputValidationError` for a reply that does not
         match."""
@@ -849,7 +891,7 @@ class BetaAsyncMessageThread(Generic[_F]):
             timeout=timeout,
         )
         reply = await self._send(messages, overrides)
-        parsed: ParsedMessage[_F] = parse_message(reply, self._state.output_type)
+        parsed: ParsedMessage[FormatT] = parse_message(reply, self._state.output_type)
         return parsed
 
     def stream(
@@ -862,9 +904,10 @@ class BetaAsyncMessageThread(Generic[_F]):
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadSendParams],
     ) -> ThreadStreamManager:
-        """`send()` as a stream: `async with thread.stream(...) as stream:`. The turn is in
-        progress until the block is left; then the reply (or, if the stream ended or was
-        closed early, its finished part) joins the history."""
+        """`send()` as a stream: `async with thread.stream(...) as stream:`. The turn ends
+        as soon as the events run out (read to the end, failed, or the stream closed), and
+        when the block is left at the latest; then the reply (or, if the stream ended
+        early, its finished part) joins the history."""
         overrides = _overrides(
             "stream",
             {**params, "tools": tools},
@@ -887,7 +930,7 @@ class BetaAsyncMessageThread(Generic[_F]):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
-    ) -> BetaAsyncToolRunner[_F] | BetaAsyncStreamingToolRunner:
+    ) -> BetaAsyncToolRunner[FormatT] | BetaAsyncStreamingToolRunner:
         """The tool loop over this thread: runs its runnable tools for each reply that
         calls them, until one calls none. Replies and tool results join the thread's
         history (see `beta.messages.tool_runner` for the rest)."""
@@ -910,7 +953,7 @@ class BetaAsyncMessageThread(Generic[_F]):
                 }
             ),
         )
-        return cast("BetaAsyncToolRunner[_F] | BetaAsyncStreamingToolRunner", runner)
+        return cast("BetaAsyncToolRunner[FormatT] | BetaAsyncStreamingToolRunner", runner)
 
     async def _send(
         self, messages: Iterable[BetaMessageParam | Message], overrides: Mapping[str, Any]
@@ -941,11 +984,13 @@ def _overrides(where: str, params: Mapping[str, Any], **options: Any) -> dict[st
 class ThreadStreamManager(AsyncMessageStreamManager[AsyncMessageStream]):
     """What `thread.stream(...)` returns: `async with` it for the reply's stream.
 
-    Entering starts the turn and opens the stream (replaying a lost thread first);
-    leaving closes it and records the reply: whole if `message_stop` arrived, else its
-    finished blocks (and an unfinished text block), with a new thread on the next turn."""
+    Entering starts the turn and opens the stream (replaying a lost thread first). The
+    turn ends as soon as the events run out (read to the end, failed or closed), and on
+    leaving the block at the latest: the reply joins the history, whole if
+    `message_stop` arrived, else its finished blocks (and an unfinished text block), with
+    a new thread on the next turn."""
 
-    __slots__ = ("_messages", "_overrides", "_thread")
+    __slots__ = ("_messages", "_overrides", "_thread", "_turn_open")
 
     def __init__(
         self,
@@ -957,6 +1002,7 @@ class ThreadStreamManager(AsyncMessageStreamManager[AsyncMessageStream]):
         self._thread = thread
         self._messages = messages
         self._overrides = overrides
+        self._turn_open = False
 
     async def _open_turn(self) -> AsyncMessageStream:
         thread = self._thread
@@ -980,10 +1026,30 @@ class ThreadStreamManager(AsyncMessageStreamManager[AsyncMessageStream]):
                     if state.recovers_from(error):
                         continue
                     raise
+                self._turn_open = True
+                stream._on_end = self._end_turn
                 return stream
         except BaseException:
             state.end_turn()
             raise
+
+    def _end_turn(self) -> None:
+        """Record the stream's reply (or its finished part) and free the thread; once."""
+        stream = self._stream
+        if not self._turn_open or stream is None:
+            return
+        self._turn_open = False
+        stream._on_end = None
+        state = self._thread._state
+        try:
+            snapshot = stream._snapshot_or_none()
+            if snapshot is not None:
+                if stream._acc.stopped:
+                    state.record_reply(snapshot)
+                else:
+                    state.record_partial_reply(snapshot, stream._acc.completed_blocks)
+        finally:
+            state.end_turn()
 
     async def __aexit__(
         self,
@@ -994,16 +1060,5 @@ class ThreadStreamManager(AsyncMessageStreamManager[AsyncMessageStream]):
         try:
             await super().__aexit__(exc_type, exc, tb)
         finally:
-            stream = self._stream
-            if stream is not None:
-                self._stream = None
-                state = self._thread._state
-                try:
-                    snapshot = stream._snapshot_or_none()
-                    if snapshot is not None:
-                        if stream._acc.stopped:
-                            state.record_reply(snapshot)
-                        else:
-                            state.record_partial_reply(snapshot, stream._acc.completed_blocks)
-                finally:
-                    state.end_turn()
+            self._end_turn()
+            self._stream = None

@@ -28,7 +28,7 @@ import anyio.to_thread
 
 from ._errors import APIStatusError, ClaudeError
 from ._live_streams import AsyncMessageStream, AsyncTextStream
-from ._threads import ThreadState
+from ._threads import ThreadState, stream_headers, with_helper
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
 from ._toolsets import (
     AnyRunnableToolset,
@@ -91,6 +91,8 @@ _T = TypeVar("_T")
 
 # The request options of a turn: the thread sends them, they are none of its fields.
 _OPTION_KEYS = ("extra_headers", "extra_query", "extra_body", "timeout")
+# The runner's `x-stainless-helper` tag, as the official runner's requests carry it.
+_HELPER = "BetaToolRunner"
 
 _Step = Literal["run_tools", "resume", "stop"]
 
@@ -748,15 +750,21 @@ class _BaseToolRunner(Generic[_ItemT]):
         """Send this turn's request: over the thread (the new messages only, a lost thread
         replayed, an unthreadable one sent without a thread from then on), or as it is.
         Over a thread the turn stays open until `_record` (a reply) or `_abandon`."""
-        params = self._request_params()
+        params = dict(self._request_params())
         state = self._thread
         if state is None:
+            # The tags the official runner's requests carry, threaded or not.
+            headers = with_helper(params.get("extra_headers") or {}, _HELPER, first=True)
+            params["extra_headers"] = stream_headers(headers) if stream else headers
             return await send(params)
         if self._compaction_request is not None:
             # On a fork: the compaction's reply replaces the history, a new thread.
             state = state.fork()
-        params = dict(params)
         options = {key: params.pop(key) for key in _OPTION_KEYS if key in params}
+        # A turn's `extra_headers` replace the thread's: the runner's tag goes on the ones
+        # the turn sends (the thread adds its own after it).
+        headers = options.get("extra_headers", state.options.get("extra_headers")) or {}
+        options["extra_headers"] = with_helper(headers, _HELPER, first=True)
         output_format = params.pop("output_format", None)
         state.set_params(params)
         state.start_turn(())
@@ -831,6 +839,13 @@ class _BaseToolRunner(Generic[_ItemT]):
         the reply asks for nothing more."""
         message = await self._read_reply()
         step = _step(message.stop_reason)
+        if step != "stop" and self._thread is not None:
+            # No tool runs for a turn the thread would refuse to send (a `system` or
+            # `tools` changed on a thread that continues).
+            params = self._request_params()
+            self._thread.check_next_turn(
+                {k: params[k] for k in _OPTION_KEYS if k in params}, params=params
+            )
         response = None
         if step == "run_tools" and not self._modified:
             response = await self.generate_tool_call_response()

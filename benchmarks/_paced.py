@@ -1,8 +1,10 @@
 """A paced streaming server: one SSE event per TCP write, stamped with its send time.
 
-    python benchmarks/_paced.py
+    python benchmarks/_paced.py [--tls-cert PEM]
 
-Prints the port it listens on (127.0.0.1), then serves until killed. Each POST is answered
+Prints the port it listens on (127.0.0.1), then serves until killed; with `--tls-cert`
+(a PEM file holding the private key and the certificate chain) it serves HTTPS, each event
+still in a write of its own (one TLS record each). Each POST is answered
 like a streamed Claude message, chunked, whose user message says how to pace it:
 `"content": "DELTAS INTERVAL_MS TTFT_MS"`. The head, `message_start`,
 `content_block_start` and a `ping` go out at once; after TTFT_MS (the model's time to first
@@ -15,7 +17,9 @@ in lockstep.
 
 `GET /stats` returns, then resets, what the server measured since the last call: its CPU
 time and wall time while at least one stream was active, the writes made, the most streams
-active at once, and how late its timers fired (if the server cannot keep up, that grows).
+active at once, how late its timers fired (if the server cannot keep up, that grows), and
+how many connections carried a stream request (`connections`) and how many of those were
+TLS (`tls_connections`: a client that did not speak TLS would not be counted there).
 
 The server is a plain asyncio Protocol writing pre-encoded bytes (plus the stamp) from
 `call_at` timers, so that it is never the bottleneck: 500 streams at 20 deltas/s keep it
@@ -24,12 +28,14 @@ at ~15 % of its CPU. Its timer lateness shows when something else delays it.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import http.client
 import json
 import random
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -112,6 +118,8 @@ class _Stats:
         """Zero the counters; streams still active stay counted (and timed) as such."""
         self.most_active = self.active
         self.writes = 0
+        self.connections = 0
+        self.tls_connections = 0
         self.busy_cpu = 0.0
         self.busy_wall = 0.0
         self.lateness: list[float] = []
@@ -138,6 +146,8 @@ class _Stats:
                 "busy_wall": self.busy_wall,
                 "writes": self.writes,
                 "most_active": self.most_active,
+                "connections": self.connections,
+                "tls_connections": self.tls_connections,
                 "late_p99_ms": 1e3 * late[int(0.99 * (len(late) - 1))] if late else 0.0,
                 "late_max_ms": 1e3 * late[-1] if late else 0.0,
             }
@@ -157,6 +167,7 @@ class _Stream(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.timer: asyncio.TimerHandle | None = None
         self.loop = asyncio.get_running_loop()
+        self.counted = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -191,6 +202,12 @@ class _Stream(asyncio.Protocol):
             self.transport.write(self.stats.report())
             self.transport.close()
             return
+        if not self.counted:
+            # Counted at its first stream request, so that the `/stats` connection is not.
+            self.counted = True
+            self.stats.connections += 1
+            if self.transport.get_extra_info("ssl_object") is not None:
+                self.stats.tls_connections += 1
         deltas, interval_ms, ttft_ms = json.loads(body)["messages"][0]["content"].split()
         self.left = int(deltas)
         self.closing = _closing(self.left)
@@ -216,32 +233,47 @@ class _Stream(asyncio.Protocol):
             stats.stream_ended()
 
 
-async def _serve() -> None:
+async def _serve(tls_cert: str | None) -> None:
     loop = asyncio.get_running_loop()
     stats, rng = _Stats(), random.Random(2026)
-    server = await loop.create_server(lambda: _Stream(stats, rng), "127.0.0.1", 0, backlog=4096)
+    context = None
+    if tls_cert is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls_cert)
+    server = await loop.create_server(
+        lambda: _Stream(stats, rng), "127.0.0.1", 0, backlog=4096, ssl=context
+    )
     print(server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
 
 
 @contextmanager
-def paced_server() -> Iterator[str]:
-    """Run the server in a subprocess; yields its base URL."""
+def paced_server(tls_cert: Path | None = None) -> Iterator[str]:
+    """Run the server in a subprocess; yields its base URL (https:// with `tls_cert`, a PEM
+    file holding the key and the certificate chain for 127.0.0.1)."""
     command = [sys.executable, str(Path(__file__).resolve())]
+    if tls_cert is not None:
+        command += ["--tls-cert", str(tls_cert)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
             port = int(process.stdout.readline())
-            yield f"http://127.0.0.1:{port}"
+            yield f"{'http' if tls_cert is None else 'https'}://127.0.0.1:{port}"
         finally:
             process.kill()
             process.wait()
 
 
-def server_stats(url: str) -> dict[str, float]:
-    """What the server measured since the last call (see the module docstring)."""
-    host, port = url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+def server_stats(url: str, context: ssl.SSLContext | None = None) -> dict[str, float]:
+    """What the server measured since the last call (see the module docstring); `context`
+    trusts the server's certificate when it serves HTTPS."""
+    scheme, _, address = url.partition("://")
+    host, port = address.split(":")
+    connection = (
+        http.client.HTTPSConnection(host, int(port), timeout=10, context=context)
+        if scheme == "https"
+        else http.client.HTTPConnection(host, int(port), timeout=10)
+    )
     try:
         connection.request("GET", "/stats")
         stats: dict[str, float] = json.loads(connection.getresponse().read())
@@ -251,5 +283,7 @@ def server_stats(url: str) -> dict[str, float]:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="the paced streaming server")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM (key and certificate chain)")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve())
+        asyncio.run(_serve(parser.parse_args().tls_cert))

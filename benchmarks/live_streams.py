@@ -2,7 +2,7 @@
 
     python benchmarks/live_streams.py [--streams 200,500] [--deltas 40] [--interval 50]
                                       [--ttft 500] [--rounds 30] [--quick | --smoke]
-                                      [--baseline TREE ...]
+                                      [--tls] [--baseline TREE ...]
 
 Bulk benchmarks (`e2e.py`) read 64 KiB at a time, each read carrying hundreds of events.
 A service streaming to its users sees the opposite: hundreds of concurrent streams, each
@@ -37,6 +37,15 @@ per-round ratios against the official SDK (median, p10-p90), and whether the tar
 met: CPU per event <= 0.3x the official SDK's (<= 0.2x on uvloop) at every stream count, and
 delivery p99 <= 10 ms at 200 streams, on both backends.
 
+`--tls` serves the same streams over HTTPS, with a certificate for 127.0.0.1 from a
+throwaway CA made for the run (`trustme`, a dev dependency) that every client is given to
+trust: ours as `verify=`, the official SDK through its default httpx client with
+`verify=` (`http_client=anthropic.DefaultAsyncHttpxClient(...)`, which keeps its connection
+limits). Each event is then one TLS record, decrypted per read; the connections of the
+warm-up are kept, so handshakes count only where a client closes connections it held (the
+official SDK keeps at most 100 idle). The targets are set over plain TCP; over TLS they are
+checked the same way, for reference.
+
 `--baseline TREE` (repeatable) adds ours as imported from another source tree (say a
 worktree of main before a change, or one with a single change left out), on asyncio and
 trio, named after the tree's directory, as more contenders of the same rounds: before and
@@ -46,10 +55,13 @@ after compared under the same machine load, rather than in two runs minutes apar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import resource
+import ssl
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from functools import partial
@@ -154,19 +166,29 @@ def child(
     interval: float,
     ttft: float,
     tree: str | None,
+    ca: str | None,
 ) -> None:
     pin(CLIENT_CPU)
+    # Over TLS (`ca`: the run's throwaway CA), each client trusts that CA alone.
+    trust = None if ca is None else ssl.create_default_context(cafile=ca)
     client: Any
     if name == OFFICIAL:
         import anthropic
 
-        client = anthropic.AsyncAnthropic(api_key=KEY, base_url=url, max_retries=0)
+        tls = (
+            {}
+            if trust is None
+            else {"http_client": anthropic.DefaultAsyncHttpxClient(verify=trust)}
+        )
+        client = anthropic.AsyncAnthropic(api_key=KEY, base_url=url, max_retries=0, **tls)
     else:
         if tree is not None:
             sys.path.insert(0, tree)
         from anyio_claude import AsyncClaude
 
-        client = AsyncClaude(api_key=KEY, base_url=url, max_retries=0)
+        client = AsyncClaude(
+            api_key=KEY, base_url=url, max_retries=0, verify=True if trust is None else trust
+        )
     options = {"use_uvloop": True} if name == OURS_UVLOOP else {}
     result = anyio.run(
         _measure,
@@ -189,13 +211,16 @@ def _run(
     interval: float,
     ttft: float,
     trees: dict[str, str],
+    ca: str | None,
+    trust: ssl.SSLContext | None,
 ) -> dict[str, Any]:
-    server_stats(url)  # zero the server's counters
+    server_stats(url, trust)  # zero the server's counters
     tree = trees.get(name.rpartition(", ")[0])
     result = run_child(
         [
             __file__,
             *(["--tree", tree] if tree else []),
+            *(["--ca", ca] if ca else []),
             "--child",
             name,
             "--url",
@@ -210,7 +235,7 @@ def _run(
             str(ttft),
         ]
     )
-    return {**result, "server": server_stats(url)}
+    return {**result, "server": server_stats(url, trust)}
 
 
 def _yes(ok: bool) -> str:
@@ -224,6 +249,7 @@ def report(
     ttft: float,
     rounds: list[dict[str, Any]],
     contenders: list[str],
+    tls: bool,
 ) -> bool:
     """Print the tables for one stream count; True if every target is met."""
     noise = drop_noisy(rounds)
@@ -231,6 +257,7 @@ def report(
     print(
         f"\n{streams} streams x {deltas} deltas, {interval:g} ms apart after {ttft:g} ms "
         f"to first token ({streams * (deltas + EVENTS_AROUND_DELTAS):,} events per client run)"
+        f"{', over TLS' if tls else ''}"
     )
     print(noise.note)
     width = max(24, *map(len, contenders))
@@ -268,6 +295,15 @@ def report(
         f"streams at once {min(s['most_active'] for s in server):.0f}"
         f"-{max(s['most_active'] for s in server):.0f}"
     )
+    # What the server saw, not what was asked of it: a client not speaking TLS shows here.
+    for name in contenders:
+        opened = [r[name]["server"] for r in kept]
+        print(
+            f"{name}: connections per run {min(s['connections'] for s in opened):.0f}"
+            f"-{max(s['connections'] for s in opened):.0f}, of which TLS "
+            f"{min(s['tls_connections'] for s in opened):.0f}"
+            f"-{max(s['tls_connections'] for s in opened):.0f}"
+        )
 
     label = width + 18
     print(f"\n{'per-round ratio to the official SDK':{label}} {'median':>8} {'p10':>7} {'p90':>7}")
@@ -297,6 +333,18 @@ def report(
     return met
 
 
+def _throwaway_certificate(directory: Path) -> tuple[Path, Path, ssl.SSLContext]:
+    """A CA made for this run and a certificate for 127.0.0.1 it signed, as PEM files in
+    `directory`: (the CA's, the server's key and chain, a context trusting the CA)."""
+    import trustme  # a dev dependency, needed only here
+
+    authority = trustme.CA()
+    ca, cert = directory / "ca.pem", directory / "server.pem"
+    authority.cert_pem.write_to_path(str(ca))
+    authority.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(cert))
+    return ca, cert, ssl.create_default_context(cafile=str(ca))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -318,6 +366,11 @@ def main() -> None:
         "--smoke", action="store_true", help="does it run: 5 streams, 5 deltas, 1 round"
     )
     parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a throwaway certificate that every client trusts",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="TREE",
         action="append",
@@ -327,6 +380,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--ca", help=argparse.SUPPRESS)
     args = parser.parse_args()
     defaults = ("200,500", 40, 50.0, 500.0, 30)
     if args.quick:
@@ -339,7 +393,7 @@ def main() -> None:
     ttft = defaults[3] if args.ttft is None else args.ttft
     rounds = args.rounds or defaults[4]
     if args.child:
-        child(args.child, args.url, counts[0], deltas, interval, ttft, args.tree)
+        child(args.child, args.url, counts[0], deltas, interval, ttft, args.tree, args.ca)
         return
     contenders = [OURS_ASYNCIO, OURS_TRIO]
     if HAVE_UVLOOP:
@@ -357,13 +411,20 @@ def main() -> None:
 
     pin(SERVER_CPU)
     print(
-        "live streams: one event per TCP write from a paced server in its own process; "
-        "each client in a fresh process per round"
+        "live streams: one event per TCP write"
+        f"{' (one TLS record each, over HTTPS)' if args.tls else ''} from a paced server "
+        "in its own process; each client in a fresh process per round"
     )
     print(pinning_note())
     verdicts: dict[int, bool] = {}
     start = time.perf_counter()
-    with paced_server() as url:
+    with contextlib.ExitStack() as stack:
+        ca = cert = trust = None
+        if args.tls:
+            ca, cert, trust = _throwaway_certificate(
+                Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            )
+        url = stack.enter_context(paced_server(cert))
         for streams in counts:
             results = run_rounds(
                 contenders,
@@ -376,13 +437,20 @@ def main() -> None:
                     interval=interval,
                     ttft=ttft,
                     trees=trees,
+                    ca=None if ca is None else str(ca),
+                    trust=trust,
                 ),
                 label=f"{streams} streams, ",
             )
-            verdicts[streams] = report(streams, deltas, interval, ttft, results, contenders)
+            verdicts[streams] = report(
+                streams, deltas, interval, ttft, results, contenders, args.tls
+            )
     print(f"\n({time.perf_counter() - start:.0f} s)")
     if TARGET_STREAMS in verdicts:
-        print(f"all targets met: {_yes(all(verdicts.values()))}")
+        print(
+            f"all targets{' (set over plain TCP)' if args.tls else ''} met: "
+            f"{_yes(all(verdicts.values()))}"
+        )
     else:
         print(f"(the targets are set at {TARGET_STREAMS} streams, which this run did not measure)")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-def run(script: str) -> str:
+def run(script: str, *flags: str) -> str:
     done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), "--smoke"],
+        [sys.executable, str(BENCHMARKS / script), "--smoke", *flags],
         capture_output=True,
         text=True,
         timeout=50,
@@ -36,6 +36,22 @@ def test_e2e_smoke() -> None:
 def test_live_streams_smoke() -> None:
     out = run("live_streams.py")
     assert "streams at once 5-5" in out  # the server really had every stream open at once
+    assert "official anthropic: connections per run 5-5, of which TLS 0-0" in out
+    for name in ("asyncio", "trio"):
+        assert re.search(rf"anyio_claude, {name}: CPU per event +[\d.]+x .*met: (yes|no)", out)
+        assert re.search(rf"anyio_claude, {name}: delivery p99 [\d.]+ ms .*met: (yes|no)", out)
+    assert re.search(r"official anthropic +[\d.]+ ", out)
+
+
+def test_live_streams_tls_smoke() -> None:
+    out = run("live_streams.py", "--tls")
+    assert (
+        "5 deltas, 10 ms apart after 10 ms to first token (55 events per client run), over TLS"
+        in out
+    )
+    # The server counts the connections that spoke TLS to it: every client's, over HTTPS.
+    for name in ("anyio_claude, asyncio", "anyio_claude, trio", "official anthropic"):
+        assert f"{name}: connections per run 5-5, of which TLS 5-5" in out
     for name in ("asyncio", "trio"):
         assert re.search(rf"anyio_claude, {name}: CPU per event +[\d.]+x .*met: (yes|no)", out)
         assert re.search(rf"anyio_claude, {name}: delivery p99 [\d.]+ ms .*met: (yes|no)", out)

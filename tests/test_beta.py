@@ -389,11 +389,22 @@ async def test_beta_parse_sends_what_the_official_beta_parse_sends(
         "output_format": Answer,
     }
     theirs = await official.beta.messages.parse(**args)
-    await official.close()
     ours = await client.beta.messages.parse(**args)
     sent_theirs, sent_ours = server.requests[0], server.requests[1]
     assert sent_ours.json == sent_theirs.json
-    assert sent_ours.headers["anthropic-beta"] == sent_theirs.headers["anthropic-beta"]
+    for header in ("anthropic-beta", "x-stainless-helper"):
+        assert sent_ours.headers[header] == sent_theirs.headers[header]
+    # The helper tags of the beta stream, as the official's.
+    async with official.beta.messages.stream(**args) as official_stream:
+        await official_stream.get_final_message()
+    async with client.beta.messages.stream(**args) as stream:
+        await stream.get_final_message()
+    tags = [
+        (r.headers.get("x-stainless-helper-method"), r.headers.get("x-stainless-stream-helper"))
+        for r in server.requests[2:]
+    ]
+    assert tags == [("stream", "beta.messages")] * 2
+    await official.close()
     assert isinstance(ours.parsed_output, Answer)
     assert ours.parsed_output == theirs.parsed_output
 
@@ -457,3 +468,33 @@ def test_the_blocking_beta_parse_views() -> None:
         assert isinstance(raw.parse().parsed_output, Answer)
         with blocking.beta.messages.with_streaming_response.parse(**args) as response:
             assert isinstance(response.parse().parsed_output, Answer)
+
+
+async def test_the_official_parsed_beta_names_are_what_beta_parse_returns(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    """Code ported from `anthropic.types.beta.parsed_beta_message` keeps its isinstance
+    checks and its subscripted annotations."""
+    import msgspec
+
+    from anyio_claude.types.beta.parsed_beta_message import (
+        ParsedBetaContentBlock,
+        ParsedBetaMessage,
+        ParsedBetaTextBlock,
+    )
+
+    class Answer(msgspec.Struct):
+        answer: str
+
+    assert ParsedBetaMessage[Answer].__origin__ is ParsedBetaMessage  # type: ignore[attr-defined]
+    assert isinstance(ParsedBetaContentBlock, str)  # an alias for type checkers
+    args: Any = {"model": MODEL, "max_tokens": 50, "messages": USER, "output_format": Answer}
+    parsed = await client.beta.messages.parse(**args)
+    async with client.beta.messages.stream(**args) as stream:
+        streamed = await stream.get_final_message()
+    for message in (parsed, streamed):
+        assert isinstance(message, ParsedBetaMessage)
+        block = message.content[0]
+        assert isinstance(block, ParsedBetaTextBlock)
+        assert isinstance(block.parsed_output, Answer)
+        assert message.parsed_output == block.parsed_output

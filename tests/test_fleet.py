@@ -82,7 +82,10 @@ async def test_a_redis_outage_mid_run_falls_back_with_a_warning(
                         if len(seen) == 30:
                             redis.stop()
     assert sorted(seen) == sorted(f"r{i}" for i in range(120))
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    # Ours only: asyncio's debug mode warns of a slow step on a loaded machine.
+    warnings = [
+        r for r in caplog.records if r.name == "anyio_claude" and r.levelno == logging.WARNING
+    ]
     assert len(warnings) == 1 and "pacing this process by itself" in warnings[0].getMessage()
     assert str(redis.port) in warnings[0].getMessage()
 

@@ -10,6 +10,7 @@ from anyio_claude._pacing import (
     FLEET_RAMP,
     FLEET_RESERVE,
     FLEET_STEP,
+    FLEET_WINDOW,
     MIN_SHARE,
     START_SHARE,
     Bucket,
@@ -344,3 +345,233 @@ def test_a_share_scales_the_refill_the_wait_the_burst_and_the_level() -> None:
     assert (other.capacity, other.level) == (1.0, 0.5)
     other.observe(601, None, 0.0, 0.0)
     assert (other.capacity, other.level) == (601.0, pytest.approx(300.5))
+
+
+def test_alone_a_bucket_holds_its_share_of_the_limit_at_most() -> None:
+    bucket = Bucket(600, share=0.25)
+    bucket.observe(600, 600, 0.0, 0.0)
+    bucket.refill(1000.0)
+    assert bucket.level == 150
+    bucket.give(1000, 1000.0)
+    assert bucket.level == 150
+
+
+def test_a_share_scales_even_less_than_one_of_what_we_hold() -> None:
+    bucket = Bucket(600, share=0.25)
+    bucket.level = 0.5
+    bucket.set_share(0.5)
+    assert bucket.level == 1.0
+
+
+def test_a_limit_of_zero_or_less_says_nothing() -> None:
+    bucket = Bucket()
+    bucket.observe(0, 0, 0.0, 0.0)
+    bucket.observe(-5, 0, 0.0, 0.0)
+    assert bucket.capacity is None and bucket.wait(1e9, 1.0) == 0.0
+    # A bucket set up with no capacity never waits, even overdrawn.
+    empty = Bucket(0)
+    empty.take(5, 0.0)
+    assert empty.wait(1, 0.0) == 0.0
+
+
+def test_a_limit_of_one_a_minute_is_still_paced() -> None:
+    bucket = Bucket(1)
+    bucket.take(1, 0.0)
+    assert bucket.wait(1, 0.0) == pytest.approx(60.0)
+
+
+def test_every_take_and_give_between_two_replies_counts_as_ours() -> None:
+    # Alone: the server's bucket (refilling 6 every 0.1 s) lost exactly what we took, net of
+    # what we gave back, in several takes: nobody else is there.
+    bucket = Bucket(3600, share=1.0)
+    bucket.observe(3600, 0, 0.0, 0.0)
+    bucket.take(4, 0.1)
+    bucket.take(4, 0.1)
+    bucket.give(2, 0.1)
+    bucket.observe(3600, 0, 0.0, 0.1)
+    assert not bucket.fleet
+    # Others took 3 more than we did: a fleet.
+    bucket.take(3, 0.2)
+    bucket.observe(3600, 0, 0.0, 0.2)
+    assert bucket.fleet
+
+
+def test_others_seen_once_are_remembered_for_about_the_fleet_window() -> None:
+    bucket = Bucket(3600, share=1.0)
+    bucket.observe(3600, 0, 0.0, 0.0)
+    # Others took the 6 the server's bucket refilled; then we take all of the refill alone.
+    bucket.observe(3600, 0, 0.0, 0.1)
+    assert bucket.fleet
+    seen = []
+    for tick in range(2, 40):
+        now = tick / 10
+        bucket.take(6, now)
+        bucket.observe(3600, 0, 0.0, now)
+        seen.append((now, bucket.fleet))
+    assert all(fleet for now, fleet in seen if now <= FLEET_WINDOW)
+    assert not any(fleet for now, fleet in seen if now >= 1.5 * FLEET_WINDOW)
+
+
+def test_the_slightest_loss_to_others_is_a_fleet_when_we_took_nothing() -> None:
+    bucket = Bucket(60, share=1.0)
+    bucket.observe(60, 0, 0.0, 0.0)
+    # 0.02 s at 1 a second: the server's bucket should hold 0.02 more; it holds nothing.
+    bucket.observe(60, 0, 0.0, 0.02)
+    assert bucket.fleet
+
+
+def test_what_is_in_flight_widens_the_noise_a_fleet_must_exceed() -> None:
+    def fleet_with(pending: float) -> bool:
+        bucket = Bucket(3600, share=1.0)
+        bucket.observe(3600, 0, 0.0, 0.0)
+        # We took 90 and the server's bucket lost 95 (net of its refill): 5 % others.
+        bucket.take(90, 1.0)
+        bucket.observe(3600, 0 + 60 - 95, pending, 1.0)
+        return bucket.fleet
+
+    assert fleet_with(0.0)
+    assert not fleet_with(200.0)
+
+
+def test_alone_a_share_grows_at_most_sixteen_fold_a_reply_with_what_it_holds() -> None:
+    bucket = Bucket(600, share=MIN_SHARE)
+    bucket.observe(600, 0, 0.0, 0.0)
+    bucket.observe(600, 600, 0.0, 100.0)
+    assert bucket.share == 16 * MIN_SHARE
+    # Ours is now the larger part of what remains.
+    ramp = Bucket(600, share=0.25)
+    ramp.observe(600, 100, 0.0, 0.0)
+    assert ramp.level == 25
+    # 0.2 s alone: the server refilled 2, our share doubles, and so does our part of it.
+    ramp.observe(600, 102, 0.0, FLEET_RAMP)
+    assert ramp.share == 0.5 and ramp.level == pytest.approx(51)
+    # Overdrawn with nothing left: the debt stays ours, not shrunk by the new share.
+    debt = Bucket(600, share=0.25)
+    debt.observe(600, 0, 0.0, 0.0)
+    debt.level = -5.0
+    debt.take(2, FLEET_RAMP)  # all the server refilled
+    debt.observe(600, 0, 0.0, FLEET_RAMP)
+    assert debt.share == 0.5 and debt.level == pytest.approx(-5.0 + 0.5 - 2)
+
+
+def test_restart_starts_over_as_a_new_process() -> None:
+    bucket = fleet_bucket(10, 50, 2.0)
+    assert bucket.fleet and bucket.share < START_SHARE
+    bucket.level = -28.0
+    bucket.restart(50.0)
+    assert (bucket.share, bucket.fleet, bucket.level, bucket.updated) == (
+        START_SHARE,
+        False,
+        0.0,
+        50.0,
+    )
+    # Nothing known of the past: the next reply only sets the mark the one after is read
+    # against, and one after that, alone, doubles the share.
+    bucket.observe(3600, 0, 0.0, 50.0)
+    assert not bucket.fleet and bucket.share == START_SHARE and bucket.level == 0.0
+    bucket.take(6, 50.1)
+    bucket.observe(3600, 0, 0.0, 50.1)
+    assert not bucket.fleet and bucket.share > START_SHARE
+
+
+def test_a_pacer_given_limits_runs_at_full_concurrency_from_the_start() -> None:
+    assert Pacer(4, max_wait=1.0, limits={"requests": 60}).allowed() == 4
+    assert Pacer(4, max_wait=1.0, limits={"requests": None}).allowed() == 1
+
+
+async def test_a_pacer_that_was_never_paused_admits_at_once_whatever_its_clock() -> None:
+    pacer = Pacer(4, max_wait=1.0, clock=lambda: 0.0)
+    assert await pacer._admit(Cost(1, 1)) == 0.0
+
+
+async def test_a_pause_that_ends_now_still_waits_for_the_buckets() -> None:
+    clock = Clock()
+    pacer = Pacer(4, max_wait=1.0, limits={"requests": 600}, clock=clock)
+    bucket = pacer.buckets["requests"]
+    bucket.share, bucket.level, bucket.updated = 1.0, 0.0, clock.now
+    assert pacer.overloaded(0.0) == 0.0 and pacer.paused_until == clock.now
+    bucket.set_share(1.0)
+    assert await pacer._admit(Cost(1, 1)) == pytest.approx(0.1)
+
+
+def test_concurrency_and_shares_halve_on_overload_down_to_one() -> None:
+    pacer = Pacer(2, max_wait=1.0, limits={"requests": 600}, clock=Clock())
+    pacer.buckets["requests"].set_share(0.5)
+    assert pacer.overloaded(-3.0) == 0.0
+    assert pacer.allowed() == 1 and pacer.buckets["requests"].share == 0.25
+    pacer.overloaded(0.0)
+    assert pacer.allowed() == 1 and pacer.buckets["requests"].share == 0.125
+
+
+def test_backoff_without_retry_after_doubles_from_half_a_second() -> None:
+    pacer = Pacer(8, max_wait=300.0, clock=Clock())
+    for n in range(4):
+        # 0.5 s * 2^n, less up to 25 % of jitter.
+        assert 0.375 * 2**n <= pacer.overloaded(None) <= 0.5 * 2**n
+
+
+async def test_waiters_are_counted_and_woken_only_to_wait_again_until_a_slot_frees() -> None:
+    pacer = Pacer(1, max_wait=10.0, limits={"requests": 600})
+    await pacer.acquire(Cost(1, 1))
+    async with anyio.create_task_group() as tg:
+        for _ in range(2):
+            tg.start_soon(pacer.acquire, Cost(1, 1))
+        await anyio.wait_all_tasks_blocked()
+        assert pacer.waiting == 2
+        # A wake-up that frees no slot (a pause's) admits nobody.
+        pacer.overloaded(0.0)
+        await anyio.wait_all_tasks_blocked()
+        assert pacer.in_flight == 1 and pacer.waiting == 2
+        tg.cancel_scope.cancel()
+    assert pacer.waiting == 0
+
+
+async def test_release_gives_back_the_unused_and_corrects_for_what_is_still_in_flight() -> None:
+    clock = Clock()
+    limits: dict[str, int | None] = {
+        "requests": 60,
+        "input_tokens": 6000,
+        "output_tokens": 6000,
+        "tokens": 12_000,
+    }
+    kinds = ("requests", "input_tokens", "output_tokens", "tokens")
+    pacer = Pacer(4, max_wait=1.0, limits=limits, clock=clock)
+    for bucket in pacer.buckets.values():
+        bucket.share, bucket.level, bucket.updated = 1.0, bucket.capacity or 0.0, clock.now
+    cost = Cost(input_tokens=1000, output_tokens=2000)
+    await pacer.acquire(cost)
+    await pacer.acquire(cost)
+    assert [pacer.pending[k] for k in kinds] == [2, 2000, 4000, 6000]
+    clock.now += 0.5
+    # Used 500 of the 2000 output tokens reserved: 1500 back to both output buckets.
+    pacer.release(cost, info=None, used=Cost(1000, 500), refund_request=False)
+    assert [pacer.pending[k] for k in kinds] == [1, 1000, 2000, 3000]
+    # Half a second of refill (0.5, 50, 50, 100) on top.
+    assert [pacer.buckets[k].level for k in kinds] == pytest.approx([58.5, 4050.0, 3550.0, 7600.0])
+    # A reply's headers lower each estimate to what remains less the other request's cost.
+    clock.now += 0.5
+    info = RateLimitInfo(
+        requests_limit=60,
+        requests_remaining=50,
+        input_tokens_limit=6000,
+        input_tokens_remaining=3000,
+        output_tokens_limit=6000,
+        output_tokens_remaining=3000,
+        tokens_limit=12_000,
+        tokens_remaining=6000,
+    )
+    pacer.release(cost, info=info, used=None, refund_request=True)
+    assert [pacer.buckets[k].level for k in kinds] == [50, 3000, 3000, 6000]
+    assert [pacer.pending[k] for k in kinds] == [0, 0, 0, 0]
+
+
+def test_a_429_refund_gives_back_exactly_the_cost() -> None:
+    clock = Clock()
+    pacer = Pacer(4, max_wait=1.0, limits={"requests": 60, "output_tokens": 6000}, clock=clock)
+    for bucket in pacer.buckets.values():
+        bucket.share, bucket.level, bucket.updated = 1.0, 10.0, clock.now
+    cost = Cost(input_tokens=3, output_tokens=4)
+    pacer.in_flight = 1
+    pacer.release(cost, info=None, used=None, refund_request=True)
+    assert pacer.buckets["requests"].level == 11.0
+    assert pacer.buckets["output_tokens"].level == 14.0

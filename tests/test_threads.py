@@ -246,6 +246,47 @@ async def test_a_stream_closed_early_keeps_its_finished_part() -> None:
     await both(scenario)
 
 
+# The official stream's event generators are left unclosed (its own warnings).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+async def test_a_streamed_turn_ends_when_its_events_run_out() -> None:
+    """As the official SDK's: read to the end (each way) or failed, the stream has ended
+    its turn, so the next one may go inside the same block."""
+
+    async def scenario(client: Any, server: FakeClaude) -> Any:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=60)
+        async with thread.stream(user("final message")) as stream:
+            reply = await stream.get_final_message()
+            assert thread.previous_message_id == reply.id
+            await thread.send(user("inside the block"))
+        async with thread.stream(user("iterated")) as stream:
+            async for _event in stream:
+                pass
+            await thread.send(user("after iterating"))
+        async with thread.stream(user("text")) as stream:
+            async for _text in stream.text_stream:
+                pass
+            await thread.send(user("after the text"))
+        # Closed, not read: the turn ends with the block (with the official SDK as well).
+        async with thread.stream(user("closed")) as stream:
+            await stream.close()
+            with pytest.raises((ClaudeError, anthropic.AnthropicError), match="in progress"):
+                await thread.send(user("after closing"))
+        server.faults = [Fault("mid_stream_error", times=1, after_events=4)]
+        async with thread.stream(user("failed")) as stream:
+            with pytest.raises(Exception, match="verloaded"):
+                await stream.get_final_message()
+            await thread.send(user("after the failure"))
+        # Not read to the end: the turn is still in progress inside the block.
+        async with thread.stream(user("unread")) as stream:
+            with pytest.raises((ClaudeError, anthropic.AnthropicError), match="in progress"):
+                await thread.send(user("too early"))
+        await thread.send(user("after the block"))
+        return thread.messages
+
+    await both(scenario)
+
+
 async def test_a_cancelled_turn_leaves_the_thread_as_it_was(server: FakeClaude) -> None:
     async with AsyncClaude(api_key="k", base_url=server.url) as client:
         transport = client._get_transport()
@@ -292,6 +333,44 @@ async def test_what_is_refused_before_any_io(server: FakeClaude) -> None:
     assert isinstance(thread, BetaAsyncMessageThread)
 
 
+def _declared(params: type) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """A TypedDict's keys as it reports them at run time (required, optional), and the
+    keys it declares `Required[...]`: in both packages the annotations are strings
+    (`from __future__ import annotations`), so `__required_keys__` is empty in both and
+    the declarations say which keys are required."""
+    required = frozenset(
+        key
+        for key, hint in params.__annotations__.items()
+        if getattr(hint, "__forward_arg__", hint).startswith("Required[")
+    )
+    return params.__required_keys__, params.__optional_keys__, required
+
+
+def test_the_thread_params_keys_are_the_official_ones() -> None:
+    from anthropic.lib.threads import _params as official
+
+    from anyio_claude import _threads
+    from anyio_claude.types.beta import thread_create_params, thread_send_params
+
+    pairs: list[tuple[type, type]] = [
+        (_threads.ThreadParams, official.ThreadParams),
+        (thread_create_params.ThreadCreateParams, official.ThreadCreateParams),
+        (thread_send_params.ThreadSendParams, official.ThreadSendParams),
+    ]
+    for ours, theirs in pairs:
+        assert _declared(ours) == _declared(theirs), ours.__name__
+    assert _declared(_threads.ThreadParams)[2] == {
+        "max_tokens",
+        "model",
+        "messages",
+        "unsupported_request_behavior",
+    }
+    # The fields a thread holds and a turn may override, as the official's.
+    assert official.THREAD_FIELDS == _threads._THREAD_FIELDS
+    turn_keys = official.TurnOverrides.__required_keys__ | official.TurnOverrides.__optional_keys__
+    assert turn_keys == _threads._TURN_KEYWORDS
+
+
 @beta_async_tool
 async def get_weather(location: str) -> str:
     """The weather somewhere.
@@ -329,6 +408,96 @@ async def test_the_tool_runner_goes_over_a_thread(server: FakeClaude) -> None:
         ]
 
 
+# One schema for both clients' tools: the official derives property `title`s from pydantic.
+WEATHER_SCHEMA: Any = {
+    "type": "object",
+    "properties": {"location": {"type": "string", "description": "the city"}},
+    "required": ["location"],
+}
+
+
+async def weather(location: str) -> str:
+    """The weather somewhere."""
+    return f"sunny in {location}"
+
+
+def weather_tool(client: Any) -> Any:
+    if isinstance(client, AsyncClaude):
+        return beta_async_tool(weather, input_schema=WEATHER_SCHEMA)
+    return anthropic.beta_async_tool(weather, input_schema=WEATHER_SCHEMA)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+@pytest.mark.parametrize("threaded", [True, False], ids=["threaded", "unthreaded"])
+async def test_the_tool_runner_as_the_official_sdk(threaded: bool, stream: bool) -> None:
+    """`client.beta.messages.tool_runner(...)` against the official's on the same-seed
+    FakeClaude: the same bodies, betas and helper tags (`BetaToolRunner`, then
+    `message-thread` over a thread), the same replies; and over `thread.tool_runner()`."""
+
+    async def scenario(client: Any, server: FakeClaude) -> Any:
+        extra: Any = {} if threaded else {"thread": False}
+        runner = client.beta.messages.tool_runner(
+            model=MODEL,
+            max_tokens=200,
+            tools=[weather_tool(client)],
+            messages=[user("What is the weather in Paris?")],
+            stream=stream,
+            **extra,
+        )
+        replies = []
+        async for item in runner:
+            replies.append(await item.get_final_message() if stream else item)
+        final = await runner.until_done()
+        assert [m.stop_reason for m in replies] == ["tool_use", "end_turn"]
+        assert final.id == replies[-1].id
+        history = [m.model_dump(mode="json", exclude_none=True) for m in replies]
+        if threaded:
+            thread = client.beta.messages.thread(
+                model=MODEL, max_tokens=200, tools=[weather_tool(client)]
+            )
+            thread.append(user("And in Rome?"))
+            await thread.tool_runner(stream=stream).until_done()
+            await thread.send(user("thanks"))
+            history.extend(thread.messages)
+        return history
+
+    await both(scenario)
+
+
+async def test_a_tool_runner_changing_system_on_a_thread_runs_no_tool() -> None:
+    """As the official runner: a `system` changed for a thread that continues raises
+    before the reply's tools run (the next turn could not be sent)."""
+    calls: list[str] = []
+
+    async def scenario(client: Any, server: FakeClaude) -> Any:
+        async def counted(location: str) -> str:
+            """The weather somewhere."""
+            calls.append(location)
+            return "sunny"
+
+        tool = (
+            beta_async_tool(counted, input_schema=WEATHER_SCHEMA)
+            if isinstance(client, AsyncClaude)
+            else anthropic.beta_async_tool(counted, input_schema=WEATHER_SCHEMA)
+        )
+        runner = client.beta.messages.tool_runner(
+            model=MODEL,
+            max_tokens=200,
+            system="one",
+            tools=[tool],
+            messages=[user("What is the weather in Paris?")],
+        )
+        with pytest.raises((ClaudeError, anthropic.AnthropicError), match="Cannot change `system`"):
+            async for _reply in runner:
+                runner.set_messages_params(lambda params: {**params, "system": "two"})
+        assert calls == []
+        return []
+
+    await both(scenario)
+
+
 async def test_thread_tool_runner_keeps_the_history_in_the_thread(server: FakeClaude) -> None:
     async with AsyncClaude(api_key="k", base_url=server.url) as client:
         thread = client.beta.messages.thread(model=MODEL, max_tokens=200, tools=[get_weather])
@@ -349,14 +518,17 @@ def test_the_blocking_client() -> None:
         reply = thread.send(user("one"))
         with thread.stream(user("two")) as stream:
             text = "".join(stream.text_stream)
+            # The events ran out: the turn has ended inside the block.
+            assert thread.previous_message_id not in (None, reply.id)
+            thread.send(user("two and a half"))
         assert text
-        assert isinstance(reply, Message) and thread.previous_message_id not in (None, reply.id)
+        assert isinstance(reply, Message) and len(thread.messages) == 6
         direct = BetaMessageThread(client, model=MODEL, max_tokens=40)
         direct.send(user("three"))
         assert len(direct.messages) == 2
         client.close()
     kinds = [r.json["thread"]["type"] for r in server.requests]
-    assert kinds == ["create", "continue", "create"]
+    assert kinds == ["create", "continue", "continue", "create"]
 
 
 @pytest.fixture

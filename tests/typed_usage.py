@@ -49,6 +49,11 @@ from anyio_claude.types import (
     Unknown,
     UnknownBlock,
 )
+from anyio_claude.types.beta.parsed_beta_message import (
+    ParsedBetaContentBlock,
+    ParsedBetaMessage,
+    ParsedBetaTextBlock,
+)
 
 MODEL = "claude-sonnet-5-5"
 
@@ -402,6 +407,23 @@ async def structured(client: AsyncClaude, blocking_client: Claude) -> None:
     )
 
 
+def parsed_beta_blocks(
+    text: ParsedBetaTextBlock[Answer],
+    block: ParsedBetaContentBlock[Answer],
+    bare: ParsedBetaContentBlock,
+    message: ParsedMessage[Answer],
+) -> None:
+    assert_type(text.parsed_output, Answer)
+    if block.type == "text":  # the official idiom: the tag narrows the union
+        assert_type(block, ParsedBetaTextBlock[Answer])
+    if bare.type == "text":  # generic with the official default, None
+        assert_type(bare, ParsedBetaTextBlock[None])
+    for part in message.content:
+        if part.type == "text":
+            assert_type(part.parsed_output, Answer)
+    assert_type(message.content[0], ParsedBetaContentBlock[Answer])
+
+
 async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
     from pathlib import Path
 
@@ -445,6 +467,9 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
         model=MODEL, max_tokens=10, messages=user, output_format=Answer, betas=["b"]
     )
     assert_type(parsed, ParsedMessage[Answer])
+    # The official module's names, as code ported from `anthropic` annotates the reply.
+    ported: ParsedBetaMessage[Answer] = parsed
+    assert_type(ported.parsed_output, Answer | None)
     assert_type(
         sync.beta.messages.parse(model=MODEL, max_tokens=10, messages=user), ParsedMessage[None]
     )
@@ -901,3 +926,40 @@ async def generated_request_types(client: AsyncClaude, sync: Claude, data: dict[
     # A TypedDict rejects a misspelt key and a wrong literal, as the official ones do.
     bad: BetaTextBlockParam = {"type": "txt", "text": "hi"}  # type: ignore[typeddict-item]
     print(bad)
+
+
+async def message_threads(client: AsyncClaude, sync: Claude) -> None:
+    """The thread idioms type alike on both clients: `thread()`, `update()`, a turn's
+    keywords, the parsed reply of an `output_format` thread."""
+    from anyio_claude.lib.threads import BetaAsyncMessageThread, BetaMessageThread
+    from anyio_claude.types import BetaMessageParam
+
+    turn: BetaMessageParam = {"role": "user", "content": "hi"}
+    thread = client.beta.messages.thread(
+        model=MODEL, max_tokens=10, system="s", messages=[turn], stop_sequences=["y"]
+    )
+    assert_type(await thread.send(turn, stop_sequences=["x"], timeout=5.0), Message)
+    thread.update(max_tokens=20, extra_headers={"x-a": "b"})
+    thread.update(temprature=1)  # type: ignore[call-arg]
+    async with thread.stream(turn, extra_headers={"x-a": "b"}) as stream:
+        assert_type(await stream.get_final_message(), Message)
+    assert_type(thread, BetaAsyncMessageThread[None])
+    typed = client.beta.messages.thread(model=MODEL, max_tokens=10, output_format=Answer)
+    assert_type(typed, BetaAsyncMessageThread[Answer])
+    assert_type((await typed.parse(turn)).parsed_output, Answer | None)
+    print(thread.fork().messages, thread.params["model"])
+
+    blocking = sync.beta.messages.thread(
+        model=MODEL, max_tokens=10, system="s", messages=[turn], stop_sequences=["y"]
+    )
+    assert_type(blocking.send(turn, stop_sequences=["x"], timeout=5.0), Message)
+    blocking.update(max_tokens=20, extra_headers={"x-a": "b"})
+    blocking.update(temprature=1)  # type: ignore[call-arg]
+    sync.beta.messages.thread(model=MODEL, max_tokens=10, thread={})  # type: ignore[call-arg]
+    with blocking.stream(turn, extra_headers={"x-a": "b"}) as blocking_stream:
+        assert_type(blocking_stream.get_final_message(), Message)
+    assert_type(blocking, BetaMessageThread[None])
+    blocking_typed = sync.beta.messages.thread(model=MODEL, max_tokens=10, output_format=Answer)
+    assert_type(blocking_typed, BetaMessageThread[Answer])
+    assert_type(blocking_typed.parse(turn).parsed_output, Answer | None)
+    print(blocking.fork().messages, blocking.params["model"], blocking.tool_runner())

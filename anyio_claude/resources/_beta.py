@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .._parse import AsyncParsedMessageStream
     from .._requester import Requester
     from .._response import AsyncAPIResponse
-    from .._threads import BetaAsyncMessageThread, UnsupportedRequestBehavior
+    from .._threads import BetaAsyncMessageThread, FormatT, UnsupportedRequestBehavior
     from .._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner, ToolRunnerArgs
     from .._tools import AnyRunnableTool
     from .._toolsets import AnyRunnableToolset
@@ -286,14 +286,14 @@ class AsyncBetaMessages:
         messages: Iterable[Any] | NotGiven = NOT_GIVEN,
         tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]]
         | NotGiven = NOT_GIVEN,
-        output_format: type[_F] | NotGiven | None = NOT_GIVEN,
+        output_format: type[FormatT] | NotGiven | None = NOT_GIVEN,
         unsupported_request_behavior: UnsupportedRequestBehavior = "error",
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         **params: Unpack[ThreadCreateParams],
-    ) -> BetaAsyncMessageThread[_F]:
+    ) -> BetaAsyncMessageThread[FormatT]:
         """Start a message thread: a conversation the server holds between turns, so each
         turn sends only the new messages. Takes `create()`'s arguments but `thread` and
         `stream` (`messages` optional) and sends nothing.

@@ -448,9 +448,9 @@ class _Messages:
         request = _gather("parse", _message_request, {"output_format": output_format, **args})
         warn_about_model(request.body["model"], request.body.get("thinking"))
         self._check_duration(request)
-        call = self._message_call(
-            "/v1/messages", request, **{"x-stainless-helper": "messages.parse"}
-        )
+        # The official SDK's tags: `beta.messages.parse` / `beta.messages` on the beta twin.
+        helper = "beta.messages.parse" if self._beta else "messages.parse"
+        call = self._message_call("/v1/messages", request, **{"x-stainless-helper": helper})
 
         def decode(body: bytes) -> ParsedMessage[Any]:
             return parse_message(decode_message(body), output_format)
@@ -464,7 +464,10 @@ class _Messages:
         args = {"output_format": output_format, "stream": True, **args}
         request = _gather("stream", _message_request, args)
         warn_about_model(request.body["model"], request.body.get("thinking"))
-        helper = {"x-stainless-helper-method": "stream", "x-stainless-stream-helper": "messages"}
+        helper = {
+            "x-stainless-helper-method": "stream",
+            "x-stainless-stream-helper": "beta.messages" if self._beta else "messages",
+        }
         call = self._message_call("/v1/messages", request, **helper)
         idle = call.timeout.stream_idle
 

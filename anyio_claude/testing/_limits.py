@@ -19,7 +19,8 @@ class RateLimits:
     one). The output bucket is charged `max_tokens` on arrival and refunded what the
     reply did not use, as the API does. `start_empty` starts every bucket at zero, so
     the steady rate shows at once. After `spend_limit` answered requests, every request
-    gets a 429 without `retry-after` saying the usage limit is reached.
+    gets a 429 without `retry-after` saying the usage limit is reached. A limit that is not
+    a positive whole number, or a negative `spend_limit`, raises `ValueError` naming it.
     """
 
     requests_per_minute: int | None = None
@@ -28,6 +29,24 @@ class RateLimits:
     output_tokens_per_minute: int | None = None
     start_empty: bool = False
     spend_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        """Raises `ValueError` naming a limit that is not a positive whole number (a bucket
+        that never refills has no wait to tell), or a negative `spend_limit`."""
+        for name in (
+            "requests_per_minute",
+            "tokens_per_minute",
+            "input_tokens_per_minute",
+            "output_tokens_per_minute",
+            "spend_limit",
+        ):
+            value = getattr(self, name)
+            smallest = 0 if name == "spend_limit" else 1
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or value < smallest
+            ):
+                what = "a whole number >= 0" if smallest == 0 else "a positive whole number"
+                raise ValueError(f"RateLimits: {name} must be {what} or None, got {value!r}")
 
 
 class Bucket:
@@ -67,7 +86,7 @@ class Bucket:
 
     def headers(self, name: str, now: float, wall: datetime) -> list[tuple[str, str]]:
         self.refill(now)
-        full_in = (self.capacity - max(self.level, 0.0)) / self.rate if self.rate else 0.0
+        full_in = (self.capacity - max(self.level, 0.0)) / self.rate
         reset = (wall + timedelta(seconds=full_in)).strftime("%Y-%m-%dT%H:%M:%SZ")
         prefix = f"anthropic-ratelimit-{name}"
         return [
