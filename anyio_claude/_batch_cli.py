@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import anyio
 
@@ -43,7 +43,7 @@ class _Input:
     already_done: int = 0
 
 
-def _validate(line: str, number: int, seen: set[str]) -> dict[str, Any] | str:
+def _validate(line: str, seen: set[str]) -> dict[str, Any] | str:
     """The request on one input line, or why it is invalid."""
     try:
         item = json.loads(line)
@@ -77,7 +77,7 @@ def _read_input(
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            checked = _validate(line, number, seen)
+            checked = _validate(line, seen)
             if isinstance(checked, str):
                 print(f"{path}:{number}: invalid request: {checked}", file=err, flush=True)
                 summary.invalid += 1
@@ -490,7 +490,21 @@ def run_batch_command(args: argparse.Namespace) -> int:
     command = _run if args.batch_command == "run" else _submit
     try:
         status: int = anyio.run(command, args, backend=args.backend)
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not _interrupted(exc):
+            raise
         print("interrupted: rerun the same command to resume", file=sys.stderr)
         return 130
     return status
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether Ctrl-C ended the run: a `KeyboardInterrupt`, or an exception group holding
+    one (trio raises it in whichever task runs, and the task group wraps it)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    inner: object = getattr(exc, "exceptions", None)
+    if not isinstance(inner, tuple):
+        return False
+    members = cast("tuple[object, ...]", inner)
+    return any(isinstance(e, BaseException) and _interrupted(e) for e in members)

@@ -12,6 +12,7 @@ import msgspec
 
 from ._errors import APIResponseValidationError, ClaudeError
 from ._http import Headers, HTTPRequest, HTTPResponse
+from ._request import deadline_scope
 
 if TYPE_CHECKING:
     from ._live_streams import AsyncMessageStream, AsyncTextStream
@@ -165,7 +166,7 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
     to be closed (never reused) by `close()` or the block's exit.
     """
 
-    __slots__ = ("_parse", "_parsed", "_response", "_stream_only", "_streamed")
+    __slots__ = ("_deadline", "_parse", "_parsed", "_response", "_stream_only", "_streamed")
 
     def __init__(
         self,
@@ -175,8 +176,12 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
         *,
         retries_taken: int = 0,
         stream_only: bool = False,
+        deadline: float | None = None,
     ) -> None:
         self._response = response
+        # The call's `Timeout.total` (an `anyio.current_time()`), which bounds reading the
+        # body too.
+        self._deadline = deadline
         self.http_response = http_response
         self.retries_taken = retries_taken
         self._parse = parse
@@ -208,10 +213,19 @@ class AsyncAPIResponse(_ResponseInfo, Generic[T]):
         if content is None:
             response = self._unread_body()
             try:
-                content = self.http_response.content = await response.aread()
+                with self._body_deadline():
+                    body = await response.aread()
             finally:
                 await response.aclose()
+            content = self.http_response.content = body
         return content
+
+    def _body_deadline(self) -> deadline_scope:
+        return deadline_scope(
+            self._deadline,
+            "the request's overall timeout expired while reading the body",
+            request_id=self.request_id,
+        )
 
     async def text(self) -> str:
         """Read the body and decode it as UTF-8."""
@@ -364,9 +378,11 @@ class BodyIterator(Generic[_I]):
     connection fails; cancelling a read leaves the response to be closed by its block.
     """
 
-    __slots__ = ("_chunks", "_ended", "_ready", "_response", "_splitter")
+    __slots__ = ("_chunks", "_deadline", "_ended", "_ready", "_response", "_splitter")
 
     def __init__(self, response: AsyncAPIResponse[Any], splitter: _Splitter[_I]) -> None:
+        # Only with a deadline: most bodies have none, and this runs once a chunk.
+        self._deadline = None if response._deadline is None else response._body_deadline
         content = response.http_response.content
         self._response = response._unread_body() if content is None else None
         self._chunks: AsyncIterator[bytes] | None = (
@@ -388,7 +404,11 @@ class BodyIterator(Generic[_I]):
                 raise StopAsyncIteration
             assert self._chunks is not None
             try:
-                chunk = await self._chunks.__anext__()
+                if self._deadline is None:
+                    chunk = await self._chunks.__anext__()
+                else:
+                    with self._deadline():
+                        chunk = await self._chunks.__anext__()
             except StopAsyncIteration:
                 self._ended = True
                 assert self._response is not None

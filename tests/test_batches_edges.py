@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 import pytest
@@ -22,6 +23,7 @@ from anyio_claude import (
     ClaudeError,
     Timeout,
 )
+from anyio_claude.resources import _batches
 from anyio_claude.types import MessageBatch
 
 from ._servers import Handler, RawServer, fixed, raw_server, response
@@ -252,6 +254,44 @@ async def test_wait_polls_ever_longer_up_to_the_maximum() -> None:
     # up to the maximum).
     for gap, interval in zip(gaps, [0.05, 0.075, 0.1125, 0.1125], strict=True):
         assert gap >= interval * 0.95, (gaps, interval)
+
+
+class _RecordedSleeps:
+    """`anyio` as `_batches` sees it, with `sleep` recording each wait instead of
+    waiting (a unit test of `wait` alone: the client and server keep the real anyio)."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(anyio, name)
+
+
+async def test_wait_polls_after_1_s_then_1_5_times_longer_up_to_60_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The defaults docs/batches.md gives: poll_interval=1.0, max_poll_interval=60.0.
+    sleeps = _RecordedSleeps()
+    monkeypatch.setattr(_batches, "anyio", sleeps)
+    polls = 0
+
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        nonlocal polls
+        polls += 1
+        await stream.send(response(batch(None, "ended" if polls == 14 else "in_progress")))
+
+    async with (
+        raw_server(handler) as server,
+        AsyncClaude(api_key=KEY, base_url=server.url) as client,
+    ):
+        ended = await client.messages.batches.wait(BATCH_ID)
+    assert ended.processing_status == "ended"
+    expected = [min(1.5**n, 60.0) for n in range(13)]
+    assert sleeps.waits == pytest.approx(expected), sleeps.waits
+    assert expected[-3:] == [57.6650390625, 60.0, 60.0]
 
 
 async def test_delete_gives_the_deleted_batch() -> None:

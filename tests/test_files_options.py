@@ -14,7 +14,7 @@ import anyio
 import pytest
 from anyio.abc import SocketStream
 
-from anyio_claude import APITimeoutError, AsyncClaude, NotFoundError
+from anyio_claude import APITimeoutError, AsyncClaude, NotFoundError, Timeout
 from anyio_claude.resources._files import encode_multipart, file_from_path
 from anyio_claude.testing import FakeClaude
 from anyio_claude.testing._routing import ApiRequest
@@ -220,3 +220,56 @@ async def test_a_download_parses_to_its_content(client: AsyncClaude, server: Fak
         assert response.retries_taken == 0
         assert response.http_version == "HTTP/1.1"
         assert await response.parse() == b"tool output"
+
+
+async def test_a_download_keeps_to_the_overall_timeout_while_waiting_for_the_head() -> None:
+    async def silent(stream: SocketStream, request: bytes) -> None:
+        await anyio.sleep_forever()
+
+    async with (
+        raw_server(silent) as server,
+        AsyncClaude(api_key=KEY, base_url=server.url, max_retries=0) as client,
+    ):
+        started = anyio.current_time()
+        with anyio.fail_after(10), pytest.raises(APITimeoutError, match="overall") as caught:
+            await client.files.download("file_1", timeout=Timeout(30, total=0.2))
+        assert anyio.current_time() - started < 5
+        assert caught.value.request is not None
+
+
+async def test_a_download_keeps_to_the_overall_timeout_while_reading_the_body(
+    tmp_path: Path,
+) -> None:
+    # The head comes at once, then the body stalls: `total` bounds reading it too
+    # (docs/errors.md), however long the read timeout.
+    async def stalling(stream: SocketStream, request: bytes) -> None:
+        head = b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\nrequest-id: req_dl\r\n\r\n"
+        await stream.send(head + b"first bytes")
+        await anyio.sleep_forever()
+
+    async with (
+        raw_server(stalling) as server,
+        AsyncClaude(api_key=KEY, base_url=server.url, max_retries=0) as client,
+    ):
+
+        async def read(response: Any) -> None:
+            await response.read()
+
+        async def iterate(response: Any) -> None:
+            async for _ in response.iter_bytes():
+                pass
+
+        async def save(response: Any) -> None:
+            await response.write_to_file(tmp_path / "out")
+
+        for reader in (read, iterate, save):
+            with anyio.fail_after(10):
+                async with client.files.download("file_1", timeout=Timeout(30, total=0.3)) as r:
+                    with pytest.raises(APITimeoutError) as caught:
+                        await reader(r)
+            message = "the request's overall timeout expired while reading the body"
+            assert str(caught.value) == f"{message} (request-id: req_dl)", reader
+            assert caught.value.request_id == "req_dl"
+            assert r.is_closed
+        assert (tmp_path / "out").read_bytes() == b"first bytes"
+        assert server.connections == 3  # each read's connection closed, none reused

@@ -13,9 +13,11 @@ from anyio.abc import SocketStream
 
 from anyio_claude import (
     APIResponseValidationError,
+    APITimeoutError,
     AsyncClaude,
     ClaudeError,
     OutputValidationError,
+    Timeout,
 )
 from anyio_claude.testing import FakeClaude, Fault
 from anyio_claude.types import Message, TextBlock, Usage
@@ -178,3 +180,33 @@ async def test_elapsed_counts_from_sending_the_request() -> None:
         streaming = client.with_streaming_response.messages
         async with streaming.create(model=MODEL, max_tokens=10, messages=USER) as response:
             assert response.elapsed >= datetime.timedelta(seconds=0.3)  # sleeps never end early
+
+
+async def test_a_streaming_response_keeps_to_the_overall_timeout_while_reading_the_body() -> None:
+    # `with_streaming_response` hands the body over unread: `Timeout.total` still bounds
+    # reading it (docs/errors.md), whichever way it is read.
+    async def stalling(stream: SocketStream, request: bytes) -> None:
+        head = b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\nrequest-id: req_slow\r\n\r\n"
+        await stream.send(head + b'{"id": ')
+        await anyio.sleep_forever()
+
+    async with (
+        raw_server(stalling) as server,
+        AsyncClaude(api_key=KEY, base_url=server.url, max_retries=0) as client,
+    ):
+        streaming = client.with_streaming_response.messages
+        for how in ("read", "parse", "lines"):
+            with anyio.fail_after(10):
+                async with streaming.create(
+                    model=MODEL, max_tokens=10, messages=USER, timeout=Timeout(30, total=0.3)
+                ) as response:
+                    with pytest.raises(APITimeoutError, match="while reading the body") as caught:
+                        if how == "read":
+                            await response.read()
+                        elif how == "parse":
+                            await response.parse()
+                        else:
+                            async for _ in response.iter_lines():
+                                pass
+            assert caught.value.request_id == "req_slow", how
+            assert response.is_closed

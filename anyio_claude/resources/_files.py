@@ -508,7 +508,9 @@ class AsyncFiles(Resource):
             deadline = deadline_for(call.timeout)
             response, retries = await client._send(call, unread, deadline=deadline)
             http_response = HTTPResponse(response.status, response.headers, response.http_version)
-            return AsyncBinaryAPIResponse(response, http_response, _read_all, retries_taken=retries)
+            return AsyncBinaryAPIResponse(
+                response, http_response, _read_all, retries_taken=retries, deadline=deadline
+            )
 
         return AsyncFileDownload(open_response)
 

@@ -164,7 +164,9 @@ class AsyncStreamingResponseManager(Generic[T]):
             assert op.decode is not None
             return decode_body(op.decode, content, http_response)
 
-        return AsyncAPIResponse(response, http_response, parse, retries_taken=retries)
+        return AsyncAPIResponse(
+            response, http_response, parse, retries_taken=retries, deadline=deadline
+        )
 
     async def __aexit__(
         self,
