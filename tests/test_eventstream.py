@@ -331,3 +331,64 @@ def test_the_events_before_a_broken_frame_come_with_the_error() -> None:
     for payload in (b"not json", b'{"bytes": 1}', b'{"bytes": "!!"}', b"{}"):
         with pytest.raises(EventStreamProtocolError, match="chunk payload"):
             BedrockEventDecoder().feed_data(encode_message(dict(chunk), payload))
+
+
+@pytest.mark.parametrize(
+    ("headers", "payload", "error"),
+    [
+        # A payload that is not JSON: its text is the message (botocore's reading).
+        (
+            {":message-type": "exception", ":exception-type": "throttlingException"},
+            b"Too many requests, slow down",
+            {"type": "throttlingException", "message": "Too many requests, slow down"},
+        ),
+        (
+            {":message-type": "exception", ":exception-type": "throttlingException"},
+            b"",
+            {"type": "throttlingException", "message": ""},
+        ),
+        # No type header at all.
+        ({":message-type": "exception"}, b"not json", {"type": "", "message": "not json"}),
+        # `Message`, when there is no `message`.
+        (
+            {":message-type": "exception", ":exception-type": "validationException"},
+            b'{"Message": "capitalised"}',
+            {"type": "validationException", "message": "capitalised"},
+        ),
+        (
+            {":message-type": "exception", ":exception-type": "validationException"},
+            b'{"message": "lower", "Message": "capitalised"}',
+            {"type": "validationException", "message": "lower"},
+        ),
+        # Header values that are not strings are never passed on as the type or message.
+        ({":message-type": "exception", ":exception-type": 5}, b"{}", {"type": "", "message": ""}),
+        (
+            {":message-type": "error", ":error-code": 5, ":error-message": True},
+            b"",
+            {"type": "", "message": ""},
+        ),
+        ({":message-type": "error"}, b"", {"type": "", "message": ""}),
+    ],
+)
+def test_bedrock_error_events_of_odd_failure_messages(
+    headers: dict[str, HeaderValue], payload: bytes, error: dict[str, str]
+) -> None:
+    wire = encode_message(headers, payload)
+    assert [json.loads(e) for e in BedrockEventDecoder().feed_data(wire)] == [
+        {"type": "error", "error": error}
+    ]
+
+
+@pytest.mark.parametrize("payload", [b"Too many requests, slow down", b""])
+def test_an_exception_payload_that_is_not_json_matches_the_official_decoder(
+    payload: bytes,
+) -> None:
+    from anthropic.lib.bedrock._stream_decoder import AWSEventStreamDecoder
+
+    headers: dict[str, HeaderValue] = {
+        ":message-type": "exception",
+        ":exception-type": "throttlingException",
+    }
+    wire = encode_message(headers, payload)
+    official = [json.loads(sse.data) for sse in AWSEventStreamDecoder().iter_bytes(iter([wire]))]
+    assert [json.loads(e) for e in BedrockEventDecoder().feed_data(wire)] == official
