@@ -329,3 +329,57 @@ def test_the_urllib_transport_waits_120_s_by_default(monkeypatch: pytest.MonkeyP
     with pytest.raises(TransportError):
         _UrllibRequest()("http://127.0.0.1:9/", timeout=5)
     assert seen == [120, 5]
+
+
+async def test_sigv4_signs_what_is_sent_and_replaces_stale_signing_headers(
+    server: FakeClaude,
+) -> None:
+    """A caller's `Authorization`/`X-Amz-Date` is replaced, `connection` is not signed (a
+    proxy may drop it), no session token header without a session token, and the date
+    is UTC in SigV4's basic format."""
+    from datetime import datetime, timezone
+
+    stale = {
+        "Authorization": "AWS4-HMAC-SHA256 Credential=stale",
+        "X-Amz-Date": "20000101T000000Z",
+        "Connection": "keep-alive",
+    }
+    async with AsyncAnthropicBedrock(
+        aws_region="us-east-1",
+        aws_access_key=AK,
+        aws_secret_key=SK,
+        base_url=server.url,
+        default_headers=stale,
+        max_retries=0,
+    ) as client:
+        await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+    headers = server.requests[-1].headers
+    assert "x-amz-security-token" not in headers
+    authorization = headers["authorization"]
+    assert authorization.startswith(f"AWS4-HMAC-SHA256 Credential={AK}/")
+    signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
+    assert "connection" not in signed and "authorization" not in signed
+    assert {"anthropic-version", "content-type", "host", "x-amz-date"} <= set(signed)
+    date = datetime.strptime(headers["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    assert abs((datetime.now(timezone.utc) - date).total_seconds()) < 300
+
+
+async def test_a_failing_credential_chain_is_a_credentials_error_without_its_frames(
+    server: FakeClaude, tmp_path: Any
+) -> None:
+    script = tmp_path / "creds.py"
+    script.write_text("import sys\nsys.exit('no credentials for you')\n")
+    (tmp_path / "aws-config").write_text(
+        f"[profile broken]\ncredential_process = {sys.executable} {script}\n"
+    )
+    async with AsyncAnthropicBedrock(
+        aws_profile="broken", aws_region="us-east-1", base_url=server.url
+    ) as client:
+        with pytest.raises(CredentialsError) as info:
+            await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+    assert str(info.value).startswith(
+        "could not resolve credentials: CredentialRetrievalError: Error when retrieving "
+        "credentials from custom-process: no credentials for you"
+    )
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert not server.requests
