@@ -311,6 +311,7 @@ else:
 
 AsyncAnthropic = AsyncClaude
 
+__title__ = "anyio_claude"
 __version__ = "0.1.0"
 
 __all__ = (

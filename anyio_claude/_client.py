@@ -260,6 +260,8 @@ class AsyncClaude:
     # instrumentation scope (a platform client sets both, as the official SDK's do).
     _gen_ai_provider_name = "anthropic"
     _otel_platform: str | None = None
+    # Whether `beta.messages.thread()` works here: Bedrock and Vertex AI hold no threads.
+    _supports_message_threads = True
 
     def _use_credentials(
         self, provider: AccessTokenProvider | AsyncAccessTokenProvider | None
@@ -300,6 +302,11 @@ class AsyncClaude:
         """The headers sent with every request besides the credentials (a copy):
         `anthropic-version`, then `default_headers` and `ANTHROPIC_CUSTOM_HEADERS`."""
         return SecretHeaders({"anthropic-version": self.anthropic_version, **self._default_headers})
+
+    @property
+    def user_agent(self) -> str:
+        """The `User-Agent` this client sends (unless `default_headers` replaces it)."""
+        return _USER_AGENT
 
     @property
     def default_query(self) -> dict[str, object]:

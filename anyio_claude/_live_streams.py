@@ -458,7 +458,8 @@ class AsyncMessageStream(_StreamBase):
         Raises `RuntimeError` if the message has no text block.
         """
         message = await self.get_final_message()
-        texts = [block.text for block in message.content if type(block) is TextBlock]
+        # isinstance: a structured-output stream's blocks are `ParsedTextBlock`s.
+        texts = [block.text for block in message.content if isinstance(block, TextBlock)]
         if not texts:
             raise RuntimeError("the message has no text content block")
         return "".join(texts)

@@ -165,8 +165,9 @@ def merge_output_config(
 def parse_message(
     message: Message, output_format: object, *, request_id: str | None = None
 ) -> ParsedMessage[Any]:
-    """`message` as a `ParsedMessage`, each text block decoded into `output_format`
-    (None: blocks kept, `parsed_output` None). `request_id` defaults to the message's.
+    """`message` as a `ParsedMessage`, each text block a `ParsedTextBlock` decoded into
+    `output_format` (None: `parsed_output` None, as the official SDK's). `request_id`
+    defaults to the message's.
 
     Raises `OutputValidationError` when a text block does not decode.
     """
@@ -174,17 +175,19 @@ def parse_message(
     decode = None if output_format is None else _check_output_format(output_format).decode
     content: list[Any] = []
     for block in message.content:
-        if decode is not None and isinstance(block, TextBlock):
-            try:
-                value = decode(block.text)
-            except (msgspec.DecodeError, ValueError) as exc:
-                raise OutputValidationError(
-                    str(exc),
-                    text=block.text,
-                    output_format=output_format,
-                    message=message,
-                    request_id=request_id,
-                ) from exc
+        if isinstance(block, TextBlock):
+            value = None
+            if decode is not None:
+                try:
+                    value = decode(block.text)
+                except (msgspec.DecodeError, ValueError) as exc:
+                    raise OutputValidationError(
+                        str(exc),
+                        text=block.text,
+                        output_format=output_format,
+                        message=message,
+                        request_id=request_id,
+                    ) from exc
             parsed: ParsedTextBlock[Any] = _copy(ParsedTextBlock, block)
             parsed.__dict__["_parsed_output"] = value
             block = parsed

@@ -114,23 +114,34 @@ def _bypassed(host: str, port: int, no_proxy: str) -> bool:
             continue
         if entry == "*":
             return True
-        entry = entry.partition("://")[2] or entry
+        name, entry_port = _host_and_port(entry.partition("://")[2] or entry)
+        if entry_port is not None and entry_port != port:
+            continue
         if address is not None:
             try:
-                if address in ipaddress.ip_network(entry.strip("[]"), strict=False):
+                if address in ipaddress.ip_network(name, strict=False):
                     return True
                 continue
             except ValueError:
                 pass
-        name, colon, entry_port = entry.rpartition(":") if "]" not in entry else ("", "", "")
-        if colon and entry_port.isdigit():
-            if int(entry_port) != port:
-                continue
-            entry = name
-        entry = entry.strip("[]").removeprefix("*").lstrip(".")
-        if host == entry or host.endswith("." + entry):
+        name = name.removeprefix("*").lstrip(".")
+        if host == name or host.endswith("." + name):
             return True
     return False
+
+
+def _host_and_port(entry: str) -> tuple[str, int | None]:
+    """A `NO_PROXY` entry's host (or network) and port: `host:port`, `[v6]:port`, `[v6]`,
+    or a bare IPv6 address, whose last group is no port."""
+    if entry.startswith("["):
+        inside, _, rest = entry[1:].partition("]")
+        if rest.startswith(":") and rest[1:].isdigit():
+            return inside, int(rest[1:])
+        return inside + rest, None  # `[v6]`, `[v6]/64`
+    name, colon, port = entry.rpartition(":")
+    if colon and port.isdigit() and ":" not in name:
+        return name, int(port)
+    return entry, None
 
 
 def resolve_proxy(

@@ -523,6 +523,11 @@ class Claude:
         return self._async.default_headers
 
     @property
+    def user_agent(self) -> str:
+        """`AsyncClaude.user_agent`."""
+        return self._async.user_agent
+
+    @property
     def default_query(self) -> dict[str, object]:
         """`AsyncClaude.default_query`."""
         return self._async.default_query

@@ -48,6 +48,7 @@ _F = TypeVar("_F")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._sync_threads import BetaMessageThread
     from ._sync_tool_runner import BetaStreamingToolRunner, BetaToolRunner
     from ._tool_runner import ToolRunnerArgs
     from ._tools import AnyRunnableTool
@@ -332,6 +333,13 @@ class BetaMessages:
         """Count the input tokens of a conversation."""
         count: MessageTokensCount = _await_in_loop(self._portal, self._async.count_tokens, **args)
         return count
+
+    def thread(self, **args: Any) -> BetaMessageThread[Any]:
+        """`AsyncBetaMessages.thread`, blocking: a `BetaMessageThread` whose turns run in
+        the client's loop thread. Sends nothing."""
+        from ._sync_threads import BetaMessageThread
+
+        return BetaMessageThread._wrap(self._portal, self._async.thread(**args))
 
     @overload
     def tool_runner(

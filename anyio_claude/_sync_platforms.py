@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._client import DEFAULT_MAX_RETRIES, AsyncClaude, _secret
-from ._platforms._common import Unserved
+from ._platforms._common import PlatformClient, Unserved
 from ._request import NOT_GIVEN, NotGiven
 from ._sync import Claude, Messages, _Portal
 from ._sync_beta import Beta, BetaMessages
@@ -58,7 +58,7 @@ class _PlatformTwin(Claude):
 
             self._middleware = checked(middleware, blocking=True)
         client = self._async = client_class(*args, middleware=self._async_middleware(), **options)
-        client._warn_unclosed = False
+        self._adopt(client)
         self._portal = _Portal(backend, client.close)
         self._owns_portal = True
 
@@ -77,9 +77,16 @@ class _PlatformTwin(Claude):
             copy._middleware = checked(middleware, blocking=True)
             options["middleware"] = copy._async_middleware() or []
         copy._async = self._async.with_options(**options)
-        copy._async._warn_unclosed = False
+        self._adopt(copy._async)
         copy._owns_portal = False
         return copy
+
+    def _adopt(self, client: AsyncClaude) -> None:
+        """Make `client` this twin's own: closed with it (no unclosed warning of its own),
+        and named as the twin in its errors."""
+        client._warn_unclosed = False
+        if isinstance(client, PlatformClient):
+            client._twin_name = type(self).__name__
 
     copy = with_options
 

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, cas
 import anyio
 import anyio.to_thread
 
-from ._errors import ClaudeError
+from ._errors import APIStatusError, ClaudeError
 from ._live_streams import AsyncMessageStream, AsyncTextStream
+from ._threads import ThreadState
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
 from ._toolsets import (
     AnyRunnableToolset,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._http import Timeout
+    from ._threads import BetaAsyncMessageThread
     from ._tracing import RunnerTrace
     from .resources._beta import AsyncBetaMessages
     from .streaming import StreamEvent
@@ -85,6 +87,10 @@ __all__ = (
 
 _F = TypeVar("_F")
 _ItemT = TypeVar("_ItemT")
+_T = TypeVar("_T")
+
+# The request options of a turn: the thread sends them, they are none of its fields.
+_OPTION_KEYS = ("extra_headers", "extra_query", "extra_body", "timeout")
 
 _Step = Literal["run_tools", "resume", "stop"]
 
@@ -315,6 +321,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         max_iterations: int | None,
         max_concurrency: int | None,
         tool_timeout: float | None,
+        thread: ThreadState | None = None,
     ) -> None:
         _check_limits(max_iterations, max_concurrency, tool_timeout)
         if params.get("compaction") is not None:
@@ -335,6 +342,19 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._before_compaction: Message | None = None
         self._final_turn_taken_over = False
         self._params = self._checked_params(params)
+        # The message thread the turns go over (only the new messages sent each turn), or
+        # None (`thread=False`, or a client without threads): the whole history each turn.
+        if thread is None and params.get("thread") is not False:
+            if getattr(api._client, "_supports_message_threads", False):
+                thread = ThreadState(
+                    {},
+                    options={},
+                    threading=True,
+                    unsupported_request_behavior="continue_unthreaded",
+                )
+        self._thread = thread
+        # The thread state with a turn in flight (the reply not yet recorded).
+        self._turn_state: ThreadState | None = None
         self._max_iterations = max_iterations
         self._max_concurrency = max_concurrency
         self._tool_timeout = tool_timeout
@@ -364,9 +384,10 @@ class _BaseToolRunner(Generic[_ItemT]):
                 raise TypeError(f"tool_runner() got an unexpected keyword argument {name!r}")
         thread = params.pop("thread", None)
         if thread is not None and thread is not False:
-            raise ValueError(
-                "thread must be False or None: the tool runner sends the whole conversation "
-                "with every request"
+            raise TypeError(
+                f"`thread` cannot be set in the params of a tool runner, got {thread!r}. The "
+                "runner sets it for each request itself. To run without a message thread, "
+                "pass `thread=False` to `tool_runner()`."
             )
         self._given_tools, given, self._toolsets, params["tools"] = _split_tools(
             params.get("tools", ())
@@ -723,6 +744,66 @@ class _BaseToolRunner(Generic[_ItemT]):
     async def _open_turn(self) -> _ItemT:
         raise NotImplementedError
 
+    async def _send(self, send: Callable[[dict[str, Any]], Awaitable[_T]], *, stream: bool) -> _T:
+        """Send this turn's request: over the thread (the new messages only, a lost thread
+        replayed, an unthreadable one sent without a thread from then on), or as it is.
+        Over a thread the turn stays open until `_record` (a reply) or `_abandon`."""
+        params = self._request_params()
+        state = self._thread
+        if state is None:
+            return await send(params)
+        if self._compaction_request is not None:
+            # On a fork: the compaction's reply replaces the history, a new thread.
+            state = state.fork()
+        params = dict(params)
+        options = {key: params.pop(key) for key in _OPTION_KEYS if key in params}
+        output_format = params.pop("output_format", None)
+        state.set_params(params)
+        state.start_turn(())
+        try:
+            while True:
+                arguments = state.create_arguments(options, stream=stream)
+                if output_format is not None:
+                    arguments["output_format"] = output_format
+                try:
+                    result = await send(arguments)
+                except APIStatusError as error:
+                    if state.recovers_from(error):
+                        continue
+                    raise
+                self._turn_state = state
+                return result
+        except BaseException:
+            state.end_turn()
+            raise
+
+    def _record(self, message: Message) -> None:
+        """The turn's reply, for the thread to continue from."""
+        state, self._turn_state = self._turn_state, None
+        if state is not None:
+            try:
+                state.record_reply(message)
+            finally:
+                state.end_turn()
+
+    def _abandon(self, stream: AsyncMessageStream | None) -> None:
+        """End a turn whose reply was not read to its end: its finished part is kept."""
+        state, self._turn_state = self._turn_state, None
+        if state is None:
+            return
+        if isinstance(stream, _EagerMessageStream):
+            stream = stream._inner
+        try:
+            snapshot = None if stream is None else stream._snapshot_or_none()
+            if stream is not None and snapshot is not None:
+                acc = stream._acc
+                if acc.stopped:
+                    state.record_reply(snapshot)
+                else:
+                    state.record_partial_reply(snapshot, acc.completed_blocks)
+        finally:
+            state.end_turn()
+
     async def _final_message(self) -> Message | None:
         """The reply of the turn being handled (read to its end if it streams)."""
         return self._last_message
@@ -1011,7 +1092,10 @@ class BetaAsyncToolRunner(_BaseToolRunner["ParsedMessage[_F]"], Generic[_F]):
         return message
 
     async def _open_turn(self) -> ParsedMessage[_F]:
-        message: ParsedMessage[_F] = await self._api.parse(**self._request_params())
+        message: ParsedMessage[_F] = await self._send(
+            lambda arguments: self._api.parse(**arguments), stream=False
+        )
+        self._record(message)
         self._last_message = message
         return message
 
@@ -1036,6 +1120,7 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
         max_concurrency: int | None,
         tool_timeout: float | None,
         run_tools_eagerly: bool = False,
+        thread: ThreadState | None = None,
     ) -> None:
         super().__init__(
             api,
@@ -1043,6 +1128,7 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
             max_iterations=max_iterations,
             max_concurrency=max_concurrency,
             tool_timeout=tool_timeout,
+            thread=thread,
         )
         self._stream: AsyncMessageStream | None = None
         self._run_tools_eagerly = run_tools_eagerly
@@ -1067,7 +1153,9 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
         return [] if self._eager is None else self._eager.held()
 
     async def _open_turn(self) -> AsyncMessageStream:
-        stream: AsyncMessageStream = await self._api.stream(**self._request_params()).__aenter__()
+        stream: AsyncMessageStream = await self._send(
+            lambda arguments: self._api.stream(**arguments).__aenter__(), stream=True
+        )
         self._last_message = None
         if self._run_tools_eagerly:
             self._eager = eager = _EagerCalls()
@@ -1078,12 +1166,16 @@ class BetaAsyncStreamingToolRunner(_BaseToolRunner["AsyncMessageStream"]):
     async def _final_message(self) -> Message | None:
         if self._stream is not None and self._last_message is None:
             self._last_message = await self._stream.get_final_message()
+            self._record(self._last_message)
         return self._last_message
 
     async def _close_turn(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            await stream.close()
+            try:
+                await stream.close()
+            finally:
+                self._abandon(stream)
 
     async def _finish_turn(self) -> None:
         try:
@@ -1243,10 +1335,19 @@ def make_async_runner(
     max_concurrency: int | None,
     tool_timeout: float | None,
     run_tools_eagerly: bool = False,
-    params: dict[str, Any],
+    params: dict[str, Any] | None = None,
+    thread: BetaAsyncMessageThread[Any] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> BetaAsyncToolRunner[Any] | BetaAsyncStreamingToolRunner:
-    """The runner `tool_runner` returns; raises before any I/O for arguments that cannot
-    work (naming them)."""
+    """The runner `tool_runner` returns, over `params` or over the message `thread` (its
+    fields, tools and history, with the request `options`); raises before any I/O for
+    arguments that cannot work (naming them)."""
+    state = None
+    if thread is not None:
+        state = thread._state
+        params = {**thread.params, **(options or {})}
+        del params["unsupported_request_behavior"]
+    assert params is not None
     for name, value in (("stream", stream), ("run_tools_eagerly", run_tools_eagerly)):
         if not isinstance(value, bool):
             raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
@@ -1260,6 +1361,7 @@ def make_async_runner(
             max_concurrency=max_concurrency,
             tool_timeout=tool_timeout,
             run_tools_eagerly=run_tools_eagerly,
+            thread=state,
         )
     return BetaAsyncToolRunner(
         api,
@@ -1267,4 +1369,5 @@ def make_async_runner(
         max_iterations=max_iterations,
         max_concurrency=max_concurrency,
         tool_timeout=tool_timeout,
+        thread=state,
     )

@@ -374,6 +374,7 @@ class MessageAccumulator:
         "_blocks",
         "_message",
         "_snapshot",
+        "_stopped",
         "_top",
         "_top_extra",
         "_usage",
@@ -384,6 +385,7 @@ class MessageAccumulator:
         self._message: Message | None = None
         self._blocks: list[_Block] = []
         self._snapshot: Message | None = None
+        self._stopped = False
         self._top: dict[str, Any] = {}
         self._usage: dict[str, Any] = {}
         # The unknown keys of message_delta's delta and usage.
@@ -394,6 +396,16 @@ class MessageAccumulator:
     def started(self) -> bool:
         """Whether `message_start` has arrived (before it there is no snapshot)."""
         return self._message is not None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether `message_stop` has arrived: the message is complete."""
+        return self._stopped
+
+    @property
+    def completed_blocks(self) -> int:
+        """How many content blocks have had their `content_block_stop`."""
+        return sum(1 for block in self._blocks if block.done)
 
     def _block_at(self, index: int, event: str) -> _Block:
         if self._message is None:
@@ -521,6 +533,7 @@ class MessageAccumulator:
         elif kind is MessageStopEvent:
             if self._message is None:
                 raise EventProtocolError("message_stop event before message_start")
+            self._stopped = True
 
     def update_many(self, events: list[MessageStreamEvent], start: int = 0) -> int:
         """Apply `events[start:]` in order, as `update` would, up to the first `error` event.

@@ -4,13 +4,15 @@ Each in-scope official module (scripts/sync_scope.py) that defines request types
 the response mirrors do not cover gets a module at the same path under `anyio_claude.types`,
 defining the same TypedDicts (keys, `Required`, `Literal`s, unions) and unions. The names
 it takes from elsewhere are ours: the hand-written TypedDicts of `_params.py` and the
-response Structs from `anyio_claude.types`, the other generated TypedDicts from their own
-modules. Those imports are for type checkers only (`from __future__ import annotations`
-keeps the annotations as strings), so loading one module builds its own TypedDicts and no
-other: `anyio_claude.types` and the mirror packages import a module on first access to one
-of its names (`_gen_request_names.py`). At run time a TypedDict with both required and
-optional keys reports them all in `__optional_keys__` (the `Required[...]` markers are
-strings then); type checkers see them exactly.
+response Structs from `anyio_claude.types` (a generic beta model, `ParsedBetaMessage`, is
+our generic class of its non-beta name: `sync_wire.generic_twin`), the other generated
+TypedDicts from their own modules. Those imports are for type checkers only
+(`from __future__ import annotations` keeps the annotations as strings), so loading one
+module builds its own TypedDicts and no other: `anyio_claude.types` and the mirror
+packages import a module on first access to one of its names (`_gen_request_names.py`).
+At run time a TypedDict with both required and optional keys reports them all in
+`__optional_keys__` (the `Required[...]` markers are strings then); type checkers see them
+exactly.
 """
 
 from __future__ import annotations
@@ -66,14 +68,14 @@ class Def(NamedTuple):
     """One name of a generated module: a class defined there, an alias defined there, or a
     name imported (from `anyio_claude.types`, or from another generated module)."""
 
-    kind: str  # "class", "alias", "root", "other"
-    source: str  # for "other": the official module that defines it
+    kind: str  # "class", "alias", "root", "other", "twin"
+    source: str  # "other": the official module that defines it; "twin": our class
 
 
 @functools.cache
 def modules() -> dict[str, dict[str, Def]]:
     """The official modules we generate, each with what each of its names is here."""
-    from scripts import sync_api
+    from scripts import sync_api, sync_wire
 
     skip = set(sync_api.type_mirrors()) | set(sync_api.error_facts().modules)
     found: dict[str, dict[str, Def]] = {}
@@ -93,9 +95,11 @@ def modules() -> dict[str, dict[str, Def]]:
                 home = value.__module__
                 defs[n] = Def("class", "") if home == name else Def("other", home)
             elif isinstance(value, type):  # a response model: ours must have it
-                if n not in _ours_static():
+                twin = None if n in _ours_static() else sync_wire.generic_twin(value)
+                if n not in _ours_static() and twin is None:
                     break
-                defs[n] = Def("root", "")
+                # A generic beta model is our generic class under the beta name.
+                defs[n] = Def("root", "") if twin is None else Def("twin", twin)
             elif n in _ours_static() and not _root_is_class(n):
                 # The same alias at our root; a class there of that name is another thing
                 # (beta `message_create_params.Container` is a union, ours a response Struct).
@@ -212,6 +216,8 @@ class Renderer:
         self.typing: set[str] = set()
         self.abc: set[str] = set()
         self.local = set(modules()[official])
+        self.typevars: set[Any] = set()  # the TypeVars a generic alias is generic in
+        self.twins = {n: d.source for n, d in modules()[official].items() if d.kind == "twin"}
 
     def _other(self, official: str, name: str) -> str:
         if official == self.official:
@@ -242,10 +248,17 @@ class Renderer:
         if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
             import anyio_claude.types as ours
 
-            self.root.add(tp.__name__)  # `modules()` checked ours has it
-            if getattr(getattr(ours, tp.__name__), "__parameters__", ()):  # `ParsedTextBlock`
-                self.typing.add("Any")
-                return f"{tp.__name__}[Any]"
+            # `modules()` checked ours has it: at the root, or as this module's twin.
+            mine = self.twins.get(tp.__name__)
+            if mine is None:
+                mine = tp.__name__
+                self.root.add(mine)
+            if getattr(getattr(ours, mine), "__parameters__", ()):  # `ParsedTextBlock`
+                # Generic in the official model's own TypeVars (pydantic keeps no
+                # `ParsedTextBlock[ResponseFormatT]` apart from the bare class).
+                params = tp.__pydantic_generic_metadata__["parameters"]
+                self.typevars.update(params)
+                return f"{tp.__name__}[{', '.join(p.__name__ for p in params)}]"
             return str(tp.__name__)
         if tp is os.PathLike:
             return "os.PathLike[str]"
@@ -373,6 +386,8 @@ def render(official: str) -> str:
     if exported:
         runtime.append(f"from anyio_claude.types import {', '.join(exported)}")
     for n, d in sorted(defs.items()):
+        if d.kind == "twin":
+            runtime.append(f"from anyio_claude.types import {d.source} as {n}")
         if d.kind == "other":  # defined in another module, maybe under another name
             own = getattr(module, n).__name__
             home = "anyio_claude.types" if own in hand_written() else _ours(d.source)
@@ -397,9 +412,21 @@ def render(official: str) -> str:
             "if sys.version_info >= (3, 11):\n    from typing import Required\nelse:\n"
             "    from typing_extensions import Required"
         )
+    if renderer.typevars:  # typing_extensions' for PEP 696 defaults (type checkers only)
+        checking.append("from typing_extensions import TypeVar")
+    for var in sorted(renderer.typevars, key=lambda v: v.__name__):
+        default = getattr(var, "__default__", typing_extensions.NoDefault)
+        if default not in (None, typing_extensions.NoDefault):
+            raise SystemExit(f"no rendering for the default of {var!r}: teach sync_requests")
+        shown = "" if default is typing_extensions.NoDefault else ", default=None"
+        checking.append(f'{var.__name__} = TypeVar("{var.__name__}"{shown})')
     if "os.PathLike" in "".join(body):
         checking.insert(0, "import os")
-    text = _docstring(f"The request types of `{official}`.") + "\n\n"
+    # `parsed_message` holds response types only (ours, bound at its names).
+    values = [getattr(module, n) for n in defs]
+    responses = any(isinstance(v, type) and issubclass(v, pydantic.BaseModel) for v in values)
+    what = "names" if responses and not any(map(_requestish, values)) else "request types"
+    text = _docstring(f"The {what} of `{official}`.") + "\n\n"
     text += "from __future__ import annotations\n\n" + "\n".join(runtime) + "\n"
     if checking:
         lines = "\n".join(checking).splitlines()

@@ -311,8 +311,8 @@ def _covers(ours: type[msgspec.Struct], model: type[pydantic.BaseModel]) -> bool
     hints = typing.get_type_hints(ours)
     keys = {f.encode_name: f.name for f in msgspec.structs.fields(ours)}
     for name, info in model.model_fields.items():
-        if name == "type" and tag_of(model) is not None:
-            continue
+        if (name == "type" and tag_of(model) is not None) or info.exclude:
+            continue  # the tag, or not on the wire (`parsed_output`)
         key = info.alias or name
         if key not in keys:
             return False
@@ -325,6 +325,18 @@ def _covers(ours: type[msgspec.Struct], model: type[pydantic.BaseModel]) -> bool
         if wanted - have:
             return False
     return True
+
+
+def generic_twin(model: Any) -> str | None:
+    """The hand-written generic class a generic beta model is bound to, as `plan()` binds
+    the plain ones: `ParsedBetaMessage` is our `ParsedMessage` when that decodes every
+    beta field; None for any other model."""
+    if not _is_model(model) or not model.__pydantic_generic_metadata__["parameters"]:
+        return None
+    ours = hand_written().get(model.__name__.replace("Beta", "", 1))
+    if ours is None or not getattr(ours, "__parameters__", ()) or not _covers(ours, model):
+        return None
+    return ours.__name__
 
 
 def _has_any(tp: Any) -> bool:

@@ -286,8 +286,12 @@ async def test_beta_body_parameters_are_sent_as_the_official_sdk_sends_them(
     official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, max_retries=0)
     for sender in (client, official):
         beta: Any = sender.beta.messages
-        await beta.create(model=MODEL, max_tokens=5, messages=USER, betas=["b"], **BETA_PARAMS)
-        async with beta.stream(model=MODEL, max_tokens=5, messages=USER, **BETA_PARAMS) as s:
+        # `thread` needs its beta (FakeClaude refuses it without, as the API does).
+        betas = ["b", "message-threads-2026-08-12"]
+        await beta.create(model=MODEL, max_tokens=5, messages=USER, betas=betas, **BETA_PARAMS)
+        async with beta.stream(
+            model=MODEL, max_tokens=5, messages=USER, betas=betas[1:], **BETA_PARAMS
+        ) as s:
             await s.get_final_message()
         await beta.count_tokens(model=MODEL, messages=USER, **counted)
     await official.close()
@@ -453,3 +457,33 @@ def test_the_blocking_beta_parse_views() -> None:
         assert isinstance(raw.parse().parsed_output, Answer)
         with blocking.beta.messages.with_streaming_response.parse(**args) as response:
             assert isinstance(response.parse().parsed_output, Answer)
+
+
+async def test_the_official_parsed_beta_names_are_what_beta_parse_returns(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    """Code ported from `anthropic.types.beta.parsed_beta_message` keeps its isinstance
+    checks and its subscripted annotations."""
+    import msgspec
+
+    from anyio_claude.types.beta.parsed_beta_message import (
+        ParsedBetaContentBlock,
+        ParsedBetaMessage,
+        ParsedBetaTextBlock,
+    )
+
+    class Answer(msgspec.Struct):
+        answer: str
+
+    assert ParsedBetaMessage[Answer].__origin__ is ParsedBetaMessage  # type: ignore[attr-defined]
+    assert isinstance(ParsedBetaContentBlock, str)  # an alias for type checkers
+    args: Any = {"model": MODEL, "max_tokens": 50, "messages": USER, "output_format": Answer}
+    parsed = await client.beta.messages.parse(**args)
+    async with client.beta.messages.stream(**args) as stream:
+        streamed = await stream.get_final_message()
+    for message in (parsed, streamed):
+        assert isinstance(message, ParsedBetaMessage)
+        block = message.content[0]
+        assert isinstance(block, ParsedBetaTextBlock)
+        assert isinstance(block.parsed_output, Answer)
+        assert message.parsed_output == block.parsed_output

@@ -193,3 +193,17 @@ def test_file_from_path_gives_the_name_and_content(tmp_path: Any) -> None:
     path.write_bytes(b"%PDF-1.4 x")
     assert anyio_claude.file_from_path(str(path)) == ("report.pdf", b"%PDF-1.4 x")
     assert anyio_claude.file_from_path(path) == anthropic.file_from_path(str(path))
+
+
+async def test_user_agent_is_the_one_sent() -> None:
+    async with FakeClaude() as fake, AsyncClaude(api_key=KEY, base_url=fake.url) as client:
+        await client.messages.count_tokens(model=MODEL, messages=USER)
+        assert client.user_agent == fake.requests[0].headers["user-agent"]
+        assert client.user_agent == f"anyio-claude/{anyio_claude.__version__}"
+    with (
+        FakeClaude.run_in_thread() as fake,
+        anyio_claude.Claude(api_key=KEY, base_url=fake.url) as blocking,
+    ):
+        blocking.messages.count_tokens(model=MODEL, messages=USER)
+        assert blocking.user_agent == fake.requests[0].headers["user-agent"]
+    assert anyio_claude.__title__ == "anyio_claude"

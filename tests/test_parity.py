@@ -40,11 +40,9 @@ DELIBERATE: dict[str, str] = {
     "top:DefaultAsyncHttpxClient": "httpx client factory",
     "top:DefaultHttpxClient": "httpx client factory",
     "top:DEFAULT_CONNECTION_LIMITS": "an httpx.Limits; ours is max_connections=",
-    "top:NoneType": "a re-export of types.NoneType, not API",
-    "top:__title__": "package metadata",
+    "top:NoneType": "`types.NoneType`, the `cast_to` of the generic HTTP verbs below",
     "client:custom_auth": "an httpx.Auth hook",
     "client:qs": "the official query-string encoder object",
-    "client:user_agent": "our User-Agent names this client",
     "client:platform_headers": "the X-Stainless-* OS/runtime headers, which we do not send",
     # Generic HTTP verbs of the official base client: requests go through the resources.
     "client:get": "generic HTTP verb",
@@ -88,8 +86,6 @@ DELIBERATE: dict[str, str] = {
 
 # Gaps with an open issue. Each is a bug until it is gone from here.
 PENDING: dict[str, str] = {
-    # issue 17 (this generated surface), still open
-    "method:beta.messages.thread": "issue 17: server-held message threads",
     # issue 17: beta twins, to be derived once issue 18 derives views from one signature
 }
 
@@ -204,6 +200,7 @@ VALUES: dict[str, Any] = {
     "timeout": 5.0,
     "tool_choice": {"type": "auto"},
     "tools": [],
+    "unsupported_request_behavior": "continue_unthreaded",
     "user_profile_id": "u",
     "workspace_id": "w",
 }
@@ -638,12 +635,7 @@ def _spelled(annotation: object) -> str:
 
 
 # Official `anthropic.types` modules in scope that have no mirror here, and why.
-MISSING_TYPE_MODULES: dict[str, str] = {
-    "anthropic.types.beta.parsed_beta_message": (
-        "generic pydantic models (`ParsedBetaMessage[T]`); ours is the generic `ParsedMessage`"
-        " (`anyio_claude.types.parsed_message`), the beta names are not bound to it yet"
-    ),
-}
+MISSING_TYPE_MODULES: dict[str, str] = {}
 
 
 def test_official_type_module_paths_importable_from_ours() -> None:

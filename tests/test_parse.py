@@ -197,10 +197,23 @@ async def test_types_only_pydantic_understands_go_through_its_type_adapter(
     assert schema == transform_schema(pydantic.TypeAdapter(list[Pet]).json_schema())
 
 
-async def test_parse_without_output_format_keeps_the_text(client: AsyncClaude) -> None:
-    message = await client.messages.parse(model=MODEL, max_tokens=100, messages=USER)
-    assert message.parsed_output is None
-    assert type(message.content[0]) is TextBlock
+async def test_parse_without_output_format_keeps_the_text(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    """Its text blocks are `ParsedTextBlock`s with no `parsed_output`, as the official
+    SDK's (so a block's `parsed_output` is there whether or not a format was given)."""
+    official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url)
+    theirs = await official.messages.parse(model=MODEL, max_tokens=100, messages=USER)
+    await official.close()
+    for message in (
+        await client.messages.parse(model=MODEL, max_tokens=100, messages=USER),
+        await client.beta.messages.parse(model=MODEL, max_tokens=100, messages=USER),
+    ):
+        assert message.parsed_output is None is theirs.parsed_output
+        block = message.content[0]
+        assert isinstance(block, ParsedTextBlock) and block.parsed_output is None
+        assert block.text == theirs.content[0].text  # type: ignore[union-attr]
+        assert block.to_dict() == theirs.content[0].to_dict()
 
 
 async def test_stream_with_output_format_parses_the_final_message(
@@ -212,6 +225,7 @@ async def test_stream_with_output_format_parses_the_final_message(
         assert isinstance(stream, AsyncParsedMessageStream)
         text = "".join([piece async for piece in stream.text_stream])
         message = await stream.get_final_message()
+        assert await stream.get_final_text() == text  # the parsed blocks are text blocks
     assert isinstance(message.parsed_output, Weather)
     assert message.parsed_output == msgspec.json.decode(text, type=Weather)
     assert message._request_id == stream.request_id
@@ -488,3 +502,22 @@ def test_a_parsed_reply_keeps_the_unknown_keys_of_the_message_and_its_blocks() -
     assert parsed["aura"] == {"new": True} and parsed.content[0]["glow"] == 1  # type: ignore[index]
     assert parsed.to_dict() == data
     assert json.loads(parsed.to_json()) == data
+
+
+def test_parsed_message_content_is_typed_as_the_blocks_it_decodes() -> None:
+    """`ParsedMessage.content` is `list[ParsedBetaContentBlock[T]]` for type checkers (a
+    quoted alias, generated): its classes must be those `Message.content` decodes, with
+    `ParsedTextBlock` for `TextBlock`, or a block type added to one would be mistyped."""
+    import re
+    import typing
+
+    import anyio_claude.types as ours
+    from anyio_claude.types import ContentBlock
+    from anyio_claude.types.beta import parsed_beta_message
+
+    alias = parsed_beta_message.ParsedBetaContentBlock
+    assert isinstance(alias, str)
+    names = set(re.findall(r"[A-Za-z]\w*", alias)) - {"ResponseFormatT"}
+    named = {getattr(parsed_beta_message, n, None) or getattr(ours, n) for n in names}
+    decoded = {ParsedTextBlock if b is TextBlock else b for b in typing.get_args(ContentBlock)}
+    assert named == decoded

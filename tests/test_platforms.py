@@ -1000,10 +1000,22 @@ def test_platform_clients_have_the_official_surface(platform: str, prefix: str) 
                     assert _shape(client.beta.messages, f"{wrapper}.batches") == "absent"
             for path, api in (("models", "Models API"), ("files", "Files API")):
                 if _shape(theirs, path) == "absent":
-                    with pytest.raises(AttributeError, match=f"{name} has no `{path}`: .* {api}"):
+                    with pytest.raises(AttributeError, match=f"^{name} has no `{path}`: .* {api}"):
                         getattr(client, path)
-                    with pytest.raises(AttributeError, match=f"`beta.{path}`: .* {api}"):
+                    # The blocking twin names itself, not the async client inside.
+                    with pytest.raises(AttributeError, match=f"^{name} has no `beta.{path}`: "):
                         getattr(client.beta, path)
+                    for wrapper in RESPONSE_WRAPPERS:
+                        whole = f"^{name} has no `beta.{wrapper}.{path}`: .* {api}"
+                        with pytest.raises(AttributeError, match=whole):
+                            getattr(getattr(client.beta, wrapper), path)
+            if _shape(theirs, "beta.messages.batches") == "absent":
+                with pytest.raises(AttributeError, match=f"^{name} has no `beta.messages.batches`"):
+                    _ = client.beta.messages.batches
+                for wrapper in RESPONSE_WRAPPERS:
+                    whole = f"^{name} has no `beta.messages.{wrapper}.batches`: .* Batch API"
+                    with pytest.raises(AttributeError, match=whole):
+                        _ = getattr(client.beta.messages, wrapper).batches
     finally:
         if not prefix:
             ours.close()

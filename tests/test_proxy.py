@@ -403,6 +403,13 @@ def test_unsupported_proxies_fail_at_construction(monkeypatch: pytest.MonkeyPatc
         ("10.9.9.9", 443, "10.1.2.3/8", True),  # host bits set, as curl allows
         ("[::1]", 443, "::1", True),  # a bracketed IPv6 host
         ("api.anthropic.com", 80, "api.anthropic.com:443", False),
+        # `[v6]:port`, as httpx and curl take it:
+        ("::1", 443, "[::1]:443", True),
+        ("[::1]", 443, "example.com, [::1]:443", True),
+        ("::1", 8443, "[::1]:443", False),
+        ("::2", 443, "[::1]:443", False),
+        ("2001:db8::7", 443, "[2001:db8::7]", True),
+        ("2001:db8::7", 443, "2001:db8::7", True),  # a bare address's last group is no port
     ],
 )
 def test_no_proxy_matching(host: str, port: int, no_proxy: str, bypass: bool) -> None:
@@ -418,6 +425,12 @@ def test_proxy_resolution() -> None:
     assert resolve_proxy(None, "https://api.anthropic.com", None) is None
     given = resolve_proxy("https://u:p@h", "http://x", env)
     assert given is not None and given.port == 443 and repr(given) == "Proxy('https://***@h')"
+
+
+def test_no_proxy_takes_a_bracketed_ipv6_address_with_a_port() -> None:
+    env = {"HTTPS_PROXY": "proxy:3128", "NO_PROXY": "[::1]:8443"}
+    assert resolve_proxy(None, "https://[::1]:8443", env) is None
+    assert resolve_proxy(None, "https://[::1]:9443", env) is not None
 
 
 def test_no_proxy_ports_default_to_the_scheme_s() -> None:

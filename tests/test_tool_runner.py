@@ -78,9 +78,13 @@ async def test_the_official_async_example(client: AsyncAnthropic, server: FakeCl
     assert messages[1].content[0].type == "text"
     assert messages[1].content[0].text.startswith("The tool returned:")
 
-    sent = server.requests[-1].json
-    assert sent["tools"] == [get_weather.to_dict()]
-    assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
+    # Over a message thread: the second request continues from the first reply with
+    # the tool results alone (the server holds the rest, tools included).
+    first, sent = server.requests[-2].json, server.requests[-1].json
+    assert first["tools"] == [get_weather.to_dict()] and first["thread"] == {"type": "create"}
+    assert sent["thread"] == {"type": "continue", "previous_message_id": messages[0].id}
+    assert "tools" not in sent
+    assert [m["role"] for m in sent["messages"]] == ["user"]
     [result] = _tool_results(server)
     assert result["tool_use_id"] == call.id
     assert json.loads(result["content"])["location"] == "San Francisco"
@@ -463,6 +467,7 @@ async def test_generate_tool_call_response_and_append_messages(
         return f"call {calls}"
 
     runner = client.beta.messages.tool_runner(
+        thread=False,  # each request with the whole history, checked below
         max_tokens=1024,
         model=MODEL,
         tools=[counted],
@@ -484,6 +489,7 @@ async def test_generate_tool_call_response_and_append_messages(
 
 async def test_set_messages_params(client: AsyncAnthropic, server: FakeClaude) -> None:
     runner = client.beta.messages.tool_runner(
+        thread=False,  # each request with the whole history, checked below
         max_tokens=1024,
         model=MODEL,
         tools=[get_weather],
@@ -565,14 +571,14 @@ async def test_wrong_arguments_are_refused_before_any_request(
         runner(tools=[], tool_timeout=float("nan"), **base)
     with pytest.raises(ValueError, match="compaction cannot be set on a tool runner"):
         runner(tools=[], compaction={"type": "summarize"}, **base)
-    with pytest.raises(ValueError, match="thread must be False or None"):
+    with pytest.raises(TypeError, match="`thread` cannot be set in the params of a tool runner"):
         runner(tools=[], thread={"id": "t"}, **base)
     with pytest.raises(TypeError, match="unexpected keyword argument 'temprature'"):
         runner(tools=[], temprature=1, **base)
     with pytest.raises(TypeError, match="stream must be a bool"):
         runner(tools=[], stream="yes", **base)
     assert len(server.requests) == 0
-    # `thread=False` is what the runner does anyway.
+    # `thread=False`: the whole history with each request, no `thread` field.
     final = await runner(tools=[], thread=False, **base).until_done()
     assert "thread" not in server.requests[-1].json and final.stop_reason
 
@@ -644,6 +650,7 @@ async def test_tool_search_finds_deferred_tools(
         return f"Rain in {location}"
 
     runner = client.beta.messages.tool_runner(
+        thread=False,  # each request with the whole history, checked below
         max_tokens=1024,
         model=MODEL,
         tools=[
@@ -708,6 +715,7 @@ async def test_a_cancelled_turn_is_taken_up_again(
         return f"fine in {location}"
 
     runner = client.beta.messages.tool_runner(
+        thread=False,  # each request with the whole history, checked below
         max_tokens=1024,
         model=MODEL,
         tools=[flaky],
@@ -757,6 +765,7 @@ async def test_add_tools_and_remove_tools(client: AsyncAnthropic, server: FakeCl
         return f"rain in {location}"
 
     runner = client.beta.messages.tool_runner(
+        thread=False,  # each request with the whole history, checked below
         max_tokens=1024,
         model=MODEL,
         tools=[get_time],

@@ -49,6 +49,11 @@ from anyio_claude.types import (
     Unknown,
     UnknownBlock,
 )
+from anyio_claude.types.beta.parsed_beta_message import (
+    ParsedBetaContentBlock,
+    ParsedBetaMessage,
+    ParsedBetaTextBlock,
+)
 
 MODEL = "claude-sonnet-5-5"
 
@@ -402,6 +407,23 @@ async def structured(client: AsyncClaude, blocking_client: Claude) -> None:
     )
 
 
+def parsed_beta_blocks(
+    text: ParsedBetaTextBlock[Answer],
+    block: ParsedBetaContentBlock[Answer],
+    bare: ParsedBetaContentBlock,
+    message: ParsedMessage[Answer],
+) -> None:
+    assert_type(text.parsed_output, Answer)
+    if block.type == "text":  # the official idiom: the tag narrows the union
+        assert_type(block, ParsedBetaTextBlock[Answer])
+    if bare.type == "text":  # generic with the official default, None
+        assert_type(bare, ParsedBetaTextBlock[None])
+    for part in message.content:
+        if part.type == "text":
+            assert_type(part.parsed_output, Answer)
+    assert_type(message.content[0], ParsedBetaContentBlock[Answer])
+
+
 async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
     from pathlib import Path
 
@@ -445,6 +467,9 @@ async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
         model=MODEL, max_tokens=10, messages=user, output_format=Answer, betas=["b"]
     )
     assert_type(parsed, ParsedMessage[Answer])
+    # The official module's names, as code ported from `anthropic` annotates the reply.
+    ported: ParsedBetaMessage[Answer] = parsed
+    assert_type(ported.parsed_output, Answer | None)
     assert_type(
         sync.beta.messages.parse(model=MODEL, max_tokens=10, messages=user), ParsedMessage[None]
     )

@@ -108,6 +108,9 @@ class PlatformClient(AsyncClaude):
     _discover_credentials = False
     # The platform, as error messages name it.
     _platform_name = "this platform"
+    # The blocking twin's class when this client runs inside one (`_sync_platforms` sets
+    # it): error messages name the client the user holds.
+    _twin_name: str | None = None
     # The platform constructor's own arguments (credentials as SecretStr), for copies.
     _platform_options: dict[str, Any]
     # Whether the base URL was derived (from a region): a copy derives its own.
@@ -245,11 +248,11 @@ class Unserved:
             raise AttributeError(
                 f"type object {getattr(owner, '__name__', owner)!r} has no `{path}`"
             )
-        named, client = obj, obj
+        client = obj
         # A resource holds its client (`_client`, or its implementation's); a blocking
-        # twin its async client (`_async`): the twin is named, the async client tells the
-        # platform.
-        for _ in range(3):
+        # twin, and its resources, an async one (`_async`). The client tells the platform
+        # and its name, or its blocking twin's.
+        for _ in range(4):
             if isinstance(client, PlatformClient):
                 break
             client = (
@@ -257,11 +260,13 @@ class Unserved:
                 or getattr(client, "_impl", None)
                 or getattr(client, "_async", None)
             )
-        if isinstance(client, PlatformClient) and getattr(named, "_async", None) is not client:
-            named = client
+        if isinstance(client, PlatformClient):
+            named = client._twin_name or type(client).__name__
+        else:
+            named = type(obj).__name__
         platform = getattr(client, "_platform_name", "this platform")
         raise AttributeError(
-            f"{type(named).__name__} has no `{path}`: {platform} does not serve the {self._api}",
+            f"{named} has no `{path}`: {platform} does not serve the {self._api}",
             name=self._name,
             obj=obj,
         )
@@ -358,6 +363,8 @@ class MessagesOnlyClient(PlatformClient):
 
     # Whether `beta.messages` has `batches` (the official client's shape).
     _beta_batches = False
+    # The official SDK's message threads need the Claude API's own thread store.
+    _supports_message_threads = False
 
     models = Unserved("Models API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]
     files = Unserved("Files API")  # pyright: ignore[reportAssignmentType, reportIncompatibleMethodOverride]

@@ -18,14 +18,17 @@ from ._ops import Mode
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .._http import Timeout
     from .._live_streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
     from .._parse import AsyncParsedMessageStream
     from .._requester import Requester
     from .._response import AsyncAPIResponse
+    from .._threads import BetaAsyncMessageThread, UnsupportedRequestBehavior
     from .._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner, ToolRunnerArgs
     from .._tools import AnyRunnableTool
     from .._toolsets import AnyRunnableToolset
     from ..types import Message, MessageTokensCount, ParsedMessage
+    from ..types.beta.thread_create_params import ThreadCreateParams
     from ._args import BetaCountTokensArgs, BetaMessageArgs
     from ._batches import (
         AsyncBetaBatches,
@@ -274,6 +277,45 @@ class AsyncBetaMessages:
         official SDK sends)."""
         result: Coroutine[Any, Any, MessageTokensCount] = self._impl.count_tokens(**args)
         return result
+
+    def thread(
+        self,
+        *,
+        max_tokens: int,
+        model: str,
+        messages: Iterable[Any] | NotGiven = NOT_GIVEN,
+        tools: Iterable[AnyRunnableTool | AnyRunnableToolset | Mapping[str, Any]]
+        | NotGiven = NOT_GIVEN,
+        output_format: type[_F] | NotGiven | None = NOT_GIVEN,
+        unsupported_request_behavior: UnsupportedRequestBehavior = "error",
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
+        **params: Unpack[ThreadCreateParams],
+    ) -> BetaAsyncMessageThread[_F]:
+        """Start a message thread: a conversation the server holds between turns, so each
+        turn sends only the new messages. Takes `create()`'s arguments but `thread` and
+        `stream` (`messages` optional) and sends nothing.
+
+        Raises `ClaudeError` on a client without threads (Bedrock, Vertex AI) and
+        `TypeError` for an unknown keyword, before any I/O. See docs/threads.md."""
+        from .._threads import BetaAsyncMessageThread
+
+        return BetaAsyncMessageThread(
+            self._client,
+            max_tokens=max_tokens,
+            model=model,
+            messages=messages,
+            tools=tools,
+            output_format=output_format,
+            unsupported_request_behavior=unsupported_request_behavior,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            **params,
+        )
 
     @overload
     def tool_runner(

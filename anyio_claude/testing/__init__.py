@@ -21,6 +21,7 @@ from ._messages import ErrorReply as ErrorReply
 from ._platforms import AwsTestCredentials as AwsTestCredentials
 from ._recording import RecordedRequest as RecordedRequest
 from ._server import FakeClaude as FakeClaude
+from ._threads import FakeThreads as FakeThreads
 
 __all__ = (
     "DEFAULT_MODELS",
@@ -28,6 +29,7 @@ __all__ = (
     "ErrorReply",
     "FakeClaude",
     "FakeFiles",
+    "FakeThreads",
     "Fault",
     "ModelSpec",
     "RateLimits",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import struct
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -198,12 +198,17 @@ async def _protocol_error(
         await stream.aclose()
 
 
-def error_body(error_type: str, message: str, request_id: str = "") -> bytes:
+def error_body(
+    error_type: str, message: str, request_id: str = "", details: Mapping[str, Any] | None = None
+) -> bytes:
     """The API's error body: `{"type": "error", "error": {...}, "request_id": ...}`."""
+    error: dict[str, Any] = {"type": error_type, "message": message}
+    if details is not None:
+        error["details"] = dict(details)
     return encode_json(
         {
             "type": "error",
-            "error": {"type": error_type, "message": message},
+            "error": error,
             "request_id": request_id or None,
         }
     )

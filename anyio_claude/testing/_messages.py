@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Union
 
@@ -22,6 +22,7 @@ from ._fake_model import (
 from ._faults import STATUS_FAULTS, Fault
 from ._http import Ending, Response
 from ._routing import ApiRequest, error_response, json_response
+from ._threads import finishing
 
 if TYPE_CHECKING:
     from ._server import FakeClaude
@@ -82,7 +83,28 @@ class MessagesRoute:
         """`POST /v1/messages` (and the platforms' routes to it, with their `framing`)."""
         if framing == "sse" and (request.method != "POST" or request.path != "/v1/messages"):
             raise _not_found(request)
-        server, body, request_id = self.server, request.json, request.request_id
+        if not (isinstance(request.json, dict) and "thread" in request.json):
+            return await self._create(request, request.json, framing)
+        # A thread: the model answers the whole conversation the server holds.
+        body, hold, done = self.server.threads.resolve(request.json, request.headers)
+        try:
+            response = await self._create(request, body, framing, hold)
+        except BaseException:
+            done()
+            raise
+        if isinstance(response.body, bytes):
+            done()
+            return response
+        return replace(response, body=finishing(response.body, done))
+
+    async def _create(
+        self,
+        request: ApiRequest,
+        body: Any,
+        framing: Framing,
+        hold: Callable[[Message | None], None] | None = None,
+    ) -> Response:
+        server, request_id = self.server, request.request_id
         limiter = server._limiter
         now = server._now()
         if limiter.spent():
@@ -147,6 +169,15 @@ class MessagesRoute:
                 model=server.models[body["model"]].id,
             )
             message, chunks = reply.message, reply.chunks
+        if hold is not None:
+            held = message
+            if (
+                held is None
+                and events is not None
+                and any(e.get("type") == "message_stop" for e in events)
+            ):
+                held = _accumulate(events)
+            hold(held)
         if message is not None or events is not None:
             limiter.produced(
                 message.usage.output_tokens if message is not None else _output_tokens(events),

@@ -63,9 +63,11 @@ def error_response(
     message: str,
     request_id: str,
     extra: Sequence[tuple[str, str]] = (),
+    *,
+    details: Mapping[str, Any] | None = None,
 ) -> Response:
-    """An error in the API's shape."""
-    return json_response(error_body(error_type, message, request_id), status, extra)
+    """An error in the API's shape (with `error.details` when given)."""
+    return json_response(error_body(error_type, message, request_id, details), status, extra)
 
 
 def page(query: Mapping[str, str], items: list[dict[str, Any]]) -> Response:

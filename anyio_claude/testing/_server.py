@@ -37,6 +37,7 @@ from ._oauth import OAUTH_BETA, FakeTokenEndpoint
 from ._platforms import AwsTestCredentials, BedrockRoute, VertexRoute
 from ._recording import RecordedRequest, RequestLog
 from ._routing import INVALID, MAX_DEPTH, ApiRequest, error_response, parse_json, too_deep
+from ._threads import FakeThreads
 
 __all__ = ("FakeClaude",)
 
@@ -113,6 +114,7 @@ class FakeClaude:
         self._started_wall = datetime.now(timezone.utc)
         self.files = FakeFiles(lambda: self._id("file_011C"))
         self._messages = MessagesRoute(self)
+        self.threads = FakeThreads()
         self.oauth = FakeTokenEndpoint()
         self.aws_credentials = list(aws_credentials)
         self.google_tokens = None if google_tokens is None else frozenset(google_tokens)
@@ -350,7 +352,10 @@ class FakeClaude:
                     return await route(request)
             raise RequestError(404, "not_found_error", f"Not found: {method} {path}")
         except RequestError as exc:
-            return error_response(exc.status, exc.error_type, exc.message, request_id)
+            details = getattr(exc, "details", None)
+            return error_response(
+                exc.status, exc.error_type, exc.message, request_id, details=details
+            )
         except Exception:
             # A bug in the fake: answer as the API does rather than drop the connection.
             logger.exception("FakeClaude: error while answering %s %s", method, path)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ._wire import Message, TextBlock
+
+if TYPE_CHECKING:
+    from .beta.parsed_beta_message import ParsedBetaContentBlock
 
 __all__ = ("ParsedMessage", "ParsedTextBlock")
 
@@ -28,6 +31,12 @@ class ParsedTextBlock(TextBlock, Generic[T], gc=True, dict=True):
 class ParsedMessage(Message, Generic[T], gc=True, dict=True):
     """The reply of `messages.parse` (and of a stream's `get_final_message()` when
     `output_format` was given): a `Message` whose text blocks are `ParsedTextBlock`s."""
+
+    if TYPE_CHECKING:
+        # For type checkers only (nothing changes on the wire): `block.type == "text"`
+        # narrows to a `ParsedTextBlock[T]`. The union is `Message.content`'s, with
+        # `ParsedTextBlock` for `TextBlock` (tests/test_parse.py checks it).
+        content: list[ParsedBetaContentBlock[T]]  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
 
     @property
     def parsed_output(self) -> T | None:

@@ -2,7 +2,7 @@
 # Regenerate with `python -m scripts.sync_api` (tests/test_generated.py checks it).
 
 # ruff: noqa: E501
-"""The request types of `anthropic.types.parsed_message`."""
+"""The names of `anthropic.types.parsed_message`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from anyio_claude.types import ParsedMessage, ParsedTextBlock
 
 if TYPE_CHECKING:
-    from typing import Any, TypeAlias
+    from typing import TypeAlias
+
+    from typing_extensions import TypeVar
 
     from anyio_claude.types import (
         BashCodeExecutionToolResultBlock,
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
         WebSearchToolResultBlock,
     )
 
+    ResponseFormatT = TypeVar("ResponseFormatT", default=None)
+
 __all__ = (
     "ParsedContentBlock",
     "ParsedMessage",
@@ -34,4 +38,4 @@ __all__ = (
 )
 
 
-ParsedContentBlock: TypeAlias = "ParsedTextBlock[Any] | ThinkingBlock | RedactedThinkingBlock | ToolUseBlock | ServerToolUseBlock | WebSearchToolResultBlock | WebFetchToolResultBlock | CodeExecutionToolResultBlock | BashCodeExecutionToolResultBlock | TextEditorCodeExecutionToolResultBlock | ToolSearchToolResultBlock | ContainerUploadBlock"
+ParsedContentBlock: TypeAlias = "ParsedTextBlock[ResponseFormatT] | ThinkingBlock | RedactedThinkingBlock | ToolUseBlock | ServerToolUseBlock | WebSearchToolResultBlock | WebFetchToolResultBlock | CodeExecutionToolResultBlock | BashCodeExecutionToolResultBlock | TextEditorCodeExecutionToolResultBlock | ToolSearchToolResultBlock | ContainerUploadBlock"
