@@ -116,6 +116,12 @@ async def test_a_session_token_from_the_credential_chain_is_sent(
     headers = server.requests[-1].headers
     assert headers["x-amz-security-token"] == TOKEN
     assert headers["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={SESSION_AK}/")
+    # Keys from the chain without a session token: no token header at all.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", AK)
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    async with AsyncAnthropicBedrock(aws_region="us-east-1", base_url=server.url) as client:
+        await client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+    assert "x-amz-security-token" not in server.requests[-1].headers
 
 
 async def test_no_aws_credentials_says_where_they_come_from(server: FakeClaude) -> None:
