@@ -379,6 +379,12 @@ def test_the_events_before_a_broken_frame_come_with_the_error() -> None:
             b"",
             {"type": "throttlingException", "message": ""},
         ),
+        # Not UTF-8 either: replacement characters, never a UnicodeDecodeError.
+        (
+            {":message-type": "exception", ":exception-type": "throttlingException"},
+            b"slow \xff down",
+            {"type": "throttlingException", "message": "slow \ufffd down"},
+        ),
         # No type header at all.
         ({":message-type": "exception"}, b"not json", {"type": "", "message": "not json"}),
         # `Message`, when there is no `message`.
