@@ -389,3 +389,19 @@ async def test_a_failing_credential_chain_is_a_credentials_error_without_its_fra
     )
     assert info.value.__cause__ is None and info.value.__context__ is None
     assert not server.requests
+
+
+async def test_google_credentials_given_without_a_project_name_none(server: FakeClaude) -> None:
+    """Credentials passed in name no project (only application default credentials
+    do): without `project=` the Claude on Google Cloud client refuses before any I/O."""
+    from anyio_claude import ClaudeError
+    from anyio_claude.lib.google_cloud import AsyncAnthropicGoogleCloud
+
+    credentials = _EmptyTokenCredentials(GOOGLE_TOKEN)
+    async with AsyncAnthropicGoogleCloud(
+        credentials=credentials, location="us-east5", workspace_id="wrkspc_1"
+    ) as client:
+        client.base_url = server.url
+        with pytest.raises(ClaudeError, match=r"^No `project` was provided"):
+            await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+    assert not server.requests
