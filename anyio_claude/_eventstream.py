@@ -210,9 +210,11 @@ class BedrockEventDecoder:
     interface of `sse.SSEDecoder.feed_data` (so the streams read either).
 
     A `chunk` event gives the JSON its `bytes` member holds; an `exception` message (its
-    `:exception-type` header and payload `message`) or an `error` message (`:error-code`
-    and `:error-message` headers) gives an `{"type": "error", ...}` event with that type
-    and message, as the official SDK turns them; other messages are skipped. Broken
+    `:exception-type` header and payload `message`, else `Message`, else the payload's
+    text when it is not a JSON object) or an `error` message (`:error-code` and
+    `:error-message` headers) gives an `{"type": "error", ...}` event with that type and
+    message (`""` for one missing or not a string), as the official SDK turns them;
+    other messages are skipped. Broken
     framing or a chunk payload that is not `{"bytes": base64}` raises
     `EventStreamProtocolError`.
     """
@@ -248,7 +250,9 @@ class BedrockEventDecoder:
                 try:
                     body = _decode_exception(message.payload)
                 except msgspec.DecodeError:
-                    body = _Exception()
+                    # Not a JSON object: its text is the message, as botocore (so the
+                    # official SDK) reads it.
+                    body = _Exception(message.payload.decode("utf-8", "replace"))
                 text = body.message if body.message is not None else body.Message
                 out.append(_error_event(headers.get(":exception-type"), text))
             elif kind == "error":

@@ -358,7 +358,8 @@ class BearerProviderAuth:
         if inspect.iscoroutinefunction(provider):
             result: object = await provider()
         else:
-            result = await anyio.to_thread.run_sync(provider)
+            # Boxed: trio refuses a worker thread's function that returns a coroutine.
+            (result,) = await anyio.to_thread.run_sync(lambda: (provider(),))
             if inspect.isawaitable(result):
                 result = await result
         if not isinstance(result, str) or not result:

@@ -111,25 +111,30 @@ def test_every_header_type(kind: int, raw: bytes, value: HeaderValue) -> None:
 
 
 @pytest.mark.parametrize(
-    ("frame", "match"),
+    ("frame", "message"),
     [
-        (frame_of(b"", b"x")[:-1] + b"\x00", "message CRC"),
-        (b"\x00\x00\x00\x10\x00\x00\x00\x00" + b"\x00\x00\x00\x00" + b"\x00" * 4, "prelude CRC"),
+        (frame_of(b"", b"x")[:-1] + b"\x00", "message CRC mismatch"),
+        (
+            b"\x00\x00\x00\x10\x00\x00\x00\x00" + b"\x00\x00\x00\x00" + b"\x00" * 4,
+            "prelude CRC mismatch",
+        ),
         (frame_of(typed_header(10, b"")), "unknown header value type 10"),
-        (frame_of(typed_header(7, b"\x00\x05ab")), "runs past"),
-        (frame_of(typed_header(9, b"\x00" * 3)), "UUID"),
-        (frame_of(typed_header(4, b"\x00")), "runs past"),
-        (frame_of(b"\x05ab"), "runs past"),
-        (frame_of(b"\x01\xff\x00"), "not UTF-8"),
+        (frame_of(typed_header(7, b"\x00\x05ab")), "a header value runs past the headers"),
+        (frame_of(typed_header(9, b"\x00" * 3)), "a UUID header value runs past the headers"),
+        (frame_of(typed_header(4, b"\x00")), "a header runs past the headers"),
+        (frame_of(b"\x05ab"), "a header runs past the headers"),
+        (frame_of(b"\x01\xff\x00"), "a header name or string is not UTF-8"),
         (frame_of(typed_header(0, b"") + typed_header(1, b"")), "duplicate header 'h'"),
     ],
 )
-def test_broken_frames(frame: bytes, match: str) -> None:
+def test_broken_frames(frame: bytes, message: str) -> None:
     decoder = EventStreamDecoder()
-    with pytest.raises(EventStreamProtocolError, match=match):
+    with pytest.raises(EventStreamProtocolError) as info:
         decoder.feed(frame)
-    with pytest.raises(EventStreamProtocolError, match="unusable after an earlier error"):
+    assert str(info.value) == message
+    with pytest.raises(EventStreamProtocolError) as info:
         decoder.feed(frame_of(b""))
+    assert str(info.value) == f"decoder is unusable after an earlier error: {message}"
 
 
 def test_impossible_lengths_are_refused_at_the_prelude() -> None:
@@ -145,8 +150,14 @@ def test_impossible_lengths_are_refused_at_the_prelude() -> None:
     with pytest.raises(EventStreamProtocolError, match="payload length 101 exceeds 100"):
         EventStreamDecoder(max_payload_size=100).feed(prelude(117, 0))
     assert EventStreamDecoder(max_payload_size=100).feed(prelude(116, 0)) == []
-    with pytest.raises(ValueError, match="max_payload_size"):
+    with pytest.raises(ValueError, match=r"^max_payload_size must not be negative$"):
         EventStreamDecoder(max_payload_size=-1)
+    # Headers of exactly 128 KiB are allowed (the decoder waits for the rest), and a cap
+    # of 0 allows messages without a payload.
+    assert EventStreamDecoder().feed(prelude(16 + 128 * 1024, 128 * 1024)) == []
+    assert EventStreamDecoder(max_payload_size=0).feed(frame_of(b"")) == [
+        EventStreamMessage({}, b"")
+    ]
 
 
 def test_a_cut_message_stays_buffered_and_close_ends_the_decoder() -> None:
@@ -157,7 +168,7 @@ def test_a_cut_message_stays_buffered_and_close_ends_the_decoder() -> None:
     decoder.close()
     decoder.close()
     assert decoder.buffered == 0
-    with pytest.raises(EventStreamProtocolError, match="closed"):
+    with pytest.raises(EventStreamProtocolError, match=r"^decoder is closed$"):
         decoder.feed(b"")
 
 
@@ -171,6 +182,27 @@ def test_encoder_refuses_what_the_framing_cannot_carry() -> None:
     assert EventStreamDecoder().feed(encode_message({"h": 2**31}, b"")) == [
         EventStreamMessage({"h": 2**31}, b"")
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [(0, 4), (-(2**31), 4), (2**31 - 1, 4), (2**31, 5), (-(2**31) - 1, 5), (-(2**63), 5)],
+)
+def test_integers_are_32_bit_unless_they_do_not_fit(value: int, kind: int) -> None:
+    frame = encode_message({"h": value}, b"")
+    assert frame[12:15] == b"\x01h" + bytes((kind,))
+    assert EventStreamDecoder().feed(frame) == [EventStreamMessage({"h": value}, b"")]
+
+
+def test_long_strings_and_a_uuid_before_another_header() -> None:
+    # Lengths are unsigned 16-bit: 65,535 bytes fit, and a length past 32,767 is not negative.
+    for value in ("x" * 32_768, b"y" * 65_535, "z" * 65_535):
+        sent = EventStreamMessage({"h": value, "after": True}, b"p")
+        wire = encode_message(sent.headers, sent.payload)
+        assert EventStreamDecoder().feed(wire) == [sent] == botocore_decode(wire)
+    uuid = bytes(range(16))
+    [got] = EventStreamDecoder().feed(frame_of(typed_header(9, uuid) + b"\x01k" + b"\x00"))
+    assert got.headers == {"h": uuid, "k": True}
 
 
 # Random bytes rarely pass the prelude CRC, so garbage headers are also framed with valid CRCs.
@@ -331,3 +363,70 @@ def test_the_events_before_a_broken_frame_come_with_the_error() -> None:
     for payload in (b"not json", b'{"bytes": 1}', b'{"bytes": "!!"}', b"{}"):
         with pytest.raises(EventStreamProtocolError, match="chunk payload"):
             BedrockEventDecoder().feed_data(encode_message(dict(chunk), payload))
+
+
+@pytest.mark.parametrize(
+    ("headers", "payload", "error"),
+    [
+        # A payload that is not JSON: its text is the message (botocore's reading).
+        (
+            {":message-type": "exception", ":exception-type": "throttlingException"},
+            b"Too many requests, slow down",
+            {"type": "throttlingException", "message": "Too many requests, slow down"},
+        ),
+        (
+            {":message-type": "exception", ":exception-type": "throttlingException"},
+            b"",
+            {"type": "throttlingException", "message": ""},
+        ),
+        # Not UTF-8 either: replacement characters, never a UnicodeDecodeError.
+        (
+            {":message-type": "exception", ":exception-type": "throttlingException"},
+            b"slow \xff down",
+            {"type": "throttlingException", "message": "slow \ufffd down"},
+        ),
+        # No type header at all.
+        ({":message-type": "exception"}, b"not json", {"type": "", "message": "not json"}),
+        # `Message`, when there is no `message`.
+        (
+            {":message-type": "exception", ":exception-type": "validationException"},
+            b'{"Message": "capitalised"}',
+            {"type": "validationException", "message": "capitalised"},
+        ),
+        (
+            {":message-type": "exception", ":exception-type": "validationException"},
+            b'{"message": "lower", "Message": "capitalised"}',
+            {"type": "validationException", "message": "lower"},
+        ),
+        # Header values that are not strings are never passed on as the type or message.
+        ({":message-type": "exception", ":exception-type": 5}, b"{}", {"type": "", "message": ""}),
+        (
+            {":message-type": "error", ":error-code": 5, ":error-message": True},
+            b"",
+            {"type": "", "message": ""},
+        ),
+        ({":message-type": "error"}, b"", {"type": "", "message": ""}),
+    ],
+)
+def test_bedrock_error_events_of_odd_failure_messages(
+    headers: dict[str, HeaderValue], payload: bytes, error: dict[str, str]
+) -> None:
+    wire = encode_message(headers, payload)
+    assert [json.loads(e) for e in BedrockEventDecoder().feed_data(wire)] == [
+        {"type": "error", "error": error}
+    ]
+
+
+@pytest.mark.parametrize("payload", [b"Too many requests, slow down", b""])
+def test_an_exception_payload_that_is_not_json_matches_the_official_decoder(
+    payload: bytes,
+) -> None:
+    from anthropic.lib.bedrock._stream_decoder import AWSEventStreamDecoder
+
+    headers: dict[str, HeaderValue] = {
+        ":message-type": "exception",
+        ":exception-type": "throttlingException",
+    }
+    wire = encode_message(headers, payload)
+    official = [json.loads(sse.data) for sse in AWSEventStreamDecoder().iter_bytes(iter([wire]))]
+    assert [json.loads(e) for e in BedrockEventDecoder().feed_data(wire)] == official
