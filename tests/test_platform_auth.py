@@ -6,7 +6,6 @@ returning an awaitable, and the standard-library transport google-auth refreshes
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -33,6 +32,7 @@ from anyio_claude.lib.vertex import AsyncAnthropicVertex
 from anyio_claude.testing import AwsTestCredentials, ErrorReply, FakeClaude
 from anyio_claude.types import MessageParam
 
+from ._google import service_account_file
 from ._servers import raw_server, response
 
 pytestmark = pytest.mark.anyio
@@ -213,29 +213,7 @@ async def test_credentials_that_give_no_token_are_a_credentials_error(
 async def test_application_default_credentials_ask_for_the_cloud_platform_scope(
     server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    adc = tmp_path / "service-account.json"
-    adc.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "project_id": "sa-project",
-                "private_key_id": "k1",
-                "private_key": pem,
-                "client_email": "claude@sa-project.iam.gserviceaccount.com",
-                "client_id": "1",
-                "token_uri": f"{server.url}/google/token",
-            }
-        )
-    )
+    adc = service_account_file(tmp_path, server)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(adc))
     client = AsyncAnthropicVertex(region="us-east5", project_id="p", base_url=f"{server.url}/v1")
     async with client:

@@ -42,6 +42,7 @@ from anyio_claude.lib.vertex import AnthropicVertex, AsyncAnthropicVertex
 from anyio_claude.testing import AwsTestCredentials, ErrorReply, FakeClaude, Fault
 from anyio_claude.testing._messages import bedrock_chunk
 
+from ._google import service_account_file
 from ._servers import settled
 from .test_edges import assert_hidden, open_fds
 
@@ -687,29 +688,7 @@ async def test_a_failed_google_refresh_is_a_credentials_error(server: FakeClaude
 async def test_application_default_credentials(
     server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    adc = tmp_path / "service-account.json"
-    adc.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "project_id": "sa-project",
-                "private_key_id": "k1",
-                "private_key": pem,
-                "client_email": "claude@sa-project.iam.gserviceaccount.com",
-                "client_id": "1",
-                "token_uri": f"{server.url}/google/token",
-            }
-        )
-    )
+    adc = service_account_file(tmp_path, server)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(adc))
     monkeypatch.setenv("CLOUD_ML_REGION", "global")
     monkeypatch.setenv("ANTHROPIC_VERTEX_PROJECT_ID", "env-project")
@@ -762,33 +741,6 @@ def test_the_blocking_vertex_client(server_in_thread: FakeClaude) -> None:
 
 
 # ------------------------------------------------------------------- Google Cloud
-
-
-def service_account_file(tmp_path: Any, server: FakeClaude) -> Any:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    path = tmp_path / "service-account.json"
-    path.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "project_id": "sa-project",
-                "private_key_id": "k1",
-                "private_key": pem,
-                "client_email": "claude@sa-project.iam.gserviceaccount.com",
-                "client_id": "1",
-                "token_uri": f"{server.url}/google/token",
-            }
-        )
-    )
-    return path
 
 
 def gateway(server: FakeClaude, project: str, workspace: str, location: str = "global") -> str:
