@@ -14,6 +14,7 @@ the reply changes. `BetaAsyncMessageThread` sends them through `beta.messages`.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
@@ -90,15 +91,28 @@ _TURN_KEYWORDS = (
 _BLOCK_KEYS = frozenset({"content", "source", "tool", "definition", "tool_references"})
 
 
-class ThreadParams(ThreadCreateParams, Generic[FormatT], total=False):
-    """The thread as the arguments of one `thread()` call for the whole conversation."""
-
+class _ThreadFields(ThreadCreateParams, total=False):
     max_tokens: Required[int]
     model: Required[str]
     messages: Required[list[BetaMessageParam]]
     tools: Iterable[Any]
-    output_format: type[FormatT]
     unsupported_request_behavior: Required[UnsupportedRequestBehavior]
+
+
+if sys.version_info >= (3, 11) or TYPE_CHECKING:
+
+    class ThreadParams(_ThreadFields, Generic[FormatT], total=False):
+        """The thread as the arguments of one `thread()` call for the whole conversation."""
+
+        output_format: type[FormatT]
+
+else:
+    # typing.TypedDict is generic from Python 3.11 on (the generated base is one): before,
+    # `ThreadParams[X]` works for type checkers only.
+    class ThreadParams(_ThreadFields, total=False):
+        """The thread as the arguments of one `thread()` call for the whole conversation."""
+
+        output_format: type[Any]
 
 
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
