@@ -498,10 +498,18 @@ def run_batch_command(args: argparse.Namespace) -> int:
     return status
 
 
+# Before Python 3.11 the asyncio runner (anyio's backport of asyncio.Runner) turns Ctrl-C
+# into cancelling the main task but, without Task.uncancel, cannot turn it back into a
+# KeyboardInterrupt: the CancelledError leaves anyio.run, which nothing else makes it do.
+_CANCEL_MEANS_CTRL_C = sys.version_info < (3, 11)
+
+
 def _interrupted(exc: BaseException) -> bool:
     """Whether Ctrl-C ended the run: a `KeyboardInterrupt`, or an exception group holding
     one (trio raises it in whichever task runs, and the task group wraps it)."""
     if isinstance(exc, KeyboardInterrupt):
+        return True
+    if _CANCEL_MEANS_CTRL_C and type(exc).__name__ == "CancelledError":
         return True
     inner: object = getattr(exc, "exceptions", None)
     if not isinstance(inner, tuple):
