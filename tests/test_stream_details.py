@@ -269,7 +269,7 @@ async def test_the_overall_timeout_mid_stream_says_so() -> None:
 
     async with raw_server(stalls) as srv:
         async with AsyncClaude(
-            api_key=KEY, base_url=srv.url, max_retries=0, timeout=Timeout(read=5, total=0.3)
+            api_key=KEY, base_url=srv.url, max_retries=0, timeout=Timeout(read=5, total=1.0)
         ) as client:
             with anyio.fail_after(5):
                 with pytest.raises(APITimeoutError) as info:
