@@ -1,0 +1,849 @@
+"""Credentials, function by function: where profiles live, the names they may have, what the
+environment fills in, when a shadowed configuration is warned about, the workload identity
+the environment describes, and the exact messages of each refusal. The environment and the
+platform are monkeypatched (unit tests of one function); where the official SDK has the same
+function, the two are compared on every combination. Fast, so that mutmut can run them per
+mutant (docs/contributing.md)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import pathlib
+import re
+import stat
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator
+
+import pytest
+
+from anyio_claude import (
+    CredentialsError,
+    CredentialsFile,
+    EnvToken,
+    IdentityTokenFile,
+    IdentityTokenFileError,
+    InMemoryConfig,
+    StaticToken,
+    WorkloadIdentityCredentials,
+    WorkloadIdentityError,
+)
+from anyio_claude import _credentials as creds
+from anyio_claude.testing import FakeClaude
+
+pytestmark = pytest.mark.anyio
+
+official = pytest.importorskip("anthropic.lib.credentials._constants")
+official_providers = pytest.importorskip("anthropic.lib.credentials._providers")
+official_chain = pytest.importorskip("anthropic.lib.credentials._chain")
+
+RULE, ORG = "fdrl_01abc", "00000000-0000-4000-8000-000000000001"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> Iterator[pathlib.Path]:
+    """No ANTHROPIC_* from the machine; HOME is this test's own; nothing warned yet."""
+    for name in list(os.environ):
+        if name.startswith("ANTHROPIC_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(creds, "_warned", set())
+    yield home
+
+
+def write(path: pathlib.Path, text: str, mode: int = 0o644) -> pathlib.Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+def refused(call: object, *args: object) -> str:
+    """The message of the `CredentialsError` `call(*args)` raises."""
+    with pytest.raises(CredentialsError) as info:
+        call(*args)  # type: ignore[operator]
+    return str(info.value)
+
+
+# ------------------------------------------------------------------ where profiles live
+
+
+def test_the_config_dir_is_the_official_one_on_every_platform(
+    monkeypatch: pytest.MonkeyPatch, clean_env: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    def both() -> pathlib.Path:
+        ours = creds._config_dir()
+        assert ours == official._config_dir()
+        return ours
+
+    assert both() == clean_env / ".config" / "anthropic"
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", "")  # empty is unset
+    assert both() == clean_env / ".config" / "anthropic"
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    assert both() == tmp_path / "elsewhere"
+    monkeypatch.delenv("ANTHROPIC_CONFIG_DIR")
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert both() == clean_env / "AppData" / "Roaming" / "Anthropic"
+    monkeypatch.setenv("APPDATA", str(tmp_path / "roaming"))
+    assert both() == tmp_path / "roaming" / "Anthropic"
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    assert both() == tmp_path / "elsewhere"
+
+
+def test_the_active_config_pointer_and_profile(
+    monkeypatch: pytest.MonkeyPatch, clean_env: pathlib.Path
+) -> None:
+    pointer = clean_env / ".config" / "anthropic" / "active_config"
+
+    def both() -> tuple[str | None, str]:
+        ours = (creds._active_config_pointer(), creds._active_profile())
+        assert ours == (official._read_active_config_pointer(), official._active_profile())
+        return ours
+
+    assert both() == (None, "default")
+    write(pointer, "  wörk \n")
+    assert both() == ("wörk", "wörk")
+    write(pointer, " \n")
+    assert both() == (None, "default")
+    monkeypatch.setenv("ANTHROPIC_PROFILE", "named")
+    assert creds._active_profile() == "named"
+    monkeypatch.setenv("ANTHROPIC_PROFILE", ".hidden")
+    assert refused(creds._active_profile) == (
+        "ANTHROPIC_PROFILE '.hidden' must not start with a dot"
+    )
+    monkeypatch.delenv("ANTHROPIC_PROFILE")
+    write(pointer, "../up\n")
+    assert refused(creds._active_profile) == (
+        "the active_config pointer file's profile '../up' must not start with a dot"
+    )
+    write(pointer, "a/b")
+    assert refused(CredentialsFile) == (
+        "the active_config pointer file's profile 'a/b' must not contain path separators"
+    )
+
+
+NAMES = ["", " x", "x ", "\tx", ".x", "..", "a/b", "a\\b", "/", "\\", "a\x00b", "ok", "a.b", "-"]
+
+
+def test_profile_names_are_refused_as_the_official_sdk_refuses_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = {
+        "": "must not be empty",
+        " x": "has leading or trailing whitespace",
+        "x ": "has leading or trailing whitespace",
+        "\tx": "has leading or trailing whitespace",
+        ".x": "must not start with a dot",
+        "..": "must not start with a dot",
+        "a/b": "must not contain path separators",
+        "a\\b": "must not contain path separators",
+        "/": "must not contain path separators",
+        "\\": "must not contain path separators",
+        "a\x00b": "must not contain null bytes",
+    }
+    for separator in ("/", "\\"):  # POSIX, then Windows' os.sep
+        monkeypatch.setattr(os, "sep", separator)
+        for name in NAMES:
+            try:
+                official._validate_profile_name(name)
+            except Exception:
+                theirs = False
+            else:
+                theirs = True
+            if name in expected:
+                assert refused(creds._check_profile_name, name, "src") == (
+                    f"src {name!r} {expected[name]}"
+                )
+                assert not theirs, name
+            else:
+                creds._check_profile_name(name, "src")
+                assert theirs, name
+    monkeypatch.setattr(os, "sep", "/")
+    assert refused(CredentialsFile, "a\\b") == "profile 'a\\\\b' must not contain path separators"
+
+
+def test_paths_must_stay_under_the_config_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    base = tmp_path / "config"
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(base))
+    assert creds._under_config_dir("configs", "p.json") == base / "configs" / "p.json"
+    assert refused(creds._under_config_dir, "..", "x.json") == (
+        f"{base / '..' / 'x.json'} escapes the config directory {base}"
+    )
+
+
+# ------------------------------------------------------------------------ the providers
+
+
+def test_the_simple_providers_exactly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    assert repr(StaticToken("secret")) == "StaticToken(<redacted>)"
+    assert StaticToken("secret")(force_refresh=True).token == "secret"
+    assert refused(EnvToken()) == (
+        "environment variable ANTHROPIC_AUTH_TOKEN is not set; set it or pass "
+        "credentials= to the client"
+    )
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", "from-env")
+    assert EnvToken()(force_refresh=True).token == "from-env"
+    assert refused(IdentityTokenFile) == (
+        "no identity token file: pass path= or set ANTHROPIC_IDENTITY_TOKEN_FILE"
+    )
+    monkeypatch.setenv("ANTHROPIC_IDENTITY_TOKEN_FILE", str(tmp_path / "env-jwt"))
+    assert IdentityTokenFile().path == tmp_path / "env-jwt"
+    assert IdentityTokenFile(tmp_path / "given").path == tmp_path / "given"
+    bad = tmp_path / "latin1"
+    bad.write_bytes(b"caf\xe9")
+    for path, message in (
+        (bad, f"identity token file at {bad} could not be read: UnicodeDecodeError"),
+        (write(tmp_path / "blank", " \n"), f"identity token file at {tmp_path / 'blank'} is empty"),
+        (tmp_path / "none", f"identity token file not found at {tmp_path / 'none'}"),
+        (
+            tmp_path,
+            f"identity token path {tmp_path} is a directory; point at the token file itself",
+        ),
+    ):
+        with pytest.raises(IdentityTokenFileError) as info:
+            IdentityTokenFile(path)()
+        assert str(info.value) == message
+        assert info.value.path == path
+    assert IdentityTokenFile(write(tmp_path / "jwt", " héllo.jwt \n"))() == "héllo.jwt"
+
+
+def test_token_replies_are_read_exactly() -> None:
+    now = int(time.time())
+    for token_type in (None, "Bearer", "bearer", "BEARER"):
+        reply = {"access_token": "tok", "expires_in": 60}
+        if token_type is not None:
+            reply["token_type"] = token_type
+        token = creds._token_from(reply, "what")
+        assert token.token == "tok"
+        assert token.expires_at is not None and now + 60 <= token.expires_at <= now + 62
+    with pytest.raises(WorkloadIdentityError) as info:
+        creds._token_from({"access_token": "tok", "expires_in": 60, "token_type": "mac"}, "what")
+    assert str(info.value) == "what: unsupported token_type 'mac'"
+    for reply in (
+        {"access_token": "tok"},
+        {"access_token": "tok", "expires_in": "soon"},
+        {"access_token": "tok", "expires_in": None},
+        {"access_token": "", "expires_in": 60},
+        {"access_token": 5, "expires_in": 60},
+        {"expires_in": 60, "error": "e", "scope": "s"},
+    ):
+        with pytest.raises(WorkloadIdentityError) as info:
+            creds._token_from(dict(reply), "what")
+        assert str(info.value) == "what: the reply is missing access_token or expires_in"
+        assert info.value.body == {k: v for k, v in reply.items() if k == "error"}
+
+
+# ------------------------------------------------------------------ filling from the env
+
+FILLED = {
+    "ANTHROPIC_BASE_URL": ("config", "base_url"),
+    "ANTHROPIC_ORGANIZATION_ID": ("config", "organization_id"),
+    "ANTHROPIC_WORKSPACE_ID": ("config", "workspace_id"),
+    "ANTHROPIC_FEDERATION_RULE_ID": ("auth", "federation_rule_id"),
+    "ANTHROPIC_SERVICE_ACCOUNT_ID": ("auth", "service_account_id"),
+    "ANTHROPIC_SCOPE": ("auth", "scope"),
+    "ANTHROPIC_IDENTITY_TOKEN_FILE": ("auth", "identity_token"),
+}
+
+
+def test_the_environment_fills_only_what_the_profile_left_empty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same as the official SDK's for both kinds of profile, every subset of the
+    variables, over a profile that sets nothing, sets everything, or sets empty values."""
+    names = list(FILLED)
+    own = {"config": {}, "auth": {}}  # what a profile that sets everything holds
+    for where, key in FILLED.values():
+        own[where][key] = {"source": "file", "path": "own"} if key == "identity_token" else "own"
+    for kind in ("oidc_federation", "user_oauth"):
+        for preset in ("nothing", "everything", "empty"):
+            for chosen in itertools.product((False, True), repeat=len(names)):
+                for name, on in zip(names, chosen, strict=True):
+                    if on:
+                        monkeypatch.setenv(name, f"env-{name}")
+                    else:
+                        monkeypatch.delenv(name, raising=False)
+                if preset == "nothing":
+                    config: dict[str, object] = {}
+                    auth: dict[str, object] = {"type": kind}
+                elif preset == "everything":
+                    config, auth = dict(own["config"]), {"type": kind, **own["auth"]}
+                else:
+                    config = {k: "" for k in own["config"]}
+                    auth = {"type": kind, **{k: "" for k in own["auth"]}}
+                theirs_config, theirs_auth = dict(config), dict(auth)
+                creds._fill_from_env(config, auth)
+                official_providers._fill_missing_from_env(theirs_config, theirs_auth)
+                assert (config, auth) == (theirs_config, theirs_auth), (kind, preset, chosen)
+    # One of them spelt out.
+    for name in names:
+        monkeypatch.setenv(name, f"env-{name}")
+    config, auth = {"base_url": "own"}, {"type": "oidc_federation", "scope": ""}
+    creds._fill_from_env(config, auth)
+    assert config == {
+        "base_url": "own",
+        "organization_id": "env-ANTHROPIC_ORGANIZATION_ID",
+        "workspace_id": "env-ANTHROPIC_WORKSPACE_ID",
+    }
+    assert auth == {
+        "type": "oidc_federation",
+        "scope": "env-ANTHROPIC_SCOPE",
+        "federation_rule_id": "env-ANTHROPIC_FEDERATION_RULE_ID",
+        "service_account_id": "env-ANTHROPIC_SERVICE_ACCOUNT_ID",
+        "identity_token": {"source": "file", "path": "env-ANTHROPIC_IDENTITY_TOKEN_FILE"},
+    }
+
+
+DISCOVERY = [
+    "ANTHROPIC_PROFILE",
+    "ANTHROPIC_CONFIG_DIR",
+    "ANTHROPIC_FEDERATION_RULE_ID",
+    "ANTHROPIC_ORGANIZATION_ID",
+    "ANTHROPIC_IDENTITY_TOKEN_FILE",
+    "ANTHROPIC_IDENTITY_TOKEN",
+]
+
+
+def set_env(monkeypatch: pytest.MonkeyPatch, names: list[str], chosen: tuple[bool, ...]) -> None:
+    for name, on in zip(names, chosen, strict=True):
+        if on:
+            monkeypatch.setenv(name, f"env-{name}")
+        else:
+            monkeypatch.delenv(name, raising=False)
+
+
+def test_what_counts_as_discoverable_is_the_official_test(
+    monkeypatch: pytest.MonkeyPatch, clean_env: pathlib.Path
+) -> None:
+    pointer = clean_env / ".config" / "anthropic" / "active_config"
+    seen = set()
+    for has_pointer in (False, True):
+        if has_pointer:
+            write(pointer, "p\n")
+        for chosen in itertools.product((False, True), repeat=len(DISCOVERY)):
+            set_env(monkeypatch, DISCOVERY, chosen)
+            ours = creds._auto_discoverable()
+            assert ours == official._has_auto_discoverable_credentials(), (has_pointer, chosen)
+            seen.add(ours)
+    assert seen == {False, True}
+
+
+# ------------------------------------------------------------------- shadowing warnings
+
+
+def test_a_shadowing_credential_is_warned_once_with_the_exact_message(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    both = (
+        "ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are both set: the client uses ANTHROPIC_API_KEY"
+    )
+
+    def shadows(name: str) -> str:
+        return (
+            f"{name} is set, so the client uses it instead of the profile or workload "
+            f"identity credentials configured in the environment; unset {name} to use those"
+        )
+
+    for discoverable in (False, True):
+        for api_key, auth_token in itertools.product((False, True), repeat=2):
+            monkeypatch.setattr(creds, "_warned", set())
+            if discoverable:
+                monkeypatch.setenv("ANTHROPIC_PROFILE", "p")
+            else:
+                monkeypatch.delenv("ANTHROPIC_PROFILE", raising=False)
+            expected = []
+            if api_key and auth_token:
+                expected.append(both)
+            if discoverable and (api_key or auth_token):
+                expected.append(shadows("ANTHROPIC_API_KEY" if api_key else "ANTHROPIC_AUTH_TOKEN"))
+            for _ in range(3):
+                caplog.clear()
+                with caplog.at_level(logging.WARNING, logger="anyio_claude"):
+                    creds.warn_shadowed_by_env(api_key=api_key, auth_token=auth_token)
+                got = [r.getMessage() for r in caplog.records]
+                assert got == expected, (discoverable, api_key, auth_token)
+                assert all(r.name == "anyio_claude" for r in caplog.records)
+                expected = []  # once per process each
+    # Once warned, the pointer file is no longer read.
+    calls = []
+    monkeypatch.setattr(creds, "_auto_discoverable", lambda: calls.append(1) or True)
+    creds.warn_shadowed_by_env(api_key=False, auth_token=True)
+    monkeypatch.setattr(creds, "_warned", {"ANTHROPIC_AUTH_TOKEN"})
+    creds.warn_shadowed_by_env(api_key=False, auth_token=True)
+    creds.warn_shadowed_by_env(api_key=False, auth_token=False)
+    assert calls == [1]
+
+
+# ----------------------------------------------------- workload identity from the env
+
+
+def test_workload_identity_from_the_environment_is_the_official_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    names = [
+        "ANTHROPIC_FEDERATION_RULE_ID",
+        "ANTHROPIC_ORGANIZATION_ID",
+        "ANTHROPIC_IDENTITY_TOKEN_FILE",
+        "ANTHROPIC_IDENTITY_TOKEN",
+        "ANTHROPIC_SERVICE_ACCOUNT_ID",
+        "ANTHROPIC_WORKSPACE_ID",
+        "ANTHROPIC_SCOPE",
+    ]
+    attributes = (
+        "_federation_rule_id",
+        "_organization_id",
+        "_service_account_id",
+        "_workspace_id",
+        "_scope",
+        "_bound_base_url",
+    )
+    found = 0
+    for chosen in itertools.product((False, True), repeat=len(names)):
+        set_env(monkeypatch, names, chosen)
+        ours = creds._federation_from_env("https://x.example/")
+        theirs = official_chain._build_federation_result(base_url="https://x.example/")
+        assert (ours is None) == (theirs is None), chosen
+        if ours is None or theirs is None:
+            continue
+        found += 1
+        assert ours.extra_headers == {} and ours.base_url is None
+        provider, other = ours.provider, theirs.provider
+        assert isinstance(provider, WorkloadIdentityCredentials)
+        for name in attributes:
+            assert getattr(provider, name) == getattr(other, name), (name, chosen)
+        identity = provider._identity_token_provider
+        if chosen[2]:
+            assert isinstance(identity, IdentityTokenFile)
+            assert identity.path == pathlib.Path("env-ANTHROPIC_IDENTITY_TOKEN_FILE")
+        else:
+            assert identity() == "env-ANTHROPIC_IDENTITY_TOKEN"
+            monkeypatch.setenv("ANTHROPIC_IDENTITY_TOKEN", "rotated")
+            assert identity() == "rotated"
+            monkeypatch.delenv("ANTHROPIC_IDENTITY_TOKEN")
+            assert refused(identity) == "ANTHROPIC_IDENTITY_TOKEN is no longer set"
+    assert found == 3 * 2**3
+    # Empty values are unset; an empty workspace id is not sent.
+    set_env(monkeypatch, names, (True,) * 4 + (False,) * 3)
+    for name in ("ANTHROPIC_FEDERATION_RULE_ID", "ANTHROPIC_ORGANIZATION_ID"):
+        monkeypatch.setenv(name, "")
+        assert creds._federation_from_env("https://x.example") is None
+        monkeypatch.setenv(name, "set")
+    monkeypatch.setenv("ANTHROPIC_WORKSPACE_ID", "")
+    result = creds._federation_from_env("https://x.example")
+    assert result is not None
+    assert result.provider._workspace_id is None  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- profiles in memory
+
+
+def test_in_memory_configs_are_checked_when_made(tmp_path: pathlib.Path) -> None:
+    assert refused(InMemoryConfig, {}) == "config has no 'authentication' object"
+    assert refused(InMemoryConfig, {"authentication": "user_oauth"}) == (
+        "config has no 'authentication' object"
+    )
+    assert refused(InMemoryConfig, {"authentication": {"type": "magic"}}) == (
+        "unknown authentication.type 'magic'; expected 'oidc_federation' or 'user_oauth'"
+    )
+    needs_path = "a user_oauth config needs authentication.credentials_path (where its tokens live)"
+    for auth in ({"type": "user_oauth"}, {"type": "user_oauth", "credentials_path": ""}):
+        assert refused(InMemoryConfig, {"authentication": auth}) == needs_path
+    assert refused(
+        InMemoryConfig, {"authentication": {"type": "oidc_federation"}, "base_url": "http://x.io"}
+    ) == (
+        "<in-memory config>: base_url must use https (got 'http://x.io'); the token "
+        "exchange carries secret material"
+    )
+    given = {"base_url": "https://pinned.example/", "authentication": {"type": "oidc_federation"}}
+    config = InMemoryConfig(given)
+    assert repr(config) == "InMemoryConfig(profile='<in-memory>')"
+    assert config.profile == "<in-memory>"
+    assert config.config_path == pathlib.Path("<in-memory config>")
+    assert config.resolved_base_url == "https://pinned.example"
+    assert config._credentials_path is None
+    assert (config._bound_base_url, config._delegate, config._last_served) == (None, None, None)
+    assert config._owns_http is True
+    # Its own copy: the caller's dicts are left alone.
+    config._auth()["type"] = "changed"
+    assert given["authentication"] == {"type": "oidc_federation"}
+    oauth = InMemoryConfig(
+        {"authentication": {"type": "user_oauth", "credentials_path": "~/tokens.json"}}
+    )
+    assert oauth._credentials_path == pathlib.Path.home() / "tokens.json"
+    assert oauth.resolved_base_url is None
+
+
+def test_a_profile_provider_starts_unbound_and_owning_its_connections(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    profile = CredentialsFile("p")
+    assert repr(profile) == "CredentialsFile(profile='p')"
+    assert profile.config_path == tmp_path / "configs" / "p.json"
+    assert (profile._credentials_path, profile._bound_base_url, profile._last_served) == (
+        None,
+        None,
+        None,
+    )
+    assert profile._owns_http is True
+    assert refused(CredentialsFile, "") == "profile '' must not be empty"
+
+
+def federation_profile(**auth: object) -> dict[str, object]:
+    return {
+        "organization_id": ORG,
+        "authentication": {"type": "oidc_federation", "federation_rule_id": RULE, **auth},
+    }
+
+
+def test_a_federation_profile_needs_its_settings(tmp_path: pathlib.Path) -> None:
+    where = "<in-memory config>"
+    needs = (
+        f"{where}: an 'oidc_federation' profile needs authentication.federation_rule_id and "
+        "a top-level organization_id"
+    )
+    for config in (
+        {"authentication": {"type": "oidc_federation", "federation_rule_id": RULE}},
+        {"organization_id": ORG, "authentication": {"type": "oidc_federation"}},
+        {
+            "organization_id": "",
+            "authentication": {"type": "oidc_federation", "federation_rule_id": RULE},
+        },
+    ):
+        provider = InMemoryConfig(config)
+        assert refused(provider._build_delegate, provider._auth()) == needs
+    only_file = f"{where}: identity_token source must be 'file', the only one implemented"
+    for source in ("file", {"source": "env"}, {"path": "x"}):
+        provider = InMemoryConfig(federation_profile(identity_token=source))
+        assert refused(provider._build_delegate, provider._auth()) == only_file
+    for source in ({"source": "file"}, {"source": "file", "path": ""}):
+        provider = InMemoryConfig(federation_profile(identity_token=source))
+        assert refused(provider._build_delegate, provider._auth()) == (
+            f"{where}: identity_token source 'file' needs a path"
+        )
+    jwt = write(tmp_path / "jwt", "a.b.c")
+    provider = InMemoryConfig(
+        {
+            **federation_profile(
+                identity_token={"source": "file", "path": str(jwt)},
+                service_account_id="svac_1",
+                scope="user:inference",
+            ),
+            "workspace_id": "wrkspc_1",
+            "organization_id": 12,
+        }
+    )
+    provider.bind_base_url("https://bound.example/")
+    delegate = provider._build_delegate(provider._auth())
+    assert isinstance(delegate._identity_token_provider, IdentityTokenFile)
+    assert delegate._identity_token_provider.path == jwt
+    assert (delegate._federation_rule_id, delegate._organization_id) == (RULE, "12")
+    assert (delegate._service_account_id, delegate._workspace_id) == ("svac_1", "wrkspc_1")
+    assert delegate.scope == "user:inference"
+    assert delegate._bound_base_url == "https://bound.example"
+    assert delegate._http is provider._http and delegate._owns_http is False
+    with pytest.raises(CredentialsError, match=re.escape(f"{where}: base_url must use https")):
+        InMemoryConfig(federation_profile()).bind_base_url("http://x.example")
+
+
+def test_credentials_are_written_atomically_beside_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    target = tmp_path / "a" / "b" / "tokens.json"
+    provider = InMemoryConfig(
+        {"authentication": {"type": "user_oauth", "credentials_path": str(target)}}
+    )
+    moves: list[tuple[str, str]] = []
+    replace = os.replace
+
+    def recording(src: str, dst: str) -> None:
+        moves.append((str(src), str(dst)))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", recording)
+    provider._write_credentials({"access_token": creds.SecretStr("tok"), "n": 1})
+    assert target.read_bytes() == b'{"access_token":"tok","n":1}'
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+    [(src, dst)] = moves
+    assert dst == str(target)
+    assert pathlib.Path(src).parent == target.parent
+    assert pathlib.Path(src).name.startswith(".tokens.json.")
+    # A failed move leaves no temporary file behind, and raises.
+    target.unlink()
+    target.mkdir()
+    (target / "x").write_text("")
+    with pytest.raises(OSError):
+        provider._write_credentials({"n": 2})
+    assert sorted(p.name for p in target.parent.iterdir()) == ["tokens.json"]
+
+
+# ------------------------------------------------------------ profiles on 127.0.0.1
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeClaude]:
+    async with FakeClaude() as fake:
+        yield fake
+
+
+def profile_files(
+    config_dir: pathlib.Path, name: str, config: dict[str, object], tokens: object = None
+) -> pathlib.Path:
+    write(config_dir / "configs" / f"{name}.json", json.dumps(config))
+    path = config_dir / "credentials" / f"{name}.json"
+    if tokens is not None:
+        write(path, json.dumps(tokens), 0o600)
+    return path
+
+
+async def test_a_user_oauth_profile_serves_and_refreshes_its_token(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    later = int(time.time()) + 3000
+    oauth = {"authentication": {"type": "user_oauth", "client_id": "cli_1"}}
+    path = profile_files(
+        tmp_path, "me", oauth, {"access_token": "file-token", "expires_at": later, "x": 1}
+    )
+    provider = CredentialsFile("me")
+    provider.bind_base_url(server.url + "/")
+    assert provider._bound_base_url == server.url
+    token = await provider()
+    assert (token.token, token.expires_at, server.oauth.exchanges) == ("file-token", later, 0)
+    assert isinstance(token.token, creds.SecretStr)
+    # Forced (after a 401): the same token is refreshed, with the refresh token.
+    with pytest.raises(WorkloadIdentityError) as info:
+        await provider(force_refresh=True)
+    assert str(info.value) == (
+        f"credentials file {path} of a user_oauth profile with a client_id must hold a "
+        "refresh_token"
+    )
+    write(
+        path,
+        json.dumps(
+            {"access_token": "file-token", "expires_at": later, "refresh_token": "rt", "x": 1}
+        ),
+        0o600,
+    )
+    token = await provider(force_refresh=True)
+    issued = server.oauth.issued[0]
+    assert token.token == issued
+    now = int(time.time())
+    assert token.expires_at is not None and now + 599 <= token.expires_at <= now + 601
+    assert server.oauth.grants == [{"grant_type": "refresh_token", "client_id": "cli_1"}]
+    request = server.requests[-1]
+    assert request.path == "/v1/oauth/token"
+    assert request.headers["anthropic-beta"] == "oauth-2025-04-20"
+    assert json.loads(path.read_text()) == {
+        "access_token": issued,
+        "expires_at": token.expires_at,
+        "refresh_token": "rt-r",
+        "x": 1,
+        "version": "1.0",
+        "type": "oauth_token",
+    }
+    # Unforced: the file's token, no exchange.
+    assert (await provider()).token == issued
+    # Someone else rotated the file since: a forced call serves the new token as is.
+    rotated = {"access_token": "rotated", "expires_at": later, "refresh_token": "rt-r"}
+    write(path, json.dumps(rotated), 0o600)
+    assert (await provider(force_refresh=True)).token == "rotated"
+    assert server.oauth.exchanges == 1
+    # An expired token is refreshed without being forced.
+    write(path, json.dumps({**rotated, "expires_at": 1}), 0o600)
+    assert (await provider()).token == server.oauth.issued[1]
+    # A refresh the endpoint refuses.
+    server.oauth.refresh_tokens = set()
+    write(path, json.dumps({**rotated, "expires_at": 1}), 0o600)
+    with pytest.raises(WorkloadIdentityError) as info:
+        await provider()
+    assert str(info.value) == (
+        "user_oauth refresh failed (HTTP 400): {'error': 'invalid_grant', "
+        "'error_description': 'unknown refresh token'} "
+        f"[request_id={info.value.request_id}]"
+    )
+    assert info.value.status_code == 400
+    assert str(info.value.request_id).startswith("req_011C")
+    await provider.aclose()
+
+
+async def test_a_user_oauth_profile_without_a_client_id_serves_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    oauth = {"authentication": {"type": "user_oauth"}, "workspace_id": "wrkspc_1"}
+    path = profile_files(tmp_path, "me", oauth)
+    provider = CredentialsFile("me")
+    assert refused(provider.bind_base_url, "http://x.example") == (
+        f"{tmp_path / 'configs' / 'me.json'}: base_url must use https (got 'http://x.example'); "
+        "the token exchange carries secret material"
+    )
+    message = await raises(provider(force_refresh=True))
+    assert message == f"credentials file not found at {path} (profile 'me')"
+    for expires_at in (None, 0, 5, 2**40):
+        write(path, json.dumps({"access_token": "tok", "expires_at": expires_at}), 0o600)
+        assert (await provider(force_refresh=True)) == creds.AccessToken("tok", expires_at)
+    for expires_at in (True, "5", 5.5):
+        write(path, json.dumps({"access_token": "tok", "expires_at": expires_at}), 0o600)
+        assert await raises(provider()) == (
+            f"credentials file {path} has an invalid expires_at: expected unix seconds (an integer)"
+        )
+    for tokens in ({"access_token": ""}, {"access_token": 5}, {}):
+        write(path, json.dumps(tokens), 0o600)
+        assert await raises(provider()) == f"credentials file {path} has no access_token"
+    write(path, json.dumps({"access_token": "tok", "type": "api_key"}), 0o600)
+    assert await raises(provider()) == (
+        f"credentials file {path} has type 'api_key'; expected 'oauth_token'"
+    )
+    write(path, json.dumps({"access_token": "tok", "type": "oauth_token"}), 0o600)
+    assert (await provider()).token == "tok"
+    write(path, "[]", 0o600)
+    assert await raises(provider()) == f"credentials file at {path} must hold a JSON object"
+    write(path, "{", 0o600)
+    assert await raises(provider()) == f"credentials file at {path} is not valid JSON"
+    write(path, json.dumps({"access_token": "tok"}), 0o640)
+    assert await raises(provider()) == (
+        f"credentials file {path} is readable or writable by group or others (mode 0o640); "
+        f"run `chmod 600 {path}`"
+    )
+    path.unlink()
+    path.symlink_to(write(tmp_path / "real.json", json.dumps({"access_token": "t"}), 0o600))
+    assert await raises(provider()) == f"credentials file {path} is a symlink; refusing it"
+    path.unlink()
+    path.mkdir(mode=0o700)
+    assert await raises(provider()) == (
+        f"credentials file at {path} could not be read: IsADirectoryError"
+    )
+    assert provider.extra_headers() == {"anthropic-workspace-id": "wrkspc_1"}
+
+
+async def raises(call: Awaitable[object]) -> str:
+    with pytest.raises(CredentialsError) as info:
+        await call
+    return str(info.value)
+
+
+async def test_a_profile_config_is_checked_and_filled_when_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    config = write(tmp_path / "configs" / "p.json", json.dumps({"auth": {}}), 0o755)
+    provider = CredentialsFile("p")
+    assert await raises(provider()) == (
+        f"config file {config} has no 'authentication' object (expected "
+        '{"authentication": {"type": "oidc_federation" or "user_oauth", ...}})'
+    )
+    config.chmod(0o664)
+    assert await raises(CredentialsFile("p")()) == (
+        f"config file {config} is writable by group or others (mode 0o664); "
+        f"run `chmod go-w {config}`"
+    )
+    config.chmod(0o646)
+    assert "mode 0o646" in await raises(CredentialsFile("p")())
+    write(config, "[1]", 0o600)
+    assert await raises(CredentialsFile("p")()) == (
+        f"config file of profile 'p' at {config} must hold a JSON object"
+    )
+    write(
+        config,
+        json.dumps(
+            {
+                "authentication": {"type": "user_oauth", "credentials_path": "~/t.json"},
+                "base_url": "https://pinned.example/",
+                "workspace_id": "wrkspc_1",
+            }
+        ),
+    )
+    provider = CredentialsFile("p")
+    assert provider.resolved_base_url == "https://pinned.example"
+    assert provider._credentials_path == pathlib.Path.home() / "t.json"
+    provider.bind_base_url("https://bound.example")
+    assert provider._base_url() == "https://pinned.example"
+    # The environment fills what the file leaves out; the file is read once until reload().
+    write(config, json.dumps({"authentication": {"type": "oidc_federation"}}))
+    monkeypatch.setenv("ANTHROPIC_WORKSPACE_ID", "wrkspc_env")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://plain.example")
+    assert provider.resolved_base_url == "https://pinned.example"
+    provider.reload()
+    assert provider.resolved_base_url == "http://plain.example"
+    assert provider.extra_headers() == {}  # a federation token is workspace-scoped
+    assert refused(provider._base_url) == (
+        f"{config}: base_url must use https (got 'http://plain.example'); the token "
+        "exchange carries secret material"
+    )
+    assert provider._credentials_path == tmp_path / "credentials" / "p.json"
+    monkeypatch.delenv("ANTHROPIC_BASE_URL")
+    provider.reload()
+    assert provider._base_url() == "https://bound.example"
+    assert CredentialsFile("p")._base_url() == "https://api.anthropic.com"
+
+
+async def test_a_federation_profile_caches_its_token_on_disk(
+    server: FakeClaude,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: pathlib.Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    jwt = write(tmp_path / "jwt", "a.b.c")
+    config = federation_profile(identity_token={"source": "file", "path": str(jwt)})
+    path = profile_files(tmp_path, "ci", {**config, "workspace_id": "wrkspc_1"})
+    provider = CredentialsFile("ci")
+    provider.bind_base_url(server.url)
+    first = await provider()
+    assert server.oauth.grants == [
+        {
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "federation_rule_id": RULE,
+            "organization_id": ORG,
+            "workspace_id": "wrkspc_1",
+        }
+    ]
+    assert json.loads(path.read_text()) == {
+        "version": "1.0",
+        "type": "oauth_token",
+        "access_token": first.token,
+        "expires_at": first.expires_at,
+    }
+    later = int(time.time()) + 100
+    for cached, exchanges in (
+        ({"access_token": "cached", "expires_at": later, "keep": 1}, 1),  # served
+        ({"access_token": "cached", "expires_at": int(time.time()) + 20, "keep": 1}, 3),
+        ({"access_token": "cached", "expires_at": str(later), "keep": 1}, 4),
+        ({"expires_at": later, "keep": 1}, 5),
+    ):
+        write(path, json.dumps(cached), 0o600)
+        token = await provider()
+        assert server.oauth.exchanges == exchanges
+        if exchanges == 1:
+            assert (token.token, token.expires_at) == ("cached", later)
+            forced = await provider(force_refresh=True)
+            assert forced.token == server.oauth.issued[-1] and server.oauth.exchanges == 2
+            continue
+        assert token.token == server.oauth.issued[-1]
+        assert json.loads(path.read_text())["keep"] == 1
+    # A cache that cannot be written is skipped, said at debug level only.
+    unwritable = InMemoryConfig(
+        {
+            **config,
+            "authentication": {**config["authentication"], "credentials_path": "/proc/x/t.json"},
+        },  # type: ignore[dict-item]
+    )
+    unwritable.bind_base_url(server.url)
+    with caplog.at_level(logging.DEBUG, logger="anyio_claude"):
+        assert (await unwritable()).token == server.oauth.issued[-1]
+    assert [r.getMessage() for r in caplog.records if r.name == "anyio_claude"] == [
+        "could not cache the federation token on disk: FileNotFoundError"
+    ]
+    await provider.aclose()
+    await unwritable.aclose()
