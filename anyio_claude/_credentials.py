@@ -1144,6 +1144,18 @@ def warn_shadowed_by_env(*, api_key: bool, auth_token: bool) -> None:
 # ------------------------------------------------------------------------------ cache
 
 
+def _provided_token(value: object) -> AccessToken:
+    """What a provider returned, if it is an `AccessToken`; else `ClaudeError`."""
+    if inspect.iscoroutine(value):
+        value.close()
+        raise ClaudeError("the credentials provider returned a coroutine, not an AccessToken")
+    if not isinstance(value, AccessToken):
+        raise ClaudeError(
+            f"the credentials provider returned {type(value).__name__}, not an AccessToken"
+        )
+    return value
+
+
 class TokenCache:
     """Serves a provider's token to every request, refreshing it before it expires.
 
@@ -1181,17 +1193,11 @@ class TokenCache:
             functools.partial(provider, force_refresh=force) if self._force_arg else provider
         )
         if self._async:
-            value = await call()
-        else:
-            value = await anyio.to_thread.run_sync(call)
-        if inspect.iscoroutine(value):
-            value.close()
-            raise ClaudeError("the credentials provider returned a coroutine, not an AccessToken")
-        if not isinstance(value, AccessToken):
-            raise ClaudeError(
-                f"the credentials provider returned {type(value).__name__}, not an AccessToken"
-            )
-        return value
+            return _provided_token(await call())
+        # Checked in the thread: trio refuses a coroutine coming back from it with its own
+        # TypeError.
+        token: AccessToken = await anyio.to_thread.run_sync(lambda: _provided_token(call()))
+        return token
 
     async def _fetch(self, force: bool) -> AccessToken:
         try:

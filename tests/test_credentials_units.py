@@ -7,6 +7,7 @@ mutant (docs/contributing.md)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -15,10 +16,12 @@ import pathlib
 import re
 import stat
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
 
 import pytest
+from anyio.abc import SocketStream
 
 from anyio_claude import (
     CredentialsError,
@@ -33,6 +36,8 @@ from anyio_claude import (
 )
 from anyio_claude import _credentials as creds
 from anyio_claude.testing import FakeClaude
+
+from ._servers import raw_server, response
 
 pytestmark = pytest.mark.anyio
 
@@ -847,3 +852,500 @@ async def test_a_federation_profile_caches_its_token_on_disk(
     ]
     await provider.aclose()
     await unwritable.aclose()
+
+
+# ------------------------------------------------------------------ the token endpoint
+
+URLS = [
+    "https://api.example.com",
+    "HTTPS://api.example.com/",
+    "https://user:pw@api.example.com",
+    "http://localhost",
+    "http://localhost:8080/v1",
+    "http://127.0.0.1:1",
+    "http://[::1]:8080",
+    "http://api.example.com",
+    "http://localhost.example.com",
+    "http://127.0.0.2",
+    "http://user:pw@api.example.com",
+    "ftp://localhost",
+    "localhost:8080",
+    "",
+]
+
+
+def test_token_endpoints_must_be_https_as_in_the_official_sdk() -> None:
+    for url in URLS:
+        try:
+            official._require_https(url, field="f")
+        except Exception:
+            theirs = False
+        else:
+            theirs = True
+        try:
+            creds.require_https(url, "f")
+        except CredentialsError as exc:
+            assert not theirs, url
+            shown = "the URL is left out: it may hold a password" if "@" in url else f"got {url!r}"
+            assert str(exc) == (
+                f"f must use https ({shown}); the token exchange carries secret material"
+            )
+        else:
+            assert theirs, url
+    provider = WorkloadIdentityCredentials(
+        identity_token_provider=lambda: "jwt", federation_rule_id=RULE, organization_id=ORG
+    )
+    assert refused(provider.bind_base_url, "http://x.example/") == (
+        "base_url must use https (got 'http://x.example'); the token exchange carries "
+        "secret material"
+    )
+    provider.bind_base_url("https://x.example//")
+    assert provider._bound_base_url == "https://x.example"
+    assert provider.for_base_url("https://x.example/") is provider
+    copy = provider.for_base_url("https://y.example/")
+    assert copy is not provider and copy._bound_base_url == "https://y.example"
+    assert (copy._owns_http, provider._owns_http) == (False, True)
+    assert copy._http is provider._http
+    assert provider._bound_base_url == "https://x.example"
+    assert repr(provider) == (
+        f"WorkloadIdentityCredentials(federation_rule_id={RULE!r}, organization_id={ORG!r})"
+    )
+    fresh = WorkloadIdentityCredentials(
+        identity_token_provider=lambda: "jwt", federation_rule_id=RULE, organization_id=ORG
+    )
+    assert fresh.for_base_url("https://z.example/") is fresh
+    assert fresh._bound_base_url == "https://z.example"
+    assert fresh.scope is None
+
+
+class Endpoint:
+    """A raw token endpoint on 127.0.0.1 answering each request with `reply`."""
+
+    def __init__(self) -> None:
+        self.reply = response(b'{"access_token": "minted", "expires_in": 60}')
+        self.requests: list[bytes] = []
+
+    async def __call__(self, stream: SocketStream, request: bytes) -> None:
+        self.requests.append(request)
+        await stream.send(self.reply)
+
+    def sent(self) -> tuple[list[str], dict[str, object]]:
+        head, _, body = self.requests[-1].partition(b"\r\n\r\n")
+        return head.decode().split("\r\n"), json.loads(body)
+
+
+async def exchange_error(provider: WorkloadIdentityCredentials) -> WorkloadIdentityError:
+    with pytest.raises(WorkloadIdentityError) as info:
+        await provider()
+    return info.value
+
+
+async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
+    endpoint = Endpoint()
+    jwt = "h.p.s"
+    async with raw_server(endpoint) as raw:
+        provider = WorkloadIdentityCredentials(
+            identity_token_provider=lambda: jwt,
+            federation_rule_id=RULE,
+            organization_id=ORG,
+            service_account_id="svac_1",
+            workspace_id="wrkspc_1",
+            scope="ignored",
+        )
+        provider.bind_base_url(f"{raw.url}/prefix/")
+        token = await provider()
+        assert token.token == "minted" and isinstance(token.token, creds.SecretStr)
+        lines, body = endpoint.sent()
+        assert lines[0] == "POST /prefix/v1/oauth/token HTTP/1.1"
+        headers = [line.lower() for line in lines[1:]]
+        for header in (
+            "content-type: application/json",
+            "accept: application/json",
+            "anthropic-beta: oauth-2025-04-20,oidc-federation-2026-04-01",
+            "user-agent: anyio-claude",
+        ):
+            assert header in headers
+        assert body == {
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "assertion": jwt,
+            "federation_rule_id": RULE,
+            "organization_id": ORG,
+            "service_account_id": "svac_1",
+            "workspace_id": "wrkspc_1",
+        }
+        plain = WorkloadIdentityCredentials(
+            identity_token_provider=lambda: jwt, federation_rule_id=RULE, organization_id=ORG
+        )
+        plain.bind_base_url(raw.url)
+        await plain()
+        lines, body = endpoint.sent()
+        assert lines[0] == "POST /v1/oauth/token HTTP/1.1"
+        assert set(body) == {"grant_type", "assertion", "federation_rule_id", "organization_id"}
+
+        error = {"error": "invalid_grant", "error_description": "no rule", "assertion": jwt}
+        hint = (
+            " Check that the federation rule matches the identity token (and set "
+            "ANTHROPIC_WORKSPACE_ID if the rule covers several workspaces)."
+        )
+        for status in (401, 400, 403):
+            endpoint.reply = response(
+                json.dumps(error).encode(), status=status, headers={"request-id": "req_1"}
+            )
+            failure = await exchange_error(plain)
+            shown = {"error": "invalid_grant", "error_description": "no rule"}
+            assert str(failure) == (
+                f"token exchange failed (HTTP {status}): {shown}"
+                f"{hint if status == 401 else ''} [request_id=req_1]"
+            )
+            assert (failure.status_code, failure.body, failure.request_id) == (
+                status,
+                shown,
+                "req_1",
+            )
+        # The same 401 from a refresh has no federation hint.
+        client = creds._ExchangeClient()
+        with pytest.raises(WorkloadIdentityError) as info:
+            await creds._post_token_endpoint(
+                client.get(raw.url), raw.url, {}, "oauth-2025-04-20", "refresh"
+            )
+        assert str(info.value) == (
+            "refresh (HTTP 403): {'error': 'invalid_grant', 'error_description': 'no rule'} "
+            "[request_id=req_1]"
+        )
+        endpoint.reply = response(json.dumps(error).encode(), status=401)
+        with pytest.raises(WorkloadIdentityError) as info:
+            await creds._post_token_endpoint(
+                client.get(raw.url), raw.url, {}, "oauth-2025-04-20", "refresh"
+            )
+        assert str(info.value) == (
+            "refresh (HTTP 401): {'error': 'invalid_grant', 'error_description': 'no rule'}"
+        )
+        assert info.value.request_id is None
+        await client.aclose()
+
+        # Bodies that are not JSON objects: cut, or named by their type only.
+        long = "x" * 300
+        endpoint.reply = response(long.encode(), status=500)
+        failure = await exchange_error(plain)
+        assert failure.body == "x" * 256 + "... <44 more chars>"
+        assert str(failure) == f"token exchange failed (HTTP 500): {failure.body}"
+        endpoint.reply = response(b"y" * 256, status=502)
+        assert (await exchange_error(plain)).body == "y" * 256
+        endpoint.reply = response(b"\xff not json", status=200)
+        failure = await exchange_error(plain)
+        assert str(failure) == (
+            "token exchange failed: the token endpoint returned a non-JSON reply, not an "
+            "object (HTTP 200)"
+        )
+        assert (failure.status_code, failure.body) == (200, "\ufffd not json")
+        endpoint.reply = response(b'["a"]', status=201, headers={"request-id": "req_2"})
+        failure = await exchange_error(plain)
+        assert str(failure) == (
+            "token exchange failed: the token endpoint returned a JSON list, not an object "
+            "(HTTP 201) [request_id=req_2]"
+        )
+        assert (failure.status_code, failure.body, failure.request_id) == (201, None, "req_2")
+        endpoint.reply = response(b"7", status=400)
+        assert (await exchange_error(plain)).body is None
+        limit = 1 << 20
+        huge = b'{"access_token": "' + b"a" * (limit - 40) + b'", "expires_in": 60}'
+        assert len(huge) <= limit
+        endpoint.reply = response(huge)
+        assert len((await plain()).token) == limit - 40
+        endpoint.reply = response(
+            huge + b" " * (limit + 1 - len(huge)), headers={"request-id": "r"}
+        )
+        failure = await exchange_error(plain)
+        assert str(failure) == (
+            "token exchange failed: the token endpoint's reply is over 1048576 bytes [request_id=r]"
+        )
+        assert (failure.status_code, failure.request_id) == (200, "r")
+        endpoint.reply = response(b'{"token_type": "bearer", "access_token": "t", "expires_in": 5}')
+        assert (await plain()).token == "t"
+
+        # The identity token's size.
+        sizes = iter([16 * 1024, 16 * 1024 + 1])
+        sized = WorkloadIdentityCredentials(
+            identity_token_provider=lambda: "j" * next(sizes),
+            federation_rule_id=RULE,
+            organization_id=ORG,
+        )
+        sized.bind_base_url(raw.url)
+        await sized()
+        assert str(await exchange_error(sized)) == (
+            "the identity token is 16385 bytes, over the 16384-byte limit: check that it is "
+            "the projected token, not a key or a certificate"
+        )
+        await provider.aclose()
+        await plain.aclose()
+        await sized.aclose()
+        port = raw.port
+    # Nothing listening.
+    for url, shown in (
+        (f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/v1/oauth/token"),
+        (f"http://u:pw@127.0.0.1:{port}", "(its URL may hold a password)"),
+    ):
+        gone = WorkloadIdentityCredentials(
+            identity_token_provider=lambda: jwt, federation_rule_id=RULE, organization_id=ORG
+        )
+        gone.bind_base_url(url)
+        failure = await exchange_error(gone)
+        assert str(failure) == (
+            f"token exchange failed: could not reach the token endpoint {shown}: APIConnectionError"
+        )
+        assert failure.status_code is None
+        await gone.aclose()
+
+
+# ----------------------------------------------------------------------- the token cache
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_cache_windows_to_the_second() -> None:
+    clock = Clock(0.0)  # the start of the clock: no failure "5 s ago"
+    calls: list[bool] = []
+    fail = [False]
+
+    def provider(*, force_refresh: bool = False) -> creds.AccessToken:
+        calls.append(force_refresh)
+        if fail[0]:
+            raise WorkloadIdentityError("down", status_code=503)
+        return creds.AccessToken(f"t{len(calls)}", int(clock.now) + 100)
+
+    cache = creds.TokenCache(
+        provider, advisory_refresh_seconds=50, mandatory_refresh_seconds=20, time_source=clock
+    )
+    assert cache.provider is provider
+    assert await cache.get_token() == "t1"
+    clock.now = 49  # 51 s left: fresh
+    assert await cache.get_token() == "t1"
+    clock.now = 50  # exactly 50 s left: not more than the advisory window, refreshed
+    assert await cache.get_token() == "t2"  # expires at 150
+    fail[0] = True
+    clock.now = 100  # 50 s left: advisory, fails, the old token is served
+    assert await cache.get_token() == "t2" and len(calls) == 3
+    clock.now = 104.5  # 4.5 s after the failure: no new attempt
+    assert await cache.get_token() == "t2" and len(calls) == 3
+    clock.now = 105  # 5 s after: attempted again
+    assert await cache.get_token() == "t2" and len(calls) == 4
+    clock.now = 130  # exactly 20 s left: mandatory, the failure raises
+    with pytest.raises(WorkloadIdentityError):
+        await cache.get_token()
+    assert len(calls) == 5
+    fail[0] = False
+    assert await cache.get_token() == "t6"
+    assert calls == [False] * 6
+
+
+async def test_the_cache_and_rejected_tokens() -> None:
+    calls: list[bool] = []
+
+    def per_request(*, force_refresh: bool = False) -> creds.AccessToken:
+        calls.append(force_refresh)
+        return creds.AccessToken(f"t{len(calls)}", 0)
+
+    cache = creds.TokenCache(per_request)
+    assert cache.invalidate_rejected("never-sent") is True  # empty: the next is forced
+    assert await cache.get_token() == "t1"
+    assert await cache.get_token() == "t2"
+    # A provider that caches by itself (expires_at 0): any 401 forces its next call.
+    cache.invalidate_rejected("other")
+    assert await cache.get_token() == "t3"
+    assert calls == [True, False, True]
+    forever: list[bool] = []
+
+    def static(*, force_refresh: bool = False) -> creds.AccessToken:
+        forever.append(force_refresh)
+        return creds.AccessToken(f"s{len(forever)}", None)
+
+    cache = creds.TokenCache(static)
+    assert await cache.get_token() == "s1"
+    cache.invalidate_rejected("s0")  # an older token: the cached one stays
+    assert await cache.get_token() == "s1"
+    cache.invalidate_rejected("s1")
+    assert await cache.get_token() == "s2"
+    assert forever == [False, True]
+    auth = creds.TokenAuth(cache)
+    assert auth.rejected(None) is False
+    assert auth.rejected("s2") is True
+    assert await cache.get_token() == "s3"
+
+
+async def test_what_providers_may_be_and_return() -> None:
+    class AsyncCallable:
+        async def __call__(self, *, force_refresh: bool = False) -> creds.AccessToken:
+            return creds.AccessToken("from-async-call")
+
+    async def coroutine_function(**kwargs: object) -> creds.AccessToken:
+        return creds.AccessToken(f"kwargs {sorted(kwargs)}")
+
+    def sync(*, force_refresh: bool = False) -> creds.AccessToken:
+        return creds.AccessToken(f"sync {force_refresh}")
+
+    partial = functools.partial(functools.partial(coroutine_function, extra=1))
+    for provider, is_async in (
+        (AsyncCallable(), True),
+        (coroutine_function, True),
+        (partial, True),
+        (sync, False),
+        (functools.partial(sync), False),
+        (StaticToken("x"), False),
+    ):
+        assert creds.is_async_provider(provider) is is_async
+    assert await creds.TokenCache(AsyncCallable()).get_token() == "from-async-call"
+    assert await creds.TokenCache(partial).get_token() == "kwargs ['extra', 'force_refresh']"
+    assert await creds.TokenCache(sync).get_token() == "sync False"
+    assert creds._accepts_force_refresh(sync) is True
+    assert creds._accepts_force_refresh(coroutine_function) is True
+    assert creds._accepts_force_refresh(lambda: None) is False
+    assert creds._accepts_force_refresh(lambda force: None) is False
+    assert creds._accepts_force_refresh(dict) is True  # no signature to read
+
+    async def returns_none() -> None:
+        return None
+
+    def returns_coroutine() -> object:
+        return returns_none()
+
+    for provider, message in (
+        (returns_coroutine, "the credentials provider returned a coroutine, not an AccessToken"),
+        (returns_none, "the credentials provider returned NoneType, not an AccessToken"),
+    ):
+        with pytest.raises(creds.ClaudeError) as info:
+            await creds.TokenCache(provider).get_token()  # type: ignore[arg-type]
+        assert str(info.value) == message
+        assert type(info.value) is creds.ClaudeError
+
+    statuses = iter([401, 401, 403])
+    forced: list[bool] = []
+
+    def failing(*, force_refresh: bool = False) -> creds.AccessToken:
+        forced.append(force_refresh)
+        raise WorkloadIdentityError("no", status_code=next(statuses))
+
+    with pytest.raises(WorkloadIdentityError) as failed:
+        await creds.TokenCache(failing).get_token()
+    assert failed.value.status_code == 401 and forced == [False, True]
+    with pytest.raises(WorkloadIdentityError) as failed:
+        await creds.TokenCache(failing).get_token()
+    assert failed.value.status_code == 403 and forced == [False, True, False]
+
+
+async def test_closing_providers() -> None:
+    closed: list[str] = []
+
+    class Async:
+        async def aclose(self) -> None:
+            closed.append("aclose")
+
+        def close(self) -> None:
+            closed.append("close of an async one")
+
+    class Sync:
+        def close(self) -> None:
+            closed.append(f"close in {threading.current_thread() is threading.main_thread()}")
+
+    await creds.close_provider(Async())
+    await creds.close_provider(Sync())
+    await creds.close_provider(object())
+    assert closed == ["aclose", "close in False"]
+
+
+async def test_the_token_goes_into_the_request() -> None:
+    from anyio_claude._http import Request
+
+    cache = creds.TokenCache(StaticToken("tok"))
+    auth = creds.TokenAuth(cache)
+    for headers, betas in (
+        ([], b"oauth-2025-04-20"),
+        ([(b"anthropic-beta", b"a, b,,")], b"a,b,oauth-2025-04-20"),
+        (
+            [(b"anthropic-beta", b"a"), (b"x", b"1"), (b"anthropic-beta", b" oauth-2025-04-20 ")],
+            b"a,oauth-2025-04-20",
+        ),
+    ):
+        request = Request("GET", b"/", list(headers), b"")
+        assert await auth.apply(request) == "tok"
+        rest = [h for h in headers if h[0] != b"anthropic-beta"]
+        assert request.headers == [
+            *rest,
+            (b"authorization", b"Bearer tok"),
+            (b"anthropic-beta", betas),
+        ]
+        assert isinstance(request.headers[-2][1], creds.SecretBytes)
+    for name in (b"authorization", b"x-api-key"):
+        request = Request("GET", b"/", [(name, b"mine")], b"")
+        assert await auth.apply(request) is None
+        assert request.headers == [(name, b"mine")]
+
+
+def test_what_a_client_is_given_resolves_as_the_official_client(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    def resolve(**given: object) -> tuple[object, dict[str, str], str | None]:
+        arguments: dict[str, object] = {
+            "api_key": None,
+            "auth_token": None,
+            "credentials": None,
+            "config": None,
+            "profile": None,
+            "base_url": "https://api.example",
+            "discover": True,
+        }
+        return creds.resolve_credentials(**{**arguments, **given})  # type: ignore[arg-type]
+
+    token = StaticToken("t")
+    config = {"authentication": {"type": "oidc_federation"}, "workspace_id": "w"}
+    for given, named in (
+        ({"api_key": "k", "credentials": token}, "api_key, credentials"),
+        ({"auth_token": "k", "config": config}, "auth_token, config"),
+        ({"api_key": "k", "auth_token": "t", "profile": "p"}, "api_key, profile"),
+        ({"credentials": token, "config": config, "profile": "p"}, "credentials, config, profile"),
+    ):
+        with pytest.raises(ValueError) as info:
+            resolve(**given)
+        assert str(info.value) == (
+            f"pass at most one of api_key, auth_token, credentials, config and profile; got {named}"
+        )
+    assert resolve(api_key="k", auth_token="t") == (None, {}, None)
+    assert resolve(credentials=token) == (token, {}, None)
+    provider, headers, pinned = resolve(config={**config, "base_url": "https://p.example/"})
+    assert isinstance(provider, InMemoryConfig)
+    assert (headers, pinned) == ({}, "https://p.example")
+    oauth = {
+        "authentication": {"type": "user_oauth", "credentials_path": "c.json"},
+        "workspace_id": "w",
+    }
+    assert resolve(config=oauth)[1:] == ({"anthropic-workspace-id": "w"}, None)
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    write(tmp_path / "configs" / "p.json", json.dumps({**oauth, "base_url": "https://q.example"}))
+    provider, headers, pinned = resolve(profile="p")
+    assert isinstance(provider, CredentialsFile) and provider.profile == "p"
+    assert (headers, pinned) == ({"anthropic-workspace-id": "w"}, "https://q.example")
+    # Discovery: the profile the config dir holds, only when asked and nothing was given.
+    write(tmp_path / "active_config", "p")
+    provider, headers, pinned = resolve()
+    assert isinstance(provider, CredentialsFile) and provider.profile == "p"
+    assert (headers, pinned) == ({"anthropic-workspace-id": "w"}, "https://q.example")
+    assert resolve(discover=False) == (None, {}, None)
+    assert resolve(api_key="k") == (None, {}, None)
+    assert resolve(auth_token="k") == (None, {}, None)
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path / "empty"))
+    with pytest.raises(CredentialsError):
+        resolve()
+    with pytest.raises(TypeError) as wrong:
+        resolve(credentials="a string")
+    assert str(wrong.value) == "credentials must be a token provider (a callable), got str"
+    assert creds.bind_provider(token, "https://x.example") is token
+    federation = WorkloadIdentityCredentials(
+        identity_token_provider=lambda: "j", federation_rule_id=RULE, organization_id=ORG
+    )
+    assert creds.bind_provider(federation, "https://x.example/") is federation
+    assert federation._bound_base_url == "https://x.example"
