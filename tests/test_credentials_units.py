@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
 
+import anyio
 import pytest
 from anyio.abc import SocketStream
 
@@ -957,7 +958,7 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
         assert token.token == "minted" and isinstance(token.token, creds.SecretStr)
         lines, body = endpoint.sent()
         assert lines[0] == "POST /prefix/v1/oauth/token HTTP/1.1"
-        headers = [line.lower() for line in lines[1:]]
+        headers = lines[1:]
         for header in (
             "content-type: application/json",
             "accept: application/json",
@@ -982,7 +983,12 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
         assert lines[0] == "POST /v1/oauth/token HTTP/1.1"
         assert set(body) == {"grant_type", "assertion", "federation_rule_id", "organization_id"}
 
-        error = {"error": "invalid_grant", "error_description": "no rule", "assertion": jwt}
+        error = {
+            "error": "invalid_grant",
+            "error_description": "no rule",
+            "error_uri": "u",
+            "assertion": jwt,
+        }
         hint = (
             " Check that the federation rule matches the identity token (and set "
             "ANTHROPIC_WORKSPACE_ID if the rule covers several workspaces)."
@@ -992,7 +998,7 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
                 json.dumps(error).encode(), status=status, headers={"request-id": "req_1"}
             )
             failure = await exchange_error(plain)
-            shown = {"error": "invalid_grant", "error_description": "no rule"}
+            shown = {"error": "invalid_grant", "error_description": "no rule", "error_uri": "u"}
             assert str(failure) == (
                 f"token exchange failed (HTTP {status}): {shown}"
                 f"{hint if status == 401 else ''} [request_id=req_1]"
@@ -1009,8 +1015,8 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
                 client.get(raw.url), raw.url, {}, "oauth-2025-04-20", "refresh"
             )
         assert str(info.value) == (
-            "refresh (HTTP 403): {'error': 'invalid_grant', 'error_description': 'no rule'} "
-            "[request_id=req_1]"
+            "refresh (HTTP 403): {'error': 'invalid_grant', 'error_description': 'no rule', "
+            "'error_uri': 'u'} [request_id=req_1]"
         )
         endpoint.reply = response(json.dumps(error).encode(), status=401)
         with pytest.raises(WorkloadIdentityError) as info:
@@ -1018,7 +1024,8 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
                 client.get(raw.url), raw.url, {}, "oauth-2025-04-20", "refresh"
             )
         assert str(info.value) == (
-            "refresh (HTTP 401): {'error': 'invalid_grant', 'error_description': 'no rule'}"
+            "refresh (HTTP 401): {'error': 'invalid_grant', 'error_description': 'no rule', "
+            "'error_uri': 'u'}"
         )
         assert info.value.request_id is None
         await client.aclose()
@@ -1048,10 +1055,10 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
         endpoint.reply = response(b"7", status=400)
         assert (await exchange_error(plain)).body is None
         limit = 1 << 20
-        huge = b'{"access_token": "' + b"a" * (limit - 40) + b'", "expires_in": 60}'
-        assert len(huge) <= limit
+        huge = b'{"access_token": "' + b"a" * (limit - 38) + b'", "expires_in": 60}'
+        assert len(huge) == limit
         endpoint.reply = response(huge)
-        assert len((await plain()).token) == limit - 40
+        assert len((await plain()).token) == limit - 38
         endpoint.reply = response(
             huge + b" " * (limit + 1 - len(huge)), headers={"request-id": "r"}
         )
@@ -1349,3 +1356,125 @@ def test_what_a_client_is_given_resolves_as_the_official_client(
     )
     assert creds.bind_provider(federation, "https://x.example/") is federation
     assert federation._bound_base_url == "https://x.example"
+
+
+def test_replies_are_parsed_with_their_secrets_wrapped() -> None:
+    parsed, redacted = creds._parse_reply(
+        b'{"access_token": "a", "refresh_token": "r", "token_type": "bearer", "scope": "s",'
+        b' "error": "e", "n": 5}'
+    )
+    assert isinstance(parsed, dict)
+    assert {k: type(v) for k, v in parsed.items()} == {  # pyright: ignore[reportUnknownVariableType]
+        "access_token": creds.SecretStr,
+        "refresh_token": creds.SecretStr,
+        "token_type": str,
+        "scope": str,
+        "error": str,
+        "n": int,
+    }
+    assert redacted == {"error": "e"}
+    assert creds._parse_reply(b"[1]") == ("list", None)
+    assert creds._parse_reply(b"caf\xe9") == (None, "caf\ufffd")
+    assert creds._redact_body(5) is None
+
+
+async def test_the_exchange_has_an_overall_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def silent(stream: SocketStream, request: bytes) -> None:
+        await anyio.sleep_forever()
+
+    monkeypatch.setattr(creds, "TOKEN_EXCHANGE_TIMEOUT", 0.5)
+    async with raw_server(silent) as raw:
+        provider = WorkloadIdentityCredentials(
+            identity_token_provider=lambda: "j", federation_rule_id=RULE, organization_id=ORG
+        )
+        provider.bind_base_url(raw.url)
+        with anyio.fail_after(10):
+            failure = await exchange_error(provider)
+        assert str(failure) == (
+            f"token exchange failed: could not reach the token endpoint {raw.url}/v1/oauth/token: "
+            "TimeoutError"
+        )
+        await provider.aclose()
+
+
+async def test_the_exchange_connections_are_kept_per_origin_and_closed() -> None:
+    client = creds._ExchangeClient()
+    first = client.get("https://a.example/x")
+    assert client.get("https://a.example/y") is first
+    assert client.get("https://b.example") is not first
+    assert client.get("https://a.example:8443") is not first
+    assert first._limit == 4  # pyright: ignore[reportAttributeAccessIssue]
+    await client.aclose()
+    assert client._transports == {}
+    assert client.get("https://a.example") is not first
+    await client.aclose()
+    provider = WorkloadIdentityCredentials(
+        identity_token_provider=lambda: "j",
+        federation_rule_id=RULE,
+        organization_id=ORG,
+        scope="user:inference",
+    )
+    assert provider.scope == "user:inference"
+    provider._http.get("https://a.example")
+    await provider.aclose()
+    assert provider._http._transports == {}
+
+
+def test_access_token_reprs_show_four_characters_from_twelve() -> None:
+    assert (
+        repr(creds.AccessToken("a" * 11 + "b", 1)) == "AccessToken(token='...aaab', expires_at=1)"
+    )
+    assert repr(creds.AccessToken("a" * 10 + "b")) == (
+        "AccessToken(token='**********', expires_at=None)"
+    )
+    assert not creds.is_async_provider("not callable")
+
+
+async def test_the_cache_logs_its_retries_and_failed_advisory_refreshes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock(1000.0)
+    results: list[object] = [
+        creds.AccessToken("t1", 1100),
+        WorkloadIdentityError("x", status_code=401),
+        WorkloadIdentityError("y", status_code=503),
+    ]
+
+    def provider(*, force_refresh: bool = False) -> creds.AccessToken:
+        result = results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        assert isinstance(result, creds.AccessToken)
+        return result
+
+    cache = creds.TokenCache(provider, time_source=clock)
+    assert await cache.get_token() == "t1"
+    clock.now = 1050  # 50 s left: advisory
+    with caplog.at_level(logging.DEBUG, logger="anyio_claude"):
+        assert await cache.get_token() == "t1"
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("DEBUG", "the token endpoint answered 401; exchanging once more"),
+        (
+            "WARNING",
+            "advisory token refresh failed; serving the cached token: WorkloadIdentityError",
+        ),
+    ]
+
+
+async def test_a_provider_that_caches_itself_is_asked_by_every_request_at_once() -> None:
+    in_flight, most = [0], [0]
+
+    async def slow(*, force_refresh: bool = False) -> creds.AccessToken:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        await anyio.sleep(0.05)
+        in_flight[0] -= 1
+        return creds.AccessToken("t", 0)
+
+    cache = creds.TokenCache(slow)
+    await cache.get_token()
+    most[0] = 0
+    async with anyio.create_task_group() as tg:
+        for _ in range(3):
+            tg.start_soon(cache.get_token)
+    assert most[0] == 3
