@@ -34,6 +34,7 @@ from anyio_claude import (
     StaticToken,
     WorkloadIdentityCredentials,
     WorkloadIdentityError,
+    exchange_federation_assertion,
 )
 from anyio_claude import _credentials as creds
 from anyio_claude.testing import FakeClaude
@@ -42,6 +43,7 @@ from ._servers import raw_server, response
 
 pytestmark = pytest.mark.anyio
 
+official_sdk = pytest.importorskip("anthropic")
 official = pytest.importorskip("anthropic.lib.credentials._constants")
 official_providers = pytest.importorskip("anthropic.lib.credentials._providers")
 official_chain = pytest.importorskip("anthropic.lib.credentials._chain")
@@ -379,6 +381,7 @@ def test_a_shadowing_credential_is_warned_once_with_the_exact_message(
                 assert got == expected, (discoverable, api_key, auth_token)
                 assert all(r.name == "anyio_claude" for r in caplog.records)
                 expected = []  # once per process each
+    assert creds._warned == {"ANTHROPIC_API_KEY:ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"}
     # Once warned, the pointer file is no longer read.
     calls = []
     monkeypatch.setattr(creds, "_auto_discoverable", lambda: calls.append(1) or True)
@@ -622,6 +625,8 @@ async def test_a_user_oauth_profile_serves_and_refreshes_its_token(
         tmp_path, "me", oauth, {"access_token": "file-token", "expires_at": later, "x": 1}
     )
     provider = CredentialsFile("me")
+    provider.bind_base_url(server.url + "/X/")
+    assert provider._bound_base_url == server.url + "/X"
     provider.bind_base_url(server.url + "/")
     assert provider._bound_base_url == server.url
     token = await provider()
@@ -658,13 +663,17 @@ async def test_a_user_oauth_profile_serves_and_refreshes_its_token(
         "version": "1.0",
         "type": "oauth_token",
     }
-    # Unforced: the file's token, no exchange.
-    assert (await provider()).token == issued
     # Someone else rotated the file since: a forced call serves the new token as is.
     rotated = {"access_token": "rotated", "expires_at": later, "refresh_token": "rt-r"}
     write(path, json.dumps(rotated), 0o600)
     assert (await provider(force_refresh=True)).token == "rotated"
+    # Unforced: the file's token, no exchange.
+    assert (await provider()).token == "rotated"
     assert server.oauth.exchanges == 1
+    # A refresh token that is not a string.
+    write(path, json.dumps({**rotated, "expires_at": 1, "refresh_token": 5}), 0o600)
+    with pytest.raises(WorkloadIdentityError, match=r"must hold a refresh_token$"):
+        await provider()
     # An expired token is refreshed without being forced.
     write(path, json.dumps({**rotated, "expires_at": 1}), 0o600)
     assert (await provider()).token == server.oauth.issued[1]
@@ -765,21 +774,22 @@ async def test_a_profile_config_is_checked_and_filled_when_read(
         json.dumps(
             {
                 "authentication": {"type": "user_oauth", "credentials_path": "~/t.json"},
-                "base_url": "https://pinned.example/",
+                "base_url": "https://pinned.example/X/",
                 "workspace_id": "wrkspc_1",
             }
         ),
     )
     provider = CredentialsFile("p")
-    assert provider.resolved_base_url == "https://pinned.example"
+    assert provider.resolved_base_url == "https://pinned.example/X"
+    assert provider._base_url() == "https://pinned.example/X"
     assert provider._credentials_path == pathlib.Path.home() / "t.json"
     provider.bind_base_url("https://bound.example")
-    assert provider._base_url() == "https://pinned.example"
+    assert provider._base_url() == "https://pinned.example/X"
     # The environment fills what the file leaves out; the file is read once until reload().
     write(config, json.dumps({"authentication": {"type": "oidc_federation"}}))
     monkeypatch.setenv("ANTHROPIC_WORKSPACE_ID", "wrkspc_env")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://plain.example")
-    assert provider.resolved_base_url == "https://pinned.example"
+    assert provider.resolved_base_url == "https://pinned.example/X"
     provider.reload()
     assert provider.resolved_base_url == "http://plain.example"
     assert provider.extra_headers() == {}  # a federation token is workspace-scoped
@@ -900,14 +910,14 @@ def test_token_endpoints_must_be_https_as_in_the_official_sdk() -> None:
         "base_url must use https (got 'http://x.example'); the token exchange carries "
         "secret material"
     )
-    provider.bind_base_url("https://x.example//")
-    assert provider._bound_base_url == "https://x.example"
-    assert provider.for_base_url("https://x.example/") is provider
-    copy = provider.for_base_url("https://y.example/")
-    assert copy is not provider and copy._bound_base_url == "https://y.example"
+    provider.bind_base_url("https://x.example/X//")
+    assert provider._bound_base_url == "https://x.example/X"
+    assert provider.for_base_url("https://x.example/X/") is provider
+    copy = provider.for_base_url("https://y.example/X/")
+    assert copy is not provider and copy._bound_base_url == "https://y.example/X"
     assert (copy._owns_http, provider._owns_http) == (False, True)
     assert copy._http is provider._http
-    assert provider._bound_base_url == "https://x.example"
+    assert provider._bound_base_url == "https://x.example/X"
     assert repr(provider) == (
         f"WorkloadIdentityCredentials(federation_rule_id={RULE!r}, organization_id={ORG!r})"
     )
@@ -953,11 +963,11 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
             workspace_id="wrkspc_1",
             scope="ignored",
         )
-        provider.bind_base_url(f"{raw.url}/prefix/")
+        provider.bind_base_url(f"{raw.url}/prefiX/")
         token = await provider()
         assert token.token == "minted" and isinstance(token.token, creds.SecretStr)
         lines, body = endpoint.sent()
-        assert lines[0] == "POST /prefix/v1/oauth/token HTTP/1.1"
+        assert lines[0] == "POST /prefiX/v1/oauth/token HTTP/1.1"
         headers = lines[1:]
         for header in (
             "content-type: application/json",
@@ -1012,8 +1022,9 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
         client = creds._ExchangeClient()
         with pytest.raises(WorkloadIdentityError) as info:
             await creds._post_token_endpoint(
-                client.get(raw.url), raw.url, {}, "oauth-2025-04-20", "refresh"
+                client.get(raw.url), raw.url + "/p/", {}, "oauth-2025-04-20", "refresh"
             )
+        assert endpoint.sent()[0][0] == "POST /p/v1/oauth/token HTTP/1.1"
         assert str(info.value) == (
             "refresh (HTTP 403): {'error': 'invalid_grant', 'error_description': 'no rule', "
             "'error_uri': 'u'} [request_id=req_1]"
@@ -1069,6 +1080,9 @@ async def test_the_exchange_on_the_wire_and_every_way_it_fails() -> None:
         assert (failure.status_code, failure.request_id) == (200, "r")
         endpoint.reply = response(b'{"token_type": "bearer", "access_token": "t", "expires_in": 5}')
         assert (await plain()).token == "t"
+        endpoint.reply = response(b'{"token_type": "mac", "access_token": "t", "expires_in": 5}')
+        assert str(await exchange_error(plain)) == "token exchange: unsupported token_type 'mac'"
+        endpoint.reply = response(b'{"access_token": "t", "expires_in": 5}')
 
         # The identity token's size.
         sizes = iter([16 * 1024, 16 * 1024 + 1])
@@ -1224,6 +1238,7 @@ async def test_what_providers_may_be_and_return() -> None:
     for provider, message in (
         (returns_coroutine, "the credentials provider returned a coroutine, not an AccessToken"),
         (returns_none, "the credentials provider returned NoneType, not an AccessToken"),
+        (lambda: 5, "the credentials provider returned int, not an AccessToken"),
     ):
         with pytest.raises(creds.ClaudeError) as info:
             await creds.TokenCache(provider).get_token()  # type: ignore[arg-type]
@@ -1478,3 +1493,221 @@ async def test_a_provider_that_caches_itself_is_asked_by_every_request_at_once()
         for _ in range(3):
             tg.start_soon(cache.get_token)
     assert most[0] == 3
+
+
+async def test_a_refresh_reply_without_a_lifetime_lasts_an_hour(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    endpoint = Endpoint()
+    endpoint.reply = response(b'{"access_token": "fresh"}')
+    oauth = {"authentication": {"type": "user_oauth", "client_id": "c"}}
+    path = profile_files(
+        tmp_path, "me", oauth, {"access_token": "old", "expires_at": 1, "refresh_token": "rt"}
+    )
+    read = CredentialsFile("me")
+    read._load_config()
+    stored = read._read_credentials()
+    assert stored is not None
+    assert isinstance(stored["access_token"], creds.SecretStr)
+    assert isinstance(stored["refresh_token"], creds.SecretStr)
+    async with raw_server(endpoint) as raw:
+        provider = CredentialsFile("me")
+        provider.bind_base_url(raw.url)
+        token = await provider()
+        now = int(time.time())
+        assert token.token == "fresh"
+        assert token.expires_at is not None and now + 3599 <= token.expires_at <= now + 3601
+        assert json.loads(path.read_text())["refresh_token"] == "rt"  # kept: none came back
+        write(
+            path, json.dumps({"access_token": "old", "expires_at": 1, "refresh_token": "rt"}), 0o600
+        )
+        endpoint.reply = response(b'{"access_token": "fresh", "token_type": "mac"}')
+        with pytest.raises(WorkloadIdentityError) as info:
+            await provider()
+        assert str(info.value) == "user_oauth refresh: unsupported token_type 'mac'"
+        await provider.aclose()
+
+
+async def test_a_federation_profile_rebuilds_its_exchange_after_reload(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    server.oauth.identity_tokens = {"jwt-1", "jwt-2"}
+    config = {
+        "organization_id": ORG,
+        "authentication": {"type": "oidc_federation", "federation_rule_id": RULE},
+    }
+    tokens = iter(["jwt-1", "jwt-2"])
+    in_memory = InMemoryConfig(config, identity_token_provider=lambda: next(tokens))
+    in_memory.bind_base_url(server.url)
+    delegate = in_memory._build_delegate(in_memory._auth())
+    assert delegate._identity_token_provider is in_memory._identity_override
+    await in_memory()
+    in_memory.reload()
+    assert in_memory._delegate is None
+    await in_memory()
+    assert server.oauth.exchanges == 2
+    # Without a token source, one is required.
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    profile_files(tmp_path, "ci", config)
+    provider = CredentialsFile("ci")
+    provider.bind_base_url(server.url)
+    assert await raises(provider()) == (
+        "no identity token file: pass path= or set ANTHROPIC_IDENTITY_TOKEN_FILE"
+    )
+    jwt = write(tmp_path / "jwt", "jwt-1")
+    monkeypatch.setenv("ANTHROPIC_IDENTITY_TOKEN_FILE", str(jwt))
+    await provider()
+    # The config and its exchange are kept until reload().
+    profile_files(
+        tmp_path,
+        "ci",
+        {**config, "authentication": {**config["authentication"], "federation_rule_id": "fdrl_2"}},
+    )  # type: ignore[dict-item]
+    await provider(force_refresh=True)
+    assert [g["federation_rule_id"] for g in server.oauth.grants] == [RULE] * 4
+    provider.reload()
+    assert (provider._config, provider._delegate) == (None, None)
+    await provider(force_refresh=True)
+    assert server.oauth.grants[-1]["federation_rule_id"] == "fdrl_2"
+    await provider.aclose()
+    await in_memory.aclose()
+
+
+def test_a_profile_copy_for_another_deployment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(tmp_path))
+    profile_files(tmp_path, "ci", federation_profile())
+    provider = CredentialsFile("ci")
+    assert provider.for_base_url("https://a.example/X/") is provider
+    assert provider._bound_base_url == "https://a.example/X"
+    assert provider.for_base_url("https://a.example/X") is provider
+    provider._load_config()
+    assert provider._credentials_path == tmp_path / "credentials" / "ci.json"
+    copy = provider.for_base_url("https://b.example/X/")
+    assert copy is not provider
+    assert (copy._bound_base_url, provider._bound_base_url) == (
+        "https://b.example/X",
+        "https://a.example/X",
+    )
+    assert (copy._owns_http, provider._owns_http) == (False, True)
+    assert copy._http is provider._http
+    assert (copy._delegate, copy._credentials_path) == (None, None)
+    with pytest.raises(CredentialsError, match="must use https"):
+        provider.for_base_url("http://c.example")
+    profile_files(tmp_path, "pinned", {**federation_profile(), "base_url": "https://p.example"})
+    pinned = CredentialsFile("pinned")
+    pinned.bind_base_url("https://a.example")
+    assert pinned.for_base_url("https://b.example") is pinned
+    profile_files(tmp_path, "user", {"authentication": {"type": "user_oauth"}})
+    user = CredentialsFile("user")
+    user.bind_base_url("https://a.example")
+    assert user.for_base_url("https://b.example") is user
+
+
+async def test_one_exchange_of_an_assertion(server: FakeClaude) -> None:
+    server.oauth.identity_tokens = {"the-jwt"}
+    token = await exchange_federation_assertion(
+        assertion="the-jwt",
+        federation_rule_id=RULE,
+        organization_id=ORG,
+        service_account_id="svac_1",
+        workspace_id="wrkspc_1",
+        base_url=server.url + "/",
+    )
+    assert token.token == server.oauth.issued[0]
+    assert server.oauth.grants == [
+        {
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "federation_rule_id": RULE,
+            "organization_id": ORG,
+            "service_account_id": "svac_1",
+            "workspace_id": "wrkspc_1",
+        }
+    ]
+    with pytest.raises(WorkloadIdentityError) as info:
+        await exchange_federation_assertion(
+            assertion="other", federation_rule_id=RULE, organization_id=ORG, base_url=server.url
+        )
+    assert info.value.status_code == 401
+    with pytest.raises(CredentialsError, match="must use https"):
+        await exchange_federation_assertion(
+            assertion="x", federation_rule_id=RULE, organization_id=ORG, base_url="http://x.io"
+        )
+
+
+def test_default_credentials_are_the_official_sdk_s(
+    monkeypatch: pytest.MonkeyPatch, clean_env: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    """Every combination of the variables the chain reads, with a working profile, a broken
+    one, or none, in the default config dir or a given one, with and without a pointer."""
+    home_dir = clean_env / ".config" / "anthropic"
+    given_dir = tmp_path / "given"
+    jwt = write(tmp_path / "jwt", "j")
+    names = [
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_PROFILE",
+        "ANTHROPIC_FEDERATION_RULE_ID",
+        "ANTHROPIC_ORGANIZATION_ID",
+        "ANTHROPIC_IDENTITY_TOKEN",
+    ]
+    good = {"authentication": {"type": "user_oauth"}, "workspace_id": "w", "base_url": "https://b"}
+    outcomes = set()
+    for config_dir, profile, pointer in itertools.product(
+        (home_dir, given_dir), ("good", "broken", None), (False, True)
+    ):
+        for directory in (home_dir, given_dir):
+            for name in ("default", "p", "env-ANTHROPIC_PROFILE"):
+                (directory / "configs" / f"{name}.json").unlink(missing_ok=True)
+            (directory / "active_config").unlink(missing_ok=True)
+        if config_dir == given_dir:
+            monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(given_dir))
+        else:
+            monkeypatch.delenv("ANTHROPIC_CONFIG_DIR", raising=False)
+        active = "p" if pointer else "default"
+        if pointer:
+            write(config_dir / "active_config", "p\n")
+        if profile is not None:
+            text = json.dumps(good) if profile == "good" else "{"
+            for name in (active, "env-ANTHROPIC_PROFILE"):
+                write(config_dir / "configs" / f"{name}.json", text)
+        for chosen in itertools.product((False, True), repeat=len(names)):
+            set_env(monkeypatch, names, chosen)
+            monkeypatch.setenv("ANTHROPIC_IDENTITY_TOKEN_FILE", str(jwt))
+            if not chosen[5]:
+                monkeypatch.delenv("ANTHROPIC_IDENTITY_TOKEN_FILE")
+            try:
+                ours: object = creds.default_credentials(base_url="https://x.example")
+            except CredentialsError as exc:
+                ours = ("raises", type(exc))
+            try:
+                theirs: object = official_chain.default_credentials(base_url="https://x.example")
+            except official_sdk.CredentialsError:
+                theirs = ("raises", CredentialsError)
+            key = (config_dir.name, profile, pointer, chosen)
+            if isinstance(ours, tuple) or ours is None:
+                assert ours == theirs, key
+                outcomes.add(repr(ours))
+                continue
+            assert isinstance(ours, creds.CredentialResult), key
+            assert theirs is not None and not isinstance(theirs, tuple), key
+            kind = type(ours.provider).__name__
+            assert kind == type(theirs.provider).__name__, key
+            assert (ours.extra_headers, ours.base_url) == (
+                theirs.extra_headers,
+                theirs.base_url,
+            ), key
+            if isinstance(ours.provider, StaticToken):
+                assert ours.provider().token == "env-ANTHROPIC_AUTH_TOKEN"
+            if isinstance(ours.provider, CredentialsFile):
+                assert ours.provider.profile == theirs.provider.profile  # type: ignore[attr-defined]
+            outcomes.add(kind)
+    assert outcomes == {
+        "None",
+        "('raises', <class 'anyio_claude._exceptions.CredentialsError'>)",
+        "StaticToken",
+        "CredentialsFile",
+        "WorkloadIdentityCredentials",
+    }
