@@ -1514,10 +1514,12 @@ async def test_a_refresh_reply_without_a_lifetime_lasts_an_hour(
     async with raw_server(endpoint) as raw:
         provider = CredentialsFile("me")
         provider.bind_base_url(raw.url)
+        before = int(time.time())
         token = await provider()
-        now = int(time.time())
+        after = int(time.time())
         assert token.token == "fresh"
-        assert token.expires_at is not None and now + 3599 <= token.expires_at <= now + 3601
+        assert token.expires_at is not None
+        assert before + 3600 <= token.expires_at <= after + 3600
         assert json.loads(path.read_text())["refresh_token"] == "rt"  # kept: none came back
         write(
             path, json.dumps({"access_token": "old", "expires_at": 1, "refresh_token": "rt"}), 0o600
@@ -1583,6 +1585,7 @@ def test_a_profile_copy_for_another_deployment(
     assert provider.for_base_url("https://a.example/X/") is provider
     assert provider._bound_base_url == "https://a.example/X"
     assert provider.for_base_url("https://a.example/X") is provider
+    assert provider.for_base_url("https://a.example/X/") is provider
     provider._load_config()
     assert provider._credentials_path == tmp_path / "credentials" / "ci.json"
     copy = provider.for_base_url("https://b.example/X/")
