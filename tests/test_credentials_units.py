@@ -1566,10 +1566,15 @@ async def test_a_federation_profile_rebuilds_its_exchange_after_reload(
         "ci",
         {**config, "authentication": {**config["authentication"], "federation_rule_id": "fdrl_2"}},
     )  # type: ignore[dict-item]
-    await provider(force_refresh=True)
+    monkeypatch.setenv("ANTHROPIC_IDENTITY_TOKEN_FILE", str(write(tmp_path / "other", "nope")))
+    await provider(force_refresh=True)  # the token file it was built with
     assert [g["federation_rule_id"] for g in server.oauth.grants] == [RULE] * 4
     provider.reload()
     assert (provider._config, provider._delegate) == (None, None)
+    with pytest.raises(WorkloadIdentityError):
+        await provider(force_refresh=True)
+    monkeypatch.setenv("ANTHROPIC_IDENTITY_TOKEN_FILE", str(jwt))
+    provider.reload()
     await provider(force_refresh=True)
     assert server.oauth.grants[-1]["federation_rule_id"] == "fdrl_2"
     await provider.aclose()
