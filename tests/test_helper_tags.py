@@ -8,6 +8,8 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from anyio_claude._helper_tags import (
     TaggedDict,
     TaggedTuple,
@@ -74,3 +76,39 @@ def test_header_values_join_each_helper_once_in_order() -> None:
         "BetaToolRunner, mine"
     )
     assert with_helper({}, "x") == {"x-stainless-helper": "x"}
+
+
+@pytest.mark.anyio
+async def test_the_header_adds_up_across_default_method_and_call_as_the_official_sdk() -> None:
+    import anthropic
+
+    from anyio_claude import AsyncClaude
+    from anyio_claude.testing import FakeClaude
+
+    args: Any = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 5,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    default = {"X-Stainless-Helper": "dflt"}
+    async with FakeClaude() as server:
+        for client in (
+            anthropic.AsyncAnthropic(api_key="k", base_url=server.url, default_headers=default),
+            AsyncClaude(api_key="k", base_url=server.url, default_headers=default),
+        ):
+            mine = {"x-stainless-helper": "mine, dflt"}
+            await client.messages.parse(**args, extra_headers=mine)
+            await client.beta.messages.parse(**args)
+            await client.beta.messages.create(**args)
+            await client.messages.create(**args, extra_headers=mine)
+            await client.messages.create(**args, extra_headers={"other": "1"})
+            await client.close()
+    helpers = [r.headers.get("x-stainless-helper") for r in server.requests]
+    assert helpers[:5] == helpers[5:]
+    assert helpers[5:] == [
+        "dflt, messages.parse, mine",
+        "dflt, beta.messages.parse",
+        "dflt",
+        "dflt, mine",
+        "dflt",
+    ]
