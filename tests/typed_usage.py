@@ -734,6 +734,17 @@ async def tool_runners(client: AsyncClaude, sync: Claude) -> None:
     assert_type(weather_tool.call({}), BetaFunctionToolResultType)
     assert_type(await time_tool.call({}), BetaFunctionToolResultType)
     messages: list[MessageParam] = [{"role": "user", "content": "hi"}]
+    # The beta methods take tool objects in `tools`, as the official SDK's (`BetaToolLike`).
+    made = await client.beta.messages.create(
+        model="claude-sonnet-4-5", max_tokens=10, messages=messages, tools=[get_weather]
+    )
+    assert_type(made, Message)
+    assert_type(
+        sync.beta.messages.count_tokens(
+            model="claude-sonnet-4-5", messages=messages, tools=[get_time, {"name": "x"}]
+        ).input_tokens,
+        int,
+    )
     runner = client.beta.messages.tool_runner(
         model="claude-sonnet-4-5", max_tokens=10, messages=messages, tools=[get_time]
     )
