@@ -39,7 +39,9 @@ def test_collect_lists_tools_then_messages_then_their_blocks_each_once() -> None
     resource = tag(TaggedDict(type="document"), "mcp_resource_to_content")
     message = tag(TaggedDict(role="user", content=[block, resource, block]), "mcp_message")
     as_object = SimpleNamespace(role="assistant", content=[tag(TaggedDict(), "other")])
-    assert collect([tool, tool], [{"role": "user", "content": "plain"}, message, as_object]) == [
+    odd = SimpleNamespace(role="user")  # no content: nothing to look into
+    turns = [{"role": "user", "content": "plain"}, message, odd, as_object]
+    assert collect([tool, tool], turns) == [
         "mcp_tool",
         "mcp_message",
         "mcp_content",
@@ -57,11 +59,18 @@ def test_from_tools_keeps_a_tool_objects_tag_on_its_entry() -> None:
         def to_dict(self) -> dict[str, Any]:
             return {"name": "t", "input_schema": {"type": "object"}}
 
-    tagged, untagged, definition = tag(Tool(), "mcp_tool"), Tool(), {"name": "d"}
-    entries = from_tools(iter([tagged, untagged, definition]))
-    assert entries == [Tool().to_dict(), Tool().to_dict(), definition]
-    assert [tag_of(e) for e in entries] == ["mcp_tool", None, None]
-    assert entries[2] is definition
+    class Fixed:
+        entry: dict[str, Any] = {"name": "fixed"}  # noqa: RUF012
+
+        def to_dict(self) -> dict[str, Any]:
+            return self.entry
+
+    tagged, untagged, definition = tag(Tool(), "mcp_tool"), Fixed(), {"name": "d"}
+    # What is neither a dict nor has a `to_dict()` stays, for the check that names it.
+    entries = from_tools(iter([tagged, untagged, definition, 5]))
+    assert entries == [Tool().to_dict(), Fixed.entry, definition, 5]
+    assert [tag_of(e) for e in entries] == ["mcp_tool", None, None, None]
+    assert entries[1] is Fixed.entry and entries[2] is definition  # untagged: not copied
 
 
 def test_header_values_join_each_helper_once_in_order() -> None:
