@@ -243,10 +243,15 @@ async def test_the_tool_runner_names_the_mcp_helpers_as_the_official_sdk(
             tools=tools,
             messages=[mcp.mcp_message(m) for m in prompt.messages],
         ).until_done()
+        # Over a thread the runner names the helpers of the thread's history too.
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=1024, tools=tools)
+        await thread.send(*(mcp.mcp_message(m) for m in prompt.messages))
+        await thread.tool_runner().until_done()
 
     ours, theirs = await _sent_by_both(mcp_client, scenario)
-    assert len(ours) >= 2
+    assert len(ours) >= 4
     assert ours == theirs
+    assert ours[-1][1] == "BetaToolRunner, mcp_tool, mcp_message, mcp_content, message-thread"
 
 
 async def test_an_mcp_resource_uploaded_names_its_helper_as_the_official_sdk(
