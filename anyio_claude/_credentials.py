@@ -778,6 +778,10 @@ class CredentialsFile:
                 raise CredentialsError(
                     f"credentials file not found at {path} (profile {self._profile!r})"
                 ) from None
+            except OSError as exc:  # a file where a directory should be; no permission
+                raise CredentialsError(
+                    f"credentials file at {path} could not be read: {type(exc).__name__}"
+                ) from exc
             if stat.S_ISLNK(info.st_mode):
                 raise CredentialsError(f"credentials file {path} is a symlink; refusing it")
             mode = stat.S_IMODE(info.st_mode)

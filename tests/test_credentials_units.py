@@ -705,6 +705,15 @@ async def test_a_user_oauth_profile_without_a_client_id_serves_the_file(
     )
     message = await raises(provider(force_refresh=True))
     assert message == f"credentials file not found at {path} (profile 'me')"
+    if os.name == "posix":
+        # Its directory a file: our error, not the bare `NotADirectoryError`.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.rmdir()
+        path.parent.write_text("")
+        message = await raises(CredentialsFile("me")(force_refresh=True))
+        assert message == f"credentials file at {path} could not be read: NotADirectoryError"
+        path.parent.unlink()
+        path.parent.mkdir()
     for expires_at in (None, 0, 5, 2**40):
         write(path, json.dumps({"access_token": "tok", "expires_at": expires_at}), 0o600)
         assert (await provider(force_refresh=True)) == creds.AccessToken("tok", expires_at)
