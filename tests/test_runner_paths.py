@@ -229,6 +229,20 @@ async def test_each_bad_option_is_refused_by_name(options: dict[str, Any], messa
     assert str(info.value) == message
 
 
+async def test_an_item_with_messages_is_parameters_even_with_a_params_key() -> None:
+    items: list[Any] = [
+        {"model": MODEL, "max_tokens": 8},
+        {"custom_id": "x", "params": params(1), **params(2)},
+    ]
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        first, second = await collect(Runner(client, concurrency=1).map(items, ordered=True))
+        assert not server.requests
+    # Both sent as they are: the first lacks `messages`, the second has unknown keys.
+    assert isinstance(first.error, TypeError) and "'messages'" in str(first.error)
+    assert isinstance(second.error, TypeError) and "'custom_id'" in str(second.error)
+    assert first.custom_id is None and second.custom_id is None
+
+
 async def test_the_total_is_the_length_unless_given() -> None:
     def generate() -> Iterator[dict[str, Any]]:
         yield params(0)
@@ -422,6 +436,19 @@ async def test_a_retried_status_gives_back_and_is_counted(
     progress = run.progress
     assert (progress.retries, progress.rate_limited) == (1, int(overloaded))
     assert (progress.succeeded, progress.failed) == (1, 0)
+
+
+async def test_every_retry_and_every_429_or_529_is_counted() -> None:
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        server.script(
+            ErrorReply(429, "rate_limit_error", "slow down", {"retry-after-ms": "1"}),
+            ErrorReply(529, "overloaded_error", "Overloaded", {"retry-after-ms": "1"}),
+            ErrorReply(500, "api_error", "oops", {"retry-after-ms": "1"}),
+        )
+        run = Runner(client, concurrency=1, max_retries=3).map([params(0)])
+        (result,) = await collect(run)
+    assert result.error is None and result.attempts == 4
+    assert (run.progress.retries, run.progress.rate_limited) == (3, 2)
 
 
 async def test_an_error_that_is_not_retried_is_a_result_with_what_the_reply_said() -> None:
