@@ -101,7 +101,7 @@ async def collect(run: Any) -> list[MapResult]:
 class Gate:
     """Wraps FakeClaude's messages route: requests whose text is in `held` wait for
     `open`, those in `garbled` get a body that is not JSON; `seen` lists every request's
-    text as it arrives."""
+    text as it arrives, `times` when."""
 
     def __init__(
         self, server: FakeClaude, held: set[str], garbled: frozenset[str] = frozenset()
@@ -113,11 +113,13 @@ class Gate:
         self.garbled = garbled
         self.open = anyio.Event()
         self.seen: list[str] = []
+        self.times: list[float] = []
         self._arrived = anyio.Event()
 
     async def __call__(self, request: ApiRequest) -> Any:
         text = request.json["messages"][0]["content"]
         self.seen.append(text)
+        self.times.append(anyio.current_time())
         self._arrived.set()
         self._arrived = anyio.Event()
         if text in self.held:
@@ -491,12 +493,34 @@ async def test_a_connection_failure_gives_everything_back_and_is_retried() -> No
     async with AsyncClaude(api_key="k", base_url=CLOSED) as client:
         runner = Runner(client, concurrency=1, max_retries=1)
         pacer = spied(runner)
-        run = runner.map([request])
-        (result,) = await collect(run)
+        run = runner.map(["refused", {"custom_id": "c", "params": request}])
+        started = anyio.current_time()
+        refused, result = await collect(run)
+        waited = anyio.current_time() - started
     assert isinstance(result.error, APIConnectionError) and result.attempts == 2
+    assert (refused.index, result.index, result.custom_id) == (0, 1, "c")
     released = ("release", cost, None, None, False)
     assert pacer.calls == [("acquire", cost), released, ("acquire", cost), released, ("aclose",)]
-    assert (run.progress.retries, run.progress.failed, run.progress.rate_limited) == (1, 1, 0)
+    assert (run.progress.retries, run.progress.failed, run.progress.rate_limited) == (1, 2, 0)
+    # The first backoff: 0.5 s less up to a quarter of jitter (plus what a loaded machine
+    # adds; the second would be twice as long).
+    assert 0.375 <= waited < 1.5
+
+
+async def test_a_retried_status_waits_the_backoff_or_what_the_server_asks() -> None:
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        gate = Gate(server, set())
+        runner = Runner(client, concurrency=1, max_retries=1)
+        server.script(ErrorReply(500, "api_error", "oops", {}))
+        results = await collect(runner.map([params(0)]))
+        server.script(ErrorReply(500, "api_error", "oops", {"retry-after-ms": "700"}))
+        results += await collect(runner.map([params(1)]))
+    assert [r.attempts for r in results] == [2, 2] and all(r.error is None for r in results)
+    backoff, asked = gate.times[1] - gate.times[0], gate.times[3] - gate.times[2]
+    # The first backoff (0.375 to 0.5 s; the second would be twice as long), then the
+    # server's 0.7 s rather than a backoff.
+    assert 0.375 <= backoff < 1.5
+    assert asked >= 0.7
 
 
 async def test_a_reply_that_does_not_decode_gives_everything_back_and_is_not_retried() -> None:
@@ -506,8 +530,9 @@ async def test_a_reply_that_does_not_decode_gives_everything_back_and_is_not_ret
         Gate(server, set(), frozenset({"question 0"}))
         runner = Runner(client, concurrency=1, max_retries=3)
         pacer = spied(runner)
-        (result,) = await collect(runner.map([request]))
+        refused, result = await collect(runner.map([[], {"custom_id": "g", "params": request}]))
     assert isinstance(result.error, APIResponseValidationError) and result.attempts == 1
+    assert (refused.index, result.index, result.custom_id) == (0, 1, "g")
     assert pacer.calls == [("acquire", cost), ("release", cost, None, None, True), ("aclose",)]
 
 
