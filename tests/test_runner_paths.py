@@ -100,17 +100,17 @@ async def collect(run: Any) -> list[MapResult]:
 
 class Gate:
     """Wraps FakeClaude's messages route: requests whose text is in `held` wait for
-    `open`, those in `garbled` get a body that is not JSON; `seen` lists every request's
-    text as it arrives, `times` when."""
+    `open`; `garbled` maps a text to the arrival of it (1 for the first) that gets a body
+    that is not JSON; `seen` lists every request's text as it arrives, `times` when."""
 
     def __init__(
-        self, server: FakeClaude, held: set[str], garbled: frozenset[str] = frozenset()
+        self, server: FakeClaude, held: set[str], garbled: Mapping[str, int] | None = None
     ) -> None:
         index = next(i for i, (p, _) in enumerate(server.routes) if p == "/v1/messages")
         self.route = server.routes[index][1]
         server.routes[index] = ("/v1/messages", self)
         self.held = held
-        self.garbled = garbled
+        self.garbled = garbled or {}
         self.open = anyio.Event()
         self.seen: list[str] = []
         self.times: list[float] = []
@@ -124,7 +124,7 @@ class Gate:
         self._arrived = anyio.Event()
         if text in self.held:
             await self.open.wait()
-        if text in self.garbled:
+        if self.garbled.get(text) == self.seen.count(text):
             return json_response(b"not json")
         return await self.route(request)
 
@@ -527,13 +527,15 @@ async def test_a_reply_that_does_not_decode_gives_everything_back_and_is_not_ret
     request = params(0)
     cost = Cost(estimate(request), 8)
     async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
-        Gate(server, set(), frozenset({"question 0"}))
+        # A retried 500, then a reply that does not decode.
+        Gate(server, set(), {"question 0": 2})
+        server.script(ErrorReply(500, "api_error", "oops", {"retry-after-ms": "1"}))
         runner = Runner(client, concurrency=1, max_retries=3)
         pacer = spied(runner)
         refused, result = await collect(runner.map([[], {"custom_id": "g", "params": request}]))
-    assert isinstance(result.error, APIResponseValidationError) and result.attempts == 1
+    assert isinstance(result.error, APIResponseValidationError) and result.attempts == 2
     assert (refused.index, result.index, result.custom_id) == (0, 1, "g")
-    assert pacer.calls == [("acquire", cost), ("release", cost, None, None, True), ("aclose",)]
+    assert pacer.calls[2:] == [("acquire", cost), ("release", cost, None, None, True), ("aclose",)]
 
 
 async def test_a_request_without_max_tokens_reserves_no_output() -> None:
