@@ -282,6 +282,27 @@ async def test_the_callback_gets_the_final_progress_once_at_the_end() -> None:
     assert final.total == 3 and final.done == 3
 
 
+async def test_the_callback_comes_every_second_by_default() -> None:
+    snapshots: list[float] = []
+    first = anyio.Event()
+
+    def record(_: Progress) -> None:
+        snapshots.append(anyio.current_time() - started)
+        first.set()
+
+    async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
+        gate = Gate(server, {"question 0"})
+        started = anyio.current_time()
+        run = client.messages.map([params(0)], on_progress=record)
+        # Not two seconds (a loaded machine may add to the one).
+        with anyio.fail_after(1.9):
+            async with run as results:
+                await first.wait()
+                gate.open.set()
+                assert len([r async for r in results]) == 1
+    assert snapshots[0] >= 1.0 and len(snapshots) == 2
+
+
 async def test_an_error_in_the_block_is_raised_and_stops_the_rest() -> None:
     async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
         gate = Gate(server, {"question 1"})
