@@ -294,13 +294,13 @@ async def test_the_callback_comes_every_second_by_default() -> None:
         gate = Gate(server, {"question 0"})
         started = anyio.current_time()
         run = client.messages.map([params(0)], on_progress=record)
-        # Not two seconds (a loaded machine may add to the one).
-        with anyio.fail_after(1.9):
+        with anyio.fail_after(10):
             async with run as results:
                 await first.wait()
                 gate.open.set()
                 assert len([r async for r in results]) == 1
-    assert snapshots[0] >= 1.0 and len(snapshots) == 2
+    # Not two seconds (a loaded machine may add to the one).
+    assert 1.0 <= snapshots[0] < 1.9 and len(snapshots) == 2
 
 
 async def test_an_error_in_the_block_is_raised_and_stops_the_rest() -> None:
