@@ -1,8 +1,9 @@
 """The platform clients' authentication glue (`_platform_auth`): what each auth does with a
 401, the AWS chain's session token, the messages of missing credentials and of a missing
 extra, a profile whose region is empty, credentials whose token stays empty, a provider
-returning an awaitable, and the standard-library transport google-auth refreshes through
-(against a raw server on 127.0.0.1)."""
+returning an awaitable or no str, an `Authorization` given replaced by Foundry's token
+and sent alone to Vertex AI, and the standard-library transport google-auth refreshes
+through (against a raw server on 127.0.0.1)."""
 
 from __future__ import annotations
 
