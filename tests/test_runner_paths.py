@@ -283,11 +283,11 @@ async def test_the_callback_gets_the_final_progress_once_at_the_end() -> None:
 
 
 async def test_the_callback_comes_every_second_by_default() -> None:
-    snapshots: list[float] = []
+    snapshots: list[tuple[float, Progress]] = []
     first = anyio.Event()
 
-    def record(_: Progress) -> None:
-        snapshots.append(anyio.current_time() - started)
+    def record(progress: Progress) -> None:
+        snapshots.append((anyio.current_time() - started, progress))
         first.set()
 
     async with FakeClaude() as server, AsyncClaude(api_key="k", base_url=server.url) as client:
@@ -299,8 +299,11 @@ async def test_the_callback_comes_every_second_by_default() -> None:
                 await first.wait()
                 gate.open.set()
                 assert len([r async for r in results]) == 1
+    (at, progress), (_, final) = snapshots
     # Not two seconds (a loaded machine may add to the one).
-    assert 1.0 <= snapshots[0] < 1.9 and len(snapshots) == 2
+    assert 1.0 <= at < 1.9
+    assert (progress.in_flight, progress.done, progress.total) == (1, 0, 1)
+    assert (final.in_flight, final.done) == (0, 1)
 
 
 async def test_an_error_in_the_block_is_raised_and_stops_the_rest() -> None:
