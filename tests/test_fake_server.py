@@ -528,6 +528,20 @@ def good_request(body: dict[str, Any]) -> bytes:
     )
 
 
+async def test_a_header_sent_twice_is_recorded_twice(server: FakeClaude) -> None:
+    request = good_request({"model": MODEL, "max_tokens": 10, "messages": USER})
+    request = request.replace(
+        b"x-api-key: k\r\n", b"X-Api-Key: k\r\nX-Twice: one\r\nx-twice: two\r\n", 1
+    )
+    reply = await raw_exchange(server.url, request)
+    assert reply.startswith(b"HTTP/1.1 200")
+    sent = server.requests[-1]
+    assert sent.header_list("x-twice") == ["one", "two"] == sent.header_list("X-Twice")
+    assert sent.headers["x-twice"] == "two" and sent.header_list("x-missing") == []
+    assert sent.header_items[:3] == (("host", "x"), ("x-api-key", "k"), ("x-twice", "one"))
+    assert "header_items" not in repr(sent) and "'k'" not in repr(sent)
+
+
 @pytest.mark.parametrize(
     ("data", "status"),
     [

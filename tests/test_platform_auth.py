@@ -1,8 +1,9 @@
 """The platform clients' authentication glue (`_platform_auth`): what each auth does with a
 401, the AWS chain's session token, the messages of missing credentials and of a missing
 extra, a profile whose region is empty, credentials whose token stays empty, a provider
-returning an awaitable, and the standard-library transport google-auth refreshes through
-(against a raw server on 127.0.0.1)."""
+returning an awaitable or no str, an `Authorization` given replaced by Foundry's token
+and sent alone to Vertex AI, and the standard-library transport google-auth refreshes
+through (against a raw server on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -248,10 +249,44 @@ async def test_a_sync_provider_may_return_an_awaitable_and_replaces_authorizatio
     ) as client:
         await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
     sent = server.requests[-1]
-    assert sent.headers["authorization"] == "Bearer entra-token-awaited"
+    # Replaced, not sent beside the stale one.
+    assert sent.header_list("authorization") == ["Bearer entra-token-awaited"]
     assert sent.headers["x-kept"] == "yes"
     assert sent.headers["anthropic-version"] == "2023-06-01"
     assert threads and threads[0] != threading.current_thread().name
+
+
+@pytest.mark.parametrize(("token", "kind"), [(5, "int"), (None, "NoneType"), (b"t", "bytes")])
+async def test_a_provider_returning_no_str_is_named_with_what_it_returned(
+    server: FakeClaude, token: object, kind: str
+) -> None:
+    async with AsyncAnthropicFoundry(
+        azure_ad_token_provider=lambda: token,  # type: ignore[arg-type,return-value]
+        base_url=server.url,
+    ) as client:
+        with pytest.raises(ValueError) as info:
+            await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+    assert str(info.value) == f"azure_ad_token_provider must return a non-empty str, got {kind}"
+    assert not server.requests
+
+
+# --------------------------------------------------------------------------- Vertex AI
+
+
+async def test_an_authorization_the_caller_gives_is_sent_alone_to_vertex(
+    server: FakeClaude,
+) -> None:
+    """Google's token is added only to a request without an `Authorization`: one given in
+    the default headers is sent as it is, and only it."""
+    async with AsyncAnthropicVertex(
+        region="us-east5",
+        project_id="p",
+        access_token=GOOGLE_TOKEN,
+        base_url=f"{server.url}/v1",
+        default_headers={"Authorization": f"Bearer {GOOGLE_TOKEN}-given"},
+    ) as client:
+        await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
+    assert server.requests[-1].header_list("Authorization") == [f"Bearer {GOOGLE_TOKEN}-given"]
 
 
 # ------------------------------------------------------- google-auth's HTTP transport

@@ -12,12 +12,21 @@ __all__ = ("RecordedRequest", "RequestLog")
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request the fake received: method, path (with query), headers and JSON body."""
+    """A request the fake received: method, path (with query), headers (the last value of
+    a name; `header_items` keeps every one, in order) and JSON body. Header names are
+    lower-case."""
 
     method: str
     path: str
     headers: Mapping[str, str]
     json: Any
+    header_items: tuple[tuple[str, str], ...] = ()
+
+    def header_list(self, name: str) -> list[str]:
+        """Every value sent for the header `name` (any case), in order: a request that
+        sent it twice shows both."""
+        name = name.lower()
+        return [value for key, value in self.header_items if key == name]
 
     def __repr__(self) -> str:
         # Test failures print this: keep credentials out of the output.

@@ -264,7 +264,10 @@ class FakeClaude:
         method = request.method.decode()
         target = request.target.decode("latin-1")
         path, _, query = target.partition("?")
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.headers}
+        header_items = tuple(
+            (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers
+        )
+        headers = dict(header_items)
         if body is None:
             return error_response(
                 413,
@@ -277,7 +280,9 @@ class FakeClaude:
         multipart = headers.get("content-type", "").startswith("multipart/")
         parsed = parse_json(body) if body and not multipart else None
         self.requests.append(
-            RecordedRequest(method, target, headers, None if parsed is INVALID else parsed)
+            RecordedRequest(
+                method, target, headers, None if parsed is INVALID else parsed, header_items
+            )
         )
         if path == "/v1/oauth/token":  # authenticated by what it is sent, not a key
             return await self.oauth.handle(
