@@ -20,6 +20,8 @@ from ._errors import (
     error_body,
     make_status_error,
 )
+from ._helper_tags import HEADER as HELPER_HEADER
+from ._helper_tags import with_helper
 from ._http import HTTPRequest, Request, Timeout
 from ._proxy import resolve_proxy
 from ._request import (
@@ -230,6 +232,11 @@ class AsyncClaude:
         self._owns_transport = _transport is None
         self._closed = False
         self._base_headers = self._build_base_headers()
+        # A default `x-stainless-helper` is added to a call's, not replaced by it (as the
+        # official SDK merges that one header).
+        self._default_helper = next(
+            (v for k, v in default_headers.items() if k.lower() == HELPER_HEADER), None
+        )
         self._use_credentials(credentials)
         from ._tracing import Telemetry, resolve
 
@@ -656,7 +663,7 @@ class AsyncClaude:
             method,
             target,
             content,
-            extra_headers=encode_headers("extra_headers", extra_headers or {}),
+            extra_headers=encode_headers("extra_headers", self._with_default_helper(extra_headers)),
             timeout=coerce_timeout(timeout, self.timeout),
             max_retries=self.max_retries,
         )
@@ -664,6 +671,13 @@ class AsyncClaude:
             headers = [*self._base_headers, *call.extra_headers]
             call.trace = self._telemetry.prepare(method, path, list(query or ()), content, headers)
         return call
+
+    def _with_default_helper(self, headers: Mapping[str, str] | None) -> Mapping[str, str]:
+        if not headers or self._default_helper is None:
+            return headers or {}
+        if not any(k.lower() == HELPER_HEADER for k in headers):
+            return headers
+        return with_helper(headers, self._default_helper, first=True)
 
     def _timeout_given(self, timeout: object) -> bool:
         return self._explicit_timeout or not isinstance(timeout, NotGiven)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 import msgspec
 
 from ._errors import APIStatusError, ClaudeError
+from ._helper_tags import append_tokens, with_helper
 from ._live_streams import AsyncMessageStream, AsyncMessageStreamManager
 from ._request import NOT_GIVEN, NotGiven
 from ._tools import is_async_tool, is_sync_tool
@@ -675,33 +676,13 @@ class ThreadState:
             headers = stream_headers(headers)
         if self.threading and "anthropic-beta" in headers:
             # A caller's `anthropic-beta` replaces the one `betas` builds: append ours.
-            headers["anthropic-beta"] = _append_tokens(
+            headers["anthropic-beta"] = append_tokens(
                 str(headers["anthropic-beta"]), MESSAGE_THREADS_BETA
             )
         if self._helper:
             headers = with_helper(headers, self._helper["x-stainless-helper"])
         options["extra_headers"] = headers
         return options
-
-
-def _append_tokens(existing: str, addition: str) -> str:
-    """`addition`'s comma-separated tokens after `existing`'s, each once."""
-    tokens = [token for token in (raw.strip() for raw in existing.split(",")) if token]
-    for token in (raw.strip() for raw in addition.split(",")):
-        if token and token not in tokens:
-            tokens.append(token)
-    return ", ".join(tokens)
-
-
-def with_helper(headers: Mapping[str, str], helper: str, *, first: bool = False) -> dict[str, str]:
-    """`headers` (lower-cased) with `helper` added to `x-stainless-helper`: after the
-    helpers there (`first`: before them), each named once, as the official SDK merges."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    given = lowered.get("x-stainless-helper", "")
-    lowered["x-stainless-helper"] = (
-        _append_tokens(helper, given) if first else _append_tokens(given, helper)
-    )
-    return lowered
 
 
 def stream_headers(headers: Mapping[str, str]) -> dict[str, str]:

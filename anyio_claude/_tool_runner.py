@@ -27,8 +27,9 @@ import anyio
 import anyio.to_thread
 
 from ._errors import APIStatusError, ClaudeError
+from ._helper_tags import append_tokens, collect, with_helper
 from ._live_streams import AsyncMessageStream, AsyncTextStream
-from ._threads import ThreadState, stream_headers, with_helper
+from ._threads import ThreadState, stream_headers
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
 from ._toolsets import (
     AnyRunnableToolset,
@@ -344,6 +345,12 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._before_compaction: Message | None = None
         self._final_turn_taken_over = False
         self._params = self._checked_params(params)
+        # The official runner's tags, worked out once: its own, then those of the helpers
+        # that made its tools and first messages (`_helper_tags`).
+        made_by = collect(
+            [*self._tools.values(), *self._toolsets.values()], self._params["messages"]
+        )
+        self._helper = append_tokens(_HELPER, ", ".join(made_by))
         # The message thread the turns go over (only the new messages sent each turn), or
         # None (`thread=False`, or a client without threads): the whole history each turn.
         if thread is None and params.get("thread") is not False:
@@ -754,7 +761,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         state = self._thread
         if state is None:
             # The tags the official runner's requests carry, threaded or not.
-            headers = with_helper(params.get("extra_headers") or {}, _HELPER, first=True)
+            headers = with_helper(params.get("extra_headers") or {}, self._helper, first=True)
             params["extra_headers"] = stream_headers(headers) if stream else headers
             return await send(params)
         if self._compaction_request is not None:
@@ -764,7 +771,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         # A turn's `extra_headers` replace the thread's: the runner's tag goes on the ones
         # the turn sends (the thread adds its own after it).
         headers = options.get("extra_headers", state.options.get("extra_headers")) or {}
-        options["extra_headers"] = with_helper(headers, _HELPER, first=True)
+        options["extra_headers"] = with_helper(headers, self._helper, first=True)
         output_format = params.pop("output_format", None)
         state.set_params(params)
         state.start_turn(())
@@ -1108,7 +1115,7 @@ class BetaAsyncToolRunner(_BaseToolRunner["ParsedMessage[_F]"], Generic[_F]):
 
     async def _open_turn(self) -> ParsedMessage[_F]:
         message: ParsedMessage[_F] = await self._send(
-            lambda arguments: self._api.parse(**arguments), stream=False
+            lambda arguments: self._api._impl.runner_parse(**arguments), stream=False
         )
         self._record(message)
         self._last_message = message

@@ -498,3 +498,50 @@ async def test_the_official_parsed_beta_names_are_what_beta_parse_returns(
         assert isinstance(block, ParsedBetaTextBlock)
         assert isinstance(block.parsed_output, Answer)
         assert message.parsed_output == block.parsed_output
+
+
+async def test_beta_methods_take_tool_objects_as_the_official_sdk(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    """`create`, `stream`, `parse` and `count_tokens` take what `beta_tool` makes (any
+    object with a `to_dict()`) in `tools`, sending its entry; `client.messages` does not."""
+    import anthropic
+
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string", "description": "Where."}},
+        "required": ["city"],
+    }
+
+    def make(beta_tool: Any) -> Any:
+        # The schema given, as the official SDK's derived schemas add pydantic's titles.
+        def get_weather(city: str) -> str:
+            return f"Sunny in {city}"
+
+        return beta_tool(get_weather, description="The weather in a city.", input_schema=schema)
+
+    class Builtin:
+        def to_dict(self) -> dict[str, Any]:
+            return {"type": "web_search_20250305", "name": "web_search"}
+
+    official = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url)
+    for user, tool in (
+        (official, make(anthropic.beta_tool)),
+        (client, make(anyio_claude.beta_tool)),
+    ):
+        messages: Any = user.beta.messages
+        args: Any = {"model": MODEL, "messages": USER, "tools": [tool, Builtin()]}
+        await messages.create(max_tokens=50, **args)
+        async with messages.stream(max_tokens=50, **args) as stream:
+            await stream.get_final_message()
+        await messages.parse(max_tokens=50, **args)
+        await messages.count_tokens(**args)
+    await official.close()
+    theirs, ours = server.requests[:4], server.requests[4:]
+    assert [r.json for r in ours] == [r.json for r in theirs]
+    assert ours[0].json["tools"] == [
+        {"name": "get_weather", "description": "The weather in a city.", "input_schema": schema},
+        {"type": "web_search_20250305", "name": "web_search"},
+    ]
+    with pytest.raises(TypeError, match=r"tools\[0\] must be a dict, got BetaFunctionTool"):
+        await client.messages.create(max_tokens=50, **args)

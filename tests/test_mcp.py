@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -167,3 +167,122 @@ def test_content_conversions() -> None:
         "role": "assistant",
         "content": [{"type": "text", "text": "hi"}],
     }
+
+
+# What the MCP helpers made is tagged, and the official SDK names those helpers in the
+# `x-stainless-helper` header of the requests built from it: ours sends the same, compared
+# request by request with the pinned official SDK's, each on a fresh FakeClaude.
+
+Sent = list[tuple[str, str | None]]
+
+
+async def _sent_by_both(
+    mcp_client: ClientSession,
+    scenario: Callable[[Any, Any, ClientSession], Awaitable[None]],
+) -> tuple[Sent, Sent]:
+    import anthropic
+    import anthropic.lib.tools.mcp as their_mcp
+
+    import anyio_claude.lib.tools.mcp as our_mcp
+
+    results: list[Sent] = []
+    for make, helpers in (
+        (lambda url: AsyncAnthropic(api_key="k", base_url=url), our_mcp),
+        (lambda url: anthropic.AsyncAnthropic(api_key="k", base_url=url), their_mcp),
+    ):
+        async with FakeClaude(seed=3) as fake:
+            client: Any = make(fake.url)
+            await scenario(client, helpers, mcp_client)
+            await client.close()
+            results.append([(r.path, r.headers.get("x-stainless-helper")) for r in fake.requests])
+    return results[0], results[1]
+
+
+async def test_messages_name_the_mcp_helpers_as_the_official_sdk(
+    mcp_client: ClientSession,
+) -> None:
+    async def scenario(client: Any, mcp: Any, session: ClientSession) -> None:
+        tools = [mcp.async_mcp_tool(t, session) for t in (await session.list_tools()).tools]
+        prompt = await session.get_prompt("plan_trip", {"city": "Oslo"})
+        notes = mcp.mcp_resource_to_content(await session.read_resource("notes://today"))
+        messages = [
+            *(mcp.mcp_message(m) for m in prompt.messages),
+            {"role": "assistant", "content": "Noted."},
+            {"role": "user", "content": [notes, {"type": "text", "text": "And these notes?"}]},
+        ]
+        args = {"model": MODEL, "messages": messages}
+        await client.beta.messages.create(max_tokens=64, tools=tools, **args)
+        await client.beta.messages.create(max_tokens=64, **args)
+        await client.beta.messages.create(
+            model=MODEL, max_tokens=64, tools=tools, messages=[user("hi")]
+        )
+        await client.beta.messages.create(
+            max_tokens=64, **args, extra_headers={"X-Stainless-Helper": "mine, mcp_tool"}
+        )
+        async with client.beta.messages.stream(max_tokens=64, tools=tools, **args) as stream:
+            await stream.get_final_message()
+        await client.beta.messages.count_tokens(tools=tools, **args)
+        await client.messages.create(model=MODEL, max_tokens=64, messages=[user("plain")])
+
+    ours, theirs = await _sent_by_both(mcp_client, scenario)
+    assert ours == theirs
+    assert ours[0][1] == "mcp_tool, mcp_message, mcp_content, mcp_resource_to_content"
+    assert ours[2][1] == "mcp_tool"
+    assert ours[5] == ("/v1/messages/count_tokens", None)
+
+
+async def test_the_tool_runner_names_the_mcp_helpers_as_the_official_sdk(
+    mcp_client: ClientSession,
+) -> None:
+    async def scenario(client: Any, mcp: Any, session: ClientSession) -> None:
+        tools = [mcp.async_mcp_tool(t, session) for t in (await session.list_tools()).tools]
+        prompt = await session.get_prompt("plan_trip", {"city": "Rome"})
+        await client.beta.messages.tool_runner(
+            model=MODEL,
+            max_tokens=1024,
+            tools=tools,
+            messages=[mcp.mcp_message(m) for m in prompt.messages],
+        ).until_done()
+        # Over a thread the runner names the helpers of the thread's history too.
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=1024, tools=tools)
+        await thread.send(*(mcp.mcp_message(m) for m in prompt.messages))
+        await thread.tool_runner().until_done()
+
+    ours, theirs = await _sent_by_both(mcp_client, scenario)
+    assert len(ours) >= 4
+    assert ours == theirs
+    assert ours[-1][1] == "BetaToolRunner, mcp_tool, mcp_message, mcp_content, message-thread"
+
+
+async def test_an_mcp_resource_uploaded_names_its_helper_as_the_official_sdk(
+    mcp_client: ClientSession,
+) -> None:
+    async def scenario(client: Any, mcp: Any, session: ClientSession) -> None:
+        file = mcp.mcp_resource_to_file(await session.read_resource("file:///reports/pixel.png"))
+        await client.beta.files.upload(file=file)
+        await client.files.upload(file=file)
+        await client.beta.files.upload(file=("plain.txt", b"hi", "text/plain"))
+
+    ours, theirs = await _sent_by_both(mcp_client, scenario)
+    assert ours == theirs
+    assert [helper for _, helper in ours] == ["mcp_resource_to_file"] * 2 + [None]
+
+
+def user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": text}
+
+
+def test_the_blocking_client_names_the_mcp_helpers() -> None:
+    from anyio_claude import Claude
+
+    prompt = PromptMessage(role="user", content=TextContent(type="text", text="hi"))
+    with FakeClaude.run_in_thread() as fake:
+        with Claude(api_key="k", base_url=fake.url) as client:
+            client.beta.messages.create(model=MODEL, max_tokens=16, messages=[mcp_message(prompt)])
+            with client.beta.messages.stream(
+                model=MODEL, max_tokens=16, messages=[mcp_message(prompt)]
+            ) as stream:
+                stream.until_done()
+    assert [r.headers.get("x-stainless-helper") for r in fake.requests] == [
+        "mcp_message, mcp_content"
+    ] * 2

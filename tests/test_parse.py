@@ -521,3 +521,30 @@ def test_parsed_message_content_is_typed_as_the_blocks_it_decodes() -> None:
     named = {getattr(parsed_beta_message, n, None) or getattr(ours, n) for n in names}
     decoded = {ParsedTextBlock if b is TextBlock else b for b in typing.get_args(ContentBlock)}
     assert named == decoded
+
+
+def test_message_parsed_output_is_the_first_text_blocks_even_if_falsy() -> None:
+    # The official SDK's skips a falsy value (docs/structured-outputs.md says so); a
+    # decoded `[]` or `0` is the answer here.
+    from anyio_claude._parse import parse_message
+    from anyio_claude.types import decode_message
+
+    data = {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "content": [
+            {"type": "thinking", "thinking": "hm", "signature": "s"},
+            {"type": "text", "text": "[]"},
+            {"type": "text", "text": "[1]"},
+        ],
+        "model": MODEL,
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+    parsed = parse_message(decode_message(json.dumps(data)), list[int])
+    assert parsed.parsed_output == [] and parsed.parsed_output is not None
+    assert [getattr(b, "parsed_output", "-") for b in parsed.content] == ["-", [], [1]]
+    data["content"] = [{"type": "thinking", "thinking": "hm", "signature": "s"}]
+    assert parse_message(decode_message(json.dumps(data)), list[int]).parsed_output is None

@@ -40,6 +40,7 @@ from anyio_claude.types import (
     MessageTokensCount,
     ModelInfo,
     ParsedMessage,
+    ParsedTextBlock,
     StopReason,
     TextBlock,
     TextDelta,
@@ -413,15 +414,21 @@ def parsed_beta_blocks(
     bare: ParsedBetaContentBlock,
     message: ParsedMessage[Answer],
 ) -> None:
-    assert_type(text.parsed_output, Answer)
+    assert_type(text.parsed_output, Answer | None)  # Optional, as the official
     if block.type == "text":  # the official idiom: the tag narrows the union
         assert_type(block, ParsedBetaTextBlock[Answer])
     if bare.type == "text":  # generic with the official default, None
         assert_type(bare, ParsedBetaTextBlock[None])
     for part in message.content:
         if part.type == "text":
-            assert_type(part.parsed_output, Answer)
+            assert_type(part.parsed_output, Answer | None)
     assert_type(message.content[0], ParsedBetaContentBlock[Answer])
+
+
+def parsed_defaults(bare: ParsedMessage, block: ParsedTextBlock) -> None:
+    # Without type arguments, the official default: `None`.
+    assert_type(bare, ParsedMessage[None])
+    assert_type(block.parsed_output, None)
 
 
 async def beta_and_files(client: AsyncClaude, sync: Claude) -> None:
@@ -734,6 +741,17 @@ async def tool_runners(client: AsyncClaude, sync: Claude) -> None:
     assert_type(weather_tool.call({}), BetaFunctionToolResultType)
     assert_type(await time_tool.call({}), BetaFunctionToolResultType)
     messages: list[MessageParam] = [{"role": "user", "content": "hi"}]
+    # The beta methods take tool objects in `tools`, as the official SDK's (`BetaToolLike`).
+    made = await client.beta.messages.create(
+        model="claude-sonnet-4-5", max_tokens=10, messages=messages, tools=[get_weather]
+    )
+    assert_type(made, Message)
+    assert_type(
+        sync.beta.messages.count_tokens(
+            model="claude-sonnet-4-5", messages=messages, tools=[get_time, {"name": "x"}]
+        ).input_tokens,
+        int,
+    )
     runner = client.beta.messages.tool_runner(
         model="claude-sonnet-4-5", max_tokens=10, messages=messages, tools=[get_time]
     )

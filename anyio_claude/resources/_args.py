@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
 from .._http import Timeout
+from .._tools import SupportsToDict
 from ..types import (
     BetaCacheControlEphemeralParam,
     BetaDiagnosticsParam,
@@ -119,7 +120,7 @@ class BetaMessageArgs(_BetaMessageArgsBase, _SharedMessageArgs, total=False):
     thinking: BetaThinkingConfigParam | ThinkingConfigParam
     thread: Mapping[str, Any] | None
     tool_choice: BetaToolChoiceParam | ToolChoiceParam
-    tools: Iterable[BetaToolUnionParam | ToolUnionParam | Mapping[str, Any]]
+    tools: Iterable[BetaToolUnionParam | ToolUnionParam | Mapping[str, Any] | SupportsToDict]
 
 
 class _CountTokensArgsBase(TypedDict):
@@ -161,7 +162,7 @@ class BetaCountTokensArgs(_BetaCountTokensArgsBase, RequestOptions, total=False)
     system: str | Iterable[BetaTextBlockParam | TextBlockParam]
     thinking: BetaThinkingConfigParam | ThinkingConfigParam
     tool_choice: BetaToolChoiceParam | ToolChoiceParam
-    tools: Iterable[BetaToolUnionParam | ToolUnionParam | Mapping[str, Any]]
+    tools: Iterable[BetaToolUnionParam | ToolUnionParam | Mapping[str, Any] | SupportsToDict]
     user_profile_id: str
     workspace_id: str
 

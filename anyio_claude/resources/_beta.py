@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from .._helper_tags import collect, from_tools, with_helper
 from .._request import NOT_GIVEN, NotGiven
 from ..types._gen_params import BETA_COUNT_TOKENS_PARAMS, BETA_MESSAGE_PARAMS, ParamShape
 from ._checks import beta_headers
@@ -76,12 +77,25 @@ class _BetaMessages:
         self._messages = _Messages(client, mode, beta=True)
 
     def _with(
-        self, args: dict[str, Any], shapes: Mapping[str, ParamShape], *always: str
+        self,
+        args: dict[str, Any],
+        shapes: Mapping[str, ParamShape],
+        *always: str,
+        name_helpers: bool = True,
     ) -> _Messages:
         """The messages implementation sending `args`' beta-only parameters; `args` keeps
-        the rest, with `betas` turned into the header."""
+        the rest, with `betas` turned into the header, tool objects into their `tools`
+        entries and (`name_helpers`) the helpers that made the tools and messages named in
+        `x-stainless-helper`, as the official SDK's beta methods do."""
         betas = args.pop("betas", None)
-        args["extra_headers"] = beta_headers(betas, args.get("extra_headers"), *always)
+        headers = beta_headers(betas, args.get("extra_headers"), *always)
+        tools = args.get("tools")
+        if isinstance(tools, Iterable) and not isinstance(tools, str | bytes | Mapping):
+            args["tools"] = tools = from_tools(tools)
+        helpers = collect(tools, args.get("messages")) if name_helpers else None
+        if helpers:
+            headers = with_helper(headers, ", ".join(helpers), first=True)
+        args["extra_headers"] = headers
         params: dict[str, object] = {}
         for name, shape in shapes.items():
             value = args.pop(name, NOT_GIVEN)
@@ -98,8 +112,15 @@ class _BetaMessages:
     def parse(self, **args: Any) -> Any:
         return self._with(args, BETA_MESSAGE_PARAMS).parse(**args)
 
+    def runner_parse(self, **args: Any) -> Any:
+        """`parse` for a tool runner's turn: the runner names itself, not `parse`."""
+        output_format = args.pop("output_format", None)
+        return self._with(args, BETA_MESSAGE_PARAMS).parse_as(None, output_format, args)
+
     def count_tokens(self, **args: Any) -> Any:
-        messages = self._with(args, BETA_COUNT_TOKENS_PARAMS, _TOKEN_COUNTING_BETA)
+        messages = self._with(
+            args, BETA_COUNT_TOKENS_PARAMS, _TOKEN_COUNTING_BETA, name_helpers=False
+        )
         return messages.count_tokens(**args)
 
 

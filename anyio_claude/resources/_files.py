@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import anyio
 
+from .._helper_tags import tag_of, with_helper
 from .._http import HTTPResponse, Timeout
 from .._request import NOT_GIVEN, NotGiven, deadline_for
 from .._response import AsyncAPIResponse, unread
@@ -380,6 +381,10 @@ class AsyncFiles(Resource):
             form.append(("expires_in_seconds", str(expires_in_seconds)))
         form += [(key, str(value)) for key, value in (extra_body or {}).items()]
         headers = self._headers(betas, workspace_id, extra_headers)
+        helper = tag_of(file)
+        if helper is not None:
+            # A file a helper made (`mcp_resource_to_file`) names it, as the official SDK.
+            headers = with_helper(headers, helper, first=True)
 
         async def prepare() -> Op:
             content_type, body = encode_multipart(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
+from .._helper_tags import HEADER as HELPER_HEADER
+from .._helper_tags import with_helper
 from .._http import HTTPResponse, Timeout
 from .._live_streams import AsyncMessageStream, AsyncMessageStreamManager, AsyncStream
 from .._model_warnings import warn_about_model
@@ -389,11 +391,16 @@ class _Messages:
         self._beta = beta
 
     def _message_call(self, path: str, request: _MessageRequest, **headers: str) -> Call:
+        extra = request.extra_headers
+        helper = headers.get(HELPER_HEADER)
+        if helper is not None:
+            # The method's own helper goes first; those the call names are added after it.
+            extra = with_helper(extra, helper, first=True)
         call = self._client._call(
             "POST",
             path,
             body={**request.body, **self._params} if self._params else request.body,
-            extra_headers={**headers, **request.extra_headers},
+            extra_headers={**headers, **extra},
             extra_query=request.extra_query,
             extra_body=request.extra_body,
             timeout=request.timeout,
@@ -440,6 +447,13 @@ class _Messages:
 
     def parse(self, *, output_format: object = None, **args: Any) -> Any:
         """The implementation of `AsyncMessages.parse`."""
+        # The official SDK's tags: `beta.messages.parse` / `messages.parse` on the GA twin.
+        helper = "beta.messages.parse" if self._beta else "messages.parse"
+        return self.parse_as(helper, output_format, args)
+
+    def parse_as(self, helper: str | None, output_format: object, args: dict[str, Any]) -> Any:
+        """`parse`, naming `helper` in `x-stainless-helper` (`None`: no helper of its own,
+        as for the tool runner's turns, which the official runner sends with `create`)."""
         if "stream" in args:
             raise TypeError(
                 "parse() got an unexpected keyword argument 'stream': use "
@@ -448,9 +462,8 @@ class _Messages:
         request = _gather("parse", _message_request, {"output_format": output_format, **args})
         warn_about_model(request.body["model"], request.body.get("thinking"))
         self._check_duration(request)
-        # The official SDK's tags: `beta.messages.parse` / `beta.messages` on the beta twin.
-        helper = "beta.messages.parse" if self._beta else "messages.parse"
-        call = self._message_call("/v1/messages", request, **{"x-stainless-helper": helper})
+        tags = {} if helper is None else {HELPER_HEADER: helper}
+        call = self._message_call("/v1/messages", request, **tags)
 
         def decode(body: bytes) -> ParsedMessage[Any]:
             return parse_message(decode_message(body), output_format)

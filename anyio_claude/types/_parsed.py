@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic
 
 from ._wire import Message, TextBlock
 
 if TYPE_CHECKING:
+    # The official default (`ParsedMessage` alone is `ParsedMessage[None]`), for type
+    # checkers only: `typing_extensions` is no runtime dependency.
+    from typing_extensions import TypeVar
+
     from .beta.parsed_beta_message import ParsedBetaContentBlock
 
-__all__ = ("ParsedMessage", "ParsedTextBlock")
+    T = TypeVar("T", default=None)
+else:
+    from typing import TypeVar
 
-T = TypeVar("T")
+    T = TypeVar("T")
+
+__all__ = ("ParsedMessage", "ParsedTextBlock")
 
 
 class ParsedTextBlock(TextBlock, Generic[T], gc=True, dict=True):
@@ -22,9 +30,10 @@ class ParsedTextBlock(TextBlock, Generic[T], gc=True, dict=True):
     """
 
     @property
-    def parsed_output(self) -> T:
-        """The block's text decoded into the requested type (None on a block you built)."""
-        value: T = self.__dict__.get("_parsed_output")  # type: ignore[assignment]
+    def parsed_output(self) -> T | None:
+        """The block's text decoded into the requested type (None without `output_format`
+        and on a block you built; Optional as the official SDK types it)."""
+        value: T | None = self.__dict__.get("_parsed_output")
         return value
 
 
@@ -43,6 +52,6 @@ class ParsedMessage(Message, Generic[T], gc=True, dict=True):
         """The first text block's decoded value; None when the reply has no text block."""
         for block in self.content:
             if isinstance(block, ParsedTextBlock):
-                value: T = block.parsed_output
+                value: T | None = block.parsed_output
                 return value
         return None

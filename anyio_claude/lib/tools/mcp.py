@@ -38,6 +38,7 @@ except ImportError as _error:  # pragma: no cover - the tests install the extra
         "(Python 3.10 or later)"
     ) from _error
 
+from ..._helper_tags import TaggedDict, TaggedTuple, tag
 from ..._tools import (
     BetaAsyncFunctionTool,
     BetaFunctionTool,
@@ -68,6 +69,8 @@ _MCP_V1_NAMES = {
     "structured_content": "structuredContent",
 }
 _IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+# A resource's block names this helper, also inside `mcp_content` (an embedded resource).
+_TO_CONTENT = "mcp_resource_to_content"
 
 
 def _field(obj: object, name: str) -> Any:
@@ -82,12 +85,15 @@ class UnsupportedMCPValueError(Exception):
     MIME type it does not read)."""
 
 
-def _with_cache_control(
-    block: dict[str, Any], cache_control: CacheControlEphemeralParam | None
+def _block(
+    helper: str, cache_control: CacheControlEphemeralParam | None, **fields: Any
 ) -> dict[str, Any]:
+    """A content block made by the helper `helper`, tagged with its name (see
+    `_helper_tags`: requests that send it name the helper, as the official SDK's do)."""
+    block = TaggedDict(fields)
     if cache_control is not None:
         block["cache_control"] = cache_control
-    return block
+    return tag(block, helper)
 
 
 def mcp_content(
@@ -98,13 +104,13 @@ def mcp_content(
 
     Raises `UnsupportedMCPValueError` for audio, resource links and other image types."""
     if isinstance(content, TextContent):
-        return _with_cache_control({"type": "text", "text": content.text}, cache_control)
+        return _block("mcp_content", cache_control, type="text", text=content.text)
     if isinstance(content, ImageContent):
         mime_type = _field(content, "mime_type")
         if mime_type not in _IMAGE_TYPES:
             raise UnsupportedMCPValueError(f"Unsupported image MIME type: {mime_type}")
         source = {"type": "base64", "data": content.data, "media_type": mime_type}
-        return _with_cache_control({"type": "image", "source": source}, cache_control)
+        return _block("mcp_content", cache_control, type="image", source=source)
     if isinstance(content, EmbeddedResource):
         return _resource_block(content.resource, cache_control)
     kind = getattr(content, "type", type(content).__name__)
@@ -122,21 +128,21 @@ def _resource_block(
                 f"Image resource must have blob data, not text. URI: {resource.uri}"
             )
         source = {"type": "base64", "data": resource.blob, "media_type": mime_type}
-        return _with_cache_control({"type": "image", "source": source}, cache_control)
+        return _block(_TO_CONTENT, cache_control, type="image", source=source)
     if mime_type == "application/pdf":
         if not isinstance(resource, BlobResourceContents):
             raise UnsupportedMCPValueError(
                 f"PDF resource must have blob data, not text. URI: {resource.uri}"
             )
         source = {"type": "base64", "data": resource.blob, "media_type": "application/pdf"}
-        return _with_cache_control({"type": "document", "source": source}, cache_control)
+        return _block(_TO_CONTENT, cache_control, type="document", source=source)
     if mime_type is None or mime_type.startswith("text/"):
         if isinstance(resource, TextResourceContents):
             text = resource.text
         else:
             text = base64.b64decode(resource.blob).decode("utf-8")
         source = {"type": "text", "data": text, "media_type": "text/plain"}
-        return _with_cache_control({"type": "document", "source": source}, cache_control)
+        return _block(_TO_CONTENT, cache_control, type="document", source=source)
     raise UnsupportedMCPValueError(
         f'Unsupported MIME type "{mime_type}" for resource: {resource.uri}'
     )
@@ -158,7 +164,8 @@ def mcp_message(
 
     Raises `UnsupportedMCPValueError` for content `mcp_content` does not take."""
     content = mcp_content(message.content, cache_control=cache_control)
-    return cast("MessageParam", {"role": message.role, "content": [content]})
+    made = TaggedDict(role=message.role, content=[content])
+    return cast("MessageParam", tag(made, "mcp_message"))
 
 
 def mcp_resource_to_content(
@@ -192,7 +199,10 @@ def mcp_resource_to_file(result: ReadResourceResult) -> tuple[str | None, bytes,
         data = base64.b64decode(resource.blob)
     else:
         data = resource.text.encode("utf-8")
-    return name, data, _field(resource, "mime_type")
+    made: tuple[str | None, bytes, str | None] = TaggedTuple(
+        (name, data, _field(resource, "mime_type"))
+    )
+    return tag(made, "mcp_resource_to_file")
 
 
 def _tool_result(result: object) -> BetaFunctionToolResultType:
@@ -265,7 +275,7 @@ def mcp_tool(
         strict,
     )
     made: BetaFunctionTool[Any] = beta_tool(call_mcp, **options)
-    return made
+    return tag(made, "mcp_tool")
 
 
 def async_mcp_tool(
@@ -297,4 +307,4 @@ def async_mcp_tool(
         strict,
     )
     made: BetaAsyncFunctionTool[Any] = beta_async_tool(call_mcp, **options)
-    return made
+    return tag(made, "mcp_tool")
