@@ -247,7 +247,8 @@ def test_the_reader_stamps_content_and_takes_the_usage() -> None:
     record, check = RequestRecord(index=0, scheduled=0.0), SelfCheck()
     reader = _Reader(record, check)
     assert reader.record is record and reader.check is check and reader.stopped is False
-    reader.feed([event(PING), event(START)], 1.0)
+    # A ping is counted, never decoded (this one's data would not decode).
+    reader.feed([ServerSentEvent(event="ping"), event(START)], 1.0)
     assert record.input_tokens == 7 and record.content == [] and check.events == 2
     deltas = [
         delta(type="text_delta", text="A"),
@@ -908,3 +909,18 @@ async def test_a_failed_calibration_warns_first() -> None:
     result = await run_bench(config(base_url=url, concurrency=1, requests=1, workload=workload))
     assert result.warnings[0].startswith("count_tokens failed (APIConnectionError)")
     assert result.warnings == result.summary["warnings"]
+
+
+async def test_a_replay_given_as_offsets_and_requests_is_sent_as_given() -> None:
+    requests = [
+        {"model": MODEL, "max_tokens": 2, "messages": [{"role": "user", "content": "early"}]},
+        {"model": MODEL, "max_tokens": 2, "messages": [{"role": "user", "content": "late"}]},
+    ]
+    workload = Workload(MODEL, max_tokens=2, dataset=DATASET)
+    async with FakeClaude() as server:
+        run = config(base_url=server.url, replay=([0.0, 0.03], requests), workload=workload)
+        result = await run_bench(run)
+        bodies = [r.json for r in server.requests]
+    assert [body["messages"][0]["content"] for body in bodies] == ["early", "late"]
+    records = sorted(result.records, key=lambda r: r.index)
+    assert [r.scheduled for r in records] == [0.0, 0.03] and all(r.ok for r in records)
