@@ -803,6 +803,7 @@ async def test_a_sweep_stops_at_the_step_whose_ttft_doubled(
             seed=5,
             workload=workload,
             progress=True,
+            slo=SLO(e2e_ms=60_000),
         )
         result = await run_bench(run)
         paths = [request.split(b" ")[1] for request in server.requests]
@@ -817,6 +818,7 @@ async def test_a_sweep_stops_at_the_step_whose_ttft_doubled(
     assert [step["offered_rate"] for step in steps] == [20.0, 40.0]
     assert [step["ttft_trend"] for step in steps] == [1.0, 1.0]
     assert [step["requests"] for step in steps] == [4, 4]
+    assert [step["goodput"]["slo"] for step in steps] == [{"e2e_ms": 60_000}] * 2
     for number, rate in enumerate((20.0, 40.0)):
         records = sorted((r for r in result.records if r.step == number), key=lambda r: r.index)
         assert [r.index for r in records] == [0, 1, 2, 3, 4]
@@ -880,6 +882,7 @@ async def test_an_open_loop_run_with_a_dataset_and_a_cap(
             requests=3,
             warmup=1,
             workload=workload,
+            slo=SLO(e2e_ms=60_000),
         )
         result = await run_bench(run)
         bodies = [r.json for r in server.requests]
@@ -887,8 +890,10 @@ async def test_an_open_loop_run_with_a_dataset_and_a_cap(
     records = sorted(result.records, key=lambda r: r.index)
     assert [r.scheduled for r in records] == [0.0, 0.02, 0.04, 0.06]
     assert [r.warmup for r in records] == [True, False, False, False]
+    assert [r.step for r in records] == [0] * 4
     assert all(r.ok for r in records) and result.steps == []
     summary = result.summary
+    assert summary["goodput"]["slo"] == {"e2e_ms": 60_000}
     assert summary["requests"] == 3 and "sweep" not in summary
     # Queued behind the cap: a delay that is the endpoint's doing, not the client's.
     assert summary["schedule_delay_ms"]["p99"] > 2
@@ -924,3 +929,4 @@ async def test_a_replay_given_as_offsets_and_requests_is_sent_as_given() -> None
     assert [body["messages"][0]["content"] for body in bodies] == ["early", "late"]
     records = sorted(result.records, key=lambda r: r.index)
     assert [r.scheduled for r in records] == [0.0, 0.03] and all(r.ok for r in records)
+    assert [r.step for r in records] == [0, 0]
