@@ -43,7 +43,7 @@ from anyio_claude._bench._runner import (
     run_bench,
 )
 from anyio_claude._bench._shapes import Workload, arrival_offsets
-from anyio_claude.sse import ServerSentEvent
+from anyio_claude.sse import ServerSentEvent, SSEDecoder
 from anyio_claude.testing import FakeClaude, count_request_tokens
 
 from ._servers import fixed, raw_server, response
@@ -957,3 +957,33 @@ async def test_an_uncapped_open_loop_that_sends_late_says_so() -> None:
     assert f"schedule delay p99 {delay:.1f} ms: the client did not send on time" in (
         result.warnings
     )
+
+
+async def test_ours_keeps_the_request_id_of_a_stream_with_a_malformed_event() -> None:
+    broken = b"event: content_block_delta\ndata: {not json\n\n"
+    record, _, clock, _, _ = await ours([sse_bytes(START) + broken])
+    assert (record.error, record.status, record.request_id) == (
+        "EventProtocolError",
+        None,
+        "req_parts",
+    )
+    assert record.input_tokens == 7 and record.end == clock.calls
+
+
+async def test_ours_adds_up_the_handling_of_every_read() -> None:
+    # Many events first, one last: the handling time is the sum over the reads, at least
+    # what decoding the first part alone takes here, not the last read's.
+    many = sse_bytes(START) + sse_bytes(delta(type="text_delta", text="A")) * 1000
+    last = sse_bytes(usage(1000)) + sse_bytes(STOP)
+
+    def decode_once() -> float:
+        started = time.perf_counter()
+        _Reader(RequestRecord(index=0, scheduled=0.0), SelfCheck()).feed(
+            SSEDecoder().feed(many), 0.0
+        )
+        return time.perf_counter() - started
+
+    alone = min(decode_once() for _ in range(3))
+    record, check, _, _, _ = await ours([many, last])
+    assert record.ok and len(record.content) == 1000
+    assert check.handling >= alone / 10
