@@ -778,6 +778,10 @@ class CredentialsFile:
                 raise CredentialsError(
                     f"credentials file not found at {path} (profile {self._profile!r})"
                 ) from None
+            except OSError as exc:  # a file where a directory should be; no permission
+                raise CredentialsError(
+                    f"credentials file at {path} could not be read: {type(exc).__name__}"
+                ) from exc
             if stat.S_ISLNK(info.st_mode):
                 raise CredentialsError(f"credentials file {path} is a symlink; refusing it")
             mode = stat.S_IMODE(info.st_mode)
@@ -1144,6 +1148,18 @@ def warn_shadowed_by_env(*, api_key: bool, auth_token: bool) -> None:
 # ------------------------------------------------------------------------------ cache
 
 
+def _provided_token(value: object) -> AccessToken:
+    """What a provider returned, if it is an `AccessToken`; else `ClaudeError`."""
+    if inspect.iscoroutine(value):
+        value.close()
+        raise ClaudeError("the credentials provider returned a coroutine, not an AccessToken")
+    if not isinstance(value, AccessToken):
+        raise ClaudeError(
+            f"the credentials provider returned {type(value).__name__}, not an AccessToken"
+        )
+    return value
+
+
 class TokenCache:
     """Serves a provider's token to every request, refreshing it before it expires.
 
@@ -1181,17 +1197,11 @@ class TokenCache:
             functools.partial(provider, force_refresh=force) if self._force_arg else provider
         )
         if self._async:
-            value = await call()
-        else:
-            value = await anyio.to_thread.run_sync(call)
-        if inspect.iscoroutine(value):
-            value.close()
-            raise ClaudeError("the credentials provider returned a coroutine, not an AccessToken")
-        if not isinstance(value, AccessToken):
-            raise ClaudeError(
-                f"the credentials provider returned {type(value).__name__}, not an AccessToken"
-            )
-        return value
+            return _provided_token(await call())
+        # Checked in the thread: trio refuses a coroutine coming back from it with its own
+        # TypeError.
+        token: AccessToken = await anyio.to_thread.run_sync(lambda: _provided_token(call()))
+        return token
 
     async def _fetch(self, force: bool) -> AccessToken:
         try:
