@@ -576,7 +576,9 @@ def test_blocking_client_files(backend: str, tmp_path: Path) -> None:
         with client.beta.files.download(generated["id"]) as response:
             assert isinstance(response, anyio_claude.BinaryAPIResponse)
             chunks = list(response.iter_bytes())
-        assert b"".join(chunks) == b"q" * 300_000 and len(chunks) > 1
+        # How many chunks is the socket's business (on a loaded machine all 300 kB can be
+        # waiting for one read); none is empty. Streaming itself: test_files_options.py.
+        assert b"".join(chunks) == b"q" * 300_000 and all(chunks)
         client.beta.files.download(generated["id"]).write_to_file(tmp_path / "g.bin")
         assert (tmp_path / "g.bin").read_bytes() == b"q" * 300_000
         assert client.beta.files.download(generated["id"]).read() == b"q" * 300_000
