@@ -47,6 +47,7 @@ from anyio_claude.sse import ServerSentEvent, SSEDecoder
 from anyio_claude.testing import FakeClaude, count_request_tokens
 
 from ._servers import fixed, raw_server, response
+from .test_bench_runner_units import START
 
 pytestmark = pytest.mark.anyio
 
@@ -212,19 +213,6 @@ def event(data: dict[str, Any]) -> ServerSentEvent:
     return ServerSentEvent(event=data["type"], data=json.dumps(data))
 
 
-START = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "content": [],
-        "model": MODEL,
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 7, "output_tokens": 0},
-    },
-}
 PING = {"type": "ping"}
 STOP = {"type": "message_stop"}
 
