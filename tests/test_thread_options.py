@@ -1,0 +1,148 @@
+"""A message thread's request options and per-call arguments on 127.0.0.1: what
+`update()`, `send()`, `parse()`, `stream()` and `tool_runner()` take reaches the request
+(headers, query, body, timeout), an unknown keyword names the method, and the tools a
+thread runs are the runnable ones it was given."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from anyio_claude import APITimeoutError, AsyncClaude, beta_async_tool, beta_tool
+from anyio_claude._threads import split_tools
+from anyio_claude.testing import FakeClaude, Fault
+from anyio_claude.types import Message
+
+pytestmark = pytest.mark.anyio
+
+MODEL = "claude-sonnet-4-5"
+SCHEMA: Any = {"type": "object", "properties": {"city": {"type": "string"}}}
+
+
+def user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": text}
+
+
+def options(n: int) -> dict[str, Any]:
+    return {
+        "extra_headers": {"X-Call": str(n)},
+        "extra_query": {"call": str(n)},
+        "extra_body": {"metadata": {"user_id": f"u{n}"}},
+    }
+
+
+def carries(request: Any, n: int) -> bool:
+    return (
+        request.headers.get("x-call") == str(n)
+        and f"call={n}" in request.path
+        and request.json.get("metadata") == {"user_id": f"u{n}"}
+    )
+
+
+@pytest.fixture
+async def server() -> Any:
+    async with FakeClaude() as fake:
+        yield fake
+
+
+async def test_every_call_sends_its_options(server: FakeClaude) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url, max_retries=0) as client:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=30, **options(1))
+        await thread.send(user("one"))
+        assert carries(server.requests[-1], 1)
+        thread.update(**options(2), max_tokens=12)
+        await thread.send(user("two"))
+        assert carries(server.requests[-1], 2) and server.requests[-1].json["max_tokens"] == 12
+        await thread.parse(user("three"), **options(3), max_tokens=13)
+        assert carries(server.requests[-1], 3) and server.requests[-1].json["max_tokens"] == 13
+        async with thread.stream(user("four"), **options(4), max_tokens=14) as stream:
+            await stream.get_final_message()
+        assert carries(server.requests[-1], 4) and server.requests[-1].json["max_tokens"] == 14
+        # A turn's own options were for that turn only.
+        await thread.send(user("five"))
+        assert carries(server.requests[-1], 2) and server.requests[-1].json["max_tokens"] == 12
+
+
+@pytest.mark.parametrize("method", ["update", "send", "parse", "stream"])
+async def test_a_timeout_given_to_a_call_applies(server: FakeClaude, method: str) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url, max_retries=0) as client:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=30)
+        await thread.send(user("one"))
+        server.faults = [Fault("stall", times=1)]
+        with pytest.raises(APITimeoutError):
+            if method == "update":
+                thread.update(timeout=0.2)
+                await thread.send(user("two"))
+            elif method == "send":
+                await thread.send(user("two"), timeout=0.2)
+            elif method == "parse":
+                await thread.parse(user("two"), timeout=0.2)
+            else:
+                async with thread.stream(user("two"), timeout=0.2) as stream:
+                    await stream.get_final_message()
+
+
+async def test_a_thread_created_with_a_timeout(server: FakeClaude) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url, max_retries=0) as client:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=30, timeout=0.2)
+        server.faults = [Fault("stall", times=1)]
+        with pytest.raises(APITimeoutError):
+            await thread.send(user("one"))
+
+
+@pytest.mark.parametrize("method", ["update", "send", "parse", "stream"])
+async def test_an_unknown_keyword_names_the_method(server: FakeClaude, method: str) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url) as client:
+        thread: Any = client.beta.messages.thread(model=MODEL, max_tokens=30)
+        with pytest.raises(
+            TypeError, match=rf"^{method}\(\) got an unexpected keyword argument 'temprature'$"
+        ):
+            if method == "update":
+                thread.update(temprature=1)
+            elif method == "stream":
+                thread.stream(user("x"), temprature=1)
+            else:
+                await getattr(thread, method)(user("x"), temprature=1)
+        assert not server.requests
+
+
+@beta_async_tool
+async def weather(city: str) -> str:
+    """The weather somewhere.
+
+    Args:
+        city: the city
+    """
+    return f"sunny in {city}"
+
+
+async def test_the_tool_runner_of_a_thread_takes_its_options(server: FakeClaude) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url, max_retries=0) as client:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=200, tools=[weather])
+        thread.append(user("What is the weather in Rome?"))
+        replies = [reply async for reply in thread.tool_runner(**options(5))]
+        assert all(isinstance(reply, Message) for reply in replies)  # not streamed
+        assert len(replies) == 2 and all(carries(r, 5) for r in server.requests)
+        server.requests.clear()
+        thread.append(user("And in Paris?"))
+        runner = thread.tool_runner(max_iterations=1, stream=True)
+        async for stream in runner:
+            await stream.get_final_message()
+        assert len(server.requests) == 1  # one iteration
+        assert server.requests[0].json["stream"] is True
+        server.faults = [Fault("stall", times=1)]
+        with pytest.raises(APITimeoutError):
+            await thread.tool_runner(timeout=0.2).until_done()
+
+
+def test_split_tools_keeps_the_runnable_ones_by_name() -> None:
+    @beta_tool
+    def local(city: str) -> str:
+        """Local weather."""
+        return city
+
+    plain_tool = {"name": "plain", "input_schema": SCHEMA}
+    runnable, definitions = split_tools([local, weather, plain_tool])
+    assert runnable == {"local": local, "weather": weather}
+    assert definitions == [local.to_dict(), weather.to_dict(), plain_tool]
