@@ -64,6 +64,21 @@ async def test_every_call_sends_its_options(server: FakeClaude) -> None:
         assert carries(server.requests[-1], 2) and server.requests[-1].json["max_tokens"] == 12
 
 
+@pytest.mark.parametrize("method", ["send", "parse", "stream"])
+async def test_tools_given_to_the_turn_that_creates_the_thread(server: FakeClaude, method: str) -> None:
+    tool = {"name": "other", "input_schema": SCHEMA}
+    async with AsyncClaude(api_key="k", base_url=server.url) as client:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=30, tools=[weather])
+        if method == "stream":
+            async with thread.stream(user("one"), tools=[tool]) as stream:
+                await stream.get_final_message()
+        else:
+            await getattr(thread, method)(user("one"), tools=[tool])
+        assert server.requests[-1].json["tools"] == [tool]
+        # The thread was created with them: they are its own from now on.
+        assert thread.params.get("tools") == [tool]
+
+
 @pytest.mark.parametrize("method", ["update", "send", "parse", "stream"])
 async def test_a_timeout_given_to_a_call_applies(server: FakeClaude, method: str) -> None:
     async with AsyncClaude(api_key="k", base_url=server.url, max_retries=0) as client:

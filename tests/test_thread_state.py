@@ -433,24 +433,34 @@ def test_a_create_with_turn_overrides_keeps_the_threads_own() -> None:
 
 
 def test_edits_during_a_turn_wait_for_it() -> None:
-    for edit in ("append", "extend", "rewrite", "update", "fork", "params"):
+    for edit in (
+        "append",
+        "extend",
+        "rewrite",
+        "update",
+        "fork",
+        "params",
+        "append+fork",
+        "rewrite+fork",
+    ):
         for ends in ("reply", "error"):
             pair = Pair(base(tools=[TOOL_A]))
             turn(pair)
             pair.same("start_turn", [pair.new()])
             assert pair.create({"max_tokens": 3}, stream=False)
-            if edit == "append":
+            if edit.startswith("append"):
                 pair.same("append", [pair.new()])
             elif edit == "extend":
                 pair.same("set_messages", [*plain(pair.ours.messages), pair.new()])
-            elif edit == "rewrite":
+            elif edit.startswith("rewrite"):
                 pair.same("set_messages", [user(1), pair.new()])
             elif edit == "update":
                 pair.same("update", {"max_tokens": 9}, tools=[TOOL_B])
             elif edit == "params":
                 pair.same("set_params", base(system="p", messages=[user(7)]))
             pair.check()
-            if edit == "fork":
+            if edit.endswith("fork"):
+                # The fork takes the edits the turn deferred.
                 fork = Pair(base())
                 fork.ours, fork.theirs = pair.ours.fork(), pair.theirs.fork()
                 fork.check()
