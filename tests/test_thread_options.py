@@ -65,7 +65,9 @@ async def test_every_call_sends_its_options(server: FakeClaude) -> None:
 
 
 @pytest.mark.parametrize("method", ["send", "parse", "stream"])
-async def test_tools_given_to_the_turn_that_creates_the_thread(server: FakeClaude, method: str) -> None:
+async def test_tools_given_to_the_turn_that_creates_the_thread(
+    server: FakeClaude, method: str
+) -> None:
     tool = {"name": "other", "input_schema": SCHEMA}
     async with AsyncClaude(api_key="k", base_url=server.url) as client:
         thread = client.beta.messages.thread(model=MODEL, max_tokens=30, tools=[weather])
@@ -161,3 +163,23 @@ def test_split_tools_keeps_the_runnable_ones_by_name() -> None:
     runnable, definitions = split_tools([local, weather, plain_tool])
     assert runnable == {"local": local, "weather": weather}
     assert definitions == [local.to_dict(), weather.to_dict(), plain_tool]
+
+
+async def test_a_streamed_turn_keeps_the_rest_of_output_config(server: FakeClaude) -> None:
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        city: str
+
+    async with AsyncClaude(api_key="k", base_url=server.url) as client:
+        thread = client.beta.messages.thread(
+            model=MODEL, max_tokens=200, output_format=Answer, output_config={"effort": "low"}
+        )
+        async with thread.stream(user("where?")) as stream:
+            final = await stream.get_final_message()
+        assert final.parsed_output is not None
+        sent = server.requests[-1].json["output_config"]
+        assert sent["effort"] == "low" and sent["format"]["type"] == "json_schema"
+        async with thread.stream(user("again")) as stream:
+            await stream.get_final_message()
+        assert set(server.requests[-1].json["output_config"]) == {"effort", "format"}
