@@ -5,11 +5,19 @@ thread runs are the runnable ones it was given."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from anyio_claude import APITimeoutError, AsyncClaude, beta_async_tool, beta_tool
+from anyio_claude import (
+    NOT_GIVEN,
+    APITimeoutError,
+    AsyncClaude,
+    ClaudeError,
+    beta_async_tool,
+    beta_tool,
+)
 from anyio_claude._threads import split_tools
 from anyio_claude.testing import FakeClaude, Fault
 from anyio_claude.types import Message
@@ -183,3 +191,54 @@ async def test_a_streamed_turn_keeps_the_rest_of_output_config(server: FakeClaud
         async with thread.stream(user("again")) as stream:
             await stream.get_final_message()
         assert set(server.requests[-1].json["output_config"]) == {"effort", "format"}
+
+
+async def test_what_a_thread_refuses_when_made(server: FakeClaude) -> None:
+    from pydantic import BaseModel
+
+    from anyio_claude.lib.threads import BetaAsyncMessageThread
+
+    class Answer(BaseModel):
+        city: str
+
+    async with AsyncClaude(api_key="k", base_url=server.url) as client:
+        thread: Any = BetaAsyncMessageThread(client, model=MODEL, max_tokens=5)
+        assert thread.params["unsupported_request_behavior"] == "error"
+        with pytest.raises(
+            TypeError, match=r"^thread\(\) got an unexpected keyword argument 'stream'$"
+        ):
+            BetaAsyncMessageThread(client, model=MODEL, max_tokens=5, stream=True)  # type: ignore[call-arg]
+        both = "^output_format and output_config\\['format'\\] were both given; pass only one$"
+        with pytest.raises(ValueError, match=both):
+            client.beta.messages.thread(
+                model=MODEL,
+                max_tokens=5,
+                output_format=Answer,
+                output_config={"format": {"type": "json_schema", "schema": {}}},
+            )
+        # Either one alone is fine, and a format of None is no format.
+        for config in ({"format": None}, {"effort": "low"}, "not a mapping"):
+            client.beta.messages.thread(
+                model=MODEL, max_tokens=5, output_format=Answer, output_config=config
+            )
+        for output_format in (None, NOT_GIVEN):
+            client.beta.messages.thread(
+                model=MODEL,
+                max_tokens=5,
+                output_format=output_format,
+                output_config={"format": {"type": "json_schema", "schema": {}}},
+            )
+        with pytest.raises(ValueError) as raised:
+            client.beta.messages.thread(
+                model=MODEL, max_tokens=5, unsupported_request_behavior="ignore"
+            )
+        assert str(raised.value) == (
+            "unsupported_request_behavior must be 'error' or 'continue_unthreaded', not 'ignore'"
+        )
+    assert not server.requests
+    with pytest.raises(ClaudeError) as refused:
+        BetaAsyncMessageThread(SimpleNamespace(), model=MODEL, max_tokens=5)
+    assert str(refused.value) == (
+        "Message threads are not available on this client; use "
+        "`client.beta.messages.create()` with the full `messages` instead"
+    )

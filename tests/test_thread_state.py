@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -673,3 +674,57 @@ def test_any_sequence_as_the_official_state(
     pair.check()
     for operation in operations:
         run(pair, operation)
+
+
+def test_what_the_state_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="anyio_claude")
+    pair = Pair(base(), behavior="continue_unthreaded")
+    turn(pair)  # msg_1
+    turn(pair, pair.new(), stop="refusal")
+    turn(pair, pair.new(), fallback=True)  # msg_3, replaced by the next create
+    turn(pair, pair.new())  # msg_4
+    pair.same("start_turn", [pair.new()])
+    assert pair.create({}, stream=True)
+    pair.record("partial", completed=1, blocks=("text", "tool_use"))  # msg_5
+    pair.same("end_turn")
+    turn(pair)  # msg_6
+    pair.same("start_turn", [pair.new()])
+    assert pair.create({}, stream=True)
+    pair.record("partial", completed=0, blocks=("tool_use",))  # nothing kept
+    pair.same("end_turn")
+    turn(pair)  # msg_8
+    for code in ("thread_already_continued", "thread_not_found"):
+        pair.same("start_turn", [pair.new()])
+        assert pair.create({}, stream=False)
+        assert pair.recovers(409, code)
+        assert pair.create({}, stream=False)
+        pair.record("reply")
+        pair.same("end_turn")
+    pair.same("start_turn", [pair.new()])
+    assert pair.create({}, stream=False)
+    assert pair.recovers(404, "thread_not_found")
+    pair.same("end_turn")
+    pair = Pair(base(), behavior="continue_unthreaded")
+    pair.same("start_turn", [])
+    assert pair.create({}, stream=False)
+    assert pair.recovers(400, "thread_unsupported_request", ["thinking", "hipaa"])
+    pair = Pair(base(), behavior="continue_unthreaded")
+    pair.same("start_turn", [])
+    assert pair.create({}, stream=False)
+    assert pair.recovers(400, "thread_unsupported_request", "not a list")
+    ours = [r.getMessage() for r in caplog.records if r.name == "anyio_claude"]
+    new = "replaying the whole history under a new thread: reason={} previous_message_id={}"
+    unthreaded = "the server cannot thread this request; continuing without a thread: unsupported="
+    assert ours == [
+        new.format("refusal", "msg_1"),
+        new.format("fallback_message", "msg_3"),
+        new.format("stream_ended_before_message_stop", "msg_4"),
+        "resending the turn whose reply ended before message_stop: partial_reply_id=msg_5",
+        new.format("stream_ended_before_message_stop", "msg_6"),
+        "resending the turn whose reply ended before message_stop: partial_reply_id=None",
+        new.format("thread_already_continued", "msg_8"),
+        new.format("thread_not_found", "msg_9"),
+        "thread lost again after a replay; continuing without a thread",
+        unthreaded + "thinking,hipaa",
+        unthreaded,
+    ]
