@@ -19,6 +19,7 @@ from anyio_claude import (
     beta_tool,
 )
 from anyio_claude._threads import split_tools
+from anyio_claude._toolsets import BetaAsyncRunnableToolset
 from anyio_claude.testing import FakeClaude, Fault
 from anyio_claude.types import Message
 
@@ -167,10 +168,21 @@ def test_split_tools_keeps_the_runnable_ones_by_name() -> None:
         """Local weather."""
         return city
 
+    class Browser(BetaAsyncRunnableToolset):
+        toolset_name = "browser"
+
+        def to_dict(self) -> Any:
+            return {"type": "browser_toolset_20260801", "name": "browser"}
+
+        async def call(self, context: Any, name: str, input: Any) -> str:
+            return name
+
     plain_tool = {"name": "plain", "input_schema": SCHEMA}
-    runnable, definitions = split_tools([local, weather, plain_tool])
+    browser = Browser()
+    runnable, definitions = split_tools([local, weather, browser, plain_tool])
+    # A toolset runs through the runner's toolset path, not by name.
     assert runnable == {"local": local, "weather": weather}
-    assert definitions == [local.to_dict(), weather.to_dict(), plain_tool]
+    assert definitions == [local.to_dict(), weather.to_dict(), browser.to_dict(), plain_tool]
 
 
 async def test_a_streamed_turn_keeps_the_rest_of_output_config(server: FakeClaude) -> None:
