@@ -773,6 +773,10 @@ class _BaseToolRunner(Generic[_ItemT]):
         headers = options.get("extra_headers", state.options.get("extra_headers")) or {}
         options["extra_headers"] = with_helper(headers, self._helper, first=True)
         output_format = params.pop("output_format", None)
+        if self._compaction_request is None:
+            # The thread keeps its tools as given, as the official's does: with only their
+            # definitions, a later runner over the thread would have no tool to run.
+            params["tools"] = list(self._given_tools)
         state.set_params(params)
         state.start_turn(())
         try:

@@ -151,7 +151,7 @@ async def test_the_tool_runner_of_a_thread_takes_its_options(server: FakeClaude)
         assert all(isinstance(reply, Message) for reply in replies)  # not streamed
         assert len(replies) == 2 and all(carries(r, 5) for r in server.requests)
         server.requests.clear()
-        thread.append(user("And in Paris?"))
+        thread.append(user("What is the weather in Paris?"))
         runner = thread.tool_runner(max_iterations=1, stream=True)
         async for stream in runner:
             await stream.get_final_message()
@@ -254,3 +254,28 @@ async def test_what_a_thread_refuses_when_made(server: FakeClaude) -> None:
         "Message threads are not available on this client; use "
         "`client.beta.messages.create()` with the full `messages` instead"
     )
+
+
+async def test_the_tool_runner_of_a_thread_checks_its_arguments(server: FakeClaude) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url) as client:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=200, tools=[weather])
+        for arguments, message in (
+            ({"max_iterations": -1}, "max_iterations must be"),
+            ({"max_concurrency": 0}, "max_concurrency must be"),
+            ({"tool_timeout": 0}, "tool_timeout must be"),
+            ({"run_tools_eagerly": True}, "mutually exclusive"),
+        ):
+            with pytest.raises(ValueError, match=message):
+                thread.tool_runner(**arguments)
+        thread.tool_runner(run_tools_eagerly=True, stream=True)
+    assert not server.requests
+
+
+async def test_update_replaces_the_tools_of_later_turns(server: FakeClaude) -> None:
+    tool = {"name": "other", "input_schema": SCHEMA}
+    async with AsyncClaude(api_key="k", base_url=server.url) as client:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=30, tools=[weather])
+        thread.update(tools=[tool])
+        await thread.send(user("one"))
+        assert server.requests[-1].json["tools"] == [tool]
+        assert thread.params.get("tools") == [tool]

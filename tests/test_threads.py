@@ -466,6 +466,25 @@ async def test_the_tool_runner_as_the_official_sdk(threaded: bool, stream: bool)
     await both(scenario)
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+async def test_a_second_tool_runner_over_a_thread_runs_its_tools(stream: bool) -> None:
+    """The thread keeps its runnable tools through a runner (it once kept only their
+    definitions, so the next runner had no tool to run)."""
+
+    async def scenario(client: Any, server: FakeClaude) -> Any:
+        tool = weather_tool(client)
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=200, tools=[tool])
+        for city in ("Rome", "Paris"):
+            thread.append(user(f"What is the weather in {city}?"))
+            await thread.tool_runner(stream=stream).until_done()
+            assert thread.params["tools"] == [tool]
+        return thread.messages
+
+    await both(scenario)
+
+
 async def test_a_tool_runner_changing_system_on_a_thread_runs_no_tool() -> None:
     """As the official runner: a `system` changed for a thread that continues raises
     before the reply's tools run (the next turn could not be sent)."""
