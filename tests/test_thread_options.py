@@ -1,13 +1,15 @@
 """A message thread's request options and per-call arguments on 127.0.0.1: what
 `update()`, `send()`, `parse()`, `stream()` and `tool_runner()` take reaches the request
-(headers, query, body, timeout), an unknown keyword names the method, and the tools a
-thread runs are the runnable ones it was given."""
+(headers, query, body, timeout: a call that would hang without it fails after 10 s), an
+unknown keyword names the method, and the tools a thread runs are the runnable ones it
+was given."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
 
+import anyio
 import pytest
 
 from anyio_claude import (
@@ -96,7 +98,7 @@ async def test_a_timeout_given_to_a_call_applies(server: FakeClaude, method: str
         thread = client.beta.messages.thread(model=MODEL, max_tokens=30)
         await thread.send(user("one"))
         server.faults = [Fault("stall", times=1)]
-        with pytest.raises(APITimeoutError):
+        with anyio.fail_after(10), pytest.raises(APITimeoutError):
             if method == "update":
                 thread.update(timeout=0.2)
                 await thread.send(user("two"))
@@ -113,7 +115,7 @@ async def test_a_thread_created_with_a_timeout(server: FakeClaude) -> None:
     async with AsyncClaude(api_key="k", base_url=server.url, max_retries=0) as client:
         thread = client.beta.messages.thread(model=MODEL, max_tokens=30, timeout=0.2)
         server.faults = [Fault("stall", times=1)]
-        with pytest.raises(APITimeoutError):
+        with anyio.fail_after(10), pytest.raises(APITimeoutError):
             await thread.send(user("one"))
 
 
@@ -158,7 +160,7 @@ async def test_the_tool_runner_of_a_thread_takes_its_options(server: FakeClaude)
         assert len(server.requests) == 1  # one iteration
         assert server.requests[0].json["stream"] is True
         server.faults = [Fault("stall", times=1)]
-        with pytest.raises(APITimeoutError):
+        with anyio.fail_after(10), pytest.raises(APITimeoutError):
             await thread.tool_runner(timeout=0.2).until_done()
 
 
