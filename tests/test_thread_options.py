@@ -67,6 +67,8 @@ async def test_every_call_sends_its_options(server: FakeClaude) -> None:
         assert carries(server.requests[-1], 2) and server.requests[-1].json["max_tokens"] == 12
         await thread.parse(user("three"), **options(3), max_tokens=13)
         assert carries(server.requests[-1], 3) and server.requests[-1].json["max_tokens"] == 13
+        await thread.send(user("three and a half"), **options(6))
+        assert carries(server.requests[-1], 6)
         async with thread.stream(user("four"), **options(4), max_tokens=14) as stream:
             await stream.get_final_message()
         assert carries(server.requests[-1], 4) and server.requests[-1].json["max_tokens"] == 14
@@ -281,3 +283,31 @@ async def test_update_replaces_the_tools_of_later_turns(server: FakeClaude) -> N
         await thread.send(user("one"))
         assert server.requests[-1].json["tools"] == [tool]
         assert thread.params.get("tools") == [tool]
+
+
+async def test_a_streamed_turn_sends_each_header_once(server: FakeClaude) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url) as client:
+        for thread in (False, True):
+            extra: Any = {} if thread else {"thread": False}
+            runner = client.beta.messages.tool_runner(
+                model=MODEL,
+                max_tokens=100,
+                tools=[weather],
+                messages=[user("What is the weather in Rome?")],
+                stream=True,
+                extra_headers={"X-Foo": "1"},
+                **extra,
+            )
+            await runner.until_done()
+        threaded = client.beta.messages.thread(
+            model=MODEL, max_tokens=100, extra_headers={"X-Foo": "1"}
+        )
+        async with threaded.stream(user("hi")) as stream:
+            await stream.get_final_message()
+    assert len(server.requests) == 5
+    for request in server.requests:
+        names = [name for name, _ in request.header_items]
+        assert len(names) == len(set(names)), names
+        assert request.headers["x-stainless-helper-method"] == "stream"
+        assert request.headers["x-stainless-stream-helper"] == "beta.messages"
+        assert request.headers["x-foo"] == "1"
