@@ -311,3 +311,13 @@ async def test_a_streamed_turn_sends_each_header_once(server: FakeClaude) -> Non
         assert request.headers["x-stainless-helper-method"] == "stream"
         assert request.headers["x-stainless-stream-helper"] == "beta.messages"
         assert request.headers["x-foo"] == "1"
+
+
+async def test_a_creating_turn_given_the_threads_own_tools_keeps_them_runnable(
+    server: FakeClaude,
+) -> None:
+    async with AsyncClaude(api_key="k", base_url=server.url) as client:
+        thread = client.beta.messages.thread(model=MODEL, max_tokens=30, tools=[weather])
+        await thread.send(user("one"), tools=[weather.to_dict()])
+        assert thread.params.get("tools") == [weather]
+        assert thread._state.runnable_tools == {"weather": weather}
