@@ -288,6 +288,31 @@ def test_the_last_reply_given_back_is_not_staged_again() -> None:
     pair.same("append", [user(5), plain({"role": "assistant", "content": ours.content})])
     pair.check()
     assert len(pair.ours.messages) == 4
+    # A reply other than the last one is a message like any other.
+    turn(pair)
+    pair.ours.append([ours])
+    pair.theirs.append([theirs])
+    pair.check()
+    assert len(pair.ours.messages) == 6
+    never = Pair(base())
+    never.ours.append([ours])
+    never.theirs.append([theirs])
+    never.check()
+    assert len(never.ours.messages) == 2
+
+
+def test_a_turn_after_a_partial_reply_that_kept_nothing() -> None:
+    """Its messages stay unanswered: resent with their `cache_control`."""
+    pair = Pair(base(messages=[user(1, cached=True)]))
+    pair.same("start_turn", [])
+    assert pair.create({}, stream=True)
+    pair.record("partial", completed=0, blocks=("tool_use",))
+    pair.same("end_turn")
+    pair.check()
+    pair.same("start_turn", [user(2, cached=True)])
+    assert pair.create({}, stream=False)
+    sent = pair.ours.create_arguments({}, stream=False)["messages"]
+    assert sent == [user(1, cached=True), user(2, cached=True)]
 
 
 @pytest.mark.parametrize(
@@ -303,8 +328,10 @@ def test_the_last_reply_given_back_is_not_staged_again() -> None:
     ],
 )
 def test_a_rejected_continue(code: str | None, behavior: str, recovers: bool) -> None:
-    pair = Pair(base(system="s"), behavior=behavior)
-    turn(pair)
+    pair = Pair(base(system="s", messages=[user(1, cached=True)]), behavior=behavior)
+    # A replay resends the tool call's free-form `input` as it was, `cache_control` key
+    # and all, and the answered messages without their blocks' `cache_control`.
+    turn(pair, blocks=("text", "tool_use"))
     pair.same("start_turn", [pair.new()])
     assert pair.create({}, stream=False)
     assert pair.recovers(400, code, ["thinking", 3]) is recovers
