@@ -502,6 +502,8 @@ def test_edits_during_a_turn_wait_for_it() -> None:
             pair.same("end_turn")
     pair = Pair(base())
     pair.same("end_turn")
+    with pytest.raises(RuntimeError, match=r"^no turn is in progress on this thread$"):
+        pair.ours.end_turn()
     pair.same("start_turn", [])
     pair.same("start_turn", [])
 
