@@ -88,7 +88,8 @@ async def test_tools_given_to_the_turn_that_creates_the_thread(
             async with thread.stream(user("one"), tools=[tool]) as stream:
                 await stream.get_final_message()
         else:
-            await getattr(thread, method)(user("one"), tools=[tool])
+            # Any iterable, read once.
+            await getattr(thread, method)(user("one"), tools=iter([tool]))
         assert server.requests[-1].json["tools"] == [tool]
         # The thread was created with them: they are its own from now on.
         assert thread.params.get("tools") == [tool]

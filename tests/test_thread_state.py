@@ -538,7 +538,10 @@ def test_an_output_format() -> None:
     turn(pair, overrides={"output_config": {"effort": "low"}})
     assert pair.ours.output_type is Answer
     # The official lets the thread's format replace the turn's; ours refuses both.
-    with pytest.raises(ValueError, match="pass only one"):
+    with pytest.raises(
+        ValueError,
+        match=r"^output_format and output_config\['format'\] were both given; pass only one$",
+    ):
         pair.ours.create_arguments({"output_config": {"format": {"type": "x"}}}, stream=False)
     pair.same("set_params", base())
     pair.check()
