@@ -556,7 +556,8 @@ def test_stop_threading_and_an_unthreaded_state() -> None:
     turn(pair, pair.new())
     pair.same("stop_threading")
     assert not pair.ours.threading
-    off = Pair(base(), threading=False)
+    # Never a thread: the history goes as it is, `cache_control` and all.
+    off = Pair(base(messages=[user(1, cached=True)]), threading=False)
     off.same("stop_threading")
     turn(off, off.new())
     off.fork()
@@ -564,6 +565,7 @@ def test_stop_threading_and_an_unthreaded_state() -> None:
     args = off.ours.create_arguments({}, stream=False)
     assert "thread" not in args and "betas" not in args
     assert args["extra_headers"] == {}
+    assert args["messages"][0] == user(1, cached=True)
 
 
 # ---------------------------------------------------------------------------- any sequence
