@@ -452,7 +452,7 @@ def test_a_create_with_turn_overrides_keeps_the_threads_own() -> None:
     pair.same("start_turn", [])
     assert pair.create({"system": "t", "tools": [TOOL_B]}, stream=False)
     pair.check()  # the turn's own `system` and `tools` stand in for the thread's
-    pair.same("update", {"system": "u"})
+    pair.same("update", {"system": "u"}, tools=[TOOL_A, TOOL_B])
     pair.check()
     pair.record("reply")
     pair.same("end_turn")
@@ -762,3 +762,21 @@ def test_what_the_state_logs(caplog: pytest.LogCaptureFixture) -> None:
         unthreaded + "thinking,hipaa",
         unthreaded,
     ]
+
+
+def test_tools_edited_in_place_or_given_as_an_iterator() -> None:
+    ours_tools, their_tools = [TOOL_A], [TOOL_A]
+    pair = Pair(base())
+    pair.ours.update({}, tools=ours_tools)
+    pair.theirs.update({}, tools=their_tools)
+    ours_tools.append(TOOL_B)
+    their_tools.append(TOOL_B)
+    pair.check()
+    turn(pair)
+    assert pair.ours.params["tools"] == [TOOL_A, TOOL_B]
+    fresh = Pair(base())
+    fresh.ours.update({}, tools=iter([TOOL_B]))
+    fresh.theirs.update({}, tools=iter([TOOL_B]))
+    fresh.check()
+    turn(fresh)
+    assert fresh.ours.params["tools"] == [TOOL_B]
