@@ -513,11 +513,25 @@ def test_set_params_keeps_the_recorded_replies() -> None:
     turn(pair, container=True)
     turn(pair, pair.new(), container=True)
     history = plain(pair.ours.messages)
-    for messages in (history, [*history, user(9)], history[:2], history[:1], [user(8)], []):
+    rewrites = (
+        history,
+        [*history, user(9)],
+        [*history, history[-1], user(9)],  # the last reply given back, then more
+        history[:2],
+        history[:1],
+        [user(8)],
+        [user(8, cached=True), *history[1:]],  # a new first message: the replies stay ones
+        [],
+    )
+    for messages in rewrites:
         copy_pair = Pair(base())
         copy_pair.ours, copy_pair.theirs = pair.ours.fork(), pair.theirs.fork()
         copy_pair.same("set_params", base(system="s", tools=[TOOL_A], messages=messages))
         copy_pair.check()
+        if messages:
+            # A reply the history kept is still one: given back right after, it is skipped.
+            copy_pair.same("append", [messages[-1]])
+            copy_pair.check()
         copy_pair.same("start_turn", [copy_pair.new()])
         assert copy_pair.create({}, stream=False)
         copy_pair.same("end_turn")
