@@ -777,3 +777,148 @@ def test_a_call_is_prepared_only_when_someone_listens() -> None:
     assert metrics_only.prepare("POST", "/v1/messages", (), b"[1]", []) is not None
     assert metrics_only.prepare("POST", "/v1/messages", (), b"{", []) is not None
     assert _telemetry({"traces": False, "metrics": False}).active is False
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+class _Event:
+    def __init__(self, kind: str) -> None:
+        self.type = kind
+
+
+def _metrics(reader: InMemoryMetricReader) -> dict[str, Any]:
+    data = reader.get_metrics_data()
+    assert data is not None
+    return {
+        metric.name: metric
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+
+
+USAGE = {
+    "input_tokens": 10,
+    "cache_read_input_tokens": 100,
+    "cache_creation_input_tokens": 1000,
+    "output_tokens": 7,
+}
+
+
+def test_the_histograms_of_a_call_and_their_attributes() -> None:
+    reader = InMemoryMetricReader()
+    option = {"traces": False, "metrics": {"meter_provider": MeterProvider([reader])}}
+    telemetry = _telemetry(option, "http://h:81")
+    call = telemetry.prepare("POST", "/v1/messages", (), b'{"model": "m", "stream": true}', [])
+    assert call is not None
+    assert call.attempt("http://h:81", b"/v1/messages") == []
+    call.events([_Event("message_start")])  # no delta: no chunk
+    call.events([_Event("content_block_delta"), _Event("content_block_delta")])
+    call.events([_Event("ping")])
+    call.events([_Event("content_block_delta"), _Event("message_delta")])
+    call.events([_Event("content_block_delta"), _Event("message_stop")])
+    assert call.saw_delta and call.saw_stop
+    call.done_json(200, {}, b'{"model": "m-1", "usage": %b}' % _tracing._json(USAGE).encode())
+    found = _metrics(reader)
+    described = {name: (m.unit, m.description) for name, m in found.items()}
+    assert described == {
+        "gen_ai.client.operation.duration": ("s", "GenAI operation duration."),
+        "gen_ai.client.token.usage": ("{token}", "Number of input and output tokens used."),
+        "gen_ai.client.operation.time_to_first_chunk": (
+            "s",
+            "Time to receive the first chunk of the response stream.",
+        ),
+        "gen_ai.client.operation.time_per_output_chunk": (
+            "s",
+            "Time per output chunk after the first one.",
+        ),
+    }
+    base = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "anthropic",
+        "server.address": "h",
+        "server.port": 81,
+        "gen_ai.request.model": "m",
+    }
+    (first,) = found["gen_ai.client.operation.time_to_first_chunk"].data.data_points
+    assert (first.count, dict(first.attributes)) == (1, base)
+    (per_chunk,) = found["gen_ai.client.operation.time_per_output_chunk"].data.data_points
+    assert (per_chunk.count, dict(per_chunk.attributes)) == (2, base)
+    assert list(per_chunk.explicit_bounds) == list(_tracing._CHUNK_BUCKETS)
+    (duration,) = found["gen_ai.client.operation.duration"].data.data_points
+    assert dict(duration.attributes) == {**base, "gen_ai.response.model": "m-1"}
+    assert duration.count == 1 and duration.sum >= first.sum
+    tokens = {
+        p.attributes["gen_ai.token.type"]: (p.sum, dict(p.attributes))
+        for p in found["gen_ai.client.token.usage"].data.data_points
+    }
+    assert tokens == {
+        "input": (1110, {**base, "gen_ai.response.model": "m-1", "gen_ai.token.type": "input"}),
+        "output": (7, {**base, "gen_ai.response.model": "m-1", "gen_ai.token.type": "output"}),
+    }
+
+
+def _one_call(data: dict[str, Any], *, streamed: bool, delta: bool, error: Any = None) -> Any:
+    reader = InMemoryMetricReader()
+    option = {"traces": False, "metrics": {"meter_provider": MeterProvider([reader])}}
+    call = _telemetry(option).prepare("POST", "/v1/messages", (), b"{}", [])
+    assert call is not None
+    call.attempt("https://api.example:8443", b"/v1/messages")
+    call.saw_delta = delta
+    call._end(200, {}, data, error, streamed=streamed)
+    return _metrics(reader)
+
+
+def test_a_stream_ended_before_its_message_delta_records_no_output_tokens() -> None:
+    data = {"usage": {"input_tokens": 3, "output_tokens": 1}}
+    cut = _one_call(data, streamed=True, delta=False)["gen_ai.client.token.usage"]
+    assert [(p.attributes["gen_ai.token.type"], p.sum) for p in cut.data.data_points] == [
+        ("input", 3)
+    ]
+    whole = _one_call(data, streamed=True, delta=True)["gen_ai.client.token.usage"]
+    assert sorted((p.attributes["gen_ai.token.type"], p.sum) for p in whole.data.data_points) == [
+        ("input", 3),
+        ("output", 1),
+    ]
+    answered = _one_call(data, streamed=False, delta=False)["gen_ai.client.token.usage"]
+    assert len(answered.data.data_points) == 2
+    # Token counts that are not numbers record nothing.
+    odd = _one_call({"usage": {"input_tokens": "3"}}, streamed=False, delta=False)
+    assert "gen_ai.client.token.usage" not in odd
+
+
+def test_only_an_exception_is_an_error_type_of_the_metrics() -> None:
+    for error, says in (
+        (APIConnectionError("down"), "connection_error"),
+        (KeyboardInterrupt(), None),
+    ):
+        found = _one_call({}, streamed=False, delta=False, error=error)
+        (point,) = found["gen_ai.client.operation.duration"].data.data_points
+        assert point.attributes.get("error.type") == says
+
+
+def test_the_blocking_client_restores_the_loop_threads_context(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from opentelemetry import trace
+
+    from anyio_claude import Claude
+    from anyio_claude.testing import FakeClaude
+
+    recorder = Recorder()
+    option: Any = {"tracer_provider": recorder.provider}
+    with FakeClaude.run_in_thread() as server, caplog.at_level("DEBUG", "opentelemetry.context"):
+        client = Claude(api_key="k", base_url=server.url, open_telemetry=option)
+        with recorder.tracer.start_as_current_span("parent") as parent:
+            client.models.list()
+        client.models.list()
+        client.close()
+    listed = [s for s in recorder.exporter.get_finished_spans() if s.name != "parent"]
+    assert [s.parent.span_id if s.parent else None for s in listed] == [
+        parent.get_span_context().span_id,
+        None,
+    ]
+    # Every context attached in the loop thread was detached: OpenTelemetry logs a failure.
+    assert not [r for r in caplog.records if r.name.startswith("opentelemetry")]
+    assert trace.get_current_span() is trace.INVALID_SPAN
