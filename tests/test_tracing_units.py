@@ -574,7 +574,9 @@ def test_content_attributes_are_the_official_sdks_at_every_limit(limit: int) -> 
 
 def test_a_text_part_that_does_not_fit_keeps_its_longest_start() -> None:
     text = "\u00e9" * 10
-    groups = [("gen_ai.input.messages", [("user", [{"type": "text", "content": text}])])]
+    groups: list[tuple[str, list[tuple[str | None, list[dict[str, Any]]]]]] = [
+        ("gen_ai.input.messages", [("user", [{"type": "text", "content": text}])])
+    ]
     empty = '[{"role":"user","parts":[{"type":"text","content":""}]}]'
     whole_size = len(empty.encode()) + 20
     for cut in range(11):
@@ -589,7 +591,7 @@ def test_whole_parts_are_dropped_oldest_first() -> None:
     def text(value: str) -> dict[str, Any]:
         return {"type": "text", "content": value}
 
-    groups = [
+    groups: list[tuple[str, list[tuple[str | None, list[dict[str, Any]]]]]] = [
         ("gen_ai.system_instructions", [(None, [text("s")])]),
         ("gen_ai.input.messages", [("user", [text("a"), text("b")]), ("assistant", [])]),
         ("gen_ai.output.messages", [("assistant", [text("c")])]),
@@ -614,7 +616,9 @@ def test_whole_parts_are_dropped_oldest_first() -> None:
         '[{"role":"user","parts":[{"type":"text","content":"b"}]},{"role":"assistant","parts":[]}]'
     )
     # A part that is not text is dropped whole, not cut.
-    tools = [("gen_ai.output.messages", [("assistant", [{"type": "tool_call", "id": "x"}])])]
+    tools: list[tuple[str, list[tuple[str | None, list[dict[str, Any]]]]]] = [
+        ("gen_ai.output.messages", [("assistant", [{"type": "tool_call", "id": "x"}])])
+    ]
     assert _tracing.fit_content(tools, 10) == (
         {"gen_ai.output.messages": '[{"role":"assistant","parts":[]}]'},
         True,
@@ -627,7 +631,8 @@ def _official_tool_content(
     attributes: dict[str, object] = {"gen_ai.tool.call.arguments": arguments}
     if blocks is not None:
         attributes["anthropic.tool_result.content"] = blocks
-    return official_content.fit_content(attributes, limit)  # type: ignore[arg-type]
+    values, truncated = official_content.fit_content(attributes, limit)  # type: ignore[arg-type]
+    return {str(key): value for key, value in values.items()}, truncated
 
 
 @pytest.mark.parametrize("limit", [1, 5, 12, 13, 20, 30, 40, 50, 57, 58, 70, 90, 120, 1000])
