@@ -927,3 +927,79 @@ def test_the_blocking_client_restores_the_loop_threads_context(
     # Every context attached in the loop thread was detached: OpenTelemetry logs a failure.
     assert not [r for r in caplog.records if r.name.startswith("opentelemetry")]
     assert trace.get_current_span() is trace.INVALID_SPAN
+
+
+# ------------------------------------------------------------------------ one call
+
+
+def _span_of(recorder: Recorder, finished: Any) -> tuple[dict[str, Any], Any]:
+    (span,) = recorder.exporter.get_finished_spans()
+    recorder.exporter.clear()
+    del finished
+    return dict(span.attributes or {}), span.status.status_code
+
+
+@pytest.mark.parametrize("mode", ["metadata_only", "content"])
+def test_the_url_keeps_only_the_query_the_call_sent(mode: str) -> None:
+    from opentelemetry.trace import StatusCode
+
+    recorder = Recorder()
+    option: Any = {"tracer_provider": recorder.provider, "traces": {"content_mode": mode}}
+    telemetry = _telemetry(option)
+    names = ("limit", "ids", "path_prefix")
+    origin = "https://api.example:8443"
+    plain = telemetry.prepare("GET", "/v1/files", names, None, [])
+    assert plain is not None
+    plain.attempt(origin, b"/v1/files?limit=2&ids[]=a&ids%5B%5D=b&junk=1&=x&limit")
+    headers = {
+        "request-id": "req_1",
+        "anthropic-organization-id": "org",
+        "anthropic-workspace-id": "",
+    }
+    plain.done_head(200, headers)
+    attributes, status = _span_of(recorder, plain)
+    query = "limit=2&ids[]=a&ids%5B%5D=b&limit"
+    assert attributes == {
+        "server.address": "api.example",
+        "server.port": 8443,
+        "gen_ai.provider.name": "anthropic",
+        "http.request.method": "GET",
+        "http.route": "/v1/files",
+        "url.scheme": "https",
+        "url.path": "/v1/files",
+        "url.query": query,
+        "url.full": f"{origin}/v1/files?{query}",
+        "http.response.status_code": 200,
+        "anthropic.request.id": "req_1",
+        "anthropic.organization.id": "org",
+    }
+    assert status is StatusCode.OK
+    # A query holding content is kept out of the URL in metadata mode.
+    private = telemetry.prepare("GET", "/v1/files", names, None, [])
+    assert private is not None
+    private.attempt(origin, b"/v1/files?limit=1&path_prefix=secret%2Fdir")
+    private.done_head(200, {})
+    attributes, _ = _span_of(recorder, private)
+    url = {k: v for k, v in attributes.items() if k.startswith("url.")}
+    if mode == "content":
+        query = "limit=1&path_prefix=secret%2Fdir"
+        assert url == {
+            "url.scheme": "https",
+            "url.path": "/v1/files",
+            "url.query": query,
+            "url.full": f"{origin}/v1/files?{query}",
+        }
+    else:
+        assert url == {"url.scheme": "https", "url.path": "/v1/files"}
+    # No query at all: no `url.query`, and the full URL without `?`.
+    bare = telemetry.prepare("GET", "/v1/models/m%2D1", (), None, [])
+    assert bare is not None
+    bare.attempt("http://h", b"/v1/models/m%2D1?junk=1")
+    bare.fail(APIConnectionError("down"))
+    attributes, status = _span_of(recorder, bare)
+    assert attributes["url.full"] == "http://h/v1/models/m%2D1"
+    assert attributes["anthropic.model.id"] == "m-1"
+    assert attributes["url.scheme"] == "http"
+    assert "url.query" not in attributes and "http.response.status_code" not in attributes
+    assert attributes["error.type"] == "connection_error"
+    assert status is StatusCode.ERROR
