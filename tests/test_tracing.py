@@ -20,7 +20,7 @@ from opentelemetry.trace import StatusCode
 
 import anyio_claude
 from anyio_claude import AsyncClaude, Claude
-from anyio_claude.testing import ErrorReply, FakeClaude
+from anyio_claude.testing import ErrorReply, FakeClaude, Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -721,3 +721,33 @@ async def test_binary_and_encrypted_data_stay_out_of_content(
         assert '"type":"anthropic_image"' in attributes["gen_ai.input.messages"]
         for secret in ("BASE64IMAGEDATA", "PDFDATA", "ENCRYPTED", "SECRETDATA"):
             assert secret not in str(attributes)
+
+
+# On trio the official SDK leaves its async generators to the garbage collector when a
+# stream fails, and trio warns: its code, not ours.
+@pytest.mark.filterwarnings(
+    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
+)
+@pytest.mark.parametrize("kind", ["mid_stream_error", "reset_mid_body"])
+async def test_a_stream_that_fails_midway_matches_the_official_sdk(spans: Spans, kind: Any) -> None:
+    option: Any = {"tracer_provider": spans.provider}
+    results: list[list[Span]] = []
+    async with FakeClaude(faults=[Fault(kind, after_events=4)]) as server:
+        for client in (
+            AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option, max_retries=0),
+            anthropic.AsyncAnthropic(
+                api_key=KEY, base_url=server.url, open_telemetry=option, max_retries=0
+            ),
+        ):
+            with pytest.raises((anyio_claude.APIError, anthropic.APIError)):
+                async with client.messages.stream(model=MODEL, max_tokens=50, messages=USER) as s:
+                    await s.get_final_message()
+            await client.close()
+            results.append(spans.take())
+    assert_same(*results)
+    ((_, attributes, status),) = results[0]
+    assert status is StatusCode.ERROR
+    assert attributes["error.type"] == (
+        "overloaded_error" if kind == "mid_stream_error" else "connection_error"
+    )
+    assert "anthropic.message.stop_reason" not in attributes
