@@ -1003,3 +1003,147 @@ def test_the_url_keeps_only_the_query_the_call_sent(mode: str) -> None:
     assert "url.query" not in attributes and "http.response.status_code" not in attributes
     assert attributes["error.type"] == "connection_error"
     assert status is StatusCode.ERROR
+
+
+# ------------------------------------------------------------------ the tool runner
+
+
+class _Use:
+    def __init__(self, name: object, toolset: object = None) -> None:
+        self.name = name
+        self.id = "toolu_1"
+        self.input = {"city": "Paris"}
+        if toolset is not None:
+            self.toolset_name = toolset
+
+
+class _FunctionTool:
+    def to_dict(self) -> dict[str, object]:
+        return {"name": "f", "description": "Finds the weather."}
+
+
+class MCPTool:
+    pass
+
+
+def _spans(recorder: Recorder) -> list[tuple[str, dict[str, Any], Any, Any]]:
+    found = [
+        (s.name, dict(s.attributes or {}), s.status.status_code, s)
+        for s in recorder.exporter.get_finished_spans()
+    ]
+    recorder.exporter.clear()
+    return found
+
+
+@pytest.mark.parametrize("mode", ["metadata_only", "content"])
+def test_a_tool_runs_spans(mode: str) -> None:
+    from opentelemetry.trace import SpanKind, StatusCode
+
+    recorder = Recorder()
+    option: Any = {
+        "tracer_provider": recorder.provider,
+        "conversation_id": "conv",
+        "traces": {"content_mode": mode},
+    }
+    telemetry = _telemetry(option)
+    params = {"model": "m", "output_config": {"format": {"type": "json_schema"}}}
+    runner = _tracing.RunnerTrace(telemetry, params)
+    with runner.current():
+        with runner.tool(_FunctionTool(), _Use("get_weather", "weather")) as run:
+            run.result = {"content": "Sunny", "is_error": False}
+        with runner.tool(MCPTool(), _Use("search")) as run:
+            run.result = {"content": [{"type": "text", "text": "x"}], "is_error": True}
+        with runner.tool(object(), _Use(None)):
+            pass  # no result: the status stays unset
+    runner.end(None, finished=True)
+    runner.end(None, finished=True)  # ended once
+    (custom, custom_attributes, custom_status, custom_span), mcp, unnamed, top = _spans(recorder)
+    assert custom == "anthropic.custom_tool_use get_weather"
+    content = {
+        "gen_ai.tool.call.arguments": '{"city":"Paris"}',
+        "anthropic.tool_result.content": '[{"type":"text","text":"Sunny"}]',
+    }
+    assert custom_attributes == {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.tool.name": "get_weather",
+        "gen_ai.tool.call.id": "toolu_1",
+        "gen_ai.tool.type": "function",
+        "anthropic.toolset.name": "weather",
+        "gen_ai.tool.description": "Finds the weather.",
+        "gen_ai.conversation.id": "conv",
+        **(content if mode == "content" else {}),
+    }
+    assert custom_status is StatusCode.OK
+    assert custom_span.kind is SpanKind.INTERNAL
+    assert mcp[0] == "anthropic.mcp_tool_use search"
+    assert (mcp[2], mcp[1]["error.type"]) == (StatusCode.ERROR, "tool_error")
+    assert "anthropic.toolset.name" not in mcp[1]
+    assert "gen_ai.tool.description" not in mcp[1]
+    assert (unnamed[0], unnamed[2]) == ("anthropic.custom_tool_use", StatusCode.UNSET)
+    assert unnamed[1]["gen_ai.tool.name"] == ""
+    if mode == "content":
+        assert unnamed[1]["gen_ai.tool.call.arguments"] == '{"city":"Paris"}'
+        assert "anthropic.tool_result.content" not in unnamed[1]
+    name, attributes, status, span = top
+    assert (name, status, span.kind) == (
+        "anthropic.messages.tool_runner",
+        StatusCode.OK,
+        SpanKind.INTERNAL,
+    )
+    assert attributes == {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.request.model": "m",
+        "gen_ai.conversation.id": "conv",
+        "gen_ai.output.type": "json",
+    }
+    # The tool runs are the runner's children, the runner's parent the caller's span.
+    for child in (custom_span, mcp[3], unnamed[3]):
+        assert child.parent is not None
+        assert child.parent.span_id == span.context.span_id
+    assert span.parent is None
+
+
+def test_a_tool_run_too_big_for_the_limit_is_marked_truncated() -> None:
+    recorder = Recorder()
+    option: Any = {
+        "tracer_provider": recorder.provider,
+        "traces": {"content_mode": "content", "max_content_bytes": 10},
+    }
+    runner = _tracing.RunnerTrace(_telemetry(option), {})
+    with runner.tool(MCPTool(), _Use("t")) as run:
+        run.result = {"content": "a result longer than ten bytes"}
+    runner.end(None, finished=False)
+    (_, attributes, _, _), (_, top, status, _) = _spans(recorder)
+    assert attributes["anthropic.content.truncated"] is True
+    assert "gen_ai.tool.call.arguments" not in attributes
+    assert attributes["anthropic.tool_result.content"] == "[]"
+    assert "gen_ai.request.model" not in top and "gen_ai.output.type" not in top
+    from opentelemetry.trace import StatusCode
+
+    assert status is StatusCode.UNSET  # closed before the loop finished
+
+
+def test_a_runner_span_ends_with_its_error() -> None:
+    from opentelemetry.trace import StatusCode
+
+    recorder = Recorder()
+    telemetry = _telemetry({"tracer_provider": recorder.provider})
+    for error, finished, status, kind in (
+        (APIConnectionError("down"), True, StatusCode.ERROR, "connection_error"),
+        (KeyboardInterrupt(), True, StatusCode.UNSET, None),
+        (None, False, StatusCode.UNSET, None),
+    ):
+        runner = _tracing.RunnerTrace(telemetry, {"output_format": dict})
+        runner.end(error, finished=finished)
+        ((_, attributes, got, _),) = _spans(recorder)
+        assert (got, attributes.get("error.type")) == (status, kind)
+        assert attributes["gen_ai.output.type"] == "json"
+    # Without a tracer nothing is recorded, and nothing fails.
+    quiet = _tracing.RunnerTrace(_telemetry({"traces": False}), {})
+    with quiet.current(), quiet.tool(MCPTool(), _Use("t")) as run:
+        run.result = {"content": "x"}
+    quiet.end(None, finished=True)
+    _tracing.RunnerTrace(None, {}).end(None, finished=True)
+    assert _spans(recorder) == []
