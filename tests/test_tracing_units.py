@@ -1147,3 +1147,137 @@ def test_a_runner_span_ends_with_its_error() -> None:
     quiet.end(None, finished=True)
     _tracing.RunnerTrace(None, {}).end(None, finished=True)
     assert _spans(recorder) == []
+
+
+def test_a_create_span_reads_the_request_body_and_betas() -> None:
+    from opentelemetry.trace import SpanKind
+
+    recorder = Recorder()
+    telemetry = _telemetry({"tracer_provider": recorder.provider, "conversation_id": "conv"})
+    body = {
+        "model": "m",
+        "max_tokens": 5,
+        "stream": True,
+        "service_tier": "auto",
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "output_config": {"effort": "high", "format": {"type": "text"}},
+        "output_format": {"type": "json_schema", "schema": {}},
+    }
+    headers = [(b"Anthropic-Beta", b" b-1, ,b-2 "), (b"x", b"y")]
+    call = telemetry.prepare(
+        "POST", "/v1/messages?beta=true", (), _tracing._json(body).encode(), headers
+    )
+    assert call is not None and call.stream
+    call.attempt("https://api.example:8443", b"/v1/messages?beta=true")
+    call.done_head(200, {})
+    ((name, attributes, _, span),) = _spans(recorder)
+    assert (name, span.kind) == ("anthropic.messages.create", SpanKind.CLIENT)
+    assert {k: v for k, v in attributes.items() if not k.startswith(("url.", "server."))} == {
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "m",
+        "gen_ai.request.max_tokens": 5,
+        "gen_ai.request.reasoning.level": "high",
+        "anthropic.request.service_tier": "auto",
+        "anthropic.thinking.type": "enabled",
+        "anthropic.thinking.budget_tokens": 1024,
+        "anthropic.beta": ("b-1", "b-2"),
+        "gen_ai.request.stream": True,
+        "http.request.method": "POST",
+        "http.route": "/v1/messages",
+        "gen_ai.conversation.id": "conv",
+        "gen_ai.output.type": "json",
+        "http.response.status_code": 200,
+    }
+    # Without betas, stream or JSON output: none of their attributes.
+    plain = telemetry.prepare("POST", "/v1/messages", (), b'{"model": 5, "stream": 1}', [])
+    assert plain is not None and not plain.stream
+    plain.attempt("https://api.example:8443", b"/v1/messages")
+    plain.done_head(200, {})
+    ((_, attributes, _, _),) = _spans(recorder)
+    for key in (
+        "anthropic.beta",
+        "gen_ai.request.stream",
+        "gen_ai.output.type",
+        "gen_ai.request.model",
+    ):
+        assert key not in attributes
+    # A batch counts its requests; other calls have no GenAI operation.
+    batch = telemetry.prepare("POST", "/v1/messages/batches", (), b'{"requests": [{}, {}]}', [])
+    assert batch is not None
+    batch.attempt("https://api.example:8443", b"/v1/messages/batches")
+    batch.done_json(200, {}, b'{"id": "msgbatch_9"}')
+    ((_, attributes, _, _),) = _spans(recorder)
+    assert attributes["anthropic.message.batch.request_count"] == 2
+    assert attributes["anthropic.message.batch.id"] == "msgbatch_9"
+    assert "gen_ai.operation.name" not in attributes
+
+
+MESSAGE = {
+    "id": "msg_1",
+    "model": "m-1",
+    "stop_reason": "end_turn",
+    "content": [{"type": "text", "text": "hi"}],
+    "usage": {
+        "input_tokens": 1,
+        "output_tokens": 2,
+        "cache_read_input_tokens": 4,
+        "cache_creation_input_tokens": 8,
+        "cache_creation": {"ephemeral_5m_input_tokens": 3, "ephemeral_1h_input_tokens": 5},
+        "service_tier": "standard",
+        "output_tokens_details": {"thinking_tokens": 1},
+    },
+}
+RESPONSE_ATTRIBUTES = {
+    "gen_ai.response.id": "msg_1",
+    "gen_ai.response.model": "m-1",
+    "gen_ai.usage.cache_write.input_tokens": 8,
+    "gen_ai.usage.cache_read.input_tokens": 4,
+    "anthropic.usage.cache_creation.ephemeral_5m_input_tokens": 3,
+    "anthropic.usage.cache_creation.ephemeral_1h_input_tokens": 5,
+    "anthropic.response.service_tier": "standard",
+    "gen_ai.usage.input_tokens": 13,
+}
+FROM_DELTA = {
+    "anthropic.message.stop_reason": "end_turn",
+    "gen_ai.usage.output_tokens": 2,
+    "gen_ai.usage.reasoning.output_tokens": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("streamed", "delta", "stop"),
+    [(False, False, False), (True, False, False), (True, True, False), (True, True, True)],
+)
+def test_the_response_attributes_of_a_reply_or_a_stream(
+    streamed: bool, delta: bool, stop: bool
+) -> None:
+    from opentelemetry.trace import StatusCode
+
+    recorder = Recorder()
+    telemetry = _telemetry({"tracer_provider": recorder.provider})
+    call = telemetry.prepare("POST", "/v1/messages", (), b"{}", [])
+    assert call is not None
+    call.attempt("https://api.example:8443", b"/v1/messages")
+    call.attempt("https://api.example:8443", b"/v1/messages")
+    call.attempt("https://api.example:8443", b"/v1/messages")
+    call.saw_delta, call.saw_stop = delta, stop
+    call._end(200, {"anthropic-workspace-id": "ws"}, MESSAGE, None, streamed=streamed)
+    ((_, attributes, status, _),) = _spans(recorder)
+    expected = {**RESPONSE_ATTRIBUTES, **(FROM_DELTA if not streamed or delta else {})}
+    assert {
+        k: attributes[k] for k in attributes if k in RESPONSE_ATTRIBUTES or k in FROM_DELTA
+    } == expected
+    assert attributes["http.request.resend_count"] == 2
+    assert attributes["anthropic.workspace.id"] == "ws"
+    assert status is (StatusCode.OK if not streamed or stop else StatusCode.UNSET)
+    # A failed reply keeps its status but reads no body.
+    failed = telemetry.prepare("POST", "/v1/messages/count_tokens", (), b"{}", [])
+    assert failed is not None
+    failed.attempt("https://api.example:8443", b"/v1/messages/count_tokens")
+    failed._end(
+        500, None, {"input_tokens": 3}, APIStatusError("x", status_code=500), streamed=False
+    )
+    ((_, attributes, status, _),) = _spans(recorder)
+    assert "anthropic.message.count_tokens.input_tokens" not in attributes
+    assert (attributes["error.type"], status) == ("500", StatusCode.ERROR)
