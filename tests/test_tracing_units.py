@@ -1281,3 +1281,55 @@ def test_the_response_attributes_of_a_reply_or_a_stream(
     ((_, attributes, status, _),) = _spans(recorder)
     assert "anthropic.message.count_tokens.input_tokens" not in attributes
     assert (attributes["error.type"], status) == ("500", StatusCode.ERROR)
+
+
+def test_a_client_is_active_only_when_a_call_might_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    for name in ("OTEL_PYTHON_TRACER_PROVIDER", "OTEL_PYTHON_METER_PROVIDER"):
+        monkeypatch.delenv(name, raising=False)
+    assert _telemetry({}).active  # the OpenTelemetry API is imported here
+    monkeypatch.delitem(sys.modules, "opentelemetry.trace")
+    assert _telemetry({}).active  # its metrics API still is
+    monkeypatch.delitem(sys.modules, "opentelemetry.metrics")
+    assert not _telemetry({}).active
+    assert _telemetry({}).tracer() is None
+    assert _telemetry({}).instruments() is None
+    assert _telemetry({}).prepare("POST", "/v1/messages", (), None, []) is None
+    assert _telemetry({"tracer_provider": PROVIDER}).active
+    assert _telemetry({"metrics": {"meter_provider": MeterProvider()}}).active
+    assert not _telemetry({"tracer_provider": PROVIDER, "traces": False, "metrics": False}).active
+    assert _telemetry({"tracer_provider": PROVIDER, "metrics": False}).active
+    assert _telemetry({"tracer_provider": PROVIDER, "traces": False}).active
+    monkeypatch.setenv("OTEL_PYTHON_TRACER_PROVIDER", "sdk_tracer_provider")
+    assert _telemetry({}).active
+    monkeypatch.delenv("OTEL_PYTHON_TRACER_PROVIDER")
+    monkeypatch.setenv("OTEL_PYTHON_METER_PROVIDER", "sdk_meter_provider")
+    assert _telemetry({}).active
+
+
+def test_no_registered_provider_means_no_tracer_and_no_histograms() -> None:
+    from opentelemetry import metrics, trace
+
+    if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        pytest.skip("a provider was registered in this process")
+    assert type(metrics.get_meter_provider()).__name__ == "_ProxyMeterProvider"
+    telemetry = _telemetry({})
+    assert telemetry.active
+    assert telemetry.tracer() is None
+    assert telemetry.instruments() is None
+    assert telemetry.prepare("POST", "/v1/messages", (), None, []) is None
+
+
+def test_a_provider_that_fails_is_no_provider() -> None:
+    class Broken:
+        def get_tracer(self, *args: object) -> None:
+            raise RuntimeError("no")
+
+        def get_meter(self, *args: object) -> None:
+            raise RuntimeError("no")
+
+    telemetry = _telemetry({"tracer_provider": Broken(), "metrics": {"meter_provider": Broken()}})
+    assert telemetry.tracer() is None
+    assert telemetry.instruments() is None
+    assert telemetry.prepare("POST", "/v1/messages", (), None, []) is None
