@@ -751,3 +751,31 @@ async def test_a_stream_that_fails_midway_matches_the_official_sdk(spans: Spans,
         "overloaded_error" if kind == "mid_stream_error" else "connection_error"
     )
     assert "anthropic.message.stop_reason" not in attributes
+
+
+async def test_a_call_a_middleware_answers_ends_its_span_ok(
+    server: FakeClaude, spans: Spans
+) -> None:
+    from anyio_claude import APIRequest, AsyncCallNext
+
+    cache: dict[str, object] = {}
+
+    async def cached(request: APIRequest, call_next: AsyncCallNext) -> Any:
+        if "answer" in cache:
+            return cache["answer"]
+        response = await call_next(request)
+        cache["answer"] = await response.parse()
+        return response
+
+    option: Any = {"tracer_provider": spans.provider}
+    async with AsyncClaude(
+        api_key=KEY, base_url=server.url, open_telemetry=option, middleware=[cached]
+    ) as client:
+        first = await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        again = await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert again == first and len(server.requests) == 1
+    (sent, answered) = spans.take()
+    assert sent[1]["http.response.status_code"] == 200
+    assert answered[0] == "anthropic.messages.create"
+    assert answered[2] is StatusCode.OK
+    assert "error.type" not in answered[1] and "http.response.status_code" not in answered[1]
