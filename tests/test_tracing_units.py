@@ -674,6 +674,12 @@ def test_tool_run_content_keeps_whole_blocks_first_to_last() -> None:
         {"gen_ai.tool.call.arguments": args, "anthropic.tool_result.content": "[]"},
         True,
     )
+    # Exactly room for two blocks of three, their comma counted once.
+    three: list[object] = [{"t": "a"}, {"t": "b"}, {"t": "c"}]
+    assert _tracing.fit_tool_content(args, three, 2 + len(full)) == (
+        {"gen_ai.tool.call.arguments": args, "anthropic.tool_result.content": full},
+        True,
+    )
     # Arguments over the limit are left out, and the result has all of the limit.
     big = "x" * 50
     assert _tracing.fit_tool_content(big, blocks, len(full)) == (
