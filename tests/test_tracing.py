@@ -779,3 +779,29 @@ async def test_a_call_a_middleware_answers_ends_its_span_ok(
     assert answered[0] == "anthropic.messages.create"
     assert answered[2] is StatusCode.OK
     assert "error.type" not in answered[1] and "http.response.status_code" not in answered[1]
+
+
+@pytest.mark.filterwarnings(
+    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
+)
+async def test_a_stream_left_after_message_stop_matches_the_official_sdk(
+    server: FakeClaude, spans: Spans
+) -> None:
+    """Closed before its end was read, even right after `message_stop`: status unset."""
+    option: Any = {"tracer_provider": spans.provider}
+    results: list[list[Span]] = []
+    for client in (
+        AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option),
+        anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option),
+    ):
+        raw = await client.messages.create(model=MODEL, max_tokens=20, messages=USER, stream=True)
+        async for event in raw:
+            if event.type == "message_stop":
+                break
+        await raw.close()
+        await client.close()
+        results.append(spans.take())
+    assert_same(*results)
+    ((_, attributes, status),) = results[0]
+    assert status is StatusCode.UNSET
+    assert attributes["anthropic.message.stop_reason"] == "max_tokens"

@@ -827,6 +827,7 @@ def test_the_histograms_of_a_call_and_their_attributes() -> None:
     assert call is not None
     assert call.attempt("http://h:81", b"/v1/messages") == []
     call.events([_Event("message_start")])  # no delta: no chunk
+    assert not call.saw_delta and not call.saw_stop
     call.events([_Event("content_block_delta"), _Event("content_block_delta")])
     call.events([_Event("ping")])
     call.events([_Event("content_block_delta"), _Event("message_delta")])
@@ -1036,6 +1037,26 @@ class MCPTool:
     pass
 
 
+def _tool_from(module: str) -> object:
+    return type("Tool", (), {"__module__": module})()
+
+
+def test_an_mcp_tool_is_known_by_its_class_or_its_module() -> None:
+    recorder = Recorder()
+    runner = _tracing.RunnerTrace(_telemetry({"tracer_provider": recorder.provider}), {})
+    for tool in (MCPTool(), _tool_from("pkg.tools._mcp"), _tool_from("pkg.mcp_tools.local")):
+        with runner.tool(tool, _Use("t")):
+            pass
+    runner.end(None, finished=True)
+    names = [name for name, *_ in _spans(recorder)]
+    assert names == [
+        "anthropic.mcp_tool_use t",
+        "anthropic.mcp_tool_use t",
+        "anthropic.custom_tool_use t",
+        "anthropic.messages.tool_runner",
+    ]
+
+
 def _spans(recorder: Recorder) -> list[tuple[str, dict[str, Any], Any, Any]]:
     found = [
         (s.name, dict(s.attributes or {}), s.status.status_code, s)
@@ -1062,12 +1083,16 @@ def test_a_tool_runs_spans(mode: str) -> None:
         with runner.tool(_FunctionTool(), _Use("get_weather", "weather")) as run:
             run.result = {"content": "Sunny", "is_error": False}
         with runner.tool(MCPTool(), _Use("search")) as run:
-            run.result = {"content": [{"type": "text", "text": "x"}], "is_error": True}
+            found = [{"type": "search_result", "source": "s", "title": "t", "content": []}]
+            run.result = {"content": [*found, {"type": "image"}], "is_error": True}
+            recorder.tracer.start_span("inside the tool run").end()
         with runner.tool(object(), _Use(None)):
             pass  # no result: the status stays unset
     runner.end(None, finished=True)
     runner.end(None, finished=True)  # ended once
-    (custom, custom_attributes, custom_status, custom_span), mcp, unnamed, top = _spans(recorder)
+    (custom, custom_attributes, custom_status, custom_span), inside, mcp, unnamed, top = _spans(
+        recorder
+    )
     assert custom == "anthropic.custom_tool_use get_weather"
     content = {
         "gen_ai.tool.call.arguments": '{"city":"Paris"}',
@@ -1089,6 +1114,13 @@ def test_a_tool_runs_spans(mode: str) -> None:
     assert mcp[0] == "anthropic.mcp_tool_use search"
     assert (mcp[2], mcp[1]["error.type"]) == (StatusCode.ERROR, "tool_error")
     assert "anthropic.toolset.name" not in mcp[1]
+    # What the tool run starts is its child.
+    assert inside[3].parent is not None
+    assert inside[3].parent.span_id == mcp[3].context.span_id
+    if mode == "content":
+        assert mcp[1]["anthropic.tool_result.content"] == (
+            '[{"type":"search_result","source":"s","title":"t","content":[]},{"type":"image"}]'
+        )
     assert "gen_ai.tool.description" not in mcp[1]
     assert (unnamed[0], unnamed[2]) == ("anthropic.custom_tool_use", StatusCode.UNSET)
     assert unnamed[1]["gen_ai.tool.name"] == ""
@@ -1135,8 +1167,10 @@ def test_a_tool_run_too_big_for_the_limit_is_marked_truncated() -> None:
     assert status is StatusCode.UNSET  # closed before the loop finished
 
 
-def test_a_runner_span_ends_with_its_error() -> None:
+def test_a_runner_span_ends_with_its_error(caplog: pytest.LogCaptureFixture) -> None:
     from opentelemetry.trace import StatusCode
+
+    caplog.set_level("DEBUG", "opentelemetry.context")
 
     recorder = Recorder()
     telemetry = _telemetry({"tracer_provider": recorder.provider})
@@ -1157,6 +1191,8 @@ def test_a_runner_span_ends_with_its_error() -> None:
     quiet.end(None, finished=True)
     _tracing.RunnerTrace(None, {}).end(None, finished=True)
     assert _spans(recorder) == []
+    # Nothing detached that was not attached: OpenTelemetry would log the failure.
+    assert not [r for r in caplog.records if r.name.startswith("opentelemetry")]
 
 
 def test_a_create_span_reads_the_request_body_and_betas() -> None:
