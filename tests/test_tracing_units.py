@@ -1379,3 +1379,20 @@ def test_a_provider_that_fails_is_no_provider() -> None:
     assert telemetry.tracer() is None
     assert telemetry.instruments() is None
     assert telemetry.prepare("POST", "/v1/messages", (), None, []) is None
+
+
+def test_a_streams_span_has_its_time_to_first_chunk() -> None:
+    recorder = Recorder()
+    telemetry = _telemetry({"tracer_provider": recorder.provider})
+    call = telemetry.prepare("POST", "/v1/messages", (), b'{"stream": true}', [])
+    assert call is not None
+    before = time.time_ns()
+    call.attempt("https://api.example:8443", b"/v1/messages")
+    call.events([_Event("message_start")])
+    time.sleep(0.01)
+    call.events([_Event("content_block_delta")])
+    elapsed = (time.time_ns() - before) / 1e9
+    call.events([_Event("content_block_delta")])  # only the first chunk is timed
+    call.done_head(200, {})
+    ((_, attributes, _, _),) = _spans(recorder)
+    assert 0.01 <= attributes["gen_ai.response.time_to_first_chunk"] <= elapsed
