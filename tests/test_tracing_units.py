@@ -481,6 +481,14 @@ BLOCKS: list[Any] = [
         },
     },
     {"type": "mcp_tool_result", "tool_use_id": "m1", "content": "done"},
+    {
+        "type": "mcp_tool_result",
+        "tool_use_id": "m2",
+        "content": [
+            {"type": "text", "text": "t", "citations": None},
+            {"type": "search_result", "title": "x", "encrypted_index": "e", "source": "s"},
+        ],
+    },
     {"type": "bash_code_execution_tool_result", "tool_use_id": "b1", "content": 7},
     IMAGE,
     {"type": "document", "source": {"data": "PDF"}},
@@ -532,6 +540,7 @@ BODIES: list[dict[str, Any]] = [
         "system": [{"type": "text", "text": "sys " * 10}],
         "stop_sequences": ["x" * 40, "y"],
     },
+    {"messages": MESSAGES[3:], "stop_sequences": ["z" * 300, "\u00e9"]},
     {"messages": "not a list", "system": None, "stop_sequences": "not a list"},
     {"messages": [], "stop_sequences": []},
     {},
@@ -861,6 +870,7 @@ def test_the_histograms_of_a_call_and_their_attributes() -> None:
     (per_chunk,) = found["gen_ai.client.operation.time_per_output_chunk"].data.data_points
     assert (per_chunk.count, dict(per_chunk.attributes)) == (2, base)
     assert list(per_chunk.explicit_bounds) == list(_tracing._CHUNK_BUCKETS)
+    assert per_chunk.sum <= elapsed
     (duration,) = found["gen_ai.client.operation.duration"].data.data_points
     assert dict(duration.attributes) == {**base, "gen_ai.response.model": "m-1"}
     # Each measured from the first attempt: within what the test itself took.
