@@ -458,7 +458,10 @@ class BetaLocalFilesystemMemoryTool(BetaAbstractMemoryTool):
                 f"No replacement was performed, old_str `{command.old_str}` did not appear "
                 f"verbatim in {command.path}."
             )
-        if len(positions) > 1:
+        # Counted without overlaps, as the official tool counts: `aa` is once in `xaaay`
+        # (and replaced), though it is found at two places; those are listed when it is
+        # more than once.
+        if content.count(command.old_str) > 1:
             lines = ", ".join(str(content.count("\n", 0, p) + 1) for p in positions)
             raise ToolError(
                 f"No replacement was performed. Multiple occurrences of old_str "

@@ -37,6 +37,12 @@ SESSION: list[dict[str, Any]] = [
     {"command": "str_replace", "path": "/memories/people/ada.md", "old_str": "Ada", "new_str": "x"},
     {"command": "str_replace", "path": "/memories/people", "old_str": "a", "new_str": "b"},
     {"command": "str_replace", "path": "/memories/none.md", "old_str": "a", "new_str": "b"},
+    # Occurrences are counted without overlaps: `aa` is once in `xaaay`, twice on each line
+    # of `aaa\naaa` (where every place it is found is listed).
+    {"command": "create", "path": "/memories/overlap.md", "file_text": "one\nxaaay\nthree\n"},
+    {"command": "str_replace", "path": "/memories/overlap.md", "old_str": "aa", "new_str": "B"},
+    {"command": "create", "path": "/memories/twice.md", "file_text": "aaa\naaa"},
+    {"command": "str_replace", "path": "/memories/twice.md", "old_str": "aa", "new_str": "B"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 1, "insert_text": "new\n"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 0, "insert_text": "top"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 9, "insert_text": "x"},
