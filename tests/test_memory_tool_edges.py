@@ -1,0 +1,137 @@
+"""The memory tool's edges the mutation run of `_memory_tool.py` found unpinned: every
+command of the async filesystem tool, an async storage of your own, a file that is not
+UTF-8, and a write that fails leaving neither a temporary file nor a changed one."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import anyio_claude._memory_tool as memory_tool
+from anyio_claude.lib.tools import BetaAbstractMemoryTool, ToolError
+from anyio_claude.tools.memory import (
+    BetaAsyncAbstractMemoryTool,
+    BetaAsyncLocalFilesystemMemoryTool,
+    BetaLocalFilesystemMemoryTool,
+)
+
+
+@pytest.mark.anyio
+async def test_every_command_of_the_async_tool(tmp_path: Path) -> None:
+    tool = BetaAsyncLocalFilesystemMemoryTool(tmp_path)
+    blocking = BetaLocalFilesystemMemoryTool(tmp_path / "same")
+    session: list[dict[str, Any]] = [
+        {"command": "create", "path": "/memories/a.md", "file_text": "one\ntwo\n"},
+        {"command": "str_replace", "path": "/memories/a.md", "old_str": "two", "new_str": "2"},
+        {"command": "insert", "path": "/memories/a.md", "insert_line": 1, "insert_text": "1.5"},
+        {"command": "view", "path": "/memories/a.md"},
+        {"command": "rename", "old_path": "/memories/a.md", "new_path": "/memories/d/b.md"},
+        {"command": "view", "path": "/memories/d/b.md", "view_range": [2, 3]},
+        {"command": "delete", "path": "/memories/d"},
+    ]
+    for command in session:
+        assert await tool.call(command) == blocking.call(command), command
+    assert list(tool.memory_root.iterdir()) == []
+    with pytest.raises(ToolError, match="The path /memories/d does not exist"):
+        await tool.call({"command": "delete", "path": "/memories/d"})
+
+
+def test_storages_of_your_own_have_no_clear_all_memory() -> None:
+    class Blocking(BetaAbstractMemoryTool):
+        view = create = str_replace = insert = delete = rename = lambda self, command: ""
+
+    with pytest.raises(NotImplementedError) as caught:
+        Blocking().clear_all_memory()
+    assert str(caught.value) == "clear_all_memory not implemented"
+
+
+@pytest.mark.anyio
+async def test_an_async_storage_of_your_own() -> None:
+    class Notes(BetaAsyncAbstractMemoryTool):
+        def __init__(self) -> None:
+            super().__init__(cache_control={"type": "ephemeral"})
+            self.files: dict[str, str] = {}
+
+        async def view(self, command: Any) -> str:
+            return self.files.get(command.path, "empty")
+
+        async def create(self, command: Any) -> str:
+            self.files[command.path] = command.file_text
+            return "created"
+
+        async def str_replace(self, command: Any) -> str:
+            raise ToolError("read only")
+
+        insert = delete = rename = str_replace
+
+    notes = Notes()
+    assert notes.name == "memory"
+    assert notes.to_dict() == {
+        "type": "memory_20250818",
+        "name": "memory",
+        "cache_control": {"type": "ephemeral"},
+    }
+    assert await notes.call({"command": "create", "path": "/memories/a", "file_text": "x"}) == (
+        "created"
+    )
+    assert await notes.call({"command": "view", "path": "/memories/a"}) == "x"
+    with pytest.raises(ToolError, match="read only"):
+        await notes.call({"command": "delete", "path": "/memories/a"})
+    with pytest.raises(ToolError, match="Unknown memory command: 'format'"):
+        await notes.call({"command": "format"})
+    with pytest.raises(NotImplementedError) as caught:
+        await notes.clear_all_memory()
+    assert str(caught.value) == "clear_all_memory not implemented"
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    tool = BetaLocalFilesystemMemoryTool(tmp_path)
+    (tool.memory_root / "bad.md").write_bytes(b"caf\xe9\n")
+    for command in (
+        {"command": "view", "path": "/memories/bad.md"},
+        {"command": "str_replace", "path": "/memories/bad.md", "old_str": "c", "new_str": "d"},
+        {"command": "insert", "path": "/memories/bad.md", "insert_line": 0, "insert_text": "x"},
+    ):
+        with pytest.raises(ToolError) as caught:
+            tool.call(command)
+        assert str(caught.value) == "path '/memories/bad.md' is not valid utf-8"
+    assert (tool.memory_root / "bad.md").read_bytes() == b"caf\xe9\n"
+
+
+def test_a_failed_write_leaves_the_file_and_no_temporary(tmp_path: Path) -> None:
+    tool = BetaLocalFilesystemMemoryTool(tmp_path)
+    tool.call({"command": "create", "path": "/memories/a.md", "file_text": "keep\n"})
+    # Text that cannot be encoded fails once the temporary file exists.
+    with pytest.raises(UnicodeEncodeError):
+        tool.call(
+            {
+                "command": "str_replace",
+                "path": "/memories/a.md",
+                "old_str": "keep",
+                "new_str": "\ud800",
+            }
+        )
+    assert [p.name for p in tool.memory_root.iterdir()] == ["a.md"]
+    assert (tool.memory_root / "a.md").read_text() == "keep\n"
+
+
+def test_a_write_failing_before_its_temporary_exists_raises_its_own_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool = BetaLocalFilesystemMemoryTool(tmp_path)
+    tool.call({"command": "create", "path": "/memories/a.md", "file_text": "keep\n"})
+
+    def full_disk(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(memory_tool, "_write_new", full_disk)
+    with pytest.raises(OSError, match="No space left") as caught:
+        tool.call(
+            {"command": "insert", "path": "/memories/a.md", "insert_line": 0, "insert_text": "x"}
+        )
+    assert caught.value.errno == errno.ENOSPC
+    assert [p.name for p in tool.memory_root.iterdir()] == ["a.md"]
+    assert (tool.memory_root / "a.md").read_text() == "keep\n"

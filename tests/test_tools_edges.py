@@ -1,0 +1,181 @@
+"""`beta_tool` / `beta_async_tool` edges the mutation run of `_tools.py` found unpinned: the
+schema built when the tool is made (tools made at import time were built before any
+test ran), descriptions from the docstring next to those the annotations give, the
+options of a context-manager tool, the arguments an `@asynccontextmanager` tool passes
+on, and the exact messages of what is refused."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Annotated, Any, Literal
+
+import msgspec
+import pytest
+
+from anyio_claude import beta_async_tool, beta_tool
+from anyio_claude._tools import _pydantic_model
+
+
+def test_the_schema_is_the_parameters_object_without_its_internal_title() -> None:
+    def get_weather(location: str, unit: Literal["celsius", "fahrenheit"] = "celsius") -> str:
+        """Lookup the weather for a given city.
+
+        Args:
+            location: The city and state, e.g. San Francisco, CA
+            unit: Temperature unit
+        """
+        return json.dumps({"location": location, "unit": unit})
+
+    # Made here, not at import: the mutation run judges only what runs inside a test.
+    assert beta_tool(get_weather).input_schema == {
+        "type": "object",
+        "properties": {
+            "location": {
+                "type": "string",
+                "description": "The city and state, e.g. San Francisco, CA",
+            },
+            "unit": {
+                "enum": ["celsius", "fahrenheit"],
+                "default": "celsius",
+                "description": "Temperature unit",
+            },
+        },
+        "required": ["location"],
+        "additionalProperties": False,
+    }
+
+    def nothing() -> str:
+        return ""
+
+    assert beta_tool(nothing).input_schema == {
+        "type": "object",
+        "properties": {},
+        "required": [],
+        "additionalProperties": False,
+    }
+
+
+def test_an_annotations_description_wins_and_undocumented_names_are_ignored() -> None:
+    def search(
+        query: Annotated[str, msgspec.Meta(description="From the annotation")],
+        limit: int = 10,
+    ) -> str:
+        """Search.
+
+        Args:
+            query: From the docstring
+            limit: How many
+            ghost: A parameter the function does not have
+        """
+        return query
+
+    properties = beta_tool(search).input_schema["properties"]
+    assert properties == {
+        "query": {"type": "string", "description": "From the annotation"},
+        "limit": {"type": "integer", "default": 10, "description": "How many"},
+    }
+
+
+def test_keyword_arguments_without_an_input_schema_name_the_fix() -> None:
+    def act(**options: int) -> str:
+        return ""
+
+    with pytest.raises(TypeError) as caught:
+        beta_tool(act)
+    assert str(caught.value) == (
+        "tool function act: **options cannot be described by a JSON Schema; give the tool "
+        "named parameters or an input_schema"
+    )
+
+
+class HalfModel:
+    """Has pydantic's schema method but not its validation: not a pydantic model."""
+
+    @classmethod
+    def model_json_schema(cls) -> dict[str, Any]:
+        return {"type": "object"}
+
+
+class ValidateOnly:
+    @classmethod
+    def model_validate(cls, value: object) -> ValidateOnly:
+        return cls()
+
+
+def test_a_pydantic_model_needs_both_methods() -> None:
+    assert not _pydantic_model(HalfModel)
+    assert not _pydantic_model(ValidateOnly)
+    assert not _pydantic_model(int)
+
+    def half(thing: HalfModel) -> str:
+        return ""
+
+    with pytest.raises(TypeError, match="tool function half: "):
+        beta_tool(half)
+
+
+def test_a_type_without_a_conversion_is_not_converted() -> None:
+    # An explicit schema lets the tool be made; the input still cannot become the type.
+    def opaque(thing: HalfModel) -> str:
+        return ""
+
+    tool = beta_tool(opaque, input_schema={"type": "object"})
+    with pytest.raises(NotImplementedError) as caught:
+        tool.call({"thing": {}})
+    assert str(caught.value) == f"cannot convert to {HalfModel!r}"
+
+
+def test_a_context_manager_tool_takes_the_options() -> None:
+    @contextlib.contextmanager
+    def database() -> Iterator[Callable[[str], str]]:
+        def query(sql: str) -> str:
+            return sql
+
+        yield query
+
+    tool = beta_tool(database, name="sql", description="Run SQL", strict=True)
+    assert (tool.name, tool.description, tool.to_dict()["strict"]) == ("sql", "Run SQL", True)
+    assert tool.close is not None
+    tool.close()
+
+
+@pytest.mark.anyio
+async def test_an_async_context_manager_tool_passes_positional_parameters() -> None:
+    @contextlib.asynccontextmanager
+    async def calculator() -> AsyncIterator[Callable[..., Awaitable[str]]]:
+        """Divide numbers.
+
+        Longer text.
+        """
+
+        async def divide(a: float, b: float, /, *, exact: bool = False) -> str:
+            return str(a // b if exact else a / b)
+
+        yield divide
+
+    schema = {"type": "object", "properties": {"a": {}, "b": {}, "exact": {}}}
+    tool = beta_async_tool(calculator, input_schema=schema)
+    assert tool.name == "calculator"
+    assert tool.description == "Divide numbers.\n\nLonger text."
+    assert await tool.call({"a": 7, "b": 2}) == "3.5"
+    assert await tool.call({"b": "2", "a": "7", "exact": True}) == "3.0"
+    assert tool.close is not None
+    await tool.close()  # type: ignore[misc]
+
+
+def test_an_async_context_manager_tool_without_a_schema_says_why() -> None:
+    @contextlib.asynccontextmanager
+    async def session() -> AsyncIterator[Callable[..., Awaitable[str]]]:
+        async def fetch(url: str) -> str:
+            return url
+
+        yield fetch
+
+    with pytest.raises(TypeError) as caught:
+        beta_async_tool(session)
+    assert str(caught.value) == (
+        "session: an @asynccontextmanager tool needs an explicit input_schema (its "
+        "parameters are known only once it is entered)"
+    )
