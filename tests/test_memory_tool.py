@@ -43,6 +43,25 @@ SESSION: list[dict[str, Any]] = [
     {"command": "str_replace", "path": "/memories/overlap.md", "old_str": "aa", "new_str": "B"},
     {"command": "create", "path": "/memories/twice.md", "file_text": "aaa\naaa"},
     {"command": "str_replace", "path": "/memories/twice.md", "old_str": "aa", "new_str": "B"},
+    # The snippet is the two lines before the change and the two after, numbered from a
+    # first line that is empty; the lines of repeated text are counted the same way.
+    {
+        "command": "create",
+        "path": "/memories/long.md",
+        "file_text": "\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\n",
+    },
+    {"command": "str_replace", "path": "/memories/long.md", "old_str": "l6", "new_str": "six"},
+    {"command": "create", "path": "/memories/dup.md", "file_text": "\nx\nx\n"},
+    {"command": "str_replace", "path": "/memories/dup.md", "old_str": "x", "new_str": "y"},
+    # After the last line, with only the text's line ends stripped.
+    {
+        "command": "insert",
+        "path": "/memories/long.md",
+        "insert_line": 9,
+        "insert_text": "BOX  \n\n",
+    },
+    {"command": "insert", "path": "/memories/long.md", "insert_line": 11, "insert_text": "x"},
+    {"command": "view", "path": "/memories/long.md"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 1, "insert_text": "new\n"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 0, "insert_text": "top"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 9, "insert_text": "x"},

@@ -5,6 +5,7 @@ UTF-8, and a write that fails leaving neither a temporary file nor a changed one
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,23 @@ def test_a_write_failing_before_its_temporary_exists_raises_its_own_error(
     assert caught.value.errno == errno.ENOSPC
     assert [p.name for p in tool.memory_root.iterdir()] == ["a.md"]
     assert (tool.memory_root / "a.md").read_text() == "keep\n"
+
+
+def test_reading_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    # `_Store.read` alone: the commands check the kind of file first, so only something
+    # swapped in after that check reaches these refusals.
+    store = memory_tool._Store(tmp_path / "memories")
+    (store.root / "real.md").write_text("real")
+    os.symlink(store.root / "real.md", store.root / "link.md")
+    os.mkfifo(store.root / "pipe")
+    cases = {
+        "link.md": "path '/memories/link.md' is a symlink",
+        # Opened without waiting for a writer, then refused.
+        "pipe": "path '/memories/pipe' is not a regular file",
+        "gone.md": "The path /memories/gone.md does not exist",
+    }
+    for name, message in cases.items():
+        with pytest.raises(ToolError) as caught:
+            store.read(store.root / name, f"/memories/{name}")
+        assert str(caught.value) == message
+    assert store.read(store.root / "real.md", "/memories/real.md") == "real"

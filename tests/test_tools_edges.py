@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated, Any, Literal
 
 import msgspec
+import pydantic
 import pytest
 
 from anyio_claude import beta_async_tool, beta_tool
@@ -179,3 +180,75 @@ def test_an_async_context_manager_tool_without_a_schema_says_why() -> None:
         "session: an @asynccontextmanager tool needs an explicit input_schema (its "
         "parameters are known only once it is entered)"
     )
+
+
+class Inner(pydantic.BaseModel):
+    x: int
+
+
+class Outer(pydantic.BaseModel):
+    inner: Inner
+
+
+class Label(msgspec.Struct):
+    text: str
+
+
+class Request(msgspec.Struct):
+    label: Label
+    owner: Outer
+
+
+def test_an_input_schema_type_brings_its_definitions() -> None:
+    def fixed(x: int) -> str:
+        return str(x)
+
+    # A Struct naming another Struct and a pydantic model: the definitions of all three.
+    schema = dict(beta_tool(fixed, input_schema=Request).input_schema)
+    assert schema["properties"]["label"] == {"$ref": "#/$defs/Label"}
+    assert schema["properties"]["owner"]["properties"] == {"inner": {"$ref": "#/$defs/Inner"}}
+    assert set(schema["$defs"]) == {"Label", "Inner"}
+    assert schema["$defs"]["Inner"]["properties"]["x"]["type"] == "integer"
+    assert "$ref" not in schema and schema["required"] == ["label", "owner"]
+    # A type whose schema has no definitions is that schema.
+    assert beta_tool(fixed, input_schema=str).input_schema == {"type": "string"}
+    with pytest.raises(TypeError) as caught:
+        beta_tool(fixed, input_schema=3)  # type: ignore[call-overload]
+    assert str(caught.value) == "input_schema must be a JSON Schema dict or a model type, not int"
+
+
+def test_parameters_as_the_function_takes_them() -> None:
+    # Unannotated: any value. A required keyword-only parameter after one with a default.
+    def mixed(anything, flag: bool = False, *, level: int) -> str:  # type: ignore[no-untyped-def]
+        return f"{anything!r} {flag} {level}"
+
+    tool = beta_tool(mixed)
+    assert tool.input_schema["properties"]["anything"] == {}
+    assert tool.input_schema["required"] == ["anything", "level"]
+    assert tool.call({"anything": [1, "a"], "level": "2"}) == "[1, 'a'] False 2"
+    assert tool.call({"anything": None, "flag": True, "level": 0}) == "None True 0"
+
+
+def test_star_args_are_refused_naming_the_fix() -> None:
+    def spread(first: int, *rest: int) -> str:
+        return ""
+
+    with pytest.raises(TypeError) as caught:
+        beta_tool(spread)
+    assert str(caught.value) == (
+        "tool function spread: *rest cannot be described by a JSON Schema; give the tool "
+        "named parameters"
+    )
+
+
+@pytest.mark.anyio
+async def test_an_async_tool_takes_the_options_in_both_forms() -> None:
+    async def lookup(query: str) -> str:
+        return query
+
+    direct = beta_async_tool(lookup, name="search", description="Search it", strict=True)
+    assert (direct.name, direct.description) == ("search", "Search it")
+    assert direct.to_dict()["strict"] is True
+    decorated = beta_async_tool(name="find")(lookup)
+    assert decorated.name == "find" and await decorated.call({"query": "q"}) == "q"
+    assert beta_tool(name="plain")(lambda: "").name == "plain"
