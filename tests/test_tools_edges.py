@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated, Any, Literal
 
@@ -16,7 +17,7 @@ import pydantic
 import pytest
 
 from anyio_claude import beta_async_tool, beta_tool
-from anyio_claude._tools import _pydantic_model
+from anyio_claude._tools import BetaFunctionTool, _docstring, _pydantic_model
 
 
 def test_the_schema_is_the_parameters_object_without_its_internal_title() -> None:
@@ -252,3 +253,38 @@ async def test_an_async_tool_takes_the_options_in_both_forms() -> None:
     decorated = beta_async_tool(name="find")(lookup)
     assert decorated.name == "find" and await decorated.call({"query": "q"}) == "q"
     assert beta_tool(name="plain")(lambda: "").name == "plain"
+
+
+def test_a_docstring_of_parameters_alone_gives_no_description() -> None:
+    def lookup(query: str) -> str:
+        """
+        Args:
+            query: What to look up
+        """
+        return query
+
+    tool = beta_tool(lookup)
+    assert tool.description == ""
+    assert tool.input_schema["properties"]["query"]["description"] == "What to look up"
+
+
+def test_docstrings_need_the_tools_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    def lookup(query: str) -> str:
+        """Look it up."""
+        return query
+
+    # `_docstring` alone, as if docstring_parser were not installed.
+    monkeypatch.setitem(sys.modules, "docstring_parser", None)
+    with pytest.raises(ImportError) as caught:
+        _docstring(lookup)
+    assert str(caught.value) == (
+        "beta_tool reads the function's docstring with docstring_parser: install the "
+        "`tools` extra (pip install 'anyio-claude[tools]')"
+    )
+    assert _docstring(lambda: "") == ("", {})
+
+
+def test_what_is_not_a_function_is_named() -> None:
+    with pytest.raises(TypeError) as caught:
+        BetaFunctionTool(42)  # type: ignore[type-var]
+    assert str(caught.value) == "func must be a function, not int"
