@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from anthropic.lib.tools._beta_builtin_memory_tool import _format_file_size as _official_size
+from hypothesis import given
+from hypothesis import strategies as st
 
 import anyio_claude._memory_tool as memory_tool
 from anyio_claude.lib.tools import BetaAbstractMemoryTool, ToolError
@@ -156,3 +159,29 @@ def test_reading_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
             store.read(store.root / name, f"/memories/{name}")
         assert str(caught.value) == message
     assert store.read(store.root / "real.md", "/memories/real.md") == "real"
+
+
+@pytest.mark.parametrize(
+    "n",
+    [
+        0,
+        1,
+        1023,
+        1024,
+        1025,
+        1536,
+        1024**2 - 1,
+        1024**2,
+        1024**3,
+        5 * 1024**3 // 2,
+        1024**4,
+        3 * 1024**5,
+    ],
+)
+def test_sizes_as_the_official_tool_shows_them(n: int) -> None:
+    assert memory_tool._size(n) == _official_size(n)
+
+
+@given(st.integers(min_value=0, max_value=2**50))
+def test_any_size_as_the_official_tool_shows_it(n: int) -> None:
+    assert memory_tool._size(n) == _official_size(n)
