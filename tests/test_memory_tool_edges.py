@@ -185,3 +185,18 @@ def test_sizes_as_the_official_tool_shows_them(n: int) -> None:
 @given(st.integers(min_value=0, max_value=2**50))
 def test_any_size_as_the_official_tool_shows_it(n: int) -> None:
     assert memory_tool._size(n) == _official_size(n)
+
+
+@pytest.mark.anyio
+async def test_the_default_directory_is_memory_under_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for tool in (BetaLocalFilesystemMemoryTool(), BetaAsyncLocalFilesystemMemoryTool()):
+        assert tool.base_path == Path("memory")
+        assert tool.memory_root == Path("memory/memories")
+    assert (tmp_path / "memory" / "memories").is_dir()
+    await BetaAsyncLocalFilesystemMemoryTool().call(
+        {"command": "create", "path": "/memories/a.md", "file_text": "x"}
+    )
+    assert (tmp_path / "memory" / "memories" / "a.md").read_text() == "x"

@@ -17,7 +17,7 @@ import pydantic
 import pytest
 
 from anyio_claude import beta_async_tool, beta_tool
-from anyio_claude._tools import BetaFunctionTool, _docstring, _pydantic_model
+from anyio_claude._tools import BetaFunctionTool, ToolError, _docstring, _pydantic_model
 
 
 def test_the_schema_is_the_parameters_object_without_its_internal_title() -> None:
@@ -288,3 +288,8 @@ def test_what_is_not_a_function_is_named() -> None:
     with pytest.raises(TypeError) as caught:
         BetaFunctionTool(42)  # type: ignore[type-var]
     assert str(caught.value) == "func must be a function, not int"
+
+
+def test_a_tool_errors_message_names_blocks_without_text() -> None:
+    error = ToolError([{"source": {}}, {"type": "image"}, {"type": "text", "text": 3}])
+    assert str(error) == "[unknown] [image] 3"
