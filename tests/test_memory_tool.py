@@ -62,6 +62,12 @@ SESSION: list[dict[str, Any]] = [
     },
     {"command": "insert", "path": "/memories/long.md", "insert_line": 11, "insert_text": "x"},
     {"command": "view", "path": "/memories/long.md"},
+    # Two levels deep, no more; a name that starts with X (a path's "/" alone is stripped).
+    {"command": "create", "path": "/memories/x/y/z/deep.md", "file_text": "deep"},
+    {"command": "create", "path": "/memories/Xfile.md", "file_text": "X"},
+    {"command": "view", "path": "/memories"},
+    {"command": "view", "path": "/memories/x"},
+    {"command": "delete", "path": "/memories/x"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 1, "insert_text": "new\n"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 0, "insert_text": "top"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 9, "insert_text": "x"},

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from anthropic.lib.tools import ToolError as OfficialToolError
 from anthropic.lib.tools._beta_builtin_memory_tool import _format_file_size as _official_size
+from anthropic.tools.memory import BetaLocalFilesystemMemoryTool as OfficialMemoryTool
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -200,3 +202,43 @@ async def test_the_default_directory_is_memory_under_the_working_directory(
         {"command": "create", "path": "/memories/a.md", "file_text": "x"}
     )
     assert (tmp_path / "memory" / "memories" / "a.md").read_text() == "x"
+
+
+def test_the_line_limit_is_the_official_tools(tmp_path: Path) -> None:
+    ours = BetaLocalFilesystemMemoryTool(tmp_path / "ours")
+    theirs = OfficialMemoryTool(str(tmp_path / "theirs"))
+    view = {"command": "view", "path": "/memories/big.md", "view_range": [999_998, -1]}
+    for newlines in (999_998, 999_999):
+        for tool in (ours, theirs):
+            (tool.memory_root / "big.md").write_text("\n" * newlines)
+        try:
+            expected = f"ok: {theirs.call(view)}"
+        except OfficialToolError as exc:
+            expected = f"error: {exc}"
+        try:
+            got = f"ok: {ours.call(view)}"
+        except ToolError as exc:
+            got = f"error: {exc}"
+        assert got == expected
+    assert got == "error: File /memories/big.md exceeds maximum line limit of 999,999 lines."
+
+
+def test_listing_skips_what_leads_out_or_is_gone(tmp_path: Path) -> None:
+    tool = BetaLocalFilesystemMemoryTool(tmp_path / "store")
+    (tmp_path / "outside.md").write_text("out")
+    root = tool.memory_root
+    os.symlink(tmp_path / "outside.md", root / "a-out.md")
+    os.symlink(root / "missing.md", root / "b-dangling.md")
+    (root / "c-kept.md").write_text("kept")
+    listing = str(tool.call({"command": "view", "path": "/memories"}))
+    # Entries are sorted by name: what comes after those skipped is still listed.
+    assert listing.split("\n")[2:] == ["4B\t/memories/c-kept.md"]
+    assert "a-out" not in listing and "b-dangling" not in listing
+
+
+def test_a_special_file_is_not_viewed(tmp_path: Path) -> None:
+    tool = BetaLocalFilesystemMemoryTool(tmp_path)
+    os.mkfifo(tool.memory_root / "pipe")
+    with pytest.raises(ToolError) as caught:
+        tool.call({"command": "view", "path": "/memories/pipe"})
+    assert str(caught.value) == "Unsupported file type for /memories/pipe"

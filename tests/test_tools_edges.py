@@ -17,7 +17,13 @@ import pydantic
 import pytest
 
 from anyio_claude import beta_async_tool, beta_tool
-from anyio_claude._tools import BetaFunctionTool, ToolError, _docstring, _pydantic_model
+from anyio_claude._tools import (
+    BetaBuiltinFunctionTool,
+    BetaFunctionTool,
+    ToolError,
+    _docstring,
+    _pydantic_model,
+)
 
 
 def test_the_schema_is_the_parameters_object_without_its_internal_title() -> None:
@@ -293,3 +299,33 @@ def test_what_is_not_a_function_is_named() -> None:
 def test_a_tool_errors_message_names_blocks_without_text() -> None:
     error = ToolError([{"source": {}}, {"type": "image"}, {"type": "text", "text": 3}])
     assert str(error) == "[unknown] [image] 3"
+
+
+class Declared(BetaBuiltinFunctionTool):
+    def __init__(self, definition: dict[str, Any]) -> None:
+        self.definition = definition
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.definition
+
+    def call(self, input: object) -> str:
+        return ""
+
+
+def test_a_builtin_tools_name_is_in_its_definition() -> None:
+    assert Declared({"type": "memory_20250818", "name": "memory"}).name == "memory"
+    mcp = {"type": "mcp_toolset", "mcp_server_name": "files", "name": "other"}
+    assert Declared(mcp).name == "files"
+    with pytest.raises(ValueError) as caught:
+        _ = Declared({"type": "web_search_20250305"}).name
+    assert str(caught.value) == "Tool of type 'web_search_20250305' does not have a name"
+
+
+@pytest.mark.anyio
+async def test_an_async_tool_passes_positional_parameters() -> None:
+    @beta_async_tool
+    async def divide(a: float, b: float, /, *, exact: bool = False) -> str:
+        return str(a // b if exact else a / b)
+
+    assert await divide.call({"a": 7, "b": 2}) == "3.5"
+    assert await divide.call({"b": 2, "a": 7, "exact": True}) == "3.0"
