@@ -242,3 +242,16 @@ def test_a_special_file_is_not_viewed(tmp_path: Path) -> None:
     with pytest.raises(ToolError) as caught:
         tool.call({"command": "view", "path": "/memories/pipe"})
     assert str(caught.value) == "Unsupported file type for /memories/pipe"
+
+
+def test_the_filesystem_tools_send_their_cache_control(tmp_path: Path) -> None:
+    control: Any = {"type": "ephemeral"}
+    for tool in (
+        BetaLocalFilesystemMemoryTool(tmp_path, cache_control=control),
+        BetaAsyncLocalFilesystemMemoryTool(tmp_path, cache_control=control),
+    ):
+        assert tool.to_dict() == {
+            "type": "memory_20250818",
+            "name": "memory",
+            "cache_control": {"type": "ephemeral"},
+        }
