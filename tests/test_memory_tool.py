@@ -61,6 +61,7 @@ SESSION: list[dict[str, Any]] = [
         "insert_text": "BOX  \n\n",
     },
     {"command": "insert", "path": "/memories/long.md", "insert_line": 11, "insert_text": "x"},
+    {"command": "insert", "path": "/memories/long.md", "insert_line": 0, "insert_text": "MAX\n"},
     {"command": "view", "path": "/memories/long.md"},
     # Two levels deep, no more; a name that starts with X (a path's "/" alone is stripped).
     {"command": "create", "path": "/memories/x/y/z/deep.md", "file_text": "deep"},
