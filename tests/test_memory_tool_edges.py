@@ -255,3 +255,16 @@ def test_the_filesystem_tools_send_their_cache_control(tmp_path: Path) -> None:
             "name": "memory",
             "cache_control": {"type": "ephemeral"},
         }
+
+
+def test_commands_are_decoded_leniently_and_refused_by_name(tmp_path: Path) -> None:
+    tool = BetaLocalFilesystemMemoryTool(tmp_path)
+    tool.call({"command": "create", "path": "/memories/a.md", "file_text": "one\n"})
+    # A number sent as a string is converted, as the official tool's model does.
+    tool.call(
+        {"command": "insert", "path": "/memories/a.md", "insert_line": "1", "insert_text": "two"}
+    )
+    assert (tool.memory_root / "a.md").read_text() == "one\ntwo\n"
+    with pytest.raises(ToolError) as caught:
+        tool.call({"command": ["view"], "path": "/memories"})
+    assert str(caught.value) == "Unknown memory command: ['view']"
