@@ -490,7 +490,10 @@ class BetaLocalFilesystemMemoryTool(BetaAbstractMemoryTool):
                 f"the range [0, {len(lines)}]."
             )
         lines.insert(command.insert_line, command.insert_text.rstrip("\n"))
-        self._store.write(full, "\n".join(lines) + "\n")
+        text = "\n".join(lines)
+        # One line end at the end, as the official tool writes: a text already ending in
+        # one (an empty last line) gets none more.
+        self._store.write(full, text if text.endswith("\n") else text + "\n")
         return f"The file {command.path} has been edited."
 
     def delete(self, command: BetaMemoryTool20250818DeleteCommand) -> str:

@@ -63,6 +63,15 @@ SESSION: list[dict[str, Any]] = [
     {"command": "insert", "path": "/memories/long.md", "insert_line": 11, "insert_text": "x"},
     {"command": "insert", "path": "/memories/long.md", "insert_line": 0, "insert_text": "MAX\n"},
     {"command": "view", "path": "/memories/long.md"},
+    # A file ending in an empty line loses it to an insert, and an empty text inserted
+    # after the last line adds nothing: the official tool ends the file with one line end.
+    {"command": "create", "path": "/memories/blank.md", "file_text": "a\n\n"},
+    {"command": "insert", "path": "/memories/blank.md", "insert_line": 0, "insert_text": "x"},
+    {"command": "view", "path": "/memories/blank.md"},
+    {"command": "insert", "path": "/memories/blank.md", "insert_line": 2, "insert_text": ""},
+    {"command": "view", "path": "/memories/blank.md"},
+    {"command": "insert", "path": "/memories/blank.md", "insert_line": 2, "insert_text": "\n"},
+    {"command": "view", "path": "/memories/blank.md"},
     # Two levels deep, no more; a name that starts with X (a path's "/" alone is stripped).
     {"command": "create", "path": "/memories/x/y/z/deep.md", "file_text": "deep"},
     {"command": "create", "path": "/memories/Xfile.md", "file_text": "X"},
