@@ -813,8 +813,10 @@ class CallTrace:
         self._end(response.status_code, response.headers, message, self._error, streamed=True)
 
     def __del__(self) -> None:
-        # A stream dropped unclosed: end its span, status unset, as one stopped early.
+        # A stream dropped unclosed: end its span, status unset, as one stopped early
+        # (its end was never read, even if its `message_stop` was).
         if not self.ended and self.attempts:
+            self.saw_stop = False
             self._end(None, None, None, None, streamed=True)
 
     # ------------------------------------------------------------------- the end

@@ -1406,3 +1406,31 @@ def test_a_streams_span_has_its_time_to_first_chunk() -> None:
     call.done_head(200, {})
     ((_, attributes, _, _),) = _spans(recorder)
     assert 0.01 <= attributes["gen_ai.response.time_to_first_chunk"] <= elapsed
+
+
+def test_a_call_dropped_unended_ends_its_span_unset() -> None:
+    import gc
+
+    from opentelemetry.trace import StatusCode
+
+    recorder = Recorder()
+    telemetry = _telemetry({"tracer_provider": recorder.provider})
+    call = telemetry.prepare("POST", "/v1/messages", (), b'{"stream": true}', [])
+    assert call is not None
+    call.attempt("https://api.example:8443", b"/v1/messages")
+    call.saw_stop = True  # even after `message_stop`: its end was never read
+    del call
+    gc.collect()
+    ((_, attributes, status, _),) = _spans(recorder)
+    assert status is StatusCode.UNSET
+    assert "http.response.status_code" not in attributes
+    # One never sent has no span to end; one ended is not ended again.
+    unsent = telemetry.prepare("POST", "/v1/messages", (), None, [])
+    del unsent
+    ended = telemetry.prepare("POST", "/v1/messages", (), None, [])
+    assert ended is not None
+    ended.attempt("https://api.example:8443", b"/v1/messages")
+    ended.done_head(200, {})
+    del ended
+    gc.collect()
+    assert [status for _, _, status, _ in _spans(recorder)] == [StatusCode.OK]
