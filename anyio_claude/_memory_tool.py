@@ -458,7 +458,10 @@ class BetaLocalFilesystemMemoryTool(BetaAbstractMemoryTool):
                 f"No replacement was performed, old_str `{command.old_str}` did not appear "
                 f"verbatim in {command.path}."
             )
-        if len(positions) > 1:
+        # Counted without overlaps, as the official tool counts: `aa` is once in `xaaay`
+        # (and replaced), though it is found at two places; those are listed when it is
+        # more than once.
+        if content.count(command.old_str) > 1:
             lines = ", ".join(str(content.count("\n", 0, p) + 1) for p in positions)
             raise ToolError(
                 f"No replacement was performed. Multiple occurrences of old_str "
@@ -487,7 +490,10 @@ class BetaLocalFilesystemMemoryTool(BetaAbstractMemoryTool):
                 f"the range [0, {len(lines)}]."
             )
         lines.insert(command.insert_line, command.insert_text.rstrip("\n"))
-        self._store.write(full, "\n".join(lines) + "\n")
+        text = "\n".join(lines)
+        # One line end at the end, as the official tool writes: a text already ending in
+        # one (an empty last line) gets none more.
+        self._store.write(full, text if text.endswith("\n") else text + "\n")
         return f"The file {command.path} has been edited."
 
     def delete(self, command: BetaMemoryTool20250818DeleteCommand) -> str:

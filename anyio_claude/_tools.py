@@ -261,7 +261,7 @@ def _docstring(func: Callable[..., Any]) -> tuple[str, dict[str, str]]:
         return "", {}
     try:
         import docstring_parser
-    except ImportError as exc:  # pragma: no cover - the extra is installed by the tests
+    except ImportError as exc:
         raise ImportError(
             "beta_tool reads the function's docstring with docstring_parser: install the "
             "`tools` extra (pip install 'anyio-claude[tools]')"

@@ -204,8 +204,13 @@ def _from_env() -> dict[str, Any]:
     if env.get("ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE", "").lower() == "content":
         traces["content_mode"] = "content"
     limit = env.get("ANTHROPIC_OPEN_TELEMETRY_TRACES_MAX_CONTENT_BYTES", "").strip()
-    if limit.isascii() and limit.isdigit() and len(limit) < 20 and int(limit) >= 1:
-        traces["max_content_bytes"] = int(limit)
+    if limit.isascii() and limit.isdigit():
+        try:
+            number = int(limit)
+        except ValueError:  # `int` refuses a number of thousands of digits
+            number = 0
+        if number >= 1:
+            traces["max_content_bytes"] = number
     options: dict[str, Any] = {"traces": traces}
     if env.get("ANTHROPIC_OPEN_TELEMETRY_PROPAGATION", "").lower() == "false":
         options["propagation"] = False
@@ -808,8 +813,10 @@ class CallTrace:
         self._end(response.status_code, response.headers, message, self._error, streamed=True)
 
     def __del__(self) -> None:
-        # A stream dropped unclosed: end its span, status unset, as one stopped early.
+        # A stream dropped unclosed: end its span, status unset, as one stopped early
+        # (its end was never read, even if its `message_stop` was).
         if not self.ended and self.attempts:
+            self.saw_stop = False
             self._end(None, None, None, None, streamed=True)
 
     # ------------------------------------------------------------------- the end

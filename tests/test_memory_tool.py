@@ -37,6 +37,47 @@ SESSION: list[dict[str, Any]] = [
     {"command": "str_replace", "path": "/memories/people/ada.md", "old_str": "Ada", "new_str": "x"},
     {"command": "str_replace", "path": "/memories/people", "old_str": "a", "new_str": "b"},
     {"command": "str_replace", "path": "/memories/none.md", "old_str": "a", "new_str": "b"},
+    # Occurrences are counted without overlaps: `aa` is once in `xaaay`, twice on each line
+    # of `aaa\naaa` (where every place it is found is listed).
+    {"command": "create", "path": "/memories/overlap.md", "file_text": "one\nxaaay\nthree\n"},
+    {"command": "str_replace", "path": "/memories/overlap.md", "old_str": "aa", "new_str": "B"},
+    {"command": "create", "path": "/memories/twice.md", "file_text": "aaa\naaa"},
+    {"command": "str_replace", "path": "/memories/twice.md", "old_str": "aa", "new_str": "B"},
+    # The snippet is the two lines before the change and the two after, numbered from a
+    # first line that is empty; the lines of repeated text are counted the same way.
+    {
+        "command": "create",
+        "path": "/memories/long.md",
+        "file_text": "\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\n",
+    },
+    {"command": "str_replace", "path": "/memories/long.md", "old_str": "l6", "new_str": "six"},
+    {"command": "create", "path": "/memories/dup.md", "file_text": "\nx\nx\n"},
+    {"command": "str_replace", "path": "/memories/dup.md", "old_str": "x", "new_str": "y"},
+    # After the last line, with only the text's line ends stripped.
+    {
+        "command": "insert",
+        "path": "/memories/long.md",
+        "insert_line": 9,
+        "insert_text": "BOX  \n\n",
+    },
+    {"command": "insert", "path": "/memories/long.md", "insert_line": 11, "insert_text": "x"},
+    {"command": "insert", "path": "/memories/long.md", "insert_line": 0, "insert_text": "MAX\n"},
+    {"command": "view", "path": "/memories/long.md"},
+    # A file ending in an empty line loses it to an insert, and an empty text inserted
+    # after the last line adds nothing: the official tool ends the file with one line end.
+    {"command": "create", "path": "/memories/blank.md", "file_text": "a\n\n"},
+    {"command": "insert", "path": "/memories/blank.md", "insert_line": 0, "insert_text": "x"},
+    {"command": "view", "path": "/memories/blank.md"},
+    {"command": "insert", "path": "/memories/blank.md", "insert_line": 2, "insert_text": ""},
+    {"command": "view", "path": "/memories/blank.md"},
+    {"command": "insert", "path": "/memories/blank.md", "insert_line": 2, "insert_text": "\n"},
+    {"command": "view", "path": "/memories/blank.md"},
+    # Two levels deep, no more; a name that starts with X (a path's "/" alone is stripped).
+    {"command": "create", "path": "/memories/x/y/z/deep.md", "file_text": "deep"},
+    {"command": "create", "path": "/memories/Xfile.md", "file_text": "X"},
+    {"command": "view", "path": "/memories"},
+    {"command": "view", "path": "/memories/x"},
+    {"command": "delete", "path": "/memories/x"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 1, "insert_text": "new\n"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 0, "insert_text": "top"},
     {"command": "insert", "path": "/memories/notes.md", "insert_line": 9, "insert_text": "x"},

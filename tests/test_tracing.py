@@ -20,7 +20,7 @@ from opentelemetry.trace import StatusCode
 
 import anyio_claude
 from anyio_claude import AsyncClaude, Claude
-from anyio_claude.testing import ErrorReply, FakeClaude
+from anyio_claude.testing import ErrorReply, FakeClaude, Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -721,3 +721,87 @@ async def test_binary_and_encrypted_data_stay_out_of_content(
         assert '"type":"anthropic_image"' in attributes["gen_ai.input.messages"]
         for secret in ("BASE64IMAGEDATA", "PDFDATA", "ENCRYPTED", "SECRETDATA"):
             assert secret not in str(attributes)
+
+
+# On trio the official SDK leaves its async generators to the garbage collector when a
+# stream fails, and trio warns: its code, not ours.
+@pytest.mark.filterwarnings(
+    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
+)
+@pytest.mark.parametrize("kind", ["mid_stream_error", "reset_mid_body"])
+async def test_a_stream_that_fails_midway_matches_the_official_sdk(spans: Spans, kind: Any) -> None:
+    option: Any = {"tracer_provider": spans.provider}
+    results: list[list[Span]] = []
+    async with FakeClaude(faults=[Fault(kind, after_events=4)]) as server:
+        for client in (
+            AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option, max_retries=0),
+            anthropic.AsyncAnthropic(
+                api_key=KEY, base_url=server.url, open_telemetry=option, max_retries=0
+            ),
+        ):
+            with pytest.raises((anyio_claude.APIError, anthropic.APIError)):
+                async with client.messages.stream(model=MODEL, max_tokens=50, messages=USER) as s:
+                    await s.get_final_message()
+            await client.close()
+            results.append(spans.take())
+    assert_same(*results)
+    ((_, attributes, status),) = results[0]
+    assert status is StatusCode.ERROR
+    assert attributes["error.type"] == (
+        "overloaded_error" if kind == "mid_stream_error" else "connection_error"
+    )
+    assert "anthropic.message.stop_reason" not in attributes
+
+
+async def test_a_call_a_middleware_answers_ends_its_span_ok(
+    server: FakeClaude, spans: Spans
+) -> None:
+    from anyio_claude import APIRequest, AsyncCallNext
+
+    cache: dict[str, object] = {}
+
+    async def cached(request: APIRequest, call_next: AsyncCallNext) -> Any:
+        if "answer" in cache:
+            return cache["answer"]
+        response = await call_next(request)
+        cache["answer"] = await response.parse()
+        return response
+
+    option: Any = {"tracer_provider": spans.provider}
+    async with AsyncClaude(
+        api_key=KEY, base_url=server.url, open_telemetry=option, middleware=[cached]
+    ) as client:
+        first = await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        again = await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert again == first and len(server.requests) == 1
+    (sent, answered) = spans.take()
+    assert sent[1]["http.response.status_code"] == 200
+    assert answered[0] == "anthropic.messages.create"
+    assert answered[2] is StatusCode.OK
+    assert "error.type" not in answered[1] and "http.response.status_code" not in answered[1]
+
+
+@pytest.mark.filterwarnings(
+    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
+)
+async def test_a_stream_left_after_message_stop_matches_the_official_sdk(
+    server: FakeClaude, spans: Spans
+) -> None:
+    """Closed before its end was read, even right after `message_stop`: status unset."""
+    option: Any = {"tracer_provider": spans.provider}
+    results: list[list[Span]] = []
+    for client in (
+        AsyncClaude(api_key=KEY, base_url=server.url, open_telemetry=option),
+        anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, open_telemetry=option),
+    ):
+        raw = await client.messages.create(model=MODEL, max_tokens=20, messages=USER, stream=True)
+        async for event in raw:
+            if event.type == "message_stop":
+                break
+        await raw.close()
+        await client.close()
+        results.append(spans.take())
+    assert_same(*results)
+    ((_, attributes, status),) = results[0]
+    assert status is StatusCode.UNSET
+    assert attributes["anthropic.message.stop_reason"] == "max_tokens"
