@@ -37,27 +37,31 @@ def get_weather(location: str, unit: Literal["celsius", "fahrenheit"] = "celsius
     return json.dumps({"location": location, "temperature": "68°F", "unit": unit})
 
 
+# The official docs' weather tool's schema (also made inside a test in test_tools_edges.py).
+WEATHER_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "location": {
+            "type": "string",
+            "description": "The city and state, e.g. San Francisco, CA",
+        },
+        "unit": {
+            "enum": ["celsius", "fahrenheit"],
+            "default": "celsius",
+            "description": "Temperature unit",
+        },
+    },
+    "required": ["location"],
+    "additionalProperties": False,
+}
+
+
 def test_the_official_weather_example() -> None:
     assert isinstance(get_weather, BetaFunctionTool)
     assert get_weather.to_dict() == {
         "name": "get_weather",
         "description": "Lookup the weather for a given city in either celsius or fahrenheit",
-        "input_schema": {
-            "type": "object",
-            "properties": {
-                "location": {
-                    "type": "string",
-                    "description": "The city and state, e.g. San Francisco, CA",
-                },
-                "unit": {
-                    "enum": ["celsius", "fahrenheit"],
-                    "default": "celsius",
-                    "description": "Temperature unit",
-                },
-            },
-            "required": ["location"],
-            "additionalProperties": False,
-        },
+        "input_schema": WEATHER_SCHEMA,
     }
     assert json.loads(str(get_weather.call({"location": "Paris"})))["location"] == "Paris"
     # Calling the tool calls the function itself.

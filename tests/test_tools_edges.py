@@ -25,6 +25,8 @@ from anyio_claude._tools import (
     _pydantic_model,
 )
 
+from .test_tools import WEATHER_SCHEMA
+
 
 def test_the_schema_is_the_parameters_object_without_its_internal_title() -> None:
     def get_weather(location: str, unit: Literal["celsius", "fahrenheit"] = "celsius") -> str:
@@ -37,22 +39,7 @@ def test_the_schema_is_the_parameters_object_without_its_internal_title() -> Non
         return json.dumps({"location": location, "unit": unit})
 
     # Made here, not at import: the mutation run judges only what runs inside a test.
-    assert beta_tool(get_weather).input_schema == {
-        "type": "object",
-        "properties": {
-            "location": {
-                "type": "string",
-                "description": "The city and state, e.g. San Francisco, CA",
-            },
-            "unit": {
-                "enum": ["celsius", "fahrenheit"],
-                "default": "celsius",
-                "description": "Temperature unit",
-            },
-        },
-        "required": ["location"],
-        "additionalProperties": False,
-    }
+    assert beta_tool(get_weather).input_schema == WEATHER_SCHEMA
 
     def nothing() -> str:
         return ""
