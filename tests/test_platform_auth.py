@@ -7,7 +7,6 @@ through (against a raw server on 127.0.0.1)."""
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -36,6 +35,9 @@ from anyio_claude.types import MessageParam
 from ._google import service_account_file
 from ._servers import raw_server, response
 
+# No credential, region or endpoint from the machine: test_platforms.py's autouse fixture.
+from .test_platforms import clean_env as clean_env
+
 pytestmark = pytest.mark.anyio
 
 AK = "AKIAFAKEACCESSKEY123"
@@ -45,17 +47,6 @@ TOKEN = "FwoFAKEsessionTOKEN0123456789SESSIONSECRET"
 BEDROCK_MODEL = "anthropic.claude-sonnet-5-5-v1:0"
 USER: list[MessageParam] = [{"role": "user", "content": "Hello there"}]
 GOOGLE_TOKEN = "ya29.a0FAKEgoogleACCESStoken0123456789"
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """No credential, region or endpoint from the machine (as in test_platforms.py)."""
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "ANTHROPIC_", "CLOUD_ML_", "GOOGLE_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
 
 
 @pytest.fixture
