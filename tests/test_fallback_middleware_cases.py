@@ -467,6 +467,19 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "two refusals before output, then every entry fails": (
+        [*CHAIN, {"model": "claude-z"}],
+        [refusal(MODEL, "tok-1"), refusal(OPUS, "tok-2"), DOWN],
+        None,
+        {},
+    ),
+    "a spliced hop with input transformations refuses, then every entry fails": (
+        [*CHAIN, {"model": "claude-z"}],
+        [_midway(MODEL, "Sure", "tok-1"), [*TRANSFORMED[:-2], *_end("refusal", _refused("tok-2"))],
+         BUSY],
+        None,
+        {},
+    ),
     "a refusal without details before output": (
         CHAIN,
         [[_start(MODEL), *_end("refusal")], _served(OPUS, "ok")],
@@ -592,14 +605,25 @@ async def test_a_refused_stream_is_spliced_as_the_official_sdk_splices_it(case: 
         assert mine[2] == theirs[2]  # the pin
 
 
+def _frames(body: bytes) -> list[tuple[str | None, Any]]:
+    """An event stream's events as (name, decoded data)."""
+    events = []
+    for block in body.decode().split("\n\n"):
+        lines = block.split("\n")
+        name = next((line[7:] for line in lines if line.startswith("event: ")), None)
+        data = [line[6:] for line in lines if line.startswith("data: ")]
+        if data:
+            events.append((name, json.loads("\n".join(data))))
+    return events
+
+
 @pytest.mark.parametrize("case", list(STREAMS))
 def test_the_blocking_client_splices_as_the_official_sdk(case: str) -> None:
+    """The events read, and the wire itself (event names and data), as the official's."""
     chain, script, index, extra = STREAMS[case]
     results = []
     with FakeClaude.run_in_thread() as server:
         for official in (False, True):
-            server.requests.clear()
-            server.script(*script)
             client: Any = (
                 anthropic.Anthropic(
                     api_key="k",
@@ -615,22 +639,32 @@ def test_the_blocking_client_splices_as_the_official_sdk(case: str) -> None:
                     middleware=[BetaRefusalFallbackMiddleware(chain)],
                 )
             )
-            state = _state(official, index)
-            with state:
-                try:
-                    seen: Any = [
-                        _dump(e) for e in client.beta.messages.create(**_params(extra), stream=True)
-                    ]
-                except Exception as exc:
-                    seen = _outcome(exc)
+            runs = []
+            for wire in (False, True):
+                server.requests.clear()
+                server.script(*script)
+                state = _state(official, index)
+                with state:
+                    try:
+                        if wire:
+                            with client.beta.messages.with_streaming_response.create(
+                                **_params(extra), stream=True
+                            ) as response:
+                                seen: Any = _frames(b"".join(response.iter_bytes()))
+                        else:
+                            events = client.beta.messages.create(**_params(extra), stream=True)
+                            seen = [_dump(event) for event in events]
+                    except Exception as exc:
+                        seen = _outcome(exc)
+                runs.append((sent(server.requests), seen, state.index))
             if not official:
                 assert client._async._get_transport().num_active == 0
             client.close()
-            results.append((sent(server.requests), seen, state.index))
-    ours, theirs = results
-    assert ours[0] == theirs[0]
-    assert ours[1] == theirs[1]
-    assert ours[2] == theirs[2]
+            results.append(runs)
+    for mine, theirs in zip(*results, strict=True):
+        assert mine[0] == theirs[0]
+        assert mine[1] == theirs[1]
+        assert mine[2] == theirs[2]
 
 
 # ------------------------------------------------------------- the parts, by property

@@ -222,8 +222,12 @@ async def test_a_call_whose_response_cannot_be_parsed_or_replaced(server: FakeCl
             assert await response.read() == b"data"
         assert client._get_transport().num_active == 0
         short = client.with_options(middleware=[replace])
-        with pytest.raises(ClaudeError, match="returned a value in place of a response") as info:
+        with pytest.raises(ClaudeError) as info:
             async with short.beta.files.download(file_id):
                 pass
         assert info.value.value == "value"  # type: ignore[attr-defined]
+        assert str(info.value) == (
+            "a middleware returned a value in place of a response, which this call "
+            "(a streaming-response view, a download or batch results) cannot return"
+        )
     assert [str(e) for e in errors] == ["this call's response cannot be parsed in middleware"]
