@@ -774,3 +774,66 @@ def test_usage_is_backfilled_and_counted_as_the_official_does(
     delta_usage = {**(usage or {}), "iterations": iterations}
     reported = ours._serving_entry(dict(delta_usage), "m")
     assert reported == official._serving_iteration_entry(dict(delta_usage), "m")
+
+
+async def test_what_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Each refusal passed on, failed hop (with its error body) and resend is logged once,
+    under the official SDK's logger name."""
+    from anyio_claude import APIConnectionError, APIRequest, AsyncCallNext
+
+    calls: list[int] = []
+
+    async def unreachable_hop(request: APIRequest, call_next: AsyncCallNext) -> Any:
+        calls.append(len(calls))
+        if len(calls) == 2:
+            raise APIConnectionError("connection reset")
+        return await call_next(request)
+
+    one = [{"model": OPUS}]
+    runs: list[tuple[list[Any], list[Any], dict[str, Any], bool]] = [
+        (one, [_midway(MODEL, "Sure", "tok-1"), ErrorReply(400, "invalid_request_error",
+         "prefill mismatch"), ErrorReply(500, "api_error", "down")], {}, False),
+        (CHAIN, [_midway(MODEL, "Sure", None)], {}, False),
+        (one, [refusal(MODEL, "tok-1"), _midway(OPUS, "x", "tok-2")], {}, False),
+        (CHAIN, [refusal(MODEL, "tok-1"), BUSY], {"speed": "fast"}, False),
+        (one, [refusal(MODEL, "tok-1")], {}, True),
+    ]  # fmt: skip
+    logged = []
+    async with FakeClaude() as server:
+        for chain, script, extra, failing in runs:
+            server.script(*script)
+            middleware: list[Any] = [BetaRefusalFallbackMiddleware(chain)]
+            if failing:
+                middleware.append(unreachable_hop)
+            async with AsyncClaude(
+                api_key="k", base_url=server.url, max_retries=0, middleware=middleware
+            ) as client:
+                caplog.clear()
+                with BetaFallbackState(), caplog.at_level(logging.WARNING):
+                    stream = await client.beta.messages.create(**_params(extra), stream=True)
+                    async for _ in stream:
+                        pass
+                logged.append(
+                    [
+                        (r.name, r.levelname, r.getMessage())
+                        for r in caplog.records
+                        if r.name.startswith("anthropic")
+                    ]
+                )
+    name = "anthropic.lib.middleware"
+    prefix = "BetaRefusalFallbackMiddleware: "
+    ((n, level, rejected), (_, error_level, failed)), *rest = logged
+    assert (n, level, error_level) == (name, "WARNING", "ERROR")
+    assert rejected.startswith(
+        prefix + "fallback request with the partial output appended was rejected (HTTP 400: {"
+    )
+    assert '"message":"prefill mismatch"' in rejected and rejected.endswith("; retrying without it")
+    assert failed.startswith(prefix + f"fallback request to {OPUS} failed: HTTP 500: {{")
+    assert '"message":"down"' in failed
+    assert rest == [
+        [(name, "ERROR", prefix + "the refusal has no fallback_credit_token; passing the refusal on")],
+        [(name, "ERROR", prefix + "no fallback entries remain; passing the refusal on")],
+        [(name, "WARNING", prefix + f"fast fallback request to {OPUS} was rejected (HTTP 529); "
+          "retrying without `speed`")],
+        [(name, "ERROR", prefix + f"fallback request to {OPUS} failed: connection reset")],
+    ]  # fmt: skip
