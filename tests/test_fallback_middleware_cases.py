@@ -519,11 +519,12 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         1,
         {},
     ),
-    "a history with a seam and a thinking config": (
+    # (FakeClaude refuses a `between_tools` thinking config: `_apply_hop`'s test has it.)
+    "a history with a seam": (
         CHAIN,
         [refusal(MODEL, "tok-1"), _served(OPUS, "ok")],
         None,
-        {"thinking": {"type": "between_tools"}, "max_tokens": 2048, "messages": [
+        {"output_config": {"effort": "high"}, "messages": [
             *USER,
             {"role": "assistant", "content": [{"type": "fallback", "from": {"model": "a"},
              "to": {"model": "b"}, "trigger": {"type": "refusal", "category": None}}]},
@@ -837,3 +838,47 @@ async def test_what_is_logged(caplog: pytest.LogCaptureFixture) -> None:
           "retrying without `speed`")],
         [(name, "ERROR", prefix + f"fallback request to {OPUS} failed: connection reset")],
     ]  # fmt: skip
+
+
+@pytest.mark.filterwarnings(
+    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
+)
+@pytest.mark.parametrize("case", list(STREAMS))
+async def test_the_spliced_wire_read_whole_or_in_chunks_is_the_officials(case: str) -> None:
+    chain, script, index, extra = STREAMS[case]
+    results = []
+    async with FakeClaude() as server:
+        for official in (False, True):
+            client: Any = (
+                anthropic.AsyncAnthropic(
+                    api_key="k",
+                    base_url=server.url,
+                    max_retries=0,
+                    middleware=[anthropic.BetaRefusalFallbackMiddleware(chain)],
+                )
+                if official
+                else AsyncClaude(
+                    api_key="k",
+                    base_url=server.url,
+                    max_retries=0,
+                    middleware=[BetaRefusalFallbackMiddleware(chain)],
+                )
+            )
+            runs = []
+            for whole in (True, False):
+                server.script(*script)
+                with _state(official, index):
+                    async with client.beta.messages.with_streaming_response.create(
+                        **_params(extra), stream=True
+                    ) as response:
+                        if whole:
+                            body = await response.read()
+                        else:
+                            body = b"".join([chunk async for chunk in response.iter_bytes()])
+                runs.append(_frames(body))
+            if not official:
+                assert client._get_transport().num_active == 0
+            await client.close()
+            results.append(runs)
+    ours, theirs = results
+    assert ours == theirs

@@ -231,3 +231,24 @@ async def test_a_call_whose_response_cannot_be_parsed_or_replaced(server: FakeCl
             "(a streaming-response view, a download or batch results) cannot return"
         )
     assert [str(e) for e in errors] == ["this call's response cannot be parsed in middleware"]
+
+
+async def test_the_base_class_passes_the_request_on(server: FakeClaude) -> None:
+    seen: list[str] = []
+
+    class Note(Middleware):
+        async def handle_async(self, request: APIRequest, call_next: AsyncCallNext) -> Any:
+            seen.append(request.url)
+            return await super().handle_async(request, call_next)
+
+        def handle(self, request: APIRequest, call_next: Any) -> Any:
+            seen.append(request.url)
+            return super().handle(request, call_next)
+
+    async with AsyncClaude(api_key="k", base_url=server.url, middleware=[Note()]) as client:
+        await client.models.list()
+    with FakeClaude.run_in_thread() as threaded:
+        with Claude(api_key="k", base_url=threaded.url, middleware=[Note()]) as blocking:
+            blocking.models.list()
+        assert len(threaded.requests) == 1
+    assert seen == ["/v1/models", "/v1/models"] and len(server.requests) == 1
