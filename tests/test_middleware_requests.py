@@ -190,7 +190,9 @@ async def test_a_changed_request_is_what_is_sent(server: FakeClaude) -> None:
             model=MODEL, max_tokens=5, messages=USER
         )
     async with AsyncClaude(api_key="k", base_url=server.url, middleware=[keep_query]) as client:
-        await client.models.list(limit=3, extra_query={"blank": ""})
+        # A repeated key too, which `query_params` (a dict) holds once: the query the
+        # client wrote is sent as it was.
+        await client.models.list(limit=3, extra_query={"blank": "", "tag": ["x", "y"]})
     changed, kept = server.requests
     assert changed.method == "GET"
     assert changed.path == "/v1/models?limit=1&tag%5B%5D=a+b&tag%5B%5D=true"
@@ -199,7 +201,10 @@ async def test_a_changed_request_is_what_is_sent(server: FakeClaude) -> None:
     assert "x-stainless-retry-count" not in changed.headers
     assert changed.json == {"ignored": True}
     assert raw.status_code == 200
-    assert kept.path == "/v1/models?limit=3&blank=" and kept.headers["x-tag"] == "t"
+    assert (
+        kept.path == "/v1/models?limit=3&blank=&tag%5B%5D=x&tag%5B%5D=y"
+        and kept.headers["x-tag"] == "t"
+    )
 
 
 async def test_a_call_whose_response_cannot_be_parsed_or_replaced(server: FakeClaude) -> None:
