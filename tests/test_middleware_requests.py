@@ -257,3 +257,26 @@ async def test_the_base_class_passes_the_request_on(server: FakeClaude) -> None:
             blocking.models.list()
         assert len(threaded.requests) == 1
     assert seen == ["/v1/models", "/v1/models"] and len(server.requests) == 1
+
+
+def test_the_transport_request_of_a_changed_request() -> None:
+    from anyio_claude._middleware import _request_of
+    from anyio_claude._secret import SecretBytes
+
+    changed = request(
+        headers={"X-Api-Key": "secret", "X-Other": "é"},
+        query=None,
+        query_params={"a": [1, 2], "b": None},
+    )
+    sent = _request_of(b"/prefix", changed)
+    assert (sent.method, sent.target, sent.content) == (
+        "POST",
+        b"/prefix/v1/messages?a%5B%5D=1&a%5B%5D=2",
+        b'{"model":"m","max_tokens":5}',
+    )
+    assert sent.headers == [(b"x-api-key", b"secret"), (b"x-other", b"\xe9")]
+    # The credential's value hides itself in a repr (a traceback's locals); others do not.
+    assert [type(value) for _, value in sent.headers] == [SecretBytes, bytes]
+    assert "secret" not in repr(sent.headers) and "xe9" in repr(sent.headers)
+    bare = _request_of(b"", request(body=None, query="", query_params={}))
+    assert (bare.target, bare.content) == (b"/v1/messages", b"")
