@@ -155,7 +155,11 @@ async def test_what_the_chain_starts_from() -> None:
         return "short"
 
     async with AsyncClaude(
-        api_key="k", base_url="http://127.0.0.1:9/prefix", middleware=[answer], max_retries=0
+        api_key="k",
+        base_url="http://127.0.0.1:9/prefix",
+        middleware=[answer],
+        max_retries=0,
+        timeout=Timeout(12.5, connect=1.0),
     ) as client:
         assert await client.models.list(limit=2, extra_query={"blank": ""}) == "short"
         params: Any = {"model": MODEL, "max_tokens": 5, "messages": USER}
@@ -165,6 +169,7 @@ async def test_what_the_chain_starts_from() -> None:
     assert (listing.method, listing.url) == ("GET", "/v1/models")
     assert listing.query_params == {"limit": "2", "blank": ""}
     assert listing.json is None and not listing.stream and not listing.beta
+    assert listing.timeout == Timeout(12.5, connect=1.0)
     assert (streamed.url, streamed.stream, streamed.beta) == ("/v1/messages", True, False)
     assert (beta.stream, beta.beta, beta.retries_taken, beta.max_retries) == (False, True, 0, 0)
     assert beta.headers["x-api-key"] == "k"
