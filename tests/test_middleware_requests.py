@@ -285,3 +285,20 @@ def test_the_transport_request_of_a_changed_request() -> None:
     assert "secret" not in repr(sent.headers) and "xe9" in repr(sent.headers)
     bare = _request_of(b"", request(body=None, query="", query_params={}))
     assert (bare.target, bare.content) == (b"/v1/messages", b"")
+
+
+async def test_each_response_knows_its_attempt(server: FakeClaude) -> None:
+    from anyio_claude.testing import ErrorReply
+
+    seen: list[tuple[int, int]] = []
+
+    async def record(request: APIRequest, call_next: AsyncCallNext) -> Any:
+        response = await call_next(request)
+        seen.append((response.status_code, response.retries_taken))
+        return response
+
+    server.script(ErrorReply(529, "overloaded_error", "busy"))
+    async with AsyncClaude(api_key="k", base_url=server.url, middleware=[record]) as client:
+        await client.models.list()
+        await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert seen == [(200, 0), (529, 0), (200, 1)]
