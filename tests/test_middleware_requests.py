@@ -52,6 +52,7 @@ def request(**changes: Any) -> APIRequest:
 
 
 def test_a_request_and_its_copies() -> None:
+    assert request().beta is False  # not a `client.beta` call unless told
     original = request(beta=True)
     assert original.json == {"model": "m", "max_tokens": 5}
     body = original.json
