@@ -449,6 +449,12 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "refused before output, the next refuses mid-stream, then served": (
+        CHAIN,
+        [refusal(MODEL, "tok-1"), _midway(OPUS, "Sure", "tok-2"), _served(HAIKU, "!")],
+        None,
+        {},
+    ),
     "refused before output, every entry left fails with a 500": (
         CHAIN,
         [refusal(MODEL, "tok-1"), DOWN, DOWN],
