@@ -889,3 +889,25 @@ async def test_the_spliced_wire_read_whole_or_in_chunks_is_the_officials(case: s
             results.append(runs)
     ours, theirs = results
     assert ours == theirs
+
+
+def test_a_blocking_middleware_outside_reads_what_the_fallback_served() -> None:
+    """The seamed response the blocking middleware hands back can be read by the
+    middleware around it."""
+    seen: list[Any] = []
+
+    def outer(request: Any, call_next: Any) -> Any:
+        response = call_next(request)
+        seen.append(response.json())
+        return response
+
+    with FakeClaude.run_in_thread() as server:
+        middleware = [outer, BetaRefusalFallbackMiddleware(CHAIN)]
+        with anyio_claude.Anthropic(
+            api_key="k", base_url=server.url, middleware=middleware
+        ) as client:
+            server.script(refusal(MODEL, "tok-1"))
+            message = client.beta.messages.create(**_params({}))
+    (served,) = seen
+    assert [block["type"] for block in served["content"]] == ["fallback", "text"]
+    assert [block.type for block in message.content] == ["fallback", "text"]
