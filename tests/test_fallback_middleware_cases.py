@@ -898,7 +898,7 @@ def test_a_blocking_middleware_outside_reads_what_the_fallback_served() -> None:
 
     def outer(request: Any, call_next: Any) -> Any:
         response = call_next(request)
-        seen.append(response.json())
+        seen.append(json.loads(response.read()))
         return response
 
     with FakeClaude.run_in_thread() as server:
