@@ -444,6 +444,13 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "refused twice mid-stream, the second without a prefill claim": (
+        CHAIN,
+        [_midway(MODEL, "Sure", "tok-1"), _midway(OPUS, " and", "tok-2", prefill=False),
+         _served(HAIKU, "!")],
+        None,
+        {},
+    ),
     "refused mid-stream, the next refuses before output": (
         CHAIN,
         [_midway(MODEL, "Sure", "tok-1"), refusal(OPUS, "tok-2"), _served(HAIKU, "!")],
