@@ -94,6 +94,19 @@ WALKS: dict[str, tuple[list[Any], list[Any], int | str | None, dict[str, Any]]] 
         0,
         {"speed": "fast"},
     ),
+    "a refusal without details, then one with an empty token": (
+        CHAIN,
+        [
+            [
+                refusal(MODEL, None)[0],
+                {"type": "message_delta", "delta": {"stop_reason": "refusal"}, "usage": {}},
+                {"type": "message_stop"},
+            ],
+            refusal(OPUS, ""),
+        ],
+        None,
+        {},
+    ),
     "no state: the walk still goes on": (CHAIN, [refusal(MODEL, "tok-1")], "none", {}),
     "a one-entry chain": ([{"model": OPUS}], [refusal(MODEL, "tok-1")], None, {}),
     "a history with seam blocks": (
@@ -117,7 +130,7 @@ def _outcome(value: Any) -> Any:
     """What a call gave: the message's shape, or the error's type name and status."""
     if isinstance(value, BaseException):
         return (type(value).__name__, getattr(value, "status_code", None))
-    dumped = value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    dumped = _dump(value)
     return (dumped["content"], dumped["model"], dumped["stop_reason"], dumped["usage"])
 
 
@@ -682,6 +695,19 @@ def test_the_blocking_client_splices_as_the_official_sdk(case: str) -> None:
         assert mine[2] == theirs[2]
 
 
+def test_nested_states_are_left_in_order() -> None:
+    from anyio_claude.lib.middleware import _state
+
+    states = [BetaFallbackState() for _ in range(3)]
+    with states[0]:
+        with states[1]:
+            with states[2]:
+                assert _state.get() is states[2]
+            assert _state.get() is states[1]
+        assert _state.get() is states[0]
+    assert _state.get() is None
+
+
 # ------------------------------------------------------------- the parts, by property
 
 _text = st.text(alphabet='ab {}":,', max_size=6)
@@ -885,6 +911,7 @@ async def test_the_spliced_wire_read_whole_or_in_chunks_is_the_officials(case: s
                     async with client.beta.messages.with_streaming_response.create(
                         **_params(extra), stream=True
                     ) as response:
+                        assert response.retries_taken == 0
                         if whole:
                             body = await response.read()
                         else:
@@ -906,6 +933,7 @@ def test_a_blocking_middleware_outside_reads_what_the_fallback_served() -> None:
     def outer(request: Any, call_next: Any) -> Any:
         response = call_next(request)
         seen.append(json.loads(response.read()))
+        seen.append((response.parse().content[0].type, response.retries_taken))
         return response
 
     with FakeClaude.run_in_thread() as server:
@@ -915,6 +943,7 @@ def test_a_blocking_middleware_outside_reads_what_the_fallback_served() -> None:
         ) as client:
             server.script(refusal(MODEL, "tok-1"))
             message = client.beta.messages.create(**_params({}))
-    (served,) = seen
+    served, parsed = seen
     assert [block["type"] for block in served["content"]] == ["fallback", "text"]
+    assert parsed == ("fallback", 0)
     assert [block.type for block in message.content] == ["fallback", "text"]
