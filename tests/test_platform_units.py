@@ -1,0 +1,299 @@
+"""The platform clients' small parts, one at a time (the mutation run of `_platforms/` and
+`_sync_platforms.py` found them unpinned): the blocking twins' repr, default backend,
+arguments and copies; the message, name and object of an API a platform does not serve;
+where a region, a project and a gateway path come from. Requests go to FakeClaude on
+127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from anyio_claude._platforms._common import Unserved
+from anyio_claude.lib.aws import AnthropicAWS
+from anyio_claude.lib.bedrock import (
+    AnthropicBedrock,
+    AnthropicBedrockMantle,
+    AsyncAnthropicBedrock,
+    AsyncAnthropicBedrockMantle,
+)
+from anyio_claude.lib.foundry import AnthropicFoundry
+from anyio_claude.lib.google_cloud import AnthropicGoogleCloud, AsyncAnthropicGoogleCloud
+from anyio_claude.lib.vertex import AnthropicVertex, AsyncAnthropicVertex
+from anyio_claude.testing import AwsTestCredentials, FakeClaude
+from anyio_claude.types import MessageParam
+
+# No credential, region or endpoint from the machine: test_platforms.py's autouse fixture.
+from ._google import service_account_file
+from .test_edges import assert_hidden
+from .test_platforms import clean_env as clean_env
+
+AK = "AKIAFAKEACCESSKEY123"
+SK = "fAkeSecretKey/0123456789abcdefSECRETSECRET"
+BEDROCK_MODEL = "anthropic.claude-sonnet-5-5-v1:0"
+MODEL = "claude-sonnet-5-5"
+USER: list[MessageParam] = [{"role": "user", "content": "Hello there"}]
+GOOGLE_TOKEN = "ya29.a0FAKEgoogleACCESStoken0123456789"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeClaude]:
+    with FakeClaude.run_in_thread(aws_credentials=[AwsTestCredentials(AK, SK)]) as fake:
+        yield fake
+
+
+# ------------------------------------------------------------------- blocking twins
+
+
+def test_a_twins_repr_is_its_async_clients_under_the_twins_name() -> None:
+    # The URL holds the async class's name too: only the leading one is renamed.
+    url = "http://user:pw@127.0.0.1:9/AsyncAnthropicBedrock"
+    with AnthropicBedrock(aws_access_key=AK, aws_secret_key=SK, aws_region="x", base_url=url) as c:
+        assert repr(c) == (
+            "AnthropicBedrock(base_url='http://***@127.0.0.1:9/AsyncAnthropicBedrock', "
+            "api_key=None, max_retries=2)"
+        )
+    # A twin whose constructor raised before it had a client (tracebacks show it).
+    assert repr(AnthropicBedrock.__new__(AnthropicBedrock)) == "AnthropicBedrock()"
+    assert repr(AnthropicVertex.__new__(AnthropicVertex)) == "AnthropicVertex()"
+
+
+def test_each_twin_runs_its_loop_on_asyncio_by_default(server: FakeClaude) -> None:
+    """Each twin's default backend starts, and the arguments each takes reach its async
+    client (an option, the token provider, the credentials)."""
+    seen: list[str] = []
+
+    def provider() -> str:
+        seen.append(threading.current_thread().name)
+        return "entra-token"
+
+    credentials = object()
+    twins: list[Any] = [
+        AnthropicVertex(
+            region="us-east5",
+            project_id="p",
+            access_token=GOOGLE_TOKEN,
+            base_url=f"{server.url}/v1",
+            max_retries=0,
+        ),
+        AnthropicAWS(api_key="k", workspace_id="w", base_url=server.url, max_retries=0),
+        AnthropicBedrockMantle(api_key="k", base_url=server.url, max_retries=0),
+        AnthropicGoogleCloud(
+            token_provider=lambda: GOOGLE_TOKEN, base_url=server.url, max_retries=0
+        ),
+        AnthropicFoundry(azure_ad_token_provider=provider, base_url=server.url, max_retries=0),
+    ]
+    for twin in twins:
+        with twin:
+            assert twin.max_retries == 0
+            assert twin.messages.create(model=MODEL, max_tokens=5, messages=USER).content
+    assert server.requests[-1].headers["authorization"] == "Bearer entra-token" and seen
+    with AnthropicVertex(region="us-east5", project_id="p", credentials=credentials) as vertex:
+        assert vertex.google_credentials is credentials
+
+
+def test_the_bedrock_twin_passes_every_argument_on() -> None:
+    with AnthropicBedrock(
+        aws_access_key=AK,
+        aws_secret_key=SK,
+        aws_profile="prof",
+        aws_region="us-east-1",
+        timeout=3.0,
+        default_headers={"x-extra": "yes"},
+        default_query={"q": "1"},
+    ) as client:
+        assert client.aws_profile == "prof" and client.timeout.read == 3.0
+        assert client.default_headers["x-extra"] == "yes" and client.default_query == {"q": "1"}
+
+
+def test_a_twins_copy_keeps_or_replaces_its_middleware_and_shares_its_loop(
+    server: FakeClaude,
+) -> None:
+    seen: list[str] = []
+
+    def first(request: Any, call_next: Any) -> Any:
+        seen.append("first")
+        return call_next(request)
+
+    def second(request: Any, call_next: Any) -> Any:
+        seen.append("second")
+        return call_next(request)
+
+    with AnthropicBedrock(
+        aws_access_key=AK,
+        aws_secret_key=SK,
+        aws_region="us-east-1",
+        base_url=server.url,
+        middleware=[first],
+    ) as client:
+        copy = client.with_options(max_retries=0)
+        assert copy.middleware == (first,) and copy.max_retries == 0
+        copy.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+        other = client.with_options(middleware=[second])
+        assert other.middleware == (second,)
+        other.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+        assert seen == ["first", "second"]
+        copy.close()  # a copy's close leaves the shared loop running
+        other.close()
+        client.messages.create(model=BEDROCK_MODEL, max_tokens=5, messages=USER)
+    assert seen == ["first", "second", "first"]
+
+
+def test_the_twins_wrap_every_credential_and_nothing_else() -> None:
+    for twin, extra in ((AnthropicAWS, {"workspace_id": "w"}), (AnthropicBedrockMantle, {})):
+        with pytest.raises(ValueError) as info:
+            twin(aws_access_key=AK, aws_secret_key=SK, aws_region="x", max_retries=-1, **extra)
+        assert_hidden(info.value, AK, SK)
+    with AnthropicAWS(api_key="k", aws_region="us-east-1", workspace_id="w") as client:
+        # What is not a credential stays a plain string (shown as it is).
+        assert repr((client.aws_region, client.workspace_id)) == "('us-east-1', 'w')"
+        assert client.api_key == "k"
+    with (
+        AnthropicVertex(region="us-east5", project_id="p") as vertex,
+        pytest.raises(ValueError) as info,
+    ):
+        vertex.with_options(access_token=GOOGLE_TOKEN, max_retries=-1)
+    assert_hidden(info.value, GOOGLE_TOKEN)
+
+
+def test_a_google_cloud_copy_shares_the_credentials_loaded_on_the_first_request(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv(
+        "GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, server))
+    )
+    with AnthropicGoogleCloud(base_url=server.url) as client:
+        assert client.google_credentials is None
+        client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        assert client.google_credentials is not None
+        copy = client.with_options(max_retries=0)
+        assert copy.google_credentials is client.google_credentials
+
+
+def test_a_google_cloud_copy_takes_the_options_given(server: FakeClaude) -> None:
+    client = AsyncAnthropicGoogleCloud(project="p", workspace_id="w", token_provider=lambda: "t")
+    copy = client.with_options(project="p2", location="us-east5", workspace_id="w2")
+    assert copy.base_url == (
+        "https://claude.googleapis.com/v1/projects/p2/locations/us-east5/workspaces/w2/invoke"
+    )
+    credentials = _Credentials("cp")
+    assert client.with_options(credentials=credentials).google_credentials is credentials
+    with AnthropicGoogleCloud(token_provider=lambda: "one", base_url=server.url) as blocking:
+        blocking.with_options(token_provider=lambda: "two").messages.create(
+            model=MODEL, max_tokens=5, messages=USER
+        )
+    assert server.requests[-1].headers["authorization"] == "Bearer two"
+
+
+# ------------------------------------------------------------------ unserved APIs
+
+
+def _unserved(get: Any) -> AttributeError:
+    with pytest.raises(AttributeError) as info:
+        get()
+    return info.value
+
+
+def test_an_unserved_api_names_the_client_the_path_and_the_platform() -> None:
+    client = AsyncAnthropicBedrock(api_key="k", aws_region="us-east-1")
+    error = _unserved(lambda: client.models)
+    assert str(error) == (
+        "AsyncAnthropicBedrock has no `models`: Amazon Bedrock does not serve the Models API"
+    )
+    assert (error.name, error.obj) == ("models", client)
+    beta = client.beta
+    error = _unserved(lambda: beta.files)
+    assert str(error) == (
+        "AsyncAnthropicBedrock has no `beta.files`: Amazon Bedrock does not serve the Files API"
+    )
+    assert (error.name, error.obj) == ("files", beta)
+    mantle = AsyncAnthropicBedrockMantle(api_key="k", aws_region="us-east-1")
+    assert str(_unserved(lambda: mantle.beta.with_raw_response.models)) == (
+        "AsyncAnthropicBedrockMantle has no `beta.with_raw_response.models`: Bedrock Mantle "
+        "does not serve the Models API"
+    )
+    vertex = AsyncAnthropicVertex(region="us-east5", project_id="p", access_token="t")
+    assert str(_unserved(lambda: vertex.beta.messages.with_streaming_response.batches)) == (
+        "AsyncAnthropicVertex has no `beta.messages.with_streaming_response.batches`: "
+        "Vertex AI does not serve the Batch API"
+    )
+    assert str(_unserved(lambda: AsyncAnthropicBedrock.models)) == (
+        "type object 'AsyncAnthropicBedrock' has no `models`"
+    )
+    with AnthropicBedrock(api_key="k", aws_region="us-east-1") as blocking:
+        assert str(_unserved(lambda: blocking.models)) == (
+            "AnthropicBedrock has no `models`: Amazon Bedrock does not serve the Models API"
+        )
+        assert str(_unserved(lambda: blocking.beta.files)) == (
+            "AnthropicBedrock has no `beta.files`: Amazon Bedrock does not serve the Files API"
+        )
+
+
+def test_an_unserved_api_outside_a_platform_client() -> None:
+    class Thing:
+        extra = Unserved("Extra API", under="a")
+
+    assert str(_unserved(lambda: Thing().extra)) == (
+        "Thing has no `a.extra`: this platform does not serve the Extra API"
+    )
+    descriptor = Thing.__dict__["extra"]
+    assert str(_unserved(lambda: descriptor.__get__(None, None))) == (
+        "type object None has no `a.extra`"
+    )
+
+
+# ------------------------------------------------------- regions, projects, paths
+
+
+def test_the_bedrock_region_falls_back_on_aws_default_region(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValueError) as info:
+        AsyncAnthropicBedrock(api_key="k")
+    assert str(info.value) == (
+        "No AWS region was provided. Set the `aws_region` argument, the `AWS_REGION` / "
+        "`AWS_DEFAULT_REGION` environment variable, or configure a region for your AWS "
+        "profile."
+    )
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    assert AsyncAnthropicBedrock(api_key="k").aws_region == "eu-west-3"
+
+
+def test_the_us_multi_region_vertex_endpoint() -> None:
+    client = AsyncAnthropicVertex(region="us", project_id="p", access_token="t")
+    assert client.base_url == "https://aiplatform.us.rep.googleapis.com/v1"
+
+
+class _Credentials:
+    def __init__(self, project_id: object = None, quota_project_id: object = None) -> None:
+        self.project_id = project_id
+        self.quota_project_id = quota_project_id
+
+
+@pytest.mark.parametrize(
+    ("credentials", "project"),
+    [
+        (_Credentials("own", "quota"), "own"),
+        (_Credentials(None, "quota"), "quota"),
+        (_Credentials("", "quota"), "quota"),
+        (_Credentials(123, None), None),
+        (_Credentials(), None),
+    ],
+)
+def test_google_cloud_takes_the_project_its_credentials_know(
+    credentials: _Credentials, project: str | None
+) -> None:
+    client = AsyncAnthropicGoogleCloud(credentials=credentials, workspace_id="w")
+    assert client.project == project
+
+
+@pytest.mark.parametrize("argument", ["project", "location", "workspace_id"])
+def test_a_gateway_path_segment_that_cannot_be_one_is_named(argument: str) -> None:
+    values: dict[str, Any] = {"project": "p", "location": "global", "workspace_id": "w"}
+    values[argument] = ".."
+    with pytest.raises(ValueError, match=re.escape(f"`{argument}` '..' cannot be a path segment")):
+        AsyncAnthropicGoogleCloud(token_provider=lambda: "t", **values)
