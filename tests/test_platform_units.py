@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from anyio_claude._platforms._common import Unserved
-from anyio_claude.lib.aws import AnthropicAWS
+from anyio_claude.lib.aws import AnthropicAWS, AsyncAnthropicAWS
 from anyio_claude.lib.bedrock import (
     AnthropicBedrock,
     AnthropicBedrockMantle,
     AsyncAnthropicBedrock,
     AsyncAnthropicBedrockMantle,
 )
-from anyio_claude.lib.foundry import AnthropicFoundry
+from anyio_claude.lib.foundry import AnthropicFoundry, AsyncAnthropicFoundry
 from anyio_claude.lib.google_cloud import AnthropicGoogleCloud, AsyncAnthropicGoogleCloud
 from anyio_claude.lib.vertex import AnthropicVertex, AsyncAnthropicVertex
 from anyio_claude.testing import AwsTestCredentials, FakeClaude
@@ -187,6 +187,51 @@ def test_a_google_cloud_copy_takes_the_options_given(server: FakeClaude) -> None
             model=MODEL, max_tokens=5, messages=USER
         )
     assert server.requests[-1].headers["authorization"] == "Bearer two"
+
+
+# ------------------------------------------------------------------------ copies
+
+
+@pytest.mark.parametrize("cls", [AsyncAnthropicAWS, AsyncAnthropicBedrockMantle])
+def test_an_aws_copy_takes_each_option_given(cls: Any) -> None:
+    extra = {"workspace_id": "w"} if cls is AsyncAnthropicAWS else {}
+    client = cls(aws_access_key=AK, aws_secret_key=SK, aws_region="us-east-1", **extra)
+    copy = client.with_options(
+        aws_access_key="AKIACOPY",
+        aws_secret_key="copy-secret",
+        aws_session_token="copy-token",
+        aws_profile="copy-profile",
+        aws_region="eu-west-1",
+    )
+    assert (copy.aws_access_key, copy.aws_secret_key, copy.aws_session_token) == (
+        "AKIACOPY",
+        "copy-secret",
+        "copy-token",
+    )
+    assert (copy.aws_profile, copy.aws_region, copy.skip_auth) == (
+        "copy-profile",
+        "eu-west-1",
+        False,
+    )
+    assert "eu-west-1" in copy.base_url
+    assert client.with_options(skip_auth=True).skip_auth is True
+    keyed = client.with_options(api_key="copy-key")
+    assert (keyed.api_key or keyed.auth_token) == "copy-key"
+    if cls is AsyncAnthropicAWS:
+        assert (
+            client.with_options(workspace_id="w2").default_headers["anthropic-workspace-id"] == "w2"
+        )
+
+
+def test_foundry_and_vertex_copies_take_their_credentials() -> None:
+    foundry = AsyncAnthropicFoundry(api_key="k", resource="r")
+    assert foundry.with_options(api_key="k2").api_key == "k2"
+    # A token provider wins: the key is not sent at all.
+    assert foundry.with_options(azure_ad_token_provider=lambda: "t").api_key is None
+    vertex = AsyncAnthropicVertex(region="us-east5", project_id="p", access_token="t")
+    assert vertex.with_options(access_token="t2").access_token == "t2"
+    credentials = _Credentials("cp")
+    assert vertex.with_options(credentials=credentials).google_credentials is credentials
 
 
 # ------------------------------------------------------------------ unserved APIs
