@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from anyio_claude import ClaudeError
 from anyio_claude._platforms._common import Unserved
 from anyio_claude.lib.aws import AnthropicAWS, AsyncAnthropicAWS
 from anyio_claude.lib.bedrock import (
@@ -34,6 +35,8 @@ from .test_platforms import clean_env as clean_env
 
 AK = "AKIAFAKEACCESSKEY123"
 SK = "fAkeSecretKey/0123456789abcdefSECRETSECRET"
+SESSION_AK = "AKIASESSION"
+TOKEN = "FwoFAKEsessionTOKEN0123456789SESSIONSECRET"
 BEDROCK_MODEL = "anthropic.claude-sonnet-5-5-v1:0"
 MODEL = "claude-sonnet-5-5"
 USER: list[MessageParam] = [{"role": "user", "content": "Hello there"}]
@@ -42,7 +45,9 @@ GOOGLE_TOKEN = "ya29.a0FAKEgoogleACCESStoken0123456789"
 
 @pytest.fixture
 def server() -> Iterator[FakeClaude]:
-    with FakeClaude.run_in_thread(aws_credentials=[AwsTestCredentials(AK, SK)]) as fake:
+    with FakeClaude.run_in_thread(
+        aws_credentials=[AwsTestCredentials(AK, SK), AwsTestCredentials(SESSION_AK, SK, TOKEN)]
+    ) as fake:
         yield fake
 
 
@@ -187,6 +192,131 @@ def test_a_google_cloud_copy_takes_the_options_given(server: FakeClaude) -> None
             model=MODEL, max_tokens=5, messages=USER
         )
     assert server.requests[-1].headers["authorization"] == "Bearer two"
+
+
+# ------------------------------------------------------------ AWS and Bedrock Mantle
+
+AWS_TWINS = [(AnthropicAWS, {"workspace_id": "w"}), (AnthropicBedrockMantle, {})]
+NO_REGION = (
+    "No AWS region was provided. Set the `aws_region` argument or the "
+    "`AWS_REGION`/`AWS_DEFAULT_REGION` environment variable."
+)
+
+
+@pytest.mark.parametrize(("twin", "extra"), AWS_TWINS)
+def test_aws_signing_with_a_session_token_a_profile_or_nothing(
+    server: FakeClaude, twin: Any, extra: dict[str, str], tmp_path: Any
+) -> None:
+    """A session token is signed with its keys; a profile's keys come from the shared
+    credentials file; `skip_auth` sends no credential at all."""
+    with twin(
+        aws_access_key=SESSION_AK,
+        aws_secret_key=SK,
+        aws_session_token=TOKEN,
+        aws_region="us-east-1",
+        base_url=server.url,
+        max_retries=0,
+        **extra,
+    ) as client:
+        assert client.skip_auth is False
+        client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    sent = server.requests[-1].headers
+    assert sent["x-amz-security-token"] == TOKEN
+    assert sent["authorization"].startswith(f"AWS4-HMAC-SHA256 Credential={SESSION_AK}/")
+    (tmp_path / "aws-credentials").write_text(
+        f"[prof]\naws_access_key_id = {AK}\naws_secret_access_key = {SK}\n"
+    )
+    with twin(aws_profile="prof", aws_region="us-east-1", base_url=server.url, **extra) as client:
+        assert client.aws_profile == "prof"
+        client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert (
+        server.requests[-1]
+        .headers["authorization"]
+        .startswith(f"AWS4-HMAC-SHA256 Credential={AK}/")
+    )
+    # The key a gateway in front would add, as FakeClaude wants one.
+    gateway = {"x-api-key": "the-gateways"}
+    with twin(skip_auth=True, base_url=server.url, default_headers=gateway) as client:
+        assert client.skip_auth is True
+        client.with_options(max_retries=0).messages.create(model=MODEL, max_tokens=5, messages=USER)
+    sent = server.requests[-1].headers
+    assert sent["x-api-key"] == "the-gateways"
+    assert not {"authorization", "x-amz-security-token"} & set(sent)
+
+
+@pytest.mark.parametrize("cls", [AsyncAnthropicAWS, AsyncAnthropicBedrockMantle])
+def test_the_aws_region_and_base_url_from_the_environment(
+    cls: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extra = {"workspace_id": "w"} if cls is AsyncAnthropicAWS else {}
+    with pytest.raises(ClaudeError) as info:
+        cls(aws_access_key=AK, aws_secret_key=SK, base_url="http://127.0.0.1:9", **extra)
+    assert str(info.value) == NO_REGION
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-2")
+    assert cls(api_key="k", **extra).aws_region == "eu-west-2"
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    assert cls(api_key="k", **extra).aws_region == "eu-west-3"
+    assert cls(api_key="k", aws_region="us-west-1", **extra).aws_region == "us-west-1"
+    variable = (
+        "ANTHROPIC_AWS_BASE_URL"
+        if cls is AsyncAnthropicAWS
+        else "ANTHROPIC_BEDROCK_MANTLE_BASE_URL"
+    )
+    monkeypatch.setenv(variable, "http://127.0.0.1:9/from-env")
+    client = cls(api_key="k", **extra)
+    assert client.base_url == "http://127.0.0.1:9/from-env"
+    # A base URL given is kept by a copy in another region.
+    assert client.with_options(aws_region="us-west-2").base_url == client.base_url
+
+
+def test_what_aws_and_mantle_refuse_say_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ClaudeError) as info:
+        AsyncAnthropicAWS(api_key="k", aws_region="us-east-1")
+    assert str(info.value) == (
+        "No workspace ID found. Set the `workspace_id` argument or the "
+        "`ANTHROPIC_AWS_WORKSPACE_ID` environment variable."
+    )
+    with pytest.raises(ClaudeError) as info:
+        AsyncAnthropicAWS(api_key="k", workspace_id="w")
+    assert str(info.value) == (
+        "No AWS region was provided and no base_url was given. Set the `aws_region` "
+        "argument, the `AWS_REGION`/`AWS_DEFAULT_REGION` environment variable, or provide "
+        "a `base_url` directly."
+    )
+    with pytest.raises(ClaudeError) as info:
+        AsyncAnthropicBedrockMantle(api_key="k")
+    assert str(info.value) == (
+        "No AWS region or base URL found. Set `aws_region` in the constructor, the "
+        "`AWS_REGION` / `AWS_DEFAULT_REGION` environment variable, or provide a `base_url` "
+        "/ `ANTHROPIC_BEDROCK_MANTLE_BASE_URL` environment variable."
+    )
+    # A profile given signs, even with an API key in the environment.
+    monkeypatch.setenv("ANTHROPIC_AWS_API_KEY", "env-key")
+    signed = AsyncAnthropicAWS(aws_profile="p", aws_region="us-east-1", workspace_id="w")
+    assert signed.api_key is None and signed.aws_profile == "p"
+
+
+def test_the_workspace_header_with_default_headers_and_in_copies() -> None:
+    client = AsyncAnthropicAWS(
+        api_key="k", aws_region="us-east-1", workspace_id="w", default_headers={"x-extra": "1"}
+    )
+    named = [name for name in client.default_headers if name.lower() == "anthropic-workspace-id"]
+    assert named == ["anthropic-workspace-id"]
+    assert client.default_headers["x-extra"] == "1"
+    copy = client.with_options(workspace_id="w2")
+    assert copy.default_headers["anthropic-workspace-id"] == "w2"
+    assert copy.default_headers["x-extra"] == "1"
+    # A caller's own workspace header wins over the argument.
+    own = AsyncAnthropicAWS(
+        api_key="k",
+        aws_region="us-east-1",
+        workspace_id="w",
+        default_headers={"anthropic-workspace-id": "mine"},
+    )
+    assert own.default_headers["anthropic-workspace-id"] == "mine"
+    # Without a workspace (skip_auth) a copy has no header to drop.
+    gateway = AsyncAnthropicAWS(skip_auth=True, base_url="http://127.0.0.1:9")
+    assert gateway.with_options(max_retries=1).workspace_id is None
 
 
 # ------------------------------------------------------------------------ copies
