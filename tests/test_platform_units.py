@@ -466,6 +466,28 @@ def test_google_cloud_takes_the_project_its_credentials_know(
     assert client.project == project
 
 
+def test_google_cloud_from_the_environment_and_its_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValueError) as info:
+        AsyncAnthropicGoogleCloud(skip_auth=True, token_provider=lambda: "t")
+    assert str(info.value) == (
+        "`skip_auth` is mutually exclusive with `token_provider` and `credentials`; "
+        "`skip_auth` disables authentication entirely."
+    )
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "gcp-project")
+    monkeypatch.setenv("ANTHROPIC_GOOGLE_CLOUD_LOCATION", "europe-west4")
+    monkeypatch.setenv("ANTHROPIC_GOOGLE_CLOUD_WORKSPACE_ID", "wrkspc_env")
+    client = AsyncAnthropicGoogleCloud(token_provider=lambda: "t")
+    assert (client.project, client.location, client.workspace_id) == (
+        "gcp-project",
+        "europe-west4",
+        "wrkspc_env",
+    )
+    monkeypatch.setenv("ANTHROPIC_GOOGLE_CLOUD_PROJECT", "anthropic-project")
+    assert AsyncAnthropicGoogleCloud(token_provider=lambda: "t").project == "anthropic-project"
+
+
 @pytest.mark.parametrize("argument", ["project", "location", "workspace_id"])
 def test_a_gateway_path_segment_that_cannot_be_one_is_named(argument: str) -> None:
     values: dict[str, Any] = {"project": "p", "location": "global", "workspace_id": "w"}
