@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from anyio_claude import ClaudeError
+from anyio_claude import ClaudeError, NotFoundError
 from anyio_claude._platforms._common import Unserved
 from anyio_claude.lib.aws import AnthropicAWS, AsyncAnthropicAWS
 from anyio_claude.lib.bedrock import (
@@ -436,6 +436,30 @@ def test_the_bedrock_region_falls_back_on_aws_default_region(
     )
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
     assert AsyncAnthropicBedrock(api_key="k").aws_region == "eu-west-3"
+
+
+def test_what_vertex_refuses_names_the_argument(server: FakeClaude) -> None:
+    options: dict[str, Any] = {"access_token": GOOGLE_TOKEN, "base_url": f"{server.url}/v1"}
+    cases = [
+        ({"region": "..", "project_id": "p"}, "`region` '..' cannot be a path segment"),
+        ({"region": "us-east5", "project_id": "."}, "`project_id` '.' cannot be a path segment"),
+    ]
+    for arguments, message in cases:
+        with AnthropicVertex(**arguments, **options) as client, pytest.raises(ValueError) as info:
+            client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+        assert str(info.value) == message
+    with AnthropicVertex(region="us-east5", project_id="p", **options) as client:
+        with pytest.raises(ValueError) as info:
+            client.messages.create(model=";v1", max_tokens=5, messages=USER)
+        assert str(info.value) == "`model` ';v1:rawPredict' cannot be a path segment"
+        with pytest.raises(ClaudeError) as error:
+            client.messages.batches.list()
+        assert str(error.value) == "The Batch API is not supported in the Vertex client yet"
+        assert not server.requests
+        # A server that drops `;` and what follows from a segment would drop the specifier.
+        with pytest.raises(NotFoundError):  # FakeClaude knows no such model
+            client.messages.create(model="claude-sonnet-5-5;v=1", max_tokens=5, messages=USER)
+    assert server.requests[-1].path.endswith("/models/claude-sonnet-5-5%3Bv=1:rawPredict")
 
 
 def test_the_us_multi_region_vertex_endpoint() -> None:
