@@ -353,6 +353,24 @@ def test_an_aws_copy_takes_each_option_given(cls: Any) -> None:
         )
 
 
+def test_a_bedrock_copy_takes_each_credential_given() -> None:
+    client = AsyncAnthropicBedrock(aws_access_key=AK, aws_secret_key=SK, aws_region="us-east-1")
+    copy = client.with_options(
+        aws_access_key="AKIACOPY",
+        aws_secret_key="copy-secret",
+        aws_session_token="copy-token",
+        aws_profile="copy-profile",
+    )
+    assert (copy.aws_access_key, copy.aws_secret_key, copy.aws_session_token) == (
+        "AKIACOPY",
+        "copy-secret",
+        "copy-token",
+    )
+    assert copy.aws_profile == "copy-profile"
+    keyed = AsyncAnthropicBedrock(api_key="k", aws_region="us-east-1")
+    assert keyed.with_options(api_key="k2").auth_token == "k2"
+
+
 def test_foundry_and_vertex_copies_take_their_credentials() -> None:
     foundry = AsyncAnthropicFoundry(api_key="k", resource="r")
     assert foundry.with_options(api_key="k2").api_key == "k2"
