@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from anyio_claude import ClaudeError, NotFoundError
-from anyio_claude._platforms._common import Unserved
+from anyio_claude._platforms._common import Unserved, path_segment
 from anyio_claude.lib.aws import AnthropicAWS, AsyncAnthropicAWS
 from anyio_claude.lib.bedrock import (
     AnthropicBedrock,
@@ -536,3 +538,58 @@ def test_a_gateway_path_segment_that_cannot_be_one_is_named(argument: str) -> No
     values[argument] = ".."
     with pytest.raises(ValueError, match=re.escape(f"`{argument}` '..' cannot be a path segment")):
         AsyncAnthropicGoogleCloud(token_provider=lambda: "t", **values)
+
+
+# ------------------------------------------------------------------ path segments
+
+
+@given(st.one_of(st.text(alphabet=".;%2eE/a :@\u00e9?#"), st.text()))
+@example("..;a;b")
+@example("%2E%2e;x")
+@example(";x")
+@example("a;..")
+@example("a/b?c#d e")
+def test_a_path_segment_is_the_official_sdks(value: str) -> None:
+    """`path_segment` encodes and refuses as the pinned SDK's `path_template` does for
+    one segment (which also takes an empty one: we refuse it, naming the argument)."""
+    from anthropic._utils._path import path_template
+
+    try:
+        official: str | None = path_template("/{x}", x=value)[1:]
+    except ValueError:
+        official = None
+    if value == "":
+        with pytest.raises(ValueError) as info:
+            path_segment("name", value)
+        assert str(info.value) == "Expected a non-empty value for `name` but received ''"
+    elif official is None:
+        with pytest.raises(ValueError) as info:
+            path_segment("name", value)
+        assert str(info.value) == f"`name` {value!r} cannot be a path segment"
+    else:
+        assert path_segment("name", value) == official
+
+
+def test_foundry_and_vertex_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_FOUNDRY_RESOURCE", "env-resource")
+    assert (
+        AsyncAnthropicFoundry(api_key="k").base_url
+        == "https://env-resource.services.ai.azure.com/anthropic"
+    )
+    # A base URL given is not in conflict with the resource of the environment.
+    assert AsyncAnthropicFoundry(api_key="k", base_url="http://127.0.0.1:9").base_url == (
+        "http://127.0.0.1:9"
+    )
+    with pytest.raises(ValueError) as info:
+        AsyncAnthropicVertex(project_id="p")
+    assert str(info.value) == (
+        "No region was given. The client should be instantiated with the `region` "
+        "argument or the `CLOUD_ML_REGION` environment variable should be set."
+    )
+    client = AsyncAnthropicVertex(region="us-east5", access_token="t")
+    assert client.project_id is None
+    # A copy of a client without a project looks for one again, as a new client does.
+    monkeypatch.setenv("ANTHROPIC_VERTEX_PROJECT_ID", "env-project")
+    assert client.with_options(max_retries=1).project_id == "env-project"
+    monkeypatch.setenv("ANTHROPIC_VERTEX_BASE_URL", "http://127.0.0.1:9/v1")
+    assert AsyncAnthropicVertex(region="us-east5").base_url == "http://127.0.0.1:9/v1"
