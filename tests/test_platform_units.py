@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from anyio_claude import ClaudeError, NotFoundError
+from anyio_claude import AuthenticationError, ClaudeError, NotFoundError
 from anyio_claude._platforms._common import Unserved, path_segment
 from anyio_claude.lib.aws import AnthropicAWS, AsyncAnthropicAWS
 from anyio_claude.lib.bedrock import (
@@ -27,7 +27,7 @@ from anyio_claude.lib.bedrock import (
 from anyio_claude.lib.foundry import AnthropicFoundry, AsyncAnthropicFoundry
 from anyio_claude.lib.google_cloud import AnthropicGoogleCloud, AsyncAnthropicGoogleCloud
 from anyio_claude.lib.vertex import AnthropicVertex, AsyncAnthropicVertex
-from anyio_claude.testing import AwsTestCredentials, FakeClaude
+from anyio_claude.testing import AwsTestCredentials, ErrorReply, FakeClaude
 from anyio_claude.types import MessageParam
 
 # No credential, region or endpoint from the machine: test_platforms.py's autouse fixture.
@@ -382,6 +382,55 @@ def test_foundry_and_vertex_copies_take_their_credentials() -> None:
     assert vertex.with_options(access_token="t2").access_token == "t2"
     credentials = _Credentials("cp")
     assert vertex.with_options(credentials=credentials).google_credentials is credentials
+
+
+# ------------------------------------------------------------------------- a 401
+
+
+def test_a_401_is_not_retried_without_auth_or_with_a_google_cloud_provider(
+    server: FakeClaude,
+) -> None:
+    """Nothing to refresh: one request each, although the client may retry twice."""
+    refused = ErrorReply(401, "authentication_error", "invalid credentials")
+    server.script(refused, refused)
+    with (
+        AnthropicAWS(
+            skip_auth=True, base_url=server.url, default_headers={"x-api-key": "the-gateways"}
+        ) as aws,
+        pytest.raises(AuthenticationError),
+    ):
+        aws.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert len(server.requests) == 1
+    server.script(refused, refused)
+    with AnthropicGoogleCloud(token_provider=lambda: GOOGLE_TOKEN, base_url=server.url) as google:
+        with pytest.raises(AuthenticationError):
+            google.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert len(server.requests) == 2
+
+
+@pytest.fixture
+async def async_server() -> AsyncIterator[FakeClaude]:
+    async with FakeClaude() as fake:
+        yield fake
+
+
+@pytest.mark.anyio
+async def test_a_401_is_not_retried_with_the_project_of_application_default_credentials(
+    async_server: FakeClaude, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv(
+        "GOOGLE_APPLICATION_CREDENTIALS", str(service_account_file(tmp_path, async_server))
+    )
+    refused = ErrorReply(401, "authentication_error", "invalid credentials")
+    async_server.script(refused, refused)
+    async with AsyncAnthropicGoogleCloud(workspace_id="w") as client:
+        # The derived gateway's host is Google's: the pool goes to the fake instead.
+        client.base_url = async_server.url
+        with pytest.raises(AuthenticationError):
+            await client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    assert [r.path for r in async_server.requests if r.path.endswith("/v1/messages")] == [
+        "/v1/projects/sa-project/locations/global/workspaces/w/invoke/v1/messages"
+    ]
 
 
 # ------------------------------------------------------------------ unserved APIs
