@@ -619,6 +619,51 @@ def test_a_path_segment_is_the_official_sdks(value: str) -> None:
         assert path_segment("name", value) == official
 
 
+def test_what_foundry_refuses_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    cases: list[tuple[dict[str, Any], type[Exception], str]] = [
+        (
+            {"resource": "r"},
+            ClaudeError,
+            "Missing credentials. Please pass one of `api_key`, `azure_ad_token_provider`, "
+            "or the `ANTHROPIC_FOUNDRY_API_KEY` environment variable.",
+        ),
+        (
+            {"api_key": "k"},
+            ValueError,
+            "Must provide one of the `base_url` or `resource` arguments, or the "
+            "`ANTHROPIC_FOUNDRY_RESOURCE` environment variable",
+        ),
+        (
+            {"api_key": "k", "resource": "r", "base_url": "http://127.0.0.1:9"},
+            ValueError,
+            "base_url and resource are mutually exclusive",
+        ),
+    ]
+    for arguments, kind, message in cases:
+        with pytest.raises(kind) as info:
+            AsyncAnthropicFoundry(**arguments)
+        assert str(info.value) == message
+    monkeypatch.setenv("ANTHROPIC_FOUNDRY_BASE_URL", "http://127.0.0.1:9/foundry")
+    assert AsyncAnthropicFoundry(api_key="k").base_url == "http://127.0.0.1:9/foundry"
+
+
+def test_google_cloud_with_a_project_given_and_a_base_url(
+    server: FakeClaude, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import google.oauth2.credentials
+
+    credentials = google.oauth2.credentials.Credentials(token=GOOGLE_TOKEN)
+    credentials.project_id = "credentials-project"  # type: ignore[attr-defined]
+    monkeypatch.setenv("ANTHROPIC_GOOGLE_CLOUD_BASE_URL", server.url)
+    with AnthropicGoogleCloud(project="p", workspace_id="w", credentials=credentials) as client:
+        assert client.project == "p"  # the one given wins over the credentials'
+        client.messages.create(model=MODEL, max_tokens=5, messages=USER)
+    # The base URL replaces the gateway's: the API's own path under it, and the token.
+    sent = server.requests[-1]
+    assert sent.path == "/v1/messages"
+    assert sent.headers["authorization"] == f"Bearer {GOOGLE_TOKEN}"
+
+
 def test_foundry_and_vertex_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_FOUNDRY_RESOURCE", "env-resource")
     assert (
