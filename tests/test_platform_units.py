@@ -687,3 +687,83 @@ def test_foundry_and_vertex_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert client.with_options(max_retries=1).project_id == "env-project"
     monkeypatch.setenv("ANTHROPIC_VERTEX_BASE_URL", "http://127.0.0.1:9/v1")
     assert AsyncAnthropicVertex(region="us-east5").base_url == "http://127.0.0.1:9/v1"
+
+
+# --------------------------------------------------------------- Bedrock's routes
+
+_BETAS = st.none() | st.lists(
+    st.sampled_from(["b1", " b2 ", "", "context-1m-2025-08-07"]), max_size=3
+)
+
+
+@given(
+    model=st.one_of(
+        st.sampled_from([BEDROCK_MODEL, "", ".", "..", ";x", "..;x", "a;b", "arn:aws:x/y z"]),
+        st.text(alphabet="a.;:/ %\u00e9", max_size=6),
+    ),
+    stream=st.sampled_from([None, True, False]),
+    betas=_BETAS,
+    own_betas=st.booleans(),
+)
+@example(model=BEDROCK_MODEL, stream=None, betas=["b1", " b2 "], own_betas=True)
+def test_bedrocks_route_and_body_are_the_official_sdks(
+    model: str, stream: bool | None, betas: list[str] | None, own_betas: bool
+) -> None:
+    """`_route` against the pinned SDK's request preparation: the path, the body (the
+    model and `stream` out, the version and the header's betas in, a body's own betas
+    kept), and what it refuses."""
+    from anthropic._constants import ANTHROPIC_API_VERSION
+    from anthropic._models import FinalRequestOptions
+    from anthropic.lib.bedrock._client import _prepare_options
+
+    body: dict[str, Any] = {"model": model, "max_tokens": 5, "messages": USER}
+    if stream is not None:
+        body["stream"] = stream
+    if own_betas:
+        body["anthropic_beta"] = ["own"]
+    headers = {} if betas is None else {"Anthropic-Beta": ",".join(betas)}
+    official: tuple[str, Any] | None
+    try:
+        prepared = _prepare_options(
+            FinalRequestOptions.construct(  # pyright: ignore[reportUnknownMemberType]
+                method="post", url="/v1/messages", json_data=dict(body), headers=headers
+            ),
+            {},
+        )
+        official = (prepared.url, prepared.json_data)
+    except ValueError:
+        official = None
+    client = AsyncAnthropicBedrock(
+        api_key="k", aws_region="us-east-1", anthropic_version=ANTHROPIC_API_VERSION
+    )
+    try:
+        ours: tuple[str, Any] | None = client._route("POST", "/v1/messages", body, headers)  # pyright: ignore[reportPrivateUsage]
+    except ValueError as error:
+        ours = None
+        before = str(model).partition(";")[0]
+        expected = (
+            f"Expected a non-empty value for `model` but received {model!r}"
+            if not before
+            else f"`model` {model!r} cannot be a path segment"
+        )
+        assert str(error) == expected
+    assert ours == official
+
+
+def test_what_bedrock_lacks_is_refused_with_the_official_message() -> None:
+    from anthropic import AnthropicError
+    from anthropic._models import FinalRequestOptions
+    from anthropic.lib.bedrock._client import _prepare_options
+
+    client = AsyncAnthropicBedrock(api_key="k", aws_region="us-east-1")
+    for path in ("/v1/messages/batches", "/v1/messages/batches/b1", "/v1/messages/count_tokens"):
+        with pytest.raises(AnthropicError) as theirs:
+            _prepare_options(
+                FinalRequestOptions.construct(method="post", url=path, json_data={}),  # pyright: ignore[reportUnknownMemberType]
+                {},
+            )
+        with pytest.raises(ClaudeError) as ours:
+            client._route("POST", path, {}, None)  # pyright: ignore[reportPrivateUsage]
+        assert str(ours.value) == str(theirs.value)
+    # Other routes and methods are the API's own.
+    assert client._route("GET", "/v1/messages", None, None) == ("/v1/messages", None)  # pyright: ignore[reportPrivateUsage]
