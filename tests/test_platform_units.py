@@ -767,3 +767,75 @@ def test_what_bedrock_lacks_is_refused_with_the_official_message() -> None:
         assert str(ours.value) == str(theirs.value)
     # Other routes and methods are the API's own.
     assert client._route("GET", "/v1/messages", None, None) == ("/v1/messages", None)  # pyright: ignore[reportPrivateUsage]
+
+
+_SEGMENT = st.one_of(
+    st.sampled_from(["p", "us-east5", "", ".", "..", ";x", "%2e", "a;b", "a/b", "a b"]),
+    st.text(alphabet="a.;:/ %\u00e9", max_size=5),
+)
+
+
+@given(
+    model=_SEGMENT,
+    project=_SEGMENT,
+    region=_SEGMENT,
+    stream=st.sampled_from([None, True, False]),
+    count=st.booleans(),
+)
+def test_vertexs_route_and_body_are_the_official_sdks(
+    model: str, project: str, region: str, stream: bool | None, count: bool
+) -> None:
+    """`_route` against the pinned SDK's request preparation for a message or a token
+    count: the path, the body, and whether it refuses."""
+    from anthropic._constants import ANTHROPIC_API_VERSION
+    from anthropic._models import FinalRequestOptions
+    from anthropic.lib.vertex._client import _prepare_options
+
+    path = "/v1/messages/count_tokens" if count else "/v1/messages"
+    body: dict[str, Any] = {"model": model or "m", "max_tokens": 5, "messages": USER}
+    if stream is not None:
+        body["stream"] = stream
+    official: tuple[str, Any] | None
+    try:
+        prepared = _prepare_options(
+            FinalRequestOptions.construct(method="post", url=path, json_data=dict(body)),  # pyright: ignore[reportUnknownMemberType]
+            project_id=project,
+            region=region,
+        )
+        official = (prepared.url, prepared.json_data)
+    except ValueError:
+        official = None
+    client = AsyncAnthropicVertex(
+        region=region or "r",
+        project_id=project,
+        access_token="t",
+        base_url="http://127.0.0.1:9/v1",
+        anthropic_version=ANTHROPIC_API_VERSION,
+    )
+    client.region = region  # an empty region is refused first, by the constructor
+    try:
+        ours: tuple[str, Any] | None = client._route("POST", path, body, None)  # pyright: ignore[reportPrivateUsage]
+    except ValueError:
+        ours = None
+    assert ours == official
+
+
+def test_one_aws_key_without_the_other_or_a_key_with_aws_credentials() -> None:
+    for given_one, missing in (
+        ("aws_access_key", "aws_secret_key"),
+        ("aws_secret_key", "aws_access_key"),
+    ):
+        for cls in (AsyncAnthropicBedrock, AsyncAnthropicBedrockMantle):
+            with pytest.raises(ValueError) as info:
+                cls(aws_region="us-east-1", **{given_one: "x"})
+            assert str(info.value) == (
+                f"`{given_one}` was provided without `{missing}`. Both must be provided "
+                "together, or neither (to use the default credential chain)."
+            )
+    for credential in ("aws_access_key", "aws_secret_key", "aws_session_token", "aws_profile"):
+        with pytest.raises(ValueError) as info:
+            AsyncAnthropicBedrock(api_key="k", aws_region="us-east-1", **{credential: "x"})
+        assert str(info.value) == (
+            "Cannot specify both `api_key` and AWS credentials (`aws_access_key`, "
+            "`aws_secret_key`, `aws_session_token`, `aws_profile`)"
+        )
