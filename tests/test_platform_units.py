@@ -384,6 +384,43 @@ def test_foundry_and_vertex_copies_take_their_credentials() -> None:
     assert vertex.with_options(credentials=credentials).google_credentials is credentials
 
 
+# ------------------------------------------------------------------ user profiles
+
+PROFILE = "anthropic-user-profile-id"
+
+
+def test_the_user_profile_header_in_the_body_only_where_the_platform_reads_it(
+    server: FakeClaude,
+) -> None:
+    """Every spelling of the header leaves it for the body (the last one given wins);
+    other routes, with a body (a batch) or without (a cancel), keep the header."""
+    with AnthropicBedrockMantle(
+        api_key="k", base_url=server.url, default_headers={PROFILE: "up_default"}
+    ) as client:
+        client.messages.create(
+            model=MODEL,
+            max_tokens=5,
+            messages=USER,
+            extra_headers={"Anthropic-User-Profile-Id": "up_first", PROFILE: "up_last"},
+        )
+        sent = server.requests[-1]
+        assert sent.json["user_profile_id"] == "up_last"
+        assert PROFILE not in sent.headers
+        batch = client.messages.batches.create(
+            requests=[
+                {
+                    "custom_id": "a",
+                    "params": {"model": MODEL, "max_tokens": 5, "messages": USER},
+                }
+            ]
+        )
+        sent = server.requests[-1]
+        assert sent.headers[PROFILE] == "up_default" and "user_profile_id" not in sent.json
+        client.messages.batches.cancel(batch.id)
+        assert server.requests[-1].path.endswith("/cancel")
+        assert server.requests[-1].headers[PROFILE] == "up_default"
+
+
 # ------------------------------------------------------------------------- a 401
 
 
@@ -765,6 +802,9 @@ def test_what_bedrock_lacks_is_refused_with_the_official_message() -> None:
         with pytest.raises(ClaudeError) as ours:
             client._route("POST", path, {}, None)  # pyright: ignore[reportPrivateUsage]
         assert str(ours.value) == str(theirs.value)
+    with pytest.raises(ValueError) as error:
+        client._route("POST", "/v1/messages", {"max_tokens": 5}, None)  # pyright: ignore[reportPrivateUsage]
+    assert str(error.value) == "Expected a non-empty value for `model` but received None"
     # Other routes and methods are the API's own.
     assert client._route("GET", "/v1/messages", None, None) == ("/v1/messages", None)  # pyright: ignore[reportPrivateUsage]
 
