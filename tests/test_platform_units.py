@@ -406,6 +406,15 @@ def test_the_user_profile_header_in_the_body_only_where_the_platform_reads_it(
         sent = server.requests[-1]
         assert sent.json["user_profile_id"] == "up_last"
         assert PROFILE not in sent.headers
+        # As the official SDK: a header given wins over the argument (which becomes one).
+        client.messages.create(
+            model=MODEL,
+            max_tokens=5,
+            messages=USER,
+            user_profile_id="up_argument",
+            extra_headers={PROFILE: "up_header"},
+        )
+        assert server.requests[-1].json["user_profile_id"] == "up_header"
         batch = client.messages.batches.create(
             requests=[
                 {
@@ -468,6 +477,34 @@ async def test_a_401_is_not_retried_with_the_project_of_application_default_cred
     assert [r.path for r in async_server.requests if r.path.endswith("/v1/messages")] == [
         "/v1/projects/sa-project/locations/global/workspaces/w/invoke/v1/messages"
     ]
+
+
+def test_a_twins_middleware_is_checked_as_blocking_and_empty_by_default(
+    server: FakeClaude,
+) -> None:
+    async def not_blocking(request: Any, call_next: Any) -> Any:
+        return await call_next(request)
+
+    def blocking(request: Any, call_next: Any) -> Any:
+        return call_next(request)
+
+    with pytest.raises(TypeError, match="is an async function"):
+        AnthropicFoundry(api_key="k", base_url=server.url, middleware=[not_blocking])
+    with AnthropicFoundry(api_key="k", base_url=server.url) as client:
+        assert client.middleware == ()
+        assert client.with_middleware(blocking).middleware == (blocking,)
+        with pytest.raises(TypeError, match="is an async function"):
+            client.with_options(middleware=[not_blocking])
+
+
+def test_closing_a_twin_ends_its_loop_thread(server: FakeClaude) -> None:
+    before = set(threading.enumerate())
+    with AnthropicFoundry(api_key="k", base_url=server.url) as client:
+        client.with_options(max_retries=0).messages.create(model=MODEL, max_tokens=5, messages=USER)
+        started = [t for t in threading.enumerate() if t not in before and t.name == "anyio-claude"]
+        assert len(started) == 1
+    started[0].join(timeout=10)
+    assert not started[0].is_alive()
 
 
 # ------------------------------------------------------------------ unserved APIs
@@ -542,6 +579,9 @@ def test_the_bedrock_region_falls_back_on_aws_default_region(
     )
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
     assert AsyncAnthropicBedrock(api_key="k").aws_region == "eu-west-3"
+    # Read by us, not only by botocore's profile lookup (which reads it too).
+    monkeypatch.setattr("anyio_claude._platforms._bedrock.aws_profile_region", lambda _: None)
+    assert AsyncAnthropicBedrock(api_key="k").aws_region == "eu-west-3"
 
 
 def test_what_vertex_refuses_names_the_argument(server: FakeClaude) -> None:
@@ -594,6 +634,18 @@ def test_google_cloud_takes_the_project_its_credentials_know(
 ) -> None:
     client = AsyncAnthropicGoogleCloud(credentials=credentials, workspace_id="w")
     assert client.project == project
+
+
+def test_google_cloud_names_what_it_lacks_and_its_token_provider(server: FakeClaude) -> None:
+    with pytest.raises(ValueError) as info:
+        AsyncAnthropicGoogleCloud(skip_auth=True, workspace_id="w")
+    assert str(info.value) == (
+        "No `project` was provided. Pass `project`, set the "
+        "`ANTHROPIC_GOOGLE_CLOUD_PROJECT` environment variable, or provide `base_url` directly."
+    )
+    with AnthropicGoogleCloud(token_provider=lambda: "", base_url=server.url) as client:
+        with pytest.raises(ValueError, match=r"^token_provider must return a non-empty str"):
+            client.messages.create(model=MODEL, max_tokens=5, messages=USER)
 
 
 def test_google_cloud_from_the_environment_and_its_refusal(
