@@ -497,6 +497,23 @@ def test_a_twins_middleware_is_checked_as_blocking_and_empty_by_default(
             client.with_options(middleware=[not_blocking])
 
 
+def test_a_platforms_request_keeps_its_query_and_timeout(server: FakeClaude) -> None:
+    seen: list[Any] = []
+
+    def record(request: Any, call_next: Any) -> Any:
+        seen.append(request)
+        return call_next(request)
+
+    with AnthropicBedrockMantle(api_key="k", base_url=server.url, middleware=[record]) as client:
+        client.beta.messages.create(
+            model=MODEL, max_tokens=5, messages=USER, extra_query={"x": "1"}, timeout=7.0
+        )
+        client.messages.batches.list(limit=2)
+    assert dict(seen[0].query_params) == {"x": "1"}
+    assert seen[0].timeout.read == 7.0
+    assert dict(seen[1].query_params) == {"limit": "2"}
+
+
 def test_closing_a_twin_ends_its_loop_thread(server: FakeClaude) -> None:
     before = set(threading.enumerate())
     with AnthropicFoundry(api_key="k", base_url=server.url) as client:
