@@ -92,6 +92,21 @@ async def test_current_models_do_not_warn_and_enabled_thinking_warns_where_adapt
             )
 
 
+async def test_the_enabled_thinking_warning_is_the_official_sdks() -> None:
+    thinking: Any = {"type": "enabled", "budget_tokens": 1024}
+    args: Any = {"model": "claude-opus-4-6", "max_tokens": 2048, "messages": USER}
+    async with FakeClaude() as fake, AsyncClaude(api_key="k", base_url=fake.url) as client:
+        official = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            await client.messages.create(**args, thinking=thinking)
+            await official.messages.create(**args, thinking=thinking)
+        await official.close()
+    ours, theirs = caught
+    assert (ours.category, str(ours.message)) == (theirs.category, str(theirs.message))
+    assert ours.category is UserWarning and ours.filename == __file__
+
+
 def test_the_blocking_client_warns_in_the_callers_thread_at_the_callers_line() -> None:
     with (
         FakeClaude.run_in_thread() as fake,
@@ -103,6 +118,19 @@ def test_the_blocking_client_warns_in_the_callers_thread_at_the_callers_line() -
             stream.get_final_message()
         client.messages.with_raw_response.create(model=DEPRECATED, max_tokens=10, messages=USER)
     assert [w.filename for w in caught] == [__file__] * 3
+    thinking: Any = {"type": "enabled", "budget_tokens": 1024}
+    with (
+        FakeClaude.run_in_thread() as fake,
+        Claude(api_key="k", base_url=fake.url) as client,
+        warnings.catch_warnings(record=True) as warned,
+    ):
+        warnings.simplefilter("always")
+        client.messages.create(
+            model="claude-opus-4-6", max_tokens=2048, messages=USER, thinking=thinking
+        )
+        client.messages.create(model="claude-opus-4-8", max_tokens=10, messages=USER)
+    assert [(w.category, w.filename) for w in warned] == [(UserWarning, __file__)]
+    assert str(warned[0].message).startswith("Using Claude with claude-opus-4-6 and 'thinking")
 
 
 async def test_fake_claude_serves_the_official_sdks_models_and_resolves_aliases() -> None:
