@@ -294,6 +294,14 @@ ROUTES = [
         "anthropic.file.id",
         "file_1",
     ),
+    (  # an id ending in an "X" (only "/" is stripped off the path)
+        "GET",
+        "/v1/files/file_01X",
+        "anthropic.files.retrieve_metadata",
+        "/v1/files/{file_id}",
+        "anthropic.file.id",
+        "file_01X",
+    ),
     (
         "DELETE",
         "/v1/files/file_1",
@@ -1536,3 +1544,26 @@ def test_only_a_batch_counts_its_requests() -> None:
     ((name, attributes, _, _),) = _spans(recorder)
     assert name == "anthropic.messages.create"
     assert "anthropic.message.batch.request_count" not in attributes
+
+
+def test_a_span_that_cannot_start_leaves_the_metrics() -> None:
+    class Failing:
+        def start_span(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("no span")
+
+    class Provider:
+        def get_tracer(self, *args: object) -> Failing:
+            return Failing()
+
+    reader = InMemoryMetricReader()
+    option = {"tracer_provider": Provider(), "metrics": {"meter_provider": MeterProvider([reader])}}
+    call = _telemetry(option).prepare("POST", "/v1/messages", (), b'{"stream": true}', [])
+    assert call is not None
+    assert call.attempt("https://api.example:8443", b"/v1/messages") == []
+    assert call.span is None
+    call.events([_Event("content_block_delta")])
+    call.done_head(200, {})
+    found = _metrics(reader)
+    (duration,) = found["gen_ai.client.operation.duration"].data.data_points
+    (first,) = found["gen_ai.client.operation.time_to_first_chunk"].data.data_points
+    assert duration.count == first.count == 1
