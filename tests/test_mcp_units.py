@@ -203,6 +203,7 @@ FILES = [
     [_blob("file:///reports/pixel.png", "image/png"), RESOURCES[1]],
     [_blob("https://example.com/dir/", "application/octet-stream", b"\x00\xff")],
     [_blob("https://example.com/a/b.bin?x=1#y", None, b"")],
+    [_text("urn:isbn:0451450523", "text/plain", "")],  # a path without a slash
 ]
 
 
@@ -223,6 +224,7 @@ def test_mcp_resource_to_file_names_the_file_after_the_uris_path() -> None:
         ("pixel.png", b"\x89PNG", "image/png"),
         ("", b"\x00\xff", "application/octet-stream"),
         ("b.bin", b"", None),
+        ("isbn:0451450523", b"", "text/plain"),
     ]
     assert {tag_of(file) for file in made} == {"mcp_resource_to_file"}
     with pytest.raises(ours.UnsupportedMCPValueError, match=r"^Resource contents array must"):

@@ -107,6 +107,45 @@ async def test_the_enabled_thinking_warning_is_the_official_sdks() -> None:
     assert ours.category is UserWarning and ours.filename == __file__
 
 
+def test_warnings_collected_in_a_block_wait_there_until_emitted() -> None:
+    from anyio_claude._model_warnings import collect_model_warnings, emit, warn_about_model
+
+    enabled = {"type": "enabled", "budget_tokens": 1024}
+    outer: list[tuple[str, type[Warning]]] = []
+    inner: list[tuple[str, type[Warning]]] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with collect_model_warnings(outer):
+            warn_about_model(DEPRECATED, None)
+            with collect_model_warnings(inner):
+                warn_about_model("claude-opus-4-6", enabled)
+            warn_about_model("claude-opus-4-6", {"type": "adaptive"})
+            # Neither a model name nor a thinking dict: nothing to say.
+            warn_about_model(None, enabled)
+            warn_about_model(3, None)
+            warn_about_model("claude-opus-4-6", [("type", "enabled")])
+            warn_about_model("claude-opus-4-6", {"budget_tokens": 1024})
+        assert caught == []
+        assert [(category, text[:44]) for text, category in outer] == [
+            (DeprecationWarning, "The model 'claude-opus-4-5-20251101' is depr")
+        ]
+        assert [(category, text[:44]) for text, category in inner] == [
+            (UserWarning, "Using Claude with claude-opus-4-6 and 'think")
+        ]
+        emit(inner + outer)
+        warn_about_model(DEPRECATED, None)  # outside every block: raised here
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (UserWarning, inner[0][0]),
+        (DeprecationWarning, outer[0][0]),
+        (DeprecationWarning, outer[0][0]),
+    ]
+    assert outer[0][0] == (
+        "The model 'claude-opus-4-5-20251101' is deprecated and will reach end-of-life on "
+        "January 22nd, 2027.\nPlease migrate to a newer model. Visit "
+        "https://docs.anthropic.com/en/docs/resources/model-deprecations for more information."
+    )
+
+
 def test_the_blocking_client_warns_in_the_callers_thread_at_the_callers_line() -> None:
     with (
         FakeClaude.run_in_thread() as fake,
