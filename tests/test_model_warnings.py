@@ -172,6 +172,20 @@ def test_the_blocking_client_warns_in_the_callers_thread_at_the_callers_line() -
     assert str(warned[0].message).startswith("Using Claude with claude-opus-4-6 and 'thinking")
 
 
+def test_code_without_a_module_name_warns_at_the_callers_line() -> None:
+    # Code run by `exec` with bare globals has no `__name__`: its line is the caller's.
+    code = compile(
+        "client.messages.create(model=model, max_tokens=10, messages=messages)", "<cell>", "exec"
+    )
+    with (
+        FakeClaude.run_in_thread() as fake,
+        Claude(api_key="k", base_url=fake.url) as client,
+        pytest.warns(DeprecationWarning, match=SUNSET) as caught,
+    ):
+        exec(code, {"client": client, "model": DEPRECATED, "messages": USER})
+    assert [w.filename for w in caught] == ["<cell>"]
+
+
 async def test_fake_claude_serves_the_official_sdks_models_and_resolves_aliases() -> None:
     names = set(anthropic.types.Model.__args__[0].__args__)  # type: ignore[attr-defined]
     served = {m.id for m in DEFAULT_MODELS} | {a for m in DEFAULT_MODELS for a in m.aliases}
