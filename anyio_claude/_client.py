@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     import logging
     import ssl
 
+    from typing_extensions import Self
+
     from ._credentials import AccessTokenProvider, AsyncAccessTokenProvider, RequestAuth
     from ._middleware import MiddlewareInput
     from ._tracing import (
@@ -598,7 +600,7 @@ class AsyncClaude:
             return self._transport.is_closed
         return self._closed
 
-    async def __aenter__(self) -> AsyncClaude:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

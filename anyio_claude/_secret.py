@@ -123,10 +123,11 @@ def _header_problem(argument: str, name: object, value: object) -> Exception | N
 
 
 def redact_url(url: str) -> str:
-    """`url` with any `user:password@` replaced by `***@`."""
+    """`url` with any `user:password@` replaced by `***@`, as a plain str (a `SecretStr`
+    given comes back showing itself in a repr: nothing secret is left in it)."""
     parts = urlsplit(url)
     if "@" not in parts.netloc:
-        return url
+        return str(url)
     host = parts.netloc.rpartition("@")[2]
     return SplitResult(
         parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment

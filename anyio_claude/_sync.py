@@ -672,7 +672,7 @@ class Claude:
             if not self._owns_portal and self._async._owns_transport:
                 self._portal.call_soon(self._async.close)
 
-    def __enter__(self) -> Claude:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

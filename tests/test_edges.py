@@ -52,13 +52,14 @@ def open_fds() -> int:
 
 def everything_shown(exc: BaseException) -> str:
     """All an error can show: str, repr, its traceback, and the locals of every frame in
-    it and in its cause/context chain that is not this test's own code."""
+    it and in its cause/context chain that is not this test's own code (nor mutmut's
+    trampolines, which hold a mutated function's arguments as they were passed)."""
     parts = [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
     pending = [traceback.TracebackException.from_exception(exc, capture_locals=True)]
     while pending:
         shown = pending.pop()
         for frame in shown.stack:
-            if "/tests/" not in frame.filename:
+            if "/tests/" not in frame.filename and "/mutmut/" not in frame.filename:
                 parts.append(repr(frame.locals))
         pending += [e for e in (shown.__cause__, shown.__context__) if e is not None]
     return "\n".join(parts)

@@ -92,6 +92,60 @@ async def test_current_models_do_not_warn_and_enabled_thinking_warns_where_adapt
             )
 
 
+async def test_the_enabled_thinking_warning_is_the_official_sdks() -> None:
+    thinking: Any = {"type": "enabled", "budget_tokens": 1024}
+    args: Any = {"model": "claude-opus-4-6", "max_tokens": 2048, "messages": USER}
+    async with FakeClaude() as fake, AsyncClaude(api_key="k", base_url=fake.url) as client:
+        official = anthropic.AsyncAnthropic(api_key="k", base_url=fake.url)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            await client.messages.create(**args, thinking=thinking)
+            await official.messages.create(**args, thinking=thinking)
+        await official.close()
+    ours, theirs = caught
+    assert (ours.category, str(ours.message)) == (theirs.category, str(theirs.message))
+    assert ours.category is UserWarning and ours.filename == __file__
+
+
+def test_warnings_collected_in_a_block_wait_there_until_emitted() -> None:
+    from anyio_claude._model_warnings import collect_model_warnings, emit, warn_about_model
+
+    enabled = {"type": "enabled", "budget_tokens": 1024}
+    outer: list[tuple[str, type[Warning]]] = []
+    inner: list[tuple[str, type[Warning]]] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with collect_model_warnings(outer):
+            warn_about_model(DEPRECATED, None)
+            with collect_model_warnings(inner):
+                warn_about_model("claude-opus-4-6", enabled)
+            warn_about_model("claude-opus-4-6", {"type": "adaptive"})
+            # Neither a model name nor a thinking dict: nothing to say.
+            warn_about_model(None, enabled)
+            warn_about_model(3, None)
+            warn_about_model("claude-opus-4-6", [("type", "enabled")])
+            warn_about_model("claude-opus-4-6", {"budget_tokens": 1024})
+        assert caught == []
+        assert [(category, text[:44]) for text, category in outer] == [
+            (DeprecationWarning, "The model 'claude-opus-4-5-20251101' is depr")
+        ]
+        assert [(category, text[:44]) for text, category in inner] == [
+            (UserWarning, "Using Claude with claude-opus-4-6 and 'think")
+        ]
+        emit(inner + outer)
+        warn_about_model(DEPRECATED, None)  # outside every block: raised here
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (UserWarning, inner[0][0]),
+        (DeprecationWarning, outer[0][0]),
+        (DeprecationWarning, outer[0][0]),
+    ]
+    assert outer[0][0] == (
+        "The model 'claude-opus-4-5-20251101' is deprecated and will reach end-of-life on "
+        "January 22nd, 2027.\nPlease migrate to a newer model. Visit "
+        "https://docs.anthropic.com/en/docs/resources/model-deprecations for more information."
+    )
+
+
 def test_the_blocking_client_warns_in_the_callers_thread_at_the_callers_line() -> None:
     with (
         FakeClaude.run_in_thread() as fake,
@@ -103,6 +157,33 @@ def test_the_blocking_client_warns_in_the_callers_thread_at_the_callers_line() -
             stream.get_final_message()
         client.messages.with_raw_response.create(model=DEPRECATED, max_tokens=10, messages=USER)
     assert [w.filename for w in caught] == [__file__] * 3
+    thinking: Any = {"type": "enabled", "budget_tokens": 1024}
+    with (
+        FakeClaude.run_in_thread() as fake,
+        Claude(api_key="k", base_url=fake.url) as client,
+        warnings.catch_warnings(record=True) as warned,
+    ):
+        warnings.simplefilter("always")
+        client.messages.create(
+            model="claude-opus-4-6", max_tokens=2048, messages=USER, thinking=thinking
+        )
+        client.messages.create(model="claude-opus-4-8", max_tokens=10, messages=USER)
+    assert [(w.category, w.filename) for w in warned] == [(UserWarning, __file__)]
+    assert str(warned[0].message).startswith("Using Claude with claude-opus-4-6 and 'thinking")
+
+
+def test_code_without_a_module_name_warns_at_the_callers_line() -> None:
+    # Code run by `exec` with bare globals has no `__name__`: its line is the caller's.
+    code = compile(
+        "client.messages.create(model=model, max_tokens=10, messages=messages)", "<cell>", "exec"
+    )
+    with (
+        FakeClaude.run_in_thread() as fake,
+        Claude(api_key="k", base_url=fake.url) as client,
+        pytest.warns(DeprecationWarning, match=SUNSET) as caught,
+    ):
+        exec(code, {"client": client, "model": DEPRECATED, "messages": USER})
+    assert [w.filename for w in caught] == ["<cell>"]
 
 
 async def test_fake_claude_serves_the_official_sdks_models_and_resolves_aliases() -> None:

@@ -80,3 +80,15 @@ def test_header_problems_name_the_argument_and_header(
 def test_redact_url_keeps_everything_but_the_credentials() -> None:
     assert redact_url("https://u:p@w@host:8/v1?q=1#frag") == "https://***@host:8/v1?q=1#frag"
     assert redact_url("https://host/v1?q=1") == "https://host/v1?q=1"
+
+
+def test_a_url_without_credentials_shows_itself() -> None:
+    # The client keeps its URL as a SecretStr until it is redacted: a URL with nothing to
+    # hide must come back as a plain str, or `repr(client)` shows `base_url='<redacted>'`.
+    assert repr(redact_url(SecretStr("https://host/v1"))) == "'https://host/v1'"
+    assert repr(redact_url(SecretStr("https://u:p@host/v1"))) == "'https://***@host/v1'"
+    from anyio_claude import Claude
+
+    with Claude(api_key=KEY, base_url="http://127.0.0.1:9/v1") as client:
+        assert "base_url='http://127.0.0.1:9/v1'" in repr(client)
+        assert KEY not in repr(client)

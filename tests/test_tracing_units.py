@@ -294,6 +294,14 @@ ROUTES = [
         "anthropic.file.id",
         "file_1",
     ),
+    (  # an id ending in an "X" (only "/" is stripped off the path)
+        "GET",
+        "/v1/files/file_01X",
+        "anthropic.files.retrieve_metadata",
+        "/v1/files/{file_id}",
+        "anthropic.file.id",
+        "file_01X",
+    ),
     (
         "DELETE",
         "/v1/files/file_1",
@@ -774,6 +782,43 @@ def test_a_given_meter_provider_gives_the_histograms_once() -> None:
     assert (scope.scope.name, scope.scope.version) == ("com.anthropic.sdk.python", "9.9.9")
     off = _telemetry({"metrics": {"meter_provider": MeterProvider(), "enabled": False}})
     assert off.instruments() is None
+
+
+def test_the_registered_providers_are_used_without_a_given_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The registered providers, as `set_*_provider` would leave them (which can be called
+    # once a process, so the getters are replaced here).
+    import sys
+
+    from opentelemetry import metrics, trace
+
+    recorder = Recorder()
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider([reader])
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: recorder.provider)
+    monkeypatch.setattr(metrics, "get_meter_provider", lambda: meter_provider)
+    for name in ("OTEL_PYTHON_TRACER_PROVIDER", "OTEL_PYTHON_METER_PROVIDER"):
+        monkeypatch.delenv(name, raising=False)
+    telemetry = _telemetry({})
+    tracer = telemetry.tracer()
+    instruments = telemetry.instruments()
+    assert tracer is not None and instruments is not None
+    assert telemetry.tracer() is tracer and telemetry.instruments() is instruments
+    instruments.duration.record(0.5)
+    assert list(_metrics(reader)) == ["gen_ai.client.operation.duration"]
+    # Neither API imported yet: a provider named in the environment is looked up, and
+    # without one nothing is (OpenTelemetry would load it on first use).
+    monkeypatch.delitem(sys.modules, "opentelemetry.trace")
+    monkeypatch.delitem(sys.modules, "opentelemetry.metrics")
+    assert _telemetry({}).tracer() is None and _telemetry({}).instruments() is None
+    monkeypatch.setenv("OTEL_PYTHON_METER_PROVIDER", "sdk_meter_provider")
+    only_meter = _telemetry({})
+    assert only_meter.tracer() is None and only_meter.instruments() is not None
+    monkeypatch.delenv("OTEL_PYTHON_METER_PROVIDER")
+    monkeypatch.setenv("OTEL_PYTHON_TRACER_PROVIDER", "sdk_tracer_provider")
+    only_tracer = _telemetry({})
+    assert only_tracer.tracer() is not None and only_tracer.instruments() is None
 
 
 def test_a_call_is_prepared_only_when_someone_listens() -> None:
@@ -1434,3 +1479,91 @@ def test_a_call_dropped_unended_ends_its_span_unset() -> None:
     del ended
     gc.collect()
     assert [status for _, _, status, _ in _spans(recorder)] == [StatusCode.OK]
+
+
+def test_a_sampled_out_call_still_propagates_its_context() -> None:
+    # A span the sampler dropped records nothing, but its context still goes with the
+    # request (its "sampled" flag clear), as the official SDK sends it; without
+    # propagation it is dropped.
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ALWAYS_OFF)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    call = _telemetry({"tracer_provider": provider}).prepare("GET", "/v1/models", (), None, [])
+    assert call is not None
+    headers = dict(call.attempt("https://api.example:8443", b"/v1/models"))
+    flags = int(headers[b"traceparent"].rsplit(b"-", 1)[1], 16)
+    assert flags & 1 == 0  # not sampled
+    assert call.span is not None and not call.span.is_recording()
+    call.done_json(200, {}, b"{}")
+    quiet = _telemetry({"tracer_provider": provider, "propagation": False})
+    call = quiet.prepare("GET", "/v1/models", (), None, [])
+    assert call is not None
+    assert call.attempt("https://api.example:8443", b"/v1/models") == []
+    assert call.span is None
+    assert exporter.get_finished_spans() == ()
+
+
+def test_a_call_ends_once() -> None:
+    recorder = Recorder()
+    reader = InMemoryMetricReader()
+    option = {
+        "tracer_provider": recorder.provider,
+        "metrics": {"meter_provider": MeterProvider([reader])},
+    }
+    call = _telemetry(option).prepare("POST", "/v1/messages", (), b'{"model": "m"}', [])
+    assert call is not None
+    call.attempt("https://api.example:8443", b"/v1/messages")
+    call.done_json(200, {}, b'{"model": "m-1"}')
+    call.fail(RuntimeError("after the end"))
+    call.done_head(500, {})
+    ((_, attributes, _, _),) = _spans(recorder)
+    assert attributes["http.response.status_code"] == 200 and "error.type" not in attributes
+    (duration,) = _metrics(reader)["gen_ai.client.operation.duration"].data.data_points
+    assert duration.count == 1 and "error.type" not in duration.attributes
+
+
+def test_a_call_ended_before_its_first_attempt_measures_nothing() -> None:
+    reader = InMemoryMetricReader()
+    option = {"traces": False, "metrics": {"meter_provider": MeterProvider([reader])}}
+    call = _telemetry(option).prepare("POST", "/v1/messages", (), b'{"model": "m"}', [])
+    assert call is not None
+    call.fail(RuntimeError("refused before sending"))
+    assert reader.get_metrics_data() is None
+
+
+def test_only_a_batch_counts_its_requests() -> None:
+    recorder = Recorder()
+    telemetry = _telemetry({"tracer_provider": recorder.provider})
+    body = b'{"model": "m", "requests": [1, 2]}'
+    call = telemetry.prepare("POST", "/v1/messages", (), body, [])
+    assert call is not None
+    call.attempt("https://api.example:8443", b"/v1/messages")
+    call.done_head(200, {})
+    ((name, attributes, _, _),) = _spans(recorder)
+    assert name == "anthropic.messages.create"
+    assert "anthropic.message.batch.request_count" not in attributes
+
+
+def test_a_span_that_cannot_start_leaves_the_metrics() -> None:
+    class Failing:
+        def start_span(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("no span")
+
+    class Provider:
+        def get_tracer(self, *args: object) -> Failing:
+            return Failing()
+
+    reader = InMemoryMetricReader()
+    option = {"tracer_provider": Provider(), "metrics": {"meter_provider": MeterProvider([reader])}}
+    call = _telemetry(option).prepare("POST", "/v1/messages", (), b'{"stream": true}', [])
+    assert call is not None
+    assert call.attempt("https://api.example:8443", b"/v1/messages") == []
+    assert call.span is None
+    call.events([_Event("content_block_delta")])
+    call.done_head(200, {})
+    found = _metrics(reader)
+    (duration,) = found["gen_ai.client.operation.duration"].data.data_points
+    (first,) = found["gen_ai.client.operation.time_to_first_chunk"].data.data_points
+    assert duration.count == first.count == 1

@@ -981,3 +981,15 @@ async def message_threads(client: AsyncClaude, sync: Claude) -> None:
     assert_type(blocking_typed, BetaMessageThread[Answer])
     assert_type(blocking_typed.parse(turn).parsed_output, Answer | None)
     print(blocking.fork().messages, blocking.params["model"], blocking.tool_runner())
+
+
+async def platform_clients() -> None:
+    # `with` gives the platform client itself, as the official SDK's does.
+    from anyio_claude import AnthropicVertex, AsyncAnthropicBedrock
+
+    async with AsyncAnthropicBedrock(aws_region="us-east-1") as bedrock:
+        assert_type(bedrock, AsyncAnthropicBedrock)
+        assert_type(bedrock.aws_region, str)
+    with AnthropicVertex(region="us-east5") as vertex:
+        assert_type(vertex, AnthropicVertex)
+        print(vertex.region)

@@ -205,8 +205,7 @@ class PlatformClient(AsyncClaude):
         extra_headers: Mapping[str, str] | None,
     ) -> tuple[Mapping[str, Any] | None, Mapping[str, str] | None]:
         """The request's user profile ID (its header, else the default one) as
-        `user_profile_id` in the body on `_profile_in_body` routes (a body's own wins),
-        else as the header."""
+        `user_profile_id` in the body on `_profile_in_body` routes, else as the header."""
         headers = dict(extra_headers or {})
         named = [name for name in headers if name.lower() == USER_PROFILE_HEADER]
         value = headers.pop(named[-1]) if named else None
@@ -220,10 +219,9 @@ class PlatformClient(AsyncClaude):
             if value is None:
                 return body, extra_headers
         if method == "POST" and path in self._profile_in_body and body is not None:
-            own = body.get("user_profile_id")
-            if own is None or isinstance(own, NotGiven):
-                body = {**body, "user_profile_id": value}
-            return body, headers
+            # A body never holds `user_profile_id` here (the argument is the header); an
+            # `extra_body` value still wins, merged after this.
+            return {**body, "user_profile_id": value}, headers
         return body, {**headers, USER_PROFILE_HEADER: value}
 
 
