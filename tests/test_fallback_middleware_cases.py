@@ -947,3 +947,49 @@ def test_a_blocking_middleware_outside_reads_what_the_fallback_served() -> None:
     assert [block["type"] for block in served["content"]] == ["fallback", "text"]
     assert parsed == ("fallback", 0)
     assert [block.type for block in message.content] == ["fallback", "text"]
+
+
+@pytest.mark.filterwarnings(
+    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
+)
+@pytest.mark.parametrize("stream", [True, False])
+async def test_a_fallen_back_reply_after_a_retry_says_how_many_retries_it_took(
+    stream: bool,
+) -> None:
+    # The middleware builds the response it returns (spliced, or with its seams) from the
+    # attempt's: the retry count must come along for a middleware around it (left out,
+    # it would read 0 there).
+    busy = ErrorReply(529, "overloaded_error", "busy", {"retry-after-ms": "1"})
+    first = _midway(MODEL, "Sure", "tok-1") if stream else refusal(MODEL, "tok-1")
+    script = [busy, first, _served(OPUS, "!")]
+    seen: list[list[Any]] = [[], []]
+    async with FakeClaude() as server:
+        for official in (False, True):
+
+            async def outer(request: Any, call_next: Any, into: list[Any] = seen[official]) -> Any:
+                response = await call_next(request)
+                into.append((response.status_code, response.retries_taken))
+                return response
+
+            kind: Any = anthropic if official else anyio_claude
+            client: Any = (anthropic.AsyncAnthropic if official else AsyncClaude)(
+                api_key="k",
+                base_url=server.url,
+                max_retries=1,
+                middleware=[outer, kind.BetaRefusalFallbackMiddleware(CHAIN)],
+            )
+            server.script(*script)
+            with _state(official, None):
+                if stream:
+                    async with client.beta.messages.with_streaming_response.create(
+                        **_params({}), stream=True
+                    ) as response:
+                        shown = _frames(await response.read())
+                else:
+                    response = await client.beta.messages.with_raw_response.create(**_params({}))
+                    shown = _dump(await response.parse())
+                seen[official].append((response.retries_taken, shown))
+            await client.close()
+    ours, theirs = seen
+    assert ours == theirs
+    assert [retries for _, retries in ours[:2]] == [0, 1]
