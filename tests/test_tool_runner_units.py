@@ -1,0 +1,571 @@
+"""The tool runner's parts one at a time: `add_tools` / `remove_tools` / `set_messages_params`
+on a runner that has sent nothing (its state, and the next request FakeClaude records),
+the helpers that shape a request or a result, and the blocking runner's pass-throughs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from anyio_claude import Anthropic, AsyncAnthropic, beta_async_tool, beta_tool
+from anyio_claude.lib.tools import BetaAsyncRunnableToolset, BetaRunnableToolset
+from anyio_claude.testing import FakeClaude
+
+pytestmark = pytest.mark.anyio
+
+MODEL = "claude-sonnet-4-5"
+
+
+class Browser(BetaRunnableToolset):
+    toolset_name = "browser"
+
+    def to_dict(self) -> Any:
+        return {"type": "browser_toolset_20260801"}
+
+    def call(self, context: Any, name: str, input: Mapping[str, object]) -> str:
+        return f"{name} done"
+
+
+class Computer(BetaAsyncRunnableToolset):
+    toolset_name = "computer"
+
+    def to_dict(self) -> Any:
+        return {"type": "computer_toolset_20260801"}
+
+    async def call(self, context: Any, name: str, input: Mapping[str, object]) -> str:
+        return f"{name} ok"
+
+
+@beta_async_tool
+async def get_weather(location: str) -> str:
+    """The weather somewhere."""
+    return f"Sunny in {location}"
+
+
+@beta_tool
+def get_time(location: str) -> str:
+    """The local time somewhere."""
+    return f"noon in {location}"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeClaude]:
+    async with FakeClaude() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def client(server: FakeClaude) -> AsyncIterator[AsyncAnthropic]:
+    async with AsyncAnthropic(api_key="k", base_url=server.url, max_retries=0) as c:
+        yield c
+
+
+@pytest.fixture
+def offline() -> Iterator[AsyncAnthropic]:
+    """A client for runners that send nothing (nothing listens at its URL)."""
+    yield AsyncAnthropic(api_key="k", base_url="http://127.0.0.1:9", max_retries=0)
+
+
+def _runner(client: AsyncAnthropic, **params: Any) -> Any:
+    arguments: dict[str, Any] = {
+        "max_tokens": 1024,
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "What is the weather in Oslo?"}],
+        "tools": [get_weather],
+        **params,
+    }
+    return client.beta.messages.tool_runner(**arguments)
+
+
+# ------------------------------------------------------------------ add_tools / remove_tools
+
+
+def test_a_definition_added_goes_out_as_given(offline: AsyncAnthropic) -> None:
+    runner = _runner(offline)
+    definition = {"name": "lookup", "input_schema": {"type": "object"}}
+    runner.add_tools(definition)
+    assert runner._tool_changes == [
+        {"type": "tool_addition", "tool": {"type": "tool_definition", "definition": definition}}
+    ]
+
+
+@pytest.mark.parametrize("toolset", [Browser(), Computer()], ids=["blocking", "async"])
+def test_a_toolset_is_neither_added_nor_removed(
+    offline: AsyncAnthropic, toolset: BetaRunnableToolset | BetaAsyncRunnableToolset
+) -> None:
+    runner = _runner(offline, tools=[Browser(), Computer()])
+    name = toolset.toolset_name
+    with pytest.raises(ValueError) as added:
+        runner.add_tools(toolset)
+    assert str(added.value) == (
+        f"add_tools() can't add the {name!r} toolset: a runner's toolsets are fixed when it is made"
+    )
+    for given in (toolset, name):
+        with pytest.raises(ValueError) as removed:
+            runner.remove_tools(given)
+        assert str(removed.value) == (
+            f"remove_tools() can't remove the {name!r} toolset: a runner's toolsets are "
+            "fixed when it is made"
+        )
+    assert runner._tool_changes == []
+
+
+def test_a_tool_named_like_a_toolset_is_not_added(offline: AsyncAnthropic) -> None:
+    runner = _runner(offline, tools=[Browser()])
+
+    @beta_async_tool
+    async def browser(url: str) -> str:
+        """Open a page."""
+        return url
+
+    for tool, shown in (
+        ({"name": "browser", "input_schema": {"type": "object"}}, "browser"),
+        (browser, "browser"),
+        ({"type": "browser_toolset_20260801"}, "browser"),
+        ({"type": "browser_toolset_20260801", "name": "web"}, "web"),
+    ):
+        with pytest.raises(ValueError) as refused:
+            runner.add_tools(tool)
+        assert str(refused.value) == (
+            f"add_tools() can't add {shown!r}: the runner's {shown!r} toolset has that name"
+        )
+    assert runner._tool_changes == []
+    # A name that is no toolset's is added.
+    runner.add_tools({"name": "web", "input_schema": {"type": "object"}})
+    assert len(runner._tool_changes) == 1
+
+
+def test_tools_are_removed_by_object_or_name(offline: AsyncAnthropic) -> None:
+    runner = _runner(offline, tools=[get_weather, get_time])
+    runner.remove_tools(get_time, get_weather, "nothing_of_that_name")
+    assert runner._tools == {}
+    assert [change["tool"]["name"] for change in runner._tool_changes] == [
+        "get_time",
+        "get_weather",
+        "nothing_of_that_name",
+    ]
+    with pytest.raises(TypeError) as refused:
+        runner.remove_tools("get_time", 3.5)
+    assert str(refused.value) == "tools[1] must be a runnable tool or a tool name, not float"
+    assert len(runner._tool_changes) == 3  # nothing removed
+
+
+def test_what_was_removed_stays_removed_with_new_params(offline: AsyncAnthropic) -> None:
+    runner = _runner(offline, tools=[get_weather, get_time])
+    runner.remove_tools("get_weather", get_time)
+    runner.set_messages_params(lambda params: params)  # the same tools, as given
+    assert runner._tools == {}
+    # Added back, it runs again, whatever the params say.
+    runner.add_tools(get_time)
+    runner.set_messages_params(lambda params: params)
+    assert runner._tools == {"get_time": get_time}
+
+
+async def test_a_removed_tool_no_longer_runs(client: AsyncAnthropic) -> None:
+    runner = _runner(client)
+    await runner.__anext__()
+    runner.remove_tools("get_weather")
+    with pytest.warns(UserWarning, match="Tool 'get_weather' not found"):
+        response = await runner.generate_tool_call_response()
+    assert response is not None
+    [result] = response["content"]
+    assert result["content"] == "Error: Tool 'get_weather' not found"
+    assert result["is_error"] is True
+
+
+# ------------------------------------------------------------------- set_messages_params
+
+
+def test_new_params_keep_the_betas_unless_given(offline: AsyncAnthropic) -> None:
+    runner = _runner(offline, betas=["inline-tools-2026-09-15"])
+    messages = [{"role": "user", "content": "And in Rome?"}]
+    runner.set_messages_params({"max_tokens": 10, "model": MODEL, "messages": messages})
+    assert runner._params["betas"] == ["inline-tools-2026-09-15"]
+    assert runner._params["messages"] == messages and runner._params["max_tokens"] == 10
+    runner.set_messages_params({**runner._params, "betas": ["compact-2026-09-04"]})
+    assert runner._params["betas"] == ["compact-2026-09-04"]
+    # Without betas before, none are added.
+    plain = _runner(offline)
+    plain.set_messages_params({"max_tokens": 10, "model": MODEL, "messages": messages})
+    assert "betas" not in plain._params
+
+
+# ------------------------------------------------------------------ the blocking runner
+
+
+def test_the_blocking_runner_passes_its_calls_on() -> None:
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_time],
+            tool_choice={"type": "any"},
+            messages=[{"role": "user", "content": "use get_time in Oslo"}],
+        )
+        runner.compact_before_next_turn({"type": "summarize", "instructions": "Be brief."})
+        assert runner._async._pending_compaction == {
+            "type": "summarize",
+            "instructions": "Be brief.",
+        }
+        runner.set_messages_params(lambda params: params)
+        runner._async._pending_compaction = None
+        first = next(runner)
+        assert first.stop_reason == "tool_use"
+        response = runner.generate_tool_call_response()
+        assert response is not None
+        assert [r["content"] for r in response["content"]] == ["noon in Oslo"]  # type: ignore[index]
+        runner.close()
+        assert list(runner) == []
+    assert len(server.requests) == 1
+
+
+def test_the_blocking_streaming_runner_defers_a_call() -> None:
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_time],
+            tool_choice={"type": "any"},
+            messages=[{"role": "user", "content": "use get_time in Oslo"}],
+            stream=True,
+            run_tools_eagerly=True,
+            max_iterations=1,
+        )
+        for stream in runner:
+            for event in stream:
+                if event.type == "content_block_stop" and event.content_block.type == "tool_use":
+                    runner.defer_tool_call(event.content_block)
+            assert [use.name for use in runner.deferred_tool_calls] == ["get_time"]
+            response = runner.generate_tool_call_response()
+            assert response is not None
+            assert [r["content"] for r in response["content"]] == ["noon in Oslo"]  # type: ignore[index]
+            assert runner.deferred_tool_calls == []
+
+
+# ------------------------------------------------------------- the compaction's request
+
+
+def test_a_compaction_request_drops_what_only_shapes_a_reply() -> None:
+    from anyio_claude._tool_runner import _without_reply_params
+
+    fallback = {"model": "claude-haiku-4-5", "output_config": {"format": "f", "effort": "low"}}
+    params = {
+        "model": MODEL,
+        "context_management": {"edits": []},
+        "stop_sequences": ["END"],
+        "output_format": {"type": "json_schema"},
+        "tool_choice": {"type": "any"},
+        "output_config": {"format": {"type": "json_schema"}, "effort": "high"},
+        "fallbacks": [fallback, "default-ish", {"model": "m", "output_config": None}],
+    }
+    assert _without_reply_params(params) == {
+        "model": MODEL,
+        "output_config": {"effort": "high"},
+        "fallbacks": [
+            {"model": "claude-haiku-4-5", "output_config": {"effort": "low"}},
+            "default-ish",
+            {"model": "m", "output_config": None},
+        ],
+    }
+    # The fallbacks given are left alone.
+    assert fallback["output_config"] == {"format": "f", "effort": "low"}
+    # A tool choice that does not force a call stays; so do fallbacks that are not a list.
+    for kind in ("auto", "none"):
+        kept = _without_reply_params({"tool_choice": {"type": kind}, "fallbacks": "default"})
+        assert kept == {"tool_choice": {"type": kind}, "fallbacks": "default"}
+    assert _without_reply_params({"tool_choice": {"type": "tool", "name": "x"}}) == {}
+    assert _without_reply_params({"output_config": "odd"}) == {"output_config": "odd"}
+
+
+def test_a_malformed_toolset_call_is_answered_with_an_error() -> None:
+    from anyio_claude._tool_runner import _malformed_toolset_call
+    from anyio_claude.types import ToolUseBlock
+
+    use = ToolUseBlock(id="toolu_1", name="browser", input={"actions": []}, type="tool_use")
+    assert _malformed_toolset_call(use) == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_1",
+        "content": "Error: the 'browser' toolset could not run this call: it has no "
+        "toolset_name; nothing in the batch was executed",
+        "is_error": True,
+    }
+
+
+# ----------------------------------------------------------------- run_tools_eagerly's record
+
+
+def test_a_call_is_held_by_its_block_or_its_id_until_it_starts() -> None:
+    import anyio
+
+    from anyio_claude._tool_runner import _EagerCalls
+    from anyio_claude.types import ToolUseBlock
+
+    eager = _EagerCalls()
+    first, second, third, fourth = (
+        ToolUseBlock(id=f"toolu_{i}", name="get_weather", input={}, type="tool_use")
+        for i in range(4)
+    )
+    eager.hold(first)
+    eager.hold("toolu_1")
+    assert eager.is_held(first) and eager.is_held(second)
+    eager.running["toolu_2"] = anyio.Event()  # started: too late to hold
+    eager.results["toolu_3"] = {"type": "tool_result", "tool_use_id": "toolu_3"}  # done
+    eager.hold(third)
+    eager.hold(fourth)
+    assert not eager.is_held(third) and not eager.is_held(fourth)
+
+
+def _reply(content: list[dict[str, Any]], stop_reason: str) -> Any:
+    from anyio_claude.types import Message
+
+    return Message.model_validate(
+        {
+            "id": "msg_scripted",
+            "type": "message",
+            "role": "assistant",
+            "content": content,
+            "model": MODEL,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        }
+    )
+
+
+# ------------------------------------------------------------------------------ compaction
+
+
+def test_compaction_is_refused_beside_a_compaction_edit_with_the_reason(
+    offline: AsyncAnthropic,
+) -> None:
+    runner = _runner(offline, context_management={"edits": [{}, {"type": "compact_20260112"}]})
+    with pytest.raises(ValueError) as refused:
+        runner.compact_before_next_turn()
+    assert str(refused.value) == (
+        "compact_before_next_turn() can't be used while context_management has a compaction "
+        "edit, because the API doesn't accept a compaction block together with one. Remove "
+        "the edit first."
+    )
+    # Other edits, and edits without a type, are no compaction edit.
+    runner = _runner(offline, context_management={"edits": [{}, {"type": "clear_tool_uses"}]})
+    runner.compact_before_next_turn()
+
+
+async def test_a_compaction_without_a_summary_keeps_the_conversation(
+    client: AsyncAnthropic, server: FakeClaude, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner = _runner(client)
+    replies = []
+    async for message in runner:
+        replies.append(message)
+        if message.stop_reason == "end_turn":
+            runner.compact_before_next_turn()
+            server.script(_reply([{"type": "compaction", "content": ""}], "compaction"))
+    assert [m.stop_reason for m in replies] == ["tool_use", "end_turn", "compaction"]
+    # The reply before the compaction is the last again, and the history is as it was.
+    assert await runner.until_done() is replies[1]
+    assert [m["role"] for m in runner._params["messages"]] == [
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+    ]
+    assert "Compaction produced no summary; keeping the conversation as it is." in [
+        record.getMessage() for record in caplog.records
+    ]
+
+
+async def test_tools_run_in_the_turn_after_a_compaction(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    runner = _runner(client, max_concurrency=2)
+    runner.compact_before_next_turn()
+    first = await runner.__anext__()
+    assert first.stop_reason == "compaction"
+    call = {
+        "type": "tool_use",
+        "id": "toolu_a",
+        "name": "get_weather",
+        "input": {"location": "Oslo"},
+    }
+    server.script(_reply([call], "tool_use"))
+    assert (await runner.__anext__()).stop_reason == "tool_use"
+    assert await runner.generate_tool_call_response() == {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "toolu_a", "content": "Sunny in Oslo"}],
+    }
+    assert (await runner.until_done()).stop_reason == "end_turn"
+
+
+async def test_a_runner_is_entered_once(offline: AsyncAnthropic) -> None:
+    async with _runner(offline) as runner:
+        with pytest.raises(RuntimeError) as refused:
+            await runner.__aenter__()
+    assert str(refused.value) == "this tool runner is already in an `async with` block"
+
+
+# ---------------------------------------------------------------------------------- toolsets
+
+
+class Stuck(BetaAsyncRunnableToolset):
+    """A toolset whose members never answer."""
+
+    toolset_name = "browser"
+
+    def to_dict(self) -> Any:
+        return {"type": "browser_toolset_20260801"}
+
+    async def call(self, context: Any, name: str, input: Mapping[str, object]) -> str:
+        import anyio
+
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+
+async def test_a_toolset_member_that_does_not_answer_times_out(client: AsyncAnthropic) -> None:
+    runner = _runner(
+        client,
+        tools=[Stuck()],
+        messages=[{"role": "user", "content": "Use the browser to navigate, then screenshot"}],
+        tool_timeout=0.05,
+    )
+    message = await runner.__anext__()
+    calls = [b for b in message.content if b.type == "tool_use"]
+    response = await runner.generate_tool_call_response()
+    assert response is not None
+    assert response["content"][0] == {  # type: ignore[index]
+        "type": "tool_result",
+        "tool_use_id": calls[0].id,
+        "toolset_name": "browser",
+        "content": f"Error: Tool '{calls[0].name}' timed out after 0.05 seconds",
+        "is_error": True,
+    }
+    await runner.close()
+
+
+# ------------------------------------------------------------------------- run_tools_eagerly
+
+
+class Recorder(BetaRunnableToolset):
+    """A blocking browser recording its calls, failing on `fail`."""
+
+    toolset_name = "browser"
+
+    def __init__(self, fail: str | None = None) -> None:
+        self.calls: list[str] = []
+        self.fail = fail
+
+    def to_dict(self) -> Any:
+        return {"type": "browser_toolset_20260801"}
+
+    def call(self, context: Any, name: str, input: Mapping[str, object]) -> str:
+        self.calls.append(name)
+        if name == self.fail:
+            raise ValueError("the page is gone")
+        return f"{name} done"
+
+
+@pytest.mark.parametrize("grouped", [False, True], ids=["in_the_read", "in_the_group"])
+@pytest.mark.parametrize("fail", [None, "navigate"])
+async def test_a_toolsets_eager_calls_run_in_order_and_stop_after_a_failure(
+    client: AsyncAnthropic, server: FakeClaude, grouped: bool, fail: str | None
+) -> None:
+    import contextlib
+
+    import anyio
+
+    browser = Recorder(fail)
+    runner = _runner(
+        client,
+        tools=[browser],
+        messages=[{"role": "user", "content": "Use the browser to navigate, then screenshot"}],
+        stream=True,
+        run_tools_eagerly=True,
+        max_iterations=1,
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        if grouped:
+            await stack.enter_async_context(runner)
+        async for stream in runner:
+            await stream.until_done()
+            await anyio.wait_all_tasks_blocked()
+            with anyio.fail_after(5):
+                await runner._eager.settled()  # the calls started in the group
+            # Before the tool response: the calls that ran early.
+            assert browser.calls == (["navigate", "screenshot"] if fail is None else ["navigate"])
+            response = await runner.generate_tool_call_response()
+            assert response is not None
+            contents = [r["content"] for r in response["content"]]  # type: ignore[index]
+            if fail is None:
+                assert contents == ["navigate done", "screenshot done"]
+            else:
+                assert contents == [
+                    "ValueError: the page is gone",
+                    "Not executed: an earlier action in this turn failed.",
+                ]
+    # Each ran once.
+    assert browser.calls == (["navigate", "screenshot"] if fail is None else ["navigate"])
+
+
+async def test_eager_calls_of_a_turn_taken_over_finish_with_it(client: AsyncAnthropic) -> None:
+    import anyio
+
+    finished: list[str] = []
+
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """The local time somewhere."""
+        await anyio.sleep(0.05)
+        finished.append(location)
+        return f"noon in {location}"
+
+    async with _runner(
+        client,
+        tools=[get_time],
+        messages=[{"role": "user", "content": "use get_time in Paris and Rome"}],
+        stream=True,
+        run_tools_eagerly=True,
+        max_iterations=1,
+    ) as runner:
+        async for stream in runner:
+            await stream.until_done()
+            runner.append_messages({"role": "user", "content": "never mind"})
+        # The loop ended once the calls started early had finished, not cancelled.
+        assert sorted(finished) == ["Paris", "Rome"]
+
+
+async def test_a_held_call_runs_once_however_often_the_response_is_made(
+    client: AsyncAnthropic,
+) -> None:
+    calls: list[str] = []
+
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """The local time somewhere."""
+        calls.append(location)
+        return f"noon in {location}"
+
+    runner = _runner(
+        client,
+        tools=[get_time],
+        messages=[{"role": "user", "content": "use get_time in Paris"}],
+        stream=True,
+        run_tools_eagerly=True,
+        max_iterations=1,
+    )
+    async for stream in runner:
+        async for event in stream:
+            if event.type == "content_block_stop" and event.content_block.type == "tool_use":
+                runner.defer_tool_call(event.content_block.id)
+        first = await runner.generate_tool_call_response()
+        runner.append_messages()  # drops the cached response: made again
+        assert await runner.generate_tool_call_response() == first
+    assert calls == ["Paris"]
