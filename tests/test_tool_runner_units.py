@@ -569,3 +569,138 @@ async def test_a_held_call_runs_once_however_often_the_response_is_made(
         runner.append_messages()  # drops the cached response: made again
         assert await runner.generate_tool_call_response() == first
     assert calls == ["Paris"]
+
+
+async def test_an_eager_turn_taken_up_again_keeps_the_results_it_has(
+    client: AsyncAnthropic,
+) -> None:
+    import anyio
+
+    calls: list[str] = []
+
+    @beta_async_tool
+    async def get_time(location: str) -> str:
+        """The local time somewhere; hangs the first time in Rome."""
+        calls.append(location)
+        if location == "Rome" and calls.count("Rome") == 1:
+            await anyio.sleep_forever()
+        return f"noon in {location}"
+
+    runner = _runner(
+        client,
+        tools=[get_time],
+        messages=[{"role": "user", "content": "use get_time in Paris and Rome"}],
+        stream=True,
+        run_tools_eagerly=True,
+    )
+    stream = await runner.__anext__()
+    async for event in stream:
+        if event.type == "content_block_stop" and event.content_block.type == "tool_use":
+            if event.content_block.input.get("location") == "Rome":
+                runner.defer_tool_call(event.content_block)
+    assert calls == ["Paris"]  # ran in the read; Rome is held
+    with anyio.move_on_after(0.05) as scope:
+        await runner.__anext__()  # the tool response: cancelled while Rome hangs
+    assert scope.cancelled_caught
+    final = await runner.until_done()
+    assert final.stop_reason == "end_turn"
+    # Paris's result was kept for the turn; only Rome ran again.
+    assert calls == ["Paris", "Rome", "Rome"]
+
+
+# --------------------------------------------------------------------------- eager tracking
+
+
+def test_tracking_a_reply_finds_the_call_the_model_moved_on_from() -> None:
+    from types import SimpleNamespace as Event
+
+    from anyio_claude._tool_runner import _EagerCalls
+    from anyio_claude.types import ToolUseBlock
+
+    a, b = (ToolUseBlock(id=f"toolu_{n}", name="t", input={}, type="tool_use") for n in "ab")
+    text = Event(type="text")
+
+    def stop(block: object) -> Event:
+        return Event(type="content_block_stop", content_block=block)
+
+    def start(kind: str) -> Event:
+        return Event(type="content_block_start", content_block=Event(type=kind))
+
+    def delta(stop_reason: str) -> Event:
+        return Event(type="message_delta", delta=Event(stop_reason=stop_reason))
+
+    eager = _EagerCalls()
+    # Events without the fields read are passed over.
+    for event in (object(), Event(type="content_block_stop"), Event(type="content_block_start")):
+        assert eager.track(event) is None
+    assert eager.track(Event(type="message_delta")) is None
+    assert eager.track(stop(a)) is None
+    assert eager.track(stop(text)) is None  # a text block is not a call: a is still last
+    assert eager.track(start("text")) is a
+    assert eager.track(start("text")) is None  # once
+    assert eager.track(stop(b)) is None
+    assert eager.track(delta("end_turn")) is None
+    assert eager.track(Event(type="ping", delta=Event(stop_reason="tool_use"))) is None
+    assert eager.track(delta("tool_use")) is b
+    # After a fallback block, no call is moved on from: the one before may be cut off.
+    eager = _EagerCalls()
+    assert eager.track(stop(a)) is None
+    assert eager.track(start("fallback")) is None
+    assert eager.track(start("text")) is None
+    assert eager.track(stop(b)) is None
+    assert eager.track(delta("tool_use")) is None
+    assert [use.id for use in eager._finished] == ["toolu_a", "toolu_b"]
+
+
+async def test_an_eager_stream_is_the_turns_stream(client: AsyncAnthropic) -> None:
+    runner = _runner(client, stream=True, run_tools_eagerly=True, max_iterations=1)
+    async for stream in runner:
+        assert stream.retries_taken == 0
+        assert stream.http_response is not None and stream.http_response.status_code == 200
+        await stream.until_done()
+
+
+# ------------------------------------------------------------------------ requests and close
+
+
+async def test_only_a_streamed_turn_carries_the_stream_helpers_tags(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    for stream in (False, True):
+        await _runner(client, thread=False, stream=stream, max_iterations=1).until_done()
+    plain, streamed = (request.headers for request in server.requests)
+    assert "x-stainless-helper-method" not in plain
+    assert streamed["x-stainless-helper-method"] == "stream"
+    assert plain["x-stainless-helper"] == streamed["x-stainless-helper"] == "BetaToolRunner"
+
+
+async def test_a_runner_closed_before_it_started_yields_nothing(offline: AsyncAnthropic) -> None:
+    runner = _runner(offline)
+    await runner.close()
+    assert [message async for message in runner] == []
+    with pytest.raises(RuntimeError, match="ended before any reply"):
+        await runner.until_done()
+
+
+async def test_the_runners_span_is_ok_only_when_the_loop_finished(server: FakeClaude) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import StatusCode
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    async with AsyncAnthropic(
+        api_key="k", base_url=server.url, open_telemetry={"tracer_provider": provider}
+    ) as client:
+        runner = _runner(client)
+        await runner.__anext__()
+        await runner.close()
+        await _runner(client).until_done()
+    statuses = [
+        span.status.status_code
+        for span in exporter.get_finished_spans()
+        if span.name == "anthropic.messages.tool_runner"
+    ]
+    assert statuses == [StatusCode.UNSET, StatusCode.OK]
