@@ -704,3 +704,90 @@ async def test_the_runners_span_is_ok_only_when_the_loop_finished(server: FakeCl
         if span.name == "anthropic.messages.tool_runner"
     ]
     assert statuses == [StatusCode.UNSET, StatusCode.OK]
+
+
+async def test_a_streaming_runner_closed_before_it_started_yields_nothing(
+    offline: AsyncAnthropic,
+) -> None:
+    runner = _runner(offline, stream=True)
+    assert await runner.generate_tool_call_response() is None
+    await runner.close()
+    assert [stream async for stream in runner] == []
+    with pytest.raises(RuntimeError) as ended:
+        await runner.until_done()
+    assert str(ended.value) == "the tool runner ended before any reply"
+
+
+async def test_a_streaming_runner_keeps_its_limits(client: AsyncAnthropic) -> None:
+    import anyio
+
+    @beta_async_tool
+    async def get_weather(location: str) -> str:
+        """Never answers."""
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    runner = _runner(client, tools=[get_weather], stream=True, tool_timeout=0.05)
+    async for stream in runner:
+        await stream.until_done()
+        response = await runner.generate_tool_call_response()
+        if response is not None:
+            [result] = response["content"]
+            assert result["content"] == "Error: Tool 'get_weather' timed out after 0.05 seconds"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("eager", [False, True])
+@pytest.mark.parametrize("read", ["to_the_end", "a_block"])
+async def test_a_streamed_turn_left_unread_is_kept_in_the_thread(
+    client: AsyncAnthropic, eager: bool, read: str
+) -> None:
+    thread = client.beta.messages.thread(model=MODEL, max_tokens=1024, tools=[get_weather])
+    thread.append({"role": "user", "content": "What is the weather in Oslo?"})
+    runner = thread.tool_runner(stream=True, run_tools_eagerly=eager)
+    stream = await runner.__anext__()
+    async for event in stream:
+        if read == "a_block" and event.type == "content_block_stop":
+            break
+    await runner.close()
+    last = thread.messages[-1]
+    assert last["role"] == "assistant"
+    blocks = [block["type"] for block in last["content"]]  # type: ignore[index,union-attr]
+    assert blocks == (["text"] if read == "a_block" else ["text", "tool_use"])
+    if read == "to_the_end":
+        # The whole reply: the thread goes on from it.
+        assert thread.previous_message_id == stream.current_message_snapshot.id
+
+
+def test_a_tool_results_text_is_made_well_formed() -> None:
+    from anyio_claude._tool_runner import _content, _well_formed
+
+    assert _well_formed("a\ud800b\udfff") == "a\ufffdb\ufffd"
+    image = {"type": "image", "source": {"type": "url", "url": "u"}, "text": "\ud800"}
+    odd = object()
+    assert _content([{"type": "text", "text": "x\udc00"}, image, odd, {"type": "text"}]) == [
+        {"type": "text", "text": "x\ufffd"},
+        image,
+        odd,
+        {"type": "text"},
+    ]
+    assert _content(None) is None
+    assert _content("\ud800") == "\ufffd"
+
+
+async def test_a_final_turn_with_calls_unanswered_skips_the_compaction(
+    client: AsyncAnthropic, server: FakeClaude, caplog: pytest.LogCaptureFixture
+) -> None:
+    call = {"type": "tool_use", "id": "toolu_a", "name": "get_weather", "input": {}}
+    server.script(_reply([call], "max_tokens"))
+    runner = _runner(client)
+    async for message in runner:
+        assert message.stop_reason == "max_tokens"
+        runner.compact_before_next_turn()
+    assert [m async for m in runner] == []
+    skipped = [r.getMessage() for r in caplog.records if "compaction was skipped" in r.getMessage()]
+    assert skipped == [
+        "The pending compaction was skipped: the last turn (stop_reason='max_tokens') ended "
+        "with tool calls whose results were not sent. Call compact_before_next_turn() again "
+        "if you continue the conversation."
+    ]
+    assert len(server.requests) == 1
