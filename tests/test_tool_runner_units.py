@@ -791,3 +791,111 @@ async def test_a_final_turn_with_calls_unanswered_skips_the_compaction(
         "if you continue the conversation."
     ]
     assert len(server.requests) == 1
+
+
+# ---------------------------------------------------------------------------------- warnings
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_the_unknown_tool_warning_names_the_callers_line(
+    client: AsyncAnthropic, stream: bool
+) -> None:
+    for direct in (True, False):
+        runner = _runner(client, stream=stream, max_iterations=1)
+        await runner.__anext__()
+        runner.remove_tools("get_weather")
+        with pytest.warns(UserWarning) as warned:
+            if direct:
+                await runner.generate_tool_call_response()
+            else:
+                assert [item async for item in runner] == []  # the turn's end runs the tools
+        [warning] = warned.list
+        assert str(warning.message) == (
+            "Tool 'get_weather' not found in tool runner. Available tools: []. If using a raw "
+            "tool definition, handle the tool call manually and use `append_messages()` to "
+            "add the result."
+        )
+        assert warning.filename == __file__
+        await runner.close()
+
+
+async def test_the_unknown_toolset_warning_names_the_callers_line(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    calls = [
+        {"type": "tool_use", "id": "toolu_a", "name": "navigate", "toolset_name": "computer",
+         "input": {}},
+        {"type": "tool_use", "id": "toolu_b", "name": "screenshot", "toolset_name": "computer",
+         "input": {}},
+    ]  # fmt: skip
+    server.script(_reply(calls, "tool_use"))
+    runner = _runner(client, tools=[Browser()])
+    await runner.__anext__()
+    with pytest.warns(UserWarning) as warned:
+        response = await runner.generate_tool_call_response()
+    assert [str(w.message) for w in warned.list] == [
+        f"Toolset 'computer' (member '{name}') not found in tool runner. Registered "
+        "toolsets: ['browser']. If using a raw toolset definition, handle the tool call "
+        "manually and use `append_messages()` to add the result."
+        for name in ("navigate", "screenshot")
+    ]
+    assert {w.filename for w in warned.list} == {__file__}
+    assert response is not None
+    assert [(r["content"], r.get("is_error")) for r in response["content"]] == [  # type: ignore[index,union-attr]
+        ("Error: Toolset 'computer' member 'navigate' not found", True),
+        ("Error: Toolset 'computer' member 'screenshot' not found", True),
+    ]
+
+
+def test_the_blocking_runners_warning_names_the_callers_line() -> None:
+    with (
+        FakeClaude.run_in_thread() as server,
+        Anthropic(api_key="k", base_url=server.url) as client,
+    ):
+        runner = client.beta.messages.tool_runner(
+            max_tokens=1024,
+            model=MODEL,
+            tools=[get_time],
+            tool_choice={"type": "any"},
+            messages=[{"role": "user", "content": "use get_time in Oslo"}],
+        )
+        next(runner)
+        runner.remove_tools("get_time")
+        with pytest.warns(UserWarning, match="Tool 'get_time' not found") as warned:
+            runner.generate_tool_call_response()
+        assert [w.filename for w in warned.list] == [__file__]
+
+
+async def test_a_malformed_call_of_a_toolset_stops_its_later_calls(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    calls = [
+        {"type": "tool_use", "id": "toolu_a", "name": "browser", "input": {"actions": []}},
+        {"type": "tool_use", "id": "toolu_b", "name": "navigate", "toolset_name": "browser",
+         "input": {}},
+        {"type": "tool_use", "id": "toolu_c", "name": "get_weather", "input": {"location": "Oslo"}},
+    ]  # fmt: skip
+    server.script(_reply(calls, "tool_use"))
+    browser = Recorder()
+    runner = _runner(client, tools=[browser, get_weather])
+    await runner.__anext__()
+    response = await runner.generate_tool_call_response()
+    assert response is not None
+    assert response["content"] == [
+        {
+            "type": "tool_result",
+            "tool_use_id": "toolu_a",
+            "content": "Error: the 'browser' toolset could not run this call: it has no "
+            "toolset_name; nothing in the batch was executed",
+            "is_error": True,
+        },
+        {
+            "type": "tool_result",
+            "tool_use_id": "toolu_b",
+            "toolset_name": "browser",
+            "content": "Not executed: an earlier action in this turn failed.",
+            "is_error": True,
+        },
+        {"type": "tool_result", "tool_use_id": "toolu_c", "content": "Sunny in Oslo"},
+    ]
+    assert browser.calls == []
