@@ -899,3 +899,61 @@ async def test_a_malformed_call_of_a_toolset_stops_its_later_calls(
         {"type": "tool_result", "tool_use_id": "toolu_c", "content": "Sunny in Oslo"},
     ]
     assert browser.calls == []
+
+
+# ------------------------------------------------------------------------ when the loop stops
+
+
+@pytest.mark.parametrize("stop_reason", ["end_turn", "something_new", None])
+@pytest.mark.parametrize("taken_over", [False, True])
+async def test_a_reply_asking_for_nothing_more_ends_the_loop(
+    client: AsyncAnthropic, server: FakeClaude, stop_reason: str | None, taken_over: bool
+) -> None:
+    server.script(_reply([{"type": "text", "text": "Done."}], stop_reason))  # type: ignore[arg-type]
+    runner = _runner(client)
+    async for _ in runner:
+        if taken_over:
+            runner.append_messages({"role": "user", "content": "More?"})
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("taken_over", [False, True])
+async def test_a_tool_use_reply_without_calls_ends_the_loop(
+    client: AsyncAnthropic, server: FakeClaude, taken_over: bool
+) -> None:
+    server.script(_reply([{"type": "text", "text": "Let me see."}], "tool_use"))
+    runner = _runner(client)
+    async for _ in runner:
+        if taken_over:
+            runner.append_messages({"role": "user", "content": "More?"})
+    assert len(server.requests) == 1
+
+
+async def test_a_turn_the_thread_would_refuse_runs_no_tool(client: AsyncAnthropic) -> None:
+    from anyio_claude import ClaudeError
+
+    calls: list[str] = []
+
+    @beta_async_tool
+    async def get_weather(location: str) -> str:
+        """The weather somewhere."""
+        calls.append(location)
+        return f"Sunny in {location}"
+
+    runner = _runner(client, tools=[get_weather])
+    assert (await runner.__anext__()).stop_reason == "tool_use"
+    runner.set_messages_params(lambda params: {**params, "system": "Be brief."})
+    with pytest.raises(ClaudeError, match="system"):
+        await runner.__anext__()
+    assert calls == []
+    await runner.close()
+
+
+async def test_a_last_turn_needs_no_check_of_the_next(client: AsyncAnthropic) -> None:
+    runner = _runner(client)
+    replies = []
+    async for message in runner:
+        replies.append(message.stop_reason)
+        if message.stop_reason == "end_turn":
+            runner.set_messages_params(lambda params: {**params, "system": "Be brief."})
+    assert replies == ["tool_use", "end_turn"]
