@@ -691,19 +691,34 @@ async def test_the_runners_span_is_ok_only_when_the_loop_finished(server: FakeCl
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
+    from anyio_claude import BadRequestError
+    from anyio_claude.testing import ErrorReply
+
     async with AsyncAnthropic(
-        api_key="k", base_url=server.url, open_telemetry={"tracer_provider": provider}
+        api_key="k",
+        base_url=server.url,
+        max_retries=0,
+        open_telemetry={"tracer_provider": provider},
     ) as client:
         runner = _runner(client)
         await runner.__anext__()
         await runner.close()
         await _runner(client).until_done()
-    statuses = [
-        span.status.status_code
+        server.script(ErrorReply(400, "invalid_request_error", "no"))
+        with pytest.raises(BadRequestError):
+            await _runner(client).until_done()
+    runs = [
+        span
         for span in exporter.get_finished_spans()
         if span.name == "anthropic.messages.tool_runner"
     ]
-    assert statuses == [StatusCode.UNSET, StatusCode.OK]
+    assert [span.status.status_code for span in runs] == [
+        StatusCode.UNSET,
+        StatusCode.OK,
+        StatusCode.ERROR,
+    ]
+    assert all(span.attributes["gen_ai.request.model"] == MODEL for span in runs)  # type: ignore[index]
+    assert runs[2].attributes["error.type"] == "invalid_request_error"  # type: ignore[index]
 
 
 async def test_a_streaming_runner_closed_before_it_started_yields_nothing(
@@ -957,3 +972,90 @@ async def test_a_last_turn_needs_no_check_of_the_next(client: AsyncAnthropic) ->
         if message.stop_reason == "end_turn":
             runner.set_messages_params(lambda params: {**params, "system": "Be brief."})
     assert replies == ["tool_use", "end_turn"]
+
+
+async def test_each_turn_runs_its_own_tools(client: AsyncAnthropic, server: FakeClaude) -> None:
+    def call(n: str, location: str) -> dict[str, Any]:
+        return {"type": "tool_use", "id": f"toolu_{n}", "name": "get_weather",
+                "input": {"location": location}}  # fmt: skip
+
+    server.script(_reply([call("a", "Oslo")], "tool_use"), _reply([call("b", "Rome")], "tool_use"))
+    runner = _runner(client, max_concurrency=1)
+    final = await runner.until_done()
+    assert final.stop_reason == "end_turn" and len(server.requests) == 3
+    assert [block["content"] for block in server.requests[2].json["messages"][-1]["content"]] == [
+        "Sunny in Rome"
+    ]
+    history = list(runner._params["messages"])
+    # A finished loop stays finished: asking again changes nothing.
+    assert await runner.until_done() is final
+    assert runner._params["messages"] == history
+    assert len(server.requests) == 3
+
+
+async def test_a_final_turn_taken_over_is_compacted(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    call = {"type": "tool_use", "id": "toolu_a", "name": "get_weather", "input": {}}
+    server.script(_reply([call], "max_tokens"))
+    runner = _runner(client)
+    stop_reasons = []
+    async for message in runner:
+        stop_reasons.append(message.stop_reason)
+        if message.stop_reason == "max_tokens":
+            runner.append_messages(
+                message,
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "toolu_a", "content": "?"}],
+                },
+            )
+            runner.compact_before_next_turn()
+    assert stop_reasons == ["max_tokens", "compaction"]
+    assert server.requests[1].json["compaction"] == {"type": "summarize"}
+
+
+async def test_tool_changes_wait_for_a_paused_turn_to_be_resumed(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    server.script(_reply([{"type": "text", "text": "Searching..."}], "pause_turn"))
+    runner = _runner(client, thread=False, max_iterations=3)
+    lookup = {"name": "lookup", "input_schema": {"type": "object"}}
+    async for message in runner:
+        if message.stop_reason == "pause_turn":
+            runner.add_tools(lookup)
+        elif message.stop_reason == "tool_use":
+            runner.remove_tools("lookup")
+    _, resumed, last = (request.json["messages"] for request in server.requests)
+    # The paused turn is sent back last, to be continued; the change waits for the next.
+    assert [m["role"] for m in resumed] == ["user", "assistant"]
+    assert [m["role"] for m in last][-2:] == ["user", "system"]
+    assert [change["type"] for change in last[-1]["content"]] == ["tool_addition", "tool_removal"]
+    # Sent, they are gone; later changes start afresh.
+    runner.add_tools(lookup)
+    assert [change["type"] for change in runner._tool_changes] == ["tool_addition"]
+
+
+async def test_a_lost_reply_says_so_until_closed(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    import anyio
+
+    from anyio_claude import ClaudeError
+    from anyio_claude.testing import Fault
+
+    server.faults.append(Fault("stall", after_events=2, nth=1))
+    runner = _runner(client, stream=True, run_tools_eagerly=True)
+    await runner.__anext__()
+    with anyio.move_on_after(0.2):
+        await runner.__anext__()  # reads the rest of the stalled reply: cancelled
+    for _ in range(2):
+        with pytest.raises(ClaudeError) as lost:
+            await runner.__anext__()
+        assert str(lost.value) == (
+            "The tool runner cannot go on: the reply of its last turn was lost (reading it to "
+            "its end was cancelled or failed, which closed its stream). The history holds the "
+            "turns before it; close this runner and start a new one to continue."
+        )
+        assert runner.deferred_tool_calls == []
+    await runner.close()
