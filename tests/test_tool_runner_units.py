@@ -1059,3 +1059,31 @@ async def test_a_lost_reply_says_so_until_closed(
         )
         assert runner.deferred_tool_calls == []
     await runner.close()
+
+
+@pytest.mark.parametrize("thread", [False, None])
+async def test_the_runners_tag_comes_before_the_callers(
+    client: AsyncAnthropic, server: FakeClaude, thread: bool | None
+) -> None:
+    await _runner(
+        client,
+        thread=thread,
+        max_iterations=1,
+        extra_headers={"X-Stainless-Helper": "mine"},
+    ).until_done()
+    assert server.requests[0].headers["x-stainless-helper"].startswith("BetaToolRunner, mine")
+
+
+async def test_a_paused_turn_is_resumed_before_the_compaction(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    server.script(_reply([{"type": "text", "text": "Searching..."}], "pause_turn"))
+    runner = _runner(client)
+    stop_reasons = []
+    async for message in runner:
+        stop_reasons.append(message.stop_reason)
+        if message.stop_reason == "pause_turn":
+            runner.compact_before_next_turn()
+    assert stop_reasons[:3] == ["pause_turn", "tool_use", "compaction"]
+    assert "compaction" not in server.requests[1].json
+    assert server.requests[2].json["compaction"] == {"type": "summarize"}
