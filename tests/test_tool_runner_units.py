@@ -1087,3 +1087,49 @@ async def test_a_paused_turn_is_resumed_before_the_compaction(
     assert stop_reasons[:3] == ["pause_turn", "tool_use", "compaction"]
     assert "compaction" not in server.requests[1].json
     assert server.requests[2].json["compaction"] == {"type": "summarize"}
+
+
+async def test_new_params_while_compacting_keep_the_history(client: AsyncAnthropic) -> None:
+    runner = _runner(client)
+    runner.compact_before_next_turn()
+    async for message in runner:
+        if message.stop_reason == "compaction":
+            runner.set_messages_params(lambda params: {**params, "max_tokens": 512})
+            with pytest.raises(ValueError) as refused:
+                runner.set_messages_params(
+                    lambda params: {**params, "messages": [{"role": "user", "content": "Hi"}]}
+                )
+            assert str(refused.value) == (
+                "Message params can't be changed while the conversation is being compacted, "
+                "because the compaction response replaces them. Make the change on the next "
+                "iteration."
+            )
+    assert runner._params["max_tokens"] == 512
+
+
+async def test_a_malformed_toolset_call_holds_the_toolsets_eager_calls(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    calls = [
+        {"type": "tool_use", "id": "toolu_a", "name": "browser", "input": {"actions": []}},
+        {"type": "tool_use", "id": "toolu_b", "name": "navigate", "toolset_name": "browser",
+         "input": {}},
+        {"type": "tool_use", "id": "toolu_c", "name": "screenshot", "toolset_name": "browser",
+         "input": {}},
+    ]  # fmt: skip
+    server.script(_reply(calls, "tool_use"))
+    browser = Recorder()
+    runner = _runner(client, tools=[browser], stream=True, run_tools_eagerly=True)
+    stream = await runner.__anext__()
+    await stream.until_done()
+    assert browser.calls == []  # none started early
+    response = await runner.generate_tool_call_response()
+    assert response is not None
+    assert [r["content"] for r in response["content"]] == [  # type: ignore[index]
+        "Error: the 'browser' toolset could not run this call: it has no toolset_name; "
+        "nothing in the batch was executed",
+        "Not executed: an earlier action in this turn failed.",
+        "Not executed: an earlier action in this turn failed.",
+    ]
+    assert browser.calls == []
+    await runner.close()
