@@ -1133,3 +1133,152 @@ async def test_a_malformed_toolset_call_holds_the_toolsets_eager_calls(
     ]
     assert browser.calls == []
     await runner.close()
+
+
+# --------------------------------------------------------------------- arguments and making
+
+
+@pytest.mark.parametrize(
+    ("limits", "says"),
+    [
+        ({"max_iterations": -1}, "max_iterations must be an int >= 0 or None, got -1"),
+        ({"max_iterations": 1.0}, "max_iterations must be an int >= 0 or None, got 1.0"),
+        ({"max_iterations": True}, "max_iterations must be an int >= 0 or None, got True"),
+        ({"max_concurrency": 0}, "max_concurrency must be an int >= 1 or None, got 0"),
+        ({"max_concurrency": False}, "max_concurrency must be an int >= 1 or None, got False"),
+        ({"max_concurrency": "2"}, "max_concurrency must be an int >= 1 or None, got '2'"),
+        *(
+            ({"tool_timeout": bad}, f"tool_timeout must be a positive number of seconds or "
+             f"None, got {bad!r}")
+            for bad in (0, -1.5, float("inf"), float("nan"), True, "1")
+        ),
+    ],
+)  # fmt: skip
+def test_limits_that_cannot_work_are_refused(
+    offline: AsyncAnthropic, limits: dict[str, Any], says: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        _runner(offline, **limits)
+    assert str(refused.value) == says
+
+
+def test_the_limits_given_are_kept(offline: AsyncAnthropic) -> None:
+    for stream in (False, True):
+        runner = _runner(
+            offline, stream=stream, max_iterations=0, max_concurrency=1, tool_timeout=2
+        )
+        assert (runner._max_iterations, runner._max_concurrency, runner._tool_timeout) == (
+            0,
+            1,
+            2,
+        )
+        runner = _runner(offline, stream=stream, tool_timeout=0.5)
+        assert (runner._max_iterations, runner._max_concurrency, runner._tool_timeout) == (
+            None,
+            None,
+            0.5,
+        )
+
+
+def test_what_tools_may_hold(offline: AsyncAnthropic) -> None:
+    for tools, says in (
+        (b"get_weather", "tools must be a list of tools, not bytes"),
+        ({"name": "get_weather"}, "tools must be a list of tools, not dict"),
+        (3, "tools must be a list of tools, not int"),
+    ):
+        with pytest.raises(TypeError) as refused:
+            _runner(offline, tools=tools)
+        assert str(refused.value) == says
+    with pytest.raises(TypeError) as refused:
+        _runner(offline, tools=[get_weather, 3])
+    assert str(refused.value) == (
+        "tools[1] must be a tool made by beta_tool / beta_async_tool, a builtin tool, a "
+        "runnable toolset, or a tool definition dict, not int"
+    )
+    with pytest.raises(ValueError) as refused:
+        _runner(offline, tools=[Browser(), get_weather, Browser()])
+    assert str(refused.value) == "tools[2]: a second 'browser' toolset"
+    definition = {"name": "lookup", "input_schema": {"type": "object"}}
+    browser, computer = Browser(), Computer()
+    runner = _runner(
+        offline, tools=(t for t in [get_weather, get_time, definition, browser, computer])
+    )
+    assert runner._tools == {"get_weather": get_weather, "get_time": get_time}
+    assert runner._toolsets == {"browser": browser, "computer": computer}
+    assert runner._given_tools == [get_weather, get_time, definition, browser, computer]
+    assert runner._params["tools"] == [
+        get_weather.to_dict(),
+        get_time.to_dict(),
+        definition,
+        browser.to_dict(),
+        computer.to_dict(),
+    ]
+
+
+def test_what_params_may_hold(offline: AsyncAnthropic) -> None:
+    with pytest.raises(TypeError) as refused:
+        _runner(offline, temprature=1)
+    assert str(refused.value) == "tool_runner() got an unexpected keyword argument 'temprature'"
+    with pytest.raises(TypeError) as refused:
+        _runner(offline, thread={"type": "create"})
+    assert str(refused.value) == (
+        "`thread` cannot be set in the params of a tool runner, got {'type': 'create'}. The "
+        "runner sets it for each request itself. To run without a message thread, pass "
+        "`thread=False` to `tool_runner()`."
+    )
+    for messages in ({"role": "user", "content": "hi"}, b"hi", None):
+        with pytest.raises(TypeError) as refused:
+            _runner(offline, messages=messages)
+        assert str(refused.value) == (
+            f"messages must be a list of messages, not {type(messages).__name__}"
+        )
+    with pytest.raises(ValueError) as refused:
+        _runner(offline, compaction={"type": "summarize"})
+    assert str(refused.value) == (
+        "compaction cannot be set on a tool runner: every request in the loop would compact "
+        "again; call runner.compact_before_next_turn() to compact once"
+    )
+    _runner(offline, compaction=None)  # not set
+    message = {"role": "user", "content": "hi"}
+    runner = _runner(offline, messages=(m for m in [message]), thread=False, top_k=3)
+    assert runner._params["messages"] == [message] and runner._params["top_k"] == 3
+    assert "thread" not in runner._params and runner._thread is None
+    # Over a message thread unless told not to, where the client has them.
+    state = _runner(offline)._thread
+    assert state is not None and state.threading
+    assert state.unsupported_request_behavior == "continue_unthreaded"
+    assert state.options == {} and state.messages == ()
+
+
+def test_how_a_runner_is_made(offline: AsyncAnthropic) -> None:
+    from anyio_claude._tool_runner import BetaAsyncStreamingToolRunner, BetaAsyncToolRunner
+
+    assert type(_runner(offline)) is BetaAsyncToolRunner
+    assert type(_runner(offline, stream=True)) is BetaAsyncStreamingToolRunner
+    assert _runner(offline, stream=True)._run_tools_eagerly is False
+    assert _runner(offline, stream=True, run_tools_eagerly=True)._run_tools_eagerly is True
+    for name, value in (("stream", 1), ("run_tools_eagerly", "yes")):
+        with pytest.raises(TypeError) as refused:
+            _runner(offline, **{name: value})
+        assert str(refused.value) == f"{name} must be a bool, not {type(value).__name__}"
+    with pytest.raises(ValueError) as refused:
+        _runner(offline, run_tools_eagerly=True)
+    assert str(refused.value) == (
+        "`run_tools_eagerly=True` and `stream=False` are mutually exclusive"
+    )
+
+
+def test_a_threads_runner_takes_its_fields_and_the_options(offline: AsyncAnthropic) -> None:
+    thread = offline.beta.messages.thread(
+        model=MODEL, max_tokens=200, tools=[get_weather], system="Be brief."
+    )
+    thread.append({"role": "user", "content": "What is the weather in Oslo?"})
+    for stream in (False, True):
+        runner = thread.tool_runner(
+            stream=stream, max_iterations=2, max_concurrency=3, tool_timeout=4, timeout=9
+        )
+        assert runner._thread is thread._state
+        assert (runner._max_iterations, runner._max_concurrency, runner._tool_timeout) == (2, 3, 4)
+        assert runner._params["system"] == "Be brief." and runner._params["timeout"] == 9
+        assert runner._tools == {"get_weather": get_weather}
+        assert "unsupported_request_behavior" not in runner._params
