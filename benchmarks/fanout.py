@@ -1,13 +1,16 @@
 """Fan-out: many small non-streaming requests at high concurrency, us vs the official SDK.
 
-    python benchmarks/fanout.py [--requests 2000] [--concurrency 256]
+    python benchmarks/fanout.py [--requests 2000] [--concurrency 256] [--rounds 5]
     python benchmarks/fanout.py --matrix   # 2,000 and 20,000 requests at 256 and 1,024
     python benchmarks/fanout.py --paced    # messages.map at FakeClaude's rate limits
 
 A canned server in another process answers every request with the same small message.
 Each client runs in its own process (so import and memory costs stay apart): after a
 warm-up round that opens its connections, it sends `--requests` requests with at most
-`--concurrency` in flight. Prints requests/s, the growth of peak RSS per in-flight request
+`--concurrency` in flight. Every client runs once per round (`--rounds`, default 5), in a
+new random order each round, and each ratio is the median of the rounds' ratios (with its
+10th-90th percentile spread), so a busy moment of the machine does not land on one client
+only. Prints requests/s, the growth of peak RSS per in-flight request
 (peak RSS over the client's post-import baseline, divided by the concurrency), and the
 ratios. Targets: >= 5x the official SDK with asyncio.gather + a semaphore, and >= 0.95x
 one httpcore.AsyncHTTPConnection per worker with no pool, each backend against that
@@ -25,16 +28,18 @@ import asyncio
 import importlib
 import json
 import resource
-import subprocess
+import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _canned import SMALL_MESSAGE, canned_server, http_response
+from _stable import emit, run_child, run_rounds, spread
 
 MODEL = "claude-sonnet-5-5"
 KEY = "bench-key-not-secret"
@@ -145,7 +150,7 @@ def _child(name: str, url: str, requests: int, concurrency: int) -> None:
     anyio.run(run, url, requests, concurrency, backend=backend)
     _RESULT["peak_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     _RESULT["rss_growth_kib"] = _RESULT["peak_rss_kib"] - baseline
-    print(json.dumps(_RESULT))
+    emit(_RESULT)
 
 
 async def _paced_run(kind: str, requests: int, concurrency: int) -> dict[str, float]:
@@ -220,6 +225,9 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="rounds of every client; ratios are per round"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -233,61 +241,54 @@ def main() -> None:
     if args.matrix:
         met = []
         for n, c in MATRIX:
-            rate = compare(n, c, [*OURS, *OURS.values()])
+            rates = compare(n, c, [*OURS, *OURS.values()], args.rounds)
             for name, baseline in OURS.items():
-                ratio = rate[name] / rate[baseline]
-                met.append(ratio >= TARGET)
-                print(f"{name} / {baseline}: {ratio:5.2f}x  {_met(ratio)}")
+                median, shown = ratio(rates, name, baseline)
+                met.append(median >= TARGET)
+                print(f"{name} / {baseline}: {median:5.2f}x {shown}  {_met(median)}")
             print()
         print(f"all {len(met)} ratios >= {TARGET}x: {'yes' if all(met) else 'no'}")
         return
-    rate = compare(args.requests, args.concurrency, list(CLIENTS))
-    official_rate = rate["official SDK gather+semaphore"]
+    rates = compare(args.requests, args.concurrency, list(CLIENTS), args.rounds)
     for name, baseline in OURS.items():
-        print(f"{name} / official SDK: {rate[name] / official_rate:5.1f}x  (target >= 5x)")
-        ratio = rate[name] / rate[baseline]
-        print(f"{name} / {baseline}: {ratio:5.2f}x  {_met(ratio)}")
+        median, shown = ratio(rates, name, "official SDK gather+semaphore")
+        print(f"{name} / official SDK: {median:5.1f}x {shown}  (target >= 5x)")
+        median, shown = ratio(rates, name, baseline)
+        print(f"{name} / {baseline}: {median:5.2f}x {shown}  {_met(median)}")
 
 
 def _met(ratio: float) -> str:
     return f"target met (>= {TARGET}x): {'yes' if ratio >= TARGET else 'no'}"
 
 
-def compare(n: int, c: int, names: list[str]) -> dict[str, float]:
-    """Run each client of `names` in a fresh process; print a row each; return req/s."""
-    print(f"{n:,} small non-streaming requests, {c} in flight, canned server on 127.0.0.1\n")
+def compare(n: int, c: int, names: list[str], rounds: int) -> list[dict[str, float]]:
+    """Run each client of `names` in a fresh process once per round, in a new random order
+    each round; print a row each (medians over the rounds); return each round's req/s."""
+    print(f"{n:,} small non-streaming requests, {c} in flight, canned server on 127.0.0.1")
+    print(f"{rounds} round(s), clients in random order, each in a fresh process (medians)\n")
     print(f"{'client':34} {'req/s':>9} {'peak RSS':>10} {'KiB per in-flight':>18}")
-    rate: dict[str, float] = {}
     with canned_server(
         http_response(json.dumps(SMALL_MESSAGE).encode(), "application/json")
     ) as url:
-        for name in names:
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    name,
-                    "--url",
-                    url,
-                    "--requests",
-                    str(n),
-                    "--concurrency",
-                    str(c),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            result = json.loads(out.strip().splitlines()[-1])
-            rate[name] = n / result["seconds"]
-            per_request = result["rss_growth_kib"] / c
-            print(
-                f"{name:34} {rate[name]:9,.0f} {result['peak_rss_kib'] / 1024:8.1f} MB "
-                f"{per_request:15.1f}"
-            )
+
+        def run_one(name: str) -> dict[str, Any]:
+            argv = [__file__, "--child", name, "--url", url]
+            return run_child([*argv, "--requests", str(n), "--concurrency", str(c)])
+
+        results = run_rounds(names, rounds, run_one, label=f"{n:,} at {c}: ")
+    for name in names:
+        rate = statistics.median(n / r[name]["seconds"] for r in results)
+        peak = statistics.median(r[name]["peak_rss_kib"] for r in results)
+        growth = statistics.median(r[name]["rss_growth_kib"] for r in results)
+        print(f"{name:34} {rate:9,.0f} {peak / 1024:8.1f} MB {growth / c:15.1f}")
     print()
-    return rate
+    return [{name: n / r[name]["seconds"] for name in names} for r in results]
+
+
+def ratio(rates: list[dict[str, float]], name: str, baseline: str) -> tuple[float, str]:
+    """The median of the per-round ratios `name` / `baseline`, and its p10-p90 spread."""
+    median, p10, p90 = spread([r[name] / r[baseline] for r in rates])
+    return median, f"(p10-p90 {p10:.2f}-{p90:.2f})"
 
 
 if __name__ == "__main__":
