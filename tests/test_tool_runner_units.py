@@ -1318,3 +1318,40 @@ async def test_a_threads_own_headers_go_with_the_runners_turns(
     assert second["x-turn"] == "1" and "x-team" not in second
     assert first["x-stainless-helper"].startswith("BetaToolRunner")
     assert second["x-stainless-helper"].startswith("BetaToolRunner")
+
+
+async def test_the_runner_tags_what_helpers_made(
+    client: AsyncAnthropic, server: FakeClaude
+) -> None:
+    from anyio_claude._helper_tags import tag
+
+    @beta_async_tool
+    async def get_weather(location: str) -> str:
+        """The weather somewhere."""
+        return f"Sunny in {location}"
+
+    tag(get_weather, "mcp_tool")
+    browser = tag(Browser(), "mcp_toolset")
+    await _runner(client, tools=[get_weather, browser], max_iterations=1).until_done()
+    assert server.requests[0].headers["x-stainless-helper"] == (
+        "BetaToolRunner, mcp_tool, mcp_toolset, message-thread"
+    )
+
+
+def test_added_and_removed_tools_outlive_new_params(offline: AsyncAnthropic) -> None:
+    runner = _runner(offline, tools=[get_weather])
+    runner.add_tools(get_time)
+    runner.remove_tools("never_given")
+    runner.set_messages_params(lambda params: {**params, "tools": [get_weather]})
+    assert runner._tools == {"get_weather": get_weather, "get_time": get_time}
+
+
+async def test_a_second_runner_over_a_thread_runs_its_tools(client: AsyncAnthropic) -> None:
+    thread = client.beta.messages.thread(model=MODEL, max_tokens=200, tools=[get_weather])
+    for city in ("Oslo", "Rome"):
+        thread.append({"role": "user", "content": f"What is the weather in {city}?"})
+        runner = thread.tool_runner(max_iterations=1)
+        await runner.until_done()
+        response = await runner.generate_tool_call_response()
+        assert response is not None
+        assert [r["content"] for r in response["content"]] == [f"Sunny in {city}"]  # type: ignore[index]
