@@ -14,7 +14,13 @@ from contextvars import ContextVar
 
 from .types._gen_models import ADAPTIVE_THINKING_MODELS, DEPRECATED_MODELS
 
-__all__ = ("DEPRECATED_MODELS", "collect_model_warnings", "emit", "warn_about_model")
+__all__ = (
+    "DEPRECATED_MODELS",
+    "collect_model_warnings",
+    "emit",
+    "warn_about_model",
+    "warn_at_caller",
+)
 
 _Pending = list[tuple[str, type[Warning]]]
 # Set while the blocking client runs a call in its loop thread, where no frame of the
@@ -25,7 +31,7 @@ _pending: ContextVar[_Pending | None] = ContextVar("anyio_claude_model_warnings"
 def warn_about_model(model: object, thinking: object) -> None:
     """Warn, as the official SDK does, about `model` and `thinking` of a request."""
     if isinstance(model, str) and model in DEPRECATED_MODELS:
-        _warn(
+        warn_at_caller(
             f"The model '{model}' is deprecated and will reach end-of-life on "
             f"{DEPRECATED_MODELS[model]}.\nPlease migrate to a newer model. Visit "
             "https://docs.anthropic.com/en/docs/resources/model-deprecations for more "
@@ -37,7 +43,7 @@ def warn_about_model(model: object, thinking: object) -> None:
         and isinstance(thinking, dict)
         and thinking.get("type") == "enabled"
     ):
-        _warn(
+        warn_at_caller(
             f"Using Claude with {model} and 'thinking.type=enabled' is deprecated. Use "
             "'thinking.type=adaptive' instead which results in better model performance in "
             "our testing: https://platform.claude.com/docs/en/build-with-claude/adaptive-thinking",
@@ -58,10 +64,12 @@ def collect_model_warnings(into: _Pending) -> Iterator[None]:
 def emit(pending: _Pending) -> None:
     """Raise the warnings collected by `collect_model_warnings`, here."""
     for message, category in pending:
-        _warn(message, category)
+        warn_at_caller(message, category)
 
 
-def _warn(message: str, category: type[Warning]) -> None:
+def warn_at_caller(message: str, category: type[Warning]) -> None:
+    """Warn naming the line of the first caller outside this package (or, in the blocking
+    client's call, wait to be raised in the caller's thread)."""
     pending = _pending.get()
     if pending is not None:
         pending.append((message, category))

@@ -237,9 +237,10 @@ def _shut_down(portal: BlockingPortal, thread: threading.Thread) -> None:
 
 
 async def _call_async_method(method: Any, args: Any, kwargs: Any, warned: Any) -> Any:
+    # The whole call: a warning raised while it runs (the tool runner's, say) names the
+    # caller's line too.
     with collect_model_warnings(warned):
-        call = method(*args, **kwargs)
-    return await call
+        return await method(*args, **kwargs)
 
 
 def _await_in_loop(portal: _Portal, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, cast
 
@@ -29,6 +28,7 @@ import anyio.to_thread
 from ._errors import APIStatusError, ClaudeError
 from ._helper_tags import append_tokens, collect, with_helper
 from ._live_streams import AsyncMessageStream, AsyncTextStream
+from ._model_warnings import warn_at_caller
 from ._threads import ThreadState, stream_headers
 from ._tools import AnyRunnableTool, ToolError, is_async_tool, is_sync_tool
 from ._toolsets import (
@@ -898,12 +898,11 @@ class _BaseToolRunner(Generic[_ItemT]):
                 members.setdefault(family, []).append((i, use))
                 continue
             if tool is None:
-                warnings.warn(
+                warn_at_caller(
                     f"Tool '{use.name}' not found in tool runner. Available tools: "
                     f"{list(self._tools)}. If using a raw tool definition, handle the tool "
                     "call manually and use `append_messages()` to add the result.",
                     UserWarning,
-                    stacklevel=4,
                 )
                 results[i] = {
                     "type": "tool_result",
@@ -914,6 +913,9 @@ class _BaseToolRunner(Generic[_ItemT]):
             else:
                 found.append((i, use, tool))
         eager = self._eager
+        # Raised once the calls are done, from this task: a task of the group below has no
+        # frame of the caller's to name.
+        missing_toolsets: list[str] = []
 
         async def run(i: int, use: ToolUseBlock, tool: AnyRunnableTool) -> None:
             if eager is not None:
@@ -930,13 +932,11 @@ class _BaseToolRunner(Generic[_ItemT]):
                 elif use.toolset_name is None:
                     results[i] = _malformed_toolset_call(use)
                 elif toolset is None:
-                    warnings.warn(
+                    missing_toolsets.append(
                         f"Toolset '{family}' (member '{use.name}') not found in tool runner. "
                         f"Registered toolsets: {list(self._toolsets)}. If using a raw "
                         "toolset definition, handle the tool call manually and use "
-                        "`append_messages()` to add the result.",
-                        UserWarning,
-                        stacklevel=2,
+                        "`append_messages()` to add the result."
                     )
                     results[i] = toolset_result_block(
                         use,
@@ -957,6 +957,8 @@ class _BaseToolRunner(Generic[_ItemT]):
                 group.start_soon(run, i, use, tool)
             for family, calls in members.items():
                 group.start_soon(run_members, family, calls)
+        for message in missing_toolsets:
+            warn_at_caller(message, UserWarning)
         return [result for result in results if result is not None]
 
     def _turn_limiter(self) -> anyio.CapacityLimiter | None:
