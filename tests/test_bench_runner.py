@@ -25,6 +25,7 @@ from anyio_claude._bench._runner import (
 from anyio_claude._bench._shapes import Workload, load_trace
 from anyio_claude.testing import FakeClaude, Fault, count_request_tokens
 
+from ._marks import official_generators_left_open
 from ._servers import Handler, raw_server, response
 
 pytestmark = pytest.mark.anyio
@@ -161,9 +162,7 @@ async def test_official_client_runs_the_same_load() -> None:
 
 # On trio the official SDK (and its httpx) leaves async generators to the garbage collector
 # when a stream fails, and trio warns: their code, not the harness's.
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 async def test_official_client_counts_errors_like_ours() -> None:
     for client in ("anyio-claude", "official"):
         faults = [Fault("overloaded", nth=1), Fault("mid_stream_error", nth=3, after_events=5)]
@@ -177,9 +176,7 @@ async def test_official_client_counts_errors_like_ours() -> None:
 
 
 # The same official-SDK warning as above.
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 async def test_error_codes_pick_the_same_classes_for_both_clients() -> None:
     error = {
         "type": "overloaded_error",

@@ -28,6 +28,7 @@ from anyio_claude._bench._runner import (
     _ttft_trend,
 )
 
+from ._marks import official_generators_left_open
 from ._servers import raw_server, response
 
 pytestmark = pytest.mark.anyio
@@ -111,14 +112,7 @@ async def send_with(
     return record, check
 
 
-# On trio the official SDK (and its httpx) leaves async generators to the garbage collector
-# when a stream fails, and trio warns: their code, not the harness's.
-pytestmark_official = pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
-
-
-@pytestmark_official
+@official_generators_left_open
 @pytest.mark.parametrize("which", ["ours", "official"])
 async def test_both_clients_fill_a_record_alike(which: str) -> None:
     record, check = await send_with(which, [*EVENTS, STOP])
@@ -131,7 +125,7 @@ async def test_both_clients_fill_a_record_alike(which: str) -> None:
     assert check.events == len(EVENTS) + 1, which
 
 
-@pytestmark_official
+@official_generators_left_open
 @pytest.mark.parametrize("which", ["ours", "official"])
 async def test_a_stream_without_message_stop_is_incomplete_for_both(which: str) -> None:
     record, check = await send_with(which, EVENTS)
@@ -140,7 +134,7 @@ async def test_a_stream_without_message_stop_is_incomplete_for_both(which: str) 
     assert check.events == len(EVENTS), which
 
 
-@pytestmark_official
+@official_generators_left_open
 @pytest.mark.parametrize("which", ["ours", "official"])
 async def test_an_error_reply_is_counted_by_its_class_and_status(which: str) -> None:
     # The status decides, not the body's error type (that is for mid-stream errors).
@@ -313,7 +307,7 @@ def test_spinning_counts_the_union_of_overlapping_waits() -> None:
     assert first_cpu + 0.02 <= check.spinning_cpu <= check.spinning
 
 
-@pytestmark_official
+@official_generators_left_open
 @pytest.mark.parametrize("which", ["ours", "official"])
 async def test_a_connection_failure_has_no_status(which: str) -> None:
     async def closing(stream: SocketStream, request: bytes) -> None:

@@ -23,6 +23,7 @@ from anyio_claude.types import _gen_errors as types_errors
 from scripts.sync_api import error_facts
 
 from ._events import message_start
+from ._marks import official_generators_left_open
 from ._servers import fixed, raw_server
 
 pytestmark = pytest.mark.anyio
@@ -312,9 +313,7 @@ EVENTS: dict[str, tuple[dict[str, str], dict[str, Any], str]] = {
 
 # On trio the official SDK leaves its async generators to the garbage collector when a
 # stream fails, and trio warns: its code, not ours.
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 @pytest.mark.parametrize("case", list(EVENTS))
 async def test_an_error_event_mid_stream_reads_as_the_official_sdk_says(case: str) -> None:
     headers, data, expected = EVENTS[case]

@@ -22,6 +22,8 @@ from anyio_claude import (
 )
 from anyio_claude.testing import ErrorReply, FakeClaude, RecordedRequest
 
+from ._marks import official_generators_left_open
+
 pytestmark = pytest.mark.anyio
 
 MODEL = "claude-sonnet-4-5"
@@ -177,9 +179,7 @@ def test_a_hop_patches_the_body_as_the_official_sdk_does(
     assert ours._strip_seam_blocks(body) == official._strip_seam_blocks(body)
 
 
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 @pytest.mark.parametrize("streaming", [False, True])
 async def test_the_span_of_a_fallback_matches_the_official_one(
     server: FakeClaude, streaming: bool
@@ -347,9 +347,7 @@ STREAM_CASES: dict[str, tuple[list[Any], list[Any]]] = {
 
 # On trio the official middleware leaves the async generators of the streams it stops
 # reading to the garbage collector, and trio warns: their code, not ours.
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 @pytest.mark.parametrize("case", list(STREAM_CASES))
 async def test_a_refused_stream_is_spliced_as_the_official_sdk_splices_it(
     server: FakeClaude, case: str

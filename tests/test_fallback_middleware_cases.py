@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import anthropic
@@ -23,6 +24,7 @@ from anyio_claude import (
 )
 from anyio_claude.testing import ErrorReply, FakeClaude
 
+from ._marks import official_generators_left_open
 from .test_fallback_middleware import CHAIN, MODEL, USER, refusal, sent
 
 pytestmark = pytest.mark.anyio
@@ -158,6 +160,25 @@ def _walk(client: Any, state: Any, extra: dict[str, Any]) -> Any:
         return _outcome(exc)
 
 
+def _fallback_client(
+    official: bool,
+    url: str,
+    chain: Any,
+    *,
+    blocking: bool = False,
+    max_retries: int = 0,
+    before: Sequence[Any] = (),
+    **options: Any,
+) -> Any:
+    """The official SDK's client or ours (async, or `blocking`) with the fallback middleware
+    over `chain` (and `options`) after the middleware `before`."""
+    sdk: Any = anthropic if official else anyio_claude
+    fallback = sdk.BetaRefusalFallbackMiddleware(chain, **options)
+    return (sdk.Anthropic if blocking else sdk.AsyncAnthropic)(
+        api_key="k", base_url=url, max_retries=max_retries, middleware=[*before, fallback]
+    )
+
+
 def _state(official: bool, index: int | str | None) -> Any:
     if index == "none":
         return None
@@ -174,21 +195,7 @@ async def test_the_chain_is_walked_as_the_official_sdk_walks_it(case: str) -> No
         for official in (False, True):
             server.requests.clear()
             server.script(*script)
-            client: Any = (
-                anthropic.AsyncAnthropic(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[anthropic.BetaRefusalFallbackMiddleware(chain)],
-                )
-                if official
-                else AsyncClaude(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[BetaRefusalFallbackMiddleware(chain)],
-                )
-            )
+            client: Any = _fallback_client(official, server.url, chain)
             state = _state(official, index)
             outcome = await _walk_async(client, state, extra)
             if not official:
@@ -209,21 +216,7 @@ def test_the_blocking_client_walks_the_chain_as_the_official_sdk(case: str) -> N
         for official in (False, True):
             server.requests.clear()
             server.script(*script)
-            client: Any = (
-                anthropic.Anthropic(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[anthropic.BetaRefusalFallbackMiddleware(chain)],
-                )
-                if official
-                else anyio_claude.Anthropic(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[BetaRefusalFallbackMiddleware(chain)],
-                )
-            )
+            client: Any = _fallback_client(official, server.url, chain, blocking=True)
             state = _state(official, index)
             outcome = _walk(client, state, extra)
             client.models.list(limit=1)  # not a message: passed on as it is
@@ -246,19 +239,7 @@ async def test_the_betas_option_as_the_official_sdk(betas: Any) -> None:
         for official in (False, True):
             server.requests.clear()
             server.script(refusal(MODEL, "tok-1"))
-            client: Any = (
-                anthropic.AsyncAnthropic(
-                    api_key="k",
-                    base_url=server.url,
-                    middleware=[anthropic.BetaRefusalFallbackMiddleware(CHAIN, betas=betas)],
-                )
-                if official
-                else AsyncClaude(
-                    api_key="k",
-                    base_url=server.url,
-                    middleware=[BetaRefusalFallbackMiddleware(CHAIN, betas=betas)],
-                )
-            )
+            client: Any = _fallback_client(official, server.url, CHAIN, max_retries=2, betas=betas)
             for call_betas in ([], ["b-1"]):
                 await client.beta.messages.create(**_params({"betas": call_betas}))
             await client.close()
@@ -592,30 +573,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 @pytest.mark.parametrize("case", list(STREAMS))
 async def test_a_refused_stream_is_spliced_as_the_official_sdk_splices_it(case: str) -> None:
     chain, script, index, extra = STREAMS[case]
     results = []
     async with FakeClaude() as server:
         for official in (False, True):
-            client: Any = (
-                anthropic.AsyncAnthropic(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[anthropic.BetaRefusalFallbackMiddleware(chain)],
-                )
-                if official
-                else AsyncClaude(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[BetaRefusalFallbackMiddleware(chain)],
-                )
-            )
+            client: Any = _fallback_client(official, server.url, chain)
             runs = []
             for helper in (False, True):
                 server.requests.clear()
@@ -652,21 +617,7 @@ def test_the_blocking_client_splices_as_the_official_sdk(case: str) -> None:
     results = []
     with FakeClaude.run_in_thread() as server:
         for official in (False, True):
-            client: Any = (
-                anthropic.Anthropic(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[anthropic.BetaRefusalFallbackMiddleware(chain)],
-                )
-                if official
-                else anyio_claude.Anthropic(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[BetaRefusalFallbackMiddleware(chain)],
-                )
-            )
+            client: Any = _fallback_client(official, server.url, chain, blocking=True)
             runs = []
             for wire in (False, True):
                 server.requests.clear()
@@ -880,30 +831,14 @@ async def test_what_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 @pytest.mark.parametrize("case", list(STREAMS))
 async def test_the_spliced_wire_read_whole_or_in_chunks_is_the_officials(case: str) -> None:
     chain, script, index, extra = STREAMS[case]
     results = []
     async with FakeClaude() as server:
         for official in (False, True):
-            client: Any = (
-                anthropic.AsyncAnthropic(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[anthropic.BetaRefusalFallbackMiddleware(chain)],
-                )
-                if official
-                else AsyncClaude(
-                    api_key="k",
-                    base_url=server.url,
-                    max_retries=0,
-                    middleware=[BetaRefusalFallbackMiddleware(chain)],
-                )
-            )
+            client: Any = _fallback_client(official, server.url, chain)
             runs = []
             for whole in (True, False):
                 server.script(*script)
@@ -949,9 +884,7 @@ def test_a_blocking_middleware_outside_reads_what_the_fallback_served() -> None:
     assert [block.type for block in message.content] == ["fallback", "text"]
 
 
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 @pytest.mark.parametrize("stream", [True, False])
 async def test_a_fallen_back_reply_after_a_retry_says_how_many_retries_it_took(
     stream: bool,
@@ -971,12 +904,8 @@ async def test_a_fallen_back_reply_after_a_retry_says_how_many_retries_it_took(
                 into.append((response.status_code, response.retries_taken))
                 return response
 
-            kind: Any = anthropic if official else anyio_claude
-            client: Any = (anthropic.AsyncAnthropic if official else AsyncClaude)(
-                api_key="k",
-                base_url=server.url,
-                max_retries=1,
-                middleware=[outer, kind.BetaRefusalFallbackMiddleware(CHAIN)],
+            client: Any = _fallback_client(
+                official, server.url, CHAIN, max_retries=1, before=[outer]
             )
             server.script(*script)
             with _state(official, None):

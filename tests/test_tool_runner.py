@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -28,18 +27,6 @@ from anyio_claude.testing import FakeClaude, Fault
 pytestmark = pytest.mark.anyio
 
 MODEL = "claude-sonnet-4-5"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeClaude]:
-    async with FakeClaude() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(server: FakeClaude) -> AsyncIterator[AsyncAnthropic]:
-    async with AsyncAnthropic(api_key="k", base_url=server.url, max_retries=0) as c:
-        yield c
 
 
 @beta_async_tool

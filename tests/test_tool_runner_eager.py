@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import AsyncIterator
 
 import anyio
 import pytest
@@ -20,18 +19,6 @@ pytestmark = pytest.mark.anyio
 
 MODEL = "claude-sonnet-4-5"
 QUESTION = [{"role": "user", "content": "use get_time in Paris, Rome and Oslo"}]
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeClaude]:
-    async with FakeClaude() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(server: FakeClaude) -> AsyncIterator[AsyncAnthropic]:
-    async with AsyncAnthropic(api_key="k", base_url=server.url, max_retries=0) as c:
-        yield c
 
 
 def _results(server: FakeClaude) -> list[str]:

@@ -4,7 +4,7 @@ the helpers that shape a request or a result, and the blocking runner's pass-thr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -48,18 +48,6 @@ async def get_weather(location: str) -> str:
 def get_time(location: str) -> str:
     """The local time somewhere."""
     return f"noon in {location}"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeClaude]:
-    async with FakeClaude() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(server: FakeClaude) -> AsyncIterator[AsyncAnthropic]:
-    async with AsyncAnthropic(api_key="k", base_url=server.url, max_retries=0) as c:
-        yield c
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
@@ -63,18 +63,6 @@ class Computer(BetaAsyncRunnableToolset):
 async def get_weather(location: str) -> str:
     """The weather somewhere."""
     return f"Sunny in {location}"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeClaude]:
-    async with FakeClaude() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(server: FakeClaude) -> AsyncIterator[AsyncAnthropic]:
-    async with AsyncAnthropic(api_key="k", base_url=server.url, max_retries=0) as c:
-        yield c
 
 
 def _results(server: FakeClaude) -> list[dict[str, Any]]:

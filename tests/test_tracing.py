@@ -22,6 +22,8 @@ import anyio_claude
 from anyio_claude import AsyncClaude, Claude
 from anyio_claude.testing import ErrorReply, FakeClaude, Fault
 
+from ._marks import official_generators_left_open
+
 pytestmark = pytest.mark.anyio
 
 KEY = "sk-ant-test-secret-key"
@@ -723,11 +725,7 @@ async def test_binary_and_encrypted_data_stay_out_of_content(
             assert secret not in str(attributes)
 
 
-# On trio the official SDK leaves its async generators to the garbage collector when a
-# stream fails, and trio warns: its code, not ours.
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 @pytest.mark.parametrize("kind", ["mid_stream_error", "reset_mid_body"])
 async def test_a_stream_that_fails_midway_matches_the_official_sdk(spans: Spans, kind: Any) -> None:
     option: Any = {"tracer_provider": spans.provider}
@@ -781,9 +779,7 @@ async def test_a_call_a_middleware_answers_ends_its_span_ok(
     assert "error.type" not in answered[1] and "http.response.status_code" not in answered[1]
 
 
-@pytest.mark.filterwarnings(
-    r"ignore:Async generator '(anthropic|httpx2|httpcore2)\.:ResourceWarning"
-)
+@official_generators_left_open
 async def test_a_stream_left_after_message_stop_matches_the_official_sdk(
     server: FakeClaude, spans: Spans
 ) -> None:
