@@ -34,7 +34,7 @@ from ._request import (
     env_headers,
     query_items,
 )
-from ._response import http_response_of
+from ._response import http_response_of, read_whole
 from ._secret import (
     SecretBytes,
     SecretHeaders,
@@ -781,9 +781,16 @@ class AsyncClaude:
                     head = response.headers
                     if response.status < 300:
                         self._log_reply(call, response, started)
-                        if content is not None:
-                            return self._accept_read(accept, response, retries_taken, content)
-                        return await accept(response, retries_taken)
+                        if content is None:
+                            return await accept(response, retries_taken)
+                        if accept is read_whole:
+                            return cast(T, (response, retries_taken, content))
+                        # A middleware read the body of a response this call reads
+                        # itself (a stream, a download, a streaming view): served again.
+                        from ._transport._reply import ReadResponse
+
+                        served = cast("Response", ReadResponse(response, content))
+                        return await accept(served, retries_taken)
                     if content is None:
                         try:
                             content = await response.aread()
@@ -889,31 +896,13 @@ class AsyncClaude:
         )
         return response, content, applied[0]
 
-    @staticmethod
-    def _accept_read(
-        accept: Callable[[Response, int], Awaitable[T]],
-        response: Response,
-        retries_taken: int,
-        content: bytes,
-    ) -> T:
-        """What `accept` makes of a response whose body a middleware already read: the
-        body for `read_whole`; nothing else can take a read body."""
-        from ._response import read_whole
-
-        if accept is not read_whole:
-            raise ClaudeError(
-                "a middleware read the body of a response this call reads itself "
-                "(a stream, a download, or a streaming-response view)"
-            )
-        return cast(T, (response, retries_taken, content))
-
     def _status_error(self, response: Response, content: bytes) -> APIStatusError:
         return make_status_error(http_response_of(response, content), error_body(content))
 
     async def _request_json(self, call: Call, decode: Any, *, raw: bool = False) -> Any:
         """Send `call`, read the body and decode it; with `raw`, wrap it in an
         `AsyncAPIResponse`."""
-        from ._response import AsyncAPIResponse, decode_body, read_whole
+        from ._response import AsyncAPIResponse, decode_body
 
         try:
             response, retries, content = await self._send(

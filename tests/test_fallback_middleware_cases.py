@@ -922,3 +922,23 @@ async def test_a_fallen_back_reply_after_a_retry_says_how_many_retries_it_took(
     ours, theirs = seen
     assert ours == theirs
     assert [retries for _, retries in ours[:2]] == [0, 1]
+
+
+async def test_a_fallen_back_reply_read_through_a_streaming_view_is_the_officials() -> None:
+    # The middleware reads a plain reply to look for a refusal: the streaming view then
+    # reads the served body from memory (ours raised ClaudeError here).
+    bodies = []
+    async with FakeClaude() as server:
+        for official in (False, True):
+            server.script(refusal(MODEL, "tok-1"), _served(OPUS, "!"))
+            client: Any = _fallback_client(official, server.url, CHAIN)
+            with _state(official, None):
+                async with client.beta.messages.with_streaming_response.create(
+                    **_params({})
+                ) as response:
+                    bodies.append(_plain(json.loads(await response.read())))
+            if not official:
+                assert client._get_transport().num_active == 0
+            await client.close()
+    ours, theirs = bodies
+    assert ours == theirs and ours["model"] == OPUS

@@ -4,9 +4,11 @@ cancellation inside a middleware cancels the call and leaks no connection."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anthropic
 import anyio
 import pytest
 
@@ -24,6 +26,8 @@ from anyio_claude import (
 )
 from anyio_claude.testing import ErrorReply, FakeClaude
 from anyio_claude.types import Message
+
+from ._marks import official_generators_left_open
 
 pytestmark = pytest.mark.anyio
 
@@ -309,3 +313,58 @@ async def test_credentials_go_on_what_the_chain_sends(server: FakeClaude) -> Non
         f"Bearer {server.oauth.issued[1]}",
     ]
     assert all(r.headers["x-tag"] == "t" for r in models)
+
+
+@official_generators_left_open
+async def test_a_body_a_middleware_read_is_served_to_what_reads_it_itself() -> None:
+    # A middleware that reads the body (as the refusal fallback does with a plain reply)
+    # returns a read response: a streaming view, a stream and a download then read it from
+    # memory, as they do with the official SDK (ours raised ClaudeError here).
+    async def reader(request: APIRequest, call_next: AsyncCallNext) -> Response:
+        response = await call_next(request)
+        await response.read()
+        return response
+
+    results = []
+    for official in (False, True):
+        async with FakeClaude(seed=7) as server:
+            generated = server.files.add(b"col\n" * 1000, filename="out.csv")
+            sdk: Any = anthropic.AsyncAnthropic if official else AsyncClaude
+            async with sdk(api_key="k", base_url=server.url, middleware=[reader]) as client:
+                async with client.messages.with_streaming_response.create(
+                    model=MODEL, max_tokens=5, messages=USER
+                ) as response:
+                    assert response.retries_taken == 0
+                    view = json.loads(await response.read())["content"]
+                async with client.messages.stream(
+                    model=MODEL, max_tokens=5, messages=USER
+                ) as stream:
+                    chunks = [chunk async for chunk in stream.text_stream]
+                    final = (await stream.get_final_message()).content[0].text
+                download = await client.beta.files.download(generated["id"])
+                body = await download.read()
+                if not official:
+                    assert client._get_transport().num_active == 0
+        results.append((view, chunks, final, body))
+    ours, theirs = results
+    assert ours == theirs
+    assert "".join(ours[1]) == ours[2] and ours[3] == b"col\n" * 1000
+
+
+def test_a_body_a_blocking_middleware_read_is_served_to_a_streaming_view() -> None:
+    def reader(request: APIRequest, call_next: Any) -> Any:
+        response = call_next(request)
+        response.read()
+        return response
+
+    with (
+        FakeClaude.run_in_thread() as server,
+        Claude(api_key="k", base_url=server.url, middleware=[reader]) as client,
+    ):
+        with client.messages.with_streaming_response.create(
+            model=MODEL, max_tokens=5, messages=USER
+        ) as response:
+            assert json.loads(response.read())["type"] == "message"
+        with client.messages.stream(model=MODEL, max_tokens=5, messages=USER) as stream:
+            text = "".join(stream.text_stream)
+            assert text and stream.get_final_text() == text

@@ -279,6 +279,61 @@ class Response:
         await self.aclose()
 
 
+class ReadResponse:
+    """A response whose body has been read already (by a middleware), served from memory
+    to a caller that reads a body itself (a stream, a download, a streaming view): the
+    same head, the whole body as one chunk. Nothing to release; `aclose` only marks it
+    closed and calls `on_close`."""
+
+    __slots__ = (
+        "_rest",
+        "clock",
+        "headers",
+        "http_version",
+        "is_closed",
+        "on_close",
+        "origin",
+        "request",
+        "started",
+        "status",
+    )
+
+    def __init__(self, response: Response, content: bytes) -> None:
+        self.status = response.status
+        self.headers = response.headers
+        self.http_version = response.http_version
+        self.request = response.request
+        self.started = response.started
+        self.clock = response.clock
+        self.origin = response.origin
+        self.is_closed = False
+        self.on_close: Callable[[], None] | None = None
+        self._rest: bytes | None = content
+
+    async def next_chunk(self, deadline: float | None = None) -> bytes | None:
+        """The body the first time (unless empty), then None."""
+        chunk, self._rest = self._rest, None
+        return chunk or None
+
+    async def aread(self) -> bytes:
+        """The rest of the body."""
+        chunk, self._rest = self._rest, None
+        return chunk or b""
+
+    def aiter_bytes(self) -> ChunkIterator:
+        """The body, as one chunk."""
+        return ChunkIterator(self)
+
+    async def aclose(self) -> None:
+        """Mark it closed (calling `on_close` once). Idempotent."""
+        if self.is_closed:
+            return
+        self.is_closed = True
+        self._rest = None
+        if self.on_close is not None:
+            self.on_close()
+
+
 class ChunkSource(Protocol):
     """What `ChunkIterator` reads: a body's next chunk, `None` at its end."""
 
