@@ -488,6 +488,18 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "a refusal cuts a tool_use block mid-JSON, with a prefill": (
+        CHAIN,
+        [[_start(MODEL),
+          {"type": "content_block_start", "index": 0,
+           "content_block": {"type": "tool_use", "id": "toolu_1", "name": "get", "input": {}}},
+          {"type": "content_block_delta", "index": 0,
+           "delta": {"type": "input_json_delta", "partial_json": '{"city": "Pa'}},
+          *_end("refusal", _refused("tok-1"))],
+         _served(OPUS, "ok")],
+        None,
+        {},
+    ),
     "a refusal without details before output": (
         CHAIN,
         [[_start(MODEL), *_end("refusal")], _served(OPUS, "ok")],
