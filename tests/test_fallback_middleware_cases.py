@@ -934,3 +934,32 @@ async def test_a_fallen_back_reply_after_a_retry_says_how_many_retries_it_took(
     ours, theirs = seen
     assert ours == theirs
     assert [retries for _, retries in ours[:2]] == [0, 1]
+
+
+@official_generators_left_open
+async def test_an_event_without_a_name_is_passed_on_without_one() -> None:
+    # An SSE event without an `event:` line is a "message" event: passed on as it came,
+    # held until the hop shows output, as the official passes it on.
+    def wire(*events: dict[str, Any]) -> bytes:
+        frames = []
+        for event in events:
+            name = "" if event["type"] == "ping" else f"event: {event['type']}\n"
+            frames.append(f"{name}data: {json.dumps(event)}\n\n")
+        return "".join(frames).encode()
+
+    first = wire(_start(MODEL), {"type": "ping"}, *_midway(MODEL, "Sure", "tok-1")[1:])
+    served = wire(_start(OPUS), {"type": "ping"}, *_block(0, TEXT), *_end("end_turn"))
+    results = []
+    async with FakeClaude() as server:
+        for official in (False, True):
+            client: Any = _fallback_client(official, server.url, CHAIN)
+            server.script(first, served)
+            with _state(official, None):
+                async with client.beta.messages.with_streaming_response.create(
+                    **_params({}), stream=True
+                ) as response:
+                    results.append(_frames(await response.read()))
+            await client.close()
+    ours, theirs = results
+    assert ours == theirs
+    assert [name for name, data in ours if data["type"] == "ping"] == [None, None]
