@@ -210,7 +210,6 @@ class _HopReader:
         "_held_start",
         "_iterations",
         "_last_fallback_to",
-        "_model",
         "_opened",
         "_primary_id",
         "_seams",
@@ -237,7 +236,6 @@ class _HopReader:
         self._wire_open = wire_open
         self._primary_id = primary_id
         self._seams = seams
-        self._model: str | None = None
         self._start_usage: dict[str, Any] | None = None
         self._start_event: dict[str, Any] | None = None
         self._held_start: ServerSentEvent | None = None
@@ -255,8 +253,6 @@ class _HopReader:
         elif kind == "message_start":
             message = _as_dict(event.get("message"))
             if message is not None:
-                model = message.get("model")
-                self._model = model if isinstance(model, str) else None
                 self._start_usage = _as_dict(message.get("usage"))
             self._start_event = event
             self._held_start = sse
