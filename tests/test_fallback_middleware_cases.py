@@ -963,3 +963,27 @@ async def test_an_event_without_a_name_is_passed_on_without_one() -> None:
     ours, theirs = results
     assert ours == theirs
     assert [name for name, data in ours if data["type"] == "ping"] == [None, None]
+
+
+@pytest.mark.parametrize("data", [b"oops", b"[1]", b'"x"', b"{}"])
+async def test_an_event_that_is_no_json_object_raises_our_error(data: bytes) -> None:
+    # The splice passes on what it cannot read (the stream decoder judges it): the caller
+    # gets the decoder's error, not one of the splice's own.
+    first = (
+        b"event: ping\ndata: "
+        + data
+        + b"\n\n"
+        + b"".join(
+            f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode()
+            for e in _midway(MODEL, "Sure", "tok-1")
+        )
+    )
+    async with FakeClaude() as server:
+        client: Any = _fallback_client(False, server.url, CHAIN)
+        server.script(first, _served(OPUS, "ok"))
+        with _state(False, None):
+            with pytest.raises(anyio_claude.APIResponseValidationError):
+                async for _ in await client.beta.messages.create(**_params({}), stream=True):
+                    pass
+        assert client._get_transport().num_active == 0
+        await client.close()
