@@ -500,6 +500,12 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "refused mid-stream with an empty token: passed on": (
+        CHAIN,
+        [_midway(MODEL, "Sure", ""), _served(OPUS, "ok")],
+        None,
+        {},
+    ),
     "a refusal without details before output": (
         CHAIN,
         [[_start(MODEL), *_end("refusal")], _served(OPUS, "ok")],
