@@ -506,6 +506,19 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "refused before output, the serving hop's input transformations open the wire": (
+        CHAIN,
+        [refusal(MODEL, "tok-1"), TRANSFORMED],
+        None,
+        {},
+    ),
+    "refused mid-stream, then the last entry refuses too: passed on": (
+        CHAIN,
+        [_midway(MODEL, "Sure", "tok-1"), _midway(OPUS, " and", "tok-2"),
+         _midway(HAIKU, "!", "tok-3")],
+        None,
+        {},
+    ),
     "a refusal without details before output": (
         CHAIN,
         [[_start(MODEL), *_end("refusal")], _served(OPUS, "ok")],
