@@ -519,6 +519,13 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "the serving hop's message_delta keeps its own input transformations": (
+        CHAIN,
+        [_midway(MODEL, "Sure", "tok-1"),
+         [*TRANSFORMED[:-2], {**TRANSFORMED[-2], "input_transformations": []}, TRANSFORMED[-1]]],
+        None,
+        {},
+    ),
     "a refusal without details before output": (
         CHAIN,
         [[_start(MODEL), *_end("refusal")], _served(OPUS, "ok")],
@@ -958,12 +965,15 @@ async def test_a_fallen_back_reply_after_a_retry_says_how_many_retries_it_took(
 @official_generators_left_open
 async def test_an_event_without_a_name_is_passed_on_without_one() -> None:
     # An SSE event without an `event:` line is a "message" event: passed on as it came,
-    # held until the hop shows output, as the official passes it on.
+    # held until the hop shows output, as the official passes it on (its data on two
+    # `data:` lines, as written).
     def wire(*events: dict[str, Any]) -> bytes:
         frames = []
         for event in events:
-            name = "" if event["type"] == "ping" else f"event: {event['type']}\n"
-            frames.append(f"{name}data: {json.dumps(event)}\n\n")
+            if event["type"] == "ping":
+                frames.append('data: {"type":\ndata: "ping"}\n\n')
+            else:
+                frames.append(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n")
         return "".join(frames).encode()
 
     first = wire(_start(MODEL), {"type": "ping"}, *_midway(MODEL, "Sure", "tok-1")[1:])
