@@ -526,6 +526,18 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "refusals reporting one iteration, without a model and with another model": (
+        CHAIN,
+        [[*_midway(MODEL, "Sure", "tok-1")[:-2],
+          *_end("refusal", _refused("tok-1"), iterations=[
+              {"type": "message", "model": None, "input_tokens": 3, "output_tokens": 2}])],
+         [*_midway(OPUS, " and", "tok-2")[:-2],
+          *_end("refusal", _refused("tok-2"), iterations=[
+              {"type": "message", "model": "claude-y", "input_tokens": 4, "output_tokens": 1}])],
+         _served(HAIKU, "!")],
+        None,
+        {},
+    ),
     "a refusal without details before output": (
         CHAIN,
         [[_start(MODEL), *_end("refusal")], _served(OPUS, "ok")],
@@ -1015,4 +1027,21 @@ async def test_an_event_that_is_no_json_object_raises_our_error(data: bytes) -> 
                 async for _ in await client.beta.messages.create(**_params({}), stream=True):
                     pass
         assert client._get_transport().num_active == 0
+        await client.close()
+
+
+@official_generators_left_open
+async def test_a_spliced_response_tells_the_first_hops_request_and_version() -> None:
+    async with FakeClaude() as server:
+        client: Any = _fallback_client(False, server.url, CHAIN)
+        server.script(_midway(MODEL, "Sure", "tok-1"), _served(OPUS, "ok"))
+        with _state(False, None):
+            async with client.beta.messages.with_streaming_response.create(
+                **_params({}), stream=True
+            ) as response:
+                await response.read()
+                assert (response.status_code, response.http_version) == (200, "HTTP/1.1")
+                assert (response.method, response.url) == ("POST", f"{server.url}/v1/messages")
+                assert response.http_request.headers["x-api-key"] != "k"
+                assert 0 < response.elapsed.total_seconds() < 60
         await client.close()
