@@ -538,6 +538,13 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         None,
         {},
     ),
+    "two refusals mid-stream, the last entry's 400 resent with the first's output only": (
+        CHAIN,
+        [_midway(MODEL, "Sure", "tok-1"), _midway(OPUS, " and", "tok-2"),
+         ErrorReply(400, "invalid_request_error", "no"), _served(HAIKU, "!")],
+        None,
+        {},
+    ),
     "a refusal without details before output": (
         CHAIN,
         [[_start(MODEL), *_end("refusal")], _served(OPUS, "ok")],
