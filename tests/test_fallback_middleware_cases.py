@@ -268,7 +268,11 @@ async def test_the_pin_is_checked_and_a_missing_state_warned_of_once(
                     server.script(refusal(MODEL, "tok-1"))
                     await client.beta.messages.create(**_params({}))
     warnings = [r for r in caplog.records if "without an active BetaFallbackState" in r.message]
-    assert len(warnings) == 1
+    assert [r.getMessage() for r in warnings] == [
+        "BetaRefusalFallbackMiddleware fell back without an active BetaFallbackState; "
+        "follow-up requests will retry models that already refused. Run them inside a "
+        "shared `with BetaFallbackState():` block to pin them to the accepted model."
+    ]
     assert warnings[0].name == "anthropic.lib.middleware"
     assert len(server.requests) == 4
 
