@@ -218,6 +218,16 @@ def _decode_completed(scanner: _PartialJSON, fallback: Any) -> Any:
         return fallback
 
 
+def _cut_short(exc: msgspec.DecodeError, text: str) -> bool:
+    """Whether decoding `text` failed only for want of more of it: a JSON prefix (msgspec
+    says so, or finds a number unfinished at the end, as `1.` or `-`)."""
+    message = str(exc)
+    return message == "Input data was truncated" or (
+        message.startswith("JSON is malformed: invalid number")
+        and message.endswith(f"(byte {len(text.encode())})")
+    )
+
+
 # -------------------------------------------------------------------------- blocks
 
 _TEXT, _THINKING, _TOOL, _COMPACTION, _OTHER = range(5)
@@ -489,9 +499,14 @@ class MessageAccumulator:
                 try:
                     block.final_input = msgspec.json.decode(raw)
                 except msgspec.DecodeError as exc:
-                    raise EventProtocolError(
-                        f"tool input of content block {ev.index} is not valid JSON: {exc}"
-                    ) from None
+                    if not _cut_short(exc, raw):
+                        raise EventProtocolError(
+                            f"tool input of content block {ev.index} is not valid JSON: {exc}"
+                        ) from None
+                    # A block cut short (the fallback middleware closes the blocks a
+                    # refusal interrupted): its input is what the partial JSON holds, as
+                    # the official accumulator leaves it.
+                    block.final_input = block.tool_input()
                 block.cached = None
                 self._snapshot = None
         elif kind is MessageStartEvent:

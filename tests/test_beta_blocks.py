@@ -347,7 +347,7 @@ def test_mcp_tool_use_input_that_is_not_json_is_an_error() -> None:
     with pytest.raises(EventProtocolError, match="not valid JSON"):
         feed(
             start(0, {**BETA_BLOCKS["mcp_tool_use"][1], "input": {}}),
-            delta(0, {"type": "input_json_delta", "partial_json": '{"query": '}),
+            delta(0, {"type": "input_json_delta", "partial_json": '{"query": }'}),
             stop(0),
         )
 

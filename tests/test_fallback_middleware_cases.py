@@ -268,7 +268,11 @@ async def test_the_pin_is_checked_and_a_missing_state_warned_of_once(
                     server.script(refusal(MODEL, "tok-1"))
                     await client.beta.messages.create(**_params({}))
     warnings = [r for r in caplog.records if "without an active BetaFallbackState" in r.message]
-    assert len(warnings) == 1
+    assert [r.getMessage() for r in warnings] == [
+        "BetaRefusalFallbackMiddleware fell back without an active BetaFallbackState; "
+        "follow-up requests will retry models that already refused. Run them inside a "
+        "shared `with BetaFallbackState():` block to pin them to the accepted model."
+    ]
     assert warnings[0].name == "anthropic.lib.middleware"
     assert len(server.requests) == 4
 
@@ -485,6 +489,63 @@ STREAMS: dict[str, tuple[list[Any], list[Any], int | None, dict[str, Any]]] = {
         [*CHAIN, {"model": "claude-z"}],
         [_midway(MODEL, "Sure", "tok-1"), [*TRANSFORMED[:-2], *_end("refusal", _refused("tok-2"))],
          BUSY],
+        None,
+        {},
+    ),
+    "a refusal cuts a tool_use block mid-JSON, with a prefill": (
+        CHAIN,
+        [[_start(MODEL),
+          {"type": "content_block_start", "index": 0,
+           "content_block": {"type": "tool_use", "id": "toolu_1", "name": "get", "input": {}}},
+          {"type": "content_block_delta", "index": 0,
+           "delta": {"type": "input_json_delta", "partial_json": '{"city": "Pa'}},
+          *_end("refusal", _refused("tok-1"))],
+         _served(OPUS, "ok")],
+        None,
+        {},
+    ),
+    "refused mid-stream with an empty token: passed on": (
+        CHAIN,
+        [_midway(MODEL, "Sure", ""), _served(OPUS, "ok")],
+        None,
+        {},
+    ),
+    "refused before output, the serving hop's input transformations open the wire": (
+        CHAIN,
+        [refusal(MODEL, "tok-1"), TRANSFORMED],
+        None,
+        {},
+    ),
+    "refused mid-stream, then the last entry refuses too: passed on": (
+        CHAIN,
+        [_midway(MODEL, "Sure", "tok-1"), _midway(OPUS, " and", "tok-2"),
+         _midway(HAIKU, "!", "tok-3")],
+        None,
+        {},
+    ),
+    "the serving hop's message_delta keeps its own input transformations": (
+        CHAIN,
+        [_midway(MODEL, "Sure", "tok-1"),
+         [*TRANSFORMED[:-2], {**TRANSFORMED[-2], "input_transformations": []}, TRANSFORMED[-1]]],
+        None,
+        {},
+    ),
+    "refusals reporting one iteration, without a model and with another model": (
+        CHAIN,
+        [[*_midway(MODEL, "Sure", "tok-1")[:-2],
+          *_end("refusal", _refused("tok-1"), iterations=[
+              {"type": "message", "model": None, "input_tokens": 3, "output_tokens": 2}])],
+         [*_midway(OPUS, " and", "tok-2")[:-2],
+          *_end("refusal", _refused("tok-2"), iterations=[
+              {"type": "message", "model": "claude-y", "input_tokens": 4, "output_tokens": 1}])],
+         _served(HAIKU, "!")],
+        None,
+        {},
+    ),
+    "two refusals mid-stream, the last entry's 400 resent with the first's output only": (
+        CHAIN,
+        [_midway(MODEL, "Sure", "tok-1"), _midway(OPUS, " and", "tok-2"),
+         ErrorReply(400, "invalid_request_error", "no"), _served(HAIKU, "!")],
         None,
         {},
     ),
@@ -942,3 +1003,76 @@ async def test_a_fallen_back_reply_read_through_a_streaming_view_is_the_official
             await client.close()
     ours, theirs = bodies
     assert ours == theirs and ours["model"] == OPUS
+
+
+@official_generators_left_open
+async def test_an_event_without_a_name_is_passed_on_without_one() -> None:
+    # An SSE event without an `event:` line is a "message" event: passed on as it came,
+    # held until the hop shows output, as the official passes it on (its data on two
+    # `data:` lines, as written).
+    def wire(*events: dict[str, Any]) -> bytes:
+        frames = []
+        for event in events:
+            if event["type"] == "ping":
+                frames.append('data: {"type":\ndata: "ping"}\n\n')
+            else:
+                frames.append(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n")
+        return "".join(frames).encode()
+
+    first = wire(_start(MODEL), {"type": "ping"}, *_midway(MODEL, "Sure", "tok-1")[1:])
+    served = wire(_start(OPUS), {"type": "ping"}, *_block(0, TEXT), *_end("end_turn"))
+    results = []
+    async with FakeClaude() as server:
+        for official in (False, True):
+            client: Any = _fallback_client(official, server.url, CHAIN)
+            server.script(first, served)
+            with _state(official, None):
+                async with client.beta.messages.with_streaming_response.create(
+                    **_params({}), stream=True
+                ) as response:
+                    results.append(_frames(await response.read()))
+            await client.close()
+    ours, theirs = results
+    assert ours == theirs
+    assert [name for name, data in ours if data["type"] == "ping"] == [None, None]
+
+
+@pytest.mark.parametrize("data", [b"oops", b"[1]", b'"x"', b"{}"])
+async def test_an_event_that_is_no_json_object_raises_our_error(data: bytes) -> None:
+    # The splice passes on what it cannot read (the stream decoder judges it): the caller
+    # gets the decoder's error, not one of the splice's own.
+    first = (
+        b"event: ping\ndata: "
+        + data
+        + b"\n\n"
+        + b"".join(
+            f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode()
+            for e in _midway(MODEL, "Sure", "tok-1")
+        )
+    )
+    async with FakeClaude() as server:
+        client: Any = _fallback_client(False, server.url, CHAIN)
+        server.script(first, _served(OPUS, "ok"))
+        with _state(False, None):
+            with pytest.raises(anyio_claude.APIResponseValidationError):
+                async for _ in await client.beta.messages.create(**_params({}), stream=True):
+                    pass
+        assert client._get_transport().num_active == 0
+        await client.close()
+
+
+@official_generators_left_open
+async def test_a_spliced_response_tells_the_first_hops_request_and_version() -> None:
+    async with FakeClaude() as server:
+        client: Any = _fallback_client(False, server.url, CHAIN)
+        server.script(_midway(MODEL, "Sure", "tok-1"), _served(OPUS, "ok"))
+        with _state(False, None):
+            async with client.beta.messages.with_streaming_response.create(
+                **_params({}), stream=True
+            ) as response:
+                await response.read()
+                assert (response.status_code, response.http_version) == (200, "HTTP/1.1")
+                assert (response.method, response.url) == ("POST", f"{server.url}/v1/messages")
+                assert response.http_request.headers["x-api-key"] != "k"
+                assert 0 < response.elapsed.total_seconds() < 60
+        await client.close()

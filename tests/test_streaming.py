@@ -98,11 +98,13 @@ def test_tool_without_input_deltas_keeps_empty_input() -> None:
     assert acc.snapshot.content == [ToolUseBlock(id="t", name="f", input={})]
 
 
-def test_invalid_final_tool_json_raises() -> None:
+@pytest.mark.parametrize("partial", ['{"a": }', '{"a": 1 2', '{"a": 1}}', "[1, X", '{"a": 1.x}'])
+def test_invalid_final_tool_json_raises(partial: str) -> None:
+    # Malformed, not merely cut short (that keeps the input so far, as below).
     with pytest.raises(EventProtocolError, match="block 0"):
         run(
             start(0, {"type": "tool_use", "id": "t", "name": "f", "input": {}}),
-            delta(0, {"type": "input_json_delta", "partial_json": '{"a": '}),
+            delta(0, {"type": "input_json_delta", "partial_json": partial}),
             stop(0),
         )
 
@@ -420,3 +422,38 @@ def test_unknown_keys_deep_inside_deltas_reach_the_snapshot() -> None:
     assert snapshot["content"][0]["citations"][0]["x_page"] == 7
     assert snapshot["usage"]["server_tool_use"]["x_n"] == 2
     assert json.loads(acc.snapshot.to_json()) == snapshot
+
+
+@pytest.mark.parametrize(
+    ("partial", "expected"),
+    [
+        ('{"city": "Pa', {}),
+        ('{"a": [1, tr', {"a": [1]}),
+        ('{"a": "\\u12', {}),
+        ('{"a": -', {}),
+        ('{"é": 1e', {}),
+        ('{"a": tr', {}),
+        ('{"a": 1.', {}),
+        ('{"a": {"b": "c"}, "d', {"a": {"b": "c"}}),
+        ("{", {}),
+    ],
+)
+def test_a_tool_block_stopped_mid_json_keeps_the_input_the_official_accumulator_keeps(
+    partial: str, expected: Any
+) -> None:
+    # The fallback middleware closes the blocks a refusal cut short, so a tool block can
+    # stop on a JSON prefix: its input is what the prefix holds, not an error.
+    from anthropic.lib.streaming._messages import accumulate_event
+
+    events = [
+        start(0, {"type": "tool_use", "id": "t", "name": "f", "input": {}}),
+        delta(0, {"type": "input_json_delta", "partial_json": partial}),
+        stop(0),
+    ]
+    acc = run(*events)
+    theirs: Any = None
+    json_bufs: dict[int, bytes] = {}
+    for event in (START, *events):
+        theirs = accumulate_event(event=event, current_snapshot=theirs, json_bufs=json_bufs)  # type: ignore[arg-type]
+    assert theirs.content[0].input == expected
+    assert acc.snapshot.content[0].input == expected  # type: ignore[union-attr]

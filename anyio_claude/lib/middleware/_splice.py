@@ -97,13 +97,13 @@ class _Refusal:
 
 
 class _Outcome:
-    """How one hop's stream ended: `refused` when the chain goes on from it."""
+    """How a hop's stream ended in a refusal the chain goes on from."""
 
     __slots__ = ("blocks", "last_fallback_to", "next_index", "opened", "refused", "start_event")
 
     def __init__(
         self,
-        refused: _Refusal | None,
+        refused: _Refusal,
         start_event: dict[str, Any] | None,
         blocks: list[dict[str, Any]],
         next_index: int,
@@ -210,7 +210,6 @@ class _HopReader:
         "_held_start",
         "_iterations",
         "_last_fallback_to",
-        "_model",
         "_opened",
         "_primary_id",
         "_seams",
@@ -237,7 +236,6 @@ class _HopReader:
         self._wire_open = wire_open
         self._primary_id = primary_id
         self._seams = seams
-        self._model: str | None = None
         self._start_usage: dict[str, Any] | None = None
         self._start_event: dict[str, Any] | None = None
         self._held_start: ServerSentEvent | None = None
@@ -255,8 +253,6 @@ class _HopReader:
         elif kind == "message_start":
             message = _as_dict(event.get("message"))
             if message is not None:
-                model = message.get("model")
-                self._model = model if isinstance(model, str) else None
                 self._start_usage = _as_dict(message.get("usage"))
             self._start_event = event
             self._held_start = sse
@@ -360,19 +356,10 @@ class _HopReader:
         self._held.clear()
         return frames
 
-    def finish(self) -> tuple[list[bytes], _Outcome]:
-        """The frames still owed at the end of the hop's stream, and how it ended."""
-        if self.outcome is not None:
-            return [], self.outcome
-        frames = self._open()
-        return frames, _Outcome(
-            None,
-            self._start_event,
-            self._blocks.content(),
-            self._blocks.next_index,
-            True,
-            self._last_fallback_to,
-        )
+    def finish(self) -> list[bytes]:
+        """The frames still owed at the end of a hop's stream that did not refuse (one that
+        did is never read to its end)."""
+        return self._open()
 
 
 def _with_id(start_event: dict[str, Any], message_id: str | None) -> dict[str, Any]:
@@ -463,7 +450,6 @@ class _Chain:
 
     def __init__(self, body: dict[str, Any], initial_model: str, outcome: _Outcome) -> None:
         refused = outcome.refused
-        assert refused is not None
         self._body = body
         self._seams: list[bytes] = []
         self.next_index = outcome.next_index
@@ -520,7 +506,6 @@ class _Chain:
     def absorb(self, outcome: _Outcome, model: str, continuation: list[Any]) -> None:
         """Go on from a hop that refused too."""
         refused = outcome.refused
-        assert refused is not None
         self.token = refused.token
         self.base = continuation
         self.partial = _prefill(outcome.blocks) if refused.has_prefill_claim else []
@@ -609,7 +594,7 @@ class SplicedStream:
                 chunk = await current.next_chunk(deadline)
                 frames = []
                 if chunk is None:
-                    frames, _ = self._reader.finish()
+                    frames = self._reader.finish()
                     self._done = True
                 else:
                     for sse in self._decoder.feed(chunk):
