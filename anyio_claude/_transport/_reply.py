@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import math
 import warnings
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
@@ -279,14 +280,11 @@ class Response:
         await self.aclose()
 
 
-class ReadResponse:
-    """A response whose body has been read already (by a middleware), served from memory
-    to a caller that reads a body itself (a stream, a download, a streaming view): the
-    same head, the whole body as one chunk. Nothing to release; `aclose` only marks it
-    closed and calls `on_close`."""
+class StandIn(ABC):
+    """A transport response's stand-in (what middleware hands back in its place): the
+    source's head, `is_closed` and `on_close`, and `aiter_bytes` over `next_chunk`."""
 
     __slots__ = (
-        "_rest",
         "clock",
         "headers",
         "http_version",
@@ -298,16 +296,36 @@ class ReadResponse:
         "status",
     )
 
-    def __init__(self, response: Response, content: bytes) -> None:
-        self.status = response.status
-        self.headers = response.headers
-        self.http_version = response.http_version
-        self.request = response.request
-        self.started = response.started
-        self.clock = response.clock
-        self.origin = response.origin
+    def __init__(self, source: Response) -> None:
+        self.status = source.status
+        self.headers = source.headers
+        self.http_version = source.http_version
+        self.request = source.request
+        self.started = source.started
+        self.clock = source.clock
+        self.origin = source.origin
         self.is_closed = False
         self.on_close: Callable[[], None] | None = None
+
+    @abstractmethod
+    async def next_chunk(self, deadline: float | None = None) -> bytes | None:
+        """The next piece of the body, or None at its end."""
+
+    def aiter_bytes(self) -> ChunkIterator:
+        """The body, chunk by chunk."""
+        return ChunkIterator(self)
+
+
+class ReadResponse(StandIn):
+    """A response whose body has been read already (by a middleware), served from memory
+    to a caller that reads a body itself (a stream, a download, a streaming view): the
+    same head, the whole body as one chunk. Nothing to release; `aclose` only marks it
+    closed and calls `on_close`."""
+
+    __slots__ = ("_rest",)
+
+    def __init__(self, response: Response, content: bytes) -> None:
+        super().__init__(response)
         self._rest: bytes | None = content
 
     async def next_chunk(self, deadline: float | None = None) -> bytes | None:
@@ -319,10 +337,6 @@ class ReadResponse:
         """The rest of the body."""
         chunk, self._rest = self._rest, None
         return chunk or b""
-
-    def aiter_bytes(self) -> ChunkIterator:
-        """The body, as one chunk."""
-        return ChunkIterator(self)
 
     async def aclose(self) -> None:
         """Mark it closed (calling `on_close` once). Idempotent."""

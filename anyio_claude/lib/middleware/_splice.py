@@ -25,12 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ..._transport import ChunkIterator
+from ..._transport._reply import StandIn
 from ...sse import ServerSentEvent, SSEDecoder
 from . import _apply_hop, _seam_block, log
 
 if TYPE_CHECKING:
-    from ..._http import Request
     from ..._middleware import APIRequest
     from ..._response import AsyncAPIResponse
     from ..._transport import Response
@@ -538,7 +537,7 @@ class _Chain:
 # ------------------------------------------------------------------ the response
 
 
-class SplicedStream:
+class SplicedStream(StandIn):
     """A transport response (as the stream readers use one) whose body is the spliced
     stream: the first hop's response, `held` until this closes, then each fallback's."""
 
@@ -555,15 +554,7 @@ class SplicedStream:
         pin: Callable[[int], None],
     ) -> None:
         source = first._response
-        self.status = source.status
-        self.headers = source.headers
-        self.http_version = source.http_version
-        self.request: Request = source.request
-        self.started = source.started
-        self.clock = source.clock
-        self.origin = source.origin
-        self.is_closed = False
-        self.on_close: Callable[[], None] | None = None
+        super().__init__(source)
         self.held: tuple[Response, ...] = (source,)
         self._made: list[Response] = []
         self._request = request
@@ -697,10 +688,6 @@ class SplicedStream:
         while (chunk := await self.next_chunk()) is not None:
             chunks.append(chunk)
         return b"".join(chunks)
-
-    def aiter_bytes(self) -> ChunkIterator:
-        """The spliced body, chunk by chunk."""
-        return ChunkIterator(self)
 
     async def aclose(self) -> None:
         """Close the response being read. Idempotent."""
