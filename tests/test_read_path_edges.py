@@ -1,0 +1,189 @@
+"""Edges of the live read path (`_transport/_readers.py`, `_chunked.py`) found by mutation
+testing: TLS failures that are not an end of file, TLS bytes left on an idle connection,
+a TCP stream handed back to anyio with data or an end of file already read in, and the
+errors' causes."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+import httpcore
+import pytest
+from anyio.abc import SocketStream
+from anyio.streams.tls import TLSStream
+
+from anyio_claude import APIConnectionError
+from anyio_claude._http import Request, Timeout
+from anyio_claude._transport import AsyncTransport
+from anyio_claude._transport._chunked import ChunkedDecoder, ChunkedError
+from anyio_claude._transport._readers import _QueueReader, _TLSReader
+
+from ._servers import raw_server, response, settled
+from .test_read_path import network_stream, on_trio, slow_chunks, tls_contexts
+
+pytestmark = pytest.mark.anyio
+
+GET = Request("GET", b"/v1/models", [], b"")
+FAST = Timeout(connect=2, read=2, write=2, pool=2)
+
+TLSHandler = Callable[[TLSStream, SocketStream], Awaitable[None]]
+
+
+@asynccontextmanager
+async def tls_server(
+    handler: TLSHandler, context: ssl.SSLContext, connections: list[int]
+) -> AsyncIterator[int]:
+    """A TLS server on 127.0.0.1 (its port), `handler(tls, raw)` per connection."""
+
+    async def serve(client: SocketStream) -> None:
+        connections.append(1)
+        async with client:
+            tls = await TLSStream.wrap(
+                client, server_side=True, ssl_context=context, standard_compatible=False
+            )
+            with pytest.raises((anyio.EndOfStream, anyio.BrokenResourceError, OSError)):
+                await handler(tls, client)
+                raise anyio.EndOfStream  # the handler returned: close the connection
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, serve)
+        try:
+            yield port
+        finally:
+            tg.cancel_scope.cancel()
+
+
+async def tls_request(tls: TLSStream) -> bytes:
+    request = b""
+    while b"\r\n\r\n" not in request:
+        request += await tls.receive()
+    return request
+
+
+async def test_a_tls_error_mid_body_that_is_not_an_end_of_file_is_a_read_error() -> None:
+    # Bytes that are no TLS record, mid-body: the SSL error itself is the cause (not an end
+    # of the body, nor a message without it).
+    server_context, trusting = tls_contexts()
+
+    async def garbage(tls: TLSStream, raw: SocketStream) -> None:
+        await tls_request(tls)
+        await tls.send(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhello")
+        await anyio.sleep(0.05)
+        await raw.send(b"\x16\x01\x02 this is not a TLS record\r\n" * 4)
+        await anyio.sleep(1)
+
+    connections: list[int] = []
+    async with tls_server(garbage, server_context, connections) as port:
+        transport = AsyncTransport(f"https://127.0.0.1:{port}", ssl_context=trusting)
+        async with await transport.send(GET, timeout=FAST) as reply:
+            assert type(network_stream(reply)._reader) is _TLSReader
+            assert await reply.next_chunk() == b"hello"
+            with pytest.raises(APIConnectionError, match="reading the response failed") as info:
+                await reply.next_chunk()
+        cause = info.value.__cause__
+        assert isinstance(cause, httpcore.ReadError)
+        assert isinstance(cause.__cause__, ssl.SSLError)
+        assert not isinstance(cause.__cause__, ssl.SSLEOFError)
+        assert str(cause) == str(cause.__cause__) and str(cause) in str(info.value)
+        assert transport.num_connections == 0
+        await transport.aclose()
+
+
+async def test_a_tls_record_left_on_an_idle_connection_keeps_it_from_being_reused() -> None:
+    # The response and one more TLS record in one TCP write: the record waits in the TLS
+    # layer's incoming buffer (not in the socket, nor in the reader's queue), and the
+    # stream is readable all the same, so the connection is not reused. Later, a record
+    # arriving on the idle connection is in the reader's queue (asyncio) or the socket.
+    server_context, trusting = tls_contexts()
+
+    async def then_a_record(tls: TLSStream, raw: SocketStream) -> None:
+        await tls_request(tls)
+        tls._ssl_object.write(response(b"ok"))
+        tls._ssl_object.write(b"HTTP/1.1 200 surprise\r\n")
+        await raw.send(tls._write_bio.read())
+        await anyio.sleep(1)
+
+    async def then_a_late_record(tls: TLSStream, raw: SocketStream) -> None:
+        await tls_request(tls)
+        await tls.send(response(b"ok"))
+        await anyio.sleep(0.05)
+        await tls.send(b"HTTP/1.1 200 surprise\r\n")
+        await anyio.sleep(1)
+
+    for handler in (then_a_record, then_a_late_record):
+        connections: list[int] = []
+        async with tls_server(handler, server_context, connections) as port:
+            transport = AsyncTransport(f"https://127.0.0.1:{port}", ssl_context=trusting)
+            for _ in range(2):
+                async with await transport.send(GET, timeout=FAST) as reply:
+                    assert await reply.aread() == b"ok"
+                await anyio.sleep(0.2)
+            assert len(connections) == 2, handler.__name__
+            await transport.aclose()
+
+
+async def test_reading_a_closed_response_keeps_the_cause() -> None:
+    async with raw_server(slow_chunks) as srv:
+        transport = AsyncTransport(srv.url)
+        reply = await transport.send(GET, timeout=FAST)
+        assert await reply.next_chunk() == b"x"
+        await reply.aclose()
+        with pytest.raises(APIConnectionError, match="reading the response failed") as info:
+            await reply.next_chunk()
+        cause = info.value.__cause__
+        assert isinstance(cause, httpcore.ReadError)
+        # The stream was closed by us: anyio's closed-resource error (asyncio), or trio's
+        # wait on a socket closed already.
+        expected = ValueError if on_trio() else anyio.ClosedResourceError
+        assert type(cause.__cause__) is expected
+        await transport.aclose()
+
+
+def test_a_stream_handed_back_to_anyio_keeps_what_the_reader_took_in() -> None:
+    # Before a TLS layer is started over a plain connection (an https API through an
+    # http proxy's tunnel), the asyncio reader gives the stream back: bytes and an end of
+    # file it had queued are anyio's to read, at once.
+    async def main() -> None:
+        async def serve(stream: SocketStream, request: bytes) -> None:
+            await stream.send(b"first")
+            await anyio.sleep(0.05)
+            await stream.send(b"early bytes")
+            await anyio.sleep(0.1)
+
+        async with raw_server(serve, keep_alive=False) as srv:
+            stream = await anyio.connect_tcp("127.0.0.1", srv.port)
+            async with stream:
+                reader = _QueueReader(stream)
+                await stream.send(b"GET / HTTP/1.1\r\n\r\n")
+                assert await reader.receive() == b"first"
+                assert await settled(reader.readable)
+                reader.detach()
+                with anyio.fail_after(0.05):
+                    assert await stream.receive() == b"early bytes"
+                # The end of file, already read in by the time of the next hand-back.
+                reader = _QueueReader(stream)
+                with anyio.fail_after(1):
+                    assert await reader.receive() == b""
+                reader.detach()
+                with anyio.fail_after(0.05), pytest.raises(anyio.EndOfStream):
+                    await stream.receive()
+
+    anyio.run(main, backend="asyncio")
+
+
+def test_a_chunk_without_its_crlf_is_named() -> None:
+    decoder = ChunkedDecoder(1024)
+    assert decoder.feed(b"5\r\nhello") == b"hello"
+    with pytest.raises(
+        ChunkedError, match=r"malformed chunk footer: b'X\\r' \(expected b'\\r\\n'\)"
+    ):
+        decoder.feed(b"X\r\n")
+    decoder = ChunkedDecoder(1024)
+    assert decoder.feed(b"5\r\nhello\r") == b"hello"
+    with pytest.raises(ChunkedError, match=r"malformed chunk footer: b'X' \(expected b'\\n'\)"):
+        decoder.feed(b"X")
