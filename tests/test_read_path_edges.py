@@ -1,4 +1,4 @@
-"""Edges of the live read path (`_transport/_readers.py`, `_chunked.py`) found by mutation
+"""Edges of the live read path (`_transport/_readers.py`) found by mutation
 testing: TLS failures that are not an end of file, TLS bytes left on an idle connection,
 a TCP stream handed back to anyio with data or an end of file already read in, and the
 errors' causes."""
@@ -18,7 +18,6 @@ from anyio.streams.tls import TLSStream
 from anyio_claude import APIConnectionError
 from anyio_claude._http import Request, Timeout
 from anyio_claude._transport import AsyncTransport
-from anyio_claude._transport._chunked import ChunkedDecoder, ChunkedError
 from anyio_claude._transport._readers import _QueueReader, _TLSReader
 
 from ._servers import raw_server, response, settled
@@ -174,16 +173,3 @@ def test_a_stream_handed_back_to_anyio_keeps_what_the_reader_took_in() -> None:
                     await stream.receive()
 
     anyio.run(main, backend="asyncio")
-
-
-def test_a_chunk_without_its_crlf_is_named() -> None:
-    decoder = ChunkedDecoder(1024)
-    assert decoder.feed(b"5\r\nhello") == b"hello"
-    with pytest.raises(
-        ChunkedError, match=r"malformed chunk footer: b'X\\r' \(expected b'\\r\\n'\)"
-    ):
-        decoder.feed(b"X\r\n")
-    decoder = ChunkedDecoder(1024)
-    assert decoder.feed(b"5\r\nhello\r") == b"hello"
-    with pytest.raises(ChunkedError, match=r"malformed chunk footer: b'X' \(expected b'\\n'\)"):
-        decoder.feed(b"X")
