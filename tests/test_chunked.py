@@ -107,6 +107,8 @@ cuts = st.lists(st.integers(min_value=0, max_value=10_000), max_size=12)
 
 
 @given(chunked_bodies(), cuts)
+# A chunk whose data looks like a whole chunk, in a read of its own (not the fast path).
+@example(b"8\r\n3\r\nabc\r\n\r\n0\r\n\r\n", [3, 11])
 def test_any_split_of_a_well_formed_body_decodes_whole(data: bytes, where: list[int]) -> None:
     whole = by_us([data])
     assert whole[1] == "done"
@@ -130,6 +132,7 @@ def test_a_corrupted_body_is_judged_as_h11_judges_it(
 @example(b"1\r\nab\r\n", [])
 @example(b"\r\n5\r\nhello\r\n0\r\n\r\n", [])  # an empty chunk header, first in a read
 @example(b"3\r\nabc\r\n\r\n0\r\n\r\n", [8])  # and after a chunk, first in the next read
+@example(b"5\r\nhello3\r\nabc\r\n", [8])  # a chunk's CRLF missing, then a whole chunk
 def test_garbage_raises_only_chunked_error_and_agrees_with_h11(
     data: bytes, where: list[int]
 ) -> None:
@@ -143,6 +146,9 @@ def test_body_bytes_before_an_error_in_the_same_read_come_first() -> None:
     assert isinstance(decoder.error, ChunkedError)
     with pytest.raises(ChunkedError, match="illegal chunk header"):
         decoder.feed(b"")
+    # Whatever comes next (here a well-formed chunk) raises it again.
+    with pytest.raises(ChunkedError, match="illegal chunk header"):
+        decoder.feed(b"3\r\nabc\r\n")
 
 
 def test_a_chunk_header_that_never_ends_is_an_error() -> None:
