@@ -18,7 +18,7 @@ from anyio.streams.tls import TLSStream
 from anyio_claude import APIConnectionError
 from anyio_claude._http import Request, Timeout
 from anyio_claude._transport import AsyncTransport
-from anyio_claude._transport._readers import _QueueReader, _TLSReader
+from anyio_claude._transport._readers import HIGH_WATER, RECV_SIZE, _QueueReader, _TLSReader
 
 from ._servers import raw_server, response, settled
 from .test_read_path import network_stream, on_trio, slow_chunks, tls_contexts
@@ -171,5 +171,44 @@ def test_a_stream_handed_back_to_anyio_keeps_what_the_reader_took_in() -> None:
                 reader.detach()
                 with anyio.fail_after(0.05), pytest.raises(anyio.EndOfStream):
                     await stream.receive()
+
+    anyio.run(main, backend="asyncio")
+
+
+def test_the_queue_readers_flow_control_and_pieces() -> None:
+    # Its `data_received`, called here with what an event loop would hand it, on a real
+    # connection: a piece given as a bytearray or memoryview is read as bytes, pieces
+    # queued between two reads come back joined, and reading pauses once more than
+    # `HIGH_WATER` bytes are queued unread (the count starting again after each read).
+    async def main() -> None:
+        async def serve(stream: SocketStream, request: bytes) -> None:
+            await stream.send(b"more")
+
+        async with raw_server(serve) as srv:
+            stream = await anyio.connect_tcp("127.0.0.1", srv.port)
+            async with stream:
+                reader = _QueueReader(stream)
+                transport = reader._transport
+                assert transport.max_size == RECV_SIZE  # not asyncio's 256 KiB a recv
+                reader._data_received(bytearray(b"ab"))
+                data = await reader.receive()
+                assert data == b"ab" and type(data) is bytes
+                reader._data_received(bytearray(b"ab"))
+                reader._data_received(memoryview(b"cd"))
+                data = await reader.receive()
+                assert data == b"abcd" and type(data) is bytes
+
+                for _ in range(2):
+                    # A read that finds nothing queued resumes reading (anyio pauses it
+                    # between its reads) and waits.
+                    await stream.send(b"GET / HTTP/1.1\r\n\r\n")
+                    with anyio.fail_after(1):
+                        assert await reader.receive() == b"more"
+                    assert transport.is_reading()
+                    reader._data_received(b"x" * HIGH_WATER)
+                    assert transport.is_reading()
+                    reader._data_received(b"x")
+                    assert not transport.is_reading()
+                    assert await reader.receive() == b"x" * (HIGH_WATER + 1)
 
     anyio.run(main, backend="asyncio")
