@@ -15,13 +15,14 @@ import pytest
 from anyio.abc import SocketStream
 from anyio.streams.tls import TLSStream
 
-from anyio_claude import APIConnectionError
+from anyio_claude import APIConnectionError, APITimeoutError
 from anyio_claude._http import Request, Timeout
 from anyio_claude._transport import AsyncTransport
 from anyio_claude._transport._readers import HIGH_WATER, RECV_SIZE, _QueueReader, _TLSReader
 
 from ._servers import raw_server, response, settled
 from .test_read_path import network_stream, on_trio, slow_chunks, tls_contexts
+from .test_transport_wire import HUGE
 
 pytestmark = pytest.mark.anyio
 
@@ -212,3 +213,23 @@ def test_the_queue_readers_flow_control_and_pieces() -> None:
                     assert await reader.receive() == b"x" * (HIGH_WATER + 1)
 
     anyio.run(main, backend="asyncio")
+
+
+async def test_a_tls_write_that_stalls_is_a_write_timeout() -> None:
+    # The TLS layer sends what it encrypted as part of the write, under the write timeout
+    # (not left for the next read to send, under the read timeout).
+    server_context, trusting = tls_contexts()
+
+    async def never_read(tls: TLSStream, raw: SocketStream) -> None:
+        await anyio.sleep(20)
+
+    connections: list[int] = []
+    async with tls_server(never_read, server_context, connections) as port:
+        transport = AsyncTransport(f"https://127.0.0.1:{port}", ssl_context=trusting)
+        post = Request("POST", b"/v1/messages", [], HUGE)
+        timeout = Timeout(connect=2, read=5, write=0.5, pool=2)
+        with anyio.fail_after(20), pytest.raises(APITimeoutError) as info:
+            await transport.send(post, timeout=timeout)
+        assert str(info.value) == f"write timeout talking to 127.0.0.1:{port}"
+        assert transport.num_connections == 0
+        await transport.aclose()
