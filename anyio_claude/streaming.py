@@ -81,7 +81,7 @@ _COMPLETE_SCALAR = re.compile(
 # high surrogate without its low half yet. jiter drops it from a trailing string.
 _UNFINISHED_ESCAPE = re.compile(
     r"(?<!\\)((?:\\\\)*)"
-    r"(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?:\\(?:u[0-9a-fA-F]{0,3})?)?|\\(?:u[0-9a-fA-F]{0,3})?)$"
+    r"(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?:\\(?:u[0-9a-fA-F]{0,3})?)?|\\(?:u[0-9a-fA-F]{0,3})?)\Z"
 )
 
 # What the scanner expects next, outside strings.
@@ -106,14 +106,12 @@ class _PartialJSON:
         "_in_string",
         "_pos",
         "_stack",
-        "_string_start",
         "text",
     )
 
     def __init__(self) -> None:
         self.text = ""
         self._pos = 0
-        self._string_start = 0
         self._stack: list[str] = []
         self._expect = _VALUE
         self._in_string = False
@@ -176,7 +174,6 @@ class _PartialJSON:
             elif c == '"':
                 self._in_string = True
                 self._in_key = self._expect == _KEY
-                self._string_start = i
                 i += 1
             elif c == ":":
                 self._expect = _VALUE
@@ -203,9 +200,9 @@ class _PartialJSON:
         cut, depth = self._cut, self._cut_depth
         if self._in_string:
             if trailing_strings and not self._in_key:
-                start = self._string_start + 1
-                body = _UNFINISHED_ESCAPE.sub(r"\1", text[start:])
-                return text[:start] + body + '"' + "".join(reversed(self._stack))
+                # The escape a match ends in can only be the open string's, at the end.
+                body = _UNFINISHED_ESCAPE.sub(r"\1", text)
+                return body + '"' + "".join(reversed(self._stack))
         elif pos < len(text) and self._expect == _VALUE:
             tail = text[pos:]
             if _COMPLETE_SCALAR.fullmatch(tail):

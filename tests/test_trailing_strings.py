@@ -13,9 +13,15 @@ import jiter
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typing_extensions import TypedDict
 
 from anyio_claude import Anthropic, AsyncAnthropic
-from anyio_claude.streaming import MessageAccumulator, decode_event, parse_partial_json
+from anyio_claude.streaming import (
+    MessageAccumulator,
+    MessageStreamState,
+    decode_event,
+    parse_partial_json,
+)
 from anyio_claude.testing import FakeClaude
 
 from ._marks import official_generators_left_open
@@ -94,6 +100,14 @@ def test_every_prefix_parses_as_jiter_keeps_trailing_strings(
 )
 def test_strings_cut_inside_an_escape_as_jiter(prefix: str) -> None:
     assert parse_partial_json(prefix, trailing_strings=True) == jiter_trailing(prefix)
+
+
+def test_parsed_snapshot_says_when_the_text_holds_no_json() -> None:
+    state = MessageStreamState()
+    events = [state.feed(decode_event(json.dumps(e))) for e in text_stream(["Hello"])]
+    text_event = next(e for batch in events for e in batch if e.type == "text")
+    with pytest.raises(ValueError, match="the text so far holds no JSON value"):
+        text_event.parsed_snapshot()
 
 
 def test_without_trailing_strings_a_string_cut_short_is_left_out() -> None:
@@ -175,6 +189,10 @@ async def tool_inputs(client: Any, beta: bool, options: dict[str, Any]) -> list[
         ]
 
 
+class Weather(TypedDict):
+    city: str
+
+
 @official_generators_left_open
 @pytest.mark.anyio
 @pytest.mark.parametrize(
@@ -188,6 +206,12 @@ async def tool_inputs(client: Any, beta: bool, options: dict[str, Any]) -> list[
         pytest.param(True, {"betas": ["other-2025-01-01"]}, False, id="beta-without"),
         pytest.param(
             False, {"extra_headers": {"anthropic-beta": FINE_GRAINED}}, False, id="ga-header-only"
+        ),
+        pytest.param(
+            True,
+            {"betas": [FINE_GRAINED], "output_format": Weather},
+            True,
+            id="structured-output",
         ),
     ],
 )
