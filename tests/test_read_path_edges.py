@@ -8,6 +8,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import cast
 
 import anyio
 import httpcore
@@ -191,11 +192,11 @@ def test_the_queue_readers_flow_control_and_pieces() -> None:
                 reader = _QueueReader(stream)
                 transport = reader._transport
                 assert transport.max_size == RECV_SIZE  # not asyncio's 256 KiB a recv
-                reader._data_received(bytearray(b"ab"))
+                reader._data_received(cast("bytes", bytearray(b"ab")))
                 data = await reader.receive()
                 assert data == b"ab" and type(data) is bytes
-                reader._data_received(bytearray(b"ab"))
-                reader._data_received(memoryview(b"cd"))
+                reader._data_received(cast("bytes", bytearray(b"ab")))
+                reader._data_received(cast("bytes", memoryview(b"cd")))
                 data = await reader.receive()
                 assert data == b"abcd" and type(data) is bytes
 
