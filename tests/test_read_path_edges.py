@@ -22,7 +22,16 @@ from anyio_claude._transport import AsyncTransport
 from anyio_claude._transport._readers import HIGH_WATER, RECV_SIZE, _QueueReader, _TLSReader
 
 from ._servers import raw_server, response, settled
-from .test_read_path import network_stream, on_trio, slow_chunks, tls_contexts
+from .test_read_path import (
+    CHUNKED_HEAD,
+    _timers_visible,
+    _watchdog_timers,
+    chunk,
+    network_stream,
+    on_trio,
+    slow_chunks,
+    tls_contexts,
+)
 from .test_transport_wire import HUGE
 
 pytestmark = pytest.mark.anyio
@@ -233,4 +242,35 @@ async def test_a_tls_write_that_stalls_is_a_write_timeout() -> None:
             await transport.send(post, timeout=timeout)
         assert str(info.value) == f"write timeout talking to 127.0.0.1:{port}"
         assert transport.num_connections == 0
+        await transport.aclose()
+
+
+async def head_then_stall(stream: SocketStream, request: bytes) -> None:
+    await stream.send(CHUNKED_HEAD + chunk(b"x"))
+    await anyio.sleep(10)
+
+
+async def test_a_short_read_timeout_fires_on_time_while_a_longer_one_is_watched() -> None:
+    # Two stalled bodies on two connections: the second one's earlier deadline moves the
+    # check forward (trio: one sweeper task for both; asyncio: a timer per connection).
+    async with raw_server(head_then_stall) as srv:
+        transport = AsyncTransport(srv.url)
+        slow = Timeout(connect=2, read=10, write=2, pool=2)
+        quick = Timeout(connect=2, read=0.3, write=2, pool=2)
+        async with (
+            await transport.send(GET, timeout=slow) as first,
+            await transport.send(GET, timeout=quick) as second,
+            anyio.create_task_group() as tg,
+        ):
+            assert await first.next_chunk() == b"x"
+            assert await second.next_chunk() == b"x"
+            tg.start_soon(first.next_chunk)
+            await anyio.sleep(0.05)
+            started = anyio.current_time()
+            with anyio.fail_after(3), pytest.raises(APITimeoutError):
+                await second.next_chunk()
+            assert anyio.current_time() - started < 2
+            if _timers_visible():
+                assert _watchdog_timers() == 1  # the first one's, as before
+            tg.cancel_scope.cancel()
         await transport.aclose()
