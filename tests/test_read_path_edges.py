@@ -5,6 +5,8 @@ errors' causes."""
 
 from __future__ import annotations
 
+import math
+import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,7 +21,14 @@ from anyio.streams.tls import TLSStream
 from anyio_claude import APIConnectionError, APITimeoutError
 from anyio_claude._http import Request, Timeout
 from anyio_claude._transport import AsyncTransport
-from anyio_claude._transport._readers import HIGH_WATER, RECV_SIZE, _QueueReader, _TLSReader
+from anyio_claude._transport._readers import (
+    HIGH_WATER,
+    RECV_SIZE,
+    _QueueReader,
+    _TLSReader,
+    _TrioWatchdog,
+    trio_sweeper,
+)
 
 from ._servers import raw_server, response, settled
 from .test_read_path import (
@@ -274,3 +283,28 @@ async def test_a_short_read_timeout_fires_on_time_while_a_longer_one_is_watched(
                 assert _watchdog_timers() == 1  # the first one's, as before
             tg.cancel_scope.cancel()
         await transport.aclose()
+
+
+def test_the_trio_sweeper_sleeps_until_the_next_check() -> None:
+    # A check that finds the read bounded later re-arms for that time: the sweeper sleeps
+    # until then (no spinning on what is not due), and it ends with the last watchdog.
+    trio = pytest.importorskip("trio")
+
+    async def main() -> None:
+        sweeper = trio_sweeper()
+        one, other = socket.socketpair()
+        with one, other:
+            watchdog = _TrioWatchdog(sweeper, one)
+            now = trio.current_time()
+            watchdog.watch(now + 0.05)
+            assert sweeper._scope.deadline == now + 0.05
+            watchdog.until = math.inf  # that read ended; the next is bounded later
+            watchdog.watch(now + 10)
+            assert sweeper._scope.deadline == now + 0.05
+            await trio.sleep(0.1)
+            assert not watchdog.fired
+            assert sweeper._scope.deadline == now + 10
+            watchdog.close()
+            assert sweeper._scope is None
+
+    trio.run(main)
