@@ -308,3 +308,40 @@ def test_the_trio_sweeper_sleeps_until_the_next_check() -> None:
             assert sweeper._scope is None
 
     trio.run(main)
+
+
+def test_the_trio_watchdog_fires_after_a_re_arm_and_counts_its_connections() -> None:
+    # A check finding no read in progress, then a read bounded later, still stalled when
+    # the re-armed check comes: the socket is shut down. A watchdog closed twice counts
+    # once: the sweeper goes on checking the others' reads; a socket closed already is
+    # no error when a read on it is overdue.
+    trio = pytest.importorskip("trio")
+
+    async def main() -> None:
+        sweeper = trio_sweeper()
+        one, other = socket.socketpair()
+        gone, gone_peer = socket.socketpair()
+        with one, other, gone, gone_peer:
+            watchdog = _TrioWatchdog(sweeper, one)
+            late = _TrioWatchdog(sweeper, gone)
+            watchdog.watch(trio.current_time() + 0.02)
+            watchdog.until = math.inf  # that read ended before its bound
+            await trio.sleep(0.05)
+            assert not watchdog.fired
+            watchdog.watch(trio.current_time() + 0.02)  # a new read, bounded
+            await trio.sleep(0.01)
+            watchdog.watch(trio.current_time() + 0.05)  # and the next, bounded later
+            await trio.sleep(0.15)
+            assert watchdog.fired
+            assert other.recv(1) == b""  # shut down: the read ends at once
+            watchdog.close()
+            watchdog.close()
+            assert sweeper.open == 1
+            gone.close()
+            late.watch(trio.current_time() + 0.02)
+            await trio.sleep(0.05)
+            assert late.fired
+            late.close()
+            assert sweeper.open == 0
+
+    trio.run(main)
