@@ -160,6 +160,7 @@ async def test_reading_a_closed_response_keeps_the_cause() -> None:
         # wait on a socket closed already.
         expected = ValueError if on_trio() else anyio.ClosedResourceError
         assert type(cause.__cause__) is expected
+        assert str(cause) == str(cause.__cause__)
         await transport.aclose()
 
 
