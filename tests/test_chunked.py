@@ -201,3 +201,21 @@ def test_a_chunk_header_may_grow_to_max_line_as_in_h11(length: int) -> None:
             connection.next_event()
         with pytest.raises(ChunkedError, match=r"^chunk header too long$"):
             decoder.feed(b"a" * length)
+
+
+@pytest.mark.parametrize("data", [b"hello", b"sixteen bytes!!!", b"x" * 0xABC])
+def test_a_whole_chunk_in_one_read_takes_the_one_read_path(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The read of a live stream, one chunk per read: decoded without the general framing
+    # loop (the per-read cost the module exists for).
+    decoder = ChunkedDecoder(MAX_LINE)
+    whole = b"%x\r\n%s\r\n" % (len(data), data)
+
+    def general(self: ChunkedDecoder, data: bytes) -> bytes:
+        raise AssertionError("the general path")
+
+    monkeypatch.setattr(ChunkedDecoder, "_feed", general)
+    assert decoder.feed(whole) == data
+    assert decoder.feed(whole) == data
+    assert not decoder.done
