@@ -25,6 +25,7 @@ from anyio_claude._transport._readers import (
     HIGH_WATER,
     RECV_SIZE,
     _QueueReader,
+    _SocketReader,
     _TLSReader,
     _TrioWatchdog,
     trio_sweeper,
@@ -344,5 +345,48 @@ def test_the_trio_watchdog_fires_after_a_re_arm_and_counts_its_connections() -> 
             assert late.fired
             late.close()
             assert sweeper.open == 0
+
+    trio.run(main)
+
+
+def test_the_trio_socket_reader_tries_the_recv_first_only_where_data_is_likely_in() -> None:
+    # A response head (`receive_ready`) and a read after one that filled its buffer try
+    # the `recv` before waiting; any other read waits for the socket first (a `recv`
+    # that finds nothing costs an exception).
+    trio = pytest.importorskip("trio")
+
+    async def main() -> None:
+        one, other = trio.socket.socketpair()
+        with one, other:
+            reader = _SocketReader(trio.SocketStream(one))
+            calls: list[str] = []
+            wait, checkpoint = reader._wait, reader._checkpoint
+
+            async def waiting(sock: socket.socket) -> None:
+                calls.append("wait")
+                await wait(sock)
+
+            async def trying() -> None:
+                calls.append("recv first")
+                await checkpoint()
+
+            reader._wait, reader._checkpoint = waiting, trying
+            steps: list[tuple[bytes, Callable[[], Awaitable[bytes]], list[str]]] = [
+                (b"a", reader.receive, ["wait"]),
+                (b"head", reader.receive_ready, ["recv first"]),
+                (b"b", reader.receive, ["wait"]),
+                (b"full", lambda: reader.receive_ready(4), ["recv first"]),
+                (b"more", lambda: reader.receive(4), ["recv first"]),
+                (b"c", lambda: reader.receive(4), ["recv first"]),
+                (b"d", lambda: reader.receive(4), ["wait"]),
+                (b"abcd", lambda: reader.receive(4), ["wait"]),
+                (b"e", lambda: reader.receive(4), ["recv first"]),
+            ]
+            for send, read, expected in steps:
+                await other.send(send)
+                await trio.sleep(0.01)
+                calls.clear()
+                assert await read() == send
+                assert calls == expected, send
 
     trio.run(main)
