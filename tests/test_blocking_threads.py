@@ -62,13 +62,15 @@ def setup(request: pytest.FixtureRequest) -> Iterator[tuple[FakeClaude, Claude]]
     backend: str = request.param
     with (
         FakeClaude.run_in_thread(backend) as server,
-        Claude(api_key="k", base_url=server.url, backend=backend, max_retries=0) as client,
+        Claude(
+            api_key="k", base_url=server.url, backend=backend, max_retries=0, timeout=15
+        ) as client,
     ):
         yield server, client
 
 
 def times_out(call: Any) -> None:
-    """`call` fails with a timeout well before the client's own (30 s) would fire."""
+    """`call` fails with a timeout well before the client's own (15 s) would fire."""
     started = time.monotonic()
     with pytest.raises(APITimeoutError):
         call()

@@ -109,16 +109,22 @@ async def test_what_an_exchange_refuses(server: FakeClaude, http: httpx2.AsyncCl
         400,
         oauth_error("invalid_request", "missing federation_rule_id"),
     )
-    oauth.identity_tokens = {"jwt-known"}
-    for assertion in ("", None, 7, "jwt-other"):
+    # No assertion is any assertion, even when every one is accepted.
+    assert oauth.identity_tokens is None
+    for assertion in ("", None, 7, ["jwt"]):
         assert await token(http, exchange(assertion)) == (
             401,
             oauth_error("invalid_grant", "the assertion matches no federation rule"),
         )
+    oauth.identity_tokens = {"jwt-known"}
+    assert await token(http, exchange("jwt-other")) == (
+        401,
+        oauth_error("invalid_grant", "the assertion matches no federation rule"),
+    )
     assert (oauth.exchanges, oauth.issued) == (0, [])
     assert (await token(http, exchange("jwt-known")))[0] == 200
     # Refused grants are recorded too (their secrets left out).
-    assert len(oauth.grants) == 12 and all("assertion" not in g for g in oauth.grants)
+    assert len(oauth.grants) == 13 and all("assertion" not in g for g in oauth.grants)
 
 
 async def test_a_refresh_grant(server: FakeClaude, http: httpx2.AsyncClient) -> None:
@@ -135,8 +141,9 @@ async def test_a_refresh_grant(server: FakeClaude, http: httpx2.AsyncClient) -> 
     }
     assert oauth.refresh_tokens is None
     assert oauth.grants == [{"grant_type": "refresh_token", "client_id": "cli"}]
-    oauth.refresh_tokens = {"rt-known"}
-    for value in ("rt-1", "", None, 5):
+    for value in ("", None, 5, ["rt-1"], "rt-1"):
+        if value == "rt-1":
+            oauth.refresh_tokens = {"rt-known"}
         assert await token(http, {**refresh, "refresh_token": value}) == (
             400,
             oauth_error("invalid_grant", "unknown refresh token"),

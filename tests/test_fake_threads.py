@@ -71,11 +71,18 @@ async def test_a_thread_needs_its_beta(server: FakeClaude, http: httpx2.AsyncCli
         f"thread: this field needs the `{BETA}` beta (anthropic-beta header)",
         None,
     )
+    async with httpx2.AsyncClient(base_url=server.url, headers={"x-api-key": "k"}) as bare:
+        unheaded = await post(bare, body(user("x"), thread=CREATE))  # no beta header at all
+    assert error(unheaded) == error(refused)
     # Among others, spaced as a list is.
     spaced = await post(
         http, body(user("x"), thread=CREATE), headers={"anthropic-beta": f"other-1 ,  {BETA}"}
     )
     assert spaced.status_code == 200 and spaced.json()["id"] in server.threads.held
+    packed = await post(
+        http, body(user("x"), thread=CREATE), headers={"anthropic-beta": f"a,{BETA}"}
+    )
+    assert packed.status_code == 200
 
 
 @pytest.mark.parametrize("thread", [None, "create", {}, {"type": "fork"}, ["create"]])
@@ -92,13 +99,14 @@ async def test_what_the_server_will_not_thread(
     server: FakeClaude, http: httpx2.AsyncClient
 ) -> None:
     # Request fields only when the request sets them; settings always, sorted.
-    server.threads.unsupported = {"thinking", "hipaa", "cache_control", "zdr"}
+    settings = ["byok", "eu_only", "hipaa", "zdr"]
+    server.threads.unsupported = {"thinking", "cache_control", *settings}
     refused = await post(http, body(user("x"), thread=CREATE, thinking=None))
     assert error(refused) == (
         400,
         "invalid_request_error",
-        "Threads do not support: hipaa, zdr",
-        {"error_code": "thread_unsupported_request", "unsupported": ["hipaa", "zdr"]},
+        "Threads do not support: byok, eu_only, hipaa, zdr",
+        {"error_code": "thread_unsupported_request", "unsupported": settings},
     )
     server.threads.unsupported = {"thinking", "context_management", "fallbacks"}
     plain = await post(http, body(user("x"), thread=CREATE))
@@ -116,7 +124,7 @@ async def test_what_the_server_will_not_thread(
 
 
 async def test_the_refusals_of_a_continue(server: FakeClaude, http: httpx2.AsyncClient) -> None:
-    for previous in ("msg_nope", 7, None):
+    for previous in ("msg_nope", 7, None, ["msg_nope"]):
         lost = await post(http, body(user("x"), thread=cont(previous)))
         assert error(lost) == (
             404,
@@ -193,7 +201,9 @@ async def test_a_continue_is_answered_as_the_whole_conversation(
     )
 
 
-async def test_a_refusal_is_not_held(server: FakeClaude, http: httpx2.AsyncClient) -> None:
+async def test_a_refusal_or_no_message_is_not_held(
+    server: FakeClaude, http: httpx2.AsyncClient
+) -> None:
     start: Any = {
         "id": "msg_refused",
         "type": "message",
@@ -219,6 +229,11 @@ async def test_a_refusal_is_not_held(server: FakeClaude, http: httpx2.AsyncClien
     assert refused.json()["stop_reason"] == "refusal"
     assert server.threads.held == {}
     assert error(await post(http, body(user("y"), thread=cont("msg_refused"))))[0] == 404
+    # Nor is a reply that is no message (scripted bytes, sent verbatim).
+    server.script(b"event: ping\ndata: {}\n\n")
+    verbatim = await post(http, body(user("z"), thread=CREATE, stream=True))
+    assert verbatim.status_code == 200 and verbatim.text == "event: ping\ndata: {}\n\n"
+    assert server.threads.held == {}
 
 
 async def test_a_streamed_continue_is_in_flight_until_its_events_end(
