@@ -6,6 +6,7 @@ query string and `ANTHROPIC_CUSTOM_HEADERS` differential against the official SD
 from __future__ import annotations
 
 import datetime
+import json
 import pickle
 import string
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 from anthropic._qs import Querystring
+from anyio.abc import SocketStream
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -59,7 +61,10 @@ from anyio_claude.resources._checks import (
     type_name,
 )
 from anyio_claude.resources._models import AsyncBetaModels, AsyncModels
-from anyio_claude.testing import FakeClaude
+from anyio_claude.testing import FakeClaude, Fault
+
+from ._events import message_start
+from ._servers import Handler, RawServer, raw_server, response
 
 MODEL = "claude-sonnet-5-5"
 USER: Any = [{"role": "user", "content": "Hello there"}]
@@ -506,4 +511,222 @@ async def test_the_modes_of_a_streamed_call_and_of_batch_results(batch_server: F
             events = await response.parse()
             assert isinstance(events, AsyncStream)
             assert [event.type async for event in events][-1] == "message_stop"
+    assert _in_use(client) == 0
+
+
+# --- resources/_ops: the overall timeout and the retries in every mode ------------------------
+
+SSE_HEAD = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+    b"request-id: req_s\r\ntransfer-encoding: chunked\r\n\r\n"
+)
+BATCH_ID = "msgbatch_01"
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+async def _pinging(stream: SocketStream, request: bytes) -> None:
+    # A stream that never ends: a ping every 50 ms, well inside any read timeout.
+    start = b"event: message_start\ndata: " + json.dumps(message_start(MODEL)).encode() + b"\n\n"
+    await stream.send(SSE_HEAD + _chunk(start))
+    while True:
+        await anyio.sleep(0.05)
+        await stream.send(_chunk(b'event: ping\ndata: {"type": "ping"}\n\n'))
+
+
+async def _silent(stream: SocketStream, request: bytes) -> None:
+    await anyio.sleep_forever()
+
+
+def _batch(url: str) -> bytes:
+    counts = {"processing": 0, "succeeded": 2, "errored": 0, "canceled": 0, "expired": 0}
+    return json.dumps(
+        {
+            "id": BATCH_ID,
+            "type": "message_batch",
+            "processing_status": "ended",
+            "request_counts": counts,
+            "created_at": "2026-12-05T01:24:29Z",
+            "expires_at": "2026-12-06T01:24:29Z",
+            "ended_at": "2026-12-05T01:24:30Z",
+            "results_url": url,
+        }
+    ).encode()
+
+
+def _results_server(server: RawServer, *, head: bool, overloaded_first: bool = False) -> Handler:
+    """The batch, then results whose head (with `head`) and first line come, then nothing;
+    with `overloaded_first`, every other request for the results answers 529 first."""
+    asked = 0
+
+    async def handler(stream: SocketStream, request: bytes) -> None:
+        nonlocal asked
+        if b"/results" not in request.split(b" ", 2)[1]:
+            url = f"{server.url}/v1/messages/batches/{BATCH_ID}/results"
+            await stream.send(response(_batch(url)))
+            return
+        asked += 1
+        if overloaded_first and asked % 2:
+            error = b'{"type":"error","error":{"type":"overloaded_error","message":"x"}}'
+            await stream.send(response(error, status=529, headers={"retry-after-ms": "1"}))
+            return
+        if head:
+            first = json.dumps({"custom_id": "a", "result": {"type": "expired"}}).encode() + b"\n"
+            await stream.send(
+                b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\nrequest-id: req_r\r\n\r\n%s"
+                % (len(first) + 1, first)
+            )
+        await anyio.sleep_forever()
+
+    return handler
+
+
+async def _open_stream(client: AsyncClaude, mode: str) -> Any:
+    """`messages.create(stream=True)` in `mode`, iterated until it ends."""
+    if mode == "plain":
+        stream = await client.messages.create(
+            model=MODEL, max_tokens=10, messages=USER, stream=True
+        )
+        async with stream:
+            return [event async for event in stream]
+    if mode == "raw":
+        raw = await client.messages.with_raw_response.create(
+            model=MODEL, max_tokens=10, messages=USER, stream=True
+        )
+        async with await raw.parse() as stream:
+            return [event async for event in stream]
+    async with client.messages.with_streaming_response.create(
+        model=MODEL, max_tokens=10, messages=USER, stream=True
+    ) as response:
+        async with await response.parse() as stream:
+            return [event async for event in stream]
+
+
+async def _open_results(client: AsyncClaude, mode: str) -> list[str]:
+    """`messages.batches.results` in `mode`, iterated until it ends."""
+    if mode == "plain":
+        results = await client.messages.batches.results(BATCH_ID)
+        async with results:
+            return [r.custom_id async for r in results]
+    if mode == "raw":
+        raw = await client.messages.with_raw_response.batches.results(BATCH_ID)
+        async with await raw.parse() as results:
+            return [r.custom_id async for r in results]
+    async with client.messages.with_streaming_response.batches.results(BATCH_ID) as response:
+        async with await response.parse() as results:
+            return [r.custom_id async for r in results]
+
+
+MODES = ["plain", "raw", "streaming"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("handler", [_pinging, _silent], ids=["endless", "no_head"])
+async def test_a_stream_keeps_to_the_overall_timeout_in_every_mode(
+    mode: str, handler: Handler
+) -> None:
+    # The read timeout (5 s) never fires: only the overall one (0.4 s) can end it.
+    timeout = Timeout(read=5, total=0.4)
+    async with (
+        raw_server(handler) as server,
+        AsyncClaude(api_key="k", base_url=server.url, max_retries=0, timeout=timeout) as client,
+    ):
+        started = anyio.current_time()
+        with anyio.fail_after(4), pytest.raises(APITimeoutError, match="overall"):
+            await _open_stream(client, mode)
+        assert anyio.current_time() - started < 3
+        assert _in_use(client) == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("head", [True, False], ids=["stalled_body", "no_head"])
+async def test_batch_results_keep_to_the_overall_timeout_in_every_mode(
+    mode: str, head: bool
+) -> None:
+    timeout = Timeout(read=5, total=0.4)
+    async with (
+        raw_server(_silent) as server,
+        AsyncClaude(api_key="k", base_url=server.url, max_retries=0, timeout=timeout) as client,
+    ):
+        server.handler = _results_server(server, head=head)
+        started = anyio.current_time()
+        with anyio.fail_after(4), pytest.raises(APITimeoutError, match="overall"):
+            await _open_results(client, mode)
+        assert anyio.current_time() - started < 3
+        assert _in_use(client) == 0
+
+
+@pytest.mark.anyio
+async def test_every_mode_of_a_stream_counts_the_retries(batch_server: FakeClaude) -> None:
+    async with AsyncClaude(api_key="k", base_url=batch_server.url, max_retries=1) as client:
+        batch_id = await _ended_batch(client)
+
+        def fail_once() -> None:
+            # The next message request answers 529; its retry succeeds.
+            batch_server.faults[:] = [Fault("overloaded", times=1)]
+
+        fail_once()
+        stream = await client.messages.create(
+            model=MODEL, max_tokens=10, messages=USER, stream=True
+        )
+        async with stream:
+            assert stream.retries_taken == 1
+        fail_once()
+        raw = await client.messages.with_raw_response.create(
+            model=MODEL, max_tokens=10, messages=USER, stream=True
+        )
+        assert raw.retries_taken == 1
+        async with await raw.parse() as stream:
+            assert stream.retries_taken == 1
+        fail_once()
+        async with client.messages.with_streaming_response.create(
+            model=MODEL, max_tokens=10, messages=USER, stream=True
+        ) as response:
+            assert response.retries_taken == 1
+            async with await response.parse() as stream:
+                assert stream.retries_taken == 1
+
+        async with client.messages.with_streaming_response.batches.retrieve(batch_id) as retrieved:
+            assert retrieved.retries_taken == 0
+            assert (await retrieved.parse()).id == batch_id
+    assert _in_use(client) == 0
+
+
+@pytest.mark.anyio
+async def test_every_mode_of_batch_results_counts_the_retries() -> None:
+    async with (
+        raw_server(_silent) as server,
+        AsyncClaude(api_key="k", base_url=server.url, max_retries=1) as client,
+    ):
+        server.handler = _results_server(server, head=True, overloaded_first=True)
+        raw = await client.messages.with_raw_response.batches.results(BATCH_ID)
+        assert raw.retries_taken == 1
+        await raw.close()
+        async with client.messages.with_streaming_response.batches.results(BATCH_ID) as response:
+            assert response.retries_taken == 1
+    assert _in_use(client) == 0
+
+
+@pytest.mark.anyio
+async def test_a_raw_stream_is_read_through_its_stream_alone(batch_server: FakeClaude) -> None:
+    async with AsyncClaude(api_key="k", base_url=batch_server.url, max_retries=0) as client:
+        raw = await client.messages.with_raw_response.create(
+            model=MODEL, max_tokens=10, messages=USER, stream=True
+        )
+        assert not raw.is_closed
+        with pytest.raises(ClaudeError, match=r"read through its stream: parse\(\)"):
+            await raw.read()
+        stream = await raw.parse()
+        async with stream:
+            assert [event async for event in stream][-1].type == "message_stop"
+        assert raw.is_closed
+        raw = await client.messages.with_raw_response.create(
+            model=MODEL, max_tokens=10, messages=USER, stream=True
+        )
+        await raw.close()
+        assert raw.is_closed
     assert _in_use(client) == 0
