@@ -344,6 +344,10 @@ def test_option_headers() -> None:
         "x-b": "2",
     }
     assert option_headers(None, workspace_id="") == {"anthropic-workspace-id": ""}
+    # One left out does not stop the ones after it.
+    assert option_headers(None, workspace_id=None, user_profile_id="u") == {
+        "anthropic-user-profile-id": "u"
+    }
     with pytest.raises(TypeError) as caught:
         option_headers(None, workspace_id="w", user_profile_id=5)
     assert str(caught.value) == "user_profile_id must be a str, got int: 5"
@@ -453,13 +457,14 @@ async def test_a_middleware_parses_a_stream_and_batch_results_unread(
         return response
 
     async with AsyncClaude(
-        api_key="k", base_url=batch_server.url, max_retries=0, middleware=[parse]
+        api_key="k", base_url=batch_server.url, max_retries=1, middleware=[parse]
     ) as client:
+        batch_server.faults[:] = [Fault("overloaded", times=1)]  # answered 529 once, retried
         stream = await client.messages.create(
             model=MODEL, max_tokens=10, messages=USER, stream=True
         )
         # The middleware's parse gave the stream unread: the caller still reads every event.
-        assert isinstance(parsed[-1], AsyncStream)
+        assert isinstance(parsed[-1], AsyncStream) and parsed[-1].retries_taken == 1
         async with stream:
             assert [event.type async for event in stream][-1] == "message_stop"
         parsed.clear()
@@ -658,6 +663,29 @@ async def test_batch_results_keep_to_the_overall_timeout_in_every_mode(
             await _open_results(client, mode)
         assert anyio.current_time() - started < 3
         assert _in_use(client) == 0
+
+
+@pytest.mark.anyio
+async def test_a_streaming_response_body_keeps_to_the_overall_timeout() -> None:
+    async def stalled_body(stream: SocketStream, request: bytes) -> None:
+        await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\nrequest-id: req_b\r\n\r\n{")
+        await anyio.sleep_forever()
+
+    timeout = Timeout(read=5, total=0.4)
+    async with (
+        raw_server(stalled_body) as server,
+        AsyncClaude(api_key="k", base_url=server.url, max_retries=0, timeout=timeout) as client,
+    ):
+        started = anyio.current_time()
+        async with client.with_streaming_response.models.retrieve(MODEL) as response:
+            with anyio.fail_after(4), pytest.raises(APITimeoutError) as caught:
+                await response.read()
+        assert anyio.current_time() - started < 3
+        assert (
+            caught.value.message == "the request's overall timeout expired while reading the body"
+        )
+        assert caught.value.request_id == "req_b"
+    assert _in_use(client) == 0
 
 
 @pytest.mark.anyio
