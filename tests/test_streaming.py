@@ -457,3 +457,12 @@ def test_a_tool_block_stopped_mid_json_keeps_the_input_the_official_accumulator_
         theirs = accumulate_event(event=event, current_snapshot=theirs, json_bufs=json_bufs)  # type: ignore[arg-type]
     assert theirs.content[0].input == expected
     assert acc.snapshot.content[0].input == expected  # type: ignore[union-attr]
+
+
+def test_stopped_and_started_say_where_the_stream_is() -> None:
+    acc = MessageAccumulator()
+    assert (acc.started, acc.stopped, acc.completed_blocks) == (False, False, 0)
+    acc.update(decode_event(json.dumps(START)))
+    assert (acc.started, acc.stopped) == (True, False)
+    acc.update(decode_event(json.dumps({"type": "message_stop"})))
+    assert acc.stopped is True
