@@ -14,7 +14,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from anyio_claude.testing import FakeClaude
+from anyio_claude.testing import FakeClaude, message_events
 from anyio_claude.types import (
     CitationCharLocation,
     Message,
@@ -459,6 +459,8 @@ async def test_a_compaction_request_sums_up_the_conversation(
         summary,
         None,
     )
+    assert (raw["type"], raw["role"]) == ("message", "assistant")
+    assert raw["id"].startswith("msg_01") and len(raw["id"]) == len("msg_01") + 24
     assert raw["stop_reason"] == "compaction" and raw["stop_sequence"] is None
     assert raw["model"] == "claude-haiku-4-5-20251001"
     assert raw["usage"]["output_tokens"] == _tokens(summary)
@@ -534,7 +536,9 @@ async def test_a_scripted_message_streams_word_by_word_with_its_citations(
     )
     server.script(message)
     events = _without_pings(await _events(official, max_tokens=100))
-    assert events[0]["message"]["usage"]["cache_read_input_tokens"] == 3
+    start = events[0]["message"]
+    assert (start["content"], start["stop_reason"], start["stop_sequence"]) == ([], None, None)
+    assert start["usage"]["cache_read_input_tokens"] == 3
     assert [d["thinking"] for d in _deltas(events, 0)[:-1]] == ["hm", " ", " ok"]
     assert _deltas(events, 1) == [
         {"type": "text_delta", "text": " two"},
@@ -683,3 +687,57 @@ async def test_the_prefix_up_to_the_last_mark_is_cached(server: FakeClaude) -> N
         0,
     )
     await client.close()
+
+
+async def test_a_stop_sequence_at_the_start_leaves_no_text_block(
+    official: anthropic.AsyncAnthropic,
+) -> None:
+    # Two sequences at the same place: the first listed wins.
+    for sequences, chosen in ((["You s", "You"], "You s"), (["You", "You s"], "You")):
+        reply = await official.messages.create(
+            model=MODEL, max_tokens=200, messages=USER, stop_sequences=sequences
+        )
+        assert reply.content == []
+        assert (reply.stop_reason, reply.stop_sequence) == ("stop_sequence", chosen)
+        assert reply.usage.output_tokens == 1
+    events = _without_pings(await _events(official, max_tokens=200, stop_sequences=["You"]))
+    assert [e["type"] for e in events] == ["message_start", "message_delta", "message_stop"]
+    assert events[1]["usage"]["output_tokens"] == 1
+
+
+async def test_thinking_with_one_token_and_a_zero_budget(
+    official: anthropic.AsyncAnthropic,
+) -> None:
+    one = await official.messages.create(
+        model=MODEL, max_tokens=1, thinking={"type": "adaptive"}, messages=USER
+    )
+    assert [b.type for b in one.content] == ["thinking"]
+    assert one.content[0].thinking == "Let "  # type: ignore[union-attr]
+    assert (one.stop_reason, one.usage.output_tokens) == ("max_tokens", 1)
+    zero = await official.messages.create(
+        model=MODEL,
+        max_tokens=100,
+        messages=USER,
+        extra_body={"thinking": {"type": "adaptive", "budget_tokens": 0}},
+    )
+    assert len(zero.content[0].thinking.split(" ")) - 1 == 5 + 1  # type: ignore[union-attr]
+
+
+def test_message_events_ping_every_fifty_events_by_default() -> None:
+    words = [f"w{i}" for i in range(120)]
+    message = Message(
+        id="msg_1",
+        type="message",
+        role="assistant",
+        content=[TextBlock(text=" ".join(words))],
+        model=MODEL,
+        stop_reason="end_turn",
+        stop_sequence=None,
+        usage=Usage(input_tokens=1, output_tokens=120),
+    )
+    events = message_events(message)
+    pings = [i for i, event in enumerate(events) if event["type"] == "ping"]
+    # One after message_start, then one before every fiftieth event after it.
+    assert pings == [1, 51, 102]
+    assert len(events) == 1 + 1 + 120 + 1 + 1 + 1 + len(pings)
+    assert message_events(message, ping_every=0) == [e for e in events if e["type"] != "ping"]
