@@ -14,7 +14,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from anyio_claude.testing import FakeClaude, message_events
+from anyio_claude.testing import FakeClaude, count_request_tokens, message_events
 from anyio_claude.types import (
     CitationCharLocation,
     Message,
@@ -741,3 +741,10 @@ def test_message_events_ping_every_fifty_events_by_default() -> None:
     assert pings == [1, 51, 102]
     assert len(events) == 1 + 1 + 120 + 1 + 1 + 1 + len(pings)
     assert message_events(message, ping_every=0) == [e for e in events if e["type"] != "ping"]
+
+
+def test_count_request_tokens_takes_a_body_the_api_would_refuse() -> None:
+    # The public counter reads any body: a bare string in a content list is text, any
+    # other value one token.
+    body = {"messages": [{"role": "user", "content": ["abcdefghi", 5, None]}]}
+    assert count_request_tokens(body) == 1 + 3 + 3 + 1 + 1
