@@ -18,6 +18,7 @@ from anyio_claude.testing import FakeClaude, count_request_tokens, message_event
 from anyio_claude.types import (
     CitationCharLocation,
     Message,
+    RedactedThinkingBlock,
     TextBlock,
     ThinkingBlock,
     ToolUseBlock,
@@ -523,6 +524,7 @@ async def test_a_scripted_message_streams_word_by_word_with_its_citations(
             TextBlock(text=" two  spaces ", citations=[CitationCharLocation(**citation)]),
             TextBlock(text=""),
             ToolUseBlock(id="toolu_1", name="f", input={}),
+            RedactedThinkingBlock(data="opaque"),
         ],
         model=MODEL,
         stop_reason="tool_use",
@@ -551,6 +553,9 @@ async def test_a_scripted_message_streams_word_by_word_with_its_citations(
     assert starts[1]["content_block"] == {"type": "text", "text": "", "citations": None}
     assert _deltas(events, 2) == []
     assert _deltas(events, 3) == [{"type": "input_json_delta", "partial_json": "{}"}]
+    # A block of another type comes whole in its start, without deltas.
+    assert starts[4]["content_block"] == {"type": "redacted_thinking", "data": "opaque"}
+    assert _deltas(events, 4) == []
     delta = events[-2]
     assert (delta["delta"]["stop_reason"], delta["delta"]["stop_sequence"]) == (
         "tool_use",
@@ -748,3 +753,27 @@ def test_count_request_tokens_takes_a_body_the_api_would_refuse() -> None:
     # other value one token.
     body = {"messages": [{"role": "user", "content": ["abcdefghi", 5, None]}]}
     assert count_request_tokens(body) == 1 + 3 + 3 + 1 + 1
+
+
+async def test_a_deferred_tool_is_searched_for_first_and_the_search_streams_its_input(
+    official: anthropic.AsyncAnthropic,
+) -> None:
+    search: Any = {"type": "tool_search_tool_regex_20251119", "name": "tool_search_tool_regex"}
+    deferred: Any = {**CITY, "defer_loading": True}
+    params: dict[str, Any] = {
+        "max_tokens": 300,
+        "tools": [search, deferred],
+        "messages": [{"role": "user", "content": "Weather in Oslo? use get_weather"}],
+    }
+    created = await official.messages.create(model=MODEL, **params)
+    kinds = [b.type for b in created.content]
+    assert kinds == ["text", "server_tool_use", "tool_search_tool_result", "tool_use"]
+    use = created.content[1]
+    assert (use.name, use.input) == ("tool_search_tool_regex", {"pattern": "get_weather"})  # type: ignore[union-attr]
+    events = _without_pings(await _events(official, **params))
+    start = next(e for e in events if e["type"] == "content_block_start" and e["index"] == 1)
+    assert start["content_block"]["input"] == {}
+    pieces = [d["partial_json"] for d in _deltas(events, 1)]
+    encoded = json.dumps({"pattern": "get_weather"})
+    assert pieces == [encoded[:13], encoded[13:]]  # 26 characters in 26 // 12 pieces
+    assert _deltas(events, 2) == []
