@@ -769,7 +769,7 @@ async def test_a_deferred_tool_is_searched_for_first_and_the_search_streams_its_
     kinds = [b.type for b in created.content]
     assert kinds == ["text", "server_tool_use", "tool_search_tool_result", "tool_use"]
     use = created.content[1]
-    assert (use.name, use.input) == ("tool_search_tool_regex", {"pattern": "get_weather"})  # type: ignore[union-attr]
+    assert (use.name, use.input) == ("tool_search_tool_regex", {"pattern": "get_weather"})
     events = _without_pings(await _events(official, **params))
     start = next(e for e in events if e["type"] == "content_block_start" and e["index"] == 1)
     assert start["content_block"]["input"] == {}
