@@ -16,6 +16,7 @@ import pytest
 
 from anyio_claude.testing import FakeClaude, count_request_tokens, message_events
 from anyio_claude.types import (
+    BetaCompactionBlock,
     CitationCharLocation,
     Message,
     RedactedThinkingBlock,
@@ -777,3 +778,29 @@ async def test_a_deferred_tool_is_searched_for_first_and_the_search_streams_its_
     encoded = json.dumps({"pattern": "get_weather"})
     assert pieces == [encoded[:13], encoded[13:]]  # 26 characters in 26 // 12 pieces
     assert _deltas(events, 2) == []
+
+
+async def test_a_compaction_block_streams_whole_in_one_delta(
+    server: FakeClaude, official: anthropic.AsyncAnthropic
+) -> None:
+    message = Message(
+        id="msg_1",
+        type="message",
+        role="assistant",
+        content=[BetaCompactionBlock(content="the gist", encrypted_content="sealed")],
+        model=MODEL,
+        stop_reason="end_turn",
+        stop_sequence=None,
+        usage=Usage(input_tokens=5, output_tokens=2),
+    )
+    server.script(message)
+    events = _without_pings(await _events(official, beta=True, max_tokens=100))
+    start = events[1]["content_block"]
+    assert (start["type"], start["content"], start["encrypted_content"]) == (
+        "compaction",
+        None,
+        "sealed",
+    )
+    assert _deltas(events, 0) == [
+        {"type": "compaction_delta", "content": "the gist", "encrypted_content": "sealed"}
+    ]
