@@ -405,37 +405,53 @@ async def test_after_a_tool_result_it_answers_with_what_the_tool_returned(
 async def test_json_output_matches_the_schema_and_breaks_off_at_max_tokens(
     official: anthropic.AsyncAnthropic,
 ) -> None:
+    def params(schema: Any, max_tokens: int = 200, **more: Any) -> dict[str, Any]:
+        return {
+            "max_tokens": max_tokens,
+            "tools": [CITY],
+            "tool_choice": {"type": "any"},
+            "messages": [{"role": "user", "content": "Weather in Zürich?"}],
+            "extra_body": {"output_config": {"format": {"type": "json_schema", "schema": schema}}},
+            **more,
+        }
+
     schema: Any = {
         "type": "object",
-        "properties": {"city": {"type": "string"}, "n": {"const": 7}},
+        "properties": {"city": {"type": "string"}, "n": {"const": "abcdefghijkl"}},
         "required": ["city", "n"],
         "additionalProperties": False,
     }
-    config: Any = {"format": {"type": "json_schema", "schema": schema}}
-    params: dict[str, Any] = {
-        "max_tokens": 200,
-        "tools": [CITY],
-        "tool_choice": {"type": "any"},
-        "messages": [{"role": "user", "content": "Weather in Lima?"}],
-        "extra_body": {"output_config": config},
-    }
-    reply = await official.messages.create(model=MODEL, **params)
-    # No call: the answer is the JSON, one token a piece of about twelve characters.
+    reply = await official.messages.create(model=MODEL, **params(schema))
+    # No call: the answer is the JSON (not ASCII-escaped), in len // 12 pieces of equal
+    # size (the last shorter), one token each: 39 characters are 3 pieces of 13.
     assert [b.type for b in reply.content] == ["text"]
     answer = reply.content[0].text
-    assert json.loads(answer) == {"city": "Lima", "n": 7}
-    assert answer == json.dumps({"city": "Lima", "n": 7}, ensure_ascii=False)
-    pieces = max(1, len(answer) // 12)
-    assert reply.usage.output_tokens == len(range(0, len(answer), math.ceil(len(answer) / pieces)))
-    assert reply.stop_reason == "end_turn"
-    events = await _events(official, **params)
-    deltas = [d["text"] for d in _deltas(events, 0)]
-    assert "".join(deltas) == answer and len(deltas) == reply.usage.output_tokens
+    assert answer == '{"city": "Zürich", "n": "abcdefghijkl"}'
+    assert (reply.usage.output_tokens, reply.stop_reason) == (3, "end_turn")
+    events = await _events(official, **params(schema))
+    assert [d["text"] for d in _deltas(events, 0)] == [answer[:13], answer[13:26], answer[26:]]
+    # Under 24 characters: one piece.
+    short: Any = {"type": "object", "properties": {"city": {"type": "string"}}}
+    one = await official.messages.create(model=MODEL, **params(short))
+    assert one.content[0].text == '{"city": "Zürich"}'
+    assert one.usage.output_tokens == 1
+    # Seeded words where the schema names no place.
+    free: Any = {"type": "object", "properties": {"note": {"type": "string"}}}
+    noted = await official.messages.create(model=MODEL, **params(free))
+    note = json.loads(noted.content[0].text)["note"]
+    assert len(note.split(" ")) == 2
+    assert noted.content == (await official.messages.create(model=MODEL, **params(free))).content
     # Three values (the object and two properties) cost three of the budget: two do not fit.
-    params["max_tokens"] = 2
-    cut = await official.messages.create(model=MODEL, **params)
+    cut = await official.messages.create(model=MODEL, **params(schema, max_tokens=2))
     assert cut.content[0].text == '{"x'
     assert (cut.stop_reason, cut.usage.output_tokens) == ("max_tokens", 2)
+    # After thinking (45 words of 47) the budget left is two as well.
+    thought = await official.messages.create(
+        model=MODEL, **params(schema, max_tokens=47, thinking={"type": "adaptive"})
+    )
+    assert [b.type for b in thought.content] == ["thinking", "text"]
+    assert thought.content[1].text == '{"x'
+    assert (thought.stop_reason, thought.usage.output_tokens) == ("max_tokens", 47)
 
 
 async def test_a_compaction_request_sums_up_the_conversation(
