@@ -786,6 +786,8 @@ async def test_a_deferred_tool_is_searched_for_first_and_the_search_streams_its_
     kinds = [b.type for b in created.content]
     assert kinds == ["text", "server_tool_use", "tool_search_tool_result", "tool_use"]
     use = created.content[1]
+    name_key = f"{created.id}:get_weather".encode()
+    assert use.id == "srvtoolu_" + hashlib.sha256(name_key).hexdigest()[:24]
     assert (use.name, use.input) == ("tool_search_tool_regex", {"pattern": "get_weather"})
     events = _without_pings(await _events(official, **params))
     start = next(e for e in events if e["type"] == "content_block_start" and e["index"] == 1)
@@ -820,3 +822,54 @@ async def test_a_compaction_block_streams_whole_in_one_delta(
     assert _deltas(events, 0) == [
         {"type": "compaction_delta", "content": "the gist", "encrypted_content": "sealed"}
     ]
+
+
+async def test_seed_zero_says_exactly_this(official: anthropic.AsyncAnthropic) -> None:
+    # The words are FakeClaude's documented determinism: a change here changes every
+    # recorded expectation downstream.
+    reply = await official.messages.create(model=MODEL, max_tokens=200, messages=USER)
+    assert reply.content[0].text == (  # type: ignore[union-attr]
+        "You said: Hello there. concurrency concurrency a as fox arrives waiting naïve as on "
+        "bound at a while 🎉 brown jumps it render nursery über and task every über carry "
+        "task lazy its its bound scopes its task while lazy clients brown"
+    )
+
+
+async def test_the_stop_sequence_found_first_in_the_text_wins_in_either_order(
+    official: anthropic.AsyncAnthropic,
+) -> None:
+    # "o" is at 1 and again later; "said" is at 4: "o" stops the text whichever is listed first.
+    for sequences in (["said", "o"], ["o", "said"]):
+        reply = await official.messages.create(
+            model=MODEL, max_tokens=200, messages=USER, stop_sequences=sequences
+        )
+        assert (reply.stop_sequence, reply.content[0].text) == ("o", "Y")  # type: ignore[union-attr]
+
+
+async def test_no_call_after_a_stop_sequence(official: anthropic.AsyncAnthropic) -> None:
+    reply = await official.messages.create(
+        model=MODEL,
+        max_tokens=200,
+        tools=[CITY],
+        stop_sequences=["said"],
+        messages=[{"role": "user", "content": "Weather in Paris? use the tool"}],
+    )
+    assert [b.type for b in reply.content] == ["text"]
+    assert (reply.stop_reason, reply.usage.output_tokens) == ("stop_sequence", 1)
+
+
+async def test_toolset_members_are_called_with_their_toolset_name(
+    official: anthropic.AsyncAnthropic,
+) -> None:
+    reply = await official.messages.create(
+        model=MODEL,
+        max_tokens=200,
+        tools=[{"type": "browser_toolset_20260801"}],
+        messages=[{"role": "user", "content": "Use the browser to navigate, then screenshot"}],
+    )
+    calls = [
+        (b["name"], b["toolset_name"], b["input"])
+        for b in reply.model_dump(mode="json")["content"]
+        if b["type"] == "tool_use"
+    ]
+    assert calls == [("navigate", "browser", {}), ("screenshot", "browser", {})]
