@@ -873,3 +873,47 @@ async def test_toolset_members_are_called_with_their_toolset_name(
         if b["type"] == "tool_use"
     ]
     assert calls == [("navigate", "browser", {}), ("screenshot", "browser", {})]
+
+
+async def test_the_cached_prefix_is_every_part_before_the_mark(server: FakeClaude) -> None:
+    client = anthropic.AsyncAnthropic(api_key="k", base_url=server.url, max_retries=0)
+    marked: Any = [{"type": "text", "text": "s" * 40, "cache_control": {"type": "ephemeral"}}]
+
+    def schema(name: str) -> Any:
+        properties = {name: {"type": "string"}}
+        return {
+            "format": {
+                "type": "json_schema",
+                "schema": {"type": "object", "properties": properties},
+            }
+        }
+
+    async def cache(**params: Any) -> tuple[int, int]:
+        params.setdefault("messages", USER)
+        reply = await client.messages.create(model=MODEL, max_tokens=5, **params)
+        return (
+            reply.usage.cache_creation_input_tokens or 0,
+            reply.usage.cache_read_input_tokens or 0,
+        )
+
+    # Another tool, or another output schema, before the mark: a new prefix.
+    for name in ("a", "b"):
+        tool = {"name": name, "input_schema": {"type": "object"}}
+        created, read = await cache(tools=[tool], system=marked)
+        assert (created > 0, read) == (True, 0)
+        created, read = await cache(system=marked, extra_body={"output_config": schema(name)})
+        assert (created > 0, read) == (True, 0)
+    assert (await cache(system=marked, extra_body={"output_config": schema("b")}))[1] > 0
+    # An output schema is not marked itself.
+    assert await cache(extra_body={"output_config": schema("c")}) == (0, 0)
+    # Turns of other roles with the same text before the mark: a new prefix.
+    block: Any = {"type": "text", "text": "q" * 40, "cache_control": {"type": "ephemeral"}}
+    for role in ("assistant", "system"):
+        history: Any = [
+            {"role": "user", "content": "Hello there"},
+            {"role": role, "content": [block]},
+            {"role": "user", "content": "Go on"},
+        ]
+        created, read = await cache(messages=history)
+        assert (created > 0, read) == (True, 0)
+    await client.close()
