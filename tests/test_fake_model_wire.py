@@ -916,4 +916,9 @@ async def test_the_cached_prefix_is_every_part_before_the_mark(server: FakeClaud
         ]
         created, read = await cache(messages=history)
         assert (created > 0, read) == (True, 0)
+    # Another block before the mark in the same message: a new prefix.
+    for text in ("first", "other"):
+        blocks: Any = [{"type": "text", "text": text}, block]
+        created, read = await cache(messages=[{"role": "user", "content": blocks}])
+        assert (created > 0, read) == (True, 0)
     await client.close()
