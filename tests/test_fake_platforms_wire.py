@@ -362,6 +362,16 @@ async def test_the_google_token_endpoint_mints_tokens_vertex_then_accepts(
     )
     jwt = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": "a.b.c"}
     assert (await grant(jwt))[1]["access_token"] == "ya29.fake-2"
+    # A form that is not UTF-8 is read with replacement characters, not a crash.
+    response = await direct._client.post(
+        f"{server.url}/google/token",
+        content=b"grant_type=refresh_token&refresh_token=%FF\xff",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert (response.status_code, json.loads(response.content)["access_token"]) == (
+        200,
+        "ya29.fake-3",
+    )
     refused = (400, {"error": "invalid_grant", "error_description": "Bad Request"})
     for form in (
         {"grant_type": "refresh_token"},
@@ -371,7 +381,7 @@ async def test_the_google_token_endpoint_mints_tokens_vertex_then_accepts(
     ):
         assert await grant(form) == refused
     # A minted token is accepted besides the listed ones; one never minted is not.
-    for token, accepted in (("ya29.fake-2", True), ("ya29.fake-3", False)):
+    for token, accepted in (("ya29.fake-2", True), ("ya29.fake-4", False)):
         client = AsyncAnthropicVertex(
             region="us-east5",
             project_id="proj",
