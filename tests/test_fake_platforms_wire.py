@@ -12,7 +12,7 @@ import anthropic
 import pytest
 from anthropic import AsyncAnthropicBedrock, AsyncAnthropicVertex
 
-from anyio_claude.testing import ErrorReply, FakeClaude
+from anyio_claude.testing import AwsTestCredentials, ErrorReply, FakeClaude
 
 pytestmark = pytest.mark.anyio
 
@@ -419,3 +419,8 @@ async def test_claude_on_google_cloud_is_the_api_under_the_workspace_path(
             cast_to=object,
             options={"headers": {"Authorization": "Bearer nope"}},
         )
+
+
+def test_the_test_credentials_show_four_characters_of_the_key_and_no_secret() -> None:
+    credentials = AwsTestCredentials("AKIDEXAMPLE", "the-secret", "the-token")
+    assert repr(credentials) == "AwsTestCredentials(access_key='AKID'...)"
