@@ -161,6 +161,8 @@ async def test_what_bedrock_refuses_and_how_it_says_so(
     error = await refused(path, {**body, "anthropic_version": 1}, options={"headers": auth})
     assert error.status_code == 400 and "anthropic_version" in str(error.body)
     error = await refused(path, [body], options={"headers": auth})
+    assert error.status_code == 400
+    assert error.response.headers["request-id"].startswith("req_")
     assert error.body == {
         "message": "Malformed input request, please reformat your input and try again."
     }
