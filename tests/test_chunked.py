@@ -107,6 +107,8 @@ cuts = st.lists(st.integers(min_value=0, max_value=10_000), max_size=12)
 
 
 @given(chunked_bodies(), cuts)
+# A chunk whose data looks like a whole chunk, in a read of its own (not the fast path).
+@example(b"8\r\n3\r\nabc\r\n\r\n0\r\n\r\n", [3, 11])
 def test_any_split_of_a_well_formed_body_decodes_whole(data: bytes, where: list[int]) -> None:
     whole = by_us([data])
     assert whole[1] == "done"
@@ -128,6 +130,9 @@ def test_a_corrupted_body_is_judged_as_h11_judges_it(
 @given(st.binary(max_size=200), cuts)
 @example(b"3\r\nabc\r\n4\r\nxyz", [8])
 @example(b"1\r\nab\r\n", [])
+@example(b"\r\n5\r\nhello\r\n0\r\n\r\n", [])  # an empty chunk header, first in a read
+@example(b"3\r\nabc\r\n\r\n0\r\n\r\n", [8])  # and after a chunk, first in the next read
+@example(b"5\r\nhello3\r\nabc\r\n", [8])  # a chunk's CRLF missing, then a whole chunk
 def test_garbage_raises_only_chunked_error_and_agrees_with_h11(
     data: bytes, where: list[int]
 ) -> None:
@@ -141,12 +146,15 @@ def test_body_bytes_before_an_error_in_the_same_read_come_first() -> None:
     assert isinstance(decoder.error, ChunkedError)
     with pytest.raises(ChunkedError, match="illegal chunk header"):
         decoder.feed(b"")
+    # Whatever comes next (here a well-formed chunk) raises it again.
+    with pytest.raises(ChunkedError, match="illegal chunk header"):
+        decoder.feed(b"3\r\nabc\r\n")
 
 
 def test_a_chunk_header_that_never_ends_is_an_error() -> None:
     decoder = ChunkedDecoder(16)
     assert decoder.feed(b"a" * 10) == b""
-    with pytest.raises(ChunkedError, match="too long"):
+    with pytest.raises(ChunkedError, match=r"^chunk header too long$"):
         decoder.feed(b";" * 10)
 
 
@@ -155,3 +163,59 @@ def test_the_terminal_chunk_and_what_follows_are_left_for_h11() -> None:
     assert decoder.feed(b"3\r\nabc\r\n0\r\nx-t: 1\r\n\r\nHTTP/1.1") == b"abc"
     assert decoder.done
     assert decoder.rest == b"0\r\nx-t: 1\r\n\r\nHTTP/1.1"
+
+
+def test_a_chunk_without_its_crlf_is_named() -> None:
+    decoder = ChunkedDecoder(1024)
+    assert decoder.feed(b"5\r\nhello") == b"hello"
+    with pytest.raises(
+        ChunkedError, match=r"malformed chunk footer: b'X\\r' \(expected b'\\r\\n'\)"
+    ):
+        decoder.feed(b"X\r\n")
+    decoder = ChunkedDecoder(1024)
+    assert decoder.feed(b"5\r\nhello\r") == b"hello"
+    with pytest.raises(ChunkedError, match=r"malformed chunk footer: b'X' \(expected b'\\n'\)"):
+        decoder.feed(b"X")
+
+
+def test_an_illegal_chunk_header_is_named_with_its_crlf() -> None:
+    with pytest.raises(ChunkedError, match=r"^illegal chunk header: b'zz\\r\\n'$"):
+        ChunkedDecoder(MAX_LINE).feed(b"zz\r\n5\r\nhello\r\n")
+
+
+@pytest.mark.parametrize("length", [15, 16, 17, 18])
+def test_a_chunk_header_may_grow_to_max_line_as_in_h11(length: int) -> None:
+    # h11 refuses an incomplete event longer than its max_incomplete_event_size, not one
+    # of that size.
+    connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=16)
+    connection.send(h11.Request(method="POST", target="/", headers=[("host", "x")]))
+    connection.send(h11.EndOfMessage())
+    connection.receive_data(HEAD + b"a" * length)
+    assert type(connection.next_event()) is h11.Response
+    decoder = ChunkedDecoder(16)
+    if length <= 16:
+        assert connection.next_event() is h11.NEED_DATA
+        assert decoder.feed(b"a" * length) == b""
+    else:
+        with pytest.raises(h11.RemoteProtocolError):
+            connection.next_event()
+        with pytest.raises(ChunkedError, match=r"^chunk header too long$"):
+            decoder.feed(b"a" * length)
+
+
+@pytest.mark.parametrize("data", [b"hello", b"sixteen bytes!!!", b"x" * 0xABC])
+def test_a_whole_chunk_in_one_read_takes_the_one_read_path(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The read of a live stream, one chunk per read: decoded without the general framing
+    # loop (the per-read cost the module exists for).
+    decoder = ChunkedDecoder(MAX_LINE)
+    whole = b"%x\r\n%s\r\n" % (len(data), data)
+
+    def general(self: ChunkedDecoder, data: bytes) -> bytes:
+        raise AssertionError("the general path")
+
+    monkeypatch.setattr(ChunkedDecoder, "_feed", general)
+    assert decoder.feed(whole) == data
+    assert decoder.feed(whole) == data
+    assert not decoder.done

@@ -119,6 +119,10 @@ def test_without_trailing_strings_a_string_cut_short_is_left_out() -> None:
             if derived.type == "input_json":
                 assert derived.snapshot == {}
                 assert state.accumulator.snapshot.content[0].input == {}  # type: ignore[union-attr]
+    accumulator = MessageAccumulator()
+    for event in tool_stream(PARTS[:1]):
+        accumulator.update(decode_event(json.dumps(event)))
+    assert accumulator.snapshot.content[0].input == {}  # type: ignore[union-attr]
     assert parse_partial_json('{"a": 1, "b": "xy', trailing_strings=True) == {"a": 1, "b": "xy"}
 
 
