@@ -805,7 +805,7 @@ def generate_reply(
     seed: int,
     message_id: str,
     usage: Usage,
-    model: str | None = None,
+    model: str,
 ) -> Reply:
     """The fake model's deterministic answer to a valid request body.
 
@@ -814,7 +814,8 @@ def generate_reply(
     adaptive. With `output_config.format` the text is instead JSON matching its schema
     (and no tool is called). Tool calls as `_pick_calls` says, each input made to fit its
     tool's schema. After a `tool_result` (with `tool_choice` auto) it answers in text, "The
-    tool returned: ...". Honours `max_tokens` and `stop_sequences`.
+    tool returned: ...". Honours `max_tokens` and `stop_sequences`. The reply names `model`
+    (the model's id, which an alias in `body` does not give).
     """
     prompt = _last_user_text(body)
     if isinstance(body.get("compaction"), dict):
@@ -919,7 +920,7 @@ def generate_reply(
         type="message",
         role="assistant",
         content=blocks,
-        model=model if model is not None else str(body["model"]),
+        model=model,
         stop_reason=stop_reason,
         stop_sequence=stop_sequence,
         usage=usage,
@@ -927,9 +928,7 @@ def generate_reply(
     return Reply(message, chunks)
 
 
-def _compaction_reply(
-    body: Mapping[str, Any], message_id: str, usage: Usage, model: str | None
-) -> Reply:
+def _compaction_reply(body: Mapping[str, Any], message_id: str, usage: Usage, model: str) -> Reply:
     """The answer to a request with `compaction`: one compaction block summing up the
     conversation (how many messages, and the first words of each user text), stopping
     with `compaction`."""
@@ -943,7 +942,7 @@ def _compaction_reply(
         type="message",
         role="assistant",
         content=[BetaCompactionBlock(content=summary)],
-        model=model if model is not None else str(body["model"]),
+        model=model,
         stop_reason=cast(StopReason, "compaction"),
         stop_sequence=None,
         usage=Usage(

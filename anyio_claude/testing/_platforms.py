@@ -90,8 +90,8 @@ def platform_model(models: Mapping[str, ModelSpec], name: str) -> str | None:
     return next((models[c].id for c in candidates if c in models), None)
 
 
-def bedrock_error(status: int, message: str, request_id: str) -> Response:
-    """An error as Bedrock sends it."""
+def bedrock_error(status: int, message: str) -> Response:
+    """An error as Bedrock sends it (the request id comes in the header every reply gets)."""
     name = _BEDROCK_ERRORS.get(status, "InternalServerException")
     body = json.dumps({"message": message}).encode()
     return json_response(
@@ -172,36 +172,30 @@ class BedrockRoute:
         """`POST /model/{id}/invoke[-with-response-stream]`."""
         problem = self.authenticate(request, target)
         if problem is not None:
-            return bedrock_error(403, problem, request.request_id)
+            return bedrock_error(403, problem)
         route = _BEDROCK_PATH.fullmatch(request.path)
         if route is None or request.method != "POST":
-            return bedrock_error(
-                404, f"Not found: {request.method} {request.path}", request.request_id
-            )
+            return bedrock_error(404, f"Not found: {request.method} {request.path}")
         body = request.json
         if not isinstance(body, dict):
             return bedrock_error(
-                400,
-                "Malformed input request, please reformat your input and try again.",
-                request.request_id,
+                400, "Malformed input request, please reformat your input and try again."
             )
         problem = _bedrock_body_problem(body)
         if problem is not None:
-            return bedrock_error(400, f"Malformed input request: {problem}", request.request_id)
+            return bedrock_error(400, f"Malformed input request: {problem}")
         model = platform_model(self.server.models, unquote(route["model"]))
         if model is None:
-            return bedrock_error(
-                400, "The provided model identifier is invalid.", request.request_id
-            )
+            return bedrock_error(400, "The provided model identifier is invalid.")
         streaming = route["action"] == "invoke-with-response-stream"
         inner = _as_messages_request(request, body, model, streaming)
         framing: Framing = "eventstream" if streaming else "sse"
         try:
             response = await self.server._messages.create(inner, framing)
         except RequestError as exc:
-            return bedrock_error(exc.status, exc.message, request.request_id)
+            return bedrock_error(exc.status, exc.message)
         if response.status >= 400 and isinstance(response.body, bytes):
-            return bedrock_error(response.status, _message_of(response.body), request.request_id)
+            return bedrock_error(response.status, _message_of(response.body))
         return response
 
 
