@@ -356,12 +356,18 @@ def _check_schema(schema: object, where: str) -> None:
 def _check_thinking(thinking: object, max_tokens: int | None) -> None:
     if thinking is None:
         return
+    # The types of the pinned official SDK's `ThinkingConfigParam`. `between_tools` is
+    # thinking turned off (only progress notes between tool calls come back as thinking):
+    # the reply builder writes no thinking for it, as for `disabled`.
     if not isinstance(thinking, dict) or thinking.get("type") not in (
         "enabled",
         "disabled",
         "adaptive",
+        "between_tools",
     ):
-        raise _bad("thinking: `type` should be 'enabled', 'disabled' or 'adaptive'")
+        raise _bad(
+            "thinking: `type` should be 'enabled', 'disabled', 'adaptive' or 'between_tools'"
+        )
     if thinking["type"] != "enabled":
         return
     budget = thinking.get("budget_tokens")
