@@ -585,7 +585,11 @@ def _example(
                 part = defs.get(part["$ref"].removeprefix("#/$defs/"))
             if isinstance(part, dict):
                 properties = {**merged.get("properties", {}), **part.get("properties", {})}
-                merged = {**merged, **part, "properties": properties}
+                merged = {**merged, **part}
+                # Only objects get properties: with a `properties` key the merge of
+                # `{"type": "integer"}` parts was written as an object.
+                if properties:
+                    merged["properties"] = properties
         return _example(merged, rng, name, place, defs, depth, budget)
     if schema.get("enum"):
         return schema["enum"][0]
