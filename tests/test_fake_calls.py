@@ -156,6 +156,15 @@ def test_tool_searches() -> None:
     blocks, kept = _tool_searches({"tools": [BM25, DEFERRED]}, calls[:1], "msg_2")
     assert blocks == _search("msg_2", "get_weather", "tool_search_tool_bm25", "query")
     assert kept == calls[:1]
+    # Each deferred tool gets its own search.
+    later = {**TIME, "defer_loading": True}
+    both: list[tuple[Any, str]] = [(DEFERRED, "Paris"), (later, "Rome")]
+    blocks, kept = _tool_searches({"tools": [REGEX, DEFERRED, later]}, both, "m")
+    assert blocks == [
+        *_search("m", "get_weather", "tool_search_tool_regex", "pattern"),
+        *_search("m", "get_time", "tool_search_tool_regex", "pattern"),
+    ]
+    assert kept == both
     # Only `defer_loading: true` defers.
     lazy = {**WEATHER, "defer_loading": "true"}
     assert _tool_searches({"tools": [lazy]}, [(lazy, "Paris")], "m") == ([], [(lazy, "Paris")])

@@ -15,6 +15,7 @@ from anyio_claude.testing._fake_model import (
     VOCABULARY,
     _last_user_text,
     _last_user_turn,
+    _OutOfTokens,
     _places,
     _runs_here,
     _tool_input,
@@ -176,6 +177,9 @@ def test_tool_input() -> None:
     )
     rng = random.Random(4)
     assert _tool_input({"name": "w"}, rng, "", 1) == {"value": _words(random.Random(4))}
+    # The budget caps the input as it caps any generated value.
+    with pytest.raises(_OutOfTokens):
+        _tool_input(city, random.Random(0), "Paris", 1)
 
 
 def _words(rng: random.Random) -> str:
