@@ -55,6 +55,7 @@ CASES: list[tuple[str, list[Any], dict[str, Any], list[tuple[Any, str]]]] = [
     ("get_weather in Paris", [WEATHER], {"tool_choice": None}, [(WEATHER, "Paris")]),
     ("get_weather in Paris", [WEATHER], {"tool_choice": {}}, [(WEATHER, "Paris")]),
     ("get_weather in Paris", [WEATHER], {"tool_choice": "any"}, [(WEATHER, "Paris")]),
+    ("get_weather", [WEATHER], {"tool_choice": "any", "messages": [{"role": "user", "content": RESULT}]}, []),
     (
         "get_weather in Paris and Rome",
         [WEATHER],
