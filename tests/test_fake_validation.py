@@ -303,10 +303,14 @@ def test_counting_tokens_needs_no_max_tokens_but_the_rest() -> None:
 def test_the_fake_takes_the_literals_of_the_official_types() -> None:
     # The tool choices, thinking types and efforts the pinned official SDK can send are
     # exactly the ones the fake takes (it refused `between_tools` until this test).
+    def literal(hint: Any) -> str:
+        # Before 3.11 `get_type_hints` leaves typing_extensions' `Required` around it.
+        while typing.get_origin(hint) is not typing.Literal:
+            hint = typing.get_args(hint)[0]
+        return str(typing.get_args(hint)[0])
+
     def literals(union: Any) -> set[str]:
-        return {
-            typing.get_args(typing.get_type_hints(t)["type"])[0] for t in typing.get_args(union)
-        }
+        return {literal(typing.get_type_hints(t)["type"]) for t in typing.get_args(union)}
 
     assert literals(ToolChoiceParam) == {"auto", "any", "tool", "none"}
     assert literals(ThinkingConfigParam) == {"enabled", "disabled", "adaptive", "between_tools"}
