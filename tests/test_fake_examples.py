@@ -180,3 +180,29 @@ def test_the_budget_counts_every_value() -> None:
     budget = [5]
     assert _run({"allOf": [{"const": 1}]}, budget=budget) == 1
     assert budget == [3]
+
+
+def test_refs_and_choices_keep_the_name_place_generator_defs_and_depth() -> None:
+    defs = {"C": {"type": "string"}, "I": {"type": "integer"}, "A": {"const": 1}}
+    for wrap in (
+        lambda s: s,
+        lambda s: {"anyOf": [{"type": "null"}, s]},
+        lambda s: {"allOf": [s]},
+    ):
+        schema = {"properties": {"city": wrap({"$ref": "#/$defs/C"})}, "$defs": defs}
+        assert _run(schema, place="Rome") == {"city": "Rome"}
+        assert _run({"$defs": defs, **wrap({"$ref": "#/$defs/I"})}) == _twin().randint(0, 100)
+        nested = {"properties": {"x": wrap({"properties": {"a": {"$ref": "#/$defs/A"}}})}}
+        assert _run({**nested, "$defs": defs}) == {"x": {"a": 1}}
+    assert _run({"anyOf": [{"type": "integer"}]}) == _twin().randint(0, 100)
+    assert _run({"oneOf": [{"type": "object", "properties": {"a": {"const": 1}}}]}) == {"a": 1}
+    assert _run(_nest({"anyOf": [{"type": "array", "items": {"const": 1}}]}, 3)) == {
+        "x": {"x": {"x": [1]}}
+    }
+
+
+def test_an_integer_without_a_maximum_is_at_most_100_over_the_minimum() -> None:
+    # randint(0, 100) and randint(0, 101) draw alike unless the 7 random bits are 101.
+    for seed in range(400):
+        got = _example({"type": "integer"}, random.Random(seed))
+        assert got == random.Random(seed).randint(0, 100)
