@@ -430,6 +430,10 @@ async def test_json_output_matches_the_schema_and_breaks_off_at_max_tokens(
     assert (reply.usage.output_tokens, reply.stop_reason) == (3, "end_turn")
     events = await _events(official, **params(schema))
     assert [d["text"] for d in _deltas(events, 0)] == [answer[:13], answer[13:26], answer[26:]]
+    # 24 characters: two pieces of 12 (len // 12, not a nearby divisor).
+    two: Any = {"type": "object", "properties": {"n": {"const": "abcdefghijklmno"}}}
+    events = await _events(official, **params(two))
+    assert [d["text"] for d in _deltas(events, 0)] == ['{"n": "abcde', 'fghijklmno"}']
     # Under 24 characters: one piece.
     short: Any = {"type": "object", "properties": {"city": {"type": "string"}}}
     one = await official.messages.create(model=MODEL, **params(short))
