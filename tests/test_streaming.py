@@ -9,6 +9,7 @@ import pytest
 
 from anyio_claude._errors import EventProtocolError
 from anyio_claude.streaming import (
+    CompactionEvent,
     MessageAccumulator,
     MessageStreamState,
     decode_event,
@@ -242,6 +243,48 @@ def test_a_container_from_message_delta_stays_when_a_later_delta_has_none() -> N
 def test_delta_for_a_block_that_never_started_raises() -> None:
     with pytest.raises(EventProtocolError, match="never started"):
         run(delta(3, {"type": "text_delta", "text": "x"}))
+
+
+def test_update_many_applies_a_batch_from_its_start_as_update_does() -> None:
+    events = [
+        decode_event(json.dumps(event))
+        for event in (
+            START,
+            start(0, {"type": "text", "text": ""}),
+            delta(0, {"type": "text_delta", "text": "hi"}),
+            stop(0),
+        )
+    ]
+    acc = MessageAccumulator()
+    assert acc.update_many(events) == 4  # `start` left out: from the first event
+    assert acc.snapshot.content == [TextBlock(text="hi")]
+    # A delta for the block after the last one started fails as in `update`.
+    unstarted = decode_event(json.dumps(delta(1, {"type": "text_delta", "text": "x"})))
+    with pytest.raises(EventProtocolError) as one:
+        acc.update(unstarted)
+    acc = MessageAccumulator()
+    with pytest.raises(EventProtocolError) as many:
+        acc.update_many([*events[:3], unstarted])
+    assert str(many.value) == str(one.value)
+
+
+def test_a_compaction_delta_derives_its_event_for_a_compaction_block_only() -> None:
+    state = MessageStreamState()
+    for event in (
+        START,
+        start(0, {"type": "compaction", "content": None}),
+        start(1, {"type": "text", "text": ""}),
+    ):
+        state.feed(decode_event(json.dumps(event)))
+    compaction = {"type": "compaction_delta", "content": "sum", "encrypted_content": "enc"}
+    ev = decode_event(json.dumps(delta(0, compaction)))
+    raw, derived = state.feed(ev)
+    assert raw is ev
+    assert isinstance(derived, CompactionEvent) and derived.type == "compaction"
+    assert (derived.content, derived.encrypted_content) == ("sum", "enc")
+    for other in (delta(1, compaction), delta(0, {"type": "text_delta", "text": "x"})):
+        ev = decode_event(json.dumps(other))
+        assert state.feed(ev) == [ev]
 
 
 def test_delta_that_does_not_fit_its_block_is_passed_on_but_not_applied() -> None:
