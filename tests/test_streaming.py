@@ -208,6 +208,33 @@ def test_blocks_already_in_message_start_are_where_the_snapshot_starts() -> None
     assert acc.snapshot.content == [TextBlock(text="Hi there")]
 
 
+def test_citations_of_a_block_in_message_start_are_kept_and_extended() -> None:
+    citation = {
+        "type": "char_location",
+        "cited_text": "x",
+        "document_index": 0,
+        "start_char_index": 0,
+        "end_char_index": 1,
+    }
+    block = {"type": "text", "text": "Hi", "citations": [citation]}
+    first = {**START, "message": {**START["message"], "content": [block]}}
+    acc = MessageAccumulator()
+    for event in (first, delta(0, {"type": "citations_delta", "citation": citation}), stop(0)):
+        acc.update(decode_event(json.dumps(event)))
+    assert acc.snapshot.to_dict()["content"][0]["citations"] == [citation, citation]
+
+
+def test_stopped_and_completed_blocks_count_only_what_has_stopped() -> None:
+    acc = run(start(0, {"type": "text", "text": ""}))
+    assert (acc.stopped, acc.completed_blocks) == (False, 0)
+    acc.update(decode_event(json.dumps(stop(0))))
+    acc.update(decode_event(json.dumps(start(1, {"type": "thinking", "thinking": ""}))))
+    assert (acc.stopped, acc.completed_blocks) == (False, 1)
+    acc.update(decode_event(json.dumps(stop(1))))
+    acc.update(decode_event(json.dumps({"type": "message_stop"})))
+    assert (acc.stopped, acc.completed_blocks) == (True, 2)
+
+
 def test_a_tool_block_without_input_deltas_keeps_the_input_it_started_with() -> None:
     block = {"type": "server_tool_use", "id": "t", "name": "web_search", "input": {"q": "x"}}
     acc = run(start(0, block))
