@@ -213,6 +213,46 @@ def sse(events: list[dict[str, Any]]) -> bytes:
     )
 
 
+@pytest.mark.parametrize("how", ["helper iteration", "until_done", "raw iteration", "text_stream"])
+@pytest.mark.parametrize("failure", ["error event", "out of order"])
+async def test_a_failed_stream_yields_nothing_that_came_after_the_failure(
+    client: AsyncClaude, server: FakeClaude, how: str, failure: str
+) -> None:
+    # The failing event and the ones after it arrive in one read: the stream ends at the
+    # failure, as the official SDK's iterator does, and the snapshot stays as it was.
+    error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    bad = error if failure == "error event" else OUT_OF_ORDER[-1]
+    server.script(sse([START, *text_block(0, "Hi"), bad, *text_block(1, "after"), *END]))
+    expected = OverloadedError if failure == "error event" else APIResponseValidationError
+    with pytest.raises(expected):
+        if how == "raw iteration":
+            raw = await client.messages.create(
+                model=MODEL, max_tokens=10, messages=USER, stream=True
+            )
+            async with raw:
+                async for _ in raw:
+                    pass
+        else:
+            async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as s:
+                if how == "until_done":
+                    await s.until_done()
+                elif how == "text_stream":
+                    async for _ in s.text_stream:
+                        pass
+                else:
+                    async for _ in s:
+                        pass
+    stream: Any = raw if how == "raw iteration" else s
+    assert [event async for event in stream] == []
+    assert [block.text for block in stream.current_message_snapshot.content] == ["Hi"]
+    if how != "raw iteration":
+        assert [text async for text in stream.text_stream] == []
+        # What arrived before the failure, as the official SDK's returns it then.
+        message = await stream.get_final_message()
+        assert [block.text for block in message.content] == ["Hi"]
+        assert message.stop_reason is None
+
+
 async def test_many_events_in_one_later_network_chunk_all_arrive_in_order() -> None:
     events = [START, *text_block(0, "a"), *text_block(1, "b"), *END]
     body = sse(events)
