@@ -385,8 +385,9 @@ class AsyncMessageStream(_StreamBase):
         deadline: float | None,
         idle_timeout: float | None,
         retries_taken: int = 0,
+        trailing_strings: bool = False,
     ) -> None:
-        state = MessageStreamState()
+        state = MessageStreamState(trailing_strings=trailing_strings)
         super().__init__(
             response,
             deadline=deadline,

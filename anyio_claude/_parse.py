@@ -211,9 +211,14 @@ class AsyncParsedMessageStream(AsyncMessageStream, Generic[T]):
         deadline: float | None,
         idle_timeout: float | None,
         retries_taken: int = 0,
+        trailing_strings: bool = False,
     ) -> None:
         super().__init__(
-            response, deadline=deadline, idle_timeout=idle_timeout, retries_taken=retries_taken
+            response,
+            deadline=deadline,
+            idle_timeout=idle_timeout,
+            retries_taken=retries_taken,
+            trailing_strings=trailing_strings,
         )
         self._output_format = output_format
 

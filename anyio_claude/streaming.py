@@ -76,6 +76,13 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _COMPLETE_SCALAR = re.compile(
     r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"
 )
+# An escape a string cut short ends in (after an even run of backslashes, so the one it
+# starts with is not itself escaped): a lone `\`, `\u` with fewer than four digits, or a
+# high surrogate without its low half yet. jiter drops it from a trailing string.
+_UNFINISHED_ESCAPE = re.compile(
+    r"(?<!\\)((?:\\\\)*)"
+    r"(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?:\\(?:u[0-9a-fA-F]{0,3})?)?|\\(?:u[0-9a-fA-F]{0,3})?)\Z"
+)
 
 # What the scanner expects next, outside strings.
 _VALUE, _KEY, _COLON, _AFTER_VALUE = range(4)
@@ -183,11 +190,20 @@ class _PartialJSON:
                 self._value_end(i)
         self._pos = i
 
-    def completed(self) -> str | None:
-        """The longest usable prefix, closed; None if there is none yet."""
+    def completed(self, trailing_strings: bool = False) -> str | None:
+        """The longest usable prefix, closed; None if there is none yet.
+
+        With `trailing_strings`, a string value still being written counts too, closed
+        where it stops (less any escape it ends in the middle of).
+        """
         text, pos = self.text, self._pos
         cut, depth = self._cut, self._cut_depth
-        if pos < len(text) and not self._in_string and self._expect == _VALUE:
+        if self._in_string:
+            if trailing_strings and not self._in_key:
+                # The escape a match ends in can only be the open string's, at the end.
+                body = _UNFINISHED_ESCAPE.sub(r"\1", text)
+                return body + '"' + "".join(reversed(self._stack))
+        elif pos < len(text) and self._expect == _VALUE:
             tail = text[pos:]
             if _COMPLETE_SCALAR.fullmatch(tail):
                 cut, depth = len(text), len(self._stack)
@@ -196,20 +212,22 @@ class _PartialJSON:
         return text[:cut] + "".join(reversed(self._stack[:depth]))
 
 
-def parse_partial_json(text: str) -> Any:
+def parse_partial_json(text: str, *, trailing_strings: bool = False) -> Any:
     """Parse the usable part of a JSON prefix, like `jiter.from_json(..., partial_mode=True)`.
 
     Complete values are kept, open containers are closed, and incomplete strings, keys
-    without values and unfinished numbers or literals are dropped. Returns None when no
-    value is complete yet, and never raises.
+    without values and unfinished numbers or literals are dropped; with
+    `trailing_strings` (jiter's `partial_mode="trailing-strings"`) a string value cut
+    short is kept as far as it goes. Returns None when no value is complete yet, and
+    never raises.
     """
     scanner = _PartialJSON()
     scanner.scan(text)
-    return _decode_completed(scanner, None)
+    return _decode_completed(scanner, None, trailing_strings)
 
 
-def _decode_completed(scanner: _PartialJSON, fallback: Any) -> Any:
-    completed = scanner.completed()
+def _decode_completed(scanner: _PartialJSON, fallback: Any, trailing_strings: bool) -> Any:
+    completed = scanner.completed(trailing_strings)
     if completed is None:
         return fallback
     try:
@@ -252,10 +270,12 @@ class _Block:
         "partial",
         "partial_value",
         "signature",
+        "trailing_strings",
     )
 
-    def __init__(self, base: ContentBlock) -> None:
+    def __init__(self, base: ContentBlock, trailing_strings: bool = False) -> None:
         self.base = base
+        self.trailing_strings = trailing_strings
         self.cached: ContentBlock | None = None
         self.chunks: list[str] = []
         self.length = 0
@@ -318,7 +338,9 @@ class _Block:
             self.partial = _PartialJSON()
             self.partial_value = {}
         self.partial.scan(self.json_text())
-        self.partial_value = _decode_completed(self.partial, self.partial_value)
+        self.partial_value = _decode_completed(
+            self.partial, self.partial_value, self.trailing_strings
+        )
         return self.partial_value
 
     def block(self) -> ContentBlock:
@@ -375,6 +397,10 @@ class MessageAccumulator:
     block makes its `to` model the message's `model`, and `message_delta`'s
     `context_management` and `input_transformations` replace the message's.
 
+    With `trailing_strings` (the official beta stream's behaviour under the
+    `fine-grained-tool-streaming-2025-05-14` beta) a tool input's snapshot keeps the
+    string still being written, as far as it has come.
+
     Raises `EventProtocolError` for an event before `message_start`, a delta or stop for
     a block that was never started, and tool input that is not valid JSON at
     `content_block_stop`.
@@ -389,9 +415,11 @@ class MessageAccumulator:
         "_top_extra",
         "_usage",
         "_usage_extra",
+        "trailing_strings",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, trailing_strings: bool = False) -> None:
+        self.trailing_strings = trailing_strings
         self._message: Message | None = None
         self._blocks: list[_Block] = []
         self._snapshot: Message | None = None
@@ -485,7 +513,7 @@ class MessageAccumulator:
                     f"content_block_start for block {ev.index}, expected block {len(self._blocks)}"
                 )
             content_block = ev.content_block
-            self._blocks.append(_Block(content_block))
+            self._blocks.append(_Block(content_block, self.trailing_strings))
             if type(content_block) is BetaFallbackBlock and content_block.to.model:
                 # The fallback model wrote what follows: the message is its reply now, as
                 # the complete (non-streamed) message says.
@@ -513,7 +541,7 @@ class MessageAccumulator:
             if self._message is not None:
                 raise EventProtocolError("a second message_start event")
             self._message = ev.message
-            self._blocks = [_Block(b) for b in ev.message.content]
+            self._blocks = [_Block(b, self.trailing_strings) for b in ev.message.content]
         elif kind is MessageDeltaEvent:
             if self._message is None:
                 raise EventProtocolError("message_delta event before message_start")
@@ -660,6 +688,17 @@ class TextEvent:
         """The block's text up to and including this delta (computed on first access)."""
         return self._block.text()[: self._length]
 
+    def parsed_snapshot(self) -> Any:
+        """The snapshot parsed as partial JSON, a string cut short kept as far as it goes
+        (a structured output as it streams in). Raises `ValueError` when the text so far
+        holds no JSON value."""
+        scanner = _PartialJSON()
+        scanner.scan(self.snapshot)
+        completed = scanner.completed(trailing_strings=True)
+        if completed is None:
+            raise ValueError("the text so far holds no JSON value")
+        return msgspec.json.decode(completed)  # its DecodeError is a ValueError
+
     def __repr__(self) -> str:
         return f"TextEvent(text={self.text!r})"
 
@@ -749,7 +788,10 @@ class InputJsonEvent:
     @property
     def snapshot(self) -> Any:
         """The tool input parsed from the JSON up to this delta (`{}` before any)."""
-        value = parse_partial_json(self._block.json_text()[: self._length])
+        block = self._block
+        value = parse_partial_json(
+            block.json_text()[: self._length], trailing_strings=block.trailing_strings
+        )
         return {} if value is None else value
 
     def __repr__(self) -> str:
@@ -822,13 +864,14 @@ class MessageStreamState:
     The raw event comes first, followed after each delta by its derived event (`text`,
     `thinking`, `signature`, `citation`, `input_json`, `compaction`); `content_block_stop`
     and `message_stop` are replaced by versions carrying the finished block and message;
-    `ping` gives nothing. Raises what `MessageAccumulator.update` raises.
+    `ping` gives nothing. Raises what `MessageAccumulator.update` raises;
+    `trailing_strings` is the accumulator's.
     """
 
     __slots__ = ("accumulator",)
 
-    def __init__(self) -> None:
-        self.accumulator = MessageAccumulator()
+    def __init__(self, *, trailing_strings: bool = False) -> None:
+        self.accumulator = MessageAccumulator(trailing_strings=trailing_strings)
 
     def feed(self, event: MessageStreamEvent) -> list[StreamEvent]:
         """Apply `event` and return what to yield for it, in order."""

@@ -101,6 +101,18 @@ class AsyncMessageStreamResponseManager(AsyncStreamingResponseManager[AsyncMessa
 MessageStreamResponseManager = AsyncMessageStreamResponseManager
 
 
+# Under this beta the official beta stream keeps a tool input's unfinished string in its
+# snapshots (the input may stop anywhere in a string); so do ours.
+_FINE_GRAINED_BETA = b"fine-grained-tool-streaming-2025-05-14"
+
+
+def _fine_grained(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request's `anthropic-beta` header names fine-grained tool streaming."""
+    return any(
+        name.lower() == b"anthropic-beta" and _FINE_GRAINED_BETA in value for name, value in headers
+    )
+
+
 def _decode_count(content: bytes) -> MessageTokensCount:
     return _count_decoder.decode(content)
 
@@ -484,10 +496,17 @@ class _Messages:
         call = self._message_call("/v1/messages", request, **helper)
         idle = call.timeout.stream_idle
 
+        beta = self._beta
+
         def factory(response: Response, retries: int, deadline: float | None) -> AsyncMessageStream:
+            strings = beta and _fine_grained(response.request.headers)
             if output_format is None:
                 return AsyncMessageStream(
-                    response, deadline=deadline, idle_timeout=idle, retries_taken=retries
+                    response,
+                    deadline=deadline,
+                    idle_timeout=idle,
+                    retries_taken=retries,
+                    trailing_strings=strings,
                 )
             return AsyncParsedMessageStream(
                 response,
@@ -495,6 +514,7 @@ class _Messages:
                 deadline=deadline,
                 idle_timeout=idle,
                 retries_taken=retries,
+                trailing_strings=strings,
             )
 
         op = Op(self._client, call, stream_factory=factory)
