@@ -235,6 +235,27 @@ def test_stopped_and_completed_blocks_count_only_what_has_stopped() -> None:
     assert (acc.stopped, acc.completed_blocks) == (True, 2)
 
 
+def test_a_thinking_block_in_message_start_is_continued_with_its_signature() -> None:
+    block = {"type": "thinking", "thinking": "Hm", "signature": "sig"}
+    first = {**START, "message": {**START["message"], "content": [block]}}
+    acc = MessageAccumulator()
+    for event in (first, delta(0, {"type": "thinking_delta", "thinking": "m."}), stop(0)):
+        acc.update(decode_event(json.dumps(event)))
+    assert acc.snapshot.content == [ThinkingBlock(thinking="Hmm.", signature="sig")]
+
+
+def test_message_delta_stop_details_reach_the_snapshot() -> None:
+    details = {"type": "refusal", "category": "cyber", "explanation": "no"}
+    acc = run(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "refusal", "stop_sequence": None, "stop_details": details},
+            "usage": {"output_tokens": 1},
+        }
+    )
+    assert acc.snapshot.to_dict()["stop_details"] == details
+
+
 def test_a_tool_block_without_input_deltas_keeps_the_input_it_started_with() -> None:
     block = {"type": "server_tool_use", "id": "t", "name": "web_search", "input": {"q": "x"}}
     acc = run(start(0, block))
