@@ -190,7 +190,7 @@ class _PartialJSON:
                 self._value_end(i)
         self._pos = i
 
-    def completed(self, trailing_strings: bool = False) -> str | None:
+    def completed(self, trailing_strings: bool) -> str | None:
         """The longest usable prefix, closed; None if there is none yet.
 
         With `trailing_strings`, a string value still being written counts too, closed
@@ -273,7 +273,7 @@ class _Block:
         "trailing_strings",
     )
 
-    def __init__(self, base: ContentBlock, trailing_strings: bool = False) -> None:
+    def __init__(self, base: ContentBlock, trailing_strings: bool) -> None:
         self.base = base
         self.trailing_strings = trailing_strings
         self.cached: ContentBlock | None = None

@@ -163,10 +163,19 @@ async def _send_response(
         await _send(conn, stream, head, h11.Data(data=response.body))
     else:
         await _send(conn, stream, head)
-        for delay, chunk in response.body:
-            if delay > 0:
-                await anyio.sleep(delay)
-            await _send(conn, stream, h11.Data(data=chunk))
+        chunks = iter(response.body)
+        try:
+            for delay, chunk in chunks:
+                if delay > 0:
+                    await anyio.sleep(delay)
+                await _send(conn, stream, h11.Data(data=chunk))
+        finally:
+            # A generator body's cleanup (a thread's continue no longer in flight) runs
+            # when sending stops, not when the generator is collected: a failed send's
+            # traceback can keep it alive for good (it did on Python 3.13).
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
     if response.ending == "stall":
         await anyio.sleep_forever()
     if response.ending == "reset":
