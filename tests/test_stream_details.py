@@ -172,29 +172,35 @@ OUT_OF_ORDER = [
 ]
 
 
+async def read_through(client: AsyncClaude, how: str, opened: list[Any]) -> None:
+    """Open a stream (appended to `opened`) and read it to its end the way `how` names."""
+    if how == "raw iteration":
+        raw = await client.messages.create(model=MODEL, max_tokens=10, messages=USER, stream=True)
+        opened.append(raw)
+        async with raw:
+            async for _ in raw:
+                pass
+        return
+    async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as s:
+        opened.append(s)
+        if how == "until_done":
+            await s.until_done()
+        elif how == "text_stream":
+            async for _ in s.text_stream:
+                pass
+        else:
+            async for _ in s:
+                pass
+
+
 @pytest.mark.parametrize("how", ["helper iteration", "until_done", "raw iteration", "text_stream"])
 async def test_events_out_of_order_fail_with_their_cause(
     client: AsyncClaude, server: FakeClaude, how: str
 ) -> None:
     server.script(OUT_OF_ORDER)
+    opened: list[Any] = []
     with pytest.raises(APIResponseValidationError) as info:
-        if how == "raw iteration":
-            raw = await client.messages.create(
-                model=MODEL, max_tokens=10, messages=USER, stream=True
-            )
-            async with raw:
-                async for _ in raw:
-                    pass
-        else:
-            async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as s:
-                if how == "until_done":
-                    await s.until_done()
-                elif how == "text_stream":
-                    async for _ in s.text_stream:
-                        pass
-                else:
-                    async for _ in s:
-                        pass
+        await read_through(client, how, opened)
     error = info.value
     assert isinstance(error.__cause__, ProtocolError)
     assert error.message == f"stream events out of order: {error.__cause__}"
@@ -224,25 +230,10 @@ async def test_a_failed_stream_yields_nothing_that_came_after_the_failure(
     bad = error if failure == "error event" else OUT_OF_ORDER[-1]
     server.script(sse([START, *text_block(0, "Hi"), bad, *text_block(1, "after"), *END]))
     expected = OverloadedError if failure == "error event" else APIResponseValidationError
+    opened: list[Any] = []
     with pytest.raises(expected):
-        if how == "raw iteration":
-            raw = await client.messages.create(
-                model=MODEL, max_tokens=10, messages=USER, stream=True
-            )
-            async with raw:
-                async for _ in raw:
-                    pass
-        else:
-            async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as s:
-                if how == "until_done":
-                    await s.until_done()
-                elif how == "text_stream":
-                    async for _ in s.text_stream:
-                        pass
-                else:
-                    async for _ in s:
-                        pass
-    stream: Any = raw if how == "raw iteration" else s
+        await read_through(client, how, opened)
+    [stream] = opened
     assert [event async for event in stream] == []
     assert [block.text for block in stream.current_message_snapshot.content] == ["Hi"]
     if how != "raw iteration":

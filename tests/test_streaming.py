@@ -34,6 +34,15 @@ START = {
 }
 
 
+CITATION = {
+    "type": "char_location",
+    "cited_text": "x",
+    "document_index": 0,
+    "start_char_index": 0,
+    "end_char_index": 1,
+}
+
+
 def run(*events: dict[str, Any]) -> MessageAccumulator:
     acc = MessageAccumulator()
     for event in (START, *events):
@@ -42,13 +51,7 @@ def run(*events: dict[str, Any]) -> MessageAccumulator:
 
 
 def test_text_with_multibyte_and_citations() -> None:
-    citation = {
-        "type": "char_location",
-        "cited_text": "x",
-        "document_index": 0,
-        "start_char_index": 0,
-        "end_char_index": 1,
-    }
+    citation = CITATION
     acc = run(
         start(0, {"type": "text", "text": ""}),
         delta(0, {"type": "text_delta", "text": "héllo "}),
@@ -209,13 +212,7 @@ def test_blocks_already_in_message_start_are_where_the_snapshot_starts() -> None
 
 
 def test_citations_of_a_block_in_message_start_are_kept_and_extended() -> None:
-    citation = {
-        "type": "char_location",
-        "cited_text": "x",
-        "document_index": 0,
-        "start_char_index": 0,
-        "end_char_index": 1,
-    }
+    citation = CITATION
     block = {"type": "text", "text": "Hi", "citations": [citation]}
     first = {**START, "message": {**START["message"], "content": [block]}}
     acc = MessageAccumulator()
