@@ -285,6 +285,9 @@ class _StreamBase:
             raise
 
     async def _fail(self, error: BaseException) -> NoReturn:
+        # A failed stream yields nothing more: the events that came after the failing one
+        # in the same read are dropped, as the official SDK's iterator ends at an error.
+        self._pos = len(self._batch)
         await self._close_failed()
         raise error
 
@@ -445,15 +448,12 @@ class AsyncMessageStream(_StreamBase):
                 pos = update_many(batch, self._pos)
                 self._pos = pos
                 if pos < len(batch):
-                    self._pos = pos + 1
                     error_event = batch[pos]
                     assert type(error_event) is ErrorEvent  # where update_many stops
                     await self._fail(self._error_from_event(error_event))
                 if not await self._more():
                     return
             except ProtocolError as exc:
-                # A failed stream yields nothing more of this batch.
-                self._pos = len(batch)
                 await self._fail(self._order_error(exc))
             except BaseException:
                 await self._close_failed()

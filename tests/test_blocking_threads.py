@@ -18,29 +18,9 @@ from anyio_claude.lib.tools import BetaStreamingToolRunner, BetaToolRunner
 from anyio_claude.testing import FakeClaude, Fault
 from anyio_claude.types import Message, ThreadUnsupportedRequestError
 
-MODEL = "claude-sonnet-4-5"
-SCHEMA: Any = {"type": "object", "properties": {"city": {"type": "string"}}}
+from .test_thread_options import MODEL, SCHEMA, carries, options, user
+
 OTHER: Any = {"name": "other", "input_schema": SCHEMA}
-
-
-def user(text: str) -> Any:
-    return {"role": "user", "content": text}
-
-
-def options(n: int) -> dict[str, Any]:
-    return {
-        "extra_headers": {"X-Call": str(n)},
-        "extra_query": {"call": str(n)},
-        "extra_body": {"metadata": {"user_id": f"u{n}"}},
-    }
-
-
-def carries(request: Any, n: int) -> bool:
-    return (
-        request.headers.get("x-call") == str(n)
-        and f"call={n}" in request.path
-        and request.json.get("metadata") == {"user_id": f"u{n}"}
-    )
 
 
 @beta_tool

@@ -325,6 +325,15 @@ async def test_a_frame_with_a_bad_crc_is_our_protocol_error(server: FakeClaude) 
         assert info.value.partial_message is not None
         assert info.value.partial_message.content[0].text == "Hi"  # type: ignore[union-attr]
         assert client._transport is not None and client._transport.num_connections == 0
+        # Read by the helper to its end, the same error.
+        server.script(b"".join(good) + bytes(bad))
+        async with client.messages.stream(
+            model=BEDROCK_MODEL, max_tokens=30, messages=USER
+        ) as helper:
+            with pytest.raises(APIResponseValidationError, match="message CRC") as info:
+                await helper.until_done()
+        assert isinstance(info.value.__cause__, EventStreamProtocolError)
+        assert info.value.message == f"malformed event stream: {info.value.__cause__}"
 
 
 async def test_a_body_that_ends_mid_frame_is_incomplete(server: FakeClaude) -> None:

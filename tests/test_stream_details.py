@@ -124,6 +124,27 @@ async def test_an_error_event_with_its_own_request_id_keeps_it(
     assert info.value.request_id == "req_from_the_event"
 
 
+async def test_an_error_event_ends_the_text_stream_after_the_text_before_it(
+    client: AsyncClaude, server: FakeClaude
+) -> None:
+    error = {
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": "Overloaded"},
+        "request_id": "req_from_the_event",
+    }
+    server.script([START, *text_block(0, "Hi"), error, *text_block(1, "never")])
+    texts: list[str] = []
+    with pytest.raises(OverloadedError) as info:
+        async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as stream:
+            async for text in stream.text_stream:
+                texts.append(text)
+    assert texts == ["Hi"]
+    assert info.value.request_id == "req_from_the_event"
+    assert info.value.status_code == 529
+    assert info.value.partial_message is not None
+    assert client._transport is not None and client._transport.num_active == 0
+
+
 async def test_a_malformed_event_after_good_ones_carries_its_cause(
     client: AsyncClaude, server: FakeClaude
 ) -> None:
@@ -151,30 +172,42 @@ OUT_OF_ORDER = [
 ]
 
 
-@pytest.mark.parametrize("how", ["helper iteration", "until_done", "raw iteration"])
+async def read_through(client: AsyncClaude, how: str, opened: list[Any]) -> None:
+    """Open a stream (appended to `opened`) and read it to its end the way `how` names."""
+    if how == "raw iteration":
+        raw = await client.messages.create(model=MODEL, max_tokens=10, messages=USER, stream=True)
+        opened.append(raw)
+        async with raw:
+            async for _ in raw:
+                pass
+        return
+    async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as s:
+        opened.append(s)
+        if how == "until_done":
+            await s.until_done()
+        elif how == "text_stream":
+            async for _ in s.text_stream:
+                pass
+        else:
+            async for _ in s:
+                pass
+
+
+@pytest.mark.parametrize("how", ["helper iteration", "until_done", "raw iteration", "text_stream"])
 async def test_events_out_of_order_fail_with_their_cause(
     client: AsyncClaude, server: FakeClaude, how: str
 ) -> None:
     server.script(OUT_OF_ORDER)
+    opened: list[Any] = []
     with pytest.raises(APIResponseValidationError) as info:
-        if how == "raw iteration":
-            raw = await client.messages.create(
-                model=MODEL, max_tokens=10, messages=USER, stream=True
-            )
-            async with raw:
-                async for _ in raw:
-                    pass
-        else:
-            async with client.messages.stream(model=MODEL, max_tokens=10, messages=USER) as s:
-                if how == "until_done":
-                    await s.until_done()
-                else:
-                    async for _ in s:
-                        pass
+        await read_through(client, how, opened)
     error = info.value
     assert isinstance(error.__cause__, ProtocolError)
     assert error.message == f"stream events out of order: {error.__cause__}"
     assert error.status_code == 200
+    # The request the stream answered, as every error of the client carries it.
+    assert error.request is not None and error.request.method == "POST"
+    assert error.request.url == f"{server.url}/v1/messages"
     assert error.request_id is not None and error.request_id.startswith("req_")
     assert error.partial_message is not None and error.partial_message.id == "msg_1"
     assert client._transport is not None and client._transport.num_active == 0
@@ -184,6 +217,31 @@ def sse(events: list[dict[str, Any]]) -> bytes:
     return b"".join(
         f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode() for event in events
     )
+
+
+@pytest.mark.parametrize("how", ["helper iteration", "until_done", "raw iteration", "text_stream"])
+@pytest.mark.parametrize("failure", ["error event", "out of order"])
+async def test_a_failed_stream_yields_nothing_that_came_after_the_failure(
+    client: AsyncClaude, server: FakeClaude, how: str, failure: str
+) -> None:
+    # The failing event and the ones after it arrive in one read: the stream ends at the
+    # failure, as the official SDK's iterator does, and the snapshot stays as it was.
+    error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    bad = error if failure == "error event" else OUT_OF_ORDER[-1]
+    server.script(sse([START, *text_block(0, "Hi"), bad, *text_block(1, "after"), *END]))
+    expected = OverloadedError if failure == "error event" else APIResponseValidationError
+    opened: list[Any] = []
+    with pytest.raises(expected):
+        await read_through(client, how, opened)
+    [stream] = opened
+    assert [event async for event in stream] == []
+    assert [block.text for block in stream.current_message_snapshot.content] == ["Hi"]
+    if how != "raw iteration":
+        assert [text async for text in stream.text_stream] == []
+        # What arrived before the failure, as the official SDK's returns it then.
+        message = await stream.get_final_message()
+        assert [block.text for block in message.content] == ["Hi"]
+        assert message.stop_reason is None
 
 
 async def test_many_events_in_one_later_network_chunk_all_arrive_in_order() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from anyio_claude._errors import EventProtocolError
 from anyio_claude.streaming import (
+    CompactionEvent,
     MessageAccumulator,
     MessageStreamState,
     decode_event,
@@ -33,6 +34,15 @@ START = {
 }
 
 
+CITATION = {
+    "type": "char_location",
+    "cited_text": "x",
+    "document_index": 0,
+    "start_char_index": 0,
+    "end_char_index": 1,
+}
+
+
 def run(*events: dict[str, Any]) -> MessageAccumulator:
     acc = MessageAccumulator()
     for event in (START, *events):
@@ -41,13 +51,7 @@ def run(*events: dict[str, Any]) -> MessageAccumulator:
 
 
 def test_text_with_multibyte_and_citations() -> None:
-    citation = {
-        "type": "char_location",
-        "cited_text": "x",
-        "document_index": 0,
-        "start_char_index": 0,
-        "end_char_index": 1,
-    }
+    citation = CITATION
     acc = run(
         start(0, {"type": "text", "text": ""}),
         delta(0, {"type": "text_delta", "text": "héllo "}),
@@ -207,6 +211,48 @@ def test_blocks_already_in_message_start_are_where_the_snapshot_starts() -> None
     assert acc.snapshot.content == [TextBlock(text="Hi there")]
 
 
+def test_citations_of_a_block_in_message_start_are_kept_and_extended() -> None:
+    citation = CITATION
+    block = {"type": "text", "text": "Hi", "citations": [citation]}
+    first = {**START, "message": {**START["message"], "content": [block]}}
+    acc = MessageAccumulator()
+    for event in (first, delta(0, {"type": "citations_delta", "citation": citation}), stop(0)):
+        acc.update(decode_event(json.dumps(event)))
+    assert acc.snapshot.to_dict()["content"][0]["citations"] == [citation, citation]
+
+
+def test_stopped_and_completed_blocks_count_only_what_has_stopped() -> None:
+    acc = run(start(0, {"type": "text", "text": ""}))
+    assert (acc.stopped, acc.completed_blocks) == (False, 0)
+    acc.update(decode_event(json.dumps(stop(0))))
+    acc.update(decode_event(json.dumps(start(1, {"type": "thinking", "thinking": ""}))))
+    assert (acc.stopped, acc.completed_blocks) == (False, 1)
+    acc.update(decode_event(json.dumps(stop(1))))
+    acc.update(decode_event(json.dumps({"type": "message_stop"})))
+    assert (acc.stopped, acc.completed_blocks) == (True, 2)
+
+
+def test_a_thinking_block_in_message_start_is_continued_with_its_signature() -> None:
+    block = {"type": "thinking", "thinking": "Hm", "signature": "sig"}
+    first = {**START, "message": {**START["message"], "content": [block]}}
+    acc = MessageAccumulator()
+    for event in (first, delta(0, {"type": "thinking_delta", "thinking": "m."}), stop(0)):
+        acc.update(decode_event(json.dumps(event)))
+    assert acc.snapshot.content == [ThinkingBlock(thinking="Hmm.", signature="sig")]
+
+
+def test_message_delta_stop_details_reach_the_snapshot() -> None:
+    details = {"type": "refusal", "category": "cyber", "explanation": "no"}
+    acc = run(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "refusal", "stop_sequence": None, "stop_details": details},
+            "usage": {"output_tokens": 1},
+        }
+    )
+    assert acc.snapshot.to_dict()["stop_details"] == details
+
+
 def test_a_tool_block_without_input_deltas_keeps_the_input_it_started_with() -> None:
     block = {"type": "server_tool_use", "id": "t", "name": "web_search", "input": {"q": "x"}}
     acc = run(start(0, block))
@@ -242,6 +288,48 @@ def test_a_container_from_message_delta_stays_when_a_later_delta_has_none() -> N
 def test_delta_for_a_block_that_never_started_raises() -> None:
     with pytest.raises(EventProtocolError, match="never started"):
         run(delta(3, {"type": "text_delta", "text": "x"}))
+
+
+def test_update_many_applies_a_batch_from_its_start_as_update_does() -> None:
+    events = [
+        decode_event(json.dumps(event))
+        for event in (
+            START,
+            start(0, {"type": "text", "text": ""}),
+            delta(0, {"type": "text_delta", "text": "hi"}),
+            stop(0),
+        )
+    ]
+    acc = MessageAccumulator()
+    assert acc.update_many(events) == 4  # `start` left out: from the first event
+    assert acc.snapshot.content == [TextBlock(text="hi")]
+    # A delta for the block after the last one started fails as in `update`.
+    unstarted = decode_event(json.dumps(delta(1, {"type": "text_delta", "text": "x"})))
+    with pytest.raises(EventProtocolError) as one:
+        acc.update(unstarted)
+    acc = MessageAccumulator()
+    with pytest.raises(EventProtocolError) as many:
+        acc.update_many([*events[:3], unstarted])
+    assert str(many.value) == str(one.value)
+
+
+def test_a_compaction_delta_derives_its_event_for_a_compaction_block_only() -> None:
+    state = MessageStreamState()
+    for event in (
+        START,
+        start(0, {"type": "compaction", "content": None}),
+        start(1, {"type": "text", "text": ""}),
+    ):
+        state.feed(decode_event(json.dumps(event)))
+    compaction = {"type": "compaction_delta", "content": "sum", "encrypted_content": "enc"}
+    ev = decode_event(json.dumps(delta(0, compaction)))
+    raw, derived = state.feed(ev)
+    assert raw is ev
+    assert isinstance(derived, CompactionEvent) and derived.type == "compaction"
+    assert (derived.content, derived.encrypted_content) == ("sum", "enc")
+    for other in (delta(1, compaction), delta(0, {"type": "text_delta", "text": "x"})):
+        ev = decode_event(json.dumps(other))
+        assert state.feed(ev) == [ev]
 
 
 def test_delta_that_does_not_fit_its_block_is_passed_on_but_not_applied() -> None:

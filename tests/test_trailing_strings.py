@@ -24,23 +24,12 @@ from anyio_claude.streaming import (
 )
 from anyio_claude.testing import FakeClaude
 
+from ._events import delta, message_start, start, stop
 from ._marks import official_generators_left_open
 
 FINE_GRAINED = "fine-grained-tool-streaming-2025-05-14"
 MODEL = "claude-sonnet-4-5"
-START: dict[str, Any] = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "content": [],
-        "model": MODEL,
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 1, "output_tokens": 0},
-    },
-}
+START = message_start(MODEL)
 END: list[dict[str, Any]] = [
     {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 9}},
     {"type": "message_stop"},
@@ -127,24 +116,9 @@ def test_without_trailing_strings_a_string_cut_short_is_left_out() -> None:
 
 
 def tool_stream(parts: list[str]) -> list[dict[str, Any]]:
-    return [
-        START,
-        {
-            "type": "content_block_start",
-            "index": 0,
-            "content_block": {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {}},
-        },
-        *(
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "input_json_delta", "partial_json": p},
-            }
-            for p in parts
-        ),
-        {"type": "content_block_stop", "index": 0},
-        *END,
-    ]
+    tool = {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {}}
+    pieces = [delta(0, {"type": "input_json_delta", "partial_json": p}) for p in parts]
+    return [START, start(0, tool), *pieces, stop(0), *END]
 
 
 @given(value=st.dictionaries(st.text(max_size=3), json_values, max_size=3), data=st.data())
@@ -158,9 +132,9 @@ def test_any_chunking_of_tool_input_snapshots_as_jiter(
     sent = ""
     for event in tool_stream(parts):
         acc.update(decode_event(json.dumps(event)))
-        delta = event.get("delta", {})
-        if delta.get("type") == "input_json_delta":
-            sent += delta["partial_json"]
+        piece = event.get("delta", {})
+        if piece.get("type") == "input_json_delta":
+            sent += piece["partial_json"]
             assert acc.snapshot.content[0].input == jiter_trailing(sent)  # type: ignore[union-attr]
     assert acc.snapshot.content[0].input == value  # type: ignore[union-attr]
 
@@ -170,16 +144,8 @@ TEXT_PARTS = ['{"name": "Ad', 'a", "langs": ["e', 'n", "fr"], "age": 3', "6}"]
 
 
 def text_stream(parts: list[str]) -> list[dict[str, Any]]:
-    return [
-        START,
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        *(
-            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}}
-            for p in parts
-        ),
-        {"type": "content_block_stop", "index": 0},
-        *END,
-    ]
+    pieces = [delta(0, {"type": "text_delta", "text": p}) for p in parts]
+    return [START, start(0, {"type": "text", "text": ""}), *pieces, stop(0), *END]
 
 
 ARGS: dict[str, Any] = {

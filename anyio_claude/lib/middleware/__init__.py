@@ -21,6 +21,7 @@ from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, cast
 
 from ..._errors import ClaudeError
+from ..._helper_tags import append_tokens
 from ..._middleware import APIRequest, AsyncCallNext, CallNext, Middleware
 
 if TYPE_CHECKING:
@@ -270,7 +271,7 @@ class BetaRefusalFallbackMiddleware(Middleware):
         helper = next(
             (v for k, v in request.headers.items() if k.lower() == "x-stainless-helper"), ""
         )
-        headers["x-stainless-helper"] = ", ".join(filter(None, [helper, _HELPER]))
+        headers["x-stainless-helper"] = append_tokens(helper, _HELPER)
         return request.copy(headers=headers)
 
     def _start_index(self, state: BetaFallbackState | None) -> int:
