@@ -91,3 +91,26 @@ async def test_an_empty_body_a_middleware_read_is_served_empty() -> None:
                 download = await client.beta.files.download(empty["id"])
                 bodies.append((await download.read(), download.is_closed))
     assert bodies == [(b"", True), (b"", True)]
+
+
+@official_generators_left_open
+async def test_a_served_body_iterates_as_one_chunk() -> None:
+    async def reader(request: APIRequest, call_next: AsyncCallNext) -> Any:
+        response = await call_next(request)
+        await response.read()
+        return response
+
+    seen = []
+    for official in (False, True):
+        async with FakeClaude(seed=5) as server:
+            sdk: Any = anthropic.AsyncAnthropic if official else AsyncClaude
+            async with (
+                sdk(api_key="k", base_url=server.url, middleware=[reader]) as client,
+                client.messages.with_streaming_response.create(
+                    model=MODEL, max_tokens=5, messages=USER
+                ) as response,
+            ):
+                chunks = [chunk async for chunk in response.iter_bytes()]
+            seen.append((len(chunks), json.loads(b"".join(chunks))["content"]))
+    ours, theirs = seen
+    assert ours == theirs and ours[0] == 1
