@@ -103,3 +103,30 @@ async def test_a_chunked_body_cut_short_names_the_incomplete_chunked_read() -> N
         )
         assert "(incomplete chunked read)" in str(info.value)
         await transport.aclose()
+
+
+async def test_a_chunk_header_split_across_reads_and_one_past_the_line_limit() -> None:
+    async def split(stream: SocketStream, request: bytes) -> None:
+        await stream.send(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+        await anyio.sleep(0.05)
+        await stream.send(b"a")  # a chunk header cut in two
+        await anyio.sleep(0.05)
+        await stream.send(b"\r\n0123456789\r\n0\r\n\r\n")
+
+    async def endless(stream: SocketStream, request: bytes) -> None:
+        await stream.send(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+        await anyio.sleep(0.05)
+        await stream.send(b"1" * 200_000)  # past httpcore's 100 KiB event limit
+        await anyio.sleep(5)
+
+    async with raw_server(split) as srv:
+        transport = AsyncTransport(srv.url)
+        async with await transport.send(GET, timeout=NO_READ_TIMEOUT) as reply:
+            assert await reply.aread() == b"0123456789"
+        await transport.aclose()
+    async with raw_server(endless) as srv:
+        transport = AsyncTransport(srv.url)
+        async with await transport.send(GET, timeout=NO_READ_TIMEOUT) as reply:
+            with pytest.raises(APIConnectionError, match="chunk header too long"):
+                await reply.aread()
+        await transport.aclose()
