@@ -65,13 +65,17 @@ async def test_a_served_body_keeps_the_head_and_the_time_of_its_request() -> Non
                 # read), so a pause after it counts.
                 assert response.elapsed.total_seconds() >= PAUSE * 0.9
     ours, theirs = seen
-    assert ours == theirs == (
-        200,
-        "HTTP/1.1",
-        "/v1/messages",
-        "POST",
-        True,
-        "message",
+    assert (
+        ours
+        == theirs
+        == (
+            200,
+            "HTTP/1.1",
+            "/v1/messages",
+            "POST",
+            True,
+            "message",
+        )
     )
 
 

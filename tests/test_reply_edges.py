@@ -98,9 +98,7 @@ async def test_a_chunked_body_cut_short_names_the_incomplete_chunked_read() -> N
             assert await reply.next_chunk() == b"first"
             with pytest.raises(APIConnectionError) as info:
                 await reply.next_chunk()
-        assert "peer closed connection without sending complete message body " in str(
-            info.value
-        )
+        assert "peer closed connection without sending complete message body " in str(info.value)
         assert "(incomplete chunked read)" in str(info.value)
         await transport.aclose()
 
