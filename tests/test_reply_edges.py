@@ -46,6 +46,7 @@ async def test_a_body_in_pieces_without_a_read_timeout_and_past_its_end(chunked:
         transport = AsyncTransport(srv.url)
         for _ in range(2):  # the connection is reused after a body read to its end
             async with await transport.send(GET, timeout=NO_READ_TIMEOUT) as reply:
+                assert reply.is_closed is False
                 chunks = []
                 while (chunk := await reply.next_chunk()) is not None:
                     chunks.append(chunk)
