@@ -164,6 +164,9 @@ class Response:
             raise failure from exc
 
     async def _next_by_h11(self, deadline: float | None) -> bytes | None:
+        if self._complete:
+            # Past the end: h11 would wait for the next response's bytes.
+            return None
         h11 = _mapping._h11  # loaded with httpcore, before any response exists
         state = self._h11
         while True:
