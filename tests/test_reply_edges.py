@@ -4,8 +4,6 @@ of `_transport/_reply.py`, docs/contributing.md)."""
 
 from __future__ import annotations
 
-import logging
-
 import anyio
 import pytest
 from anyio.abc import SocketStream
@@ -57,31 +55,6 @@ async def test_a_body_in_pieces_without_a_read_timeout_and_past_its_end(chunked:
                     assert await reply.next_chunk() is None
                     assert await reply.aread() == b""
         assert srv.connections == 1
-        await transport.aclose()
-
-
-async def test_a_pause_between_chunked_reads_longer_than_the_read_timeout_is_fine(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    async def two_chunks(stream: SocketStream, request: bytes) -> None:
-        await stream.send(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
-        await anyio.sleep(0.05)
-        await stream.send(b"5\r\nfirst\r\n")
-        await anyio.sleep(0.1)
-        await stream.send(b"3\r\nend\r\n0\r\n\r\n")
-
-    async with raw_server(two_chunks) as srv:
-        transport = AsyncTransport(srv.url)
-        short = Timeout(connect=2, read=0.2, write=2, pool=2)
-        with caplog.at_level(logging.ERROR):
-            async with await transport.send(GET, timeout=short) as reply:
-                assert await reply.next_chunk() == b"first"
-                # Not reading: the watchdog's timer fires in the pause and finds no read.
-                await anyio.sleep(0.5)
-                assert await reply.next_chunk() == b"end"
-                assert await reply.next_chunk() is None
-        assert caplog.records == []
-        assert transport.num_idle == 1
         await transport.aclose()
 
 

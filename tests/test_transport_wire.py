@@ -161,15 +161,26 @@ async def test_a_later_caller_deadline_does_not_extend_the_read_timeout() -> Non
         await transport.aclose()
 
 
+# Each framing's head and its two pieces, `first` and `end`: the chunked body is read by
+# the client's own decoder, the other by h11, each with its own watchdog handling.
+FRAMINGS = {
+    "content-length": (b"content-length: 8", b"first", b"end"),
+    "chunked": (b"transfer-encoding: chunked", b"5\r\nfirst\r\n", b"3\r\nend\r\n0\r\n\r\n"),
+}
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
 async def test_a_pause_between_reads_longer_than_the_read_timeout_is_fine(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, framing: str
 ) -> None:
+    head, first, end = FRAMINGS[framing]
+
     async def two_parts(stream: SocketStream, request: bytes) -> None:
-        await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n")
+        await stream.send(b"HTTP/1.1 200 OK\r\n" + head + b"\r\n\r\n")
         await anyio.sleep(0.05)
-        await stream.send(b"first")
+        await stream.send(first)
         await anyio.sleep(0.1)
-        await stream.send(b"end")
+        await stream.send(end)
 
     async with raw_server(two_parts) as srv:
         transport = AsyncTransport(srv.url)
