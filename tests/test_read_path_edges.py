@@ -34,6 +34,8 @@ from anyio_claude._transport._readers import (
 from ._servers import raw_server, response, settled
 from .test_read_path import (
     CHUNKED_HEAD,
+    FAST,
+    GET,
     _timers_visible,
     _watchdog_timers,
     chunk,
@@ -45,9 +47,6 @@ from .test_read_path import (
 from .test_transport_wire import HUGE
 
 pytestmark = pytest.mark.anyio
-
-GET = Request("GET", b"/v1/models", [], b"")
-FAST = Timeout(connect=2, read=2, write=2, pool=2)
 
 TLSHandler = Callable[[TLSStream, SocketStream], Awaitable[None]]
 
