@@ -108,9 +108,8 @@ _FINE_GRAINED_BETA = b"fine-grained-tool-streaming-2025-05-14"
 
 def _fine_grained(headers: list[tuple[bytes, bytes]]) -> bool:
     """Whether a request's `anthropic-beta` header names fine-grained tool streaming."""
-    return any(
-        name.lower() == b"anthropic-beta" and _FINE_GRAINED_BETA in value for name, value in headers
-    )
+    # The transport's header names are lower-case whatever the caller wrote.
+    return any(name == b"anthropic-beta" and _FINE_GRAINED_BETA in value for name, value in headers)
 
 
 def _decode_count(content: bytes) -> MessageTokensCount:
