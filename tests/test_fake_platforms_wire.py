@@ -199,8 +199,12 @@ async def refused_ok(
 
 
 async def test_any_key_or_token_without_a_list_but_not_none() -> None:
-    async with FakeClaude() as open_server:
-        direct = anthropic.AsyncAnthropic(api_key="x", base_url=open_server.url, max_retries=0)
+    # The clients close even when an assertion fails: one left open kept a failing run
+    # waiting until mutmut's timeout instead of failing.
+    async with (
+        FakeClaude() as open_server,
+        anthropic.AsyncAnthropic(api_key="x", base_url=open_server.url, max_retries=0) as direct,
+    ):
         path = "/v1/projects/p/locations/l/publishers/anthropic/models/claude-sonnet-5-5"
         body = {"anthropic_version": "v", "max_tokens": 5, "messages": USER}
         reply: Any = await direct.post(f"{path}:rawPredict", body=body, cast_to=object)
@@ -212,15 +216,13 @@ async def test_any_key_or_token_without_a_list_but_not_none() -> None:
                 cast_to=object,
                 options={"headers": {"Authorization": anthropic.omit}},
             )
-        await direct.close()
-        client = AsyncAnthropicBedrock(
+        async with AsyncAnthropicBedrock(
             api_key="anything", aws_region="us-east-1", base_url=open_server.url, max_retries=0
-        )
-        reply = await client.messages.create(
-            model="anthropic.claude-sonnet-5-5-v1:0", max_tokens=5, messages=USER
-        )
+        ) as client:
+            reply = await client.messages.create(
+                model="anthropic.claude-sonnet-5-5-v1:0", max_tokens=5, messages=USER
+            )
         assert reply.model == "claude-sonnet-5-5"
-        await client.close()
 
 
 async def test_bedrock_betas_in_the_body_become_the_header(
@@ -279,6 +281,17 @@ async def test_vertex_model_ids_name_the_fakes_models(
     assert counted.input_tokens == reply.usage.input_tokens == 7
 
 
+def in_the_apis_shape(error: Any, status: int, error_type: str, message: str) -> None:
+    """The whole error body in the API's shape, with the request id of the reply's header."""
+    assert error.status_code == status
+    assert error.request_id.startswith("req_")
+    assert error.body == {
+        "type": "error",
+        "error": {"type": error_type, "message": message},
+        "request_id": error.request_id,
+    }
+
+
 async def test_what_vertex_refuses_and_how_it_says_so(
     server: FakeClaude, vertex: AsyncAnthropicVertex, direct: anthropic.AsyncAnthropic
 ) -> None:
@@ -294,9 +307,12 @@ async def test_what_vertex_refuses_and_how_it_says_so(
     }
     with pytest.raises(anthropic.BadRequestError) as invalid:
         await vertex.messages.create(model="claude-sonnet-5-5", max_tokens=0, messages=USER)
-    assert invalid.value.message.endswith(
-        "max_tokens: Input should be greater than or equal to 1"
-    ) or "max_tokens: Input should be greater than or equal to 1" in str(invalid.value.body)
+    in_the_apis_shape(
+        invalid.value,
+        400,
+        "invalid_request_error",
+        "max_tokens: Input should be greater than or equal to 1",
+    )
     with pytest.raises(anthropic.NotFoundError, match="model: claude-nope"):
         await vertex.messages.count_tokens(model="claude-nope", messages=USER)
     base = "/v1/projects/proj/locations/us-east5/publishers/anthropic/models"
@@ -309,22 +325,21 @@ async def test_what_vertex_refuses_and_how_it_says_so(
         return info.value
 
     error = await refused(f"{base}/claude-sonnet-5-5:rawPredict", {**body, "model": "m"}, auth)
-    assert error.status_code == 400
-    assert error.body["error"]["message"] == "model: Extra inputs are not permitted"
+    in_the_apis_shape(error, 400, "invalid_request_error", "model: Extra inputs are not permitted")
     for payload in ({"max_tokens": 5, "messages": USER}, [body], {**body, "anthropic_version": 1}):
         error = await refused(f"{base}/claude-sonnet-5-5:rawPredict", payload, auth)
-        assert error.status_code == 400
-        assert error.body["error"] == {
-            "type": "invalid_request_error",
-            "message": "anthropic_version: Field required",
-        }
+        in_the_apis_shape(error, 400, "invalid_request_error", "anthropic_version: Field required")
     error = await refused(f"{base}/claude-sonnet-5-5:predict", body, auth)
-    assert error.status_code == 404
-    assert error.body["error"]["message"] == (f"Not found: POST {base}/claude-sonnet-5-5:predict")
-    with pytest.raises(anthropic.NotFoundError, match="Not found: GET"):
+    in_the_apis_shape(
+        error, 404, "not_found_error", f"Not found: POST {base}/claude-sonnet-5-5:predict"
+    )
+    with pytest.raises(anthropic.NotFoundError, match="Not found: GET") as got:
         await direct.get(
             f"{base}/claude-sonnet-5-5:rawPredict", cast_to=object, options={"headers": auth}
         )
+    in_the_apis_shape(
+        got.value, 404, "not_found_error", f"Not found: GET {base}/claude-sonnet-5-5:rawPredict"
+    )
     unauthenticated = {
         "error": {
             "code": 401,
@@ -384,19 +399,20 @@ async def test_the_google_token_endpoint_mints_tokens_vertex_then_accepts(
         assert await grant(form) == refused
     # A minted token is accepted besides the listed ones; one never minted is not.
     for token, accepted in (("ya29.fake-2", True), ("ya29.fake-4", False)):
-        client = AsyncAnthropicVertex(
+        async with AsyncAnthropicVertex(
             region="us-east5",
             project_id="proj",
             access_token=token,
             base_url=f"{server.url}/v1",
             max_retries=0,
-        )
-        if accepted:
-            await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
-        else:
-            with pytest.raises(anthropic.AuthenticationError):
+        ) as client:
+            if accepted:
                 await client.messages.create(model="claude-sonnet-5-5", max_tokens=5, messages=USER)
-        await client.close()
+            else:
+                with pytest.raises(anthropic.AuthenticationError):
+                    await client.messages.create(
+                        model="claude-sonnet-5-5", max_tokens=5, messages=USER
+                    )
 
 
 async def test_claude_on_google_cloud_is_the_api_under_the_workspace_path(
