@@ -18,7 +18,7 @@ from anyio_claude.lib.tools import BetaStreamingToolRunner, BetaToolRunner
 from anyio_claude.testing import FakeClaude, Fault
 from anyio_claude.types import Message, ThreadUnsupportedRequestError
 
-from .test_thread_options import MODEL, SCHEMA, carries, options, user
+from .test_thread_options import MODEL, RUNNER_REFUSALS, SCHEMA, carries, options, user
 
 OTHER: Any = {"name": "other", "input_schema": SCHEMA}
 
@@ -189,12 +189,7 @@ def test_the_tool_runner_takes_every_argument(setup: tuple[FakeClaude, Claude]) 
     for stream in streaming:
         stream.get_final_message()
     assert len(server.requests) == 1 and server.requests[0].json["stream"] is True
-    for arguments, message in (
-        ({"max_iterations": -1}, "max_iterations must be"),
-        ({"max_concurrency": 0}, "max_concurrency must be"),
-        ({"tool_timeout": 0}, "tool_timeout must be"),
-        ({"run_tools_eagerly": True}, "mutually exclusive"),
-    ):
+    for arguments, message in RUNNER_REFUSALS:
         with pytest.raises(ValueError, match=message):
             thread.tool_runner(**arguments)
     server.faults = [Fault("stall", times=1)]

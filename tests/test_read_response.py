@@ -24,9 +24,15 @@ USER = [{"role": "user", "content": "hi"}]
 PAUSE = 0.3
 
 
-async def read_then_pause(request: APIRequest, call_next: AsyncCallNext) -> Any:
+async def read_body(request: APIRequest, call_next: AsyncCallNext) -> Any:
+    """A middleware that reads the body before handing the response back."""
     response = await call_next(request)
     await response.read()
+    return response
+
+
+async def read_then_pause(request: APIRequest, call_next: AsyncCallNext) -> Any:
+    response = await read_body(request, call_next)
     await anyio.sleep(PAUSE)  # counted in `elapsed`: it runs from sending the request
     return response
 
@@ -81,17 +87,12 @@ async def test_a_served_body_keeps_the_head_and_the_time_of_its_request() -> Non
 
 @official_generators_left_open
 async def test_an_empty_body_a_middleware_read_is_served_empty() -> None:
-    async def reader(request: APIRequest, call_next: AsyncCallNext) -> Any:
-        response = await call_next(request)
-        await response.read()
-        return response
-
     bodies = []
     for official in (False, True):
         async with FakeClaude() as server:
             empty = server.files.add(b"", filename="empty.txt")
             sdk: Any = anthropic.AsyncAnthropic if official else AsyncClaude
-            async with sdk(api_key="k", base_url=server.url, middleware=[reader]) as client:
+            async with sdk(api_key="k", base_url=server.url, middleware=[read_body]) as client:
                 download = await client.beta.files.download(empty["id"])
                 bodies.append((await download.read(), download.is_closed))
     assert bodies == [(b"", True), (b"", True)]
@@ -99,17 +100,12 @@ async def test_an_empty_body_a_middleware_read_is_served_empty() -> None:
 
 @official_generators_left_open
 async def test_a_served_body_iterates_as_one_chunk() -> None:
-    async def reader(request: APIRequest, call_next: AsyncCallNext) -> Any:
-        response = await call_next(request)
-        await response.read()
-        return response
-
     seen = []
     for official in (False, True):
         async with FakeClaude(seed=5) as server:
             sdk: Any = anthropic.AsyncAnthropic if official else AsyncClaude
             async with (
-                sdk(api_key="k", base_url=server.url, middleware=[reader]) as client,
+                sdk(api_key="k", base_url=server.url, middleware=[read_body]) as client,
                 client.messages.with_streaming_response.create(
                     model=MODEL, max_tokens=5, messages=USER
                 ) as response,

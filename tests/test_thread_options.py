@@ -261,15 +261,19 @@ async def test_what_a_thread_refuses_when_made(server: FakeClaude) -> None:
     )
 
 
+# What a thread's tool runner refuses before any I/O, and the message that says so.
+RUNNER_REFUSALS: tuple[tuple[dict[str, Any], str], ...] = (
+    ({"max_iterations": -1}, "max_iterations must be"),
+    ({"max_concurrency": 0}, "max_concurrency must be"),
+    ({"tool_timeout": 0}, "tool_timeout must be"),
+    ({"run_tools_eagerly": True}, "mutually exclusive"),
+)
+
+
 async def test_the_tool_runner_of_a_thread_checks_its_arguments(server: FakeClaude) -> None:
     async with AsyncClaude(api_key="k", base_url=server.url) as client:
         thread = client.beta.messages.thread(model=MODEL, max_tokens=200, tools=[weather])
-        for arguments, message in (
-            ({"max_iterations": -1}, "max_iterations must be"),
-            ({"max_concurrency": 0}, "max_concurrency must be"),
-            ({"tool_timeout": 0}, "tool_timeout must be"),
-            ({"run_tools_eagerly": True}, "mutually exclusive"),
-        ):
+        for arguments, message in RUNNER_REFUSALS:
             with pytest.raises(ValueError, match=message):
                 thread.tool_runner(**arguments)
         thread.tool_runner(run_tools_eagerly=True, stream=True)
