@@ -5,6 +5,7 @@ httpcore asks a stream about passed through, and a TLS connection inside a TLS t
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -135,3 +136,34 @@ async def test_a_reset_inside_a_tls_tunnel_is_a_read_error_naming_it() -> None:
 def trio_broken() -> type[Exception]:
     trio = pytest.importorskip("trio")
     return cast("type[Exception]", trio.BrokenResourceError)
+
+
+def test_the_asyncio_watchdog_fires_after_a_re_arm_and_on_a_closed_socket() -> None:
+    # A read bounded later than the timer: the timer fires early, finds the read not
+    # due, and re-arms for its bound, where the stalled read's socket is shut down. A
+    # read overdue on a socket closed already is no error in the loop.
+    async def main() -> list[dict[str, object]]:
+        loop = asyncio.get_running_loop()
+        errors: list[dict[str, object]] = []
+        loop.set_exception_handler(lambda _, context: errors.append(context))
+        one, other = socket.socketpair()
+        gone, gone_peer = socket.socketpair()
+        with one, other, gone, gone_peer:
+            watchdog = _Watchdog(loop, one)
+            watchdog.watch(loop.time() + 0.02)
+            watchdog.watch(loop.time() + 0.08)  # the next read, bounded later
+            await asyncio.sleep(0.05)
+            assert not watchdog.fired  # the first check came early and re-armed
+            await asyncio.sleep(0.1)
+            assert watchdog.fired
+            assert other.recv(1) == b""  # shut down: the read ends at once
+            watchdog.close()
+            late = _Watchdog(loop, gone)
+            gone.close()
+            late.watch(loop.time() + 0.02)
+            await asyncio.sleep(0.05)
+            assert late.fired
+            late.close()
+        return errors
+
+    assert asyncio.run(main()) == []
