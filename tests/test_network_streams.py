@@ -116,10 +116,12 @@ async def test_a_tls_connection_inside_a_tls_tunnel_reads_through_its_own_stream
 
 
 async def test_a_reset_inside_a_tls_tunnel_is_a_read_error_naming_it() -> None:
+    got_part = anyio.Event()
+
     async def part_then_reset(inner: TLSStream, raw: SocketStream) -> None:
         await inner.receive()
         await inner.send(b"part")
-        await anyio.sleep(0.2)  # the client has read the part and waits for more
+        await got_part.wait()
         sock = raw.extra(anyio.abc.SocketAttribute.raw_socket)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         await raw.aclose()  # a reset, not an orderly close
@@ -127,6 +129,7 @@ async def test_a_reset_inside_a_tls_tunnel_is_a_read_error_naming_it() -> None:
     async with tunnel(part_then_reset) as api:
         await api.write(REQUEST, 2.0)
         assert await api.read(65536, 2.0) == b"part"
+        got_part.set()
         with pytest.raises(httpcore.ReadError) as info:
             await api.read(65536, 2.0)
     assert isinstance(info.value.__cause__, (anyio.BrokenResourceError, trio_broken()))
@@ -151,10 +154,10 @@ def test_the_asyncio_watchdog_fires_after_a_re_arm_and_on_a_closed_socket() -> N
         with one, other, gone, gone_peer:
             watchdog = _Watchdog(loop, one)
             watchdog.watch(loop.time() + 0.02)
-            watchdog.watch(loop.time() + 0.08)  # the next read, bounded later
-            await asyncio.sleep(0.05)
-            assert not watchdog.fired  # the first check came early and re-armed
+            watchdog.watch(loop.time() + 0.5)  # the next read, bounded later
             await asyncio.sleep(0.1)
+            assert not watchdog.fired  # the first check came early and re-armed
+            await asyncio.sleep(0.6)
             assert watchdog.fired
             assert other.recv(1) == b""  # shut down: the read ends at once
             watchdog.close()
