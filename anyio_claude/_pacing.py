@@ -59,8 +59,9 @@ FLEET_NOISE = 0.02
 # the limit in the bucket, between them the whole limit, evenly (whatever each took before),
 # and that reserve absorbs their bursts and the lag of their estimates instead of a 429.
 FLEET_RESERVE = 1.0
-# A fleet share halves or doubles at most every FLEET_STEP seconds: one stale reply (a
-# process held up a moment reads an old `remaining` late) cannot starve a process alone.
+# A fleet share halves or doubles at most every FLEET_STEP seconds, and doubles at most once
+# a reply: one stale reply (a process held up a moment reads an old `remaining` late) cannot
+# starve a process alone, nor one reply after a pause send the fleet's shares to the top.
 FLEET_STEP = 0.1
 # The smallest share (so a fleet of up to 1 / MIN_SHARE processes can leave the bucket to
 # refill), the share a new pacer starts at, and how fast it doubles while alone (seconds).
@@ -130,9 +131,12 @@ class Bucket:
 
     def set_share(self, share: float) -> None:
         """Take `share` of the server's bucket (clamped to [MIN_SHARE, 1]); what we hold
-        of what remains grows or shrinks with it."""
+        of what remains shrinks with it, and a larger share shows in the refill only."""
         share = min(1.0, max(MIN_SHARE, share))
-        if self.level > 0:
+        # Not grown at once: after a pause in the replies (a server held up, a machine
+        # suspended) every process of a fleet reads the same refilled `remaining` at once,
+        # and each would take its larger share of it in one burst.
+        if self.level > 0 and share < self.share:
             self.level *= share / self.share
         self.share = share
 
@@ -209,9 +213,13 @@ class Bucket:
             if self.fleet:
                 # Not our part of what the fleet took: that would keep whatever part each
                 # process happened to start with.
+                # Down as far as the time since the last reply allows, up by one step at
+                # most: a reply after a pause in them (a server held up) shows a bucket
+                # refilled by the requests it has not counted yet.
                 step = 2.0 ** (elapsed / FLEET_STEP)
                 target = fleet_share(remaining, rate)
-                self.set_share(min(self.share * step, max(self.share / step, target)))
+                up = self.share * min(step, 2.0)
+                self.set_share(min(up, max(self.share / step, target)))
             else:
                 # Alone so far: back to the whole limit, doubling every FLEET_RAMP seconds,
                 # and ours the same part more of what remains.

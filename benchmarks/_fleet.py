@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,8 @@ MODEL = "claude-sonnet-5-5"
 REQUESTS_PER_SECOND = 40
 OUTPUT_TOKENS_PER_SECOND = 2400
 MAX_TOKENS = 60
+# How often the server's event loop is checked for being held up (seconds).
+LAG_TICK = 0.01
 
 
 @dataclass
@@ -45,6 +49,14 @@ class FleetResult:
     failed_results: int = 0
     window: tuple[float, float] = (0.0, 0.0)
     per_process: list[int] = field(default_factory=list)
+    lags: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def server_stall(self) -> float:
+        """The longest the server's event loop was held up (seconds) while every process
+        was working."""
+        start, end = self.window
+        return max((lag for t, lag in self.lags if start <= t <= end), default=0.0)
 
     @property
     def share_429(self) -> float:
@@ -104,9 +116,12 @@ async def run_fleet(
     extra_args: tuple[str, ...] = (),
     concurrency: int = 16,
     between: float = 0.0,
+    held_up: tuple[float, float] | None = None,
 ) -> FleetResult:
     """`processes` batch runs, together `seconds` of work at the request limit; `between`
-    is a pause on the server side before each answer is made (a model's latency)."""
+    is a pause on the server side before each answer is made (a model's latency);
+    `held_up=(every, for_)` blocks the server's event loop for `for_` seconds every `every`
+    seconds, on average (a loaded machine)."""
     limits = RateLimits(
         requests_per_minute=REQUESTS_PER_SECOND * 60,
         output_tokens_per_minute=OUTPUT_TOKENS_PER_SECOND * 60,
@@ -150,9 +165,30 @@ async def run_fleet(
                 exits[k] = done.returncode
                 errors[k] = done.stderr.decode(errors="replace")
 
+            lags: list[tuple[float, float]] = []
+
+            async def watch() -> None:
+                while True:
+                    before = anyio.current_time()
+                    await anyio.sleep(LAG_TICK)
+                    now = anyio.current_time()
+                    lags.append((now, now - before - LAG_TICK))
+
+            async def hold_up(every: float, for_: float) -> None:
+                # Irregular, as load is, and the same in every run.
+                draw = random.Random(0).uniform
+                while True:
+                    await anyio.sleep(draw(0.0, 2.0 * every))
+                    time.sleep(draw(0.0, 2.0 * for_))  # noqa: ASYNC251 -- holding up is the point
+
             async with anyio.create_task_group() as tg:
-                for k in range(processes):
-                    tg.start_soon(one, k)
+                tg.start_soon(watch)
+                if held_up is not None:
+                    tg.start_soon(hold_up, *held_up)
+                async with anyio.create_task_group() as workers:
+                    for k in range(processes):
+                        workers.start_soon(one, k)
+                tg.cancel_scope.cancel()
         results: list[Counter[str]] = []
         failed = 0
         for k in range(processes):
@@ -183,6 +219,7 @@ async def run_fleet(
         failed_results=failed,
         window=window,
         per_process=per_process,
+        lags=lags,
     )
 
 
@@ -192,5 +229,6 @@ def describe(result: FleetResult) -> str:
     return (
         f"{result.processes} processes: {result.utilisation:6.1%} of the limit, "
         f"{result.share_429:6.2%} answered 429, smallest share {result.fair_share_ratio:5.2f} "
-        f"of an equal one, over {end - start:4.1f} s with all working"
+        f"of an equal one, over {end - start:4.1f} s with all working, the server held up "
+        f"{result.server_stall * 1000:.0f} ms at most"
     )

@@ -46,12 +46,44 @@ def assert_fleet(result: FleetResult, *, utilisation: float, share_429: float) -
     assert result.fair_share_ratio >= 0.5, shown
 
 
+# A run measures the pacers only while the server keeps up. With its event loop held up (a
+# loaded machine: it shares two cores with the processes it serves), requests sent evenly
+# reach its buckets together, in a burst no pacer could have seen coming; such a run is
+# done again, and if every one is held up the machine cannot measure pacing at all.
+MAX_STALL = 0.1
+RUNS = 3
+
+
+async def measured_fleet(processes: int, *, seconds: float, args: tuple[str, ...]) -> FleetResult:
+    stalls: list[float] = []
+    for _ in range(RUNS):
+        result = await run_fleet(processes, seconds=seconds, extra_args=args)
+        if result.server_stall <= MAX_STALL:
+            return result
+        stalls.append(result.server_stall)
+    shown = ", ".join(f"{stall * 1000:.0f} ms" for stall in stalls)
+    pytest.skip(f"the server was held up in each of {RUNS} runs ({shown}): too loaded to measure")
+
+
+async def test_a_server_held_up_shows_in_the_result() -> None:
+    # Held up 0.35 s four seconds in (the draws are seeded), while the process works.
+    result = await run_fleet(1, seconds=6.0, held_up=(0.5, 0.3))
+    assert result.window[0] < 4.0 + min(t for t, _, _ in result.answered) < result.window[1]
+    assert result.server_stall >= 0.3, describe(result)
+
+
+def test_only_a_hold_up_while_every_process_works_counts() -> None:
+    result = FleetResult(1, [], [0], [""], [], [], window=(1.0, 3.0))
+    result.lags = [(0.5, 0.4), (2.0, 0.02), (2.5, 0.01), (3.5, 0.4)]
+    assert result.server_stall == 0.02
+
+
 async def test_eight_processes_on_redis_keep_to_the_limit(
     anyio_backend: tuple[str, dict[str, object]],
 ) -> None:
     with redis_server() as redis:
         args = ("--redis", redis.url, "--backend", backend_of(anyio_backend))
-        result = await run_fleet(8, seconds=12.0, extra_args=args)
+        result = await measured_fleet(8, seconds=12.0, args=args)
     # <= 1 % once the fleet runs. The first requests of eight processes started together
     # all go out before any of them has heard of the limit, so on a loaded machine a few
     # more of those probes land than the steady rate allows: the whole run stays <= 3 %.
@@ -226,5 +258,5 @@ async def test_processes_without_redis_infer_each_other_from_the_headers(
     # every process alike: together near the limit, few 429s (each process's first
     # request, before any has heard of the limit, finds the bucket empty), evenly shared.
     args = ("--backend", backend_of(anyio_backend))
-    result = await run_fleet(processes, seconds=10.0, extra_args=args)
+    result = await measured_fleet(processes, seconds=10.0, args=args)
     assert_fleet(result, utilisation=0.85, share_429=0.03)

@@ -272,11 +272,28 @@ def test_a_fleet_share_halves_at_most_every_step() -> None:
     assert bucket.share == pytest.approx(2**-0.5)
 
 
-def run_fleet_model(shares: list[float], seconds: float) -> tuple[list[Bucket], list[int], int]:
+def test_a_fleet_share_doubles_at_most_once_a_reply() -> None:
+    # A reply after a pause in them shows a bucket refilled by requests the server has not
+    # counted yet: the share steps up once, not to the top.
+    bucket = Bucket(3600, share=1 / 8)
+    bucket.observe(3600, 0, 0.0, 0.0)
+    bucket.take(1, 0.1)
+    bucket.observe(3600, 0, 0.0, 0.1)  # the others took 5 in 0.1 s
+    assert bucket.fleet and bucket.share == pytest.approx(1 / 16)
+    bucket.observe(3600, 40, 0.0, 1.0)  # 0.9 s later: room for a share of 0.44
+    assert bucket.fleet and bucket.share == pytest.approx(1 / 8)
+    bucket.observe(3600, 40, 0.0, 1.01)
+    assert bucket.share == pytest.approx(1 / 8 * 2**0.1)
+
+
+def run_fleet_model(
+    shares: list[float], seconds: float, *, frozen: float = 0.0
+) -> tuple[list[Bucket], list[int], int]:
     """Processes with these starting shares on one server bucket of 60 a second starting
     empty: every 10 ms each (in turn, starting with a different one) sends what its bucket
     admits and reads the reply. Returns the buckets, what each had admitted in the last
-    half of the run, and the requests answered 429 in that half."""
+    half of the run, and the requests answered 429 in that half. `frozen`: halfway, every
+    process stands still that many seconds while the server's bucket refills."""
     buckets = [Bucket(3600, share=s) for s in shares]
     server, now, step = 0.0, 0.0, 0.01
     admitted = [0] * len(shares)
@@ -286,6 +303,9 @@ def run_fleet_model(shares: list[float], seconds: float) -> tuple[list[Bucket], 
     ticks = round(seconds / step)
     for tick in range(ticks):
         now += step
+        if tick == ticks // 2:
+            now += frozen
+            server = min(3600.0, server + 60 * frozen)
         server = min(3600.0, server + 60 * step)
         for k in range(len(buckets)):
             k = (k + tick) % len(buckets)
@@ -317,6 +337,17 @@ def test_a_fleet_settles_on_even_shares_of_the_whole_limit(n: int) -> None:
     assert refused <= 0.01 * sum(admitted)
 
 
+@pytest.mark.parametrize("frozen", [0.8, 1.0, 1.2])
+def test_a_fleet_held_up_resumes_without_overdrawing(frozen: float) -> None:
+    # Eight processes at even shares all stand still (a server or a machine held up) while
+    # the server's bucket refills, here to about a second of the limit, where every share
+    # jumps the furthest; on resuming, each reads the same high `remaining` and takes a
+    # larger share of the limit, but not of what the bucket holds at once.
+    _, admitted, refused = run_fleet_model([1 / 8] * 8, 20.0, frozen=frozen)
+    assert refused == 0
+    assert sum(admitted) >= 0.97 * 60 * (10 + frozen)
+
+
 def test_a_share_scales_the_refill_the_wait_the_burst_and_the_level() -> None:
     bucket = Bucket(600, share=0.25)  # the server refills 10 a second; ours is 2.5
     assert bucket.level == 150
@@ -331,11 +362,16 @@ def test_a_share_scales_the_refill_the_wait_the_burst_and_the_level() -> None:
     bucket.fleet = True
     bucket.refill(100.0)
     assert bucket.level == pytest.approx(10 * 0.25 * 0.5)
-    # What it holds grows and shrinks with its share; a debt stays a debt.
-    bucket.set_share(0.5)
-    assert (bucket.share, bucket.level) == (0.5, pytest.approx(2.5))
+    # What it holds shrinks with its share; a larger share refills faster, holds more, and
+    # holds nothing more at once; a debt stays a debt.
+    bucket.set_share(0.125)
+    assert (bucket.share, bucket.level) == (0.125, pytest.approx(0.625))
     bucket.set_share(2.0)
-    assert (bucket.share, bucket.level) == (1.0, pytest.approx(5.0))
+    assert (bucket.share, bucket.level) == (1.0, pytest.approx(0.625))
+    bucket.refill(100.1)
+    assert bucket.level == pytest.approx(1.625)
+    bucket.refill(200.0)
+    assert bucket.level == pytest.approx(5.0)
     bucket.level = -1.0
     bucket.set_share(0.5)
     assert bucket.level == -1.0
@@ -357,10 +393,10 @@ def test_alone_a_bucket_holds_its_share_of_the_limit_at_most() -> None:
 
 
 def test_a_share_scales_even_less_than_one_of_what_we_hold() -> None:
-    bucket = Bucket(600, share=0.25)
+    bucket = Bucket(600, share=0.5)
     bucket.level = 0.5
-    bucket.set_share(0.5)
-    assert bucket.level == 1.0
+    bucket.set_share(0.25)
+    assert bucket.level == 0.25
 
 
 def test_a_limit_of_zero_or_less_says_nothing() -> None:
