@@ -11,6 +11,7 @@ from anyio.abc import SocketStream
 
 from anyio_claude._http import Request, Timeout
 from anyio_claude._transport import AsyncTransport
+from anyio_claude.testing import FakeClaude
 
 from ._servers import fixed, raw_server, response, settled
 
@@ -183,3 +184,21 @@ def test_connection_error_details_dig_through_empty_messages() -> None:
         links[i].__cause__ = links[i + 1]
     links[-1].__cause__ = OSError("too deep")
     assert _detail(links[0]) == "BrokenResourceError"
+
+
+async def test_requests_on_a_kept_alive_connection_go_out_alone() -> None:
+    # Nothing of one exchange (a head held back to go with its body) is left over to be
+    # written before the next request on the same connection: FakeClaude parses each,
+    # and answers an unknown method or path with an error.
+    headers = [(b"x-api-key", b"sk-ant-test"), (b"anthropic-version", b"2023-06-01")]
+    models = Request("GET", b"/v1/models", headers, b"")
+    body = b'{"model": "claude-sonnet-5-5", "messages": [{"role": "user", "content": "hi"}]}'
+    count = Request("POST", b"/v1/messages/count_tokens", headers, body)
+    async with FakeClaude() as fake:
+        transport = AsyncTransport(fake.url)
+        for request, expected in ((models, b'"data"'), (count, b'"input_tokens"')) * 2:
+            async with await transport.send(request, timeout=FAST) as reply:
+                assert reply.status == 200
+                assert expected in await reply.aread()
+        assert transport.num_connections == 1
+        await transport.aclose()

@@ -228,6 +228,23 @@ async def test_http_api_through_a_forwarding_proxy() -> None:
     assert proxy.connections == 1
 
 
+async def test_plain_http_needs_no_trust_store_directly_or_through_a_proxy(
+    env: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    # A TLS context is built only for an https:// origin or proxy: with `SSL_CERT_FILE`
+    # naming no file (building one would raise), http:// still works both ways.
+    env.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    async with FakeClaude() as fake, loopback_proxy() as proxy:
+        async with AsyncClaude(api_key=KEY, base_url=fake.url, max_retries=0) as client:
+            await client.messages.create(model=MODEL, max_tokens=20, messages=USER)
+        async with AsyncClaude(
+            api_key=KEY, base_url=fake.url, proxy=proxy.url(), max_retries=0
+        ) as client:
+            await client.messages.create(model=MODEL, max_tokens=20, messages=USER)
+    assert proxy.seen == [f"POST {fake.url}/v1/messages"]
+    assert len(fake.requests) == 2
+
+
 async def test_proxy_credentials_are_sent_and_never_shown(
     tls: tuple[ssl.SSLContext, ssl.SSLContext],
 ) -> None:
